@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path"
+	"sort"
+	"syscall"
+	"time"
+
+	"siphon/ingest"
+	"siphon/ingest/apitest"
+	"siphon/profiles"
+)
+
+//go:embed demo/*.yaml
+var demoFiles embed.FS
+
+// demoServers are the demo API's instances: one well-behaved, one flaky,
+// one rate-limited, one whose records drift. The built-in profiles find them
+// through these variables.
+type demoServers struct {
+	servers []*apitest.Server
+	env     map[string]string
+}
+
+func startDemoServers() *demoServers {
+	d := &demoServers{env: map[string]string{}}
+	add := func(env string, opts apitest.Options) {
+		s := apitest.NewServer(opts)
+		d.servers = append(d.servers, s)
+		d.env[env] = s.URL
+	}
+	add("SIPHON_DEMO_URL", apitest.Options{Records: 1000, Latency: 5 * time.Millisecond})
+	add("SIPHON_DEMO_FLAKY_URL", apitest.Options{Records: 1000, Latency: 5 * time.Millisecond, Faults: apitest.Faults{
+		ServerErrorRate: 0.08, ResetRate: 0.03, TruncateRate: 0.03, HTMLRate: 0.03, SlowRate: 0.05, SlowDelay: 400 * time.Millisecond,
+	}})
+	add("SIPHON_DEMO_LIMITED_URL", apitest.Options{Records: 1000, Faults: apitest.Faults{RateLimit: 5, RateLimitHeaders: "x"}})
+	add("SIPHON_DEMO_DRIFT_URL", apitest.Options{Records: 1000, Latency: 5 * time.Millisecond, Faults: apitest.Faults{DriftAfter: 500}})
+	return d
+}
+
+func (d *demoServers) Close() {
+	for _, s := range d.servers {
+		s.Close()
+	}
+}
+
+// lookupEnv resolves the demo variables to the running servers.
+func (d *demoServers) lookupEnv(name string) (string, bool) {
+	if v, ok := d.env[name]; ok {
+		return v, true
+	}
+	return os.LookupEnv(name)
+}
+
+// demoProfiles loads the built-in profiles, pointed at the servers.
+func demoProfiles(lookup func(string) (string, bool)) ([]*profiles.Profile, error) {
+	names, err := fs.Glob(demoFiles, "demo/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	loader := profiles.Loader{LookupEnv: lookup}
+	var out []*profiles.Profile
+	for _, name := range names {
+		data, err := demoFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		p, err := loader.LoadBytes("builtin:"+path.Base(name), data)
+		if err != nil {
+			return nil, fmt.Errorf("built-in demo profile: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// demoShowcase is what `siphon demo` runs headless: a plain run, retries,
+// a rate limit and a caught loop.
+var demoShowcase = []string{"demo-cursor", "demo-flaky", "demo-rate-limited", "demo-loop"}
+
+func cmdDemo(args []string, stdout, stderr io.Writer) error {
+	fset := newFlags("demo", stderr)
+	out := fset.String("out", "", "output folder for the demo runs (default: a new temporary folder)")
+	logFormat := fset.String("log", "text", "event log format on stderr: text or json")
+	pos, err := parseFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	servers := startDemoServers()
+	defer servers.Close()
+	profs, err := demoProfiles(servers.lookupEnv)
+	if err != nil {
+		return err
+	}
+	byName := map[string]*profiles.Profile{}
+	for _, p := range profs {
+		byName[p.Config.Name] = p
+	}
+	chosen := demoShowcase
+	if len(pos) > 0 {
+		chosen = pos
+	}
+	if *out == "" {
+		if *out, err = os.MkdirTemp("", "siphon-demo-"); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "siphon demo: the demo API is serving on %s (flaky: %s, rate-limited: %s, drifting: %s)\n",
+		servers.env["SIPHON_DEMO_URL"], servers.env["SIPHON_DEMO_FLAKY_URL"], servers.env["SIPHON_DEMO_LIMITED_URL"], servers.env["SIPHON_DEMO_DRIFT_URL"])
+	fmt.Fprintf(stderr, "siphon demo: the console is not built yet; running %d demo profiles headless into %s\n\n", len(chosen), *out)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var failures []string
+	for _, name := range chosen {
+		p, ok := byName[name]
+		if !ok {
+			return usagef("no demo profile %q; the demo profiles are: %s", name, demoNames(profs))
+		}
+		client, err := ingest.New(p.Config)
+		if err != nil {
+			return err
+		}
+		dir := path.Join(*out, name)
+		run := client.Start(ctx, ingest.Job{Out: dir})
+		var rep reporter = newTextReporter(stderr, name)
+		if *logFormat == "json" {
+			rep = newJSONReporter(stderr)
+		}
+		watch(run, rep, time.Second)
+		err = run.Wait()
+		if errors.Is(err, ingest.ErrCanceled) {
+			return &interruptedError{"demo interrupted"}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "siphon: %s stopped: %v\n", name, err)
+			failures = append(failures, name)
+		}
+		fmt.Fprintln(stderr)
+	}
+	fmt.Fprintf(stdout, "Output is in %s (records.jsonl, checkpoint.json and pages/ per profile).\n", *out)
+	if len(failures) > 0 && !(len(failures) == 1 && failures[0] == "demo-loop") {
+		return fmt.Errorf("demo profiles failed: %v", failures)
+	}
+	return nil
+}
+
+func demoNames(profs []*profiles.Profile) string {
+	s := ""
+	for i, p := range profs {
+		if i > 0 {
+			s += ", "
+		}
+		s += p.Config.Name
+	}
+	return s
+}
+
+func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
+	fset := newFlags("demo-server", stderr)
+	addr := fset.String("addr", "127.0.0.1:8089", "address to listen on")
+	var opts apitest.Options
+	opts.RegisterFlags(fset)
+	if _, err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if err := opts.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", *addr, err)
+	}
+	api := apitest.New(opts)
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "siphon demo API on %s (%d records)\n", base, api.Len())
+	for _, e := range apitest.Endpoints() {
+		fmt.Fprintf(stdout, "  %-12s %s%s?%s  %s\n", e.Pagination, base, e.Path, e.Query, e.Description)
+	}
+	fmt.Fprintln(stdout, "Ctrl-C stops it.")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+// Command siphon pulls data out of HTTP APIs: a console to watch runs live
+// and a headless runner for scripts and long backfills.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes, per the contract.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError is bad usage or an invalid profile: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+const usage = `siphon pulls data out of HTTP APIs.
+
+Usage:
+  siphon                         open the console on the saved profiles
+  siphon demo                    start the built-in demo API and run its profiles
+  siphon run PROFILE             run one profile headless (resumes from its checkpoint)
+  siphon probe PROFILE           send one request and report what came back
+  siphon profiles list           list the saved profiles
+  siphon profiles show NAME      print one profile (secrets as references)
+  siphon profiles check FILE...  validate profile files
+  siphon demo-server             serve the demo API alone (flags inject faults)
+  siphon version                 version and build info
+
+PROFILE is a saved profile's name or a path to a .yaml file.
+Run 'siphon COMMAND -h' for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches a command line and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd, rest := "", args
+	if len(args) > 0 {
+		cmd, rest = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "", "console":
+		err = cmdConsole(rest, stdout, stderr)
+	case "run":
+		err = cmdRun(rest, stdout, stderr)
+	case "probe":
+		err = cmdProbe(rest, stdout, stderr)
+	case "demo":
+		err = cmdDemo(rest, stdout, stderr)
+	case "demo-server":
+		err = cmdDemoServer(rest, stdout, stderr)
+	case "profiles":
+		err = cmdProfiles(rest, stdout, stderr)
+	case "version", "--version":
+		err = cmdVersion(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = usagef("unknown command %q\n\n%s", cmd, usage)
+	}
+	return exitCode(err, stderr)
+}
+
+// exitCode prints err (already redacted by whoever made it) and maps it to
+// the contract's exit codes.
+func exitCode(err error, stderr io.Writer) int {
+	var ue *usageError
+	var ie *interruptedError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "siphon: %s\n", err)
+		return exitUsage
+	case errors.As(err, &ie):
+		fmt.Fprintf(stderr, "siphon: %s\n", err)
+		return exitInterrupted
+	default:
+		fmt.Fprintf(stderr, "siphon: %s\n", err)
+		return exitFailed
+	}
+}
+
+// newFlags makes a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("siphon "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses flags that may follow positional arguments too
+// ("siphon run orders --max-pages 3").
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

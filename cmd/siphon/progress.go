@@ -1,0 +1,178 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"siphon/ingest"
+)
+
+// reporter turns a run's events and snapshots into stderr lines.
+type reporter interface {
+	event(ev ingest.Event)
+	progress(s ingest.Snapshot)
+}
+
+// watch feeds a reporter until the run ends: every event as it comes, and a
+// snapshot every interval.
+func watch(run *ingest.Run, rep reporter, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case ev, ok := <-run.Events():
+			if !ok {
+				return
+			}
+			rep.event(ev)
+		case <-tick.C:
+			rep.progress(run.Snapshot())
+		}
+	}
+}
+
+// textReporter writes human-readable progress lines.
+type textReporter struct {
+	w           io.Writer
+	name        string
+	lastRecords int64
+	lastAt      time.Time
+	started     time.Time
+	startRecs   int64
+}
+
+func newTextReporter(w io.Writer, name string) *textReporter {
+	return &textReporter{w: w, name: name, started: time.Now(), lastAt: time.Now()}
+}
+
+func (t *textReporter) printf(format string, args ...any) {
+	fmt.Fprintf(t.w, format+"\n", args...)
+}
+
+func (t *textReporter) event(ev ingest.Event) {
+	switch e := ev.(type) {
+	case ingest.Started:
+		t.lastRecords, t.startRecs = e.Records, e.Records
+		if e.Resumed {
+			t.printf("siphon: %s → %s (resuming after page %d, %s records; at %s)", e.Profile, e.Out, e.FromPage, count(e.Records), orNone(e.Position))
+		} else {
+			t.printf("siphon: %s → %s", e.Profile, e.Out)
+		}
+		t.printf("  GET %s", e.URL)
+	case ingest.RetryScheduled:
+		t.printf("  RETRYING page %d, attempt %d/%d in %s (%s): %s", e.Page, e.Attempt+1, e.MaxAttempts, seconds(e.Wait), e.Source, e.Cause)
+	case ingest.Throttled:
+		if e.Wait >= time.Second {
+			t.printf("  SLEEPING %s: %s", seconds(e.Wait), e.Reason)
+		}
+	case ingest.Anomaly:
+		t.printf("  ANOMALY page %d: %s (%s)", e.Page, e.What, e.Action)
+	case ingest.DriftDetected:
+		t.printf("  DRIFT page %d: %s %s %s", e.Page, e.Field, e.Change, strings.TrimSpace(e.Was+" → "+e.Now))
+	case ingest.Paused:
+		t.printf("  PAUSED")
+	case ingest.Resumed:
+		t.printf("  RESUMED")
+	case ingest.Finished:
+		rate := float64(e.Records-t.startRecs) / max(e.Elapsed.Seconds(), 1e-3)
+		switch {
+		case e.Err != nil:
+			// the command prints the error itself
+		case e.StopReason == ingest.StopAlreadyDone:
+			t.printf("siphon: %s is already complete (%d pages, %s records); use --fresh to fetch it all again", t.name, e.Pages, count(e.Records))
+		case e.StopReason == ingest.StopMaxPages:
+			t.printf("siphon: %s stopped at --max-pages: %d pages, %s records in %s (%s records/s); run again to continue", t.name, e.Pages, count(e.Records), e.Elapsed.Round(time.Millisecond), count(int64(rate)))
+		default:
+			t.printf("siphon: %s DONE: %d pages, %s records in %s (%s records/s); stopped: %s", t.name, e.Pages, count(e.Records), e.Elapsed.Round(time.Millisecond), count(int64(rate)), e.StopReason)
+		}
+	}
+}
+
+func (t *textReporter) progress(s ingest.Snapshot) {
+	now := time.Now()
+	rate := float64(s.Records-t.lastRecords) / now.Sub(t.lastAt).Seconds()
+	t.lastRecords, t.lastAt = s.Records, now
+	line := fmt.Sprintf("  %-8s page %d · %s records · %s rec/s · %s · %s", s.State, s.Pages, count(s.Records), count(int64(rate)), bytesText(s.Bytes), now.Sub(t.started).Round(time.Second))
+	if s.Detail != "" && (s.State == ingest.StateSleeping || s.State == ingest.StateRetrying) {
+		line += " · " + s.Detail
+		if left := time.Until(s.Until); left > 0 {
+			line += fmt.Sprintf(" (%s left)", seconds(left))
+		}
+	}
+	if s.Retries > 0 {
+		line += fmt.Sprintf(" · %d retries", s.Retries)
+	}
+	t.printf("%s", line)
+}
+
+// jsonReporter writes one JSON object a line: every event, and progress.
+type jsonReporter struct {
+	enc *json.Encoder
+}
+
+func newJSONReporter(w io.Writer) *jsonReporter { return &jsonReporter{enc: json.NewEncoder(w)} }
+
+func (j *jsonReporter) event(ev ingest.Event) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return
+	}
+	m["type"] = ev.Kind()
+	j.enc.Encode(m)
+}
+
+func (j *jsonReporter) progress(s ingest.Snapshot) {
+	j.enc.Encode(map[string]any{
+		"type": "progress", "time": time.Now(), "state": s.State, "detail": s.Detail,
+		"pages": s.Pages, "records": s.Records, "bytes": s.Bytes, "retries": s.Retries,
+	})
+}
+
+// count formats an integer with thousands separators.
+func count(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func seconds(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "the start"
+	}
+	return s
+}

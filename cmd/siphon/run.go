@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"siphon/ingest"
+	"siphon/profiles"
+)
+
+// runFlags are the flags `run` shares with the console and probe.
+type runFlags struct {
+	out      string
+	fresh    bool
+	maxPages int
+	baseURL  string
+	log      string
+	dir      string
+}
+
+func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
+	fs := newFlags(fsName, stderr)
+	fs.StringVar(&f.out, "out", "", "output folder (default: the profile's output.dir, else ./siphon-data/NAME)")
+	fs.BoolVar(&f.fresh, "fresh", false, "discard the checkpoint and start over; the old output is moved aside")
+	fs.IntVar(&f.maxPages, "max-pages", 0, "stop after N pages (resumable)")
+	fs.StringVar(&f.baseURL, "base-url", "", "override the profile's base_url")
+	fs.StringVar(&f.log, "log", "text", "event log format on stderr: text or json")
+	fs.StringVar(&f.dir, "profiles", "", "folder of saved profiles")
+	return fs
+}
+
+// interruptedError is a run stopped by a signal after saving its checkpoint.
+type interruptedError struct{ msg string }
+
+func (e *interruptedError) Error() string { return e.msg }
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	var f runFlags
+	fs := f.register("run", stderr)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("run takes one PROFILE (a saved profile's name or a .yaml file)")
+	}
+	if f.log != "text" && f.log != "json" {
+		return usagef("--log must be text or json, not %q", f.log)
+	}
+	if f.maxPages < 0 {
+		return usagef("--max-pages must not be negative")
+	}
+	prof, err := loadProfile(pos[0], f.dir)
+	if err != nil {
+		return err
+	}
+	cfg := prof.Config
+	if f.baseURL != "" {
+		cfg.BaseURL = f.baseURL
+	}
+	client, err := ingest.New(cfg)
+	if err != nil {
+		return usagef("profile %s: %v", cfg.Name, err)
+	}
+	out := outputDir(f.out, cfg)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once
+	}()
+	run := client.Start(ctx, ingest.Job{Out: out, Fresh: f.fresh, MaxPages: f.maxPages})
+	var rep reporter
+	if f.log == "json" {
+		rep = newJSONReporter(stderr)
+	} else {
+		rep = newTextReporter(stderr, cfg.Name)
+	}
+	watch(run, rep, time.Second)
+	return runResult(run, cfg.Name, pos[0], out)
+}
+
+// runResult turns how a run ended into the exit code's error and a message
+// that says how to go on.
+func runResult(run *ingest.Run, name, arg, out string) error {
+	err := run.Wait()
+	snap := run.Snapshot()
+	resume := fmt.Sprintf("siphon run %s", shellQuote(arg))
+	if out != defaultOutputDir(name) {
+		resume += " --out " + shellQuote(out)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ingest.ErrCanceled):
+		return &interruptedError{fmt.Sprintf("%s interrupted after page %d (%d records); checkpoint saved. Resume with: %s", name, snap.Pages, snap.Records, resume)}
+	default:
+		var changed *ingest.ProfileChangedError
+		if errors.As(err, &changed) {
+			return usagef("%s: %v", name, err)
+		}
+		if errors.Is(err, ingest.ErrCheckpointDamaged) {
+			return fmt.Errorf("%s: %v", name, err)
+		}
+		return fmt.Errorf("run %s failed: %v\nThe checkpoint holds %d pages (%d records). Resume with: %s", name, err, snap.Pages, snap.Records, resume)
+	}
+}
+
+func defaultOutputDir(name string) string { return filepath.Join("siphon-data", name) }
+
+func outputDir(flagOut string, cfg ingest.Config) string {
+	switch {
+	case flagOut != "":
+		return flagOut
+	case cfg.Output.Dir != "":
+		return cfg.Output.Dir
+	default:
+		return defaultOutputDir(cfg.Name)
+	}
+}
+
+// loadProfile finds and loads a profile by name or path. Problems with it
+// are usage errors (exit 2).
+func loadProfile(arg, dir string) (*profiles.Profile, error) {
+	path, err := profiles.Resolve(arg, profiles.Dirs(dir))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	p, err := profiles.Loader{}.LoadFile(path)
+	if err != nil {
+		return nil, usagef("invalid profile:\n%v", err)
+	}
+	return p, nil
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r == '.' || r == '/' || r == ':' || r == '=' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
+}

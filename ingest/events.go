@@ -1,0 +1,134 @@
+package ingest
+
+import (
+	"time"
+)
+
+// Event is something a run has to say. The set is closed: every event is one
+// of the structs below. Events come per request or page, never per record;
+// per-record counters live in Snapshot.
+type Event interface {
+	// Kind names the event in logs ("page", "retry", ...).
+	Kind() string
+	// Time is when it happened.
+	Time() time.Time
+}
+
+// At carries an event's timestamp.
+type At struct {
+	T time.Time `json:"time"`
+}
+
+// Time returns when the event happened.
+func (a At) Time() time.Time { return a.T }
+
+// Started opens every run.
+type Started struct {
+	At
+	Profile  string `json:"profile"`
+	URL      string `json:"url"` // redacted
+	Out      string `json:"out"`
+	Resumed  bool   `json:"resumed"`
+	FromPage int    `json:"from_page,omitempty"` // pages already done when resuming
+	Records  int64  `json:"records_before,omitempty"`
+	Position string `json:"position,omitempty"` // where it resumes, in words
+}
+
+// RequestSent is one attempt at one page.
+type RequestSent struct {
+	At
+	Page    int    `json:"page"`
+	Attempt int    `json:"attempt"`
+	Method  string `json:"method"`
+	URL     string `json:"url"` // redacted
+}
+
+// PageFetched is a page that was received, its records written.
+type PageFetched struct {
+	At
+	Page       int           `json:"page"`
+	Status     int           `json:"status"`
+	Attempts   int           `json:"attempts"`
+	Records    int           `json:"records"`
+	Bytes      int64         `json:"bytes"`
+	Duration   time.Duration `json:"duration"`
+	CursorIn   string        `json:"cursor_in,omitempty"`
+	CursorOut  string        `json:"cursor_out,omitempty"`
+	StopReason string        `json:"stop_reason,omitempty"` // set on the last page
+	URL        string        `json:"url"`                   // redacted
+}
+
+// RetryScheduled says a request failed and will be tried again after Wait.
+type RetryScheduled struct {
+	At
+	Page        int           `json:"page"`
+	Attempt     int           `json:"attempt"` // the attempt that failed
+	MaxAttempts int           `json:"max_attempts"`
+	Cause       string        `json:"cause"`
+	Wait        time.Duration `json:"wait"`
+	Source      string        `json:"source"` // "backoff" or "retry-after"
+}
+
+// Throttled says the run sleeps to respect a rate limit.
+type Throttled struct {
+	At
+	Until  time.Time     `json:"until"`
+	Wait   time.Duration `json:"wait"`
+	Reason string        `json:"reason"`
+}
+
+// CheckpointSaved says the position and the data before it are durable.
+type CheckpointSaved struct {
+	At
+	Pages   int   `json:"pages"`
+	Records int64 `json:"records"`
+}
+
+// DriftDetected reports a change in the records' shape.
+type DriftDetected struct {
+	At
+	Page    int    `json:"page"`
+	Field   string `json:"field"`
+	Change  string `json:"change"` // "new field", "vanished", "type changed"
+	Was     string `json:"was,omitempty"`
+	Now     string `json:"now,omitempty"`
+	Example string `json:"example,omitempty"`
+}
+
+// Anomaly reports pagination that looks wrong, with what siphon did about it.
+type Anomaly struct {
+	At
+	Page   int    `json:"page"`
+	What   string `json:"what"`
+	Action string `json:"action"` // "stopped" or "continued"
+}
+
+// Paused says the run stopped between pages, after its checkpoint.
+type Paused struct{ At }
+
+// Resumed says a paused run goes on.
+type Resumed struct{ At }
+
+// Finished closes every run. Err is nil when it completed.
+type Finished struct {
+	At
+	Pages      int           `json:"pages"`
+	Records    int64         `json:"records"`
+	Elapsed    time.Duration `json:"elapsed"`
+	StopReason string        `json:"stop_reason,omitempty"`
+	Err        error         `json:"-"`
+	Error      string        `json:"error,omitempty"` // redacted Err text
+	Canceled   bool          `json:"canceled,omitempty"`
+}
+
+func (Started) Kind() string         { return "started" }
+func (RequestSent) Kind() string     { return "request" }
+func (PageFetched) Kind() string     { return "page" }
+func (RetryScheduled) Kind() string  { return "retry" }
+func (Throttled) Kind() string       { return "throttled" }
+func (CheckpointSaved) Kind() string { return "checkpoint" }
+func (DriftDetected) Kind() string   { return "drift" }
+func (Anomaly) Kind() string         { return "anomaly" }
+func (Paused) Kind() string          { return "paused" }
+func (Resumed) Kind() string         { return "resumed" }
+func (Finished) Kind() string        { return "finished" }

@@ -1,0 +1,335 @@
+package ingest
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"siphon/ingest/httphdr"
+)
+
+// PageError is why a page could not be fetched. Every text in it is redacted.
+type PageError struct {
+	Page        int
+	Method      string
+	URL         string // redacted
+	Status      int    // 0 when no response came
+	ContentType string
+	Attempts    int
+	Cause       string
+	Snippet     string // start of the body, redacted
+	Retryable   bool   // the cause was transient, attempts ran out
+	err         error
+}
+
+func (e *PageError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "page %d: %s %s: ", e.Page, e.Method, e.URL)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, "HTTP %d %s", e.Status, http.StatusText(e.Status))
+		if e.ContentType != "" {
+			fmt.Fprintf(&b, " (%s)", e.ContentType)
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Cause)
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	if e.Snippet != "" {
+		fmt.Fprintf(&b, "; body starts: %s", e.Snippet)
+	}
+	return b.String()
+}
+
+func (e *PageError) Unwrap() error { return e.err }
+
+// fetched is a page that arrived and parsed.
+type fetched struct {
+	url      *url.URL
+	status   int
+	header   http.Header
+	body     []byte
+	page     *page
+	records  []json.RawMessage
+	attempts int
+	duration time.Duration
+}
+
+// outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
+type outcome struct {
+	f         *fetched
+	retry     bool
+	fail      bool
+	cause     string
+	wait      time.Duration // from Retry-After; zero: back off
+	status    int
+	ctype     string
+	snippet   string
+	err       error
+	transient bool
+}
+
+// fetchPage gets one page, waiting for the rate budget and retrying what is
+// worth retrying.
+func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
+	u, err := r.pageURL(req)
+	if err != nil {
+		return nil, err
+	}
+	redacted := r.c.redactor.URL(u.String())
+	maxAttempts := r.c.cfg.Retry.MaxAttempts
+	started := time.Now()
+	for attempt := 1; ; attempt++ {
+		if err := r.waitBudget(ctx); err != nil {
+			return nil, err
+		}
+		r.setState(StateRunning, "", time.Time{})
+		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: r.c.cfg.Method, URL: redacted})
+		o := r.attempt(ctx, u)
+		if o.f != nil {
+			o.f.attempts = attempt
+			o.f.duration = time.Since(started)
+			return o.f, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		pe := &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: redacted, Status: o.status, ContentType: o.ctype,
+			Attempts: attempt, Cause: r.c.redactor.String(o.cause), Snippet: r.c.redactor.String(o.snippet), Retryable: o.retry, err: o.err}
+		if o.fail || attempt >= maxAttempts {
+			return nil, pe
+		}
+		wait, source := o.wait, "retry-after"
+		if wait == 0 {
+			wait, source = r.backoff(attempt), "backoff"
+		} else if wait > r.c.cfg.Retry.MaxRetryAfter {
+			pe.Cause += fmt.Sprintf("; the server asks to wait %s, more than retry.max_retry_after (%s)", wait.Round(time.Second), r.c.cfg.Retry.MaxRetryAfter)
+			pe.Retryable = false
+			return nil, pe
+		}
+		r.noteRetry()
+		cause := pe.Cause
+		if o.status != 0 {
+			cause = fmt.Sprintf("HTTP %d: %s", o.status, pe.Cause)
+		}
+		until := time.Now().Add(wait)
+		r.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: wait, Source: source})
+		r.setState(StateRetrying, fmt.Sprintf("%d/%d — %s", attempt+1, maxAttempts, cause), until)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// pageURL is the absolute URL a request goes to.
+func (r *runner) pageURL(req request) (*url.URL, error) {
+	if req.url != "" {
+		u, err := url.Parse(req.url)
+		if err != nil {
+			return nil, fmt.Errorf("next page URL: %w", err)
+		}
+		if !r.c.hostAllowed(u) {
+			return nil, fmt.Errorf("next page URL leads to %s, which is neither base_url's host nor in allowed_hosts; add it to allowed_hosts to follow it", u.Host)
+		}
+		return u, nil
+	}
+	u := *r.c.endpoint
+	q := u.Query()
+	for k, v := range r.c.cfg.Params {
+		q.Set(k, v)
+	}
+	for k, vs := range req.query {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return &u, nil
+}
+
+// attempt sends one request and classifies what came back, once.
+func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
+	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
+	defer cancel()
+	req := r.c.http.R().SetContext(actx)
+	r.c.authorize(req, u)
+	if r.c.cfg.Method == http.MethodPost && len(r.c.cfg.Body) > 0 {
+		req.SetHeader("Content-Type", "application/json").SetBody([]byte(r.c.cfg.Body))
+	}
+	resp, err := req.Execute(r.c.cfg.Method, u.String())
+	if err != nil {
+		return r.transportOutcome(ctx, err)
+	}
+	raw := resp.RawBody()
+	defer raw.Close()
+	status := resp.StatusCode()
+	header := resp.Header()
+	ctype := header.Get("Content-Type")
+	r.noteRateLimit(header)
+	body, err := io.ReadAll(io.LimitReader(raw, r.c.maxBody+1))
+	if err != nil {
+		o := r.transportOutcome(ctx, err)
+		o.status, o.ctype = status, ctype
+		o.cause = "body cut short: " + o.cause
+		return o
+	}
+	if int64(len(body)) > r.c.maxBody {
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the %d MiB cap", r.c.maxBody>>20), snippet: snippet(body, 200)}
+	}
+	if status < 200 || status > 299 {
+		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), cause: "unexpected status"}
+		if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
+			o.retry = true
+			o.cause = "retryable status"
+			if ra := header.Get("Retry-After"); ra != "" && r.c.cfg.RateLimit.RespectHeaders {
+				if wait, ok := httphdr.ParseRetryAfter(ra, time.Now()); ok {
+					o.wait = max(wait, time.Millisecond)
+				}
+			}
+		} else {
+			o.fail = true
+			switch status {
+			case http.StatusUnauthorized, http.StatusForbidden:
+				o.cause = "the credentials were refused; check the profile's auth"
+			case http.StatusNotFound:
+				o.cause = "not found; check base_url and path"
+			}
+		}
+		return o
+	}
+	f := &fetched{url: u, status: status, header: header, body: body, page: newPage(body)}
+	vals, err := r.c.records.eval(f.page)
+	if err == nil {
+		f.records, err = splitRecords(vals)
+	}
+	if err != nil {
+		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), err: err}
+		if errors.Is(err, errNotJSON) {
+			o.retry = true
+			o.cause = "the body is not valid JSON"
+			if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
+				o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
+			}
+		} else {
+			o.fail = true
+			o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, err)
+		}
+		return o
+	}
+	return outcome{f: f}
+}
+
+// transportOutcome classifies an error before or while reading a response.
+func (r *runner) transportOutcome(ctx context.Context, err error) outcome {
+	o := outcome{err: err, cause: r.c.redactor.String(rootCause(err))}
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var recordErr tls.RecordHeaderError
+	switch {
+	case ctx.Err() != nil:
+		o.fail = true
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recordErr),
+		strings.Contains(err.Error(), "tls: "):
+		o.fail = true
+		o.cause = "TLS: " + o.cause
+	case errors.Is(err, context.DeadlineExceeded):
+		o.retry = true
+		o.cause = fmt.Sprintf("no answer within the %s timeout", r.c.cfg.Timeout)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		o.retry = true
+	default:
+		var netErr net.Error
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			o.fail = true
+		} else if errors.As(err, &netErr) {
+			o.retry = true
+		} else if strings.Contains(err.Error(), "redirect") {
+			o.fail = true
+		} else {
+			o.retry = true
+		}
+	}
+	return o
+}
+
+// rootCause is the innermost message of an error chain, without the URL
+// that *url.Error puts in front.
+func rootCause(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// backoff is full jitter: a random wait up to initial·2^(attempt-1), capped.
+func (r *runner) backoff(attempt int) time.Duration {
+	ceiling := r.c.cfg.Retry.InitialBackoff << min(attempt-1, 30)
+	if ceiling <= 0 || ceiling > r.c.cfg.Retry.MaxBackoff {
+		ceiling = r.c.cfg.Retry.MaxBackoff
+	}
+	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
+}
+
+// waitBudget waits for the server's announced reset, then the client budget.
+func (r *runner) waitBudget(ctx context.Context) error {
+	if until, why := r.gate(); !until.IsZero() {
+		if wait := time.Until(until); wait > 0 {
+			if wait > r.c.cfg.Retry.MaxRetryAfter {
+				return fmt.Errorf("%s: the reset is %s away, more than retry.max_retry_after (%s)", why, wait.Round(time.Second), r.c.cfg.Retry.MaxRetryAfter)
+			}
+			r.noteThrottle(until, wait, why)
+			if err := sleep(ctx, wait); err != nil {
+				return err
+			}
+		}
+	}
+	if r.c.limiter == nil {
+		return nil
+	}
+	res := r.c.limiter.Reserve()
+	wait := res.Delay()
+	if wait <= 0 {
+		return nil
+	}
+	if wait >= 100*time.Millisecond {
+		r.noteThrottle(time.Now().Add(wait), wait, fmt.Sprintf("client budget of %g requests/s", r.c.cfg.RateLimit.RequestsPerSecond))
+	}
+	if err := sleep(ctx, wait); err != nil {
+		res.Cancel()
+		return err
+	}
+	return nil
+}
+
+// sleep waits d or until ctx ends, whichever is first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func now() At { return At{T: time.Now()} }

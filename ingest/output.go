@@ -1,0 +1,246 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Output file names.
+const (
+	RecordsFile  = "records.jsonl"
+	RejectedFile = "rejected.jsonl"
+	PagesDir     = "pages"
+	IndexFile    = "index.jsonl"
+)
+
+// output writes one run's files. Records are appended to a buffer and made
+// durable only by commit, which then writes the checkpoint that vouches for
+// them: the checkpoint is never ahead of the data.
+type output struct {
+	dir      string
+	rawPages bool
+	lock     *os.File
+
+	records      *os.File
+	recBuf       *bufio.Writer
+	recordsBytes int64 // logical length, buffered bytes included
+
+	index      *os.File
+	idxBuf     *bufio.Writer
+	indexBytes int64
+	unsynced   []*os.File // page bodies written since the last commit
+
+	line bytes.Buffer // scratch for one compacted record
+}
+
+// openOutput prepares dir for a run. With a checkpoint it cuts records.jsonl
+// and the page index back to the lengths the checkpoint vouches for.
+func openOutput(dir string, rawPages bool, cp *Checkpoint) (*output, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating output folder: %w", err)
+	}
+	o := &output{dir: dir, rawPages: rawPages}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	o.lock = lock
+	var wantRecords, wantIndex int64
+	if cp != nil {
+		wantRecords, wantIndex = cp.RecordsBytes, cp.IndexBytes
+	}
+	if o.records, o.recordsBytes, err = openAppend(filepath.Join(dir, RecordsFile), wantRecords); err != nil {
+		o.close()
+		return nil, err
+	}
+	o.recBuf = bufio.NewWriterSize(o.records, 256<<10)
+	if rawPages {
+		if err := os.MkdirAll(filepath.Join(dir, PagesDir), 0o700); err != nil {
+			o.close()
+			return nil, fmt.Errorf("creating pages folder: %w", err)
+		}
+		if o.index, o.indexBytes, err = openAppend(filepath.Join(dir, PagesDir, IndexFile), wantIndex); err != nil {
+			o.close()
+			return nil, err
+		}
+		o.idxBuf = bufio.NewWriterSize(o.index, 32<<10)
+	}
+	return o, nil
+}
+
+// openAppend opens a file for appending after cutting it to want bytes: what
+// lies beyond was never vouched for by a checkpoint. A file shorter than want
+// lost data the checkpoint promised, and is refused.
+func openAppend(path string, want int64) (*os.File, int64, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, 0, fmt.Errorf("opening %s: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("opening %s: %w", path, err)
+	}
+	if st.Size() < want {
+		f.Close()
+		return nil, 0, fmt.Errorf("%w: %s has %d bytes but the checkpoint vouches for %d: the file was cut or replaced; run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, path, st.Size(), want)
+	}
+	if st.Size() > want {
+		if err := f.Truncate(want); err != nil {
+			f.Close()
+			return nil, 0, fmt.Errorf("cutting %s back to the checkpoint: %w", path, err)
+		}
+	}
+	if _, err := f.Seek(want, io.SeekStart); err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, want, nil
+}
+
+// writeRecords appends records, one compact JSON object a line, in order.
+func (o *output) writeRecords(recs []json.RawMessage) error {
+	for _, rec := range recs {
+		o.line.Reset()
+		if err := json.Compact(&o.line, rec); err != nil {
+			return fmt.Errorf("record is not valid JSON: %w", err)
+		}
+		o.line.WriteByte('\n')
+		n, err := o.recBuf.Write(o.line.Bytes())
+		o.recordsBytes += int64(n)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", RecordsFile, err)
+		}
+	}
+	return nil
+}
+
+// PageEntry is one line of pages/index.jsonl.
+type PageEntry struct {
+	Page      int               `json:"page"`
+	Time      time.Time         `json:"time"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"` // redacted
+	Status    int               `json:"status"`
+	Attempts  int               `json:"attempts"`
+	Duration  string            `json:"duration"`
+	Bytes     int64             `json:"bytes"`
+	Records   int               `json:"records"`
+	CursorIn  string            `json:"cursor_in,omitempty"`
+	CursorOut string            `json:"cursor_out,omitempty"`
+	File      string            `json:"file"`
+	Headers   map[string]string `json:"headers,omitempty"` // response headers, redacted
+}
+
+// pageFileName names a page's body in pages/.
+func pageFileName(n int) string { return fmt.Sprintf("%06d.body", n) }
+
+// writePage archives a response body and its index line.
+func (o *output) writePage(e *PageEntry, body []byte) error {
+	if !o.rawPages {
+		return nil
+	}
+	e.File = pageFileName(e.Page)
+	f, err := os.OpenFile(filepath.Join(o.dir, PagesDir, e.File), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("archiving page %d: %w", e.Page, err)
+	}
+	if _, err := f.Write(body); err != nil {
+		f.Close()
+		return fmt.Errorf("archiving page %d: %w", e.Page, err)
+	}
+	o.unsynced = append(o.unsynced, f)
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	n, err := o.idxBuf.Write(line)
+	o.indexBytes += int64(n)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", IndexFile, err)
+	}
+	return nil
+}
+
+// pendingPages is how many archived pages wait for a commit.
+func (o *output) pendingPages() int { return len(o.unsynced) }
+
+// commit makes everything written so far durable, then saves cp, which
+// vouches for exactly that.
+func (o *output) commit(cp *Checkpoint) error {
+	if err := o.recBuf.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", RecordsFile, err)
+	}
+	if err := o.records.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", RecordsFile, err)
+	}
+	if o.rawPages {
+		for _, f := range o.unsynced {
+			err := f.Sync()
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("syncing archived page: %w", err)
+			}
+		}
+		o.unsynced = o.unsynced[:0]
+		if err := o.idxBuf.Flush(); err != nil {
+			return fmt.Errorf("writing %s: %w", IndexFile, err)
+		}
+		if err := o.index.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", IndexFile, err)
+		}
+	}
+	cp.RecordsBytes = o.recordsBytes
+	cp.IndexBytes = o.indexBytes
+	return writeCheckpoint(o.dir, cp)
+}
+
+// close releases the files without committing: what was not committed is
+// cut off by the next resume.
+func (o *output) close() error {
+	var errs []error
+	for _, f := range o.unsynced {
+		errs = append(errs, f.Close())
+	}
+	o.unsynced = nil
+	for _, f := range []*os.File{o.records, o.index} {
+		if f != nil {
+			errs = append(errs, f.Close())
+		}
+	}
+	if o.lock != nil {
+		errs = append(errs, unlockDir(o.lock))
+	}
+	return errors.Join(errs...)
+}
+
+// MoveAside renames an existing output folder to a fresh sibling name and
+// returns it ("" when there was nothing to move). Nothing is deleted.
+func MoveAside(dir string) (string, error) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	stamp := time.Now().UTC().Format("20060102T150405")
+	for i := 0; ; i++ {
+		dst := fmt.Sprintf("%s.old-%s", dir, stamp)
+		if i > 0 {
+			dst = fmt.Sprintf("%s.%d", dst, i)
+		}
+		if _, err := os.Lstat(dst); errors.Is(err, os.ErrNotExist) {
+			if err := os.Rename(dir, dst); err != nil {
+				return "", fmt.Errorf("moving the old output aside: %w", err)
+			}
+			return dst, nil
+		}
+	}
+}

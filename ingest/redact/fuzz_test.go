@@ -1,0 +1,33 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzNoLeak checks that no secret survives String or URL. The secret is
+// reduced to digits so that it cannot be spelled by Placeholder's letters:
+// any occurrence left in the output is then a real leak.
+func FuzzNoLeak(f *testing.F) {
+	f.Add("123", "https://h.test/123?q=x123y#a=1123")
+	f.Add("4242", `Get "http://u:4242@h.test/p%34242?token=1": refused`)
+	f.Add("77", "77777 https://h.test/%37%37")
+	f.Fuzz(func(t *testing.T, secretSeed, text string) {
+		secret := strings.Map(func(c rune) rune {
+			if c >= '0' && c <= '9' {
+				return c
+			}
+			return -1
+		}, secretSeed)
+		if secret == "" {
+			return
+		}
+		r := New([]string{secret}, nil)
+		if got := r.String(text); strings.Contains(got, secret) {
+			t.Fatalf("String(%q) with secret %q = %q", text, secret, got)
+		}
+		if got := r.URL(text); strings.Contains(got, secret) {
+			t.Fatalf("URL(%q) with secret %q = %q", text, secret, got)
+		}
+	})
+}

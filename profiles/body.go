@@ -1,0 +1,99 @@
+package profiles
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/big"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// body turns the YAML value of body into JSON. Integers keep every digit
+// (9007199254740993 stays exact); strings are interpolated.
+func (d *decoder) body(n *yaml.Node, field string) json.RawMessage {
+	if isNull(n) {
+		return nil
+	}
+	var buf bytes.Buffer
+	if !d.writeJSON(&buf, deref(n), field) {
+		return nil
+	}
+	return json.RawMessage(buf.Bytes())
+}
+
+// writeJSON writes n as JSON to buf; false after reporting a problem.
+func (d *decoder) writeJSON(buf *bytes.Buffer, n *yaml.Node, field string) bool {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		buf.WriteByte('{')
+		ok := true
+		for i, kv := range d.mapping(n, field) {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeJSONString(buf, kv.key)
+			buf.WriteByte(':')
+			ok = d.writeJSON(buf, kv.val, kv.field) && ok
+		}
+		buf.WriteByte('}')
+		return ok
+	case yaml.SequenceNode:
+		buf.WriteByte('[')
+		ok := true
+		for i, item := range n.Content {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			ok = d.writeJSON(buf, item, itemField(field, i)) && ok
+		}
+		buf.WriteByte(']')
+		return ok
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		buf.WriteString("null")
+	case "!!bool":
+		var b bool
+		_ = n.Decode(&b) // cannot fail: the tag is !!bool
+		buf.WriteString(strconv.FormatBool(b))
+	case "!!int":
+		i, ok := new(big.Int).SetString(n.Value, 0)
+		if !ok {
+			d.at(n, field, "cannot read integer %s", n.Value)
+			return false
+		}
+		buf.WriteString(i.String())
+	case "!!float":
+		if json.Valid([]byte(n.Value)) { // already JSON: keep it exactly as written
+			buf.WriteString(n.Value)
+			break
+		}
+		var f float64
+		if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			d.at(n, field, "%s is not a JSON number", n.Value)
+			return false
+		}
+		buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+	case "!!str", "!!timestamp":
+		s, ok := d.interpolate(n, field, n.Value)
+		if !ok {
+			return false
+		}
+		writeJSONString(buf, s)
+	default:
+		d.at(n, field, "%s values cannot be sent as JSON", n.ShortTag())
+		return false
+	}
+	return true
+}
+
+// writeJSONString writes s as a JSON string.
+func writeJSONString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)    // keep <, > and & as written
+	_ = enc.Encode(s)           // a string always encodes
+	buf.Truncate(buf.Len() - 1) // Encode ends with a newline
+}

@@ -1,0 +1,118 @@
+package profiles
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"siphon/ingest"
+)
+
+// Profile is a loaded, validated profile.
+type Profile struct {
+	Config ingest.Config
+	Path   string // the file it came from; "" for built-ins
+
+	// sensitive keeps the text as written of sensitive headers and params
+	// ("headers.X" → "Bearer ${TOKEN}"), so Format shows references.
+	sensitive map[string]string
+}
+
+// Loader loads profile files.
+type Loader struct {
+	LookupEnv   func(string) (string, bool) // default os.LookupEnv
+	SkipSecrets bool                        // keep secret references unresolved (list, show): no env or secret files needed
+}
+
+// LoadFile reads and validates the profile at path.
+func (l Loader) LoadFile(path string) (*Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := l.LoadBytes(path, data)
+	if err != nil {
+		return nil, err
+	}
+	p.Path = path
+	return p, nil
+}
+
+// LoadBytes validates a profile held in memory. filename names it in
+// messages, and its folder is the base of relative paths.
+func (l Loader) LoadBytes(filename string, data []byte) (*Profile, error) {
+	p, err := l.load(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// load returns whatever it could read even when there are errors, so that
+// Discover can still name a broken profile.
+func (l Loader) load(filename string, data []byte) (*Profile, error) {
+	d := &decoder{problems: problems{file: filename}, lookupEnv: l.LookupEnv, skipSecrets: l.SkipSecrets}
+	if d.lookupEnv == nil {
+		d.lookupEnv = os.LookupEnv
+	}
+	dir, err := filepath.Abs(filepath.Dir(filename))
+	if err != nil {
+		return nil, err
+	}
+	d.dir = dir
+	p := &Profile{sensitive: map[string]string{}}
+	if root := d.parse(data); root != nil {
+		d.profile(root, p)
+	}
+	return p, d.err()
+}
+
+// yamlLine finds the line in a YAML parser message ("yaml: line 3: ...").
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// parse returns the single document's root node, or nil after reporting
+// why there is none.
+func (d *decoder) parse(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			d.at(nil, "", "the file is empty; a profile is a YAML mapping with at least base_url")
+		} else {
+			d.syntaxError(err)
+		}
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		d.at(&extra, "", "a profile file holds one YAML document; remove the second (---)")
+	} else if !errors.Is(err, io.EOF) {
+		d.syntaxError(err)
+	}
+	root := deref(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		d.at(root, "", "a profile is a YAML mapping of keys such as name and base_url, got %s", describe(root))
+		return nil
+	}
+	return root
+}
+
+// syntaxError reports a YAML parser error, which gives a line but no column.
+func (d *decoder) syntaxError(err error) {
+	msg := err.Error()
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	d.errs = append(d.errs, &Error{File: d.file, Line: line, Msg: "invalid YAML: " + msg})
+}

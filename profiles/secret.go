@@ -1,0 +1,242 @@
+package profiles
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"siphon/ingest"
+)
+
+// secretVarSuffix names the environment variable suggested for each auth
+// secret field: "token" in profile "orders" suggests ORDERS_TOKEN.
+var secretVarSuffix = map[string]string{
+	"value":         "API_KEY",
+	"token":         "TOKEN",
+	"password":      "PASSWORD",
+	"client_secret": "CLIENT_SECRET",
+	"refresh_token": "REFRESH_TOKEN",
+}
+
+// suggestedVar is the variable name a literal-secret error proposes.
+func (d *decoder) suggestedVar(key string) string {
+	suffix, ok := secretVarSuffix[key]
+	if !ok {
+		suffix = key
+	}
+	return envify(d.profileName + "_" + suffix)
+}
+
+// envify turns text into an UPPER_SNAKE environment variable name.
+func envify(s string) string {
+	var b strings.Builder
+	under := true // drop leading and doubled underscores
+	for _, c := range strings.ToUpper(s) {
+		if (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') {
+			b.WriteRune(c)
+			under = false
+		} else if !under {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	out := strings.TrimRight(b.String(), "_")
+	if out == "" || (out[0] >= '0' && out[0] <= '9') {
+		out = "SIPHON_" + out
+	}
+	return out
+}
+
+// literalSecret reports a secret written as plain text, with the fix, and
+// without repeating the value.
+func (d *decoder) literalSecret(n *yaml.Node, field, key string) {
+	v := d.suggestedVar(key)
+	d.at(n, field, "a secret must not be written in the profile; write %s: ${%s} and export %s, or %s: file:PATH", key, v, v, key)
+}
+
+// kindOf says what a node is without showing its value.
+func kindOf(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return "a scalar"
+}
+
+// secretOptions tune secret for the refresh token of authorization_code.
+type secretOptions struct {
+	fileOnly         bool // only file:PATH (siphon auth login writes there)
+	allowMissingFile bool // the file need not exist yet
+}
+
+// secret reads an auth secret: exactly ${VAR} or file:PATH.
+func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (ingest.Secret, bool) {
+	n = deref(n)
+	if isNull(n) {
+		return ingest.Secret{}, false
+	}
+	if n.Kind != yaml.ScalarNode {
+		d.at(n, field, "expected a ${VAR} or file:PATH reference, got %s", kindOf(n))
+		return ingest.Secret{}, false
+	}
+	if !isText(n) {
+		d.literalSecret(n, field, key)
+		return ingest.Secret{}, false
+	}
+	if path, isFile := strings.CutPrefix(n.Value, "file:"); isFile {
+		return d.fileSecret(n, field, path, opt.allowMissingFile)
+	}
+	if opt.fileOnly {
+		d.at(n, field, "expected a file:PATH reference (siphon auth login stores the token there), e.g. %s: file:~/.config/siphon/%s.token", key, d.profileName)
+		return ingest.Secret{}, false
+	}
+	segs, err := parseTemplate(n.Value)
+	switch {
+	case err != nil:
+		d.at(n, field, "%v", err)
+	case len(segs) == 1 && segs[0].name != "" && !segs[0].hasDef:
+		return d.envSecret(n, field, segs[0].text, segs[0].name)
+	case strings.Contains(n.Value, "${"):
+		d.at(n, field, "expected exactly one ${VAR} reference (no default, nothing around it) or file:PATH")
+	default:
+		d.literalSecret(n, field, key)
+	}
+	return ingest.Secret{}, false
+}
+
+// envSecret resolves a ${VAR} secret.
+func (d *decoder) envSecret(n *yaml.Node, field, ref, name string) (ingest.Secret, bool) {
+	if d.skipSecrets {
+		return ingest.NewSecret(ref, ""), true
+	}
+	v, ok := d.lookupEnv(name)
+	if !ok {
+		d.at(n, field, "environment variable %s is not set", name)
+		return ingest.Secret{}, false
+	}
+	if v == "" {
+		d.at(n, field, "environment variable %s is empty", name)
+		return ingest.Secret{}, false
+	}
+	return ingest.NewSecret(ref, v), true
+}
+
+// fileSecret resolves a file:PATH secret. The reference keeps the absolute
+// path, so whoever writes the file (siphon auth login) finds it.
+func (d *decoder) fileSecret(n *yaml.Node, field, path string, allowMissing bool) (ingest.Secret, bool) {
+	if path == "" {
+		d.at(n, field, "file: needs a path, e.g. file:~/.config/siphon/%s.secret", d.profileName)
+		return ingest.Secret{}, false
+	}
+	abs, err := d.absPath(path)
+	if err != nil {
+		d.at(n, field, "cannot resolve %s: %v", path, err)
+		return ingest.Secret{}, false
+	}
+	ref := "file:" + abs
+	if d.skipSecrets {
+		return ingest.NewSecret(ref, ""), true
+	}
+	data, err := os.ReadFile(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && allowMissing:
+		return ingest.NewSecret(ref, ""), true
+	case errors.Is(err, fs.ErrNotExist):
+		d.at(n, field, "secret file %s does not exist", abs)
+		return ingest.Secret{}, false
+	case err != nil:
+		d.at(n, field, "cannot read secret file %s: %v", abs, unwrapPathErr(err))
+		return ingest.Secret{}, false
+	}
+	v := strings.TrimRight(string(data), "\r\n")
+	if v == "" && !allowMissing {
+		d.at(n, field, "secret file %s is empty", abs)
+		return ingest.Secret{}, false
+	}
+	return ingest.NewSecret(ref, v), true
+}
+
+// isSensitiveName reports whether a header or query parameter carries a
+// credential, so its value must come from a reference.
+func isSensitiveName(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "authorization", "cookie", "proxy-authorization":
+		return true
+	}
+	for _, word := range []string{"token", "key", "secret", "signature", "password"} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// sensitiveValue reads the value of a sensitive header or parameter: text
+// with at least one ${VAR}, or a file:PATH reference. It returns the value
+// (the references when skipping secrets), a Secret per reference, and the
+// references as Format shows them (file paths made absolute).
+func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string, secrets []ingest.Secret, written string, ok bool) {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		d.at(n, field, "expected a ${VAR} or file:PATH reference, got %s", kindOf(n))
+		return "", nil, "", false
+	}
+	if !isText(n) {
+		d.literalSecret(n, field, key)
+		return "", nil, "", false
+	}
+	if path, isFile := strings.CutPrefix(n.Value, "file:"); isFile {
+		s, ok := d.fileSecret(n, field, path, false)
+		if !ok {
+			return "", nil, "", false
+		}
+		if d.skipSecrets {
+			return s.Ref(), []ingest.Secret{s}, s.Ref(), true
+		}
+		return s.Reveal(), []ingest.Secret{s}, s.Ref(), true
+	}
+	segs, err := parseTemplate(n.Value)
+	if err != nil {
+		d.at(n, field, "%v", err)
+		return "", nil, "", false
+	}
+	var out strings.Builder
+	for _, sg := range segs {
+		if sg.name == "" {
+			out.WriteString(sg.text)
+			continue
+		}
+		if d.skipSecrets {
+			secrets = append(secrets, ingest.NewSecret(sg.text, ""))
+			continue
+		}
+		v, ok := d.lookupEnv(sg.name)
+		if !ok && sg.hasDef {
+			v, ok = sg.def, true
+		}
+		if !ok {
+			d.at(n, field, "environment variable %s is not set", sg.name)
+			return "", nil, "", false
+		}
+		if v == "" {
+			d.at(n, field, "environment variable %s is empty", sg.name)
+			return "", nil, "", false
+		}
+		out.WriteString(v)
+		secrets = append(secrets, ingest.NewSecret(sg.text, v))
+	}
+	if len(secrets) == 0 {
+		d.literalSecret(n, field, key)
+		return "", nil, "", false
+	}
+	if d.skipSecrets {
+		return n.Value, secrets, n.Value, true
+	}
+	return out.String(), secrets, n.Value, true
+}
