@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -131,6 +132,10 @@ func newRedactor(cfg *Config) *redact.Redactor {
 			secrets = append(secrets, v)
 		}
 	}
+	if cfg.Auth.Type == AuthBasic && cfg.Auth.Password.Reveal() != "" {
+		// the Authorization header carries the pair in base64
+		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(cfg.Auth.Username+":"+cfg.Auth.Password.Reveal())))
+	}
 	for _, s := range cfg.Secrets {
 		if v := s.Reveal(); v != "" {
 			secrets = append(secrets, v)
@@ -253,6 +258,26 @@ func (c *Client) authorize(r *resty.Request, u *url.URL) {
 	case AuthBasic:
 		r.SetBasicAuth(a.Username, a.Password.Reveal())
 	}
+}
+
+// checkpointURL is a next-page URL as the checkpoint keeps it: the query
+// parameter that carries an API key is dropped (authorize adds it again) and
+// any other secret value hidden, while pagination tokens stay usable.
+func (c *Client) checkpointURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if a := c.cfg.Auth; a.Type == AuthAPIKey && a.In == "query" {
+		if u, err := url.Parse(raw); err == nil {
+			q := u.Query()
+			if q.Has(a.Name) {
+				q.Del(a.Name)
+				u.RawQuery = q.Encode()
+				raw = u.String()
+			}
+		}
+	}
+	return c.redactor.Values(raw)
 }
 
 // quietLogger keeps resty from writing to stderr behind the console's back.

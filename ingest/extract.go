@@ -252,6 +252,9 @@ func (e *expr) first(p *page) (json.RawMessage, error) {
 
 // bodyError tags JSON syntax errors as errNotJSON.
 func bodyError(err error) error {
+	if strings.Contains(err.Error(), "exceeded max depth") {
+		return fmt.Errorf("the body nests deeper than the JSON decoder allows (10000 levels): %w", err)
+	}
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) || errors.Is(err, errNotJSON) || strings.Contains(err.Error(), "unexpected end of JSON input") || strings.Contains(err.Error(), "unexpected EOF") || strings.Contains(err.Error(), "invalid character") {
 		return fmt.Errorf("%w: %v", errNotJSON, err)
@@ -315,7 +318,7 @@ func jsonKind(v json.RawMessage) string {
 
 // snippet is the start of b, on one line, for error messages.
 func snippet(b []byte, max int) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "\uFFFD")), " ")
 	if len(s) > max {
 		s = s[:max] + "…"
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"siphon/ingest/httphdr"
 )
@@ -208,6 +209,18 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 			}
 		}
 		return o
+	}
+	if !utf8.Valid(body) {
+		bad := len(body)
+		for i := 0; i < len(body); {
+			r, size := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError && size <= 1 {
+				bad = i
+				break
+			}
+			i += size
+		}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: snippet(body[max(0, bad-40):min(len(body), bad+40)], 100)}
 	}
 	f := &fetched{url: u, status: status, header: header, body: body, page: newPage(body)}
 	vals, err := r.c.records.eval(f.page)

@@ -64,6 +64,7 @@ type paginator struct {
 	seen       map[[32]byte]int // cursor or URL → the page that produced it
 	primaryKey []string
 	tieWarned  bool
+	emptyRun   int      // empty pages in a row that had a next cursor or link
 	notes      []string // anomalies worth reporting that do not stop the walk
 }
 
@@ -183,16 +184,24 @@ func (p *paginator) advance(r *response, pageNo int) (string, error) {
 		return StopSingle, nil
 
 	case PageOffset:
-		if n == 0 {
-			return StopEmptyPage, nil
+		total, hasTotal, err := p.total(r)
+		if err != nil {
+			return "", err
 		}
 		p.pos.Offset += int64(n)
-		if total, ok, err := p.total(r); err != nil {
-			return "", err
-		} else if ok && p.pos.Offset >= total {
+		switch {
+		case hasTotal && p.pos.Offset >= total:
+			if p.pos.Offset > total {
+				p.note("the API reported a total of %d but offset %d was reached", total, p.pos.Offset)
+			}
 			return StopTotalReached, nil
-		}
-		if short {
+		case n == 0 || short:
+			if hasTotal {
+				p.note("the API reported a total of %d but the records ended at offset %d", total, p.pos.Offset)
+			}
+			if n == 0 {
+				return StopEmptyPage, nil
+			}
 			return StopShortPage, nil
 		}
 
@@ -229,7 +238,11 @@ func (p *paginator) advance(r *response, pageNo int) (string, error) {
 			return "", fmt.Errorf("cursor_path %s: %w", p.cfg.CursorPath, err)
 		}
 		if next == "" {
+			p.fullWithoutNext(n, pageNo, "cursor at cursor_path "+p.cfg.CursorPath)
 			return StopNoCursor, nil
+		}
+		if err := p.emptyWithNext(n, pageNo, "cursor"); err != nil {
+			return "", err
 		}
 		if err := p.remember("cursor "+strconv.Quote(next), next, pageNo); err != nil {
 			return "", err
@@ -251,9 +264,14 @@ func (p *paginator) advance(r *response, pageNo int) (string, error) {
 		}
 		if next == "" {
 			if p.cfg.Type == PageNextURL {
+				p.fullWithoutNext(n, pageNo, "URL at next_url_path "+p.cfg.NextURLPath)
 				return StopNoNextURL, nil
 			}
+			p.fullWithoutNext(n, pageNo, `Link header with rel="`+p.cfg.Rel+`"`)
 			return StopNoLink, nil
+		}
+		if err := p.emptyWithNext(n, pageNo, "link"); err != nil {
+			return "", err
 		}
 		ref, err := url.Parse(next)
 		if err != nil {
@@ -360,6 +378,37 @@ func (p *paginator) highWater(recs []json.RawMessage) (string, []string, error) 
 		}
 	}
 	return mark, keys, nil
+}
+
+func (p *paginator) note(format string, args ...any) {
+	p.notes = append(p.notes, fmt.Sprintf(format, args...))
+}
+
+// maxEmptyWithNext is how many empty pages in a row that still point to a
+// next page are followed before the walk stops: some APIs filter pages
+// server-side and legitimately return empty ones, but an endless run of
+// them is a loop in disguise.
+const maxEmptyWithNext = 3
+
+func (p *paginator) emptyWithNext(n, pageNo int, what string) error {
+	if n > 0 {
+		p.emptyRun = 0
+		return nil
+	}
+	p.emptyRun++
+	if p.emptyRun >= maxEmptyWithNext {
+		return &anomalyError{fmt.Sprintf("%d empty pages in a row still had a next %s; stopping rather than following them forever", p.emptyRun, what)}
+	}
+	p.note("page %d is empty but has a next %s; following it (the run stops after %d such pages in a row)", pageNo, what, maxEmptyWithNext)
+	return nil
+}
+
+// fullWithoutNext notes a first page that was full yet ended the walk:
+// usually a wrong path to the next cursor or URL.
+func (p *paginator) fullWithoutNext(n, pageNo int, what string) {
+	if pageNo == 1 && p.cfg.Limit > 0 && n >= p.cfg.Limit {
+		p.note("page 1 was full (%d records, the limit) but no next %s was found; if the API has more, that path is wrong", n, what)
+	}
 }
 
 // tie returns a field value that two records of the page share, or "".

@@ -2,9 +2,13 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -319,7 +323,7 @@ func (rn *runner) loop(ctx context.Context) error {
 	lastCommit := time.Now()
 	commit := func(done bool, reason string) error {
 		state.Position, state.Done, state.StopReason, state.UpdatedAt = pag.pos, done, reason, time.Now().UTC()
-		state.Position.NextURL = c.redactor.URL(state.Position.NextURL)
+		state.Position.NextURL = c.checkpointURL(state.Position.NextURL)
 		if err := out.commit(state); err != nil {
 			return err
 		}
@@ -338,6 +342,7 @@ func (rn *runner) loop(ctx context.Context) error {
 		return err
 	}
 
+	var prevBody [32]byte
 	maxPages := rn.job.MaxPages
 	if maxPages == 0 {
 		maxPages = cfg.Pagination.MaxPages
@@ -365,6 +370,17 @@ func (rn *runner) loop(ctx context.Context) error {
 			return stopWith(err)
 		}
 		recs := pag.dedup(f.records)
+		sum := sha256.Sum256(f.body)
+		if len(f.records) > 0 && sum == prevBody {
+			rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d is identical to page %d: the API seems to ignore the pagination parameters", pageNo, pageNo-1), Action: "stopped"})
+			return stopWith(fmt.Errorf("page %d: the same body as page %d came back; stopping before writing duplicates (the page was not saved)", pageNo, pageNo-1))
+		}
+		prevBody = sum
+		if state.Pages == 0 && len(f.records) == 0 {
+			if hint := arrayHint(f.page); hint != "" {
+				rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("records %s found nothing on page 1; the body has arrays at %s", cfg.Records, hint), Action: "continued"})
+			}
+		}
 		before := pag.pos
 		reason, err := pag.advance(&response{page: f.page, header: f.header, url: f.url, records: recs, fetched: len(f.records)}, pageNo)
 		if err != nil {
@@ -458,4 +474,24 @@ func (e *ProfileChangedError) Error() string {
 		msg += "\n  - " + ch
 	}
 	return msg + "\nrun with --fresh to start over (the old output is moved aside, not deleted), or restore the old profile to resume"
+}
+
+// arrayHint lists the top-level arrays of a body, for a records expression
+// that found nothing: ".items (100), .errors (0)".
+func arrayHint(p *page) string {
+	obj, err := p.object("", json.RawMessage(p.body))
+	if err != nil {
+		return ""
+	}
+	var hints []string
+	for k, v := range obj {
+		if len(v) > 0 && v[0] == '[' {
+			var arr []json.RawMessage
+			if json.Unmarshal(v, &arr) == nil {
+				hints = append(hints, fmt.Sprintf(".%s (%d)", k, len(arr)))
+			}
+		}
+	}
+	sort.Strings(hints)
+	return strings.Join(hints, ", ")
 }

@@ -31,16 +31,16 @@ func styleConfigs(base string) map[string]ingest.Config {
 			Retry: ingest.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}, Output: ingest.OutputConfig{RawPages: true}}
 	}
 	return map[string]ingest.Config{
-		"none":                cfg("/v1/none", ".data", ingest.PaginationConfig{Type: "none"}),
-		"offset":              cfg("/v1/offset", ".data", ingest.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"}),
-		"offset-bare":         cfg("/v1/offset", ".data[]", ingest.PaginationConfig{Type: "offset", Limit: 100}),
-		"page":                cfg("/v1/pages", ".items", ingest.PaginationConfig{Type: "page", Limit: 100, LimitParam: "per_page", TotalPagesPath: ".total_pages"}),
-		"page-bare":           cfg("/v1/pages", ".items", ingest.PaginationConfig{Type: "page", Limit: 100, LimitParam: "per_page"}),
-		"cursor":              cfg("/v1/cursor", ".data", ingest.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}),
-		"next_url":            cfg("/v1/next", ".results", ingest.PaginationConfig{Type: "next_url", Limit: 100, NextURLPath: ".next"}),
-		"link_header":         cfg("/v1/link", ".", ingest.PaginationConfig{Type: "link_header", Limit: 100, LimitParam: "per_page"}),
-		"keyset":              cfg("/v1/keyset", ".data", ingest.PaginationConfig{Type: "keyset", Limit: 100}),
-		"timestamp":           cfg("/v1/timestamp", ".data", ingest.PaginationConfig{Type: "timestamp", Limit: 100, Param: "updated_since", Inclusive: true}),
+		"none":        cfg("/v1/none", ".data", ingest.PaginationConfig{Type: "none"}),
+		"offset":      cfg("/v1/offset", ".data", ingest.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"}),
+		"offset-bare": cfg("/v1/offset", ".data[]", ingest.PaginationConfig{Type: "offset", Limit: 100}),
+		"page":        cfg("/v1/pages", ".items", ingest.PaginationConfig{Type: "page", Limit: 100, LimitParam: "per_page", TotalPagesPath: ".total_pages"}),
+		"page-bare":   cfg("/v1/pages", ".items", ingest.PaginationConfig{Type: "page", Limit: 100, LimitParam: "per_page"}),
+		"cursor":      cfg("/v1/cursor", ".data", ingest.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}),
+		"next_url":    cfg("/v1/next", ".results", ingest.PaginationConfig{Type: "next_url", Limit: 100, NextURLPath: ".next"}),
+		"link_header": cfg("/v1/link", ".", ingest.PaginationConfig{Type: "link_header", Limit: 100, LimitParam: "per_page"}),
+		"keyset":      cfg("/v1/keyset", ".data", ingest.PaginationConfig{Type: "keyset", Limit: 100}),
+		"timestamp":   cfg("/v1/timestamp", ".data", ingest.PaginationConfig{Type: "timestamp", Limit: 100, Param: "updated_since", Inclusive: true}),
 	}
 }
 

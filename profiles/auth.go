@@ -49,7 +49,7 @@ func (d *decoder) auth(sec entry, a *ingest.AuthConfig) {
 	typeKnown, typeGiven, grantKnown := true, false, true
 	anchor := deref(sec.val)
 	for _, e := range entries {
-		if e.key == "type" {
+		if e.key == "type" && !isNull(e.val) {
 			anchor, typeGiven = e.val, true
 			a.Type, typeKnown = d.oneOf(e.val, e.field, authTypes...)
 		}
@@ -71,7 +71,7 @@ func (d *decoder) auth(sec entry, a *ingest.AuthConfig) {
 		case slices.Contains(authKeys[a.Type], e.key):
 			if grantOwners := grantKeys.owners(e.key, grants); len(grantOwners) > 0 && !slices.Contains(grantOwners, a.Grant) {
 				if grantKnown {
-					d.at(e.keyNode, e.field, "%s applies to oauth2 grant %s, not %s", e.key, andList(grantOwners), a.Grant)
+					d.at(e.keyNode, e.field, "%s applies to oauth2 %s %s, not %s", e.key, plural("grant", len(grantOwners)), andList(grantOwners), a.Grant)
 				}
 				continue
 			}

@@ -17,15 +17,26 @@ func (d *decoder) body(n *yaml.Node, field string) json.RawMessage {
 		return nil
 	}
 	var buf bytes.Buffer
-	if !d.writeJSON(&buf, deref(n), field) {
+	if !d.writeJSON(&buf, deref(n), field, 0) {
 		return nil
 	}
 	return json.RawMessage(buf.Bytes())
 }
 
+// Limits on what aliases can expand a body to: a recursive alias never
+// ends, and nested ones grow exponentially.
+const (
+	maxBodyDepth = 100
+	maxBodyBytes = 8 << 20
+)
+
 // writeJSON writes n as JSON to buf; false after reporting a problem.
-func (d *decoder) writeJSON(buf *bytes.Buffer, n *yaml.Node, field string) bool {
+func (d *decoder) writeJSON(buf *bytes.Buffer, n *yaml.Node, field string, depth int) bool {
 	n = deref(n)
+	if depth > maxBodyDepth || buf.Len() > maxBodyBytes {
+		d.at(n, field, "the body is nested too deeply or too large (a recursive alias?)")
+		return false
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		buf.WriteByte('{')
@@ -36,7 +47,9 @@ func (d *decoder) writeJSON(buf *bytes.Buffer, n *yaml.Node, field string) bool 
 			}
 			writeJSONString(buf, kv.key)
 			buf.WriteByte(':')
-			ok = d.writeJSON(buf, kv.val, kv.field) && ok
+			if ok = d.writeJSON(buf, kv.val, kv.field, depth+1); !ok {
+				return false
+			}
 		}
 		buf.WriteByte('}')
 		return ok
@@ -47,7 +60,9 @@ func (d *decoder) writeJSON(buf *bytes.Buffer, n *yaml.Node, field string) bool 
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			ok = d.writeJSON(buf, item, itemField(field, i)) && ok
+			if ok = d.writeJSON(buf, item, itemField(field, i), depth+1); !ok {
+				return false
+			}
 		}
 		buf.WriteByte(']')
 		return ok

@@ -170,6 +170,10 @@ func (d *decoder) integer(n *yaml.Node, field string, min int) (int, bool) {
 	if isNull(n) {
 		return 0, false
 	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" && strings.Trim(n.Value, "+-0123456789") == "" {
+		d.at(n, field, "integer %s is out of range", n.Value) // YAML reads a too-long integer as a float
+		return 0, false
+	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
 		d.at(n, field, "expected an integer, got %s", describe(n))
 		return 0, false

@@ -160,7 +160,11 @@ func Resolve(nameOrPath string, dirs []string) (string, error) {
 	if len(names) == 0 {
 		return "", fmt.Errorf("no saved profile named %q: there are no profiles in %s (give a path to a .yaml file, or use --profiles DIR)", nameOrPath, where)
 	}
-	return "", fmt.Errorf("no saved profile named %q%s; saved profiles in %s: %s", nameOrPath, didYouMean(nameOrPath, names), where, strings.Join(names, ", "))
+	hint := ""
+	if s := nearest(nameOrPath, names); s != "" {
+		hint = " (did you mean " + s + "?)"
+	}
+	return "", fmt.Errorf("no saved profile named %q%s; saved profiles in %s: %s", nameOrPath, hint, where, strings.Join(names, ", "))
 }
 
 // ShadowedError is the Err of a listing entry whose name an earlier

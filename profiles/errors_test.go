@@ -62,6 +62,15 @@ func TestLoadErrors(t *testing.T) {
 		{"base_url with credentials", "name: t\nbase_url: https://me:pw@api.example.com\n", []string{
 			"2:11: base_url: must not hold credentials; put them in auth as ${VAR} or file:PATH references",
 		}},
+		{"bad base_url hides credentials and query", "name: t\nbase_url: htps://me:pw@api.example.com/x?key=abc123secret\n", []string{
+			"2:11: base_url: expected an absolute http or https URL with a host, got \"htps://REDACTED@api.example.com/x?...\"",
+		}},
+		{"null type is no type", base + "pagination:\n  type: null\n  cursor_path: .next\n", []string{
+			"5:3: pagination.cursor_path: cursor_path applies to pagination type cursor, not none (set type: cursor)",
+		}},
+		{"null required key is missing", base + "pagination:\n  type: cursor\n  cursor_path:\n", []string{
+			"4:9: pagination.cursor_path: required for pagination type cursor",
+		}},
 		{"base_url missing", "name: t\n", []string{
 			"1:1: base_url: missing; every profile needs the API's base URL, e.g. base_url: https://api.example.com/v2",
 		}},
@@ -243,6 +252,87 @@ func TestLoadErrors(t *testing.T) {
 		{"root is a list", "- a\n- b\n", []string{
 			"1:1: a profile is a YAML mapping of keys such as name and base_url, got a list",
 		}},
+		{"body float not JSON", base + "method: POST\nbody: {x: .inf}\n", []string{
+			"4:11: body.x: .inf is not a JSON number",
+		}},
+		{"body duplicate key", base + "method: POST\nbody: {x: 1, x: 2}\n", []string{
+			"4:14: body.x: duplicate key; first defined at line 4",
+		}},
+		{"body binary", base + "method: POST\nbody: !!binary aGVsbG8=\n", []string{
+			"4:7: body: !!binary values cannot be sent as JSON",
+		}},
+		{"integer out of range", base + "pagination:\n  limit: 99999999999999999999\n", []string{
+			"4:10: pagination.limit: integer 99999999999999999999 is out of range",
+		}},
+		{"number expected", base + "rate_limit:\n  requests_per_second: fast\n", []string{
+			"4:24: rate_limit.requests_per_second: expected a number, got \"fast\"",
+		}},
+		{"number not finite", base + "rate_limit:\n  requests_per_second: .nan\n", []string{
+			"4:24: rate_limit.requests_per_second: expected a finite number, got .nan",
+		}},
+		{"list expected", base + "allowed_hosts: cdn.example.com\n", []string{
+			"3:16: allowed_hosts: expected a list, got \"cdn.example.com\"",
+		}},
+		{"null in a list", base + "primary_key: [id, null, \"\"]\n", []string{
+			"3:19: primary_key[1]: expected a string, got null",
+			"3:25: primary_key[2]: must not be empty",
+		}},
+		{"secret as a mapping", base + "auth:\n  type: bearer\n  token: {env: X}\n", []string{
+			"5:10: auth.token: expected a ${VAR} or file:PATH reference, got a mapping",
+		}},
+		{"file reference without a path", base + "auth:\n  type: bearer\n  token: \"file:\"\n", []string{
+			"5:10: auth.token: file: needs a path, e.g. file:~/.config/siphon/t.secret",
+		}},
+		{"sensitive header as a list", base + "headers:\n  Cookie: [a]\n", []string{
+			"4:11: headers.Cookie: expected a ${VAR} or file:PATH reference, got a list",
+		}},
+		{"sensitive header from missing file", base + "headers:\n  Cookie: file:files/missing.txt\n", []string{
+			"4:11: headers.Cookie: secret file DIR/files/missing.txt does not exist",
+		}},
+		{"header with line break", base + "headers:\n  X-A: \"a\\nb\"\n", []string{
+			"4:8: headers.X-A: a header value must not contain a line break",
+		}},
+		{"header null", base + "headers:\n  X-A:\n", []string{
+			"4:7: headers.X-A: expected a string, got null",
+		}},
+		{"extra_params null", base + "auth:\n  type: oauth2\n  token_url: https://a.example.com/t\n  client_id: c\n  client_secret: ${SET}\n  extra_params: {audience: null}\n", []string{
+			"8:28: auth.extra_params.audience: expected a string, got null",
+		}},
+		{"duration as a list", base + "timeout: [1s]\n", []string{
+			"3:10: timeout: expected a duration such as 30s or 250ms, got a list",
+		}},
+		{"on_status not a list", base + "retry:\n  on_status: 429\n", []string{
+			"4:14: retry.on_status: expected a list, got 429",
+		}},
+		{"schema file is a folder", base + "schema:\n  file: files\n  on_invalid: drop\n", []string{
+			"4:9: schema.file: DIR/files is a folder, not a file",
+			"5:15: schema.on_invalid: expected one of reject, fail, got \"drop\"",
+		}},
+		{"output unknown key", base + "output:\n  folder: out\n", []string{
+			"4:3: output.folder: unknown key",
+		}},
+		{"non-scalar key", base + "? [a]\n: b\n", []string{
+			"3:3: expected a key, got a list",
+		}},
+		{"oauth2 unknown grant", base + "auth:\n  type: oauth2\n  grant: password\n  token_url: https://a.example.com/t\n", []string{
+			"5:10: auth.grant: expected one of client_credentials, refresh_token, authorization_code, got \"password\"",
+		}},
+		{"grant on another auth type", base + "auth:\n  type: bearer\n  token: ${SET}\n  grant: client_credentials\n", []string{
+			"6:3: auth.grant: grant applies to auth type oauth2, not bearer",
+		}},
+		{"refresh_token with client_credentials", base + "auth:\n  type: oauth2\n  token_url: https://a.example.com/t\n  client_id: c\n  client_secret: ${SET}\n  refresh_token: ${SET}\n", []string{
+			"8:3: auth.refresh_token: refresh_token applies to oauth2 grants refresh_token and authorization_code, not client_credentials",
+		}},
+		{"refresh_token grant needs the token", base + "auth:\n  type: oauth2\n  grant: refresh_token\n  token_url: https://a.example.com/t\n  client_id: c\n", []string{
+			"4:9: auth.refresh_token: required for oauth2 grant refresh_token",
+		}},
+		{"unknown auth key", base + "auth:\n  type: bearer\n  tokn: ${SET}\n", []string{
+			"4:9: auth.token: required for auth type bearer",
+			"5:3: auth.tokn: unknown key; did you mean token?",
+		}},
+		{"api_key name with a space", base + "auth:\n  type: api_key\n  name: X Key\n  value: ${SET}\n", []string{
+			"5:9: auth.name: expected a header or parameter name, without spaces or separators, got \"X Key\"",
+		}},
 		{"several problems in file order", "name: t\nrecords: .[\nbase_url: x\ntimeout: 1\n", []string{
 			"2:10: records: invalid jq expression \".[\": unexpected EOF",
 			"3:11: base_url: expected an absolute http or https URL with a host, got \"x\"",
@@ -301,4 +391,16 @@ func fmtList(l []string) string {
 		b.WriteString("\t\t\t\"" + strings.ReplaceAll(s, `"`, `\"`) + "\",\n")
 	}
 	return b.String()
+}
+
+// FuzzLoadBytes checks that no input panics, and that every problem comes
+// as an *Error with a position.
+func FuzzLoadBytes(f *testing.F) {
+	for _, s := range []string{"", "# only a comment", "---", "~", "[", base, base + "pagination: {type: cursor}", base + "body: &a [*a]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := Loader{LookupEnv: env(nil), SkipSecrets: true}.LoadBytes("f.yaml", []byte(s))
+		problemsOf(t, err) // fails on anything but *Error
+	})
 }

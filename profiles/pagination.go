@@ -37,14 +37,14 @@ func (d *decoder) pagination(sec entry, p *ingest.PaginationConfig) {
 	typeKnown, typeGiven := true, false
 	anchor := deref(sec.val) // where "missing" errors point
 	for _, e := range entries {
-		if e.key == "type" {
+		if e.key == "type" && !isNull(e.val) {
 			anchor, typeGiven = e.val, true
 			p.Type, typeKnown = d.oneOf(e.val, e.field, ingest.PaginationTypes...)
 		}
 	}
 	given := map[string]bool{}
 	for _, e := range entries {
-		given[e.key] = true
+		given[e.key] = !isNull(e.val)
 		switch {
 		case e.key == "type":
 		case slices.Contains(paginationCommon, e.key) || slices.Contains(paginationKeys[p.Type], e.key):

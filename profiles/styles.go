@@ -38,11 +38,7 @@ func (s styleKeys) all(common []string) []string {
 // to pagination type cursor, not offset". When the type was left out, it
 // says which to set.
 func misplaced(key, what string, owners []string, actual string, typeGiven bool) string {
-	kind := what + " type "
-	if len(owners) > 1 {
-		kind = what + " types "
-	}
-	msg := key + " applies to " + kind + andList(owners) + ", not " + actual
+	msg := key + " applies to " + what + " " + plural("type", len(owners)) + " " + andList(owners) + ", not " + actual
 	if !typeGiven {
 		msg += " (set type: " + owners[0] + ")"
 	}
@@ -55,4 +51,12 @@ func andList(words []string) string {
 		return strings.Join(words, "")
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// plural adds an s to word unless n is 1.
+func plural(word string, n int) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

@@ -63,21 +63,24 @@ func (d *decoder) httpURL(n *yaml.Node, field string) (string, bool) {
 	return s, true
 }
 
-// redactURL keeps any user:password part of a bad URL out of a message.
+// redactURL keeps credentials out of a message about a bad URL: any
+// user:password part, and the query, which may hold a key.
 func redactURL(s string) string {
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		s = s[:i] + "?..."
+	}
 	scheme, rest, found := strings.Cut(s, "://")
 	if !found {
 		return s
 	}
-	host, path, _ := strings.Cut(rest, "/")
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = "REDACTED@" + host[i+1:]
-		if path != "" || strings.Contains(rest, "/") {
-			return scheme + "://" + host + "/" + path
-		}
-		return scheme + "://" + host
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
 	}
-	return s
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		rest = "REDACTED@" + rest[at+1:]
+	}
+	return scheme + "://" + rest
 }
 
 // jq returns a jq expression that parses and compiles.

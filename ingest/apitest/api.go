@@ -68,9 +68,8 @@ func (a *API) Abort() { a.quitOnce.Do(func() { close(a.quit) }) }
 
 // ServeHTTP answers one request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w}
-	a.stats.begin()
-	defer func() { a.stats.end(rec.status) }()
+	a.stats.count(&a.stats.requests)
+	rec := &statusRecorder{ResponseWriter: w, stats: &a.stats}
 
 	if r.URL.Path == "/healthz" {
 		rec.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -107,8 +107,13 @@ func (a *API) serveCursor(r *http.Request, _ http.Header) ([]byte, error) {
 		next = encodeCursor(cursorPos{pos.offset + len(recs), pos.page + 1})
 	}
 	if f.RepeatCursorAt > 0 && pos.page == f.RepeatCursorAt {
-		// Back to the previous page's cursor: A -> B -> A.
-		next = encodeCursor(cursorPos{max(pos.offset-limit, 0), max(pos.page-1, 1)})
+		// Back to the previous page's cursor: A -> B -> A. The previous page
+		// held a full page of records, unless it was the empty one.
+		prev := pos.offset - limit
+		if pos.page-1 == f.EmptyPageAt {
+			prev = pos.offset
+		}
+		next = encodeCursor(cursorPos{max(prev, 0), max(pos.page-1, 1)})
 	}
 	page := newPage(`{"data":[`, recs, cursorTailSize)
 	return cursorTail(page, next, next != ""), nil

@@ -19,7 +19,7 @@ type Options struct {
 // probabilities in [0, 1] drawn per request.
 type Faults struct {
 	ServerErrorRate float64 // answer 500, 502 or 503 with a JSON error body
-	ResetRate       float64 // drop the connection without a response
+	ResetRate       float64 // drop the connection without a response (needs a hijackable connection, else http.ErrAbortHandler)
 	TruncateRate    float64 // 200 with the full Content-Length, only part of the body, then close
 	HTMLRate        float64 // 200 with Content-Type text/html and a "502 Bad Gateway" page
 	TooManyRate     float64 // random 429 with Retry-After: 1

@@ -40,13 +40,9 @@ type statsCounter struct {
 	resets, truncations, stalls int64
 }
 
-func (c *statsCounter) begin() { c.count(&c.requests) }
-
-// end records the status a request was answered with; 0 means none was sent.
-func (c *statsCounter) end(status int) {
-	if status == 0 {
-		return
-	}
+// sent records a response's status. It runs before the client can see the
+// response, so a client that has read one finds it counted.
+func (c *statsCounter) sent(status int) {
 	c.mu.Lock()
 	if c.byStatus == nil {
 		c.byStatus = make(map[int]int64)
@@ -61,23 +57,25 @@ func (c *statsCounter) count(n *int64) {
 	c.mu.Unlock()
 }
 
-// statusRecorder remembers the status sent. Unwrap lets
+// statusRecorder counts the status sent. Unwrap lets
 // http.ResponseController reach the real writer to flush and hijack.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	stats *statsCounter
+	sent  bool
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+	if !r.sent {
+		r.sent = true
+		r.stats.sent(code)
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
+	if !r.sent {
+		r.WriteHeader(http.StatusOK)
 	}
 	return r.ResponseWriter.Write(b)
 }

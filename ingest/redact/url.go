@@ -1,18 +1,18 @@
 package redact
 
-import (
-	"net/url"
-	"strings"
-)
+import "strings"
 
 // URL returns raw with its credentials hidden: the userinfo password, the
 // values of sensitive query parameters (see IsSensitiveName), any path
 // segment or query value that holds a secret (also when percent-escaped),
 // and then any secret value anywhere. The rest of the text is kept as it
-// was: nothing is re-encoded or reordered. Relative URLs work too; text
-// url.Parse refuses is redacted as String does.
+// was: nothing is re-encoded or reordered.
+//
+// URL works on the text's structure and needs no valid URL, so relative and
+// malformed URLs (bad escapes, say) are still redacted by their parts. Text
+// with white space in it is no single URL: it is redacted as String does.
 func (r *Redactor) URL(raw string) string {
-	if _, err := url.Parse(raw); err != nil {
+	if strings.ContainsFunc(raw, func(c rune) bool { return c <= ' ' || c == 0x7f }) {
 		return r.String(raw)
 	}
 	return r.hideSecrets(r.urlParts(raw))
@@ -77,14 +77,14 @@ func (r *Redactor) authority(prefix string) string {
 		userinfo, host = host[:at+1], host[at+1:]
 	}
 	if user, _, hasPassword := strings.Cut(userinfo, ":"); hasPassword {
-		if r.hidesEscaped(user, url.PathUnescape) {
+		if r.hidesEscaped(user, false) {
 			user = Placeholder
 		}
 		userinfo = user + ":" + Placeholder + "@"
-	} else if userinfo != "" && r.containsSecret(unescape(userinfo, url.PathUnescape)) {
+	} else if userinfo != "" && r.containsSecret(unescape(userinfo, false)) {
 		userinfo = Placeholder + "@"
 	}
-	if r.hidesEscaped(host, url.PathUnescape) {
+	if r.hidesEscaped(host, false) {
 		host = Placeholder
 	}
 	return prefix[:begin] + userinfo + host
@@ -100,7 +100,7 @@ func (r *Redactor) path(p string) string {
 	}
 	segments := strings.Split(p, "/")
 	for i, seg := range segments {
-		if r.hidesEscaped(seg, url.PathUnescape) {
+		if r.hidesEscaped(seg, false) {
 			segments[i] = Placeholder
 		}
 	}
@@ -117,15 +117,15 @@ func (r *Redactor) query(q string) string {
 	pairs := strings.Split(q, "&")
 	for i, pair := range pairs {
 		name, value, hasValue := strings.Cut(pair, "=")
-		sensitive := r.IsSensitiveName(unescape(name, url.QueryUnescape))
-		if r.hidesEscaped(name, url.QueryUnescape) || r.hidesEscaped(name, url.PathUnescape) {
+		sensitive := r.IsSensitiveName(unescape(name, true))
+		if r.hidesEscaped(name, true) || r.hidesEscaped(name, false) {
 			name = Placeholder
 		}
 		if !hasValue {
 			pairs[i] = name
 			continue
 		}
-		if value != "" && (sensitive || r.hidesEscaped(value, url.QueryUnescape) || r.hidesEscaped(value, url.PathUnescape)) {
+		if value != "" && (sensitive || r.hidesEscaped(value, true) || r.hidesEscaped(value, false)) {
 			value = Placeholder
 		}
 		pairs[i] = name + "=" + value
@@ -134,22 +134,47 @@ func (r *Redactor) query(q string) string {
 }
 
 // hidesEscaped reports whether s holds a secret only once unescaped.
-func (r *Redactor) hidesEscaped(s string, how func(string) (string, error)) bool {
-	if s == "" || r.containsSecret(s) {
+func (r *Redactor) hidesEscaped(s string, plusIsSpace bool) bool {
+	if r == nil || len(r.secrets) == 0 || !strings.ContainsAny(s, "%+") || r.containsSecret(s) {
 		return false
 	}
-	u := unescape(s, how)
+	u := unescape(s, plusIsSpace)
 	return u != s && r.containsSecret(u)
 }
 
-// unescape undoes percent-escaping, or returns s as it is when the escaping
-// is broken.
-func unescape(s string, how func(string) (string, error)) string {
+// unescape undoes percent-escaping (and, for query text, '+' for space)
+// leniently: a broken escape stays as it is and the rest is still decoded,
+// so "%zz" next to an escaped secret cannot shield it.
+func unescape(s string, plusIsSpace bool) string {
 	if !strings.ContainsAny(s, "%+") {
 		return s
 	}
-	if u, err := how(s); err == nil {
-		return u
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+		case c == '+' && plusIsSpace:
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(c)
+		}
 	}
-	return s
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }

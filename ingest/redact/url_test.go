@@ -31,7 +31,9 @@ func TestURL(t *testing.T) {
 		{"fragment token", "https://app.test/cb#access_token=abc&state=xyz", "https://app.test/cb#access_token=REDACTED&state=xyz"},
 		{"relative URL", "/v1/items?cursor=abc&api_key=k", "/v1/items?cursor=abc&api_key=REDACTED"},
 		{"scheme-relative URL", "//bob:pw@api.test/x", "//bob:REDACTED@api.test/x"},
-		{"unparseable falls back to text redaction", "https://api.test/%zz?token=abc s3cr3t", "https://api.test/%zz?token=REDACTED REDACTED"},
+		{"malformed URL still redacted by parts", "/x/%zz?token=abc&q=%73%33cr3t%zz&p=1", "/x/%zz?token=REDACTED&q=REDACTED&p=1"},
+		{"broken escape next to an escaped secret", "/x/%zz%73%33cr3t/y?r=%zz", "/x/REDACTED/y?r=%zz"},
+		{"text with spaces redacted as String", "https://api.test/%zz?token=abc s3cr3t", "https://api.test/%zz?token=REDACTED REDACTED"},
 		{"empty", "", ""},
 	}
 	for _, tt := range tests {

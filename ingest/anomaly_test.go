@@ -1,0 +1,131 @@
+package ingest_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"siphon/ingest"
+	"siphon/ingest/apitest"
+)
+
+func anomalies(evs []ingest.Event) []ingest.Anomaly {
+	var out []ingest.Anomaly
+	for _, ev := range evs {
+		if a, ok := ev.(ingest.Anomaly); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func TestPaginationAnomalies(t *testing.T) {
+	srv := apitest.NewServer(apitest.Options{Records: 500, Faults: apitest.Faults{EmptyPageAt: 2}})
+	defer srv.Close()
+	sameEveryTime := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"data": [{"id": 1}, {"id": 2}], "next": "abc", "total": 2}`))
+	}))
+	defer sameEveryTime.Close()
+	alwaysEmpty := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"data": [], "next": "c` + r.URL.Query().Get("cursor") + `"}`))
+	}))
+	defer alwaysEmpty.Close()
+
+	cursor := func(base string) ingest.Config { return styleConfigs(base)["cursor"] }
+	cases := []struct {
+		name     string
+		cfg      func() ingest.Config
+		fails    string // "" when the run completes
+		anomaly  string
+		action   string
+		minPages int
+	}{
+		{"empty page that has a next cursor is followed", func() ingest.Config { return cursor(srv.URL) },
+			"", "page 2 is empty but has a next cursor", "continued", 0},
+		{"endless empty pages stop", func() ingest.Config {
+			c := cursor(alwaysEmpty.URL)
+			c.Pagination.CursorPath = ".next"
+			return c
+		}, "3 empty pages in a row", "3 empty pages in a row", "stopped", 0},
+		{"identical page stops", func() ingest.Config {
+			c := cursor(sameEveryTime.URL)
+			c.Pagination.CursorPath = ".next"
+			c.Pagination.Limit = 2
+			return c
+		}, "the same body as page 1", "identical to page 1", "stopped", 0},
+		{"full first page without a next cursor", func() ingest.Config {
+			c := cursor(srv.URL)
+			c.Pagination.CursorPath = ".pagination.next"
+			return c
+		}, "", "page 1 was full (100 records, the limit) but no next cursor", "continued", 0},
+		{"records path that finds nothing", func() ingest.Config {
+			c := styleConfigs(srv.URL)["page"]
+			c.Records = ".data"
+			return c
+		}, "", "records .data found nothing on page 1; the body has arrays at .items (100)", "continued", 0},
+		{"total that disagrees", func() ingest.Config {
+			c := styleConfigs(sameEveryTime.URL)["offset"]
+			c.Pagination.TotalPath = ".total + 5"
+			c.Pagination.Limit = 2
+			return c
+		}, "the same body", "identical", "stopped", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			evs, err := run(t, tc.cfg(), ingest.Job{Out: t.TempDir()})
+			if tc.fails == "" && err != nil {
+				t.Fatalf("run failed: %v", err)
+			}
+			if tc.fails != "" && (err == nil || !strings.Contains(err.Error(), tc.fails)) {
+				t.Fatalf("got %v, want an error saying %q", err, tc.fails)
+			}
+			for _, a := range anomalies(evs) {
+				if strings.Contains(a.What, tc.anomaly) {
+					if a.Action != tc.action {
+						t.Errorf("anomaly %q: action %s, want %s", a.What, a.Action, tc.action)
+					}
+					return
+				}
+			}
+			t.Errorf("no anomaly saying %q in %+v", tc.anomaly, anomalies(evs))
+		})
+	}
+}
+
+func TestBadBodies(t *testing.T) {
+	cases := []struct {
+		name, ctype, body string
+		says              []string
+	}{
+		{"invalid utf-8", "application/json", "{\"data\": [{\"id\": 1, \"name\": \"bad \xff\xfe here\"}]}", []string{"not valid UTF-8", "offset 33", "page 1", "HTTP 200"}},
+		{"deeply nested", "application/json", `{"data": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, []string{"page 1", "nests deeper"}},
+		{"not objects", "application/json", `{"data": ["a", "b"]}`, []string{"record 1 is a string, not an object"}},
+		{"too large", "application/json", `{"data": [` + strings.Repeat(`{"id": 1},`, 200) + `{"id": 2}]}`, []string{"larger than the", "cap"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.ctype)
+				w.Write([]byte(tc.body))
+			}))
+			defer srv.Close()
+			cfg := ingest.Config{Name: "bad", BaseURL: srv.URL, Records: ".data", Pagination: ingest.PaginationConfig{Type: "none"}}
+			var opts []ingest.Option
+			if tc.name == "too large" {
+				opts = append(opts, ingest.WithMaxBodyBytes(1000))
+			}
+			_, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, opts...)
+			if err == nil {
+				t.Fatal("run succeeded")
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not say %q", err, s)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,129 @@
+package profiles
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDiscover(t *testing.T) {
+	dir1, dir2 := filepath.Join("testdata", "dir1"), filepath.Join("testdata", "dir2")
+	got := Discover([]string{dir1, dir2, filepath.Join("testdata", "no-such-dir")})
+
+	type row struct{ Name, Description, Path, Pagination, Auth, Err string }
+	var rows []row
+	for _, e := range got {
+		r := row{e.Name, e.Description, e.Path, e.Pagination, e.Auth, ""}
+		if e.Err != nil {
+			r.Err = e.Err.Error()
+		}
+		rows = append(rows, r)
+	}
+	want := []row{
+		{"broken", "", filepath.Join(dir1, "broken.yaml"), "none", "none",
+			filepath.Join(dir1, "broken.yaml") + ":3:1: recrods: unknown key; did you mean records?"},
+		// The first folder wins; secrets are not needed to list.
+		{"orders", "Orders from the first folder", filepath.Join(dir1, "orders.yaml"), "cursor", "bearer", ""},
+		{"orders", "Orders from the second folder (shadowed)", filepath.Join(dir2, "orders.yml"), "none", "none",
+			"shadowed by " + filepath.Join(dir1, "orders.yaml") + ", which is also named orders"},
+		{"users", "Users", filepath.Join(dir2, "users.yaml"), "page", "none", ""},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("Discover:\n got %+v\nwant %+v", rows, want)
+	}
+	var shadowed *ShadowedError
+	if len(got) > 2 && !errors.As(got[2].Err, &shadowed) {
+		t.Errorf("shadowed entry's Err is %T, want *ShadowedError", got[2].Err)
+	}
+}
+
+func TestDiscoverNamesUnparsableFileByFileName(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "garbled.yaml", "name: [unclosed\n")
+	got := Discover([]string{dir})
+	if len(got) != 1 || got[0].Name != "garbled" || got[0].Err == nil {
+		t.Fatalf("got %+v, want one entry named garbled with an error", got)
+	}
+	if !strings.Contains(got[0].Err.Error(), "invalid YAML") {
+		t.Errorf("error %q does not say the YAML is invalid", got[0].Err)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dirs := []string{filepath.Join("testdata", "dir1"), filepath.Join("testdata", "dir2")}
+	t.Chdir(t.TempDir()) // so that bare file names are not found in the package folder
+	for i, d := range dirs {
+		dirs[i] = filepath.Join(pkgDir, d)
+	}
+	writeFile(t, ".", "local.yaml", "base_url: https://api.example.com\n")
+	tests := []struct {
+		arg, want, err string
+	}{
+		{arg: "orders", want: filepath.Join(dirs[0], "orders.yaml")},
+		{arg: "users", want: filepath.Join(dirs[1], "users.yaml")},
+		{arg: "broken", want: filepath.Join(dirs[0], "broken.yaml")}, // loading it shows what is wrong
+		{arg: "local.yaml", want: "local.yaml"},
+		{arg: "./local.yaml", want: "./local.yaml"},
+		{arg: "users.yaml", want: filepath.Join(dirs[1], "users.yaml")}, // not here: the saved file
+		{arg: filepath.Join(dirs[1], "users.yaml"), want: filepath.Join(dirs[1], "users.yaml")},
+		{arg: "ordrs", err: `no saved profile named "ordrs" (did you mean orders?); saved profiles in ` +
+			dirs[0] + ", " + dirs[1] + ": broken, orders, users"},
+		{arg: "missing/p.yaml", err: "profile file missing/p.yaml does not exist"},
+		{arg: "", err: "no profile given: expected a saved profile's name or a path to a .yaml file"},
+	}
+	for _, tt := range tests {
+		got, err := Resolve(tt.arg, dirs)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("Resolve(%q) error = %v, want %s", tt.arg, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", tt.arg, got, err, tt.want)
+		}
+	}
+	_, err := Resolve("orders", []string{t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "there are no profiles in") {
+		t.Errorf("Resolve with no profiles: %v", err)
+	}
+}
+
+// pkgDir is the package folder, for tests that change the working folder.
+var pkgDir = func() string {
+	d, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
+
+func TestDirs(t *testing.T) {
+	cfg, err := os.UserConfigDir()
+	tests := []struct {
+		name, flag, list, xdg string
+		want                  []string
+	}{
+		{"flag wins", "/flag", "/a" + string(os.PathListSeparator) + "/b", "/xdg", []string{"/flag"}},
+		{"list", "", "/a" + string(os.PathListSeparator) + string(os.PathListSeparator) + "/b", "/xdg", []string{"/a", "/b"}},
+		{"xdg", "", "", "/xdg", []string{filepath.Join("/xdg", "siphon", "profiles")}},
+	}
+	if err == nil {
+		tests = append(tests, struct {
+			name, flag, list, xdg string
+			want                  []string
+		}{"user config dir", "", "", "", []string{filepath.Join(cfg, "siphon", "profiles")}})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("SIPHON_PROFILES", tt.list)
+			t.Setenv("XDG_CONFIG_HOME", tt.xdg)
+			if got := Dirs(tt.flag); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Dirs(%q) = %q, want %q", tt.flag, got, tt.want)
+			}
+		})
+	}
+}

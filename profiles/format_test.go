@@ -1,0 +1,104 @@
+package profiles
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestFormatNeverShowsSecretsAndRoundTrips(t *testing.T) {
+	files, err := filepath.Glob("testdata/valid/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata profiles: %v", err)
+	}
+	for _, file := range files {
+		for _, skip := range []bool{false, true} {
+			name := filepath.Base(file)
+			if skip {
+				name += "/skip-secrets"
+			}
+			t.Run(name, func(t *testing.T) {
+				l := Loader{LookupEnv: env(testEnv), SkipSecrets: skip}
+				p, err := l.LoadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := Format(p)
+				for _, v := range secretValues {
+					if strings.Contains(string(out), v) {
+						t.Errorf("Format shows the secret value %q:\n%s", v, out)
+					}
+				}
+				// Formatted elsewhere, it loads to the same config: paths are absolute.
+				again, err := l.LoadBytes(filepath.Join(t.TempDir(), "formatted.yaml"), out)
+				if err != nil {
+					t.Fatalf("formatted profile does not load: %v\n%s", err, out)
+				}
+				if !reflect.DeepEqual(again.Config, p.Config) {
+					t.Errorf("round trip differs:\n got %+v\nwant %+v\n%s", again.Config, p.Config, out)
+					assertSecretsEqual(t, again.Config.Secrets, p.Config.Secrets)
+				}
+				if second := Format(again); string(second) != string(out) {
+					t.Errorf("Format is not stable:\n%s\nthen\n%s", out, second)
+				}
+			})
+		}
+	}
+}
+
+func TestFormatEscapesDollars(t *testing.T) {
+	yaml := base + `description: "costs $$5, ${NOPE:-x}, $${LITERAL}"
+records: '.items as $$x | $$x'
+method: POST
+body: {note: "$${not_a_ref}"}
+`
+	p, err := Loader{LookupEnv: env(nil)}.LoadBytes("t.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "costs $5, x, ${LITERAL}"; p.Config.Description != want {
+		t.Fatalf("description = %q, want %q", p.Config.Description, want)
+	}
+	again, err := Loader{LookupEnv: env(nil)}.LoadBytes("t.yaml", Format(p))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, Format(p))
+	}
+	if !reflect.DeepEqual(again.Config, p.Config) {
+		t.Errorf("round trip differs:\n got %+v\nwant %+v", again.Config, p.Config)
+	}
+}
+
+func TestFormatCanonical(t *testing.T) {
+	p, err := Loader{LookupEnv: env(testEnv)}.LoadFile("testdata/valid/offset.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/format/offset.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Format(p); string(got) != string(want) {
+		t.Errorf("Format:\n%s\nwant (testdata/format/offset.yaml):\n%s", got, want)
+	}
+}
+
+func TestFormatWithoutLoaderPutsReferencesBack(t *testing.T) {
+	// A profile built in code has no record of how sensitive values were
+	// written: Format swaps each known secret value for its reference.
+	p, err := Loader{LookupEnv: env(testEnv)}.LoadFile("testdata/valid/cursor.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := &Profile{Config: p.Config}
+	out := string(Format(built))
+	if !strings.Contains(out, "Authorization: Bearer ${ORDERS_HEADER_TOKEN}") {
+		t.Errorf("Authorization header not shown as its reference:\n%s", out)
+	}
+	for _, v := range secretValues {
+		if strings.Contains(out, v) {
+			t.Errorf("Format shows the secret value %q", v)
+		}
+	}
+}
