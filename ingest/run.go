@@ -420,7 +420,7 @@ func (rn *runner) loop(ctx context.Context) error {
 			rn.setStop(reason)
 			return commit(true, reason)
 		}
-		if c.commitInterval >= 0 && (time.Since(lastCommit) >= c.commitInterval || out.pendingPages() >= 64) {
+		if c.commitInterval >= 0 && time.Since(lastCommit) >= c.commitInterval {
 			if err := commit(false, ""); err != nil {
 				return err
 			}

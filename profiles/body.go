@@ -17,7 +17,8 @@ func (d *decoder) body(n *yaml.Node, field string) json.RawMessage {
 		return nil
 	}
 	var buf bytes.Buffer
-	if !d.writeJSON(&buf, deref(n), field, 0) {
+	w := jsonWriter{d: d, buf: &buf, root: field}
+	if !w.value(deref(n), field, 0) {
 		return nil
 	}
 	return json.RawMessage(buf.Bytes())
@@ -27,14 +28,28 @@ func (d *decoder) body(n *yaml.Node, field string) json.RawMessage {
 // ends, and nested ones grow exponentially.
 const (
 	maxBodyDepth = 100
-	maxBodyBytes = 8 << 20
+	maxBodyBytes = 1 << 20
 )
 
-// writeJSON writes n as JSON to buf; false after reporting a problem.
-func (d *decoder) writeJSON(buf *bytes.Buffer, n *yaml.Node, field string, depth int) bool {
+// jsonWriter writes a YAML tree as JSON, reporting every problem but
+// stopping at once when a limit is hit.
+type jsonWriter struct {
+	d       *decoder
+	buf     *bytes.Buffer
+	root    string // the body's field, for the limit's message
+	aborted bool
+}
+
+// value writes n; false after reporting a problem.
+func (w *jsonWriter) value(n *yaml.Node, field string, depth int) bool {
+	d, buf := w.d, w.buf
 	n = deref(n)
+	if w.aborted {
+		return false
+	}
 	if depth > maxBodyDepth || buf.Len() > maxBodyBytes {
-		d.at(n, field, "the body is nested too deeply or too large (a recursive alias?)")
+		d.at(n, w.root, "the body is nested too deeply or too large (a recursive alias?)")
+		w.aborted = true
 		return false
 	}
 	switch n.Kind {
@@ -47,9 +62,7 @@ func (d *decoder) writeJSON(buf *bytes.Buffer, n *yaml.Node, field string, depth
 			}
 			writeJSONString(buf, kv.key)
 			buf.WriteByte(':')
-			if ok = d.writeJSON(buf, kv.val, kv.field, depth+1); !ok {
-				return false
-			}
+			ok = w.value(kv.val, kv.field, depth+1) && ok
 		}
 		buf.WriteByte('}')
 		return ok
@@ -60,9 +73,7 @@ func (d *decoder) writeJSON(buf *bytes.Buffer, n *yaml.Node, field string, depth
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if ok = d.writeJSON(buf, item, itemField(field, i), depth+1); !ok {
-				return false
-			}
+			ok = w.value(item, itemField(field, i), depth+1) && ok
 		}
 		buf.WriteByte(']')
 		return ok

@@ -333,6 +333,9 @@ func TestLoadErrors(t *testing.T) {
 		{"api_key name with a space", base + "auth:\n  type: api_key\n  name: X Key\n  value: ${SET}\n", []string{
 			"5:9: auth.name: expected a header or parameter name, without spaces or separators, got \"X Key\"",
 		}},
+		{"body with a recursive alias", base + "method: POST\nbody: &a [*a]\n", []string{
+			"4:7: body: the body is nested too deeply or too large (a recursive alias?)",
+		}},
 		{"several problems in file order", "name: t\nrecords: .[\nbase_url: x\ntimeout: 1\n", []string{
 			"2:10: records: invalid jq expression \".[\": unexpected EOF",
 			"3:11: base_url: expected an absolute http or https URL with a host, got \"x\"",
