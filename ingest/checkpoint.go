@@ -23,18 +23,21 @@ const checkpointVersion = 1
 // of records.jsonl (and IndexBytes of pages/index.jsonl): anything past them
 // was written after it and is cut off on resume. It never holds a secret.
 type Checkpoint struct {
-	Version      int       `json:"version"`
-	Profile      string    `json:"profile"`
-	ProfileHash  string    `json:"profile_hash"`
-	Pagination   string    `json:"pagination"`
-	Position     Position  `json:"position"`
-	Pages        int       `json:"pages"`
-	Records      int64     `json:"records"`
-	RecordsBytes int64     `json:"records_bytes"`
-	IndexBytes   int64     `json:"index_bytes"`
-	Done         bool      `json:"done"`
-	StopReason   string    `json:"stop_reason,omitempty"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Version      int      `json:"version"`
+	Profile      string   `json:"profile"`
+	ProfileHash  string   `json:"profile_hash"`
+	Pagination   string   `json:"pagination"`
+	Position     Position `json:"position"`
+	Pages        int      `json:"pages"`
+	Records      int64    `json:"records"`
+	RecordsBytes int64    `json:"records_bytes"`
+	IndexBytes   int64    `json:"index_bytes"`
+	// RejectedBytes is rejected.jsonl's vouched length (JSON Schema only).
+	RejectedBytes int64     `json:"rejected_bytes,omitempty"`
+	Rejected      int64     `json:"rejected,omitempty"`
+	Done          bool      `json:"done"`
+	StopReason    string    `json:"stop_reason,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"`
 	// Identity holds the profile fields that give the position its meaning
 	// (redacted), so a changed profile can be explained, not just refused.
 	Identity map[string]string `json:"identity"`

@@ -2,8 +2,8 @@ package ingest
 
 import (
 	"crypto/tls"
-	"encoding/base64"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,17 +16,19 @@ import (
 	"golang.org/x/time/rate"
 
 	"siphon/ingest/redact"
+	"siphon/ingest/schema"
 )
 
 // Client pulls one profile's data. It holds one resty client, reused by
 // every run of the profile.
 type Client struct {
-	cfg      Config
-	http     *resty.Client
-	endpoint *url.URL // base_url joined with path
-	records  *expr
-	redactor *redact.Redactor
-	limiter  *rate.Limiter // client-side budget; nil: none
+	cfg       Config
+	http      *resty.Client
+	endpoint  *url.URL // base_url joined with path
+	records   *expr
+	redactor  *redact.Redactor
+	limiter   *rate.Limiter     // client-side budget; nil: none
+	validator *schema.Validator // nil without schema.file
 
 	maxBody        int64
 	commitInterval time.Duration
@@ -83,6 +85,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		return nil, errors.New("auth type oauth2 is not supported yet")
 	default:
 		return nil, fmt.Errorf("auth type %q: expected none, api_key, bearer, basic or oauth2", cfg.Auth.Type)
+	}
+	if cfg.Schema.File != "" {
+		if c.validator, err = schema.LoadValidator(cfg.Schema.File); err != nil {
+			return nil, fmt.Errorf("schema.file: %w", err)
+		}
 	}
 	if rl := cfg.RateLimit; rl.RequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(rl.RequestsPerSecond), max(rl.Burst, 1))

@@ -114,6 +114,9 @@ type Finished struct {
 	At
 	Pages      int           `json:"pages"`
 	Records    int64         `json:"records"`
+	Rejected   int64         `json:"rejected,omitempty"`
+	// Invalid counts the records that failed the JSON Schema per field path.
+	Invalid map[string]int `json:"invalid_paths,omitempty"`
 	Elapsed    time.Duration `json:"elapsed"`
 	StopReason string        `json:"stop_reason,omitempty"`
 	Err        error         `json:"-"`

@@ -36,12 +36,16 @@ type output struct {
 	idxBuf     *bufio.Writer
 	indexBytes int64
 
+	rejected      *os.File // only with a JSON Schema
+	rejBuf        *bufio.Writer
+	rejectedBytes int64
+
 	line bytes.Buffer // scratch for one compacted record
 }
 
 // openOutput prepares dir for a run. With a checkpoint it cuts records.jsonl
 // and the page index back to the lengths the checkpoint vouches for.
-func openOutput(dir string, rawPages bool, cp *Checkpoint) (*output, error) {
+func openOutput(dir string, rawPages, validating bool, cp *Checkpoint) (*output, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating output folder: %w", err)
 	}
@@ -51,15 +55,22 @@ func openOutput(dir string, rawPages bool, cp *Checkpoint) (*output, error) {
 		return nil, err
 	}
 	o.lock = lock
-	var wantRecords, wantIndex int64
+	var wantRecords, wantIndex, wantRejected int64
 	if cp != nil {
-		wantRecords, wantIndex = cp.RecordsBytes, cp.IndexBytes
+		wantRecords, wantIndex, wantRejected = cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes
 	}
 	if o.records, o.recordsBytes, err = openAppend(filepath.Join(dir, RecordsFile), wantRecords); err != nil {
 		o.close()
 		return nil, err
 	}
 	o.recBuf = bufio.NewWriterSize(o.records, 256<<10)
+	if validating || wantRejected > 0 {
+		if o.rejected, o.rejectedBytes, err = openAppend(filepath.Join(dir, RejectedFile), wantRejected); err != nil {
+			o.close()
+			return nil, err
+		}
+		o.rejBuf = bufio.NewWriterSize(o.rejected, 32<<10)
+	}
 	if rawPages {
 		if err := os.MkdirAll(filepath.Join(dir, PagesDir), 0o700); err != nil {
 			o.close()
@@ -117,6 +128,28 @@ func (o *output) writeRecords(recs []json.RawMessage) error {
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", RecordsFile, err)
 		}
+	}
+	return nil
+}
+
+// rejectedLine is one line of rejected.jsonl.
+type rejectedLine struct {
+	Page   int             `json:"page"`
+	Reason string          `json:"reason"`
+	Record json.RawMessage `json:"record"`
+}
+
+// writeRejected keeps a record that failed the profile's JSON Schema aside,
+// with the reason.
+func (o *output) writeRejected(page int, reason string, rec json.RawMessage) error {
+	line, err := json.Marshal(rejectedLine{Page: page, Reason: reason, Record: rec})
+	if err != nil {
+		return err
+	}
+	n, err := o.rejBuf.Write(append(line, '\n'))
+	o.rejectedBytes += int64(n)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", RejectedFile, err)
 	}
 	return nil
 }
@@ -196,8 +229,17 @@ func (o *output) commit(cp *Checkpoint) error {
 			return fmt.Errorf("syncing %s: %w", IndexFile, err)
 		}
 	}
+	if o.rejected != nil {
+		if err := o.rejBuf.Flush(); err != nil {
+			return fmt.Errorf("writing %s: %w", RejectedFile, err)
+		}
+		if err := o.rejected.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", RejectedFile, err)
+		}
+	}
 	cp.RecordsBytes = o.recordsBytes
 	cp.IndexBytes = o.indexBytes
+	cp.RejectedBytes = o.rejectedBytes
 	return writeCheckpoint(o.dir, cp)
 }
 
@@ -205,7 +247,7 @@ func (o *output) commit(cp *Checkpoint) error {
 // cut off by the next resume.
 func (o *output) close() error {
 	var errs []error
-	for _, f := range []*os.File{o.records, o.index} {
+	for _, f := range []*os.File{o.records, o.index, o.rejected} {
 		if f != nil {
 			errs = append(errs, f.Close())
 		}

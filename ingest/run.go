@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"siphon/ingest/httphdr"
+	"siphon/ingest/schema"
 )
 
 // Run states, as the console and the progress lines show them.
@@ -54,6 +55,8 @@ type Snapshot struct {
 	Retries        int
 	Throttles      int
 	Anomalies      int
+	Drifts         int
+	Rejected       int64 // records that failed the JSON Schema
 	Started        time.Time
 	LastPage       time.Time
 	LastCheckpoint time.Time
@@ -77,6 +80,7 @@ type Run struct {
 	paused    bool
 	resume    chan struct{} // closed to wake a paused run
 	err       error
+	invalid   map[string]int
 	gateUntil time.Time
 	gateWhy   string
 }
@@ -160,7 +164,7 @@ func (r *Run) finish(err error, rn *runner) {
 		s.Detail = s.StopReason
 	}
 	r.err = err
-	fin := Finished{At: now(), Pages: s.Pages, Records: s.Records, Elapsed: time.Since(s.Started), StopReason: s.StopReason, Err: err, Canceled: errors.Is(err, ErrCanceled)}
+	fin := Finished{At: now(), Pages: s.Pages, Records: s.Records, Rejected: s.Rejected, Invalid: r.invalid, Elapsed: time.Since(s.Started), StopReason: s.StopReason, Err: err, Canceled: errors.Is(err, ErrCanceled)}
 	if err != nil {
 		fin.Error = err.Error()
 	}
@@ -299,7 +303,7 @@ func (rn *runner) loop(ctx context.Context) error {
 		pos = cp.Position
 		resumed = true
 	}
-	out, err := openOutput(dir, cfg.Output.RawPages, cp)
+	out, err := openOutput(dir, cfg.Output.RawPages, c.validator != nil, cp)
 	if err != nil {
 		return err
 	}
@@ -311,8 +315,15 @@ func (rn *runner) loop(ctx context.Context) error {
 
 	state := &Checkpoint{Profile: cfg.Name, ProfileHash: hash, Pagination: cfg.Pagination.Type, Identity: id}
 	if cp != nil {
-		state.Pages, state.Records = cp.Pages, cp.Records
+		state.Pages, state.Records, state.Rejected = cp.Pages, cp.Records, cp.Rejected
 	}
+	shape := schema.NewTracker()
+	invalid := schema.Counts{}
+	defer func() {
+		rn.run.mu.Lock()
+		rn.run.invalid = invalid
+		rn.run.mu.Unlock()
+	}()
 	r := rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.State = state.Pages, state.Records, StateRunning
@@ -394,6 +405,33 @@ func (rn *runner) loop(ctx context.Context) error {
 		for _, note := range pag.takeNotes() {
 			rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: note, Action: "continued"})
 		}
+		for _, d := range shape.Observe(recs) {
+			rn.noteDrift(DriftDetected{At: now(), Page: pageNo, Field: d.Field, Change: d.Change, Was: d.Was, Now: d.Now, Example: c.redactor.String(d.Example)})
+			if cfg.Schema.OnDrift == "fail" {
+				pag.pos = before
+				return stopWith(fmt.Errorf("page %d: schema drift: %s %s (%s → %s), and schema.on_drift is fail (the page was not saved)", pageNo, d.Field, d.Change, orDash(d.Was), orDash(d.Now)))
+			}
+		}
+		if c.validator != nil {
+			kept := recs[:0:0]
+			for i, rec := range recs {
+				ok, reason, paths := c.validator.Validate(rec)
+				if ok {
+					kept = append(kept, rec)
+					continue
+				}
+				invalid.Add(paths)
+				if cfg.Schema.OnInvalid == "fail" {
+					pag.pos = before
+					return stopWith(fmt.Errorf("page %d, record %d fails the JSON Schema %s: %s (schema.on_invalid is fail; the page was not saved)", pageNo, i+1, cfg.Schema.File, c.redactor.String(reason)))
+				}
+				if err := out.writeRejected(pageNo, c.redactor.String(reason), rec); err != nil {
+					return err
+				}
+				state.Rejected++
+			}
+			recs = kept
+		}
 		if err := out.writeRecords(recs); err != nil {
 			return err // the last checkpoint stays as it was; resume cuts the partial write
 		}
@@ -411,6 +449,7 @@ func (rn *runner) loop(ctx context.Context) error {
 		state.Records += int64(len(recs))
 		r.mu.Lock()
 		r.snap.Pages, r.snap.Records, r.snap.LastPage = state.Pages, state.Records, time.Now()
+		r.snap.Rejected = state.Rejected
 		r.snap.Bytes += int64(len(f.body))
 		r.snap.Position = cursorOut
 		r.mu.Unlock()
@@ -433,6 +472,20 @@ func (rn *runner) noteAnomaly(a Anomaly) {
 	rn.run.snap.Anomalies++
 	rn.run.mu.Unlock()
 	rn.emit(a)
+}
+
+func (rn *runner) noteDrift(d DriftDetected) {
+	rn.run.mu.Lock()
+	rn.run.snap.Drifts++
+	rn.run.mu.Unlock()
+	rn.emit(d)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func (rn *runner) setStop(reason string) {

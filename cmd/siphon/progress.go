@@ -88,6 +88,9 @@ func (t *textReporter) event(ev ingest.Event) {
 		default:
 			t.printf("siphon: %s DONE: %d pages, %s records in %s (%s records/s); stopped: %s", t.name, e.Pages, count(e.Records), e.Elapsed.Round(time.Millisecond), count(int64(rate)), e.StopReason)
 		}
+		if e.Rejected > 0 {
+			t.printf("  %s records failed the JSON Schema and are in rejected.jsonl; by field: %v", count(e.Rejected), e.Invalid)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"math/big"
 	"slices"
 	"strings"
 
@@ -44,8 +45,8 @@ func summarize(verr *jsonschema.ValidationError) (reason string, paths []string)
 
 // collectFailures walks the tree down to the errors that say something about
 // the data. Missing and forbidden properties are pinned on the property
-// itself. anyOf, oneOf and not stop the walk: their branches' errors would
-// list every alternative's complaints, which reads as noise.
+// itself. anyOf, oneOf and not are reported where they apply: their
+// branches' errors are not failures of their own.
 func collectFailures(e *jsonschema.ValidationError, out []failure) []failure {
 	at := pointer(e.InstanceLocation)
 	switch k := e.ErrorKind.(type) {
@@ -60,9 +61,24 @@ func collectFailures(e *jsonschema.ValidationError, out []failure) []failure {
 		}
 		return out
 	case *kind.AnyOf:
-		return append(out, failure{at, "matches none of the anyOf alternatives"})
-	case *kind.OneOf, *kind.Not:
-		return append(out, failure{at, kindMessage(e.ErrorKind)})
+		return append(out, failure{at, "matches no anyOf alternative" + alternatives(e, at)})
+	case *kind.OneOf:
+		if len(k.Subschemas) == 0 {
+			return append(out, failure{at, "matches no oneOf alternative" + alternatives(e, at)})
+		}
+		return append(out, failure{at, kindMessage(k)})
+	case *kind.Not:
+		return append(out, failure{at, kindMessage(k)})
+	case *kind.Minimum:
+		return append(out, failure{at, boundMessage(">=", k.Want, k.Got)})
+	case *kind.Maximum:
+		return append(out, failure{at, boundMessage("<=", k.Want, k.Got)})
+	case *kind.ExclusiveMinimum:
+		return append(out, failure{at, boundMessage(">", k.Want, k.Got)})
+	case *kind.ExclusiveMaximum:
+		return append(out, failure{at, boundMessage("<", k.Want, k.Got)})
+	case *kind.MultipleOf:
+		return append(out, failure{at, boundMessage("a multiple of", k.Want, k.Got)})
 	}
 	if len(e.Causes) == 0 {
 		return append(out, failure{at, kindMessage(e.ErrorKind)})
@@ -73,11 +89,57 @@ func collectFailures(e *jsonschema.ValidationError, out []failure) []failure {
 	return out
 }
 
+// alternatives explains why each branch of an anyOf or oneOf failed, as
+// " (why | why)", when all branches failed on the value itself (such as
+// ["string", "null"] types); nested complaints would not fit on one line.
+func alternatives(e *jsonschema.ValidationError, at string) string {
+	var whys []string
+	for _, cause := range e.Causes {
+		for _, f := range collectFailures(cause, nil) {
+			if f.path != at {
+				return ""
+			}
+			whys = append(whys, f.why)
+		}
+	}
+	if len(whys) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(whys, " | ") + ")"
+}
+
 // kindMessage is the library's English text for one error kind, without the
 // location prefix it adds (which we write ourselves).
 func kindMessage(k jsonschema.ErrorKind) string {
 	text := (&jsonschema.ValidationError{ErrorKind: k}).Error()
 	return oneLine(strings.TrimPrefix(text, "at '': "))
+}
+
+// boundMessage words a numeric limit exactly: the library's own text goes
+// through float64, which misreports big integers ("got 9.007e15, want
+// 9.007e15" for a value one past the limit).
+func boundMessage(relation string, want, got *big.Rat) string {
+	return "must be " + relation + " " + exactNumber(want) + ", got " + exactNumber(got)
+}
+
+// exactNumber prints r in decimal without rounding when it has a finite
+// decimal expansion (every JSON number has), else as a fraction.
+func exactNumber(r *big.Rat) string {
+	if r == nil {
+		return "?"
+	}
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	scaled := new(big.Rat).Set(r)
+	ten := big.NewRat(10, 1)
+	for places := 1; places <= 400; places++ {
+		scaled.Mul(scaled, ten)
+		if scaled.IsInt() {
+			return r.FloatString(places)
+		}
+	}
+	return r.RatString()
 }
 
 // pointer joins instance location tokens into a JSON Pointer.

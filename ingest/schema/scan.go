@@ -182,23 +182,22 @@ func (s *recordScanner) array(nesting int) bool {
 // str reads a string starting at '"'. With keep, its decoded text is appended
 // to paths (so escaped keys match their plain spelling, as in encoding/json).
 func (s *recordScanner) str(keep bool) bool {
+	data := s.data
 	s.pos++ // opening quote
 	for {
-		start := s.pos
-		for s.pos < len(s.data) {
-			c := s.data[s.pos]
-			if c == '"' || c == '\\' || c < 0x20 {
-				break
-			}
-			s.pos++
+		// Locals, not s.pos, so the hot loop stays in registers.
+		start, i := s.pos, s.pos
+		for i < len(data) && plainStringByte[data[i]] {
+			i++
 		}
+		s.pos = i
 		if keep {
-			s.paths = append(s.paths, s.data[start:s.pos]...)
+			s.paths = append(s.paths, data[start:i]...)
 		}
-		if s.pos >= len(s.data) {
+		if i >= len(data) {
 			return false
 		}
-		switch c := s.data[s.pos]; {
+		switch c := data[i]; {
 		case c == '"':
 			s.pos++
 			return true
@@ -210,6 +209,15 @@ func (s *recordScanner) str(keep bool) bool {
 		}
 	}
 }
+
+// plainStringByte marks the bytes a string holds as they are: all but the
+// closing quote, the backslash and control characters.
+var plainStringByte = func() (plain [256]bool) {
+	for c := range plain {
+		plain[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return plain
+}()
 
 // escape reads one backslash escape at pos.
 func (s *recordScanner) escape(keep bool) bool {
@@ -335,20 +343,19 @@ func (s *recordScanner) number() bool {
 
 // digits skips a run of decimal digits and says how many there were.
 func (s *recordScanner) digits() int {
-	start := s.pos
-	for s.pos < len(s.data) && '0' <= s.data[s.pos] && s.data[s.pos] <= '9' {
-		s.pos++
+	data, start := s.data, s.pos
+	i := start
+	for i < len(data) && '0' <= data[i] && data[i] <= '9' {
+		i++
 	}
-	return s.pos - start
+	s.pos = i
+	return i - start
 }
 
 func (s *recordScanner) skipSpace() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
+	data, i := s.data, s.pos
+	for i < len(data) && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\r') {
+		i++
 	}
+	s.pos = i
 }

@@ -78,13 +78,15 @@ func decodeSchemaDoc(path string, data []byte) (any, error) {
 	if err := dec.Decode(&doc); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
-			line, col := lineColumn(data, syntax.Offset)
+			// Offset counts the offending byte as read.
+			line, col := lineColumn(data, syntax.Offset-1)
 			return nil, &fileError{path: path, line: line, col: col, err: fmt.Errorf("not valid JSON: %w", err)}
 		}
 		return nil, &fileError{path: path, err: fmt.Errorf("not valid JSON: %w", err)}
 	}
+	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		line, col := lineColumn(data, dec.InputOffset())
+		line, col := lineColumn(data, end+int64(len(data[end:])-len(bytes.TrimLeft(data[end:], " \t\r\n"))))
 		return nil, &fileError{path: path, line: line, col: col, err: errors.New("not valid JSON: more data after the schema")}
 	}
 	return doc, nil
