@@ -187,12 +187,13 @@ func (o *output) writePage(e *PageEntry, body []byte) error {
 	if err := writeFile(filepath.Join(o.dir, PagesDir, e.File), body); err != nil {
 		return fmt.Errorf("archiving page %d: %w", e.Page, err)
 	}
-	line, err := json.Marshal(e)
-	if err != nil {
+	o.line.Reset()
+	enc := json.NewEncoder(&o.line)
+	enc.SetEscapeHTML(false) // keep & in URLs readable
+	if err := enc.Encode(e); err != nil {
 		return err
 	}
-	line = append(line, '\n')
-	n, err := o.idxBuf.Write(line)
+	n, err := o.idxBuf.Write(o.line.Bytes())
 	o.indexBytes += int64(n)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", IndexFile, err)

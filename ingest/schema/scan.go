@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -185,10 +186,13 @@ func (s *recordScanner) str(keep bool) bool {
 	data := s.data
 	s.pos++ // opening quote
 	for {
-		// Locals, not s.pos, so the hot loop stays in registers.
-		start, i := s.pos, s.pos
-		for i < len(data) && plainStringByte[data[i]] {
-			i++
+		start := s.pos
+		i := start + bytes.IndexByte(data[start:], '"')
+		if i < start {
+			i = len(data)
+		}
+		if j := bytes.IndexByte(data[start:i], '\\'); j >= 0 {
+			i = start + j
 		}
 		s.pos = i
 		if keep {
