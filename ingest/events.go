@@ -112,16 +112,16 @@ type Resumed struct{ At }
 // Finished closes every run. Err is nil when it completed.
 type Finished struct {
 	At
-	Pages      int           `json:"pages"`
-	Records    int64         `json:"records"`
-	Rejected   int64         `json:"rejected,omitempty"`
+	Pages    int   `json:"pages"`
+	Records  int64 `json:"records"`
+	Rejected int64 `json:"rejected,omitempty"`
 	// Invalid counts the records that failed the JSON Schema per field path.
-	Invalid map[string]int `json:"invalid_paths,omitempty"`
-	Elapsed    time.Duration `json:"elapsed"`
-	StopReason string        `json:"stop_reason,omitempty"`
-	Err        error         `json:"-"`
-	Error      string        `json:"error,omitempty"` // redacted Err text
-	Canceled   bool          `json:"canceled,omitempty"`
+	Invalid    map[string]int `json:"invalid_paths,omitempty"`
+	Elapsed    time.Duration  `json:"elapsed"`
+	StopReason string         `json:"stop_reason,omitempty"`
+	Err        error          `json:"-"`
+	Error      string         `json:"error,omitempty"` // redacted Err text
+	Canceled   bool           `json:"canceled,omitempty"`
 }
 
 func (Started) Kind() string         { return "started" }
