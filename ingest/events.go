@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -56,6 +57,34 @@ type PageFetched struct {
 	CursorOut  string        `json:"cursor_out,omitempty"`
 	StopReason string        `json:"stop_reason,omitempty"` // set on the last page
 	URL        string        `json:"url"`                   // redacted
+
+	// For the console's page inspector and records preview; not logged.
+	Request  PageRequest       `json:"-"`
+	Response PageResponse      `json:"-"`
+	Sample   []json.RawMessage `json:"-"` // the page's last records (at most SampleRecords)
+}
+
+// SampleRecords bounds the records a PageFetched event carries.
+const SampleRecords = 200
+
+// BodyPreviewBytes bounds the body a PageFetched event carries.
+const BodyPreviewBytes = 16 << 10
+
+// PageRequest is a page's request as sent, redacted.
+type PageRequest struct {
+	Method  string
+	URL     string
+	Headers map[string]string
+}
+
+// PageResponse is a page's response, redacted, its body cut to
+// BodyPreviewBytes.
+type PageResponse struct {
+	Status      int
+	Headers     map[string]string
+	ContentType string
+	Body        []byte
+	BodyBytes   int64
 }
 
 // RetryScheduled says a request failed and will be tried again after Wait.

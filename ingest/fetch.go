@@ -68,6 +68,7 @@ type fetched struct {
 	records  []json.RawMessage
 	attempts int
 	duration time.Duration
+	sent     http.Header // the request's headers as sent
 }
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
@@ -96,7 +97,10 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 	started := time.Now()
 	for attempt := 1; ; attempt++ {
 		if err := r.waitBudget(ctx); err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: redacted, Attempts: attempt - 1, Cause: err.Error(), err: err}
 		}
 		r.setState(StateRunning, "", time.Time{})
 		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: r.c.cfg.Method, URL: redacted})
@@ -223,6 +227,9 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: snippet(body[max(0, bad-40):min(len(body), bad+40)], 100)}
 	}
 	f := &fetched{url: u, status: status, header: header, body: body, page: newPage(body)}
+	if resp.Request != nil && resp.Request.RawRequest != nil {
+		f.sent = resp.Request.RawRequest.Header
+	}
 	vals, err := r.c.records.eval(f.page)
 	if err == nil {
 		f.records, err = splitRecords(vals)

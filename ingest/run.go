@@ -453,8 +453,19 @@ func (rn *runner) loop(ctx context.Context) error {
 		r.snap.Bytes += int64(len(f.body))
 		r.snap.Position = cursorOut
 		r.mu.Unlock()
+		preview := f.body
+		if len(preview) > BodyPreviewBytes {
+			preview = preview[:BodyPreviewBytes]
+		}
+		sample := recs
+		if len(sample) > SampleRecords {
+			sample = sample[len(sample)-SampleRecords:]
+		}
 		rn.emit(PageFetched{At: now(), Page: pageNo, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
-			Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL})
+			Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
+			Request:  PageRequest{Method: cfg.Method, URL: entry.URL, Headers: flatHeaders(c.redactor.Header(f.sent))},
+			Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(c.redactor.String(string(preview))), BodyBytes: int64(len(f.body))},
+			Sample:   sample})
 		if reason != "" {
 			rn.setStop(reason)
 			return commit(true, reason)

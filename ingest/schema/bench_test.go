@@ -42,6 +42,20 @@ func BenchmarkObserve(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
 }
 
+// BenchmarkJSONValidReference times encoding/json's validity check on the same
+// page: a yardstick for BenchmarkObserve on a machine of unknown speed.
+func BenchmarkJSONValidReference(b *testing.B) {
+	recs := benchPage()
+	for b.Loop() {
+		for _, r := range recs {
+			if !json.Valid(r) {
+				b.Fatal("invalid benchmark record")
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+}
+
 // Steady-state observing must not allocate: it runs on every page.
 func TestObserveDoesNotAllocate(t *testing.T) {
 	recs := benchPage()

@@ -16,6 +16,11 @@ const (
 	baselinePages   = 3
 )
 
+// maxFields bounds the fields a Tracker remembers. Records keyed by data
+// (ids or dates as keys) would otherwise grow it, and the drift list, forever;
+// past the bound, further new fields go unreported.
+const maxFields = 5000
+
 // Drift is one change in the records' shape compared with the baseline.
 type Drift struct {
 	Field   string // dotted path for nested object fields, e.g. "customer.country"; arrays are a type, not descended
@@ -83,6 +88,7 @@ func (t *Tracker) Observe(recs []json.RawMessage) []Drift {
 			drifts = t.compare(drifts)
 		}
 	}
+	t.scanner.data = nil // do not pin the page until the next call
 	if t.learning {
 		t.records += wellFormed
 		if t.records >= baselineRecords && t.pages >= baselinePages {
@@ -129,6 +135,9 @@ func (t *Tracker) compare(drifts []Drift) []Drift {
 	for _, f := range s.fields {
 		st := t.fields[string(s.pathOf(f))]
 		if st == nil {
+			if len(t.fields) >= maxFields {
+				continue
+			}
 			st = &fieldStat{name: string(s.pathOf(f)), reported: reportedNew}
 			t.fields[st.name] = st
 			drifts = append(drifts, Drift{

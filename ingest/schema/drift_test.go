@@ -253,6 +253,24 @@ func TestBaselineIgnoresMalformedRecords(t *testing.T) {
 	}
 }
 
+// Keys that are data (ids as keys) must not grow the Tracker without bound.
+func TestNewFieldsAreBounded(t *testing.T) {
+	tr := learned(t, pages(3, page(100, `{"id":1}`)))
+	var rec strings.Builder
+	rec.WriteString(`{"id":1`)
+	for i := range maxFields + 100 {
+		fmt.Fprintf(&rec, `,"k%d":%d`, i, i)
+	}
+	rec.WriteString("}")
+	got := tr.Observe([]json.RawMessage{json.RawMessage(rec.String())})
+	if want := maxFields - 1; len(got) != want {
+		t.Errorf("reported %d new fields, want %d", len(got), want)
+	}
+	if len(tr.fields) != maxFields {
+		t.Errorf("tracking %d fields, want %d", len(tr.fields), maxFields)
+	}
+}
+
 func TestShortExample(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"", ""},

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"bytes"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -21,6 +20,7 @@ type fieldSeen struct {
 	pathStart, pathEnd int
 	valStart, valEnd   int
 	typ                jsonType
+	depth              uint8 // 1 for a top-level key
 }
 
 // recordScanner walks one JSON object without building it: it reads keys and
@@ -91,7 +91,7 @@ func (s *recordScanner) object(prefixStart, prefixEnd, fieldDepth, nesting int) 
 		index := -1
 		if recording {
 			index = len(s.fields)
-			s.fields = append(s.fields, fieldSeen{pathStart: pathStart, pathEnd: pathEnd, valStart: s.pos})
+			s.fields = append(s.fields, fieldSeen{pathStart: pathStart, pathEnd: pathEnd, valStart: s.pos, depth: uint8(fieldDepth)})
 		}
 		childDepth := 0
 		if recording {
@@ -186,13 +186,10 @@ func (s *recordScanner) str(keep bool) bool {
 	data := s.data
 	s.pos++ // opening quote
 	for {
-		start := s.pos
-		i := start + bytes.IndexByte(data[start:], '"')
-		if i < start {
-			i = len(data)
-		}
-		if j := bytes.IndexByte(data[start:i], '\\'); j >= 0 {
-			i = start + j
+		// Locals, not s.pos, so the hot loop stays in registers.
+		start, i := s.pos, s.pos
+		for i < len(data) && plainStringByte[data[i]] {
+			i++
 		}
 		s.pos = i
 		if keep {

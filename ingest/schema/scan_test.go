@@ -104,7 +104,7 @@ func checkAgainstEncodingJSON(t *testing.T, rec []byte) {
 	}
 	seen := map[string]jsonType{}
 	for _, f := range s.fields {
-		if isTopLevel(&s, f) {
+		if f.depth == 1 {
 			seen[string(s.pathOf(f))] = f.typ // last one wins, as in encoding/json
 		}
 	}
@@ -120,18 +120,6 @@ func checkAgainstEncodingJSON(t *testing.T, rec []byte) {
 			t.Fatalf("key %q: scan says %v, encoding/json value %q", key, typ, raw)
 		}
 	}
-}
-
-// isTopLevel tells top-level fields from nested ones: a nested field is
-// always preceded, in the same record, by its parent object field.
-func isTopLevel(s *recordScanner, f fieldSeen) bool {
-	depth := 0
-	for _, g := range s.fields {
-		if g.valStart < f.valStart && f.valEnd <= g.valEnd && g.typ == typeObject {
-			depth++
-		}
-	}
-	return depth == 0
 }
 
 func firstByteType(raw json.RawMessage) jsonType {

@@ -86,7 +86,9 @@ func decodeSchemaDoc(path string, data []byte) (any, error) {
 	}
 	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		line, col := lineColumn(data, end+int64(len(data[end:])-len(bytes.TrimLeft(data[end:], " \t\r\n"))))
+		rest := data[end:]
+		extraAt := end + int64(len(rest)-len(bytes.TrimLeft(rest, " \t\r\n")))
+		line, col := lineColumn(data, extraAt)
 		return nil, &fileError{path: path, line: line, col: col, err: errors.New("not valid JSON: more data after the schema")}
 	}
 	return doc, nil
