@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -26,9 +28,10 @@ type Client struct {
 	http      *resty.Client
 	endpoint  *url.URL // base_url joined with path
 	records   *expr
-	redactor  *redact.Redactor
-	limiter   *rate.Limiter     // client-side budget; nil: none
-	validator *schema.Validator // nil without schema.file
+	red       atomic.Pointer[redact.Redactor] // grows as tokens arrive
+	tokens    *tokenManager                   // oauth2 only
+	limiter   *rate.Limiter                   // client-side budget; nil: none
+	validator *schema.Validator               // nil without schema.file
 
 	maxBody        int64
 	commitInterval time.Duration
@@ -62,7 +65,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	for _, opt := range opts {
 		opt(c)
 	}
-	c.redactor = newRedactor(&cfg)
+	c.red.Store(newRedactor(&cfg))
 	var err error
 	if c.endpoint, err = joinURL(cfg.BaseURL, cfg.Path); err != nil {
 		return nil, err
@@ -80,9 +83,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	switch cfg.Auth.Type {
-	case AuthNone, AuthAPIKey, AuthBearer, AuthBasic:
-	case AuthOAuth2:
-		return nil, errors.New("auth type oauth2 is not supported yet")
+	case AuthNone, AuthAPIKey, AuthBearer, AuthBasic, AuthOAuth2:
 	default:
 		return nil, fmt.Errorf("auth type %q: expected none, api_key, bearer, basic or oauth2", cfg.Auth.Type)
 	}
@@ -100,6 +101,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	if cfg.Auth.Type == AuthOAuth2 {
+		if c.tokens, err = newTokenManager(c, rt); err != nil {
+			return nil, err
+		}
+	}
 	hc := &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
 	c.http = resty.NewWithClient(hc).
 		SetLogger(quietLogger{}).
@@ -112,14 +118,27 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// redact is the redactor now in force.
+func (c *Client) redact() *redact.Redactor { return c.red.Load() }
+
+// hideAlso adds secrets learned during a run (tokens) to the redactor.
+func (c *Client) hideAlso(secrets ...string) {
+	for {
+		old := c.red.Load()
+		if c.red.CompareAndSwap(old, old.With(secrets...)) {
+			return
+		}
+	}
+}
+
 // Config returns the client's configuration, defaults applied.
 func (c *Client) Config() Config { return c.cfg }
 
 // Redact hides the profile's secrets and credential-like parameters in text.
-func (c *Client) Redact(s string) string { return c.redactor.String(s) }
+func (c *Client) Redact(s string) string { return c.redact().String(s) }
 
 // RedactURL hides credentials in a URL.
-func (c *Client) RedactURL(u string) string { return c.redactor.URL(u) }
+func (c *Client) RedactURL(u string) string { return c.redact().URL(u) }
 
 // Endpoint is the first page's URL without pagination parameters, redacted.
 func (c *Client) Endpoint() string {
@@ -129,7 +148,7 @@ func (c *Client) Endpoint() string {
 		q.Set(k, v)
 	}
 	u.RawQuery = q.Encode()
-	return c.redactor.URL(u.String())
+	return c.redact().URL(u.String())
 }
 
 func newRedactor(cfg *Config) *redact.Redactor {
@@ -176,6 +195,10 @@ func joinURL(base, path string) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// Transport is the TLS-configured transport a profile's requests go
+// through, for callers outside a run (sign-in).
+func Transport(cfg TLSConfig) (http.RoundTripper, error) { return baseTransport(cfg) }
 
 // baseTransport is the TLS-configured transport every request goes through.
 func baseTransport(cfg TLSConfig) (*http.Transport, error) {
@@ -245,12 +268,12 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 
 // authorize adds the profile's credentials to a request bound for base_url's
 // origin; requests elsewhere go without.
-func (c *Client) authorize(r *resty.Request, u *url.URL) {
+func (c *Client) authorize(ctx context.Context, r *resty.Request, u *url.URL) error {
 	if !c.sameOrigin(u) {
-		return
+		return nil
 	}
 	if u.Scheme == "http" && c.endpoint.Scheme != "http" {
-		return
+		return nil
 	}
 	a := c.cfg.Auth
 	switch a.Type {
@@ -264,7 +287,14 @@ func (c *Client) authorize(r *resty.Request, u *url.URL) {
 		r.SetAuthToken(a.Token.Reveal())
 	case AuthBasic:
 		r.SetBasicAuth(a.Username, a.Password.Reveal())
+	case AuthOAuth2:
+		tok, err := c.tokens.token(ctx, false)
+		if err != nil {
+			return err
+		}
+		r.SetAuthToken(tok)
 	}
+	return nil
 }
 
 // checkpointURL is a next-page URL as the checkpoint keeps it: the query
@@ -284,7 +314,7 @@ func (c *Client) checkpointURL(raw string) string {
 			}
 		}
 	}
-	return c.redactor.Values(raw)
+	return c.redact().Values(raw)
 }
 
 // quietLogger keeps resty from writing to stderr behind the console's back.

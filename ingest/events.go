@@ -132,6 +132,14 @@ type Anomaly struct {
 	Action string `json:"action"` // "stopped" or "continued"
 }
 
+// Warning is something the user must know that does not stop the run: TLS
+// verification switched off, a rotated refresh token that could not be
+// stored.
+type Warning struct {
+	At
+	What string `json:"what"`
+}
+
 // Paused says the run stopped between pages, after its checkpoint.
 type Paused struct{ At }
 
@@ -161,6 +169,7 @@ func (Throttled) Kind() string       { return "throttled" }
 func (CheckpointSaved) Kind() string { return "checkpoint" }
 func (DriftDetected) Kind() string   { return "drift" }
 func (Anomaly) Kind() string         { return "anomaly" }
+func (Warning) Kind() string         { return "warning" }
 func (Paused) Kind() string          { return "paused" }
 func (Resumed) Kind() string         { return "resumed" }
 func (Finished) Kind() string        { return "finished" }

@@ -73,16 +73,17 @@ type fetched struct {
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
 type outcome struct {
-	f         *fetched
-	retry     bool
-	fail      bool
-	cause     string
-	wait      time.Duration // from Retry-After; zero: back off
-	status    int
-	ctype     string
-	snippet   string
-	err       error
-	transient bool
+	f           *fetched
+	retry       bool
+	fail        bool
+	cause       string
+	wait        time.Duration // from Retry-After; zero: back off
+	status      int
+	ctype       string
+	snippet     string
+	err         error
+	transient   bool
+	refreshAuth bool // a 401 with OAuth2: get a new token and try again, once a page
 }
 
 // fetchPage gets one page, waiting for the rate budget and retrying what is
@@ -92,9 +93,10 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 	if err != nil {
 		return nil, err
 	}
-	redacted := r.c.redactor.URL(u.String())
+	redacted := r.c.redact().URL(u.String())
 	maxAttempts := r.c.cfg.Retry.MaxAttempts
 	started := time.Now()
+	refreshed := false
 	for attempt := 1; ; attempt++ {
 		if err := r.waitBudget(ctx); err != nil {
 			if ctx.Err() != nil {
@@ -114,7 +116,22 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 			return nil, ctx.Err()
 		}
 		pe := &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: redacted, Status: o.status, ContentType: o.ctype,
-			Attempts: attempt, Cause: r.c.redactor.String(o.cause), Snippet: r.c.redactor.String(o.snippet), Retryable: o.retry, err: o.err}
+			Attempts: attempt, Cause: r.c.redact().String(o.cause), Snippet: r.c.redact().String(o.snippet), Retryable: o.retry, err: o.err}
+		if o.refreshAuth {
+			if refreshed {
+				pe.Cause = "the server refused a freshly refreshed access token; check the token's scopes and the API's permissions"
+				return nil, pe
+			}
+			refreshed = true
+			if _, err := r.c.tokens.token(ctx, true); err != nil {
+				pe.Cause = err.Error()
+				pe.err = err
+				return nil, pe
+			}
+			r.noteRetry()
+			r.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: "HTTP 401: " + o.cause, Source: "refreshed-token"})
+			continue
+		}
 		if o.fail || attempt >= maxAttempts {
 			return nil, pe
 		}
@@ -169,7 +186,16 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
 	defer cancel()
 	req := r.c.http.R().SetContext(actx)
-	r.c.authorize(req, u)
+	if err := r.c.authorize(actx, req, u); err != nil {
+		var ce *CredentialError
+		if errors.As(err, &ce) {
+			return outcome{fail: true, cause: ce.Msg, err: err}
+		}
+		if ctx.Err() != nil {
+			return outcome{fail: true, cause: "canceled", err: err}
+		}
+		return outcome{retry: true, cause: err.Error(), err: err}
+	}
 	if r.c.cfg.Method == http.MethodPost && len(r.c.cfg.Body) > 0 {
 		req.SetHeader("Content-Type", "application/json").SetBody([]byte(r.c.cfg.Body))
 	}
@@ -205,6 +231,11 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 			}
 		} else {
 			o.fail = true
+			if status == http.StatusUnauthorized && r.c.tokens != nil {
+				o.fail, o.refreshAuth = false, true
+				o.cause = "the access token was refused; refreshing it"
+				return o
+			}
 			switch status {
 			case http.StatusUnauthorized, http.StatusForbidden:
 				o.cause = "the credentials were refused; check the profile's auth"
@@ -253,7 +284,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 
 // transportOutcome classifies an error before or while reading a response.
 func (r *runner) transportOutcome(ctx context.Context, err error) outcome {
-	o := outcome{err: err, cause: r.c.redactor.String(rootCause(err))}
+	o := outcome{err: err, cause: r.c.redact().String(rootCause(err))}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError

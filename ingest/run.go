@@ -98,7 +98,13 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 	rn := &runner{c: c, run: r, job: job}
 	go func() {
 		defer cancel()
+		if c.cfg.TLS.InsecureSkipVerify {
+			rn.emit(Warning{At: now(), What: "TLS certificate verification is OFF (tls.insecure_skip_verify): anyone on the network path can read and change this traffic, credentials included"})
+		}
 		err := rn.loop(ctx)
+		if w := c.tokens.staleWarning(); w != "" {
+			rn.emit(Warning{At: now(), What: w})
+		}
 		r.finish(err, rn)
 	}()
 	return r
@@ -279,7 +285,7 @@ func (rn *runner) loop(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	id := identity(cfg, c.redactor.URL)
+	id := identity(cfg, c.redact().URL)
 	hash := identityHash(id)
 	pos, err := initialPosition(cfg.Pagination)
 	if err != nil {
@@ -329,7 +335,7 @@ func (rn *runner) loop(ctx context.Context) error {
 	r.snap.Pages, r.snap.Records, r.snap.State = state.Pages, state.Records, StateRunning
 	r.snap.Position = pag.cursorText()
 	r.mu.Unlock()
-	rn.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: dir, Resumed: resumed, FromPage: state.Pages, Records: state.Records, Position: c.redactor.URL(pag.cursorText())})
+	rn.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: dir, Resumed: resumed, FromPage: state.Pages, Records: state.Records, Position: c.redact().URL(pag.cursorText())})
 
 	lastCommit := time.Now()
 	commit := func(done bool, reason string) error {
@@ -406,7 +412,7 @@ func (rn *runner) loop(ctx context.Context) error {
 			rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: note, Action: "continued"})
 		}
 		for _, d := range shape.Observe(recs) {
-			rn.noteDrift(DriftDetected{At: now(), Page: pageNo, Field: d.Field, Change: d.Change, Was: d.Was, Now: d.Now, Example: c.redactor.String(d.Example)})
+			rn.noteDrift(DriftDetected{At: now(), Page: pageNo, Field: d.Field, Change: d.Change, Was: d.Was, Now: d.Now, Example: c.redact().String(d.Example)})
 			if cfg.Schema.OnDrift == "fail" {
 				pag.pos = before
 				return stopWith(fmt.Errorf("page %d: schema drift: %s %s (%s → %s), and schema.on_drift is fail (the page was not saved)", pageNo, d.Field, d.Change, orDash(d.Was), orDash(d.Now)))
@@ -423,9 +429,9 @@ func (rn *runner) loop(ctx context.Context) error {
 				invalid.Add(paths)
 				if cfg.Schema.OnInvalid == "fail" {
 					pag.pos = before
-					return stopWith(fmt.Errorf("page %d, record %d fails the JSON Schema %s: %s (schema.on_invalid is fail; the page was not saved)", pageNo, i+1, cfg.Schema.File, c.redactor.String(reason)))
+					return stopWith(fmt.Errorf("page %d, record %d fails the JSON Schema %s: %s (schema.on_invalid is fail; the page was not saved)", pageNo, i+1, cfg.Schema.File, c.redact().String(reason)))
 				}
-				if err := out.writeRejected(pageNo, c.redactor.String(reason), rec); err != nil {
+				if err := out.writeRejected(pageNo, c.redact().String(reason), rec); err != nil {
 					return err
 				}
 				state.Rejected++
@@ -439,9 +445,9 @@ func (rn *runner) loop(ctx context.Context) error {
 		if reason != "" {
 			cursorOut = ""
 		}
-		entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: cfg.Method, URL: c.redactor.URL(f.url.String()), Status: f.status,
+		entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: cfg.Method, URL: c.redact().URL(f.url.String()), Status: f.status,
 			Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: int64(len(f.body)), Records: len(recs),
-			CursorIn: c.redactor.URL(cursorIn), CursorOut: c.redactor.URL(cursorOut), Headers: flatHeaders(c.redactor.Header(f.header))}
+			CursorIn: c.redact().URL(cursorIn), CursorOut: c.redact().URL(cursorOut), Headers: flatHeaders(c.redact().Header(f.header))}
 		if err := out.writePage(entry, f.body); err != nil {
 			return err
 		}
@@ -463,8 +469,8 @@ func (rn *runner) loop(ctx context.Context) error {
 		}
 		rn.emit(PageFetched{At: now(), Page: pageNo, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
 			Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-			Request:  PageRequest{Method: cfg.Method, URL: entry.URL, Headers: flatHeaders(c.redactor.Header(f.sent))},
-			Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(c.redactor.String(string(preview))), BodyBytes: int64(len(f.body))},
+			Request:  PageRequest{Method: cfg.Method, URL: entry.URL, Headers: flatHeaders(c.redact().Header(f.sent))},
+			Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(c.redact().String(string(preview))), BodyBytes: int64(len(f.body))},
 			Sample:   sample})
 		if reason != "" {
 			rn.setStop(reason)

@@ -34,6 +34,7 @@ Usage:
   siphon demo                    start the built-in demo API and run its profiles
   siphon run PROFILE             run one profile headless (resumes from its checkpoint)
   siphon probe PROFILE           send one request and report what came back
+  siphon auth login PROFILE      OAuth2 sign-in (PKCE, loopback redirect); stores the refresh token
   siphon profiles list           list the saved profiles
   siphon profiles show NAME      print one profile (secrets as references)
   siphon profiles check FILE...  validate profile files
@@ -68,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDemoServer(rest, stdout, stderr)
 	case "profiles":
 		err = cmdProfiles(rest, stdout, stderr)
+	case "auth":
+		err = cmdAuth(rest, stdout, stderr)
 	case "version", "--version":
 		err = cmdVersion(stdout)
 	case "help", "-h", "--help":

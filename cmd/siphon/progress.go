@@ -72,6 +72,8 @@ func (t *textReporter) event(ev ingest.Event) {
 		t.printf("  ANOMALY page %d: %s (%s)", e.Page, e.What, e.Action)
 	case ingest.DriftDetected:
 		t.printf("  DRIFT page %d: %s %s %s", e.Page, e.Field, e.Change, strings.TrimSpace(e.Was+" → "+e.Now))
+	case ingest.Warning:
+		t.printf("  WARNING: %s", e.What)
 	case ingest.Paused:
 		t.printf("  PAUSED")
 	case ingest.Resumed:

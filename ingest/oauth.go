@@ -1,0 +1,200 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// OAuth2 grants.
+const (
+	GrantClientCredentials = "client_credentials"
+	GrantRefreshToken      = "refresh_token"
+	GrantAuthorizationCode = "authorization_code"
+)
+
+// tokenManager keeps one access token fresh for a client: it refreshes it
+// before it expires, on demand after a 401, and follows refresh-token
+// rotation (writing the new token back when the profile names a file).
+type tokenManager struct {
+	c          *Client
+	cc         *clientcredentials.Config // client_credentials
+	oc         *oauth2.Config            // refresh_token, authorization_code
+	httpClient *http.Client              // for the token endpoint: same TLS, no credentials of ours
+
+	mu      sync.Mutex
+	access  string
+	expiry  time.Time
+	early   time.Duration // refresh this long before expiry
+	refresh string        // the refresh token now valid
+	rotated bool
+	stale   string // a warning when a rotated token could not be stored
+}
+
+// CredentialError is a credential the server refused: retrying cannot help,
+// the user has to renew it.
+type CredentialError struct{ Msg string }
+
+func (e *CredentialError) Error() string { return e.Msg }
+
+func newTokenManager(c *Client, rt http.RoundTripper) (*tokenManager, error) {
+	a := c.cfg.Auth
+	if a.TokenURL == "" {
+		return nil, errors.New("auth: oauth2 needs token_url")
+	}
+	m := &tokenManager{c: c, httpClient: &http.Client{Transport: rt, Timeout: c.cfg.Timeout}}
+	params := map[string][]string{}
+	for k, v := range a.Extra {
+		params[k] = []string{v}
+	}
+	switch a.Grant {
+	case GrantClientCredentials, "":
+		m.cc = &clientcredentials.Config{ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(), TokenURL: a.TokenURL, Scopes: a.Scopes, EndpointParams: params}
+	case GrantRefreshToken, GrantAuthorizationCode:
+		m.oc = &oauth2.Config{ClientID: a.ClientID, ClientSecret: a.ClientSecret.Reveal(), Scopes: a.Scopes,
+			Endpoint: oauth2.Endpoint{TokenURL: a.TokenURL, AuthURL: a.AuthorizeURL}}
+		m.refresh = a.RefreshToken.Reveal()
+		if m.refresh == "" {
+			return nil, &CredentialError{fmt.Sprintf("auth: no refresh token yet at %s; sign in first with: siphon auth login %s", a.RefreshToken.Ref(), c.cfg.Name)}
+		}
+	default:
+		return nil, fmt.Errorf("auth: unknown oauth2 grant %q", a.Grant)
+	}
+	return m, nil
+}
+
+// token returns a valid access token, fetching a new one when the old one is
+// about to expire or force is set (the server refused it).
+func (m *tokenManager) token(ctx context.Context, force bool) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !force && m.access != "" && (m.expiry.IsZero() || time.Now().Before(m.expiry.Add(-m.early))) {
+		return m.access, nil
+	}
+	tctx := context.WithValue(ctx, oauth2.HTTPClient, m.httpClient)
+	var tok *oauth2.Token
+	var err error
+	if m.cc != nil {
+		tok, err = m.cc.Token(tctx)
+	} else {
+		tok, err = m.oc.TokenSource(tctx, &oauth2.Token{RefreshToken: m.refresh}).Token()
+	}
+	if err != nil {
+		return "", m.explain(err)
+	}
+	m.access, m.expiry = tok.AccessToken, tok.Expiry
+	m.early = 0
+	if !tok.Expiry.IsZero() {
+		m.early = min(30*time.Second, time.Until(tok.Expiry)/5)
+	}
+	hide := []string{tok.AccessToken}
+	if m.oc != nil && tok.RefreshToken != "" && tok.RefreshToken != m.refresh {
+		m.refresh = tok.RefreshToken
+		m.rotated = true
+		hide = append(hide, tok.RefreshToken)
+		m.store()
+	}
+	m.c.hideAlso(hide...)
+	return m.access, nil
+}
+
+// store writes a rotated refresh token where the profile's file: reference
+// points, atomically and 0600; with a ${VAR} reference it can only warn.
+func (m *tokenManager) store() {
+	ref := m.c.cfg.Auth.RefreshToken.Ref()
+	path, ok := strings.CutPrefix(ref, "file:")
+	if !ok {
+		m.stale = fmt.Sprintf("the token endpoint rotated the refresh token; %s still holds the old one, which no longer works. Store refresh tokens as file:PATH so siphon can keep them current", ref)
+		return
+	}
+	if err := writeSecretFile(path, m.refresh); err != nil {
+		m.stale = fmt.Sprintf("the token endpoint rotated the refresh token but writing it to %s failed (%v); the stored one no longer works", path, err)
+		return
+	}
+	m.stale = ""
+}
+
+// staleWarning says whether the stored refresh token is now out of date.
+func (m *tokenManager) staleWarning() string {
+	if m == nil {
+		return ""
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stale
+}
+
+// explain turns a token endpoint failure into a message that says which
+// credential to renew, never a value.
+func (m *tokenManager) explain(err error) error {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response == nil {
+		return fmt.Errorf("token endpoint %s: %s", m.c.redact().URL(m.c.cfg.Auth.TokenURL), m.c.redact().String(rootCause(err)))
+	}
+	status := re.Response.StatusCode
+	if status >= 500 {
+		return fmt.Errorf("token endpoint %s answered HTTP %d", m.c.redact().URL(m.c.cfg.Auth.TokenURL), status)
+	}
+	a := m.c.cfg.Auth
+	code := re.ErrorCode
+	if code == "" {
+		code = fmt.Sprintf("HTTP %d", status)
+	}
+	switch {
+	case m.oc != nil && code == "invalid_grant":
+		how := "replace it"
+		if a.Grant == GrantAuthorizationCode {
+			how = "sign in again with: siphon auth login " + m.c.cfg.Name
+		}
+		return &CredentialError{fmt.Sprintf("the token endpoint refused the refresh token from %s (invalid_grant: expired, revoked or already rotated); %s", a.RefreshToken.Ref(), how)}
+	case code == "invalid_client" || status == http.StatusUnauthorized:
+		return &CredentialError{fmt.Sprintf("the token endpoint refused the client credentials (%s); check auth.client_id (%s) and auth.client_secret (%s)", code, a.ClientID, a.ClientSecret.Ref())}
+	default:
+		return &CredentialError{fmt.Sprintf("the token endpoint refused the token request (%s, HTTP %d)", code, status)}
+	}
+}
+
+// writeSecretFile replaces a secret file atomically with mode 0600.
+func writeSecretFile(path, value string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".siphon-secret-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.WriteString(value + "\n"); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// WriteSecretFile stores a secret (e.g. a refresh token from sign-in)
+// atomically with mode 0600.
+func WriteSecretFile(path, value string) error { return writeSecretFile(path, value) }
