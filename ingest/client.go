@@ -230,20 +230,31 @@ func baseTransport(cfg TLSConfig) (*http.Transport, error) {
 // sameOrigin reports whether u is base_url's scheme, host and port: the only
 // place credentials are sent.
 func (c *Client) sameOrigin(u *url.URL) bool {
-	return strings.EqualFold(u.Scheme, c.endpoint.Scheme) && strings.EqualFold(u.Host, c.endpoint.Host)
+	return strings.EqualFold(u.Scheme, c.endpoint.Scheme) && hostPort(u) == hostPort(c.endpoint)
 }
 
-// hostAllowed reports whether a next page or redirect may go to u.
+// hostAllowed reports whether a next page or redirect may go to u: base_url's
+// host and port, or an allowed_hosts entry ("host" for any port, or
+// "host:port").
 func (c *Client) hostAllowed(u *url.URL) bool {
-	if strings.EqualFold(u.Host, c.endpoint.Host) || strings.EqualFold(u.Hostname(), c.endpoint.Hostname()) {
+	if hostPort(u) == hostPort(c.endpoint) {
 		return true
 	}
 	for _, h := range c.cfg.AllowedHosts {
-		if strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
+		if strings.EqualFold(h, u.Hostname()) || strings.EqualFold(h, hostPort(u)) || strings.EqualFold(h, u.Host) {
 			return true
 		}
 	}
 	return false
+}
+
+// hostPort is "host:port" with the scheme's default port filled in.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // checkRedirect keeps redirects on allowed hosts and strips credentials from
@@ -259,6 +270,7 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 		req.Header.Del("Authorization")
 		req.Header.Del("Proxy-Authorization")
 		req.Header.Del("Cookie")
+		req.Header.Del("Referer") // Go sets it to the previous URL, query (and API key) included
 		if c.cfg.Auth.Type == AuthAPIKey && c.cfg.Auth.In == "header" {
 			req.Header.Del(c.cfg.Auth.Name)
 		}

@@ -91,7 +91,10 @@ type PaginationConfig struct {
 type RateLimitConfig struct {
 	RequestsPerSecond float64 // 0: no client-side budget
 	Burst             int
-	RespectHeaders    bool // pace by Retry-After and rate-limit response headers
+	// IgnoreHeaders turns off pacing by Retry-After and rate-limit response
+	// headers (the profile's respect_headers: false). Respecting them is the
+	// default, so a zero Config is polite.
+	IgnoreHeaders bool
 }
 
 // RetryConfig says when and how a failed request is tried again.

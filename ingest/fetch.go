@@ -224,7 +224,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 		if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
 			o.retry = true
 			o.cause = "retryable status"
-			if ra := header.Get("Retry-After"); ra != "" && r.c.cfg.RateLimit.RespectHeaders {
+			if ra := header.Get("Retry-After"); ra != "" && !r.c.cfg.RateLimit.IgnoreHeaders {
 				if wait, ok := httphdr.ParseRetryAfter(ra, time.Now()); ok {
 					o.wait = max(wait, time.Millisecond)
 				}

@@ -75,7 +75,6 @@ func TestFaultMatrix(t *testing.T) {
 			cfg.Pagination.Limit = pageSize
 		}
 		cfg.Retry.MaxAttempts = 12
-		cfg.RateLimit.RespectHeaders = true
 		runs[style] = startOn(t, srv, cfg)
 	}
 	var total apitest.Stats
@@ -134,7 +133,7 @@ func pacedConfig(srv *apitest.Server, dialect string, pageSize int) ingest.Confi
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Name = "paced-" + dialect
 	cfg.Pagination.Limit = pageSize
-	cfg.RateLimit = ingest.RateLimitConfig{RespectHeaders: true}
+	cfg.RateLimit = ingest.RateLimitConfig{}
 	cfg.Output.RawPages = false
 	return cfg
 }
@@ -221,7 +220,7 @@ const (
 func scriptConfig(base string) ingest.Config {
 	return ingest.Config{Name: "scripted", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
 		Pagination: ingest.PaginationConfig{Type: "cursor", CursorPath: ".next"},
-		RateLimit:  ingest.RateLimitConfig{RespectHeaders: true},
+		RateLimit:  ingest.RateLimitConfig{},
 		Retry:      ingest.RetryConfig{MaxAttempts: 4, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}
 }
 
@@ -507,7 +506,7 @@ func TestRetryAfterIgnoredWithoutRespectHeaders(t *testing.T) {
 			{status: http.StatusOK, body: lastPageBody},
 		}}
 		cfg := scriptConfig("http://api.test")
-		cfg.RateLimit.RespectHeaders = false
+		cfg.RateLimit.IgnoreHeaders = true
 		evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithTransport(handlerTransport{s}))
 		if err != nil {
 			t.Fatalf("run: %v", err)

@@ -231,7 +231,7 @@ func (rn *runner) noteRateLimit(h map[string][]string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.snap.RateLimit, r.snap.HasRateLimit = rl, true
-	if rn.c.cfg.RateLimit.RespectHeaders && rl.Remaining == 0 && !rl.Reset.IsZero() {
+	if !rn.c.cfg.RateLimit.IgnoreHeaders && rl.Remaining == 0 && !rl.Reset.IsZero() {
 		r.gateUntil = rl.Reset
 		r.gateWhy = fmt.Sprintf("server rate limit: 0 of %d left (%s headers), resets at %s", rl.Limit, rl.Dialect, rl.Reset.Format("15:04:05"))
 	}

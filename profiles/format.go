@@ -46,7 +46,7 @@ func Format(p *Profile) []byte {
 	rl := mapping()
 	rl.add("requests_per_second", floatNode(c.RateLimit.RequestsPerSecond))
 	rl.add("burst", intNode(c.RateLimit.Burst))
-	rl.add("respect_headers", boolNode(c.RateLimit.RespectHeaders))
+	rl.add("respect_headers", boolNode(!c.RateLimit.IgnoreHeaders))
 	root.add("rate_limit", rl.node)
 	rt := mapping()
 	rt.add("max_attempts", intNode(c.Retry.MaxAttempts))

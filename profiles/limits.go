@@ -28,7 +28,7 @@ func (d *decoder) rateLimit(sec entry, r *ingest.RateLimitConfig) {
 			r.Burst, _ = d.integer(e.val, e.field, 1)
 		case "respect_headers":
 			if v, ok := d.boolean(e.val, e.field); ok {
-				r.RespectHeaders = v
+				r.IgnoreHeaders = !v
 			}
 		default:
 			d.unknown(e, rateLimitKeys)

@@ -50,7 +50,7 @@ func TestLoadFullProfile(t *testing.T) {
 			CursorParam: "after", CursorPath: ".pagination.next_cursor",
 			OffsetParam: "offset", PageParam: "page", StartPage: 1, Rel: "next",
 		},
-		RateLimit: ingest.RateLimitConfig{RequestsPerSecond: 2, Burst: 5, RespectHeaders: false},
+		RateLimit: ingest.RateLimitConfig{RequestsPerSecond: 2, Burst: 5, IgnoreHeaders: true},
 		Retry: ingest.RetryConfig{
 			MaxAttempts: 4, InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
 			OnStatus: []int{429, 503}, MaxRetryAfter: 2 * time.Minute,
@@ -168,8 +168,8 @@ func TestDefaultsWhenAbsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p.Config
-	if !c.RateLimit.RespectHeaders || !c.Output.RawPages {
-		t.Errorf("respect_headers = %v, raw_pages = %v; both default to true", c.RateLimit.RespectHeaders, c.Output.RawPages)
+	if c.RateLimit.IgnoreHeaders || !c.Output.RawPages {
+		t.Errorf("ignore headers = %v, raw_pages = %v; respect_headers and raw_pages default to true", c.RateLimit.IgnoreHeaders, c.Output.RawPages)
 	}
 	if c.Method != "GET" || c.Records != "." || c.Timeout != ingest.DefaultTimeout || c.Retry.MaxRetryAfter != ingest.DefaultMaxRetryAfter {
 		t.Errorf("defaults not applied: %+v", c)

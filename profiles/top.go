@@ -22,7 +22,6 @@ var topKeys = []string{
 func (d *decoder) profile(root *yaml.Node, p *Profile) {
 	cfg := &p.Config
 	// Defaults true when absent, which ApplyDefaults cannot tell from false.
-	cfg.RateLimit.RespectHeaders = true
 	cfg.Output.RawPages = true
 
 	entries := d.mapping(root, "")
