@@ -129,3 +129,19 @@ func TestBadBodies(t *testing.T) {
 		})
 	}
 }
+
+// TestCursorCycleABA: page 3's next cursor is the one that led to page 2
+// (A→B→A), not a repeat of the last cursor; the loop is still caught.
+func TestCursorCycleABA(t *testing.T) {
+	srv := apitest.NewServer(apitest.Options{Records: 1000, Faults: apitest.Faults{RepeatCursorAt: 3}})
+	defer srv.Close()
+	dir := t.TempDir()
+	evs, err := run(t, styleConfigs(srv.URL)["cursor"], ingest.Job{Out: dir})
+	if err == nil || !strings.Contains(err.Error(), "pagination loop: page 3 gave the same next cursor") || !strings.Contains(err.Error(), "as page 1") {
+		t.Fatalf("got %v, want the A→B→A loop caught on page 3", err)
+	}
+	if a := anomalies(evs); len(a) != 1 || a[0].Page != 3 || a[0].Action != "stopped" {
+		t.Errorf("anomalies %+v", a)
+	}
+	exactlyOnce(t, readIDs(t, dir), 200) // pages 1 and 2 kept, the looping page not
+}

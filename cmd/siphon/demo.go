@@ -32,10 +32,19 @@ type demoServers struct {
 	env     map[string]string
 }
 
-func startDemoServers() *demoServers {
+// startDemoServers starts the demo servers on port, port+1, ... when those
+// are free (so that a demo's checkpoints stay valid from one session to the
+// next: they name the base URL), else on free ports.
+func startDemoServers(port int) *demoServers {
 	d := &demoServers{env: map[string]string{}}
 	add := func(env string, opts apitest.Options) {
-		s := apitest.NewServer(opts)
+		var s *apitest.Server
+		if port > 0 {
+			s, _ = apitest.Listen(fmt.Sprintf("127.0.0.1:%d", port+len(d.servers)), opts)
+		}
+		if s == nil {
+			s = apitest.NewServer(opts)
+		}
 		d.servers = append(d.servers, s)
 		d.env[env] = s.URL
 	}
@@ -93,11 +102,12 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("demo", stderr)
 	out := fset.String("out", "", "output folder for the demo runs (default: a new temporary folder)")
 	logFormat := fset.String("log", "text", "event log format on stderr: text or json")
+	port := fset.Int("port", 8089, "first of the four ports the demo API uses when free (0: any free ports)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
 	}
-	servers := startDemoServers()
+	servers := startDemoServers(*port)
 	defer servers.Close()
 	profs, err := demoProfiles(servers.lookupEnv)
 	if err != nil {

@@ -1,10 +1,266 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"siphon/ingest"
+	"siphon/profiles"
 )
 
-// cmdProbe is not built yet (its issue comes after the core).
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
 func cmdProbe(args []string, stdout, stderr io.Writer) error {
-	return usagef("probe is not built yet; use 'siphon run PROFILE --max-pages 1' and look at OUT/pages/")
+	fset := newFlags("probe", stderr)
+	var headers, params multiFlag
+	fset.Var(&headers, "header", "request header 'Name: value' (repeatable; for secrets use the auth flags)")
+	fset.Var(&params, "param", "query parameter name=value (repeatable)")
+	bearerEnv := fset.String("bearer-env", "", "send a bearer token from this environment variable")
+	keyEnv := fset.String("api-key-env", "", "send an API key from this environment variable")
+	keyName := fset.String("api-key-name", "X-API-Key", "the API key's header or query parameter name")
+	keyIn := fset.String("api-key-in", "header", "where the API key goes: header or query")
+	basicUser := fset.String("basic-user", "", "basic auth user name")
+	basicEnv := fset.String("basic-password-env", "", "basic auth password from this environment variable")
+	name := fset.String("name", "", "name for the written profile (default: from the URL's path)")
+	save := fset.Bool("save", false, "save the profile into the first profiles folder instead of printing it")
+	dir := fset.String("profiles", "", "folder of saved profiles")
+	baseURL := fset.String("base-url", "", "override the profile's base_url")
+	pos, err := parseFlags(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("probe takes one PROFILE or URL")
+	}
+	var cfg ingest.Config
+	fromURL := strings.HasPrefix(pos[0], "http://") || strings.HasPrefix(pos[0], "https://")
+	if fromURL {
+		if cfg, err = configFromURL(pos[0], *name); err != nil {
+			return usagef("%v", err)
+		}
+	} else {
+		p, err := loadProfile(pos[0], *dir)
+		if err != nil {
+			return err
+		}
+		cfg = p.Config
+	}
+	if *baseURL != "" {
+		cfg.BaseURL = *baseURL
+	}
+	if err := applyProbeFlags(&cfg, headers, params, *bearerEnv, *keyEnv, *keyName, *keyIn, *basicUser, *basicEnv); err != nil {
+		return usagef("%v", err)
+	}
+	client, err := ingest.New(cfg)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := client.Probe(ctx)
+	printProbe(stdout, rep)
+	if err != nil {
+		return fmt.Errorf("probe %s: %v", cfg.Name, err)
+	}
+	cfg.Records = rep.Records
+	cfg.Pagination = rep.Pagination
+	if rep.PrimaryKey != "" {
+		cfg.PrimaryKey = []string{rep.PrimaryKey}
+	}
+	if cfg.Pagination.Type == ingest.PageCursor || cfg.Pagination.Type == ingest.PageOffset || cfg.Pagination.Type == ingest.PagePage ||
+		cfg.Pagination.Type == ingest.PageKeyset || cfg.Pagination.Type == ingest.PageTimestamp {
+		// the paginator sends these itself
+		for _, p := range []string{cfg.Pagination.CursorParam, cfg.Pagination.OffsetParam, cfg.Pagination.PageParam, cfg.Pagination.Param, cfg.Pagination.LimitParam} {
+			if p != "" {
+				if v, ok := cfg.Params[p]; ok && p == cfg.Pagination.LimitParam && cfg.Pagination.Limit == 0 {
+					fmt.Sscan(v, &cfg.Pagination.Limit)
+				}
+				if p == cfg.Pagination.Param && cfg.Pagination.Type != ingest.PageCursor {
+					cfg.Pagination.Start = cfg.Params[p]
+				}
+				delete(cfg.Params, p)
+			}
+		}
+	}
+	cfg.Pagination.Start = cleanStart(cfg.Pagination)
+	out := profiles.Format(&profiles.Profile{Config: cfg})
+	if !*save {
+		fmt.Fprintf(stdout, "\nProfile (save it with --save):\n---\n%s", out)
+		return nil
+	}
+	dirs := profiles.Dirs(*dir)
+	if len(dirs) == 0 {
+		return errors.New("no profiles folder: give --profiles DIR")
+	}
+	path := filepath.Join(dirs[0], cfg.Name+".yaml")
+	if _, err := os.Stat(path); err == nil {
+		return usagef("%s exists; choose another --name or remove it", path)
+	}
+	if err := os.MkdirAll(dirs[0], 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nSaved %s. Run it with: siphon run %s\n", path, cfg.Name)
+	return nil
+}
+
+// cleanStart keeps a start position only where the style reads one.
+func cleanStart(p ingest.PaginationConfig) string {
+	switch p.Type {
+	case ingest.PageKeyset, ingest.PageTimestamp, ingest.PageOffset:
+		if p.Type == ingest.PageOffset && p.Start == "0" {
+			return ""
+		}
+		return p.Start
+	}
+	return ""
+}
+
+var nameChars = regexp.MustCompile(`[^a-z0-9._-]+`)
+
+// configFromURL starts a profile from a bare URL.
+func configFromURL(raw, name string) (ingest.Config, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ingest.Config{}, fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	if name == "" {
+		segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+		name = strings.Trim(nameChars.ReplaceAllString(strings.ToLower(segs[len(segs)-1]), "-"), "-")
+		if name == "" {
+			name = strings.Trim(nameChars.ReplaceAllString(strings.ToLower(u.Hostname()), "-"), "-")
+		}
+	}
+	cfg := ingest.Config{Name: name, BaseURL: u.Scheme + "://" + u.Host, Path: u.Path, Params: map[string]string{}}
+	for k, vs := range u.Query() {
+		cfg.Params[k] = vs[0]
+	}
+	return cfg, nil
+}
+
+func applyProbeFlags(cfg *ingest.Config, headers, params multiFlag, bearerEnv, keyEnv, keyName, keyIn, basicUser, basicEnv string) error {
+	if cfg.Headers == nil {
+		cfg.Headers = map[string]string{}
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	for _, h := range headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok {
+			return fmt.Errorf("--header %q: want 'Name: value'", h)
+		}
+		cfg.Headers[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			return fmt.Errorf("--param %q: want name=value", p)
+		}
+		cfg.Params[k] = v
+	}
+	env := func(name string) (ingest.Secret, error) {
+		v := os.Getenv(name)
+		if v == "" {
+			return ingest.Secret{}, fmt.Errorf("environment variable %s is not set", name)
+		}
+		return ingest.NewSecret("${"+name+"}", v), nil
+	}
+	var err error
+	switch {
+	case bearerEnv != "":
+		cfg.Auth = ingest.AuthConfig{Type: ingest.AuthBearer}
+		cfg.Auth.Token, err = env(bearerEnv)
+	case keyEnv != "":
+		cfg.Auth = ingest.AuthConfig{Type: ingest.AuthAPIKey, Name: keyName, In: keyIn}
+		cfg.Auth.Value, err = env(keyEnv)
+	case basicUser != "":
+		cfg.Auth = ingest.AuthConfig{Type: ingest.AuthBasic, Username: basicUser}
+		if basicEnv != "" {
+			cfg.Auth.Password, err = env(basicEnv)
+		}
+	}
+	return err
+}
+
+func printProbe(w io.Writer, r *ingest.ProbeReport) {
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(w, "%s %s\n", r.Method, r.URL)
+	if r.Status == 0 {
+		return
+	}
+	fmt.Fprintf(w, "HTTP %d in %s · %s · %s\n", r.Status, r.Duration.Round(time.Millisecond), orDash(r.ContentType), bytesText(int64(r.Bytes)))
+	printHeaders(w, "Request headers", r.RequestHeaders)
+	printHeaders(w, "Response headers", r.ResponseHeaders)
+	if rl := r.RateLimit; rl != nil {
+		fmt.Fprintf(w, "Rate limit (%s headers): %d of %d left", rl.Dialect, rl.Remaining, rl.Limit)
+		if !rl.Reset.IsZero() {
+			fmt.Fprintf(w, ", resets in %s", time.Until(rl.Reset).Round(100*time.Millisecond))
+		}
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintln(w, "Rate limit: no rate-limit headers")
+	}
+	fmt.Fprintf(w, "Records: %s (%d)\n", r.Records, r.RecordCount)
+	for i, a := range r.Arrays {
+		if i >= 6 {
+			fmt.Fprintf(w, "  ... %d more arrays\n", len(r.Arrays)-i)
+			break
+		}
+		kind := "values"
+		if a.Objects {
+			kind = "objects"
+		}
+		fields := strings.Join(a.Fields, ", ")
+		if len(fields) > 80 {
+			fields = fields[:80] + "…"
+		}
+		fmt.Fprintf(w, "  %-24s %4d %s  %s\n", a.Path, a.Count, kind, fields)
+	}
+	fmt.Fprintf(w, "Primary key: %s\n", orDash(r.PrimaryKey))
+	fmt.Fprintf(w, "Pagination: %s\n", r.Pagination.Type)
+	for _, e := range r.Evidence {
+		fmt.Fprintf(w, "  evidence: %s\n", e)
+	}
+	if r.Confirmed != "" {
+		fmt.Fprintf(w, "  checked: %s\n", r.Confirmed)
+	}
+}
+
+func printHeaders(w io.Writer, title string, h map[string]string) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(w, "%s:\n", title)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %s: %s\n", k, h[k])
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
