@@ -1,11 +1,12 @@
 // Package apitest is a real HTTP API for siphon's tests, benchmarks and demo,
 // in the spirit of net/http/httptest: every pagination style siphon speaks,
-// API-key, bearer and basic auth, rate limits in several header dialects and
+// API-key, bearer and basic auth, an OAuth2 authorization server (see OAuth),
+// TLS and mTLS (see WriteTLSFiles), rate limits in several header dialects and
 // faults injected at seeded random.
 //
 // The dataset is deterministic: record i has the same bytes in every run. The
 // data endpoints live under /v1/ (see Endpoints); /healthz answers "ok" and is
-// never faulted.
+// never faulted, nor are the OAuth endpoints under /oauth/.
 package apitest
 
 import (
@@ -22,7 +23,8 @@ type API struct {
 	data    *dataset
 	limiter *fixedWindow // nil without a rate limit
 	routes  map[string]endpoint
-	now     func() time.Time // the rate limiter's clock; tests pin it
+	now     func() time.Time // Options.Now: token expiry and rate-limit windows; tests pin it
+	oauth   *oauthServer     // nil without OAuth
 	stats   statsCounter
 
 	rngMu sync.Mutex
@@ -41,12 +43,15 @@ func New(opts Options) *API {
 		opts:   opts,
 		data:   newDataset(opts.Records, opts.Faults.DriftAfter),
 		routes: make(map[string]endpoint, len(endpointTable)),
-		now:    time.Now,
+		now:    opts.Now,
 		rng:    rand.New(rand.NewPCG(uint64(opts.Seed), 0x5197)),
 		quit:   make(chan struct{}),
 	}
 	if opts.Faults.RateLimit > 0 {
 		a.limiter = &fixedWindow{limit: opts.Faults.RateLimit}
+	}
+	if opts.OAuth != nil {
+		a.oauth = newOAuthServer(*opts.OAuth)
 	}
 	for _, ep := range endpointTable {
 		a.routes[ep.Path] = ep
@@ -76,6 +81,17 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.WriteHeader(http.StatusOK)
 		_, _ = rec.Write([]byte("ok"))
 		return
+	}
+	if a.oauth != nil {
+		// Token and authorize requests are never faulted, delayed or rate limited.
+		switch r.URL.Path {
+		case TokenPath:
+			a.serveToken(rec, r)
+			return
+		case AuthorizePath:
+			a.serveAuthorize(rec, r)
+			return
+		}
 	}
 	ep, ok := a.routes[r.URL.Path]
 	if !ok {

@@ -13,7 +13,7 @@ const (
 	authRealm    = "siphon-demo"
 )
 
-func (a *API) authRequired() bool { return a.opts.Auth != (Auth{}) }
+func (a *API) authRequired() bool { return a.opts.Auth != (Auth{}) || a.oauth != nil }
 
 func (a *API) basicConfigured() bool {
 	return a.opts.Auth.BasicUser != "" || a.opts.Auth.BasicPass != ""
@@ -30,11 +30,8 @@ func (a *API) authorized(r *http.Request) bool {
 			return true
 		}
 	}
-	if au.BearerToken != "" {
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if strings.EqualFold(scheme, "Bearer") && same(strings.TrimSpace(token), au.BearerToken) {
-			return true
-		}
+	if au.BearerToken != "" && same(bearerToken(r), au.BearerToken) {
+		return true
 	}
 	if a.basicConfigured() {
 		user, pass, ok := r.BasicAuth()
@@ -42,7 +39,16 @@ func (a *API) authorized(r *http.Request) bool {
 			return true
 		}
 	}
-	return false
+	return a.oauth != nil && a.oauth.validAccess(bearerToken(r), a.now())
+}
+
+// bearerToken returns the token of an Authorization: Bearer header, or "".
+func bearerToken(r *http.Request) string {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
 }
 
 // same compares credentials in constant time.
@@ -50,10 +56,16 @@ func same(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// challenge names the accepted schemes, as a 401 should.
-func (a *API) challenge(h http.Header) {
-	if a.opts.Auth.BearerToken != "" {
-		h.Add("WWW-Authenticate", `Bearer realm="`+authRealm+`"`)
+// challenge names the accepted schemes, as a 401 should. With OAuth, a
+// request that sent a bearer token learns it is invalid_token (RFC 6750
+// 3.1), the cue to refresh; one that sent none gets no error code.
+func (a *API) challenge(h http.Header, r *http.Request) {
+	if a.opts.Auth.BearerToken != "" || a.oauth != nil {
+		c := `Bearer realm="` + authRealm + `"`
+		if a.oauth != nil && bearerToken(r) != "" {
+			c += `, error="invalid_token", error_description="the access token is unknown, expired or revoked"`
+		}
+		h.Add("WWW-Authenticate", c)
 	}
 	if a.basicConfigured() {
 		h.Add("WWW-Authenticate", `Basic realm="`+authRealm+`"`)
@@ -71,6 +83,9 @@ func (a *API) authHint() string {
 	}
 	if a.basicConfigured() {
 		ways = append(ways, "basic credentials")
+	}
+	if a.oauth != nil {
+		ways = append(ways, "an access token from "+TokenPath+" as Authorization: Bearer")
 	}
 	return "send " + strings.Join(ways, " or ")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // RegisterFlags binds the options to flags for `siphon demo-server`. Values
@@ -48,6 +49,85 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Auth.BearerToken, "bearer-token", o.Auth.BearerToken, "require this bearer token")
 	fs.StringVar(&o.Auth.BasicUser, "basic-user", o.Auth.BasicUser, "require basic auth with this user")
 	fs.StringVar(&o.Auth.BasicPass, "basic-pass", o.Auth.BasicPass, "and this password")
+
+	// Any OAuth flag turns OAuth on; Validate then insists on a client id.
+	fs.Var(&oauthText{o, func(a *OAuth) *string { return &a.ClientID }}, "oauth-client-id", "serve OAuth2 at "+TokenPath+" and "+AuthorizePath+" for this client; data then needs an access token")
+	fs.Var(&oauthText{o, func(a *OAuth) *string { return &a.ClientSecret }}, "oauth-client-secret", "the OAuth2 client's secret (empty: a public client)")
+	fs.Var(&oauthTTL{o}, "token-ttl", "OAuth2 access token lifetime")
+	fs.Var(&oauthRotate{o}, "rotate-refresh", "OAuth2: each refresh returns a new refresh token and invalidates the old one")
+	fs.Var(&oauthText{o, func(a *OAuth) *string { return &a.RefreshToken }}, "refresh-token", "OAuth2: a refresh token valid from the start")
+}
+
+// oauthOn returns o.OAuth, creating it: setting any OAuth field turns OAuth on.
+func (o *Options) oauthOn() *OAuth {
+	if o.OAuth == nil {
+		o.OAuth = &OAuth{}
+	}
+	return o.OAuth
+}
+
+// oauthText is a string flag for one OAuth field.
+type oauthText struct {
+	o     *Options
+	field func(*OAuth) *string
+}
+
+func (v *oauthText) String() string {
+	if v == nil || v.o == nil || v.o.OAuth == nil {
+		return ""
+	}
+	return *v.field(v.o.OAuth)
+}
+
+func (v *oauthText) Set(s string) error {
+	*v.field(v.o.oauthOn()) = s
+	return nil
+}
+
+// oauthTTL is the access token lifetime flag: a positive duration.
+type oauthTTL struct{ o *Options }
+
+func (v *oauthTTL) String() string {
+	if v == nil || v.o == nil {
+		return ""
+	}
+	if v.o.OAuth == nil || v.o.OAuth.TokenTTL == 0 {
+		return DefaultTokenTTL.String()
+	}
+	return v.o.OAuth.TokenTTL.String()
+}
+
+func (v *oauthTTL) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("want a positive duration such as 200ms or 1h, got %q", s)
+	}
+	v.o.oauthOn().TokenTTL = d
+	return nil
+}
+
+// oauthRotate is the boolean --rotate-refresh flag.
+type oauthRotate struct{ o *Options }
+
+func (v *oauthRotate) IsBoolFlag() bool { return true }
+
+func (v *oauthRotate) String() string {
+	if v == nil || v.o == nil || v.o.OAuth == nil {
+		return "false"
+	}
+	return strconv.FormatBool(v.o.OAuth.RotateRefresh)
+}
+
+func (v *oauthRotate) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true or false, got %q", s)
+	}
+	if !b && v.o.OAuth == nil {
+		return nil // --rotate-refresh=false alone leaves OAuth off
+	}
+	v.o.oauthOn().RotateRefresh = b
+	return nil
 }
 
 // rateValue is a probability flag.

@@ -3,6 +3,7 @@ package apitest
 import (
 	"flag"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ func TestRegisterFlagsParses(t *testing.T) {
 		"--rate-limit", "20", "--rate-limit-headers", "github",
 		"--drift-after", "40", "--repeat-cursor-at", "3", "--empty-page-at", "2",
 		"--api-key", "k", "--bearer-token", "b", "--basic-user", "u", "--basic-pass", "p",
+		"--oauth-client-id", "cid", "--oauth-client-secret", "cs", "--token-ttl", "200ms",
+		"--rotate-refresh", "--refresh-token", "r0",
 	}
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
@@ -30,9 +33,10 @@ func TestRegisterFlagsParses(t *testing.T) {
 			SlowRate: 0.6, SlowDelay: 2 * time.Second, StallRate: 0.7, RateLimit: 20, RateLimitHeaders: "github",
 			DriftAfter: 40, RepeatCursorAt: 3, EmptyPageAt: 2,
 		},
-		Auth: Auth{APIKey: "k", BearerToken: "b", BasicUser: "u", BasicPass: "p"},
+		Auth:  Auth{APIKey: "k", BearerToken: "b", BasicUser: "u", BasicPass: "p"},
+		OAuth: &OAuth{ClientID: "cid", ClientSecret: "cs", TokenTTL: 200 * time.Millisecond, RotateRefresh: true, RefreshToken: "r0"},
 	}
-	if o != want {
+	if !reflect.DeepEqual(o, want) {
 		t.Fatalf("parsed\n%+v\nwant\n%+v", o, want)
 	}
 	if err := o.Validate(); err != nil {
@@ -50,6 +54,44 @@ func TestRegisterFlagsDefaults(t *testing.T) {
 	if o.Records != DefaultRecords || o.Seed != DefaultSeed || o.Faults.SlowDelay != DefaultSlowDelay || o.Faults.RateLimitHeaders != HeadersX {
 		t.Fatalf("defaults %+v", o)
 	}
+	if o.OAuth != nil {
+		t.Fatalf("OAuth is on without any OAuth flag: %+v", *o.OAuth)
+	}
+}
+
+func TestRegisterFlagsOAuth(t *testing.T) {
+	tests := []struct {
+		args []string
+		want *OAuth
+	}{
+		{[]string{"--oauth-client-id", "c"}, &OAuth{ClientID: "c"}},
+		{[]string{"--rotate-refresh=false"}, nil},
+		{[]string{"--rotate-refresh=true", "--oauth-client-id", "c"}, &OAuth{ClientID: "c", RotateRefresh: true}},
+		{[]string{"--token-ttl", "5m"}, &OAuth{TokenTTL: 5 * time.Minute}}, // on, and Validate will ask for the id
+	}
+	for _, tt := range tests {
+		var o Options
+		fs := flag.NewFlagSet("demo-server", flag.ContinueOnError)
+		o.RegisterFlags(fs)
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if !reflect.DeepEqual(o.OAuth, tt.want) {
+			t.Errorf("%v: OAuth %+v, want %+v", tt.args, o.OAuth, tt.want)
+		}
+	}
+}
+
+func TestRegisterFlagsShowsTokenTTLDefault(t *testing.T) {
+	var o Options
+	fs := flag.NewFlagSet("demo-server", flag.ContinueOnError)
+	var help strings.Builder
+	fs.SetOutput(&help)
+	o.RegisterFlags(fs)
+	fs.PrintDefaults()
+	if !strings.Contains(help.String(), "(default 1h0m0s)") {
+		t.Fatalf("help does not show the token TTL default:\n%s", help.String())
+	}
 }
 
 func TestRegisterFlagsRejects(t *testing.T) {
@@ -62,14 +104,23 @@ func TestRegisterFlagsRejects(t *testing.T) {
 		{"--records", "many"},
 		{"--rate-limit-headers", "X-RateLimit"},
 		{"--latency", "soon"},
+		{"--token-ttl", "soon"},
+		{"--token-ttl", "-1s"},
+		{"--token-ttl", "0"},
+		{"--rotate-refresh=maybe", ""},
 	}
 	for _, tt := range tests {
 		var o Options
 		fs := flag.NewFlagSet("demo-server", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
 		o.RegisterFlags(fs)
-		err := fs.Parse([]string{tt.flag, tt.value})
-		if err == nil || !strings.Contains(err.Error(), strings.TrimLeft(tt.flag, "-")) {
+		args := []string{tt.flag, tt.value}
+		if tt.value == "" {
+			args = args[:1]
+		}
+		err := fs.Parse(args)
+		name, _, _ := strings.Cut(strings.TrimLeft(tt.flag, "-"), "=")
+		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s %s: error %v, want one naming the flag", tt.flag, tt.value, err)
 		}
 	}
@@ -87,6 +138,9 @@ func TestValidate(t *testing.T) {
 		{"negative drift", Options{Faults: Faults{DriftAfter: -3}}, "drift-after"},
 		{"unknown dialect", Options{Faults: Faults{RateLimitHeaders: "retry"}}, "rate-limit-headers"},
 		{"negative latency", Options{Latency: -time.Second}, "latency"},
+		{"oauth without client id", Options{OAuth: &OAuth{ClientSecret: "s"}}, "oauth-client-id"},
+		{"negative token ttl", Options{OAuth: &OAuth{ClientID: "c", TokenTTL: -time.Second}}, "token-ttl"},
+		{"oauth public client", Options{OAuth: &OAuth{ClientID: "c"}}, ""},
 	}
 	for _, tt := range tests {
 		err := tt.opts.Validate()

@@ -12,7 +12,25 @@ type Options struct {
 	Seed    int64         // seeds the fault RNG (default 1)
 	Latency time.Duration // added to every data response
 	Faults  Faults
-	Auth    Auth // zero: no auth required
+	Auth    Auth   // zero: no static credentials required
+	OAuth   *OAuth // nil: no OAuth2; else /oauth/token and /oauth/authorize serve, and data needs an access token
+
+	// Now is the API's clock for token and code expiry and the rate-limit
+	// windows; nil means time.Now. Tests inject one to expire tokens instantly.
+	Now func() time.Time
+}
+
+// OAuth makes the API an OAuth2 authorization server for one client. With it,
+// a data request needs an access token from /oauth/token (or one of the Auth
+// credentials, if any are set).
+type OAuth struct {
+	ClientID     string        // required
+	ClientSecret string        // empty: a public client, identified by client_id alone
+	TokenTTL     time.Duration // access token lifetime, default DefaultTokenTTL
+	// RotateRefresh makes every refresh_token grant return a new refresh
+	// token and invalidate the one it used.
+	RotateRefresh bool
+	RefreshToken  string // a refresh token valid from the start; empty: none
 }
 
 // Faults say how often, and how, the data endpoints misbehave. Rates are
@@ -65,6 +83,7 @@ const (
 	DefaultRecords   = 1000
 	DefaultSeed      = 1
 	DefaultSlowDelay = 500 * time.Millisecond
+	DefaultTokenTTL  = time.Hour
 	stallCap         = 2 * time.Minute
 )
 
@@ -106,6 +125,14 @@ func (o Options) Validate() error {
 	}
 	if f.RateLimitHeaders != "" && !knownDialect(f.RateLimitHeaders) {
 		return fmt.Errorf("apitest: rate-limit-headers %q is not one of %v", f.RateLimitHeaders, RateLimitDialects)
+	}
+	if o.OAuth != nil {
+		if o.OAuth.ClientID == "" {
+			return fmt.Errorf("apitest: oauth-client-id is required when OAuth is on")
+		}
+		if o.OAuth.TokenTTL < 0 {
+			return fmt.Errorf("apitest: token-ttl must not be negative, got %s", o.OAuth.TokenTTL)
+		}
 	}
 	return nil
 }
@@ -149,6 +176,16 @@ func (o Options) withDefaults() Options {
 	}
 	for _, n := range []*int{&f.RateLimit, &f.DriftAfter, &f.RepeatCursorAt, &f.EmptyPageAt} {
 		*n = max(*n, 0)
+	}
+	if o.OAuth != nil {
+		oa := *o.OAuth // a copy: the caller's struct may change later
+		if oa.TokenTTL <= 0 {
+			oa.TokenTTL = DefaultTokenTTL
+		}
+		o.OAuth = &oa
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }

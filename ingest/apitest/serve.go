@@ -29,7 +29,10 @@ func (a *API) serveData(w http.ResponseWriter, r *http.Request, ep endpoint) {
 			abort(w)
 			return
 		}
-		a.challenge(h)
+		if a.oauth != nil {
+			a.stats.count(&a.stats.tokenAuthFailures)
+		}
+		a.challenge(h, r)
 		writeError(w, http.StatusUnauthorized, "unauthorized: "+a.authHint(), "")
 		return
 	}

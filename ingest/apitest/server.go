@@ -37,10 +37,15 @@ func Listen(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return serve(ln, "http://", opts), nil
+}
+
+// serve runs a new API on ln until Close.
+func serve(ln net.Listener, scheme string, opts Options) *Server {
 	api := New(opts)
 	s := &Server{
 		API:      api,
-		URL:      "http://" + ln.Addr().String(),
+		URL:      scheme + ln.Addr().String(),
 		Listener: ln,
 		srv:      &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second},
 		served:   make(chan struct{}),
@@ -49,7 +54,7 @@ func Listen(addr string, opts Options) (*Server, error) {
 		defer close(s.served)
 		_ = s.srv.Serve(ln) // returns ErrServerClosed on Close
 	}()
-	return s, nil
+	return s
 }
 
 // closeGrace bounds how long Close waits for requests in flight.

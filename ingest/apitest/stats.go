@@ -15,6 +15,13 @@ type Stats struct {
 	Stalls       int64         // bodies that stopped part-way until the client left
 	TooMany      int64         // 429s sent, by the rate limit or the 429 fault
 	AuthFailures int64         // 401s sent
+
+	// OAuth: token endpoint requests by supported grant_type, whatever
+	// their outcome (a request with another grant_type is not counted here).
+	TokenRequests     map[string]int64
+	Refreshes         int64 // refresh_token grants that issued a token
+	InvalidGrants     int64 // token requests refused with invalid_grant
+	TokenAuthFailures int64 // data requests refused 401 for want of a valid access token (OAuth on)
 }
 
 // Stats returns a snapshot of the counters.
@@ -30,6 +37,11 @@ func (a *API) Stats() Stats {
 		Stalls:       c.stalls,
 		TooMany:      c.byStatus[http.StatusTooManyRequests],
 		AuthFailures: c.byStatus[http.StatusUnauthorized],
+
+		TokenRequests:     maps.Clone(c.tokenRequests),
+		Refreshes:         c.refreshes,
+		InvalidGrants:     c.invalidGrants,
+		TokenAuthFailures: c.tokenAuthFailures,
 	}
 }
 
@@ -38,6 +50,9 @@ type statsCounter struct {
 	requests                    int64
 	byStatus                    map[int]int64
 	resets, truncations, stalls int64
+
+	tokenRequests                               map[string]int64
+	refreshes, invalidGrants, tokenAuthFailures int64
 }
 
 // sent records a response's status. It runs before the client can see the
@@ -48,6 +63,21 @@ func (c *statsCounter) sent(status int) {
 		c.byStatus = make(map[int]int64)
 	}
 	c.byStatus[status]++
+	c.mu.Unlock()
+}
+
+// tokenRequest counts a token request under its grant type, if supported.
+func (c *statsCounter) tokenRequest(grant string) {
+	switch grant {
+	case GrantClientCredentials, GrantRefreshToken, GrantAuthorizationCode:
+	default:
+		return // client input: keep the map's keys to the known few
+	}
+	c.mu.Lock()
+	if c.tokenRequests == nil {
+		c.tokenRequests = make(map[string]int64)
+	}
+	c.tokenRequests[grant]++
 	c.mu.Unlock()
 }
 
