@@ -295,7 +295,7 @@ func (r *runner) transportOutcome(ctx context.Context, err error) outcome {
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recordErr),
 		strings.Contains(err.Error(), "tls: "):
 		o.fail = true
-		o.cause = "TLS: " + o.cause
+		o.cause = "TLS: " + o.cause + tlsHint(err, r.c.cfg.TLS)
 	case errors.Is(err, context.DeadlineExceeded):
 		o.retry = true
 		o.cause = fmt.Sprintf("no answer within the %s timeout", r.c.cfg.Timeout)
@@ -316,6 +316,28 @@ func (r *runner) transportOutcome(ctx context.Context, err error) outcome {
 		}
 	}
 	return o
+}
+
+// tlsHint says what to change for the common TLS failures.
+func tlsHint(err error, cfg TLSConfig) string {
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &unknownAuth) || strings.Contains(msg, "unknown authority"):
+		if cfg.CAFile != "" {
+			return fmt.Sprintf(" (the server's certificate is not signed by the CA in tls.ca_file %s)", cfg.CAFile)
+		}
+		return " (the server's certificate is not signed by a CA this machine trusts; name its CA in tls.ca_file)"
+	case errors.As(err, &hostErr):
+		return " (the certificate is for another host name than base_url's)"
+	case strings.Contains(msg, "certificate required") || strings.Contains(msg, "bad certificate") || strings.Contains(msg, "unknown certificate authority"):
+		if cfg.CertFile == "" {
+			return " (the server wants a client certificate: set tls.cert_file and tls.key_file)"
+		}
+		return fmt.Sprintf(" (the server did not accept the client certificate in tls.cert_file %s: it must be signed by a CA the server trusts)", cfg.CertFile)
+	}
+	return ""
 }
 
 // rootCause is the innermost message of an error chain, without the URL

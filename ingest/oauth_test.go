@@ -148,20 +148,23 @@ func TestMutualTLS(t *testing.T) {
 	}
 	exactlyOnce(t, readIDs(t, dir), 120)
 
-	cases := map[string]ingest.TLSConfig{
-		"wrong client certificate": {CAFile: files.CAFile, CertFile: files.WrongClientCertFile, KeyFile: files.WrongClientKeyFile},
-		"no client certificate":    {CAFile: files.CAFile},
-		"unknown server CA":        {CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile},
+	cases := map[string]struct {
+		tls  ingest.TLSConfig
+		hint string
+	}{
+		"wrong client certificate": {ingest.TLSConfig{CAFile: files.CAFile, CertFile: files.WrongClientCertFile, KeyFile: files.WrongClientKeyFile}, "did not accept the client certificate"},
+		"no client certificate":    {ingest.TLSConfig{CAFile: files.CAFile}, "set tls.cert_file and tls.key_file"},
+		"unknown server CA":        {ingest.TLSConfig{CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}, "name its CA in tls.ca_file"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			before := srv.Stats().Requests
 			c := cfg
-			c.TLS = tc
+			c.TLS = tc.tls
 			c.Retry = ingest.RetryConfig{MaxAttempts: 5, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
 			evs, err := run(t, c, ingest.Job{Out: t.TempDir()})
-			if err == nil || !strings.Contains(err.Error(), "TLS") {
-				t.Fatalf("got %v, want a TLS error", err)
+			if err == nil || !strings.Contains(err.Error(), "TLS") || !strings.Contains(err.Error(), tc.hint) {
+				t.Fatalf("got %v, want a TLS error saying %q", err, tc.hint)
 			}
 			for _, ev := range evs {
 				if _, ok := ev.(ingest.RetryScheduled); ok {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"fmt"
@@ -180,6 +181,8 @@ func demoNames(profs []*profiles.Profile) string {
 func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("demo-server", stderr)
 	addr := fset.String("addr", "127.0.0.1:8089", "address to listen on")
+	tlsDir := fset.String("tls-dir", "", "serve HTTPS with a fresh CA, server and client certificates written to this folder")
+	mtls := fset.Bool("mtls", false, "with --tls-dir: require a client certificate signed by that CA")
 	var opts apitest.Options
 	opts.RegisterFlags(fset)
 	if _, err := parseFlags(fset, args); err != nil {
@@ -188,6 +191,9 @@ func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 	if err := opts.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	if *mtls && *tlsDir == "" {
+		return usagef("--mtls needs --tls-dir")
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
@@ -195,6 +201,18 @@ func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 	api := apitest.New(opts)
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
+	if *tlsDir != "" {
+		files, err := apitest.WriteTLSFiles(*tlsDir)
+		if err != nil {
+			return err
+		}
+		if srv.TLSConfig, err = apitest.ServerTLSConfig(files, *mtls); err != nil {
+			return err
+		}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		base = "https://" + ln.Addr().String()
+		fmt.Fprintf(stdout, "TLS: CA %s; client certificate %s and key %s (a wrong one: %s)\n", files.CAFile, files.ClientCertFile, files.ClientKeyFile, files.WrongClientCertFile)
+	}
 	fmt.Fprintf(stdout, "siphon demo API on %s (%d records)\n", base, api.Len())
 	for _, e := range apitest.Endpoints() {
 		fmt.Fprintf(stdout, "  %-12s %s%s?%s  %s\n", e.Pagination, base, e.Path, e.Query, e.Description)
