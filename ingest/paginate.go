@@ -66,6 +66,10 @@ type paginator struct {
 	tieWarned  bool
 	emptyRun   int      // empty pages in a row that had a next cursor or link
 	notes      []string // anomalies worth reporting that do not stop the walk
+
+	// What the API says the whole walk holds (0: unknown), for progress bars.
+	totalRecords int64
+	totalPages   int64
 }
 
 func newPaginator(cfg PaginationConfig, pos Position, primaryKey []string) (*paginator, error) {
@@ -216,7 +220,11 @@ func (p *paginator) advance(r *response, pageNo int) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("total_pages_path: %w", err)
 			}
-			if pages, ok := jsonInt(v); ok && int64(current) >= pages {
+			pages, ok := jsonInt(v)
+			if ok {
+				p.totalPages = pages
+			}
+			if ok && int64(current) >= pages {
 				return StopLastPage, nil
 			}
 		} else if total, ok, err := p.total(r); err != nil {
@@ -349,6 +357,9 @@ func (p *paginator) total(r *response) (int64, bool, error) {
 		return 0, false, fmt.Errorf("total_path %s: %w", p.cfg.TotalPath, err)
 	}
 	n, ok := jsonInt(v)
+	if ok {
+		p.totalRecords = n
+	}
 	return n, ok, nil
 }
 

@@ -57,6 +57,8 @@ type Snapshot struct {
 	Anomalies      int
 	Drifts         int
 	Rejected       int64 // records that failed the JSON Schema
+	TotalRecords   int64 // what the API says the walk holds (total_path); 0: unknown
+	TotalPages     int64 // the API's page count (total_pages_path); 0: unknown
 	Started        time.Time
 	LastPage       time.Time
 	LastCheckpoint time.Time
@@ -456,6 +458,7 @@ func (rn *runner) loop(ctx context.Context) error {
 		r.mu.Lock()
 		r.snap.Pages, r.snap.Records, r.snap.LastPage = state.Pages, state.Records, time.Now()
 		r.snap.Rejected = state.Rejected
+		r.snap.TotalRecords, r.snap.TotalPages = pag.totalRecords, pag.totalPages
 		r.snap.Bytes += int64(len(f.body))
 		r.snap.Position = cursorOut
 		r.mu.Unlock()

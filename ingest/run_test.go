@@ -527,3 +527,23 @@ func TestExclusiveTimestampTiesAreReported(t *testing.T) {
 		t.Fatalf("anomaly %+v, want one on page 1 that suggests inclusive: true", an)
 	}
 }
+
+func TestSnapshotKnowsTheTotal(t *testing.T) {
+	srv := apitest.NewServer(apitest.Options{Records: 321})
+	defer srv.Close()
+	for style, want := range map[string][2]int64{"offset": {321, 0}, "page": {0, 4}} {
+		c, err := ingest.New(styleConfigs(srv.URL)[style])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := c.Start(context.Background(), ingest.Job{Out: t.TempDir()})
+		for range r.Events() {
+		}
+		if err := r.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if s := r.Snapshot(); s.TotalRecords != want[0] || s.TotalPages != want[1] {
+			t.Errorf("%s: total records %d, pages %d; want %v", style, s.TotalRecords, s.TotalPages, want)
+		}
+	}
+}
