@@ -223,10 +223,14 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), cause: "unexpected status"}
 		if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
 			o.retry = true
-			o.cause = "retryable status"
+			o.cause = strings.ToLower(http.StatusText(status))
+			if o.cause == "" {
+				o.cause = "retryable status"
+			}
 			if ra := header.Get("Retry-After"); ra != "" && !r.c.cfg.RateLimit.IgnoreHeaders {
 				if wait, ok := httphdr.ParseRetryAfter(ra, time.Now()); ok {
 					o.wait = max(wait, time.Millisecond)
+					o.cause += ", Retry-After " + strings.TrimSpace(ra)
 				}
 			}
 		} else {
