@@ -119,3 +119,22 @@ func compact(t *testing.T, raw []byte) string {
 	}
 	return buf.String()
 }
+
+func TestPlaygroundEvaluation(t *testing.T) {
+	body := []byte(`{"items":[{"id":1},{"id":2}],"meta":{"next":"abc"}}`)
+	recs, err := EvalRecords(".items", body)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	next, stop, err := EvalNext(PaginationConfig{Type: PageCursor, CursorPath: ".meta.next"}, ".items", body, nil, "")
+	if err != nil || next != "abc" || stop != "" {
+		t.Fatalf("next %q stop %q err %v", next, stop, err)
+	}
+	_, stop, err = EvalNext(PaginationConfig{Type: PageCursor, CursorPath: ".meta.nope"}, ".items", body, nil, "")
+	if err != nil || stop != StopNoCursor {
+		t.Fatalf("stop %q err %v", stop, err)
+	}
+	if _, err := EvalRecords(".items[", body); err == nil {
+		t.Fatal("a bad expression passed")
+	}
+}

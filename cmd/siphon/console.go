@@ -1,24 +1,99 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
+	"github.com/mattn/go-isatty"
+
+	"siphon/ingest"
 	"siphon/profiles"
+	"siphon/tui"
 )
 
-// cmdConsole will open the console; until it exists it lists the profiles
-// and says how to run one.
+// cmdConsole opens the console on the saved profiles; when stdout is not a
+// terminal it lists them instead.
 func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("", stderr)
 	dir := fset.String("profiles", "", "folder of saved profiles")
 	if _, err := parseFlags(fset, args); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "The console is not built yet. Saved profiles:")
-	if err := profilesList(stdout, profiles.Dirs(*dir)); err != nil {
-		return err
+	dirs := profiles.Dirs(*dir)
+	if !isTerminal(stdout) {
+		fmt.Fprintln(stdout, "Saved profiles (the console opens when stdout is a terminal):")
+		if err := profilesList(stdout, dirs); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "\nRun one with: siphon run NAME    (or see everything work: siphon demo)")
+		return nil
 	}
-	fmt.Fprintln(stdout, "\nRun one with: siphon run NAME    (or see everything work: siphon demo)")
-	return nil
+	var profs []*profiles.Profile
+	var broken []tui.Profile
+	for _, e := range profiles.Discover(dirs) {
+		if e.Err != nil {
+			broken = append(broken, tui.Profile{Name: e.Name, Description: e.Description, Pagination: e.Pagination, Auth: e.Auth, Err: e.Err})
+			continue
+		}
+		p, err := profiles.Loader{}.LoadFile(e.Path)
+		if err != nil {
+			// Most often a secret's variable is not set: say so in the list.
+			broken = append(broken, tui.Profile{Name: e.Name, Description: e.Description, Pagination: e.Pagination, Auth: e.Auth, Err: err})
+			continue
+		}
+		profs = append(profs, p)
+	}
+	return consoleOn("siphon", profs, broken, func(cfg ingest.Config) string { return outputDir("", cfg) })
+}
+
+// runConsole opens the console on the given profiles; `siphon demo` calls
+// it. outRoot "" puts each profile's output in ./siphon-data/NAME, else in
+// outRoot/NAME.
+func runConsole(title string, profs []*profiles.Profile, outRoot string) error {
+	return consoleOn(title, profs, nil, func(cfg ingest.Config) string {
+		if outRoot == "" {
+			return defaultOutputDir(cfg.Name)
+		}
+		return filepath.Join(outRoot, cfg.Name)
+	})
+}
+
+func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, outDir func(ingest.Config) string) error {
+	configs := map[string]ingest.Config{}
+	var items []tui.Profile
+	for _, p := range profs {
+		cfg := p.Config
+		item := tui.Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type, Out: outDir(cfg)}
+		if client, err := ingest.New(cfg); err != nil {
+			item.Err = err
+		} else {
+			item.URL = client.Endpoint() // redacted
+		}
+		configs[cfg.Name] = cfg
+		items = append(items, item)
+	}
+	items = append(items, broken...)
+	start := func(p tui.Profile, fresh bool) (tui.Runner, error) {
+		cfg, ok := configs[p.Name]
+		if !ok {
+			return nil, fmt.Errorf("profile %s is not loaded", p.Name)
+		}
+		client, err := ingest.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		// The run ends by Cancel (quit, back) or on its own; never by a
+		// context the console forgets.
+		return client.Start(context.Background(), ingest.Job{Out: p.Out, Fresh: fresh}), nil
+	}
+	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start})
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }

@@ -101,9 +101,10 @@ var demoShowcase = []string{"demo-cursor", "demo-flaky", "demo-rate-limited", "d
 
 func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("demo", stderr)
-	out := fset.String("out", "", "output folder for the demo runs (default: a new temporary folder)")
+	out := fset.String("out", "", "output folder for the demo runs (default: ./siphon-data/NAME in the console, a new temporary folder headless)")
 	logFormat := fset.String("log", "text", "event log format on stderr: text or json")
 	port := fset.Int("port", 8089, "first of the four ports the demo API uses when free (0: any free ports)")
+	headless := fset.Bool("headless", false, "run the showcase profiles headless even on a terminal")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -118,6 +119,11 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	for _, p := range profs {
 		byName[p.Config.Name] = p
 	}
+	fmt.Fprintf(stderr, "siphon demo: the demo API is serving on %s (flaky: %s, rate-limited: %s, drifting: %s)\n",
+		servers.env["SIPHON_DEMO_URL"], servers.env["SIPHON_DEMO_FLAKY_URL"], servers.env["SIPHON_DEMO_LIMITED_URL"], servers.env["SIPHON_DEMO_DRIFT_URL"])
+	if !*headless && len(pos) == 0 && isTerminal(stdout) {
+		return runConsole("siphon demo", profs, *out)
+	}
 	chosen := demoShowcase
 	if len(pos) > 0 {
 		chosen = pos
@@ -127,9 +133,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "siphon demo: the demo API is serving on %s (flaky: %s, rate-limited: %s, drifting: %s)\n",
-		servers.env["SIPHON_DEMO_URL"], servers.env["SIPHON_DEMO_FLAKY_URL"], servers.env["SIPHON_DEMO_LIMITED_URL"], servers.env["SIPHON_DEMO_DRIFT_URL"])
-	fmt.Fprintf(stderr, "siphon demo: the console is not built yet; running %d demo profiles headless into %s\n\n", len(chosen), *out)
+	fmt.Fprintf(stderr, "siphon demo: running %d demo profiles headless into %s\n\n", len(chosen), *out)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

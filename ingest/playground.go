@@ -1,0 +1,51 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// EvalRecords runs a records expression on a saved body, as a run would:
+// for trying selectors on archived pages without a request.
+func EvalRecords(expression string, body []byte) ([]json.RawMessage, error) {
+	e, err := compileExpr(expression)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := e.eval(newPage(body))
+	if err != nil {
+		return nil, err
+	}
+	return splitRecords(vals)
+}
+
+// EvalNext works out what the page after a saved one would be: the next
+// cursor, URL or position in words, or the reason the walk would stop.
+// pageURL is the saved page's URL (for relative next links).
+func EvalNext(cfg PaginationConfig, records string, body []byte, header http.Header, pageURL string) (next, stop string, err error) {
+	cfg.MaxPages = 0
+	c := Config{Records: records, Pagination: cfg}
+	c.ApplyDefaults()
+	recs, err := EvalRecords(c.Records, body)
+	if err != nil {
+		return "", "", fmt.Errorf("records: %w", err)
+	}
+	p, err := newPaginator(c.Pagination, Position{}, nil)
+	if err != nil {
+		return "", "", err
+	}
+	if p.pos, err = initialPosition(c.Pagination); err != nil {
+		return "", "", err
+	}
+	u, err := url.Parse(pageURL)
+	if err != nil || pageURL == "" {
+		u = &url.URL{Scheme: "http", Host: "localhost", Path: "/"}
+	}
+	stop, err = p.advance(&response{page: newPage(body), header: header, url: u, records: recs, fetched: len(recs)}, 1)
+	if err != nil {
+		return "", "", err
+	}
+	return p.cursorText(), stop, nil
+}

@@ -1,0 +1,120 @@
+package profiles
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// UpdateFile sets fields of a saved profile, given as dotted keys
+// ("records", "pagination.cursor_path"), keeping the rest of the file and
+// its comments. An empty value removes the key. The result must load (with
+// SkipSecrets) or nothing is written; the file is replaced atomically, 0600.
+func UpdateFile(path string, set map[string]string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return fmt.Errorf("%s: not a profile (a YAML mapping)", path)
+	}
+	for key, value := range set {
+		setKey(doc.Content[0], strings.Split(key, "."), value)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return err
+	}
+	if _, err := (Loader{SkipSecrets: true}).LoadBytes(path, buf.Bytes()); err != nil {
+		return err
+	}
+	return writeAtomic(path, buf.Bytes())
+}
+
+// setKey sets (or, with an empty value, removes) a nested scalar.
+func setKey(m *yaml.Node, keys []string, value string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != keys[0] {
+			continue
+		}
+		if len(keys) == 1 {
+			if value == "" {
+				m.Content = append(m.Content[:i], m.Content[i+2:]...)
+				return
+			}
+			m.Content[i+1] = scalarNode(value)
+			return
+		}
+		if m.Content[i+1].Kind != yaml.MappingNode {
+			m.Content[i+1] = &yaml.Node{Kind: yaml.MappingNode}
+		}
+		setKey(m.Content[i+1], keys[1:], value)
+		return
+	}
+	if value == "" {
+		return
+	}
+	k := &yaml.Node{Kind: yaml.ScalarNode, Value: keys[0]}
+	if len(keys) == 1 {
+		m.Content = append(m.Content, k, scalarNode(value))
+		return
+	}
+	child := &yaml.Node{Kind: yaml.MappingNode}
+	m.Content = append(m.Content, k, child)
+	setKey(child, keys[1:], value)
+}
+
+// scalarNode keeps numbers and booleans untyped, so "100" stays 100.
+func scalarNode(value string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Value: value}
+	var probe any
+	if yaml.Unmarshal([]byte(value), &probe) != nil {
+		n.Style = yaml.DoubleQuotedStyle
+	} else if _, isString := probe.(string); isString && probe != value {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+// Save writes a new profile (from Format) into dir as NAME.yaml, 0600; it
+// refuses to replace an existing file.
+func Save(dir string, p *Profile) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, p.Config.Name+".yaml")
+	if _, err := os.Stat(path); err == nil {
+		return "", fmt.Errorf("%s exists", path)
+	}
+	return path, writeAtomic(path, Format(p))
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".profile-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,45 @@
+package profiles
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestUpdateFileKeepsTheRest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	os.WriteFile(path, []byte(`# my orders
+name: orders
+base_url: https://api.example.com   # production
+records: .data
+pagination:
+  type: cursor
+  cursor_path: .next
+`), 0o644)
+	err := UpdateFile(path, map[string]string{"records": ".items[]", "pagination.cursor_path": ".meta.next", "pagination.limit": "50"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	got := string(b)
+	for _, want := range []string{"# my orders", "# production", "records: .items[]", "cursor_path: .meta.next", "limit: 50"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	p, err := Loader{SkipSecrets: true}.LoadFile(path)
+	if err != nil || p.Config.Pagination.Limit != 50 || p.Config.Records != ".items[]" {
+		t.Fatalf("%+v %v", p, err)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", st.Mode().Perm())
+	}
+	// An invalid change writes nothing.
+	if err := UpdateFile(path, map[string]string{"records": ".items["}); err == nil {
+		t.Fatal("a bad jq expression was saved")
+	}
+	if b2, _ := os.ReadFile(path); string(b2) != got {
+		t.Error("the file changed after a refused update")
+	}
+}

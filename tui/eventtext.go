@@ -1,0 +1,88 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+
+	"siphon/ingest"
+)
+
+// eventText is an event as one line of the event log; ok is false for the
+// events the log leaves to the page inspector (requests and pages).
+func eventText(ev ingest.Event) (text string, ok bool) {
+	switch e := ev.(type) {
+	case ingest.Started:
+		if e.Resumed {
+			pos := ""
+			if e.Position != "" {
+				pos = " at " + e.Position
+			}
+			return fmt.Sprintf("resumed after page %d (%s records)%s → %s", e.FromPage, formatCount(e.Records), pos, e.Out), true
+		}
+		return "started → " + e.Out, true
+	case ingest.RetryScheduled:
+		return fmt.Sprintf("retry page %d: attempt %d/%d in %s (%s) — %s", e.Page, e.Attempt+1, e.MaxAttempts, formatDuration(e.Wait), e.Source, oneLine(e.Cause)), true
+	case ingest.Throttled:
+		return fmt.Sprintf("sleep %s — %s", formatDuration(e.Wait), oneLine(e.Reason)), true
+	case ingest.Anomaly:
+		return fmt.Sprintf("anomaly on page %d: %s (%s)", e.Page, oneLine(e.What), e.Action), true
+	case ingest.DriftDetected:
+		return "drift on page " + fmt.Sprint(e.Page) + ": " + driftText(e), true
+	case ingest.CheckpointSaved:
+		return fmt.Sprintf("checkpoint: %d pages, %s records", e.Pages, formatCount(e.Records)), true
+	case ingest.Paused:
+		return "paused after the checkpoint", true
+	case ingest.Resumed:
+		return "resumed", true
+	case ingest.Finished:
+		return finishedText(e), true
+	default:
+		return "", false
+	}
+}
+
+func driftText(e ingest.DriftDetected) string {
+	s := e.Field + " " + e.Change
+	switch {
+	case e.Was != "" && e.Now != "":
+		s += " (" + e.Was + " → " + e.Now + ")"
+	case e.Now != "":
+		s += " (" + e.Now + ")"
+	case e.Was != "":
+		s += " (was " + e.Was + ")"
+	}
+	return s
+}
+
+func finishedText(e ingest.Finished) string {
+	counts := fmt.Sprintf("%d pages, %s records in %s", e.Pages, formatCount(e.Records), formatDuration(e.Elapsed))
+	switch {
+	case e.Canceled:
+		return "stopped, checkpoint saved: " + counts
+	case e.Err != nil || e.Error != "":
+		msg := e.Error
+		if msg == "" {
+			msg = e.Err.Error()
+		}
+		return "failed: " + oneLine(msg)
+	default:
+		reason := e.StopReason
+		if reason == "" {
+			reason = "complete"
+		}
+		return "done (" + reason + "): " + counts
+	}
+}
+
+// eventSeverity sorts log lines into plain, warning and error, for colour.
+func eventSeverity(ev ingest.Event) int {
+	switch e := ev.(type) {
+	case ingest.RetryScheduled, ingest.Throttled, ingest.Anomaly, ingest.DriftDetected:
+		return 1
+	case ingest.Finished:
+		if e.Err != nil && !errors.Is(e.Err, ingest.ErrCanceled) {
+			return 2
+		}
+	}
+	return 0
+}

@@ -1,0 +1,247 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"siphon/ingest"
+)
+
+// formatCount writes n with thousands separators: 1,234,567.
+func formatCount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// formatBytes writes a size in binary units: 512 B, 3.4 KiB, 12 MiB.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, units := float64(n), []string{"KiB", "MiB", "GiB", "TiB"}
+	i := -1
+	for v >= unit && i < len(units)-1 {
+		v /= unit
+		i++
+	}
+	if v < 10 {
+		return fmt.Sprintf("%.1f %s", v, units[i])
+	}
+	return fmt.Sprintf("%.0f %s", v, units[i])
+}
+
+// formatDuration writes a duration the way people say it: 950ms, 12s,
+// 3m04s, 1h02m.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
+// countdown is the whole seconds left until t, rounded up: a wait never
+// shows 0s while it is still going.
+func countdown(until, now time.Time) string {
+	left := until.Sub(now)
+	if left <= 0 {
+		return "0s"
+	}
+	return fmt.Sprintf("%ds", int(math.Ceil(left.Seconds())))
+}
+
+// ago says how long ago t was: "0.4s ago", "3m ago"; "never" for zero.
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs ago", max(d.Seconds(), 0))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	}
+}
+
+// stateWord maps a run's state to the contract's words; STARTING shows as
+// RUNNING, since the run is already under way.
+func stateWord(s ingest.Snapshot) string {
+	if s.State == ingest.StateStarting || s.State == "" {
+		return ingest.StateRunning
+	}
+	return s.State
+}
+
+// stateDetail explains the state: "12s — 429 Retry-After" while sleeping,
+// "2/6 in 3s — HTTP 503" while retrying, the stop reason or error at the end.
+func stateDetail(s ingest.Snapshot, now time.Time) string {
+	switch s.State {
+	case ingest.StateStarting, "":
+		return "starting"
+	case ingest.StateSleeping:
+		if s.Until.IsZero() {
+			return dashJoin("", s.Detail)
+		}
+		return dashJoin(countdown(s.Until, now), s.Detail)
+	case ingest.StateRetrying:
+		// The run's detail is "2/6 — cause": the countdown goes after the attempt.
+		attempt, cause, found := strings.Cut(s.Detail, " — ")
+		if !found {
+			attempt, cause = "", s.Detail
+		}
+		head := strings.TrimSpace(attempt + " in " + countdown(s.Until, now))
+		return dashJoin(head, cause)
+	default:
+		return s.Detail
+	}
+}
+
+func dashJoin(head, tail string) string {
+	switch {
+	case tail == "":
+		return head
+	case head == "":
+		return "— " + tail
+	default:
+		return head + " — " + tail
+	}
+}
+
+// rateLimitText shows the server's budget: "3/5 left, resets in 2s".
+func rateLimitText(s ingest.Snapshot, now time.Time) string {
+	if !s.HasRateLimit {
+		return "no rate-limit headers seen"
+	}
+	rl := s.RateLimit
+	var parts []string
+	switch {
+	case rl.Remaining >= 0 && rl.Limit > 0:
+		parts = append(parts, fmt.Sprintf("%s %d/%d left", gauge(rl.Remaining, rl.Limit, 10), rl.Remaining, rl.Limit))
+	case rl.Remaining >= 0:
+		parts = append(parts, fmt.Sprintf("%d left", rl.Remaining))
+	case rl.Limit > 0:
+		parts = append(parts, fmt.Sprintf("limit %d", rl.Limit))
+	}
+	if !rl.Reset.IsZero() {
+		if rl.Reset.After(now) {
+			parts = append(parts, "resets in "+countdown(rl.Reset, now))
+		} else {
+			parts = append(parts, "reset")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// gauge draws part of whole in width cells: ▮▮▮▯▯.
+func gauge(part, whole int64, width int) string {
+	if whole <= 0 || width <= 0 {
+		return ""
+	}
+	filled := int(math.Round(float64(min(max(part, 0), whole)) / float64(whole) * float64(width)))
+	return strings.Repeat("▮", filled) + strings.Repeat("▯", width-filled)
+}
+
+var sparkLevels = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws the last width values scaled to the largest of them; a
+// zero is a blank so that idle time reads as a gap.
+func sparkline(values []float64, width int) string {
+	if len(values) > width {
+		values = values[len(values)-width:]
+	}
+	top := 0.0
+	for _, v := range values {
+		top = max(top, v)
+	}
+	var b strings.Builder
+	for range width - len(values) {
+		b.WriteByte(' ')
+	}
+	for _, v := range values {
+		if v <= 0 || top == 0 {
+			b.WriteByte(' ')
+			continue
+		}
+		i := int(math.Ceil(v/top*float64(len(sparkLevels)))) - 1
+		b.WriteRune(sparkLevels[min(max(i, 0), len(sparkLevels)-1)])
+	}
+	return b.String()
+}
+
+// checkpointText is a profile's state in the picker: new, resumable at a
+// page, done, or why its checkpoint cannot be read.
+func checkpointText(cp *ingest.Checkpoint, err error, now time.Time) string {
+	switch {
+	case err != nil:
+		return "checkpoint damaged"
+	case cp == nil:
+		return "new"
+	case cp.Done:
+		return "done · " + ago(cp.UpdatedAt, now)
+	default:
+		return fmt.Sprintf("resumable at page %d · %s", cp.Pages+1, ago(cp.UpdatedAt, now))
+	}
+}
+
+// incremental reports whether a finished run of this pagination style
+// still fetches what is new when started again.
+func incremental(pagination string) bool {
+	return pagination == ingest.PageKeyset || pagination == ingest.PageTimestamp
+}
+
+// fit cuts s to width cells with an ellipsis, and pads it to width.
+func fit(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	s = ansi.Truncate(s, width, "…")
+	if w := ansi.StringWidth(s); w < width {
+		s += strings.Repeat(" ", width-w)
+	}
+	return s
+}
+
+// cut cuts s to width cells with an ellipsis, without padding.
+func cut(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// oneLine folds a text onto one line for a table cell.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,127 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// KeyMap holds every key the console answers to. Disable a binding to turn
+// it off; it then disappears from the help too.
+type KeyMap struct {
+	Up, Down, Left, Right key.Binding
+	PageUp, PageDown      key.Binding
+	Top, Bottom           key.Binding
+	Enter, Back, Filter   key.Binding
+	Pause, Records, Pages key.Binding
+	Events, Copy, Fresh   key.Binding
+	Help, Quit, ForceQuit key.Binding
+	Yes, No               key.Binding
+}
+
+// DefaultKeyMap is the contract's keys.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "left")),
+		Right:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "right")),
+		PageUp:    key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
+		PageDown:  key.NewBinding(key.WithKeys("pgdown", "f"), key.WithHelp("pgdn", "page down")),
+		Top:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:    key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom/follow")),
+		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Pause:     key.NewBinding(key.WithKeys("p", " "), key.WithHelp("p", "pause/resume")),
+		Records:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "records")),
+		Pages:     key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "pages")),
+		Events:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
+		Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy as curl")),
+		Fresh:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "start over")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "stop and quit")),
+		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+	}
+}
+
+// bindings is one view's help: the short line and the full table.
+type bindings struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (b bindings) ShortHelp() []key.Binding  { return b.short }
+func (b bindings) FullHelp() [][]key.Binding { return b.full }
+
+var _ help.KeyMap = bindings{}
+
+// relabel returns a copy of a binding with other help text.
+func relabel(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}
+
+// PickerHelp is the profile picker's help.
+func (k KeyMap) PickerHelp() help.KeyMap {
+	enter := relabel(k.Enter, "start/resume")
+	return bindings{
+		short: []key.Binding{enter, k.Fresh, k.Filter, k.Help, k.Quit},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {enter, k.Fresh, k.Filter, k.Back}, {k.Help, k.Quit}},
+	}
+}
+
+// FilterHelp is the help while typing a filter.
+func (k KeyMap) FilterHelp() help.KeyMap {
+	enter, back := relabel(k.Enter, "apply"), relabel(k.Back, "cancel")
+	return bindings{short: []key.Binding{enter, back}, full: [][]key.Binding{{enter, back}}}
+}
+
+// RunHelp is the run overview's help; live says whether pause applies.
+func (k KeyMap) RunHelp(live bool) help.KeyMap {
+	pause := k.Pause
+	pause.SetEnabled(live)
+	back := relabel(k.Back, "profiles")
+	return bindings{
+		short: []key.Binding{pause, k.Events, k.Records, k.Pages, back, k.Help, k.Quit},
+		full:  [][]key.Binding{{pause, k.Events, k.Records, k.Pages}, {back, k.Help, k.Quit, k.ForceQuit}},
+	}
+}
+
+// ListHelp is the help of a scrolling list (events, records, pages); open,
+// filter and copy say whether the view has those.
+func (k KeyMap) ListHelp(open, filter, sideways, live bool) help.KeyMap {
+	enter, f, left, right, pause := k.Enter, k.Filter, k.Left, k.Right, k.Pause
+	enter.SetEnabled(open)
+	f.SetEnabled(filter)
+	left.SetEnabled(sideways)
+	right.SetEnabled(sideways)
+	pause.SetEnabled(live)
+	return bindings{
+		short: []key.Binding{k.Up, k.Down, enter, f, right, k.Bottom, k.Back, k.Help},
+		full: [][]key.Binding{
+			{k.Up, k.Down, left, right, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{enter, f, k.Back, pause},
+			{k.Events, k.Records, k.Pages, k.Help, k.Quit},
+		},
+	}
+}
+
+// DetailHelp is the help of a record's or a page's detail.
+func (k KeyMap) DetailHelp(canCopy bool) help.KeyMap {
+	c := k.Copy
+	c.SetEnabled(canCopy)
+	return bindings{
+		short: []key.Binding{k.Up, k.Down, c, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {c, k.Back, k.Help, k.Quit}},
+	}
+}
+
+// ConfirmHelp is the help of a yes/no question.
+func (k KeyMap) ConfirmHelp() help.KeyMap {
+	return bindings{short: []key.Binding{k.Yes, k.No}, full: [][]key.Binding{{k.Yes, k.No}}}
+}
+
+func keyMatches(msg tea.KeyMsg, b ...key.Binding) bool { return key.Matches(msg, b...) }

@@ -1,0 +1,288 @@
+package tui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"siphon/ingest"
+	"siphon/ingest/apitest"
+)
+
+// harness is a model with a fake starter that records what it was asked.
+type harness struct {
+	t      *testing.T
+	m      Model
+	clock  *clock
+	runs   []*fakeRun
+	starts []string
+}
+
+func newHarness(t *testing.T, profiles []Profile) *harness {
+	h := &harness{t: t, clock: &clock{t: t0}}
+	h.m = New(Options{
+		Title: "siphon test", Profiles: profiles, Now: h.clock.now, Styles: asciiStyles(),
+		Start: func(p Profile, fresh bool) (Runner, error) {
+			h.starts = append(h.starts, p.Name+map[bool]string{true: " fresh", false: ""}[fresh])
+			r := newFakeRun(busySnapshot(h.clock.t))
+			h.runs = append(h.runs, r)
+			return r, nil
+		},
+	})
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return h
+}
+
+func (h *harness) send(msg tea.Msg) tea.Cmd {
+	h.t.Helper()
+	next, cmd := h.m.Update(msg)
+	h.m = next.(Model)
+	return cmd
+}
+
+func (h *harness) keys(keys ...string) {
+	h.t.Helper()
+	for _, k := range keys {
+		switch k {
+		case "enter":
+			h.send(tea.KeyMsg{Type: tea.KeyEnter})
+		case "esc":
+			h.send(tea.KeyMsg{Type: tea.KeyEsc})
+		case "ctrl+c":
+			h.send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		default:
+			h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		}
+	}
+}
+
+func (h *harness) events(evs ...ingest.Event) {
+	h.send(eventsMsg{gen: h.m.gen, events: evs})
+}
+
+func (h *harness) screenHas(want ...string) {
+	h.t.Helper()
+	view := h.m.View()
+	for _, w := range want {
+		if !strings.Contains(view, w) {
+			h.t.Errorf("screen lacks %q:\n%s", w, view)
+		}
+	}
+}
+
+func isQuit(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	_, ok := cmd().(tea.QuitMsg)
+	return ok
+}
+
+func TestPickStartPauseResume(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.screenHas("demo-cursor", "new", "broken", "invalid", "enter start/resume")
+	h.keys("j", "enter")
+	if !slices.Equal(h.starts, []string{"demo-offset"}) {
+		t.Fatalf("starts %v", h.starts)
+	}
+	h.send(tickMsg(t0))
+	h.screenHas("RETRYING 2/6 in 3s — HTTP 503", "pages 12", "records 1,200", "3/5 left", "⚠ 1 anomaly", "⚠ 2 schema drifts")
+	h.keys("p")
+	h.screenHas("pausing after this page")
+	h.keys(" ")
+	if got := h.runs[0].callList(); !slices.Equal(got, []string{"pause", "resume"}) {
+		t.Errorf("calls %v", got)
+	}
+}
+
+func TestBrokenProfileDoesNotStart(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("G", "enter")
+	if len(h.starts) != 0 {
+		t.Fatalf("started %v", h.starts)
+	}
+	h.screenHas("broken cannot run: broken.yaml:3:1: unknown key recrods")
+}
+
+func TestQuitAsksWhileLiveAndWaitsForTheCheckpoint(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("enter", "q")
+	h.screenHas("Stop the run and quit?")
+	h.keys("n")
+	if h.m.asking != noQuestion || len(h.runs[0].callList()) != 0 {
+		t.Fatalf("no did not cancel the question: %v", h.runs[0].callList())
+	}
+	h.keys("q")
+	if cmd := h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("y")}); isQuit(cmd) {
+		t.Fatal("quit before the run saved its checkpoint")
+	}
+	if got := h.runs[0].callList(); !slices.Equal(got, []string{"cancel"}) {
+		t.Fatalf("calls %v", got)
+	}
+	h.screenHas("saving the checkpoint")
+	if cmd := h.send(eventsMsg{gen: h.m.gen, closed: true}); !isQuit(cmd) {
+		t.Fatal("no quit once the run ended")
+	}
+}
+
+func TestQuitWithoutRunIsImmediate(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	if cmd := h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")}); !isQuit(cmd) {
+		t.Fatal("q in the picker did not quit")
+	}
+}
+
+func TestEscFromLiveRunAsksThenReturnsToPicker(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("enter", "e", "esc") // the events pane, back to the overview
+	if h.m.pane != paneOverview || h.m.screen != screenRun {
+		t.Fatalf("esc from a pane: screen %v pane %v", h.m.screen, h.m.pane)
+	}
+	h.keys("esc", "y")
+	if h.m.screen != screenRun {
+		t.Fatal("left before the run ended")
+	}
+	h.send(eventsMsg{gen: h.m.gen, closed: true})
+	if h.m.screen != screenPicker {
+		t.Fatal("not back in the picker after the run ended")
+	}
+}
+
+func TestEventsFillLogRecordsAndPages(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("enter")
+	h.events(
+		ingest.Started{At: ingest.At{T: t0}, Profile: "demo-cursor", URL: "http://127.0.0.1:8089/v1/cursor?limit=3", Out: "out/demo-cursor"},
+		samplePage(1, t0),
+		ingest.Anomaly{At: ingest.At{T: t0}, Page: 1, What: "repeated cursor c1", Action: "stopped"},
+		ingest.RetryScheduled{At: ingest.At{T: t0}, Page: 2, Attempt: 1, MaxAttempts: 6, Cause: "HTTP 503", Wait: 1500 * time.Millisecond, Source: "backoff"},
+	)
+	h.send(eventsMsg{gen: h.m.gen + 7, events: []ingest.Event{samplePage(99, t0)}}) // another run's
+	if h.m.records.records.len() != 3 || h.m.pages.pages.len() != 1 {
+		t.Fatalf("records %d pages %d", h.m.records.records.len(), h.m.pages.pages.len())
+	}
+	h.send(tickMsg(t0))
+	h.screenHas("retry page 2: attempt 2/6 in 1.5s (backoff) — HTTP 503", "anomaly on page 1")
+	h.keys("i")
+	h.screenHas("anomaly: repeated cursor c1")
+}
+
+func TestRecordsFilterAndDetail(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("enter")
+	h.events(samplePage(1, t0), samplePage(2, t0))
+	h.keys("r")
+	h.screenHas("id", "name", "Customer 6")
+	h.keys("/", "select(.id > 4) | .email", "enter")
+	h.screenHas("2 results", "c5@example.com", "c6@example.com")
+	h.keys("/", " | bogus(", "enter")
+	h.screenHas("jq: ")
+	h.keys("esc") // clears the filter
+	if h.m.records.filter != "" || h.m.pane != paneRecords {
+		t.Fatalf("esc: filter %q pane %v", h.m.records.filter, h.m.pane)
+	}
+	h.keys("k", "enter")
+	h.screenHas(`"email": "c5@example.com"`, `"city": "Lyon"`)
+	h.keys("esc", "esc")
+	if h.m.pane != paneOverview {
+		t.Fatalf("pane %v", h.m.pane)
+	}
+}
+
+func TestRecordsScrollSideways(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("enter")
+	h.events(samplePage(1, t0))
+	h.keys("r", "l", "l")
+	view := h.m.View()
+	if strings.Contains(view, "Customer 3") || !strings.Contains(view, "gold") {
+		t.Errorf("two columns right, the name column should be gone and tier shown:\n%s", view)
+	}
+}
+
+func TestPageDetailAndCopy(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("enter")
+	h.events(samplePage(1, t0), samplePage(2, t0))
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 40})
+	h.keys("i", "enter")
+	h.screenHas("Page 2", "GET http://127.0.0.1:8089/v1/cursor?cursor=c1&limit=3", "Authorization: REDACTED", `"next_cursor": "c1"`)
+	h.keys("c")
+	h.screenHas("copied page 2's request as a curl command", "\x1b]52;c;")
+	h.send(tickMsg(t0))
+	if strings.Contains(h.m.View(), "\x1b]52") {
+		t.Error("the clipboard sequence is sent more than once")
+	}
+}
+
+func TestPickerFilter(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("/", "OFFSET")
+	h.screenHas("demo-offset")
+	if strings.Contains(h.m.View(), "demo-cursor") {
+		t.Error("the filter kept demo-cursor")
+	}
+	h.keys("enter", "enter")
+	if !slices.Equal(h.starts, []string{"demo-offset"}) {
+		t.Fatalf("starts %v", h.starts)
+	}
+}
+
+func TestBuffersAreBounded(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("enter")
+	for n := 1; n <= 1000; n++ {
+		h.events(samplePage(n, t0), ingest.CheckpointSaved{At: ingest.At{T: t0}, Pages: n})
+	}
+	if h.m.records.records.len() != recordCapacity || h.m.pages.pages.len() != pageCapacity || h.m.events.entries.len() != logCapacity {
+		t.Errorf("records %d pages %d log %d", h.m.records.records.len(), h.m.pages.pages.len(), h.m.events.entries.len())
+	}
+}
+
+// completedOutput runs a real profile to its end and returns its folder.
+func completedOutput(t *testing.T, srv *apitest.Server) (ingest.Config, string) {
+	t.Helper()
+	cfg := demoConfig(srv.URL, "done-cursor")
+	client, err := ingest.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := client.Start(context.Background(), ingest.Job{Out: out}).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, out
+}
+
+func demoConfig(base, name string) ingest.Config {
+	cfg := ingest.Config{
+		Name: name, BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: ingest.PaginationConfig{Type: ingest.PageCursor, Limit: 20, CursorPath: ".pagination.next_cursor"},
+		Retry:      ingest.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
+		Output:     ingest.OutputConfig{RawPages: true},
+	}
+	cfg.ApplyDefaults()
+	return cfg
+}
+
+func TestDoneProfileAsksBeforeStartingOver(t *testing.T) {
+	srv := apitest.NewServer(apitest.Options{Records: 50})
+	defer srv.Close()
+	_, out := completedOutput(t, srv)
+	h := newHarness(t, []Profile{{Name: "done-cursor", Pagination: "cursor", Auth: "none", Out: out}})
+	h.screenHas("done · ")
+	h.keys("enter")
+	h.screenHas("done-cursor is complete (3 pages). Start over?")
+	h.keys("n")
+	if len(h.starts) != 0 {
+		t.Fatalf("started %v", h.starts)
+	}
+	h.keys("enter", "y")
+	if !slices.Equal(h.starts, []string{"done-cursor fresh"}) {
+		t.Fatalf("starts %v", h.starts)
+	}
+}

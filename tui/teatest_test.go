@@ -1,0 +1,84 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"siphon/ingest"
+	"siphon/ingest/apitest"
+)
+
+// realStarter starts real runs, as cmd/siphon does.
+func realStarter(cfgs map[string]ingest.Config) Starter {
+	return func(p Profile, fresh bool) (Runner, error) {
+		client, err := ingest.New(cfgs[p.Name])
+		if err != nil {
+			return nil, err
+		}
+		return client.Start(context.Background(), ingest.Job{Out: p.Out, Fresh: fresh}), nil
+	}
+}
+
+func waitForText(t *testing.T, tm *teatest.TestModel, text string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func TestConsoleRunsARealProfileToTheEnd(t *testing.T) {
+	srv := apitest.NewServer(apitest.Options{Records: 200})
+	defer srv.Close()
+	cfg := demoConfig(srv.URL, "real-cursor")
+	out := t.TempDir()
+	m := New(Options{Title: "siphon test", Styles: asciiStyles(), Start: realStarter(map[string]ingest.Config{cfg.Name: cfg}),
+		Profiles: []Profile{{Name: cfg.Name, Pagination: "cursor", Auth: "none", Out: out}}})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	waitForText(t, tm, "real-cursor")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitForText(t, tm, "DONE")
+	tm.Type("q")
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if s := final.run.snap; s.Records != 200 || s.Pages != 10 {
+		t.Errorf("final snapshot: %d pages, %d records", s.Pages, s.Records)
+	}
+	if final.records.records.len() != 200 || final.pages.pages.len() != 10 {
+		t.Errorf("console kept %d records, %d pages", final.records.records.len(), final.pages.pages.len())
+	}
+}
+
+func TestConsolePausesQuitsAndResumes(t *testing.T) {
+	srv := apitest.NewServer(apitest.Options{Records: 5000, Latency: 5 * time.Millisecond})
+	defer srv.Close()
+	cfg := demoConfig(srv.URL, "slow-cursor")
+	cfgs := map[string]ingest.Config{cfg.Name: cfg}
+	profiles := []Profile{{Name: cfg.Name, Pagination: "cursor", Auth: "none", Out: t.TempDir()}}
+
+	tm := teatest.NewTestModel(t, New(Options{Styles: asciiStyles(), Start: realStarter(cfgs), Profiles: profiles}), teatest.WithInitialTermSize(80, 24))
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitForText(t, tm, "RUNNING")
+	tm.Type("p")
+	waitForText(t, tm, "PAUSED")
+	tm.Type("q")
+	waitForText(t, tm, "Stop the run and quit?")
+	tm.Type("y")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	cp, err := ingest.ReadCheckpoint(profiles[0].Out)
+	if err != nil || cp == nil || cp.Done || cp.Pages == 0 {
+		t.Fatalf("checkpoint after quitting: %+v, %v", cp, err)
+	}
+
+	// Again: the picker offers to resume, and enter does.
+	tm = teatest.NewTestModel(t, New(Options{Styles: asciiStyles(), Start: realStarter(cfgs), Profiles: profiles}), teatest.WithInitialTermSize(80, 24))
+	waitForText(t, tm, "resumable at page")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitForText(t, tm, "resumed after page")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	io.Copy(io.Discard, tm.Output())
+}

@@ -1,0 +1,73 @@
+// Package tui is siphon's console: a profile picker and a live view of one
+// run (state, counters, event log, records preview, page inspector), drawn
+// with Bubble Tea from a run's events and snapshots.
+package tui
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"siphon/ingest"
+)
+
+// Runner is what the console needs of a run; *ingest.Run satisfies it.
+type Runner interface {
+	Events() <-chan ingest.Event
+	Snapshot() ingest.Snapshot
+	Pause()
+	Resume()
+	Cancel()
+	Done() <-chan struct{}
+	Wait() error
+}
+
+// Profile is one line of the picker.
+type Profile struct {
+	Name, Description, Pagination, Auth string
+	URL                                 string // redacted endpoint
+	Out                                 string // its output folder
+	Err                                 error  // the profile cannot be run, and why
+}
+
+// Starter starts a run of p; fresh discards the checkpoint (the old output
+// is moved aside).
+type Starter func(p Profile, fresh bool) (Runner, error)
+
+// Options configure the console.
+type Options struct {
+	Title    string // shown at the top, e.g. "siphon demo"
+	Profiles []Profile
+	Start    Starter
+	Now      func() time.Time // nil: time.Now; tests inject a clock
+	Keys     *KeyMap          // nil: DefaultKeyMap()
+	Styles   *Styles          // nil: DefaultStyles(lipgloss.DefaultRenderer())
+}
+
+// Run opens the console full-screen on the terminal and returns when the
+// user quits. A run still live then (a signal ended the program) is
+// cancelled and waited for, so its checkpoint is saved.
+func Run(opts Options) error {
+	return run(opts, os.Stdin, os.Stdout)
+}
+
+func run(opts Options, in io.Reader, out io.Writer) error {
+	if opts.Styles == nil {
+		// The renderer follows the output's colour support and NO_COLOR.
+		s := DefaultStyles(lipgloss.NewRenderer(out))
+		opts.Styles = &s
+	}
+	p := tea.NewProgram(New(opts), tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out))
+	final, err := p.Run()
+	if m, ok := final.(Model); ok {
+		m.stopRun()
+	}
+	if err != nil && err != tea.ErrProgramKilled {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}
