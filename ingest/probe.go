@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -35,6 +36,10 @@ type ProbeReport struct {
 	Evidence        []string // why that pagination style, in words
 	Confirmed       string   // what the confirming request showed, if one was sent
 	Params          map[string]string
+
+	// The first page as received, for trying selectors on it.
+	Body   []byte
+	Header http.Header
 }
 
 // ArrayCandidate is an array in the body that may hold the records.
@@ -68,6 +73,7 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 	}
 	f := o.f
 	rep.Status, rep.Bytes = f.status, len(f.body)
+	rep.Body, rep.Header = f.body, f.header
 	rep.ContentType = f.header.Get("Content-Type")
 	rep.ResponseHeaders = flatHeaders(c.redact().Header(f.header))
 	rep.RequestHeaders = flatHeaders(c.redact().Header(f.sent))
