@@ -35,6 +35,7 @@ Usage:
   siphon run PROFILE             run one profile headless (resumes from its checkpoint)
   siphon probe PROFILE           send one request and report what came back
   siphon auth login PROFILE      OAuth2 sign-in (PKCE, loopback redirect); stores the refresh token
+  siphon import curl 'CMD'       turn a curl command into a profile (secrets become ${VAR}s)
   siphon profiles list           list the saved profiles
   siphon profiles show NAME      print one profile (secrets as references)
   siphon profiles check FILE...  validate profile files
@@ -71,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdProfiles(rest, stdout, stderr)
 	case "auth":
 		err = cmdAuth(rest, stdout, stderr)
+	case "import":
+		err = cmdImport(rest, stdout, stderr)
 	case "version", "--version":
 		err = cmdVersion(stdout)
 	case "help", "-h", "--help":

@@ -48,6 +48,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		return usagef("probe takes one PROFILE or URL")
 	}
 	var cfg ingest.Config
+	var source string // the profile file probed, written back by --save
 	fromURL := strings.HasPrefix(pos[0], "http://") || strings.HasPrefix(pos[0], "https://")
 	if fromURL {
 		if cfg, err = configFromURL(pos[0], *name); err != nil {
@@ -58,7 +59,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		cfg = p.Config
+		cfg, source = p.Config, p.Path
 	}
 	if *baseURL != "" {
 		cfg.BaseURL = *baseURL
@@ -101,6 +102,21 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	out := profiles.Format(&profiles.Profile{Config: cfg})
 	if !*save {
 		fmt.Fprintf(stdout, "\nProfile (save it with --save):\n---\n%s", out)
+		return nil
+	}
+	if source != "" {
+		// Probing a saved profile: update it, keeping the old text aside.
+		old, err := os.ReadFile(source)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(source+".bak", old, 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(source, out, 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nUpdated %s (the old version is in %s.bak). Run it with: siphon run %s\n", source, source, cfg.Name)
 		return nil
 	}
 	dirs := profiles.Dirs(*dir)

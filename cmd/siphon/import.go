@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"siphon/profiles"
+	"siphon/profiles/curlimport"
+)
+
+func cmdImport(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "curl" {
+		return usagef("import needs: curl '<curl command>' [--name NAME] [--save]")
+	}
+	fset := newFlags("import curl", stderr)
+	name := fset.String("name", "imported", "the profile's name")
+	save := fset.Bool("save", false, "save the profile into the first profiles folder instead of printing it")
+	dir := fset.String("profiles", "", "folder of saved profiles")
+	pos, err := parseFlags(fset, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("import curl takes the curl command, quoted as one argument: siphon import curl 'curl https://...'")
+	}
+	res, err := curlimport.Parse(strings.Join(pos, " "), *name)
+	if err != nil {
+		return usagef("import curl: %v", err)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(stderr, "note: %s\n", n)
+	}
+	if len(res.Vars) > 0 {
+		fmt.Fprintln(stderr, "The secrets of the command were replaced by references; before running, set:")
+		for _, v := range res.Vars {
+			fmt.Fprintf(stderr, "  export %s=...   # %s\n", v.Name, v.Why)
+		}
+	}
+	if !*save {
+		stdout.Write(res.YAML)
+		return nil
+	}
+	dirs := profiles.Dirs(*dir)
+	if len(dirs) == 0 {
+		return usagef("no profiles folder: give --profiles DIR")
+	}
+	path := filepath.Join(dirs[0], *name+".yaml")
+	if _, err := os.Stat(path); err == nil {
+		return usagef("%s exists; choose another --name or remove it", path)
+	}
+	if err := os.MkdirAll(dirs[0], 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, res.YAML, 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Saved %s. Next: siphon probe %s (to find the records and the pagination), then siphon run %s\n", path, *name, *name)
+	return nil
+}

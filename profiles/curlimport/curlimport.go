@@ -1,0 +1,62 @@
+package curlimport
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+)
+
+// Result is a profile made from a curl command.
+type Result struct {
+	YAML  []byte   // the profile, ready to save; secrets only as ${VAR} references
+	Vars  []Var    // variables the user must export, in order of appearance
+	Notes []string // what was dropped or guessed, one line each
+}
+
+// Var is an environment variable the profile reads.
+type Var struct {
+	Name string // a valid shell name, unique in the Result
+	Why  string // what it holds and where it was found
+	// Value is the value found in the command, so that the CLI can offer
+	// `export NAME=...`. It is never written to the YAML. It is empty when
+	// the command had none: it read $NAME from the environment, computed
+	// it with $(...), or curl would have asked for it.
+	Value string
+}
+
+// Parse reads a curl command line as pasted (bash or Windows cmd syntax,
+// over several lines, with or without the leading "curl") and builds a
+// profile named name; an empty name is derived from the host.
+func Parse(command, name string) (*Result, error) {
+	if name != "" {
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
+	}
+	words, notes, err := splitCommand(command)
+	if err != nil {
+		return nil, err
+	}
+	if len(words) == 0 {
+		return nil, errors.New("the command is empty: paste a curl command, e.g. curl https://api.example.com/items")
+	}
+	b := &builder{req: parseArgs(words), reg: newRegistry(), notes: notes}
+	p, err := b.build(name)
+	if err != nil {
+		return nil, err
+	}
+	b.reg.assignNames(p.name)
+	vars := b.reg.vars()
+	return &Result{YAML: render(p, vars), Vars: vars, Notes: slices.Clip(b.notes)}, nil
+}
+
+// validName is the contract's profile name pattern.
+var validName = regexp.MustCompile(`^[a-z0-9._-]+$`)
+
+func checkName(name string) error {
+	if !validName.MatchString(name) || name == "." || name == ".." {
+		return fmt.Errorf("invalid profile name %q: use lower-case letters, digits, '.', '_' and '-'", name)
+	}
+	return nil
+}
