@@ -13,12 +13,13 @@ type bashScanner struct {
 	src   string
 	i     int
 	notes []string
+	loc   *locator
 }
 
 // splitBash splits src into words. It stops at a pipe, ; or && (whatever
 // follows is another command) and drops redirections, with a note.
 func splitBash(src string) ([]word, []string, error) {
-	s := &bashScanner{src: src}
+	s := &bashScanner{src: src, loc: newLocator(src)}
 	var words []word
 	for {
 		s.skipBlanks()
@@ -54,7 +55,7 @@ func splitBash(src string) ([]word, []string, error) {
 		if fd { // the 2 of 2>file
 			continue
 		}
-		line, col := position(s.src, start)
+		line, col := s.loc.at(start)
 		words = append(words, word{text: strings.ToValidUTF8(text, "\uFFFD"), line: line, col: col})
 	}
 }
@@ -167,7 +168,7 @@ func (s *bashScanner) word() (text string, fd bool, err error) {
 
 // unclosed is the error for a quote or expansion that never ends.
 func (s *bashScanner) unclosed(open int, what string) error {
-	line, col := position(s.src, open)
+	line, col := newLocator(s.src).at(open)
 	return fmt.Errorf("unbalanced quotes: the %s opened at line %d, column %d is never closed (it starts %s%s)",
 		what, line, col, what, excerpt(s.src[open+len(what):]))
 }

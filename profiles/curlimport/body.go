@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -95,6 +94,7 @@ func (r *jsonReader) value(depth int) (*jsonNode, error) {
 
 func (r *jsonReader) object(depth int) (*jsonNode, error) {
 	n := &jsonNode{kind: jsonObject}
+	index := map[string]int{}
 	for r.dec.More() {
 		tok, err := r.dec.Token()
 		if err != nil {
@@ -105,11 +105,12 @@ func (r *jsonReader) object(depth int) (*jsonNode, error) {
 		if err != nil {
 			return nil, err
 		}
-		if i := slices.Index(n.keys, key); i >= 0 {
+		if i, dup := index[key]; dup {
 			n.items[i] = val
 			r.dups = append(r.dups, key)
 			continue
 		}
+		index[key] = len(n.keys)
 		n.keys = append(n.keys, key)
 		n.items = append(n.items, val)
 	}

@@ -11,13 +11,14 @@ import (
 // group, \" is a literal quote, "" inside quotes is a literal quote).
 func splitCmd(src string) ([]word, error) {
 	line, origin := uncaret(src)
+	loc := newLocator(src)
 	var words []word
 	var b strings.Builder
 	inWord, inQuote := false, false
 	start, quoteAt := 0, 0
 	end := func() {
 		if inWord {
-			l, c := position(src, origin[start])
+			l, c := loc.at(origin[start])
 			words = append(words, word{text: strings.ToValidUTF8(b.String(), "\uFFFD"), line: l, col: c})
 		}
 		b.Reset()
@@ -59,7 +60,7 @@ func splitCmd(src string) ([]word, error) {
 		}
 	}
 	if inQuote {
-		l, c := position(src, origin[quoteAt])
+		l, c := newLocator(src).at(origin[quoteAt])
 		return nil, fmt.Errorf("unbalanced quotes: the \" opened at line %d, column %d is never closed (it starts \"%s)",
 			l, c, excerpt(line[quoteAt+1:]))
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 )
 
 // Result is a profile made from a curl command.
@@ -48,7 +47,7 @@ func Parse(command, name string) (*Result, error) {
 	}
 	b.reg.assignNames(p.name)
 	vars := b.reg.vars()
-	return &Result{YAML: render(p, vars), Vars: vars, Notes: slices.Clip(b.notes)}, nil
+	return &Result{YAML: render(p, vars), Vars: vars, Notes: unique(b.notes)}, nil
 }
 
 // validName is the contract's profile name pattern.
@@ -59,4 +58,17 @@ func checkName(name string) error {
 		return fmt.Errorf("invalid profile name %q: use lower-case letters, digits, '.', '_' and '-'", name)
 	}
 	return nil
+}
+
+// unique drops repeated notes, keeping the first of each.
+func unique(notes []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range notes {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }

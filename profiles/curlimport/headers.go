@@ -76,6 +76,7 @@ func (b *builder) headers() {
 // Authorization headers stay apart: chooseAuth keeps the last.
 func (b *builder) mergedHeaders() []header {
 	var out []header
+	var values [][]string // the non-empty values of each header in out
 	index := map[string]int{}
 	for _, h := range b.req.headers {
 		lower := strings.ToLower(h.name)
@@ -83,19 +84,21 @@ func (b *builder) mergedHeaders() []header {
 		if !seen || lower == "authorization" {
 			index[lower] = len(out)
 			out = append(out, h)
-			continue
+			values = append(values, nil)
+			i = len(out) - 1
+		} else {
+			b.note("merged the %s headers into one", h.name)
 		}
+		if h.value != "" {
+			values[i] = append(values[i], h.value)
+		}
+	}
+	for i := range out {
 		sep := ", "
-		if lower == "cookie" {
+		if strings.EqualFold(out[i].name, "cookie") {
 			sep = "; "
 		}
-		switch {
-		case out[i].value == "":
-			out[i].value = h.value
-		case h.value != "":
-			out[i].value += sep + h.value
-		}
-		b.note("merged the %s headers into one", h.name)
+		out[i].value = strings.Join(values[i], sep)
 	}
 	return out
 }

@@ -53,24 +53,8 @@ type piece struct {
 	ref *secretRef
 }
 
-func literal(s string) text            { return text{{lit: s}} }
-func reference(s *secretRef) text      { return text{{ref: s}} }
-func (t text) with(more ...piece) text { return append(t, more...) }
-func (t text) isReference() bool       { return len(t) == 1 && t[0].ref != nil }
-func litPiece(s string) piece          { return piece{lit: s} }
-func refPiece(s *secretRef) piece      { return piece{ref: s} }
-func (t text) hasReference() bool      { return t.count() > 0 }
-
-// count is the number of references in t.
-func (t text) count() int {
-	n := 0
-	for _, p := range t {
-		if p.ref != nil {
-			n++
-		}
-	}
-	return n
-}
+func literal(s string) text       { return text{{lit: s}} }
+func reference(s *secretRef) text { return text{{ref: s}} }
 
 // render writes t as a profile string: references as ${NAME}, literal
 // text escaped so that it loads back as written.

@@ -1,8 +1,6 @@
 package curlimport
 
-import (
-	"strings"
-)
+import "strings"
 
 // paginationParams are query parameters that usually page through results.
 var paginationParams = set("page", "per_page", "perpage", "page_size", "pagesize", "limit", "offset",
@@ -42,7 +40,7 @@ func (b *builder) params(t target) {
 			paging = append(paging, q.key)
 		}
 		switch {
-		case isAPIKeyName(q.key) && b.p.auth.typ == "" && q.value != "":
+		case isAPIKeyName(q.key) && b.p.auth.typ == "" && q.value != "" && validHeaderName(q.key): // auth.name must be a plain token
 			b.p.auth = authSpec{typ: "api_key", name: q.key, in: "query",
 				secret: b.reg.secret(q.pos, "API_KEY", "the API key from query parameter "+q.key, q.value)}
 		case isSecretName(q.key, false) && q.value == "":
@@ -61,6 +59,6 @@ func (b *builder) params(t target) {
 		b.note("the URL looks signed: signatures expire, so this profile may work only until the signature does")
 	}
 	if len(paging) > 0 {
-		b.note("query parameters %s look like pagination: siphon probe can help set pagination up, then remove them from params", strings.Join(paging, ", "))
+		b.note("query parameters that look like pagination: %s; siphon probe helps set pagination up, then remove them from params", strings.Join(paging, ", "))
 	}
 }

@@ -2,6 +2,7 @@ package curlimport_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -59,7 +60,7 @@ var cases = []struct {
 			headers: map[string]string{"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
 			auth:    wantAuth{typ: "bearer", secret: githubToken},
 			vars:    []string{"GITHUB_TOKEN"},
-			notes:   []string{"dropped -L", "per_page look like pagination"},
+			notes:   []string{"dropped -L", "look like pagination: per_page"},
 		},
 	},
 	{
@@ -105,7 +106,7 @@ var cases = []struct {
 			method: "GET", baseURL: "https://app.example.com", path: "/api/v3/orders",
 			params: map[string]string{"status": "open", "include": "lines"},
 			headers: map[string]string{
-				"accept": "application/json, text/plain, */*",
+				"accept":          "application/json, text/plain, */*",
 				"accept-language": "en-GB,en;q=0.9", "Cookie": "_ga=GA1.1.123; session=" + sessionValue,
 				"referer": "https://app.example.com/orders", "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36",
 				"x-csrf-token": "7c4a8d09ca3762af61e59520943dc26494f8941b",
@@ -453,20 +454,4 @@ func trimPrefixes(names []string, prefixes ...string) []string {
 	return out
 }
 
-func b64(s string) string {
-	const enc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	var out strings.Builder
-	for i := 0; i < len(s); i += 3 {
-		var chunk [3]byte
-		n := copy(chunk[:], s[i:])
-		v := uint(chunk[0])<<16 | uint(chunk[1])<<8 | uint(chunk[2])
-		for j := 0; j < 4; j++ {
-			if j <= n {
-				out.WriteByte(enc[(v>>(18-6*j))&63])
-			} else {
-				out.WriteByte('=')
-			}
-		}
-	}
-	return out.String()
-}
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -17,14 +17,30 @@ type word struct {
 // where says where the word starts, for messages.
 func (w word) where() string { return fmt.Sprintf("line %d, column %d", w.line, w.col) }
 
-// position turns a byte offset of src into a 1-based line and column
-// (counted in characters).
-func position(src string, offset int) (line, col int) {
-	offset = min(offset, len(src))
-	before := src[:offset]
-	line = strings.Count(before, "\n") + 1
-	lineStart := strings.LastIndexByte(before, '\n') + 1
-	return line, utf8.RuneCountInString(before[lineStart:]) + 1
+// locator turns byte offsets of src into 1-based lines and columns
+// (counted in characters). It moves forward from the last offset asked,
+// so that locating every word of a long command stays linear.
+type locator struct {
+	src            string
+	off, line, col int
+}
+
+func newLocator(src string) *locator { return &locator{src: src, line: 1, col: 1} }
+
+func (l *locator) at(offset int) (line, col int) {
+	offset = min(offset, len(l.src))
+	if offset < l.off {
+		*l = *newLocator(l.src)
+	}
+	for _, r := range l.src[l.off:offset] {
+		if r == '\n' {
+			l.line, l.col = l.line+1, 1
+		} else {
+			l.col++
+		}
+	}
+	l.off = offset
+	return l.line, l.col
 }
 
 // excerpt shows the start of a piece of the command in a message without
