@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"fmt"
+	"siphon/ingest"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,10 @@ type decoder struct {
 	lookupEnv   func(string) (string, bool)
 	skipSecrets bool
 	profileName string // for the variable names suggested in secret errors
+	// interpolated holds values substituted from the environment into the
+	// path or the body: often tokens (a bot token in a path, a password in a
+	// login body), so they are redacted like secrets.
+	interpolated []ingest.Secret
 }
 
 // entry is one key: value pair of a mapping.
@@ -146,13 +151,25 @@ func (d *decoder) text(n *yaml.Node, field string) (string, bool) {
 
 // interpolate expands s, reporting a problem at n.
 func (d *decoder) interpolate(n *yaml.Node, field, s string) (string, bool) {
-	out, _, err := expand(s, d.lookupEnv)
+	out, refs, err := expand(s, d.lookupEnv)
 	if err != nil {
 		d.at(n, field, "%v", err)
 		return "", false
 	}
+	if field == "path" || field == "body" || strings.HasPrefix(field, "body.") || strings.HasPrefix(field, "body[") {
+		for _, r := range refs {
+			if r.set && len(r.value) >= minInterpolatedSecret {
+				d.interpolated = append(d.interpolated, ingest.NewSecret(r.ref, r.value))
+			}
+		}
+	}
 	return out, true
 }
+
+// minInterpolatedSecret is the shortest value from the environment in a path
+// or body that is treated as a secret; shorter ones ("v2", "prod") would
+// blank out ordinary text everywhere.
+const minInterpolatedSecret = 8
 
 // nonEmptyText is text that must not be empty.
 func (d *decoder) nonEmptyText(n *yaml.Node, field string) (string, bool) {

@@ -84,7 +84,23 @@ type formatter struct{ p *Profile }
 
 // str is a string that loads back to s: $ escaped where expansion would
 // change it.
-func (f formatter) str(s string) *yaml.Node { return scalar("!!str", escapeDollars(s)) }
+func (f formatter) str(s string) *yaml.Node { return scalar("!!str", f.escapeExceptSecrets(s)) }
+
+// escapeExceptSecrets escapes the dollars of s and writes every known
+// secret value in it as its reference, so no value is printed and the text
+// loads back to the same string.
+func (f formatter) escapeExceptSecrets(s string) string {
+	for _, sec := range f.p.Config.Secrets {
+		if v := sec.Reveal(); v != "" && sec.Ref() != "" && strings.Contains(s, v) {
+			parts := strings.Split(s, v)
+			for i := range parts {
+				parts[i] = f.escapeExceptSecrets(parts[i])
+			}
+			return strings.Join(parts, sec.Ref())
+		}
+	}
+	return escapeDollars(s)
+}
 
 // strs is a list of strings, on one line.
 func (f formatter) strs(ss []string) *yaml.Node {

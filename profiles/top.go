@@ -90,7 +90,7 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 		}
 		d.at(e.keyNode, e.field, "a body is sent only with method: POST, and the method is %s", method)
 	}
-	cfg.Secrets = sortSecrets(cfg.Secrets)
+	cfg.Secrets = sortSecrets(append(cfg.Secrets, d.interpolated...))
 	cfg.ApplyDefaults()
 }
 

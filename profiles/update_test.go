@@ -43,3 +43,27 @@ pagination:
 		t.Error("the file changed after a refused update")
 	}
 }
+
+func TestInterpolatedPathAndBodyValuesAreSecrets(t *testing.T) {
+	env := map[string]string{"BOT": "123456:ABCdefGhIJKlmNoPQ", "PW": "hunter2-long-password", "VER": "v2"}
+	p, err := Loader{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}.LoadBytes("t.yaml", []byte(`name: t
+base_url: https://api.example.com
+path: /${VER}/bot${BOT}/getUpdates
+method: POST
+body: {login: {user: me, password: "${PW}"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hidden []string
+	for _, s := range p.Config.Secrets {
+		hidden = append(hidden, s.Ref())
+	}
+	if strings.Join(hidden, " ") != "${BOT} ${PW}" {
+		t.Errorf("secrets %v, want ${BOT} and ${PW} (not the short ${VER})", hidden)
+	}
+	out := string(Format(p))
+	if strings.Contains(out, env["BOT"]) || strings.Contains(out, env["PW"]) {
+		t.Errorf("Format shows a secret value:\n%s", out)
+	}
+}
