@@ -104,6 +104,9 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 			}
 			return nil, &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: redacted, Attempts: attempt - 1, Cause: err.Error(), err: err}
 		}
+		if attempt == 1 {
+			started = time.Now() // a page's duration leaves out the wait for the rate budget
+		}
 		r.setState(StateRunning, "", time.Time{})
 		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: r.c.cfg.Method, URL: redacted})
 		o := r.attempt(ctx, u)
