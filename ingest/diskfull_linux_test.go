@@ -39,7 +39,7 @@ func TestFullDisk(t *testing.T) {
 	if cerr != nil || cp == nil || cp.Pages == 0 {
 		t.Fatalf("checkpoint after the full disk: %+v, %v", cp, cerr)
 	}
-	temps, _ := filepath.Glob(filepath.Join(out, ".checkpoint-*"))
+	temps, _ := filepath.Glob(filepath.Join(out, ".*.tmp"))
 	if len(temps) > 0 {
 		t.Errorf("temp files left behind: %v", temps)
 	}

@@ -30,7 +30,10 @@ func (d *decoder) suggestedVar(key string) string {
 	return envify(d.profileName + "_" + suffix)
 }
 
-// envify turns text into an UPPER_SNAKE environment variable name.
+// EnvName turns text into an UPPER_SNAKE environment variable name:
+// "x-api-key" gives X_API_KEY.
+func EnvName(s string) string { return envify(s) }
+
 func envify(s string) string {
 	var b strings.Builder
 	under := true // drop leading and doubled underscores
@@ -163,6 +166,11 @@ func (d *decoder) fileSecret(n *yaml.Node, field, path string, allowMissing bool
 
 // isSensitiveName reports whether a header or query parameter carries a
 // credential, so its value must come from a reference.
+// SensitiveName reports whether a header or query parameter of this name
+// holds a credential, so that a profile must give its value as a ${VAR} or
+// file: reference. Tools that write profiles use it to stay loadable.
+func SensitiveName(name string) bool { return isSensitiveName(name) }
+
 func isSensitiveName(name string) bool {
 	n := strings.ToLower(name)
 	switch n {

@@ -208,7 +208,9 @@ func (d *decoder) sensitive(kv entry, p *Profile, prefix string) (string, bool) 
 	return v, true
 }
 
-// validHeaderName reports whether s is an HTTP header field name (RFC 9110 token).
+// ValidHeaderName reports whether s is an HTTP header field name (RFC 9110 token).
+func ValidHeaderName(s string) bool { return validHeaderName(s) }
+
 func validHeaderName(s string) bool {
 	if s == "" {
 		return false

@@ -2,6 +2,7 @@ package curlimport
 
 import (
 	"maps"
+	"siphon/profiles"
 	"slices"
 	"strings"
 )
@@ -33,7 +34,7 @@ func (b *builder) headers() {
 		lower := strings.ToLower(h.name)
 		switch {
 		case lower == "authorization": // taken by chooseAuth
-		case !validHeaderName(h.name):
+		case !profiles.ValidHeaderName(h.name):
 			b.note("dropped header %q: not a valid header name", excerpt(h.name))
 		case browserOnly(lower):
 			drop("browser-only headers", h.name)
@@ -110,18 +111,4 @@ func (b *builder) addHeaderIfMissing(name, val string) {
 		}
 	}
 	b.p.headers = append(b.p.headers, field{key: name, val: literal(val)})
-}
-
-// validHeaderName reports whether s is an HTTP header name (RFC 9110 token).
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		ok := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strings.ContainsRune("!#$%&'*+-.^_`|~", c)
-		if !ok {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,10 @@
 package curlimport
 
-import "strings"
+import (
+	"strings"
+
+	"siphon/profiles"
+)
 
 // paginationParams are query parameters that usually page through results.
 var paginationParams = set("page", "per_page", "perpage", "page_size", "pagesize", "limit", "offset",
@@ -40,7 +44,7 @@ func (b *builder) params(t target) {
 			paging = append(paging, q.key)
 		}
 		switch {
-		case isAPIKeyName(q.key) && b.p.auth.typ == "" && q.value != "" && validHeaderName(q.key): // auth.name must be a plain token
+		case isAPIKeyName(q.key) && b.p.auth.typ == "" && q.value != "" && profiles.ValidHeaderName(q.key): // auth.name must be a plain token
 			b.p.auth = authSpec{typ: "api_key", name: q.key, in: "query",
 				secret: b.reg.secret(q.pos, "API_KEY", "the API key from query parameter "+q.key, q.value)}
 		case isSecretName(q.key, false) && q.value == "":

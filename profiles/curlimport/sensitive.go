@@ -2,14 +2,10 @@ package curlimport
 
 import (
 	"regexp"
+	"siphon/profiles"
 	"strings"
 	"unicode"
 )
-
-// referenceOnly lists what the profile loader treats as a credential in a
-// header or parameter name: its value must be a ${VAR} reference there.
-// isSecretName must cover all of these, or the profile would not load.
-var referenceOnly = []string{"token", "key", "secret", "signature", "password"}
 
 // secretWords are further words of a name that mark its value as a
 // credential, matched as whole words so that "author" is not "auth".
@@ -24,13 +20,8 @@ var secretWords = set(
 // containing auth or cookie), since their names are rarely ordinary words.
 func isSecretName(name string, isHeader bool) bool {
 	lower := strings.ToLower(name)
-	if lower == "proxy-authorization" {
-		return true
-	}
-	for _, part := range referenceOnly {
-		if strings.Contains(lower, part) {
-			return true
-		}
+	if profiles.SensitiveName(name) {
+		return true // the loader insists on a reference for these
 	}
 	authLike := strings.Contains(strings.ReplaceAll(lower, "author", ""), "auth") || strings.Contains(lower, "authoriz")
 	if isHeader && (authLike || strings.Contains(lower, "cookie")) {

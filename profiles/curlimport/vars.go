@@ -2,6 +2,7 @@ package curlimport
 
 import (
 	"cmp"
+	"siphon/profiles"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func (g *registry) assignNames(profile string) {
 			used[s.name] = true
 		}
 	}
-	prefix := envName(profile)
+	prefix := profiles.EnvName(profile)
 	if prefix == "" || prefix[0] <= '9' { // a shell name cannot start with a digit
 		prefix = strings.TrimSuffix("SIPHON_"+prefix, "_")
 	}
@@ -89,7 +90,7 @@ func (g *registry) assignNames(profile string) {
 		if s.name != "" {
 			continue
 		}
-		suffix := envName(s.suffix)
+		suffix := profiles.EnvName(s.suffix)
 		if suffix == "" {
 			suffix = "SECRET"
 		}
@@ -110,21 +111,4 @@ func (g *registry) vars() []Var {
 		out = append(out, Var{Name: s.name, Why: s.why, Value: s.value})
 	}
 	return out
-}
-
-// envName turns text into an UPPER_SNAKE shell variable name part:
-// "x-api-key" gives X_API_KEY.
-func envName(s string) string {
-	var b strings.Builder
-	under := true // no leading or doubled underscores
-	for _, c := range strings.ToUpper(s) {
-		if (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') {
-			b.WriteRune(c)
-			under = false
-		} else if !under {
-			b.WriteByte('_')
-			under = true
-		}
-	}
-	return strings.TrimRight(b.String(), "_")
 }
