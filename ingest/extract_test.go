@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -136,5 +137,23 @@ func TestPlaygroundEvaluation(t *testing.T) {
 	}
 	if _, err := EvalRecords(".items[", body); err == nil {
 		t.Fatal("a bad expression passed")
+	}
+}
+
+func TestLoopMemoryIsBounded(t *testing.T) {
+	p := &paginator{seen: map[[32]byte]int{}}
+	for i := 0; i <= maxRemembered; i++ {
+		if err := p.remember("cursor", fmt.Sprint(i), i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(p.seen) != maxRemembered {
+		t.Fatalf("%d cursors kept, want %d", len(p.seen), maxRemembered)
+	}
+	if err := p.remember("cursor", fmt.Sprint(maxRemembered), 0); err == nil {
+		t.Error("a recent repeat went unnoticed")
+	}
+	if err := p.remember("cursor", "0", 0); err != nil {
+		t.Error("the oldest cursor was still remembered")
 	}
 }

@@ -62,6 +62,7 @@ type paginator struct {
 	totalPath  *expr
 	pagesPath  *expr
 	seen       map[[32]byte]int // cursor or URL → the page that produced it
+	seenOrder  [][32]byte       // the same keys, oldest first, to bound memory
 	primaryKey []string
 	tieWarned  bool
 	emptyRun   int      // empty pages in a row that had a next cursor or link
@@ -338,6 +339,11 @@ func (p *paginator) advance(r *response, pageNo int) (string, error) {
 	return "", nil
 }
 
+// maxRemembered bounds the cursors and URLs kept for loop detection, so
+// memory stays flat on endless backfills: a loop longer than this many pages
+// goes unnoticed (about 5 MB at the bound).
+const maxRemembered = 50_000
+
 // remember catches a cursor or URL seen before: a loop (A→B→A as well as A→A).
 func (p *paginator) remember(what, value string, pageNo int) error {
 	key := sha256.Sum256([]byte(value))
@@ -345,6 +351,11 @@ func (p *paginator) remember(what, value string, pageNo int) error {
 		return &anomalyError{fmt.Sprintf("pagination loop: page %d gave the same next %s as page %d", pageNo, what, first)}
 	}
 	p.seen[key] = pageNo
+	p.seenOrder = append(p.seenOrder, key)
+	if len(p.seenOrder) > maxRemembered {
+		delete(p.seen, p.seenOrder[0])
+		p.seenOrder = p.seenOrder[1:]
+	}
 	return nil
 }
 
