@@ -324,7 +324,9 @@ func boolNode(b bool) *yaml.Node { return scalar("!!bool", strconv.FormatBool(b)
 // durationNode writes a duration the way people do.
 func durationNode(d time.Duration) *yaml.Node { return scalar("!!str", shortDuration(d)) }
 
-// shortDuration writes 15m rather than 15m0s.
+// ShortDuration writes a duration as people do: 15m rather than 15m0s.
+func ShortDuration(d time.Duration) string { return shortDuration(d) }
+
 func shortDuration(d time.Duration) string {
 	units := []struct {
 		size time.Duration

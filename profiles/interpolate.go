@@ -103,8 +103,10 @@ func expand(s string, lookup func(string) (string, bool)) (string, []resolvedRef
 	return out.String(), refs, nil
 }
 
-// escapeDollars writes s so that expand gives s back: a $ that would start
-// a reference or an escape is doubled.
+// EscapeDollars writes s so that the loader's interpolation gives s back: a
+// $ that would start a reference or an escape is doubled.
+func EscapeDollars(s string) string { return escapeDollars(s) }
+
 func escapeDollars(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {

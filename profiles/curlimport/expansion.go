@@ -1,6 +1,10 @@
 package curlimport
 
-import "strings"
+import (
+	"strings"
+
+	"siphon/profiles"
+)
 
 // The shell would expand $NAME, ${NAME}, $(cmd) and `cmd` before curl ever
 // saw them. The splitter keeps them as markers inside the words, so that the
@@ -100,7 +104,7 @@ func profileTextBefore(s string, refFollows bool) string {
 		if e.name != "" {
 			b.WriteString("${" + e.name + "}")
 		} else {
-			b.WriteString(escapeDollars("$(" + e.command + ")"))
+			b.WriteString(profiles.EscapeDollars("$(" + e.command + ")"))
 		}
 		at = e.end
 	}
@@ -111,9 +115,9 @@ func profileTextBefore(s string, refFollows bool) string {
 // escapeLiteral is escapeDollars for text that may be followed by a $.
 func escapeLiteral(s string, dollarFollows bool) string {
 	if !dollarFollows {
-		return escapeDollars(s)
+		return profiles.EscapeDollars(s)
 	}
-	e := escapeDollars(s + "{") // as if a ${ followed
+	e := profiles.EscapeDollars(s + "{") // as if a ${ followed
 	return e[:len(e)-1]
 }
 
@@ -131,18 +135,5 @@ func shellForm(s string) string {
 		at = e.end
 	}
 	b.WriteString(s[at:])
-	return b.String()
-}
-
-// escapeDollars writes s so that the profile loader's interpolation gives
-// s back: a $ that would start a reference or an escape is doubled.
-func escapeDollars(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		b.WriteByte(s[i])
-		if s[i] == '$' && i+1 < len(s) && (s[i+1] == '{' || s[i+1] == '$') {
-			b.WriteByte('$')
-		}
-	}
 	return b.String()
 }

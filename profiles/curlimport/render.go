@@ -2,9 +2,8 @@ package curlimport
 
 import (
 	"bytes"
-	"strconv"
+	"siphon/profiles"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -46,7 +45,7 @@ func render(p *profile, vars []Var) []byte {
 	pg.node.Content[1].LineComment = "placeholder: siphon probe shows next-page hints"
 	root.add("pagination", pg.node)
 	if p.timeout > 0 {
-		root.add("timeout", str(shortDuration(p.timeout)))
+		root.add("timeout", str(profiles.ShortDuration(p.timeout)))
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -140,18 +139,4 @@ func (m mapNode) add(key string, v *yaml.Node) {
 // to valid UTF-8, and this is the last guard.
 func str(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ToValidUTF8(s, "\uFFFD")}
-}
-
-// shortDuration writes 15m rather than 15m0s.
-func shortDuration(d time.Duration) string {
-	units := []struct {
-		size time.Duration
-		name string
-	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}}
-	for _, u := range units {
-		if d >= u.size && d%u.size == 0 {
-			return strconv.FormatInt(int64(d/u.size), 10) + u.name
-		}
-	}
-	return d.String()
 }
