@@ -1,0 +1,317 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"siphon/ingest/schema"
+)
+
+// walk is one run's progress through the pages: the output it writes, the
+// paginator, the checkpoint state and the checks made page by page. Only the
+// run's goroutine touches it. Its steps (fetch, check, screen, write,
+// publish, commit) are separate methods so that fetching can later be spread
+// over several workers feeding one committer.
+type walk struct {
+	rn         *runner
+	c          *Client
+	cfg        *Config
+	out        *output
+	pag        *paginator
+	state      *Checkpoint
+	shape      *schema.Tracker
+	invalid    schema.Counts
+	lastCommit time.Time
+	prevBody   [32]byte // the last page's body, to catch an API ignoring the pagination
+}
+
+// loop is the run: open the output and the checkpoint, then page after
+// page until the data ends, it fails, or it is cancelled.
+func (rn *runner) loop(ctx context.Context) error {
+	w, err := rn.open()
+	if w == nil || err != nil {
+		return err
+	}
+	defer w.out.close()
+	defer func() {
+		rn.run.mu.Lock()
+		rn.run.invalid = w.invalid
+		rn.run.mu.Unlock()
+	}()
+	maxPages := rn.job.MaxPages
+	if maxPages == 0 {
+		maxPages = w.cfg.Pagination.MaxPages
+	}
+	for fetched := 0; ; fetched++ {
+		if rn.run.isPaused() {
+			if err := w.commit(false, ""); err != nil {
+				return err
+			}
+		}
+		if _, err := rn.checkPause(ctx); err != nil {
+			return w.stopWith(err)
+		}
+		if err := ctx.Err(); err != nil {
+			return w.stopWith(err)
+		}
+		if maxPages > 0 && fetched >= maxPages {
+			rn.setStop(StopMaxPages)
+			return w.commit(false, StopMaxPages)
+		}
+		reason, err := w.step(ctx)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			rn.setStop(reason)
+			return w.commit(true, reason)
+		}
+		if w.c.commitInterval >= 0 && time.Since(w.lastCommit) >= w.c.commitInterval {
+			if err := w.commit(false, ""); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// open reads the checkpoint, refuses one that does not fit, and prepares
+// the output. It returns a nil walk when there is nothing to do.
+func (rn *runner) open() (*walk, error) {
+	c := rn.c
+	cfg := &c.cfg
+	dir := rn.job.Out
+	if dir == "" {
+		dir = filepath.Join("siphon-data", cfg.Name)
+	}
+	if rn.job.Fresh {
+		if _, err := MoveAside(dir); err != nil {
+			return nil, err
+		}
+	}
+	cp, err := ReadCheckpoint(dir)
+	if err != nil {
+		return nil, err
+	}
+	id := identity(cfg, c.redact().URL)
+	hash := identityHash(id)
+	pos, err := initialPosition(cfg.Pagination)
+	if err != nil {
+		return nil, err
+	}
+	if cp != nil {
+		if cp.Profile != cfg.Name {
+			return nil, fmt.Errorf("%w: %s belongs to profile %q, not %q; use another --out, or --fresh to move it aside", ErrCheckpointDamaged, filepath.Join(dir, CheckpointFile), cp.Profile, cfg.Name)
+		}
+		if cp.ProfileHash != hash {
+			return nil, &ProfileChangedError{Dir: dir, Changes: identityChanges(cp.Identity, id)}
+		}
+		incremental := cfg.Pagination.Type == PageKeyset || cfg.Pagination.Type == PageTimestamp
+		if cp.Done && !incremental {
+			rn.run.mu.Lock()
+			rn.run.snap.Pages, rn.run.snap.Records, rn.run.snap.StopReason = cp.Pages, cp.Records, StopAlreadyDone
+			rn.run.mu.Unlock()
+			return nil, nil
+		}
+		pos = cp.Position
+	}
+	pag, err := newPaginator(cfg.Pagination, pos, cfg.PrimaryKey)
+	if err != nil {
+		return nil, err
+	}
+	out, err := openOutput(dir, cfg.Output.RawPages, c.validator != nil, cp)
+	if err != nil {
+		return nil, err
+	}
+	w := &walk{rn: rn, c: c, cfg: cfg, out: out, pag: pag, shape: schema.NewTracker(), invalid: schema.Counts{}, lastCommit: time.Now(),
+		state: &Checkpoint{Profile: cfg.Name, ProfileHash: hash, Pagination: cfg.Pagination.Type, Identity: id}}
+	if cp != nil {
+		w.state.Pages, w.state.Records, w.state.Rejected = cp.Pages, cp.Records, cp.Rejected
+	}
+	r := rn.run
+	r.mu.Lock()
+	r.snap.Pages, r.snap.Records, r.snap.State = w.state.Pages, w.state.Records, StateRunning
+	r.snap.Position = pag.cursorText()
+	r.mu.Unlock()
+	rn.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: dir, Resumed: cp != nil, FromPage: w.state.Pages,
+		Records: w.state.Records, Position: c.redact().URL(pag.cursorText())})
+	return w, nil
+}
+
+// step fetches, checks, writes and publishes one page. It returns the stop
+// reason when the walk is over.
+func (w *walk) step(ctx context.Context) (string, error) {
+	pageNo := w.state.Pages + 1
+	cursorIn := w.pag.cursorText()
+	f, err := w.rn.fetchPage(ctx, pageNo, w.pag.request())
+	if err != nil {
+		return "", w.stopWith(err)
+	}
+	if err := w.check(f, pageNo); err != nil {
+		return "", w.stopWith(err)
+	}
+	before := w.pag.pos
+	recs := w.pag.dedup(f.records)
+	reason, err := w.pag.advance(&response{page: f.page, header: f.header, url: f.url, records: recs, fetched: len(f.records)}, pageNo)
+	if err != nil {
+		w.pag.pos = before
+		var an *anomalyError
+		if errors.As(err, &an) {
+			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: an.what, Action: "stopped"})
+		}
+		return "", w.stopWith(fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err))
+	}
+	for _, note := range w.pag.takeNotes() {
+		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: note, Action: "continued"})
+	}
+	recs, err = w.screen(recs, pageNo)
+	if err != nil {
+		w.pag.pos = before
+		return "", w.stopWith(err)
+	}
+	if err := w.out.writeRecords(recs); err != nil {
+		return "", err // the last checkpoint stays as it was; resume cuts the partial write
+	}
+	cursorOut := w.pag.cursorText()
+	if reason != "" {
+		cursorOut = ""
+	}
+	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: w.cfg.Method, URL: w.c.redact().URL(f.url.String()), Status: f.status,
+		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: int64(len(f.body)), Records: len(recs),
+		CursorIn: w.c.redact().URL(cursorIn), CursorOut: w.c.redact().URL(cursorOut), Headers: flatHeaders(w.c.redact().Header(f.header))}
+	if err := w.out.writePage(entry, f.body); err != nil {
+		return "", err
+	}
+	w.state.Pages = pageNo
+	w.state.Records += int64(len(recs))
+	w.publish(f, recs, entry, reason)
+	return reason, nil
+}
+
+// check catches what is wrong with a page as a whole: the same body as the
+// page before (stop), or a first page where the records path finds nothing
+// (say where the arrays are).
+func (w *walk) check(f *fetched, pageNo int) error {
+	sum := sha256.Sum256(f.body)
+	if len(f.records) > 0 && sum == w.prevBody {
+		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d is identical to page %d: the API seems to ignore the pagination parameters", pageNo, pageNo-1), Action: "stopped"})
+		return fmt.Errorf("page %d: the same body as page %d came back; stopping before writing duplicates (the page was not saved)", pageNo, pageNo-1)
+	}
+	w.prevBody = sum
+	if w.state.Pages == 0 && len(f.records) == 0 {
+		if hint := arrayHint(f.page); hint != "" {
+			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("records %s found nothing on page 1; the body has arrays at %s", w.cfg.Records, hint), Action: "continued"})
+		}
+	}
+	return nil
+}
+
+// screen reports schema drift and keeps aside (or fails on) the records
+// that break the profile's JSON Schema. It returns the records to write.
+func (w *walk) screen(recs []json.RawMessage, pageNo int) ([]json.RawMessage, error) {
+	for _, d := range w.shape.Observe(recs) {
+		w.rn.noteDrift(DriftDetected{At: now(), Page: pageNo, Field: d.Field, Change: d.Change, Was: d.Was, Now: d.Now, Example: w.c.redact().String(d.Example)})
+		if w.cfg.Schema.OnDrift == "fail" {
+			return nil, fmt.Errorf("page %d: schema drift: %s %s (%s → %s), and schema.on_drift is fail (the page was not saved)", pageNo, d.Field, d.Change, orDash(d.Was), orDash(d.Now))
+		}
+	}
+	if w.c.validator == nil {
+		return recs, nil
+	}
+	kept := recs[:0:0]
+	for i, rec := range recs {
+		ok, reason, paths := w.c.validator.Validate(rec)
+		if ok {
+			kept = append(kept, rec)
+			continue
+		}
+		w.invalid.Add(paths)
+		reason = w.c.redact().String(reason)
+		if w.cfg.Schema.OnInvalid == "fail" {
+			return nil, fmt.Errorf("page %d, record %d fails the JSON Schema %s: %s (schema.on_invalid is fail; the page was not saved)", pageNo, i+1, w.cfg.Schema.File, reason)
+		}
+		if err := w.out.writeRejected(pageNo, reason, rec); err != nil {
+			return nil, err
+		}
+		w.state.Rejected++
+	}
+	return kept, nil
+}
+
+// publish updates the snapshot and emits the page event.
+func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, reason string) {
+	r := w.rn.run
+	r.mu.Lock()
+	r.snap.Pages, r.snap.Records, r.snap.LastPage = w.state.Pages, w.state.Records, time.Now()
+	r.snap.Rejected = w.state.Rejected
+	r.snap.TotalRecords, r.snap.TotalPages = w.pag.totalRecords, w.pag.totalPages
+	r.snap.Bytes += int64(len(f.body))
+	r.snap.Position = entry.CursorOut
+	r.mu.Unlock()
+	preview := f.body
+	if len(preview) > BodyPreviewBytes {
+		preview = preview[:BodyPreviewBytes]
+	}
+	sample := recs
+	if len(sample) > SampleRecords {
+		sample = sample[len(sample)-SampleRecords:]
+	}
+	red := w.c.redact()
+	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
+		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
+		Request:  PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: flatHeaders(red.Header(f.sent))},
+		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(red.String(string(preview))), BodyBytes: int64(len(f.body))},
+		Sample:   sample})
+}
+
+// commit makes the written pages durable and saves the checkpoint that
+// vouches for them.
+func (w *walk) commit(done bool, reason string) error {
+	st := w.state
+	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.pos, done, reason, time.Now().UTC()
+	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
+	if err := w.out.commit(st); err != nil {
+		return err
+	}
+	w.lastCommit = time.Now()
+	r := w.rn.run
+	r.mu.Lock()
+	r.snap.LastCheckpoint = w.lastCommit
+	r.mu.Unlock()
+	w.rn.emit(CheckpointSaved{At: now(), Pages: st.Pages, Records: st.Records})
+	return nil
+}
+
+// stopWith saves what is durable and ends the run with err.
+func (w *walk) stopWith(err error) error {
+	if cerr := w.commit(false, ""); cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
+}
+
+// arrayHint lists the top-level arrays of a body, for a records expression
+// that found nothing: ".items (100), .errors (0)".
+func arrayHint(p *page) string {
+	obj, err := p.object("", json.RawMessage(p.body))
+	if err != nil {
+		return ""
+	}
+	var hints []string
+	for k, v := range obj {
+		if len(v) > 0 && v[0] == '[' {
+			var arr []json.RawMessage
+			if json.Unmarshal(v, &arr) == nil {
+				hints = append(hints, fmt.Sprintf(".%s (%d)", k, len(arr)))
+			}
+		}
+	}
+	sort.Strings(hints)
+	return strings.Join(hints, ", ")
+}
