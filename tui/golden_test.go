@@ -28,11 +28,23 @@ func TestGoldenViews(t *testing.T) {
 			h.runs[0].snap.State, h.runs[0].snap.Detail, h.runs[0].snap.Until = ingest.StateSleeping, "429 Retry-After", h.clock.t.Add(12*time.Second)
 			h.runs[0].mu.Unlock()
 		}},
+		{name: "run-progress", keys: []string{"enter"}, setup: func(h *harness) {
+			h.runs[0].mu.Lock()
+			h.runs[0].snap.State, h.runs[0].snap.Detail, h.runs[0].snap.TotalRecords = ingest.StateRunning, "", 5000
+			h.runs[0].mu.Unlock()
+			feedRun(h)
+		}},
 		{name: "events", keys: []string{"enter"}, setup: func(h *harness) { feedRun(h); h.keys("e") }},
 		{name: "records", keys: []string{"enter"}, setup: func(h *harness) { feedRun(h); h.keys("r") }},
 		{name: "record-detail", keys: []string{"enter"}, setup: func(h *harness) { feedRun(h); h.keys("r", "enter") }},
 		{name: "pages", keys: []string{"enter"}, setup: func(h *harness) { feedRun(h); h.keys("i") }},
 		{name: "page-detail", keys: []string{"enter"}, setup: func(h *harness) { feedRun(h); h.keys("i", "k", "enter") }},
+		{name: "page-selectors", keys: []string{"enter"}, setup: func(h *harness) {
+			feedRun(h)
+			h.keys("i", "k", "enter")
+			h.settle(h.send(runes("s")))
+			h.edit(keyTab, runes("x"))
+		}},
 		{name: "quit-question", keys: []string{"enter"}, setup: func(h *harness) { feedRun(h); h.keys("q") }},
 	}
 	for _, size := range [][2]int{{80, 24}, {100, 30}} {

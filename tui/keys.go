@@ -17,6 +17,10 @@ type KeyMap struct {
 	Events, Copy, Fresh   key.Binding
 	Help, Quit, ForceQuit key.Binding
 	Yes, No               key.Binding
+
+	// The selector playground and the new-profile form.
+	Selectors, Add, Save key.Binding
+	NextField, PrevField key.Binding
 }
 
 // DefaultKeyMap is the contract's keys.
@@ -44,6 +48,11 @@ func DefaultKeyMap() KeyMap {
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "stop and quit")),
 		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		Selectors: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "try selectors")),
+		Add:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "new profile")),
+		Save:      key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "save")),
+		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
+		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
 	}
 }
 
@@ -68,8 +77,8 @@ func relabel(b key.Binding, desc string) key.Binding {
 func (k KeyMap) PickerHelp() help.KeyMap {
 	enter := relabel(k.Enter, "start/resume")
 	return bindings{
-		short: []key.Binding{enter, k.Fresh, k.Filter, k.Help, k.Quit},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {enter, k.Fresh, k.Filter, k.Back}, {k.Help, k.Quit}},
+		short: []key.Binding{enter, k.Fresh, k.Add, k.Filter, k.Help, k.Quit},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {enter, k.Fresh, k.Add, k.Filter, k.Back}, {k.Help, k.Quit}},
 	}
 }
 
@@ -109,13 +118,25 @@ func (k KeyMap) ListHelp(open, filter, sideways, live bool) help.KeyMap {
 	}
 }
 
-// DetailHelp is the help of a record's or a page's detail.
-func (k KeyMap) DetailHelp(canCopy bool) help.KeyMap {
-	c := k.Copy
-	c.SetEnabled(canCopy)
+// DetailHelp is the help of a record's or a page's detail; a page's can
+// be copied and tried selectors on.
+func (k KeyMap) DetailHelp(page bool) help.KeyMap {
+	c, s := k.Copy, k.Selectors
+	c.SetEnabled(page)
+	s.SetEnabled(page)
 	return bindings{
-		short: []key.Binding{k.Up, k.Down, c, k.Back, k.Help},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {c, k.Back, k.Help, k.Quit}},
+		short: []key.Binding{k.Up, k.Down, c, s, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {c, s, k.Back, k.Help, k.Quit}},
+	}
+}
+
+// EditorHelp is the help of a form of fields (selectors, new profile);
+// save names what enter does.
+func (k KeyMap) EditorHelp(save string) help.KeyMap {
+	sv, back := relabel(k.Save, save), relabel(k.Back, "cancel")
+	return bindings{
+		short: []key.Binding{k.NextField, sv, back},
+		full:  [][]key.Binding{{k.NextField, k.PrevField}, {sv, back, k.ForceQuit}},
 	}
 }
 

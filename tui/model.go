@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -56,6 +57,8 @@ type Model struct {
 	events  eventLog
 	records recordsView
 	pages   pagesView
+	play    *playground // the selector editor, open on a page
+	form    *newProfileForm
 
 	asking     question
 	freshItem  pickerItem
@@ -77,7 +80,8 @@ type runState struct {
 	snap        ingest.Snapshot
 	url         string
 	out         string
-	tp          throughput
+	tp          throughput // records per second
+	pageTP      throughput // pages per second, for an ETA by pages
 	ended       bool
 	pauseWanted bool
 }
@@ -133,6 +137,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = tick()
 	case eventsMsg:
 		return m.onEvents(msg)
+	case selectorResultMsg:
+		m = m.onSelectorResult(msg)
+	case probeResultMsg:
+		m, cmd = m.onProbeResult(msg)
 	case tea.KeyMsg:
 		m, cmd = m.onKey(msg)
 	default:
@@ -148,6 +156,7 @@ func (m *Model) refresh() {
 	if m.run.live() {
 		m.run.snap = m.run.runner.Snapshot()
 		m.run.tp.observe(now, m.run.snap.Records)
+		m.run.pageTP.observe(now, int64(m.run.snap.Pages))
 	}
 	if m.status != "" && now.After(m.statusTill) {
 		m.status = ""
@@ -158,9 +167,14 @@ func (m Model) onEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
 	if m.run == nil || msg.gen != m.run.gen {
 		return m, nil // a run no longer on screen; its channel closes on its own
 	}
+	var samples [][]json.RawMessage
 	for _, ev := range msg.events {
+		if page, ok := ev.(ingest.PageFetched); ok {
+			samples = append(samples, page.Sample)
+		}
 		m.apply(ev)
 	}
+	m.records.addLatest(samples)
 	if !msg.closed {
 		return m, waitEvents(m.run.gen, m.run.runner.Events())
 	}
@@ -185,8 +199,7 @@ func (m *Model) apply(ev ingest.Event) {
 	case ingest.Started:
 		m.run.url, m.run.out = e.URL, e.Out
 	case ingest.PageFetched:
-		m.pages.add(e)
-		m.records.add(e.Sample)
+		m.pages.add(e) // its records go to the preview by batch, in onEvents
 	case ingest.Anomaly:
 		m.pages.mark(e.Page, "anomaly: "+e.What)
 	case ingest.DriftDetected:
@@ -218,15 +231,15 @@ func (m Model) start(it pickerItem, fresh bool) (Model, tea.Cmd) {
 		return m, nil
 	}
 	m.gen++
-	m.run = &runState{profile: it.profile, runner: r, gen: m.gen, url: it.profile.URL, out: it.profile.Out, tp: newThroughput()}
+	m.run = &runState{profile: it.profile, runner: r, gen: m.gen, url: it.profile.URL, out: it.profile.Out, tp: newThroughput(), pageTP: newThroughput()}
 	m.run.snap = r.Snapshot()
 	m.events, m.records, m.pages = newEventLog(), newRecordsView(), newPagesView()
-	m.screen, m.pane, m.status = screenRun, paneOverview, ""
+	m.screen, m.pane, m.status, m.play = screenRun, paneOverview, "", nil
 	return m, waitEvents(m.gen, r.Events())
 }
 
 func (m *Model) toPicker() {
-	m.screen, m.pane = screenPicker, paneOverview
+	m.screen, m.pane, m.play = screenPicker, paneOverview, nil
 	m.picker = m.picker.refresh()
 }
 

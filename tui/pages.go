@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,6 +41,9 @@ func newPagesView() pagesView {
 
 func (v pagesView) add(p ingest.PageFetched) {
 	p.Sample = nil
+	// The preview is a slice of the page's whole body: copy it, so that
+	// the inspector's pages hold 16 KiB each, not their bodies.
+	p.Response.Body = bytes.Clone(p.Response.Body)
 	info := pageInfo{PageFetched: p, marks: v.pending[p.Page]}
 	delete(v.pending, p.Page)
 	v.pages.push(info)

@@ -37,10 +37,24 @@ func newRecordsView() recordsView {
 	return recordsView{records: newRing[json.RawMessage](recordCapacity), follow: true, input: in}
 }
 
-// add keeps a page's records; copies, so a page's body is not held alive.
-func (v recordsView) add(sample []json.RawMessage) {
-	for _, rec := range sample {
-		v.records.push(bytes.Clone(rec))
+// addLatest keeps a batch of pages' records, oldest page first. Only the
+// last recordCapacity of them can stay, so only those are copied (copied,
+// so that a page's body is not held alive).
+func (v recordsView) addLatest(samples [][]json.RawMessage) {
+	skip := -recordCapacity
+	for _, s := range samples {
+		skip += len(s)
+	}
+	v.records.drop(skip) // positions still count every record received
+	for _, sample := range samples {
+		if skip >= len(sample) {
+			skip -= len(sample)
+			continue
+		}
+		for _, rec := range sample[max(skip, 0):] {
+			v.records.push(bytes.Clone(rec))
+		}
+		skip = 0
 	}
 }
 

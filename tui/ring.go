@@ -25,6 +25,17 @@ func (r *ring[T]) push(v T) {
 	r.total++
 }
 
+// drop counts n values as pushed and gone, with all older ones: for a
+// caller that knows they would be pushed out before anyone looks.
+func (r *ring[T]) drop(n int) {
+	if n <= 0 {
+		return
+	}
+	clear(r.buf)
+	r.start, r.n = 0, 0
+	r.total += n
+}
+
 // len is how many values are held.
 func (r *ring[T]) len() int { return r.n }
 

@@ -82,3 +82,26 @@ func TestConsolePausesQuitsAndResumes(t *testing.T) {
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	io.Copy(io.Discard, tm.Output())
 }
+
+func TestConsoleTriesSelectorsOnARealArchivedPage(t *testing.T) {
+	srv := apitest.NewServer(apitest.Options{Records: 60})
+	defer srv.Close()
+	cfg := demoConfig(srv.URL, "real-selectors")
+	out := t.TempDir()
+	m := New(Options{Styles: asciiStyles(), Start: realStarter(map[string]ingest.Config{cfg.Name: cfg}),
+		Profiles: []Profile{{Name: cfg.Name, Pagination: "cursor", Auth: "none", Out: out, Records: cfg.Records, PaginationConfig: cfg.Pagination}}})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitForText(t, tm, "DONE")
+	tm.Type("i")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitForText(t, tm, "Request")
+	tm.Type("s")
+	waitForText(t, tm, "from the archive's pages/000003.body")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	tm.Type(".data[0:5]")
+	waitForText(t, tm, "records: 5 (the first 3)")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+	tm.Type("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}

@@ -1,6 +1,13 @@
 // Package tui is siphon's console: a profile picker and a live view of one
-// run (state, counters, event log, records preview, page inspector), drawn
-// with Bubble Tea from a run's events and snapshots.
+// run (state, counters, progress, event log, records preview, page
+// inspector), drawn with Bubble Tea from a run's events and snapshots.
+//
+// Two editors help write profiles: the selector playground (s on a page in
+// the inspector) tries records and pagination expressions on the page's
+// archived body and saves them into the profile's file; the new-profile
+// form (a in the picker) probes an endpoint through Options.Probe, opens
+// the same editor on the first page, and saves a new profile. Both
+// evaluate in commands, so a slow expression never blocks the screen.
 package tui
 
 import (
@@ -32,6 +39,13 @@ type Profile struct {
 	URL                                 string // redacted endpoint
 	Out                                 string // its output folder
 	Err                                 error  // the profile cannot be run, and why
+
+	// For the selector playground: the file it came from ("" for built-in
+	// profiles, which cannot be saved), its records expression and its
+	// pagination.
+	Path             string
+	Records          string
+	PaginationConfig ingest.PaginationConfig
 }
 
 // Starter starts a run of p; fresh discards the checkpoint (the old output
@@ -46,6 +60,14 @@ type Options struct {
 	Now      func() time.Time // nil: time.Now; tests inject a clock
 	Keys     *KeyMap          // nil: DefaultKeyMap()
 	Styles   *Styles          // nil: DefaultStyles(lipgloss.DefaultRenderer())
+
+	// The picker's new-profile form (a): Probe sends its request,
+	// ProfilesDir is where the profile is saved (either unset turns the
+	// form off), OutDir names a new profile's output folder (nil:
+	// siphon-data/NAME).
+	Probe       Prober
+	ProfilesDir string
+	OutDir      func(ingest.Config) string
 }
 
 // Run opens the console full-screen on the terminal and returns when the

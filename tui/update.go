@@ -10,7 +10,7 @@ import (
 func (m Model) bodyHeight() int {
 	used := 1 + 1 + lineCount(m.helpView()) // title, status line, help
 	if m.screen == screenRun {
-		used += headerLines + 1 // the run's header and a rule
+		used += m.headerLines() + 1 // the run's header and a rule
 	}
 	return max(m.height-used, 1)
 }
@@ -27,7 +27,12 @@ func (m Model) onKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.help.ShowAll = false
 		return m, nil
 	}
-	if m.typing() {
+	switch {
+	case m.form != nil:
+		return m.formKey(msg)
+	case m.play != nil && m.screen == screenRun:
+		return m.playgroundKey(msg)
+	case m.typing():
 		return m.routeToPane(msg)
 	}
 	switch {
@@ -108,6 +113,8 @@ func (m Model) pickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		return m.start(it, false)
+	case keyMatches(msg, k.Add):
+		return m.openForm()
 	case keyMatches(msg, k.Fresh) && ok:
 		if it.cp == nil && it.cpErr == nil {
 			return m.start(it, false) // nothing to start over from
@@ -142,6 +149,8 @@ func (m Model) runKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case keyMatches(msg, k.Pages) && !m.inDetail():
 		m.pane = togglePane(m.pane, panePages)
 		return m, nil
+	case keyMatches(msg, k.Selectors) && m.pane == panePages && m.pages.detail:
+		return m.openPlayground()
 	case keyMatches(msg, k.Copy) && m.pane == panePages:
 		if req, ok := m.pages.selectedRequest(); ok {
 			m.clipboard = osc52(curlCommand(req))

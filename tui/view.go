@@ -7,9 +7,6 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 )
 
-// headerLines is the height of the run's header.
-const headerLines = 5
-
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
 
 // render draws the whole screen at the model's size.
@@ -18,9 +15,12 @@ func (m Model) render() string {
 	var parts []string
 	parts = append(parts, cut(m.titleLine(), m.width))
 	body := m.bodyHeight()
-	if m.screen == screenPicker {
+	switch {
+	case m.form != nil:
+		parts = append(parts, m.form.view(st, m.width, body))
+	case m.screen == screenPicker:
 		parts = append(parts, m.picker.view(st, m.width, body, m.now()))
-	} else {
+	default:
 		parts = append(parts, m.runHeader()...)
 		parts = append(parts, st.Rule.Render(strings.Repeat("─", max(m.width, 1))))
 		parts = append(parts, m.paneView(body))
@@ -40,6 +40,9 @@ func (m Model) titleLine() string {
 		title = "siphon"
 	}
 	crumbs := []string{"profiles"}
+	if m.form != nil {
+		crumbs = append(crumbs, "new")
+	}
 	if m.screen == screenRun && m.run != nil {
 		crumbs = []string{m.run.profile.Name}
 		switch m.pane {
@@ -49,6 +52,9 @@ func (m Model) titleLine() string {
 			crumbs = append(crumbs, "records")
 		case panePages:
 			crumbs = append(crumbs, "pages")
+			if m.play != nil {
+				crumbs = append(crumbs, "selectors")
+			}
 		}
 	}
 	return st.Title.Render(title) + st.Subtle.Render(" › "+strings.Join(crumbs, " › "))
@@ -89,6 +95,10 @@ func (m Model) helpKeys() help.KeyMap {
 	switch {
 	case m.asking != noQuestion:
 		return k.ConfirmHelp()
+	case m.form != nil:
+		return m.form.help(k)
+	case m.play != nil && m.screen == screenRun:
+		return k.EditorHelp("save to the profile")
 	case m.typing():
 		return k.FilterHelp()
 	case m.screen == screenPicker:
@@ -114,6 +124,9 @@ func (m Model) paneView(height int) string {
 	case paneRecords:
 		return m.records.view(st, m.width, height)
 	case panePages:
+		if m.play != nil {
+			return m.playgroundView(height)
+		}
 		return m.pages.view(st, m.width, height)
 	}
 	// The overview: what to do next, then the latest events.
@@ -144,13 +157,34 @@ func (m Model) runHeader() []string {
 	counts := fmt.Sprintf("pages %d · records %s · %s · %s · elapsed %s",
 		s.Pages, formatCount(s.Records), formatBytes(s.Bytes), rate, formatDuration(elapsed))
 	checkpoint := "checkpoint " + ago(s.LastCheckpoint, now)
-	return []string{
+	lines := []string{
 		st.Title.Render(r.profile.Name) + " " + st.Subtle.Render(cut(r.url, w-len(r.profile.Name)-1)),
 		st.stateStyle(word).Render(word) + " " + cut(detail, w-len(word)-1),
+	}
+	if p, ok := runProgress(s, r.tp.rate(), r.pageTP.rate()); ok {
+		bar, text := progressText(p, s.State, r.ended, w)
+		if bar != "" {
+			text = st.stateStyle(word).UnsetBold().Render(bar) + " " + text
+		}
+		lines = append(lines, text)
+	}
+	return append(lines,
 		cut(counts, w),
 		cut("rate limit "+rateLimitText(s, now)+" · "+checkpoint, w),
 		m.badges(),
+	)
+}
+
+// headerLines is the height of the run's header: one more line when the
+// run's size is known, for its progress bar.
+func (m Model) headerLines() int {
+	if m.run == nil {
+		return 5
 	}
+	if _, ok := runProgress(m.run.snap, 0, 0); ok {
+		return 6
+	}
+	return 5
 }
 
 // badges call out what deserves a look.

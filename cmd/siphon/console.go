@@ -46,14 +46,23 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 		}
 		profs = append(profs, p)
 	}
-	return consoleOn("siphon", profs, broken, func(cfg ingest.Config) string { return outputDir("", cfg) })
+	return consoleOn("siphon", profs, broken, firstDir(dirs), func(cfg ingest.Config) string { return outputDir("", cfg) })
+}
+
+// firstDir is where the console saves new profiles: the first profiles
+// folder.
+func firstDir(dirs []string) string {
+	if len(dirs) == 0 {
+		return ""
+	}
+	return dirs[0]
 }
 
 // runConsole opens the console on the given profiles; `siphon demo` calls
 // it. outRoot "" puts each profile's output in ./siphon-data/NAME, else in
 // outRoot/NAME.
 func runConsole(title string, profs []*profiles.Profile, outRoot string) error {
-	return consoleOn(title, profs, nil, func(cfg ingest.Config) string {
+	return consoleOn(title, profs, nil, firstDir(profiles.Dirs("")), func(cfg ingest.Config) string {
 		if outRoot == "" {
 			return defaultOutputDir(cfg.Name)
 		}
@@ -61,12 +70,13 @@ func runConsole(title string, profs []*profiles.Profile, outRoot string) error {
 	})
 }
 
-func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, outDir func(ingest.Config) string) error {
+func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, outDir func(ingest.Config) string) error {
 	configs := map[string]ingest.Config{}
 	var items []tui.Profile
 	for _, p := range profs {
 		cfg := p.Config
-		item := tui.Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type, Out: outDir(cfg)}
+		item := tui.Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type, Out: outDir(cfg),
+			Path: p.Path, Records: cfg.Records, PaginationConfig: cfg.Pagination}
 		if client, err := ingest.New(cfg); err != nil {
 			item.Err = err
 		} else {
@@ -78,6 +88,15 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, ou
 	items = append(items, broken...)
 	start := func(p tui.Profile, fresh bool) (tui.Runner, error) {
 		cfg, ok := configs[p.Name]
+		if p.Path != "" {
+			// Read it again: the console may have saved it (selectors, a
+			// new profile) since it opened.
+			loaded, err := profiles.Loader{}.LoadFile(p.Path)
+			if err != nil {
+				return nil, err
+			}
+			cfg, ok = loaded.Config, true
+		}
 		if !ok {
 			return nil, fmt.Errorf("profile %s is not loaded", p.Name)
 		}
@@ -89,7 +108,66 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, ou
 		// context the console forgets.
 		return client.Start(context.Background(), ingest.Job{Out: p.Out, Fresh: fresh}), nil
 	}
-	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start})
+	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir})
+}
+
+// probeForConsole is the console's new-profile form: the profile `siphon
+// probe URL` would write, and what the request showed.
+func probeForConsole(ctx context.Context, req tui.ProbeRequest) (ingest.Config, *ingest.ProbeReport, error) {
+	cfg, err := configFromURL(req.URL, req.Name)
+	if err != nil {
+		return cfg, nil, err
+	}
+	var bearerEnv, keyEnv, basicEnv string
+	switch req.Auth {
+	case ingest.AuthBearer:
+		bearerEnv = req.SecretEnv
+	case ingest.AuthAPIKey:
+		keyEnv = req.SecretEnv
+	case ingest.AuthBasic:
+		basicEnv = req.SecretEnv
+	}
+	if err := applyProbeFlags(&cfg, nil, nil, bearerEnv, keyEnv, req.KeyName, "header", req.Username, basicEnv); err != nil {
+		return cfg, nil, err
+	}
+	client, err := ingest.New(cfg)
+	if err != nil {
+		return cfg, nil, err
+	}
+	rep, err := client.Probe(ctx)
+	if err != nil {
+		return cfg, rep, err
+	}
+	return adoptProbe(cfg, rep), rep, nil
+}
+
+// adoptProbe takes the probe's findings into the profile, as `siphon probe`
+// does: records, pagination, primary key; the query parameters the
+// paginator sends itself leave params.
+func adoptProbe(cfg ingest.Config, rep *ingest.ProbeReport) ingest.Config {
+	cfg.Records, cfg.Pagination = rep.Records, rep.Pagination
+	if rep.PrimaryKey != "" {
+		cfg.PrimaryKey = []string{rep.PrimaryKey}
+	}
+	pag := &cfg.Pagination
+	switch pag.Type {
+	case ingest.PageCursor, ingest.PageOffset, ingest.PagePage, ingest.PageKeyset, ingest.PageTimestamp:
+		for _, name := range []string{pag.CursorParam, pag.OffsetParam, pag.PageParam, pag.Param, pag.LimitParam} {
+			v, ok := cfg.Params[name]
+			if name == "" || !ok {
+				continue
+			}
+			if name == pag.LimitParam && pag.Limit == 0 {
+				fmt.Sscan(v, &pag.Limit)
+			}
+			if name == pag.Param && pag.Type != ingest.PageCursor {
+				pag.Start = v
+			}
+			delete(cfg.Params, name)
+		}
+	}
+	pag.Start = cleanStart(*pag)
+	return cfg
 }
 
 // isTerminal reports whether w is a terminal.

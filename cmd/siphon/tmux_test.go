@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,32 +59,43 @@ func (c *tmuxConsole) waitFor(texts ...string) string {
 	return ""
 }
 
-// startConsole opens `siphon` in a new 100×30 tmux session in dir.
-func startConsole(t *testing.T, bin, dir, socket, name string) *tmuxConsole {
+// startConsole opens `siphon ARGS...` in a new 100×30 tmux session in dir.
+func startConsole(t *testing.T, bin, dir, socket, name string, args ...string) *tmuxConsole {
 	c := &tmuxConsole{t: t, socket: socket, session: name}
-	shell := fmt.Sprintf("cd %s && SIPHON_PROFILES=%s %s; echo SIPHON-EXITED-$?; sleep 60", shellQuote(dir), shellQuote(filepath.Join(dir, "profiles")), shellQuote(bin))
+	command := shellQuote(bin)
+	for _, a := range args {
+		command += " " + shellQuote(a)
+	}
+	shell := fmt.Sprintf("cd %s && SIPHON_PROFILES=%s %s; echo SIPHON-EXITED-$?; sleep 60", shellQuote(dir), shellQuote(filepath.Join(dir, "profiles")), command)
 	c.tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", shell)
 	t.Cleanup(func() { exec.Command("tmux", "-L", socket, "kill-session", "-t", name).Run() })
 	return c
+}
+
+// buildForTmux builds the binary into dir, or skips without tmux.
+func buildForTmux(t *testing.T, dir string) (bin, socket string) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed: the console's real-terminal test needs it")
+	}
+	bin = filepath.Join(dir, "siphon")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	socket = fmt.Sprintf("siphon-test-%d-%s", os.Getpid(), t.Name())
+	t.Cleanup(func() { exec.Command("tmux", "-L", socket, "kill-server").Run() })
+	return bin, socket
 }
 
 // TestConsoleInTmux drives the real binary in a real terminal: pick a
 // profile, watch it run, pause, look at records and pages, quit (the run
 // stops with its checkpoint), then start again and resume.
 func TestConsoleInTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed: the console's real-terminal test needs it")
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "siphon")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, socket := buildForTmux(t, dir)
 	srv := apitest.NewServer(apitest.Options{Records: 20000, Latency: 10 * time.Millisecond})
 	defer srv.Close()
 	writeProfile(t, dir, "slow", cursorProfile("slow", srv.URL, 10))
-	socket := fmt.Sprintf("siphon-test-%d", os.Getpid())
-	t.Cleanup(func() { exec.Command("tmux", "-L", socket, "kill-server").Run() })
 
 	c := startConsole(t, bin, dir, socket, "first")
 	c.waitFor("slow", "new", "enter start/resume")
@@ -114,4 +128,111 @@ func TestConsoleInTmux(t *testing.T) {
 	c.waitFor("Stop the run and quit?")
 	c.keys("y")
 	c.waitFor("SIPHON-EXITED-0")
+}
+
+// TestDemoInTmux drives the real `siphon demo`: the rate-limited profile
+// sleeps (with a countdown) and shows its progress against the API's total;
+// pause, records, pages, quit; a second `siphon demo` on the same ports in
+// the same folder resumes from the checkpoint and runs to the end.
+func TestDemoInTmux(t *testing.T) {
+	dir := t.TempDir()
+	bin, socket := buildForTmux(t, dir)
+	base := freePortRun(t, 4)
+	port := strconv.Itoa(base)
+	limitedURL := fmt.Sprintf("http://127.0.0.1:%d/", base+2) // the third demo server
+
+	c := startConsole(t, bin, dir, socket, "demo-first", "demo", "--port", port)
+	c.waitFor("demo-rate-limited", "enter start/resume")
+	c.keys("/")
+	c.waitFor("filter: ") // alone: runes read together arrive as one key
+	c.keys("-l", "rate-limited")
+	c.keys("Enter")
+	c.waitFor("› demo-rate-limited")
+	c.keys("Enter")
+	// The sleeps last under a second and the run a few: pause at once.
+	pane := c.waitForMatch(sleepingCountdown)
+	c.keys("p")
+	for _, want := range []string{limitedURL, "of 1,000 records", "rate limit "} {
+		if !strings.Contains(pane, want) {
+			t.Errorf("the run view lacks %q while sleeping:\n%s", want, pane)
+		}
+	}
+	c.waitFor("PAUSED")
+	c.keys("r")
+	c.waitFor("email", "› ")
+	c.keys("i")
+	c.waitFor("cursor in → out", "200")
+	c.keys("Escape")
+	c.waitFor("PAUSED", "pages ")
+	c.keys("q")
+	c.waitFor("Stop the run and quit?")
+	c.keys("y")
+	c.waitFor("SIPHON-EXITED-0")
+	cp, err := ingest.ReadCheckpoint(filepath.Join(dir, "siphon-data", "demo-rate-limited"))
+	if err != nil || cp == nil || cp.Done || cp.Pages == 0 {
+		t.Fatalf("checkpoint after quitting: %+v, %v", cp, err)
+	}
+
+	c = startConsole(t, bin, dir, socket, "demo-second", "demo", "--port", port)
+	c.waitFor(fmt.Sprintf("resumable at page %d", cp.Pages+1))
+	c.keys("/")
+	c.waitFor("filter: ") // alone: runes read together arrive as one key
+	c.keys("-l", "rate-limited")
+	c.keys("Enter", "Enter")
+	c.waitFor(fmt.Sprintf("resumed after page %d", cp.Pages))
+	c.waitFor("DONE", "records 1,000")
+	c.keys("q")
+	c.waitFor("SIPHON-EXITED-0")
+}
+
+// sleepingCountdown is the run's state line while it waits out a rate limit.
+var sleepingCountdown = regexp.MustCompile(`SLEEPING \d+s`)
+
+// waitForMatch polls the pane until re matches it.
+func (c *tmuxConsole) waitForMatch(re *regexp.Regexp) string {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var pane string
+	for time.Now().Before(deadline) {
+		pane = c.tmux("capture-pane", "-p", "-t", c.session)
+		if re.MatchString(pane) {
+			return pane
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
+	}
+	c.t.Fatalf("the pane never matched %s; it shows:\n%s", re, pane)
+	return ""
+}
+
+// freePortRun finds n consecutive free loopback ports and returns the first:
+// the demo listens on its --port and the ones after it. A port taken in the
+// meantime makes the demo pick another, which the test would notice (its URL
+// and the resume would not match).
+func freePortRun(t *testing.T, n int) int {
+	t.Helper()
+	for range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if base+n > 65535 {
+			continue
+		}
+		free := true
+		for p := base; p < base+n && free; p++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				free = false
+				continue
+			}
+			l.Close()
+		}
+		if free {
+			return base
+		}
+	}
+	t.Fatalf("found no %d consecutive free ports", n)
+	return 0
 }

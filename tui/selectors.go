@@ -1,0 +1,318 @@
+package tui
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"siphon/ingest"
+)
+
+// selectorField is one editable profile field, by its dotted key in the
+// profile file ("records", "pagination.cursor_path").
+type selectorField struct {
+	key   string
+	input lineInput
+	was   string // its value when the editor opened, to save only changes
+}
+
+// selectorEditor tries a records expression and pagination fields on a
+// saved page body: what the run would extract, and where it would go next,
+// recomputed as the user types.
+type selectorEditor struct {
+	body    []byte
+	header  http.Header
+	pageURL string
+	note    string // where the body came from, and whether it is whole
+	base    ingest.PaginationConfig
+	fields  []selectorField
+	focus   int
+	typeKey bool // the pagination type is a field too (new profiles)
+
+	seq     int64 // the evaluation on show; older results are dropped
+	pending bool
+	result  selectorResultMsg
+}
+
+// selectorResultMsg is an evaluation of the fields on the body.
+type selectorResultMsg struct {
+	seq        int64
+	count      int
+	first      []string // the first records, compact
+	recordsErr string
+	next, stop string
+	nextErr    string
+}
+
+// evalSeq numbers evaluations across editors, so a late result never lands
+// in the wrong one.
+var evalSeq atomic.Int64
+
+const (
+	keyRecords        = "records"
+	keyPaginationType = "pagination.type"
+	selectorSamples   = 3
+)
+
+// paginationKeys are the fields a pagination style reads from the body or
+// sends, the one the body decides first.
+func paginationKeys(style string) []string {
+	switch style {
+	case ingest.PageCursor:
+		return []string{"cursor_path", "cursor_param"}
+	case ingest.PageNextURL:
+		return []string{"next_url_path"}
+	case ingest.PageOffset:
+		return []string{"total_path", "offset_param"}
+	case ingest.PagePage:
+		return []string{"total_pages_path", "page_param"}
+	case ingest.PageLinkHeader:
+		return []string{"rel"}
+	case ingest.PageKeyset, ingest.PageTimestamp:
+		return []string{"param", "field"}
+	}
+	return nil
+}
+
+// paginationField points at a PaginationConfig's field by its file key.
+func paginationField(p *ingest.PaginationConfig, key string) *string {
+	switch key {
+	case "type":
+		return &p.Type
+	case "cursor_path":
+		return &p.CursorPath
+	case "cursor_param":
+		return &p.CursorParam
+	case "next_url_path":
+		return &p.NextURLPath
+	case "total_path":
+		return &p.TotalPath
+	case "offset_param":
+		return &p.OffsetParam
+	case "total_pages_path":
+		return &p.TotalPagesPath
+	case "page_param":
+		return &p.PageParam
+	case "rel":
+		return &p.Rel
+	case "param":
+		return &p.Param
+	case "field":
+		return &p.Field
+	}
+	return nil
+}
+
+// newSelectorEditor opens an editor on a body with a profile's records
+// and pagination; withType adds the pagination type as a field.
+func newSelectorEditor(body []byte, header http.Header, pageURL, note, records string, pag ingest.PaginationConfig, withType bool) selectorEditor {
+	e := selectorEditor{body: body, header: header, pageURL: pageURL, note: note, base: pag, typeKey: withType}
+	e.fields = append(e.fields, newSelectorField(keyRecords, records))
+	if withType {
+		e.fields = append(e.fields, newSelectorField(keyPaginationType, pag.Type))
+	}
+	e.fields = append(e.fields, e.paginationFields(pag)...)
+	e.fields[0].input.focused = true
+	return e
+}
+
+func newSelectorField(key, value string) selectorField {
+	f := selectorField{key: key, was: value, input: lineInput{prompt: fmt.Sprintf("%-28s ", key)}}
+	f.input.setValue(value)
+	return f
+}
+
+func (e selectorEditor) paginationFields(pag ingest.PaginationConfig) []selectorField {
+	var out []selectorField
+	for _, k := range paginationKeys(pag.Type) {
+		out = append(out, newSelectorField("pagination."+k, *paginationField(&pag, k)))
+	}
+	return out
+}
+
+// value is a field's text by key.
+func (e selectorEditor) value(key string) (string, bool) {
+	for _, f := range e.fields {
+		if f.key == key {
+			return strings.TrimSpace(f.input.text()), true
+		}
+	}
+	return "", false
+}
+
+// config is the records expression and pagination the fields say.
+func (e selectorEditor) config() (string, ingest.PaginationConfig) {
+	pag := e.base
+	records, _ := e.value(keyRecords)
+	for _, f := range e.fields {
+		if k, ok := strings.CutPrefix(f.key, "pagination."); ok {
+			if p := paginationField(&pag, k); p != nil {
+				*p = strings.TrimSpace(f.input.text())
+			}
+		}
+	}
+	return records, pag
+}
+
+// changes are the fields edited since the editor opened, for saving.
+func (e selectorEditor) changes() map[string]string {
+	set := map[string]string{}
+	for _, f := range e.fields {
+		if v := strings.TrimSpace(f.input.text()); v != f.was {
+			set[f.key] = v
+		}
+	}
+	return set
+}
+
+// update edits the focused field; tab and the arrows move between fields.
+// It returns an evaluation to run when a field changed.
+func (e selectorEditor) update(msg tea.KeyMsg, k KeyMap) (selectorEditor, tea.Cmd) {
+	switch {
+	case keyMatches(msg, k.NextField):
+		return e.focusOn(e.focus + 1), nil
+	case keyMatches(msg, k.PrevField):
+		return e.focusOn(e.focus - 1), nil
+	}
+	before := e.fields[e.focus].input.text()
+	e.fields = slices.Clone(e.fields) // the model is a value: share nothing
+	f := &e.fields[e.focus]
+	f.input, _ = f.input.update(msg)
+	if f.input.text() == before {
+		return e, nil
+	}
+	if f.key == keyPaginationType {
+		e = e.retype(strings.TrimSpace(f.input.text()))
+	}
+	return e.evaluate()
+}
+
+func (e selectorEditor) focusOn(i int) selectorEditor {
+	e.fields = slices.Clone(e.fields)
+	e.fields[e.focus].input.focused = false
+	e.focus = (i + len(e.fields)) % len(e.fields)
+	e.fields[e.focus].input.focused = true
+	return e
+}
+
+// retype swaps the pagination fields for those of another style, keeping
+// values typed for keys both share.
+func (e selectorEditor) retype(style string) selectorEditor {
+	_, pag := e.config()
+	pag.Type = style
+	kept := slices.Clone(e.fields[:2]) // records and the type
+	e.fields = append(kept, e.paginationFields(pag)...)
+	return e
+}
+
+// evaluate starts an evaluation of the fields; its result replaces the
+// one on show unless a newer one started meanwhile.
+func (e selectorEditor) evaluate() (selectorEditor, tea.Cmd) {
+	e.seq, e.pending = evalSeq.Add(1), true
+	records, pag := e.config()
+	seq, body, header, pageURL := e.seq, e.body, e.header, e.pageURL
+	return e, func() tea.Msg { return evalSelectors(seq, records, pag, body, header, pageURL) }
+}
+
+// evalSelectors runs the records expression and the paginator on a body as
+// a run would. (A jq expression that never ends keeps its goroutine: the
+// ingest evaluators take no context yet.)
+func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, body []byte, header http.Header, pageURL string) selectorResultMsg {
+	res := selectorResultMsg{seq: seq}
+	if records == "" {
+		records = "."
+	}
+	recs, err := ingest.EvalRecords(records, body)
+	if err != nil {
+		res.recordsErr = oneLine(err.Error())
+	}
+	res.count = len(recs)
+	for _, r := range recs[:min(len(recs), selectorSamples)] {
+		res.first = append(res.first, cellText(r))
+	}
+	if pag.Type == "" {
+		pag.Type = ingest.PageNone
+	}
+	if !slices.Contains(ingest.PaginationTypes, pag.Type) {
+		res.nextErr = fmt.Sprintf("pagination type %q: want one of %s", pag.Type, strings.Join(ingest.PaginationTypes, ", "))
+		return res
+	}
+	if err == nil {
+		res.next, res.stop, err = ingest.EvalNext(pag, records, body, header, pageURL)
+		if err != nil {
+			res.nextErr = oneLine(err.Error())
+		}
+	}
+	return res
+}
+
+// receive shows an evaluation's result if it is the latest.
+func (e selectorEditor) receive(msg selectorResultMsg) selectorEditor {
+	if msg.seq == e.seq {
+		e.result, e.pending = msg, false
+	}
+	return e
+}
+
+// view lays out the fields, then what they give on the body.
+func (e selectorEditor) view(st Styles, width int) []string {
+	var lines []string
+	if e.note != "" {
+		lines = append(lines, st.Faint.Render(cut(e.note, width)))
+	}
+	for _, f := range e.fields {
+		lines = append(lines, f.input.view(st, width))
+	}
+	lines = append(lines, "")
+	r := e.result
+	switch {
+	case e.pending && r.seq == 0:
+		lines = append(lines, st.Subtle.Render("evaluating…"))
+		return lines
+	case r.recordsErr != "":
+		lines = append(lines, st.Error.Render(cut("records: "+r.recordsErr, width)))
+	default:
+		head := fmt.Sprintf("records: %d", r.count)
+		if r.count > len(r.first) && len(r.first) > 0 {
+			head += fmt.Sprintf(" (the first %d)", len(r.first))
+		}
+		lines = append(lines, st.Header.Render(head))
+		for _, rec := range r.first {
+			lines = append(lines, "  "+cut(rec, width-2))
+		}
+	}
+	switch {
+	case r.nextErr != "":
+		lines = append(lines, st.Error.Render(cut("next: "+r.nextErr, width)))
+	case r.recordsErr != "":
+	case r.stop != "":
+		lines = append(lines, st.Status.Render(cut("next: stop — "+r.stop, width)))
+	default:
+		lines = append(lines, st.Status.Render(cut("next: "+orQuoted(r.next), width)))
+	}
+	if e.pending {
+		lines = append(lines, st.Faint.Render("evaluating…"))
+	}
+	return lines
+}
+
+func orQuoted(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return strconv.Quote(s)
+}
+
+// headerOf turns the inspector's flat headers back into an http.Header.
+func headerOf(flat map[string]string) http.Header {
+	h := http.Header{}
+	for k, v := range flat {
+		h.Set(k, v)
+	}
+	return h
+}
