@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,7 @@ func compileExpr(src string) (*expr, error) {
 // page is one response body being read: decoded at most once, and only when
 // an expression needs gojq.
 type page struct {
+	ctx     context.Context // bounds jq evaluation on this page
 	body    []byte
 	decoded any
 	err     error
@@ -63,7 +65,7 @@ type page struct {
 	arrays  map[string][]json.RawMessage          // raw arrays by path prefix
 }
 
-func newPage(body []byte) *page { return &page{body: body} }
+func newPage(body []byte) *page { return &page{ctx: context.Background(), body: body} }
 
 // value decodes the body for gojq, keeping numbers exact.
 func (p *page) value() (any, error) {
@@ -191,14 +193,17 @@ func (e *expr) eval(p *page) ([]json.RawMessage, error) {
 		if err == nil {
 			return out, nil
 		}
+		if p.ctx.Err() != nil {
+			return nil, fmt.Errorf("jq expression %s did not finish: %w", e.src, p.ctx.Err())
+		}
 		e.noPath = true // the expression computes values: fall back for good
 	}
-	return e.evalValues(doc)
+	return e.evalValues(p.ctx, doc)
 }
 
 func (e *expr) evalPaths(p *page, doc any) ([]json.RawMessage, error) {
 	var out []json.RawMessage
-	iter := e.paths.Run(doc)
+	iter := e.paths.RunWithContext(p.ctx, doc)
 	for {
 		v, ok := iter.Next()
 		if !ok {
@@ -222,9 +227,9 @@ func (e *expr) evalPaths(p *page, doc any) ([]json.RawMessage, error) {
 	}
 }
 
-func (e *expr) evalValues(doc any) ([]json.RawMessage, error) {
+func (e *expr) evalValues(ctx context.Context, doc any) ([]json.RawMessage, error) {
 	var out []json.RawMessage
-	iter := e.code.Run(doc)
+	iter := e.code.RunWithContext(ctx, doc)
 	for {
 		v, ok := iter.Next()
 		if !ok {

@@ -2,11 +2,13 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExtractRecords(t *testing.T) {
@@ -123,19 +125,19 @@ func compact(t *testing.T, raw []byte) string {
 
 func TestPlaygroundEvaluation(t *testing.T) {
 	body := []byte(`{"items":[{"id":1},{"id":2}],"meta":{"next":"abc"}}`)
-	recs, err := EvalRecords(".items", body)
+	recs, err := EvalRecords(context.Background(), ".items", body)
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("%d records, %v", len(recs), err)
 	}
-	next, stop, err := EvalNext(PaginationConfig{Type: PageCursor, CursorPath: ".meta.next"}, ".items", body, nil, "")
+	next, stop, err := EvalNext(context.Background(), PaginationConfig{Type: PageCursor, CursorPath: ".meta.next"}, ".items", body, nil, "")
 	if err != nil || next != "abc" || stop != "" {
 		t.Fatalf("next %q stop %q err %v", next, stop, err)
 	}
-	_, stop, err = EvalNext(PaginationConfig{Type: PageCursor, CursorPath: ".meta.nope"}, ".items", body, nil, "")
+	_, stop, err = EvalNext(context.Background(), PaginationConfig{Type: PageCursor, CursorPath: ".meta.nope"}, ".items", body, nil, "")
 	if err != nil || stop != StopNoCursor {
 		t.Fatalf("stop %q err %v", stop, err)
 	}
-	if _, err := EvalRecords(".items[", body); err == nil {
+	if _, err := EvalRecords(context.Background(), ".items[", body); err == nil {
 		t.Fatal("a bad expression passed")
 	}
 }
@@ -155,5 +157,14 @@ func TestLoopMemoryIsBounded(t *testing.T) {
 	}
 	if err := p.remember("cursor", "0", 0); err != nil {
 		t.Error("the oldest cursor was still remembered")
+	}
+}
+
+func TestEndlessJQIsStopped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := EvalRecords(ctx, "[repeat(.)] | .[]", []byte(`{"a":1}`))
+	if err == nil || !strings.Contains(err.Error(), "deadline") {
+		t.Fatalf("got %v, want the evaluation stopped by its deadline", err)
 	}
 }

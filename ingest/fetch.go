@@ -265,6 +265,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: snippet(body[max(0, bad-40):min(len(body), bad+40)], 100)}
 	}
 	f := &fetched{url: u, status: status, header: header, body: body, page: newPage(body)}
+	f.page.ctx = actx // extraction counts against the request's timeout
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,12 +10,15 @@ import (
 
 // EvalRecords runs a records expression on a saved body, as a run would:
 // for trying selectors on archived pages without a request.
-func EvalRecords(expression string, body []byte) ([]json.RawMessage, error) {
+// ctx bounds the evaluation: a jq expression may never end.
+func EvalRecords(ctx context.Context, expression string, body []byte) ([]json.RawMessage, error) {
 	e, err := compileExpr(expression)
 	if err != nil {
 		return nil, err
 	}
-	vals, err := e.eval(newPage(body))
+	pg := newPage(body)
+	pg.ctx = ctx
+	vals, err := e.eval(pg)
 	if err != nil {
 		return nil, err
 	}
@@ -24,11 +28,11 @@ func EvalRecords(expression string, body []byte) ([]json.RawMessage, error) {
 // EvalNext works out what the page after a saved one would be: the next
 // cursor, URL or position in words, or the reason the walk would stop.
 // pageURL is the saved page's URL (for relative next links).
-func EvalNext(cfg PaginationConfig, records string, body []byte, header http.Header, pageURL string) (next, stop string, err error) {
+func EvalNext(ctx context.Context, cfg PaginationConfig, records string, body []byte, header http.Header, pageURL string) (next, stop string, err error) {
 	cfg.MaxPages = 0
 	c := Config{Records: records, Pagination: cfg}
 	c.ApplyDefaults()
-	recs, err := EvalRecords(c.Records, body)
+	recs, err := EvalRecords(ctx, c.Records, body)
 	if err != nil {
 		return "", "", fmt.Errorf("records: %w", err)
 	}
@@ -43,7 +47,9 @@ func EvalNext(cfg PaginationConfig, records string, body []byte, header http.Hea
 	if err != nil || pageURL == "" {
 		u = &url.URL{Scheme: "http", Host: "localhost", Path: "/"}
 	}
-	stop, err = p.advance(&response{page: newPage(body), header: header, url: u, records: recs, fetched: len(recs)}, 1)
+	pg := newPage(body)
+	pg.ctx = ctx
+	stop, err = p.advance(&response{page: pg, header: header, url: u, records: recs, fetched: len(recs)}, 1)
 	if err != nil {
 		return "", "", err
 	}

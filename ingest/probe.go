@@ -181,7 +181,7 @@ func objectsAt(doc any, path string) []map[string]any {
 		return nil
 	}
 	var out []map[string]any
-	iter := e.code.Run(doc)
+	iter := e.code.Run(doc) // a path found in the body: it ends
 	for {
 		v, ok := iter.Next()
 		if !ok {

@@ -156,6 +156,7 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	if err := w.check(f, pageNo); err != nil {
 		return "", w.stopWith(err)
 	}
+	f.page.ctx = ctx // the request's timeout has ended; the run's context bounds the paginator's jq
 	before := w.pag.pos
 	recs := w.pag.dedup(f.records)
 	reason, err := w.pag.advance(&response{page: f.page, header: f.header, url: f.url, records: recs, fetched: len(f.records)}, pageNo)

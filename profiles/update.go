@@ -53,7 +53,10 @@ func setKey(m *yaml.Node, keys []string, value string) {
 				m.Content = append(m.Content[:i], m.Content[i+2:]...)
 				return
 			}
-			m.Content[i+1] = scalarNode(value)
+			old := m.Content[i+1]
+			n := scalarNode(value)
+			n.HeadComment, n.LineComment, n.FootComment = old.HeadComment, old.LineComment, old.FootComment
+			m.Content[i+1] = n
 			return
 		}
 		if m.Content[i+1].Kind != yaml.MappingNode {

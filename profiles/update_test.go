@@ -12,7 +12,7 @@ func TestUpdateFileKeepsTheRest(t *testing.T) {
 	os.WriteFile(path, []byte(`# my orders
 name: orders
 base_url: https://api.example.com   # production
-records: .data
+records: .data # where the orders are
 pagination:
   type: cursor
   cursor_path: .next
@@ -23,7 +23,7 @@ pagination:
 	}
 	b, _ := os.ReadFile(path)
 	got := string(b)
-	for _, want := range []string{"# my orders", "# production", "records: .items[]", "cursor_path: .meta.next", "limit: 50"} {
+	for _, want := range []string{"# my orders", "# production", "records: .items[] # where the orders are", "cursor_path: .meta.next", "limit: 50"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}

@@ -110,7 +110,6 @@ func TestPlaygroundEvaluatesTheArchivedBodyAndSaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(data)
-	// (profiles.UpdateFile drops the line comment of a value it replaces.)
 	for _, want := range []string{"# Orders, for the playground test", ".data[] | select(.id > 5)", "cursor_path: .pagination.next_cursor"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("saved file lacks %q:\n%s", want, text)

@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -219,15 +221,19 @@ func (e selectorEditor) evaluate() (selectorEditor, tea.Cmd) {
 	return e, func() tea.Msg { return evalSelectors(seq, records, pag, body, header, pageURL) }
 }
 
+// selectorTimeout stops a jq expression that would never end (repeat(.)).
+const selectorTimeout = 2 * time.Second
+
 // evalSelectors runs the records expression and the paginator on a body as
-// a run would. (A jq expression that never ends keeps its goroutine: the
-// ingest evaluators take no context yet.)
+// a run would; an expression still running after selectorTimeout is stopped.
 func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, body []byte, header http.Header, pageURL string) selectorResultMsg {
 	res := selectorResultMsg{seq: seq}
+	ctx, cancel := context.WithTimeout(context.Background(), selectorTimeout)
+	defer cancel()
 	if records == "" {
 		records = "."
 	}
-	recs, err := ingest.EvalRecords(records, body)
+	recs, err := ingest.EvalRecords(ctx, records, body)
 	if err != nil {
 		res.recordsErr = oneLine(err.Error())
 	}
@@ -243,7 +249,7 @@ func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, body 
 		return res
 	}
 	if err == nil {
-		res.next, res.stop, err = ingest.EvalNext(pag, records, body, header, pageURL)
+		res.next, res.stop, err = ingest.EvalNext(ctx, pag, records, body, header, pageURL)
 		if err != nil {
 			res.nextErr = oneLine(err.Error())
 		}
