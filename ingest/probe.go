@@ -42,6 +42,46 @@ type ProbeReport struct {
 	Header http.Header
 }
 
+// Apply takes the probe's findings into cfg: records, pagination, primary
+// key; the query parameters the paginator now sends itself leave
+// cfg.Params (a page size found there becomes pagination.limit, a keyset or
+// timestamp filter becomes pagination.start).
+func (r *ProbeReport) Apply(cfg Config) Config {
+	cfg.Records, cfg.Pagination = r.Records, r.Pagination
+	if r.PrimaryKey != "" {
+		cfg.PrimaryKey = []string{r.PrimaryKey}
+	}
+	params := make(map[string]string, len(cfg.Params))
+	for k, v := range cfg.Params {
+		params[k] = v
+	}
+	cfg.Params = params
+	p := &cfg.Pagination
+	switch p.Type {
+	case PageCursor, PageOffset, PagePage, PageKeyset, PageTimestamp:
+		for _, name := range []string{p.CursorParam, p.OffsetParam, p.PageParam, p.Param, p.LimitParam} {
+			v, ok := params[name]
+			if name == "" || !ok {
+				continue
+			}
+			if name == p.LimitParam && p.Limit == 0 {
+				p.Limit, _ = strconv.Atoi(v)
+			}
+			if name == p.Param && p.Type != PageCursor {
+				p.Start = v
+			}
+			delete(params, name)
+		}
+	}
+	switch {
+	case p.Type == PageOffset && p.Start == "0":
+		p.Start = ""
+	case p.Type != PageKeyset && p.Type != PageTimestamp && p.Type != PageOffset:
+		p.Start = ""
+	}
+	return cfg
+}
+
 // ArrayCandidate is an array in the body that may hold the records.
 type ArrayCandidate struct {
 	Path    string // jq path, e.g. .data or .result.items

@@ -138,36 +138,7 @@ func probeForConsole(ctx context.Context, req tui.ProbeRequest) (ingest.Config, 
 	if err != nil {
 		return cfg, rep, err
 	}
-	return adoptProbe(cfg, rep), rep, nil
-}
-
-// adoptProbe takes the probe's findings into the profile, as `siphon probe`
-// does: records, pagination, primary key; the query parameters the
-// paginator sends itself leave params.
-func adoptProbe(cfg ingest.Config, rep *ingest.ProbeReport) ingest.Config {
-	cfg.Records, cfg.Pagination = rep.Records, rep.Pagination
-	if rep.PrimaryKey != "" {
-		cfg.PrimaryKey = []string{rep.PrimaryKey}
-	}
-	pag := &cfg.Pagination
-	switch pag.Type {
-	case ingest.PageCursor, ingest.PageOffset, ingest.PagePage, ingest.PageKeyset, ingest.PageTimestamp:
-		for _, name := range []string{pag.CursorParam, pag.OffsetParam, pag.PageParam, pag.Param, pag.LimitParam} {
-			v, ok := cfg.Params[name]
-			if name == "" || !ok {
-				continue
-			}
-			if name == pag.LimitParam && pag.Limit == 0 {
-				fmt.Sscan(v, &pag.Limit)
-			}
-			if name == pag.Param && pag.Type != ingest.PageCursor {
-				pag.Start = v
-			}
-			delete(cfg.Params, name)
-		}
-	}
-	pag.Start = cleanStart(*pag)
-	return cfg
+	return rep.Apply(cfg), rep, nil
 }
 
 // isTerminal reports whether w is a terminal.

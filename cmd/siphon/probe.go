@@ -78,27 +78,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("probe %s: %v", cfg.Name, err)
 	}
-	cfg.Records = rep.Records
-	cfg.Pagination = rep.Pagination
-	if rep.PrimaryKey != "" {
-		cfg.PrimaryKey = []string{rep.PrimaryKey}
-	}
-	if cfg.Pagination.Type == ingest.PageCursor || cfg.Pagination.Type == ingest.PageOffset || cfg.Pagination.Type == ingest.PagePage ||
-		cfg.Pagination.Type == ingest.PageKeyset || cfg.Pagination.Type == ingest.PageTimestamp {
-		// the paginator sends these itself
-		for _, p := range []string{cfg.Pagination.CursorParam, cfg.Pagination.OffsetParam, cfg.Pagination.PageParam, cfg.Pagination.Param, cfg.Pagination.LimitParam} {
-			if p != "" {
-				if v, ok := cfg.Params[p]; ok && p == cfg.Pagination.LimitParam && cfg.Pagination.Limit == 0 {
-					fmt.Sscan(v, &cfg.Pagination.Limit)
-				}
-				if p == cfg.Pagination.Param && cfg.Pagination.Type != ingest.PageCursor {
-					cfg.Pagination.Start = cfg.Params[p]
-				}
-				delete(cfg.Params, p)
-			}
-		}
-	}
-	cfg.Pagination.Start = cleanStart(cfg.Pagination)
+	cfg = rep.Apply(cfg)
 	out := profiles.Format(&profiles.Profile{Config: cfg})
 	if !*save {
 		fmt.Fprintf(stdout, "\nProfile (save it with --save):\n---\n%s", out)
@@ -135,18 +115,6 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nSaved %s. Run it with: siphon run %s\n", path, cfg.Name)
 	return nil
-}
-
-// cleanStart keeps a start position only where the style reads one.
-func cleanStart(p ingest.PaginationConfig) string {
-	switch p.Type {
-	case ingest.PageKeyset, ingest.PageTimestamp, ingest.PageOffset:
-		if p.Type == ingest.PageOffset && p.Start == "0" {
-			return ""
-		}
-		return p.Start
-	}
-	return ""
 }
 
 var nameChars = regexp.MustCompile(`[^a-z0-9._-]+`)
