@@ -141,6 +141,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m = m.onSelectorResult(msg)
 	case probeResultMsg:
 		m, cmd = m.onProbeResult(msg)
+	case loginDoneMsg:
+		m = m.onLoginDone(msg)
 	case tea.KeyMsg:
 		m, cmd = m.onKey(msg)
 	default:
@@ -209,6 +211,27 @@ func (m *Model) apply(ev ingest.Event) {
 	case ingest.Resumed:
 		m.run.pauseWanted = false
 	}
+}
+
+// loginDoneMsg says how a sign-in the console handed the terminal to ended.
+type loginDoneMsg struct {
+	name string
+	err  error
+}
+
+func (m Model) onLoginDone(msg loginDoneMsg) Model {
+	if msg.err != nil {
+		m.setStatus("sign-in to "+msg.name+" failed: "+oneLine(msg.err.Error()), true)
+		return m
+	}
+	for i := range m.picker.items {
+		if m.picker.items[i].profile.Name == msg.name {
+			m.picker.items[i].profile.NeedsLogin = false
+		}
+	}
+	m.picker = m.picker.applyFilter(string(m.picker.input.value))
+	m.setStatus("signed in to "+msg.name+"; enter starts it", false)
+	return m
 }
 
 func (m *Model) setStatus(text string, isErr bool) {

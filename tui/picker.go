@@ -163,6 +163,8 @@ func (p picker) itemLines(st Styles, it pickerItem, selected bool, width int, no
 	switch {
 	case prof.Err != nil:
 		state, stateStyle = "invalid", st.Error
+	case prof.NeedsLogin:
+		state, stateStyle = "needs sign-in (enter)", st.Warn
 	case it.cpErr != nil:
 		stateStyle = st.Error
 	case it.cp != nil && !it.cp.Done:

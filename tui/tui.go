@@ -11,6 +11,7 @@
 package tui
 
 import (
+	"os/exec"
 	"fmt"
 	"io"
 	"os"
@@ -46,6 +47,10 @@ type Profile struct {
 	Path             string
 	Records          string
 	PaginationConfig ingest.PaginationConfig
+
+	// NeedsLogin marks an OAuth2 sign-in profile with no refresh token
+	// yet: enter runs Options.Login instead of the profile.
+	NeedsLogin bool
 }
 
 // Starter starts a run of p; fresh discards the checkpoint (the old output
@@ -68,6 +73,10 @@ type Options struct {
 	Probe       Prober
 	ProfilesDir string
 	OutDir      func(ingest.Config) string
+
+	// Login returns the command that signs in to a profile (siphon auth
+	// login); the console hands it the terminal and takes it back after.
+	Login func(p Profile) *exec.Cmd
 }
 
 // Run opens the console full-screen on the terminal and returns when the

@@ -107,6 +107,9 @@ func (m Model) pickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	k := m.keys
 	it, ok := m.picker.selected()
 	switch {
+	case keyMatches(msg, k.Enter) && ok && it.profile.NeedsLogin && m.opts.Login != nil:
+		name := it.profile.Name
+		return m, tea.ExecProcess(m.opts.Login(it.profile), func(err error) tea.Msg { return loginDoneMsg{name: name, err: err} })
 	case keyMatches(msg, k.Enter) && ok:
 		if it.cp != nil && it.cp.Done && !incremental(it.profile.Pagination) && it.profile.Err == nil {
 			m.asking, m.freshItem = askFresh, it

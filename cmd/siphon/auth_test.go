@@ -1,12 +1,17 @@
 package main
 
 import (
+	"slices"
+
 	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"siphon/ingest"
+	"siphon/profiles"
+	"siphon/tui"
 	"strings"
 	"testing"
 
@@ -86,4 +91,32 @@ auth:
 		t.Fatalf("run after login: exit %d: %s", code, stderr)
 	}
 	checkExactlyOnce(t, ids(t, filepath.Join(dir, "siphon-data", "signed", "records.jsonl")), 150)
+}
+
+// TestConsoleOffersSignIn: a sign-in profile without a stored token is one
+// the console offers to sign in to, not a broken one.
+func TestConsoleOffersSignIn(t *testing.T) {
+	dir := t.TempDir()
+	path := writeProfile(t, dir, "later", `name: later
+base_url: https://api.example.com
+records: .data
+auth:
+  type: oauth2
+  grant: authorization_code
+  client_id: cli
+  authorize_url: https://auth.example.com/authorize
+  token_url: https://auth.example.com/token
+  refresh_token: file:`+filepath.Join(dir, "not-yet")+`
+`)
+	p, err := profiles.Loader{}.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ingest.New(p.Config)
+	if !needsLogin(p.Config, err) || !strings.Contains(err.Error(), "siphon auth login later") {
+		t.Fatalf("needsLogin false for %v", err)
+	}
+	if cmd := loginCommand(tui.Profile{Path: path}); !slices.Equal(cmd.Args[1:], []string{"auth", "login", path}) {
+		t.Errorf("login command %v", cmd.Args)
+	}
 }

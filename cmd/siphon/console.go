@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/mattn/go-isatty"
@@ -77,7 +79,14 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		cfg := p.Config
 		item := tui.Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type, Out: outDir(cfg),
 			Path: p.Path, Records: cfg.Records, PaginationConfig: cfg.Pagination}
-		if client, err := ingest.New(cfg); err != nil {
+		if client, err := ingest.New(cfg); needsLogin(cfg, err) {
+			item.NeedsLogin = p.Path != ""
+			item.Err = err // built-in profiles cannot sign in from here
+			if item.NeedsLogin {
+				item.Err = nil
+			}
+			item.URL = cfg.BaseURL + cfg.Path
+		} else if err != nil {
 			item.Err = err
 		} else {
 			item.URL = client.Endpoint() // redacted
@@ -108,7 +117,23 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		// context the console forgets.
 		return client.Start(context.Background(), ingest.Job{Out: p.Out, Fresh: fresh}), nil
 	}
-	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir})
+	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand})
+}
+
+// needsLogin reports whether a profile cannot start only because nobody has
+// signed in yet (authorization code grant, no refresh token stored).
+func needsLogin(cfg ingest.Config, err error) bool {
+	var ce *ingest.CredentialError
+	return errors.As(err, &ce) && cfg.Auth.Type == ingest.AuthOAuth2 && cfg.Auth.Grant == ingest.GrantAuthorizationCode && cfg.Auth.RefreshToken.Reveal() == ""
+}
+
+// loginCommand is `siphon auth login PATH`, run with the console's terminal.
+func loginCommand(p tui.Profile) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return exec.Command(exe, "auth", "login", p.Path)
 }
 
 // probeForConsole is the console's new-profile form: the profile `siphon
