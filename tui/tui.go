@@ -11,10 +11,10 @@
 package tui
 
 import (
-	"os/exec"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
