@@ -146,3 +146,23 @@ func (k KeyMap) ConfirmHelp() help.KeyMap {
 }
 
 func keyMatches(msg tea.KeyMsg, b ...key.Binding) bool { return key.Matches(msg, b...) }
+
+// moveCursor applies a movement key (up, down, page up/down, top, bottom)
+// to a list cursor over [first, end); ok is false for any other key.
+func moveCursor(msg tea.KeyMsg, k KeyMap, cur, first, end, rows int) (int, bool) {
+	switch {
+	case keyMatches(msg, k.Up):
+		return cur - 1, true
+	case keyMatches(msg, k.Down):
+		return cur + 1, true
+	case keyMatches(msg, k.PageUp):
+		return cur - rows, true
+	case keyMatches(msg, k.PageDown):
+		return cur + rows, true
+	case keyMatches(msg, k.Top):
+		return first, true
+	case keyMatches(msg, k.Bottom):
+		return end - 1, true
+	}
+	return cur, false
+}

@@ -84,19 +84,10 @@ func (v pagesView) update(msg tea.KeyMsg, k KeyMap, st Styles, width, height int
 	first, end := v.pages.first(), v.pages.end()
 	rows := max(height-1, 1)
 	cur := v.current()
+	if moved, ok := moveCursor(msg, k, cur, first, end, rows); ok {
+		cur = moved
+	}
 	switch {
-	case keyMatches(msg, k.Up):
-		cur--
-	case keyMatches(msg, k.Down):
-		cur++
-	case keyMatches(msg, k.PageUp):
-		cur -= rows
-	case keyMatches(msg, k.PageDown):
-		cur += rows
-	case keyMatches(msg, k.Top):
-		cur = first
-	case keyMatches(msg, k.Bottom):
-		cur = end - 1
 	case keyMatches(msg, k.Enter):
 		if p, ok := v.pages.at(cur); ok {
 			v.detail, v.detailPage = true, p

@@ -101,19 +101,10 @@ func (v recordsView) update(msg tea.KeyMsg, k KeyMap, st Styles, width, height i
 	first, end := v.span()
 	rows := max(height-1, 1)
 	cur := v.current()
+	if moved, ok := moveCursor(msg, k, cur, first, end, rows); ok {
+		cur = moved
+	}
 	switch {
-	case keyMatches(msg, k.Up):
-		cur--
-	case keyMatches(msg, k.Down):
-		cur++
-	case keyMatches(msg, k.PageUp):
-		cur -= rows
-	case keyMatches(msg, k.PageDown):
-		cur += rows
-	case keyMatches(msg, k.Top):
-		cur = first
-	case keyMatches(msg, k.Bottom):
-		cur = end - 1
 	case keyMatches(msg, k.Left):
 		v.col = max(v.col-1, 0)
 	case keyMatches(msg, k.Right):
