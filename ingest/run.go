@@ -82,8 +82,10 @@ type Run struct {
 }
 
 // eventBuffer bounds the events waiting for a slow reader; past it events
-// are dropped (and counted), never the run slowed.
-const eventBuffer = 4096
+// are dropped (and counted), never the run slowed. A page event holds its
+// page's sample records and a 16 KiB preview, so this also bounds the memory
+// a stalled reader can pin (about 40 MiB at 25 KiB pages).
+const eventBuffer = 1024
 
 // Start begins a run in the background. Read Events until it is closed, or
 // call Wait.
