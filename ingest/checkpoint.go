@@ -114,7 +114,7 @@ func identity(cfg *Config, redactURL func(string) string) map[string]string {
 		"method":      cfg.Method,
 		"records":     cfg.Records,
 		"body":        string(cfg.Body),
-		"pagination":  fmt.Sprintf("type=%s limit=%d limit_param=%s cursor_param=%s cursor_path=%s offset_param=%s total_path=%s page_param=%s start_page=%d total_pages_path=%s next_url_path=%s rel=%s param=%s field=%s inclusive=%t start=%s", p.Type, p.Limit, p.LimitParam, p.CursorParam, p.CursorPath, p.OffsetParam, p.TotalPath, p.PageParam, p.StartPage, p.TotalPagesPath, p.NextURLPath, p.Rel, p.Param, p.Field, p.Inclusive, p.Start),
+		"pagination":  fmt.Sprintf("in=%s type=%s limit=%d limit_param=%s cursor_param=%s cursor_path=%s offset_param=%s total_path=%s page_param=%s start_page=%d total_pages_path=%s next_url_path=%s rel=%s param=%s field=%s inclusive=%t start=%s", p.In, p.Type, p.Limit, p.LimitParam, p.CursorParam, p.CursorPath, p.OffsetParam, p.TotalPath, p.PageParam, p.StartPage, p.TotalPagesPath, p.NextURLPath, p.Rel, p.Param, p.Field, p.Inclusive, p.Start),
 		"primary_key": strings.Join(cfg.PrimaryKey, ","),
 	}
 	keys := make([]string, 0, len(cfg.Params))

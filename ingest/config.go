@@ -56,6 +56,10 @@ type PaginationConfig struct {
 	Limit      int    // page size sent in LimitParam; 0 sends none
 	LimitParam string // default "limit"
 	MaxPages   int    // 0: no limit
+	// In says where the pagination parameters go: "query" (the default) or
+	// "body", merged into the top level of a POST's JSON body (Notion,
+	// Elasticsearch-style search APIs).
+	In string
 
 	// cursor
 	CursorParam string // default "cursor"
@@ -199,6 +203,7 @@ func (c *Config) ApplyDefaults() {
 		p.Type = PageNone
 	}
 	setDefault(&p.LimitParam, "limit")
+	setDefault(&p.In, "query")
 	setDefault(&p.CursorParam, "cursor")
 	setDefault(&p.OffsetParam, "offset")
 	setDefault(&p.PageParam, "page")

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -89,6 +90,14 @@ type outcome struct {
 // fetchPage gets one page, waiting for the rate budget and retrying what is
 // worth retrying.
 func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
+	var body []byte
+	if r.c.cfg.Pagination.In == "body" && req.url == "" {
+		var err error
+		if body, err = bodyWith(r.c.cfg.Body, req.query); err != nil {
+			return nil, err
+		}
+		req.query = nil
+	}
 	u, err := r.pageURL(req)
 	if err != nil {
 		return nil, err
@@ -109,7 +118,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		}
 		r.setState(StateRunning, "", time.Time{})
 		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: r.c.cfg.Method, URL: redacted})
-		o := r.attempt(ctx, u)
+		o := r.attempt(ctx, u, body)
 		if o.f != nil {
 			o.f.attempts = attempt
 			o.f.duration = time.Since(started)
@@ -185,7 +194,7 @@ func (r *runner) pageURL(req request) (*url.URL, error) {
 }
 
 // attempt sends one request and classifies what came back, once.
-func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
+func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcome {
 	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
 	defer cancel()
 	req := r.c.http.R().SetContext(actx)
@@ -199,8 +208,11 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 		}
 		return outcome{retry: true, cause: err.Error(), err: err}
 	}
-	if r.c.cfg.Method == http.MethodPost && len(r.c.cfg.Body) > 0 {
-		req.SetHeader("Content-Type", "application/json").SetBody([]byte(r.c.cfg.Body))
+	if reqBody == nil {
+		reqBody = r.c.cfg.Body
+	}
+	if r.c.cfg.Method == http.MethodPost && len(reqBody) > 0 {
+		req.SetHeader("Content-Type", "application/json").SetBody(reqBody)
 	}
 	resp, err := req.Execute(r.c.cfg.Method, u.String())
 	if err != nil {
@@ -288,6 +300,27 @@ func (r *runner) attempt(ctx context.Context, u *url.URL) outcome {
 		return o
 	}
 	return outcome{f: f}
+}
+
+// bodyWith merges pagination parameters into the top level of a JSON
+// object body: numbers as numbers, anything else as strings.
+func bodyWith(base json.RawMessage, params url.Values) ([]byte, error) {
+	fields := map[string]json.RawMessage{}
+	if len(base) > 0 && !isNull(base) {
+		if err := json.Unmarshal(base, &fields); err != nil {
+			return nil, fmt.Errorf("pagination.in: body needs a JSON object body: %w", err)
+		}
+	}
+	for k, vs := range params {
+		v := vs[0]
+		if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+			fields[k] = json.RawMessage(v)
+		} else {
+			b, _ := json.Marshal(v)
+			fields[k] = b
+		}
+	}
+	return json.Marshal(fields)
 }
 
 // transportOutcome classifies an error before or while reading a response.

@@ -153,7 +153,7 @@ func (rn *runner) attemptRaw(ctx context.Context, u *url.URL) outcome {
 	saved := rn.c.records
 	rn.c.records, _ = compileExpr(".")
 	defer func() { rn.c.records = saved }()
-	o := rn.attempt(ctx, u)
+	o := rn.attempt(ctx, u, nil)
 	if o.f == nil && o.err != nil && strings.Contains(o.cause, "records") {
 		o.fail = true
 	}

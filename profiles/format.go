@@ -195,6 +195,7 @@ func (f formatter) pagination(p ingest.PaginationConfig) mapNode {
 	m.add("type", f.str(p.Type))
 	m.add("limit", intNode(p.Limit))
 	m.add("limit_param", f.str(p.LimitParam))
+	m.addIf(p.In != "" && p.In != "query", "in", f.str(p.In))
 	m.add("max_pages", intNode(p.MaxPages))
 	switch p.Type {
 	case ingest.PageOffset:

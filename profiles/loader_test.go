@@ -46,7 +46,7 @@ func TestLoadFullProfile(t *testing.T) {
 		Records:    ".data[]",
 		PrimaryKey: []string{"region", "id"},
 		Pagination: ingest.PaginationConfig{
-			Type: "cursor", Limit: 100, LimitParam: "page_size", MaxPages: 50,
+			Type: "cursor", Limit: 100, LimitParam: "page_size", MaxPages: 50, In: "query",
 			CursorParam: "after", CursorPath: ".pagination.next_cursor",
 			OffsetParam: "offset", PageParam: "page", StartPage: 1, Rel: "next",
 		},

@@ -11,7 +11,7 @@ import (
 )
 
 // paginationCommon are the pagination keys of every type.
-var paginationCommon = []string{"type", "limit", "limit_param", "max_pages"}
+var paginationCommon = []string{"type", "limit", "limit_param", "max_pages", "in"}
 
 // paginationKeys are each pagination type's own keys.
 var paginationKeys = styleKeys{
@@ -78,6 +78,8 @@ func (d *decoder) paginationField(e entry, p *ingest.PaginationConfig) {
 			}
 			p.StartPage = v
 		}
+	case "in":
+		p.In, _ = d.oneOf(e.val, e.field, "query", "body")
 	case "limit_param":
 		p.LimitParam, _ = d.nonEmptyText(e.val, e.field)
 	case "cursor_param":

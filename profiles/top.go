@@ -90,6 +90,11 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 		}
 		d.at(e.keyNode, e.field, "a body is sent only with method: POST, and the method is %s", method)
 	}
+	if cfg.Pagination.In == "body" && cfg.Method != "POST" {
+		if e, ok := byKey["pagination"]; ok {
+			d.at(e.keyNode, joinField(e.field, "in"), "pagination parameters go in the body only with method: POST")
+		}
+	}
 	cfg.Secrets = sortSecrets(append(cfg.Secrets, d.interpolated...))
 	cfg.ApplyDefaults()
 }

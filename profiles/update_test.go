@@ -67,3 +67,17 @@ body: {login: {user: me, password: "${PW}"}}
 		t.Errorf("Format shows a secret value:\n%s", out)
 	}
 }
+
+func TestPaginationInBodyNeedsPOST(t *testing.T) {
+	_, err := Loader{}.LoadBytes("p.yaml", []byte("name: p\nbase_url: https://x.example\npagination:\n  type: cursor\n  cursor_path: .next\n  in: body\n"))
+	if err == nil || !strings.Contains(err.Error(), "p.yaml:3:1: pagination.in: pagination parameters go in the body only with method: POST") {
+		t.Fatalf("got %v", err)
+	}
+	p, err := Loader{}.LoadBytes("p.yaml", []byte("name: p\nbase_url: https://x.example\nmethod: POST\nbody: {q: 1}\npagination:\n  type: cursor\n  cursor_path: .next\n  in: body\n"))
+	if err != nil || p.Config.Pagination.In != "body" {
+		t.Fatalf("%v %v", p, err)
+	}
+	if !strings.Contains(string(Format(p)), "in: body") {
+		t.Errorf("Format drops in: body:\n%s", Format(p))
+	}
+}
