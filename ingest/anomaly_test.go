@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -144,4 +145,44 @@ func TestCursorCycleABA(t *testing.T) {
 		t.Errorf("anomalies %+v", a)
 	}
 	exactlyOnce(t, readIDs(t, dir), 200) // pages 1 and 2 kept, the looping page not
+}
+
+// TestStrangeButValidAnswers: a last page repeated for any page past the
+// end, a 204 for an empty page, a byte-order mark before the JSON.
+func TestStrangeButValidAnswers(t *testing.T) {
+	repeatsLast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := 1
+		fmt.Sscan(r.URL.Query().Get("page"), &p)
+		p = min(p, 3) // 3 full pages of 2, then page 3 again and again
+		fmt.Fprintf(w, `{"items":[{"id":%d},{"id":%d}]}`, 2*p-1, 2*p)
+	}))
+	defer repeatsLast.Close()
+	noContentAtEnd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("cursor") == "end" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Write([]byte("\xef\xbb\xbf" + `{"data":[{"id":1},{"id":2},{"id":3},{"id":4},{"id":5},{"id":6}],"next":"end"}`))
+	}))
+	defer noContentAtEnd.Close()
+
+	page := styleConfigs(repeatsLast.URL)["page-bare"]
+	page.Path, page.Pagination.Limit = "/", 2
+	dir := t.TempDir()
+	evs, err := run(t, page, ingest.Job{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exactlyOnce(t, readIDs(t, dir), 6)
+	if fin, _ := lastEvent[ingest.Finished](evs); fin.StopReason != ingest.StopRepeatedPage {
+		t.Errorf("stop reason %q", fin.StopReason)
+	}
+
+	cursor := styleConfigs(noContentAtEnd.URL)["cursor"]
+	cursor.Path, cursor.Pagination.CursorPath = "/", ".next"
+	dir = t.TempDir()
+	if _, err := run(t, cursor, ingest.Job{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	exactlyOnce(t, readIDs(t, dir), 6)
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -263,6 +264,12 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 			}
 		}
 		return o
+	}
+	// Some servers (.NET) start JSON with a byte-order mark; an empty 2xx
+	// body (204 No Content) is a page with nothing on it.
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("null")
 	}
 	if !utf8.Valid(body) {
 		bad := len(body)

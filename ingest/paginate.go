@@ -45,6 +45,7 @@ const (
 	StopLastPage     = "last page"
 	StopMaxPages     = "max_pages"
 	StopNoNewer      = "no newer records"
+	StopRepeatedPage = "last page repeated"
 )
 
 // request is what the next page asks for.

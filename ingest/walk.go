@@ -153,7 +153,9 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", w.stopWith(err)
 	}
-	if err := w.check(f, pageNo); err != nil {
+	if err := w.check(f, pageNo); errors.Is(err, errRepeatedPage) {
+		return StopRepeatedPage, nil
+	} else if err != nil {
 		return "", w.stopWith(err)
 	}
 	f.page.ctx = ctx // the request's timeout has ended; the run's context bounds the paginator's jq
@@ -195,12 +197,20 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	return reason, nil
 }
 
+// errRepeatedPage ends a walk whose API repeats its last page.
+var errRepeatedPage = errors.New("repeated last page")
+
 // check catches what is wrong with a page as a whole: the same body as the
 // page before (stop), or a first page where the records path finds nothing
 // (say where the arrays are).
 func (w *walk) check(f *fetched, pageNo int) error {
 	sum := sha256.Sum256(f.body)
 	if len(f.records) > 0 && sum == w.prevBody {
+		if pageNo > 2 {
+			// Some APIs answer any page past the end with the last one again.
+			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d is identical to page %d: taken as the end (some APIs repeat their last page); the repeat was not saved", pageNo, pageNo-1), Action: "stopped"})
+			return errRepeatedPage
+		}
 		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d is identical to page %d: the API seems to ignore the pagination parameters", pageNo, pageNo-1), Action: "stopped"})
 		return fmt.Errorf("page %d: the same body as page %d came back; stopping before writing duplicates (the page was not saved)", pageNo, pageNo-1)
 	}
