@@ -186,3 +186,48 @@ func TestStrangeButValidAnswers(t *testing.T) {
 	}
 	exactlyOnce(t, readIDs(t, dir), 6)
 }
+
+// TestShiftedOffsetPagesAreNotDoubled: records inserted at the head while
+// an offset walk runs push the rest down, so the next page starts with the
+// end of the previous one; those repeats are not written twice.
+func TestShiftedOffsetPagesAreNotDoubled(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		off := 0
+		fmt.Sscan(r.URL.Query().Get("offset"), &off)
+		// newest first; after the first page, two new records (ids 101, 102) arrive at the head
+		ids := []int{}
+		if calls > 1 {
+			ids = append(ids, 102, 101)
+		}
+		for id := 100; id >= 1; id-- {
+			ids = append(ids, id)
+		}
+		var recs []string
+		for i := off; i < off+10 && i < len(ids); i++ {
+			recs = append(recs, fmt.Sprintf(`{"id":%d}`, ids[i]))
+		}
+		fmt.Fprintf(w, `{"data":[%s]}`, strings.Join(recs, ","))
+	}))
+	defer srv.Close()
+	cfg := styleConfigs(srv.URL)["offset-bare"]
+	cfg.Path, cfg.Records, cfg.Pagination.Limit = "/", ".data", 10
+	dir := t.TempDir()
+	evs, err := run(t, cfg, ingest.Job{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]int{}
+	for _, id := range readIDs(t, dir) {
+		seen[id]++
+	}
+	for id := int64(1); id <= 100; id++ {
+		if seen[id] != 1 {
+			t.Errorf("id %d written %d times", id, seen[id])
+		}
+	}
+	if a := anomalies(evs); len(a) == 0 || !strings.Contains(a[0].What, "page 2 repeated 2 unchanged records of page 1") {
+		t.Errorf("anomalies %+v", a)
+	}
+}

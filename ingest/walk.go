@@ -1,11 +1,13 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -30,6 +32,9 @@ type walk struct {
 	invalid    schema.Counts
 	lastCommit time.Time
 	prevBody   [32]byte // the last page's body, to catch an API ignoring the pagination
+	// prevRecs holds the last page's records by hash: a record the next
+	// page repeats unchanged is not written twice (see dropRepeats).
+	prevRecs map[uint64]json.RawMessage
 }
 
 // loop is the run: open the output and the checkpoint, then page after
@@ -173,6 +178,7 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	for _, note := range w.pag.takeNotes() {
 		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: note, Action: "continued"})
 	}
+	recs = w.dropRepeats(recs, pageNo)
 	recs, err = w.screen(recs, pageNo)
 	if err != nil {
 		w.pag.pos = before
@@ -196,6 +202,35 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	w.publish(f, recs, entry, reason)
 	return reason, nil
 }
+
+// dropRepeats leaves out the records that repeat, byte for byte, a record
+// of the page before: with a primary key, identical text means the same
+// record seen twice (offset paging while new records push the rest down).
+// A changed record under the same key is a new version and is kept.
+func (w *walk) dropRepeats(recs []json.RawMessage, pageNo int) []json.RawMessage {
+	if len(w.cfg.PrimaryKey) == 0 {
+		return recs
+	}
+	seen := make(map[uint64]json.RawMessage, len(recs))
+	kept := recs[:0:0]
+	repeated := 0
+	for _, rec := range recs {
+		h := maphash.Bytes(repeatSeed, rec)
+		seen[h] = rec
+		if prev, ok := w.prevRecs[h]; ok && bytes.Equal(prev, rec) {
+			repeated++
+			continue
+		}
+		kept = append(kept, rec)
+	}
+	w.prevRecs = seen
+	if repeated > 0 {
+		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d repeated %d unchanged records of page %d (records shifted between requests?); they were not written again", pageNo, repeated, pageNo-1), Action: "continued"})
+	}
+	return kept
+}
+
+var repeatSeed = maphash.MakeSeed()
 
 // errRepeatedPage ends a walk whose API repeats its last page.
 var errRepeatedPage = errors.New("repeated last page")
