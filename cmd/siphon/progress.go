@@ -71,7 +71,7 @@ func (t *textReporter) event(ev ingest.Event) {
 	case ingest.Anomaly:
 		t.printf("  ANOMALY page %d: %s (%s)", e.Page, e.What, e.Action)
 	case ingest.DriftDetected:
-		t.printf("  DRIFT page %d: %s %s %s", e.Page, e.Field, e.Change, strings.TrimSpace(e.Was+" → "+e.Now))
+		t.printf("  DRIFT page %d: %s", e.Page, driftText(e))
 	case ingest.Warning:
 		t.printf("  WARNING: %s", e.What)
 	case ingest.Paused:
@@ -180,4 +180,21 @@ func orNone(s string) string {
 		return "the start"
 	}
 	return s
+}
+
+// driftText says a schema change in words: "new field loyalty_tier
+// (string), e.g. "gold"".
+func driftText(e ingest.DriftDetected) string {
+	example := ""
+	if e.Example != "" {
+		example = ", e.g. " + e.Example
+	}
+	switch e.Change {
+	case "new field":
+		return fmt.Sprintf("new field %s (%s)%s", e.Field, e.Now, example)
+	case "vanished":
+		return fmt.Sprintf("field %s vanished (it was %s)", e.Field, e.Was)
+	default:
+		return fmt.Sprintf("field %s changed type: %s → %s%s", e.Field, e.Was, e.Now, example)
+	}
 }
