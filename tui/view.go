@@ -157,6 +157,9 @@ func (m Model) runHeader() []string {
 	counts := fmt.Sprintf("pages %d · records %s · %s · %s · elapsed %s",
 		s.Pages, formatCount(s.Records), formatBytes(s.Bytes), rate, formatDuration(elapsed))
 	checkpoint := "checkpoint " + ago(s.LastCheckpoint, now)
+	if r.ended && !s.LastCheckpoint.IsZero() {
+		checkpoint = "checkpoint saved at " + s.LastCheckpoint.Format("15:04:05")
+	}
 	lines := []string{
 		st.Title.Render(r.profile.Name) + " " + st.Subtle.Render(cut(r.url, w-len(r.profile.Name)-1)),
 		st.stateStyle(word).Render(word) + " " + cut(detail, w-len(word)-1),
