@@ -30,6 +30,8 @@ func eventText(ev ingest.Event) (text string, ok bool) {
 		return "drift on page " + fmt.Sprint(e.Page) + ": " + driftText(e), true
 	case ingest.CheckpointSaved:
 		return fmt.Sprintf("checkpoint: %d pages, %s records", e.Pages, formatCount(e.Records)), true
+	case ingest.Warning:
+		return "WARNING: " + oneLine(e.What), true
 	case ingest.Paused:
 		return "paused after the checkpoint", true
 	case ingest.Resumed:
@@ -79,6 +81,8 @@ func eventSeverity(ev ingest.Event) int {
 	switch e := ev.(type) {
 	case ingest.RetryScheduled, ingest.Throttled, ingest.Anomaly, ingest.DriftDetected:
 		return 1
+	case ingest.Warning:
+		return 2
 	case ingest.Finished:
 		if e.Err != nil && !errors.Is(e.Err, ingest.ErrCanceled) {
 			return 2
