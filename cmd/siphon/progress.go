@@ -1,8 +1,11 @@
 package main
 
 import (
+	"os"
+
 	"encoding/json"
 	"fmt"
+	"github.com/charmbracelet/x/term"
 	"io"
 	"strings"
 	"time"
@@ -42,13 +45,21 @@ type textReporter struct {
 	lastAt      time.Time
 	started     time.Time
 	startRecs   int64
+	tty         bool // stderr is a terminal: progress rewrites one line
+	pending     bool // a progress line without its newline is on screen
 }
 
 func newTextReporter(w io.Writer, name string) *textReporter {
-	return &textReporter{w: w, name: name, started: time.Now(), lastAt: time.Now()}
+	return &textReporter{w: w, name: name, started: time.Now(), lastAt: time.Now(), tty: isTerminal(w)}
 }
 
+// printf writes one line; on a terminal it first clears the progress line,
+// which then stays at the bottom, rewritten in place.
 func (t *textReporter) printf(format string, args ...any) {
+	if t.pending {
+		fmt.Fprint(t.w, "\r\x1b[2K")
+		t.pending = false
+	}
 	fmt.Fprintf(t.w, format+"\n", args...)
 }
 
@@ -82,7 +93,11 @@ func (t *textReporter) event(ev ingest.Event) {
 		rate := float64(e.Records-t.startRecs) / max(e.Elapsed.Seconds(), 1e-3)
 		switch {
 		case e.Err != nil:
-			// the command prints the error itself
+			// the command prints the error itself, on a clean line
+			if t.pending {
+				fmt.Fprint(t.w, "\r\x1b[2K")
+				t.pending = false
+			}
 		case e.StopReason == ingest.StopAlreadyDone:
 			t.printf("siphon: %s is already complete (%d pages, %s records); use --fresh to fetch it all again", t.name, e.Pages, count(e.Records))
 		case e.StopReason == ingest.StopMaxPages:
@@ -109,6 +124,17 @@ func (t *textReporter) progress(s ingest.Snapshot) {
 	}
 	if s.Retries > 0 {
 		line += fmt.Sprintf(" · %d retries", s.Retries)
+	}
+	if t.tty {
+		// A wrapped line cannot be rewritten in place: cut it to the width.
+		if f, ok := t.w.(*os.File); ok {
+			if width, _, err := term.GetSize(f.Fd()); err == nil && width > 1 {
+				line = cutRunes(line, width-1)
+			}
+		}
+		fmt.Fprint(t.w, "\r\x1b[2K"+line)
+		t.pending = true
+		return
 	}
 	t.printf("%s", line)
 }
@@ -197,4 +223,13 @@ func driftText(e ingest.DriftDetected) string {
 	default:
 		return fmt.Sprintf("field %s changed type: %s → %s%s", e.Field, e.Was, e.Now, example)
 	}
+}
+
+// cutRunes shortens s to at most n runes.
+func cutRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
