@@ -35,6 +35,7 @@ type output struct {
 	index      *os.File
 	idxBuf     *bufio.Writer
 	indexBytes int64
+	pages      *pageWriter // page bodies, written off the fetch path
 
 	rejected      *os.File // only with a JSON Schema
 	rejBuf        *bufio.Writer
@@ -81,6 +82,7 @@ func openOutput(dir string, rawPages, validating bool, cp *Checkpoint) (*output,
 			return nil, err
 		}
 		o.idxBuf = bufio.NewWriterSize(o.index, 32<<10)
+		o.pages = newPageWriter(filepath.Join(dir, PagesDir))
 	}
 	return o, nil
 }
@@ -184,8 +186,8 @@ func (o *output) writePage(e *PageEntry, body []byte) error {
 		return nil
 	}
 	e.File = pageFileName(e.Page)
-	if err := writeFile(filepath.Join(o.dir, PagesDir, e.File), body); err != nil {
-		return fmt.Errorf("archiving page %d: %w", e.Page, err)
+	if err := o.pages.write(e.Page, e.File, body); err != nil {
+		return err
 	}
 	o.line.Reset()
 	enc := json.NewEncoder(&o.line)
@@ -223,6 +225,9 @@ func (o *output) commit(cp *Checkpoint) error {
 		return fmt.Errorf("syncing %s: %w", RecordsFile, err)
 	}
 	if o.rawPages {
+		if err := o.pages.wait(); err != nil {
+			return err
+		}
 		if err := o.idxBuf.Flush(); err != nil {
 			return fmt.Errorf("writing %s: %w", IndexFile, err)
 		}
@@ -248,6 +253,9 @@ func (o *output) commit(cp *Checkpoint) error {
 // cut off by the next resume.
 func (o *output) close() error {
 	var errs []error
+	if o.pages != nil {
+		errs = append(errs, o.pages.close())
+	}
 	for _, f := range []*os.File{o.records, o.index, o.rejected} {
 		if f != nil {
 			errs = append(errs, f.Close())

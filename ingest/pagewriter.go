@@ -1,0 +1,76 @@
+package ingest
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+)
+
+// pageWriter writes archived page bodies on a goroutine of its own, so
+// that creating one file per page (slow on some filesystems) overlaps with
+// fetching the next page. commit waits for it: the index never names a
+// body that is not written.
+type pageWriter struct {
+	dir     string
+	queue   chan pageFile
+	pending sync.WaitGroup
+	stopped chan struct{}
+
+	mu  sync.Mutex
+	err error // the first failure; later bodies are not written
+}
+
+type pageFile struct {
+	page int
+	name string
+	body []byte
+}
+
+func newPageWriter(dir string) *pageWriter {
+	w := &pageWriter{dir: dir, queue: make(chan pageFile, 64), stopped: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+func (w *pageWriter) loop() {
+	defer close(w.stopped)
+	for f := range w.queue {
+		if w.failed() == nil {
+			if err := writeFile(filepath.Join(w.dir, f.name), f.body); err != nil {
+				w.mu.Lock()
+				w.err = fmt.Errorf("archiving page %d: %w", f.page, err)
+				w.mu.Unlock()
+			}
+		}
+		w.pending.Done()
+	}
+}
+
+func (w *pageWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// write queues a body; an earlier failure is reported instead.
+func (w *pageWriter) write(page int, name string, body []byte) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	w.pending.Add(1)
+	w.queue <- pageFile{page, name, body}
+	return nil
+}
+
+// wait returns once every queued body is written, with the first failure.
+func (w *pageWriter) wait() error {
+	w.pending.Wait()
+	return w.failed()
+}
+
+// close drains the queue and stops the goroutine.
+func (w *pageWriter) close() error {
+	close(w.queue)
+	<-w.stopped
+	return w.failed()
+}
