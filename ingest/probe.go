@@ -262,8 +262,9 @@ func primaryKeyOf(recs []map[string]any) string {
 }
 
 var (
-	cursorKey  = regexp.MustCompile(`(?i)^(next_?cursor|next_?page_?token|next_?token|cursor|after|end_?cursor|continuation(_?token)?|next_?key|scroll_?id|starting_?after|next_?marker|marker)$`)
-	nextURLKey = regexp.MustCompile(`(?i)^(next|next_?url|next_?page|next_?page_?url|next_?link|@odata\.nextlink|nextlink)$`)
+	cursorKey  = regexp.MustCompile(`(?i)^_?(next_?cursor|next_?page_?token|next_?token|cursor|after|end_?cursor|continuation(_?token)?|next_?key|scroll_?id|starting_?after|next_?marker|marker)$`)
+	nextURLKey = regexp.MustCompile(`(?i)^(next|next_?page|@odata\.nextlink|next.*(url|uri|link|href))$`)
+	hasMoreKey = regexp.MustCompile(`(?i)^(has_?more|has_?next(_?page)?|more)$`)
 	limitKey   = regexp.MustCompile(`(?i)^(limit|per_?page|page_?size|size|count|max_?results)$`)
 	timeField  = regexp.MustCompile(`(?i)^(updated|modified|changed)_?(at|on|time)?$|^(updated|modified)$|^last_?modified$`)
 )
@@ -293,6 +294,23 @@ func (c *Client) guessPagination(ctx context.Context, rep *ProbeReport, f *fetch
 			p.CursorParam = cursorParamFor(sp.key, q)
 			rep.Evidence = append(rep.Evidence, fmt.Sprintf("%s looks like a cursor (%q); it is sent back as ?%s=", sp.path, snippet([]byte(s), 40), p.CursorParam))
 			c.confirm(ctx, rep, u, p.CursorParam, s, recs)
+			return
+		}
+	}
+	// Stripe-style lists say only has_more: true; the next page starts
+	// after the last record's id.
+	for _, sp := range paths {
+		if more, ok := sp.value.(bool); ok && more && hasMoreKey.MatchString(sp.key) && rep.PrimaryKey != "" && len(recs) > 0 {
+			p.Type, p.CursorParam = PageCursor, "starting_after"
+			for _, name := range []string{"starting_after", "after", "since_id", "from_id"} {
+				if q.Has(name) {
+					p.CursorParam = name
+				}
+			}
+			p.CursorPath = fmt.Sprintf("if %s then %s[-1].%s else null end", sp.path, rep.Records, rep.PrimaryKey)
+			rep.Evidence = append(rep.Evidence, fmt.Sprintf("%s is true and nothing names the next page: the next page is asked for after the last record's %s (?%s=)", sp.path, rep.PrimaryKey, p.CursorParam))
+			last := recs[len(recs)-1][rep.PrimaryKey]
+			c.confirm(ctx, rep, u, p.CursorParam, fmt.Sprint(last), recs)
 			return
 		}
 	}

@@ -1,0 +1,85 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"siphon/ingest"
+)
+
+// TestProbeRecognisesRealWorldShapes: bodies shaped like well-known APIs
+// give the pagination they use.
+func TestProbeRecognisesRealWorldShapes(t *testing.T) {
+	cases := []struct {
+		name, body, style, evidence string
+	}{
+		{"stripe", `{"object":"list","data":[{"id":"ch_1"},{"id":"ch_2"}],"has_more":true,"url":"/v1/charges"}`, "cursor", "has_more is true"},
+		{"salesforce", `{"totalSize":5,"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01g-2000","records":[{"Id":"a"},{"Id":"b"}]}`, "next_url", "nextRecordsUrl"},
+		{"odata", `{"value":[{"id":1},{"id":2}],"@odata.nextLink":"https://graph.example/v1.0/users?$skiptoken=X"}`, "next_url", "@odata.nextLink"},
+		{"google", `{"items":[{"id":"1"},{"id":"2"}],"nextPageToken":"CAoQAA"}`, "cursor", "?pageToken="},
+		{"slack", `{"ok":true,"members":[{"id":"U1"},{"id":"U2"}],"response_metadata":{"next_cursor":"dXNlcjpVMEc5V0ZYTlo="}}`, "cursor", "response_metadata.next_cursor"},
+		{"elasticsearch", `{"_scroll_id":"DXF1ZXJ5QW5k","hits":{"hits":[{"_id":"1"},{"_id":"2"}]}}`, "cursor", "_scroll_id"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			c, err := ingest.New(ingest.Config{Name: tc.name, BaseURL: srv.URL, Path: "/list"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := c.Probe(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Pagination.Type != tc.style || !strings.Contains(strings.Join(rep.Evidence, " "), tc.evidence) {
+				t.Errorf("got %s with evidence %q; want %s mentioning %q", rep.Pagination.Type, rep.Evidence, tc.style, tc.evidence)
+			}
+		})
+	}
+}
+
+// TestProbedStripeListRuns: the profile the probe writes for a has_more
+// list walks it to the end.
+func TestProbedStripeListRuns(t *testing.T) {
+	const n = 57
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		after := 0
+		fmt.Sscanf(r.URL.Query().Get("starting_after"), "ch_%d", &after)
+		var recs []string
+		for id := after + 1; id <= min(after+10, n); id++ {
+			recs = append(recs, fmt.Sprintf(`{"id":"ch_%d","amount":%d}`, id, id*100))
+		}
+		fmt.Fprintf(w, `{"object":"list","data":[%s],"has_more":%t}`, strings.Join(recs, ","), after+10 < n)
+	}))
+	defer srv.Close()
+	cfg := ingest.Config{Name: "charges", BaseURL: srv.URL, Path: "/v1/charges", Retry: ingest.RetryConfig{MaxAttempts: 1}}
+	c, err := ingest.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.Probe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rep.Confirmed, "10 different records") {
+		t.Errorf("confirmation %q", rep.Confirmed)
+	}
+	dir := t.TempDir()
+	if _, err := run(t, rep.Apply(cfg), ingest.Job{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, ingest.RecordsFile))
+	if got := strings.Count(string(b), "\n"); got != n || !strings.Contains(string(b), `"id":"ch_57"`) {
+		t.Errorf("%d records", got)
+	}
+}
