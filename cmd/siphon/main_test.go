@@ -275,3 +275,27 @@ func TestKill9CostsNothing(t *testing.T) {
 	checkExactlyOnce(t, ids(t, filepath.Join(dir, "siphon-data", "crash", "records.jsonl")), n)
 	t.Logf("%d kills", kills)
 }
+
+func TestProfilesCheck(t *testing.T) {
+	dir := t.TempDir()
+	good := writeProfile(t, dir, "good", "name: good\nbase_url: https://api.example.com\n")
+	needsEnv := writeProfile(t, dir, "needs", "name: needs\nbase_url: https://api.example.com\nauth:\n  type: bearer\n  token: ${SIPHON_CHECK_UNSET_TOKEN}\n")
+	literal := writeProfile(t, dir, "literal", "name: literal\nbase_url: https://api.example.com\nauth:\n  type: bearer\n  token: sk-live-literal-123\n")
+
+	code, stdout, stderr := siphon(t, dir, "profiles", "check", good, needsEnv)
+	if code != 0 || !strings.Contains(stdout, "good.yaml: ok") || !strings.Contains(stdout, "SIPHON_CHECK_UNSET_TOKEN is not set") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = siphon(t, dir, "profiles", "check", good, literal)
+	if code != 2 || !strings.Contains(stderr, "literal.yaml:5:10") || strings.Contains(stderr, "sk-live-literal-123") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+	code, stdout, _ = siphon(t, dir, "profiles", "show", "needs")
+	if code != 0 || !strings.Contains(stdout, "token: ${SIPHON_CHECK_UNSET_TOKEN}") {
+		t.Errorf("show: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = siphon(t, dir, "profiles", "list")
+	if code != 0 || !strings.Contains(stdout, "good") || !strings.Contains(stdout, "literal") {
+		t.Errorf("list: exit %d\n%s", code, stdout)
+	}
+}
