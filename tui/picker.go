@@ -140,7 +140,7 @@ func (p picker) view(st Styles, width, height int, now time.Time) string {
 		if p.filter != "" {
 			msg = fmt.Sprintf("No profile matches %q (esc clears the filter).", p.filter)
 		} else if len(p.items) == 0 {
-			msg = "No saved profiles. Write one (see README.md), or try the built-in ones with: siphon demo"
+			msg = "No saved profiles. Press a to add one from a URL, write one (see README.md), or try the built-in ones with: siphon demo"
 		}
 		return strings.Join(append(lines, st.Subtle.Render(msg)), "\n")
 	}

@@ -50,7 +50,7 @@ func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 func profilesList(stdout io.Writer, dirs []string) error {
 	entries := profiles.Discover(dirs)
 	if len(entries) == 0 {
-		fmt.Fprintf(stdout, "No saved profiles in %v.\nWrite one (see README.md), or try the built-in ones with: siphon demo\n", dirs)
+		fmt.Fprintf(stdout, "No saved profiles in %v.\nAdd one with siphon probe URL --save or siphon import curl, write one (see README.md), or try the built-in ones with: siphon demo\n", dirs)
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
