@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"sync"
@@ -47,8 +49,10 @@ func serve(ln net.Listener, scheme string, opts Options) *Server {
 		API:      api,
 		URL:      scheme + ln.Addr().String(),
 		Listener: ln,
-		srv:      &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second},
-		served:   make(chan struct{}),
+		// net/http logs to stderr by default (aborted handlers, TLS
+		// handshakes): under siphon demo that would write across the console.
+		srv:    &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)},
+		served: make(chan struct{}),
 	}
 	go func() {
 		defer close(s.served)
