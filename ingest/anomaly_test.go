@@ -231,3 +231,21 @@ func TestShiftedOffsetPagesAreNotDoubled(t *testing.T) {
 		t.Errorf("anomalies %+v", a)
 	}
 }
+
+// TestJSONLinesBodies: export endpoints answer one JSON object a line; the
+// records expression sees them as an array.
+func TestJSONLinesBodies(t *testing.T) {
+	for _, ctype := range []string{"application/x-ndjson", "text/plain"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ctype)
+			fmt.Fprint(w, "{\"id\":1,\"n\":\"a\"}\n{\"id\":2,\"n\":\"b\"}\n\n{\"id\":3,\"n\":\"c\"}\n")
+		}))
+		cfg := ingest.Config{Name: "export", BaseURL: srv.URL, Records: ".[]", Pagination: ingest.PaginationConfig{Type: "none"}}
+		dir := t.TempDir()
+		if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
+			t.Fatalf("%s: %v", ctype, err)
+		}
+		exactlyOnce(t, readIDs(t, dir), 3)
+		srv.Close()
+	}
+}

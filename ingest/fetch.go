@@ -288,6 +288,11 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
+	if lines, ok := jsonLines(body, ctype); ok {
+		// NDJSON / JSON Lines: the records expression sees an array of the lines.
+		f.page = newPage(lines)
+		f.page.ctx = actx
+	}
 	vals, err := r.c.records.eval(f.page)
 	if err == nil {
 		f.records, err = splitRecords(vals)
@@ -307,6 +312,36 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return o
 	}
 	return outcome{f: f}
+}
+
+// jsonLines turns a newline-delimited JSON body (NDJSON, JSON Lines: said
+// so by the content type, or two or more lines that are each a JSON value
+// while the whole is not) into one JSON array.
+func jsonLines(body []byte, ctype string) ([]byte, bool) {
+	mt, _, _ := mime.ParseMediaType(ctype)
+	declared := strings.Contains(mt, "ndjson") || strings.Contains(mt, "jsonl") || strings.Contains(mt, "json-seq") || strings.Contains(mt, "jsonlines")
+	if !declared && (bytes.Count(bytes.TrimSpace(body), []byte("\n")) == 0 || json.Valid(body)) {
+		return nil, false
+	}
+	var out bytes.Buffer
+	out.WriteByte('[')
+	n := 0
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\x1e"))) // json-seq record separator
+		if len(line) == 0 {
+			continue
+		}
+		if !json.Valid(line) {
+			return nil, false
+		}
+		if n > 0 {
+			out.WriteByte(',')
+		}
+		out.Write(line)
+		n++
+	}
+	out.WriteByte(']')
+	return out.Bytes(), n > 0 || declared
 }
 
 // bodyWith merges pagination parameters into the top level of a JSON
