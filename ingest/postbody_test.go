@@ -53,3 +53,46 @@ func TestPaginationInThePostBody(t *testing.T) {
 	}
 	exactlyOnce(t, readIDs(t, dir), n)
 }
+
+// TestGraphQLCursorInVariables: a GraphQL connection pages by
+// variables.after and pageInfo.endCursor.
+func TestGraphQLCursorInVariables(t *testing.T) {
+	const n = 42
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Query     string `json:"query"`
+			Variables struct {
+				First int    `json:"first"`
+				After string `json:"after"`
+				Owner string `json:"owner"`
+			} `json:"variables"`
+		}
+		if json.NewDecoder(r.Body).Decode(&req) != nil || req.Variables.Owner != "golang" || req.Variables.First != 10 || !strings.Contains(req.Query, "issues") {
+			http.Error(w, `{"errors":[{"message":"bad request"}]}`, http.StatusBadRequest)
+			return
+		}
+		from := 1
+		if req.Variables.After != "" {
+			fmt.Sscanf(req.Variables.After, "c%d", &from)
+			from++
+		}
+		var nodes []string
+		for id := from; id < from+10 && id <= n; id++ {
+			nodes = append(nodes, fmt.Sprintf(`{"id":%d}`, id))
+		}
+		last := from + len(nodes) - 1
+		fmt.Fprintf(w, `{"data":{"repository":{"issues":{"nodes":[%s],"pageInfo":{"hasNextPage":%t,"endCursor":"c%d"}}}}}`, strings.Join(nodes, ","), last < n, last)
+	}))
+	defer srv.Close()
+	cfg := ingest.Config{Name: "gql", BaseURL: srv.URL, Path: "/graphql", Method: "POST",
+		Body:    json.RawMessage(`{"query": "query($owner: String!, $first: Int!, $after: String) { repository { issues(first: $first, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } } }", "variables": {"owner": "golang"}}`),
+		Records: ".data.repository.issues.nodes",
+		Pagination: ingest.PaginationConfig{Type: "cursor", In: "body", Limit: 10, LimitParam: "variables.first", CursorParam: "variables.after",
+			CursorPath: ".data.repository.issues.pageInfo | if .hasNextPage then .endCursor else null end"},
+		Retry: ingest.RetryConfig{MaxAttempts: 1}}
+	dir := t.TempDir()
+	if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	exactlyOnce(t, readIDs(t, dir), n)
+}
