@@ -133,3 +133,43 @@ func TestCredentialsStayHome(t *testing.T) {
 		}
 	}
 }
+
+// TestEchoedTokenStaysOutOfTheOutput: an API that echoes the access token
+// in its next links (as the Facebook Graph API does) leaves it nowhere in
+// the output folder: not in the checkpoint, the page index or the archive.
+func TestEchoedTokenStaysOutOfTheOutput(t *testing.T) {
+	const token = "EAAB-echoed-token-7788"
+	var srvURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("access_token") != token {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		after := r.URL.Query().Get("after")
+		switch after {
+		case "":
+			fmt.Fprintf(w, `{"data":[{"id":1},{"id":2}],"paging":{"next":"%s/me/posts?access_token=%s&after=c2"}}`, srvURL, token)
+		case "c2":
+			fmt.Fprintf(w, `{"data":[{"id":3}],"paging":{"next":"%s/me/posts?access_token=%s&after=c3"}}`, srvURL, token)
+		default:
+			fmt.Fprint(w, `{"data":[],"paging":{}}`)
+		}
+	}))
+	defer srv.Close()
+	srvURL = srv.URL
+	cfg := ingest.Config{Name: "fb", BaseURL: srv.URL, Path: "/me/posts", Records: ".data",
+		Auth:       ingest.AuthConfig{Type: "api_key", Name: "access_token", In: "query", Value: ingest.NewSecret("${FB_TOKEN}", token)},
+		Pagination: ingest.PaginationConfig{Type: "next_url", NextURLPath: ".paging.next"}, Output: ingest.OutputConfig{RawPages: true},
+		Retry:      ingest.RetryConfig{MaxAttempts: 1}}
+	dir := t.TempDir()
+	if _, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 2}); err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecretIn(t, dir, token)
+	// the checkpoint's next URL still works: resume to the end
+	if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	exactlyOnce(t, readIDs(t, dir), 3)
+	assertNoSecretIn(t, dir, token)
+}

@@ -309,6 +309,17 @@ func (c *Client) authorize(ctx context.Context, r *resty.Request, u *url.URL) er
 	return nil
 }
 
+// archivable is a body as the page archive keeps it: as received, except
+// that a secret the API echoes (a next link carrying the access token, as
+// the Facebook Graph API does) is hidden.
+func (c *Client) archivable(body []byte) []byte {
+	s := string(body)
+	if hidden := c.redact().Values(s); hidden != s {
+		return []byte(hidden)
+	}
+	return body
+}
+
 // checkpointURL is a next-page URL as the checkpoint keeps it: the query
 // parameter that carries an API key is dropped (authorize adds it again) and
 // any other secret value hidden, while pagination tokens stay usable.

@@ -194,7 +194,7 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: w.cfg.Method, URL: w.c.redact().URL(f.url.String()), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: int64(len(f.body)), Records: len(recs),
 		CursorIn: w.c.redact().URL(cursorIn), CursorOut: w.c.redact().URL(cursorOut), Headers: flatHeaders(w.c.redact().Header(f.header))}
-	if err := w.out.writePage(entry, f.body); err != nil {
+	if err := w.out.writePage(entry, w.c.archivable(f.body)); err != nil {
 		return "", err
 	}
 	w.state.Pages = pageNo
