@@ -254,6 +254,7 @@ func (m Model) saveNewProfile() Model {
 			return m
 		}
 	}
+	cfg.ApplyDefaults() // what the picker shows is what the profile says: auth none, not ""
 	path, err := profiles.Save(m.opts.ProfilesDir, &profiles.Profile{Config: cfg})
 	if err != nil {
 		f.err = "not saved: " + oneLine(err.Error())
