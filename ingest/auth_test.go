@@ -160,7 +160,7 @@ func TestEchoedTokenStaysOutOfTheOutput(t *testing.T) {
 	cfg := ingest.Config{Name: "fb", BaseURL: srv.URL, Path: "/me/posts", Records: ".data",
 		Auth:       ingest.AuthConfig{Type: "api_key", Name: "access_token", In: "query", Value: ingest.NewSecret("${FB_TOKEN}", token)},
 		Pagination: ingest.PaginationConfig{Type: "next_url", NextURLPath: ".paging.next"}, Output: ingest.OutputConfig{RawPages: true},
-		Retry:      ingest.RetryConfig{MaxAttempts: 1}}
+		Retry: ingest.RetryConfig{MaxAttempts: 1}}
 	dir := t.TempDir()
 	if _, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 2}); err != nil {
 		t.Fatal(err)

@@ -137,6 +137,15 @@ func TestPlaygroundEvaluation(t *testing.T) {
 	if err != nil || stop != StopNoCursor {
 		t.Fatalf("stop %q err %v", stop, err)
 	}
+	pages := []byte(`{"items":[{"id":1}],"total_pages":20}`)
+	_, stop, err = EvalNext(context.Background(), PaginationConfig{Type: PagePage, TotalPagesPath: ".total_pages"}, ".items", pages, nil, "http://api.test/x?page=20")
+	if err != nil || stop != StopLastPage {
+		t.Errorf("page 20 of 20: stop %q err %v", stop, err)
+	}
+	next, _, _ = EvalNext(context.Background(), PaginationConfig{Type: PagePage, TotalPagesPath: ".total_pages"}, ".items", pages, nil, "http://api.test/x?page=7")
+	if next != "page=8" {
+		t.Errorf("after page 7: next %q", next)
+	}
 	if _, err := EvalRecords(context.Background(), ".items[", body); err == nil {
 		t.Fatal("a bad expression passed")
 	}

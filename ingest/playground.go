@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // EvalRecords runs a records expression on a saved body, as a run would:
@@ -46,6 +47,23 @@ func EvalNext(ctx context.Context, cfg PaginationConfig, records string, body []
 	u, err := url.Parse(pageURL)
 	if err != nil || pageURL == "" {
 		u = &url.URL{Scheme: "http", Host: "localhost", Path: "/"}
+	}
+	// The saved page's own position, read back from its URL, so "next"
+	// follows that page rather than the first.
+	q := u.Query()
+	switch c.Pagination.Type {
+	case PagePage:
+		if n, err := strconv.Atoi(q.Get(c.Pagination.PageParam)); err == nil {
+			p.pos.Page = n
+		}
+	case PageOffset:
+		if n, err := strconv.ParseInt(q.Get(c.Pagination.OffsetParam), 10, 64); err == nil {
+			p.pos.Offset = n
+		}
+	case PageCursor:
+		p.pos.Cursor = q.Get(c.Pagination.CursorParam)
+	case PageKeyset, PageTimestamp:
+		p.pos.HighWater = q.Get(c.Pagination.Param)
 	}
 	pg := newPage(body)
 	pg.ctx = ctx
