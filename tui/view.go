@@ -150,7 +150,7 @@ func (m Model) runHeader() []string {
 	if r.ended && !s.LastCheckpoint.IsZero() && s.LastCheckpoint.After(s.Started) {
 		elapsed = s.LastCheckpoint.Sub(s.Started)
 	}
-	rate := fmt.Sprintf("%.0f rec/s", r.tp.rate())
+	rate := formatCount(int64(r.tp.rate()+0.5)) + " rec/s"
 	if spark := sparkline(r.tp.perSecond(), 12); strings.TrimSpace(spark) != "" {
 		rate += " " + spark
 	}
