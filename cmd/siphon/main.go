@@ -31,9 +31,9 @@ const usage = `siphon pulls data out of HTTP APIs.
 
 Usage:
   siphon                         open the console on the saved profiles
-  siphon demo                    start the built-in demo API and run its profiles
+  siphon demo                    start the built-in demo API and open the console on its profiles
   siphon run PROFILE             run one profile headless (resumes from its checkpoint)
-  siphon probe PROFILE           send one request and report what came back
+  siphon probe PROFILE|URL       send one request: records, pagination, rate limits, and a profile
   siphon auth login PROFILE      OAuth2 sign-in (PKCE, loopback redirect); stores the refresh token
   siphon import curl 'CMD'       turn a curl command into a profile (secrets become ${VAR}s)
   siphon profiles list           list the saved profiles
