@@ -72,6 +72,7 @@ func openOutput(dir string, rawPages, validating bool, cp *Checkpoint) (*output,
 		}
 		o.rejBuf = bufio.NewWriterSize(o.rejected, 32<<10)
 	}
+	o.indexBytes = wantIndex // kept as it is when this run archives nothing
 	if rawPages {
 		if err := os.MkdirAll(filepath.Join(dir, PagesDir), 0o700); err != nil {
 			o.close()
