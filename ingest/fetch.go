@@ -293,7 +293,11 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		f.page = newPage(lines)
 		f.page.ctx = actx
 	}
-	vals, err := r.c.records.eval(f.page)
+	records := r.records
+	if records == nil {
+		records = r.c.records
+	}
+	vals, err := records.eval(f.page)
 	if err == nil {
 		f.records, err = splitRecords(vals)
 	}

@@ -95,7 +95,7 @@ type ArrayCandidate struct {
 // profile's own records and pagination are ignored: probing is for finding
 // them. A second request is sent only to confirm a guess.
 func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
-	rn := &runner{c: c, run: &Run{events: make(chan Event, eventBuffer)}}
+	rn := c.probeRunner()
 	u := *c.endpoint
 	q := u.Query()
 	for k, v := range c.cfg.Params {
@@ -103,7 +103,7 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 	}
 	u.RawQuery = q.Encode()
 	start := time.Now()
-	o := rn.attemptRaw(ctx, &u)
+	o := rn.attempt(ctx, &u, nil)
 	rep := &ProbeReport{Method: c.cfg.Method, URL: c.redact().URL(u.String()), Duration: time.Since(start), Params: map[string]string{}}
 	for k, v := range c.cfg.Params {
 		rep.Params[k] = v
@@ -148,16 +148,12 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 	return rep, nil
 }
 
-// attemptRaw is one request without extraction by the profile's records.
-func (rn *runner) attemptRaw(ctx context.Context, u *url.URL) outcome {
-	saved := rn.c.records
-	rn.c.records, _ = compileExpr(".")
-	defer func() { rn.c.records = saved }()
-	o := rn.attempt(ctx, u, nil)
-	if o.f == nil && o.err != nil && strings.Contains(o.cause, "records") {
-		o.fail = true
-	}
-	return o
+// probeRunner sends requests for Probe: same client, auth and rate
+// limits, but it takes the whole body as the record (the profile's own
+// records expression is what probing is for finding) and keeps no run.
+func (c *Client) probeRunner() *runner {
+	whole, _ := compileExpr(".")
+	return &runner{c: c, run: &Run{events: make(chan Event, eventBuffer)}, records: whole}
 }
 
 // findArrays lists the arrays in a decoded body, to a small depth.
@@ -377,8 +373,7 @@ func (c *Client) confirm(ctx context.Context, rep *ProbeReport, u *url.URL, para
 	q := next.Query()
 	q.Set(param, value)
 	next.RawQuery = q.Encode()
-	rn := &runner{c: c, run: &Run{events: make(chan Event, eventBuffer)}}
-	o := rn.attemptRaw(ctx, &next)
+	o := c.probeRunner().attempt(ctx, &next, nil)
 	if o.f == nil {
 		rep.Confirmed = fmt.Sprintf("a second request with ?%s= failed: %s", param, o.cause)
 		return

@@ -180,9 +180,10 @@ func (r *Run) finish(err error, rn *runner) {
 
 // runner is the state of one run's loop; only the run's goroutine touches it.
 type runner struct {
-	c   *Client
-	run *Run
-	job Job
+	c       *Client
+	run     *Run
+	job     Job
+	records *expr // nil: the profile's records expression
 }
 
 func (rn *runner) emit(ev Event) {
