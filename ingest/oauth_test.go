@@ -59,7 +59,9 @@ func TestOAuthForced401(t *testing.T) {
 				srv.RevokeAccessTokens()
 			}
 		case ingest.RetryScheduled:
-			if e.Source == "refreshed-token" && e.Page == 4 {
+			// the run may be a page or two ahead of this reader when the
+			// tokens go: the refused page is whichever came next
+			if e.Source == "refreshed-token" && e.Page > 3 {
 				refreshed++
 			}
 		}
@@ -69,7 +71,7 @@ func TestOAuthForced401(t *testing.T) {
 	}
 	exactlyOnce(t, readIDs(t, dir), 500)
 	if refreshed != 1 {
-		t.Errorf("%d refreshed-token retries on page 4, want 1", refreshed)
+		t.Errorf("%d refreshed-token retries after page 3, want 1", refreshed)
 	}
 }
 
