@@ -166,3 +166,10 @@ func moveCursor(msg tea.KeyMsg, k KeyMap, cur, first, end, rows int) (int, bool)
 	}
 	return cur, false
 }
+
+// placeCursor clamps a list cursor to [first, end), says whether it sits on
+// the last row (the list then follows new rows), and scrolls to show it.
+func placeCursor(cur, first, end, top, rows int) (cursor int, follow bool, newTop int) {
+	cursor = min(max(cur, first), max(end-1, first))
+	return cursor, cursor >= end-1, scrollTop(top, cursor, rows)
+}

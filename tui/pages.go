@@ -96,9 +96,7 @@ func (v pagesView) update(msg tea.KeyMsg, k KeyMap, st Styles, width, height int
 		}
 		return v, nil
 	}
-	v.cursor = min(max(cur, first), max(end-1, first))
-	v.follow = v.cursor >= end-1
-	v.top = scrollTop(v.top, v.cursor, rows)
+	v.cursor, v.follow, v.top = placeCursor(cur, first, end, v.top, rows)
 	return v, nil
 }
 
