@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 func anomalies(evs []ingest.Event) []ingest.Anomaly {
@@ -22,7 +22,7 @@ func anomalies(evs []ingest.Event) []ingest.Anomaly {
 }
 
 func TestPaginationAnomalies(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 500, Faults: apitest.Faults{EmptyPageAt: 2}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 500, Faults: demoapi.Faults{EmptyPageAt: 2}})
 	defer srv.Close()
 	sameEveryTime := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -134,7 +134,7 @@ func TestBadBodies(t *testing.T) {
 // TestCursorCycleABA: page 3's next cursor is the one that led to page 2
 // (A→B→A), not a repeat of the last cursor; the loop is still caught.
 func TestCursorCycleABA(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 1000, Faults: apitest.Faults{RepeatCursorAt: 3}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 1000, Faults: demoapi.Faults{RepeatCursorAt: 3}})
 	defer srv.Close()
 	dir := t.TempDir()
 	evs, err := run(t, styleConfigs(srv.URL)["cursor"], ingest.Job{Out: dir})

@@ -12,12 +12,12 @@ import (
 	"testing"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 func TestStaticAuthModes(t *testing.T) {
 	const key, token, user, pass = "k-3f9a8c77d1", "t-77aa0c9e51", "alice", "p-a55w0rd-9x"
-	srv := apitest.NewServer(apitest.Options{Records: 250, Auth: apitest.Auth{APIKey: key, BearerToken: token, BasicUser: user, BasicPass: pass}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 250, Auth: demoapi.Auth{APIKey: key, BearerToken: token, BasicUser: user, BasicPass: pass}})
 	defer srv.Close()
 	modes := map[string]ingest.AuthConfig{
 		"api_key header": {Type: "api_key", Name: "X-API-Key", In: "header", Value: ingest.NewSecret("${K}", key)},

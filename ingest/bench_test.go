@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // benchRecords is the data set of the run benchmarks: 100 pages of 100.
@@ -21,7 +21,7 @@ const benchRecords = 10_000
 // page, records.jsonl written) with a plain net/http + encoding/json loop
 // over the same server, in the same benchmark run. Compare records/s.
 func BenchmarkRun(b *testing.B) {
-	srv := apitest.NewServer(apitest.Options{Records: benchRecords})
+	srv := demoapi.NewServer(demoapi.Options{Records: benchRecords})
 	defer srv.Close()
 	cfg := ingest.Config{Name: "bench", BaseURL: srv.URL, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
 		Pagination: ingest.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // TestFullDisk runs into a real full disk (a small tmpfs): the run stops
@@ -24,7 +24,7 @@ func TestFullDisk(t *testing.T) {
 	defer exec.Command("umount", dir).Run()
 
 	const n = 2000
-	srv := apitest.NewServer(apitest.Options{Records: n})
+	srv := demoapi.NewServer(demoapi.Options{Records: n})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	out := filepath.Join(dir, "out")

@@ -84,7 +84,6 @@ type outcome struct {
 	ctype       string
 	snippet     string
 	err         error
-	transient   bool
 	refreshAuth bool // a 401 with OAuth2: get a new token and try again, once a page
 }
 

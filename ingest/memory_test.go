@@ -8,14 +8,14 @@ import (
 	"testing"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // TestMemoryStaysFlat: the heap after page 800 is what it was after page
 // 100. Records stream to disk; nothing per record or per page piles up
 // beyond small bounded state. (Not under -race, which inflates the heap.)
 func TestMemoryStaysFlat(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 40_000})
+	srv := demoapi.NewServer(demoapi.Options{Records: 40_000})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Pagination.Limit = 50

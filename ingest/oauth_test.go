@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
-func oauthConfig(srv *apitest.Server, grant string, refresh ingest.Secret) ingest.Config {
+func oauthConfig(srv *demoapi.Server, grant string, refresh ingest.Secret) ingest.Config {
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Pagination.Limit = 25
-	cfg.Auth = ingest.AuthConfig{Type: "oauth2", Grant: grant, TokenURL: srv.URL + apitest.TokenPath, ClientID: "siphon-test",
+	cfg.Auth = ingest.AuthConfig{Type: "oauth2", Grant: grant, TokenURL: srv.URL + demoapi.TokenPath, ClientID: "siphon-test",
 		ClientSecret: ingest.NewSecret("${CS}", "cs-very-secret-77"), RefreshToken: refresh}
 	return cfg
 }
@@ -23,8 +23,8 @@ func oauthConfig(srv *apitest.Server, grant string, refresh ingest.Secret) inges
 // TestOAuthOutlivesTokens: a run several token lifetimes long gets every
 // record once, refreshing as it goes.
 func TestOAuthOutlivesTokens(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 1000, Latency: 40 * time.Millisecond,
-		OAuth: &apitest.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", TokenTTL: time.Second}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 1000, Latency: 40 * time.Millisecond,
+		OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", TokenTTL: time.Second}})
 	defer srv.Close()
 	dir := t.TempDir()
 	evs, err := run(t, oauthConfig(srv, "client_credentials", ingest.Secret{}), ingest.Job{Out: dir})
@@ -43,7 +43,7 @@ func TestOAuthOutlivesTokens(t *testing.T) {
 // TestOAuthForced401: tokens revoked mid-run; the refused page is retried
 // with a fresh token and nothing is lost or doubled.
 func TestOAuthForced401(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 500, OAuth: &apitest.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77"}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 500, OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77"}})
 	defer srv.Close()
 	c, err := ingest.New(oauthConfig(srv, "client_credentials", ingest.Secret{}))
 	if err != nil {
@@ -79,8 +79,8 @@ func TestOAuthForced401(t *testing.T) {
 // its file (0600) and used for the rest of the run; with a ${VAR} reference
 // the run warns that the stored one is stale.
 func TestOAuthRotatedRefreshToken(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 300, Latency: 20 * time.Millisecond,
-		OAuth: &apitest.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", TokenTTL: 100 * time.Millisecond, RotateRefresh: true, RefreshToken: "rt-initial-0001"}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 300, Latency: 20 * time.Millisecond,
+		OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", TokenTTL: 100 * time.Millisecond, RotateRefresh: true, RefreshToken: "rt-initial-0001"}})
 	defer srv.Close()
 
 	file := filepath.Join(t.TempDir(), "refresh-token")
@@ -114,7 +114,7 @@ func TestOAuthRotatedRefreshToken(t *testing.T) {
 // TestOAuthRefusedGrantStops: a refused refresh token stops the run at once
 // with a message naming the credential, not a retry storm.
 func TestOAuthRefusedGrantStops(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 100, OAuth: &apitest.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", RefreshToken: "rt-good"}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 100, OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", RefreshToken: "rt-good"}})
 	defer srv.Close()
 	_, err := run(t, oauthConfig(srv, "refresh_token", ingest.NewSecret("${ORDERS_RT}", "rt-revoked-xyz")), ingest.Job{Out: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "invalid_grant") || !strings.Contains(err.Error(), "${ORDERS_RT}") || strings.Contains(err.Error(), "rt-revoked-xyz") {
@@ -136,11 +136,11 @@ func TestOAuthRefusedGrantStops(t *testing.T) {
 // TestMutualTLS: the right client certificate works; a wrong one or none
 // fails clearly after a single attempt.
 func TestMutualTLS(t *testing.T) {
-	files, err := apitest.WriteTLSFiles(t.TempDir())
+	files, err := demoapi.WriteTLSFiles(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := apitest.NewTLSServer(apitest.Options{Records: 120}, files, true)
+	srv := demoapi.NewTLSServer(demoapi.Options{Records: 120}, files, true)
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["next_url"]
 	cfg.TLS = ingest.TLSConfig{CAFile: files.CAFile, CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}

@@ -17,19 +17,19 @@ import (
 	"time"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // faultStyles are the pagination styles the fault matrix walks, each with
 // its own seeded server.
 var faultStyles = []string{"cursor", "offset", "page", "next_url", "link_header", "keyset", "timestamp", "none"}
 
-// hostileFaults misbehave in every way apitest knows, except stalls (which
+// hostileFaults misbehave in every way demoapi knows, except stalls (which
 // only test the timeout and would make the matrix slow).
-var hostileFaults = apitest.Faults{
+var hostileFaults = demoapi.Faults{
 	ServerErrorRate: 0.10, ResetRate: 0.05, TruncateRate: 0.05, HTMLRate: 0.05,
 	TooManyRate: 0.05, SlowRate: 0.05, SlowDelay: 50 * time.Millisecond,
-	RateLimit: 200, RateLimitHeaders: apitest.HeadersX,
+	RateLimit: 200, RateLimitHeaders: demoapi.HeadersX,
 }
 
 // started is a run begun in the background, to be checked later: runs that
@@ -37,7 +37,7 @@ var hostileFaults = apitest.Faults{
 // -parallel, which is only GOMAXPROCS.
 type started struct {
 	run *ingest.Run
-	srv *apitest.Server
+	srv *demoapi.Server
 	dir string
 }
 
@@ -51,7 +51,7 @@ func (s started) finish() ([]ingest.Event, error) {
 }
 
 // startOn starts cfg against srv; the server closes when the test ends.
-func startOn(t *testing.T, srv *apitest.Server, cfg ingest.Config) started {
+func startOn(t *testing.T, srv *demoapi.Server, cfg ingest.Config) started {
 	t.Helper()
 	t.Cleanup(srv.Close)
 	c, err := ingest.New(cfg)
@@ -69,7 +69,7 @@ func TestFaultMatrix(t *testing.T) {
 	const n, pageSize = 400, 50
 	runs := make(map[string]started, len(faultStyles))
 	for i, style := range faultStyles {
-		srv := apitest.NewServer(apitest.Options{Records: n, Seed: int64(100 + i), Faults: hostileFaults})
+		srv := demoapi.NewServer(demoapi.Options{Records: n, Seed: int64(100 + i), Faults: hostileFaults})
 		cfg := styleConfigs(srv.URL)[style]
 		if style != "none" {
 			cfg.Pagination.Limit = pageSize
@@ -77,7 +77,7 @@ func TestFaultMatrix(t *testing.T) {
 		cfg.Retry.MaxAttempts = 12
 		runs[style] = startOn(t, srv, cfg)
 	}
-	var total apitest.Stats
+	var total demoapi.Stats
 	var causes []string
 	for _, style := range faultStyles {
 		t.Run(style, func(t *testing.T) {
@@ -118,18 +118,18 @@ func TestFaultMatrix(t *testing.T) {
 // pacedLimit is the demo server's announced budget in the pacing tests.
 const pacedLimit = 20
 
-// pacedDialects are the header dialects apitest can announce a limit in.
-var pacedDialects = []string{apitest.HeadersX, apitest.HeadersXDelta, apitest.HeadersIETF, apitest.HeadersIETFStructured, apitest.HeadersGitHub}
+// pacedDialects are the header dialects demoapi can announce a limit in.
+var pacedDialects = []string{demoapi.HeadersX, demoapi.HeadersXDelta, demoapi.HeadersIETF, demoapi.HeadersIETFStructured, demoapi.HeadersGitHub}
 
 // pacedServer allows 20 requests a second and announces it in dialect.
-func pacedServer(dialect string, records int) *apitest.Server {
-	return apitest.NewServer(apitest.Options{Records: records, Seed: 7,
-		Faults: apitest.Faults{RateLimit: pacedLimit, RateLimitHeaders: dialect}})
+func pacedServer(dialect string, records int) *demoapi.Server {
+	return demoapi.NewServer(demoapi.Options{Records: records, Seed: 7,
+		Faults: demoapi.Faults{RateLimit: pacedLimit, RateLimitHeaders: dialect}})
 }
 
 // pacedConfig walks srv's cursor endpoint with no client-side budget: it
 // paces only by the server's headers.
-func pacedConfig(srv *apitest.Server, dialect string, pageSize int) ingest.Config {
+func pacedConfig(srv *demoapi.Server, dialect string, pageSize int) ingest.Config {
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Name = "paced-" + dialect
 	cfg.Pagination.Limit = pageSize

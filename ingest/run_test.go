@@ -17,7 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 func TestMain(m *testing.M) {
@@ -126,7 +126,7 @@ func lastEvent[T ingest.Event](evs []ingest.Event) (T, bool) {
 
 func TestEveryPaginationStyle(t *testing.T) {
 	const n = 1037 // not a multiple of the page size
-	srv := apitest.NewServer(apitest.Options{Records: n})
+	srv := demoapi.NewServer(demoapi.Options{Records: n})
 	defer srv.Close()
 	want := map[string]string{
 		"none": ingest.StopSingle, "offset": ingest.StopTotalReached, "offset-bare": ingest.StopShortPage,
@@ -167,7 +167,7 @@ func TestEveryPaginationStyle(t *testing.T) {
 // TestRecordsAreByteExact checks that records keep the API's bytes: key
 // order, number text, integers beyond float64's precision.
 func TestRecordsAreByteExact(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 20})
+	srv := demoapi.NewServer(demoapi.Options{Records: 20})
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/v1/none")
 	if err != nil {
@@ -265,7 +265,7 @@ func TestFailuresSayWhatAndWhere(t *testing.T) {
 }
 
 func TestLoopIsCaught(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 100})
+	srv := demoapi.NewServer(demoapi.Options{Records: 100})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Path = "/v1/loop"
@@ -292,7 +292,7 @@ func TestLoopIsCaught(t *testing.T) {
 
 func TestMaxPagesThenResume(t *testing.T) {
 	const n = 950
-	srv := apitest.NewServer(apitest.Options{Records: n})
+	srv := demoapi.NewServer(demoapi.Options{Records: n})
 	defer srv.Close()
 	for _, style := range []string{"cursor", "offset", "page", "next_url", "link_header", "keyset", "timestamp"} {
 		t.Run(style, func(t *testing.T) {
@@ -318,7 +318,7 @@ func TestMaxPagesThenResume(t *testing.T) {
 
 func TestCancelSavesCheckpointAndResumes(t *testing.T) {
 	const n = 2000
-	srv := apitest.NewServer(apitest.Options{Records: n})
+	srv := demoapi.NewServer(demoapi.Options{Records: n})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Pagination.Limit = 50
@@ -351,7 +351,7 @@ func TestCancelSavesCheckpointAndResumes(t *testing.T) {
 
 func TestPauseAndResume(t *testing.T) {
 	const n = 1000
-	srv := apitest.NewServer(apitest.Options{Records: n})
+	srv := demoapi.NewServer(demoapi.Options{Records: n})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	c, err := ingest.New(cfg)
@@ -395,7 +395,7 @@ func TestPauseAndResume(t *testing.T) {
 func TestIncrementalRunsFetchOnlyNewRecords(t *testing.T) {
 	for _, style := range []string{"keyset", "timestamp"} {
 		t.Run(style, func(t *testing.T) {
-			srv := apitest.NewServer(apitest.Options{Records: 500})
+			srv := demoapi.NewServer(demoapi.Options{Records: 500})
 			defer srv.Close()
 			cfg := styleConfigs(srv.URL)[style]
 			dir := t.TempDir()
@@ -423,7 +423,7 @@ func TestIncrementalRunsFetchOnlyNewRecords(t *testing.T) {
 }
 
 func TestCompletedRunIsNotRepeated(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 300})
+	srv := demoapi.NewServer(demoapi.Options{Records: 300})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	dir := t.TempDir()
@@ -454,7 +454,7 @@ func TestCompletedRunIsNotRepeated(t *testing.T) {
 }
 
 func TestChangedProfileIsRefused(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 300})
+	srv := demoapi.NewServer(demoapi.Options{Records: 300})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	dir := t.TempDir()
@@ -477,7 +477,7 @@ func TestChangedProfileIsRefused(t *testing.T) {
 }
 
 func TestDamagedCheckpointIsRefused(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 300})
+	srv := demoapi.NewServer(demoapi.Options{Records: 300})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cases := map[string]func(path string) error{
@@ -514,7 +514,7 @@ func TestDamagedCheckpointIsRefused(t *testing.T) {
 // returns field > param skips the records that share the last value of a
 // page. siphon cannot fetch them, but it must say so.
 func TestExclusiveTimestampTiesAreReported(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 1037})
+	srv := demoapi.NewServer(demoapi.Options{Records: 1037})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["timestamp"]
 	cfg.Pagination.Param, cfg.Pagination.Inclusive = "updated_after", false
@@ -529,7 +529,7 @@ func TestExclusiveTimestampTiesAreReported(t *testing.T) {
 }
 
 func TestSnapshotKnowsTheTotal(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 321})
+	srv := demoapi.NewServer(demoapi.Options{Records: 321})
 	defer srv.Close()
 	for style, want := range map[string][2]int64{"offset": {321, 0}, "page": {0, 4}} {
 		c, err := ingest.New(styleConfigs(srv.URL)[style])

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 func drifts(evs []ingest.Event) map[string]ingest.DriftDetected {
@@ -23,7 +23,7 @@ func drifts(evs []ingest.Event) map[string]ingest.DriftDetected {
 }
 
 func TestSchemaDrift(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 800, Faults: apitest.Faults{DriftAfter: 450}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 800, Faults: demoapi.Faults{DriftAfter: 450}})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["keyset"]
 	dir := t.TempDir()
@@ -59,7 +59,7 @@ func TestSchemaDrift(t *testing.T) {
 }
 
 func TestJSONSchemaValidation(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 300, Faults: apitest.Faults{DriftAfter: 250}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 300, Faults: demoapi.Faults{DriftAfter: 250}})
 	defer srv.Close()
 	schemaFile := filepath.Join(t.TempDir(), "customer.schema.json")
 	os.WriteFile(schemaFile, []byte(`{"type": "object", "required": ["id", "amount"],

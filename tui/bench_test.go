@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // benchRecords is the benchmark's data set: 50 pages of 100.
@@ -21,7 +21,7 @@ const benchRecords = 5000
 // one of each, alternately, so that both see the same machine: compare
 // headless-rec/s with console-rec/s, or read the ratio.
 func BenchmarkConsoleOverhead(b *testing.B) {
-	srv := apitest.NewServer(apitest.Options{Records: benchRecords})
+	srv := demoapi.NewServer(demoapi.Options{Records: benchRecords})
 	defer srv.Close()
 	cfg := demoConfig(srv.URL, "bench")
 	cfg.Pagination.Limit = 100

@@ -10,7 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // harness is a model with a fake starter that records what it was asked.
@@ -244,7 +244,7 @@ func TestBuffersAreBounded(t *testing.T) {
 }
 
 // completedOutput runs a real profile to its end and returns its folder.
-func completedOutput(t *testing.T, srv *apitest.Server) (ingest.Config, string) {
+func completedOutput(t *testing.T, srv *demoapi.Server) (ingest.Config, string) {
 	t.Helper()
 	cfg := demoConfig(srv.URL, "done-cursor")
 	client, err := ingest.New(cfg)
@@ -270,7 +270,7 @@ func demoConfig(base, name string) ingest.Config {
 }
 
 func TestDoneProfileAsksBeforeStartingOver(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 50})
+	srv := demoapi.NewServer(demoapi.Options{Records: 50})
 	defer srv.Close()
 	_, out := completedOutput(t, srv)
 	h := newHarness(t, []Profile{{Name: "done-cursor", Pagination: "cursor", Auth: "none", Out: out}})

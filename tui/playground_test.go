@@ -38,7 +38,6 @@ func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: [
 var (
 	keyTab     = tea.KeyMsg{Type: tea.KeyTab}
 	keyEnter   = tea.KeyMsg{Type: tea.KeyEnter}
-	keyEsc     = tea.KeyMsg{Type: tea.KeyEsc}
 	keyClear   = tea.KeyMsg{Type: tea.KeyCtrlU}
 	keySaveKey = tea.KeyMsg{Type: tea.KeyCtrlS}
 )

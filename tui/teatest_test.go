@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // realStarter starts real runs, as cmd/siphon does.
@@ -32,7 +32,7 @@ func waitForText(t *testing.T, tm *teatest.TestModel, text string) {
 }
 
 func TestConsoleRunsARealProfileToTheEnd(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 200})
+	srv := demoapi.NewServer(demoapi.Options{Records: 200})
 	defer srv.Close()
 	cfg := demoConfig(srv.URL, "real-cursor")
 	out := t.TempDir()
@@ -53,7 +53,7 @@ func TestConsoleRunsARealProfileToTheEnd(t *testing.T) {
 }
 
 func TestConsolePausesQuitsAndResumes(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 5000, Latency: 5 * time.Millisecond})
+	srv := demoapi.NewServer(demoapi.Options{Records: 5000, Latency: 5 * time.Millisecond})
 	defer srv.Close()
 	cfg := demoConfig(srv.URL, "slow-cursor")
 	cfgs := map[string]ingest.Config{cfg.Name: cfg}
@@ -84,7 +84,7 @@ func TestConsolePausesQuitsAndResumes(t *testing.T) {
 }
 
 func TestConsoleTriesSelectorsOnARealArchivedPage(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 60})
+	srv := demoapi.NewServer(demoapi.Options{Records: 60})
 	defer srv.Close()
 	cfg := demoConfig(srv.URL, "real-selectors")
 	out := t.TempDir()

@@ -15,14 +15,14 @@ import (
 	"strings"
 	"testing"
 
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // TestAuthLoginEndToEnd runs the authorization-code flow against the demo
 // API: the "browser" is an HTTP client that follows the authorization URL to
 // the loopback callback. Then a run uses the stored refresh token.
 func TestAuthLoginEndToEnd(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 150, OAuth: &apitest.OAuth{ClientID: "siphon-cli", ClientSecret: "login-secret-981"}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 150, OAuth: &demoapi.OAuth{ClientID: "siphon-cli", ClientSecret: "login-secret-981"}})
 	defer srv.Close()
 	dir := t.TempDir()
 	store := filepath.Join(dir, "secrets", "rt")
@@ -39,7 +39,7 @@ auth:
   authorize_url: %s%s
   token_url: %s%s
   refresh_token: file:%s
-`, srv.URL, srv.URL, apitest.AuthorizePath, srv.URL, apitest.TokenPath, store))
+`, srv.URL, srv.URL, demoapi.AuthorizePath, srv.URL, demoapi.TokenPath, store))
 	t.Setenv("SIPHON_PROFILES", filepath.Join(dir, "profiles"))
 	t.Setenv("LOGIN_SECRET", "login-secret-981")
 

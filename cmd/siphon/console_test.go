@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 	"siphon/tui"
 )
 
@@ -25,7 +25,7 @@ func TestConsoleWithoutTerminalListsProfiles(t *testing.T) {
 }
 
 func TestConsoleProbeSuggestsARunnableProfile(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 120})
+	srv := demoapi.NewServer(demoapi.Options{Records: 120})
 	defer srv.Close()
 	cfg, rep, err := probeForConsole(context.Background(), tui.ProbeRequest{URL: srv.URL + "/v1/cursor?limit=50", Auth: "none"})
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 	"siphon/profiles"
 )
 
@@ -29,7 +29,7 @@ var demoFiles embed.FS
 // one rate-limited, one whose records drift. The built-in profiles find them
 // through these variables.
 type demoServers struct {
-	servers []*apitest.Server
+	servers []*demoapi.Server
 	env     map[string]string
 }
 
@@ -38,23 +38,23 @@ type demoServers struct {
 // next: they name the base URL), else on free ports.
 func startDemoServers(port int) *demoServers {
 	d := &demoServers{env: map[string]string{}}
-	add := func(env string, opts apitest.Options) {
-		var s *apitest.Server
+	add := func(env string, opts demoapi.Options) {
+		var s *demoapi.Server
 		if port > 0 {
-			s, _ = apitest.Listen(fmt.Sprintf("127.0.0.1:%d", port+len(d.servers)), opts)
+			s, _ = demoapi.Listen(fmt.Sprintf("127.0.0.1:%d", port+len(d.servers)), opts)
 		}
 		if s == nil {
-			s = apitest.NewServer(opts)
+			s = demoapi.NewServer(opts)
 		}
 		d.servers = append(d.servers, s)
 		d.env[env] = s.URL
 	}
-	add("SIPHON_DEMO_URL", apitest.Options{Records: 1000, Latency: 5 * time.Millisecond})
-	add("SIPHON_DEMO_FLAKY_URL", apitest.Options{Records: 1000, Latency: 5 * time.Millisecond, Faults: apitest.Faults{
+	add("SIPHON_DEMO_URL", demoapi.Options{Records: 1000, Latency: 5 * time.Millisecond})
+	add("SIPHON_DEMO_FLAKY_URL", demoapi.Options{Records: 1000, Latency: 5 * time.Millisecond, Faults: demoapi.Faults{
 		ServerErrorRate: 0.08, ResetRate: 0.03, TruncateRate: 0.03, HTMLRate: 0.03, SlowRate: 0.05, SlowDelay: 400 * time.Millisecond,
 	}})
-	add("SIPHON_DEMO_LIMITED_URL", apitest.Options{Records: 1000, Faults: apitest.Faults{RateLimit: 5, RateLimitHeaders: "x"}})
-	add("SIPHON_DEMO_DRIFT_URL", apitest.Options{Records: 1000, Latency: 5 * time.Millisecond, Faults: apitest.Faults{DriftAfter: 500}})
+	add("SIPHON_DEMO_LIMITED_URL", demoapi.Options{Records: 1000, Faults: demoapi.Faults{RateLimit: 5, RateLimitHeaders: "x"}})
+	add("SIPHON_DEMO_DRIFT_URL", demoapi.Options{Records: 1000, Latency: 5 * time.Millisecond, Faults: demoapi.Faults{DriftAfter: 500}})
 	return d
 }
 
@@ -187,7 +187,7 @@ func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 	addr := fset.String("addr", "127.0.0.1:8089", "address to listen on")
 	tlsDir := fset.String("tls-dir", "", "serve HTTPS with a fresh CA, server and client certificates written to this folder")
 	mtls := fset.Bool("mtls", false, "with --tls-dir: require a client certificate signed by that CA")
-	var opts apitest.Options
+	var opts demoapi.Options
 	opts.RegisterFlags(fset)
 	if _, err := parseFlags(fset, args); err != nil {
 		return err
@@ -202,15 +202,15 @@ func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
 	}
-	api := apitest.New(opts)
+	api := demoapi.New(opts)
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	if *tlsDir != "" {
-		files, err := apitest.WriteTLSFiles(*tlsDir)
+		files, err := demoapi.WriteTLSFiles(*tlsDir)
 		if err != nil {
 			return err
 		}
-		if srv.TLSConfig, err = apitest.ServerTLSConfig(files, *mtls); err != nil {
+		if srv.TLSConfig, err = demoapi.ServerTLSConfig(files, *mtls); err != nil {
 			return err
 		}
 		ln = tls.NewListener(ln, srv.TLSConfig)
@@ -218,7 +218,7 @@ func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "TLS: CA %s; client certificate %s and key %s (a wrong one: %s)\n", files.CAFile, files.ClientCertFile, files.ClientKeyFile, files.WrongClientCertFile)
 	}
 	fmt.Fprintf(stdout, "siphon demo API on %s (%d records)\n", base, api.Len())
-	for _, e := range apitest.Endpoints() {
+	for _, e := range demoapi.Endpoints() {
 		fmt.Fprintf(stdout, "  %-12s %s%s?%s  %s\n", e.Pagination, base, e.Path, e.Query, e.Description)
 	}
 	fmt.Fprintln(stdout, "Ctrl-C stops it.")

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // TestImportProbeRun is the exploring user's path: paste a curl command,
 // probe the saved profile to fill in records and pagination, run it.
 func TestImportProbeRun(t *testing.T) {
 	const token = "imp-token-5566aa"
-	srv := apitest.NewServer(apitest.Options{Records: 230, Auth: apitest.Auth{BearerToken: token}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 230, Auth: demoapi.Auth{BearerToken: token}})
 	defer srv.Close()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "profiles"), 0o700)

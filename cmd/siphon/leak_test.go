@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // secretForms are the spellings of a secret that must never appear.
@@ -53,9 +53,9 @@ func findSecrets(t *testing.T, dir string, texts map[string]string, secrets []st
 func TestNoSecretLeaks(t *testing.T) {
 	const key, token, user, pass = "LEAKKEY-0a1b2c3d4e", "LEAKTOKEN-5f6a7b8c9d", "leaky", "LEAKPASS-1029384756"
 	const clientSecret, refresh = "LEAKCLIENT-77aa88bb", "LEAKREFRESH-3c4d5e6f"
-	srv := apitest.NewServer(apitest.Options{Records: 300, Seed: 3, Auth: apitest.Auth{APIKey: key, BearerToken: token, BasicUser: user, BasicPass: pass},
-		OAuth:  &apitest.OAuth{ClientID: "leak-client", ClientSecret: clientSecret, RefreshToken: refresh, RotateRefresh: true, TokenTTL: 200 * time.Millisecond},
-		Faults: apitest.Faults{ServerErrorRate: 0.1, HTMLRate: 0.05, TruncateRate: 0.05, ResetRate: 0.05}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 300, Seed: 3, Auth: demoapi.Auth{APIKey: key, BearerToken: token, BasicUser: user, BasicPass: pass},
+		OAuth:  &demoapi.OAuth{ClientID: "leak-client", ClientSecret: clientSecret, RefreshToken: refresh, RotateRefresh: true, TokenTTL: 200 * time.Millisecond},
+		Faults: demoapi.Faults{ServerErrorRate: 0.1, HTMLRate: 0.05, TruncateRate: 0.05, ResetRate: 0.05}})
 	defer srv.Close()
 	oauth := func(grant string) string {
 		rt := ""

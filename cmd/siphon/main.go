@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit codes, per the contract.
@@ -53,7 +54,7 @@ func main() {
 // run dispatches a command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd, rest := "", args
-	if len(args) > 0 {
+	if len(args) > 0 && !isConsoleFlag(args[0]) {
 		cmd, rest = args[0], args[1:]
 	}
 	var err error
@@ -82,6 +83,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = usagef("unknown command %q\n\n%s", cmd, usage)
 	}
 	return exitCode(err, stderr)
+}
+
+// isConsoleFlag tells whether a first argument is a flag of the bare
+// "siphon" that opens the console ("siphon --profiles DIR"), rather than a
+// command. Help flags stay the usage text's.
+func isConsoleFlag(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return false
+	}
+	return strings.HasPrefix(arg, "-") && arg != "-" && arg != "--version"
 }
 
 // exitCode prints err (already redacted by whoever made it) and maps it to

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"testing"
 
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // The test binary doubles as siphon: run with SIPHON_TEST_AS_MAIN=1 it is
@@ -117,7 +117,7 @@ func checkExactlyOnce(t *testing.T, seen map[int64]int, n int) {
 }
 
 func TestRunExitCodes(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 250})
+	srv := demoapi.NewServer(demoapi.Options{Records: 250})
 	defer srv.Close()
 	dir := t.TempDir()
 	writeProfile(t, dir, "good", cursorProfile("good", srv.URL, 100))
@@ -158,7 +158,7 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestRunJSONLog(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 120})
+	srv := demoapi.NewServer(demoapi.Options{Records: 120})
 	defer srv.Close()
 	dir := t.TempDir()
 	writeProfile(t, dir, "j", cursorProfile("j", srv.URL, 50))
@@ -192,7 +192,7 @@ func waitForPages(r *bufio.Scanner, n int) bool {
 }
 
 func TestInterruptSavesCheckpointAndExits130(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 3000})
+	srv := demoapi.NewServer(demoapi.Options{Records: 3000})
 	defer srv.Close()
 	dir := t.TempDir()
 	writeProfile(t, dir, "sig", cursorProfile("sig", srv.URL, 10))
@@ -235,7 +235,7 @@ func TestInterruptSavesCheckpointAndExits130(t *testing.T) {
 // holds every record exactly once.
 func TestKill9CostsNothing(t *testing.T) {
 	const n = 4000
-	srv := apitest.NewServer(apitest.Options{Records: n, Seed: 7, Faults: apitest.Faults{
+	srv := demoapi.NewServer(demoapi.Options{Records: n, Seed: 7, Faults: demoapi.Faults{
 		ServerErrorRate: 0.1, ResetRate: 0.05, TruncateRate: 0.05, HTMLRate: 0.05,
 	}})
 	defer srv.Close()
@@ -297,5 +297,25 @@ func TestProfilesCheck(t *testing.T) {
 	code, stdout, _ = siphon(t, dir, "profiles", "list")
 	if code != 0 || !strings.Contains(stdout, "good") || !strings.Contains(stdout, "literal") {
 		t.Errorf("list: exit %d\n%s", code, stdout)
+	}
+}
+
+// The bare command takes the same --profiles flag as the others.
+func TestConsoleTakesProfilesFlag(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "elsewhere")
+	if err := os.MkdirAll(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "flagged.yaml"), []byte("name: flagged\nbase_url: https://api.example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := siphon(t, dir, "--profiles", other)
+	if code != 0 || !strings.Contains(stdout, "flagged") {
+		t.Errorf("siphon --profiles DIR: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = siphon(t, dir, "--no-such-flag")
+	if code != 2 || !strings.Contains(stderr, "no-such-flag") {
+		t.Errorf("unknown flag: exit %d\n%s", code, stderr)
 	}
 }

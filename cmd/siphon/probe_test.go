@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // TestProbeWritesProfilesThatRun probes each pagination style of the demo
@@ -14,7 +14,7 @@ import (
 // to the end without edits: every id exactly once.
 func TestProbeWritesProfilesThatRun(t *testing.T) {
 	const n = 437
-	srv := apitest.NewServer(apitest.Options{Records: n})
+	srv := demoapi.NewServer(demoapi.Options{Records: n})
 	defer srv.Close()
 	cases := map[string]string{
 		"cursor":    "/v1/cursor?limit=50",
@@ -52,7 +52,7 @@ func TestProbeWritesProfilesThatRun(t *testing.T) {
 }
 
 func TestProbeReportsFailuresClearly(t *testing.T) {
-	srv := apitest.NewServer(apitest.Options{Records: 10, Auth: apitest.Auth{BearerToken: "probe-secret-123"}})
+	srv := demoapi.NewServer(demoapi.Options{Records: 10, Auth: demoapi.Auth{BearerToken: "probe-secret-123"}})
 	defer srv.Close()
 	dir := t.TempDir()
 	code, stdout, stderr := siphon(t, dir, "probe", srv.URL+"/v1/cursor")

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"siphon/ingest"
-	"siphon/ingest/apitest"
+	"siphon/ingest/demoapi"
 )
 
 // tmuxConsole is a siphon console running in a detached tmux session.
@@ -93,7 +93,7 @@ func buildForTmux(t *testing.T, dir string) (bin, socket string) {
 func TestConsoleInTmux(t *testing.T) {
 	dir := t.TempDir()
 	bin, socket := buildForTmux(t, dir)
-	srv := apitest.NewServer(apitest.Options{Records: 20000, Latency: 10 * time.Millisecond})
+	srv := demoapi.NewServer(demoapi.Options{Records: 20000, Latency: 10 * time.Millisecond})
 	defer srv.Close()
 	writeProfile(t, dir, "slow", cursorProfile("slow", srv.URL, 10))
 
