@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Exit codes, per the contract.
+// Exit codes (documented in docs/output.md).
 const (
 	exitOK          = 0
 	exitFailed      = 1
@@ -97,7 +97,7 @@ func isConsoleFlag(arg string) bool {
 }
 
 // exitCode prints err (already redacted by whoever made it) and maps it to
-// the contract's exit codes.
+// the documented exit codes.
 func exitCode(err error, stderr io.Writer) int {
 	var ue *usageError
 	var ie *interruptedError
