@@ -17,6 +17,8 @@ import (
 	"github.com/go-resty/resty/v2"
 	"golang.org/x/time/rate"
 
+	"siphon/ingest/page"
+	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
 )
@@ -27,7 +29,7 @@ type Client struct {
 	cfg       Config
 	http      *resty.Client
 	endpoint  *url.URL // base_url joined with path
-	records   *expr
+	records   *page.Expr
 	red       atomic.Pointer[redact.Redactor] // grows as tokens arrive
 	tokens    *tokenManager                   // oauth2 only
 	limiter   *rate.Limiter                   // client-side budget; nil: none
@@ -73,13 +75,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.Method != http.MethodGet && cfg.Method != http.MethodPost {
 		return nil, fmt.Errorf("method %q: only GET and POST are supported", cfg.Method)
 	}
-	if c.records, err = compileExpr(cfg.Records); err != nil {
+	if c.records, err = page.Compile(cfg.Records); err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
-	if _, err := newPaginator(cfg.Pagination, Position{}, cfg.PrimaryKey); err != nil {
-		return nil, err
-	}
-	if _, err := initialPosition(cfg.Pagination); err != nil {
+	if _, err := paginate.New(cfg.Pagination, cfg.PrimaryKey); err != nil {
 		return nil, err
 	}
 	switch cfg.Auth.Type {

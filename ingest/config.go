@@ -1,249 +1,57 @@
 package ingest
 
-import (
-	"encoding/json"
-	"time"
+import "siphon/ingest/spec"
+
+// The profile configuration lives in package spec, as plain data every
+// layer of ingest can read; these names keep ingest.Config and friends
+// working for the packages built on ingest.
+type (
+	Config           = spec.Config
+	PaginationConfig = spec.PaginationConfig
+	RateLimitConfig  = spec.RateLimitConfig
+	RetryConfig      = spec.RetryConfig
+	SchemaConfig     = spec.SchemaConfig
+	OutputConfig     = spec.OutputConfig
+	AuthConfig       = spec.AuthConfig
+	TLSConfig        = spec.TLSConfig
+	Secret           = spec.Secret
 )
-
-// Config is one API profile after loading and validation: everything a run
-// needs to know about the API. The profiles package builds it from YAML; tests
-// and benchmarks may build it directly.
-type Config struct {
-	Name         string
-	Description  string
-	BaseURL      string
-	Path         string
-	Method       string            // GET or POST
-	Params       map[string]string // query parameters on every request
-	Headers      map[string]string
-	Body         json.RawMessage // JSON body for POST; nil for none
-	Auth         AuthConfig
-	TLS          TLSConfig
-	Records      string   // jq expression yielding the record array or a stream of records
-	PrimaryKey   []string // record fields that identify a record
-	Pagination   PaginationConfig
-	RateLimit    RateLimitConfig
-	Retry        RetryConfig
-	Timeout      time.Duration // per request; 0 means the default
-	AllowedHosts []string      // hosts next_url/link_header may lead to besides base_url's
-	Schema       SchemaConfig
-	Output       OutputConfig
-
-	// Secrets are further secret values (resolved into sensitive headers or
-	// query parameters) that must be redacted wherever text is shown.
-	Secrets []Secret
-}
 
 // Pagination styles.
 const (
-	PageNone       = "none"
-	PageOffset     = "offset"
-	PagePage       = "page"
-	PageCursor     = "cursor"
-	PageNextURL    = "next_url"
-	PageLinkHeader = "link_header"
-	PageKeyset     = "keyset"
-	PageTimestamp  = "timestamp"
+	PageNone       = spec.PageNone
+	PageOffset     = spec.PageOffset
+	PagePage       = spec.PagePage
+	PageCursor     = spec.PageCursor
+	PageNextURL    = spec.PageNextURL
+	PageLinkHeader = spec.PageLinkHeader
+	PageKeyset     = spec.PageKeyset
+	PageTimestamp  = spec.PageTimestamp
 )
-
-// PaginationTypes lists every pagination style, in the contract's order.
-var PaginationTypes = []string{PageNone, PageOffset, PagePage, PageCursor, PageNextURL, PageLinkHeader, PageKeyset, PageTimestamp}
-
-// PaginationConfig holds the fields of every pagination style; each style
-// reads the ones it needs. Defaults are applied by ApplyDefaults.
-type PaginationConfig struct {
-	Type       string
-	Limit      int    // page size sent in LimitParam; 0 sends none
-	LimitParam string // default "limit"
-	MaxPages   int    // 0: no limit
-	// In says where the pagination parameters go: "query" (the default) or
-	// "body", merged into the top level of a POST's JSON body (Notion,
-	// Elasticsearch-style search APIs).
-	In string
-
-	// cursor
-	CursorParam string // default "cursor"
-	CursorPath  string // jq into the body for the next cursor
-
-	// offset
-	OffsetParam string // default "offset"
-	TotalPath   string // offset and page: optional jq to the total record count
-
-	// page
-	PageParam      string // default "page"
-	StartPage      int    // default 1
-	TotalPagesPath string // optional jq to the total page count
-
-	// next_url
-	NextURLPath string // jq to the next URL, absolute or relative
-
-	// link_header
-	Rel string // default "next"
-
-	// keyset and timestamp
-	Param     string // keyset: since_id; timestamp: updated_after
-	Field     string // keyset: id; timestamp: updated_at
-	Inclusive bool   // timestamp: the API returns field >= param
-
-	// Start is the first position: offset (a number, default 0), keyset
-	// (optional value), timestamp (RFC 3339, optional). Kept as text so each
-	// style can parse it its own way.
-	Start string
-}
-
-// RateLimitConfig is the client-side request budget.
-type RateLimitConfig struct {
-	RequestsPerSecond float64 // 0: no client-side budget
-	Burst             int
-	// IgnoreHeaders turns off pacing by Retry-After and rate-limit response
-	// headers (the profile's respect_headers: false). Respecting them is the
-	// default, so a zero Config is polite.
-	IgnoreHeaders bool
-}
-
-// RetryConfig says when and how a failed request is tried again.
-type RetryConfig struct {
-	MaxAttempts    int // attempts in all, including the first
-	InitialBackoff time.Duration
-	MaxBackoff     time.Duration
-	OnStatus       []int
-	MaxRetryAfter  time.Duration // a longer Retry-After stops the run instead
-}
-
-// SchemaConfig configures drift detection and optional validation.
-type SchemaConfig struct {
-	OnDrift   string // warn | fail
-	File      string // optional JSON Schema file
-	OnInvalid string // reject | fail
-}
-
-// OutputConfig says where and what a run writes.
-type OutputConfig struct {
-	Dir      string // default ./siphon-data/NAME
-	RawPages bool   // archive every response body under pages/
-}
 
 // Auth types.
 const (
-	AuthNone   = "none"
-	AuthAPIKey = "api_key"
-	AuthBearer = "bearer"
-	AuthBasic  = "basic"
-	AuthOAuth2 = "oauth2"
+	AuthNone   = spec.AuthNone
+	AuthAPIKey = spec.AuthAPIKey
+	AuthBearer = spec.AuthBearer
+	AuthBasic  = spec.AuthBasic
+	AuthOAuth2 = spec.AuthOAuth2
 )
-
-// AuthConfig is the profile's credentials. Secret fields hold resolved values
-// that never print (see Secret).
-type AuthConfig struct {
-	Type string
-
-	// api_key
-	Name  string // header or query parameter name
-	In    string // header | query
-	Value Secret
-
-	// bearer
-	Token Secret
-
-	// basic
-	Username string
-	Password Secret
-
-	// oauth2
-	Grant        string // client_credentials | refresh_token | authorization_code
-	TokenURL     string
-	AuthorizeURL string
-	ClientID     string
-	ClientSecret Secret
-	Scopes       []string
-	RefreshToken Secret
-	Extra        map[string]string // extra token request parameters
-}
-
-// TLSConfig configures the transport's TLS.
-type TLSConfig struct {
-	CAFile             string
-	CertFile           string
-	KeyFile            string
-	InsecureSkipVerify bool
-}
 
 // Defaults that apply when a profile leaves a field out.
 const (
-	DefaultTimeout        = 30 * time.Second
-	DefaultMaxAttempts    = 6
-	DefaultInitialBackoff = time.Second
-	DefaultMaxBackoff     = 60 * time.Second
-	DefaultMaxRetryAfter  = 15 * time.Minute
+	DefaultTimeout        = spec.DefaultTimeout
+	DefaultMaxAttempts    = spec.DefaultMaxAttempts
+	DefaultInitialBackoff = spec.DefaultInitialBackoff
+	DefaultMaxBackoff     = spec.DefaultMaxBackoff
+	DefaultMaxRetryAfter  = spec.DefaultMaxRetryAfter
 )
 
 // DefaultRetryStatuses are the statuses retried when a profile names none.
-var DefaultRetryStatuses = []int{408, 425, 429, 500, 502, 503, 504}
+var DefaultRetryStatuses = spec.DefaultRetryStatuses
 
-// ApplyDefaults fills every field the profile left empty with its default.
-// It is idempotent.
-func (c *Config) ApplyDefaults() {
-	if c.Method == "" {
-		c.Method = "GET"
-	}
-	if c.Records == "" {
-		c.Records = "."
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.Auth.Type == "" {
-		c.Auth.Type = AuthNone
-	}
-	if c.Auth.Type == AuthAPIKey && c.Auth.In == "" {
-		c.Auth.In = "header"
-	}
-	p := &c.Pagination
-	if p.Type == "" {
-		p.Type = PageNone
-	}
-	setDefault(&p.LimitParam, "limit")
-	setDefault(&p.In, "query")
-	setDefault(&p.CursorParam, "cursor")
-	setDefault(&p.OffsetParam, "offset")
-	setDefault(&p.PageParam, "page")
-	setDefault(&p.Rel, "next")
-	if p.StartPage == 0 {
-		p.StartPage = 1
-	}
-	switch p.Type {
-	case PageKeyset:
-		setDefault(&p.Param, "since_id")
-		setDefault(&p.Field, "id")
-	case PageTimestamp:
-		setDefault(&p.Param, "updated_after")
-		setDefault(&p.Field, "updated_at")
-	}
-	r := &c.Retry
-	if r.MaxAttempts == 0 {
-		r.MaxAttempts = DefaultMaxAttempts
-	}
-	if r.InitialBackoff == 0 {
-		r.InitialBackoff = DefaultInitialBackoff
-	}
-	if r.MaxBackoff == 0 {
-		r.MaxBackoff = DefaultMaxBackoff
-	}
-	if r.OnStatus == nil {
-		r.OnStatus = append([]int(nil), DefaultRetryStatuses...)
-	}
-	if r.MaxRetryAfter == 0 {
-		r.MaxRetryAfter = DefaultMaxRetryAfter
-	}
-	if c.RateLimit.Burst == 0 {
-		c.RateLimit.Burst = 1
-	}
-	setDefault(&c.Schema.OnDrift, "warn")
-	setDefault(&c.Schema.OnInvalid, "reject")
-}
+// Redacted is what every secret value shows as.
+const Redacted = spec.Redacted
 
-func setDefault(field *string, value string) {
-	if *field == "" {
-		*field = value
-	}
-}
+// NewSecret pairs a reference with the value it resolved to.
+func NewSecret(ref, value string) Secret { return spec.NewSecret(ref, value) }

@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"siphon/ingest/httphdr"
+	"siphon/ingest/page"
 )
 
 // PageError is why a page could not be fetched. Every text in it is redacted.
@@ -66,7 +67,7 @@ type fetched struct {
 	status   int
 	header   http.Header
 	body     []byte
-	page     *page
+	page     *page.Page
 	records  []json.RawMessage
 	attempts int
 	duration time.Duration
@@ -282,24 +283,20 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		}
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: snippet(body[max(0, bad-40):min(len(body), bad+40)], 100)}
 	}
-	f := &fetched{url: u, status: status, header: header, body: body, page: newPage(body)}
-	f.page.ctx = actx // extraction counts against the request's timeout
+	// Extraction counts against the request's timeout.
+	f := &fetched{url: u, status: status, header: header, body: body, page: page.Parse(actx, body)}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
 	if lines, ok := jsonLines(body, ctype); ok {
 		// NDJSON / JSON Lines: the records expression sees an array of the lines.
-		f.page = newPage(lines)
-		f.page.ctx = actx
+		f.page = page.Parse(actx, lines)
 	}
 	records := r.records
 	if records == nil {
 		records = r.c.records
 	}
-	vals, err := records.eval(f.page)
-	if err == nil {
-		f.records, err = splitRecords(vals)
-	}
+	f.records, err = f.page.Records(records)
 	if err != nil {
 		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), err: err}
 		if errors.Is(err, errNotJSON) {

@@ -6,24 +6,20 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
+
+	"siphon/ingest/page"
+	"siphon/ingest/paginate"
 )
 
 // EvalRecords runs a records expression on a saved body, as a run would:
 // for trying selectors on archived pages without a request.
 // ctx bounds the evaluation: a jq expression may never end.
 func EvalRecords(ctx context.Context, expression string, body []byte) ([]json.RawMessage, error) {
-	e, err := compileExpr(expression)
+	e, err := page.Compile(expression)
 	if err != nil {
 		return nil, err
 	}
-	pg := newPage(body)
-	pg.ctx = ctx
-	vals, err := e.eval(pg)
-	if err != nil {
-		return nil, err
-	}
-	return splitRecords(vals)
+	return page.Parse(ctx, body, e).Records(e)
 }
 
 // EvalNext works out what the page after a saved one would be: the next
@@ -37,11 +33,8 @@ func EvalNext(ctx context.Context, cfg PaginationConfig, records string, body []
 	if err != nil {
 		return "", "", fmt.Errorf("records: %w", err)
 	}
-	p, err := newPaginator(c.Pagination, Position{}, nil)
+	pag, err := paginate.New(c.Pagination, nil)
 	if err != nil {
-		return "", "", err
-	}
-	if p.pos, err = initialPosition(c.Pagination); err != nil {
 		return "", "", err
 	}
 	u, err := url.Parse(pageURL)
@@ -50,26 +43,10 @@ func EvalNext(ctx context.Context, cfg PaginationConfig, records string, body []
 	}
 	// The saved page's own position, read back from its URL, so "next"
 	// follows that page rather than the first.
-	q := u.Query()
-	switch c.Pagination.Type {
-	case PagePage:
-		if n, err := strconv.Atoi(q.Get(c.Pagination.PageParam)); err == nil {
-			p.pos.Page = n
-		}
-	case PageOffset:
-		if n, err := strconv.ParseInt(q.Get(c.Pagination.OffsetParam), 10, 64); err == nil {
-			p.pos.Offset = n
-		}
-	case PageCursor:
-		p.pos.Cursor = q.Get(c.Pagination.CursorParam)
-	case PageKeyset, PageTimestamp:
-		p.pos.HighWater = q.Get(c.Pagination.Param)
-	}
-	pg := newPage(body)
-	pg.ctx = ctx
-	stop, err = p.advance(&response{page: pg, header: header, url: u, records: recs, fetched: len(recs)}, 1)
+	pag.Seek(u.Query())
+	stop, err = pag.Advance(&paginate.Response{Status: http.StatusOK, Header: header, URL: u, Page: page.Parse(ctx, body), Records: recs, Fetched: len(recs), PageNo: 1})
 	if err != nil {
 		return "", "", err
 	}
-	return p.cursorText(), stop, nil
+	return pag.Describe(), stop, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"siphon/ingest/httphdr"
+	"siphon/ingest/page"
+	"siphon/ingest/paginate"
 )
 
 // ProbeReport is what one request (two, when pagination needs confirming)
@@ -57,9 +60,12 @@ func (r *ProbeReport) Apply(cfg Config) Config {
 	}
 	cfg.Params = params
 	p := &cfg.Pagination
-	switch p.Type {
-	case PageCursor, PageOffset, PagePage, PageKeyset, PageTimestamp:
-		for _, name := range []string{p.CursorParam, p.OffsetParam, p.PageParam, p.Param, p.LimitParam} {
+	pag, err := paginate.New(*p, nil)
+	if err != nil {
+		return cfg
+	}
+	if param := pag.Param(); param != "" {
+		for _, name := range []string{param, p.LimitParam} {
 			v, ok := params[name]
 			if name == "" || !ok {
 				continue
@@ -67,19 +73,29 @@ func (r *ProbeReport) Apply(cfg Config) Config {
 			if name == p.LimitParam && p.Limit == 0 {
 				p.Limit, _ = strconv.Atoi(v)
 			}
-			if name == p.Param && p.Type != PageCursor {
+			if name == param && pag.Incremental() {
 				p.Start = v
 			}
 			delete(params, name)
 		}
 	}
-	switch {
-	case p.Type == PageOffset && p.Start == "0":
-		p.Start = ""
-	case p.Type != PageKeyset && p.Type != PageTimestamp && p.Type != PageOffset:
+	if p.Start != "" && !startMatters(*p) {
 		p.Start = ""
 	}
 	return cfg
+}
+
+// startMatters reports whether pagination.start moves where a walk begins:
+// a style that ignores it, or a start equal to the style's own, is left
+// out of the profile.
+func startMatters(p PaginationConfig) bool {
+	with, err := paginate.New(p, nil)
+	if err != nil {
+		return true // keep what the user will have to correct
+	}
+	p.Start = ""
+	without, err := paginate.New(p, nil)
+	return err != nil || !reflect.DeepEqual(with.Position(), without.Position())
 }
 
 // ArrayCandidate is an array in the body that may hold the records.
@@ -120,7 +136,7 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 	if rl, ok := httphdr.ParseRateLimit(f.header, time.Now()); ok {
 		rep.RateLimit = &rl
 	}
-	doc, err := f.page.value()
+	doc, err := f.page.Decoded()
 	if err != nil {
 		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the body is not JSON", Snippet: c.redact().String(snippet(f.body, 200))}
 	}
@@ -152,7 +168,7 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 // limits, but it takes the whole body as the record (the profile's own
 // records expression is what probing is for finding) and keeps no run.
 func (c *Client) probeRunner() *runner {
-	whole, _ := compileExpr(".")
+	whole, _ := page.Compile(".")
 	return &runner{c: c, run: &Run{events: make(chan Event, eventBuffer)}, records: whole}
 }
 
@@ -212,21 +228,18 @@ func joinPath(path, key string) string {
 
 // objectsAt evaluates a path found by findArrays on the decoded body.
 func objectsAt(doc any, path string) []map[string]any {
-	e, err := compileExpr(path + "[]")
+	e, err := page.Compile(path + "[]")
 	if err != nil {
 		return nil
 	}
 	var out []map[string]any
-	iter := e.code.Run(doc) // a path found in the body: it ends
-	for {
-		v, ok := iter.Next()
-		if !ok {
-			return out
-		}
+	vals, _ := e.RunDecoded(context.Background(), doc) // a path found in the body: it ends
+	for _, v := range vals {
 		if m, ok := v.(map[string]any); ok {
 			out = append(out, m)
 		}
 	}
+	return out
 }
 
 // primaryKeyOf picks a field that every record has, with distinct values.
@@ -378,7 +391,7 @@ func (c *Client) confirm(ctx context.Context, rep *ProbeReport, u *url.URL, para
 		rep.Confirmed = fmt.Sprintf("a second request with ?%s= failed: %s", param, o.cause)
 		return
 	}
-	doc, err := o.f.page.value()
+	doc, err := o.f.page.Decoded()
 	if err != nil {
 		rep.Confirmed = "the second page is not JSON"
 		return
@@ -523,11 +536,11 @@ func ascending(recs []map[string]any, field string) bool {
 			return false
 		}
 		b, _ := json.Marshal(v)
-		text, err := scalarText(bytes.TrimSpace(b))
+		text, err := page.ScalarText(bytes.TrimSpace(b))
 		if err != nil {
 			return false
 		}
-		if i > 0 && compareMarks(text, prev) < 0 {
+		if i > 0 && paginate.CompareMarks(text, prev) < 0 {
 			return false
 		}
 		prev = text

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"siphon/ingest/httphdr"
+	"siphon/ingest/page"
 )
 
 // Run states, as the console and the progress lines show them.
@@ -183,7 +184,7 @@ type runner struct {
 	c       *Client
 	run     *Run
 	job     Job
-	records *expr // nil: the profile's records expression
+	records *page.Expr // nil: the profile's records expression
 }
 
 func (rn *runner) emit(ev Event) {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"siphon/ingest/page"
+	"siphon/ingest/paginate"
 	"siphon/ingest/schema"
 )
 
@@ -26,7 +28,7 @@ type walk struct {
 	c          *Client
 	cfg        *Config
 	out        *output
-	pag        *paginator
+	pag        *paginate.Paginator
 	state      *Checkpoint
 	shape      *schema.Tracker
 	invalid    schema.Counts
@@ -106,7 +108,7 @@ func (rn *runner) open() (*walk, error) {
 	}
 	id := identity(cfg, c.redact().URL)
 	hash := identityHash(id)
-	pos, err := initialPosition(cfg.Pagination)
+	pag, err := paginate.New(cfg.Pagination, cfg.PrimaryKey)
 	if err != nil {
 		return nil, err
 	}
@@ -117,18 +119,13 @@ func (rn *runner) open() (*walk, error) {
 		if cp.ProfileHash != hash {
 			return nil, &ProfileChangedError{Dir: dir, Changes: identityChanges(cp.Identity, id)}
 		}
-		incremental := cfg.Pagination.Type == PageKeyset || cfg.Pagination.Type == PageTimestamp
-		if cp.Done && !incremental {
+		if cp.Done && !pag.Incremental() {
 			rn.run.mu.Lock()
 			rn.run.snap.Pages, rn.run.snap.Records, rn.run.snap.StopReason = cp.Pages, cp.Records, StopAlreadyDone
 			rn.run.mu.Unlock()
 			return nil, nil
 		}
-		pos = cp.Position
-	}
-	pag, err := newPaginator(cfg.Pagination, pos, cfg.PrimaryKey)
-	if err != nil {
-		return nil, err
+		pag.Restore(cp.Position)
 	}
 	out, err := openOutput(dir, cfg.Output.RawPages, c.validator != nil, cp)
 	if err != nil {
@@ -142,10 +139,10 @@ func (rn *runner) open() (*walk, error) {
 	r := rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.State = w.state.Pages, w.state.Records, StateRunning
-	r.snap.Position = pag.cursorText()
+	r.snap.Position = pag.Describe()
 	r.mu.Unlock()
 	rn.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: dir, Resumed: cp != nil, FromPage: w.state.Pages,
-		Records: w.state.Records, Position: c.redact().URL(pag.cursorText())})
+		Records: w.state.Records, Position: c.redact().URL(pag.Describe())})
 	return w, nil
 }
 
@@ -153,8 +150,8 @@ func (rn *runner) open() (*walk, error) {
 // reason when the walk is over.
 func (w *walk) step(ctx context.Context) (string, error) {
 	pageNo := w.state.Pages + 1
-	cursorIn := w.pag.cursorText()
-	f, err := w.rn.fetchPage(ctx, pageNo, w.pag.request())
+	cursorIn := w.pag.Describe()
+	f, err := w.rn.fetchPage(ctx, pageNo, requestOf(w.pag.Request()))
 	if err != nil {
 		return "", w.stopWith(err)
 	}
@@ -163,31 +160,30 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	} else if err != nil {
 		return "", w.stopWith(err)
 	}
-	f.page.ctx = ctx // the request's timeout has ended; the run's context bounds the paginator's jq
-	before := w.pag.pos
-	recs := w.pag.dedup(f.records)
-	reason, err := w.pag.advance(&response{page: f.page, header: f.header, url: f.url, records: recs, fetched: len(f.records)}, pageNo)
+	f.page.SetContext(ctx) // the request's timeout has ended; the run's context bounds the paginator's jq
+	before := w.pag.Position()
+	recs := w.pag.Dedup(f.records)
+	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: len(f.records), PageNo: pageNo})
 	if err != nil {
-		w.pag.pos = before
-		var an *anomalyError
+		var an *paginate.AnomalyError
 		if errors.As(err, &an) {
-			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: an.what, Action: "stopped"})
+			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: an.What, Action: "stopped"})
 		}
 		return "", w.stopWith(fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err))
 	}
-	for _, note := range w.pag.takeNotes() {
+	for _, note := range w.pag.TakeNotes() {
 		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: note, Action: "continued"})
 	}
 	recs = w.dropRepeats(recs, pageNo)
 	recs, err = w.screen(recs, pageNo)
 	if err != nil {
-		w.pag.pos = before
+		w.pag.Restore(before)
 		return "", w.stopWith(err)
 	}
 	if err := w.out.writeRecords(recs); err != nil {
 		return "", err // the last checkpoint stays as it was; resume cuts the partial write
 	}
-	cursorOut := w.pag.cursorText()
+	cursorOut := w.pag.Describe()
 	if reason != "" {
 		cursorOut = ""
 	}
@@ -296,7 +292,7 @@ func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, rea
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.LastPage = w.state.Pages, w.state.Records, time.Now()
 	r.snap.Rejected = w.state.Rejected
-	r.snap.TotalRecords, r.snap.TotalPages = w.pag.totalRecords, w.pag.totalPages
+	r.snap.TotalRecords, r.snap.TotalPages = w.pag.Totals()
 	r.snap.Bytes += int64(len(f.body))
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
@@ -320,7 +316,7 @@ func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, rea
 // vouches for them.
 func (w *walk) commit(done bool, reason string) error {
 	st := w.state
-	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.pos, done, reason, time.Now().UTC()
+	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
 	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
 	if err := w.out.commit(st); err != nil {
 		return err
@@ -344,8 +340,8 @@ func (w *walk) stopWith(err error) error {
 
 // arrayHint lists the top-level arrays of a body, for a records expression
 // that found nothing: ".items (100), .errors (0)".
-func arrayHint(p *page) string {
-	obj, err := p.object("", json.RawMessage(p.body))
+func arrayHint(p *page.Page) string {
+	obj, err := p.Object()
 	if err != nil {
 		return ""
 	}

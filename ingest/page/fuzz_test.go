@@ -1,7 +1,8 @@
-package ingest
+package page
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"testing"
 )
@@ -18,15 +19,11 @@ func FuzzExtract(f *testing.F) {
 	f.Add(`{"data":[{"id":1,"t":"x"}]}`, `.data[] | select(.t == "x")`)
 	f.Add(`{"data":null}`, ".data[]")
 	f.Fuzz(func(t *testing.T, body, src string) {
-		e, err := compileExpr(src)
+		e, err := Compile(src)
 		if err != nil {
 			return
 		}
-		vals, err := e.eval(newPage([]byte(body)))
-		if err != nil {
-			return
-		}
-		recs, err := splitRecords(vals)
+		recs, err := Parse(context.Background(), []byte(body)).Records(e)
 		if err != nil {
 			return
 		}

@@ -1,4 +1,4 @@
-package ingest
+package spec
 
 // Secret is a credential resolved from a ${VAR} or file:PATH reference. Its
 // value is reachable only through Reveal, so formatting it anywhere (%v, %s,

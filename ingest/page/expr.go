@@ -1,0 +1,79 @@
+package page
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/itchyny/gojq"
+)
+
+// A jq expression that is only a chain of field names (".data", ".a.b[]",
+// ".") is a plain path: it is read from the raw bytes without decoding the
+// body, so records keep the exact bytes the API sent (key order, number
+// text) at a fraction of the cost. Anything else goes through gojq.
+var plainPath = regexp.MustCompile(`^\s*\.((?:[A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*)?(\[\])?\s*$`)
+
+// Expr is a jq expression over a page body, compiled once for every page.
+type Expr struct {
+	src    string
+	path   []string // the field names of a plain path
+	plain  bool
+	iter   bool       // the plain path ends in []
+	code   *gojq.Code // the expression itself
+	paths  *gojq.Code // path(expression): finds the raw bytes of each result
+	noPath bool       // path() failed once: the expression computes values
+}
+
+// Compile compiles a jq expression.
+func Compile(src string) (*Expr, error) {
+	e := &Expr{src: src}
+	if m := plainPath.FindStringSubmatch(src); m != nil {
+		e.plain = true
+		if m[1] != "" {
+			e.path = strings.Split(m[1], ".")
+		}
+		e.iter = m[2] != ""
+	}
+	q, err := gojq.Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("jq expression %q: %w", src, err)
+	}
+	if e.code, err = gojq.Compile(q); err != nil {
+		return nil, fmt.Errorf("jq expression %q: %w", src, err)
+	}
+	pq, err := gojq.Parse("path(" + src + ")")
+	if err == nil {
+		e.paths, _ = gojq.Compile(pq)
+	}
+	return e, nil
+}
+
+// String is the expression as written.
+func (e *Expr) String() string { return e.src }
+
+// Plain reports whether the expression is a plain path (".", ".a.b",
+// ".a.b[]"): such expressions can be answered by one pass over the bytes.
+func (e *Expr) Plain() bool { return e.plain }
+
+// Path is a plain path's field names and whether it iterates (ends in []).
+// It is nil, false for other expressions and for ".".
+func (e *Expr) Path() (fields []string, iterates bool) { return e.path, e.iter }
+
+// RunDecoded runs the expression on a value already decoded (by
+// Page.Decoded) and returns its results until the first error.
+func (e *Expr) RunDecoded(ctx context.Context, doc any) ([]any, error) {
+	var out []any
+	iter := e.code.RunWithContext(ctx, doc)
+	for {
+		v, ok := iter.Next()
+		if !ok {
+			return out, nil
+		}
+		if err, isErr := v.(error); isErr {
+			return out, err
+		}
+		out = append(out, v)
+	}
+}

@@ -1,0 +1,65 @@
+package paginate
+
+import (
+	"crypto/sha256"
+	"fmt"
+)
+
+// The checks below wrap every style that follows cursors or URLs: the
+// style says what it follows (Next.Follow) or what it missed
+// (Next.Missing), and the Paginator looks at the walk as a whole.
+
+// maxRemembered bounds the cursors and URLs kept for loop detection, so
+// memory stays flat on endless backfills: a loop longer than this many pages
+// goes unnoticed (about 5 MB at the bound).
+const maxRemembered = 50_000
+
+// seenSet is the cursors or URLs a walk followed, by hash, oldest first.
+type seenSet struct {
+	pages map[[32]byte]int // cursor or URL → the page that produced it
+	order [][32]byte
+}
+
+func newSeenSet() seenSet { return seenSet{pages: map[[32]byte]int{}} }
+
+// remember catches a cursor or URL seen before: a loop (A→B→A as well as A→A).
+func (s *seenSet) remember(what, value string, pageNo int) error {
+	key := sha256.Sum256([]byte(value))
+	if first, ok := s.pages[key]; ok {
+		return &AnomalyError{fmt.Sprintf("pagination loop: page %d gave the same next %s as page %d", pageNo, what, first)}
+	}
+	s.pages[key] = pageNo
+	s.order = append(s.order, key)
+	if len(s.order) > maxRemembered {
+		delete(s.pages, s.order[0])
+		s.order = s.order[1:]
+	}
+	return nil
+}
+
+// maxEmptyWithNext is how many empty pages in a row that still point to a
+// next page are followed before the walk stops: some APIs filter pages
+// server-side and legitimately return empty ones, but an endless run of
+// them is a loop in disguise.
+const maxEmptyWithNext = 3
+
+func (p *Paginator) emptyWithNext(r *Response, what string) error {
+	if r.Fetched > 0 {
+		p.emptyRun = 0
+		return nil
+	}
+	p.emptyRun++
+	if p.emptyRun >= maxEmptyWithNext {
+		return &AnomalyError{fmt.Sprintf("%d empty pages in a row still had a next %s; stopping rather than following them forever", p.emptyRun, what)}
+	}
+	p.note("page %d is empty but has a next %s; following it (the run stops after %d such pages in a row)", r.PageNo, what, maxEmptyWithNext)
+	return nil
+}
+
+// fullWithoutNext notes a first page that was full yet ended the walk:
+// usually a wrong path to the next cursor or URL.
+func (p *Paginator) fullWithoutNext(r *Response, what string) {
+	if what != "" && r.PageNo == 1 && p.cfg.Limit > 0 && r.Fetched >= p.cfg.Limit {
+		p.note("page 1 was full (%d records, the limit) but no next %s was found; if the API has more, that path is wrong", r.Fetched, what)
+	}
+}

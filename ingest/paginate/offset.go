@@ -1,0 +1,84 @@
+package paginate
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"siphon/ingest/page"
+	"siphon/ingest/spec"
+)
+
+// offset counts records: ?offset=0, then 0 + the records of each page.
+// The walk ends at the total the API reports (total_path), on an empty
+// page, or on a page shorter than an earlier one.
+type offset struct {
+	cfg          spec.PaginationConfig
+	start        int64
+	totalPath    *page.Expr
+	totalRecords int64
+}
+
+func newOffset(cfg spec.PaginationConfig, _ []string) (Style, error) {
+	s := &offset{cfg: cfg}
+	if cfg.Start != "" {
+		n, err := strconv.ParseInt(cfg.Start, 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("pagination.start: %q is not a non-negative integer", cfg.Start)
+		}
+		s.start = n
+	}
+	var err error
+	s.totalPath, err = compile(cfg.TotalPath)
+	return s, err
+}
+
+func (s *offset) Start() Position { return Position{Offset: s.start} }
+
+func (s *offset) Request(pos Position, q url.Values) Request {
+	q.Set(s.cfg.OffsetParam, strconv.FormatInt(pos.Offset, 10))
+	return Request{Query: q}
+}
+
+func (s *offset) Next(pos *Position, r *Response) (Next, error) {
+	var next Next
+	total, hasTotal, err := total(s.totalPath, "total_path", r.Page)
+	if err != nil {
+		return next, err
+	}
+	if hasTotal {
+		s.totalRecords = total
+	}
+	n := r.Fetched
+	pos.Offset += int64(n)
+	switch {
+	case hasTotal && pos.Offset >= total:
+		if pos.Offset > total {
+			next.Notes = append(next.Notes, fmt.Sprintf("the API reported a total of %d but offset %d was reached", total, pos.Offset))
+		}
+		next.Stop = StopTotalReached
+	case n == 0 || r.Short:
+		if hasTotal {
+			next.Notes = append(next.Notes, fmt.Sprintf("the API reported a total of %d but the records ended at offset %d", total, pos.Offset))
+		}
+		next.Stop = StopShortPage
+		if n == 0 {
+			next.Stop = StopEmptyPage
+		}
+	}
+	return next, nil
+}
+
+func (s *offset) Describe(pos Position) string {
+	return "offset=" + strconv.FormatInt(pos.Offset, 10)
+}
+
+func (s *offset) Totals() (int64, int64) { return s.totalRecords, 0 }
+
+func (s *offset) Param() string { return s.cfg.OffsetParam }
+
+func (s *offset) Seek(pos *Position, value string) {
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+		pos.Offset = n
+	}
+}

@@ -1,0 +1,82 @@
+package paginate
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"siphon/ingest/page"
+	"siphon/ingest/spec"
+)
+
+// pageNumber counts pages: ?page=1, 2, ... The walk ends on an empty page,
+// at the page count the API reports (total_pages_path) or the record count
+// (total_path, with limit), or on a page shorter than an earlier one.
+type pageNumber struct {
+	cfg                      spec.PaginationConfig
+	totalPath, pagesPath     *page.Expr
+	totalRecords, totalPages int64
+}
+
+func newPageNumber(cfg spec.PaginationConfig, _ []string) (Style, error) {
+	s := &pageNumber{cfg: cfg}
+	var err error
+	if s.totalPath, err = compile(cfg.TotalPath); err != nil {
+		return nil, err
+	}
+	s.pagesPath, err = compile(cfg.TotalPagesPath)
+	return s, err
+}
+
+func (s *pageNumber) Start() Position { return Position{Page: s.cfg.StartPage} }
+
+func (s *pageNumber) Request(pos Position, q url.Values) Request {
+	q.Set(s.cfg.PageParam, strconv.Itoa(pos.Page))
+	return Request{Query: q}
+}
+
+func (s *pageNumber) Next(pos *Position, r *Response) (Next, error) {
+	if r.Fetched == 0 {
+		return Next{Stop: StopEmptyPage}, nil
+	}
+	current := pos.Page
+	pos.Page++
+	if s.pagesPath != nil {
+		v, err := r.Page.Value(s.pagesPath)
+		if err != nil {
+			return Next{}, fmt.Errorf("total_pages_path: %w", err)
+		}
+		pages, ok := page.Int(v)
+		if ok {
+			s.totalPages = pages
+		}
+		if ok && int64(current) >= pages {
+			return Next{Stop: StopLastPage}, nil
+		}
+	} else if total, ok, err := total(s.totalPath, "total_path", r.Page); err != nil {
+		return Next{}, err
+	} else {
+		if ok {
+			s.totalRecords = total
+		}
+		if ok && s.cfg.Limit > 0 && int64(current-s.cfg.StartPage+1)*int64(s.cfg.Limit) >= total {
+			return Next{Stop: StopTotalReached}, nil
+		}
+	}
+	if r.Short {
+		return Next{Stop: StopShortPage}, nil
+	}
+	return Next{}, nil
+}
+
+func (s *pageNumber) Describe(pos Position) string { return "page=" + strconv.Itoa(pos.Page) }
+
+func (s *pageNumber) Totals() (int64, int64) { return s.totalRecords, s.totalPages }
+
+func (s *pageNumber) Param() string { return s.cfg.PageParam }
+
+func (s *pageNumber) Seek(pos *Position, value string) {
+	if n, err := strconv.Atoi(value); err == nil {
+		pos.Page = n
+	}
+}
