@@ -66,12 +66,12 @@ func scalarField(key string) (*field, error) {
 		}
 		return nil, fmt.Errorf("%s: not a profile key%s", key, didYouMean(key, known))
 	}
-	if f.ptr == nil {
-		return nil, fmt.Errorf("%s: has no value of its own", key)
-	}
-	switch f.kind {
-	case kSection, kList, kHosts, kMap, kValues, kJSON, kKeys, kStatuses:
+	switch {
+	case f.kind == kSection, f.kind == kList, f.kind == kHosts, f.kind == kMap, f.kind == kValues,
+		f.kind == kJSON, f.kind == kKeys, f.kind == kStatuses:
 		return nil, fmt.Errorf("%s: not a single value", key)
+	case f.ptr == nil:
+		return nil, fmt.Errorf("%s: has no value of its own", key)
 	}
 	return f, nil
 }
