@@ -174,7 +174,12 @@ func defaultValue(c *ingest.Config, f *field) string {
 			s[i] = strconv.Itoa(n)
 		}
 		return "[" + strings.Join(s, ", ") + "]"
-	case *string, *int, *float64, *bool, *time.Duration:
+	case *time.Duration:
+		if *v == 0 {
+			return "" // no limit, not "0s"
+		}
+		return fieldText(c, f)
+	case *string, *int, *float64, *bool:
 		return fieldText(c, f)
 	}
 	return ""
