@@ -21,6 +21,8 @@ type decoder struct {
 	// path or the body: often tokens (a bot token in a path, a password in a
 	// login body), so they are redacted like secrets.
 	interpolated []ingest.Secret
+	entries      map[string]entry // every table key given, by dotted key
+	ok           map[string]bool  // the keys read without a problem
 }
 
 // entry is one key: value pair of a mapping.
@@ -156,7 +158,7 @@ func (d *decoder) interpolate(n *yaml.Node, field, s string) (string, bool) {
 		d.at(n, field, "%v", err)
 		return "", false
 	}
-	if field == "path" || field == "body" || strings.HasPrefix(field, "body.") || strings.HasPrefix(field, "body[") {
+	if f := lookupField(topLevel(field)); f != nil && f.secret == secretFromEnv {
 		for _, r := range refs {
 			if r.set && len(r.value) >= minInterpolatedSecret {
 				d.interpolated = append(d.interpolated, ingest.NewSecret(r.ref, r.value))
@@ -164,6 +166,14 @@ func (d *decoder) interpolate(n *yaml.Node, field, s string) (string, bool) {
 		}
 	}
 	return out, true
+}
+
+// topLevel is the top-level key of a field path: body for body.a[2].
+func topLevel(field string) string {
+	if i := strings.IndexAny(field, ".["); i >= 0 {
+		return field[:i]
+	}
+	return field
 }
 
 // minInterpolatedSecret is the shortest value from the environment in a path

@@ -1,19 +1,13 @@
 // Package profiles loads siphon's YAML profile files into a validated
 // ingest.Config, finds saved profiles on disk and prints them back.
 //
-// A profile is one YAML mapping (CONTRACT.md is the reference):
-//
-//	name, description, base_url, path, method, params, headers, body,
-//	auth:       type none|api_key|bearer|basic|oauth2 and that type's fields
-//	tls:        ca_file, cert_file, key_file, insecure_skip_verify
-//	records, primary_key,
-//	pagination: type none|offset|page|cursor|next_url|link_header|keyset|timestamp,
-//	            limit, limit_param, max_pages and that type's fields
-//	rate_limit: requests_per_second | requests_per_minute, burst, respect_headers
-//	retry:      max_attempts, initial_backoff, max_backoff, on_status, max_retry_after
-//	timeout, allowed_hosts,
-//	schema:     on_drift, file, on_invalid
-//	output:     dir, raw_pages
+// Every key a profile may have is declared once, in fieldTable
+// (fields.go): its type, default, meaning, whether it may hold a secret,
+// which pagination or auth types it belongs to and which need it. The
+// decoder, Format and Doc (the writer siphon import curl uses too),
+// FieldText and SetField, docs/profiles.md's key table and
+// docs/profile.schema.json all follow it (go generate ./profiles rewrites
+// the docs).
 //
 // Loading is strict: unknown and duplicate keys, wrong types and values are
 // errors, each reported with file:line:column, and all of a file's problems

@@ -22,61 +22,107 @@ import (
 func Format(p *Profile) []byte {
 	c := p.Config // a copy: defaults for display must not change p
 	c.ApplyDefaults()
-	f := formatter{p: p}
-	root := mapping()
-	root.add("name", f.str(c.Name))
-	root.addIf(c.Description != "", "description", f.str(c.Description))
-	root.addIf(c.BaseURL != "", "base_url", f.str(c.BaseURL))
-	root.addIf(c.Path != "", "path", f.str(c.Path))
-	root.add("method", f.str(c.Method))
-	root.addIf(len(c.Params) > 0, "params", f.values("params.", c.Params))
-	root.addIf(len(c.Headers) > 0, "headers", f.values("headers.", c.Headers))
-	root.addIf(c.Body != nil, "body", f.body(c.Body))
-	root.add("auth", f.auth(c.Auth).node)
-	root.add("tls", f.tls(c.TLS).node)
-	root.add("records", f.str(c.Records))
-	switch len(c.PrimaryKey) {
-	case 0:
-	case 1:
-		root.add("primary_key", f.str(c.PrimaryKey[0]))
-	default:
-		root.add("primary_key", f.strs(c.PrimaryKey))
+	doc := NewDoc()
+	formatter{p: p}.fill(doc, "", &c)
+	return doc.Bytes()
+}
+
+// fill writes the keys of section sec that apply and are to be shown.
+func (f formatter) fill(doc *Doc, sec string, c *ingest.Config) {
+	typ, grant := sectionState(c, sec)
+	for _, fl := range children(sec) {
+		if !fl.appliesTo(typ, grant) || fl.show == showNever {
+			continue
+		}
+		if fl.kind == kSection {
+			doc.set(fl.key, mapping().node)
+			f.fill(doc, fl.key, c)
+			continue
+		}
+		switch {
+		case fl.show == showIfSet && isZero(c, fl):
+			continue
+		case fl.show == showIfNotDefault && (isZero(c, fl) || fieldText(c, fl) == defaultText(fl, typ)):
+			continue
+		}
+		n := f.node(fl, c)
+		if fl.write != nil {
+			n = fl.write(f, c)
+		}
+		if n != nil {
+			doc.set(fl.key, n)
+		}
 	}
-	root.add("pagination", f.pagination(c.Pagination).node)
-	rl := mapping()
-	rl.add("requests_per_second", floatNode(c.RateLimit.RequestsPerSecond))
-	rl.add("burst", intNode(c.RateLimit.Burst))
-	rl.add("respect_headers", boolNode(!c.RateLimit.IgnoreHeaders))
-	root.add("rate_limit", rl.node)
-	rt := mapping()
-	rt.add("max_attempts", intNode(c.Retry.MaxAttempts))
-	rt.add("initial_backoff", durationNode(c.Retry.InitialBackoff))
-	rt.add("max_backoff", durationNode(c.Retry.MaxBackoff))
+}
+
+// node writes a key's value by its kind.
+func (f formatter) node(fl *field, c *ingest.Config) *yaml.Node {
+	switch v := fl.ptr(c).(type) {
+	case *string:
+		return f.str(*v)
+	case *int:
+		return intNode(*v)
+	case *float64:
+		return floatNode(*v)
+	case *bool:
+		return boolNode(*v != fl.negate)
+	case *time.Duration:
+		return durationNode(*v)
+	case *ingest.Secret:
+		return scalar("!!str", v.Ref())
+	case *[]string:
+		return f.strs(*v)
+	case *map[string]string:
+		m := mapping()
+		for _, k := range slices.Sorted(maps.Keys(*v)) {
+			m.add(k, f.str((*v)[k]))
+		}
+		return m.node
+	}
+	return nil
+}
+
+// defaultText is a key's default for pagination or auth type typ.
+func defaultText(fl *field, typ string) string {
+	if fl.def != "" {
+		return fl.def
+	}
+	var c ingest.Config
+	if t := typeKey(parentKey(fl.key)); t != nil {
+		*t.ptr(&c).(*string) = typ
+	}
+	c.ApplyDefaults()
+	return fieldText(&c, fl)
+}
+
+// Writers of keys whose writing the kind alone does not say.
+
+func writeParams(f formatter, c *ingest.Config) *yaml.Node  { return f.values("params.", c.Params) }
+func writeHeaders(f formatter, c *ingest.Config) *yaml.Node { return f.values("headers.", c.Headers) }
+func writeBody(f formatter, c *ingest.Config) *yaml.Node    { return f.body(c.Body) }
+
+// writePrimaryKey writes one field as a string, several as a list.
+func writePrimaryKey(f formatter, c *ingest.Config) *yaml.Node {
+	if len(c.PrimaryKey) == 1 {
+		return f.str(c.PrimaryKey[0])
+	}
+	return f.strs(c.PrimaryKey)
+}
+
+func writeStatuses(_ formatter, c *ingest.Config) *yaml.Node {
 	statuses := flowList()
 	for _, s := range c.Retry.OnStatus {
 		statuses.Content = append(statuses.Content, intNode(s))
 	}
-	rt.add("on_status", statuses)
-	rt.add("max_retry_after", durationNode(c.Retry.MaxRetryAfter))
-	root.add("retry", rt.node)
-	root.add("timeout", durationNode(c.Timeout))
-	root.addIf(len(c.AllowedHosts) > 0, "allowed_hosts", f.strs(c.AllowedHosts))
-	sc := mapping()
-	sc.add("on_drift", f.str(c.Schema.OnDrift))
-	sc.addIf(c.Schema.File != "", "file", f.str(c.Schema.File))
-	sc.add("on_invalid", f.str(c.Schema.OnInvalid))
-	root.add("schema", sc.node)
-	out := mapping()
-	out.addIf(c.Output.Dir != "", "dir", f.str(c.Output.Dir))
-	out.add("raw_pages", boolNode(c.Output.RawPages))
-	root.add("output", out.node)
+	return statuses
+}
 
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	_ = enc.Encode(root.node) // encoding a tree of plain nodes into memory cannot fail
-	_ = enc.Close()
-	return buf.Bytes()
+// writeStart writes an offset as a number, keys and times as strings.
+func writeStart(f formatter, c *ingest.Config) *yaml.Node {
+	if c.Pagination.Type == ingest.PageOffset {
+		return scalar("!!int", c.Pagination.Start)
+	}
+	return f.str(c.Pagination.Start)
 }
 
 // formatter builds the nodes of one profile.
@@ -111,11 +157,6 @@ func (f formatter) strs(ss []string) *yaml.Node {
 	return n
 }
 
-// secret shows a secret as its reference; an unreferenced one is left out.
-func (f formatter) secret(m mapNode, key string, s ingest.Secret) {
-	m.addIf(s.Ref() != "", key, scalar("!!str", s.Ref()))
-}
-
 // values prints params or headers, sorted; sensitive ones as written, so
 // their references show and their values do not.
 func (f formatter) values(prefix string, vals map[string]string) *yaml.Node {
@@ -144,87 +185,6 @@ func (f formatter) unresolve(v string) string {
 		}
 	}
 	return v
-}
-
-// auth prints the fields of the auth type only.
-func (f formatter) auth(a ingest.AuthConfig) mapNode {
-	m := mapping()
-	m.add("type", f.str(a.Type))
-	switch a.Type {
-	case ingest.AuthAPIKey:
-		m.add("name", f.str(a.Name))
-		m.add("in", f.str(a.In))
-		f.secret(m, "value", a.Value)
-	case ingest.AuthBearer:
-		f.secret(m, "token", a.Token)
-	case ingest.AuthBasic:
-		m.add("username", f.str(a.Username))
-		f.secret(m, "password", a.Password)
-	case ingest.AuthOAuth2:
-		m.add("grant", f.str(a.Grant))
-		m.add("token_url", f.str(a.TokenURL))
-		m.addIf(a.AuthorizeURL != "", "authorize_url", f.str(a.AuthorizeURL))
-		m.add("client_id", f.str(a.ClientID))
-		f.secret(m, "client_secret", a.ClientSecret)
-		m.addIf(len(a.Scopes) > 0, "scopes", f.strs(a.Scopes))
-		f.secret(m, "refresh_token", a.RefreshToken)
-		if len(a.Extra) > 0 {
-			extra := mapping()
-			for _, k := range slices.Sorted(maps.Keys(a.Extra)) {
-				extra.add(k, f.str(a.Extra[k]))
-			}
-			m.add("extra_params", extra.node)
-		}
-	}
-	return m
-}
-
-// tls prints the TLS settings.
-func (f formatter) tls(t ingest.TLSConfig) mapNode {
-	m := mapping()
-	m.addIf(t.CAFile != "", "ca_file", f.str(t.CAFile))
-	m.addIf(t.CertFile != "", "cert_file", f.str(t.CertFile))
-	m.addIf(t.KeyFile != "", "key_file", f.str(t.KeyFile))
-	m.add("insecure_skip_verify", boolNode(t.InsecureSkipVerify))
-	return m
-}
-
-// pagination prints the common fields and the type's own.
-func (f formatter) pagination(p ingest.PaginationConfig) mapNode {
-	m := mapping()
-	m.add("type", f.str(p.Type))
-	m.add("limit", intNode(p.Limit))
-	m.add("limit_param", f.str(p.LimitParam))
-	m.addIf(p.In != "" && p.In != "query", "in", f.str(p.In))
-	m.add("max_pages", intNode(p.MaxPages))
-	switch p.Type {
-	case ingest.PageOffset:
-		m.add("offset_param", f.str(p.OffsetParam))
-		if p.Start != "" {
-			m.add("start", scalar("!!int", p.Start))
-		}
-		m.addIf(p.TotalPath != "", "total_path", f.str(p.TotalPath))
-	case ingest.PagePage:
-		m.add("page_param", f.str(p.PageParam))
-		m.add("start_page", intNode(p.StartPage))
-		m.addIf(p.TotalPagesPath != "", "total_pages_path", f.str(p.TotalPagesPath))
-		m.addIf(p.TotalPath != "", "total_path", f.str(p.TotalPath))
-	case ingest.PageCursor:
-		m.add("cursor_param", f.str(p.CursorParam))
-		m.add("cursor_path", f.str(p.CursorPath))
-	case ingest.PageNextURL:
-		m.add("next_url_path", f.str(p.NextURLPath))
-	case ingest.PageLinkHeader:
-		m.add("rel", f.str(p.Rel))
-	case ingest.PageKeyset, ingest.PageTimestamp:
-		m.add("param", f.str(p.Param))
-		m.add("field", f.str(p.Field))
-		m.addIf(p.Start != "", "start", f.str(p.Start))
-		if p.Type == ingest.PageTimestamp {
-			m.add("inclusive", boolNode(p.Inclusive))
-		}
-	}
-	return m
 }
 
 // body prints a JSON body as YAML, keeping key order and exact numbers.
@@ -284,21 +244,6 @@ func (f formatter) jsonValue(dec *json.Decoder) (*yaml.Node, error) {
 		return scalar("!!null", "null"), nil
 	}
 	return nil, io.ErrUnexpectedEOF
-}
-
-// mapNode builds a mapping in insertion order.
-type mapNode struct{ node *yaml.Node }
-
-func mapping() mapNode { return mapNode{&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}} }
-
-func (m mapNode) add(key string, v *yaml.Node) {
-	m.node.Content = append(m.node.Content, scalar("!!str", key), v)
-}
-
-func (m mapNode) addIf(cond bool, key string, v *yaml.Node) {
-	if cond {
-		m.add(key, v)
-	}
 }
 
 func scalar(tag, value string) *yaml.Node {

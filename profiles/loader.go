@@ -58,7 +58,7 @@ func (l Loader) LoadBytes(filename string, data []byte) (*Profile, error) {
 // load returns whatever it could read even when there are errors, so that
 // Discover can still name a broken profile.
 func (l Loader) load(filename string, data []byte) (*Profile, error) {
-	d := &decoder{problems: problems{file: filename}, lookupEnv: l.LookupEnv, skipSecrets: l.SkipSecrets}
+	d := newDecoder(filename, l.LookupEnv, l.SkipSecrets)
 	if d.lookupEnv == nil {
 		d.lookupEnv = os.LookupEnv
 	}
@@ -72,6 +72,11 @@ func (l Loader) load(filename string, data []byte) (*Profile, error) {
 		d.profile(root, p)
 	}
 	return p, d.err()
+}
+
+func newDecoder(filename string, lookupEnv func(string) (string, bool), skipSecrets bool) *decoder {
+	return &decoder{problems: problems{file: filename}, lookupEnv: lookupEnv, skipSecrets: skipSecrets,
+		entries: map[string]entry{}, ok: map[string]bool{}}
 }
 
 // yamlLine finds the line in a YAML parser message ("yaml: line 3: ...").

@@ -11,21 +11,13 @@ import (
 	"siphon/ingest"
 )
 
-// secretVarSuffix names the environment variable suggested for each auth
-// secret field: "token" in profile "orders" suggests ORDERS_TOKEN.
-var secretVarSuffix = map[string]string{
-	"value":         "API_KEY",
-	"token":         "TOKEN",
-	"password":      "PASSWORD",
-	"client_secret": "CLIENT_SECRET",
-	"refresh_token": "REFRESH_TOKEN",
-}
-
-// suggestedVar is the variable name a literal-secret error proposes.
-func (d *decoder) suggestedVar(key string) string {
-	suffix, ok := secretVarSuffix[key]
-	if !ok {
-		suffix = key
+// suggestedVar is the variable name a literal-secret error proposes: the
+// profile's name and the key's suffix in the table ("auth.token" in profile
+// orders gives ORDERS_TOKEN), else the key itself (a header's name).
+func (d *decoder) suggestedVar(field, key string) string {
+	suffix := key
+	if f := lookupField(field); f != nil && f.envSuffix != "" {
+		suffix = f.envSuffix
 	}
 	return envify(d.profileName + "_" + suffix)
 }
@@ -56,7 +48,7 @@ func envify(s string) string {
 // literalSecret reports a secret written as plain text, with the fix, and
 // without repeating the value.
 func (d *decoder) literalSecret(n *yaml.Node, field, key string) {
-	v := d.suggestedVar(key)
+	v := d.suggestedVar(field, key)
 	d.at(n, field, "a secret must not be written in the profile; write %s: ${%s} and export %s, or %s: file:PATH", key, v, v, key)
 }
 

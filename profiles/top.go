@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"cmp"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,78 +13,31 @@ import (
 	"siphon/ingest"
 )
 
-// topKeys are a profile's keys, in the contract's order.
-var topKeys = []string{
-	"name", "description", "base_url", "path", "method", "params", "headers", "body", "auth", "tls",
-	"records", "primary_key", "pagination", "rate_limit", "retry", "timeout", "allowed_hosts", "schema", "output",
-}
-
 // profile decodes the root mapping into p.
 func (d *decoder) profile(root *yaml.Node, p *Profile) {
 	cfg := &p.Config
-	// Defaults true when absent, which ApplyDefaults cannot tell from false.
-	cfg.Output.RawPages = true
-
-	entries := d.mapping(root, "")
-	byKey := map[string]entry{}
-	for _, e := range entries {
-		byKey[e.key] = e
-	}
-	d.name(root, byKey["name"], cfg) // first: secret errors suggest variables named after it
-
-	for _, e := range entries {
-		switch e.key {
-		case "name":
-		case "description":
-			cfg.Description, _ = d.text(e.val, e.field)
-		case "base_url":
-			cfg.BaseURL, _ = d.httpURL(e.val, e.field)
-		case "path":
-			cfg.Path, _ = d.text(e.val, e.field)
-		case "method":
-			if m, ok := d.text(e.val, e.field); ok {
-				cfg.Method = strings.ToUpper(m)
-				if cfg.Method != "GET" && cfg.Method != "POST" {
-					d.at(e.val, e.field, "expected GET or POST, got %q", m)
-				}
-			}
-		case "params":
-			cfg.Params = d.params(e, p)
-		case "headers":
-			cfg.Headers = d.headers(e, p)
-		case "body":
-			cfg.Body = d.body(e.val, e.field)
-		case "auth":
-			d.auth(e, &cfg.Auth)
-		case "tls":
-			d.tls(e, &cfg.TLS)
-		case "records":
-			cfg.Records, _ = d.jq(e.val, e.field)
-		case "primary_key":
-			cfg.PrimaryKey = d.primaryKey(e)
-		case "pagination":
-			d.pagination(e, &cfg.Pagination)
-		case "rate_limit":
-			d.rateLimit(e, &cfg.RateLimit)
-		case "retry":
-			d.retry(e, &cfg.Retry)
-		case "timeout":
-			cfg.Timeout, _ = d.duration(e.val, e.field)
-		case "allowed_hosts":
-			cfg.AllowedHosts = d.allowedHosts(e)
-		case "schema":
-			d.schema(e, &cfg.Schema)
-		case "output":
-			d.output(e, &cfg.Output)
-		default:
-			d.unknown(e, topKeys)
+	for _, f := range fieldTable {
+		if f.def != "" && f.types == nil {
+			_ = setField(cfg, f, f.def) // the table's own defaults are valid
 		}
 	}
-
-	if e, ok := byKey["base_url"]; !ok || isNull(e.val) {
-		d.at(root, "base_url", "missing; every profile needs the API's base URL, e.g. base_url: https://api.example.com/v2")
+	entries := d.mapping(root, "")
+	var name entry
+	for _, e := range entries {
+		if e.key == "name" {
+			name = e
+		}
 	}
-	if e, ok := byKey["body"]; ok && cfg.Body != nil && cfg.Method != "POST" {
+	d.name(root, name, cfg) // first: secret errors suggest variables named after it
+	d.section("", root, entries, p)
+	checkTop(d, cfg)
+	cfg.Secrets = sortSecrets(append(cfg.Secrets, d.interpolated...))
+	cfg.ApplyDefaults()
+}
+
+// checkTop holds the rules across top-level keys.
+func checkTop(d *decoder, cfg *ingest.Config) {
+	if e, ok := d.entries["body"]; ok && cfg.Body != nil && cfg.Method != "POST" {
 		method := cfg.Method
 		if method == "" {
 			method = "GET"
@@ -91,16 +45,25 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 		d.at(e.keyNode, e.field, "a body is sent only with method: POST, and the method is %s", method)
 	}
 	if cfg.Pagination.In == "body" && cfg.Method != "POST" {
-		if e, ok := byKey["pagination"]; ok {
+		if e, ok := d.entries["pagination"]; ok {
 			d.at(e.keyNode, joinField(e.field, "in"), "pagination parameters go in the body only with method: POST")
 		}
 	}
-	cfg.Secrets = sortSecrets(append(cfg.Secrets, d.interpolated...))
-	cfg.ApplyDefaults()
 }
 
-// validName is the contract's profile name pattern.
-var validName = regexp.MustCompile(`^[a-z0-9._-]+$`)
+// validNamePattern is what a profile name may be.
+const validNamePattern = `^[a-z0-9._-]+$`
+
+var validName = regexp.MustCompile(validNamePattern)
+
+// CheckName says what is wrong with a profile name, or returns nil: tools
+// that write profiles (siphon import curl) check theirs with it.
+func CheckName(s string) error {
+	if why := checkName(s); why != "" {
+		return fmt.Errorf("invalid profile name %q: %s", s, why)
+	}
+	return nil
+}
 
 // checkName reports what is wrong with a profile name, or "".
 func checkName(s string) string {

@@ -27,6 +27,11 @@ func UpdateFile(path string, set map[string]string) error {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return fmt.Errorf("%s: not a profile (a YAML mapping)", path)
 	}
+	for key := range set {
+		if lookupField(key) == nil {
+			return fmt.Errorf("%s: %s is not a profile key", path, key)
+		}
+	}
 	for key, value := range set {
 		setKey(doc.Content[0], strings.Split(key, "."), value)
 	}

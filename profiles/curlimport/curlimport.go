@@ -2,8 +2,7 @@ package curlimport
 
 import (
 	"errors"
-	"fmt"
-	"regexp"
+	"siphon/profiles"
 )
 
 // Result is a profile made from a curl command.
@@ -50,15 +49,7 @@ func Parse(command, name string) (*Result, error) {
 	return &Result{YAML: render(p, vars), Vars: vars, Notes: unique(b.notes)}, nil
 }
 
-// validName is the contract's profile name pattern.
-var validName = regexp.MustCompile(`^[a-z0-9._-]+$`)
-
-func checkName(name string) error {
-	if !validName.MatchString(name) || name == "." || name == ".." {
-		return fmt.Errorf("invalid profile name %q: use lower-case letters, digits, '.', '_' and '-'", name)
-	}
-	return nil
-}
+func checkName(name string) error { return profiles.CheckName(name) }
 
 // unique drops repeated notes, keeping the first of each.
 func unique(notes []string) []string {

@@ -1,58 +1,50 @@
 package curlimport
 
 import (
-	"bytes"
 	"siphon/profiles"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// render writes the profile as YAML in the contract's key order, with a
-// comment that names the variables to export.
+// render writes the profile through the profiles package's writer (which
+// puts keys in their usual order), with a comment that names the
+// variables to export. Every key set here is in the field table, so errors
+// cannot happen.
 func render(p *profile, vars []Var) []byte {
-	root := mapNode{&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}}
-	root.add("name", str(p.name))
-	root.node.Content[0].HeadComment = headComment(p, vars)
-	root.add("description", str("Imported from a curl command"))
-	root.add("base_url", str(p.baseURL.render()))
+	doc := profiles.NewDoc()
+	doc.HeadComment(headComment(p, vars))
+	_ = doc.SetText("name", p.name)
+	_ = doc.SetText("description", "Imported from a curl command")
+	_ = doc.SetText("base_url", p.baseURL.render())
 	if s := p.path.render(); s != "" {
-		root.add("path", str(s))
+		_ = doc.SetText("path", s)
 	}
-	root.add("method", str(p.method))
+	_ = doc.SetText("method", p.method)
 	if len(p.params) > 0 {
-		root.add("params", fields(p.params))
+		_ = doc.Set("params", fields(p.params))
 	}
 	if len(p.headers) > 0 {
-		root.add("headers", fields(p.headers))
+		_ = doc.Set("headers", fields(p.headers))
 	}
 	if p.body != nil {
-		root.add("body", jsonToYAML(p.body))
+		_ = doc.Set("body", jsonToYAML(p.body))
 	}
 	if p.auth.typ != "" {
-		root.add("auth", authNode(p.auth))
+		authKeys(doc, p.auth)
 	}
 	if p.insecure {
-		tls := mapping()
-		tls.add("insecure_skip_verify", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", LineComment: "DANGER: certificates are not checked (curl -k)"})
-		root.add("tls", tls.node)
+		_ = doc.SetText("tls.insecure_skip_verify", "true")
+		doc.Comment("tls.insecure_skip_verify", "DANGER: certificates are not checked (curl -k)")
 	}
-	records := str(".")
-	records.LineComment = "placeholder: siphon probe shows where the records are"
-	root.add("records", records)
-	pg := mapping()
-	pg.add("type", str("none"))
-	pg.node.Content[1].LineComment = "placeholder: siphon probe shows next-page hints"
-	root.add("pagination", pg.node)
+	_ = doc.SetText("records", ".")
+	doc.Comment("records", "placeholder: siphon probe shows where the records are")
+	_ = doc.SetText("pagination.type", "none")
+	doc.Comment("pagination.type", "placeholder: siphon probe shows next-page hints")
 	if p.timeout > 0 {
-		root.add("timeout", str(profiles.ShortDuration(p.timeout)))
+		_ = doc.SetText("timeout", profiles.ShortDuration(p.timeout))
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	_ = enc.Encode(root.node) // a tree of plain nodes encodes into memory without error
-	_ = enc.Close()
-	return buf.Bytes()
+	return doc.Bytes()
 }
 
 // headComment says where the profile came from and what to export.
@@ -69,41 +61,40 @@ func headComment(p *profile, vars []Var) string {
 	return strings.Join(lines, "\n")
 }
 
-func authNode(a authSpec) *yaml.Node {
-	m := mapping()
-	m.add("type", str(a.typ))
+// authKeys sets the auth type and its keys.
+func authKeys(doc *profiles.Doc, a authSpec) {
+	_ = doc.SetText("auth.type", a.typ)
 	switch a.typ {
 	case "api_key":
-		m.add("name", str(a.name))
-		m.add("in", str(a.in))
+		_ = doc.SetText("auth.name", a.name)
+		_ = doc.SetText("auth.in", a.in)
 	case "basic":
-		m.add("username", str(a.username.render()))
+		_ = doc.SetText("auth.username", a.username.render())
 	}
-	m.add(a.secretKey(), str(a.secret.reference()))
-	return m.node
+	_ = doc.SetText("auth."+a.secretKey(), a.secret.reference())
 }
 
 // fields writes params or headers in the command's order.
 func fields(fs []field) *yaml.Node {
-	m := mapping()
+	m := mappingNode()
 	for _, f := range fs {
-		m.add(shellForm(f.key), str(f.val.render()))
+		m.Content = append(m.Content, str(shellForm(f.key)), str(f.val.render()))
 	}
-	return m.node
+	return m
 }
 
 // jsonToYAML writes the body as YAML, keeping key order and exact numbers.
 func jsonToYAML(n *jsonNode) *yaml.Node {
 	switch n.kind {
 	case jsonObject:
-		m := mapping()
+		m := mappingNode()
 		for i, k := range n.keys {
-			m.add(shellForm(k), jsonToYAML(n.items[i]))
+			m.Content = append(m.Content, str(shellForm(k)), jsonToYAML(n.items[i]))
 		}
 		if len(n.keys) == 0 {
-			m.node.Style = yaml.FlowStyle
+			m.Style = yaml.FlowStyle
 		}
-		return m.node
+		return m
 	case jsonArray:
 		s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		for _, item := range n.items {
@@ -126,14 +117,8 @@ func jsonToYAML(n *jsonNode) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 }
 
-// mapNode builds a mapping in insertion order.
-type mapNode struct{ node *yaml.Node }
-
-func mapping() mapNode { return mapNode{&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}} }
-
-func (m mapNode) add(key string, v *yaml.Node) {
-	m.node.Content = append(m.node.Content, str(key), v)
-}
+// mappingNode is an empty YAML mapping.
+func mappingNode() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
 
 // str is a string scalar. YAML holds only text: the sources already keep
 // to valid UTF-8, and this is the last guard.

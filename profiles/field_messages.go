@@ -1,38 +1,6 @@
 package profiles
 
-import (
-	"slices"
-	"strings"
-)
-
-// styleKeys says which keys each type of a section (pagination types,
-// auth types, oauth2 grants) has of its own.
-type styleKeys map[string][]string
-
-// owners lists the types a key belongs to, in the given order.
-func (s styleKeys) owners(key string, order []string) []string {
-	var out []string
-	for _, t := range order {
-		if slices.Contains(s[t], key) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// all lists every key of every type, plus common ones, for suggestions.
-func (s styleKeys) all(common []string) []string {
-	out := slices.Clone(common)
-	for _, keys := range s {
-		for _, k := range keys {
-			if !slices.Contains(out, k) {
-				out = append(out, k)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+import "strings"
 
 // misplaced is the message for a key of another type: "cursor_path applies
 // to pagination type cursor, not offset". When the type was left out, it

@@ -1,0 +1,398 @@
+package profiles
+
+import (
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"siphon/ingest"
+)
+
+// fieldTable declares every key a profile may have, once. The decoder, the
+// writer (Format, Doc, and so siphon import curl), FieldText and SetField,
+// docs/profiles.md's key table and docs/profile.schema.json all read it.
+// Its order is the order keys are written in.
+//
+// A field's default is what ingest.Config.ApplyDefaults puts there, unless
+// def says otherwise (for defaults the decoder sets itself).
+var fieldTable = []*field{
+	{key: "name", kind: kText, show: showAlways, pattern: validNamePattern,
+		doc: "The profile's name: lower-case letters, digits, '.', '_' and '-'. Defaults to the file name; names the output folder.",
+		ptr: func(c *ingest.Config) any { return &c.Name }, decode: decodedFirst},
+	{key: "description", kind: kText,
+		doc: "One line for listings.",
+		ptr: func(c *ingest.Config) any { return &c.Description }},
+	{key: "base_url", kind: kURL, missing: "missing; every profile needs the API's base URL, e.g. base_url: https://api.example.com/v2",
+		doc: "The API's absolute http or https URL. Credentials are only ever sent to its scheme, host and port (and to auth.token_url).",
+		ptr: func(c *ingest.Config) any { return &c.BaseURL }},
+	{key: "path", kind: kText, secret: secretFromEnv,
+		doc: "Joined to base_url.",
+		ptr: func(c *ingest.Config) any { return &c.Path }},
+	{key: "method", kind: kEnum, options: []string{"GET", "POST"}, caseless: true, show: showAlways,
+		doc: "GET or POST (any case); POST sends body as JSON.",
+		ptr: func(c *ingest.Config) any { return &c.Method }, decode: decodeMethod},
+	{key: "params", kind: kValues, secret: secretByName,
+		doc: "Query parameters sent with every request: name to string or number.",
+		ptr: func(c *ingest.Config) any { return &c.Params }, decode: decodeParams, write: writeParams},
+	{key: "headers", kind: kMap, secret: secretByName,
+		doc: "Request headers: name to string. Names ignore case.",
+		ptr: func(c *ingest.Config) any { return &c.Headers }, decode: decodeHeaders, write: writeHeaders},
+	{key: "body", kind: kJSON, secret: secretFromEnv,
+		doc: "The JSON body of a POST, written as YAML. Integers keep every digit.",
+		ptr: func(c *ingest.Config) any { return &c.Body }, decode: decodeBody, write: writeBody},
+
+	{key: "auth", kind: kSection, show: showAlways, doc: "Credentials: one type and that type's keys."},
+	{key: "auth.type", kind: kEnum, options: authTypes, selects: true, def: ingest.AuthNone, show: showAlways,
+		doc: "none, api_key, bearer, basic or oauth2.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Type }},
+	{key: "auth.name", kind: kName, types: is(ingest.AuthAPIKey), requiredFor: is(ingest.AuthAPIKey), show: showAlways,
+		doc: "The header or query parameter that carries the key.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Name }, decode: decodeAuthName},
+	{key: "auth.in", kind: kEnum, options: []string{"header", "query"}, types: is(ingest.AuthAPIKey), show: showAlways,
+		doc: "Where the key goes: header or query.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.In }},
+	{key: "auth.value", kind: kSecret, secret: secretRef, envSuffix: "API_KEY", types: is(ingest.AuthAPIKey), requiredFor: is(ingest.AuthAPIKey),
+		doc: "The key.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Value }},
+	{key: "auth.token", kind: kSecret, secret: secretRef, envSuffix: "TOKEN", types: is(ingest.AuthBearer), requiredFor: is(ingest.AuthBearer),
+		doc: "Sent as Authorization: Bearer TOKEN.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Token }},
+	{key: "auth.username", kind: kName, types: is(ingest.AuthBasic), requiredFor: is(ingest.AuthBasic), show: showAlways,
+		doc: "The user name.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Username }},
+	{key: "auth.password", kind: kSecret, secret: secretRef, envSuffix: "PASSWORD", types: is(ingest.AuthBasic),
+		doc: "The password; may be left out.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Password }},
+	{key: "auth.grant", kind: kEnum, options: grants, selects: true, def: grantClientCredentials, types: is(ingest.AuthOAuth2), show: showAlways,
+		doc: "client_credentials, refresh_token or authorization_code.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Grant }},
+	{key: "auth.token_url", kind: kURL, types: is(ingest.AuthOAuth2), requiredFor: grants, show: showAlways,
+		doc: "Where access tokens come from.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.TokenURL }},
+	{key: "auth.authorize_url", kind: kURL, types: is(ingest.AuthOAuth2), grants: is(grantAuthorizationCode), requiredFor: is(grantAuthorizationCode),
+		doc: "The sign-in page that siphon auth login opens.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.AuthorizeURL }},
+	{key: "auth.client_id", kind: kName, types: is(ingest.AuthOAuth2), requiredFor: grants, show: showAlways,
+		doc: "The OAuth2 client ID.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.ClientID }},
+	{key: "auth.client_secret", kind: kSecret, secret: secretRef, envSuffix: "CLIENT_SECRET", types: is(ingest.AuthOAuth2), requiredFor: is(grantClientCredentials),
+		doc: "The OAuth2 client secret; optional for public clients of the other grants.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.ClientSecret }},
+	{key: "auth.scopes", kind: kList, types: is(ingest.AuthOAuth2),
+		doc: "Scopes to ask for.",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Scopes }},
+	{key: "auth.refresh_token", kind: kSecret, secret: secretRef, envSuffix: "REFRESH_TOKEN", types: is(ingest.AuthOAuth2),
+		grants: is(grantRefreshToken, grantAuthorizationCode), requiredFor: is(grantRefreshToken, grantAuthorizationCode),
+		doc: "The refresh token. With authorization_code only file:PATH, which siphon auth login writes (and keeps current when the server rotates it).",
+		ptr: func(c *ingest.Config) any { return &c.Auth.RefreshToken }, decode: decodeRefreshToken},
+	{key: "auth.extra_params", kind: kMap, types: is(ingest.AuthOAuth2),
+		doc: "Further parameters of the token request (audience, resource...).",
+		ptr: func(c *ingest.Config) any { return &c.Auth.Extra }},
+
+	{key: "tls", kind: kSection, show: showAlways, doc: "TLS settings; paths are relative to the profile's folder.", check: checkTLS},
+	{key: "tls.ca_file", kind: kFile,
+		doc: "PEM file of the CAs to trust instead of the system's.",
+		ptr: func(c *ingest.Config) any { return &c.TLS.CAFile }},
+	{key: "tls.cert_file", kind: kFile,
+		doc: "PEM client certificate for mutual TLS; needs key_file.",
+		ptr: func(c *ingest.Config) any { return &c.TLS.CertFile }},
+	{key: "tls.key_file", kind: kFile,
+		doc: "PEM private key of cert_file.",
+		ptr: func(c *ingest.Config) any { return &c.TLS.KeyFile }},
+	{key: "tls.insecure_skip_verify", kind: kBool, show: showAlways,
+		doc: "Do not check the server's certificate. Dangerous: for local tests only.",
+		ptr: func(c *ingest.Config) any { return &c.TLS.InsecureSkipVerify }},
+
+	{key: "records", kind: kJQ, show: showAlways,
+		doc: "jq expression giving the records: an array, or a stream of records.",
+		ptr: func(c *ingest.Config) any { return &c.Records }},
+	{key: "primary_key", kind: kKeys,
+		doc: "The record field, or list of fields, that identifies a record; used to drop repeats.",
+		ptr: func(c *ingest.Config) any { return &c.PrimaryKey }, decode: decodePrimaryKey, write: writePrimaryKey},
+
+	{key: "pagination", kind: kSection, show: showAlways, doc: "How to get the next page: one type and that type's keys."},
+	{key: "pagination.type", kind: kEnum, options: ingest.PaginationTypes, selects: true, def: ingest.PageNone, show: showAlways,
+		doc: "none, offset, page, cursor, next_url, link_header, keyset or timestamp.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.Type }},
+	{key: "pagination.limit", kind: kInt, show: showAlways,
+		doc: "Page size sent in limit_param; 0 sends none.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.Limit }},
+	{key: "pagination.limit_param", kind: kName, show: showAlways,
+		doc: "The parameter that carries limit.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.LimitParam }},
+	{key: "pagination.in", kind: kEnum, options: []string{"query", "body"}, show: showIfNotDefault,
+		doc: "Where the pagination parameters go: query, or body (merged into a POST's JSON body; dotted names nest).",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.In }},
+	{key: "pagination.max_pages", kind: kInt, show: showAlways,
+		doc: "Stop after this many pages (resumable); 0: no limit.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.MaxPages }},
+	{key: "pagination.offset_param", kind: kName, types: is(ingest.PageOffset), show: showAlways, selector: true,
+		doc: "The parameter that carries the offset.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.OffsetParam }},
+	{key: "pagination.page_param", kind: kName, types: is(ingest.PagePage), show: showAlways, selector: true,
+		doc: "The parameter that carries the page number.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.PageParam }},
+	{key: "pagination.start_page", kind: kInt, min: 1, types: is(ingest.PagePage), show: showAlways,
+		doc: "The first page's number.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.StartPage }, decode: decodeStartPage},
+	{key: "pagination.cursor_param", kind: kName, types: is(ingest.PageCursor), show: showAlways, selector: true,
+		doc: "The parameter that carries the next cursor.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.CursorParam }},
+	{key: "pagination.cursor_path", kind: kJQ, types: is(ingest.PageCursor), requiredFor: is(ingest.PageCursor), show: showAlways, selector: true,
+		doc: "jq into the body for the next cursor; none (null, empty) ends the run.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.CursorPath }},
+	{key: "pagination.next_url_path", kind: kJQ, types: is(ingest.PageNextURL), requiredFor: is(ingest.PageNextURL), show: showAlways, selector: true,
+		doc: "jq into the body for the next page's URL, absolute or relative.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.NextURLPath }},
+	{key: "pagination.rel", kind: kName, types: is(ingest.PageLinkHeader), show: showAlways, selector: true,
+		doc: "The relation of the Link header (RFC 8288) to follow.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.Rel }},
+	{key: "pagination.param", kind: kName, types: is(ingest.PageKeyset, ingest.PageTimestamp), show: showAlways, selector: true,
+		doc: "The parameter that carries the last key or time seen.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.Param }},
+	{key: "pagination.field", kind: kName, types: is(ingest.PageKeyset, ingest.PageTimestamp), show: showAlways, selector: true,
+		doc: "The record field whose largest value on a page is sent as param.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.Field }},
+	{key: "pagination.start", kind: kStart, types: is(ingest.PageOffset, ingest.PageKeyset, ingest.PageTimestamp),
+		doc: "The first position: an offset (offset), a key (keyset) or an RFC 3339 time (timestamp).",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.Start }, decode: decodeStart, write: writeStart},
+	{key: "pagination.inclusive", kind: kBool, types: is(ingest.PageTimestamp), show: showAlways,
+		doc: "The API returns field >= param (not >); records on the boundary are then dropped as repeats.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.Inclusive }},
+	{key: "pagination.total_pages_path", kind: kJQ, types: is(ingest.PagePage), selector: true,
+		doc: "Optional jq to the number of pages, to stop on the last.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.TotalPagesPath }},
+	{key: "pagination.total_path", kind: kJQ, types: is(ingest.PageOffset, ingest.PagePage), selector: true,
+		doc: "Optional jq to the number of records, to stop at the end and check the count.",
+		ptr: func(c *ingest.Config) any { return &c.Pagination.TotalPath }},
+
+	{key: "rate_limit", kind: kSection, show: showAlways, doc: "The client-side request budget.", check: checkRateLimit},
+	{key: "rate_limit.requests_per_second", kind: kNumber, show: showAlways,
+		doc: "Requests a second; 0: no client-side budget.",
+		ptr: func(c *ingest.Config) any { return &c.RateLimit.RequestsPerSecond }},
+	{key: "rate_limit.requests_per_minute", kind: kNumber, show: showNever,
+		doc:    "The same budget per minute; give one of the two.",
+		decode: decodePerMinute},
+	{key: "rate_limit.burst", kind: kInt, min: 1, show: showAlways,
+		doc: "Requests that may go at once before the budget applies.",
+		ptr: func(c *ingest.Config) any { return &c.RateLimit.Burst }},
+	{key: "rate_limit.respect_headers", kind: kBool, negate: true, show: showAlways,
+		doc: "Pace by Retry-After and the server's rate-limit headers (X-RateLimit-*, RateLimit-*).",
+		ptr: func(c *ingest.Config) any { return &c.RateLimit.IgnoreHeaders }},
+
+	{key: "retry", kind: kSection, show: showAlways, doc: "When and how a failed request is tried again.", check: checkRetry},
+	{key: "retry.max_attempts", kind: kInt, min: 1, show: showAlways,
+		doc: "Attempts in all, the first included.",
+		ptr: func(c *ingest.Config) any { return &c.Retry.MaxAttempts }},
+	{key: "retry.initial_backoff", kind: kDuration, show: showAlways,
+		doc: "The longest first wait: each retry waits a random time up to it, doubled per attempt (full jitter).",
+		ptr: func(c *ingest.Config) any { return &c.Retry.InitialBackoff }},
+	{key: "retry.max_backoff", kind: kDuration, show: showAlways,
+		doc: "The cap of that doubling. A Retry-After from the server is waited instead, up to max_retry_after.",
+		ptr: func(c *ingest.Config) any { return &c.Retry.MaxBackoff }},
+	{key: "retry.on_status", kind: kStatuses, show: showAlways,
+		doc: "The HTTP statuses retried; [] retries none (network errors still are).",
+		ptr: func(c *ingest.Config) any { return &c.Retry.OnStatus }, decode: decodeStatuses, write: writeStatuses},
+	{key: "retry.max_retry_after", kind: kDuration, show: showAlways,
+		doc: "A longer Retry-After or rate-limit reset stops the run instead of waiting.",
+		ptr: func(c *ingest.Config) any { return &c.Retry.MaxRetryAfter }},
+
+	{key: "timeout", kind: kDuration, show: showAlways,
+		doc: "Per request.",
+		ptr: func(c *ingest.Config) any { return &c.Timeout }},
+	{key: "allowed_hosts", kind: kHosts,
+		doc: "Hosts (host or host:port) a next page may lead to besides base_url's; they get no credentials.",
+		ptr: func(c *ingest.Config) any { return &c.AllowedHosts }, decode: decodeAllowedHosts},
+
+	{key: "schema", kind: kSection, show: showAlways, doc: "What to do when records change shape."},
+	{key: "schema.on_drift", kind: kEnum, options: []string{"warn", "fail"}, show: showAlways,
+		doc: "On new, vanished or retyped fields: warn once per change, or fail.",
+		ptr: func(c *ingest.Config) any { return &c.Schema.OnDrift }},
+	{key: "schema.file", kind: kFile,
+		doc: "A JSON Schema every record must match.",
+		ptr: func(c *ingest.Config) any { return &c.Schema.File }},
+	{key: "schema.on_invalid", kind: kEnum, options: []string{"reject", "fail"}, show: showAlways,
+		doc: "A record that fails schema.file: reject (to rejected.jsonl, with the reason) or fail.",
+		ptr: func(c *ingest.Config) any { return &c.Schema.OnInvalid }},
+
+	{key: "output", kind: kSection, show: showAlways, doc: "Where and what a run writes."},
+	{key: "output.dir", kind: kText,
+		doc: "The output folder, relative to the working folder; --out overrides. Default ./siphon-data/NAME.",
+		ptr: func(c *ingest.Config) any { return &c.Output.Dir }},
+	{key: "output.raw_pages", kind: kBool, def: "true", show: showAlways,
+		doc: "Keep every response body under pages/, with pages/index.jsonl.",
+		ptr: func(c *ingest.Config) any { return &c.Output.RawPages }},
+}
+
+// field is one key of a profile.
+type field struct {
+	key     string // dotted path: "pagination.cursor_path"
+	kind    kind
+	doc     string   // one line for the docs and the schema
+	options []string // kEnum: the values
+	// caseless: kEnum values may be in any case.
+	caseless bool
+	min      int    // kInt: the smallest value
+	pattern  string // a regular expression the text must match (for the JSON Schema)
+	def      string // a default the decoder sets itself (ApplyDefaults cannot tell it from zero)
+	secret   secrecy
+	// envSuffix names the variable a literal-secret error suggests:
+	// "token" in profile orders suggests ORDERS_TOKEN.
+	envSuffix string
+	// types are the section's types (pagination or auth) the key belongs
+	// to, grants the oauth2 grants; nil: all of them.
+	types, grants []string
+	// requiredFor are the types or grants that cannot do without the key.
+	requiredFor []string
+	missing     string // the message when a key every profile needs is absent
+	selects     bool   // the key says which of its section's keys apply (type, grant)
+	selector    bool   // the selector editor offers it for its pagination types
+	show        show
+	negate      bool // the Config field holds the opposite (respect_headers: IgnoreHeaders)
+
+	// ptr points at the Config field the key fills: a *string, *int,
+	// *float64, *bool, *time.Duration, *ingest.Secret, *[]string, *[]int,
+	// *map[string]string or *json.RawMessage, as the kind says.
+	ptr func(c *ingest.Config) any
+	// decode replaces the kind's decoding, write its writing.
+	decode func(d *decoder, e entry, p *Profile) bool
+	write  func(f formatter, c *ingest.Config) *yaml.Node
+	// check runs after a section's keys are read: rules across them.
+	check func(d *decoder, c *ingest.Config)
+}
+
+// kind is what a key holds.
+type kind int
+
+const (
+	kSection  kind = iota // a mapping of further keys
+	kText                 // a string; ${VAR} expanded
+	kName                 // a string that must not be empty
+	kURL                  // an absolute http or https URL
+	kJQ                   // a jq expression
+	kEnum                 // one of options
+	kInt                  // an integer, min or more
+	kNumber               // a number, 0 or more
+	kBool                 // true or false
+	kDuration             // 30s, 250ms, 15m
+	kSecret               // a ${VAR} or file:PATH reference
+	kFile                 // the path of a file that exists
+	kList                 // a list of strings
+	kHosts                // a list of host or host:port
+	kMap                  // a mapping of string to string
+	kValues               // a mapping of string to string or number
+	kJSON                 // any YAML value, sent as JSON
+	kKeys                 // a string or a list of strings
+	kStatuses             // a list of HTTP statuses
+	kStart                // an integer or a string, by pagination type
+)
+
+// secrecy says whether a key may hold a secret, and how it is kept.
+type secrecy int
+
+const (
+	notSecret     secrecy = iota
+	secretRef             // only as a ${VAR} or file:PATH reference
+	secretByName          // entries named like credentials (*token*, *key*, Authorization...) only as references
+	secretFromEnv         // values of 8 or more characters taken from the environment are redacted
+)
+
+// show says when Format writes a key.
+type show int
+
+const (
+	showIfSet        show = iota // when not empty or zero
+	showAlways                   // always, defaults included
+	showIfNotDefault             // when it differs from its default
+	showNever                    // another spelling of a key that is written
+)
+
+// is lists names, for the table.
+func is(names ...string) []string { return names }
+
+// Auth types and OAuth2 grants, in the order messages list them.
+var authTypes = []string{ingest.AuthNone, ingest.AuthAPIKey, ingest.AuthBearer, ingest.AuthBasic, ingest.AuthOAuth2}
+
+const (
+	grantClientCredentials = "client_credentials"
+	grantRefreshToken      = "refresh_token"
+	grantAuthorizationCode = "authorization_code"
+)
+
+var grants = []string{grantClientCredentials, grantRefreshToken, grantAuthorizationCode}
+
+var (
+	fieldsByKey = map[string]*field{} // the table by dotted key
+	fieldIndex  = map[string]int{}    // each key's place in the table, for writing in order
+)
+
+// init indexes the table (a variable's initializer cannot: the decoders
+// in the table look keys up).
+func init() {
+	for i, f := range fieldTable {
+		fieldsByKey[f.key] = f
+		fieldIndex[f.key] = i
+	}
+}
+
+// lookupField finds a field by its dotted key; nil when there is none.
+func lookupField(key string) *field { return fieldsByKey[key] }
+
+// children are the fields directly under section ("" for the top level),
+// in table order.
+func children(section string) []*field {
+	var out []*field
+	for _, f := range fieldTable {
+		if parentKey(f.key) == section {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// parentKey is the section of a dotted key: "pagination" for
+// "pagination.limit", "" for a top-level key.
+func parentKey(key string) string {
+	for i := len(key) - 1; i >= 0; i-- {
+		if key[i] == '.' {
+			return key[:i]
+		}
+	}
+	return ""
+}
+
+// leafKey is the last part of a dotted key.
+func leafKey(key string) string {
+	if p := parentKey(key); p != "" {
+		return key[len(p)+1:]
+	}
+	return key
+}
+
+// typeKey and grantKey are the selectors of a section, if it has them.
+func typeKey(section string) *field  { return selectorNamed(section, "type") }
+func grantKey(section string) *field { return selectorNamed(section, "grant") }
+
+func selectorNamed(section, name string) *field {
+	if f := lookupField(section + "." + name); f != nil && f.selects {
+		return f
+	}
+	return nil
+}
+
+// appliesTo reports whether f belongs to a section whose type and grant
+// are typ and grant.
+func (f *field) appliesTo(typ, grant string) bool {
+	return (f.types == nil || slices.Contains(f.types, typ)) && (f.grants == nil || slices.Contains(f.grants, grant))
+}
+
+// sectionState is the type and grant a config gives a section.
+func sectionState(c *ingest.Config, section string) (typ, grant string) {
+	if t := typeKey(section); t != nil {
+		typ = *t.ptr(c).(*string)
+	}
+	if g := grantKey(section); g != nil {
+		grant = *g.ptr(c).(*string)
+	}
+	return typ, grant
+}
