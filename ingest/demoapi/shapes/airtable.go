@@ -45,7 +45,7 @@ func airtableRecord(a *API, i int) map[string]any {
 	if it.open {
 		fields["Open"] = true // Airtable leaves an unchecked box out
 	}
-	return map[string]any{"id": a.shape.id(a, i), "createdTime": isoMillis(it.created), "fields": fields}
+	return map[string]any{"id": a.idOf(i), "createdTime": isoMillis(it.created), "fields": fields}
 }
 
 func serveAirtable(a *API, w http.ResponseWriter, r *http.Request) {
@@ -102,7 +102,7 @@ func serveAirtable(a *API, w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{"records": records}
 	if to < a.n {
-		body["offset"] = a.alnumID("itr", 14, 0) + "/" + a.shape.id(a, to)
+		body["offset"] = a.alnumID("itr", 14, 0) + "/" + a.idOf(to)
 	}
 	writeJSON(w, http.StatusOK, body)
 }

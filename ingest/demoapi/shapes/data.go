@@ -50,9 +50,9 @@ func (a *API) mix(salt string, i int) uint64 {
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
-// item builds record i. Timestamps rise with i (ties possible every 5th
+// makeItem builds record i. Timestamps rise with i (ties possible every 5th
 // record), so time-ordered APIs and id-ordered ones agree.
-func (a *API) item(i int) item {
+func (a *API) makeItem(i int) item {
 	h := a.mix("item", i)
 	created := epoch.Add(time.Duration(i/5*5)*7*time.Minute + time.Duration(i%5)*time.Second*time.Duration(h%2))
 	return item{

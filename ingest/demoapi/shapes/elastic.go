@@ -45,7 +45,7 @@ func elasticError(w http.ResponseWriter, status int, typ, reason string) {
 func elasticHit(a *API, i int) map[string]any {
 	it := a.item(i)
 	return map[string]any{
-		"_index": elasticIndex, "_id": a.shape.id(a, i), "_score": nil, "sort": []int{i},
+		"_index": elasticIndex, "_id": a.idOf(i), "_score": nil, "sort": []int{i},
 		"_source": map[string]any{
 			"@timestamp": isoMillis(it.created), "message": it.title, "event": map[string]any{"kind": "event", "sequence": it.seq},
 			"user": map[string]any{"name": it.person, "geo": map[string]any{"country_iso_code": it.country}}, "tags": it.tags,

@@ -67,7 +67,7 @@ func serveGraph(a *API, w http.ResponseWriter, r *http.Request) {
 	for i := from; i < to; i++ {
 		it := a.item(i)
 		users = append(users, map[string]any{
-			"id": a.shape.id(a, i), "displayName": it.person, "givenName": it.person, "surname": nil,
+			"id": a.idOf(i), "displayName": it.person, "givenName": it.person, "surname": nil,
 			"mail": "u" + strconv.Itoa(it.seq) + "@contoso.example", "userPrincipalName": "u" + strconv.Itoa(it.seq) + "@contoso.onmicrosoft.com",
 			"jobTitle": it.title, "officeLocation": it.country, "businessPhones": []string{}, "preferredLanguage": nil,
 		})

@@ -104,7 +104,7 @@ func serveGraphQL(a *API, w http.ResponseWriter, r *http.Request) {
 			labels = append(labels, map[string]any{"name": t})
 		}
 		edges = append(edges, map[string]any{"cursor": a.token("graphql", i+1), "node": map[string]any{
-			"id": a.shape.id(a, i), "number": it.seq, "title": it.title, "createdAt": iso(it.created), "closed": !it.open,
+			"id": a.idOf(i), "number": it.seq, "title": it.title, "createdAt": iso(it.created), "closed": !it.open,
 			"author": map[string]any{"login": "user-" + fmt.Sprint(it.seq%97)}, "labels": map[string]any{"nodes": labels},
 		}})
 	}

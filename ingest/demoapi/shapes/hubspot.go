@@ -31,7 +31,7 @@ func hubspotError(w http.ResponseWriter, status int, category, msg string) {
 
 func hubspotContact(a *API, i int) map[string]any {
 	it := a.item(i)
-	id := a.shape.id(a, i)
+	id := a.idOf(i)
 	return map[string]any{
 		"id": id, "createdAt": isoMillis(it.created), "updatedAt": isoMillis(it.updated), "archived": false,
 		"properties": map[string]any{
@@ -75,7 +75,7 @@ func serveHubSpot(a *API, w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{"results": results}
 	if to < a.n {
-		after := a.shape.id(a, to)
+		after := a.idOf(to)
 		v := url.Values{"limit": {strconv.Itoa(limit)}, "after": {after}}
 		body["paging"] = map[string]any{"next": map[string]any{"after": after, "link": baseURL(r) + r.URL.Path + "?" + v.Encode()}}
 	}

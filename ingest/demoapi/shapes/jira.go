@@ -25,7 +25,7 @@ func init() {
 
 func jiraIssue(a *API, r *http.Request, i int) map[string]any {
 	it := a.item(i)
-	id := a.shape.id(a, i)
+	id := a.idOf(i)
 	status := "Done"
 	if it.open {
 		status = "To Do"

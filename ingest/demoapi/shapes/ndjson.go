@@ -52,7 +52,7 @@ func serveNDJSON(a *API, w http.ResponseWriter, r *http.Request) {
 	for i := range a.n {
 		it := a.item(i)
 		ev := map[string]any{
-			"id": a.shape.id(a, i), "type": types[i%len(types)], "ts": isoMillis(it.created), "seq": it.seq,
+			"id": a.idOf(i), "type": types[i%len(types)], "ts": isoMillis(it.created), "seq": it.seq,
 			"actor": map[string]any{"name": it.person, "country": it.country},
 			"data":  map[string]any{"title": it.title, "amount": it.amount, "tags": it.tags, "ref": "ord_" + strconv.Itoa(it.seq)},
 		}

@@ -38,7 +38,7 @@ func notionError(w http.ResponseWriter, status int, code, msg string) {
 
 func notionPage(a *API, i int) map[string]any {
 	it := a.item(i)
-	id := a.shape.id(a, i)
+	id := a.idOf(i)
 	return map[string]any{
 		"object": "page", "id": id, "created_time": isoMillis(it.created), "last_edited_time": isoMillis(it.updated),
 		"archived": false, "url": "https://www.notion.so/" + strings.ReplaceAll(id, "-", ""),
@@ -113,7 +113,7 @@ func serveNotion(a *API, w http.ResponseWriter, r *http.Request) {
 	}
 	var next any
 	if to < a.n {
-		next = a.shape.id(a, to)
+		next = a.idOf(to)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "results": results, "next_cursor": next, "has_more": to < a.n,
 		"type": "page_or_database", "page_or_database": map[string]any{}})

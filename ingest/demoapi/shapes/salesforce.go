@@ -41,7 +41,7 @@ var sfBatch = regexp.MustCompile(`batchSize=(\d+)`)
 
 func salesforceContact(a *API, i int) map[string]any {
 	it := a.item(i)
-	id := a.shape.id(a, i)
+	id := a.idOf(i)
 	return map[string]any{
 		"attributes": map[string]any{"type": "Contact", "url": salesforcePrefix + "/sobjects/Contact/" + id},
 		"Id":         id, "Name": it.person, "Email": "c" + strconv.Itoa(it.seq) + "@example.test",

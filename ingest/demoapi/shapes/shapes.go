@@ -92,6 +92,12 @@ type API struct {
 
 	indexOnce sync.Once
 	index     map[string]int // record id → position, for id-based cursors
+
+	// The records and their ids, made once on first use (not for streaming
+	// shapes, which must not hold the data set).
+	cacheOnce sync.Once
+	items     []item
+	ids       []string
 }
 
 // serverCursor is a cursor whose state lives on the server.
@@ -170,7 +176,7 @@ func (a *API) Len() int { return a.n }
 func (a *API) ExpectedIDs() []string {
 	ids := make([]string, a.n)
 	for i := range ids {
-		ids[i] = a.shape.id(a, i)
+		ids[i] = a.idOf(i)
 	}
 	return ids
 }
@@ -266,6 +272,38 @@ func (a *API) authorized(r *http.Request, header string) bool {
 	return false
 }
 
+// cached makes the records once, and says whether they are cached.
+func (a *API) cached() bool {
+	if a.shape.stream {
+		return false
+	}
+	a.cacheOnce.Do(func() {
+		a.items = make([]item, a.n)
+		a.ids = make([]string, a.n)
+		for i := range a.n {
+			a.items[i] = a.makeItem(i)
+			a.ids[i] = a.shape.id(a, i)
+		}
+	})
+	return true
+}
+
+// item is record i.
+func (a *API) item(i int) item {
+	if a.cached() {
+		return a.items[i]
+	}
+	return a.makeItem(i)
+}
+
+// idOf is record i's primary key.
+func (a *API) idOf(i int) string {
+	if a.cached() {
+		return a.ids[i]
+	}
+	return a.shape.id(a, i)
+}
+
 // pageBounds is records [from, to) of a page of size at from.
 func (a *API) pageBounds(from, size int) (int, int) {
 	from = min(max(from, 0), a.n)
@@ -306,7 +344,7 @@ func (a *API) indexOf(id string) (int, bool) {
 	a.indexOnce.Do(func() {
 		a.index = make(map[string]int, a.n)
 		for i := range a.n {
-			a.index[a.shape.id(a, i)] = i
+			a.index[a.idOf(i)] = i
 		}
 	})
 	i, ok := a.index[id]

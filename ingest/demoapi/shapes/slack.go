@@ -29,7 +29,7 @@ func init() {
 func slackChannel(a *API, i int) map[string]any {
 	it := a.item(i)
 	return map[string]any{
-		"id": a.shape.id(a, i), "name": "chan-" + strconv.Itoa(it.seq), "is_channel": true, "is_private": false,
+		"id": a.idOf(i), "name": "chan-" + strconv.Itoa(it.seq), "is_channel": true, "is_private": false,
 		"is_archived": !it.open, "created": it.created.Unix(), "creator": a.alnumID("U", 10, i%97),
 		"num_members": it.seq % 50,
 		"topic":       map[string]any{"value": it.title, "creator": "", "last_set": 0},

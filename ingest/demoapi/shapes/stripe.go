@@ -39,7 +39,7 @@ func stripeError(w http.ResponseWriter, status int, code, param, msg string) {
 func stripeCustomer(a *API, i int) map[string]any {
 	it := a.item(i)
 	return map[string]any{
-		"id": a.shape.id(a, i), "object": "customer", "created": it.created.Unix(),
+		"id": a.idOf(i), "object": "customer", "created": it.created.Unix(),
 		"name": it.person, "email": "c" + strconv.Itoa(it.seq) + "@example.test",
 		"description": it.title, "balance": it.amount, "currency": "eur", "livemode": false,
 		"address":  map[string]any{"country": it.country, "city": nil},

@@ -81,7 +81,7 @@ func serveTwitter(a *API, w http.ResponseWriter, r *http.Request) {
 		for k := from; k < to; k++ {
 			i := a.n - 1 - k
 			it := a.item(i)
-			id := a.shape.id(a, i)
+			id := a.idOf(i)
 			data = append(data, map[string]any{
 				"id": id, "text": it.title + " — " + it.person, "created_at": isoMillis(it.created), "author_id": twitterUser,
 				"edit_history_tweet_ids": []string{id}, "lang": "und",
