@@ -10,6 +10,15 @@
 // cap). Every shape's doc comment (see the shape files) states its paging
 // contract. Names lists the shapes; New builds one.
 //
+// The shapes: github (page + Link header), stripe (starting_after, has_more),
+// shopify (page_info in Link), slack (cursor, ok:false in a 200), notion
+// (POST body cursor), hubspot (paging.next.after), salesforce
+// (nextRecordsUrl), jira (startAt, capped maxResults), zendesk
+// (end_of_stream), twitter (next_token → pagination_token), airtable (offset,
+// 429 lock-out), elasticsearch (two-phase scroll), msgraph (absolute
+// @odata.nextLink), graphql (connection, errors in a 200), ndjson (one
+// streamed export).
+//
 // The emulations are test fixtures, not the real services: only the paths,
 // parameters, bodies, headers and errors that matter for paging are modelled.
 package shapes
