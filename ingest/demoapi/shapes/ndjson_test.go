@@ -11,9 +11,9 @@ import (
 
 // TestNDJSONStreamsLarge reads a large export line by line as it streams.
 func TestNDJSONStreamsLarge(t *testing.T) {
-	n := 50_000
+	n := 20_000
 	if testing.Short() {
-		n = 5_000
+		n = 2_000
 	}
 	api, srv := serve(t, "ndjson", shapes.Options{Records: n})
 	resp, err := http.Get(srv.URL + "/export/events.ndjson")
