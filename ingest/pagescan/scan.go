@@ -179,7 +179,9 @@ type Scanner struct {
 	onRecord  func(*Record) error
 	cbErr     error
 	shapeErr  error
-	syntaxErr error
+	dupErr    error
+	reached   bool                // the records path led somewhere
+	iterKeys  map[string]struct{} // keys of an object whose values are the records
 }
 
 type fieldSpan struct {
@@ -242,7 +244,7 @@ func (s *Scanner) ScanReader(r io.Reader, fn func(*Record) error) (Result, error
 func (s *Scanner) scan(fn func(*Record) error) (Result, error) {
 	s.pos, s.base, s.eof, s.rerr, s.empty = 0, 0, false, nil, false
 	s.out, s.capturing, s.vals = s.out[:0], 0, s.vals[:0]
-	s.nrec, s.onRecord, s.cbErr, s.shapeErr, s.syntaxErr = 0, fn, nil, nil, nil
+	s.nrec, s.onRecord, s.cbErr, s.shapeErr, s.dupErr, s.reached = 0, fn, nil, nil, nil, false
 	for i := range s.valSpans {
 		s.valSpans[i] = [2]int{-1, -1}
 	}
@@ -253,7 +255,9 @@ func (s *Scanner) scan(fn func(*Record) error) (Result, error) {
 		}
 	}()
 	err := s.top()
-	if err == nil {
+	if err == nil && s.dupErr != nil {
+		err = s.dupErr
+	} else if err == nil {
 		err = s.shapeErr
 	}
 	if s.cbErr != nil {
@@ -299,6 +303,9 @@ func (s *Scanner) top() error {
 	}
 	if s.rerr != nil {
 		return s.truncated()
+	}
+	if !s.reached && s.paths[0].Iter {
+		s.shapeAt(0, 0, "cannot iterate over null (nothing is there)")
 	}
 	return nil
 }
@@ -370,6 +377,7 @@ func (s *Scanner) value(mode int, live uint64, depth, nest, fd, pstart, pend int
 	var err error
 	switch {
 	case recordsHere:
+		s.reached = true
 		kind, err = s.records(deeper, depth, nest)
 	case mode != modeValue:
 		kind, err = s.element(mode, deeper, depth, nest)
@@ -411,6 +419,10 @@ func (s *Scanner) records(deeper uint64, depth, nest int) (Kind, error) {
 	iter := s.paths[0].Iter
 	switch c := s.buf[s.pos]; {
 	case c == '{' && iter:
+		if s.iterKeys == nil {
+			s.iterKeys = map[string]struct{}{}
+		}
+		clear(s.iterKeys)
 		return KindObject, s.object(modeElemAny, deeper, depth, nest+1, 0, 0, 0)
 	case c == '{':
 		return KindObject, s.record(deeper, depth, nest)
@@ -478,7 +490,7 @@ func (s *Scanner) element(mode int, deeper uint64, depth, nest int) (Kind, error
 
 // record reads one record object and hands it over.
 func (s *Scanner) record(deeper uint64, depth, nest int) error {
-	if s.shapeErr != nil || s.cbErr != nil {
+	if s.shapeErr != nil || s.dupErr != nil || s.cbErr != nil {
 		// The page is bad already: only check the rest.
 		return s.object(modeValue, deeper, depth, nest+1, 0, 0, 0)
 	}
@@ -495,7 +507,7 @@ func (s *Scanner) record(deeper uint64, depth, nest int) error {
 	}
 	err := s.object(modeValue, deeper, depth, nest+1, fd, 0, 0)
 	s.capturing--
-	if err == nil && s.shapeErr == nil {
+	if err == nil && s.shapeErr == nil && s.dupErr == nil {
 		s.emit(at, start)
 	}
 	if s.capturing == 0 {
@@ -553,7 +565,7 @@ func (s *Scanner) object(mode int, live uint64, depth, nest, fd, pstart, pend in
 			return s.unexpected("looking for a key")
 		}
 		keyAt := s.offset()
-		decode := live != 0 || track
+		decode := live != 0 || track || mode == modeElemAny
 		if err := s.str(decode); err != nil {
 			return err
 		}
@@ -567,9 +579,17 @@ func (s *Scanner) object(mode int, live uint64, depth, nest, fd, pstart, pend in
 				}
 			}
 		}
+		if mode == modeElemAny {
+			// The records iterate this object's values: jq would see the
+			// last of two equal keys only.
+			if _, dup := s.iterKeys[string(s.key)]; dup {
+				s.duplicate(keyAt)
+			}
+			s.iterKeys[string(s.key)] = struct{}{}
+		}
 		if childLive&1 != 0 {
-			if recordsSeen && s.shapeErr == nil {
-				s.shapeErr = &ShapeError{Path: s.paths[0].String(), Offset: keyAt, Msg: fmt.Sprintf("%v: %q", ErrDuplicateKey, s.key), Err: ErrDuplicateKey}
+			if recordsSeen {
+				s.duplicate(keyAt)
 			}
 			recordsSeen = true
 		}
@@ -716,6 +736,14 @@ func (s *Scanner) scalarOrArray(nest int) (Kind, error) {
 		return KindNumber, s.number()
 	}
 	return 0, s.unexpected("looking for a value")
+}
+
+// duplicate notes a repeated key on the records path. It outranks other
+// shape errors: those may come from the key's first value, which jq ignores.
+func (s *Scanner) duplicate(at int64) {
+	if s.dupErr == nil {
+		s.dupErr = &ShapeError{Path: s.paths[0].String(), Offset: at, Msg: fmt.Sprintf("%v: %q", ErrDuplicateKey, s.key), Err: ErrDuplicateKey}
+	}
 }
 
 // shape notes the first ShapeError, for path i, at pos.

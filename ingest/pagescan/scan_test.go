@@ -221,6 +221,7 @@ func TestErrors(t *testing.T) {
 		{"record not an object", ".data", `{"data":[{"id":1},2]}`, false, 18, "record 2 is a number, not an object"},
 		{"records a string", ".data", `{"data":"x"}`, false, 8, "records are a string"},
 		{"iterate null", ".data[]", `{"data":null}`, false, 8, "cannot iterate over null"},
+		{"iterate nothing", ".data[]", `{}`, false, 0, "cannot iterate over null"},
 		{"index a string", ".data.items", `{"data":"x"}`, false, 8, `cannot index a string with "items"`},
 		{"index an array", ".data", `[{"id":1}]`, false, 0, `cannot index an array with "data"`},
 		{"repeated records key", ".data", `{"data":[{"id":1}],"data":[]}`, false, 19, "repeats a key"},
