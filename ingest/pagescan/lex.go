@@ -62,8 +62,16 @@ func (s *Scanner) put(c byte) {
 	}
 }
 
-// ws skips white space.
+// ws skips white space. Most bodies are compact: the first test, inlined,
+// is usually all it takes.
 func (s *Scanner) ws() error {
+	if s.pos < len(s.buf) && s.buf[s.pos] > ' ' {
+		return nil
+	}
+	return s.wsSlow()
+}
+
+func (s *Scanner) wsSlow() error {
 	for {
 		buf, i := s.buf, s.pos
 		for i < len(buf) && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t') {

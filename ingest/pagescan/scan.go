@@ -174,7 +174,6 @@ type Scanner struct {
 	fields    []fieldSpan
 	keySpans  [][2]int
 	rec       Record
-	recStart  int
 	nrec      int
 	onRecord  func(*Record) error
 	cbErr     error
