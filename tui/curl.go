@@ -1,7 +1,7 @@
 package tui
 
 import (
-		"sort"
+	"sort"
 	"strings"
 
 	"siphon/ingest"

@@ -39,7 +39,7 @@ func (l logPane) SetSize(width, height int) logPane {
 
 func (l logPane) ShortHelp() []key.Binding  { return l.help().ShortHelp() }
 func (l logPane) FullHelp() [][]key.Binding { return l.help().FullHelp() }
-func (l logPane) help() bindings             { return l.env.keys.ListHelp(false, false, false, l.sess.live()) }
+func (l logPane) help() bindings            { return l.env.keys.ListHelp(false, false, false, l.sess.live()) }
 
 // View renders only the lines that fit.
 func (l logPane) View() string {

@@ -3,7 +3,6 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
 )
 
 // KeyMap holds every key the console answers to. Disable a binding to turn
@@ -78,7 +77,7 @@ func (k KeyMap) PickerHelp() bindings {
 	enter := relabel(k.Enter, "start/resume")
 	return bindings{
 		short: []key.Binding{enter, k.Fresh, k.Add, k.Filter, k.Help, k.Quit},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {enter, k.Fresh, k.Add, k.Filter, k.Back}, {k.Help, k.Quit}},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {enter, k.Fresh, k.Add, k.Filter, k.Back}, {k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 
@@ -144,5 +143,3 @@ func (k KeyMap) EditorHelp(save string) bindings {
 func (k KeyMap) ConfirmHelp() bindings {
 	return bindings{short: []key.Binding{k.Yes, k.No}, full: [][]key.Binding{{k.Yes, k.No}}}
 }
-
-func keyMatches(msg tea.KeyMsg, b ...key.Binding) bool { return key.Matches(msg, b...) }

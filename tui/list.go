@@ -1,6 +1,9 @@
 package tui
 
-import tea "github.com/charmbracelet/bubbletea"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // rowSource is what a scrollList scrolls over: rows at absolute positions
 // [first, end). A ring keeps its positions as old rows fall out, so a list
@@ -109,17 +112,17 @@ func (l scrollList[T]) Update(msg tea.KeyMsg, k KeyMap) (scrollList[T], bool) {
 		at, _ = l.Window()
 	}
 	switch {
-	case keyMatches(msg, k.Up):
+	case key.Matches(msg, k.Up):
 		at--
-	case keyMatches(msg, k.Down):
+	case key.Matches(msg, k.Down):
 		at++
-	case keyMatches(msg, k.PageUp):
+	case key.Matches(msg, k.PageUp):
 		at -= h
-	case keyMatches(msg, k.PageDown):
+	case key.Matches(msg, k.PageDown):
 		at += h
-	case keyMatches(msg, k.Top):
+	case key.Matches(msg, k.Top):
 		at = first
-	case keyMatches(msg, k.Bottom):
+	case key.Matches(msg, k.Bottom):
 		if l.noCursor {
 			l.follow = true
 			return l, true

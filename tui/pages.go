@@ -51,7 +51,7 @@ func (v pagesPane) SetSize(width, height int) pagesPane {
 
 func (v pagesPane) ShortHelp() []key.Binding  { return v.help().ShortHelp() }
 func (v pagesPane) FullHelp() [][]key.Binding { return v.help().FullHelp() }
-func (v pagesPane) help() bindings             { return v.env.keys.ListHelp(true, false, false, v.sess.live()) }
+func (v pagesPane) help() bindings            { return v.env.keys.ListHelp(true, false, false, v.sess.live()) }
 
 func (v pagesPane) View() string {
 	st, width := v.env.styles, v.width

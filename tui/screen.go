@@ -41,9 +41,9 @@ type screen interface {
 // plain gives a screen the answers most screens give.
 type plain struct{}
 
-func (plain) typing() bool          { return false }
-func (plain) prompt() string        { return "" }
-func (plain) session() *runSession  { return nil }
+func (plain) typing() bool               { return false }
+func (plain) prompt() string             { return "" }
+func (plain) session() *runSession       { return nil }
 func (plain) crumbs(p []string) []string { return p }
 
 // env is what every screen reads and none changes: keys, styles, clock,

@@ -149,7 +149,7 @@ func (e selectorEditor) paginationFields(pag ingest.PaginationConfig) []selector
 	t := selectorTarget{Pagination: pag}
 	var out []selectorField
 	for _, k := range paginationKeys(pag.Type) {
-		out = append(out, e.newField("pagination."+k, *t.fieldByKey("pagination."+k)))
+		out = append(out, e.newField("pagination."+k, *t.fieldByKey("pagination." + k)))
 	}
 	return out
 }
@@ -170,16 +170,6 @@ func (e selectorEditor) saved() selectorEditor {
 		e.fields[i].was = strings.TrimSpace(e.fields[i].input.Value())
 	}
 	return e
-}
-
-// value is a field's text by key.
-func (e selectorEditor) value(key string) (string, bool) {
-	for _, f := range e.fields {
-		if f.key == key {
-			return strings.TrimSpace(f.input.Value()), true
-		}
-	}
-	return "", false
 }
 
 // config is the records expression and pagination the fields say.
