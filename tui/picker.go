@@ -137,20 +137,7 @@ func (p picker) Update(msg tea.Msg, c *ctx) (picker, tea.Cmd) {
 func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 	k := p.env.keys
 	if p.filterOn {
-		switch {
-		case key.Matches(msg, k.Enter):
-			p.filterOn = false
-			p.input.Blur()
-			return p.sized(), nil
-		case key.Matches(msg, k.Back):
-			p.filterOn = false
-			p.input.Blur()
-			p.input.SetValue("")
-			return p.applyFilter(""), nil
-		}
-		var cmd tea.Cmd
-		p.input, cmd = p.input.Update(msg)
-		return p.applyFilter(p.input.Value()), cmd
+		return p.filterKey(msg)
 	}
 	it, ok := p.selected()
 	switch {
@@ -182,6 +169,25 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 		p.list, _ = p.list.Update(msg, k)
 	}
 	return p, nil
+}
+
+// filterKey edits the filter: enter keeps it, esc drops it.
+func (p picker) filterKey(msg tea.KeyMsg) (picker, tea.Cmd) {
+	k := p.env.keys
+	switch {
+	case key.Matches(msg, k.Enter):
+		p.filterOn = false
+		p.input.Blur()
+		return p.sized(), nil
+	case key.Matches(msg, k.Back):
+		p.filterOn = false
+		p.input.Blur()
+		p.input.SetValue("")
+		return p.applyFilter(""), nil
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return p.applyFilter(p.input.Value()), cmd
 }
 
 // openForm opens the new-profile form over the picker.
