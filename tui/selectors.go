@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
@@ -19,7 +21,7 @@ import (
 // profile file ("records", "pagination.cursor_path").
 type selectorField struct {
 	key   string
-	input lineInput
+	input textinput.Model
 	was   string // its value when the editor opened, to save only changes
 }
 
@@ -27,6 +29,7 @@ type selectorField struct {
 // saved page body: what the run would extract, and where it would go next,
 // recomputed as the user types.
 type selectorEditor struct {
+	env     *env
 	body    []byte
 	header  http.Header
 	pageURL string
@@ -81,30 +84,43 @@ func paginationKeys(style string) []string {
 	return nil
 }
 
-// paginationField points at a PaginationConfig's field by its file key.
-func paginationField(p *ingest.PaginationConfig, key string) *string {
+// selectorTarget is what the editor's fields set: a profile's records
+// expression and pagination.
+type selectorTarget struct {
+	Records    string
+	Pagination ingest.PaginationConfig
+}
+
+// fieldByKey maps a field's key in the profile file ("records",
+// "pagination.cursor_path") to the value it sets; nil for a key the
+// editor does not know. This is the editor's one map from file keys to
+// struct fields.
+func (t *selectorTarget) fieldByKey(key string) *string {
+	p := &t.Pagination
 	switch key {
-	case "type":
+	case keyRecords:
+		return &t.Records
+	case keyPaginationType:
 		return &p.Type
-	case "cursor_path":
+	case "pagination.cursor_path":
 		return &p.CursorPath
-	case "cursor_param":
+	case "pagination.cursor_param":
 		return &p.CursorParam
-	case "next_url_path":
+	case "pagination.next_url_path":
 		return &p.NextURLPath
-	case "total_path":
+	case "pagination.total_path":
 		return &p.TotalPath
-	case "offset_param":
+	case "pagination.offset_param":
 		return &p.OffsetParam
-	case "total_pages_path":
+	case "pagination.total_pages_path":
 		return &p.TotalPagesPath
-	case "page_param":
+	case "pagination.page_param":
 		return &p.PageParam
-	case "rel":
+	case "pagination.rel":
 		return &p.Rel
-	case "param":
+	case "pagination.param":
 		return &p.Param
-	case "field":
+	case "pagination.field":
 		return &p.Field
 	}
 	return nil
@@ -112,60 +128,66 @@ func paginationField(p *ingest.PaginationConfig, key string) *string {
 
 // newSelectorEditor opens an editor on a body with a profile's records
 // and pagination; withType adds the pagination type as a field.
-func newSelectorEditor(body []byte, header http.Header, pageURL, note, records string, pag ingest.PaginationConfig, withType bool) selectorEditor {
-	e := selectorEditor{body: body, header: header, pageURL: pageURL, note: note, base: pag, typeKey: withType}
-	e.fields = append(e.fields, newSelectorField(keyRecords, records))
+func newSelectorEditor(env *env, body []byte, header http.Header, pageURL, note, records string, pag ingest.PaginationConfig, withType bool) selectorEditor {
+	e := selectorEditor{env: env, body: body, header: header, pageURL: pageURL, note: note, base: pag, typeKey: withType}
+	e.fields = append(e.fields, e.newField(keyRecords, records))
 	if withType {
-		e.fields = append(e.fields, newSelectorField(keyPaginationType, pag.Type))
+		e.fields = append(e.fields, e.newField(keyPaginationType, pag.Type))
 	}
 	e.fields = append(e.fields, e.paginationFields(pag)...)
-	e.fields[0].input.focused = true
+	e.fields[0].input.Focus()
 	return e
 }
 
-func newSelectorField(key, value string) selectorField {
-	f := selectorField{key: key, was: value, input: lineInput{prompt: fmt.Sprintf("%-28s ", key)}}
-	f.input.setValue(value)
+func (e selectorEditor) newField(key, value string) selectorField {
+	f := selectorField{key: key, was: value, input: e.env.newInput(fmt.Sprintf("%-28s ", key), "")}
+	f.input.SetValue(value)
 	return f
 }
 
 func (e selectorEditor) paginationFields(pag ingest.PaginationConfig) []selectorField {
+	t := selectorTarget{Pagination: pag}
 	var out []selectorField
 	for _, k := range paginationKeys(pag.Type) {
-		out = append(out, newSelectorField("pagination."+k, *paginationField(&pag, k)))
+		out = append(out, e.newField("pagination."+k, *t.fieldByKey("pagination." + k)))
 	}
 	return out
 }
 
-// value is a field's text by key.
-func (e selectorEditor) value(key string) (string, bool) {
-	for _, f := range e.fields {
-		if f.key == key {
-			return strings.TrimSpace(f.input.text()), true
-		}
+// setWidth fits the fields to the screen, so a long value scrolls.
+func (e selectorEditor) setWidth(width int) selectorEditor {
+	e.fields = slices.Clone(e.fields)
+	for i := range e.fields {
+		e.fields[i].input.Width = max(width-len(e.fields[i].input.Prompt)-1, 1)
 	}
-	return "", false
+	return e
+}
+
+// saved marks the fields' values as those in the file now.
+func (e selectorEditor) saved() selectorEditor {
+	e.fields = slices.Clone(e.fields)
+	for i := range e.fields {
+		e.fields[i].was = strings.TrimSpace(e.fields[i].input.Value())
+	}
+	return e
 }
 
 // config is the records expression and pagination the fields say.
 func (e selectorEditor) config() (string, ingest.PaginationConfig) {
-	pag := e.base
-	records, _ := e.value(keyRecords)
+	t := selectorTarget{Pagination: e.base}
 	for _, f := range e.fields {
-		if k, ok := strings.CutPrefix(f.key, "pagination."); ok {
-			if p := paginationField(&pag, k); p != nil {
-				*p = strings.TrimSpace(f.input.text())
-			}
+		if p := t.fieldByKey(f.key); p != nil {
+			*p = strings.TrimSpace(f.input.Value())
 		}
 	}
-	return records, pag
+	return t.Records, t.Pagination
 }
 
 // changes are the fields edited since the editor opened, for saving.
 func (e selectorEditor) changes() map[string]string {
 	set := map[string]string{}
 	for _, f := range e.fields {
-		if v := strings.TrimSpace(f.input.text()); v != f.was {
+		if v := strings.TrimSpace(f.input.Value()); v != f.was {
 			set[f.key] = v
 		}
 	}
@@ -174,31 +196,34 @@ func (e selectorEditor) changes() map[string]string {
 
 // update edits the focused field; tab and the arrows move between fields.
 // It returns an evaluation to run when a field changed.
-func (e selectorEditor) update(msg tea.KeyMsg, k KeyMap) (selectorEditor, tea.Cmd) {
+func (e selectorEditor) update(msg tea.KeyMsg) (selectorEditor, tea.Cmd) {
+	k := e.env.keys
 	switch {
-	case keyMatches(msg, k.NextField):
+	case key.Matches(msg, k.NextField):
 		return e.focusOn(e.focus + 1), nil
-	case keyMatches(msg, k.PrevField):
+	case key.Matches(msg, k.PrevField):
 		return e.focusOn(e.focus - 1), nil
 	}
-	before := e.fields[e.focus].input.text()
+	before := e.fields[e.focus].input.Value()
 	e.fields = slices.Clone(e.fields) // the model is a value: share nothing
 	f := &e.fields[e.focus]
-	f.input, _ = f.input.update(msg)
-	if f.input.text() == before {
-		return e, nil
+	var cmd tea.Cmd
+	f.input, cmd = f.input.Update(msg)
+	if f.input.Value() == before {
+		return e, cmd
 	}
 	if f.key == keyPaginationType {
-		e = e.retype(strings.TrimSpace(f.input.text()))
+		e = e.retype(strings.TrimSpace(f.input.Value()))
 	}
-	return e.evaluate()
+	e, eval := e.evaluate()
+	return e, tea.Batch(cmd, eval)
 }
 
 func (e selectorEditor) focusOn(i int) selectorEditor {
 	e.fields = slices.Clone(e.fields)
-	e.fields[e.focus].input.focused = false
+	e.fields[e.focus].input.Blur()
 	e.focus = (i + len(e.fields)) % len(e.fields)
-	e.fields[e.focus].input.focused = true
+	e.fields[e.focus].input.Focus()
 	return e
 }
 
@@ -266,13 +291,14 @@ func (e selectorEditor) receive(msg selectorResultMsg) selectorEditor {
 }
 
 // view lays out the fields, then what they give on the body.
-func (e selectorEditor) view(st Styles, width int) []string {
+func (e selectorEditor) view(width int) []string {
+	st := e.env.styles
 	var lines []string
 	if e.note != "" {
 		lines = append(lines, st.Faint.Render(cut(e.note, width)))
 	}
 	for _, f := range e.fields {
-		lines = append(lines, f.input.view(st, width))
+		lines = append(lines, cut(inputView(f.input), width))
 	}
 	lines = append(lines, "")
 	r := e.result
