@@ -100,7 +100,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 	}
 	u, err := r.pageURL(req)
 	if err != nil {
-		return nil, err
+		return nil, &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: r.c.redact().URL(req.url), Cause: err.Error(), err: err}
 	}
 	redacted := r.c.redact().URL(u.String())
 	maxAttempts := r.c.cfg.Retry.MaxAttempts
@@ -176,8 +176,20 @@ func (r *runner) pageURL(req request) (*url.URL, error) {
 		if err != nil {
 			return nil, fmt.Errorf("next page URL: %w", err)
 		}
-		if !r.c.hostAllowed(u) {
-			return nil, fmt.Errorf("next page URL leads to %s, which is neither base_url's host nor in allowed_hosts; add it to allowed_hosts to follow it", u.Host)
+		if !u.IsAbs() {
+			u = r.c.endpoint.ResolveReference(u)
+		}
+		secrets, err := r.c.destination(u)
+		if err != nil {
+			return nil, fmt.Errorf("next page URL refused: %w", err)
+		}
+		if !secrets {
+			if r.c.cfg.Method == http.MethodPost && r.c.secrets.body {
+				return nil, fmt.Errorf("next page URL %s is on another origin than base_url, and the POST body holds a secret that goes only to base_url's origin: refused", r.c.redact().URL(u.String()))
+			}
+			if err := r.c.strip(http.Header{}, u); err != nil {
+				return nil, fmt.Errorf("next page URL refused: %w", err)
+			}
 		}
 		return u, nil
 	}
@@ -198,7 +210,14 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
 	defer cancel()
 	req := r.c.http.R().SetContext(actx)
-	if err := r.c.authorize(actx, req, u); err != nil {
+	secrets, err := r.c.destination(u)
+	if err == nil && !secrets && r.c.cfg.Method == http.MethodPost && r.c.secrets.body {
+		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", r.c.redact().URL(u.String()))
+	}
+	if err != nil {
+		return outcome{fail: true, cause: err.Error(), err: err}
+	}
+	if err := r.c.dress(actx, req, u, secrets); err != nil {
 		var ce *CredentialError
 		if errors.As(err, &ce) {
 			return outcome{fail: true, cause: ce.Msg, err: err}
