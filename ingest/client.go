@@ -166,7 +166,7 @@ func newRedactor(cfg *Config) *redact.Redactor {
 		// the Authorization header carries the pair in base64
 		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(cfg.Auth.Username+":"+cfg.Auth.Password.Reveal())))
 	}
-	var names []string
+	names := append(append([]string(nil), cfg.SecretHeaders...), cfg.SecretParams...)
 	if cfg.Auth.Type == AuthAPIKey && cfg.Auth.Name != "" {
 		names = append(names, cfg.Auth.Name)
 	}

@@ -21,6 +21,9 @@ type decoder struct {
 	// path or the body: often tokens (a bot token in a path, a password in a
 	// login body), so they are redacted like secrets.
 	interpolated []ingest.Secret
+	// withRefs lists the fields whose text holds a ${VAR} reference: their
+	// headers, params and body go only to base_url's origin.
+	withRefs []string
 }
 
 // entry is one key: value pair of a mapping.
@@ -155,6 +158,12 @@ func (d *decoder) interpolate(n *yaml.Node, field, s string) (string, bool) {
 	if err != nil {
 		d.at(n, field, "%v", err)
 		return "", false
+	}
+	for _, r := range refs {
+		if r.set { // a default written in the profile is no secret
+			d.withRefs = append(d.withRefs, field)
+			break
+		}
 	}
 	if field == "path" || field == "body" || strings.HasPrefix(field, "body.") || strings.HasPrefix(field, "body[") {
 		for _, r := range refs {

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"cmp"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -96,7 +97,27 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 		}
 	}
 	cfg.Secrets = sortSecrets(append(cfg.Secrets, d.interpolated...))
+	markSecretFields(cfg, append(slices.Collect(maps.Keys(p.sensitive)), d.withRefs...))
 	cfg.ApplyDefaults()
+}
+
+// markSecretFields tells the client which headers, params and body hold a
+// reference (or are credentials), from their field paths.
+func markSecretFields(cfg *ingest.Config, fields []string) {
+	for _, f := range fields {
+		switch {
+		case strings.HasPrefix(f, "headers."):
+			cfg.SecretHeaders = append(cfg.SecretHeaders, strings.TrimPrefix(f, "headers."))
+		case strings.HasPrefix(f, "params."):
+			cfg.SecretParams = append(cfg.SecretParams, strings.TrimPrefix(f, "params."))
+		case f == "body" || strings.HasPrefix(f, "body.") || strings.HasPrefix(f, "body["):
+			cfg.SecretBody = true
+		}
+	}
+	slices.Sort(cfg.SecretHeaders)
+	slices.Sort(cfg.SecretParams)
+	cfg.SecretHeaders = slices.Compact(cfg.SecretHeaders)
+	cfg.SecretParams = slices.Compact(cfg.SecretParams)
 }
 
 // validName is the contract's profile name pattern.
