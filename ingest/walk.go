@@ -95,12 +95,18 @@ func (rn *runner) open() (*walk, error) {
 	if dir == "" {
 		dir = filepath.Join("siphon-data", cfg.Name)
 	}
-	if rn.job.Fresh {
-		if _, err := MoveAside(dir); err != nil {
-			return nil, err
-		}
+	// The folder is locked before anything in it is read, moved or cut.
+	fold, err := claimFolder(dir, rn.job.Fresh)
+	if err != nil {
+		return nil, err
 	}
-	cp, err := ReadCheckpoint(dir)
+	held := false
+	defer func() {
+		if !held {
+			fold.release()
+		}
+	}()
+	cp, err := readCheckpointIn(fold)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +136,8 @@ func (rn *runner) open() (*walk, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := openOutput(dir, cfg.Output.RawPages, c.validator != nil, cp)
+	held = true // openOutput releases it on error, output.close after
+	out, err := openOutput(fold, cfg.Output.RawPages, c.validator != nil, cp)
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +145,18 @@ func (rn *runner) open() (*walk, error) {
 		state: &Checkpoint{Profile: cfg.Name, ProfileHash: hash, Pagination: cfg.Pagination.Type, Identity: id}}
 	if cp != nil {
 		w.state.Pages, w.state.Records, w.state.Rejected = cp.Pages, cp.Records, cp.Rejected
+	}
+	for _, note := range fold.takeNotes() {
+		rn.emit(Warning{At: now(), What: note})
+	}
+	if cp == nil {
+		// Vouch for the empty start at once: bytes a killed run leaves
+		// before its first commit are then moved aside, not refused.
+		w.state.Position, w.state.UpdatedAt = pag.pos, time.Now().UTC()
+		if err := out.commit(w.state); err != nil {
+			out.close()
+			return nil, err
+		}
 	}
 	r := rn.run
 	r.mu.Lock()
