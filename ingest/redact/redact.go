@@ -4,6 +4,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"net/url"
 	"sort"
 	"strings"
@@ -39,8 +40,10 @@ func New(secrets []string, names []string) *Redactor {
 	r.secrets = uniqueLongestFirst(secrets)
 	var forms []string
 	for _, s := range r.secrets {
-		// Secrets travel in URLs escaped; hide the escaped spellings too.
+		// Secrets travel in URLs and JSON escaped; hide the escaped
+		// spellings too.
 		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s))
+		forms = append(forms, jsonForms(s)...)
 	}
 	r.forms = uniqueLongestFirst(forms)
 	return r
@@ -133,6 +136,25 @@ func nameWords(name string) []string {
 	}
 	flush()
 	return words
+}
+
+// jsonForms are s as it appears inside a JSON string: as Go and most
+// encoders write it, with <, > and & escaped as Go does by default, and with
+// / escaped as PHP does.
+func jsonForms(s string) []string {
+	var plain strings.Builder
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	html, _ := json.Marshal(s)
+	var out []string
+	for _, q := range []string{strings.TrimSuffix(plain.String(), "\n"), string(html)} {
+		if len(q) >= 2 {
+			q = q[1 : len(q)-1]
+			out = append(out, q, strings.ReplaceAll(q, "/", `\/`))
+		}
+	}
+	return out
 }
 
 func uniqueLongestFirst(values []string) []string {
