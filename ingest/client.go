@@ -2,10 +2,10 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -499,7 +499,7 @@ func (c *Client) checkpointURL(raw string) string {
 			}
 		}
 	}
-	return c.redact().Values(raw)
+	return c.checkpointText(raw)
 }
 
 // quietLogger keeps resty from writing to stderr behind the console's back.

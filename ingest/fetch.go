@@ -251,10 +251,10 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return o
 	}
 	if int64(len(body)) > r.c.maxBody {
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the %d MiB cap", r.c.maxBody>>20), snippet: snippet(body, 200)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the %d MiB cap", r.c.maxBody>>20), snippet: r.c.snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
-		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), cause: "unexpected status"}
+		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), cause: "unexpected status"}
 		if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
 			o.retry = true
 			o.cause = strings.ToLower(http.StatusText(status))
@@ -299,7 +299,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 			}
 			i += size
 		}
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: snippet(body[max(0, bad-40):min(len(body), bad+40)], 100)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
 	}
 	f := &fetched{url: u, status: status, header: header, body: body, page: newPage(body)}
 	f.page.ctx = actx // extraction counts against the request's timeout
@@ -320,7 +320,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		f.records, err = splitRecords(vals)
 	}
 	if err != nil {
-		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), err: err}
+		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), err: err}
 		if errors.Is(err, errNotJSON) {
 			o.retry = true
 			o.cause = "the body is not valid JSON"
@@ -334,6 +334,12 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return o
 	}
 	return outcome{f: f}
+}
+
+// snippet is the start of a body for an error message: redacted, then cut
+// to n bytes on one line.
+func (c *Client) snippet(body []byte, n int) string {
+	return snippet([]byte(c.redact().Cut(string(body), 4*n)), n)
 }
 
 // jsonLines turns a newline-delimited JSON body (NDJSON, JSON Lines: said

@@ -103,7 +103,7 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 		if w := c.tokens.staleWarning(); w != "" {
 			rn.emit(Warning{At: now(), What: w})
 		}
-		r.finish(err, rn)
+		r.finish(c.redact().Error(err), rn) // the error is shown and logged: no secret in it
 	}()
 	return r
 }
@@ -194,7 +194,7 @@ func (rn *runner) emit(ev Event) {
 		r.mu.Unlock()
 		return
 	}
-	r.events <- ev
+	r.events <- rn.redacted(ev)
 }
 
 func (rn *runner) setState(state, detail string, until time.Time) {

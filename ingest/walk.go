@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"siphon/ingest/redact"
 	"siphon/ingest/schema"
 )
 
@@ -110,8 +111,7 @@ func (rn *runner) open() (*walk, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := identity(cfg, c.redact().URL)
-	hash := identityHash(id)
+	id, hash := c.identity()
 	pos, err := initialPosition(cfg.Pagination)
 	if err != nil {
 		return nil, err
@@ -131,6 +131,7 @@ func (rn *runner) open() (*walk, error) {
 			return nil, nil
 		}
 		pos = cp.Position
+		pos.Cursor, pos.NextURL = c.fromRefs(pos.Cursor), c.fromRefs(pos.NextURL) // secrets were kept as references
 	}
 	pag, err := newPaginator(cfg.Pagination, pos, cfg.PrimaryKey)
 	if err != nil {
@@ -319,10 +320,6 @@ func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, rea
 	r.snap.Bytes += int64(len(f.body))
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
-	preview := f.body
-	if len(preview) > BodyPreviewBytes {
-		preview = preview[:BodyPreviewBytes]
-	}
 	sample := recs
 	if len(sample) > SampleRecords {
 		sample = sample[len(sample)-SampleRecords:]
@@ -331,7 +328,7 @@ func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, rea
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
 		Request:  PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: flatHeaders(red.Header(f.sent))},
-		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(red.String(string(preview))), BodyBytes: int64(len(f.body))},
+		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.body), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: int64(len(f.body))},
 		Sample:   sample})
 }
 
@@ -341,6 +338,7 @@ func (w *walk) commit(done bool, reason string) error {
 	st := w.state
 	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.pos, done, reason, time.Now().UTC()
 	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
+	st.Position.Cursor = w.c.checkpointText(st.Position.Cursor)
 	if err := w.out.commit(st); err != nil {
 		return err
 	}
