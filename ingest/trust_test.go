@@ -1,11 +1,15 @@
 package ingest_test
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -283,4 +287,170 @@ func uniq(s ...string) []string {
 		}
 	}
 	return out
+}
+
+// leaks6 returns a six-character piece of secret found in text.
+func leaks6(text, secret string) string {
+	for i := 0; i+6 <= len(secret); i++ {
+		if strings.Contains(text, secret[i:i+6]) {
+			return secret[i : i+6]
+		}
+	}
+	return ""
+}
+
+// eventTexts is everything a run said, as --log json writes it, plus the
+// console's page previews.
+func eventTexts(t *testing.T, evs []ingest.Event) string {
+	t.Helper()
+	var b strings.Builder
+	for _, ev := range evs {
+		line, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		if p, ok := ev.(ingest.PageFetched); ok {
+			b.Write(p.Response.Body)
+			b.WriteString(p.Request.URL)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+const echoedToken = "tok-Zq81x7Lm0Pw2Rk5v"
+
+// TestRedactThenCut: an API that echoes the token right where siphon cuts
+// its texts (the 200-byte error snippet, the 16 KiB page preview) leaves no
+// piece of it in the error, the events or the preview.
+func TestRedactThenCut(t *testing.T) {
+	for _, at := range []int{185, 190, 195, 199} {
+		t.Run(fmt.Sprintf("error snippet, token at %d", at), func(t *testing.T) {
+			srv := newHostile(t, nil, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, strings.Repeat("x", at)+r.Header.Get("X-Api-Key")+" was refused")
+			})
+			cfg := ingest.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: ingest.RetryConfig{MaxAttempts: 1},
+				Auth: ingest.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: ingest.NewSecret("${K}", echoedToken)}}
+			evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
+			if err == nil {
+				t.Fatal("a 400 passed")
+			}
+			if l := leaks6(err.Error()+eventTexts(t, evs), echoedToken); l != "" {
+				t.Fatalf("%q of the token survived in %v", l, err)
+			}
+		})
+	}
+	for _, at := range []int{ingest.BodyPreviewBytes - 15, ingest.BodyPreviewBytes - 3} {
+		t.Run(fmt.Sprintf("page preview, token at %d", at), func(t *testing.T) {
+			srv := newHostile(t, nil, func(w http.ResponseWriter, r *http.Request) {
+				pad := at - len(`{"data":[{"id":1}],"pad":"`)
+				fmt.Fprintf(w, `{"data":[{"id":1}],"pad":"%s%s"}`, strings.Repeat("x", pad), r.Header.Get("X-Api-Key"))
+			})
+			cfg := ingest.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: ingest.RetryConfig{MaxAttempts: 1},
+				Auth: ingest.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: ingest.NewSecret("${K}", echoedToken)}}
+			evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l := leaks6(eventTexts(t, evs), echoedToken); l != "" {
+				t.Fatalf("%q of the token survived in the events", l)
+			}
+		})
+	}
+}
+
+// TestCursorsCarryingASecret: a cursor and a next URL that carry the token
+// are redacted in anomalies, events and the final error, and the checkpoint
+// keeps a reference, so the walk still resumes with the real value.
+func TestCursorsCarryingASecret(t *testing.T) {
+	srv := newHostile(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("X-Api-Key")
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Query().Get("cursor") {
+		case "":
+			fmt.Fprintf(w, `{"data":[{"id":1}],"next":"after-1.%s"}`, key)
+		case "after-1." + echoedToken:
+			fmt.Fprintf(w, `{"data":[{"id":2}],"next":"after-2.%s"}`, key)
+		default:
+			fmt.Fprintf(w, `{"data":[{"id":3}],"next":"after-1.%s"}`, key) // back to page 2: a loop
+		}
+	})
+	cfg := ingest.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: ingest.RetryConfig{MaxAttempts: 1},
+		Auth:       ingest.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: ingest.NewSecret("${K}", echoedToken)},
+		Pagination: ingest.PaginationConfig{Type: "cursor", CursorPath: ".next"}, Output: ingest.OutputConfig{RawPages: true}}
+	dir := t.TempDir()
+	evs, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, _ := os.ReadFile(filepath.Join(dir, ingest.CheckpointFile))
+	if !strings.Contains(string(cp), "after-1.${K}") {
+		t.Errorf("the checkpoint does not keep the cursor by reference:\n%s", cp)
+	}
+	evs2, err := run(t, cfg, ingest.Job{Out: dir})
+	if err == nil || !strings.Contains(err.Error(), "loop") {
+		t.Fatalf("got %v, want the loop caught", err)
+	}
+	if reqs := srv.requests(); len(reqs) < 3 || !strings.Contains(reqs[1].URL, url.QueryEscape(echoedToken)) {
+		t.Fatalf("resume did not send the cursor with the real token back: %v", reqs)
+	}
+	if l := leaks6(err.Error()+eventTexts(t, append(evs, evs2...)), echoedToken); l != "" {
+		t.Fatalf("%q of the token survived in %v", l, err)
+	}
+	assertNoSecretIn(t, dir, echoedToken)
+}
+
+// TestSecretInPathAndBody: a ${VAR} in the path or the POST body reaches
+// the API but never checkpoint.json, which keeps the reference; a changed
+// value is still noticed.
+func TestSecretInPathAndBody(t *testing.T) {
+	const account, query = "acct-7f3a9c2e11", "qry-Secret-88c1"
+	srv := newHostile(t, nil, func(w http.ResponseWriter, r *http.Request) { jsonPage(w, []int{1}, "") })
+	cfg := ingest.Config{Name: "refs", BaseURL: srv.URL, Path: "/accounts/" + account + "/items", Method: http.MethodPost,
+		Body: []byte(fmt.Sprintf(`{"q":%q}`, query)), Records: ".data", SecretBody: true,
+		Secrets: []ingest.Secret{ingest.NewSecret("${ACCOUNT}", account), ingest.NewSecret("${Q}", query)}}
+	dir := t.TempDir()
+	if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.requests()[0]
+	if !strings.Contains(got.URL, account) || !strings.Contains(got.Body, query) {
+		t.Fatalf("the API did not get the values: %+v", got)
+	}
+	cp, _ := os.ReadFile(filepath.Join(dir, ingest.CheckpointFile))
+	if !strings.Contains(string(cp), "/accounts/${ACCOUNT}/items") || !strings.Contains(string(cp), `${Q}`) {
+		t.Errorf("the identity does not show the references:\n%s", cp)
+	}
+	assertNoSecretIn(t, dir, account, query)
+	cfg.Secrets[0] = ingest.NewSecret("${ACCOUNT}", "acct-00000000000")
+	cfg.Path = "/accounts/acct-00000000000/items"
+	var changed *ingest.ProfileChangedError
+	if _, err := run(t, cfg, ingest.Job{Out: dir}); !errors.As(err, &changed) {
+		t.Fatalf("got %v, want the changed value noticed", err)
+	}
+}
+
+// TestJSONEscapedSecretInPages: a secret with characters JSON escapes is
+// hidden in the archived pages in its escaped spelling too.
+func TestJSONEscapedSecretInPages(t *testing.T) {
+	const weird = "wei\"rd\tok/<&>"
+	srv := newHostile(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := json.Marshal(map[string]any{"data": []any{map[string]any{"id": 1}}, "echo": r.Header.Get("X-Api-Key")})
+		w.Write(b)
+	})
+	cfg := ingest.Config{Name: "weird", BaseURL: srv.URL, Records: ".data", Output: ingest.OutputConfig{RawPages: true},
+		Auth: ingest.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: ingest.NewSecret("${K}", weird)}}
+	dir := t.TempDir()
+	evs, err := run(t, cfg, ingest.Job{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	escaped, _ := json.Marshal(weird)
+	inner := string(escaped[1 : len(escaped)-1])
+	assertNoSecretIn(t, dir, weird, inner)
+	if strings.Contains(eventTexts(t, evs), inner) {
+		t.Error("the page preview shows the escaped secret")
+	}
 }
