@@ -36,6 +36,7 @@ type Client struct {
 	secrets   secretSet                       // what goes only to base_url's origin
 
 	maxBody        int64
+	jqMemory       int64 // heap bound while jq runs; 0: none
 	commitInterval time.Duration
 	transport      http.RoundTripper
 }
@@ -63,7 +64,7 @@ const DefaultMaxBodyBytes = 64 << 20
 // New checks cfg and builds its client.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	cfg.ApplyDefaults()
-	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond}
+	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond, jqMemory: DefaultJQMemoryLimit}
 	for _, opt := range opts {
 		opt(c)
 	}

@@ -315,7 +315,12 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	if records == nil {
 		records = r.c.records
 	}
+	gctx, stop := r.c.guardJQ(actx, "records "+records.src)
+	f.page.ctx = gctx
 	vals, err := records.eval(f.page)
+	stop()
+	f.page.ctx = actx
+	err = jqStopped(gctx, err)
 	if err == nil {
 		f.records, err = splitRecords(vals)
 	}
@@ -327,6 +332,9 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 			if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
 				o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
 			}
+		} else if errors.Is(err, ErrJQMemory) {
+			o.fail = true
+			o.cause = err.Error()
 		} else {
 			o.fail = true
 			o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, err)

@@ -183,10 +183,15 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	} else if err != nil {
 		return "", w.stopWith(err)
 	}
-	f.page.ctx = ctx // the request's timeout has ended; the run's context bounds the paginator's jq
+	// The request's timeout has ended; the run's context and the memory
+	// guard bound the paginator's jq.
+	gctx, stop := w.c.guardJQ(ctx, paginationExprs(w.cfg.Pagination))
+	f.page.ctx = gctx
 	before := w.pag.pos
 	recs := w.pag.dedup(f.records)
 	reason, err := w.pag.advance(&response{page: f.page, header: f.header, url: f.url, records: recs, fetched: len(f.records)}, pageNo)
+	stop()
+	err = jqStopped(gctx, err)
 	if err != nil {
 		w.pag.pos = before
 		var an *anomalyError
