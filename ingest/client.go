@@ -8,9 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -501,6 +504,55 @@ func (c *Client) checkpointURL(raw string) string {
 		}
 	}
 	return c.checkpointText(raw)
+}
+
+// Exposures lists the ways the profile exposes its credentials, for the
+// warnings a run starts with: TLS verification off, credentials over plain
+// http beyond this machine, key and token files others can read.
+func (c *Client) Exposures() []string {
+	var out []string
+	tlsOff := c.cfg.TLS.InsecureSkipVerify
+	if tlsOff && strings.EqualFold(c.endpoint.Scheme, "https") {
+		out = append(out, "TLS certificate verification is OFF (tls.insecure_skip_verify): anyone on the network path can read and change this traffic, credentials included")
+	}
+	if tlsOff && strings.EqualFold(c.endpoint.Scheme, "http") {
+		out = append(out, "tls.insecure_skip_verify is set but base_url is plain http: there is no TLS to verify, and the traffic is not encrypted at all")
+	}
+	if strings.EqualFold(c.endpoint.Scheme, "http") && c.hasCredentials() && !loopback(c.endpoint.Hostname()) {
+		out = append(out, fmt.Sprintf("credentials are sent over plain http to %s: anyone on the network path can read them; use https", c.endpoint.Host))
+	}
+	files := map[string]string{} // path → what it holds
+	for _, s := range append([]Secret{c.cfg.Auth.Value, c.cfg.Auth.Token, c.cfg.Auth.Password, c.cfg.Auth.ClientSecret}, c.cfg.Secrets...) {
+		if p, ok := strings.CutPrefix(s.Ref(), "file:"); ok {
+			files[p] = "the secret file"
+		}
+	}
+	if p, ok := strings.CutPrefix(c.cfg.Auth.RefreshToken.Ref(), "file:"); ok {
+		files[p] = "the refresh-token file"
+	}
+	if c.cfg.TLS.KeyFile != "" {
+		files[c.cfg.TLS.KeyFile] = "the client key (tls.key_file)"
+	}
+	for _, path := range slices.Sorted(maps.Keys(files)) {
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			out = append(out, fmt.Sprintf("%s %s is readable by others (mode %04o); restrict it: chmod 600 %s", files[path], path, fi.Mode().Perm(), path))
+		}
+	}
+	return out
+}
+
+// hasCredentials reports whether requests carry anything secret.
+func (c *Client) hasCredentials() bool {
+	return c.cfg.Auth.Type != AuthNone || len(c.secrets.values) > 0 || len(c.cfg.SecretHeaders) > 0 || len(c.cfg.SecretParams) > 0
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // quietLogger keeps resty from writing to stderr behind the console's back.

@@ -96,8 +96,8 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 	rn := &runner{c: c, run: r, job: job}
 	go func() {
 		defer cancel()
-		if c.cfg.TLS.InsecureSkipVerify {
-			rn.emit(Warning{At: now(), What: "TLS certificate verification is OFF (tls.insecure_skip_verify): anyone on the network path can read and change this traffic, credentials included"})
+		for _, w := range c.Exposures() {
+			rn.emit(Warning{At: now(), What: w})
 		}
 		err := rn.loop(ctx)
 		if w := c.tokens.staleWarning(); w != "" {

@@ -454,3 +454,44 @@ func TestJSONEscapedSecretInPages(t *testing.T) {
 		t.Error("the page preview shows the escaped secret")
 	}
 }
+
+// TestExposureWarnings: a run starts by saying where its credentials are
+// exposed.
+func TestExposureWarnings(t *testing.T) {
+	files := tlsFiles(t)
+	keyFile, tokenFile := files.ClientKeyFile, filepath.Join(t.TempDir(), "refresh.token")
+	os.Chmod(keyFile, 0o644)
+	os.WriteFile(tokenFile, []byte("tok"), 0o640)
+	cases := []struct {
+		name string
+		cfg  ingest.Config
+		want []string
+	}{
+		{"files others can read", ingest.Config{BaseURL: "https://127.0.0.1:1", TLS: ingest.TLSConfig{CertFile: files.ClientCertFile, KeyFile: keyFile},
+			Auth: ingest.AuthConfig{Type: "oauth2", Grant: "refresh_token", TokenURL: "https://127.0.0.1:1/token", RefreshToken: ingest.NewSecret("file:"+tokenFile, "tok")}},
+			[]string{"client key (tls.key_file) " + keyFile + " is readable by others", "refresh-token file " + tokenFile + " is readable by others"}},
+		{"plain http beyond this machine", ingest.Config{BaseURL: "http://api.example.com", Auth: ingest.AuthConfig{Type: "bearer", Token: ingest.NewSecret("${T}", "t0ken-value")}},
+			[]string{"credentials are sent over plain http to api.example.com"}},
+		{"plain http on loopback", ingest.Config{BaseURL: "http://127.0.0.1:9", Auth: ingest.AuthConfig{Type: "bearer", Token: ingest.NewSecret("${T}", "t0ken-value")}}, nil},
+		{"insecure_skip_verify on http", ingest.Config{BaseURL: "http://127.0.0.1:9", TLS: ingest.TLSConfig{InsecureSkipVerify: true}},
+			[]string{"insecure_skip_verify is set but base_url is plain http"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Name = "exposed"
+			c, err := ingest.New(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(c.Exposures(), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("warnings %q lack %q", got, w)
+				}
+			}
+			if tc.want == nil && got != "" {
+				t.Errorf("unexpected warnings %q", got)
+			}
+		})
+	}
+}
