@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime/metrics"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -22,23 +21,9 @@ func WithJQMemoryLimit(bytes int64) Option { return func(c *Client) { c.jqMemory
 // ErrJQMemory marks a jq expression stopped for its memory.
 var ErrJQMemory = errors.New("jq expression stopped: it grew past the memory bound")
 
-// heapWatch samples the heap while guarded evaluations run, and cancels
-// those it finds over their bound. One goroutine serves every run in the
-// process, and only while something is guarded.
-var heapWatch struct {
-	mu      sync.Mutex
-	guarded map[*guard]struct{}
-	running bool
-}
-
-type guard struct {
-	limit  int64
-	what   string
-	cancel context.CancelCauseFunc
-}
-
 // watchEvery is how often the heap is sampled during an evaluation: short
-// enough that a runaway expression overshoots the bound by little.
+// enough that a runaway expression overshoots the bound by little. Most
+// evaluations end before the first sample.
 const watchEvery = 2 * time.Millisecond
 
 // guardJQ returns a context for one jq evaluation that is cancelled, with a
@@ -49,45 +34,33 @@ func (c *Client) guardJQ(parent context.Context, what string) (ctx context.Conte
 		return parent, func() {}
 	}
 	ctx, cancel := context.WithCancelCause(parent)
-	g := &guard{limit: c.jqMemory, what: what, cancel: cancel}
-	heapWatch.mu.Lock()
-	if heapWatch.guarded == nil {
-		heapWatch.guarded = map[*guard]struct{}{}
-	}
-	heapWatch.guarded[g] = struct{}{}
-	if !heapWatch.running {
-		heapWatch.running = true
-		go watchHeap()
-	}
-	heapWatch.mu.Unlock()
-	return ctx, func() {
-		heapWatch.mu.Lock()
-		delete(heapWatch.guarded, g)
-		heapWatch.mu.Unlock()
-		cancel(nil)
-	}
-}
-
-func watchHeap() {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	t := time.NewTicker(watchEvery)
-	defer t.Stop()
-	for range t.C {
-		metrics.Read(sample)
-		heap := int64(sample[0].Value.Uint64())
-		heapWatch.mu.Lock()
-		if len(heapWatch.guarded) == 0 {
-			heapWatch.running = false
-			heapWatch.mu.Unlock()
-			return
-		}
-		for g := range heapWatch.guarded {
-			if heap > g.limit {
-				g.cancel(fmt.Errorf("%w: %s reached %d MiB of memory, over the bound of %d MiB (an expression that grows without end, such as repeat or unbounded recursion?)", ErrJQMemory, g.what, heap>>20, g.limit>>20))
-				delete(heapWatch.guarded, g)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	limit := c.jqMemory
+	go func() {
+		defer close(finished)
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(watchEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			metrics.Read(sample)
+			if heap := int64(sample[0].Value.Uint64()); heap > limit {
+				cancel(fmt.Errorf("%w: %s reached %d MiB of memory, over the bound of %d MiB (an expression that grows without end, such as repeat or unbounded recursion?)", ErrJQMemory, what, heap>>20, limit>>20))
+				return
 			}
 		}
-		heapWatch.mu.Unlock()
+	}()
+	return ctx, func() {
+		close(done)
+		<-finished // no watcher outlives its evaluation
+		cancel(nil)
 	}
 }
 

@@ -42,8 +42,8 @@ func peakHeap(stop <-chan struct{}) <-chan uint64 {
 // the records and in the cursor path: each stops with an error naming it
 // long before the request timeout, and the heap stays near the bound.
 func TestRunawayJQIsStoppedByMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocates hundreds of MiB")
+	if testing.Short() || raceEnabled {
+		t.Skip("allocates hundreds of MiB; under -race, slowly and with another heap")
 	}
 	const limit = 256 << 20
 	srv := newHostile(t, nil, func(w http.ResponseWriter, r *http.Request) {
