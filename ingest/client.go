@@ -245,7 +245,7 @@ func (c *Client) hostAllowed(u *url.URL) bool {
 	}
 	for _, h := range c.cfg.AllowedHosts {
 		if strings.Contains(h, "://") {
-			if strings.EqualFold(h, origin(u)) {
+			if a, err := url.Parse(strings.TrimSuffix(h, "/")); err == nil && a.Host != "" && origin(a) == origin(u) {
 				return true
 			}
 			continue
@@ -262,7 +262,7 @@ func (c *Client) hostAllowed(u *url.URL) bool {
 // ("http://host:port"), which cannot be written by accident.
 func (c *Client) plainAllowed(u *url.URL) bool {
 	for _, h := range c.cfg.AllowedHosts {
-		if strings.EqualFold(strings.TrimSuffix(h, "/"), origin(u)) {
+		if a, err := url.Parse(strings.TrimSuffix(h, "/")); err == nil && strings.EqualFold(a.Scheme, "http") && a.Host != "" && origin(a) == origin(u) {
 			return true
 		}
 	}
@@ -292,10 +292,7 @@ type secretSet struct {
 }
 
 func newSecretSet(cfg *Config) secretSet {
-	s := secretSet{headers: map[string]bool{}, params: map[string]bool{}}
-	for _, sec := range configSecrets(cfg) {
-		s.values = append(s.values, sec)
-	}
+	s := secretSet{headers: map[string]bool{}, params: map[string]bool{}, values: configSecrets(cfg)}
 	holds := func(v string) bool {
 		for _, sec := range s.values {
 			if strings.Contains(v, sec) {

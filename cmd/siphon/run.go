@@ -111,7 +111,7 @@ func runResult(run *ingest.Run, name, arg, out string) error {
 		if errors.As(err, &changed) {
 			return usagef("%s: %v", name, err)
 		}
-		if errors.Is(err, ingest.ErrCheckpointDamaged) {
+		if errors.Is(err, ingest.ErrCheckpointDamaged) || errors.Is(err, ingest.ErrFolderInUse) {
 			return fmt.Errorf("%s: %v", name, err)
 		}
 		return fmt.Errorf("run %s failed: %v\nThe checkpoint holds %d pages (%d records). Resume with: %s", name, err, snap.Pages, snap.Records, resume)
