@@ -119,7 +119,7 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 	}
 	u.RawQuery = q.Encode()
 	start := time.Now()
-	o := rn.attempt(ctx, &u, nil)
+	o := rn.attempt(ctx, &u, c.cfg.Method, c.cfg.Body, nil)
 	rep := &ProbeReport{Method: c.cfg.Method, URL: c.redact().URL(u.String()), Duration: time.Since(start), Params: map[string]string{}}
 	for k, v := range c.cfg.Params {
 		rep.Params[k] = v
@@ -386,7 +386,7 @@ func (c *Client) confirm(ctx context.Context, rep *ProbeReport, u *url.URL, para
 	q := next.Query()
 	q.Set(param, value)
 	next.RawQuery = q.Encode()
-	o := c.probeRunner().attempt(ctx, &next, nil)
+	o := c.probeRunner().attempt(ctx, &next, c.cfg.Method, c.cfg.Body, nil)
 	if o.f == nil {
 		rep.Confirmed = fmt.Sprintf("a second request with ?%s= failed: %s", param, o.cause)
 		return

@@ -52,7 +52,7 @@ func TestLoadFullProfile(t *testing.T) {
 		},
 		RateLimit: ingest.RateLimitConfig{RequestsPerSecond: 2, Burst: 5, IgnoreHeaders: true},
 		Retry: ingest.RetryConfig{
-			MaxAttempts: 4, InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
+			MaxElapsed: ingest.DefaultMaxElapsed, MaxAttempts: 4, InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
 			OnStatus: []int{429, 503}, MaxRetryAfter: 2 * time.Minute,
 		},
 		Timeout:      10 * time.Second,
