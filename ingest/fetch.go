@@ -317,6 +317,13 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 		records = r.c.records
 	}
 	f.records, err = f.page.Records(records)
+	if err != nil && !errors.Is(err, errNotJSON) {
+		// A records path that breaks on an error body ({"data": null,
+		// "errors": [...]}) must report the API's message, not jq's.
+		if msg, retry, cerr := r.c.bodyErrs.check(f.page, 0, r.c.cfg.Retry.OnStatus); cerr == nil && msg != "" {
+			return bodyErrorOutcome(status, ctype, body, msg, retry, nil)
+		}
+	}
 	if err != nil {
 		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), err: err}
 		if errors.Is(err, errNotJSON) {
