@@ -29,6 +29,8 @@ const (
 	StopMaxPages     = paginate.StopMaxPages
 	StopNoNewer      = paginate.StopNoNewer
 	StopRepeatedPage = paginate.StopRepeatedPage
+	StopWhen         = paginate.StopWhen
+	StopDeclaredEnd  = paginate.StopDeclaredEnd
 )
 
 // request is what fetchPage sends for a page.

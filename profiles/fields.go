@@ -188,7 +188,7 @@ var fieldTable = []*field{
 	{key: "pagination.next.method", kind: kEnum, options: []string{"GET", "POST"}, caseless: true,
 		doc: "GET or POST.",
 		ptr: func(c *ingest.Config) any { return &c.Pagination.Next.Method }, decode: decodeNextMethod},
-	{key: "pagination.next.params", kind: kValues, secret: secretByName,
+	{key: "pagination.next.params", kind: kValues, secret: secretByName, show: showAlways,
 		doc: "Query parameters of follow-ups, instead of params ({} sends none).",
 		ptr: func(c *ingest.Config) any { return &c.Pagination.Next.Params }, decode: decodeNextParams, write: writeNextParams},
 	{key: "pagination.next.headers", kind: kMap, secret: secretByName,

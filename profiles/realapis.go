@@ -44,7 +44,11 @@ func decodeNextBody(d *decoder, e entry, p *Profile) bool {
 	return p.Config.Pagination.Next.Body != nil
 }
 
+// writeNextParams writes {} too: it means "none of params" (nil: params).
 func writeNextParams(f formatter, c *ingest.Config) *yaml.Node {
+	if c.Pagination.Next.Params == nil {
+		return nil
+	}
 	return f.values("params.", c.Pagination.Next.Params)
 }
 
@@ -72,6 +76,9 @@ func decodeAnomalies(d *decoder, e entry, p *Profile) bool {
 
 // sectionSet reports whether any key under section holds a value.
 func sectionSet(c *ingest.Config, section string) bool {
+	if section == "pagination.next" {
+		return c.Pagination.Next.IsSet() // params: {} alone sets it
+	}
 	for _, f := range children(section) {
 		if f.kind == kSection && sectionSet(c, f.key) || f.kind != kSection && f.ptr != nil && !isZero(c, f) {
 			return true
