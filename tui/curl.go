@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"encoding/base64"
 	"sort"
 	"strings"
 
@@ -33,10 +32,4 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// osc52 is the terminal sequence that puts text on the clipboard (through
-// tmux and ssh too, where the terminal allows it).
-func osc52(text string) string {
-	return "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a"
 }

@@ -4,13 +4,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-
-	"siphon/ingest"
 )
-
-// logCapacity bounds the event log.
-const logCapacity = 1000
 
 type logEntry struct {
 	at       time.Time
@@ -18,68 +14,44 @@ type logEntry struct {
 	severity int
 }
 
-// eventLog is the scrolling log of retries, sleeps, anomalies, drift and
+// logPane is the scrolling log of retries, sleeps, anomalies, drift and
 // checkpoints. It follows the tail until the user scrolls up.
-type eventLog struct {
-	entries *ring[logEntry]
-	top     int // absolute position of the first line shown, when not following
-	follow  bool
+type logPane struct {
+	env   *env
+	sess  *runSession
+	list  scrollList[logEntry]
+	width int
 }
 
-func newEventLog() eventLog {
-	return eventLog{entries: newRing[logEntry](logCapacity), follow: true}
+func newLogPane(e *env, s *runSession) logPane {
+	return logPane{env: e, sess: s, list: newScrollList[logEntry](s.log, true, true)}
 }
 
-func (l eventLog) add(ev ingest.Event) {
-	if text, ok := eventText(ev); ok {
-		l.entries.push(logEntry{at: ev.Time(), text: text, severity: eventSeverity(ev)})
-	}
-}
-
-// window is the first position shown for a given height.
-func (l eventLog) window(height int) int {
-	first, end := l.entries.first(), l.entries.end()
-	if l.follow {
-		return max(end-height, first)
-	}
-	return min(max(l.top, first), max(end-height, first))
-}
-
-func (l eventLog) update(msg tea.KeyMsg, k KeyMap, height int) eventLog {
-	top := l.window(height)
-	end := l.entries.end()
-	switch {
-	case keyMatches(msg, k.Up):
-		top--
-	case keyMatches(msg, k.Down):
-		top++
-	case keyMatches(msg, k.PageUp):
-		top -= height
-	case keyMatches(msg, k.PageDown):
-		top += height
-	case keyMatches(msg, k.Top):
-		top = l.entries.first()
-	case keyMatches(msg, k.Bottom):
-		l.follow = true
-		return l
-	default:
-		return l
-	}
-	l.top = min(max(top, l.entries.first()), max(end-height, l.entries.first()))
-	l.follow = l.top >= end-height
+func (l logPane) Update(msg tea.KeyMsg) logPane {
+	l.list, _ = l.list.Update(msg, l.env.keys)
 	return l
 }
 
-// view renders only the lines that fit.
-func (l eventLog) view(st Styles, width, height int) string {
-	if l.entries.len() == 0 {
+func (l logPane) SetSize(width, height int) logPane {
+	l.width, l.list = width, l.list.SetHeight(height)
+	return l
+}
+
+func (l logPane) ShortHelp() []key.Binding  { return l.help().ShortHelp() }
+func (l logPane) FullHelp() [][]key.Binding { return l.help().FullHelp() }
+func (l logPane) help() bindings            { return l.env.keys.ListHelp(false, false, false, l.sess.live()) }
+
+// View renders only the lines that fit.
+func (l logPane) View() string {
+	st := l.env.styles
+	if l.list.Len() == 0 {
 		return st.Subtle.Render("No events yet: retries, sleeps, anomalies, drift and checkpoints show here.")
 	}
-	top := l.window(height)
+	top, end := l.list.Window()
 	var lines []string
-	for pos := top; pos < top+height && pos < l.entries.end(); pos++ {
-		e, _ := l.entries.at(pos)
-		lines = append(lines, logLine(st, e, width))
+	for pos := top; pos < end; pos++ {
+		e, _ := l.list.rows.at(pos)
+		lines = append(lines, logLine(st, e, l.width))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -3,7 +3,6 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
 )
 
 // KeyMap holds every key the console answers to. Disable a binding to turn
@@ -74,22 +73,22 @@ func relabel(b key.Binding, desc string) key.Binding {
 }
 
 // PickerHelp is the profile picker's help.
-func (k KeyMap) PickerHelp() help.KeyMap {
+func (k KeyMap) PickerHelp() bindings {
 	enter := relabel(k.Enter, "start/resume")
 	return bindings{
 		short: []key.Binding{enter, k.Fresh, k.Add, k.Filter, k.Help, k.Quit},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {enter, k.Fresh, k.Add, k.Filter, k.Back}, {k.Help, k.Quit}},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {enter, k.Fresh, k.Add, k.Filter, k.Back}, {k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 
 // FilterHelp is the help while typing a filter.
-func (k KeyMap) FilterHelp() help.KeyMap {
+func (k KeyMap) FilterHelp() bindings {
 	enter, back := relabel(k.Enter, "apply"), relabel(k.Back, "cancel")
 	return bindings{short: []key.Binding{enter, back}, full: [][]key.Binding{{enter, back}}}
 }
 
 // RunHelp is the run overview's help; live says whether pause applies.
-func (k KeyMap) RunHelp(live bool) help.KeyMap {
+func (k KeyMap) RunHelp(live bool) bindings {
 	pause := k.Pause
 	pause.SetEnabled(live)
 	back := relabel(k.Back, "profiles")
@@ -101,7 +100,7 @@ func (k KeyMap) RunHelp(live bool) help.KeyMap {
 
 // ListHelp is the help of a scrolling list (events, records, pages); open,
 // filter and copy say whether the view has those.
-func (k KeyMap) ListHelp(open, filter, sideways, live bool) help.KeyMap {
+func (k KeyMap) ListHelp(open, filter, sideways, live bool) bindings {
 	enter, f, left, right, pause := k.Enter, k.Filter, k.Left, k.Right, k.Pause
 	enter.SetEnabled(open)
 	f.SetEnabled(filter)
@@ -120,7 +119,7 @@ func (k KeyMap) ListHelp(open, filter, sideways, live bool) help.KeyMap {
 
 // DetailHelp is the help of a record's or a page's detail; a page's can
 // be copied and tried selectors on.
-func (k KeyMap) DetailHelp(page bool) help.KeyMap {
+func (k KeyMap) DetailHelp(page bool) bindings {
 	c, s := k.Copy, k.Selectors
 	c.SetEnabled(page)
 	s.SetEnabled(page)
@@ -132,7 +131,7 @@ func (k KeyMap) DetailHelp(page bool) help.KeyMap {
 
 // EditorHelp is the help of a form of fields (selectors, new profile);
 // save names what enter does.
-func (k KeyMap) EditorHelp(save string) help.KeyMap {
+func (k KeyMap) EditorHelp(save string) bindings {
 	sv, back := relabel(k.Save, save), relabel(k.Back, "cancel")
 	return bindings{
 		short: []key.Binding{k.NextField, sv, back},
@@ -141,35 +140,6 @@ func (k KeyMap) EditorHelp(save string) help.KeyMap {
 }
 
 // ConfirmHelp is the help of a yes/no question.
-func (k KeyMap) ConfirmHelp() help.KeyMap {
+func (k KeyMap) ConfirmHelp() bindings {
 	return bindings{short: []key.Binding{k.Yes, k.No}, full: [][]key.Binding{{k.Yes, k.No}}}
-}
-
-func keyMatches(msg tea.KeyMsg, b ...key.Binding) bool { return key.Matches(msg, b...) }
-
-// moveCursor applies a movement key (up, down, page up/down, top, bottom)
-// to a list cursor over [first, end); ok is false for any other key.
-func moveCursor(msg tea.KeyMsg, k KeyMap, cur, first, end, rows int) (int, bool) {
-	switch {
-	case keyMatches(msg, k.Up):
-		return cur - 1, true
-	case keyMatches(msg, k.Down):
-		return cur + 1, true
-	case keyMatches(msg, k.PageUp):
-		return cur - rows, true
-	case keyMatches(msg, k.PageDown):
-		return cur + rows, true
-	case keyMatches(msg, k.Top):
-		return first, true
-	case keyMatches(msg, k.Bottom):
-		return end - 1, true
-	}
-	return cur, false
-}
-
-// placeCursor clamps a list cursor to [first, end), says whether it sits on
-// the last row (the list then follows new rows), and scrolls to show it.
-func placeCursor(cur, first, end, top, rows int) (cursor int, follow bool, newTop int) {
-	cursor = min(max(cur, first), max(end-1, first))
-	return cursor, cursor >= end-1, scrollTop(top, cursor, rows)
 }

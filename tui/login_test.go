@@ -13,7 +13,7 @@ func TestSignInFromThePicker(t *testing.T) {
 	profiles := []Profile{{Name: "github", Description: "issues", Pagination: "link_header", Auth: "oauth2", NeedsLogin: true, Path: "/p/github.yaml"}}
 	h := newHarness(t, profiles)
 	var asked []string
-	h.m.opts.Login = func(p Profile) *exec.Cmd {
+	h.m.env.opts.Login = func(p Profile) *exec.Cmd {
 		asked = append(asked, p.Path)
 		return exec.Command("true")
 	}

@@ -34,7 +34,28 @@ func newHarness(t *testing.T, profiles []Profile) *harness {
 		},
 	})
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.settle(h.send(reloadCheckpointsMsg{})) // what Init does
 	return h
+}
+
+// picker is the screen at the bottom of the stack.
+func (h *harness) picker() picker { return h.m.stack[0].(picker) }
+
+// runView is the run's screen, or fails the test.
+func (h *harness) runView() runView {
+	h.t.Helper()
+	for _, s := range h.m.stack {
+		if r, ok := s.(runView); ok {
+			return r
+		}
+	}
+	h.t.Fatalf("no run on screen")
+	return runView{}
+}
+
+func asking(m Model) bool {
+	_, ok := m.top().(dialog)
+	return ok
 }
 
 func (h *harness) send(msg tea.Msg) tea.Cmd {
@@ -113,7 +134,7 @@ func TestQuitAsksWhileLiveAndWaitsForTheCheckpoint(t *testing.T) {
 	h.keys("enter", "q")
 	h.screenHas("Stop the run and quit?")
 	h.keys("n")
-	if h.m.asking != noQuestion || len(h.runs[0].callList()) != 0 {
+	if asking(h.m) || len(h.runs[0].callList()) != 0 {
 		t.Fatalf("no did not cancel the question: %v", h.runs[0].callList())
 	}
 	h.keys("q")
@@ -139,15 +160,15 @@ func TestQuitWithoutRunIsImmediate(t *testing.T) {
 func TestEscFromLiveRunAsksThenReturnsToPicker(t *testing.T) {
 	h := newHarness(t, testProfiles(t.TempDir()))
 	h.keys("enter", "e", "esc") // the events pane, back to the overview
-	if h.m.pane != paneOverview || h.m.screen != screenRun {
-		t.Fatalf("esc from a pane: screen %v pane %v", h.m.screen, h.m.pane)
+	if r, ok := h.m.top().(runView); !ok || r.pane != paneOverview {
+		t.Fatalf("esc from a pane: top %T", h.m.top())
 	}
 	h.keys("esc", "y")
-	if h.m.screen != screenRun {
+	if _, ok := h.m.top().(runView); !ok {
 		t.Fatal("left before the run ended")
 	}
 	h.send(eventsMsg{gen: h.m.gen, closed: true})
-	if h.m.screen != screenPicker {
+	if _, ok := h.m.top().(picker); !ok {
 		t.Fatal("not back in the picker after the run ended")
 	}
 }
@@ -162,8 +183,8 @@ func TestEventsFillLogRecordsAndPages(t *testing.T) {
 		ingest.RetryScheduled{At: ingest.At{T: t0}, Page: 2, Attempt: 1, MaxAttempts: 6, Cause: "HTTP 503", Wait: 1500 * time.Millisecond, Source: "backoff"},
 	)
 	h.send(eventsMsg{gen: h.m.gen + 7, events: []ingest.Event{samplePage(99, t0)}}) // another run's
-	if h.m.records.records.len() != 3 || h.m.pages.pages.len() != 1 {
-		t.Fatalf("records %d pages %d", h.m.records.records.len(), h.m.pages.pages.len())
+	if h.m.run.records.len() != 3 || h.m.run.pages.len() != 1 {
+		t.Fatalf("records %d pages %d", h.m.run.records.len(), h.m.run.pages.len())
 	}
 	h.send(tickMsg(t0))
 	h.screenHas("retry page 2: attempt 2/6 in 1.5s (backoff) — HTTP 503", "anomaly on page 1")
@@ -182,14 +203,14 @@ func TestRecordsFilterAndDetail(t *testing.T) {
 	h.keys("/", " | bogus(", "enter")
 	h.screenHas("jq: ")
 	h.keys("esc") // clears the filter
-	if h.m.records.filter != "" || h.m.pane != paneRecords {
-		t.Fatalf("esc: filter %q pane %v", h.m.records.filter, h.m.pane)
+	if r := h.runView(); r.records.filter != "" || r.pane != paneRecords {
+		t.Fatalf("esc: filter %q pane %v", r.records.filter, r.pane)
 	}
 	h.keys("k", "enter")
 	h.screenHas(`"email": "c5@example.com"`, `"city": "Lyon"`)
 	h.keys("esc", "esc")
-	if h.m.pane != paneOverview {
-		t.Fatalf("pane %v", h.m.pane)
+	if r := h.runView(); r.pane != paneOverview {
+		t.Fatalf("pane %v", r.pane)
 	}
 }
 
@@ -211,11 +232,18 @@ func TestPageDetailAndCopy(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 40})
 	h.keys("i", "enter")
 	h.screenHas("Page 2", "GET http://127.0.0.1:8089/v1/cursor?cursor=c1&limit=3", "Authorization: REDACTED", `"next_cursor": "c1"`)
-	h.keys("c")
-	h.screenHas("copied page 2's request as a curl command", "\x1b]52;c;")
-	h.send(tickMsg(t0))
+	var term strings.Builder
+	h.m.env.term = &term
+	copyCmd := h.send(runes("c"))
+	h.screenHas("copied page 2's request as a curl command")
 	if strings.Contains(h.m.View(), "\x1b]52") {
-		t.Error("the clipboard sequence is sent more than once")
+		t.Error("the clipboard sequence is in the frame")
+	}
+	if msg := copyCmd(); msg != (clipboardMsg{}) {
+		t.Fatalf("copy: %+v", msg)
+	}
+	if !strings.HasPrefix(term.String(), "\x1b]52;c;") {
+		t.Errorf("the terminal got %q", term.String())
 	}
 }
 
@@ -238,8 +266,8 @@ func TestBuffersAreBounded(t *testing.T) {
 	for n := 1; n <= 1000; n++ {
 		h.events(samplePage(n, t0), ingest.CheckpointSaved{At: ingest.At{T: t0}, Pages: n})
 	}
-	if h.m.records.records.len() != recordCapacity || h.m.pages.pages.len() != pageCapacity || h.m.events.entries.len() != logCapacity {
-		t.Errorf("records %d pages %d log %d", h.m.records.records.len(), h.m.pages.pages.len(), h.m.events.entries.len())
+	if h.m.run.records.len() != recordCapacity || h.m.run.pages.len() != pageCapacity || h.m.run.log.len() != logCapacity {
+		t.Errorf("records %d pages %d log %d", h.m.run.records.len(), h.m.run.pages.len(), h.m.run.log.len())
 	}
 }
 

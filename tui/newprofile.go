@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
@@ -38,14 +39,16 @@ var authTypes = []string{ingest.AuthNone, ingest.AuthBearer, ingest.AuthAPIKey, 
 
 // formField is one line of the form.
 type formField struct {
-	label string
-	input lineInput
+	input textinput.Model
 	when  func(auth string) bool // shown for these auth types; nil: always
 }
 
-// newProfileForm asks for an endpoint, probes it, and shows what came back
+// newProfile asks for an endpoint, probes it, and shows what came back
 // with the selector editor until the user saves.
-type newProfileForm struct {
+type newProfile struct {
+	plain
+	env    *env
+	taken  []string // the names in the picker
 	fields []formField
 	focus  int
 
@@ -55,6 +58,8 @@ type newProfileForm struct {
 
 	probed *probeResultMsg // the probe's answer: then the editor is on
 	editor selectorEditor
+
+	width, height int
 }
 
 // probeResultMsg is a probe's answer.
@@ -63,6 +68,12 @@ type probeResultMsg struct {
 	cfg    ingest.Config
 	report *ingest.ProbeReport
 	err    error
+}
+
+// profileSavedMsg says how saving a new profile went.
+type profileSavedMsg struct {
+	profile Profile
+	err     error
 }
 
 const (
@@ -74,31 +85,28 @@ const (
 	fieldName
 )
 
-func newNewProfileForm() *newProfileForm {
-	input := func(placeholder string) lineInput {
-		return lineInput{placeholder: placeholder}
+func newProfileForm(e *env, taken []string) newProfile {
+	field := func(label, placeholder string, when func(string) bool) formField {
+		return formField{input: e.newInput(fmt.Sprintf("%-18s ", label), placeholder), when: when}
 	}
-	f := &newProfileForm{fields: []formField{
-		fieldURL:     {label: "URL", input: input("https://api.example.com/v1/orders?limit=100")},
-		fieldAuth:    {label: "auth", input: input("none · bearer · api_key · basic")},
-		fieldSecret:  {label: "secret in env var", input: input("ORDERS_TOKEN (its value is read, never saved)"), when: func(a string) bool { return a != ingest.AuthNone && a != "" }},
-		fieldKeyName: {label: "api key header", input: input("X-API-Key"), when: func(a string) bool { return a == ingest.AuthAPIKey }},
-		fieldUser:    {label: "user name", input: input("basic auth user"), when: func(a string) bool { return a == ingest.AuthBasic }},
-		fieldName:    {label: "profile name", input: input("from the URL's path")},
+	f := newProfile{env: e, taken: taken, fields: []formField{
+		fieldURL:     field("URL", "https://api.example.com/v1/orders?limit=100", nil),
+		fieldAuth:    field("auth", "none · bearer · api_key · basic", nil),
+		fieldSecret:  field("secret in env var", "ORDERS_TOKEN (its value is read, never saved)", func(a string) bool { return a != ingest.AuthNone && a != "" }),
+		fieldKeyName: field("api key header", "X-API-Key", func(a string) bool { return a == ingest.AuthAPIKey }),
+		fieldUser:    field("user name", "basic auth user", func(a string) bool { return a == ingest.AuthBasic }),
+		fieldName:    field("profile name", "from the URL's path", nil),
 	}}
-	f.fields[fieldAuth].input.setValue(ingest.AuthNone)
-	f.fields[fieldKeyName].input.setValue("X-API-Key")
-	for i := range f.fields {
-		f.fields[i].input.prompt = fmt.Sprintf("%-18s ", f.fields[i].label)
-	}
-	f.fields[0].input.focused = true
+	f.fields[fieldAuth].input.SetValue(ingest.AuthNone)
+	f.fields[fieldKeyName].input.SetValue("X-API-Key")
+	f.fields[0].input.Focus()
 	return f
 }
 
-func (f *newProfileForm) value(i int) string { return strings.TrimSpace(f.fields[i].input.text()) }
+func (f newProfile) value(i int) string { return strings.TrimSpace(f.fields[i].input.Value()) }
 
 // visible are the fields that apply to the auth type chosen.
-func (f *newProfileForm) visible() []int {
+func (f newProfile) visible() []int {
 	auth := f.value(fieldAuth)
 	var out []int
 	for i, fl := range f.fields {
@@ -109,7 +117,7 @@ func (f *newProfileForm) visible() []int {
 	return out
 }
 
-func (f *newProfileForm) request() ProbeRequest {
+func (f newProfile) request() ProbeRequest {
 	r := ProbeRequest{URL: f.value(fieldURL), Auth: f.value(fieldAuth), Name: f.value(fieldName)}
 	if r.Auth != ingest.AuthNone {
 		// People write the variable as they would in a profile: $X, ${X}.
@@ -141,163 +149,172 @@ func (r ProbeRequest) check() error {
 	return nil
 }
 
-// openForm opens the new-profile form over the picker.
-func (m Model) openForm() (Model, tea.Cmd) {
-	switch {
-	case m.opts.Probe == nil:
-		m.setStatus("this console cannot probe endpoints", true)
-		return m, nil
-	case m.opts.ProfilesDir == "":
-		m.setStatus("no profiles folder to save into: give --profiles DIR or set $SIPHON_PROFILES", true)
-		return m, nil
+func (f newProfile) Update(msg tea.Msg, c *ctx) (newProfile, tea.Cmd) {
+	switch msg := msg.(type) {
+	case probeResultMsg:
+		return f.onProbeResult(msg)
+	case selectorResultMsg:
+		if f.probed != nil {
+			f.editor = f.editor.receive(msg)
+		}
+	case profileSavedMsg:
+		if msg.err != nil {
+			f.err = "not saved: " + oneLine(msg.err.Error())
+			return f, nil
+		}
+		c.pop()
+		c.say(fmt.Sprintf("saved %s: enter runs %s", msg.profile.Path, msg.profile.Name), false)
+	case tea.KeyMsg:
+		if f.probed != nil {
+			return f.reviewKey(msg, c)
+		}
+		return f.formKey(msg, c)
 	}
-	m.form = newNewProfileForm()
-	return m, nil
+	return f, nil
 }
 
-func (m Model) formKey(msg tea.KeyMsg) (Model, tea.Cmd) {
-	f := *m.form
-	m.form = &f
-	if f.probed != nil {
-		return m.reviewKey(msg)
-	}
+func (f newProfile) formKey(msg tea.KeyMsg, c *ctx) (newProfile, tea.Cmd) {
+	k := f.env.keys
 	vis := f.visible()
 	at := max(slices.Index(vis, f.focus), 0)
 	switch {
-	case keyMatches(msg, m.keys.Back):
-		m.form = nil
-		return m, nil
-	case msg.Type == tea.KeyEnter:
+	case key.Matches(msg, k.Back):
+		c.pop()
+		return f, nil
+	case key.Matches(msg, k.Save):
 		req := f.request()
 		if err := req.check(); err != nil {
 			f.err = err.Error()
-			return m, nil
+			return f, nil
 		}
 		f.probing, f.err, f.seq = true, "", evalSeq.Add(1)
-		seq, probe := f.seq, m.opts.Probe
-		return m, func() tea.Msg {
+		seq, probe := f.seq, f.env.opts.Probe
+		return f, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 			defer cancel()
 			cfg, rep, err := probe(ctx, req)
 			return probeResultMsg{seq: seq, cfg: cfg, report: rep, err: err}
 		}
-	case keyMatches(msg, m.keys.NextField):
-		f.focusOn(vis[(at+1)%len(vis)])
-		return m, nil
-	case keyMatches(msg, m.keys.PrevField):
-		f.focusOn(vis[(at-1+len(vis))%len(vis)])
-		return m, nil
+	case key.Matches(msg, k.NextField):
+		return f.focusOn(vis[(at+1)%len(vis)]), nil
+	case key.Matches(msg, k.PrevField):
+		return f.focusOn(vis[(at-1+len(vis))%len(vis)]), nil
 	}
 	f.fields = slices.Clone(f.fields)
-	f.fields[f.focus].input, _ = f.fields[f.focus].input.update(msg)
-	return m, nil
+	var cmd tea.Cmd
+	f.fields[f.focus].input, cmd = f.fields[f.focus].input.Update(msg)
+	return f, cmd
 }
 
-func (f *newProfileForm) focusOn(i int) {
+func (f newProfile) focusOn(i int) newProfile {
 	f.fields = slices.Clone(f.fields)
-	f.fields[f.focus].input.focused = false
+	f.fields[f.focus].input.Blur()
 	f.focus = i
-	f.fields[i].input.focused = true
+	f.fields[i].input.Focus()
+	return f
 }
 
 // onProbeResult opens the editor on the probed page, or says why not.
-func (m Model) onProbeResult(msg probeResultMsg) (Model, tea.Cmd) {
-	if m.form == nil || msg.seq != m.form.seq {
-		return m, nil
+func (f newProfile) onProbeResult(msg probeResultMsg) (newProfile, tea.Cmd) {
+	if msg.seq != f.seq {
+		return f, nil
 	}
-	f := *m.form
-	m.form = &f
 	f.probing = false
 	if msg.err != nil {
 		f.err = "probe: " + oneLine(msg.err.Error())
-		return m, nil
+		return f, nil
 	}
 	rep := msg.report
 	note := fmt.Sprintf("%s %s → HTTP %d in %s · %s", rep.Method, rep.URL, rep.Status, formatDuration(rep.Duration), formatBytes(int64(len(rep.Body))))
 	f.probed = &msg
 	var cmd tea.Cmd
-	f.editor, cmd = newSelectorEditor(rep.Body, rep.Header, rep.URL, note, msg.cfg.Records, msg.cfg.Pagination, true).evaluate()
-	return m, cmd
+	f.editor, cmd = newSelectorEditor(f.env, rep.Body, rep.Header, rep.URL, note, msg.cfg.Records, msg.cfg.Pagination, true).setWidth(f.width).evaluate()
+	return f, cmd
 }
 
 // reviewKey edits the probed profile's selectors; enter saves it.
-func (m Model) reviewKey(msg tea.KeyMsg) (Model, tea.Cmd) {
-	f := m.form
+func (f newProfile) reviewKey(msg tea.KeyMsg, c *ctx) (newProfile, tea.Cmd) {
+	k := f.env.keys
 	switch {
-	case keyMatches(msg, m.keys.Back):
+	case key.Matches(msg, k.Back):
 		f.probed = nil // back to the form, its values kept
-		return m, nil
-	case keyMatches(msg, m.keys.Save):
-		return m.saveNewProfile(), nil
+		return f, nil
+	case key.Matches(msg, k.Save):
+		return f.save()
 	}
 	var cmd tea.Cmd
-	f.editor, cmd = f.editor.update(msg, m.keys)
+	f.editor, cmd = f.editor.update(msg)
 	if cmd != nil {
 		f.err = "" // an edit answers the last complaint
 	}
-	return m, cmd
+	return f, cmd
 }
 
-// saveNewProfile writes the profile into the profiles folder and puts it
-// in the picker, selected and ready to run.
-func (m Model) saveNewProfile() Model {
-	f := m.form
+// save checks the profile and writes it into the profiles folder, in a
+// command; the picker then lists it, selected and ready to run.
+func (f newProfile) save() (newProfile, tea.Cmd) {
 	cfg := f.probed.cfg
-	cfg.Records, cfg.Pagination = f.editor.config()
+	cfg.Records, cfg.Pagination, _ = f.editor.config() // a refused field shows in the result, checked below
 	if f.editor.result.recordsErr != "" || f.editor.result.nextErr != "" {
 		f.err = "fix the errors first: the profile would not run"
-		return m
+		return f, nil
 	}
-	for _, it := range m.picker.items {
-		if it.profile.Name == cfg.Name {
-			f.err = fmt.Sprintf("a profile named %s is in the list already: esc, and give another profile name", cfg.Name)
-			return m
-		}
+	if slices.Contains(f.taken, cfg.Name) {
+		f.err = fmt.Sprintf("a profile named %s is in the list already: esc, and give another profile name", cfg.Name)
+		return f, nil
 	}
 	cfg.ApplyDefaults() // what the picker shows is what the profile says: auth none, not ""
-	path, err := profiles.Save(m.opts.ProfilesDir, &profiles.Profile{Config: cfg})
-	if err != nil {
-		f.err = "not saved: " + oneLine(err.Error())
-		return m
-	}
-	prof := Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type,
-		Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: filepath.Join("siphon-data", cfg.Name)}
-	if m.opts.OutDir != nil {
-		prof.Out = m.opts.OutDir(cfg)
-	}
-	if client, err := ingest.New(cfg); err == nil {
-		prof.URL = client.Endpoint()
-	}
-	m.picker = m.picker.add(prof)
-	m.form = nil
-	m.setStatus(fmt.Sprintf("saved %s: enter runs %s", path, cfg.Name), false)
-	return m
-}
-
-// add puts a new profile in the list, under the cursor.
-func (p picker) add(prof Profile) picker {
-	p.items = append(p.items, pickerItem{profile: prof})
-	p.input.setValue("")
-	p = p.refresh().applyFilter("")
-	p.cursor = len(p.shown) - 1
-	return p
-}
-
-func (f *newProfileForm) help(k KeyMap) help.KeyMap {
-	switch {
-	case f.probed != nil:
-		return k.EditorHelp("save the profile")
-	default:
-		return k.EditorHelp("probe")
+	dir, outDir := f.env.opts.ProfilesDir, f.env.opts.OutDir
+	return f, func() tea.Msg {
+		path, err := profiles.Save(dir, &profiles.Profile{Config: cfg})
+		if err != nil {
+			return profileSavedMsg{err: err}
+		}
+		prof := Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type,
+			Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: filepath.Join("siphon-data", cfg.Name)}
+		if outDir != nil {
+			prof.Out = outDir(cfg)
+		}
+		if client, err := ingest.New(cfg); err == nil {
+			prof.URL = client.Endpoint()
+		}
+		return profileSavedMsg{profile: prof}
 	}
 }
 
-func (f *newProfileForm) view(st Styles, width, height int) string {
+func (f newProfile) SetSize(width, height int) newProfile {
+	f.width, f.height = width, height
+	f.fields = slices.Clone(f.fields)
+	for i := range f.fields {
+		f.fields[i].input.Width = max(width-len(f.fields[i].input.Prompt)-1, 1)
+	}
+	if f.probed != nil {
+		f.editor = f.editor.setWidth(width)
+	}
+	return f
+}
+
+func (f newProfile) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return f.Update(msg, c) }
+func (f newProfile) resize(w, h int) screen                       { return f.SetSize(w, h) }
+func (f newProfile) typing() bool                                 { return true }
+func (f newProfile) crumbs(p []string) []string                   { return append(p, "new") }
+func (f newProfile) ShortHelp() []key.Binding                     { return f.help().ShortHelp() }
+func (f newProfile) FullHelp() [][]key.Binding                    { return f.help().FullHelp() }
+
+func (f newProfile) help() bindings {
+	if f.probed != nil {
+		return f.env.keys.EditorHelp("save the profile")
+	}
+	return f.env.keys.EditorHelp("probe")
+}
+
+func (f newProfile) View() string {
+	st, width := f.env.styles, f.width
 	var lines []string
 	if f.probed == nil {
 		lines = append(lines, st.Title.Render("New profile")+st.Subtle.Render(cut(" · one request shows where the records are and how the API pages", width-11)), "")
 		for _, i := range f.visible() {
-			lines = append(lines, f.fields[i].input.view(st, width))
+			lines = append(lines, cut(inputView(f.fields[i].input), width))
 		}
 		lines = append(lines, "")
 		switch {
@@ -323,13 +340,13 @@ func (f *newProfileForm) view(st Styles, width, height int) string {
 		if rep.PrimaryKey != "" {
 			lines = append(lines, st.Subtle.Render(cut("primary key: "+rep.PrimaryKey, width)))
 		}
-		lines = append(lines, f.editor.view(st, width)...)
+		lines = append(lines, f.editor.view(width)...)
 		if f.err != "" {
 			lines = append(lines, st.Error.Render(cut(f.err, width)))
 		}
 	}
-	if len(lines) > height {
-		lines = lines[:height]
+	if len(lines) > f.height {
+		lines = lines[:f.height]
 	}
 	return strings.Join(lines, "\n")
 }

@@ -33,8 +33,8 @@ func formHarness(t *testing.T) (*harness, *fakeProbe, string) {
 	h := newHarness(t, testProfiles(t.TempDir()))
 	fp := &fakeProbe{}
 	dir := filepath.Join(t.TempDir(), "profiles")
-	h.m.opts.Probe, h.m.opts.ProfilesDir = fp.probe, dir
-	h.m.opts.OutDir = func(cfg ingest.Config) string { return filepath.Join(dir, "..", "out", cfg.Name) }
+	h.m.env.opts.Probe, h.m.env.opts.ProfilesDir = fp.probe, dir
+	h.m.env.opts.OutDir = func(cfg ingest.Config) string { return filepath.Join(dir, "..", "out", cfg.Name) }
 	return h, fp, dir
 }
 
@@ -55,7 +55,7 @@ func TestNewProfileFormChecksBeforeProbing(t *testing.T) {
 		t.Errorf("probed %v", fp.asked)
 	}
 	h.keys("esc")
-	if h.m.form != nil {
+	if _, open := h.m.top().(newProfile); open {
 		t.Error("esc did not close the form")
 	}
 }
@@ -73,7 +73,7 @@ func TestNewProfileProbesEditsAndSaves(t *testing.T) {
 	h.edit(keyClear, runes(".items[0:1]"))
 	h.screenHas("records: 1")
 	h.edit(keyTab, keyClear, runes("sideways"))
-	h.screenHas(`next: pagination type "sideways"`)
+	h.screenHas("next: pagination.type: expected one of none, offset")
 	h.edit(keyEnter)
 	h.screenHas("fix the errors first")
 	h.edit(keyClear, runes("cursor"))
@@ -82,7 +82,7 @@ func TestNewProfileProbesEditsAndSaves(t *testing.T) {
 	h.screenHas("pagination.next_url_path", "page=2")
 
 	h.edit(keyEnter)
-	if h.m.form != nil {
+	if _, open := h.m.top().(newProfile); open {
 		t.Fatalf("the form is still open:\n%s", h.m.View())
 	}
 	path := filepath.Join(dir, "items.yaml")
@@ -100,7 +100,7 @@ func TestNewProfileProbesEditsAndSaves(t *testing.T) {
 	if strings.Contains(string(data), "s3cret-value") {
 		t.Errorf("the profile holds the secret's value:\n%s", data)
 	}
-	it, _ := h.m.picker.selected()
+	it, _ := h.picker().selected()
 	if it.profile.Name != "items" || it.profile.Path != path || it.profile.Records != ".items[0:1]" {
 		t.Fatalf("picker selects %+v", it.profile)
 	}
@@ -112,13 +112,13 @@ func TestNewProfileProbesEditsAndSaves(t *testing.T) {
 
 func TestNewProfileProbeFailureStaysInTheForm(t *testing.T) {
 	h, _, _ := formHarness(t)
-	h.m.opts.Probe = func(context.Context, ProbeRequest) (ingest.Config, *ingest.ProbeReport, error) {
+	h.m.env.opts.Probe = func(context.Context, ProbeRequest) (ingest.Config, *ingest.ProbeReport, error) {
 		return ingest.Config{}, nil, os.ErrDeadlineExceeded
 	}
 	h.keys("a")
 	h.edit(runes("http://127.0.0.1:9/v1/items"), keyEnter)
 	h.screenHas("probe: i/o timeout", "URL")
-	if h.m.form == nil || h.m.form.probed != nil {
+	if f, open := h.m.top().(newProfile); !open || f.probed != nil {
 		t.Error("a failed probe left the form")
 	}
 }

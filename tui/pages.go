@@ -1,19 +1,15 @@
 package tui
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/viewport"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
 )
-
-// pageCapacity bounds the pages whose details the inspector keeps.
-const pageCapacity = 300
 
 // pageInfo is one fetched page as the inspector shows it.
 type pageInfo struct {
@@ -21,114 +17,52 @@ type pageInfo struct {
 	marks              []string
 }
 
-// pagesView is the page inspector: one row per page, and a page's request
-// and response.
-type pagesView struct {
-	pages   *ring[pageInfo]
-	pending map[int][]string // marks for pages not fetched yet
-	cursor  int
-	top     int
-	follow  bool
-
-	detail     bool
-	detailPage pageInfo
-	detailView viewport.Model
+// pagesPane is the page inspector: one row per page; enter opens a page's
+// request and response.
+type pagesPane struct {
+	env   *env
+	sess  *runSession
+	list  scrollList[pageInfo]
+	width int
 }
 
-func newPagesView() pagesView {
-	return pagesView{pages: newRing[pageInfo](pageCapacity), pending: map[int][]string{}, follow: true}
+func newPagesPane(e *env, s *runSession) pagesPane {
+	return pagesPane{env: e, sess: s, list: newScrollList[pageInfo](s.pages, true, false)}
 }
 
-func (v pagesView) add(p ingest.PageFetched) {
-	p.Sample = nil
-	// The preview is a slice of the page's whole body: copy it, so that
-	// the inspector's pages hold 16 KiB each, not their bodies.
-	p.Response.Body = bytes.Clone(p.Response.Body)
-	info := pageInfo{PageFetched: p, marks: v.pending[p.Page]}
-	delete(v.pending, p.Page)
-	v.pages.push(info)
-}
-
-// mark notes an anomaly or drift on a page, fetched or not yet.
-func (v pagesView) mark(page int, what string) {
-	for pos := v.pages.end() - 1; pos >= v.pages.first(); pos-- {
-		if p := v.pages.ptr(pos); p.Page == page {
-			p.marks = append(p.marks, what)
-			return
-		}
-	}
-	if len(v.pending) >= pageCapacity {
-		clear(v.pending) // marks for pages that never came; keep memory bounded
-	}
-	v.pending[page] = append(v.pending[page], what)
-}
-
-func (v pagesView) current() int {
-	first, end := v.pages.first(), v.pages.end()
-	if v.follow {
-		return max(end-1, first)
-	}
-	return min(max(v.cursor, first), max(end-1, first))
-}
-
-func (v pagesView) update(msg tea.KeyMsg, k KeyMap, st Styles, width, height int) (pagesView, tea.Cmd) {
-	if v.detail {
-		if keyMatches(msg, k.Back) {
-			v.detail = false
-			return v, nil
-		}
-		var cmd tea.Cmd
-		v.detailView, cmd = v.detailView.Update(msg)
-		return v, cmd
-	}
-	first, end := v.pages.first(), v.pages.end()
-	rows := max(height-1, 1)
-	cur := v.current()
-	if moved, ok := moveCursor(msg, k, cur, first, end, rows); ok {
-		cur = moved
-	}
-	switch {
-	case keyMatches(msg, k.Enter):
-		if p, ok := v.pages.at(cur); ok {
-			v.detail, v.detailPage = true, p
-			v.detailView = viewport.New(width, max(height-1, 1))
-			v.detailView.SetContent(strings.Join(pageDetail(st, p, width), "\n"))
-		}
+func (v pagesPane) Update(msg tea.KeyMsg, c *ctx) (pagesPane, tea.Cmd) {
+	if l, ok := v.list.Update(msg, v.env.keys); ok {
+		v.list = l
 		return v, nil
 	}
-	v.cursor, v.follow, v.top = placeCursor(cur, first, end, v.top, rows)
+	if key.Matches(msg, v.env.keys.Enter) {
+		if p, ok := v.list.Selected(); ok {
+			body := strings.Join(pageDetail(v.env.styles, p, v.width), "\n")
+			c.push(newDetail(v.env, v.sess, fmt.Sprintf("page %d", p.Page), "c copies the request as curl · esc back", body, &p))
+		}
+	}
 	return v, nil
 }
 
-// selectedRequest is the request of the page on show, for copying.
-func (v pagesView) selectedRequest() (ingest.PageRequest, bool) {
-	if !v.detail {
-		return ingest.PageRequest{}, false
-	}
-	return v.detailPage.Request, true
+func (v pagesPane) SetSize(width, height int) pagesPane {
+	v.width, v.list = width, v.list.SetHeight(height-1) // under the column header
+	return v
 }
 
-func (v pagesView) view(st Styles, width, height int) string {
-	if v.detail {
-		dv := v.detailView
-		dv.Width, dv.Height = width, max(height-1, 1)
-		title := st.Subtle.Render(cut(fmt.Sprintf("page %d · %d%% · c copies the request as curl · esc back", v.detailPage.Page, int(dv.ScrollPercent()*100)), width))
-		return title + "\n" + dv.View()
-	}
-	first, end := v.pages.first(), v.pages.end()
-	if first == end {
+func (v pagesPane) ShortHelp() []key.Binding  { return v.help().ShortHelp() }
+func (v pagesPane) FullHelp() [][]key.Binding { return v.help().FullHelp() }
+func (v pagesPane) help() bindings            { return v.env.keys.ListHelp(true, false, false, v.sess.live()) }
+
+func (v pagesPane) View() string {
+	st, width := v.env.styles, v.width
+	if v.list.Len() == 0 {
 		return st.Subtle.Render(fmt.Sprintf("No pages yet: the last %d pages show here with their requests and responses.", pageCapacity))
 	}
-	rows := max(height-1, 1)
-	cur := v.current()
-	top := scrollTop(v.top, cur, rows)
-	if v.follow {
-		top = max(end-rows, first)
-	}
-	top = min(max(top, first), max(end-rows, first))
+	top, end := v.list.Window()
+	cur := v.list.Current()
 	lines := []string{st.Header.Render(cut(fmt.Sprintf("  %5s %4s %3s %7s %9s %5s  %s", "page", "HTTP", "try", "time", "bytes", "recs", "cursor in → out   marks"), width))}
-	for pos := top; pos < end && pos < top+rows; pos++ {
-		p, _ := v.pages.at(pos)
+	for pos := top; pos < end; pos++ {
+		p, _ := v.list.rows.at(pos)
 		text := pageRow(p)
 		if pos == cur {
 			lines = append(lines, "› "+st.Selected.Render(cut(text, width-2)))

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
@@ -17,125 +19,266 @@ type pickerItem struct {
 	cpErr   error
 }
 
-// picker is the filterable list of profiles.
+// picker is the filterable list of profiles: the bottom of the stack.
 type picker struct {
+	plain
+	env      *env
 	items    []pickerItem
-	shown    []int // indexes of items matching the filter
-	cursor   int   // index into shown
-	top      int   // first shown item on screen
-	input    lineInput
+	list     scrollList[int] // over the indexes of the items the filter keeps
+	input    textinput.Model
 	filter   string
 	filterOn bool // typing a filter
+	width    int
+	height   int
 }
 
-func newPicker(profiles []Profile) picker {
-	p := picker{input: lineInput{prompt: "filter: ", placeholder: "name, description, pagination or auth"}}
+const pickerItemHeight = 2
+
+func newPicker(e *env, profiles []Profile) picker {
+	p := picker{env: e, input: e.newInput("filter: ", "name, description, pagination or auth")}
 	for _, prof := range profiles {
 		p.items = append(p.items, pickerItem{profile: prof})
 	}
-	return p.refresh()
+	p.list = newScrollList[int](sliceRows[int](nil), false, false)
+	return p.applyFilter("")
 }
 
-// refresh re-reads every profile's checkpoint (after a run, say).
-func (p picker) refresh() picker {
-	for i := range p.items {
-		p.items[i].cp, p.items[i].cpErr = nil, nil
-		if out := p.items[i].profile.Out; out != "" {
-			p.items[i].cp, p.items[i].cpErr = ingest.ReadCheckpoint(out)
+// reloadCheckpointsMsg asks the picker to read its checkpoints again (on
+// start, and back from a run).
+type reloadCheckpointsMsg struct{}
+
+// checkpointsMsg is what the checkpoints said, by output folder.
+type checkpointsMsg map[string]checkpointRead
+
+type checkpointRead struct {
+	cp  *ingest.Checkpoint
+	err error
+}
+
+// readCheckpoints reads every profile's checkpoint, in a command: one file
+// per profile is disk I/O, kept out of Update.
+func (p picker) readCheckpoints() tea.Cmd {
+	var outs []string
+	for _, it := range p.items {
+		if it.profile.Out != "" {
+			outs = append(outs, it.profile.Out)
 		}
 	}
-	return p.applyFilter(p.filter)
+	return func() tea.Msg {
+		got := checkpointsMsg{}
+		for _, out := range outs {
+			cp, err := ingest.ReadCheckpoint(out)
+			got[out] = checkpointRead{cp, err}
+		}
+		return got
+	}
 }
 
 // applyFilter keeps the profiles whose words contain the filter's, in any
 // case; the cursor stays on the same profile when it still shows.
 func (p picker) applyFilter(filter string) picker {
-	current := -1
-	if p.cursor < len(p.shown) {
-		current = p.shown[p.cursor]
-	}
-	p.filter, p.shown, p.cursor = filter, nil, 0
+	current, hadOne := p.list.Selected()
+	p.filter = filter
+	var shown sliceRows[int]
+	at := 0
 	needle := strings.ToLower(strings.TrimSpace(filter))
 	for i, it := range p.items {
 		hay := strings.ToLower(strings.Join([]string{it.profile.Name, it.profile.Description, it.profile.Pagination, it.profile.Auth}, " "))
 		if needle == "" || strings.Contains(hay, needle) {
-			if i == current {
-				p.cursor = len(p.shown)
+			if hadOne && i == current {
+				at = len(shown)
 			}
-			p.shown = append(p.shown, i)
+			shown = append(shown, i)
+		}
+	}
+	p.list = p.list.SetRows(shown, false).Select(at)
+	return p.sized()
+}
+
+// selected is the profile under the cursor.
+func (p picker) selected() (pickerItem, bool) {
+	i, ok := p.list.Selected()
+	if !ok {
+		return pickerItem{}, false
+	}
+	return p.items[i], true
+}
+
+func (p picker) Update(msg tea.Msg, c *ctx) (picker, tea.Cmd) {
+	switch msg := msg.(type) {
+	case reloadCheckpointsMsg:
+		return p, p.readCheckpoints()
+	case checkpointsMsg:
+		for i, it := range p.items {
+			if r, ok := msg[it.profile.Out]; ok {
+				p.items[i].cp, p.items[i].cpErr = r.cp, r.err
+			}
+		}
+		return p, nil
+	case loginDoneMsg:
+		return p.onLoginDone(msg, c), nil
+	case profileSavedMsg:
+		if msg.err != nil {
+			return p, nil
+		}
+		p = p.add(msg.profile)
+		return p, p.readCheckpoints()
+	case selectorsSavedMsg:
+		if msg.err == nil {
+			p = p.replace(msg.profile)
+		}
+		return p, nil
+	case tea.KeyMsg:
+		return p.onKey(msg, c)
+	}
+	return p, nil
+}
+
+func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
+	k := p.env.keys
+	if p.filterOn {
+		return p.filterKey(msg)
+	}
+	it, ok := p.selected()
+	switch {
+	case key.Matches(msg, k.Enter) && ok && it.profile.NeedsLogin && p.env.opts.Login != nil:
+		name := it.profile.Name
+		return p, tea.ExecProcess(p.env.opts.Login(it.profile), func(err error) tea.Msg { return loginDoneMsg{name: name, err: err} })
+	case key.Matches(msg, k.Enter) && ok:
+		if it.cp != nil && it.cp.Done && !incremental(it.profile.Pagination) && it.profile.Err == nil {
+			c.push(newDialog(k, askFresh, it))
+			return p, nil
+		}
+		c.start = &startRequest{item: it}
+	case key.Matches(msg, k.Add):
+		return p, p.openForm(c)
+	case key.Matches(msg, k.Fresh) && ok:
+		if it.cp == nil && it.cpErr == nil {
+			c.start = &startRequest{item: it} // nothing to start over from
+			return p, nil
+		}
+		c.push(newDialog(k, askFresh, it))
+	case key.Matches(msg, k.Filter):
+		p.filterOn = true
+		cmd := p.input.Focus()
+		return p.sized(), cmd
+	case key.Matches(msg, k.Back) && p.filter != "":
+		p.input.SetValue("")
+		return p.applyFilter(""), nil
+	default:
+		p.list, _ = p.list.Update(msg, k)
+	}
+	return p, nil
+}
+
+// filterKey edits the filter: enter keeps it, esc drops it.
+func (p picker) filterKey(msg tea.KeyMsg) (picker, tea.Cmd) {
+	k := p.env.keys
+	switch {
+	case key.Matches(msg, k.Enter):
+		p.filterOn = false
+		p.input.Blur()
+		return p.sized(), nil
+	case key.Matches(msg, k.Back):
+		p.filterOn = false
+		p.input.Blur()
+		p.input.SetValue("")
+		return p.applyFilter(""), nil
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return p.applyFilter(p.input.Value()), cmd
+}
+
+// openForm opens the new-profile form over the picker.
+func (p picker) openForm(c *ctx) tea.Cmd {
+	switch {
+	case p.env.opts.Probe == nil:
+		c.say("this console cannot probe endpoints", true)
+		return nil
+	case p.env.opts.ProfilesDir == "":
+		c.say("no profiles folder to save into: give --profiles DIR or set $SIPHON_PROFILES", true)
+		return nil
+	}
+	var taken []string
+	for _, it := range p.items {
+		taken = append(taken, it.profile.Name)
+	}
+	c.push(newProfileForm(p.env, taken))
+	return nil
+}
+
+func (p picker) onLoginDone(msg loginDoneMsg, c *ctx) picker {
+	if msg.err != nil {
+		c.say("sign-in to "+msg.name+" failed: "+oneLine(msg.err.Error()), true)
+		return p
+	}
+	for i := range p.items {
+		if p.items[i].profile.Name == msg.name {
+			p.items[i].profile.NeedsLogin = false
+		}
+	}
+	c.say("signed in to "+msg.name+"; enter starts it", false)
+	return p.applyFilter(p.input.Value())
+}
+
+// add puts a new profile in the list, under the cursor.
+func (p picker) add(prof Profile) picker {
+	p.items = append(p.items, pickerItem{profile: prof})
+	p.input.SetValue("")
+	p = p.applyFilter("")
+	p.list = p.list.Select(p.list.Len() - 1)
+	return p
+}
+
+// replace swaps a profile for its edited self, by name.
+func (p picker) replace(prof Profile) picker {
+	for i := range p.items {
+		if p.items[i].profile.Name == prof.Name {
+			p.items[i].profile = prof
 		}
 	}
 	return p
 }
 
-// selected is the profile under the cursor.
-func (p picker) selected() (pickerItem, bool) {
-	if p.cursor < 0 || p.cursor >= len(p.shown) {
-		return pickerItem{}, false
-	}
-	return p.items[p.shown[p.cursor]], true
+func (p picker) SetSize(width, height int) picker {
+	p.width, p.height = width, height
+	p.input.Width = max(width-len(p.input.Prompt)-1, 1)
+	return p.sized()
 }
 
-const pickerItemHeight = 2
+// sized fits the list to the rows left under the filter line.
+func (p picker) sized() picker {
+	h := p.height
+	if p.filterOn || p.filter != "" {
+		h--
+	}
+	p.list = p.list.SetHeight(h / pickerItemHeight)
+	return p
+}
 
-func (p picker) update(msg tea.KeyMsg, k KeyMap, height int) (picker, tea.Cmd) {
+func (p picker) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return p.Update(msg, c) }
+func (p picker) resize(w, h int) screen                       { return p.SetSize(w, h) }
+func (p picker) typing() bool                                 { return p.filterOn }
+func (p picker) crumbs([]string) []string                     { return []string{"profiles"} }
+
+func (p picker) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
+func (p picker) FullHelp() [][]key.Binding { return p.help().FullHelp() }
+
+func (p picker) help() bindings {
 	if p.filterOn {
-		switch {
-		case msg.Type == tea.KeyEnter:
-			p.filterOn, p.input.focused = false, false
-			return p, nil
-		case msg.Type == tea.KeyEsc:
-			p.filterOn, p.input.focused = false, false
-			p.input.setValue("")
-			return p.applyFilter(""), nil
-		}
-		p.input, _ = p.input.update(msg)
-		return p.applyFilter(p.input.text()), nil
+		return p.env.keys.FilterHelp()
 	}
-	perPage := max(height/pickerItemHeight, 1)
-	switch {
-	case keyMatches(msg, k.Up):
-		p.cursor--
-	case keyMatches(msg, k.Down):
-		p.cursor++
-	case keyMatches(msg, k.PageUp):
-		p.cursor -= perPage
-	case keyMatches(msg, k.PageDown):
-		p.cursor += perPage
-	case keyMatches(msg, k.Top):
-		p.cursor = 0
-	case keyMatches(msg, k.Bottom):
-		p.cursor = len(p.shown) - 1
-	case keyMatches(msg, k.Filter):
-		p.filterOn, p.input.focused = true, true
-		return p, nil
-	case keyMatches(msg, k.Back) && p.filter != "":
-		p.input.setValue("")
-		return p.applyFilter(""), nil
-	}
-	p.cursor = min(max(p.cursor, 0), max(len(p.shown)-1, 0))
-	p.top = scrollTop(p.top, p.cursor, perPage)
-	return p, nil
+	return p.env.keys.PickerHelp()
 }
 
-// scrollTop moves a window of size rows so that cursor is in it.
-func scrollTop(top, cursor, size int) int {
-	if cursor < top {
-		return cursor
-	}
-	if cursor >= top+size {
-		return cursor - size + 1
-	}
-	return max(top, 0)
-}
-
-func (p picker) view(st Styles, width, height int, now time.Time) string {
+func (p picker) View() string {
+	st, width := p.env.styles, p.width
 	var lines []string
 	if p.filterOn || p.filter != "" {
-		lines = append(lines, p.input.view(st, width))
-		height--
+		lines = append(lines, cut(inputView(p.input), width))
 	}
-	if len(p.shown) == 0 {
+	if p.list.Len() == 0 {
 		msg := "No profiles."
 		if p.filter != "" {
 			msg = fmt.Sprintf("No profile matches %q (esc clears the filter).", p.filter)
@@ -144,15 +287,18 @@ func (p picker) view(st Styles, width, height int, now time.Time) string {
 		}
 		return strings.Join(append(lines, st.Subtle.Render(msg)), "\n")
 	}
-	perPage := max(height/pickerItemHeight, 1)
-	top := scrollTop(p.top, p.cursor, perPage)
-	for i := top; i < len(p.shown) && i < top+perPage; i++ {
-		lines = append(lines, p.itemLines(st, p.items[p.shown[i]], i == p.cursor, width, now)...)
+	top, end := p.list.Window()
+	cur := p.list.Current()
+	now := p.env.now()
+	for pos := top; pos < end; pos++ {
+		i, _ := p.list.rows.at(pos)
+		lines = append(lines, p.itemLines(p.items[i], pos == cur, now)...)
 	}
 	return strings.Join(lines, "\n")
 }
 
-func (p picker) itemLines(st Styles, it pickerItem, selected bool, width int, now time.Time) []string {
+func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string {
+	st, width := p.env.styles, p.width
 	marker := "  "
 	if selected {
 		marker = "› "
@@ -181,10 +327,8 @@ func (p picker) itemLines(st Styles, it pickerItem, selected bool, width int, no
 		name = st.Title.Render(name)
 	}
 	line1 := marker + name + " " + st.Faint.Render(fit(kind, kindW)) + " " + stateStyle.Render(cut(state, stateW))
-	desc := prof.Description
 	if prof.Err != nil {
-		desc = "cannot run: " + oneLine(prof.Err.Error())
-		return []string{line1, "  " + st.Error.Render(cut(desc, width-2))}
+		return []string{line1, "  " + st.Error.Render(cut("cannot run: "+oneLine(prof.Err.Error()), width-2))}
 	}
-	return []string{line1, "  " + st.Subtle.Render(cut(desc, width-2))}
+	return []string{line1, "  " + st.Subtle.Render(cut(prof.Description, width-2))}
 }

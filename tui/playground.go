@@ -2,93 +2,113 @@ package tui
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/profiles"
 )
 
-// playground is the selector editor opened on a page in the inspector.
+// playground is the selector editor opened on a page in the inspector: it
+// tries records and pagination expressions on the page's body and saves
+// them into the profile's file.
 type playground struct {
+	plain
+	env    *env
+	sess   *runSession
 	page   int
 	editor selectorEditor
+	width  int
+	height int
 }
 
-// bodyFile is where a run archives a page's body (output.raw_pages).
-func bodyFile(out string, page int) string {
-	return filepath.Join(out, "pages", fmt.Sprintf("%06d.body", page))
-}
-
-// openPlayground opens the selector editor on the page in the detail view:
-// its whole body from the archive when there is one, else the preview.
-func (m Model) openPlayground() (Model, tea.Cmd) {
-	p := m.pages.detailPage
+// newPlayground opens the editor on a page: its whole body from the archive
+// when it was read, else the preview the inspector holds.
+func newPlayground(e *env, s *runSession, p pageInfo, whole []byte, readErr error) playground {
 	resp := p.Response
 	body, note := resp.Body, ""
 	name := bodyFile("", p.Page)
-	if whole, err := os.ReadFile(bodyFile(m.run.out, p.Page)); err == nil {
+	switch {
+	case readErr == nil:
 		body, note = whole, fmt.Sprintf("page %d's whole body (%s) from the archive's %s", p.Page, formatBytes(int64(len(whole))), name)
-	} else if int64(len(resp.Body)) < resp.BodyBytes {
+	case int64(len(resp.Body)) < resp.BodyBytes:
 		note = fmt.Sprintf("only the first %s of page %d's %s body (no %s in the output: raw_pages off?): results may be cut",
 			formatBytes(int64(len(resp.Body))), p.Page, formatBytes(resp.BodyBytes), name)
-	} else {
+	default:
 		note = fmt.Sprintf("page %d's body (%s), as received", p.Page, formatBytes(int64(len(body))))
 	}
-	prof := m.run.profile
-	ed := newSelectorEditor(body, headerOf(resp.Headers), p.Request.URL, note, prof.Records, prof.PaginationConfig, false)
-	ed, cmd := ed.evaluate()
-	m.play = &playground{page: p.Page, editor: ed}
-	return m, cmd
+	prof := s.profile
+	ed := newSelectorEditor(e, body, headerOf(resp.Headers), p.Request.URL, note, prof.Records, prof.PaginationConfig, false)
+	return playground{env: e, sess: s, page: p.Page, editor: ed}
 }
 
-func (m Model) playgroundKey(msg tea.KeyMsg) (Model, tea.Cmd) {
-	switch {
-	case keyMatches(msg, m.keys.Back):
-		m.play = nil
-		return m, nil
-	case keyMatches(msg, m.keys.Save):
-		return m.saveSelectors(), nil
-	}
-	play := *m.play
+func (g playground) evaluate() (playground, tea.Cmd) {
 	var cmd tea.Cmd
-	play.editor, cmd = play.editor.update(msg, m.keys)
-	m.play = &play
-	return m, cmd
+	g.editor, cmd = g.editor.evaluate()
+	return g, cmd
 }
 
-// saveSelectors writes the edited fields into the profile's file, keeping
-// its comments; the next run uses them (the one on screen goes on as it
-// started).
-func (m Model) saveSelectors() Model {
-	prof := m.run.profile
-	set := m.play.editor.changes()
+// selectorsSavedMsg says how saving edited selectors went.
+type selectorsSavedMsg struct {
+	profile Profile // with the saved values
+	keys    []string
+	err     error
+}
+
+func (g playground) Update(msg tea.Msg, c *ctx) (playground, tea.Cmd) {
+	k := g.env.keys
+	switch msg := msg.(type) {
+	case selectorResultMsg:
+		g.editor = g.editor.receive(msg)
+	case selectorsSavedMsg:
+		return g.onSaved(msg, c), nil
+	case tea.KeyMsg:
+		switch {
+		case key.Matches(msg, k.Back):
+			c.pop()
+			return g, nil
+		case key.Matches(msg, k.Save):
+			return g, g.save(c)
+		}
+		var cmd tea.Cmd
+		g.editor, cmd = g.editor.update(msg)
+		return g, cmd
+	}
+	return g, nil
+}
+
+// save writes the edited fields into the profile's file, keeping its
+// comments, in a command; the next run uses them (the one on screen goes
+// on as it started).
+func (g playground) save(c *ctx) tea.Cmd {
+	prof := g.sess.profile
+	set := g.editor.changes()
 	switch {
 	case len(set) == 0:
-		m.setStatus("nothing changed to save", false)
-		return m
+		c.say("nothing changed to save", false)
+		return nil
 	case prof.Path == "":
-		m.setStatus(prof.Name+" is built in: there is no file to save into; copy the values into a profile of your own", true)
-		return m
+		c.say(prof.Name+" is built in: there is no file to save into; copy the values into a profile of your own", true)
+		return nil
 	}
-	if err := profiles.UpdateFile(prof.Path, set); err != nil {
-		m.setStatus("not saved: "+oneLine(err.Error()), true)
-		return m
+	prof.Records, prof.PaginationConfig, _ = g.editor.config() // UpdateFile checks each value as the loader does
+	return func() tea.Msg {
+		err := profiles.UpdateFile(prof.Path, set)
+		return selectorsSavedMsg{profile: prof, keys: sortedKeys(set), err: err}
 	}
-	records, pag := m.play.editor.config()
-	prof.Records, prof.PaginationConfig = records, pag
-	m.run.profile = prof
-	m.picker = m.picker.replace(prof)
-	play := *m.play
-	for i := range play.editor.fields {
-		play.editor.fields[i].was = strings.TrimSpace(play.editor.fields[i].input.text())
+}
+
+func (g playground) onSaved(msg selectorsSavedMsg, c *ctx) playground {
+	if msg.err != nil {
+		c.say("not saved: "+oneLine(msg.err.Error()), true)
+		return g
 	}
-	m.play = &play
-	m.setStatus(fmt.Sprintf("saved %s into %s; the next run of %s uses them", strings.Join(sortedKeys(set), ", "), prof.Path, prof.Name), false)
-	return m
+	g.sess.profile = msg.profile
+	g.editor = g.editor.saved()
+	c.say(fmt.Sprintf("saved %s into %s; the next run of %s uses them", strings.Join(msg.keys, ", "), msg.profile.Path, msg.profile.Name), false)
+	return g
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -100,37 +120,30 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-func (m Model) playgroundView(height int) string {
-	st, w := m.styles, m.width
-	title := st.Subtle.Render(cut(fmt.Sprintf("selectors on page %d of %s · tab next field · enter saves · esc back", m.play.page, m.run.profile.Name), w))
-	lines := append([]string{title}, m.play.editor.view(st, w)...)
-	if len(lines) > height {
-		lines = lines[:height]
+func (g playground) SetSize(width, height int) playground {
+	g.width, g.height = width, height
+	g.editor = g.editor.setWidth(width)
+	return g
+}
+
+func (g playground) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return g.Update(msg, c) }
+func (g playground) resize(w, h int) screen                       { return g.SetSize(w, h) }
+func (g playground) session() *runSession                         { return g.sess }
+func (g playground) typing() bool                                 { return true }
+func (g playground) crumbs(p []string) []string                   { return append(p, "selectors") }
+func (g playground) ShortHelp() []key.Binding {
+	return g.env.keys.EditorHelp("save to the profile").ShortHelp()
+}
+func (g playground) FullHelp() [][]key.Binding {
+	return g.env.keys.EditorHelp("save to the profile").FullHelp()
+}
+
+func (g playground) View() string {
+	st, w := g.env.styles, g.width
+	title := st.Subtle.Render(cut(fmt.Sprintf("selectors on page %d of %s · tab next field · enter saves · esc back", g.page, g.sess.profile.Name), w))
+	lines := append([]string{title}, g.editor.view(w)...)
+	if len(lines) > g.height {
+		lines = lines[:g.height]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// replace swaps a profile for its edited self, by name.
-func (p picker) replace(prof Profile) picker {
-	for i := range p.items {
-		if p.items[i].profile.Name == prof.Name {
-			p.items[i].profile = prof
-		}
-	}
-	return p
-}
-
-// onSelectorResult hands an evaluation to the editor on show.
-func (m Model) onSelectorResult(msg selectorResultMsg) Model {
-	switch {
-	case m.play != nil:
-		play := *m.play
-		play.editor = play.editor.receive(msg)
-		m.play = &play
-	case m.form != nil && m.form.probed != nil:
-		f := *m.form
-		f.editor = f.editor.receive(msg)
-		m.form = &f
-	}
-	return m
 }

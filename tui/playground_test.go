@@ -17,7 +17,7 @@ func (h *harness) settle(cmd tea.Cmd) {
 	h.t.Helper()
 	for cmd != nil {
 		switch msg := cmd().(type) {
-		case selectorResultMsg, probeResultMsg:
+		case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg:
 			cmd = h.send(msg)
 		default:
 			return
@@ -92,7 +92,7 @@ func TestPlaygroundEvaluatesTheArchivedBodyAndSaves(t *testing.T) {
 
 	h.edit(keyClear, runes(".data[] | select(.id > 5"))
 	h.screenHas("records: ")
-	if h.m.play.editor.result.recordsErr == "" {
+	if h.m.top().(playground).editor.result.recordsErr == "" {
 		t.Fatalf("no error for an unfinished expression:\n%s", h.m.View())
 	}
 	h.edit(runes(")"))
@@ -117,11 +117,11 @@ func TestPlaygroundEvaluatesTheArchivedBodyAndSaves(t *testing.T) {
 	if got := h.m.run.profile.Records; got != ".data[] | select(.id > 5)" {
 		t.Errorf("profile on screen has records %q", got)
 	}
-	if it, _ := h.m.picker.selected(); it.profile.Records != ".data[] | select(.id > 5)" {
+	if it, _ := h.picker().selected(); it.profile.Records != ".data[] | select(.id > 5)" {
 		t.Errorf("picker keeps records %q", it.profile.Records)
 	}
 	h.keys("esc")
-	if h.m.play != nil || !h.m.pages.detail {
+	if d, ok := h.m.top().(detail); !ok || d.page == nil {
 		t.Error("esc did not go back to the page")
 	}
 }

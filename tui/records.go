@@ -1,201 +1,153 @@
 package tui
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/viewport"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// recordCapacity bounds the records the preview keeps, however long the run.
-const recordCapacity = 500
+// recordsPane is the table of the latest records, with a jq filter over
+// them; enter opens a record's pretty JSON.
+type recordsPane struct {
+	env  *env
+	sess *runSession
+	list scrollList[json.RawMessage]
+	col  int // first column shown
 
-// recordsView is the table of the latest records, with a jq filter over
-// them and the pretty JSON of one.
-type recordsView struct {
-	records *ring[json.RawMessage]
-	cursor  int // absolute position (records) or index (filter results)
-	top     int
-	follow  bool
-	col     int // first column shown
-
-	input     lineInput
+	input     textinput.Model
 	typing    bool
 	filter    string
-	results   []json.RawMessage // the filter's output, when filtering
 	filterErr string
 
-	detail     bool
-	detailView viewport.Model
+	width, height int
 }
 
-func newRecordsView() recordsView {
-	in := lineInput{prompt: "jq> ", placeholder: `select(.id > 10) | {id, name}`}
-	return recordsView{records: newRing[json.RawMessage](recordCapacity), follow: true, input: in}
+func newRecordsPane(e *env, s *runSession) recordsPane {
+	return recordsPane{env: e, sess: s, list: newScrollList[json.RawMessage](s.records, true, false),
+		input: e.newInput("jq> ", `select(.id > 10) | {id, name}`)}
 }
 
-// addLatest keeps a batch of pages' records, oldest page first. Only the
-// last recordCapacity of them can stay, so only those are copied (copied,
-// so that a page's body is not held alive).
-func (v recordsView) addLatest(samples [][]json.RawMessage) {
-	skip := -recordCapacity
-	for _, s := range samples {
-		skip += len(s)
-	}
-	v.records.drop(skip) // positions still count every record received
-	for _, sample := range samples {
-		if skip >= len(sample) {
-			skip -= len(sample)
-			continue
-		}
-		for _, rec := range sample[max(skip, 0):] {
-			v.records.push(bytes.Clone(rec))
-		}
-		skip = 0
-	}
-}
-
-// span is the range of row positions on offer.
-func (v recordsView) span() (first, end int) {
-	if v.filter != "" {
-		return 0, len(v.results)
-	}
-	return v.records.first(), v.records.end()
-}
-
-func (v recordsView) row(pos int) (json.RawMessage, bool) {
-	if v.filter != "" {
-		if pos < 0 || pos >= len(v.results) {
-			return nil, false
-		}
-		return v.results[pos], true
-	}
-	return v.records.at(pos)
-}
-
-// current is the cursor's position, following the newest row if asked.
-func (v recordsView) current() int {
-	first, end := v.span()
-	if v.follow {
-		return max(end-1, first)
-	}
-	return min(max(v.cursor, first), max(end-1, first))
-}
-
-func (v recordsView) update(msg tea.KeyMsg, k KeyMap, st Styles, width, height int) (recordsView, tea.Cmd) {
-	switch {
-	case v.typing:
-		return v.updateInput(msg)
-	case v.detail:
-		if keyMatches(msg, k.Back) {
-			v.detail = false
-			return v, nil
+func (v recordsPane) Update(msg tea.KeyMsg, c *ctx) (recordsPane, tea.Cmd) {
+	k := v.env.keys
+	if v.typing {
+		switch {
+		case key.Matches(msg, k.Back):
+			v.typing = false
+			v.input.Blur()
+			return v.sized(), nil
+		case key.Matches(msg, k.Enter):
+			v.typing = false
+			v.input.Blur()
+			return v.applyFilter(strings.TrimSpace(v.input.Value())), nil
 		}
 		var cmd tea.Cmd
-		v.detailView, cmd = v.detailView.Update(msg)
+		v.input, cmd = v.input.Update(msg)
 		return v, cmd
 	}
-	first, end := v.span()
-	rows := max(height-1, 1)
-	cur := v.current()
-	if moved, ok := moveCursor(msg, k, cur, first, end, rows); ok {
-		cur = moved
+	if l, ok := v.list.Update(msg, k); ok {
+		v.list = l
+		return v, nil
 	}
 	switch {
-	case keyMatches(msg, k.Left):
+	case key.Matches(msg, k.Left):
 		v.col = max(v.col-1, 0)
-	case keyMatches(msg, k.Right):
+	case key.Matches(msg, k.Right):
 		v.col++
-	case keyMatches(msg, k.Filter):
-		v.typing, v.input.focused = true, true
-		v.input.setValue(v.filter)
-		return v, nil
-	case keyMatches(msg, k.Enter):
-		if rec, ok := v.row(cur); ok {
-			v.detail = true
-			v.detailView = viewport.New(width, height-1)
-			v.detailView.SetContent(strings.Join(highlightJSON(indentJSON(rec), st), "\n"))
-			v.detailView.SetYOffset(0)
+	case key.Matches(msg, k.Filter):
+		v.typing = true
+		v.input.SetValue(v.filter)
+		cmd := v.input.Focus()
+		return v.sized(), cmd
+	case key.Matches(msg, k.Enter):
+		if rec, ok := v.list.Selected(); ok {
+			st := v.env.styles
+			title := fmt.Sprintf("record %d", v.list.Current()+1)
+			c.push(newDetail(v.env, v.sess, title, "esc back", strings.Join(highlightJSON(indentJSON(rec), st), "\n"), nil))
 		}
-		return v, nil
 	}
-	v.cursor, v.follow, v.top = placeCursor(cur, first, end, v.top, rows)
-	return v, nil
-}
-
-func (v recordsView) updateInput(msg tea.KeyMsg) (recordsView, tea.Cmd) {
-	switch msg.Type {
-	case tea.KeyEsc:
-		v.typing, v.input.focused = false, false
-		return v, nil
-	case tea.KeyEnter:
-		v.typing, v.input.focused = false, false
-		return v.applyFilter(strings.TrimSpace(v.input.text())), nil
-	}
-	v.input, _ = v.input.update(msg)
 	return v, nil
 }
 
 // applyFilter runs a jq filter over the records held now; an empty filter
 // clears it. A bad filter keeps the table as it was and says why.
-func (v recordsView) applyFilter(expr string) recordsView {
+func (v recordsPane) applyFilter(expr string) recordsPane {
 	v.filterErr = ""
 	if expr == "" {
-		v.filter, v.results, v.follow = "", nil, true
-		return v
+		v.filter = ""
+		v.list = v.list.SetRows(v.sess.records, true)
+		return v.sized()
 	}
-	results, err := runJQ(expr, v.records.values())
+	results, err := runJQ(expr, v.sess.records.values())
 	if err != nil {
 		v.filterErr = err.Error()
-		return v
+		return v.sized()
 	}
-	v.filter, v.results, v.cursor, v.top, v.follow = expr, results, 0, 0, false
-	return v
+	v.filter = expr
+	v.list = v.list.SetRows(sliceRows[json.RawMessage](results), false)
+	return v.sized()
 }
 
 // clearFilter is esc on a filtered table.
-func (v recordsView) clearFilter() recordsView { return v.applyFilter("") }
+func (v recordsPane) clearFilter() recordsPane { return v.applyFilter("") }
 
-func (v recordsView) view(st Styles, width, height int) string {
+func (v recordsPane) SetSize(width, height int) recordsPane {
+	v.width, v.height = width, height
+	v.input.Width = max(width-len(v.input.Prompt)-1, 1)
+	return v.sized()
+}
+
+// sized fits the table under its head lines and its header.
+func (v recordsPane) sized() recordsPane {
+	v.list = v.list.SetHeight(v.height - len(v.head()) - 1)
+	return v
+}
+
+// head is the lines above the table: the filter being typed or applied,
+// and a filter's error.
+func (v recordsPane) head() []string {
+	st, width := v.env.styles, v.width
 	var head []string
 	if v.typing {
-		head = append(head, v.input.view(st, width))
+		head = append(head, cut(inputView(v.input), width))
 	} else if v.filter != "" {
-		head = append(head, st.Status.Render(cut(fmt.Sprintf("jq %s → %d results from the %d records held (/ to change, esc to clear)", v.filter, len(v.results), v.records.len()), width)))
+		head = append(head, st.Status.Render(cut(fmt.Sprintf("jq %s → %d results from the %d records held (/ to change, esc to clear)", v.filter, v.list.Len(), v.sess.records.len()), width)))
 	}
 	if v.filterErr != "" {
 		head = append(head, st.Error.Render(cut("jq: "+oneLine(v.filterErr), width)))
 	}
-	height -= len(head)
-	if v.detail {
-		dv := v.detailView
-		dv.Width, dv.Height = width, max(height-1, 1)
-		title := st.Subtle.Render(cut(fmt.Sprintf("record %d · %d%% · esc back", v.current()+1, int(dv.ScrollPercent()*100)), width))
-		return strings.Join(append(head, title, dv.View()), "\n")
+	return head
+}
+
+func (v recordsPane) ShortHelp() []key.Binding  { return v.help().ShortHelp() }
+func (v recordsPane) FullHelp() [][]key.Binding { return v.help().FullHelp() }
+
+func (v recordsPane) help() bindings {
+	if v.typing {
+		return v.env.keys.FilterHelp()
 	}
-	first, end := v.span()
-	if first == end {
+	return v.env.keys.ListHelp(true, true, true, v.sess.live())
+}
+
+func (v recordsPane) View() string {
+	st := v.env.styles
+	head := v.head()
+	if v.list.Len() == 0 {
 		msg := "No records yet: the latest " + fmt.Sprint(recordCapacity) + " show here as they arrive."
 		if v.filter != "" {
 			msg = "The filter matched nothing."
 		}
 		return strings.Join(append(head, st.Subtle.Render(msg)), "\n")
 	}
-	rows := max(height-1, 1)
-	cur := v.current()
-	top := scrollTop(v.top, cur, rows)
-	if v.follow {
-		top = max(end-rows, first)
-	}
-	top = min(max(top, first), max(end-rows, first))
+	top, end := v.list.Window()
 	var visible []tableRow
-	for pos := top; pos < end && pos < top+rows; pos++ {
-		raw, _ := v.row(pos)
+	for pos := top; pos < end; pos++ {
+		raw, _ := v.list.rows.at(pos)
 		visible = append(visible, parseRow(raw))
 	}
-	table := renderTable(st, visible, cur-top, v.col, width)
+	table := renderTable(st, visible, v.list.Current()-top, v.col, v.width)
 	return strings.Join(append(head, table...), "\n")
 }

@@ -26,7 +26,7 @@ func TestAddLatestCopiesOnlyWhatStays(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := newRecordsView()
+			v := newRunSession(Profile{}, nil, 0)
 			for _, b := range tt.batches {
 				v.addLatest(b)
 			}
@@ -43,8 +43,8 @@ func TestInspectorKeepsOnlyThePreview(t *testing.T) {
 	whole := make([]byte, 1<<20)
 	page := samplePage(1, t0)
 	page.Response.Body = whole[:16<<10]
-	v := newPagesView()
-	v.add(page)
+	v := newRunSession(Profile{}, nil, 0)
+	v.addPage(page)
 	kept, _ := v.pages.at(0)
 	if len(kept.Response.Body) != 16<<10 || cap(kept.Response.Body) >= len(whole) {
 		t.Errorf("the inspector holds %d bytes (capacity %d) of the body", len(kept.Response.Body), cap(kept.Response.Body))

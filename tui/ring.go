@@ -71,3 +71,6 @@ func (r *ring[T]) values() []T {
 	}
 	return out
 }
+
+// span is the absolute positions held, for a scrollList.
+func (r *ring[T]) span() (first, end int) { return r.first(), r.end() }

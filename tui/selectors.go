@@ -10,16 +10,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/profiles"
 )
 
 // selectorField is one editable profile field, by its dotted key in the
 // profile file ("records", "pagination.cursor_path").
 type selectorField struct {
 	key   string
-	input lineInput
+	input textinput.Model
 	was   string // its value when the editor opened, to save only changes
 }
 
@@ -27,6 +30,7 @@ type selectorField struct {
 // saved page body: what the run would extract, and where it would go next,
 // recomputed as the user types.
 type selectorEditor struct {
+	env     *env
 	body    []byte
 	header  http.Header
 	pageURL string
@@ -61,111 +65,80 @@ const (
 	selectorSamples   = 3
 )
 
-// paginationKeys are the fields a pagination style reads from the body or
-// sends, the one the body decides first.
-func paginationKeys(style string) []string {
-	switch style {
-	case ingest.PageCursor:
-		return []string{"cursor_path", "cursor_param"}
-	case ingest.PageNextURL:
-		return []string{"next_url_path"}
-	case ingest.PageOffset:
-		return []string{"total_path", "offset_param"}
-	case ingest.PagePage:
-		return []string{"total_pages_path", "page_param"}
-	case ingest.PageLinkHeader:
-		return []string{"rel"}
-	case ingest.PageKeyset, ingest.PageTimestamp:
-		return []string{"param", "field"}
-	}
-	return nil
-}
-
-// paginationField points at a PaginationConfig's field by its file key.
-func paginationField(p *ingest.PaginationConfig, key string) *string {
-	switch key {
-	case "type":
-		return &p.Type
-	case "cursor_path":
-		return &p.CursorPath
-	case "cursor_param":
-		return &p.CursorParam
-	case "next_url_path":
-		return &p.NextURLPath
-	case "total_path":
-		return &p.TotalPath
-	case "offset_param":
-		return &p.OffsetParam
-	case "total_pages_path":
-		return &p.TotalPagesPath
-	case "page_param":
-		return &p.PageParam
-	case "rel":
-		return &p.Rel
-	case "param":
-		return &p.Param
-	case "field":
-		return &p.Field
-	}
-	return nil
+// selectorConfig is what the editor's fields set: a profile's records
+// expression and pagination. Fields are read and set by their key in the
+// profile file through the profile field table, the one map from file
+// keys to configuration.
+func selectorConfig(records string, pag ingest.PaginationConfig) ingest.Config {
+	return ingest.Config{Records: records, Pagination: pag}
 }
 
 // newSelectorEditor opens an editor on a body with a profile's records
 // and pagination; withType adds the pagination type as a field.
-func newSelectorEditor(body []byte, header http.Header, pageURL, note, records string, pag ingest.PaginationConfig, withType bool) selectorEditor {
-	e := selectorEditor{body: body, header: header, pageURL: pageURL, note: note, base: pag, typeKey: withType}
-	e.fields = append(e.fields, newSelectorField(keyRecords, records))
+func newSelectorEditor(env *env, body []byte, header http.Header, pageURL, note, records string, pag ingest.PaginationConfig, withType bool) selectorEditor {
+	e := selectorEditor{env: env, body: body, header: header, pageURL: pageURL, note: note, base: pag, typeKey: withType}
+	e.fields = append(e.fields, e.newField(keyRecords, records))
 	if withType {
-		e.fields = append(e.fields, newSelectorField(keyPaginationType, pag.Type))
+		e.fields = append(e.fields, e.newField(keyPaginationType, pag.Type))
 	}
 	e.fields = append(e.fields, e.paginationFields(pag)...)
-	e.fields[0].input.focused = true
+	e.fields[0].input.Focus()
 	return e
 }
 
-func newSelectorField(key, value string) selectorField {
-	f := selectorField{key: key, was: value, input: lineInput{prompt: fmt.Sprintf("%-28s ", key)}}
-	f.input.setValue(value)
+func (e selectorEditor) newField(key, value string) selectorField {
+	f := selectorField{key: key, was: value, input: e.env.newInput(fmt.Sprintf("%-28s ", key), "")}
+	f.input.SetValue(value)
 	return f
 }
 
 func (e selectorEditor) paginationFields(pag ingest.PaginationConfig) []selectorField {
+	cfg := selectorConfig("", pag)
 	var out []selectorField
-	for _, k := range paginationKeys(pag.Type) {
-		out = append(out, newSelectorField("pagination."+k, *paginationField(&pag, k)))
+	for _, k := range profiles.SelectorKeys(pag.Type) {
+		text, _ := profiles.FieldText(&cfg, k) // the table's own keys: always readable
+		out = append(out, e.newField(k, text))
 	}
 	return out
 }
 
-// value is a field's text by key.
-func (e selectorEditor) value(key string) (string, bool) {
-	for _, f := range e.fields {
-		if f.key == key {
-			return strings.TrimSpace(f.input.text()), true
-		}
+// setWidth fits the fields to the screen, so a long value scrolls.
+func (e selectorEditor) setWidth(width int) selectorEditor {
+	e.fields = slices.Clone(e.fields)
+	for i := range e.fields {
+		e.fields[i].input.Width = max(width-len(e.fields[i].input.Prompt)-1, 1)
 	}
-	return "", false
+	return e
 }
 
-// config is the records expression and pagination the fields say.
-func (e selectorEditor) config() (string, ingest.PaginationConfig) {
-	pag := e.base
-	records, _ := e.value(keyRecords)
+// saved marks the fields' values as those in the file now.
+func (e selectorEditor) saved() selectorEditor {
+	e.fields = slices.Clone(e.fields)
+	for i := range e.fields {
+		e.fields[i].was = strings.TrimSpace(e.fields[i].input.Value())
+	}
+	return e
+}
+
+// config is the records expression and pagination the fields say, and
+// the first field whose text the profile would refuse (checked as the
+// loader checks it).
+func (e selectorEditor) config() (string, ingest.PaginationConfig, error) {
+	cfg := selectorConfig("", e.base)
+	var first error
 	for _, f := range e.fields {
-		if k, ok := strings.CutPrefix(f.key, "pagination."); ok {
-			if p := paginationField(&pag, k); p != nil {
-				*p = strings.TrimSpace(f.input.text())
-			}
+		if err := profiles.SetField(&cfg, f.key, strings.TrimSpace(f.input.Value())); err != nil && first == nil {
+			first = err
 		}
 	}
-	return records, pag
+	return cfg.Records, cfg.Pagination, first
 }
 
 // changes are the fields edited since the editor opened, for saving.
 func (e selectorEditor) changes() map[string]string {
 	set := map[string]string{}
 	for _, f := range e.fields {
-		if v := strings.TrimSpace(f.input.text()); v != f.was {
+		if v := strings.TrimSpace(f.input.Value()); v != f.was {
 			set[f.key] = v
 		}
 	}
@@ -174,38 +147,41 @@ func (e selectorEditor) changes() map[string]string {
 
 // update edits the focused field; tab and the arrows move between fields.
 // It returns an evaluation to run when a field changed.
-func (e selectorEditor) update(msg tea.KeyMsg, k KeyMap) (selectorEditor, tea.Cmd) {
+func (e selectorEditor) update(msg tea.KeyMsg) (selectorEditor, tea.Cmd) {
+	k := e.env.keys
 	switch {
-	case keyMatches(msg, k.NextField):
+	case key.Matches(msg, k.NextField):
 		return e.focusOn(e.focus + 1), nil
-	case keyMatches(msg, k.PrevField):
+	case key.Matches(msg, k.PrevField):
 		return e.focusOn(e.focus - 1), nil
 	}
-	before := e.fields[e.focus].input.text()
+	before := e.fields[e.focus].input.Value()
 	e.fields = slices.Clone(e.fields) // the model is a value: share nothing
 	f := &e.fields[e.focus]
-	f.input, _ = f.input.update(msg)
-	if f.input.text() == before {
-		return e, nil
+	var cmd tea.Cmd
+	f.input, cmd = f.input.Update(msg)
+	if f.input.Value() == before {
+		return e, cmd
 	}
 	if f.key == keyPaginationType {
-		e = e.retype(strings.TrimSpace(f.input.text()))
+		e = e.retype(strings.TrimSpace(f.input.Value()))
 	}
-	return e.evaluate()
+	e, eval := e.evaluate()
+	return e, tea.Batch(cmd, eval)
 }
 
 func (e selectorEditor) focusOn(i int) selectorEditor {
 	e.fields = slices.Clone(e.fields)
-	e.fields[e.focus].input.focused = false
+	e.fields[e.focus].input.Blur()
 	e.focus = (i + len(e.fields)) % len(e.fields)
-	e.fields[e.focus].input.focused = true
+	e.fields[e.focus].input.Focus()
 	return e
 }
 
 // retype swaps the pagination fields for those of another style, keeping
 // values typed for keys both share.
 func (e selectorEditor) retype(style string) selectorEditor {
-	_, pag := e.config()
+	_, pag, _ := e.config()
 	pag.Type = style
 	kept := slices.Clone(e.fields[:2]) // records and the type
 	e.fields = append(kept, e.paginationFields(pag)...)
@@ -216,9 +192,9 @@ func (e selectorEditor) retype(style string) selectorEditor {
 // one on show unless a newer one started meanwhile.
 func (e selectorEditor) evaluate() (selectorEditor, tea.Cmd) {
 	e.seq, e.pending = evalSeq.Add(1), true
-	records, pag := e.config()
+	records, pag, fieldErr := e.config()
 	seq, body, header, pageURL := e.seq, e.body, e.header, e.pageURL
-	return e, func() tea.Msg { return evalSelectors(seq, records, pag, body, header, pageURL) }
+	return e, func() tea.Msg { return evalSelectors(seq, records, pag, fieldErr, body, header, pageURL) }
 }
 
 // selectorTimeout stops a jq expression that would never end (repeat(.)).
@@ -226,8 +202,13 @@ const selectorTimeout = 2 * time.Second
 
 // evalSelectors runs the records expression and the paginator on a body as
 // a run would; an expression still running after selectorTimeout is stopped.
-func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, body []byte, header http.Header, pageURL string) selectorResultMsg {
+// fieldErr is a field the profile would refuse: shown where it belongs.
+func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, fieldErr error, body []byte, header http.Header, pageURL string) selectorResultMsg {
 	res := selectorResultMsg{seq: seq}
+	if fieldErr != nil && strings.HasPrefix(fieldErr.Error(), keyRecords+":") {
+		res.recordsErr = oneLine(fieldErr.Error())
+		return res
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), selectorTimeout)
 	defer cancel()
 	if records == "" {
@@ -244,8 +225,8 @@ func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, body 
 	if pag.Type == "" {
 		pag.Type = ingest.PageNone
 	}
-	if !slices.Contains(ingest.PaginationTypes, pag.Type) {
-		res.nextErr = fmt.Sprintf("pagination type %q: want one of %s", pag.Type, strings.Join(ingest.PaginationTypes, ", "))
+	if fieldErr != nil {
+		res.nextErr = oneLine(fieldErr.Error())
 		return res
 	}
 	if err == nil {
@@ -266,13 +247,14 @@ func (e selectorEditor) receive(msg selectorResultMsg) selectorEditor {
 }
 
 // view lays out the fields, then what they give on the body.
-func (e selectorEditor) view(st Styles, width int) []string {
+func (e selectorEditor) view(width int) []string {
+	st := e.env.styles
 	var lines []string
 	if e.note != "" {
 		lines = append(lines, st.Faint.Render(cut(e.note, width)))
 	}
 	for _, f := range e.fields {
-		lines = append(lines, f.input.view(st, width))
+		lines = append(lines, cut(inputView(f.input), width))
 	}
 	lines = append(lines, "")
 	r := e.result

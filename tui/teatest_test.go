@@ -47,8 +47,8 @@ func TestConsoleRunsARealProfileToTheEnd(t *testing.T) {
 	if s := final.run.snap; s.Records != 200 || s.Pages != 10 {
 		t.Errorf("final snapshot: %d pages, %d records", s.Pages, s.Records)
 	}
-	if final.records.records.len() != 200 || final.pages.pages.len() != 10 {
-		t.Errorf("console kept %d records, %d pages", final.records.records.len(), final.pages.pages.len())
+	if final.run.records.len() != 200 || final.run.pages.len() != 10 {
+		t.Errorf("console kept %d records, %d pages", final.run.records.len(), final.run.pages.len())
 	}
 }
 

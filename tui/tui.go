@@ -92,7 +92,9 @@ func run(opts Options, in io.Reader, out io.Writer) error {
 		s := DefaultStyles(lipgloss.NewRenderer(out))
 		opts.Styles = &s
 	}
-	p := tea.NewProgram(New(opts), tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out))
+	m := New(opts)
+	m.env.term = out // the clipboard's OSC 52 goes where the frames go
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out))
 	final, err := p.Run()
 	if m, ok := final.(Model); ok {
 		m.stopRun()

@@ -3,28 +3,40 @@ package tui
 import (
 	"fmt"
 	"strings"
-
-	"github.com/charmbracelet/bubbles/help"
 )
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
 
+// bodyHeight is the rows left for a screen's body.
+func (m Model) bodyHeight(s screen) int {
+	used := 1 + 1 + lineCount(m.helpView()) // title, status line, help
+	if s.session() != nil {
+		used += headerLines(s.session()) + 1 // the run's header and a rule
+	}
+	return max(m.height-used, 1)
+}
+
+// body is the screen that draws the body: the top, unless it is a question.
+func (m Model) body() screen {
+	for i := len(m.stack) - 1; i > 0; i-- {
+		if m.stack[i].prompt() == "" {
+			return m.stack[i]
+		}
+	}
+	return m.stack[0]
+}
+
 // render draws the whole screen at the model's size.
 func (m Model) render() string {
-	st := m.styles
+	st := m.env.styles
 	var parts []string
 	parts = append(parts, cut(m.titleLine(), m.width))
-	body := m.bodyHeight()
-	switch {
-	case m.form != nil:
-		parts = append(parts, m.form.view(st, m.width, body))
-	case m.screen == screenPicker:
-		parts = append(parts, m.picker.view(st, m.width, body, m.now()))
-	default:
-		parts = append(parts, m.runHeader()...)
+	b := m.body()
+	if r := b.session(); r != nil {
+		parts = append(parts, m.runHeader(r)...)
 		parts = append(parts, st.Rule.Render(strings.Repeat("─", max(m.width, 1))))
-		parts = append(parts, m.paneView(body))
 	}
+	parts = append(parts, b.View())
 	top := strings.Join(parts, "\n")
 	// Pad the body so the status line and help stay at the bottom.
 	if pad := m.height - lineCount(top) - 1 - lineCount(m.helpView()); pad > 0 {
@@ -34,45 +46,22 @@ func (m Model) render() string {
 }
 
 func (m Model) titleLine() string {
-	st := m.styles
-	title := m.opts.Title
+	st := m.env.styles
+	title := m.env.opts.Title
 	if title == "" {
 		title = "siphon"
 	}
-	crumbs := []string{"profiles"}
-	if m.form != nil {
-		crumbs = append(crumbs, "new")
-	}
-	if m.screen == screenRun && m.run != nil {
-		crumbs = []string{m.run.profile.Name}
-		switch m.pane {
-		case paneEvents:
-			crumbs = append(crumbs, "events")
-		case paneRecords:
-			crumbs = append(crumbs, "records")
-		case panePages:
-			crumbs = append(crumbs, "pages")
-			if m.play != nil {
-				crumbs = append(crumbs, "selectors")
-			}
-		}
+	var crumbs []string
+	for _, s := range m.stack {
+		crumbs = s.crumbs(crumbs)
 	}
 	return st.Title.Render(title) + st.Subtle.Render(" › "+strings.Join(crumbs, " › "))
 }
 
 func (m Model) statusLine() string {
-	st := m.styles
-	switch m.asking {
-	case askQuit:
-		return st.Question.Render(cut("Stop the run and quit? Its checkpoint is saved; start it again to resume. (y/n)", m.width))
-	case askLeave:
-		return st.Question.Render(cut("Stop the run and go back to the profiles? Its checkpoint is saved. (y/n)", m.width))
-	case askFresh:
-		what := "Start " + m.freshItem.profile.Name + " over?"
-		if cp := m.freshItem.cp; cp != nil && cp.Done {
-			what = fmt.Sprintf("%s is complete (%d pages). Start over?", m.freshItem.profile.Name, cp.Pages)
-		}
-		return st.Question.Render(cut(what+" The old output is moved aside, not deleted. (y/n)", m.width))
+	st := m.env.styles
+	if q := m.top().prompt(); q != "" {
+		return st.Question.Render(cut(q, m.width))
 	}
 	if m.status == "" {
 		return ""
@@ -83,63 +72,16 @@ func (m Model) statusLine() string {
 	return st.Status.Render(cut(m.status, m.width))
 }
 
-// helpView is the short help of the view on screen, or the full one.
+// helpView is the short help of the screen on top, or the full one.
 func (m Model) helpView() string {
 	h := m.help
 	h.Width = m.width
-	return h.View(m.helpKeys())
-}
-
-func (m Model) helpKeys() help.KeyMap {
-	k := m.keys
-	switch {
-	case m.asking != noQuestion:
-		return k.ConfirmHelp()
-	case m.form != nil:
-		return m.form.help(k)
-	case m.play != nil && m.screen == screenRun:
-		return k.EditorHelp("save to the profile")
-	case m.typing():
-		return k.FilterHelp()
-	case m.screen == screenPicker:
-		return k.PickerHelp()
-	case m.inDetail():
-		return k.DetailHelp(m.pane == panePages)
-	case m.pane == paneEvents:
-		return k.ListHelp(false, false, false, m.run.live())
-	case m.pane == paneRecords:
-		return k.ListHelp(true, true, true, m.run.live())
-	case m.pane == panePages:
-		return k.ListHelp(true, false, false, m.run.live())
-	default:
-		return k.RunHelp(m.run.live())
-	}
-}
-
-func (m Model) paneView(height int) string {
-	st := m.styles
-	switch m.pane {
-	case paneEvents:
-		return m.events.view(st, m.width, height)
-	case paneRecords:
-		return m.records.view(st, m.width, height)
-	case panePages:
-		if m.play != nil {
-			return m.playgroundView(height)
-		}
-		return m.pages.view(st, m.width, height)
-	}
-	// The overview: what to do next, then the latest events.
-	hint := "Recent events (e: full log · r: records · i: pages)"
-	if m.run != nil && m.run.ended {
-		hint = "The run has ended (esc: profiles · r: records · i: pages · e: full log)"
-	}
-	return st.Subtle.Render(cut(hint, m.width)) + "\n" + m.events.view(st, m.width, max(height-1, 1))
+	return h.View(m.top())
 }
 
 // runHeader is the run's state at a glance: what, where, how it goes.
-func (m Model) runHeader() []string {
-	st, r, w, now := m.styles, m.run, m.width, m.now()
+func (m Model) runHeader(r *runSession) []string {
+	st, w, now := m.env.styles, m.width, m.env.now()
 	s := r.snap
 	word := stateWord(s)
 	detail := stateDetail(s, now)
@@ -174,25 +116,22 @@ func (m Model) runHeader() []string {
 	return append(lines,
 		cut(counts, w),
 		cut("rate limit "+rateLimitText(s, now)+" · "+checkpoint, w),
-		m.badges(),
+		m.badges(r),
 	)
 }
 
 // headerLines is the height of the run's header: one more line when the
 // run's size is known, for its progress bar.
-func (m Model) headerLines() int {
-	if m.run == nil {
-		return 5
-	}
-	if _, ok := runProgress(m.run.snap, 0, 0); ok {
+func headerLines(r *runSession) int {
+	if _, ok := runProgress(r.snap, 0, 0); ok {
 		return 6
 	}
 	return 5
 }
 
 // badges call out what deserves a look.
-func (m Model) badges() string {
-	st, s := m.styles, m.run.snap
+func (m Model) badges(r *runSession) string {
+	st, s := m.env.styles, r.snap
 	var out []string
 	add := func(n int64, one, many string, style func(...string) string) {
 		if n == 1 {
@@ -208,7 +147,7 @@ func (m Model) badges() string {
 	add(s.Rejected, "rejected record", "rejected records", st.Error.Render)
 	add(int64(s.DroppedEvents), "event dropped", "events dropped", st.Faint.Render)
 	if len(out) == 0 {
-		return st.Faint.Render(cut("no anomalies, drift, retries or sleeps · → "+m.run.out, m.width))
+		return st.Faint.Render(cut("no anomalies, drift, retries or sleeps · → "+r.out, m.width))
 	}
-	return cut(strings.Join(out, "  ")+st.Faint.Render(" · → "+m.run.out), m.width)
+	return cut(strings.Join(out, "  ")+st.Faint.Render(" · → "+r.out), m.width)
 }

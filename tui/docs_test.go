@@ -1,0 +1,103 @@
+package tui
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// TestDocs checks that docs/console.md says what the KeyMap says.
+// Regenerate it with: go test ./tui -run TestDocs -update
+func TestDocs(t *testing.T) {
+	path := filepath.Join("..", "docs", "console.md")
+	want := consoleDoc(DefaultKeyMap())
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("%s is stale: go test ./tui -run TestDocs -update", path)
+	}
+}
+
+// docScreen is one screen of the console as the docs describe it.
+type docScreen struct {
+	name, shows string
+	keys        bindings
+}
+
+func consoleDoc(k KeyMap) string {
+	screens := []docScreen{
+		{"Profiles (the picker)", "Every profile with its pagination, its auth and its checkpoint: never run, resumable at page N, done, or invalid (and why). A profile whose OAuth2 sign-in is missing says so; enter then signs in.", k.PickerHelp()},
+		{"Filter (typing in the picker or the records)", "A line to type in: the picker keeps the profiles whose name, description, pagination or auth contain it; the records table runs it as a jq filter over the records held.", k.FilterHelp()},
+		{"Run", "The run's header (its state word, progress when the API gives a total, counts, rate limit, last checkpoint, and badges for anomalies, drift, retries and sleeps) over the latest events.", k.RunHelp(true)},
+		{"Event log", "Every retry, sleep, anomaly, drift and checkpoint, newest last (the last 1000). It follows the tail until you scroll up; G follows again.", k.ListHelp(false, false, false, true)},
+		{"Records", "The latest 500 records as a table, columns in the records' order; a jq filter narrows them.", k.ListHelp(true, true, true, true)},
+		{"Pages (the inspector)", "One line per page (the last 300): HTTP status, attempts, time, bytes, records, cursor in and out, and marks for anomalies and drift.", k.ListHelp(true, false, false, true)},
+		{"Record or page detail", "A record's pretty JSON, or a page's request and response: headers (secrets REDACTED) and the body, cut with a note when it is big.", k.DetailHelp(true)},
+		{"Selector playground", "On a page's detail, s tries the records expression and the pagination fields on the page's whole archived body (or its preview) as you type: the records found and where the run would go next. Enter saves the changed fields into the profile's file, keeping its comments.", k.EditorHelp("save to the profile")},
+		{"New profile", "From the picker, a asks for a URL and how to sign in, sends one request, and opens the selector editor on the answer; enter saves the profile into the profiles folder.", k.EditorHelp("probe, then save the profile")},
+		{"Question", "A yes/no in the status line: quitting or leaving a live run (its checkpoint is saved), or starting a profile over (the old output is moved aside, not deleted).", k.ConfirmHelp()},
+	}
+	var b strings.Builder
+	b.WriteString(`# The console
+
+` + "`siphon`" + ` opens the console on the saved profiles; ` + "`siphon demo`" + ` opens it on the built-in
+demo profiles. It is a stack of screens: enter or a letter opens one over the
+other, esc goes back. The keys of the screen on top show at the bottom; ` + "`?`" + `
+shows all of them.
+
+This file is generated from the console's key map:
+` + "`go test ./tui -run TestDocs -update`" + ` rewrites it, and the test fails when it is stale.
+
+## State words
+
+The run's header always shows one of these words:
+
+| word | meaning |
+| --- | --- |
+| RUNNING | fetching pages |
+| SLEEPING | waiting out a rate limit, with the time left |
+| RETRYING | a request failed and is tried again: attempt, cause and time left |
+| PAUSED | paused between pages, after a checkpoint (p resumes) |
+| DONE | the last page came; nothing left to fetch |
+| FAILED | the run stopped on an error, which the header names |
+
+## Screens and keys
+`)
+	for _, s := range screens {
+		fmt.Fprintf(&b, "\n### %s\n\n%s\n\n| key | does |\n| --- | --- |\n", s.name, s.shows)
+		seen := map[string]bool{}
+		for _, col := range s.keys.FullHelp() {
+			for _, kb := range col {
+				if !kb.Enabled() || seen[kb.Help().Key] {
+					continue
+				}
+				seen[kb.Help().Key] = true
+				fmt.Fprintf(&b, "| `%s` | %s |\n", keysOf(kb), kb.Help().Desc)
+			}
+		}
+	}
+	return b.String()
+}
+
+// keysOf lists every key of a binding, as typed.
+func keysOf(kb key.Binding) string {
+	names := kb.Keys()
+	for i, n := range names {
+		if n == " " {
+			names[i] = "space"
+		}
+	}
+	return strings.Join(names, "` `")
+}

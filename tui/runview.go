@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// pane is what the run view shows below the run's header.
+type pane int
+
+const (
+	paneOverview pane = iota
+	paneEvents
+	paneRecords
+	panePages
+)
+
+// runView shows one run: the overview (the latest events) or one of its
+// panes (the event log, the records, the pages), switched like tabs so that
+// each keeps its place. Details and editors open over it in the stack.
+type runView struct {
+	plain
+	env     *env
+	sess    *runSession
+	pane    pane
+	log     logPane // the overview's tail and the events pane share it
+	records recordsPane
+	pages   pagesPane
+
+	width, height int
+}
+
+func newRunView(e *env, s *runSession) runView {
+	return runView{env: e, sess: s, log: newLogPane(e, s), records: newRecordsPane(e, s), pages: newPagesPane(e, s)}
+}
+
+func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return r, nil
+	}
+	if r.typing() {
+		return r.toPane(km, c)
+	}
+	k := r.env.keys
+	switch {
+	case key.Matches(km, k.Pause):
+		r.sess.togglePause()
+	case key.Matches(km, k.Events):
+		r = r.show(paneEvents)
+	case key.Matches(km, k.Records):
+		r = r.show(paneRecords)
+	case key.Matches(km, k.Pages):
+		r = r.show(panePages)
+	case key.Matches(km, k.Back):
+		switch {
+		case r.pane == paneRecords && r.records.filter != "":
+			r.records = r.records.clearFilter()
+		case r.pane != paneOverview:
+			r = r.show(paneOverview)
+		case r.sess.live():
+			c.push(newDialog(k, askLeave, pickerItem{}))
+		default:
+			c.toPicker = true
+		}
+	default:
+		return r.toPane(km, c)
+	}
+	return r, nil
+}
+
+// show switches to a pane, or back to the overview from it.
+func (r runView) show(p pane) runView {
+	if r.pane == p {
+		p = paneOverview
+	}
+	r.pane = p
+	return r.SetSize(r.width, r.height)
+}
+
+func (r runView) toPane(msg tea.KeyMsg, c *ctx) (runView, tea.Cmd) {
+	var cmd tea.Cmd
+	switch r.pane {
+	case paneOverview, paneEvents:
+		r.log = r.log.Update(msg)
+	case paneRecords:
+		r.records, cmd = r.records.Update(msg, c)
+	case panePages:
+		r.pages, cmd = r.pages.Update(msg, c)
+	}
+	return r, cmd
+}
+
+func (r runView) SetSize(width, height int) runView {
+	r.width, r.height = width, height
+	logHeight := height
+	if r.pane == paneOverview {
+		logHeight-- // under the hint
+	}
+	r.log = r.log.SetSize(width, max(logHeight, 1))
+	r.records = r.records.SetSize(width, height)
+	r.pages = r.pages.SetSize(width, height)
+	return r
+}
+
+func (r runView) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return r.Update(msg, c) }
+func (r runView) resize(w, h int) screen                       { return r.SetSize(w, h) }
+func (r runView) session() *runSession                         { return r.sess }
+func (r runView) typing() bool                                 { return r.pane == paneRecords && r.records.typing }
+
+func (r runView) crumbs([]string) []string {
+	path := []string{r.sess.profile.Name}
+	switch r.pane {
+	case paneEvents:
+		path = append(path, "events")
+	case paneRecords:
+		path = append(path, "records")
+	case panePages:
+		path = append(path, "pages")
+	}
+	return path
+}
+
+func (r runView) ShortHelp() []key.Binding  { return r.help().ShortHelp() }
+func (r runView) FullHelp() [][]key.Binding { return r.help().FullHelp() }
+
+func (r runView) help() help.KeyMap {
+	switch r.pane {
+	case paneEvents:
+		return r.log
+	case paneRecords:
+		return r.records
+	case panePages:
+		return r.pages
+	}
+	return r.env.keys.RunHelp(r.sess.live())
+}
+
+func (r runView) View() string {
+	switch r.pane {
+	case paneEvents:
+		return r.log.View()
+	case paneRecords:
+		return r.records.View()
+	case panePages:
+		return r.pages.View()
+	}
+	// The overview: what to do next, then the latest events.
+	hint := "Recent events (e: full log · r: records · i: pages)"
+	if r.sess.ended {
+		hint = "The run has ended (esc: profiles · r: records · i: pages · e: full log)"
+	}
+	return r.env.styles.Subtle.Render(cut(hint, r.width)) + "\n" + r.log.View()
+}

@@ -1,0 +1,167 @@
+package tui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// screen is one layer of the console. The root keeps screens in a stack:
+// the top one has the keys and the help, the topmost one that is not a
+// question draws the body, and every screen sees the other messages
+// (results of commands), taking those that are its own.
+//
+// Each screen is a concrete type with Update(msg, *ctx) returning its own
+// type, View, SetSize and a help.KeyMap; update and resize are the one-line
+// adapters that put it in the stack.
+type screen interface {
+	update(msg tea.Msg, c *ctx) (screen, tea.Cmd)
+	resize(width, height int) screen
+	View() string
+	help.KeyMap
+	// crumbs is the title's path with this screen on it.
+	crumbs(path []string) []string
+	// typing says the screen takes every key (a text field or a question
+	// has the focus): q and ? are then its own.
+	typing() bool
+	// prompt is a question for the status line; the screen below then
+	// draws the body.
+	prompt() string
+	// session is the run the screen shows, whose header goes above it.
+	session() *runSession
+}
+
+// plain gives a screen the answers most screens give.
+type plain struct{}
+
+func (plain) typing() bool               { return false }
+func (plain) prompt() string             { return "" }
+func (plain) session() *runSession       { return nil }
+func (plain) crumbs(p []string) []string { return p }
+
+// env is what every screen reads and none changes: keys, styles, clock,
+// the console's options, and the terminal (for the clipboard).
+type env struct {
+	opts   Options
+	keys   KeyMap
+	styles Styles
+	now    func() time.Time
+	term   io.Writer // where OSC sequences go; nil: no terminal
+}
+
+// newInput is a one-line text field in the console's styles.
+func (e *env) newInput(prompt, placeholder string) textinput.Model {
+	in := textinput.New()
+	in.Prompt, in.Placeholder = prompt, placeholder
+	in.PlaceholderStyle = e.styles.Faint
+	in.Cursor.Style = e.styles.Selected
+	in.Cursor.SetMode(cursor.CursorStatic) // no blink: a frame changes only when something does
+	return in
+}
+
+// inputView draws a text field without the padding textinput adds to
+// its width.
+func inputView(in textinput.Model) string { return strings.TrimRight(in.View(), " ") }
+
+// ctx is what a screen's Update reads and what it asks of the root: open
+// or close screens, say something in the status line, start, leave or
+// quit a run. The root applies the asks once the Update returns, in the
+// same Update, so a key's effect shows at once.
+type ctx struct {
+	*env
+
+	pushes   []screen
+	pops     int
+	status   *statusLine
+	start    *startRequest
+	quit     bool // stop the live run and quit
+	leave    bool // stop the live run and go back to the profiles
+	toPicker bool // back to the profiles (the run has ended)
+}
+
+type statusLine struct {
+	text  string
+	isErr bool
+}
+
+type startRequest struct {
+	item  pickerItem
+	fresh bool
+}
+
+func (c *ctx) push(s screen) { c.pushes = append(c.pushes, s) }
+
+// pop closes the screen that asks (or, asked twice, the one below too).
+func (c *ctx) pop() { c.pops++ }
+
+func (c *ctx) say(text string, isErr bool) { c.status = &statusLine{text, isErr} }
+
+// question is a pending yes/no.
+type question int
+
+const (
+	askQuit  question = iota // stop the live run and quit
+	askLeave                 // stop the live run and go back to the profiles
+	askFresh                 // start a profile over
+)
+
+// dialog asks a question in the status line and waits for y or n.
+type dialog struct {
+	plain
+	keys KeyMap
+	q    question
+	item pickerItem // askFresh: the profile
+}
+
+func newDialog(k KeyMap, q question, it pickerItem) dialog { return dialog{keys: k, q: q, item: it} }
+
+func (d dialog) Update(msg tea.Msg, c *ctx) (dialog, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return d, nil
+	}
+	switch {
+	case key.Matches(km, d.keys.Yes):
+		c.pop()
+		switch d.q {
+		case askQuit:
+			c.quit = true
+		case askLeave:
+			c.leave = true
+		case askFresh:
+			c.start = &startRequest{item: d.item, fresh: true}
+		}
+	case key.Matches(km, d.keys.No):
+		c.pop()
+	}
+	return d, nil // a question waits for its answer
+}
+
+func (d dialog) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return d.Update(msg, c) }
+func (d dialog) SetSize(int, int) dialog                      { return d }
+func (d dialog) resize(w, h int) screen                       { return d.SetSize(w, h) }
+func (d dialog) View() string                                 { return "" }
+func (d dialog) typing() bool                                 { return true }
+func (d dialog) ShortHelp() []key.Binding                     { return d.keys.ConfirmHelp().ShortHelp() }
+func (d dialog) FullHelp() [][]key.Binding                    { return d.keys.ConfirmHelp().FullHelp() }
+
+func (d dialog) prompt() string {
+	switch d.q {
+	case askQuit:
+		return "Stop the run and quit? Its checkpoint is saved; start it again to resume. (y/n)"
+	case askLeave:
+		return "Stop the run and go back to the profiles? Its checkpoint is saved. (y/n)"
+	}
+	what := "Start " + d.item.profile.Name + " over?"
+	if cp := d.item.cp; cp != nil && cp.Done {
+		what = fmt.Sprintf("%s is complete (%d pages). Start over?", d.item.profile.Name, cp.Pages)
+	}
+	return what + " The old output is moved aside, not deleted. (y/n)"
+}

@@ -1,0 +1,151 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"siphon/ingest"
+)
+
+// Bounds on what the console keeps of a run, however long it goes.
+const (
+	recordCapacity = 500  // the records preview
+	pageCapacity   = 300  // pages whose request and response the inspector keeps
+	logCapacity    = 1000 // the event log
+)
+
+// runSession is one run being watched: the runner, what the console keeps
+// of its events (bounded rings) and its latest snapshot. Screens look at a
+// session; they do not own it, so the run goes on whatever is on screen.
+type runSession struct {
+	profile     Profile
+	runner      Runner
+	gen         int // which run's events are which
+	snap        ingest.Snapshot
+	url, out    string
+	tp          throughput // records per second
+	pageTP      throughput // pages per second, for an ETA by pages
+	ended       bool
+	pauseWanted bool
+
+	log     *ring[logEntry]
+	records *ring[json.RawMessage]
+	pages   *ring[pageInfo]
+	pending map[int][]string // marks for pages not fetched yet
+}
+
+func newRunSession(p Profile, r Runner, gen int) *runSession {
+	s := &runSession{profile: p, runner: r, gen: gen, url: p.URL, out: p.Out, tp: newThroughput(), pageTP: newThroughput()}
+	s.log = newRing[logEntry](logCapacity)
+	s.records = newRing[json.RawMessage](recordCapacity)
+	s.pages = newRing[pageInfo](pageCapacity)
+	s.pending = map[int][]string{}
+	if r != nil {
+		s.snap = r.Snapshot()
+	}
+	return s
+}
+
+func (s *runSession) live() bool { return s != nil && !s.ended }
+
+// refresh reads the run's snapshot; the console calls it on every tick.
+func (s *runSession) refresh(now time.Time) {
+	if !s.live() {
+		return
+	}
+	s.snap = s.runner.Snapshot()
+	s.tp.observe(now, s.snap.Records)
+	s.pageTP.observe(now, int64(s.snap.Pages))
+}
+
+// togglePause asks a live run to pause after its page, or to resume.
+func (s *runSession) togglePause() {
+	if !s.live() {
+		return
+	}
+	if s.pauseWanted {
+		s.runner.Resume()
+	} else {
+		s.runner.Pause()
+	}
+	s.pauseWanted = !s.pauseWanted
+}
+
+// apply files a batch of events where they show.
+func (s *runSession) apply(events []ingest.Event) {
+	var samples [][]json.RawMessage
+	for _, ev := range events {
+		if text, ok := eventText(ev); ok {
+			s.log.push(logEntry{at: ev.Time(), text: text, severity: eventSeverity(ev)})
+		}
+		switch e := ev.(type) {
+		case ingest.Started:
+			s.url, s.out = e.URL, e.Out
+		case ingest.PageFetched:
+			samples = append(samples, e.Sample)
+			s.addPage(e)
+		case ingest.Anomaly:
+			s.mark(e.Page, "anomaly: "+e.What)
+		case ingest.DriftDetected:
+			s.mark(e.Page, "drift: "+driftText(e))
+		case ingest.Paused:
+			s.pauseWanted = true
+		case ingest.Resumed:
+			s.pauseWanted = false
+		}
+	}
+	s.addLatest(samples)
+}
+
+// end marks the run over: its channel has closed.
+func (s *runSession) end() {
+	s.ended = true
+	s.snap = s.runner.Snapshot()
+}
+
+// addLatest keeps a batch of pages' records, oldest page first. Only the
+// last recordCapacity of them can stay, so only those are copied (copied,
+// so that a page's body is not held alive).
+func (s *runSession) addLatest(samples [][]json.RawMessage) {
+	skip := -recordCapacity
+	for _, sm := range samples {
+		skip += len(sm)
+	}
+	s.records.drop(skip) // positions still count every record received
+	for _, sample := range samples {
+		if skip >= len(sample) {
+			skip -= len(sample)
+			continue
+		}
+		for _, rec := range sample[max(skip, 0):] {
+			s.records.push(bytes.Clone(rec))
+		}
+		skip = 0
+	}
+}
+
+// addPage keeps a page for the inspector, without its records (they live
+// in the preview) and with its body preview copied, so that the inspector
+// holds 16 KiB per page, not whole bodies.
+func (s *runSession) addPage(p ingest.PageFetched) {
+	p.Sample = nil
+	p.Response.Body = bytes.Clone(p.Response.Body)
+	info := pageInfo{PageFetched: p, marks: s.pending[p.Page]}
+	delete(s.pending, p.Page)
+	s.pages.push(info)
+}
+
+// mark notes an anomaly or drift on a page, fetched or not yet.
+func (s *runSession) mark(page int, what string) {
+	for pos := s.pages.end() - 1; pos >= s.pages.first(); pos-- {
+		if p := s.pages.ptr(pos); p.Page == page {
+			p.marks = append(p.marks, what)
+			return
+		}
+	}
+	if len(s.pending) >= pageCapacity {
+		clear(s.pending) // marks for pages that never came; keep memory bounded
+	}
+	s.pending[page] = append(s.pending[page], what)
+}
