@@ -235,3 +235,21 @@ func rates(ls []ingest.RateLearned) []string {
 	}
 	return out
 }
+
+// TestRecipesAreTheTestedProfiles: docs/recipes.md shows each profile that
+// TestSiphonProfiles runs, verbatim, so every recipe is tested.
+func TestRecipesAreTheTestedProfiles(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "recipes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range shapes.Names() {
+		b, err := os.ReadFile(filepath.Join("testdata", "profiles", name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), "```yaml\n"+string(b)+"```") {
+			t.Errorf("docs/recipes.md lacks testdata/profiles/%s.yaml as a yaml block (copy it there)", name)
+		}
+	}
+}
