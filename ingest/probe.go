@@ -41,7 +41,7 @@ type ProbeReport struct {
 	// ErrorWhen and ErrorMessage, proposed when the body has the fields by
 	// which its API reports errors in a 200 (ok, errors).
 	ErrorWhen, ErrorMessage string
-	Params          map[string]string
+	Params                  map[string]string
 
 	// The first page as received, for trying selectors on it.
 	Body   []byte
