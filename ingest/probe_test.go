@@ -32,6 +32,7 @@ func TestProbeRecognisesRealWorldShapes(t *testing.T) {
 		{"jira", `{"startAt":0,"maxResults":2,"total":5,"issues":[{"id":"1"},{"id":"2"}]}`, "startAt", "offset", "offset paging by startAt"},
 		{"graph skip", `{"value":[{"id":"1"},{"id":"2"}],"$skip":0}`, "$skip", "offset", "offset paging by $skip"},
 		{"airtable offset token", `{"records":[{"id":"rec1"},{"id":"rec2"}],"offset":"itrA1/rec2"}`, "offset", "cursor", ".offset looks like a cursor"},
+		{"keyset by trying filters", `{"items":[{"id":"1"},{"id":"2"}]}`, "since_id", "keyset", "?since_id=<last id> brought only newer ones"},
 		{"cursor nobody takes", `{"items":[{"id":"1"},{"id":"2"}],"next_cursor":"abc"}`, "never", "none", "no pagination could be confirmed"},
 		{"total but one page", `{"items":[{"id":"1"},{"id":"2"}],"total":40}`, "", "none", "no next link, cursor, offset or page fields found"},
 	}

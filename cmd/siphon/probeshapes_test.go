@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"siphon/ingest/demoapi"
 	"siphon/ingest/demoapi/shapes"
 )
 
@@ -170,4 +171,41 @@ func onceEach(got, want []string) string {
 		return ""
 	}
 	return fmt.Sprintf("no: %d of %d records, %d missing, %d repeated, %d unexpected", len(got), len(want), missing, dup, len(count))
+}
+
+// TestProbeOAuthAndPOST: probe takes OAuth2 client credentials from flags
+// and a POST body from --data-file; the proposal keeps the page archive
+// and names the secret only as a reference.
+func TestProbeOAuthAndPOST(t *testing.T) {
+	srv := demoapi.NewServer(demoapi.Options{Records: 120, OAuth: &demoapi.OAuth{ClientID: "cli", ClientSecret: "probe-oauth-secret-77"}})
+	defer srv.Close()
+	dir := t.TempDir()
+	t.Setenv("DEMO_SECRET", "probe-oauth-secret-77")
+	code, stdout, stderr := siphon(t, dir, "probe", srv.URL+"/v1/cursor?limit=50", "--name", "oa",
+		"--token-url", srv.URL+demoapi.TokenPath, "--client-id", "cli", "--client-secret-env", "DEMO_SECRET", "--scope", "read")
+	if code != 0 {
+		t.Fatalf("probe: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"type: oauth2", "client_secret: ${DEMO_SECRET}", "raw_pages: true", "Pagination: cursor"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("probe output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout+stderr, "probe-oauth-secret-77") {
+		t.Fatal("the secret shows")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "body.json"), []byte(`{"q":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The demo API takes no POST: what matters is that one was sent.
+	code, stdout, _ = siphon(t, dir, "probe", srv.URL+"/v1/cursor", "--data-file", "body.json", "--token-url", srv.URL+demoapi.TokenPath,
+		"--client-id", "cli", "--client-secret-env", "DEMO_SECRET")
+	if !strings.HasPrefix(stdout, "POST "+srv.URL+"/v1/cursor") {
+		t.Errorf("exit %d; --data-file did not make a POST:\n%s", code, stdout)
+	}
+	for _, bad := range [][]string{{"--method", "PUT"}, {"--data", "{nope"}, {"--token-url", "http://x"}} {
+		if code, _, stderr := siphon(t, dir, append([]string{"probe", srv.URL + "/v1/cursor"}, bad...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", bad, code, stderr)
+		}
+	}
 }
