@@ -127,6 +127,9 @@ func identity(cfg *Config, redactURL func(string) string) map[string]string {
 		params = append(params, k+"="+cfg.Params[k])
 	}
 	id["params"] = redactURL("?" + strings.Join(params, "&"))
+	if more := positionExtras(cfg, redactURL); more != "" {
+		id["pagination_more"] = more // only when set: older checkpoints keep their hash
+	}
 	return id
 }
 

@@ -2,7 +2,10 @@ package ingest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"sort"
+	"strings"
 
 	"siphon/ingest/paginate"
 )
@@ -91,4 +94,29 @@ func headersWith(base map[string]string, params url.Values) map[string]string {
 		out[k] = vs[0]
 	}
 	return out
+}
+
+// positionExtras is what a saved position also depends on among the
+// pagination keys for APIs as they are (header cursors, a repeating
+// cursor, pagination.next), for the checkpoint's identity; "" when none is
+// set.
+func positionExtras(cfg *Config, redactURL func(string) string) string {
+	p := cfg.Pagination
+	var parts []string
+	if p.CursorHeader != "" || p.NextURLHeader != "" || p.CursorRepeats {
+		parts = append(parts, fmt.Sprintf("cursor_header=%s next_url_header=%s cursor_repeats=%t", p.CursorHeader, p.NextURLHeader, p.CursorRepeats))
+	}
+	if n := p.Next; n.IsSet() {
+		keys := make([]string, 0, len(n.Params))
+		for k := range n.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var params []string
+		for _, k := range keys {
+			params = append(params, k+"="+n.Params[k])
+		}
+		parts = append(parts, fmt.Sprintf("next: path=%s method=%s in=%s cursor_param=%s body=%s params=%s", n.Path, n.Method, n.In, n.CursorParam, n.Body, redactURL("?"+strings.Join(params, "&"))))
+	}
+	return strings.Join(parts, "; ")
 }
