@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -64,7 +65,7 @@ func (b *bodyErrors) check(pg *page.Page, records int, retryStatuses []int) (msg
 		msg = commonMessage(obj)
 	}
 	if msg == "" {
-		msg = page.Snippet(pg.Body(), 200)
+		msg = string(pg.Body()) // redacted, then cut, by bodyErrorOutcome
 	}
 	return msg, retryableBodyError(obj, msg, retryStatuses), nil
 }
@@ -147,7 +148,7 @@ func objectMessage(v json.RawMessage) string {
 			return m
 		}
 	}
-	return page.Snippet(v, 200)
+	return string(v)
 }
 
 // valueText is a JSON scalar as text ("" for null, objects and arrays).
@@ -192,13 +193,27 @@ func truthy(v json.RawMessage) bool {
 	return len(t) > 0 && !bytes.Equal(t, []byte("null")) && !bytes.Equal(t, []byte("false"))
 }
 
+// checkBody runs check with the jq memory bound.
+func (r *runner) checkBody(ctx context.Context, pg *page.Page, records int) (string, bool, error) {
+	if r.c.cfg.ErrorWhen == "" && r.c.cfg.ErrorMessage == "" {
+		return r.c.bodyErrs.check(pg, records, r.c.cfg.Retry.OnStatus) // no user jq to bound
+	}
+	gctx, stop := r.c.guardJQ(ctx, "error_when "+r.c.cfg.ErrorWhen)
+	pg.SetContext(gctx)
+	msg, retry, err := r.c.bodyErrs.check(pg, records, r.c.cfg.Retry.OnStatus)
+	stop()
+	pg.SetContext(ctx)
+	return msg, retry, jqStopped(gctx, err)
+}
+
 // bodyErrorOutcome is an attempt's verdict on an error in a 2xx body.
-func bodyErrorOutcome(status int, ctype string, body []byte, msg string, retry bool, err error) outcome {
-	o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), retry: retry, fail: !retry, err: err}
+func (r *runner) bodyErrorOutcome(status int, ctype string, body []byte, msg string, retry bool, err error) outcome {
+	o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), retry: retry, fail: !retry, err: err}
 	if err != nil {
 		o.cause, o.fail, o.retry = err.Error(), true, false
 		return o
 	}
-	o.cause = "the API reported an error in the body: " + msg
+	// Redact, then cut: a secret cut in two would not be recognised.
+	o.cause = "the API reported an error in the body: " + r.c.redact().Cut(msg, 300)
 	return o
 }

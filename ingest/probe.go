@@ -144,11 +144,11 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 	}
 	doc, err := f.page.Decoded()
 	if err != nil {
-		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the body is not JSON", Snippet: c.redact().String(snippet(f.body, 200))}
+		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the body is not JSON", Snippet: c.snippet(f.body, 200)}
 	}
 	rep.Arrays = findArrays(doc, ".", 0)
 	if msg, ok := probeBodyError(f, rep.Arrays); ok {
-		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the API reported an error in the body: " + c.redact().String(msg), Snippet: c.redact().String(snippet(f.body, 200))}
+		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the API reported an error in the body: " + c.redact().Cut(msg, 300), Snippet: c.snippet(f.body, 200)}
 	}
 	sort.SliceStable(rep.Arrays, func(i, j int) bool {
 		a, b := rep.Arrays[i], rep.Arrays[j]

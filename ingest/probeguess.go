@@ -147,7 +147,7 @@ func (g *probeCtx) guess(f *fetched) PaginationConfig {
 		tried = true
 		for _, param := range g.candidates(sp.key) {
 			if p, ok := g.tryCursor(PaginationConfig{Type: PageCursor, CursorPath: sp.path}, param, s); ok {
-				g.evidence("%s looks like a cursor (%q); sent back as %s it brought the next records", sp.path, snippet([]byte(s), 40), g.where(param))
+				g.evidence("%s looks like a cursor (%q); sent back as %s it brought the next records", sp.path, g.c.redact().Cut(s, 40), g.where(param))
 				return p
 			}
 		}
