@@ -34,9 +34,11 @@ type Client struct {
 	http      *resty.Client
 	endpoint  *url.URL // base_url joined with path
 	records   *page.Expr
+	bodyErrs  *bodyErrors                     // error_when, error_message (apierror.go)
 	red       atomic.Pointer[redact.Redactor] // grows as tokens arrive
 	tokens    *tokenManager                   // oauth2 only
 	limiter   *rate.Limiter                   // client-side budget; nil: none
+	learned   learnedRate                     // budget learned from 429s (adaptive.go)
 	validator *schema.Validator               // nil without schema.file
 	secrets   secretSet                       // what goes only to base_url's origin
 
@@ -84,6 +86,9 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if c.records, err = page.Compile(cfg.Records); err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
+	if c.bodyErrs, err = compileBodyErrors(&cfg); err != nil {
+		return nil, err
+	}
 	if _, err := paginate.New(cfg.Pagination, cfg.PrimaryKey); err != nil {
 		return nil, err
 	}
@@ -97,6 +102,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("schema.file: %w", err)
 		}
 	}
+	c.learned.ceiling = cfg.RateLimit.RequestsPerSecond
 	if rl := cfg.RateLimit; rl.RequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(rl.RequestsPerSecond), max(rl.Burst, 1))
 	}

@@ -60,9 +60,12 @@ type Snapshot struct {
 	Position       string
 	RateLimit      httphdr.RateLimit // last announced by the server
 	HasRateLimit   bool
-	StopReason     string
-	DroppedEvents  int
-	Err            error
+	// LearnedRate is the requests per second the run learned to stay under
+	// after 429s without Retry-After; 0: none learned.
+	LearnedRate   float64
+	StopReason    string
+	DroppedEvents int
+	Err           error
 }
 
 // Run is one run of a profile: started by Client.Start, it fetches until the

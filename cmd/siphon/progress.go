@@ -74,7 +74,9 @@ func (t *textReporter) event(ev ingest.Event) {
 		}
 		t.printf("  GET %s", e.URL)
 	case ingest.RetryScheduled:
-		t.printf("  RETRYING page %d, attempt %d/%d in %s (%s): %s", e.Page, e.Attempt+1, e.MaxAttempts, seconds(e.Wait), e.Source, e.Cause)
+		t.printf("  RETRYING page %d, %s in %s (%s): %s", e.Page, attemptOf(e.Attempt+1, e.MaxAttempts), seconds(e.Wait), e.Source, e.Cause)
+	case ingest.RateLearned:
+		t.printf("  RATE learned %s: %s", rateText(e.RequestsPerSecond), e.Reason)
 	case ingest.Throttled:
 		if e.Wait >= time.Second {
 			t.printf("  SLEEPING %s: %s", seconds(e.Wait), e.Reason)
@@ -125,6 +127,9 @@ func (t *textReporter) progress(s ingest.Snapshot) {
 	if s.Retries > 0 {
 		line += fmt.Sprintf(" · %d retries", s.Retries)
 	}
+	if s.LearnedRate > 0 {
+		line += " · learned " + rateText(s.LearnedRate)
+	}
 	if t.tty {
 		// A wrapped line cannot be rewritten in place: cut it to the width.
 		if f, ok := t.w.(*os.File); ok {
@@ -162,7 +167,7 @@ func (j *jsonReporter) event(ev ingest.Event) {
 func (j *jsonReporter) progress(s ingest.Snapshot) {
 	j.enc.Encode(map[string]any{
 		"type": "progress", "time": time.Now(), "state": s.State, "detail": s.Detail,
-		"pages": s.Pages, "records": s.Records, "bytes": s.Bytes, "retries": s.Retries,
+		"pages": s.Pages, "records": s.Records, "bytes": s.Bytes, "retries": s.Retries, "learned_rate": s.LearnedRate,
 	})
 }
 
@@ -232,4 +237,21 @@ func cutRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// attemptOf is "attempt 3/6", or "attempt 3" when only retry.max_elapsed
+// bounds the attempts.
+func attemptOf(attempt, maxAttempts int) string {
+	if maxAttempts <= 0 {
+		return fmt.Sprintf("attempt %d", attempt)
+	}
+	return fmt.Sprintf("attempt %d/%d", attempt, maxAttempts)
+}
+
+// rateText prints a request rate: 2.5 req/s, or 30 req/min below one a second.
+func rateText(rps float64) string {
+	if rps < 1 {
+		return fmt.Sprintf("%.3g req/min", rps*60)
+	}
+	return fmt.Sprintf("%.3g req/s", rps)
 }
