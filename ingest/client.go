@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
-	"golang.org/x/time/rate"
 
+	"siphon/ingest/budget"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
@@ -32,7 +32,7 @@ type Client struct {
 	records   *page.Expr
 	red       atomic.Pointer[redact.Redactor] // grows as tokens arrive
 	tokens    *tokenManager                   // oauth2 only
-	limiter   *rate.Limiter                   // client-side budget; nil: none
+	budget    *budget.Budget                  // when a request may go; shared by every partition
 	validator *schema.Validator               // nil without schema.file
 
 	maxBody        int64
@@ -91,9 +91,8 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("schema.file: %w", err)
 		}
 	}
-	if rl := cfg.RateLimit; rl.RequestsPerSecond > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(rl.RequestsPerSecond), max(rl.Burst, 1))
-	}
+	c.budget = budget.New(budget.Config{RequestsPerSecond: cfg.RateLimit.RequestsPerSecond, Burst: cfg.RateLimit.Burst,
+		IgnoreHeaders: cfg.RateLimit.IgnoreHeaders, MaxWait: cfg.Retry.MaxRetryAfter})
 	rt := c.transport
 	if rt == nil {
 		if rt, err = baseTransport(cfg.TLS); err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"siphon/ingest/budget"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
 )
@@ -72,14 +73,12 @@ type Run struct {
 	done   chan struct{}
 	cancel context.CancelFunc
 
-	mu        sync.Mutex
-	snap      Snapshot
-	paused    bool
-	resume    chan struct{} // closed to wake a paused run
-	err       error
-	invalid   map[string]int
-	gateUntil time.Time
-	gateWhy   string
+	mu      sync.Mutex
+	snap    Snapshot
+	paused  bool
+	resume  chan struct{} // closed to wake a paused run
+	err     error
+	invalid map[string]int
 }
 
 // eventBuffer bounds the events waiting for a slow reader; past it events
@@ -184,7 +183,8 @@ type runner struct {
 	c       *Client
 	run     *Run
 	job     Job
-	records *page.Expr // nil: the profile's records expression
+	records *page.Expr     // nil: the profile's records expression
+	ticket  *budget.Ticket // the request in flight's place in the budget
 }
 
 func (rn *runner) emit(ev Event) {
@@ -220,30 +220,18 @@ func (rn *runner) noteThrottle(until time.Time, wait time.Duration, why string) 
 	rn.emit(Throttled{At: now(), Until: until, Wait: wait, Reason: why})
 }
 
-// noteRateLimit reads the server's rate-limit headers; when the budget is
-// spent, the next request waits for the reset instead of provoking a 429.
+// noteRateLimit reads the server's rate-limit headers into the snapshot and
+// the shared budget, which holds every worker when the budget is spent.
 func (rn *runner) noteRateLimit(h map[string][]string) {
 	rl, ok := httphdr.ParseRateLimit(h, time.Now())
 	if !ok {
 		return
 	}
+	rn.c.budget.Observe(rn.ticket, rl)
 	r := rn.run
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.snap.RateLimit, r.snap.HasRateLimit = rl, true
-	if !rn.c.cfg.RateLimit.IgnoreHeaders && rl.Remaining == 0 && !rl.Reset.IsZero() {
-		r.gateUntil = rl.Reset
-		r.gateWhy = fmt.Sprintf("server rate limit: 0 of %d left (%s headers), resets at %s", rl.Limit, rl.Dialect, rl.Reset.Format("15:04:05"))
-	}
-}
-
-func (rn *runner) gate() (time.Time, string) {
-	r := rn.run
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	until, why := r.gateUntil, r.gateWhy
-	r.gateUntil = time.Time{}
-	return until, why
 }
 
 // checkPause blocks while the run is paused. It reports whether it paused.
