@@ -30,7 +30,7 @@ type Client struct {
 	http      *resty.Client
 	endpoint  *url.URL // base_url joined with path
 	records   *page.Expr
-	red       atomic.Pointer[redact.Redactor] // grows as tokens arrive
+	red       *atomic.Pointer[redact.Redactor] // grows as tokens arrive; shared with the partitions' clients
 	tokens    *tokenManager                   // oauth2 only
 	budget    *budget.Budget                  // when a request may go; shared by every partition
 	validator *schema.Validator               // nil without schema.file
@@ -67,6 +67,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	for _, opt := range opts {
 		opt(c)
 	}
+	c.red = new(atomic.Pointer[redact.Redactor])
 	c.red.Store(newRedactor(&cfg))
 	var err error
 	if c.endpoint, err = joinURL(cfg.BaseURL, cfg.Path); err != nil {

@@ -36,6 +36,10 @@ type Job struct {
 	Out      string // output folder
 	Fresh    bool   // move the old output aside and start over
 	MaxPages int    // stop after this many pages in this run (0: the profile's max_pages)
+
+	// Partitioned profiles only.
+	Concurrency int   // partitions in flight at once (0: the profile's concurrency)
+	Shard       Shard // run only this shard's partitions, in Out/shard-K-of-N
 }
 
 // Snapshot is a run's counters at one moment. Read it as often as you like:
@@ -64,6 +68,7 @@ type Snapshot struct {
 	StopReason     string
 	DroppedEvents  int
 	Err            error
+	Partitions     *PartitionSummary // a partitioned run's counts; nil otherwise
 }
 
 // Run is one run of a profile: started by Client.Start, it fetches until the
@@ -79,6 +84,7 @@ type Run struct {
 	resume  chan struct{} // closed to wake a paused run
 	err     error
 	invalid map[string]int
+	parts   *partitionSet // a partitioned run's partitions; nil otherwise
 }
 
 // eventBuffer bounds the events waiting for a slow reader; past it events
@@ -90,6 +96,9 @@ const eventBuffer = 1024
 // Start begins a run in the background. Read Events until it is closed, or
 // call Wait.
 func (c *Client) Start(ctx context.Context, job Job) *Run {
+	if c.cfg.Partitions.Kind() != "" {
+		return c.startPartitioned(ctx, job)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
 	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
@@ -113,6 +122,9 @@ func (r *Run) Events() <-chan Event { return r.events }
 
 // Snapshot returns the run's counters now.
 func (r *Run) Snapshot() Snapshot {
+	if r.parts != nil {
+		return r.parts.snapshot()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.snap
@@ -126,6 +138,9 @@ func (r *Run) Pause() {
 		r.paused = true
 		r.resume = make(chan struct{})
 	}
+	if r.parts != nil {
+		r.parts.each((*Run).Pause)
+	}
 }
 
 // Resume lets a paused run go on.
@@ -135,6 +150,9 @@ func (r *Run) Resume() {
 	if r.paused {
 		r.paused = false
 		close(r.resume)
+	}
+	if r.parts != nil {
+		r.parts.each((*Run).Resume)
 	}
 }
 
@@ -185,9 +203,14 @@ type runner struct {
 	job     Job
 	records *page.Expr     // nil: the profile's records expression
 	ticket  *budget.Ticket // the request in flight's place in the budget
+	sink    func(Event)    // a partition's: where its events go instead
 }
 
 func (rn *runner) emit(ev Event) {
+	if rn.sink != nil {
+		rn.sink(ev)
+		return
+	}
 	r := rn.run
 	if len(r.events) >= cap(r.events)-1 {
 		r.mu.Lock()

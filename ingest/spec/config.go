@@ -31,6 +31,8 @@ type Config struct {
 	AllowedHosts []string      // hosts next_url/link_header may lead to besides base_url's
 	Schema       SchemaConfig
 	Output       OutputConfig
+	Partitions   PartitionsConfig // none by default: one walk
+	Concurrency  int              // partitions in flight at once; 0 means 1
 
 	// Secrets are further secret values (resolved into sensitive headers or
 	// query parameters) that must be redacted wherever text is shown.
