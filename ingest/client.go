@@ -82,6 +82,9 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if _, err := paginate.New(cfg.Pagination, cfg.PrimaryKey); err != nil {
 		return nil, err
 	}
+	if err := checkPartitions(&cfg); err != nil {
+		return nil, err
+	}
 	switch cfg.Auth.Type {
 	case AuthNone, AuthAPIKey, AuthBearer, AuthBasic, AuthOAuth2:
 	default:

@@ -69,7 +69,8 @@ func ListPartitions(cfg Config) ([]Partition, error) {
 		if n := (r.End - r.Start + r.Every - 1) / r.Every; n > maxPartitions {
 			return nil, fmt.Errorf("partitions.ints: %d partitions, more than %d; raise every", n, maxPartitions)
 		}
-		width := max(len(strconv.Itoa(r.End)), len(strconv.Itoa(r.Start)))
+		// At least six digits, so that keys keep their width when end grows.
+		width := max(6, len(strconv.Itoa(r.End)), len(strconv.Itoa(r.Start)))
 		for s := r.Start; s < r.End; s += r.Every {
 			e := min(s+r.Every, r.End)
 			parts = append(parts, Partition{Key: fmt.Sprintf("%0*d-%0*d", width, s, width, e), Start: strconv.Itoa(s), End: strconv.Itoa(e)})
@@ -356,4 +357,33 @@ func fillMap(m map[string]string, fill func(string) string) map[string]string {
 		out[k] = fill(v)
 	}
 	return out
+}
+
+// checkPartitions refuses a partitioning that cannot run: two kinds, bad
+// windows, references the partitioning cannot fill.
+func checkPartitions(cfg *Config) error {
+	if err := checkPartitionRefs(cfg); err != nil {
+		return err
+	}
+	if cfg.Concurrency < 0 {
+		return fmt.Errorf("concurrency must be 1 or more, got %d", cfg.Concurrency)
+	}
+	if kinds := cfg.Partitions.Kinds(); len(kinds) > 1 {
+		return fmt.Errorf("partitions: give exactly one of ints, dates, values, from; got %s", strings.Join(kinds, " and "))
+	}
+	if cfg.Partitions.Kind() == spec.PartitionFrom {
+		if _, err := page.Compile(cmpOr(cfg.Partitions.From.Records, ".")); err != nil {
+			return fmt.Errorf("partitions.from.records: %w", err)
+		}
+		return nil
+	}
+	_, err := ListPartitions(*cfg)
+	return err
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
