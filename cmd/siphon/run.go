@@ -23,8 +23,10 @@ type runFlags struct {
 	fresh    bool
 	maxPages int
 	baseURL  string
-	log      string
-	dir      string
+	log         string
+	dir         string
+	concurrency int
+	shard       string
 }
 
 func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
@@ -35,6 +37,8 @@ func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.baseURL, "base-url", "", "override the profile's base_url")
 	fs.StringVar(&f.log, "log", "text", "event log format on stderr: text or json")
 	fs.StringVar(&f.dir, "profiles", "", "folder of saved profiles")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "partitions in flight at once (default: the profile's concurrency, else 1)")
+	fs.StringVar(&f.shard, "shard", "", "run only shard K/N of the partitions, into OUT/shard-K-of-N")
 	return fs
 }
 
@@ -59,6 +63,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if f.maxPages < 0 {
 		return usagef("--max-pages must not be negative")
 	}
+	job, err := f.partitionJob()
+	if err != nil {
+		return err
+	}
 	prof, err := loadProfile(pos[0], f.dir)
 	if err != nil {
 		return err
@@ -66,6 +74,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	cfg := prof.Config
 	if f.baseURL != "" {
 		cfg.BaseURL = f.baseURL
+	}
+	if err := resolveFrom(&cfg, prof.Path, f.dir); err != nil {
+		return err
 	}
 	client, err := ingest.New(cfg)
 	if err != nil {
@@ -79,7 +90,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills at once
 	}()
-	run := client.Start(ctx, ingest.Job{Out: out, Fresh: f.fresh, MaxPages: f.maxPages})
+	job.Out, job.Fresh, job.MaxPages = out, f.fresh, f.maxPages
+	run := client.Start(ctx, job)
 	var rep reporter
 	if f.log == "json" {
 		rep = newJSONReporter(stderr)
@@ -98,6 +110,9 @@ func runResult(run *ingest.Run, name, arg, out string) error {
 	resume := fmt.Sprintf("siphon run %s", shellQuote(arg))
 	if out != defaultOutputDir(name) {
 		resume += " --out " + shellQuote(out)
+	}
+	if snap.Partitions != nil && err != nil {
+		return partitionsResult(err, snap, name, resume)
 	}
 	switch {
 	case err == nil:
