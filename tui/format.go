@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
+	"siphon/ingest/paginate"
 )
 
 // formatCount writes n with thousands separators: 1,234,567.
@@ -217,9 +218,7 @@ func checkpointText(cp *ingest.Checkpoint, err error, now time.Time) string {
 
 // incremental reports whether a finished run of this pagination style
 // still fetches what is new when started again.
-func incremental(pagination string) bool {
-	return pagination == ingest.PageKeyset || pagination == ingest.PageTimestamp
-}
+func incremental(pagination string) bool { return paginate.Incremental(pagination) }
 
 // fit cuts s to width cells with an ellipsis, and pads it to width.
 func fit(s string, width int) string {

@@ -254,7 +254,7 @@ func (f newProfile) reviewKey(msg tea.KeyMsg, c *ctx) (newProfile, tea.Cmd) {
 // command; the picker then lists it, selected and ready to run.
 func (f newProfile) save() (newProfile, tea.Cmd) {
 	cfg := f.probed.cfg
-	cfg.Records, cfg.Pagination = f.editor.config()
+	cfg.Records, cfg.Pagination, _ = f.editor.config() // a refused field shows in the result, checked below
 	if f.editor.result.recordsErr != "" || f.editor.result.nextErr != "" {
 		f.err = "fix the errors first: the profile would not run"
 		return f, nil

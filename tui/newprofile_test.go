@@ -73,7 +73,7 @@ func TestNewProfileProbesEditsAndSaves(t *testing.T) {
 	h.edit(keyClear, runes(".items[0:1]"))
 	h.screenHas("records: 1")
 	h.edit(keyTab, keyClear, runes("sideways"))
-	h.screenHas(`next: pagination type "sideways"`)
+	h.screenHas("next: pagination.type: expected one of none, offset")
 	h.edit(keyEnter)
 	h.screenHas("fix the errors first")
 	h.edit(keyClear, runes("cursor"))

@@ -93,7 +93,7 @@ func (g playground) save(c *ctx) tea.Cmd {
 		c.say(prof.Name+" is built in: there is no file to save into; copy the values into a profile of your own", true)
 		return nil
 	}
-	prof.Records, prof.PaginationConfig = g.editor.config()
+	prof.Records, prof.PaginationConfig, _ = g.editor.config() // UpdateFile checks each value as the loader does
 	return func() tea.Msg {
 		err := profiles.UpdateFile(prof.Path, set)
 		return selectorsSavedMsg{profile: prof, keys: sortedKeys(set), err: err}

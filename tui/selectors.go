@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/profiles"
 )
 
 // selectorField is one editable profile field, by its dotted key in the
@@ -64,66 +65,12 @@ const (
 	selectorSamples   = 3
 )
 
-// paginationKeys are the fields a pagination style reads from the body or
-// sends, the one the body decides first.
-func paginationKeys(style string) []string {
-	switch style {
-	case ingest.PageCursor:
-		return []string{"cursor_path", "cursor_param"}
-	case ingest.PageNextURL:
-		return []string{"next_url_path"}
-	case ingest.PageOffset:
-		return []string{"total_path", "offset_param"}
-	case ingest.PagePage:
-		return []string{"total_pages_path", "page_param"}
-	case ingest.PageLinkHeader:
-		return []string{"rel"}
-	case ingest.PageKeyset, ingest.PageTimestamp:
-		return []string{"param", "field"}
-	}
-	return nil
-}
-
-// selectorTarget is what the editor's fields set: a profile's records
-// expression and pagination.
-type selectorTarget struct {
-	Records    string
-	Pagination ingest.PaginationConfig
-}
-
-// fieldByKey maps a field's key in the profile file ("records",
-// "pagination.cursor_path") to the value it sets; nil for a key the
-// editor does not know. This is the editor's one map from file keys to
-// struct fields.
-func (t *selectorTarget) fieldByKey(key string) *string {
-	p := &t.Pagination
-	switch key {
-	case keyRecords:
-		return &t.Records
-	case keyPaginationType:
-		return &p.Type
-	case "pagination.cursor_path":
-		return &p.CursorPath
-	case "pagination.cursor_param":
-		return &p.CursorParam
-	case "pagination.next_url_path":
-		return &p.NextURLPath
-	case "pagination.total_path":
-		return &p.TotalPath
-	case "pagination.offset_param":
-		return &p.OffsetParam
-	case "pagination.total_pages_path":
-		return &p.TotalPagesPath
-	case "pagination.page_param":
-		return &p.PageParam
-	case "pagination.rel":
-		return &p.Rel
-	case "pagination.param":
-		return &p.Param
-	case "pagination.field":
-		return &p.Field
-	}
-	return nil
+// selectorConfig is what the editor's fields set: a profile's records
+// expression and pagination. Fields are read and set by their key in the
+// profile file through the profile field table, the one map from file
+// keys to configuration.
+func selectorConfig(records string, pag ingest.PaginationConfig) ingest.Config {
+	return ingest.Config{Records: records, Pagination: pag}
 }
 
 // newSelectorEditor opens an editor on a body with a profile's records
@@ -146,10 +93,11 @@ func (e selectorEditor) newField(key, value string) selectorField {
 }
 
 func (e selectorEditor) paginationFields(pag ingest.PaginationConfig) []selectorField {
-	t := selectorTarget{Pagination: pag}
+	cfg := selectorConfig("", pag)
 	var out []selectorField
-	for _, k := range paginationKeys(pag.Type) {
-		out = append(out, e.newField("pagination."+k, *t.fieldByKey("pagination." + k)))
+	for _, k := range profiles.SelectorKeys(pag.Type) {
+		text, _ := profiles.FieldText(&cfg, k) // the table's own keys: always readable
+		out = append(out, e.newField(k, text))
 	}
 	return out
 }
@@ -172,15 +120,18 @@ func (e selectorEditor) saved() selectorEditor {
 	return e
 }
 
-// config is the records expression and pagination the fields say.
-func (e selectorEditor) config() (string, ingest.PaginationConfig) {
-	t := selectorTarget{Pagination: e.base}
+// config is the records expression and pagination the fields say, and
+// the first field whose text the profile would refuse (checked as the
+// loader checks it).
+func (e selectorEditor) config() (string, ingest.PaginationConfig, error) {
+	cfg := selectorConfig("", e.base)
+	var first error
 	for _, f := range e.fields {
-		if p := t.fieldByKey(f.key); p != nil {
-			*p = strings.TrimSpace(f.input.Value())
+		if err := profiles.SetField(&cfg, f.key, strings.TrimSpace(f.input.Value())); err != nil && first == nil {
+			first = err
 		}
 	}
-	return t.Records, t.Pagination
+	return cfg.Records, cfg.Pagination, first
 }
 
 // changes are the fields edited since the editor opened, for saving.
@@ -230,7 +181,7 @@ func (e selectorEditor) focusOn(i int) selectorEditor {
 // retype swaps the pagination fields for those of another style, keeping
 // values typed for keys both share.
 func (e selectorEditor) retype(style string) selectorEditor {
-	_, pag := e.config()
+	_, pag, _ := e.config()
 	pag.Type = style
 	kept := slices.Clone(e.fields[:2]) // records and the type
 	e.fields = append(kept, e.paginationFields(pag)...)
@@ -241,9 +192,9 @@ func (e selectorEditor) retype(style string) selectorEditor {
 // one on show unless a newer one started meanwhile.
 func (e selectorEditor) evaluate() (selectorEditor, tea.Cmd) {
 	e.seq, e.pending = evalSeq.Add(1), true
-	records, pag := e.config()
+	records, pag, fieldErr := e.config()
 	seq, body, header, pageURL := e.seq, e.body, e.header, e.pageURL
-	return e, func() tea.Msg { return evalSelectors(seq, records, pag, body, header, pageURL) }
+	return e, func() tea.Msg { return evalSelectors(seq, records, pag, fieldErr, body, header, pageURL) }
 }
 
 // selectorTimeout stops a jq expression that would never end (repeat(.)).
@@ -251,8 +202,13 @@ const selectorTimeout = 2 * time.Second
 
 // evalSelectors runs the records expression and the paginator on a body as
 // a run would; an expression still running after selectorTimeout is stopped.
-func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, body []byte, header http.Header, pageURL string) selectorResultMsg {
+// fieldErr is a field the profile would refuse: shown where it belongs.
+func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, fieldErr error, body []byte, header http.Header, pageURL string) selectorResultMsg {
 	res := selectorResultMsg{seq: seq}
+	if fieldErr != nil && strings.HasPrefix(fieldErr.Error(), keyRecords+":") {
+		res.recordsErr = oneLine(fieldErr.Error())
+		return res
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), selectorTimeout)
 	defer cancel()
 	if records == "" {
@@ -269,8 +225,8 @@ func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, body 
 	if pag.Type == "" {
 		pag.Type = ingest.PageNone
 	}
-	if !slices.Contains(ingest.PaginationTypes, pag.Type) {
-		res.nextErr = fmt.Sprintf("pagination type %q: want one of %s", pag.Type, strings.Join(ingest.PaginationTypes, ", "))
+	if fieldErr != nil {
+		res.nextErr = oneLine(fieldErr.Error())
 		return res
 	}
 	if err == nil {

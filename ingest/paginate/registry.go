@@ -55,3 +55,8 @@ func Register(name string, def Def) {
 
 // Names lists the registered styles in the order they were registered.
 func Names() []string { return slices.Clone(names) }
+
+// Incremental reports whether a style's position is a filter on the data,
+// so that a finished walk fetches what came since when started again.
+// Unknown styles are not.
+func Incremental(name string) bool { return registry[name].Incremental }
