@@ -31,9 +31,9 @@ type Client struct {
 	endpoint  *url.URL // base_url joined with path
 	records   *page.Expr
 	red       *atomic.Pointer[redact.Redactor] // grows as tokens arrive; shared with the partitions' clients
-	tokens    *tokenManager                   // oauth2 only
-	budget    *budget.Budget                  // when a request may go; shared by every partition
-	validator *schema.Validator               // nil without schema.file
+	tokens    *tokenManager                    // oauth2 only
+	budget    *budget.Budget                   // when a request may go; shared by every partition
+	validator *schema.Validator                // nil without schema.file
 
 	maxBody        int64
 	commitInterval time.Duration

@@ -19,10 +19,10 @@ import (
 
 // runFlags are the flags `run` shares with the console and probe.
 type runFlags struct {
-	out      string
-	fresh    bool
-	maxPages int
-	baseURL  string
+	out         string
+	fresh       bool
+	maxPages    int
+	baseURL     string
 	log         string
 	dir         string
 	concurrency int
