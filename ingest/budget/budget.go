@@ -49,6 +49,7 @@ type Budget struct {
 	avail    int64     // requests the server still allows in this window, ours in flight subtracted
 	limit    int64     // the window's size; -1: unknown
 	reset    time.Time // when the window ends; zero: unknown
+	past     time.Time // the end of the last window that ended: answers from it are stale
 	dialect  string
 	seq      uint64 // requests sent so far, in sending order
 	inflight int64
@@ -105,7 +106,7 @@ func (b *Budget) Acquire(ctx context.Context, notify Notify) (*Ticket, error) {
 			// A new window: what is still in flight may count against it.
 			b.known = b.limit >= 0
 			b.avail = b.limit - b.inflight
-			b.reset = time.Time{}
+			b.past, b.reset = b.reset, time.Time{}
 		}
 		var until time.Time
 		var why string
@@ -226,16 +227,24 @@ func (b *Budget) Observe(t *Ticket, rl httphdr.RateLimit) {
 		after = int64(b.seq - t.seq)
 	}
 	left := rl.Remaining - after
+	// Resets read from seconds jitter a little from one response to the
+	// next: within sameWindow they are one window.
 	switch {
-	case b.known && rl.Reset.Before(b.reset):
-		return // an answer from a window that is over
-	case b.known && rl.Reset.Equal(b.reset):
+	case !rl.Reset.After(time.Now()), !rl.Reset.After(b.past.Add(sameWindow)), b.known && rl.Reset.Before(b.reset.Add(-sameWindow)):
+		// An answer from a window that is over (a reset in the past reads
+		// as now): what it says is about requests before the current window.
+		return
+	case b.known && rl.Reset.Before(b.reset.Add(sameWindow)):
 		b.avail = min(b.avail, left)
+		return
 	default:
 		b.avail = left
 	}
 	b.known, b.reset = true, rl.Reset
 }
+
+// sameWindow is how far apart two resets may be and still name one window.
+const sameWindow = 250 * time.Millisecond
 
 // Release ends a ticket's request: the response came (and was observed) or
 // none will. Releasing twice is harmless.
