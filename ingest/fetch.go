@@ -119,6 +119,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		}
 		r.setState(StateRunning, "", time.Time{})
 		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: r.c.cfg.Method, URL: redacted})
+		sentAt := time.Now()
 		o := r.attempt(ctx, u, body)
 		r.c.budget.Release(r.ticket)
 		if o.f != nil {
@@ -137,7 +138,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 				return nil, pe
 			}
 			refreshed = true
-			if _, err := r.c.tokens.token(ctx, true); err != nil {
+			if _, err := r.c.tokens.refreshSince(ctx, sentAt); err != nil {
 				pe.Cause = err.Error()
 				pe.err = err
 				return nil, pe

@@ -215,3 +215,28 @@ func TestFailingPartitionFailsAlone(t *testing.T) {
 		t.Errorf("the re-run sent %d requests, want 1 (the failed partition's first page)", n)
 	}
 }
+
+// TestPartitionsShareOneToken: eight partitions in flight, OAuth2 client
+// credentials: one token request serves them all.
+func TestPartitionsShareOneToken(t *testing.T) {
+	srv := demoapi.NewServer(demoapi.Options{Records: 400, OAuth: &demoapi.OAuth{ClientID: "cid", ClientSecret: "partition-secret-123", TokenTTL: time.Hour}})
+	t.Cleanup(srv.Close)
+	cfg := windowsConfig(srv.URL, 400, 50, 8)
+	cfg.Auth = ingest.AuthConfig{Type: ingest.AuthOAuth2, Grant: ingest.GrantClientCredentials, TokenURL: srv.URL + demoapi.TokenPath,
+		ClientID: "cid", ClientSecret: ingest.NewSecret("${SECRET}", "partition-secret-123")}
+	dir := t.TempDir()
+	r, col := startRun(t, cfg, ingest.Job{Out: dir})
+	if _, err := drain(r, col); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := partitionIDs(t, dir)
+	slices.Sort(ids)
+	exactlyOnce(t, ids, 400)
+	var tokens int64
+	for _, n := range srv.Stats().TokenRequests {
+		tokens += n
+	}
+	if tokens != 1 {
+		t.Errorf("%d token requests for 8 partitions, want 1", tokens)
+	}
+}
