@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"siphon/ingest/atomicfile"
 )
 
@@ -173,7 +171,7 @@ func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
 	go func() {
 		defer cancel()
 		err := ps.loop(ctx)
-		ps.finish(err)
+		ps.finish(c.redact().Error(err)) // the error is shown and logged: no secret in it
 	}()
 	return r
 }
@@ -224,11 +222,6 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		out = filepath.Join("siphon-data", cfg.Name)
 	}
 	ps.dir = ps.job.Shard.Dir(out)
-	if ps.job.Fresh {
-		if _, err := MoveAside(ps.dir); err != nil {
-			return err
-		}
-	}
 	if n := ps.job.Shard.N; n > 1 && cfg.RateLimit.RequestsPerSecond > 0 {
 		c.budget.SetRate(cfg.RateLimit.RequestsPerSecond / float64(n))
 	}
@@ -245,14 +238,11 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		}
 		parts = mine
 	}
-	if err := os.MkdirAll(ps.dir, 0o700); err != nil {
-		return fmt.Errorf("creating output folder: %w", err)
-	}
-	lock, err := lockDir(ps.dir)
+	fold, err := claimFolder(ps.dir, ps.job.Fresh)
 	if err != nil {
 		return err
 	}
-	defer unlockDir(lock)
+	defer fold.release()
 	saved, err := readRunState(ps.dir)
 	if err != nil {
 		return err
@@ -286,8 +276,8 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		return err
 	}
 	ps.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: ps.dir, Resumed: saved != nil})
-	if c.cfg.TLS.InsecureSkipVerify {
-		ps.emit(Warning{At: now(), What: "TLS certificate verification is OFF (tls.insecure_skip_verify): anyone on the network path can read and change this traffic, credentials included"})
+	for _, w := range c.Exposures() {
+		ps.emit(Warning{At: now(), What: w})
 	}
 
 	workers := ps.job.Concurrency
@@ -342,7 +332,7 @@ func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 		r.snap.Err, r.snap.Detail, r.snap.StopReason = nil, "", ""
 		r.mu.Unlock()
 		rn := &runner{c: pr.client, run: r, job: Job{Out: filepath.Join(ps.dir, PartitionsDir, pr.p.Key), MaxPages: ps.job.MaxPages}, sink: ps.sink(pr.p.Key)}
-		err = rn.loop(ctx)
+		err = pr.client.redact().Error(rn.loop(ctx))
 	}
 	state := StateDone
 	r.mu.Lock()
@@ -448,10 +438,8 @@ func (c *Client) partitionClient(p Partition, hc *http.Client) (*Client, error) 
 	if pc.endpoint, err = joinURL(pc.cfg.BaseURL, pc.cfg.Path); err != nil {
 		return nil, err
 	}
-	pc.http = resty.NewWithClient(hc).SetLogger(quietLogger{}).SetRetryCount(0).SetDoNotParseResponse(true).SetHeaders(pc.cfg.Headers)
-	if _, ok := pc.cfg.Headers["User-Agent"]; !ok {
-		pc.http.SetHeader("User-Agent", "siphon")
-	}
+	pc.secrets = newSecretSet(&pc.cfg)
+	pc.http = pc.newResty(hc)
 	return pc, nil
 }
 

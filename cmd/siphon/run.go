@@ -27,6 +27,7 @@ type runFlags struct {
 	dir         string
 	concurrency int
 	shard       string
+	jqMemory    int // MiB
 }
 
 func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
@@ -39,6 +40,7 @@ func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.dir, "profiles", "", "folder of saved profiles")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "partitions in flight at once (default: the profile's concurrency, else 1)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard K/N of the partitions, into OUT/shard-K-of-N")
+	fs.IntVar(&f.jqMemory, "jq-memory", ingest.DefaultJQMemoryLimit>>20, "stop a jq expression once siphon's heap passes this many MiB (0: no bound)")
 	return fs
 }
 
@@ -78,7 +80,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := resolveFrom(&cfg, prof.Path, f.dir); err != nil {
 		return err
 	}
-	client, err := ingest.New(cfg)
+	client, err := ingest.New(cfg, ingest.WithJQMemoryLimit(int64(f.jqMemory)<<20))
 	if err != nil {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}
@@ -124,7 +126,7 @@ func runResult(run *ingest.Run, name, arg, out string) error {
 		if errors.As(err, &changed) {
 			return usagef("%s: %v", name, err)
 		}
-		if errors.Is(err, ingest.ErrCheckpointDamaged) {
+		if errors.Is(err, ingest.ErrCheckpointDamaged) || errors.Is(err, ingest.ErrFolderInUse) {
 			return fmt.Errorf("%s: %v", name, err)
 		}
 		return fmt.Errorf("run %s failed: %v\nThe checkpoint holds %d pages (%d records). Resume with: %s", name, err, snap.Pages, snap.Records, resume)
