@@ -15,7 +15,9 @@ import (
 // paging, against `siphon demo-server --latency 50ms --rate-limit 100` in
 // its own process (X-RateLimit headers, 1-second windows). It reports the
 // share of the server's limit the run used (requests/s over the run ÷ 100)
-// and the 429s it provoked, with 8 partitions in flight and with 1.
+// and the 429s it provoked, with 8 partitions in flight and with 1; and
+// the same data in 40 windows, which leaves no tail of fewer partitions
+// than workers (pages of one partition go one after another).
 //
 //	go test ./ingest -run '^$' -bench BenchmarkPartitionsUnderLimit -benchtime 1x
 func BenchmarkPartitionsUnderLimit(b *testing.B) {
@@ -24,12 +26,16 @@ func BenchmarkPartitionsUnderLimit(b *testing.B) {
 	}
 	const records, limit = 50_000, 100
 	base := startDemoServer(b, records, "--latency", "50ms", "--rate-limit", "100", "--rate-limit-headers", "x")
-	for _, concurrency := range []int{8, 1} {
-		b.Run(map[int]string{8: "concurrency-8", 1: "concurrency-1"}[concurrency], func(b *testing.B) {
+	for _, v := range []struct {
+		name                 string
+		windows, concurrency int
+	}{{"10-windows-concurrency-8", 10, 8}, {"10-windows-concurrency-1", 10, 1}, {"40-windows-concurrency-8", 40, 8}} {
+		windows, concurrency := v.windows, v.concurrency
+		b.Run(v.name, func(b *testing.B) {
 			cfg := ingest.Config{Name: "bench-windows", BaseURL: base, Path: "/v1/offset", Records: ".data", PrimaryKey: []string{"id"},
 				Params:      map[string]string{"id_gte": "${partition.start}", "id_lt": "${partition.end}"},
 				Pagination:  ingest.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"},
-				Partitions:  ingest.PartitionsConfig{Ints: ingest.IntPartitions{Start: 1, End: records + 1, Every: records / 10}},
+				Partitions:  ingest.PartitionsConfig{Ints: ingest.IntPartitions{Start: 1, End: records + 1, Every: records / windows}},
 				Concurrency: concurrency}
 			var ratio, tooMany float64
 			for range b.N {
