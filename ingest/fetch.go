@@ -72,6 +72,7 @@ type fetched struct {
 	attempts int
 	duration time.Duration
 	sent     http.Header // the request's headers as sent
+	sentBody []byte      // the request's body as sent, if any
 }
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
@@ -239,7 +240,10 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	if reqBody == nil {
 		reqBody = r.c.cfg.Body
 	}
-	if r.c.cfg.Method == http.MethodPost && len(reqBody) > 0 {
+	if r.c.cfg.Method != http.MethodPost {
+		reqBody = nil
+	}
+	if len(reqBody) > 0 {
 		req.SetHeader("Content-Type", "application/json").SetBody(reqBody)
 	}
 	resp, err := req.Execute(r.c.cfg.Method, u.String())
@@ -311,7 +315,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
 	}
 	// Extraction counts against the request's timeout.
-	f := &fetched{url: u, status: status, header: header, body: body, page: page.Parse(actx, body)}
+	f := &fetched{url: u, status: status, header: header, body: body, page: page.Parse(actx, body), sentBody: reqBody}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}

@@ -329,7 +329,7 @@ func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, rea
 	red := w.c.redact()
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request:  PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: flatHeaders(red.Header(f.sent))},
+		Request:  w.c.shownRequest(entry.URL, f.sent, f.sentBody),
 		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.body), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: int64(len(f.body))},
 		Sample:   sample})
 }
