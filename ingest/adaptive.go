@@ -100,6 +100,14 @@ func (l *learnedRate) set(r float64) {
 	l.lim.SetLimit(rate.Limit(r))
 }
 
+// setCeiling caps what the learned budget may grow to (a shard's share of
+// rate_limit).
+func (l *learnedRate) setCeiling(rps float64) {
+	l.mu.Lock()
+	l.ceiling = rps
+	l.mu.Unlock()
+}
+
 // limiter is the learned budget, nil while there is none.
 func (l *learnedRate) limiter() (*rate.Limiter, float64) {
 	l.mu.Lock()

@@ -20,6 +20,9 @@ type Event interface {
 // At carries an event's timestamp.
 type At struct {
 	T time.Time `json:"time"`
+	// Partition is the key of the partition the event is about; empty
+	// for a run without partitions and for run-wide events.
+	Partition string `json:"partition,omitempty"`
 }
 
 // Time returns when the event happened.

@@ -126,7 +126,9 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		r.setState(StateRunning, "", time.Time{})
 		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: req.method, URL: redacted})
 		r.c.learned.noteSent(time.Now())
+		sentAt := time.Now()
 		o := r.attempt(ctx, u, req.method, body, req.headers)
+		r.c.budget.Release(r.ticket)
 		if o.f != nil {
 			o.f.attempts = attempt
 			o.f.duration = time.Since(started)
@@ -147,7 +149,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 				return nil, pe
 			}
 			refreshed = true
-			if _, err := r.c.tokens.token(ctx, true); err != nil {
+			if _, err := r.c.tokens.refreshSince(ctx, sentAt); err != nil {
 				pe.Cause = err.Error()
 				pe.err = err
 				return nil, pe
@@ -162,6 +164,9 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		wait, source := o.wait, "retry-after"
 		if wait == 0 {
 			wait, source = r.backoff(attempt), "backoff"
+			if o.status == http.StatusTooManyRequests {
+				r.c.budget.Throttled()
+			}
 		} else if wait > r.c.cfg.Retry.MaxRetryAfter {
 			pe.Cause += fmt.Sprintf("; the server asks to wait %s, more than retry.max_retry_after (%s)", wait.Round(time.Second), r.c.cfg.Retry.MaxRetryAfter)
 			pe.Retryable = false
@@ -183,6 +188,9 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 			cause = fmt.Sprintf("HTTP %d: %s", o.status, pe.Cause)
 		}
 		until := time.Now().Add(wait)
+		if source == "retry-after" {
+			r.c.budget.HoldUntil(until, fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", o.status))
+		}
 		r.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: wait, Source: source})
 		r.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), until)
 		if err := sleep(ctx, wait); err != nil {
@@ -530,38 +538,15 @@ func (r *runner) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
 }
 
-// waitBudget waits for the server's announced reset, then the client budget.
+// waitBudget waits until the shared budget lets a request go (see package
+// budget) and keeps the request's ticket for noteRateLimit and release.
 func (r *runner) waitBudget(ctx context.Context) error {
-	if until, why := r.gate(); !until.IsZero() {
-		if wait := time.Until(until); wait > 0 {
-			if wait > r.c.cfg.Retry.MaxRetryAfter {
-				return fmt.Errorf("%s: the reset is %s away, more than retry.max_retry_after (%s)", why, wait.Round(time.Second), r.c.cfg.Retry.MaxRetryAfter)
-			}
-			r.noteThrottle(until, wait, why)
-			if err := sleep(ctx, wait); err != nil {
-				return err
-			}
-		}
-	}
 	if err := r.waitLearned(ctx); err != nil {
 		return err
 	}
-	if r.c.limiter == nil {
-		return nil
-	}
-	res := r.c.limiter.Reserve()
-	wait := res.Delay()
-	if wait <= 0 {
-		return nil
-	}
-	if wait >= 100*time.Millisecond {
-		r.noteThrottle(time.Now().Add(wait), wait, fmt.Sprintf("client budget of %g requests/s", r.c.cfg.RateLimit.RequestsPerSecond))
-	}
-	if err := sleep(ctx, wait); err != nil {
-		res.Cancel()
-		return err
-	}
-	return nil
+	t, err := r.c.budget.Acquire(ctx, r.noteThrottle)
+	r.ticket = t
+	return err
 }
 
 // sleep waits d or until ctx ends, whichever is first.

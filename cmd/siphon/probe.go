@@ -58,7 +58,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		return usagef("probe takes one PROFILE or URL")
 	}
 	var cfg ingest.Config
-	var source string // the profile file probed, written back by --save
+	var source string            // the profile file probed, written back by --save
 	saved := &profiles.Profile{} // as loaded: writing it back keeps its references
 	fromURL := strings.HasPrefix(pos[0], "http://") || strings.HasPrefix(pos[0], "https://")
 	if fromURL {

@@ -47,6 +47,7 @@ type textReporter struct {
 	startRecs   int64
 	tty         bool // stderr is a terminal: progress rewrites one line
 	pending     bool // a progress line without its newline is on screen
+	requests    requestRate
 }
 
 func newTextReporter(w io.Writer, name string) *textReporter {
@@ -91,6 +92,10 @@ func (t *textReporter) event(ev ingest.Event) {
 		t.printf("  PAUSED")
 	case ingest.Resumed:
 		t.printf("  RESUMED")
+	case ingest.PartitionFinished:
+		if e.Err != nil && !e.Canceled {
+			t.printf("  FAILED partition %s: %s", e.Partition, e.Error)
+		}
 	case ingest.Finished:
 		rate := float64(e.Records-t.startRecs) / max(e.Elapsed.Seconds(), 1e-3)
 		switch {
@@ -118,6 +123,9 @@ func (t *textReporter) progress(s ingest.Snapshot) {
 	rate := float64(s.Records-t.lastRecords) / now.Sub(t.lastAt).Seconds()
 	t.lastRecords, t.lastAt = s.Records, now
 	line := fmt.Sprintf("  %-8s page %d · %s records · %s rec/s · %s · %s", s.State, s.Pages, count(s.Records), count(int64(rate)), bytesText(s.Bytes), now.Sub(t.started).Round(time.Second))
+	if s.Partitions != nil {
+		line = fmt.Sprintf("  %-8s %s · %s", s.State, partitionProgress(s, t.requests.next(s.Partitions.Requests, now)), now.Sub(t.started).Round(time.Second))
+	}
 	if s.Detail != "" && (s.State == ingest.StateSleeping || s.State == ingest.StateRetrying) {
 		line += " · " + s.Detail
 		if left := time.Until(s.Until); left > 0 {
@@ -165,10 +173,14 @@ func (j *jsonReporter) event(ev ingest.Event) {
 }
 
 func (j *jsonReporter) progress(s ingest.Snapshot) {
-	j.enc.Encode(map[string]any{
+	m := map[string]any{
 		"type": "progress", "time": time.Now(), "state": s.State, "detail": s.Detail,
 		"pages": s.Pages, "records": s.Records, "bytes": s.Bytes, "retries": s.Retries, "learned_rate": s.LearnedRate,
-	})
+	}
+	if p := s.Partitions; p != nil {
+		m["partitions"] = map[string]any{"total": p.Total, "done": p.Done, "running": p.Running, "failed": p.Failed, "paused": p.Paused, "requests": p.Requests}
+	}
+	j.enc.Encode(m)
 }
 
 // count formats an integer with thousands separators.

@@ -31,6 +31,8 @@ type Config struct {
 	AllowedHosts []string      // hosts next_url/link_header may lead to besides base_url's
 	Schema       SchemaConfig
 	Output       OutputConfig
+	Partitions   PartitionsConfig // none by default: one walk
+	Concurrency  int              // partitions in flight at once; 0 means 1
 
 	// ErrorWhen is a jq expression over a 2xx page: truthy means the API
 	// answered with an error in the body. Empty: the common error shapes
