@@ -299,13 +299,3 @@ func shortDuration(d time.Duration) string {
 	}
 	return d.String()
 }
-
-// sectionEmpty reports whether no key under sec holds a value.
-func sectionEmpty(c *ingest.Config, sec string) bool {
-	for _, fl := range fieldTable {
-		if fl.ptr != nil && strings.HasPrefix(fl.key, sec+".") && !isZero(c, fl) {
-			return false
-		}
-	}
-	return true
-}
