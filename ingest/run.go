@@ -173,7 +173,11 @@ func (r *Run) finish(err error, rn *runner) {
 	if err != nil {
 		fin.Error = err.Error()
 	}
+	entry := historyEntry(*s, err, fin.T)
 	r.mu.Unlock()
+	if herr := appendHistory(rn.outDir(), entry); herr != nil {
+		rn.emit(Warning{At: now(), What: herr.Error()})
+	}
 	r.events <- fin // a slot is always kept free for this one
 	close(r.events)
 	close(r.done)
