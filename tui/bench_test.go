@@ -83,7 +83,7 @@ func driveToEnd(b *testing.B, m Model) {
 			continue
 		}
 		if ev, ok := msg.(eventsMsg); ok && ev.closed {
-			if s := next.(Model).run.snap; s.State != ingest.StateDone || s.Records != int64(benchRecords) {
+			if s := next.(Model).runs.latest().snap; s.State != ingest.StateDone || s.Records != int64(benchRecords) {
 				b.Fatalf("run ended %s with %d records", s.State, s.Records)
 			}
 			return

@@ -40,7 +40,7 @@ func consoleDoc(k KeyMap) string {
 	screens := []docScreen{
 		{"Profiles (the picker)", "Every profile with its pagination, its auth and its checkpoint: never run, resumable at page N, done, or invalid (and why). A profile whose OAuth2 sign-in is missing says so; enter then signs in.", k.PickerHelp()},
 		{"Filter (typing in the picker or the records)", "A line to type in: the picker keeps the profiles whose name, description, pagination or auth contain it; the records table runs it as a jq filter over the records held.", k.FilterHelp()},
-		{"Run", "The run's header (its state word, progress when the API gives a total, counts, rate limit, last checkpoint, and badges for anomalies, drift, retries and sleeps) over the latest events.", k.RunHelp(true)},
+		{"Run", "The run's header (its state word, progress when the API gives a total, counts, rate limit, last checkpoint, and badges for anomalies, drift, retries and sleeps) over the latest events.", k.RunHelp(true, false)},
 		{"Event log", "Every retry, sleep, anomaly, drift and checkpoint, newest last (the last 1000). It follows the tail until you scroll up; G follows again.", k.ListHelp(false, false, false, true)},
 		{"Records", "The latest 500 records as a table, columns in the records' order; a jq filter narrows them.", k.ListHelp(true, true, true, true)},
 		{"Pages (the inspector)", "One line per page (the last 300): HTTP status, attempts, time, bytes, records, cursor in and out, and marks for anomalies and drift.", k.ListHelp(true, false, false, true)},

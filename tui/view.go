@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"strings"
+
+	"github.com/charmbracelet/lipgloss"
 )
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
@@ -55,7 +57,22 @@ func (m Model) titleLine() string {
 	for _, s := range m.stack {
 		crumbs = s.crumbs(crumbs)
 	}
-	return st.Title.Render(title) + st.Subtle.Render(" › "+strings.Join(crumbs, " › "))
+	left := st.Title.Render(title) + st.Subtle.Render(" › "+strings.Join(crumbs, " › "))
+	// The session's runs, always in sight: how many go on, how many failed.
+	counts := m.runs.countsText()
+	if counts == "" {
+		return left
+	}
+	style := st.Subtle
+	if _, failed := m.runs.counts(); failed > 0 {
+		style = st.Error
+	}
+	right := style.Render("runs: " + counts)
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 2 {
+		return cut(left, max(m.width-lipgloss.Width(right)-2, 0)) + "  " + right
+	}
+	return left + strings.Repeat(" ", gap) + right
 }
 
 func (m Model) statusLine() string {
