@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -122,7 +121,7 @@ func TestBackgroundEndNotifiesAndRings(t *testing.T) {
 	h.m.env.opts.NoBell = true
 	term.Reset()
 	h.keys("esc", "k", "enter") // demo-cursor again: a new run
-	h.keys("esc", "j")     // demo-offset's line
+	h.keys("esc", "j")          // demo-offset's line
 	h.endRun(1, ingest.StateFailed, errors.New("HTTP 404 on page 3"))
 	h.screenHas("demo-offset FAILED: HTTP 404 on page 3", "1 failed")
 	if term.String() != "" {
@@ -197,4 +196,3 @@ func TestBackgroundRunsKeepLittle(t *testing.T) {
 	}
 }
 
-var _ = time.Second
