@@ -195,4 +195,3 @@ func TestBackgroundRunsKeepLittle(t *testing.T) {
 		t.Fatalf("on screen again: %d pages, last %d", s.pages.len(), p.Page)
 	}
 }
-
