@@ -34,6 +34,7 @@ type Client struct {
 	tokens    *tokenManager                   // oauth2 only
 	limiter   *rate.Limiter                   // client-side budget; nil: none
 	validator *schema.Validator               // nil without schema.file
+	budgets   *Budgets                        // WithBudgets: one budget per origin, shared
 
 	maxBody        int64
 	commitInterval time.Duration

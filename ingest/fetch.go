@@ -465,6 +465,9 @@ func (r *runner) backoff(attempt int) time.Duration {
 
 // waitBudget waits for the server's announced reset, then the client budget.
 func (r *runner) waitBudget(ctx context.Context) error {
+	if sb := r.c.shared(); sb != nil {
+		return sb.acquire(ctx, r)
+	}
 	if until, why := r.gate(); !until.IsZero() {
 		if wait := time.Until(until); wait > 0 {
 			if wait > r.c.cfg.Retry.MaxRetryAfter {

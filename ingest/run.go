@@ -175,6 +175,9 @@ func (r *Run) finish(err error, rn *runner) {
 	}
 	entry := historyEntry(*s, err, fin.T)
 	r.mu.Unlock()
+	if sb := rn.c.shared(); sb != nil {
+		sb.leave(rn)
+	}
 	if herr := appendHistory(rn.outDir(), entry); herr != nil {
 		rn.emit(Warning{At: now(), What: herr.Error()})
 	}
@@ -230,6 +233,9 @@ func (rn *runner) noteRateLimit(h map[string][]string) {
 	rl, ok := httphdr.ParseRateLimit(h, time.Now())
 	if !ok {
 		return
+	}
+	if sb := rn.c.shared(); sb != nil {
+		sb.observe(rn, rl)
 	}
 	r := rn.run
 	r.mu.Lock()
