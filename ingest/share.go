@@ -120,15 +120,15 @@ type BudgetMember struct {
 // budgetState is what the state file holds, and what a process keeps of
 // it between reads.
 type budgetState struct {
-	Origin  string            `json:"origin"`
-	Known   bool              `json:"known"`     // Avail means something
-	Limit   int64             `json:"limit"`     // -1: unknown
-	Avail   int64             `json:"available"` // left in the window, requests sent since subtracted
-	Reset   time.Time         `json:"reset"`     // the window's end; zero: unknown
-	Seq     uint64            `json:"seq"`       // requests sent so far by everyone sharing it
-	Next    time.Time         `json:"next"`      // client-side pace: when the next request is due
+	Origin  string               `json:"origin"`
+	Known   bool                 `json:"known"`     // Avail means something
+	Limit   int64                `json:"limit"`     // -1: unknown
+	Avail   int64                `json:"available"` // left in the window, requests sent since subtracted
+	Reset   time.Time            `json:"reset"`     // the window's end; zero: unknown
+	Seq     uint64               `json:"seq"`       // requests sent so far by everyone sharing it
+	Next    time.Time            `json:"next"`      // client-side pace: when the next request is due
 	Procs   map[string]time.Time `json:"processes"` // process → its last request, to tell others share it
-	Dialect string            `json:"dialect,omitempty"`
+	Dialect string               `json:"dialect,omitempty"`
 }
 
 // SharedBudget is one origin's budget.
