@@ -81,7 +81,10 @@ func (b *Budgets) For(origin string) *SharedBudget {
 			sum := sha256.Sum256([]byte(origin))
 			s.file = filepath.Join(b.dir, hex.EncodeToString(sum[:8])+".json")
 			s.st.Origin = origin
-			s.syncFile(nil) // start from what others learned
+			if _, err := os.Stat(s.file); err == nil {
+				s.active = true
+				s.syncFile(nil) // start from what others learned
+			}
 		}
 		b.m[origin] = s
 	}
@@ -136,6 +139,10 @@ type SharedBudget struct {
 	origin string
 	file   string
 	id     string // this process (and registry) in the state file
+	// active: the file is used: there is a client-side rate, or a server
+	// has announced its window (here or in another process). Until then a
+	// request costs no file I/O and the cache folder gets no file.
+	active bool
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced when a waiter may go on
@@ -156,7 +163,7 @@ const procFresh = 5 * time.Second
 // held. A file that cannot be used leaves the budget to this process.
 func (s *SharedBudget) syncFile(op func(now time.Time)) {
 	now := time.Now()
-	if s.file == "" {
+	if s.file == "" || !s.active {
 		if op != nil {
 			op(now)
 		}
@@ -208,6 +215,7 @@ func (s *SharedBudget) join(rn *runner) {
 	rl := rn.c.cfg.RateLimit
 	if rl.RequestsPerSecond > 0 && (s.rate == 0 || rl.RequestsPerSecond < s.rate) {
 		s.rate, s.burst = rl.RequestsPerSecond, max(rl.Burst, 1)
+		s.active = true
 	}
 }
 
@@ -308,6 +316,7 @@ func (s *SharedBudget) observe(rn *runner, rl httphdr.RateLimit) {
 	defer s.wake()
 	seq, ok := s.tickets[rn]
 	delete(s.tickets, rn)
+	s.active = true
 	s.syncFile(func(time.Time) {
 		st := &s.st
 		if rl.Limit >= 0 {

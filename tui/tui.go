@@ -74,6 +74,10 @@ type Options struct {
 	ProfilesDir string
 	OutDir      func(ingest.Config) string
 
+	// Budgets is the registry of rate budgets the runs share by API
+	// origin; the run view shows how its budget is split. nil: none shown.
+	Budgets *ingest.Budgets
+
 	// NoBell keeps the terminal's bell quiet when a run in the background
 	// ends or fails.
 	NoBell bool

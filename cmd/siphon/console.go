@@ -96,6 +96,9 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		items = append(items, item)
 	}
 	items = append(items, broken...)
+	// Runs on one API origin share one rate budget, with each other and
+	// with other siphon processes on this machine.
+	budgets := ingest.NewBudgets(ingest.DefaultBudgetDir())
 	start := func(p tui.Profile, fresh bool) (tui.Runner, error) {
 		cfg, ok := configs[p.Name]
 		if p.Path != "" {
@@ -110,7 +113,7 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		if !ok {
 			return nil, fmt.Errorf("profile %s is not loaded", p.Name)
 		}
-		client, err := ingest.New(cfg)
+		client, err := ingest.New(cfg, ingest.WithBudgets(budgets))
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +121,7 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		// context the console forgets.
 		return client.Start(context.Background(), ingest.Job{Out: p.Out, Fresh: fresh}), nil
 	}
-	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell})
+	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell, Budgets: budgets})
 }
 
 // needsLogin reports whether a profile cannot start only because nobody has

@@ -67,7 +67,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if f.baseURL != "" {
 		cfg.BaseURL = f.baseURL
 	}
-	client, err := ingest.New(cfg)
+	// One budget per API origin, shared with the consoles and runs of this machine.
+	client, err := ingest.New(cfg, ingest.WithBudgets(ingest.NewBudgets(ingest.DefaultBudgetDir())))
 	if err != nil {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}
