@@ -82,6 +82,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = tick()
 	case eventsMsg:
 		m, cmd = m.onEvents(msg)
+		if !msg.closed {
+			// Events change what the next tick draws: the frame waits
+			// for it, so five busy runs cost five batches, not frames.
+			return m, cmd
+		}
 	case clipboardMsg:
 		if msg.err != nil {
 			m.setStatus("not copied: "+oneLine(msg.err.Error()), true)
