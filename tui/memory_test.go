@@ -62,11 +62,11 @@ func TestTwentyRunsStayUnder200MB(t *testing.T) {
 		select {
 		case msg := <-msgs:
 			pending--
-			switch msg.(type) {
+			switch batch := msg.(type) {
 			case tickMsg, nil:
 				continue // this loop's ticker redraws
 			case tea.BatchMsg:
-				for _, c := range msg.(tea.BatchMsg) {
+				for _, c := range batch {
 					runCmd(c)
 				}
 				continue
