@@ -128,6 +128,7 @@ type budgetState struct {
 	Limit   int64                `json:"limit"`     // -1: unknown
 	Avail   int64                `json:"available"` // left in the window, requests sent since subtracted
 	Reset   time.Time            `json:"reset"`     // the window's end; zero: unknown
+	Over    time.Time            `json:"over"`      // the end of the last window that rolled over: older answers are stale
 	Seq     uint64               `json:"seq"`       // requests sent so far by everyone sharing it
 	Next    time.Time            `json:"next"`      // client-side pace: when the next request is due
 	Procs   map[string]time.Time `json:"processes"` // process → its last request, to tell others share it
@@ -233,7 +234,7 @@ func (s *SharedBudget) acquire(ctx context.Context, rn *runner) error {
 			st := &s.st
 			if !st.Reset.IsZero() && !now.Before(st.Reset) {
 				// A new window: what is in flight may still count against it.
-				st.Known, st.Avail, st.Reset = st.Limit >= 0, st.Limit-int64(len(s.tickets)), time.Time{}
+				st.Known, st.Avail, st.Over, st.Reset = st.Limit >= 0, st.Limit-int64(len(s.tickets)), st.Reset, time.Time{}
 			}
 			switch {
 			case st.Known && st.Avail <= 0 && st.Reset.IsZero():
@@ -336,7 +337,7 @@ func (s *SharedBudget) observe(rn *runner, rl httphdr.RateLimit) {
 		}
 		left := rl.Remaining - after
 		switch {
-		case st.Known && rl.Reset.Before(st.Reset):
+		case !rl.Reset.After(st.Over), st.Known && rl.Reset.Before(st.Reset):
 			return // from a window that is over
 		case st.Known && rl.Reset.Equal(st.Reset):
 			st.Avail = min(st.Avail, left)
