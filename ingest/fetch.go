@@ -72,6 +72,7 @@ type fetched struct {
 	attempts int
 	duration time.Duration
 	sent     http.Header // the request's headers as sent
+	sentBody []byte      // the request's body as sent, if any
 }
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
@@ -101,7 +102,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 	}
 	u, err := r.pageURL(req)
 	if err != nil {
-		return nil, err
+		return nil, &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: r.c.redact().URL(req.url), Cause: err.Error(), err: err}
 	}
 	redacted := r.c.redact().URL(u.String())
 	maxAttempts := r.c.cfg.Retry.MaxAttempts
@@ -177,8 +178,20 @@ func (r *runner) pageURL(req request) (*url.URL, error) {
 		if err != nil {
 			return nil, fmt.Errorf("next page URL: %w", err)
 		}
-		if !r.c.hostAllowed(u) {
-			return nil, fmt.Errorf("next page URL leads to %s, which is neither base_url's host nor in allowed_hosts; add it to allowed_hosts to follow it", u.Host)
+		if !u.IsAbs() {
+			u = r.c.endpoint.ResolveReference(u)
+		}
+		secrets, err := r.c.destination(u)
+		if err != nil {
+			return nil, fmt.Errorf("next page URL refused: %w", err)
+		}
+		if !secrets {
+			if r.c.cfg.Method == http.MethodPost && r.c.secrets.body {
+				return nil, fmt.Errorf("next page URL %s is on another origin than base_url, and the POST body holds a secret that goes only to base_url's origin: refused", r.c.redact().URL(u.String()))
+			}
+			if err := r.c.strip(http.Header{}, u); err != nil {
+				return nil, fmt.Errorf("next page URL refused: %w", err)
+			}
 		}
 		return u, nil
 	}
@@ -199,7 +212,14 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
 	defer cancel()
 	req := r.c.http.R().SetContext(actx)
-	if err := r.c.authorize(actx, req, u); err != nil {
+	secrets, err := r.c.destination(u)
+	if err == nil && !secrets && r.c.cfg.Method == http.MethodPost && r.c.secrets.body {
+		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", r.c.redact().URL(u.String()))
+	}
+	if err != nil {
+		return outcome{fail: true, cause: err.Error(), err: err}
+	}
+	if err := r.c.dress(actx, req, u, secrets); err != nil {
 		var ce *CredentialError
 		if errors.As(err, &ce) {
 			return outcome{fail: true, cause: ce.Msg, err: err}
@@ -212,7 +232,10 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	if reqBody == nil {
 		reqBody = r.c.cfg.Body
 	}
-	if r.c.cfg.Method == http.MethodPost && len(reqBody) > 0 {
+	if r.c.cfg.Method != http.MethodPost {
+		reqBody = nil
+	}
+	if len(reqBody) > 0 {
 		req.SetHeader("Content-Type", "application/json").SetBody(reqBody)
 	}
 	resp, err := req.Execute(r.c.cfg.Method, u.String())
@@ -233,10 +256,10 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return o
 	}
 	if int64(len(body)) > r.c.maxBody {
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the %d MiB cap", r.c.maxBody>>20), snippet: snippet(body, 200)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the %d MiB cap", r.c.maxBody>>20), snippet: r.c.snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
-		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), cause: "unexpected status"}
+		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), cause: "unexpected status"}
 		if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
 			o.retry = true
 			o.cause = strings.ToLower(http.StatusText(status))
@@ -281,10 +304,10 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 			}
 			i += size
 		}
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: snippet(body[max(0, bad-40):min(len(body), bad+40)], 100)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
 	}
 	// Extraction counts against the request's timeout.
-	f := &fetched{url: u, status: status, header: header, body: body, page: page.Parse(actx, body)}
+	f := &fetched{url: u, status: status, header: header, body: body, page: page.Parse(actx, body), sentBody: reqBody}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
@@ -296,15 +319,23 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	if records == nil {
 		records = r.c.records
 	}
+	gctx, stop := r.c.guardJQ(actx, "records "+records.String())
+	f.page.SetContext(gctx)
 	f.records, err = f.page.Records(records)
+	stop()
+	f.page.SetContext(actx)
+	err = jqStopped(gctx, err)
 	if err != nil {
-		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), err: err}
+		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), err: err}
 		if errors.Is(err, errNotJSON) {
 			o.retry = true
 			o.cause = "the body is not valid JSON"
 			if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
 				o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
 			}
+		} else if errors.Is(err, ErrJQMemory) {
+			o.fail = true
+			o.cause = err.Error()
 		} else {
 			o.fail = true
 			o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, err)
@@ -312,6 +343,12 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return o
 	}
 	return outcome{f: f}
+}
+
+// snippet is the start of a body for an error message: redacted, then cut
+// to n bytes on one line.
+func (c *Client) snippet(body []byte, n int) string {
+	return snippet([]byte(c.redact().Cut(string(body), 4*n)), n)
 }
 
 // jsonLines turns a newline-delimited JSON body (NDJSON, JSON Lines: said

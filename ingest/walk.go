@@ -15,6 +15,7 @@ import (
 
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
+	"siphon/ingest/redact"
 	"siphon/ingest/schema"
 )
 
@@ -97,17 +98,22 @@ func (rn *runner) open() (*walk, error) {
 	if dir == "" {
 		dir = filepath.Join("siphon-data", cfg.Name)
 	}
-	if rn.job.Fresh {
-		if _, err := MoveAside(dir); err != nil {
-			return nil, err
-		}
-	}
-	cp, err := ReadCheckpoint(dir)
+	// The folder is locked before anything in it is read, moved or cut.
+	fold, err := claimFolder(dir, rn.job.Fresh)
 	if err != nil {
 		return nil, err
 	}
-	id := identity(cfg, c.redact().URL)
-	hash := identityHash(id)
+	held := false
+	defer func() {
+		if !held {
+			fold.release()
+		}
+	}()
+	cp, err := readCheckpointIn(fold)
+	if err != nil {
+		return nil, err
+	}
+	id, hash := c.identity()
 	pag, err := paginate.New(cfg.Pagination, cfg.PrimaryKey)
 	if err != nil {
 		return nil, err
@@ -125,9 +131,12 @@ func (rn *runner) open() (*walk, error) {
 			rn.run.mu.Unlock()
 			return nil, nil
 		}
-		pag.Restore(cp.Position)
+		pos := cp.Position
+		pos.Cursor, pos.NextURL = c.fromRefs(pos.Cursor), c.fromRefs(pos.NextURL) // secrets were kept as references
+		pag.Restore(pos)
 	}
-	out, err := openOutput(dir, cfg.Output.RawPages, c.validator != nil, cp)
+	held = true // openOutput releases it on error, output.close after
+	out, err := openOutput(fold, cfg.Output.RawPages, c.validator != nil, cp)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +144,18 @@ func (rn *runner) open() (*walk, error) {
 		state: &Checkpoint{Profile: cfg.Name, ProfileHash: hash, Pagination: cfg.Pagination.Type, Identity: id}}
 	if cp != nil {
 		w.state.Pages, w.state.Records, w.state.Rejected = cp.Pages, cp.Records, cp.Rejected
+	}
+	for _, note := range fold.takeNotes() {
+		rn.emit(Warning{At: now(), What: note})
+	}
+	if cp == nil {
+		// Vouch for the empty start at once: bytes a killed run leaves
+		// before its first commit are then moved aside, not refused.
+		w.state.Position, w.state.UpdatedAt = pag.Position(), time.Now().UTC()
+		if err := out.commit(w.state); err != nil {
+			out.close()
+			return nil, err
+		}
 	}
 	r := rn.run
 	r.mu.Lock()
@@ -161,9 +182,14 @@ func (w *walk) step(ctx context.Context) (string, error) {
 		return "", w.stopWith(err)
 	}
 	f.page.SetContext(ctx) // the request's timeout has ended; the run's context bounds the paginator's jq
+	// ... and the memory guard too.
+	gctx, stop := w.c.guardJQ(ctx, paginationExprs(w.cfg.Pagination))
+	f.page.SetContext(gctx)
 	before := w.pag.Position()
 	recs := w.pag.Dedup(f.records)
 	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: len(f.records), PageNo: pageNo})
+	stop()
+	err = jqStopped(gctx, err)
 	if err != nil {
 		var an *paginate.AnomalyError
 		if errors.As(err, &an) {
@@ -296,10 +322,6 @@ func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, rea
 	r.snap.Bytes += int64(len(f.body))
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
-	preview := f.body
-	if len(preview) > BodyPreviewBytes {
-		preview = preview[:BodyPreviewBytes]
-	}
 	sample := recs
 	if len(sample) > SampleRecords {
 		sample = sample[len(sample)-SampleRecords:]
@@ -307,8 +329,8 @@ func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, rea
 	red := w.c.redact()
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request:  PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: flatHeaders(red.Header(f.sent))},
-		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(red.String(string(preview))), BodyBytes: int64(len(f.body))},
+		Request:  w.c.shownRequest(entry.URL, f.sent, f.sentBody),
+		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.body), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: int64(len(f.body))},
 		Sample:   sample})
 }
 
@@ -318,6 +340,7 @@ func (w *walk) commit(done bool, reason string) error {
 	st := w.state
 	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
 	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
+	st.Position.Cursor = w.c.checkpointText(st.Position.Cursor)
 	if err := w.out.commit(st); err != nil {
 		return err
 	}

@@ -66,3 +66,51 @@ func TestProbeReportsFailuresClearly(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
+
+// TestProbeNeverSavesAQueryKey: a key in a probed URL is used for the probe
+// and saved only as a ${VAR} reference named after its parameter.
+func TestProbeNeverSavesAQueryKey(t *testing.T) {
+	const key = "literal-Key-5f1e9a"
+	srv := demoapi.NewServer(demoapi.Options{Records: 10, Auth: demoapi.Auth{APIKey: key}})
+	defer srv.Close()
+	dir := t.TempDir()
+	code, stdout, stderr := siphon(t, dir, "probe", srv.URL+"/v1/cursor?api_key="+key, "--name", "keyed", "--save")
+	if code != 0 {
+		t.Fatalf("probe: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	saved, err := os.ReadFile(filepath.Join(dir, "profiles", "keyed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(saved)+stdout+stderr, key) || !strings.Contains(string(saved), "api_key: ${API_KEY}") || !strings.Contains(stdout, "export API_KEY=") {
+		t.Fatalf("profile:\n%s\nstdout:\n%s", saved, stdout)
+	}
+	cmd := siphonCmd(t, dir, "run", "keyed")
+	cmd.Env = append(cmd.Env, "API_KEY="+key)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the saved profile does not run: %v\n%s", err, out)
+	}
+}
+
+// probe --save on a saved profile keeps every ${VAR} reference as written,
+// whatever the parameter or header is called.
+func TestProbeSaveKeepsReferences(t *testing.T) {
+	srv := demoapi.NewServer(demoapi.Options{Records: 30})
+	defer srv.Close()
+	dir := t.TempDir()
+	path := writeProfile(t, dir, "refs", "name: refs\nbase_url: "+srv.URL+"\npath: /v1/cursor\nparams: {team: \"${SIPHON_TEST_TEAM}\"}\nheaders: {X-Tenant: \"${SIPHON_TEST_TENANT}\"}\n")
+	cmd := siphonCmd(t, dir, "probe", "refs", "--save")
+	cmd.Env = append(cmd.Env, "SIPHON_TEST_TEAM=team-value-1234", "SIPHON_TEST_TENANT=tenant-value-5678")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("probe --save: %v\n%s", err, out)
+	}
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(saved)
+	if strings.Contains(s, "team-value-1234") || strings.Contains(s, "tenant-value-5678") ||
+		!strings.Contains(s, "team: ${SIPHON_TEST_TEAM}") || !strings.Contains(s, "X-Tenant: ${SIPHON_TEST_TENANT}") || !strings.Contains(s, "records: .data") {
+		t.Fatalf("saved profile:\n%s", s)
+	}
+}

@@ -35,6 +35,20 @@ type Config struct {
 	// Secrets are further secret values (resolved into sensitive headers or
 	// query parameters) that must be redacted wherever text is shown.
 	Secrets []Secret
+
+	// SecretHeaders and SecretParams name the headers and query parameters
+	// whose values hold a ${VAR} or file: reference, and SecretBody says the
+	// body holds one. Like the credentials, they go only to base_url's
+	// scheme, host and port.
+	SecretHeaders []string
+	SecretParams  []string
+	SecretBody    bool
+
+	// ShownAs keeps, by field path ("headers.X-Auth", "params.team"), the
+	// text as written of values that came from a ${VAR} or file:
+	// reference. It is what a request shown to the user (a curl command)
+	// carries in their place; it is never sent.
+	ShownAs map[string]string
 }
 
 // Pagination styles.
