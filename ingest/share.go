@@ -232,7 +232,7 @@ func (s *SharedBudget) acquire(ctx context.Context, rn *runner) error {
 		waitForChange, went := false, false
 		s.syncFile(func(now time.Time) {
 			st := &s.st
-			if !st.Reset.IsZero() && !now.Before(st.Reset) {
+			if !st.Reset.IsZero() && !now.Before(st.Reset.Add(resetSlack)) {
 				// A new window: what is in flight may still count against it.
 				st.Known, st.Avail, st.Over, st.Reset = st.Limit >= 0, st.Limit-int64(len(s.tickets)), st.Reset, time.Time{}
 			}
@@ -244,7 +244,7 @@ func (s *SharedBudget) acquire(ctx context.Context, rn *runner) error {
 				}
 				st.Known = false
 			case st.Known && st.Avail <= 0:
-				until = st.Reset
+				until = st.Reset.Add(resetSlack)
 				why = fmt.Sprintf("shared server rate limit for %s: 0 of %d left (%s headers), resets at %s", s.origin, st.Limit, orDash(st.Dialect), st.Reset.Format("15:04:05"))
 				return
 			}
@@ -337,15 +337,25 @@ func (s *SharedBudget) observe(rn *runner, rl httphdr.RateLimit) {
 		}
 		left := rl.Remaining - after
 		switch {
-		case !rl.Reset.After(st.Over), st.Known && rl.Reset.Before(st.Reset):
+		case !rl.Reset.After(st.Over.Add(resetSlack)), st.Known && rl.Reset.Before(st.Reset.Add(-resetSlack)):
 			return // from a window that is over
-		case st.Known && rl.Reset.Equal(st.Reset):
+		case st.Known && sameReset(rl.Reset, st.Reset):
 			st.Avail = min(st.Avail, left)
 		default:
 			st.Avail = left
 		}
 		st.Known, st.Reset = true, rl.Reset
 	})
+}
+
+// resetSlack is how far apart two resets can be and name one window: a
+// reset read from epoch seconds is off by float rounding (a few hundred
+// nanoseconds), and a window is waited out a little past its end.
+const resetSlack = 10 * time.Millisecond
+
+func sameReset(a, b time.Time) bool {
+	d := a.Sub(b)
+	return d > -resetSlack && d < resetSlack
 }
 
 // leave ends a run's share: it has ended.
