@@ -9,11 +9,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
-	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
@@ -38,6 +36,10 @@ type walk struct {
 	// prevRecs holds the last page's records by hash: a record the next
 	// page repeats unchanged is not written twice (see dropRepeats).
 	prevRecs map[uint64]json.RawMessage
+	// declared is the record count page 1 declared (a top-level total,
+	// hits.total), at declaredAt; 0: none (complete.go).
+	declared   int64
+	declaredAt string
 }
 
 // loop is the run: open the output and the checkpoint, then page after
@@ -79,7 +81,10 @@ func (rn *runner) loop(ctx context.Context) error {
 		}
 		if reason != "" {
 			rn.setStop(reason)
-			return w.commit(true, reason)
+			if err := w.commit(true, reason); err != nil {
+				return err
+			}
+			return w.finalChecks()
 		}
 		if w.c.commitInterval >= 0 && time.Since(w.lastCommit) >= w.c.commitInterval {
 			if err := w.commit(false, ""); err != nil {
@@ -172,7 +177,11 @@ func (rn *runner) open() (*walk, error) {
 func (w *walk) step(ctx context.Context) (string, error) {
 	pageNo := w.state.Pages + 1
 	cursorIn := w.pag.Describe()
-	f, err := w.rn.fetchPage(ctx, pageNo, requestOf(w.pag.Request()))
+	req, err := w.c.requestOf(w.pag.Request())
+	if err != nil {
+		return "", w.stopWith(err)
+	}
+	f, err := w.rn.fetchPage(ctx, pageNo, req)
 	if err != nil {
 		return "", w.stopWith(err)
 	}
@@ -213,7 +222,7 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	if reason != "" {
 		cursorOut = ""
 	}
-	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: w.cfg.Method, URL: w.c.redact().URL(f.url.String()), Status: f.status,
+	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: w.c.redact().URL(f.url.String()), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: int64(len(f.body)), Records: len(recs),
 		CursorIn: w.c.redact().URL(cursorIn), CursorOut: w.c.redact().URL(cursorOut), Headers: flatHeaders(w.c.redact().Header(f.header))}
 	if err := w.out.writePage(entry, w.c.archivable(f.body)); err != nil {
@@ -272,9 +281,10 @@ func (w *walk) check(f *fetched, pageNo int) error {
 		return fmt.Errorf("page %d: the same body as page %d came back; stopping before writing duplicates (the page was not saved)", pageNo, pageNo-1)
 	}
 	w.prevBody = sum
-	if w.state.Pages == 0 && len(f.records) == 0 {
-		if hint := arrayHint(f.page); hint != "" {
-			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("records %s found nothing on page 1; the body has arrays at %s", w.cfg.Records, hint), Action: "continued"})
+	if w.state.Pages == 0 {
+		w.declared, w.declaredAt = declaredTotal(f.page)
+		if len(f.records) == 0 {
+			return w.recordsElsewhere(f.page, pageNo)
 		}
 	}
 	return nil
@@ -329,7 +339,7 @@ func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, rea
 	red := w.c.redact()
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request:  w.c.shownRequest(entry.URL, f.sent, f.sentBody),
+		Request:  w.c.shownRequest(f.method, entry.URL, f.sent, f.sentBody),
 		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.body), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: int64(len(f.body))},
 		Sample:   sample})
 }
@@ -359,24 +369,4 @@ func (w *walk) stopWith(err error) error {
 		return errors.Join(err, cerr)
 	}
 	return err
-}
-
-// arrayHint lists the top-level arrays of a body, for a records expression
-// that found nothing: ".items (100), .errors (0)".
-func arrayHint(p *page.Page) string {
-	obj, err := p.Object()
-	if err != nil {
-		return ""
-	}
-	var hints []string
-	for k, v := range obj {
-		if len(v) > 0 && v[0] == '[' {
-			var arr []json.RawMessage
-			if json.Unmarshal(v, &arr) == nil {
-				hints = append(hints, fmt.Sprintf(".%s (%d)", k, len(arr)))
-			}
-		}
-	}
-	sort.Strings(hints)
-	return strings.Join(hints, ", ")
 }

@@ -35,6 +35,9 @@ func (f formatter) fill(doc *Doc, sec string, c *ingest.Config) {
 			continue
 		}
 		if fl.kind == kSection {
+			if fl.show == showIfSet && !sectionSet(c, fl.key) {
+				continue
+			}
 			doc.set(fl.key, mapping().node)
 			f.fill(doc, fl.key, c)
 			continue
@@ -295,4 +298,14 @@ func shortDuration(d time.Duration) string {
 		}
 	}
 	return d.String()
+}
+
+// sectionEmpty reports whether no key under sec holds a value.
+func sectionEmpty(c *ingest.Config, sec string) bool {
+	for _, fl := range fieldTable {
+		if fl.ptr != nil && strings.HasPrefix(fl.key, sec+".") && !isZero(c, fl) {
+			return false
+		}
+	}
+	return true
 }
