@@ -274,7 +274,8 @@ func (p partsPane) Update(km tea.KeyMsg, c *ctx) (partsPane, tea.Cmd) {
 	switch {
 	case key.Matches(km, k.Filter):
 		p.filterOn = true
-		return p.refilter(), p.input.Focus()
+		cmd := p.input.Focus() // before the copy refilter returns
+		return p.refilter(), cmd
 	case !have:
 		p.list, _ = p.list.Update(km, k)
 	case key.Matches(km, k.Enter):

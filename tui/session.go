@@ -142,6 +142,10 @@ func (s *runSession) apply(events []ingest.Event) {
 		switch e := ev.(type) {
 		case ingest.Started:
 			s.url, s.out = e.URL, e.Out
+		case ingest.PartitionStarted:
+			if s.parent != nil {
+				s.url, s.out = e.URL, e.Out
+			}
 		case ingest.PageFetched:
 			samples = append(samples, e.Sample)
 			s.addPage(e)
