@@ -20,6 +20,10 @@ func eventText(ev ingest.Event) (text string, ok bool) {
 			return fmt.Sprintf("resumed after page %d (%s records)%s → %s", e.FromPage, formatCount(e.Records), pos, e.Out), true
 		}
 		return "started → " + e.Out, true
+	case ingest.PartitionStarted:
+		return eventText(e.Started)
+	case ingest.PartitionFinished:
+		return finishedText(e.Finished), true
 	case ingest.RetryScheduled:
 		of := fmt.Sprintf("/%d", e.MaxAttempts)
 		if e.MaxAttempts <= 0 {
@@ -91,6 +95,8 @@ func eventSeverity(ev ingest.Event) int {
 		if e.Err != nil && !errors.Is(e.Err, ingest.ErrCanceled) {
 			return 2
 		}
+	case ingest.PartitionFinished:
+		return eventSeverity(e.Finished)
 	}
 	return 0
 }

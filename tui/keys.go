@@ -21,6 +21,10 @@ type KeyMap struct {
 	// a profile's history, resume a failed or stopped run.
 	Stop, Runs, History, Restart key.Binding
 
+	// A partitioned run: pause or resume every partition at once (Pause
+	// and Restart act on the selected partition).
+	PauseAll key.Binding
+
 	// The selector playground and the new-profile form.
 	Selectors, Add, Save key.Binding
 	NextField, PrevField key.Binding
@@ -55,6 +59,7 @@ func DefaultKeyMap() KeyMap {
 		Runs:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "profiles/runs")),
 		History:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
 		Restart:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume failed/stopped run")),
+		PauseAll:  key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "pause/resume all partitions")),
 		Selectors: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "try selectors")),
 		Add:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "new profile")),
 		Save:      key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "save")),
@@ -127,6 +132,28 @@ func (k KeyMap) RunHelp(live, resumable bool) bindings {
 	return bindings{
 		short: []key.Binding{pause, stop, restart, k.Events, k.Records, k.Pages, back, k.Help, k.Quit},
 		full:  [][]key.Binding{{pause, stop, restart, k.Events, k.Records, k.Pages}, {back, runs, k.History, k.Help, k.Quit, k.ForceQuit}},
+	}
+}
+
+// PartitionsHelp is the help of a partitioned run's table of partitions;
+// live says whether pausing applies, resumable whether the ended run can
+// be resumed.
+func (k KeyMap) PartitionsHelp(live, resumable bool) bindings {
+	pause, all, stop := relabel(k.Pause, "pause/resume partition"), k.PauseAll, k.Stop
+	retry := relabel(k.Restart, "retry failed partition")
+	if !live {
+		retry = relabel(k.Restart, "resume failed/stopped run")
+		retry.SetEnabled(resumable)
+	}
+	pause.SetEnabled(live)
+	all.SetEnabled(live)
+	stop.SetEnabled(live)
+	enter, back, runs := relabel(k.Enter, "open partition"), relabel(k.Back, "back"), relabel(k.Runs, "runs")
+	return bindings{
+		short: []key.Binding{enter, pause, all, retry, k.Filter, k.Events, back, k.Help},
+		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{enter, pause, all, retry, stop, k.Filter},
+			{k.Events, k.Records, k.Pages, back, runs, k.History}, {k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 

@@ -201,7 +201,10 @@ func (m *Model) refresh() {
 func (m Model) fitBuffers() {
 	shown := m.body().session()
 	for _, s := range m.runs.list {
-		s.show(s == shown)
+		s.show(s == shown || shown != nil && shown.parent == s)
+		for _, sub := range s.parts {
+			sub.show(sub == shown)
+		}
 	}
 }
 

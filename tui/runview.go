@@ -4,6 +4,8 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"siphon/ingest"
 )
 
 // pane is what the run view shows below the run's header.
@@ -27,13 +29,22 @@ type runView struct {
 	log     logPane // the overview's tail and the events pane share it
 	records recordsPane
 	pages   pagesPane
+	parts   partsPane // a partitioned run's overview: the table of partitions
+	hasPart bool
 
 	width, height int
 }
 
 func newRunView(e *env, s *runSession) runView {
-	return runView{env: e, sess: s, log: newLogPane(e, s), records: newRecordsPane(e, s), pages: newPagesPane(e, s)}
+	v := runView{env: e, sess: s, log: newLogPane(e, s), records: newRecordsPane(e, s), pages: newPagesPane(e, s)}
+	if _, ok := s.partitioned(); ok {
+		v.parts, v.hasPart = newPartsPane(e, s), true
+	}
+	return v
 }
+
+// table says the overview is the table of partitions.
+func (r runView) table() bool { return r.hasPart && r.pane == paneOverview }
 
 func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
@@ -45,10 +56,25 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 	}
 	k := r.env.keys
 	switch {
+	case r.table() && (key.Matches(km, k.Pause) || key.Matches(km, k.Restart)):
+		return r.toPane(km, c)
+	case r.hasPart && key.Matches(km, k.PauseAll):
+		if r.sess.live() {
+			r.sess.togglePause()
+			if r.sess.pauseWanted {
+				c.say("pausing every partition after its page", false)
+			} else {
+				c.say("resuming every partition", false)
+			}
+		}
 	case key.Matches(km, k.Pause):
 		r.sess.togglePause()
+	case key.Matches(km, k.Stop) && r.sess.parent != nil:
+		c.say("x stops the whole run: esc back to it first", false)
 	case key.Matches(km, k.Stop):
 		askStop(c, r.sess)
+	case key.Matches(km, k.Restart) && r.sess.parent != nil:
+		retryPartition(c, r.sess.parent, ingest.PartitionSnapshot{Partition: ingest.Partition{Key: r.sess.partKey}, Snapshot: r.sess.snap})
 	case key.Matches(km, k.Restart):
 		resumeRun(c, r.sess)
 	case key.Matches(km, k.Runs):
@@ -67,6 +93,8 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 		switch {
 		case r.pane == paneRecords && r.records.filter != "":
 			r.records = r.records.clearFilter()
+		case r.table() && r.parts.filter != "":
+			r.parts = r.parts.clearFilter()
 		case r.pane != paneOverview:
 			r = r.show(paneOverview)
 		default:
@@ -91,6 +119,10 @@ func (r runView) toPane(msg tea.KeyMsg, c *ctx) (runView, tea.Cmd) {
 	var cmd tea.Cmd
 	switch r.pane {
 	case paneOverview, paneEvents:
+		if r.table() {
+			r.parts, cmd = r.parts.Update(msg, c)
+			return r, cmd
+		}
 		r.log = r.log.Update(msg)
 	case paneRecords:
 		r.records, cmd = r.records.Update(msg, c)
@@ -109,16 +141,24 @@ func (r runView) SetSize(width, height int) runView {
 	r.log = r.log.SetSize(width, max(logHeight, 1))
 	r.records = r.records.SetSize(width, height)
 	r.pages = r.pages.SetSize(width, height)
+	if r.hasPart {
+		r.parts = r.parts.SetSize(width, height)
+	}
 	return r
 }
 
 func (r runView) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return r.Update(msg, c) }
 func (r runView) resize(w, h int) screen                       { return r.SetSize(w, h) }
 func (r runView) session() *runSession                         { return r.sess }
-func (r runView) typing() bool                                 { return r.pane == paneRecords && r.records.typing }
+func (r runView) typing() bool {
+	return r.pane == paneRecords && r.records.typing || r.table() && r.parts.filterOn
+}
 
 func (r runView) crumbs([]string) []string {
 	path := []string{r.sess.profile.Name}
+	if p := r.sess.parent; p != nil {
+		path = []string{p.profile.Name, r.sess.partKey}
+	}
 	switch r.pane {
 	case paneEvents:
 		path = append(path, "events")
@@ -142,6 +182,14 @@ func (r runView) help() help.KeyMap {
 	case panePages:
 		return r.pages
 	}
+	if r.hasPart {
+		return r.parts.help()
+	}
+	if r.sess.parent != nil {
+		h := r.env.keys.RunHelp(r.sess.live(), r.sess.snap.State == ingest.StateFailed && r.sess.parent.live())
+		h.short[0] = relabel(h.short[0], "pause/resume partition")
+		return h
+	}
 	return r.env.keys.RunHelp(r.sess.live(), r.sess.resumable())
 }
 
@@ -153,6 +201,9 @@ func (r runView) View() string {
 		return r.records.View()
 	case panePages:
 		return r.pages.View()
+	}
+	if r.hasPart {
+		return r.parts.View()
 	}
 	// The overview: what to do next, then the latest events.
 	hint := "Recent events (e: full log · r: records · i: pages · esc: back, the run goes on)"

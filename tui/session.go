@@ -45,6 +45,16 @@ type runSession struct {
 	records *ring[json.RawMessage]
 	pages   *ring[pageInfo]
 	pending map[int][]string // marks for pages not fetched yet
+
+	// A partitioned run: its partitions' counters, the shared budget's
+	// request rate, and the sessions of the partitions (bounded); a
+	// partition's session has its run as parent.
+	partSnaps []ingest.PartitionSnapshot
+	reqTP     throughput
+	parts     map[string]*runSession
+	parent    *runSession
+	partKey   string
+	seq       int // when it last had an event, among its run's partitions
 }
 
 func newRunSession(p Profile, r Runner, gen int) *runSession {
@@ -54,6 +64,8 @@ func newRunSession(p Profile, r Runner, gen int) *runSession {
 	s.pages = newRing[pageInfo](pageCapacity)
 	s.pending = map[int][]string{}
 	s.onScreen = true
+	s.reqTP = newThroughput()
+	s.parts = map[string]*runSession{}
 	if r != nil {
 		s.snap = r.Snapshot()
 	}
@@ -70,6 +82,24 @@ func (s *runSession) refresh(now time.Time) {
 	s.snap = s.runner.Snapshot()
 	s.tp.observe(now, s.snap.Records)
 	s.pageTP.observe(now, int64(s.snap.Pages))
+	if pr, ok := s.partitioned(); ok {
+		s.partSnaps = pr.Partitions()
+		s.refreshParts(now)
+	}
+}
+
+// refreshParts gives the partitions' sessions their latest counters.
+func (s *runSession) refreshParts(now time.Time) {
+	if s.snap.Partitions != nil {
+		s.reqTP.observe(now, s.snap.Partitions.Requests)
+	}
+	for _, ps := range s.partSnaps {
+		if sub, ok := s.parts[ps.Key]; ok {
+			sub.snap = ps.Snapshot
+			sub.tp.observe(now, ps.Records)
+			sub.pageTP.observe(now, int64(ps.Pages))
+		}
+	}
 }
 
 // togglePause asks a live run to pause after its page, or to resume.
@@ -89,12 +119,33 @@ func (s *runSession) togglePause() {
 func (s *runSession) apply(events []ingest.Event) {
 	var samples [][]json.RawMessage
 	for _, ev := range events {
+		part := ""
+		if s.parent == nil {
+			part = eventPartition(ev)
+		}
 		if text, ok := eventText(ev); ok {
+			if part != "" {
+				text = part + ": " + text
+			}
 			s.log.push(logEntry{at: ev.Time(), text: text, severity: eventSeverity(ev)})
+		}
+		if part != "" {
+			sub := s.partSession(part)
+			s.seq++
+			sub.seq = s.seq
+			sub.apply([]ingest.Event{ev})
+			switch ev.(type) {
+			case ingest.Paused, ingest.Resumed:
+				continue // the partition's, not the run's
+			}
 		}
 		switch e := ev.(type) {
 		case ingest.Started:
 			s.url, s.out = e.URL, e.Out
+		case ingest.PartitionStarted:
+			if s.parent != nil {
+				s.url, s.out = e.URL, e.Out
+			}
 		case ingest.PageFetched:
 			samples = append(samples, e.Sample)
 			s.addPage(e)
@@ -123,6 +174,17 @@ func (s *runSession) end() {
 	s.snap = s.runner.Snapshot()
 	if s.snap.Err != nil {
 		s.lastErr = s.snap.Err.Error()
+	}
+	if pr, ok := s.partitioned(); ok {
+		s.partSnaps = pr.Partitions()
+		for _, ps := range s.partSnaps {
+			if sub, ok := s.parts[ps.Key]; ok {
+				sub.snap = ps.Snapshot
+			}
+		}
+		for _, sub := range s.parts {
+			sub.ended = true
+		}
 	}
 }
 

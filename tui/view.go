@@ -123,7 +123,7 @@ func (m Model) runHeader(r *runSession) []string {
 	}
 	lines := []string{
 		st.Title.Render(r.profile.Name) + " " + st.Subtle.Render(cut(r.url, w-len(r.profile.Name)-1)),
-		st.stateStyle(word).Render(word) + " " + cut(detail, w-len(word)-1),
+		st.stateStyle(word).Render(word) + " " + cut(oneLine(detail), w-len(word)-1),
 	}
 	if p, ok := runProgress(s, r.tp.rate(), r.pageTP.rate()); ok {
 		bar, text := progressText(p, s.State, r.ended, w)

@@ -298,3 +298,73 @@ func TestTwoRunsInTmux(t *testing.T) {
 
 // liveLine is a profile's line in the picker while its run is live.
 var liveLine = regexp.MustCompile(`(RUNNING|SLEEPING|RETRYING|PAUSED) · `)
+
+// TestPartitionsInTmux runs a partitioned profile against the demo API in
+// a real terminal: the table shows the states; one partition is paused,
+// opened (its records) and resumed; the one whose filter the API refuses
+// fails, is retried while the others run and fails again; the run ends
+// with every other partition DONE.
+func TestPartitionsInTmux(t *testing.T) {
+	dir := t.TempDir()
+	bin, socket := buildForTmux(t, dir)
+	srv := demoapi.NewServer(demoapi.Options{Records: 300, Latency: 30 * time.Millisecond})
+	defer srv.Close()
+	// id_gte=bad is answered 400: that partition fails, the others do not.
+	writeProfile(t, dir, "parts", fmt.Sprintf(`name: parts
+base_url: %s
+path: /v1/offset
+records: .data
+primary_key: id
+params:
+  id_gte: ${partition.value}
+pagination:
+  type: offset
+  limit: 10
+  total_path: .total
+partitions:
+  values: ["0", "100", "200", "bad"]
+concurrency: 4
+`, srv.URL))
+
+	c := startConsole(t, bin, dir, socket, "parts", "--no-bell")
+	c.waitFor("parts", "enter start/resume")
+	c.keys("Enter")
+	c.waitFor("PARTITION", "budget ", "› 0 ")
+	c.keys("p") // the first partition, 30 pages long
+	c.waitFor("pausing 0 after its page")
+	c.waitFor("PAUSED", "FAILED", "page 1: GET")
+
+	c.keys("Enter") // open the paused partition: its records
+	c.waitFor("parts › 0", "PAUSED")
+	c.keys("r")
+	c.waitFor("email", "parts › 0 › records")
+	c.keys("Escape")
+	c.waitFor("Recent events")
+	c.keys("Escape")
+	c.waitFor("PARTITION")
+
+	c.keys("/")
+	c.waitFor("state: ")
+	c.keys("-l", "failed")
+	c.keys("Enter")
+	c.waitFor("› bad ")
+	c.keys("R")
+	c.waitFor("retrying bad from its checkpoint")
+	c.waitFor("› bad ", "FAILED")
+	c.keys("Escape") // clears the filter
+	c.waitFor("100 ", "200 ")
+	c.keys("g")
+	c.waitFor("› 0 ")
+	c.keys("p") // resume the first partition
+	c.waitFor("resuming 0")
+	pane := c.waitFor("partitions 3/4 done", "runs: 0 live · 1 failed")
+	for _, line := range strings.Split(pane, "\n") {
+		for _, key := range []string{"  0 ", "  100 ", "  200 "} {
+			if strings.HasPrefix(strings.TrimPrefix(line, "›"), key) && !strings.Contains(line, "DONE") {
+				t.Errorf("partition %q did not end DONE: %q", strings.TrimSpace(key), line)
+			}
+		}
+	}
+	c.keys("q")
+	c.waitFor("SIPHON-EXITED-0")
+}

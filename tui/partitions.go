@@ -1,0 +1,438 @@
+package tui
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"siphon/ingest"
+)
+
+// PartitionRunner is a run of a partitioned profile: its partitions run
+// concurrently under one budget and each can be paused, resumed and, once
+// failed, retried. *ingest.Run satisfies it; the console shows the table
+// of partitions for a Runner that also is one.
+type PartitionRunner interface {
+	Runner
+	Partitions() []ingest.PartitionSnapshot
+	PausePartition(key string) error
+	ResumePartition(key string) error
+	RetryPartition(key string) error
+}
+
+// maxPartSessions bounds the partitions whose events the console keeps
+// apart (log, records, pages): the running ones, and the latest others.
+const maxPartSessions = 32
+
+// stateWaiting is the word of a partition not started yet.
+const stateWaiting = "WAITING"
+
+// partWord is a partition's state word: WAITING before it starts.
+func partWord(s ingest.Snapshot) string {
+	if s.State == ingest.StateStarting || s.State == "" {
+		return stateWaiting
+	}
+	return s.State
+}
+
+// eventPartition is the key of the partition an event is about ("" for a
+// run-wide event): every event carries it in its At.
+func eventPartition(ev ingest.Event) string {
+	v := reflect.ValueOf(ev)
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	if f := v.FieldByName("Partition"); f.IsValid() && f.Kind() == reflect.String {
+		return f.String()
+	}
+	return ""
+}
+
+// partRunner is one partition of a run as a Runner, so that a partition
+// opens in the same run view as a run: pause and resume act on it alone.
+type partRunner struct {
+	run PartitionRunner
+	key string
+}
+
+func (p partRunner) Events() <-chan ingest.Event { return nil } // its parent reads them
+func (p partRunner) Snapshot() ingest.Snapshot {
+	for _, ps := range p.run.Partitions() {
+		if ps.Key == p.key {
+			return ps.Snapshot
+		}
+	}
+	return ingest.Snapshot{}
+}
+func (p partRunner) Pause()                { _ = p.run.PausePartition(p.key) }
+func (p partRunner) Resume()               { _ = p.run.ResumePartition(p.key) }
+func (p partRunner) Cancel()               {} // a partition stops with its run
+func (p partRunner) Done() <-chan struct{} { return p.run.Done() }
+func (p partRunner) Wait() error           { return p.run.Wait() }
+
+// partitioned is the run's PartitionRunner, if it is one.
+func (s *runSession) partitioned() (PartitionRunner, bool) {
+	// A run without partitions has the methods too: its snapshot says.
+	if s == nil || s.parent != nil || s.snap.Partitions == nil {
+		return nil, false
+	}
+	pr, ok := s.runner.(PartitionRunner)
+	return pr, ok
+}
+
+// partSession is the session of one partition, made when its first event
+// comes or when the user opens it. Past maxPartSessions the one idle the
+// longest (and not on screen) is dropped: memory stays bounded however many
+// partitions the run has.
+func (s *runSession) partSession(k string) *runSession {
+	if sub, ok := s.parts[k]; ok {
+		return sub
+	}
+	pr, _ := s.partitioned()
+	if len(s.parts) >= maxPartSessions {
+		var victim string
+		oldest := -1
+		for key, sub := range s.parts {
+			if !sub.onScreen && (oldest < 0 || sub.seq < oldest) {
+				victim, oldest = key, sub.seq
+			}
+		}
+		delete(s.parts, victim)
+	}
+	p := s.profile
+	p.Name = s.profile.Name + " › " + k
+	sub := newRunSession(p, nil, s.gen)
+	sub.runner = partRunner{run: pr, key: k}
+	sub.parent, sub.partKey, sub.startedAt = s, k, s.startedAt
+	sub.out = ""
+	sub.show(false)
+	for _, ps := range s.partSnaps {
+		if ps.Key == k {
+			sub.snap = ps.Snapshot
+		}
+	}
+	s.parts[k] = sub
+	return sub
+}
+
+// budgetLine is the shared budget at a glance: requests per second out of
+// the limit, as a gauge, and the sleeps the limit cost.
+func budgetLine(s *runSession, width int) string {
+	sum := s.snap.Partitions
+	if sum == nil {
+		return ""
+	}
+	rate := s.reqTP.rate()
+	text := fmt.Sprintf("budget %s req/s", formatRate(rate))
+	limit := 0.0
+	switch {
+	case sum.Rate > 0:
+		limit = sum.Rate
+		text += " of " + formatRate(limit) + "/s"
+	case sum.ServerLimit >= 0:
+		text += fmt.Sprintf(" (server allows %d per window)", sum.ServerLimit)
+	default:
+		text += " (no limit set)"
+	}
+	text += fmt.Sprintf(" · %s requests · %d sleeps · %d retries", formatCount(sum.Requests), s.snap.Throttles, s.snap.Retries)
+	if limit > 0 {
+		return gauge(int64(rate*10+0.5), int64(limit*10+0.5), 10) + " " + cut(text, width-11)
+	}
+	return cut(text, width)
+}
+
+func formatRate(r float64) string {
+	if r >= 100 {
+		return fmt.Sprintf("%.0f", r)
+	}
+	return fmt.Sprintf("%.1f", r)
+}
+
+// partsProgress is the partitions' progress: done of total, what runs and
+// waits, records, and an ETA from the pace partitions finish at.
+func partsProgress(s *runSession, now time.Time, width int) string {
+	sum := s.snap.Partitions
+	if sum == nil {
+		return ""
+	}
+	parts := []string{fmt.Sprintf("partitions %d/%d done", sum.Done, sum.Total)}
+	for _, c := range []struct {
+		n    int
+		word string
+	}{{sum.Running, "running"}, {sum.Paused, "paused"}, {sum.Failed, "failed"}, {sum.Waiting, "waiting"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.word))
+		}
+	}
+	parts = append(parts, "records "+formatCount(s.snap.Records))
+	if eta, ok := partsETA(s, now); ok {
+		parts = append(parts, "ETA "+etaText(eta))
+	}
+	bar := gauge(int64(sum.Done), int64(sum.Total), 10)
+	if bar == "" {
+		return cut(strings.Join(parts, " · "), width)
+	}
+	return bar + " " + cut(strings.Join(parts, " · "), width-11)
+}
+
+// partsETA guesses the time left from the pace of the partitions done so
+// far; none before the first is done, nor while the run is paused or over.
+func partsETA(s *runSession, now time.Time) (time.Duration, bool) {
+	sum := s.snap.Partitions
+	if sum == nil || !s.live() || s.pauseWanted || sum.Done == 0 || s.snap.Started.IsZero() {
+		return 0, false
+	}
+	left := sum.Total - sum.Done - sum.Failed
+	if left <= 0 {
+		return 0, false
+	}
+	per := now.Sub(s.snap.Started) / time.Duration(sum.Done)
+	return per * time.Duration(left), true
+}
+
+// partsPane is the table of a partitioned run's partitions: state, pages,
+// records, rate, retries and last error of each, filtered by state.
+type partsPane struct {
+	env      *env
+	sess     *runSession
+	list     scrollList[ingest.PartitionSnapshot]
+	input    textinput.Model
+	filter   string
+	filterOn bool
+	width    int
+	height   int
+}
+
+func newPartsPane(e *env, s *runSession) partsPane {
+	p := partsPane{env: e, sess: s, input: e.newInput("state: ", "running, paused, failed, done, waiting (or a key)")}
+	p.list = newScrollList[ingest.PartitionSnapshot](sliceRows[ingest.PartitionSnapshot](nil), false, false)
+	return p.refilter()
+}
+
+// shown is the partitions the filter keeps, in declaration order.
+func (p partsPane) shown() sliceRows[ingest.PartitionSnapshot] {
+	needle := strings.ToLower(strings.TrimSpace(p.filter))
+	var out sliceRows[ingest.PartitionSnapshot]
+	for _, ps := range p.sess.partSnaps {
+		if needle == "" || strings.Contains(strings.ToLower(partWord(ps.Snapshot)+" "+ps.Key), needle) {
+			out = append(out, ps)
+		}
+	}
+	return out
+}
+
+// refilter takes the partitions' latest counters and keeps the cursor on
+// the same partition while it shows.
+func (p partsPane) refilter() partsPane {
+	cur, ok := p.list.Selected()
+	pos := p.list.Current()
+	p.list = p.list.SetRows(p.shown(), false)
+	if ok {
+		for i, ps := range p.list.rows.(sliceRows[ingest.PartitionSnapshot]) {
+			if ps.Key == cur.Key {
+				return p.sized(i)
+			}
+		}
+	}
+	return p.sized(pos)
+}
+
+func (p partsPane) sized(pos int) partsPane {
+	h := p.height - 3 // the budget, the progress and the column heads
+	if p.filterOn || p.filter != "" {
+		h--
+	}
+	p.list = p.list.SetHeight(h).Select(pos)
+	return p
+}
+
+// Update answers the table's keys; the run view has taken the run's own.
+func (p partsPane) Update(km tea.KeyMsg, c *ctx) (partsPane, tea.Cmd) {
+	k := p.env.keys
+	if p.filterOn {
+		switch {
+		case key.Matches(km, k.Enter):
+			p.filterOn = false
+			p.input.Blur()
+			return p.refilter(), nil
+		case key.Matches(km, k.Back):
+			p = p.clearFilter()
+			return p, nil
+		}
+		var cmd tea.Cmd
+		p.input, cmd = p.input.Update(km)
+		p.filter = p.input.Value()
+		return p.refilter(), cmd
+	}
+	run, _ := p.sess.partitioned()
+	sel, have := p.list.Selected()
+	switch {
+	case key.Matches(km, k.Filter):
+		p.filterOn = true
+		cmd := p.input.Focus() // before the copy refilter returns
+		return p.refilter(), cmd
+	case !have:
+		p.list, _ = p.list.Update(km, k)
+	case key.Matches(km, k.Enter):
+		c.push(newRunView(p.env, p.sess.partSession(sel.Key)))
+	case key.Matches(km, k.Pause):
+		if !p.sess.live() {
+			c.say("the run has ended", false)
+			break
+		}
+		var err error
+		if sel.State == ingest.StatePaused || p.sess.partSession(sel.Key).pauseWanted {
+			err = run.ResumePartition(sel.Key)
+			p.sess.partSession(sel.Key).pauseWanted = false
+			c.say("resuming "+sel.Key, false)
+		} else {
+			err = run.PausePartition(sel.Key)
+			p.sess.partSession(sel.Key).pauseWanted = true
+			c.say("pausing "+sel.Key+" after its page", false)
+		}
+		if err != nil {
+			c.say(oneLine(err.Error()), true)
+		}
+	case key.Matches(km, k.Restart):
+		retryPartition(c, p.sess, sel)
+	default:
+		p.list, _ = p.list.Update(km, k)
+	}
+	return p, nil
+}
+
+// retryPartition queues a failed partition again; on an ended run R
+// resumes the whole run, which runs its failed partitions again.
+func retryPartition(c *ctx, s *runSession, sel ingest.PartitionSnapshot) {
+	if !s.live() {
+		resumeRun(c, s)
+		return
+	}
+	if sel.State != ingest.StateFailed {
+		c.say("only a failed partition can be retried", false)
+		return
+	}
+	run, _ := s.partitioned()
+	if err := run.RetryPartition(sel.Key); err != nil {
+		c.say(oneLine(err.Error()), true)
+		return
+	}
+	c.say("retrying "+sel.Key+" from its checkpoint", false)
+}
+
+func (p partsPane) clearFilter() partsPane {
+	p.filterOn = false
+	p.input.Blur()
+	p.input.SetValue("")
+	p.filter = ""
+	return p.refilter()
+}
+
+func (p partsPane) SetSize(width, height int) partsPane {
+	p.width, p.height = width, height
+	p.input.Width = max(width-len(p.input.Prompt)-1, 1)
+	return p.refilter()
+}
+
+func (p partsPane) help() bindings {
+	if p.filterOn {
+		return p.env.keys.FilterHelp()
+	}
+	return p.env.keys.PartitionsHelp(p.sess.live(), p.sess.resumable())
+}
+
+// Column widths of the table; the key and the last error take the rest.
+const (
+	colState   = 8
+	colPages   = 6
+	colRecords = 9
+	colRate    = 7
+	colRetries = 7
+)
+
+func (p partsPane) View() string {
+	st, w, now := p.env.styles, p.width, p.env.now()
+	lines := []string{budgetLine(p.sess, w), partsProgress(p.sess, now, w)}
+	if p.filterOn || p.filter != "" {
+		lines = append(lines, cut(inputView(p.input), w))
+	}
+	keyW := min(max(w/4, 8), 26)
+	for _, ps := range p.sess.partSnaps {
+		keyW = max(keyW, min(len(ps.Key), 26))
+	}
+	head := "  " + fit("PARTITION", keyW) + " " + fit("STATE", colState) + " " + pad("PAGES", colPages) + " " +
+		pad("RECORDS", colRecords) + " " + pad("REC/S", colRate) + " " + pad("RETRIES", colRetries) + " LAST ERROR"
+	lines = append(lines, st.Subtle.Render(cut(head, w)))
+	if p.list.Len() == 0 {
+		msg := "No partitions yet: they are listed once the run has read its profile."
+		if p.filter != "" {
+			msg = fmt.Sprintf("No partition matches %q (esc clears the filter).", p.filter)
+		}
+		return strings.Join(append(lines, st.Subtle.Render(cut(msg, w))), "\n")
+	}
+	top, end := p.list.Window()
+	cur := p.list.Current()
+	for pos := top; pos < end; pos++ {
+		ps, _ := p.list.rows.at(pos)
+		lines = append(lines, p.row(ps, pos == cur, keyW, now))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// row is one partition's line of the table.
+func (p partsPane) row(ps ingest.PartitionSnapshot, selected bool, keyW int, now time.Time) string {
+	st, w := p.env.styles, p.width
+	marker, name := "  ", fit(ps.Key, keyW)
+	if selected {
+		marker, name = "› ", st.Selected.Render(name)
+	}
+	word := partWord(ps.Snapshot)
+	rate := "-"
+	if r, ok := partRate(ps.Snapshot, now); ok {
+		rate = formatCount(int64(r + 0.5))
+	}
+	lastErr := ""
+	if ps.Err != nil {
+		lastErr = ps.Err.Error()
+	} else if ps.State == ingest.StateRetrying || ps.State == ingest.StateFailed {
+		lastErr = ps.Detail
+	}
+	rest := w - 2 - keyW - colState - colPages - colRecords - colRate - colRetries - 6
+	errText := cut(oneLine(lastErr), rest)
+	if ps.State == ingest.StateFailed {
+		errText = st.Error.Render(errText)
+	}
+	return marker + name + " " + st.stateStyle(word).Render(fit(word, colState)) + " " +
+		pad(fmt.Sprint(ps.Pages), colPages) + " " + pad(formatCount(ps.Records), colRecords) + " " +
+		pad(rate, colRate) + " " + pad(fmt.Sprint(ps.Retries), colRetries) + " " + errText
+}
+
+// partRate is a partition's average records per second: while it runs, up
+// to now; once done, over its walk.
+func partRate(s ingest.Snapshot, now time.Time) (float64, bool) {
+	if s.Started.IsZero() || s.State == ingest.StateStarting {
+		return 0, false
+	}
+	end := now
+	if s.State == ingest.StateDone || s.State == ingest.StateFailed {
+		end = s.LastPage
+	}
+	d := end.Sub(s.Started).Seconds()
+	if d <= 0 {
+		return 0, false
+	}
+	return float64(s.Records) / d, true
+}
+
+// pad right-aligns s in width cells.
+func pad(s string, width int) string {
+	if len(s) >= width {
+		return s
+	}
+	return strings.Repeat(" ", width-len(s)) + s
+}
