@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -100,11 +101,14 @@ func TestBadBodies(t *testing.T) {
 	cases := []struct {
 		name, ctype, body string
 		says              []string
+		records           string // the records expression, ".data" when empty
 	}{
-		{"invalid utf-8", "application/json", "{\"data\": [{\"id\": 1, \"name\": \"bad \xff\xfe here\"}]}", []string{"not valid UTF-8", "offset 33", "page 1", "HTTP 200"}},
-		{"deeply nested", "application/json", `{"data": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, []string{"page 1", "nests deeper"}},
-		{"not objects", "application/json", `{"data": ["a", "b"]}`, []string{"record 1 is a string, not an object"}},
-		{"too large", "application/json", `{"data": [` + strings.Repeat(`{"id": 1},`, 200) + `{"id": 2}]}`, []string{"larger than the", "cap"}},
+		{"invalid utf-8", "application/json", "{\"data\": [{\"id\": 1, \"name\": \"bad \xff\xfe here\"}]}", []string{"not valid UTF-8", "offset 33", "page 1", "HTTP 200"}, ""},
+		{"deeply nested", "application/json", `{"data": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, []string{"page 1", "nests deeper"}, ""},
+		{"not objects", "application/json", `{"data": ["a", "b"]}`, []string{"record 1 is a string, not an object"}, ""},
+		// The cap applies to bodies held whole: for a jq expression that is
+		// not a plain path. Plain paths stream (TestHugeBodiesStream).
+		{"too large", "application/json", `{"data": [` + strings.Repeat(`{"id": 1},`, 200) + `{"id": 2}]}`, []string{"larger than the", "max_body"}, ".data | .[]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,7 +117,7 @@ func TestBadBodies(t *testing.T) {
 				w.Write([]byte(tc.body))
 			}))
 			defer srv.Close()
-			cfg := ingest.Config{Name: "bad", BaseURL: srv.URL, Records: ".data", Pagination: ingest.PaginationConfig{Type: "none"}}
+			cfg := ingest.Config{Name: "bad", BaseURL: srv.URL, Records: cmp.Or(tc.records, ".data"), Pagination: ingest.PaginationConfig{Type: "none"}}
 			var opts []ingest.Option
 			if tc.name == "too large" {
 				opts = append(opts, ingest.WithMaxBodyBytes(1000))

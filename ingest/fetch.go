@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math/rand/v2"
 	"mime"
@@ -21,8 +22,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-resty/resty/v2"
+
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
+	"siphon/ingest/pagescan"
 )
 
 // PageError is why a page could not be fetched. Every text in it is redacted.
@@ -66,9 +70,14 @@ type fetched struct {
 	url      *url.URL
 	status   int
 	header   http.Header
-	body     []byte
+	body     []byte // nil when it streamed
+	head     []byte // the body's start (all of it when held)
+	size     int64
+	sum      uint64 // fingerprint of the body
 	page     *page.Page
-	records  []json.RawMessage
+	records  []json.RawMessage // unless direct
+	found    int               // records on the page
+	direct   bool              // the records went to the page sink as they were read
 	attempts int
 	duration time.Duration
 	sent     http.Header // the request's headers as sent
@@ -225,6 +234,11 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	header := resp.Header()
 	ctype := header.Get("Content-Type")
 	r.noteRateLimit(header)
+	if status >= 200 && status <= 299 && r.sink != nil && r.sink.stream {
+		if rd := r.pageReader(); rd != nil {
+			return r.stream(actx, u, resp, raw, rd)
+		}
+	}
 	body, err := io.ReadAll(io.LimitReader(raw, r.c.maxBody+1))
 	if err != nil {
 		o := r.transportOutcome(ctx, err)
@@ -233,7 +247,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return o
 	}
 	if int64(len(body)) > r.c.maxBody {
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the %d MiB cap", r.c.maxBody>>20), snippet: snippet(body, 200)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", sizeText(r.c.maxBody)), snippet: snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
 		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), cause: "unexpected status"}
@@ -284,10 +298,35 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: snippet(body[max(0, bad-40):min(len(body), bad+40)], 100)}
 	}
 	// Extraction counts against the request's timeout.
-	f := &fetched{url: u, status: status, header: header, body: body, page: page.Parse(actx, body)}
+	f := &fetched{url: u, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body)}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
+	if rd := r.pageReader(); rd != nil {
+		sink := r.sink
+		if sink == nil {
+			sink = &pageSink{}
+		}
+		lines := declaresLines(ctype)
+		sink.begin()
+		f.page, err = rd.Scan(actx, body, lines, sink.record)
+		if _, trailing := page.ScanError(err); trailing && !lines {
+			// NDJSON that did not say so: read it again as lines.
+			if err = sink.abort(); err == nil {
+				sink.begin()
+				f.page, err = rd.Scan(actx, body, true, sink.record)
+			}
+		}
+		if err != nil {
+			return r.scanOutcome(ctx, err, sink, status, ctype, body)
+		}
+		f.found, f.direct = sink.found, sink.out != nil
+		if !f.direct {
+			f.records = sink.collected()
+		}
+		return outcome{f: f}
+	}
+	f.page = page.Parse(actx, body)
 	if lines, ok := jsonLines(body, ctype); ok {
 		// NDJSON / JSON Lines: the records expression sees an array of the lines.
 		f.page = page.Parse(actx, lines)
@@ -311,7 +350,82 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		}
 		return o
 	}
+	f.found = len(f.records)
 	return outcome{f: f}
+}
+
+// stream reads a 2xx body in one pass as it arrives, never holding it: the
+// records go to the walk's page sink, which writes them provisionally.
+func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, raw io.Reader, rd *page.Reader) outcome {
+	status, header := resp.StatusCode(), resp.Header()
+	ctype := header.Get("Content-Type")
+	sink := r.sink
+	tap := &bodyTap{r: raw}
+	tap.hash.SetSeed(bodySeed)
+	lines := declaresLines(ctype)
+	sink.begin()
+	pg, err := rd.ScanReader(ctx, tap, lines, sink.record)
+	if _, trailing := page.ScanError(err); trailing && !lines && tap.whole() {
+		// NDJSON that did not say so: read it again as lines, from the
+		// start kept so far and the rest still to come.
+		if err = sink.abort(); err == nil {
+			sink.begin()
+			pg, err = rd.ScanReader(ctx, io.MultiReader(bytes.NewReader(bytes.Clone(tap.head)), tap), true, sink.record)
+		}
+	}
+	if err != nil {
+		return r.scanOutcome(ctx, err, sink, status, ctype, tap.head)
+	}
+	f := &fetched{url: u, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true}
+	if resp.Request != nil && resp.Request.RawRequest != nil {
+		f.sent = resp.Request.RawRequest.Header
+	}
+	return outcome{f: f}
+}
+
+// scanOutcome classifies a failed one-pass read; the records it handed
+// over are taken back.
+func (r *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, status int, ctype string, head []byte) outcome {
+	if aerr := sink.abort(); aerr != nil {
+		return outcome{fail: true, status: status, ctype: ctype, cause: aerr.Error(), err: aerr}
+	}
+	var syn *pagescan.SyntaxError
+	if errors.As(err, &syn) && syn.Err != nil {
+		// The connection broke or timed out while the body streamed.
+		o := r.transportOutcome(ctx, syn.Err)
+		o.status, o.ctype = status, ctype
+		o.cause = "body cut short: " + o.cause
+		return o
+	}
+	wrapped, _ := page.ScanError(err)
+	o := outcome{status: status, ctype: ctype, snippet: snippet(head, 200), err: wrapped}
+	switch {
+	case syn != nil && syn.Msg == "invalid UTF-8":
+		o.fail = true
+		o.cause = fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", syn.Offset)
+		if at := int(syn.Offset); at <= len(head) {
+			o.snippet = snippet(head[max(0, at-40):min(len(head), at+40)], 100)
+		}
+	case syn != nil && strings.Contains(syn.Msg, "nests deeper"):
+		o.fail = true
+		o.cause = syn.Msg
+	case syn != nil:
+		o.retry = true
+		o.cause = "the body is not valid JSON"
+		if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
+			o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
+		}
+	default:
+		o.fail = true
+		o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, wrapped)
+	}
+	return o
+}
+
+// declaresLines reports a content type that says NDJSON / JSON Lines.
+func declaresLines(ctype string) bool {
+	mt, _, _ := mime.ParseMediaType(ctype)
+	return strings.Contains(mt, "ndjson") || strings.Contains(mt, "jsonl") || strings.Contains(mt, "json-seq") || strings.Contains(mt, "jsonlines")
 }
 
 // jsonLines turns a newline-delimited JSON body (NDJSON, JSON Lines: said
@@ -510,3 +624,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func now() At { return At{T: time.Now()} }
+
+// sizeText writes a byte count as a profile would: 64MiB, 1000B.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		name  string
+		shift uint
+	}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d%s", n>>u.shift, u.name)
+		}
+	}
+	return fmt.Sprintf("%dB", n)
+}

@@ -29,8 +29,10 @@ type output struct {
 	lock     *os.File
 
 	records      *os.File
-	recBuf       *bufio.Writer
-	recordsBytes int64 // logical length, buffered bytes included
+	recBuf       []byte // records not yet written to the file
+	recFlushed   int64  // records.jsonl's length on disk
+	recordsBytes int64  // logical length, buffered bytes included
+	pageStart    int64  // recordsBytes when the page being written began
 
 	index      *os.File
 	idxBuf     *bufio.Writer
@@ -64,7 +66,7 @@ func openOutput(dir string, rawPages, validating bool, cp *Checkpoint) (*output,
 		o.close()
 		return nil, err
 	}
-	o.recBuf = bufio.NewWriterSize(o.records, 256<<10)
+	o.recBuf, o.recFlushed, o.pageStart = make([]byte, 0, recBufSize), o.recordsBytes, o.recordsBytes
 	if validating || wantRejected > 0 {
 		if o.rejected, o.rejectedBytes, err = openAppend(filepath.Join(dir, RejectedFile), wantRejected); err != nil {
 			o.close()
@@ -118,20 +120,78 @@ func openAppend(path string, want int64) (*os.File, int64, error) {
 	return f, want, nil
 }
 
+// recBufSize is how much of records.jsonl is buffered before a write.
+const recBufSize = 256 << 10
+
 // writeRecords appends records, one compact JSON object a line, in order.
+// Records read in one pass come compact already and are written as they
+// are; others (from gojq, or a record held as sent) are compacted here.
 func (o *output) writeRecords(recs []json.RawMessage) error {
 	for _, rec := range recs {
 		o.line.Reset()
 		if err := json.Compact(&o.line, rec); err != nil {
 			return fmt.Errorf("record is not valid JSON: %w", err)
 		}
-		o.line.WriteByte('\n')
-		n, err := o.recBuf.Write(o.line.Bytes())
-		o.recordsBytes += int64(n)
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", RecordsFile, err)
+		if err := o.writeRecord(o.line.Bytes()); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// writeRecord appends one record that is compact JSON, and its newline.
+func (o *output) writeRecord(rec []byte) error {
+	if len(o.recBuf)+len(rec)+1 > cap(o.recBuf) && len(o.recBuf) > 0 {
+		if err := o.flushRecords(); err != nil {
+			return err
+		}
+	}
+	o.recBuf = append(o.recBuf, rec...)
+	o.recBuf = append(o.recBuf, '\n')
+	o.recordsBytes += int64(len(rec)) + 1
+	return nil
+}
+
+func (o *output) flushRecords() error {
+	n, err := o.records.Write(o.recBuf)
+	o.recFlushed += int64(n)
+	if err != nil {
+		// What did reach the file is cut back by abortPage or the next resume.
+		o.recBuf = o.recBuf[:copy(o.recBuf, o.recBuf[n:])]
+		return fmt.Errorf("writing %s: %w", RecordsFile, err)
+	}
+	o.recBuf = o.recBuf[:0]
+	if cap(o.recBuf) > recBufSize {
+		o.recBuf = make([]byte, 0, recBufSize) // one huge record does not stay pinned
+	}
+	return nil
+}
+
+// beginPage marks where a page's records start: they are written while
+// the body streams in, before the page is known to be good.
+func (o *output) beginPage() { o.pageStart = o.recordsBytes }
+
+// endPage accepts the records written since beginPage.
+func (o *output) endPage() { o.pageStart = o.recordsBytes }
+
+// abortPage takes back the records written since beginPage: a page that
+// failed half-way, or that a retry fetches again, is never written twice.
+// Records already on disk are cut off the file.
+func (o *output) abortPage() error {
+	to := o.pageStart
+	if to >= o.recFlushed {
+		o.recBuf = o.recBuf[:to-o.recFlushed]
+		o.recordsBytes = to
+		return nil
+	}
+	o.recBuf = o.recBuf[:0]
+	if err := o.records.Truncate(to); err != nil {
+		return fmt.Errorf("cutting a failed page off %s: %w", RecordsFile, err)
+	}
+	if _, err := o.records.Seek(to, io.SeekStart); err != nil {
+		return fmt.Errorf("cutting a failed page off %s: %w", RecordsFile, err)
+	}
+	o.recFlushed, o.recordsBytes = to, to
 	return nil
 }
 
@@ -219,8 +279,8 @@ func writeFile(path string, data []byte) error {
 // commit makes everything written so far durable, then saves cp, which
 // vouches for exactly that.
 func (o *output) commit(cp *Checkpoint) error {
-	if err := o.recBuf.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", RecordsFile, err)
+	if err := o.flushRecords(); err != nil {
+		return err
 	}
 	if err := o.records.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", RecordsFile, err)
@@ -244,7 +304,7 @@ func (o *output) commit(cp *Checkpoint) error {
 			return fmt.Errorf("syncing %s: %w", RejectedFile, err)
 		}
 	}
-	cp.RecordsBytes = o.recordsBytes
+	cp.RecordsBytes = o.pageStart // a page still being written is not vouched for
 	cp.IndexBytes = o.indexBytes
 	cp.RejectedBytes = o.rejectedBytes
 	return writeCheckpoint(o.dir, cp)

@@ -185,6 +185,10 @@ type runner struct {
 	run     *Run
 	job     Job
 	records *page.Expr // nil: the profile's records expression
+
+	reader     *page.Reader // see pageReader
+	readerDone bool
+	sink       *pageSink // a walk's: takes the records as they are read; nil: collect them
 }
 
 func (rn *runner) emit(ev Event) {

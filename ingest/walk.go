@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +32,8 @@ type walk struct {
 	shape      *schema.Tracker
 	invalid    schema.Counts
 	lastCommit time.Time
-	prevBody   [32]byte // the last page's body, to catch an API ignoring the pagination
+	prevBody   uint64 // the last page's body's fingerprint, to catch an API ignoring the pagination
+	sink       *pageSink
 	// prevRecs holds the last page's records by hash: a record the next
 	// page repeats unchanged is not written twice (see dropRepeats).
 	prevRecs map[uint64]json.RawMessage
@@ -136,6 +136,14 @@ func (rn *runner) open() (*walk, error) {
 	if cp != nil {
 		w.state.Pages, w.state.Records, w.state.Rejected = cp.Pages, cp.Records, cp.Rejected
 	}
+	if rn.pageReader() != nil && !pag.Incremental() && c.validator == nil {
+		// Nothing is decided about a record after the page is read (keyset
+		// and timestamp paging read the records; a JSON Schema sorts them):
+		// records go to the file as they are read, and bodies stream
+		// unless the archive keeps them.
+		w.sink = &pageSink{out: out, shape: w.shape, repeat: len(cfg.PrimaryKey) > 0, stream: !cfg.Output.RawPages}
+		rn.sink = w.sink
+	}
 	r := rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.State = w.state.Pages, w.state.Records, StateRunning
@@ -153,49 +161,89 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	cursorIn := w.pag.Describe()
 	f, err := w.rn.fetchPage(ctx, pageNo, requestOf(w.pag.Request()))
 	if err != nil {
-		return "", w.stopWith(err)
+		return "", w.stopWith(err) // a failed attempt took back its records
 	}
+	reason, err := w.take(ctx, f, pageNo, cursorIn)
+	if err != nil || reason == StopRepeatedPage {
+		if f.direct {
+			if aerr := w.out.abortPage(); aerr != nil {
+				return "", errors.Join(err, aerr)
+			}
+		}
+		if err != nil {
+			return "", w.stopWith(err)
+		}
+	}
+	return reason, nil
+}
+
+// take checks, writes and publishes a page that arrived. With a direct
+// sink its records are written already; on an error step takes them back.
+func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string) (string, error) {
 	if err := w.check(f, pageNo); errors.Is(err, errRepeatedPage) {
 		return StopRepeatedPage, nil
 	} else if err != nil {
-		return "", w.stopWith(err)
+		return "", err
 	}
 	f.page.SetContext(ctx) // the request's timeout has ended; the run's context bounds the paginator's jq
 	before := w.pag.Position()
-	recs := w.pag.Dedup(f.records)
-	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: len(f.records), PageNo: pageNo})
+	recs := f.records
+	if !f.direct {
+		recs = w.pag.Dedup(f.records)
+	}
+	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: f.found, PageNo: pageNo})
 	if err != nil {
 		var an *paginate.AnomalyError
 		if errors.As(err, &an) {
 			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: an.What, Action: "stopped"})
 		}
-		return "", w.stopWith(fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err))
+		return "", fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err)
 	}
 	for _, note := range w.pag.TakeNotes() {
 		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: note, Action: "continued"})
 	}
-	recs = w.dropRepeats(recs, pageNo)
-	recs, err = w.screen(recs, pageNo)
-	if err != nil {
-		w.pag.Restore(before)
-		return "", w.stopWith(err)
-	}
-	if err := w.out.writeRecords(recs); err != nil {
-		return "", err // the last checkpoint stays as it was; resume cuts the partial write
+	written := 0
+	var sample []json.RawMessage
+	if f.direct {
+		w.noteRepeats(w.sink.repeated, pageNo)
+		if err := w.drift(w.shape.EndPage(), pageNo); err != nil {
+			w.pag.Restore(before)
+			return "", err
+		}
+		written, sample = w.sink.kept, w.sink.sample()
+	} else {
+		recs = w.dropRepeats(recs, pageNo)
+		recs, err = w.screen(recs, pageNo)
+		if err != nil {
+			w.pag.Restore(before)
+			return "", err
+		}
+		if err := w.out.writeRecords(recs); err != nil {
+			return "", err // the last checkpoint stays as it was; resume cuts the partial write
+		}
+		written, sample = len(recs), recs
+		if len(sample) > SampleRecords {
+			sample = sample[len(sample)-SampleRecords:]
+		}
 	}
 	cursorOut := w.pag.Describe()
 	if reason != "" {
 		cursorOut = ""
 	}
-	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: w.cfg.Method, URL: w.c.redact().URL(f.url.String()), Status: f.status,
-		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: int64(len(f.body)), Records: len(recs),
-		CursorIn: w.c.redact().URL(cursorIn), CursorOut: w.c.redact().URL(cursorOut), Headers: flatHeaders(w.c.redact().Header(f.header))}
+	red := w.c.redact()
+	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: w.cfg.Method, URL: red.URL(f.url.String()), Status: f.status,
+		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
+		CursorIn: red.URL(cursorIn), CursorOut: red.URL(cursorOut), Headers: flatHeaders(red.Header(f.header))}
 	if err := w.out.writePage(entry, w.c.archivable(f.body)); err != nil {
 		return "", err
 	}
+	if f.direct {
+		w.sink.end()
+	}
+	w.out.endPage()
 	w.state.Pages = pageNo
-	w.state.Records += int64(len(recs))
-	w.publish(f, recs, entry, reason)
+	w.state.Records += int64(written)
+	w.publish(f, sample, entry, reason)
 	return reason, nil
 }
 
@@ -220,10 +268,14 @@ func (w *walk) dropRepeats(recs []json.RawMessage, pageNo int) []json.RawMessage
 		kept = append(kept, rec)
 	}
 	w.prevRecs = seen
+	w.noteRepeats(repeated, pageNo)
+	return kept
+}
+
+func (w *walk) noteRepeats(repeated, pageNo int) {
 	if repeated > 0 {
 		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d repeated %d unchanged records of page %d (records shifted between requests?); they were not written again", pageNo, repeated, pageNo-1), Action: "continued"})
 	}
-	return kept
 }
 
 var repeatSeed = maphash.MakeSeed()
@@ -235,8 +287,8 @@ var errRepeatedPage = errors.New("repeated last page")
 // page before (stop), or a first page where the records path finds nothing
 // (say where the arrays are).
 func (w *walk) check(f *fetched, pageNo int) error {
-	sum := sha256.Sum256(f.body)
-	if len(f.records) > 0 && sum == w.prevBody {
+	sum := f.sum
+	if f.found > 0 && sum == w.prevBody {
 		if pageNo > 2 {
 			// Some APIs answer any page past the end with the last one again.
 			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d is identical to page %d: taken as the end (some APIs repeat their last page); the repeat was not saved", pageNo, pageNo-1), Action: "stopped"})
@@ -246,8 +298,8 @@ func (w *walk) check(f *fetched, pageNo int) error {
 		return fmt.Errorf("page %d: the same body as page %d came back; stopping before writing duplicates (the page was not saved)", pageNo, pageNo-1)
 	}
 	w.prevBody = sum
-	if w.state.Pages == 0 && len(f.records) == 0 {
-		if hint := arrayHint(f.page); hint != "" {
+	if w.state.Pages == 0 && f.found == 0 {
+		if hint := arrayHint(f); hint != "" {
 			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("records %s found nothing on page 1; the body has arrays at %s", w.cfg.Records, hint), Action: "continued"})
 		}
 	}
@@ -257,11 +309,8 @@ func (w *walk) check(f *fetched, pageNo int) error {
 // screen reports schema drift and keeps aside (or fails on) the records
 // that break the profile's JSON Schema. It returns the records to write.
 func (w *walk) screen(recs []json.RawMessage, pageNo int) ([]json.RawMessage, error) {
-	for _, d := range w.shape.Observe(recs) {
-		w.rn.noteDrift(DriftDetected{At: now(), Page: pageNo, Field: d.Field, Change: d.Change, Was: d.Was, Now: d.Now, Example: w.c.redact().String(d.Example)})
-		if w.cfg.Schema.OnDrift == "fail" {
-			return nil, fmt.Errorf("page %d: schema drift: %s %s (%s → %s), and schema.on_drift is fail (the page was not saved)", pageNo, d.Field, d.Change, orDash(d.Was), orDash(d.Now))
-		}
+	if err := w.drift(w.shape.Observe(recs), pageNo); err != nil {
+		return nil, err
 	}
 	if w.c.validator == nil {
 		return recs, nil
@@ -286,29 +335,36 @@ func (w *walk) screen(recs []json.RawMessage, pageNo int) ([]json.RawMessage, er
 	return kept, nil
 }
 
+// drift reports schema drift, and fails with schema.on_drift: fail.
+func (w *walk) drift(drifts []schema.Drift, pageNo int) error {
+	for _, d := range drifts {
+		w.rn.noteDrift(DriftDetected{At: now(), Page: pageNo, Field: d.Field, Change: d.Change, Was: d.Was, Now: d.Now, Example: w.c.redact().String(d.Example)})
+		if w.cfg.Schema.OnDrift == "fail" {
+			return fmt.Errorf("page %d: schema drift: %s %s (%s → %s), and schema.on_drift is fail (the page was not saved)", pageNo, d.Field, d.Change, orDash(d.Was), orDash(d.Now))
+		}
+	}
+	return nil
+}
+
 // publish updates the snapshot and emits the page event.
-func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, reason string) {
+func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *PageEntry, reason string) {
 	r := w.rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.LastPage = w.state.Pages, w.state.Records, time.Now()
 	r.snap.Rejected = w.state.Rejected
 	r.snap.TotalRecords, r.snap.TotalPages = w.pag.Totals()
-	r.snap.Bytes += int64(len(f.body))
+	r.snap.Bytes += f.size
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
-	preview := f.body
+	preview := f.head
 	if len(preview) > BodyPreviewBytes {
 		preview = preview[:BodyPreviewBytes]
 	}
-	sample := recs
-	if len(sample) > SampleRecords {
-		sample = sample[len(sample)-SampleRecords:]
-	}
 	red := w.c.redact()
-	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
+	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
 		Request:  PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: flatHeaders(red.Header(f.sent))},
-		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(red.String(string(preview))), BodyBytes: int64(len(f.body))},
+		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(red.String(string(preview))), BodyBytes: f.size},
 		Sample:   sample})
 }
 
@@ -339,8 +395,13 @@ func (w *walk) stopWith(err error) error {
 }
 
 // arrayHint lists the top-level arrays of a body, for a records expression
-// that found nothing: ".items (100), .errors (0)".
-func arrayHint(p *page.Page) string {
+// that found nothing: ".items (100), .errors (0)". A streamed body is
+// looked at when its start held all of it.
+func arrayHint(f *fetched) string {
+	p := f.page
+	if f.body == nil && int64(len(f.head)) == f.size {
+		p = page.Parse(context.Background(), f.head)
+	}
 	obj, err := p.Object()
 	if err != nil {
 		return ""
