@@ -87,17 +87,29 @@ func ReadCheckpoint(dir string) (*Checkpoint, error) {
 // writeCheckpoint replaces the checkpoint atomically: temp file, fsync,
 // rename, fsync of the folder.
 func writeCheckpoint(dir string, c *Checkpoint) error {
+	b, err := encodeCheckpoint(c)
+	if err != nil {
+		return err
+	}
+	return writeCheckpointBytes(dir, b)
+}
+
+// encodeCheckpoint stamps c with its version and checksum and encodes it.
+func encodeCheckpoint(c *Checkpoint) ([]byte, error) {
 	c.Version = checkpointVersion
 	sum, err := c.sum()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c.Checksum = sum
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b = append(b, '\n')
+	return append(b, '\n'), nil
+}
+
+func writeCheckpointBytes(dir string, b []byte) error {
 	if err := atomicfile.Write(filepath.Join(dir, CheckpointFile), b, 0o600); err != nil {
 		return fmt.Errorf("writing checkpoint: %w", err)
 	}

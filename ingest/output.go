@@ -44,6 +44,18 @@ type output struct {
 	rejectedBytes int64
 
 	line bytes.Buffer // scratch for one compacted record
+
+	inflight *commitJob // a commit whose syncs are still running
+}
+
+// commitJob is a commit whose fsyncs and checkpoint write run off the fetch
+// path (group commit): the checkpoint lags the records, never leads them.
+type commitJob struct {
+	done    chan struct{}
+	err     error
+	at      time.Time
+	pages   int
+	records int64
 }
 
 // openOutput prepares dir for a run. With a checkpoint it cuts records.jsonl
@@ -277,43 +289,100 @@ func writeFile(path string, data []byte) error {
 }
 
 // commit makes everything written so far durable, then saves cp, which
-// vouches for exactly that.
+// vouches for exactly that. A commit still in flight is waited for first.
 func (o *output) commit(cp *Checkpoint) error {
-	if err := o.flushRecords(); err != nil {
+	if err := o.waitCommit(); err != nil {
 		return err
 	}
+	b, pagesDone, err := o.prepareCommit(cp)
+	if err != nil {
+		return err
+	}
+	return o.finishCommit(b, pagesDone)
+}
+
+// startCommit is commit with the syncs and the checkpoint write on a
+// goroutine of their own; waitCommit collects it. Only one is in flight.
+func (o *output) startCommit(cp *Checkpoint) error {
+	if err := o.waitCommit(); err != nil {
+		return err
+	}
+	b, pagesDone, err := o.prepareCommit(cp)
+	if err != nil {
+		return err
+	}
+	job := &commitJob{done: make(chan struct{}), at: time.Now(), pages: cp.Pages, records: cp.Records}
+	o.inflight = job
+	go func() {
+		defer close(job.done)
+		job.err = o.finishCommit(b, pagesDone)
+	}()
+	return nil
+}
+
+// waitCommit waits for the commit in flight, if any, and returns its error.
+func (o *output) waitCommit() error {
+	job := o.inflight
+	if job == nil {
+		return nil
+	}
+	<-job.done
+	o.inflight = nil
+	return job.err
+}
+
+// prepareCommit writes out what is buffered and encodes the checkpoint
+// that will vouch for it: the fetch path's part of a commit.
+func (o *output) prepareCommit(cp *Checkpoint) ([]byte, <-chan struct{}, error) {
+	if err := o.flushRecords(); err != nil {
+		return nil, nil, err
+	}
+	var pagesDone <-chan struct{}
+	if o.rawPages {
+		pagesDone = o.pages.barrier()
+		if err := o.idxBuf.Flush(); err != nil {
+			return nil, nil, fmt.Errorf("writing %s: %w", IndexFile, err)
+		}
+	}
+	if o.rejected != nil {
+		if err := o.rejBuf.Flush(); err != nil {
+			return nil, nil, fmt.Errorf("writing %s: %w", RejectedFile, err)
+		}
+	}
+	cp.RecordsBytes = o.pageStart // a page still being written is not vouched for
+	cp.IndexBytes = o.indexBytes
+	cp.RejectedBytes = o.rejectedBytes
+	b, err := encodeCheckpoint(cp)
+	return b, pagesDone, err
+}
+
+// finishCommit makes the written files durable, then writes the
+// checkpoint. It touches no state the fetch path changes.
+func (o *output) finishCommit(cp []byte, pagesDone <-chan struct{}) error {
 	if err := o.records.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", RecordsFile, err)
 	}
 	if o.rawPages {
-		if err := o.pages.wait(); err != nil {
+		<-pagesDone
+		if err := o.pages.failed(); err != nil {
 			return err
-		}
-		if err := o.idxBuf.Flush(); err != nil {
-			return fmt.Errorf("writing %s: %w", IndexFile, err)
 		}
 		if err := o.index.Sync(); err != nil {
 			return fmt.Errorf("syncing %s: %w", IndexFile, err)
 		}
 	}
 	if o.rejected != nil {
-		if err := o.rejBuf.Flush(); err != nil {
-			return fmt.Errorf("writing %s: %w", RejectedFile, err)
-		}
 		if err := o.rejected.Sync(); err != nil {
 			return fmt.Errorf("syncing %s: %w", RejectedFile, err)
 		}
 	}
-	cp.RecordsBytes = o.pageStart // a page still being written is not vouched for
-	cp.IndexBytes = o.indexBytes
-	cp.RejectedBytes = o.rejectedBytes
-	return writeCheckpoint(o.dir, cp)
+	return writeCheckpointBytes(o.dir, cp)
 }
 
 // close releases the files without committing: what was not committed is
 // cut off by the next resume.
 func (o *output) close() error {
-	var errs []error
+	errs := []error{o.waitCommit()}
 	if o.pages != nil {
 		errs = append(errs, o.pages.close())
 	}

@@ -24,6 +24,7 @@ type pageFile struct {
 	page int
 	name string
 	body []byte
+	done chan struct{} // a barrier: closed once every body before it is written
 }
 
 func newPageWriter(dir string) *pageWriter {
@@ -35,6 +36,10 @@ func newPageWriter(dir string) *pageWriter {
 func (w *pageWriter) loop() {
 	defer close(w.stopped)
 	for f := range w.queue {
+		if f.done != nil {
+			close(f.done)
+			continue
+		}
 		if w.failed() == nil {
 			if err := writeFile(filepath.Join(w.dir, f.name), f.body); err != nil {
 				w.mu.Lock()
@@ -58,8 +63,16 @@ func (w *pageWriter) write(page int, name string, body []byte) error {
 		return err
 	}
 	w.pending.Add(1)
-	w.queue <- pageFile{page, name, body}
+	w.queue <- pageFile{page: page, name: name, body: body}
 	return nil
+}
+
+// barrier returns a channel closed once every body queued so far is
+// written; failed then has the first failure.
+func (w *pageWriter) barrier() <-chan struct{} {
+	done := make(chan struct{})
+	w.queue <- pageFile{done: done}
+	return done
 }
 
 // wait returns once every queued body is written, with the first failure.

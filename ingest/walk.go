@@ -80,8 +80,14 @@ func (rn *runner) loop(ctx context.Context) error {
 			rn.setStop(reason)
 			return w.commit(true, reason)
 		}
-		if w.c.commitInterval >= 0 && time.Since(w.lastCommit) >= w.c.commitInterval {
+		switch iv := w.c.commitInterval; {
+		case iv == 0:
+			// A checkpoint after every page: durable before the next request.
 			if err := w.commit(false, ""); err != nil {
+				return err
+			}
+		case iv > 0 && time.Since(w.lastCommit) >= iv:
+			if err := w.commitSoon(); err != nil {
 				return err
 			}
 		}
@@ -369,21 +375,62 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *PageEntry, r
 }
 
 // commit makes the written pages durable and saves the checkpoint that
-// vouches for them.
+// vouches for them, before it returns.
 func (w *walk) commit(done bool, reason string) error {
-	st := w.state
-	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
-	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
+	if err := w.inflight(); err != nil {
+		return err
+	}
+	st := w.checkpoint(done, reason)
 	if err := w.out.commit(st); err != nil {
 		return err
 	}
 	w.lastCommit = time.Now()
+	w.saved(w.lastCommit, st.Pages, st.Records)
+	return nil
+}
+
+// commitSoon starts a commit whose syncs run while the walk goes on (group
+// commit): the checkpoint lags the records by an interval at most. The
+// one before is reported first, at a point that does not depend on how
+// fast the disk is.
+func (w *walk) commitSoon() error {
+	if err := w.inflight(); err != nil {
+		return err
+	}
+	if err := w.out.startCommit(w.checkpoint(false, "")); err != nil {
+		return err
+	}
+	w.lastCommit = time.Now()
+	return nil
+}
+
+// inflight waits for the commit commitSoon started, if any, and reports it.
+func (w *walk) inflight() error {
+	job := w.out.inflight
+	if job == nil {
+		return nil
+	}
+	if err := w.out.waitCommit(); err != nil {
+		return err
+	}
+	w.saved(job.at, job.pages, job.records)
+	return nil
+}
+
+// checkpoint is the state to save now.
+func (w *walk) checkpoint(done bool, reason string) *Checkpoint {
+	st := w.state
+	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
+	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
+	return st
+}
+
+func (w *walk) saved(at time.Time, pages int, records int64) {
 	r := w.rn.run
 	r.mu.Lock()
-	r.snap.LastCheckpoint = w.lastCommit
+	r.snap.LastCheckpoint = at
 	r.mu.Unlock()
-	w.rn.emit(CheckpointSaved{At: now(), Pages: st.Pages, Records: st.Records})
-	return nil
+	w.rn.emit(CheckpointSaved{At: now(), Pages: pages, Records: records})
 }
 
 // stopWith saves what is durable and ends the run with err.
