@@ -108,7 +108,7 @@ func TestBadBodies(t *testing.T) {
 		{"not objects", "application/json", `{"data": ["a", "b"]}`, []string{"record 1 is a string, not an object"}, ""},
 		// The cap applies to bodies held whole: for a jq expression that is
 		// not a plain path. Plain paths stream (TestHugeBodiesStream).
-		{"too large", "application/json", `{"data": [` + strings.Repeat(`{"id": 1},`, 200) + `{"id": 2}]}`, []string{"larger than the", "max_body"}, ".data | .[]"},
+		{"too large", "application/json", `{"data": [` + strings.Repeat(`{"id": 1},`, 200) + `{"id": 2}]}`, []string{"larger than the max_body cap (1000B)"}, ".data | .[]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,11 +118,10 @@ func TestBadBodies(t *testing.T) {
 			}))
 			defer srv.Close()
 			cfg := ingest.Config{Name: "bad", BaseURL: srv.URL, Records: cmp.Or(tc.records, ".data"), Pagination: ingest.PaginationConfig{Type: "none"}}
-			var opts []ingest.Option
 			if tc.name == "too large" {
-				opts = append(opts, ingest.WithMaxBodyBytes(1000))
+				cfg.MaxBody = "1000B"
 			}
-			_, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, opts...)
+			_, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
 			if err == nil {
 				t.Fatal("run succeeded")
 			}
