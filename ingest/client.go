@@ -20,8 +20,8 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
-	"siphon/ingest/spec"
 	"siphon/ingest/schema"
+	"siphon/ingest/spec"
 )
 
 // Client pulls one profile's data. It holds one resty client, reused by
