@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"siphon/ingest/pagescan"
@@ -63,8 +64,8 @@ func (p *Page) Decoded() (any, error) {
 		dec := json.NewDecoder(bytes.NewReader(p.body))
 		dec.UseNumber()
 		if p.err = dec.Decode(&p.decoded); p.err == nil {
-			if _, err := dec.Token(); err == nil {
-				p.err = errors.New("invalid JSON: data after the top-level value")
+			if _, err := dec.Token(); err != io.EOF {
+				p.err = fmt.Errorf("%w: data after the top-level value", ErrNotJSON)
 			}
 		}
 	}
