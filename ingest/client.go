@@ -5,11 +5,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,8 +39,10 @@ type Client struct {
 	tokens    *tokenManager                   // oauth2 only
 	limiter   *rate.Limiter                   // client-side budget; nil: none
 	validator *schema.Validator               // nil without schema.file
+	secrets   secretSet                       // what goes only to base_url's origin
 
 	maxBody        int64
+	jqMemory       int64 // heap bound while jq runs; 0: none
 	commitInterval time.Duration
 	transport      http.RoundTripper
 }
@@ -65,7 +71,7 @@ const DefaultMaxBodyBytes = 64 << 20
 // New checks cfg and builds its client.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	cfg.ApplyDefaults()
-	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond}
+	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond, jqMemory: DefaultJQMemoryLimit}
 	if cfg.MaxBody != "" {
 		n, err := spec.ParseSize(cfg.MaxBody)
 		if err != nil {
@@ -114,12 +120,19 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	c.secrets = newSecretSet(&cfg)
+	public := map[string]string{}
+	for k, v := range cfg.Headers {
+		if !c.secrets.headers[http.CanonicalHeaderKey(k)] {
+			public[k] = v
+		}
+	}
 	hc := &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
 	c.http = resty.NewWithClient(hc).
 		SetLogger(quietLogger{}).
 		SetRetryCount(0).
 		SetDoNotParseResponse(true).
-		SetHeaders(cfg.Headers)
+		SetHeaders(public) // secret ones are added per request by dress
 	if _, ok := cfg.Headers["User-Agent"]; !ok {
 		c.http.SetHeader("User-Agent", "siphon")
 	}
@@ -160,22 +173,12 @@ func (c *Client) Endpoint() string {
 }
 
 func newRedactor(cfg *Config) *redact.Redactor {
-	var secrets []string
-	for _, s := range []Secret{cfg.Auth.Value, cfg.Auth.Token, cfg.Auth.Password, cfg.Auth.ClientSecret, cfg.Auth.RefreshToken} {
-		if v := s.Reveal(); v != "" {
-			secrets = append(secrets, v)
-		}
-	}
+	secrets := configSecrets(cfg)
 	if cfg.Auth.Type == AuthBasic && cfg.Auth.Password.Reveal() != "" {
 		// the Authorization header carries the pair in base64
 		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(cfg.Auth.Username+":"+cfg.Auth.Password.Reveal())))
 	}
-	for _, s := range cfg.Secrets {
-		if v := s.Reveal(); v != "" {
-			secrets = append(secrets, v)
-		}
-	}
-	var names []string
+	names := append(append([]string(nil), cfg.SecretHeaders...), cfg.SecretParams...)
 	if cfg.Auth.Type == AuthAPIKey && cfg.Auth.Name != "" {
 		names = append(names, cfg.Auth.Name)
 	}
@@ -242,19 +245,40 @@ func (c *Client) sameOrigin(u *url.URL) bool {
 }
 
 // hostAllowed reports whether a next page or redirect may go to u: base_url's
-// host and port, or an allowed_hosts entry ("host" for any port, or
-// "host:port").
+// host and port, or an allowed_hosts entry ("host" for any port, "host:port",
+// or an origin "scheme://host:port").
 func (c *Client) hostAllowed(u *url.URL) bool {
 	if hostPort(u) == hostPort(c.endpoint) {
 		return true
 	}
 	for _, h := range c.cfg.AllowedHosts {
+		if strings.Contains(h, "://") {
+			if a, err := url.Parse(strings.TrimSuffix(h, "/")); err == nil && a.Host != "" && origin(a) == origin(u) {
+				return true
+			}
+			continue
+		}
 		if strings.EqualFold(h, u.Hostname()) || strings.EqualFold(h, hostPort(u)) || strings.EqualFold(h, u.Host) {
 			return true
 		}
 	}
 	return false
 }
+
+// plainAllowed reports whether the profile allows this exact plain-http
+// origin although base_url is https: allowed_hosts names it with its scheme
+// ("http://host:port"), which cannot be written by accident.
+func (c *Client) plainAllowed(u *url.URL) bool {
+	for _, h := range c.cfg.AllowedHosts {
+		if a, err := url.Parse(strings.TrimSuffix(h, "/")); err == nil && strings.EqualFold(a.Scheme, "http") && a.Host != "" && origin(a) == origin(u) {
+			return true
+		}
+	}
+	return false
+}
+
+// origin is "scheme://host:port" with the default port filled in.
+func origin(u *url.URL) string { return strings.ToLower(u.Scheme) + "://" + hostPort(u) }
 
 // hostPort is "host:port" with the scheme's default port filled in.
 func hostPort(u *url.URL) string {
@@ -265,35 +289,174 @@ func hostPort(u *url.URL) string {
 	return strings.ToLower(u.Hostname()) + ":" + port
 }
 
-// checkRedirect keeps redirects on allowed hosts and strips credentials from
-// any that leave base_url's origin (Go keeps custom headers on redirects).
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
-	}
-	if !c.hostAllowed(req.URL) {
-		return fmt.Errorf("redirect to %s refused: not base_url's host nor in allowed_hosts", req.URL.Host)
-	}
-	if !c.sameOrigin(req.URL) {
-		req.Header.Del("Authorization")
-		req.Header.Del("Proxy-Authorization")
-		req.Header.Del("Cookie")
-		req.Header.Del("Referer") // Go sets it to the previous URL, query (and API key) included
-		if c.cfg.Auth.Type == AuthAPIKey && c.cfg.Auth.In == "header" {
-			req.Header.Del(c.cfg.Auth.Name)
+// secretSet is everything a request may carry only to base_url's origin:
+// credential headers, headers and query parameters whose values hold a
+// reference (or a secret value), and a body that holds one.
+type secretSet struct {
+	headers map[string]bool // canonical names
+	params  map[string]bool
+	body    bool
+	values  []string // the secret values themselves, to catch them anywhere
+}
+
+func newSecretSet(cfg *Config) secretSet {
+	s := secretSet{headers: map[string]bool{}, params: map[string]bool{}, values: configSecrets(cfg)}
+	holds := func(v string) bool {
+		for _, sec := range s.values {
+			if strings.Contains(v, sec) {
+				return true
+			}
 		}
+		return false
+	}
+	for _, h := range []string{"Authorization", "Proxy-Authorization", "Cookie"} {
+		s.headers[h] = true
+	}
+	for _, h := range cfg.SecretHeaders {
+		s.headers[http.CanonicalHeaderKey(h)] = true
+	}
+	for k, v := range cfg.Headers {
+		if redact.IsCredentialName(k) || holds(v) {
+			s.headers[http.CanonicalHeaderKey(k)] = true
+		}
+	}
+	for _, p := range cfg.SecretParams {
+		s.params[p] = true
+	}
+	for k, v := range cfg.Params {
+		if redact.IsCredentialName(k) || holds(v) {
+			s.params[k] = true
+		}
+	}
+	if a := cfg.Auth; a.Type == AuthAPIKey && a.Name != "" {
+		if a.In == "query" {
+			s.params[a.Name] = true
+		} else {
+			s.headers[http.CanonicalHeaderKey(a.Name)] = true
+		}
+	}
+	body := string(cfg.Body)
+	s.body = cfg.SecretBody || holds(body)
+	for _, sec := range s.values {
+		if q, _ := json.Marshal(sec); strings.Contains(body, string(q[1:len(q)-1])) {
+			s.body = true
+		}
+	}
+	return s
+}
+
+// configSecrets lists every secret value the profile resolved.
+func configSecrets(cfg *Config) []string {
+	var out []string
+	for _, s := range append([]Secret{cfg.Auth.Value, cfg.Auth.Token, cfg.Auth.Password, cfg.Auth.ClientSecret, cfg.Auth.RefreshToken}, cfg.Secrets...) {
+		if v := s.Reveal(); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// destination is the one decision about where a request may go and what it
+// may carry, for the first page, every next page and every redirect: it
+// refuses a host that is neither base_url's nor allowed, and plain http
+// reached from an https base_url (unless allowed_hosts names that exact
+// origin, "http://host:port"); it says whether the request may carry the
+// profile's secrets, which only base_url's scheme, host and port may see.
+func (c *Client) destination(u *url.URL) (secrets bool, err error) {
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return false, fmt.Errorf("%s is not an http(s) URL", c.redact().URL(u.String()))
+	}
+	if c.sameOrigin(u) {
+		return true, nil
+	}
+	if scheme == "http" && strings.EqualFold(c.endpoint.Scheme, "https") && !c.plainAllowed(u) {
+		return false, fmt.Errorf("%s is plain http while base_url is https: refused, it would travel unencrypted (to allow exactly this origin, add %q to allowed_hosts)", c.redact().URL(u.String()), origin(u))
+	}
+	if !c.hostAllowed(u) {
+		return false, fmt.Errorf("%s leads to %s, which is neither base_url's host nor in allowed_hosts; add it to allowed_hosts to follow it (no credential is sent there)", c.redact().URL(u.String()), u.Host)
+	}
+	return false, nil
+}
+
+// strip removes from a request bound for another origin everything secret
+// that could still be on it: secret headers, secret query parameters and
+// any parameter whose value holds a secret. A secret left in the URL's path
+// cannot be removed, and refuses the request.
+func (c *Client) strip(h http.Header, u *url.URL) error {
+	for name := range h {
+		if c.secrets.headers[http.CanonicalHeaderKey(name)] || redact.IsCredentialName(name) {
+			h.Del(name)
+		}
+	}
+	h.Del("Referer") // Go sets it to the previous URL, query (and API key) included
+	if u.RawQuery != "" {
+		q := u.Query()
+		changed := false
+		for name, vs := range q {
+			drop := c.secrets.params[name]
+			for _, v := range vs {
+				drop = drop || c.holdsSecret(v)
+			}
+			if drop {
+				q.Del(name)
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	if c.holdsSecret(u.String()) || c.holdsSecret(u.Path) {
+		return fmt.Errorf("%s carries a secret of the profile to another origin: refused", c.redact().URL(u.String()))
 	}
 	return nil
 }
 
-// authorize adds the profile's credentials to a request bound for base_url's
-// origin; requests elsewhere go without.
-func (c *Client) authorize(ctx context.Context, r *resty.Request, u *url.URL) error {
-	if !c.sameOrigin(u) {
+// holdsSecret reports whether s holds one of the profile's secret values.
+func (c *Client) holdsSecret(s string) bool {
+	for _, v := range c.secrets.values {
+		if strings.Contains(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRedirect applies destination to every redirect; one that leaves
+// base_url's origin loses every secret (Go keeps custom headers on
+// redirects, and credential headers within a domain), and one that would
+// re-send a body holding a secret is refused.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	secrets, err := c.destination(req.URL)
+	if err != nil {
+		return fmt.Errorf("redirect refused: %w", err)
+	}
+	if secrets {
 		return nil
 	}
-	if u.Scheme == "http" && c.endpoint.Scheme != "http" {
+	if c.secrets.body && (req.GetBody != nil || (req.Body != nil && req.Body != http.NoBody)) {
+		return fmt.Errorf("redirect to %s refused: the request body holds a secret and goes only to base_url's origin", c.redact().URL(req.URL.String()))
+	}
+	if err := c.strip(req.Header, req.URL); err != nil {
+		return fmt.Errorf("redirect refused: %w", err)
+	}
+	return nil
+}
+
+// dress adds the profile's credentials and secret headers to a request
+// bound for base_url's origin; requests elsewhere go without.
+func (c *Client) dress(ctx context.Context, r *resty.Request, u *url.URL, secrets bool) error {
+	if !secrets {
 		return nil
+	}
+	for k, v := range c.cfg.Headers {
+		if c.secrets.headers[http.CanonicalHeaderKey(k)] {
+			r.SetHeader(k, v)
+		}
 	}
 	a := c.cfg.Auth
 	switch a.Type {
@@ -345,7 +508,56 @@ func (c *Client) checkpointURL(raw string) string {
 			}
 		}
 	}
-	return c.redact().Values(raw)
+	return c.checkpointText(raw)
+}
+
+// Exposures lists the ways the profile exposes its credentials, for the
+// warnings a run starts with: TLS verification off, credentials over plain
+// http beyond this machine, key and token files others can read.
+func (c *Client) Exposures() []string {
+	var out []string
+	tlsOff := c.cfg.TLS.InsecureSkipVerify
+	if tlsOff && strings.EqualFold(c.endpoint.Scheme, "https") {
+		out = append(out, "TLS certificate verification is OFF (tls.insecure_skip_verify): anyone on the network path can read and change this traffic, credentials included")
+	}
+	if tlsOff && strings.EqualFold(c.endpoint.Scheme, "http") {
+		out = append(out, "tls.insecure_skip_verify is set but base_url is plain http: there is no TLS to verify, and the traffic is not encrypted at all")
+	}
+	if strings.EqualFold(c.endpoint.Scheme, "http") && c.hasCredentials() && !loopback(c.endpoint.Hostname()) {
+		out = append(out, fmt.Sprintf("credentials are sent over plain http to %s: anyone on the network path can read them; use https", c.endpoint.Host))
+	}
+	files := map[string]string{} // path → what it holds
+	for _, s := range append([]Secret{c.cfg.Auth.Value, c.cfg.Auth.Token, c.cfg.Auth.Password, c.cfg.Auth.ClientSecret}, c.cfg.Secrets...) {
+		if p, ok := strings.CutPrefix(s.Ref(), "file:"); ok {
+			files[p] = "the secret file"
+		}
+	}
+	if p, ok := strings.CutPrefix(c.cfg.Auth.RefreshToken.Ref(), "file:"); ok {
+		files[p] = "the refresh-token file"
+	}
+	if c.cfg.TLS.KeyFile != "" {
+		files[c.cfg.TLS.KeyFile] = "the client key (tls.key_file)"
+	}
+	for _, path := range slices.Sorted(maps.Keys(files)) {
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			out = append(out, fmt.Sprintf("%s %s is readable by others (mode %04o); restrict it: chmod 600 %s", files[path], path, fi.Mode().Perm(), path))
+		}
+	}
+	return out
+}
+
+// hasCredentials reports whether requests carry anything secret.
+func (c *Client) hasCredentials() bool {
+	return c.cfg.Auth.Type != AuthNone || len(c.secrets.values) > 0 || len(c.cfg.SecretHeaders) > 0 || len(c.cfg.SecretParams) > 0
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // quietLogger keeps resty from writing to stderr behind the console's back.

@@ -3,6 +3,8 @@ package ingest
 import (
 	"encoding/json"
 	"time"
+
+	"siphon/ingest/redact"
 )
 
 // Event is something a run has to say. The set is closed: every event is one
@@ -173,3 +175,49 @@ func (Warning) Kind() string         { return "warning" }
 func (Paused) Kind() string          { return "paused" }
 func (Resumed) Kind() string         { return "resumed" }
 func (Finished) Kind() string        { return "finished" }
+
+// redacted is ev redacted with the run's redactor.
+func (rn *runner) redacted(ev Event) Event {
+	if rn.c == nil {
+		return ev
+	}
+	return redacted(rn.c.redact(), ev)
+}
+
+// redacted returns ev with every text in it redacted: whatever built the
+// event, no cursor, URL or message leaves the run holding a secret. Texts
+// are redacted whole, before any reader cuts them to its width.
+func redacted(red *redact.Redactor, ev Event) Event {
+	switch e := ev.(type) {
+	case Started:
+		e.URL, e.Position = red.URL(e.URL), red.URL(e.Position)
+		return e
+	case RequestSent:
+		e.URL = red.URL(e.URL)
+		return e
+	case PageFetched:
+		e.URL, e.CursorIn, e.CursorOut = red.URL(e.URL), red.URL(e.CursorIn), red.URL(e.CursorOut)
+		e.Request.URL = red.URL(e.Request.URL)
+		return e
+	case RetryScheduled:
+		e.Cause = red.String(e.Cause)
+		return e
+	case Throttled:
+		e.Reason = red.String(e.Reason)
+		return e
+	case DriftDetected:
+		e.Example = red.String(e.Example)
+		return e
+	case Anomaly:
+		e.What = red.String(e.What)
+		return e
+	case Warning:
+		e.What = red.String(e.What)
+		return e
+	case Finished:
+		e.Error = red.String(e.Error)
+		e.Err = red.Error(e.Err)
+		return e
+	}
+	return ev
+}

@@ -110,7 +110,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 	}
 	u, err := r.pageURL(req)
 	if err != nil {
-		return nil, err
+		return nil, &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: r.c.redact().URL(req.url), Cause: err.Error(), err: err}
 	}
 	redacted := r.c.redact().URL(u.String())
 	maxAttempts := r.c.cfg.Retry.MaxAttempts
@@ -186,8 +186,20 @@ func (r *runner) pageURL(req request) (*url.URL, error) {
 		if err != nil {
 			return nil, fmt.Errorf("next page URL: %w", err)
 		}
-		if !r.c.hostAllowed(u) {
-			return nil, fmt.Errorf("next page URL leads to %s, which is neither base_url's host nor in allowed_hosts; add it to allowed_hosts to follow it", u.Host)
+		if !u.IsAbs() {
+			u = r.c.endpoint.ResolveReference(u)
+		}
+		secrets, err := r.c.destination(u)
+		if err != nil {
+			return nil, fmt.Errorf("next page URL refused: %w", err)
+		}
+		if !secrets {
+			if r.c.cfg.Method == http.MethodPost && r.c.secrets.body {
+				return nil, fmt.Errorf("next page URL %s is on another origin than base_url, and the POST body holds a secret that goes only to base_url's origin: refused", r.c.redact().URL(u.String()))
+			}
+			if err := r.c.strip(http.Header{}, u); err != nil {
+				return nil, fmt.Errorf("next page URL refused: %w", err)
+			}
 		}
 		return u, nil
 	}
@@ -208,7 +220,14 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
 	defer cancel()
 	req := r.c.http.R().SetContext(actx)
-	if err := r.c.authorize(actx, req, u); err != nil {
+	secrets, err := r.c.destination(u)
+	if err == nil && !secrets && r.c.cfg.Method == http.MethodPost && r.c.secrets.body {
+		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", r.c.redact().URL(u.String()))
+	}
+	if err != nil {
+		return outcome{fail: true, cause: err.Error(), err: err}
+	}
+	if err := r.c.dress(actx, req, u, secrets); err != nil {
 		var ce *CredentialError
 		if errors.As(err, &ce) {
 			return outcome{fail: true, cause: ce.Msg, err: err}
@@ -247,10 +266,10 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return o
 	}
 	if int64(len(body)) > r.c.maxBody {
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", sizeText(r.c.maxBody)), snippet: snippet(body, 200)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", sizeText(r.c.maxBody)), snippet: r.c.snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
-		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), cause: "unexpected status"}
+		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), cause: "unexpected status"}
 		if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
 			o.retry = true
 			o.cause = strings.ToLower(http.StatusText(status))
@@ -295,7 +314,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 			}
 			i += size
 		}
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: snippet(body[max(0, bad-40):min(len(body), bad+40)], 100)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
 	}
 	// Extraction counts against the request's timeout.
 	f := &fetched{url: u, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body)}
@@ -335,15 +354,23 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	if records == nil {
 		records = r.c.records
 	}
+	gctx, stop := r.c.guardJQ(actx, "records "+records.String())
+	f.page.SetContext(gctx)
 	f.records, err = f.page.Records(records)
+	stop()
+	f.page.SetContext(actx)
+	err = jqStopped(gctx, err)
 	if err != nil {
-		o := outcome{status: status, ctype: ctype, snippet: snippet(body, 200), err: err}
+		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), err: err}
 		if errors.Is(err, errNotJSON) {
 			o.retry = true
 			o.cause = "the body is not valid JSON"
 			if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
 				o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
 			}
+		} else if errors.Is(err, ErrJQMemory) {
+			o.fail = true
+			o.cause = err.Error()
 		} else {
 			o.fail = true
 			o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, err)
@@ -398,13 +425,13 @@ func (r *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, sta
 		return o
 	}
 	wrapped, _ := page.ScanError(err)
-	o := outcome{status: status, ctype: ctype, snippet: snippet(head, 200), err: wrapped}
+	o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(head, 200), err: wrapped}
 	switch {
 	case syn != nil && syn.Msg == "invalid UTF-8":
 		o.fail = true
 		o.cause = fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", syn.Offset)
 		if at := int(syn.Offset); at <= len(head) {
-			o.snippet = snippet(head[max(0, at-40):min(len(head), at+40)], 100)
+			o.snippet = r.c.snippet(head[at:], 100)
 		}
 	case syn != nil && strings.Contains(syn.Msg, "nests deeper"):
 		o.fail = true
@@ -426,6 +453,12 @@ func (r *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, sta
 func declaresLines(ctype string) bool {
 	mt, _, _ := mime.ParseMediaType(ctype)
 	return strings.Contains(mt, "ndjson") || strings.Contains(mt, "jsonl") || strings.Contains(mt, "json-seq") || strings.Contains(mt, "jsonlines")
+}
+
+// snippet is the start of a body for an error message: redacted, then cut
+// to n bytes on one line.
+func (c *Client) snippet(body []byte, n int) string {
+	return snippet([]byte(c.redact().Cut(string(body), 4*n)), n)
 }
 
 // jsonLines turns a newline-delimited JSON body (NDJSON, JSON Lines: said

@@ -3,26 +3,75 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// lockDir keeps two runs from writing one output folder at once.
-func lockDir(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+// The output folder is worked on through a handle on the folder itself:
+// every file is opened relative to it with O_NOFOLLOW, so a symbolic link
+// planted in the folder is refused instead of written through, and a folder
+// renamed under a live run keeps receiving that run's writes (never a new
+// folder that took its name).
+
+// openDirNoFollow opens a folder that must not be a symbolic link.
+func openDirNoFollow(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("locking output folder: %w", err)
+		return nil, pathErr(path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("output folder %s is in use by another siphon run", dir)
-	}
-	return f, nil
+	return os.NewFile(uintptr(fd), path), nil
 }
 
-func unlockDir(f *os.File) error {
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return f.Close()
+// openAt opens name in dir without following a link.
+func openAt(dir *os.File, name string, flag int, perm os.FileMode) (*os.File, error) {
+	path := filepath.Join(dir.Name(), name)
+	fd, err := unix.Openat(int(dir.Fd()), name, flag|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(perm.Perm()))
+	if err != nil {
+		return nil, pathErr(path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }
+
+// openDirAt opens (creating it 0700 if missing) the folder name in dir.
+func openDirAt(dir *os.File, name string) (*os.File, error) {
+	if err := unix.Mkdirat(int(dir.Fd()), name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
+		return nil, pathErr(filepath.Join(dir.Name(), name), err)
+	}
+	return openAt(dir, name, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+}
+
+// renameAt renames within dir.
+func renameAt(dir *os.File, from, to string) error {
+	if err := unix.Renameat(int(dir.Fd()), from, int(dir.Fd()), to); err != nil {
+		return pathErr(filepath.Join(dir.Name(), from), err)
+	}
+	return nil
+}
+
+// removeAt removes a file in dir (a leftover temp file).
+func removeAt(dir *os.File, name string) { _ = unix.Unlinkat(int(dir.Fd()), name, 0) }
+
+// pathErr explains a refused symbolic link; other errors keep their cause.
+func pathErr(path string, err error) error {
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link: siphon never writes through links in its output folder; remove it (or point --out at the real folder)", path)
+		}
+	}
+	return &os.PathError{Op: "open", Path: path, Err: err}
+}
+
+// tryLock takes f's exclusive lock without waiting.
+func tryLock(f *os.File) (bool, error) {
+	err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func unlock(f *os.File) { _ = unix.Flock(int(f.Fd()), unix.LOCK_UN) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"siphon/ingest/atomicfile"
@@ -52,7 +53,20 @@ func newTokenManager(c *Client, rt http.RoundTripper) (*tokenManager, error) {
 	if a.TokenURL == "" {
 		return nil, errors.New("auth: oauth2 needs token_url")
 	}
-	m := &tokenManager{c: c, httpClient: &http.Client{Transport: rt, Timeout: c.cfg.Timeout}}
+	tokenURL, err := url.Parse(a.TokenURL)
+	if err != nil || tokenURL.Host == "" {
+		return nil, fmt.Errorf("auth: token_url %q is not an absolute URL", a.TokenURL)
+	}
+	// The token request carries the client secret or refresh token in its
+	// body: a redirect may not take it anywhere but the token endpoint's
+	// own origin, nor from https to http.
+	stayHome := func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 || origin(req.URL) != origin(tokenURL) {
+			return fmt.Errorf("token endpoint redirect to %s refused: credentials go only to token_url's origin", c.redact().URL(req.URL.String()))
+		}
+		return nil
+	}
+	m := &tokenManager{c: c, httpClient: &http.Client{Transport: rt, Timeout: c.cfg.Timeout, CheckRedirect: stayHome}}
 	params := map[string][]string{}
 	for k, v := range a.Extra {
 		params[k] = []string{v}

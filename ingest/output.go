@@ -3,12 +3,16 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,9 +28,8 @@ const (
 // durable only by commit, which then writes the checkpoint that vouches for
 // them: the checkpoint is never ahead of the data.
 type output struct {
-	dir      string
+	root     *folder // the output folder, locked for this run
 	rawPages bool
-	lock     *os.File
 
 	records      *os.File
 	recBuf       []byte // records not yet written to the file
@@ -38,6 +41,7 @@ type output struct {
 	idxBuf     *bufio.Writer
 	indexBytes int64
 	pages      *pageWriter // page bodies, written off the fetch path
+	pagesDir   *folder
 
 	rejected      *os.File // only with a JSON Schema
 	rejBuf        *bufio.Writer
@@ -58,29 +62,25 @@ type commitJob struct {
 	records int64
 }
 
-// openOutput prepares dir for a run. With a checkpoint it cuts records.jsonl
-// and the page index back to the lengths the checkpoint vouches for.
-func openOutput(dir string, rawPages, validating bool, cp *Checkpoint) (*output, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating output folder: %w", err)
-	}
-	o := &output{dir: dir, rawPages: rawPages}
-	lock, err := lockDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	o.lock = lock
+// openOutput prepares a claimed folder for a run. With a checkpoint, what
+// lies past the lengths it vouches for is moved aside (and said so), never
+// silently cut; without one, data nobody vouches for is refused. On error
+// the folder is released.
+func openOutput(root *folder, rawPages, validating bool, cp *Checkpoint) (*output, error) {
+	o := &output{root: root, rawPages: rawPages}
 	var wantRecords, wantIndex, wantRejected int64
+	var tail string
 	if cp != nil {
-		wantRecords, wantIndex, wantRejected = cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes
+		wantRecords, wantIndex, wantRejected, tail = cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes, cp.RecordsTail
 	}
-	if o.records, o.recordsBytes, err = openAppend(filepath.Join(dir, RecordsFile), wantRecords); err != nil {
+	var err error
+	if o.records, o.recordsBytes, err = openAppend(root, root, RecordsFile, wantRecords, cp != nil, tail); err != nil {
 		o.close()
 		return nil, err
 	}
 	o.recBuf, o.recFlushed, o.pageStart = make([]byte, 0, recBufSize), o.recordsBytes, o.recordsBytes
 	if validating || wantRejected > 0 {
-		if o.rejected, o.rejectedBytes, err = openAppend(filepath.Join(dir, RejectedFile), wantRejected); err != nil {
+		if o.rejected, o.rejectedBytes, err = openAppend(root, root, RejectedFile, wantRejected, cp != nil, ""); err != nil {
 			o.close()
 			return nil, err
 		}
@@ -88,46 +88,82 @@ func openOutput(dir string, rawPages, validating bool, cp *Checkpoint) (*output,
 	}
 	o.indexBytes = wantIndex // kept as it is when this run archives nothing
 	if rawPages {
-		if err := os.MkdirAll(filepath.Join(dir, PagesDir), 0o700); err != nil {
+		if o.pagesDir, err = root.sub(PagesDir); err != nil {
 			o.close()
-			return nil, fmt.Errorf("creating pages folder: %w", err)
+			return nil, fmt.Errorf("opening the pages folder: %w", err)
 		}
-		if o.index, o.indexBytes, err = openAppend(filepath.Join(dir, PagesDir, IndexFile), wantIndex); err != nil {
+		if o.index, o.indexBytes, err = openAppend(root, o.pagesDir, IndexFile, wantIndex, cp != nil, ""); err != nil {
 			o.close()
 			return nil, err
 		}
 		o.idxBuf = bufio.NewWriterSize(o.index, 32<<10)
-		o.pages = newPageWriter(filepath.Join(dir, PagesDir))
+		o.pages = newPageWriter(o.pagesDir)
 	}
 	return o, nil
 }
 
-// openAppend opens a file for appending after cutting it to want bytes: what
-// lies beyond was never vouched for by a checkpoint. A file shorter than want
-// lost data the checkpoint promised, and is refused.
-func openAppend(path string, want int64) (*os.File, int64, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// tailWindow is how much of records.jsonl's end the checkpoint's checksum
+// covers: enough to notice an edited or replaced file, small enough that
+// resume reads it in no time whatever the file's length.
+const tailWindow = 64 << 10
+
+// tailSum is the checksum of the window of f that ends at end.
+func tailSum(f *os.File, end int64) (string, error) {
+	start := max(0, end-tailWindow)
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, start, end-start)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("sha256:%x@%d", h.Sum(nil), start), nil
+}
+
+// openAppend opens dir's file name for appending at want bytes, the length
+// the checkpoint vouches for. Bytes past it (written after the last
+// checkpoint, by a run that was killed or by someone else) are moved to
+// root's aside folder and noted; a file shorter than want, one whose
+// vouched tail changed, or a non-empty file no checkpoint vouches for is
+// refused.
+func openAppend(root, dir *folder, name string, want int64, vouched bool, tail string) (*os.File, int64, error) {
+	f, err := dir.open(name, os.O_RDWR|os.O_CREATE)
 	if err != nil {
-		return nil, 0, fmt.Errorf("opening %s: %w", path, err)
+		return nil, 0, fmt.Errorf("opening %s: %w", dir.rel(name), err)
+	}
+	fail := func(err error) (*os.File, int64, error) {
+		f.Close()
+		return nil, 0, err
 	}
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
-		return nil, 0, fmt.Errorf("opening %s: %w", path, err)
+		return fail(fmt.Errorf("opening %s: %w", f.Name(), err))
 	}
-	if st.Size() < want {
-		f.Close()
-		return nil, 0, fmt.Errorf("%w: %s has %d bytes but the checkpoint vouches for %d: the file was cut or replaced; run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, path, st.Size(), want)
+	size := st.Size()
+	switch {
+	case !vouched && size > 0:
+		return fail(fmt.Errorf("%w: %s holds %d bytes but there is no checkpoint.json vouching for them (deleted?); siphon will not cut or overwrite them: run with --fresh to move this output aside and start over", ErrCheckpointDamaged, f.Name(), size))
+	case size < want:
+		return fail(fmt.Errorf("%w: %s has %d bytes but the checkpoint vouches for %d: the file was cut or replaced; run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, f.Name(), size, want))
 	}
-	if st.Size() > want {
-		if err := f.Truncate(want); err != nil {
-			f.Close()
-			return nil, 0, fmt.Errorf("cutting %s back to the checkpoint: %w", path, err)
+	if tail != "" {
+		got, err := tailSum(f, want)
+		if err != nil {
+			return fail(fmt.Errorf("reading %s: %w", f.Name(), err))
+		}
+		if got != tail {
+			return fail(fmt.Errorf("%w: the end of %s's first %d bytes is not what the checkpoint saw (the file was edited or replaced); run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, f.Name(), want))
 		}
 	}
+	if size > want {
+		aside, err := root.keepAside(f, dir.rel(name), want, size)
+		if err != nil {
+			return fail(fmt.Errorf("moving the unvouched end of %s aside: %w", f.Name(), err))
+		}
+		if err := f.Truncate(want); err != nil {
+			return fail(fmt.Errorf("cutting %s back to the checkpoint: %w", f.Name(), err))
+		}
+		root.note(fmt.Sprintf("%s had %d bytes past what the checkpoint vouches for (written after the last checkpoint, e.g. by a run that was killed); they were moved to %s", dir.rel(name), size-want, aside))
+	}
 	if _, err := f.Seek(want, io.SeekStart); err != nil {
-		f.Close()
-		return nil, 0, err
+		return fail(err)
 	}
 	return f, want, nil
 }
@@ -276,18 +312,6 @@ func (o *output) writePage(e *PageEntry, body []byte) error {
 	return nil
 }
 
-func writeFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // commit makes everything written so far durable, then saves cp, which
 // vouches for exactly that. A commit still in flight is waited for first.
 func (o *output) commit(cp *Checkpoint) error {
@@ -352,6 +376,11 @@ func (o *output) prepareCommit(cp *Checkpoint) ([]byte, <-chan struct{}, error) 
 	cp.RecordsBytes = o.pageStart // a page still being written is not vouched for
 	cp.IndexBytes = o.indexBytes
 	cp.RejectedBytes = o.rejectedBytes
+	tail, err := tailSum(o.records, o.pageStart)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", RecordsFile, err)
+	}
+	cp.RecordsTail = tail
 	b, err := encodeCheckpoint(cp)
 	return b, pagesDone, err
 }
@@ -376,11 +405,11 @@ func (o *output) finishCommit(cp []byte, pagesDone <-chan struct{}) error {
 			return fmt.Errorf("syncing %s: %w", RejectedFile, err)
 		}
 	}
-	return writeCheckpointBytes(o.dir, cp)
+	return writeCheckpointBytes(o.root, cp)
 }
 
-// close releases the files without committing: what was not committed is
-// cut off by the next resume.
+// close releases the files and the folder without committing: what was
+// not committed is moved aside by the next resume.
 func (o *output) close() error {
 	errs := []error{o.waitCommit()}
 	if o.pages != nil {
@@ -391,18 +420,267 @@ func (o *output) close() error {
 			errs = append(errs, f.Close())
 		}
 	}
-	if o.lock != nil {
-		errs = append(errs, unlockDir(o.lock))
+	if o.pagesDir != nil {
+		o.pagesDir.release()
 	}
+	o.root.release()
 	return errors.Join(errs...)
 }
 
+// folder is an output folder (or its pages subfolder) as one run holds it:
+// a handle on the folder itself, through which every file is opened (see
+// openAt), and for the output folder its lock.
+type folder struct {
+	path string
+	dir  *os.File
+	lock *os.File // nil for a subfolder
+
+	mu    sync.Mutex
+	notes *[]string // what was changed on the way in, shared with subfolders
+}
+
+// LockFile is the output folder's lock; while a run holds it, it names the
+// run's process and since when.
+const LockFile = ".lock"
+
+// ErrFolderInUse is a run refused because another one holds the folder.
+var ErrFolderInUse = errors.New("output folder in use")
+
+// claimFolder creates (0700) and locks the output folder before anything in
+// it is read, moved or cut. With fresh, the old output is then moved aside,
+// still under the lock, and a new folder is claimed in its place; a folder
+// held by a live run is refused, fresh or not, naming the holder.
+func claimFolder(path string, fresh bool) (*folder, error) {
+	f, err := holdFolder(path)
+	if err != nil || !fresh {
+		return f, err
+	}
+	names, err := f.dir.Readdirnames(-1)
+	if err != nil {
+		f.release()
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(names) == 0 || (len(names) == 1 && names[0] == LockFile) {
+		return f, nil // nothing to keep
+	}
+	moved, err := moveAside(path)
+	if err != nil {
+		f.release()
+		return nil, err
+	}
+	fresh1, err := holdFolder(path)
+	f.release() // after: no one can slip into the old folder meanwhile
+	if err != nil {
+		return nil, err
+	}
+	fresh1.note("--fresh: the old output was moved to " + moved)
+	return fresh1, nil
+}
+
+// holdFolder opens and locks one folder.
+func holdFolder(path string) (*folder, error) {
+	if err := os.MkdirAll(path, 0o700); err != nil {
+		return nil, fmt.Errorf("creating output folder: %w", err)
+	}
+	dir, err := openDirNoFollow(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening output folder: %w", err)
+	}
+	f := &folder{path: path, dir: dir, notes: new([]string)}
+	lock, err := openAt(dir, LockFile, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		dir.Close()
+		return nil, fmt.Errorf("locking output folder: %w", err)
+	}
+	ok, err := tryLock(lock)
+	if !ok {
+		holder, _ := io.ReadAll(io.LimitReader(lock, 200))
+		lock.Close()
+		dir.Close()
+		if err != nil {
+			return nil, fmt.Errorf("locking output folder %s: %w", path, err)
+		}
+		who := strings.TrimSpace(string(holder))
+		if who == "" {
+			who = "another siphon run"
+		}
+		return nil, fmt.Errorf("%w: %s is held by %s; wait for it to end (or stop it), or use another --out", ErrFolderInUse, path, who)
+	}
+	f.lock = lock
+	if err := lock.Truncate(0); err == nil {
+		_, _ = lock.WriteAt([]byte(fmt.Sprintf("siphon run, pid %d, since %s\n", os.Getpid(), time.Now().Format(time.RFC3339))), 0)
+	}
+	f.tighten(dir, 0o700)
+	return f, nil
+}
+
+// sub opens (creating it) a subfolder, links refused.
+func (f *folder) sub(name string) (*folder, error) {
+	d, err := openDirAt(f.dir, name)
+	if err != nil {
+		return nil, err
+	}
+	s := &folder{path: filepath.Join(f.path, name), dir: d, notes: f.notes}
+	s.tighten(d, 0o700)
+	return s, nil
+}
+
+// rel is a file's name relative to the output folder, for messages.
+func (f *folder) rel(name string) string {
+	if f.lock != nil {
+		return name
+	}
+	return filepath.Join(filepath.Base(f.path), name)
+}
+
+// open opens a regular file of the folder, created 0600; a link is refused,
+// and a file others may read is tightened to 0600.
+func (f *folder) open(name string, flag int) (*os.File, error) {
+	file, err := openAt(f.dir, name, flag, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := file.Stat(); err == nil && !fi.Mode().IsRegular() {
+		file.Close()
+		return nil, fmt.Errorf("%s is not a regular file", file.Name())
+	}
+	f.tighten(file, 0o600)
+	return file, nil
+}
+
+// tighten takes away what group and others may do with a file or folder
+// siphon writes, and says so for a file (a folder's mode shows only names,
+// and a fresh temporary folder is often 0755).
+func (f *folder) tighten(file *os.File, perm os.FileMode) {
+	fi, err := file.Stat()
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	if fi.IsDir() {
+		if err := file.Chmod(perm); err != nil {
+			f.note(fmt.Sprintf("%s is open to others (mode %04o) and could not be tightened: %v", file.Name(), fi.Mode().Perm(), err))
+		}
+		return
+	}
+	if err := file.Chmod(perm); err != nil {
+		f.note(fmt.Sprintf("%s is readable by others (mode %04o) and could not be tightened: %v", file.Name(), fi.Mode().Perm(), err))
+		return
+	}
+	f.note(fmt.Sprintf("%s was readable by others (mode %04o); tightened to %04o", file.Name(), fi.Mode().Perm(), perm))
+}
+
+func (f *folder) note(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*f.notes = append(*f.notes, s)
+}
+
+// takeNotes returns and clears what was changed on the way in.
+func (f *folder) takeNotes() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := *f.notes
+	*f.notes = nil
+	return n
+}
+
+// readFile reads a file of the folder; (nil, nil) when there is none.
+func (f *folder) readFile(name string) ([]byte, error) {
+	file, err := openAt(f.dir, name, os.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return io.ReadAll(file)
+}
+
+// replace writes a file of the folder atomically: temp file, fsync,
+// rename, fsync of the folder.
+func (f *folder) replace(name string, data []byte) error {
+	tmp := fmt.Sprintf(".%s.%d.%d.tmp", name, os.Getpid(), time.Now().UnixNano())
+	file, err := openAt(f.dir, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = file.Write(data)
+	if err == nil {
+		err = file.Sync()
+	}
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = renameAt(f.dir, tmp, name)
+	}
+	if err != nil {
+		removeAt(f.dir, tmp)
+		return err
+	}
+	return f.dir.Sync()
+}
+
+// keepAside copies file's bytes [from, to) into the folder's aside/
+// subfolder and returns the copy's path.
+func (f *folder) keepAside(file *os.File, name string, from, to int64) (string, error) {
+	aside, err := f.sub("aside")
+	if err != nil {
+		return "", err
+	}
+	defer aside.release()
+	base := fmt.Sprintf("%s.%s.from-byte-%d", strings.ReplaceAll(name, string(filepath.Separator), "-"), time.Now().UTC().Format("20060102T150405.000"), from)
+	out, err := aside.open(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(out, io.NewSectionReader(file, from, to-from))
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = aside.dir.Sync()
+	}
+	return out.Name(), err
+}
+
+// release unlocks and closes the folder.
+func (f *folder) release() {
+	if f == nil {
+		return
+	}
+	if f.lock != nil {
+		unlock(f.lock)
+		f.lock.Close()
+		f.lock = nil
+	}
+	if f.dir != nil {
+		f.dir.Close()
+		f.dir = nil
+	}
+}
+
 // MoveAside renames an existing output folder to a fresh sibling name and
-// returns it ("" when there was nothing to move). Nothing is deleted.
+// returns it ("" when there was nothing to move). Nothing is deleted. The
+// folder's lock is taken first: a folder a live run holds is refused.
 func MoveAside(dir string) (string, error) {
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
+	f, err := holdFolder(dir)
+	if err != nil {
+		return "", err
+	}
+	defer f.release()
+	return moveAside(dir)
+}
+
+// moveAside renames dir, which the caller holds, to a fresh sibling name.
+func moveAside(dir string) (string, error) {
 	stamp := time.Now().UTC().Format("20060102T150405")
 	for i := 0; ; i++ {
 		dst := fmt.Sprintf("%s.old-%s", dir, stamp)

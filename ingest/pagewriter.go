@@ -2,7 +2,7 @@ package ingest
 
 import (
 	"fmt"
-	"path/filepath"
+	"os"
 	"sync"
 )
 
@@ -11,7 +11,7 @@ import (
 // fetching the next page. commit waits for it: the index never names a
 // body that is not written.
 type pageWriter struct {
-	dir     string
+	dir     *folder
 	queue   chan pageFile
 	pending sync.WaitGroup
 	stopped chan struct{}
@@ -27,7 +27,7 @@ type pageFile struct {
 	done chan struct{} // a barrier: closed once every body before it is written
 }
 
-func newPageWriter(dir string) *pageWriter {
+func newPageWriter(dir *folder) *pageWriter {
 	w := &pageWriter{dir: dir, queue: make(chan pageFile, 64), stopped: make(chan struct{})}
 	go w.loop()
 	return w
@@ -41,7 +41,7 @@ func (w *pageWriter) loop() {
 			continue
 		}
 		if w.failed() == nil {
-			if err := writeFile(filepath.Join(w.dir, f.name), f.body); err != nil {
+			if err := w.writeFile(f.name, f.body); err != nil {
 				w.mu.Lock()
 				w.err = fmt.Errorf("archiving page %d: %w", f.page, err)
 				w.mu.Unlock()
@@ -49,6 +49,19 @@ func (w *pageWriter) loop() {
 		}
 		w.pending.Done()
 	}
+}
+
+// writeFile writes one body, links refused (see folder.open).
+func (w *pageWriter) writeFile(name string, body []byte) error {
+	f, err := w.dir.open(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (w *pageWriter) failed() error {

@@ -138,7 +138,7 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 	}
 	doc, err := f.page.Decoded()
 	if err != nil {
-		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the body is not JSON", Snippet: c.redact().String(snippet(f.body, 200))}
+		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the body is not JSON", Snippet: c.snippet(f.body, 200)}
 	}
 	rep.Arrays = findArrays(doc, ".", 0)
 	sort.SliceStable(rep.Arrays, func(i, j int) bool {
@@ -301,7 +301,7 @@ func (c *Client) guessPagination(ctx context.Context, rep *ProbeReport, f *fetch
 		if s, ok := sp.value.(string); ok && s != "" && cursorKey.MatchString(sp.key) {
 			p.Type, p.CursorPath = PageCursor, sp.path
 			p.CursorParam = cursorParamFor(sp.key, q)
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("%s looks like a cursor (%q); it is sent back as ?%s=", sp.path, snippet([]byte(s), 40), p.CursorParam))
+			rep.Evidence = append(rep.Evidence, fmt.Sprintf("%s looks like a cursor (%q); it is sent back as ?%s=", sp.path, c.redact().Cut(s, 40), p.CursorParam))
 			c.confirm(ctx, rep, u, p.CursorParam, s, recs)
 			return
 		}

@@ -97,14 +97,14 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 	rn := &runner{c: c, run: r, job: job}
 	go func() {
 		defer cancel()
-		if c.cfg.TLS.InsecureSkipVerify {
-			rn.emit(Warning{At: now(), What: "TLS certificate verification is OFF (tls.insecure_skip_verify): anyone on the network path can read and change this traffic, credentials included"})
+		for _, w := range c.Exposures() {
+			rn.emit(Warning{At: now(), What: w})
 		}
 		err := rn.loop(ctx)
 		if w := c.tokens.staleWarning(); w != "" {
 			rn.emit(Warning{At: now(), What: w})
 		}
-		r.finish(err, rn)
+		r.finish(c.redact().Error(err), rn) // the error is shown and logged: no secret in it
 	}()
 	return r
 }
@@ -199,7 +199,7 @@ func (rn *runner) emit(ev Event) {
 		r.mu.Unlock()
 		return
 	}
-	r.events <- ev
+	r.events <- rn.redacted(ev)
 }
 
 func (rn *runner) setState(state, detail string, until time.Time) {

@@ -14,6 +14,7 @@ import (
 
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
+	"siphon/ingest/redact"
 	"siphon/ingest/schema"
 )
 
@@ -103,17 +104,22 @@ func (rn *runner) open() (*walk, error) {
 	if dir == "" {
 		dir = filepath.Join("siphon-data", cfg.Name)
 	}
-	if rn.job.Fresh {
-		if _, err := MoveAside(dir); err != nil {
-			return nil, err
-		}
-	}
-	cp, err := ReadCheckpoint(dir)
+	// The folder is locked before anything in it is read, moved or cut.
+	fold, err := claimFolder(dir, rn.job.Fresh)
 	if err != nil {
 		return nil, err
 	}
-	id := identity(cfg, c.redact().URL)
-	hash := identityHash(id)
+	held := false
+	defer func() {
+		if !held {
+			fold.release()
+		}
+	}()
+	cp, err := readCheckpointIn(fold)
+	if err != nil {
+		return nil, err
+	}
+	id, hash := c.identity()
 	pag, err := paginate.New(cfg.Pagination, cfg.PrimaryKey)
 	if err != nil {
 		return nil, err
@@ -131,9 +137,12 @@ func (rn *runner) open() (*walk, error) {
 			rn.run.mu.Unlock()
 			return nil, nil
 		}
-		pag.Restore(cp.Position)
+		pos := cp.Position
+		pos.Cursor, pos.NextURL = c.fromRefs(pos.Cursor), c.fromRefs(pos.NextURL) // secrets were kept as references
+		pag.Restore(pos)
 	}
-	out, err := openOutput(dir, cfg.Output.RawPages, c.validator != nil, cp)
+	held = true // openOutput releases it on error, output.close after
+	out, err := openOutput(fold, cfg.Output.RawPages, c.validator != nil, cp)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +158,18 @@ func (rn *runner) open() (*walk, error) {
 		// unless the archive keeps them.
 		w.sink = &pageSink{out: out, shape: w.shape, repeat: len(cfg.PrimaryKey) > 0, stream: !cfg.Output.RawPages}
 		rn.sink = w.sink
+	}
+	for _, note := range fold.takeNotes() {
+		rn.emit(Warning{At: now(), What: note})
+	}
+	if cp == nil {
+		// Vouch for the empty start at once: bytes a killed run leaves
+		// before its first commit are then moved aside, not refused.
+		w.state.Position, w.state.UpdatedAt = pag.Position(), time.Now().UTC()
+		if err := out.commit(w.state); err != nil {
+			out.close()
+			return nil, err
+		}
 	}
 	r := rn.run
 	r.mu.Lock()
@@ -192,12 +213,17 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 		return "", err
 	}
 	f.page.SetContext(ctx) // the request's timeout has ended; the run's context bounds the paginator's jq
+	// ... and the memory guard too.
+	gctx, stop := w.c.guardJQ(ctx, paginationExprs(w.cfg.Pagination))
+	f.page.SetContext(gctx)
 	before := w.pag.Position()
 	recs := f.records
 	if !f.direct {
 		recs = w.pag.Dedup(f.records)
 	}
 	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: f.found, PageNo: pageNo})
+	stop()
+	err = jqStopped(gctx, err)
 	if err != nil {
 		var an *paginate.AnomalyError
 		if errors.As(err, &an) {
@@ -362,15 +388,12 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *PageEntry, r
 	r.snap.Bytes += f.size
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
-	preview := f.head
-	if len(preview) > BodyPreviewBytes {
-		preview = preview[:BodyPreviewBytes]
-	}
 	red := w.c.redact()
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
 		Request:  PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: flatHeaders(red.Header(f.sent))},
-		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(red.String(string(preview))), BodyBytes: f.size},
+		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
+		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.head), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: f.size},
 		Sample:   sample})
 }
 
@@ -422,6 +445,7 @@ func (w *walk) checkpoint(done bool, reason string) *Checkpoint {
 	st := w.state
 	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
 	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
+	st.Position.Cursor = w.c.checkpointText(st.Position.Cursor)
 	return st
 }
 

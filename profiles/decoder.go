@@ -23,6 +23,9 @@ type decoder struct {
 	interpolated []ingest.Secret
 	entries      map[string]entry // every table key given, by dotted key
 	ok           map[string]bool  // the keys read without a problem
+	// withRefs lists the fields whose text holds a ${VAR} reference: their
+	// headers, params and body go only to base_url's origin.
+	withRefs []string
 }
 
 // entry is one key: value pair of a mapping.
@@ -157,6 +160,12 @@ func (d *decoder) interpolate(n *yaml.Node, field, s string) (string, bool) {
 	if err != nil {
 		d.at(n, field, "%v", err)
 		return "", false
+	}
+	for _, r := range refs {
+		if r.set { // a default written in the profile is no secret
+			d.withRefs = append(d.withRefs, field)
+			break
+		}
 	}
 	if f := lookupField(topLevel(field)); f != nil && f.secret == secretFromEnv {
 		for _, r := range refs {

@@ -64,6 +64,8 @@ func TestLoadFullProfile(t *testing.T) {
 			ingest.NewSecret("${ORDERS_PARAM_KEY}", "value-of-param-key"),
 			ingest.NewSecret("file:"+filepath.Join(files, "token.txt"), "orders-token-from-file"),
 		},
+		SecretHeaders: []string{"Authorization", "X-Signature"}, // not X-Tenant: ${TENANT:-acme} took its default
+		SecretParams:  []string{"api_key"},
 	}
 	p, err := Loader{LookupEnv: env(testEnv)}.LoadFile("testdata/valid/cursor.yaml")
 	if err != nil {

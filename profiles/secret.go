@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"siphon/ingest"
+	"siphon/ingest/redact"
 )
 
 // suggestedVar is the variable name a literal-secret error proposes: the
@@ -156,26 +157,13 @@ func (d *decoder) fileSecret(n *yaml.Node, field, path string, allowMissing bool
 	return ingest.NewSecret(ref, v), true
 }
 
-// isSensitiveName reports whether a header or query parameter carries a
-// credential, so its value must come from a reference.
 // SensitiveName reports whether a header or query parameter of this name
 // holds a credential, so that a profile must give its value as a ${VAR} or
-// file: reference. Tools that write profiles use it to stay loadable.
+// file: reference. Tools that write profiles use it to stay loadable. It is
+// redact.IsCredentialName, siphon's one rule for credential names.
 func SensitiveName(name string) bool { return isSensitiveName(name) }
 
-func isSensitiveName(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "cookie", "proxy-authorization":
-		return true
-	}
-	for _, word := range []string{"token", "key", "secret", "signature", "password"} {
-		if strings.Contains(n, word) {
-			return true
-		}
-	}
-	return false
-}
+func isSensitiveName(name string) bool { return redact.IsCredentialName(name) }
 
 // sensitiveValue reads the value of a sensitive header or parameter: text
 // with at least one ${VAR}, or a file:PATH reference. It returns the value

@@ -3,6 +3,7 @@ package profiles
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -32,6 +33,7 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 	d.section("", root, entries, p)
 	checkTop(d, cfg)
 	cfg.Secrets = sortSecrets(append(cfg.Secrets, d.interpolated...))
+	markSecretFields(cfg, append(slices.Collect(maps.Keys(p.sensitive)), d.withRefs...))
 	cfg.ApplyDefaults()
 }
 
@@ -49,6 +51,25 @@ func checkTop(d *decoder, cfg *ingest.Config) {
 			d.at(e.keyNode, joinField(e.field, "in"), "pagination parameters go in the body only with method: POST")
 		}
 	}
+}
+
+// markSecretFields tells the client which headers, params and body hold a
+// reference (or are credentials), from their field paths.
+func markSecretFields(cfg *ingest.Config, fields []string) {
+	for _, f := range fields {
+		switch {
+		case strings.HasPrefix(f, "headers."):
+			cfg.SecretHeaders = append(cfg.SecretHeaders, strings.TrimPrefix(f, "headers."))
+		case strings.HasPrefix(f, "params."):
+			cfg.SecretParams = append(cfg.SecretParams, strings.TrimPrefix(f, "params."))
+		case f == "body" || strings.HasPrefix(f, "body.") || strings.HasPrefix(f, "body["):
+			cfg.SecretBody = true
+		}
+	}
+	slices.Sort(cfg.SecretHeaders)
+	slices.Sort(cfg.SecretParams)
+	cfg.SecretHeaders = slices.Compact(cfg.SecretHeaders)
+	cfg.SecretParams = slices.Compact(cfg.SecretParams)
 }
 
 // validNamePattern is what a profile name may be.

@@ -154,6 +154,9 @@ func unwrapPathErr(err error) error {
 
 // hostPort checks a host or host:port entry of allowed_hosts.
 func hostPort(s string) error {
+	// "http://host[:port]" names one exact plain-http origin: the only way
+	// to let a next page or redirect leave an https base_url for http.
+	s = strings.TrimPrefix(s, "http://")
 	if strings.Contains(s, "/") {
 		return errors.New("expected a host or host:port, not a URL")
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/redact"
 	"siphon/profiles"
 )
 
@@ -80,6 +81,9 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg = rep.Apply(cfg)
 	out := profiles.Format(&profiles.Profile{Config: cfg})
+	if fromURL {
+		defer printExports(stdout, cfg)
+	}
 	if !*save {
 		fmt.Fprintf(stdout, "\nProfile (save it with --save):\n---\n%s", out)
 		return nil
@@ -135,8 +139,27 @@ func configFromURL(raw, name string) (ingest.Config, error) {
 	cfg := ingest.Config{Name: name, BaseURL: u.Scheme + "://" + u.Host, Path: u.Path, Params: map[string]string{}}
 	for k, vs := range u.Query() {
 		cfg.Params[k] = vs[0]
+		if redact.IsCredentialName(k) && vs[0] != "" {
+			// A key in the URL is used for this probe, and written into the
+			// profile only as a reference named after the parameter.
+			v := profiles.EnvName(k)
+			cfg.Secrets = append(cfg.Secrets, ingest.NewSecret("${"+v+"}", vs[0]))
+			cfg.SecretParams = append(cfg.SecretParams, k)
+		}
 	}
 	return cfg, nil
+}
+
+// printExports tells which environment variables a profile made from a URL
+// reads its query secrets from, without repeating their values.
+func printExports(w io.Writer, cfg ingest.Config) {
+	for _, k := range cfg.SecretParams {
+		for _, s := range cfg.Secrets {
+			if s.Ref() == "${"+profiles.EnvName(k)+"}" {
+				fmt.Fprintf(w, "The query parameter %s holds a secret: the profile reads it from %s. Before running it:\n  export %s=...   # the value you gave in the URL\n", k, s.Ref(), profiles.EnvName(k))
+			}
+		}
+	}
 }
 
 func applyProbeFlags(cfg *ingest.Config, headers, params multiFlag, bearerEnv, keyEnv, keyName, keyIn, basicUser, basicEnv string) error {

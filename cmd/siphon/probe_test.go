@@ -66,3 +66,28 @@ func TestProbeReportsFailuresClearly(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
+
+// TestProbeNeverSavesAQueryKey: a key in a probed URL is used for the probe
+// and saved only as a ${VAR} reference named after its parameter.
+func TestProbeNeverSavesAQueryKey(t *testing.T) {
+	const key = "literal-Key-5f1e9a"
+	srv := demoapi.NewServer(demoapi.Options{Records: 10, Auth: demoapi.Auth{APIKey: key}})
+	defer srv.Close()
+	dir := t.TempDir()
+	code, stdout, stderr := siphon(t, dir, "probe", srv.URL+"/v1/cursor?api_key="+key, "--name", "keyed", "--save")
+	if code != 0 {
+		t.Fatalf("probe: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	saved, err := os.ReadFile(filepath.Join(dir, "profiles", "keyed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(saved)+stdout+stderr, key) || !strings.Contains(string(saved), "api_key: ${API_KEY}") || !strings.Contains(stdout, "export API_KEY=") {
+		t.Fatalf("profile:\n%s\nstdout:\n%s", saved, stdout)
+	}
+	cmd := siphonCmd(t, dir, "run", "keyed")
+	cmd.Env = append(cmd.Env, "API_KEY="+key)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the saved profile does not run: %v\n%s", err, out)
+	}
+}

@@ -25,6 +25,7 @@ type runFlags struct {
 	baseURL  string
 	log      string
 	dir      string
+	jqMemory int // MiB
 }
 
 func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
@@ -35,6 +36,7 @@ func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.baseURL, "base-url", "", "override the profile's base_url")
 	fs.StringVar(&f.log, "log", "text", "event log format on stderr: text or json")
 	fs.StringVar(&f.dir, "profiles", "", "folder of saved profiles")
+	fs.IntVar(&f.jqMemory, "jq-memory", ingest.DefaultJQMemoryLimit>>20, "stop a jq expression once siphon's heap passes this many MiB (0: no bound)")
 	return fs
 }
 
@@ -67,7 +69,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if f.baseURL != "" {
 		cfg.BaseURL = f.baseURL
 	}
-	client, err := ingest.New(cfg)
+	client, err := ingest.New(cfg, ingest.WithJQMemoryLimit(int64(f.jqMemory)<<20))
 	if err != nil {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}
@@ -109,7 +111,7 @@ func runResult(run *ingest.Run, name, arg, out string) error {
 		if errors.As(err, &changed) {
 			return usagef("%s: %v", name, err)
 		}
-		if errors.Is(err, ingest.ErrCheckpointDamaged) {
+		if errors.Is(err, ingest.ErrCheckpointDamaged) || errors.Is(err, ingest.ErrFolderInUse) {
 			return fmt.Errorf("%s: %v", name, err)
 		}
 		return fmt.Errorf("run %s failed: %v\nThe checkpoint holds %d pages (%d records). Resume with: %s", name, err, snap.Pages, snap.Records, resume)

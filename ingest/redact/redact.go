@@ -4,9 +4,11 @@
 package redact
 
 import (
+	"encoding/json"
 	"net/url"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Placeholder is what every hidden value shows as.
@@ -38,8 +40,10 @@ func New(secrets []string, names []string) *Redactor {
 	r.secrets = uniqueLongestFirst(secrets)
 	var forms []string
 	for _, s := range r.secrets {
-		// Secrets travel in URLs escaped; hide the escaped spellings too.
+		// Secrets travel in URLs and JSON escaped; hide the escaped
+		// spellings too.
 		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s))
+		forms = append(forms, jsonForms(s)...)
 	}
 	r.forms = uniqueLongestFirst(forms)
 	return r
@@ -59,33 +63,99 @@ func (r *Redactor) With(secrets ...string) *Redactor {
 }
 
 // IsSensitiveName reports whether a query parameter or header of this name
-// holds a credential: its name contains token, key, secret, signature or
-// password (or passwd), is one of sig, pwd, auth and jwt, or is one of the
-// extra names given to New. Case is ignored.
+// holds a credential: IsCredentialName, or one of the extra names given to
+// New. Case is ignored.
 func (r *Redactor) IsSensitiveName(name string) bool {
-	lower := strings.ToLower(name)
-	for _, part := range sensitiveParts {
-		if strings.Contains(lower, part) {
-			return true
-		}
-	}
-	if _, ok := sensitiveExact[lower]; ok {
+	if IsCredentialName(name) {
 		return true
 	}
 	if r != nil {
-		_, ok := r.names[lower]
+		_, ok := r.names[strings.ToLower(name)]
 		return ok
 	}
 	return false
 }
 
-// sensitiveParts are substrings that mark a credential's name. The contract
-// names the first five; passwd is their obvious sibling.
-var sensitiveParts = []string{"token", "key", "secret", "signature", "password", "passwd"}
+// IsCredentialName is siphon's one rule for what a credential's name looks
+// like, for a header, query parameter or body field: the profile loader
+// insists on a reference for these, curl import turns them into references,
+// and redaction hides their values. A name matches when it contains one of
+// credentialParts, or one of its words (split at punctuation and camelCase
+// humps, so "author" is not "auth") is one of credentialWords. Case is
+// ignored.
+func IsCredentialName(name string) bool {
+	lower := strings.ToLower(name)
+	for _, part := range credentialParts {
+		if strings.Contains(lower, part) {
+			return true
+		}
+	}
+	for _, w := range nameWords(name) {
+		if _, ok := credentialWords[w]; ok {
+			return true
+		}
+	}
+	return false
+}
 
-// sensitiveExact are short credential names too generic to match as
-// substrings: sig is Azure SAS's signature parameter.
-var sensitiveExact = map[string]struct{}{"sig": {}, "pwd": {}, "auth": {}, "jwt": {}}
+// credentialParts mark a credential wherever they appear in a name.
+var credentialParts = []string{"token", "key", "secret", "signature", "password", "passwd", "passphrase", "credential", "authoriz", "cookie"}
+
+// credentialWords mark a credential as whole words only: they are too short
+// or too common to match inside other words (sig is Azure SAS's signature,
+// appid OpenWeatherMap's key).
+var credentialWords = map[string]struct{}{
+	"auth": {}, "authentication": {}, "bearer": {}, "session": {}, "sessionid": {}, "pwd": {}, "pass": {},
+	"jwt": {}, "appid": {}, "csrf": {}, "xsrf": {}, "sig": {}, "hmac": {}, "otp": {},
+}
+
+// nameWords splits a name into lower-case words at anything but letters and
+// digits, and at camelCase humps: "X-Auth-User" and "xAuthUser" give x,
+// auth, user.
+func nameWords(name string) []string {
+	var words []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	prevLower := false
+	for _, r := range name {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+			prevLower = false
+			continue
+		case unicode.IsUpper(r) && prevLower:
+			flush()
+		}
+		cur = append(cur, r)
+		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
+	}
+	flush()
+	return words
+}
+
+// jsonForms are s as it appears inside a JSON string: as Go and most
+// encoders write it, with <, > and & escaped as Go does by default, and with
+// / escaped as PHP does.
+func jsonForms(s string) []string {
+	var plain strings.Builder
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	html, _ := json.Marshal(s)
+	var out []string
+	for _, q := range []string{strings.TrimSuffix(plain.String(), "\n"), string(html)} {
+		if len(q) >= 2 {
+			q = q[1 : len(q)-1]
+			out = append(out, q, strings.ReplaceAll(q, "/", `\/`))
+		}
+	}
+	return out
+}
 
 func uniqueLongestFirst(values []string) []string {
 	seen := map[string]struct{}{}

@@ -6,7 +6,7 @@ import "strings"
 // it redacted as URL does. Go's *url.Error, for one, embeds the full request
 // URL: `Get "http://h/x?api_key=abc": dial tcp ...`.
 func (r *Redactor) String(s string) string {
-	return r.hideSecrets(r.embeddedURLs(s))
+	return r.hideCutFragments(r.hideSecrets(r.embeddedURLs(s)))
 }
 
 // embeddedURLs redacts the parts of every http:// or https:// URL in s.

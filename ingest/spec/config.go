@@ -39,6 +39,14 @@ type Config struct {
 	// Secrets are further secret values (resolved into sensitive headers or
 	// query parameters) that must be redacted wherever text is shown.
 	Secrets []Secret
+
+	// SecretHeaders and SecretParams name the headers and query parameters
+	// whose values hold a ${VAR} or file: reference, and SecretBody says the
+	// body holds one. Like the credentials, they go only to base_url's
+	// scheme, host and port.
+	SecretHeaders []string
+	SecretParams  []string
+	SecretBody    bool
 }
 
 // Pagination styles.

@@ -2,66 +2,16 @@ package curlimport
 
 import (
 	"regexp"
-	"siphon/profiles"
 	"strings"
 	"unicode"
-)
 
-// secretWords are further words of a name that mark its value as a
-// credential, matched as whole words so that "author" is not "auth".
-var secretWords = set(
-	"auth", "authorization", "bearer", "cookie", "session", "sessionid", "passwd", "pwd",
-	"pass", "passphrase", "credential", "credentials", "jwt", "apikey", "appid", "csrf", "xsrf",
-	"sig", "hmac", "otp",
+	"siphon/ingest/redact"
 )
 
 // isSecretName reports whether a header, parameter or body field of this
-// name carries a credential. Headers are matched more widely (any name
-// containing auth or cookie), since their names are rarely ordinary words.
-func isSecretName(name string, isHeader bool) bool {
-	lower := strings.ToLower(name)
-	if profiles.SensitiveName(name) {
-		return true // the loader insists on a reference for these
-	}
-	authLike := strings.Contains(strings.ReplaceAll(lower, "author", ""), "auth") || strings.Contains(lower, "authoriz")
-	if isHeader && (authLike || strings.Contains(lower, "cookie")) {
-		return true // X-Auth-User, X-Authorization, but not X-Author
-	}
-	for _, w := range nameWords(name) {
-		if secretWords[w] {
-			return true
-		}
-	}
-	return false
-}
-
-// nameWords splits a name into lower-case words at punctuation and at
-// camelCase humps: "X-Auth-User" and "xAuthUser" give x, auth, user.
-func nameWords(name string) []string {
-	var words []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	prevLower := false
-	for _, r := range name {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-			prevLower = false
-			continue
-		case unicode.IsUpper(r) && prevLower:
-			flush()
-		}
-		cur = append(cur, r)
-		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
-	}
-	flush()
-	return words
-}
+// name carries a credential: siphon's one rule, which the profile loader
+// applies too (so an imported profile always loads).
+func isSecretName(name string, isHeader bool) bool { return redact.IsCredentialName(name) }
 
 // isAPIKeyName reports whether a header or parameter holds an API key that
 // suits auth type api_key: X-API-Key, apikey, api_key, key, access_key.
