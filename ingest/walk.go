@@ -391,7 +391,7 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *PageEntry, r
 	red := w.c.redact()
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request:  PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: flatHeaders(red.Header(f.sent))},
+		Request: PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: flatHeaders(red.Header(f.sent))},
 		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
 		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.head), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: f.size},
 		Sample:   sample})
