@@ -67,20 +67,21 @@ func (e *PageError) Unwrap() error { return e.err }
 
 // fetched is a page that arrived and parsed.
 type fetched struct {
-	url      *url.URL
-	status   int
-	header   http.Header
-	body     []byte // nil when it streamed
-	head     []byte // the body's start (all of it when held)
-	size     int64
-	sum      uint64 // fingerprint of the body
-	page     *page.Page
-	records  []json.RawMessage // unless direct
-	found    int               // records on the page
-	direct   bool              // the records went to the page sink as they were read
-	attempts int
-	duration time.Duration
-	sent     http.Header // the request's headers as sent
+	url         *url.URL
+	status      int
+	header      http.Header
+	redactedURL string
+	body        []byte // nil when it streamed
+	head        []byte // the body's start (all of it when held)
+	size        int64
+	sum         uint64 // fingerprint of the body
+	page        *page.Page
+	records     []json.RawMessage // unless direct
+	found       int               // records on the page
+	direct      bool              // the records went to the page sink as they were read
+	attempts    int
+	duration    time.Duration
+	sent        http.Header // the request's headers as sent
 }
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
@@ -130,6 +131,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: r.c.cfg.Method, URL: redacted})
 		o := r.attempt(ctx, u, body)
 		if o.f != nil {
+			o.f.redactedURL = redacted
 			o.f.attempts = attempt
 			o.f.duration = time.Since(started)
 			return o.f, nil
@@ -387,7 +389,8 @@ func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, r
 	status, header := resp.StatusCode(), resp.Header()
 	ctype := header.Get("Content-Type")
 	sink := r.sink
-	tap := &bodyTap{r: raw}
+	tap := &bodyTap{r: raw, head: sink.head[:0]}
+	defer func() { sink.head = tap.head }() // reused: f.head is read before the next page
 	tap.hash.SetSeed(bodySeed)
 	lines := declaresLines(ctype)
 	sink.begin()

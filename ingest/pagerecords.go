@@ -66,6 +66,8 @@ type pageSink struct {
 	tailEnds []int
 
 	prev, cur map[[2]uint64]struct{} // hashes of the records of the page before, and of this one
+
+	head []byte // a streamed body's start, kept from page to page
 }
 
 var repeatSeed2 = maphash.MakeSeed()
