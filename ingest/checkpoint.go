@@ -105,16 +105,6 @@ func parseCheckpoint(path string, b []byte) (*Checkpoint, error) {
 	return &c, nil
 }
 
-// writeCheckpoint replaces the checkpoint atomically: temp file, fsync,
-// rename, fsync of the folder.
-func writeCheckpoint(f *folder, c *Checkpoint) error {
-	b, err := encodeCheckpoint(c)
-	if err != nil {
-		return err
-	}
-	return writeCheckpointBytes(f, b)
-}
-
 // encodeCheckpoint stamps c with its version and checksum and encodes it.
 func encodeCheckpoint(c *Checkpoint) ([]byte, error) {
 	c.Version = checkpointVersion
@@ -130,6 +120,8 @@ func encodeCheckpoint(c *Checkpoint) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// writeCheckpointBytes replaces the checkpoint atomically (temp file,
+// fsync, rename, fsync of the folder) with one encodeCheckpoint made.
 func writeCheckpointBytes(f *folder, b []byte) error {
 	if err := f.replace(CheckpointFile, b); err != nil {
 		return fmt.Errorf("writing checkpoint: %w", err)

@@ -8,12 +8,11 @@ import (
 
 // pageWriter writes archived page bodies on a goroutine of its own, so
 // that creating one file per page (slow on some filesystems) overlaps with
-// fetching the next page. commit waits for it: the index never names a
-// body that is not written.
+// fetching the next page. A commit waits for a barrier queued behind the
+// bodies it vouches for: the index never names a body that is not written.
 type pageWriter struct {
 	dir     *folder
 	queue   chan pageFile
-	pending sync.WaitGroup
 	stopped chan struct{}
 
 	mu  sync.Mutex
@@ -47,7 +46,6 @@ func (w *pageWriter) loop() {
 				w.mu.Unlock()
 			}
 		}
-		w.pending.Done()
 	}
 }
 
@@ -75,7 +73,6 @@ func (w *pageWriter) write(page int, name string, body []byte) error {
 	if err := w.failed(); err != nil {
 		return err
 	}
-	w.pending.Add(1)
 	w.queue <- pageFile{page: page, name: name, body: body}
 	return nil
 }
@@ -86,12 +83,6 @@ func (w *pageWriter) barrier() <-chan struct{} {
 	done := make(chan struct{})
 	w.queue <- pageFile{done: done}
 	return done
-}
-
-// wait returns once every queued body is written, with the first failure.
-func (w *pageWriter) wait() error {
-	w.pending.Wait()
-	return w.failed()
 }
 
 // close drains the queue and stops the goroutine.
