@@ -77,6 +77,7 @@ type PageRequest struct {
 	Method  string
 	URL     string
 	Headers map[string]string
+	Body    string // the JSON body sent with a POST, redacted and cut to BodyPreviewBytes
 }
 
 // PageResponse is a page's response, redacted, its body cut to

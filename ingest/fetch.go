@@ -82,6 +82,7 @@ type fetched struct {
 	attempts    int
 	duration    time.Duration
 	sent        http.Header // the request's headers as sent
+	sentBody    []byte      // the request's body as sent, if any
 }
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
@@ -242,7 +243,10 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	if reqBody == nil {
 		reqBody = r.c.cfg.Body
 	}
-	if r.c.cfg.Method == http.MethodPost && len(reqBody) > 0 {
+	if r.c.cfg.Method != http.MethodPost {
+		reqBody = nil
+	}
+	if len(reqBody) > 0 {
 		req.SetHeader("Content-Type", "application/json").SetBody(reqBody)
 	}
 	resp, err := req.Execute(r.c.cfg.Method, u.String())
@@ -257,7 +261,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	r.noteRateLimit(header)
 	if status >= 200 && status <= 299 && r.sink != nil && r.sink.stream {
 		if rd := r.pageReader(); rd != nil {
-			return r.stream(actx, u, resp, raw, rd)
+			return r.stream(actx, u, resp, raw, rd, reqBody)
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(raw, r.c.maxBody+1))
@@ -319,7 +323,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
 	}
 	// Extraction counts against the request's timeout.
-	f := &fetched{url: u, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body)}
+	f := &fetched{url: u, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body), sentBody: reqBody}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
@@ -385,7 +389,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 
 // stream reads a 2xx body in one pass as it arrives, never holding it: the
 // records go to the walk's page sink, which writes them provisionally.
-func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, raw io.Reader, rd *page.Reader) outcome {
+func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, raw io.Reader, rd *page.Reader, reqBody []byte) outcome {
 	status, header := resp.StatusCode(), resp.Header()
 	ctype := header.Get("Content-Type")
 	sink := r.sink
@@ -406,7 +410,7 @@ func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, r
 	if err != nil {
 		return r.scanOutcome(ctx, err, sink, status, ctype, tap.head)
 	}
-	f := &fetched{url: u, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true}
+	f := &fetched{url: u, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}

@@ -7,10 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"maps"
-	"net/http"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,9 +35,6 @@ type walk struct {
 	lastCommit time.Time
 	prevBody   uint64 // the last page's body's fingerprint, to catch an API ignoring the pagination
 	sink       *pageSink
-	sentRaw    http.Header       // the last page's request headers
-	sentRed    *redact.Redactor  // ... the redactor that saw them
-	sentFlat   map[string]string // ... as events carry them
 	// prevRecs holds the last page's records by hash: a record the next
 	// page repeats unchanged is not written twice (see dropRepeats).
 	prevRecs map[uint64]json.RawMessage
@@ -397,21 +391,10 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *PageEntry, r
 	red := w.c.redact()
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request: PageRequest{Method: w.cfg.Method, URL: entry.URL, Headers: w.sentHeaders(f.sent)},
+		Request: w.c.shownRequest(entry.URL, f.sent, f.sentBody),
 		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
 		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.head), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: f.size},
 		Sample:   sample})
-}
-
-// sentHeaders is the request's headers, redacted and flat. They rarely
-// change from page to page: the last result is shared while they do not
-// (events are read, never changed).
-func (w *walk) sentHeaders(h http.Header) map[string]string {
-	red := w.c.redact() // a new one when the run learns a secret (a token)
-	if w.sentFlat == nil || red != w.sentRed || !maps.EqualFunc(h, w.sentRaw, slices.Equal) {
-		w.sentRaw, w.sentRed, w.sentFlat = h.Clone(), red, flatHeaders(red.Header(h))
-	}
-	return w.sentFlat
 }
 
 // commit makes the written pages durable and saves the checkpoint that

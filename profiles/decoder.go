@@ -26,6 +26,9 @@ type decoder struct {
 	// withRefs lists the fields whose text holds a ${VAR} reference: their
 	// headers, params and body go only to base_url's origin.
 	withRefs []string
+	// written keeps the text as written of every value that held a set
+	// reference, so writing the profile back shows the reference.
+	written map[string]asWritten
 }
 
 // entry is one key: value pair of a mapping.
@@ -164,6 +167,7 @@ func (d *decoder) interpolate(n *yaml.Node, field, s string) (string, bool) {
 	for _, r := range refs {
 		if r.set { // a default written in the profile is no secret
 			d.withRefs = append(d.withRefs, field)
+			d.written[field] = asWritten{text: s, value: out}
 			break
 		}
 	}

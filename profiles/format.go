@@ -48,6 +48,8 @@ func (f formatter) fill(doc *Doc, sec string, c *ingest.Config) {
 		n := f.node(fl, c)
 		if fl.write != nil {
 			n = fl.write(f, c)
+		} else if text, ok := f.p.writtenAs(fl.key, fieldText(c, fl)); ok {
+			n = scalar("!!str", text) // a reference, whatever the key
 		}
 		if n != nil {
 			doc.set(fl.key, n)
@@ -163,7 +165,10 @@ func (f formatter) values(prefix string, vals map[string]string) *yaml.Node {
 	m := mapping()
 	for _, k := range slices.Sorted(maps.Keys(vals)) {
 		v := vals[k]
+		text, asWritten := f.p.writtenAs(prefix+k, v)
 		switch {
+		case asWritten: // a reference, whatever the name
+			m.add(k, scalar("!!str", text))
 		case !isSensitiveName(k):
 			m.add(k, f.str(v))
 		case f.p.sensitive[prefix+k] != "":
@@ -191,15 +196,16 @@ func (f formatter) unresolve(v string) string {
 func (f formatter) body(raw json.RawMessage) *yaml.Node {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	n, err := f.jsonValue(dec)
+	n, err := f.jsonValue(dec, "body")
 	if err != nil { // not JSON: cannot come from the loader
 		return f.str(string(raw))
 	}
 	return n
 }
 
-// jsonValue reads one JSON value from dec as a node.
-func (f formatter) jsonValue(dec *json.Decoder) (*yaml.Node, error) {
+// jsonValue reads one JSON value from dec as a node; path is its field
+// path ("body.query.id", "body.ids[0]"), for strings written as references.
+func (f formatter) jsonValue(dec *json.Decoder, path string) (*yaml.Node, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -210,15 +216,17 @@ func (f formatter) jsonValue(dec *json.Decoder) (*yaml.Node, error) {
 		if t == '{' {
 			n = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		}
-		for dec.More() {
+		for i := 0; dec.More(); i++ {
+			child := itemField(path, i)
 			if t == '{' {
 				key, err := dec.Token()
 				if err != nil {
 					return nil, err
 				}
 				n.Content = append(n.Content, scalar("!!str", fmt.Sprint(key)))
+				child = joinField(path, fmt.Sprint(key))
 			}
-			v, err := f.jsonValue(dec)
+			v, err := f.jsonValue(dec, child)
 			if err != nil {
 				return nil, err
 			}
@@ -237,6 +245,9 @@ func (f formatter) jsonValue(dec *json.Decoder) (*yaml.Node, error) {
 		}
 		return scalar("!!int", t.String()), nil
 	case string:
+		if text, ok := f.p.writtenAs(path, t); ok {
+			return scalar("!!str", text), nil
+		}
 		return f.str(t), nil
 	case bool:
 		return boolNode(t), nil

@@ -102,3 +102,38 @@ func TestFormatWithoutLoaderPutsReferencesBack(t *testing.T) {
 		}
 	}
 }
+
+// Every value that came from a reference is written back as the reference,
+// whatever its key is called; a value changed since loading is written as
+// it is now.
+func TestFormatKeepsEveryReference(t *testing.T) {
+	vars := map[string]string{"TENANT": "acme-tenant-77", "XA": "xa-value-123", "SESS": "s1", "Q": "query-value-9", "HOST": "api.example.com"}
+	src := `name: refs
+base_url: https://${HOST}
+path: /t/${TENANT}/items
+method: POST
+params: {session: "${SESS}", team: "${TENANT}", plain: "x"}
+headers: {X-Auth: "${XA}", X-Session: "sess-${SESS}"}
+body: {query: {id: "${Q}"}, ids: ["${Q}", "lit"]}
+`
+	p, err := Loader{LookupEnv: env(vars)}.LoadBytes("refs.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(Format(p))
+	for _, want := range []string{"https://${HOST}", "/t/${TENANT}/items", "session: ${SESS}", "team: ${TENANT}", "X-Auth: ${XA}", "X-Session: sess-${SESS}", "id: ${Q}", "- ${Q}", "- lit", "plain: x"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Format lacks %q:\n%s", want, out)
+		}
+	}
+	for _, v := range vars {
+		if strings.Contains(out, v) {
+			t.Errorf("Format shows the value %q:\n%s", v, out)
+		}
+	}
+	// A value changed after loading (a probe's proposal) is the new value.
+	p.Config.Params["team"] = "changed"
+	if out := string(Format(p)); !strings.Contains(out, "team: changed") {
+		t.Errorf("changed value not written:\n%s", out)
+	}
+}

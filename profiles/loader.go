@@ -23,6 +23,25 @@ type Profile struct {
 	// sensitive keeps the text as written of sensitive headers and params
 	// ("headers.X" → "Bearer ${TOKEN}"), so Format shows references.
 	sensitive map[string]string
+	// written keeps, by field path ("params.team", "body.query.id"), the
+	// text as written of every value resolved from a reference, with the
+	// value it resolved to: writing the profile back shows the reference
+	// wherever the value is still the one it came from, whatever the
+	// field's name.
+	written map[string]asWritten
+}
+
+// asWritten is a value's text in the file and what it resolved to.
+type asWritten struct{ text, value string }
+
+// writtenAs is the text as written of the field at path when its value
+// is still value.
+func (p *Profile) writtenAs(path, value string) (string, bool) {
+	w, ok := p.written[path]
+	if !ok || w.value != value {
+		return "", false
+	}
+	return w.text, true
 }
 
 // Loader loads profile files.
@@ -76,7 +95,7 @@ func (l Loader) load(filename string, data []byte) (*Profile, error) {
 
 func newDecoder(filename string, lookupEnv func(string) (string, bool), skipSecrets bool) *decoder {
 	return &decoder{problems: problems{file: filename}, lookupEnv: lookupEnv, skipSecrets: skipSecrets,
-		entries: map[string]entry{}, ok: map[string]bool{}}
+		entries: map[string]entry{}, ok: map[string]bool{}, written: map[string]asWritten{}}
 }
 
 // yamlLine finds the line in a YAML parser message ("yaml: line 3: ...").

@@ -34,6 +34,8 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 	checkTop(d, cfg)
 	cfg.Secrets = sortSecrets(append(cfg.Secrets, d.interpolated...))
 	markSecretFields(cfg, append(slices.Collect(maps.Keys(p.sensitive)), d.withRefs...))
+	p.written = d.written
+	cfg.ShownAs = shownAs(p)
 	cfg.ApplyDefaults()
 }
 
@@ -51,6 +53,20 @@ func checkTop(d *decoder, cfg *ingest.Config) {
 			d.at(e.keyNode, joinField(e.field, "in"), "pagination parameters go in the body only with method: POST")
 		}
 	}
+}
+
+// shownAs is the text as written of every header, parameter and body
+// value that came from a reference, by field path.
+func shownAs(p *Profile) map[string]string {
+	out := map[string]string{}
+	for field, w := range p.written {
+		out[field] = w.text
+	}
+	maps.Copy(out, p.sensitive)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // markSecretFields tells the client which headers, params and body hold a

@@ -96,7 +96,7 @@ func ago(t, now time.Time) string {
 	}
 }
 
-// stateWord maps a run's state to the contract's words; STARTING shows as
+// stateWord maps a run's state to the documented state words; STARTING shows as
 // RUNNING, since the run is already under way.
 func stateWord(s ingest.Snapshot) string {
 	if s.State == ingest.StateStarting || s.State == "" {

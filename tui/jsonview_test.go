@@ -51,4 +51,12 @@ func TestCurlCommand(t *testing.T) {
 	if post != `curl -X POST 'http://h/it'\''s'` {
 		t.Errorf("POST: %s", post)
 	}
+	// References stay references, in double quotes for the shell to fill;
+	// the POST body is part of the command.
+	refs := curlCommand(ingest.PageRequest{Method: "POST", URL: "http://h/q?team=${TEAM}&x=1",
+		Headers: map[string]string{"X-Auth": "${XA}", "Authorization": "Bearer ${TOKEN}"}, Body: `{"q":"a$b \"c\""}`})
+	want = `curl -X POST -H "Authorization: Bearer ${TOKEN}" -H "X-Auth: ${XA}" --data-raw '{"q":"a$b \"c\""}' "http://h/q?team=${TEAM}&x=1"`
+	if refs != want {
+		t.Errorf("got  %s\nwant %s", refs, want)
+	}
 }

@@ -22,7 +22,7 @@ type KeyMap struct {
 	NextField, PrevField key.Binding
 }
 
-// DefaultKeyMap is the contract's keys.
+// DefaultKeyMap is the console's documented keys (docs/console.md).
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),

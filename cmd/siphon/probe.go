@@ -50,6 +50,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	var cfg ingest.Config
 	var source string // the profile file probed, written back by --save
+	saved := &profiles.Profile{} // as loaded: writing it back keeps its references
 	fromURL := strings.HasPrefix(pos[0], "http://") || strings.HasPrefix(pos[0], "https://")
 	if fromURL {
 		if cfg, err = configFromURL(pos[0], *name); err != nil {
@@ -60,7 +61,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		cfg, source = p.Config, p.Path
+		cfg, source, saved = p.Config, p.Path, p
 	}
 	if *baseURL != "" {
 		cfg.BaseURL = *baseURL
@@ -80,7 +81,8 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("probe %s: %v", cfg.Name, err)
 	}
 	cfg = rep.Apply(cfg)
-	out := profiles.Format(&profiles.Profile{Config: cfg})
+	saved.Config = cfg
+	out := profiles.Format(saved)
 	if fromURL {
 		defer printExports(stdout, cfg)
 	}

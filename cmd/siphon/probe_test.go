@@ -91,3 +91,26 @@ func TestProbeNeverSavesAQueryKey(t *testing.T) {
 		t.Fatalf("the saved profile does not run: %v\n%s", err, out)
 	}
 }
+
+// probe --save on a saved profile keeps every ${VAR} reference as written,
+// whatever the parameter or header is called.
+func TestProbeSaveKeepsReferences(t *testing.T) {
+	srv := demoapi.NewServer(demoapi.Options{Records: 30})
+	defer srv.Close()
+	dir := t.TempDir()
+	path := writeProfile(t, dir, "refs", "name: refs\nbase_url: "+srv.URL+"\npath: /v1/cursor\nparams: {team: \"${SIPHON_TEST_TEAM}\"}\nheaders: {X-Tenant: \"${SIPHON_TEST_TENANT}\"}\n")
+	cmd := siphonCmd(t, dir, "probe", "refs", "--save")
+	cmd.Env = append(cmd.Env, "SIPHON_TEST_TEAM=team-value-1234", "SIPHON_TEST_TENANT=tenant-value-5678")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("probe --save: %v\n%s", err, out)
+	}
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(saved)
+	if strings.Contains(s, "team-value-1234") || strings.Contains(s, "tenant-value-5678") ||
+		!strings.Contains(s, "team: ${SIPHON_TEST_TEAM}") || !strings.Contains(s, "X-Tenant: ${SIPHON_TEST_TENANT}") || !strings.Contains(s, "records: .data") {
+		t.Fatalf("saved profile:\n%s", s)
+	}
+}

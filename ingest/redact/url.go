@@ -1,6 +1,9 @@
 package redact
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // URL returns raw with its credentials hidden: the userinfo password, the
 // values of sensitive query parameters (see IsSensitiveName), any path
@@ -125,13 +128,19 @@ func (r *Redactor) query(q string) string {
 			pairs[i] = name
 			continue
 		}
-		if value != "" && (sensitive || r.hidesEscaped(value, true) || r.hidesEscaped(value, false)) {
+		if value != "" && !isReference(value) && (sensitive || r.hidesEscaped(value, true) || r.hidesEscaped(value, false)) {
 			value = Placeholder
 		}
 		pairs[i] = name + "=" + value
 	}
 	return strings.Join(pairs, "&")
 }
+
+// reference is a ${VAR} reference as profiles write them: shown in place
+// of a value (a curl command), it is no secret.
+var reference = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*\}$`)
+
+func isReference(v string) bool { return reference.MatchString(v) }
 
 // hidesEscaped reports whether s holds a secret only once unescaped.
 func (r *Redactor) hidesEscaped(s string, plusIsSpace bool) bool {

@@ -47,6 +47,12 @@ type Config struct {
 	SecretHeaders []string
 	SecretParams  []string
 	SecretBody    bool
+
+	// ShownAs keeps, by field path ("headers.X-Auth", "params.team"), the
+	// text as written of values that came from a ${VAR} or file:
+	// reference. It is what a request shown to the user (a curl command)
+	// carries in their place; it is never sent.
+	ShownAs map[string]string
 }
 
 // Pagination styles.
