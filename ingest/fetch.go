@@ -81,8 +81,9 @@ type fetched struct {
 	direct      bool              // the records went to the page sink as they were read
 	attempts    int
 	duration    time.Duration
-	sent        http.Header // the request's headers as sent
-	sentBody    []byte      // the request's body as sent, if any
+	sent        http.Header  // the request's headers as sent
+	sentBody    []byte       // the request's body as sent, if any
+	arch        *archiveBody // a streamed body for the archive
 }
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
@@ -394,6 +395,9 @@ func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, r
 	ctype := header.Get("Content-Type")
 	sink := r.sink
 	tap := &bodyTap{r: raw, head: sink.head[:0]}
+	if sink.out.rawPages {
+		tap.arch = &archiveBody{out: sink.out, name: pageFileName(sink.pageNo), red: r.c.redact()}
+	}
 	defer func() { sink.head = tap.head }() // reused: f.head is read before the next page
 	tap.hash.SetSeed(bodySeed)
 	lines := declaresLines(ctype)
@@ -408,9 +412,12 @@ func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, r
 		}
 	}
 	if err != nil {
+		if tap.arch != nil {
+			tap.arch.discard()
+		}
 		return r.scanOutcome(ctx, err, sink, status, ctype, tap.head)
 	}
-	f := &fetched{url: u, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody}
+	f := &fetched{url: u, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}

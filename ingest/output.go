@@ -290,13 +290,15 @@ func pageFileName(n int) string { return fmt.Sprintf("%06d.body", n) }
 // fsynced (one fsync per page would cost more than the rest of the run), so
 // after a power cut, unlike after a process crash, the newest archived
 // bodies may be empty. The records never are.
-func (o *output) writePage(e *PageEntry, body []byte) error {
+func (o *output) writePage(e *PageEntry, body []byte, written bool) error {
 	if !o.rawPages {
 		return nil
 	}
 	e.File = pageFileName(e.Page)
-	if err := o.pages.write(e.Page, e.File, body); err != nil {
-		return err
+	if !written { // written: the body streamed to its file already
+		if err := o.pages.write(e.Page, e.File, body); err != nil {
+			return err
+		}
 	}
 	o.line.Reset()
 	enc := json.NewEncoder(&o.line)

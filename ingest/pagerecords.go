@@ -3,11 +3,14 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"hash/maphash"
 	"io"
+	"os"
 
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
+	"siphon/ingest/redact"
 	"siphon/ingest/schema"
 )
 
@@ -68,6 +71,8 @@ type pageSink struct {
 	prev, cur map[[2]uint64]struct{} // hashes of the records of the page before, and of this one
 
 	head []byte // a streamed body's start, kept from page to page
+
+	pageNo int // the page being fetched, for the archive's file name
 }
 
 var repeatSeed2 = maphash.MakeSeed()
@@ -190,6 +195,7 @@ type bodyTap struct {
 	n    int64
 	head []byte
 	hash maphash.Hash
+	arch *archiveBody // with raw_pages
 }
 
 func (t *bodyTap) Read(p []byte) (int, error) {
@@ -200,6 +206,9 @@ func (t *bodyTap) Read(p []byte) (int, error) {
 		if room := headBytes - len(t.head); room > 0 {
 			t.head = append(t.head, p[:min(n, room)]...)
 		}
+		if t.arch != nil {
+			t.arch.Write(p[:n])
+		}
 	}
 	return n, err
 }
@@ -209,3 +218,71 @@ func (t *bodyTap) whole() bool { return t.n == int64(len(t.head)) }
 
 // bodySeed keys page fingerprints; they are only compared within a run.
 var bodySeed = maphash.MakeSeed()
+
+// spillBytes is how much of a streamed body the archive keeps in memory:
+// a larger body goes to its file as it arrives.
+const spillBytes = 1 << 20
+
+// archiveBody is a streamed page's body on its way to the archive. A body
+// up to spillBytes is kept and handed to the page writer, off the fetch
+// path; a larger one is written to its file while it streams, secrets
+// hidden on the way, so no body is held whole.
+type archiveBody struct {
+	out  *output
+	name string
+	red  *redact.Redactor
+	buf  []byte
+	file *os.File
+	w    io.WriteCloser // red's writer into file
+	err  error
+}
+
+func (a *archiveBody) Write(p []byte) (int, error) {
+	if a.err != nil {
+		return len(p), nil // reported by finish; the scan goes on
+	}
+	if a.file == nil && len(a.buf)+len(p) <= spillBytes {
+		a.buf = append(a.buf, p...)
+		return len(p), nil
+	}
+	if a.file == nil {
+		if a.file, a.err = a.out.pagesDir.open(a.name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC); a.err != nil {
+			return len(p), nil
+		}
+		a.w = a.red.Writer(a.file)
+		_, a.err = a.w.Write(a.buf)
+		a.buf = nil
+	}
+	if a.err == nil {
+		_, a.err = a.w.Write(p)
+	}
+	return len(p), nil
+}
+
+// finish closes a spilled body's file; it returns the kept body of one
+// that was not spilled (nil when it was).
+func (a *archiveBody) finish() ([]byte, error) {
+	if a.file == nil {
+		return a.buf, a.err
+	}
+	err := a.err
+	if err == nil {
+		err = a.w.Close()
+	}
+	if cerr := a.file.Close(); err == nil {
+		err = cerr
+	}
+	a.file = nil
+	if err != nil {
+		return nil, fmt.Errorf("archiving page body %s: %w", a.name, err)
+	}
+	return nil, nil
+}
+
+// discard drops an attempt's body (the next attempt writes the file anew).
+func (a *archiveBody) discard() {
+	if a.file != nil {
+		a.file.Close()
+		a.file = nil
+	}
+}

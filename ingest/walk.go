@@ -154,9 +154,9 @@ func (rn *runner) open() (*walk, error) {
 	if rn.pageReader() != nil && !pag.Incremental() && c.validator == nil {
 		// Nothing is decided about a record after the page is read (keyset
 		// and timestamp paging read the records; a JSON Schema sorts them):
-		// records go to the file as they are read, and bodies stream
-		// unless the archive keeps them.
-		w.sink = &pageSink{out: out, shape: w.shape, repeat: len(cfg.PrimaryKey) > 0, stream: !cfg.Output.RawPages}
+		// records go to the file as they are read, and bodies stream (the
+		// archive, too, gets them as they arrive).
+		w.sink = &pageSink{out: out, shape: w.shape, repeat: len(cfg.PrimaryKey) > 0, stream: true}
 		rn.sink = w.sink
 	}
 	for _, note := range fold.takeNotes() {
@@ -186,11 +186,17 @@ func (rn *runner) open() (*walk, error) {
 func (w *walk) step(ctx context.Context) (string, error) {
 	pageNo := w.state.Pages + 1
 	cursorIn := w.pag.Describe()
+	if w.sink != nil {
+		w.sink.pageNo = pageNo
+	}
 	f, err := w.rn.fetchPage(ctx, pageNo, requestOf(w.pag.Request()))
 	if err != nil {
 		return "", w.stopWith(err) // a failed attempt took back its records
 	}
 	reason, err := w.take(ctx, f, pageNo, cursorIn)
+	if f.arch != nil {
+		f.arch.discard() // a body take did not finish
+	}
 	if err != nil || reason == StopRepeatedPage {
 		if f.direct {
 			if aerr := w.out.abortPage(); aerr != nil {
@@ -266,7 +272,18 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: w.cfg.Method, URL: f.redactedURL, Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
 		CursorIn: red.URL(cursorIn), CursorOut: red.URL(cursorOut), Headers: flatHeaders(red.Header(f.header))}
-	if err := w.out.writePage(entry, w.c.archivable(f.body)); err != nil {
+	body, onDisk := f.body, false
+	if f.arch != nil {
+		kept, err := f.arch.finish()
+		if err != nil {
+			return "", err
+		}
+		body, onDisk = kept, kept == nil && f.size > 0
+	}
+	if !onDisk {
+		body = w.c.archivable(body)
+	}
+	if err := w.out.writePage(entry, body, onDisk); err != nil {
 		return "", err
 	}
 	if f.direct {
