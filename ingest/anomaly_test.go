@@ -63,9 +63,18 @@ func TestPaginationAnomalies(t *testing.T) {
 			c.Pagination.CursorPath = ".pagination.next"
 			return c
 		}, "", "page 1 was full (100 records, the limit) but no next cursor", "continued", 0},
+		// Records elsewhere on page 1 used to be a note on a run that
+		// "succeeded" with 0 records; now the run fails, unless the profile
+		// says the API is known to answer so.
 		{"records path that finds nothing", func() ingest.Config {
 			c := styleConfigs(srv.URL)["page"]
 			c.Records = ".data"
+			return c
+		}, "records_elsewhere", "records .data found nothing on page 1; the body has arrays at .items (100)", "stopped", 0},
+		{"records path that finds nothing, downgraded", func() ingest.Config {
+			c := styleConfigs(srv.URL)["page"]
+			c.Records = ".data"
+			c.Anomalies = map[string]string{ingest.AnomalyRecordsElsewhere: "warn", ingest.AnomalyTotalMismatch: "warn"}
 			return c
 		}, "", "records .data found nothing on page 1; the body has arrays at .items (100)", "continued", 0},
 		{"total that disagrees", func() ingest.Config {

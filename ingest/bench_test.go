@@ -109,14 +109,14 @@ func processCPU(b *testing.B) time.Duration {
 // startDemoServer builds siphon and starts `siphon demo-server` with n
 // records on a free loopback port; it returns the base URL. The server is
 // interrupted when the benchmark ends.
-func startDemoServer(b *testing.B, n int) string {
+func startDemoServer(b *testing.B, n int, flags ...string) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "siphon")
 	build := exec.Command("go", "build", "-o", bin, "siphon/cmd/siphon")
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("building siphon: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "demo-server", "--addr", "127.0.0.1:0", "--records", fmt.Sprint(n))
+	cmd := exec.Command(bin, append([]string{"demo-server", "--addr", "127.0.0.1:0", "--records", fmt.Sprint(n)}, flags...)...)
 	stdout, w, err := os.Pipe()
 	if err != nil {
 		b.Fatal(err)

@@ -167,6 +167,9 @@ func identityOf(cfg *Config, show func(string) string) map[string]string {
 		params = append(params, k+"="+cfg.Params[k])
 	}
 	id["params"] = show("?" + strings.Join(params, "&"))
+	if more := positionExtras(cfg, show); more != "" {
+		id["pagination_more"] = more // only when set: older checkpoints keep their hash
+	}
 	return id
 }
 

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
-	"golang.org/x/time/rate"
 
+	"siphon/ingest/budget"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
@@ -35,11 +35,13 @@ type Client struct {
 	http      *resty.Client
 	endpoint  *url.URL // base_url joined with path
 	records   *page.Expr
-	red       atomic.Pointer[redact.Redactor] // grows as tokens arrive
-	tokens    *tokenManager                   // oauth2 only
-	limiter   *rate.Limiter                   // client-side budget; nil: none
-	validator *schema.Validator               // nil without schema.file
-	secrets   secretSet                       // what goes only to base_url's origin
+	bodyErrs  *bodyErrors                      // error_when, error_message (apierror.go)
+	red       *atomic.Pointer[redact.Redactor] // grows as tokens arrive; shared with the partitions' clients
+	tokens    *tokenManager                    // oauth2 only
+	budget    *budget.Budget                   // when a request may go; shared by every partition
+	learned   *learnedRate                     // budget learned from 429s (adaptive.go); shared by every partition
+	validator *schema.Validator                // nil without schema.file
+	secrets   secretSet                        // what goes only to base_url's origin
 
 	maxBody        int64
 	jqMemory       int64 // heap bound while jq runs; 0: none
@@ -82,6 +84,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	for _, opt := range opts {
 		opt(c)
 	}
+	c.red = new(atomic.Pointer[redact.Redactor])
 	c.red.Store(newRedactor(&cfg))
 	var err error
 	if c.endpoint, err = joinURL(cfg.BaseURL, cfg.Path); err != nil {
@@ -93,7 +96,13 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if c.records, err = page.Compile(cfg.Records); err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
+	if c.bodyErrs, err = compileBodyErrors(&cfg); err != nil {
+		return nil, err
+	}
 	if _, err := paginate.New(cfg.Pagination, cfg.PrimaryKey); err != nil {
+		return nil, err
+	}
+	if err := checkPartitions(&cfg); err != nil {
 		return nil, err
 	}
 	switch cfg.Auth.Type {
@@ -106,9 +115,9 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("schema.file: %w", err)
 		}
 	}
-	if rl := cfg.RateLimit; rl.RequestsPerSecond > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(rl.RequestsPerSecond), max(rl.Burst, 1))
-	}
+	c.learned = &learnedRate{ceiling: cfg.RateLimit.RequestsPerSecond}
+	c.budget = budget.New(budget.Config{RequestsPerSecond: cfg.RateLimit.RequestsPerSecond, Burst: cfg.RateLimit.Burst,
+		IgnoreHeaders: cfg.RateLimit.IgnoreHeaders, MaxWait: cfg.Retry.MaxRetryAfter})
 	rt := c.transport
 	if rt == nil {
 		if rt, err = baseTransport(cfg.TLS); err != nil {
@@ -121,22 +130,28 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 	c.secrets = newSecretSet(&cfg)
+	c.http = c.newResty(&http.Client{Transport: rt, CheckRedirect: c.checkRedirect})
+	return c, nil
+}
+
+// newResty is the resty client over hc that sends c's requests: the public
+// headers set once (a partition's client makes its own over the same hc).
+func (c *Client) newResty(hc *http.Client) *resty.Client {
 	public := map[string]string{}
-	for k, v := range cfg.Headers {
+	for k, v := range c.cfg.Headers {
 		if !c.secrets.headers[http.CanonicalHeaderKey(k)] {
 			public[k] = v
 		}
 	}
-	hc := &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
-	c.http = resty.NewWithClient(hc).
+	r := resty.NewWithClient(hc).
 		SetLogger(quietLogger{}).
 		SetRetryCount(0).
 		SetDoNotParseResponse(true).
 		SetHeaders(public) // secret ones are added per request by dress
-	if _, ok := cfg.Headers["User-Agent"]; !ok {
-		c.http.SetHeader("User-Agent", "siphon")
+	if _, ok := c.cfg.Headers["User-Agent"]; !ok {
+		r.SetHeader("User-Agent", "siphon")
 	}
-	return c, nil
+	return r
 }
 
 // redact is the redactor now in force.

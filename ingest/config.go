@@ -15,7 +15,17 @@ type (
 	AuthConfig       = spec.AuthConfig
 	TLSConfig        = spec.TLSConfig
 	Secret           = spec.Secret
+	NextRequest      = spec.NextRequest
 )
+
+// Named anomalies a profile may downgrade to a warning.
+const (
+	AnomalyTotalMismatch    = spec.AnomalyTotalMismatch
+	AnomalyRecordsElsewhere = spec.AnomalyRecordsElsewhere
+)
+
+// AnomalyNames lists them.
+var AnomalyNames = spec.AnomalyNames
 
 // Pagination styles.
 const (
@@ -41,7 +51,7 @@ const (
 // Defaults that apply when a profile leaves a field out.
 const (
 	DefaultTimeout        = spec.DefaultTimeout
-	DefaultMaxAttempts    = spec.DefaultMaxAttempts
+	DefaultMaxElapsed     = spec.DefaultMaxElapsed
 	DefaultInitialBackoff = spec.DefaultInitialBackoff
 	DefaultMaxBackoff     = spec.DefaultMaxBackoff
 	DefaultMaxRetryAfter  = spec.DefaultMaxRetryAfter

@@ -20,6 +20,9 @@ type Event interface {
 // At carries an event's timestamp.
 type At struct {
 	T time.Time `json:"time"`
+	// Partition is the key of the partition the event is about; empty
+	// for a run without partitions and for run-wide events.
+	Partition string `json:"partition,omitempty"`
 }
 
 // Time returns when the event happened.
@@ -109,6 +112,14 @@ type Throttled struct {
 	Reason string        `json:"reason"`
 }
 
+// RateLearned says the run changed the budget it learned from 429s
+// without Retry-After: halved after one, grown back 10% at a time.
+type RateLearned struct {
+	At
+	RequestsPerSecond float64 `json:"requests_per_second"`
+	Reason            string  `json:"reason"`
+}
+
 // CheckpointSaved says the position and the data before it are durable.
 type CheckpointSaved struct {
 	At
@@ -170,6 +181,7 @@ func (PageFetched) Kind() string     { return "page" }
 func (RetryScheduled) Kind() string  { return "retry" }
 func (Throttled) Kind() string       { return "throttled" }
 func (CheckpointSaved) Kind() string { return "checkpoint" }
+func (RateLearned) Kind() string     { return "rate" }
 func (DriftDetected) Kind() string   { return "drift" }
 func (Anomaly) Kind() string         { return "anomaly" }
 func (Warning) Kind() string         { return "warning" }

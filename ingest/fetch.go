@@ -68,6 +68,7 @@ func (e *PageError) Unwrap() error { return e.err }
 // fetched is a page that arrived and parsed.
 type fetched struct {
 	url         *url.URL
+	method      string
 	status      int
 	header      http.Header
 	redactedURL string
@@ -103,12 +104,16 @@ type outcome struct {
 // fetchPage gets one page, waiting for the rate budget and retrying what is
 // worth retrying.
 func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
-	var body []byte
-	if r.c.cfg.Pagination.In == "body" && req.url == "" {
+	body := req.body
+	switch {
+	case req.in == "body" && req.url == "":
 		var err error
-		if body, err = bodyWith(r.c.cfg.Body, req.query); err != nil {
+		if body, err = bodyWith(req.body, req.query); err != nil {
 			return nil, err
 		}
+		req.query = nil
+	case req.in == "header":
+		req.headers = headersWith(req.headers, req.query)
 		req.query = nil
 	}
 	u, err := r.pageURL(req)
@@ -124,24 +129,31 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 			if ctx.Err() != nil {
 				return nil, err
 			}
-			return nil, &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: redacted, Attempts: attempt - 1, Cause: err.Error(), err: err}
+			return nil, &PageError{Page: pageNo, Method: req.method, URL: redacted, Attempts: attempt - 1, Cause: err.Error(), err: err}
 		}
 		if attempt == 1 {
 			started = time.Now() // a page's duration leaves out the wait for the rate budget
 		}
 		r.setState(StateRunning, "", time.Time{})
-		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: r.c.cfg.Method, URL: redacted})
-		o := r.attempt(ctx, u, body)
+		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: req.method, URL: redacted})
+		r.c.learned.noteSent(time.Now())
+		sentAt := time.Now()
+		o := r.attempt(ctx, u, req.method, body, req.headers)
+		r.c.budget.Release(r.ticket)
 		if o.f != nil {
 			o.f.redactedURL = redacted
 			o.f.attempts = attempt
 			o.f.duration = time.Since(started)
+			r.noteLearned(r.c.learned.succeeded(), fmt.Sprintf("%d pages without a 429", growEvery))
 			return o.f, nil
+		}
+		if o.status == http.StatusTooManyRequests && o.wait == 0 {
+			r.noteLearned(r.c.learned.throttled(time.Now()), "HTTP 429 without Retry-After: half the rate of the last second")
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		pe := &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: redacted, Status: o.status, ContentType: o.ctype,
+		pe := &PageError{Page: pageNo, Method: req.method, URL: redacted, Status: o.status, ContentType: o.ctype,
 			Attempts: attempt, Cause: r.c.redact().String(o.cause), Snippet: r.c.redact().String(o.snippet), Retryable: o.retry, err: o.err}
 		if o.refreshAuth {
 			if refreshed {
@@ -149,7 +161,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 				return nil, pe
 			}
 			refreshed = true
-			if _, err := r.c.tokens.token(ctx, true); err != nil {
+			if _, err := r.c.tokens.refreshSince(ctx, sentAt); err != nil {
 				pe.Cause = err.Error()
 				pe.err = err
 				return nil, pe
@@ -158,16 +170,29 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 			r.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: "HTTP 401: " + o.cause, Source: "refreshed-token"})
 			continue
 		}
-		if o.fail || attempt >= maxAttempts {
+		if o.fail || (maxAttempts > 0 && attempt >= maxAttempts) {
 			return nil, pe
 		}
 		wait, source := o.wait, "retry-after"
 		if wait == 0 {
 			wait, source = r.backoff(attempt), "backoff"
+			if o.status == http.StatusTooManyRequests {
+				r.c.budget.Throttled()
+			}
 		} else if wait > r.c.cfg.Retry.MaxRetryAfter {
 			pe.Cause += fmt.Sprintf("; the server asks to wait %s, more than retry.max_retry_after (%s)", wait.Round(time.Second), r.c.cfg.Retry.MaxRetryAfter)
 			pe.Retryable = false
 			return nil, pe
+		}
+		// retry.max_elapsed bounds the page's retrying: the last wait is cut
+		// short so the last attempt still comes in time.
+		left := r.c.cfg.Retry.MaxElapsed - time.Since(started)
+		if r.c.cfg.Retry.MaxElapsed > 0 && left <= 0 {
+			pe.Cause += fmt.Sprintf("; still failing after retry.max_elapsed (%s)", r.c.cfg.Retry.MaxElapsed)
+			return nil, pe
+		}
+		if r.c.cfg.Retry.MaxElapsed > 0 && wait > left {
+			wait = left
 		}
 		r.noteRetry()
 		cause := pe.Cause
@@ -175,8 +200,11 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 			cause = fmt.Sprintf("HTTP %d: %s", o.status, pe.Cause)
 		}
 		until := time.Now().Add(wait)
+		if source == "retry-after" {
+			r.c.budget.HoldUntil(until, fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", o.status))
+		}
 		r.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: wait, Source: source})
-		r.setState(StateRetrying, fmt.Sprintf("%d/%d — %s", attempt+1, maxAttempts, cause), until)
+		r.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), until)
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}
@@ -207,9 +235,9 @@ func (r *runner) pageURL(req request) (*url.URL, error) {
 		}
 		return u, nil
 	}
-	u := *r.c.endpoint
+	u := *req.endpoint
 	q := u.Query()
-	for k, v := range r.c.cfg.Params {
+	for k, v := range req.params {
 		q.Set(k, v)
 	}
 	for k, vs := range req.query {
@@ -220,12 +248,12 @@ func (r *runner) pageURL(req request) (*url.URL, error) {
 }
 
 // attempt sends one request and classifies what came back, once.
-func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcome {
+func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) outcome {
 	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
 	defer cancel()
 	req := r.c.http.R().SetContext(actx)
 	secrets, err := r.c.destination(u)
-	if err == nil && !secrets && r.c.cfg.Method == http.MethodPost && r.c.secrets.body {
+	if err == nil && !secrets && method == http.MethodPost && (r.c.secrets.body || r.c.holdsSecret(string(reqBody))) {
 		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", r.c.redact().URL(u.String()))
 	}
 	if err != nil {
@@ -241,16 +269,16 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		}
 		return outcome{retry: true, cause: err.Error(), err: err}
 	}
-	if reqBody == nil {
-		reqBody = r.c.cfg.Body
+	if len(headers) > 0 && secrets {
+		req.SetHeaders(headers) // pagination.next.headers may hold ${VAR}s: base_url's origin only
 	}
-	if r.c.cfg.Method != http.MethodPost {
+	if method != http.MethodPost {
 		reqBody = nil
 	}
 	if len(reqBody) > 0 {
 		req.SetHeader("Content-Type", "application/json").SetBody(reqBody)
 	}
-	resp, err := req.Execute(r.c.cfg.Method, u.String())
+	resp, err := req.Execute(method, u.String())
 	if err != nil {
 		return r.transportOutcome(ctx, err)
 	}
@@ -260,9 +288,9 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	header := resp.Header()
 	ctype := header.Get("Content-Type")
 	r.noteRateLimit(header)
-	if status >= 200 && status <= 299 && r.sink != nil && r.sink.stream {
-		if rd := r.pageReader(); rd != nil {
-			return r.stream(actx, u, resp, raw, rd, reqBody)
+	if status >= 200 && status <= 299 && r.recs != nil && r.recs.stream {
+		if rd := r.pageReader(); rd != nil && !rd.NeedsBody() {
+			return r.stream(actx, u, method, resp, raw, rd, reqBody)
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(raw, r.c.maxBody+1))
@@ -324,12 +352,12 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
 	}
 	// Extraction counts against the request's timeout.
-	f := &fetched{url: u, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body), sentBody: reqBody}
+	f := &fetched{url: u, method: method, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body), sentBody: reqBody}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
 	if rd := r.pageReader(); rd != nil {
-		sink := r.sink
+		sink := r.recs
 		if sink == nil {
 			sink = &pageSink{}
 		}
@@ -350,6 +378,12 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		if !f.direct {
 			f.records = sink.collected()
 		}
+		if msg, retry, err := r.checkBody(actx, f.page, f.found); err != nil || msg != "" {
+			if aerr := sink.abort(); aerr != nil {
+				err = errors.Join(err, aerr)
+			}
+			return r.bodyErrorOutcome(status, ctype, body, msg, retry, err)
+		}
 		return outcome{f: f}
 	}
 	f.page = page.Parse(actx, body)
@@ -367,6 +401,13 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 	stop()
 	f.page.SetContext(actx)
 	err = jqStopped(gctx, err)
+	if err != nil && !errors.Is(err, errNotJSON) && !errors.Is(err, ErrJQMemory) {
+		// A records path that breaks on an error body ({"data": null,
+		// "errors": [...]}) must report the API's message, not jq's.
+		if msg, retry, cerr := r.checkBody(actx, f.page, 0); cerr == nil && msg != "" {
+			return r.bodyErrorOutcome(status, ctype, body, msg, retry, nil)
+		}
+	}
 	if err != nil {
 		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), err: err}
 		if errors.Is(err, errNotJSON) {
@@ -385,15 +426,18 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, reqBody []byte) outcom
 		return o
 	}
 	f.found = len(f.records)
+	if msg, retry, err := r.checkBody(actx, f.page, f.found); err != nil || msg != "" {
+		return r.bodyErrorOutcome(status, ctype, body, msg, retry, err)
+	}
 	return outcome{f: f}
 }
 
 // stream reads a 2xx body in one pass as it arrives, never holding it: the
 // records go to the walk's page sink, which writes them provisionally.
-func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, raw io.Reader, rd *page.Reader, reqBody []byte) outcome {
+func (r *runner) stream(ctx context.Context, u *url.URL, method string, resp *resty.Response, raw io.Reader, rd *page.Reader, reqBody []byte) outcome {
 	status, header := resp.StatusCode(), resp.Header()
 	ctype := header.Get("Content-Type")
-	sink := r.sink
+	sink := r.recs
 	tap := &bodyTap{r: raw, head: sink.head[:0]}
 	if sink.out.rawPages {
 		tap.arch = &archiveBody{out: sink.out, name: pageFileName(sink.pageNo), red: r.c.redact()}
@@ -417,7 +461,19 @@ func (r *runner) stream(ctx context.Context, u *url.URL, resp *resty.Response, r
 		}
 		return r.scanOutcome(ctx, err, sink, status, ctype, tap.head)
 	}
-	f := &fetched{url: u, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch}
+	if tap.whole() {
+		pg.Keep(tap.head) // small enough to have been kept: the checks that read a body whole may
+	}
+	if msg, retry, err := r.checkBody(ctx, pg, sink.found); err != nil || msg != "" {
+		if tap.arch != nil {
+			tap.arch.discard()
+		}
+		if aerr := sink.abort(); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		return r.bodyErrorOutcome(status, ctype, tap.head, msg, retry, err)
+	}
+	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
@@ -624,35 +680,15 @@ func (r *runner) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
 }
 
-// waitBudget waits for the server's announced reset, then the client budget.
+// waitBudget waits until the shared budget lets a request go (see package
+// budget) and keeps the request's ticket for noteRateLimit and release.
 func (r *runner) waitBudget(ctx context.Context) error {
-	if until, why := r.gate(); !until.IsZero() {
-		if wait := time.Until(until); wait > 0 {
-			if wait > r.c.cfg.Retry.MaxRetryAfter {
-				return fmt.Errorf("%s: the reset is %s away, more than retry.max_retry_after (%s)", why, wait.Round(time.Second), r.c.cfg.Retry.MaxRetryAfter)
-			}
-			r.noteThrottle(until, wait, why)
-			if err := sleep(ctx, wait); err != nil {
-				return err
-			}
-		}
-	}
-	if r.c.limiter == nil {
-		return nil
-	}
-	res := r.c.limiter.Reserve()
-	wait := res.Delay()
-	if wait <= 0 {
-		return nil
-	}
-	if wait >= 100*time.Millisecond {
-		r.noteThrottle(time.Now().Add(wait), wait, fmt.Sprintf("client budget of %g requests/s", r.c.cfg.RateLimit.RequestsPerSecond))
-	}
-	if err := sleep(ctx, wait); err != nil {
-		res.Cancel()
+	if err := r.waitLearned(ctx); err != nil {
 		return err
 	}
-	return nil
+	t, err := r.c.budget.Acquire(ctx, r.noteThrottle)
+	r.ticket = t
+	return err
 }
 
 // sleep waits d or until ctx ends, whichever is first.

@@ -79,7 +79,11 @@ func TestRunawayJQIsStoppedByMemory(t *testing.T) {
 			if !errors.Is(err, ingest.ErrJQMemory) || !strings.Contains(err.Error(), tc.names) {
 				t.Fatalf("got %v, want a memory stop naming %q", err, tc.names)
 			}
-			if p > limit+tc.slack {
+			// The guard samples the heap every few milliseconds; on a loaded
+			// machine its goroutine may run late, so the bound is checked
+			// with room for that: still megabytes, where an unguarded run
+			// takes gigabytes.
+			if p > limit+max(tc.slack, limit/2) {
 				t.Errorf("heap peaked at %d MiB, bound %d MiB", p>>20, limit>>20)
 			}
 		})

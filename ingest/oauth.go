@@ -39,7 +39,18 @@ type tokenManager struct {
 	early   time.Duration // refresh this long before expiry
 	refresh string        // the refresh token now valid
 	rotated bool
-	stale   string // a warning when a rotated token could not be stored
+	stale   string    // a warning when a rotated token could not be stored
+	got     time.Time // when access was fetched
+}
+
+// refreshSince gets a new access token after the server refused one sent
+// at sent, unless another request (a partition's) already got a newer one:
+// many workers refused at once refresh once.
+func (m *tokenManager) refreshSince(ctx context.Context, sent time.Time) (string, error) {
+	m.mu.Lock()
+	fresh := m.access != "" && m.got.After(sent)
+	m.mu.Unlock()
+	return m.token(ctx, !fresh)
 }
 
 // CredentialError is a credential the server refused: retrying cannot help,
@@ -106,7 +117,7 @@ func (m *tokenManager) token(ctx context.Context, force bool) (string, error) {
 	if err != nil {
 		return "", m.explain(err)
 	}
-	m.access, m.expiry = tok.AccessToken, tok.Expiry
+	m.access, m.expiry, m.got = tok.AccessToken, tok.Expiry, time.Now()
 	m.early = 0
 	if !tok.Expiry.IsZero() {
 		m.early = min(30*time.Second, time.Until(tok.Expiry)/5)

@@ -23,7 +23,9 @@ const headBytes = 64 << 10
 const schemaDepth = 3
 
 // pageReader is the one-pass reader of this run's bodies, nil when the
-// records expression or a pagination expression needs gojq.
+// records expression is not a plain path. Every jq expression a run
+// evaluates on a page must be listed here: those that are not plain paths
+// make the Reader need the body held whole (they run through gojq).
 func (r *runner) pageReader() *page.Reader {
 	if r.readerDone {
 		return r.reader
@@ -35,7 +37,8 @@ func (r *runner) pageReader() *page.Reader {
 	}
 	var values []*page.Expr
 	p := r.c.cfg.Pagination
-	for _, src := range []string{p.CursorPath, p.NextURLPath, p.TotalPath, p.TotalPagesPath} {
+	cfg := &r.c.cfg
+	for _, src := range []string{p.CursorPath, p.NextURLPath, p.TotalPath, p.TotalPagesPath, p.StopWhen, cfg.ErrorWhen, cfg.ErrorMessage} {
 		if src == "" {
 			continue
 		}

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"siphon/ingest/httphdr"
@@ -38,7 +37,11 @@ type ProbeReport struct {
 	Pagination      PaginationConfig
 	Evidence        []string // why that pagination style, in words
 	Confirmed       string   // what the confirming request showed, if one was sent
-	Params          map[string]string
+	Warnings        []string // what the proposal will not do (a declared total it cannot reach)
+	// ErrorWhen and ErrorMessage, proposed when the body has the fields by
+	// which its API reports errors in a 200 (ok, errors).
+	ErrorWhen, ErrorMessage string
+	Params                  map[string]string
 
 	// The first page as received, for trying selectors on it.
 	Body   []byte
@@ -51,6 +54,9 @@ type ProbeReport struct {
 // timestamp filter becomes pagination.start).
 func (r *ProbeReport) Apply(cfg Config) Config {
 	cfg.Records, cfg.Pagination = r.Records, r.Pagination
+	if cfg.ErrorWhen == "" && r.ErrorWhen != "" {
+		cfg.ErrorWhen, cfg.ErrorMessage = r.ErrorWhen, r.ErrorMessage
+	}
 	if r.PrimaryKey != "" {
 		cfg.PrimaryKey = []string{r.PrimaryKey}
 	}
@@ -119,7 +125,7 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 	}
 	u.RawQuery = q.Encode()
 	start := time.Now()
-	o := rn.attempt(ctx, &u, nil)
+	o := rn.attempt(ctx, &u, c.cfg.Method, c.cfg.Body, nil)
 	rep := &ProbeReport{Method: c.cfg.Method, URL: c.redact().URL(u.String()), Duration: time.Since(start), Params: map[string]string{}}
 	for k, v := range c.cfg.Params {
 		rep.Params[k] = v
@@ -141,6 +147,9 @@ func (c *Client) Probe(ctx context.Context) (*ProbeReport, error) {
 		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the body is not JSON", Snippet: c.snippet(f.body, 200)}
 	}
 	rep.Arrays = findArrays(doc, ".", 0)
+	if msg, ok := probeBodyError(f, rep.Arrays); ok {
+		return rep, &PageError{Page: 1, Method: c.cfg.Method, URL: rep.URL, Status: f.status, ContentType: rep.ContentType, Cause: "the API reported an error in the body: " + c.redact().Cut(msg, 300), Snippet: c.snippet(f.body, 200)}
+	}
 	sort.SliceStable(rep.Arrays, func(i, j int) bool {
 		a, b := rep.Arrays[i], rep.Arrays[j]
 		if a.Objects != b.Objects {
@@ -271,139 +280,12 @@ func primaryKeyOf(recs []map[string]any) string {
 }
 
 var (
-	cursorKey  = regexp.MustCompile(`(?i)^_?(next_?cursor|next_?page_?token|next_?token|cursor|after|end_?cursor|continuation(_?token)?|next_?key|scroll_?id|starting_?after|next_?marker|marker)$`)
+	cursorKey  = regexp.MustCompile(`(?i)^_?(next_?cursor|next_?page_?token|next_?token|cursor|after|after_?cursor|end_?cursor|continuation(_?token)?|next_?key|scroll_?id|starting_?after|next_?marker|marker|offset|next_?offset|next_?page_?info|page_?info)$`)
 	nextURLKey = regexp.MustCompile(`(?i)^(next|next_?page|@odata\.nextlink|next.*(url|uri|link|href))$`)
 	hasMoreKey = regexp.MustCompile(`(?i)^(has_?more|has_?next(_?page)?|more)$`)
-	limitKey   = regexp.MustCompile(`(?i)^(limit|per_?page|page_?size|size|count|max_?results)$`)
+	limitKey   = regexp.MustCompile(`(?i)^\$?(limit|per_?page|page_?size|size|count|max_?results|top|first)$`)
 	timeField  = regexp.MustCompile(`(?i)^(updated|modified|changed)_?(at|on|time)?$|^(updated|modified)$|^last_?modified$`)
 )
-
-// guessPagination reads the evidence for each style, strongest first.
-func (c *Client) guessPagination(ctx context.Context, rep *ProbeReport, f *fetched, doc any, recs []map[string]any, u *url.URL) {
-	p := PaginationConfig{Type: PageNone}
-	q := u.Query()
-	defer func() { rep.Pagination = p }()
-	if next, ok := httphdr.FindLink(f.header, "next"); ok {
-		p.Type = PageLinkHeader
-		rep.Evidence = append(rep.Evidence, fmt.Sprintf("a Link header with rel=\"next\": %s", c.redact().URL(next)))
-		return
-	}
-	top, _ := doc.(map[string]any)
-	paths := scalarPaths(doc, ".", 0)
-	for _, sp := range paths {
-		if s, ok := sp.value.(string); ok && nextURLKey.MatchString(sp.key) && (strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "/") || strings.HasPrefix(s, "?")) {
-			p.Type, p.NextURLPath = PageNextURL, sp.path
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("%s holds the next page's URL: %s", sp.path, c.redact().URL(s)))
-			return
-		}
-	}
-	for _, sp := range paths {
-		if s, ok := sp.value.(string); ok && s != "" && cursorKey.MatchString(sp.key) {
-			p.Type, p.CursorPath = PageCursor, sp.path
-			p.CursorParam = cursorParamFor(sp.key, q)
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("%s looks like a cursor (%q); it is sent back as ?%s=", sp.path, c.redact().Cut(s, 40), p.CursorParam))
-			c.confirm(ctx, rep, u, p.CursorParam, s, recs)
-			return
-		}
-	}
-	// Stripe-style lists say only has_more: true; the next page starts
-	// after the last record's id.
-	for _, sp := range paths {
-		if more, ok := sp.value.(bool); ok && more && hasMoreKey.MatchString(sp.key) && rep.PrimaryKey != "" && len(recs) > 0 {
-			p.Type, p.CursorParam = PageCursor, "starting_after"
-			for _, name := range []string{"starting_after", "after", "since_id", "from_id"} {
-				if q.Has(name) {
-					p.CursorParam = name
-				}
-			}
-			p.CursorPath = fmt.Sprintf("if %s then %s[-1].%s else null end", sp.path, rep.Records, rep.PrimaryKey)
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("%s is true and nothing names the next page: the next page is asked for after the last record's %s (?%s=)", sp.path, rep.PrimaryKey, p.CursorParam))
-			last := recs[len(recs)-1][rep.PrimaryKey]
-			c.confirm(ctx, rep, u, p.CursorParam, fmt.Sprint(last), recs)
-			return
-		}
-	}
-	if top != nil {
-		_, hasOffset := top["offset"]
-		total := firstKey(top, "total", "total_count", "totalCount", "count", "total_results", "totalResults")
-		if hasOffset || q.Has("offset") || q.Has("skip") {
-			p.Type, p.OffsetParam = PageOffset, "offset"
-			if q.Has("skip") {
-				p.OffsetParam = "skip"
-			}
-			if total != "" {
-				p.TotalPath = "." + total
-			}
-			p.LimitParam, p.Limit = limitOf(top, q)
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("offset paging (%s%s)", strings.Join(present(top, q, "offset", "skip", "limit"), ", "), orTotal(total)))
-			return
-		}
-		pageKey := firstKey(top, "page", "current_page", "page_number", "pageNumber")
-		pages := firstKey(top, "total_pages", "totalPages", "last_page", "pages", "page_count", "pageCount")
-		if pageKey != "" || q.Has("page") {
-			p.Type, p.PageParam = PagePage, "page"
-			if pages != "" {
-				p.TotalPagesPath = "." + pages
-			} else if total != "" {
-				p.TotalPath = "." + total
-			}
-			p.LimitParam, p.Limit = limitOf(top, q)
-			if n, err := strconv.Atoi(q.Get("page")); err == nil {
-				p.StartPage = n
-			}
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("page-number paging (%s%s)", strings.Join(present(top, q, "page", pageKey, pages), ", "), orTotal(total)))
-			return
-		}
-	}
-	// No hints in the body: ascending ids or timestamps suit keyset or
-	// timestamp paging, if the API filters on them; the query may say how.
-	for name := range q {
-		lower := strings.ToLower(name)
-		switch {
-		case strings.Contains(lower, "updated") || strings.Contains(lower, "modified") || strings.HasSuffix(lower, "_since") || lower == "since":
-			field := ascendingField(recs, timeField)
-			if field == "" {
-				field = "updated_at"
-			}
-			p = PaginationConfig{Type: PageTimestamp, Param: name, Field: field, Inclusive: !strings.Contains(lower, "after")}
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("the query filters on ?%s= and records come in ascending %s", name, field))
-			return
-		case strings.Contains(lower, "since_id") || strings.HasPrefix(lower, "after_id") || lower == "min_id" || strings.HasSuffix(lower, "_gt"):
-			p = PaginationConfig{Type: PageKeyset, Param: name, Field: orDefault(rep.PrimaryKey, "id")}
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("the query filters on ?%s= and records come in ascending %s", name, p.Field))
-			return
-		}
-	}
-	if rep.PrimaryKey != "" && ascending(recs, rep.PrimaryKey) && len(recs) > 1 {
-		rep.Evidence = append(rep.Evidence, fmt.Sprintf("records come in ascending %s, which would suit keyset paging if the API filters on it (add e.g. ?since_id=0 to the URL and probe again)", rep.PrimaryKey))
-	}
-	rep.Evidence = append(rep.Evidence, "no next link, cursor, offset or page fields: one request gets everything")
-}
-
-// confirm fetches the page a cursor leads to, to show it moves on.
-func (c *Client) confirm(ctx context.Context, rep *ProbeReport, u *url.URL, param, value string, first []map[string]any) {
-	next := *u
-	q := next.Query()
-	q.Set(param, value)
-	next.RawQuery = q.Encode()
-	o := c.probeRunner().attempt(ctx, &next, nil)
-	if o.f == nil {
-		rep.Confirmed = fmt.Sprintf("a second request with ?%s= failed: %s", param, o.cause)
-		return
-	}
-	doc, err := o.f.page.Decoded()
-	if err != nil {
-		rep.Confirmed = "the second page is not JSON"
-		return
-	}
-	recs := objectsAt(doc, rep.Records)
-	same := len(recs) > 0 && len(first) > 0 && fmt.Sprint(recs[0]) == fmt.Sprint(first[0])
-	if same {
-		rep.Confirmed = fmt.Sprintf("a second request with ?%s= came back with the same first record: the API may expect the cursor under another parameter name", param)
-		return
-	}
-	rep.Confirmed = fmt.Sprintf("a second request with ?%s= brought %d different records", param, len(recs))
-}
 
 type scalarPath struct {
 	path, key string
@@ -433,24 +315,6 @@ func scalarPaths(v any, path string, depth int) []scalarPath {
 		}
 	}
 	return out
-}
-
-func cursorParamFor(key string, q url.Values) string {
-	for _, name := range []string{"cursor", "page_token", "pageToken", "after", "starting_after", "continuation", "marker", "next_token"} {
-		if q.Has(name) {
-			return name
-		}
-	}
-	lower := strings.ToLower(key)
-	switch {
-	case strings.HasPrefix(lower, "next_"):
-		return key[len("next_"):]
-	case strings.HasPrefix(key, "next") && len(key) > 4:
-		return strings.ToLower(key[4:5]) + key[5:]
-	case lower == "endcursor" || lower == "end_cursor":
-		return "after"
-	}
-	return key
 }
 
 func firstKey(m map[string]any, names ...string) string {
@@ -546,4 +410,19 @@ func ascending(recs []map[string]any, field string) bool {
 		prev = text
 	}
 	return true
+}
+
+// probeBodyError is the API's message when a 200 body is a common error
+// shape with no records elsewhere (ok: false, errors with data: null).
+func probeBodyError(f *fetched, arrays []ArrayCandidate) (string, bool) {
+	for _, a := range arrays {
+		if a.Objects && a.Path != ".errors" {
+			return "", false
+		}
+	}
+	if !CommonErrorShape(f.page) {
+		return "", false
+	}
+	obj, _ := f.page.Object()
+	return commonMessage(obj), true
 }

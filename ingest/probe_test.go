@@ -14,22 +14,36 @@ import (
 )
 
 // TestProbeRecognisesRealWorldShapes: bodies shaped like well-known APIs
-// give the pagination they use.
+// give the pagination they use, once a second request confirms it. The
+// servers answer the next page (other ids) only when asked the way the API
+// wants: under next, a query parameter or a path; every other request gets
+// the first page again, and a guess that brings nothing new is not proposed.
 func TestProbeRecognisesRealWorldShapes(t *testing.T) {
 	cases := []struct {
-		name, body, style, evidence string
+		name, body, next, style, evidence string
 	}{
-		{"stripe", `{"object":"list","data":[{"id":"ch_1"},{"id":"ch_2"}],"has_more":true,"url":"/v1/charges"}`, "cursor", "has_more is true"},
-		{"salesforce", `{"totalSize":5,"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01g-2000","records":[{"Id":"a"},{"Id":"b"}]}`, "next_url", "nextRecordsUrl"},
-		{"odata", `{"value":[{"id":1},{"id":2}],"@odata.nextLink":"https://graph.example/v1.0/users?$skiptoken=X"}`, "next_url", "@odata.nextLink"},
-		{"google", `{"items":[{"id":"1"},{"id":"2"}],"nextPageToken":"CAoQAA"}`, "cursor", "?pageToken="},
-		{"slack", `{"ok":true,"members":[{"id":"U1"},{"id":"U2"}],"response_metadata":{"next_cursor":"dXNlcjpVMEc5V0ZYTlo="}}`, "cursor", "response_metadata.next_cursor"},
-		{"elasticsearch", `{"_scroll_id":"DXF1ZXJ5QW5k","hits":{"hits":[{"_id":"1"},{"_id":"2"}]}}`, "cursor", "_scroll_id"},
+		{"stripe", `{"object":"list","data":[{"id":"ch_1"},{"id":"ch_2"}],"has_more":true,"url":"/v1/charges"}`, "starting_after", "cursor", "has_more is true"},
+		{"salesforce", `{"totalSize":5,"done":false,"nextRecordsUrl":"/services/data/v59.0/query/01g-2000","records":[{"Id":"a"},{"Id":"b"}]}`, "", "next_url", "nextRecordsUrl"},
+		{"odata", `{"value":[{"id":1},{"id":2}],"@odata.nextLink":"https://graph.example/v1.0/users?$skiptoken=X"}`, "", "next_url", "@odata.nextLink"},
+		{"google", `{"items":[{"id":"1"},{"id":"2"}],"nextPageToken":"CAoQAA"}`, "pageToken", "cursor", "?pageToken="},
+		{"slack", `{"ok":true,"members":[{"id":"U1"},{"id":"U2"}],"response_metadata":{"next_cursor":"dXNlcjpVMEc5V0ZYTlo="}}`, "cursor", "cursor", "response_metadata.next_cursor"},
+		{"twitter", `{"data":[{"id":"1"},{"id":"2"}],"meta":{"next_token":"7140dibdnow9c7btw"}}`, "pagination_token", "cursor", "?pagination_token="},
+		{"elasticsearch", `{"_scroll_id":"DXF1ZXJ5QW5k","hits":{"hits":[{"_id":"1"},{"_id":"2"}]}}`, "/_search/scroll", "cursor", "_scroll_id"},
+		{"jira", `{"startAt":0,"maxResults":2,"total":5,"issues":[{"id":"1"},{"id":"2"}]}`, "startAt", "offset", "offset paging by startAt"},
+		{"graph skip", `{"value":[{"id":"1"},{"id":"2"}],"$skip":0}`, "$skip", "offset", "offset paging by $skip"},
+		{"airtable offset token", `{"records":[{"id":"rec1"},{"id":"rec2"}],"offset":"itrA1/rec2"}`, "offset", "cursor", ".offset looks like a cursor"},
+		{"keyset by trying filters", `{"items":[{"id":"1"},{"id":"2"}]}`, "since_id", "keyset", "?since_id=<last id> brought only newer ones"},
+		{"cursor nobody takes", `{"items":[{"id":"1"},{"id":"2"}],"next_cursor":"abc"}`, "never", "none", "no pagination could be confirmed"},
+		{"total but one page", `{"items":[{"id":"1"},{"id":"2"}],"total":40}`, "", "none", "no next link, cursor, offset or page fields found"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
+				if tc.next != "" && (r.URL.Query().Has(tc.next) || r.URL.Path == tc.next) {
+					fmt.Fprint(w, strings.NewReplacer(`"1"`, `"11"`, `"2"`, `"12"`, `"a"`, `"c"`, `"ch_1"`, `"ch_3"`, `"ch_2"`, `"ch_4"`, `"U1"`, `"U3"`, `"U2"`, `"U4"`, `"rec1"`, `"rec3"`, `"rec2"`, `"rec4"`).Replace(tc.body))
+					return
+				}
 				fmt.Fprint(w, tc.body)
 			}))
 			defer srv.Close()
@@ -43,6 +57,9 @@ func TestProbeRecognisesRealWorldShapes(t *testing.T) {
 			}
 			if rep.Pagination.Type != tc.style || !strings.Contains(strings.Join(rep.Evidence, " "), tc.evidence) {
 				t.Errorf("got %s with evidence %q; want %s mentioning %q", rep.Pagination.Type, rep.Evidence, tc.style, tc.evidence)
+			}
+			if tc.name == "total but one page" && (len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "declares 40 records")) {
+				t.Errorf("warnings %q", rep.Warnings)
 			}
 		})
 	}

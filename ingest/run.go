@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"siphon/ingest/budget"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
 )
@@ -35,6 +36,10 @@ type Job struct {
 	Out      string // output folder
 	Fresh    bool   // move the old output aside and start over
 	MaxPages int    // stop after this many pages in this run (0: the profile's max_pages)
+
+	// Partitioned profiles only.
+	Concurrency int   // partitions in flight at once (0: the profile's concurrency)
+	Shard       Shard // run only this shard's partitions, in Out/shard-K-of-N
 }
 
 // Snapshot is a run's counters at one moment. Read it as often as you like:
@@ -60,9 +65,13 @@ type Snapshot struct {
 	Position       string
 	RateLimit      httphdr.RateLimit // last announced by the server
 	HasRateLimit   bool
-	StopReason     string
-	DroppedEvents  int
-	Err            error
+	// LearnedRate is the requests per second the run learned to stay under
+	// after 429s without Retry-After; 0: none learned.
+	LearnedRate   float64
+	StopReason    string
+	DroppedEvents int
+	Err           error
+	Partitions    *PartitionSummary // a partitioned run's counts; nil otherwise
 }
 
 // Run is one run of a profile: started by Client.Start, it fetches until the
@@ -72,14 +81,13 @@ type Run struct {
 	done   chan struct{}
 	cancel context.CancelFunc
 
-	mu        sync.Mutex
-	snap      Snapshot
-	paused    bool
-	resume    chan struct{} // closed to wake a paused run
-	err       error
-	invalid   map[string]int
-	gateUntil time.Time
-	gateWhy   string
+	mu      sync.Mutex
+	snap    Snapshot
+	paused  bool
+	resume  chan struct{} // closed to wake a paused run
+	err     error
+	invalid map[string]int
+	parts   *partitionSet // a partitioned run's partitions; nil otherwise
 }
 
 // eventBuffer bounds the events waiting for a slow reader; past it events
@@ -91,6 +99,9 @@ const eventBuffer = 1024
 // Start begins a run in the background. Read Events until it is closed, or
 // call Wait.
 func (c *Client) Start(ctx context.Context, job Job) *Run {
+	if c.cfg.Partitions.Kind() != "" {
+		return c.startPartitioned(ctx, job)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
 	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
@@ -114,6 +125,9 @@ func (r *Run) Events() <-chan Event { return r.events }
 
 // Snapshot returns the run's counters now.
 func (r *Run) Snapshot() Snapshot {
+	if r.parts != nil {
+		return r.parts.snapshot()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.snap
@@ -127,6 +141,9 @@ func (r *Run) Pause() {
 		r.paused = true
 		r.resume = make(chan struct{})
 	}
+	if r.parts != nil {
+		r.parts.each((*Run).Pause)
+	}
 }
 
 // Resume lets a paused run go on.
@@ -136,6 +153,9 @@ func (r *Run) Resume() {
 	if r.paused {
 		r.paused = false
 		close(r.resume)
+	}
+	if r.parts != nil {
+		r.parts.each((*Run).Resume)
 	}
 }
 
@@ -184,14 +204,20 @@ type runner struct {
 	c       *Client
 	run     *Run
 	job     Job
-	records *page.Expr // nil: the profile's records expression
+	records *page.Expr     // nil: the profile's records expression
+	ticket  *budget.Ticket // the request in flight's place in the budget
+	sink    func(Event)    // a partition's: where its events go instead
 
 	reader     *page.Reader // see pageReader
 	readerDone bool
-	sink       *pageSink // a walk's: takes the records as they are read; nil: collect them
+	recs       *pageSink // a walk's: takes the records as they are read; nil: collect them
 }
 
 func (rn *runner) emit(ev Event) {
+	if rn.sink != nil {
+		rn.sink(ev)
+		return
+	}
 	r := rn.run
 	if len(r.events) >= cap(r.events)-1 {
 		r.mu.Lock()
@@ -224,30 +250,18 @@ func (rn *runner) noteThrottle(until time.Time, wait time.Duration, why string) 
 	rn.emit(Throttled{At: now(), Until: until, Wait: wait, Reason: why})
 }
 
-// noteRateLimit reads the server's rate-limit headers; when the budget is
-// spent, the next request waits for the reset instead of provoking a 429.
+// noteRateLimit reads the server's rate-limit headers into the snapshot and
+// the shared budget, which holds every worker when the budget is spent.
 func (rn *runner) noteRateLimit(h map[string][]string) {
 	rl, ok := httphdr.ParseRateLimit(h, time.Now())
 	if !ok {
 		return
 	}
+	rn.c.budget.Observe(rn.ticket, rl)
 	r := rn.run
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.snap.RateLimit, r.snap.HasRateLimit = rl, true
-	if !rn.c.cfg.RateLimit.IgnoreHeaders && rl.Remaining == 0 && !rl.Reset.IsZero() {
-		r.gateUntil = rl.Reset
-		r.gateWhy = fmt.Sprintf("server rate limit: 0 of %d left (%s headers), resets at %s", rl.Limit, rl.Dialect, rl.Reset.Format("15:04:05"))
-	}
-}
-
-func (rn *runner) gate() (time.Time, string) {
-	r := rn.run
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	until, why := r.gateUntil, r.gateWhy
-	r.gateUntil = time.Time{}
-	return until, why
 }
 
 // checkPause blocks while the run is paused. It reports whether it paused.

@@ -12,7 +12,7 @@ import (
 // inspector, its curl command): redacted, with every value that came from
 // a reference in the profile shown as that reference ("X-Auth: ${XA}",
 // "Authorization: Bearer ${TOKEN}") rather than REDACTED or its value.
-func (c *Client) shownRequest(redactedURL string, sent http.Header, body []byte) PageRequest {
+func (c *Client) shownRequest(method, redactedURL string, sent http.Header, body []byte) PageRequest {
 	red := c.redact()
 	headers := flatHeaders(red.Header(sent))
 	shown := c.shownHeaders()
@@ -21,7 +21,7 @@ func (c *Client) shownRequest(redactedURL string, sent http.Header, body []byte)
 			headers[name] = text
 		}
 	}
-	req := PageRequest{Method: c.cfg.Method, URL: c.shownURL(redactedURL), Headers: headers}
+	req := PageRequest{Method: method, URL: c.shownURL(redactedURL), Headers: headers}
 	if req.Method == "" {
 		req.Method = http.MethodGet
 	}

@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
-	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
@@ -38,6 +36,10 @@ type walk struct {
 	// prevRecs holds the last page's records by hash: a record the next
 	// page repeats unchanged is not written twice (see dropRepeats).
 	prevRecs map[uint64]json.RawMessage
+	// declared is the record count page 1 declared (a top-level total,
+	// hits.total), at declaredAt; 0: none (complete.go).
+	declared   int64
+	declaredAt string
 }
 
 // loop is the run: open the output and the checkpoint, then page after
@@ -79,7 +81,10 @@ func (rn *runner) loop(ctx context.Context) error {
 		}
 		if reason != "" {
 			rn.setStop(reason)
-			return w.commit(true, reason)
+			if err := w.commit(true, reason); err != nil {
+				return err
+			}
+			return w.finalChecks()
 		}
 		switch iv := w.c.commitInterval; {
 		case iv == 0:
@@ -157,7 +162,7 @@ func (rn *runner) open() (*walk, error) {
 		// records go to the file as they are read, and bodies stream (the
 		// archive, too, gets them as they arrive).
 		w.sink = &pageSink{out: out, shape: w.shape, repeat: len(cfg.PrimaryKey) > 0, stream: true}
-		rn.sink = w.sink
+		rn.recs = w.sink
 	}
 	for _, note := range fold.takeNotes() {
 		rn.emit(Warning{At: now(), What: note})
@@ -186,10 +191,14 @@ func (rn *runner) open() (*walk, error) {
 func (w *walk) step(ctx context.Context) (string, error) {
 	pageNo := w.state.Pages + 1
 	cursorIn := w.pag.Describe()
+	req, err := w.c.requestOf(w.pag.Request())
+	if err != nil {
+		return "", w.stopWith(err)
+	}
 	if w.sink != nil {
 		w.sink.pageNo = pageNo
 	}
-	f, err := w.rn.fetchPage(ctx, pageNo, requestOf(w.pag.Request()))
+	f, err := w.rn.fetchPage(ctx, pageNo, req)
 	if err != nil {
 		return "", w.stopWith(err) // a failed attempt took back its records
 	}
@@ -269,7 +278,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 		cursorOut = ""
 	}
 	red := w.c.redact()
-	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: w.cfg.Method, URL: f.redactedURL, Status: f.status,
+	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: f.redactedURL, Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
 		CursorIn: red.URL(cursorIn), CursorOut: red.URL(cursorOut), Headers: flatHeaders(red.Header(f.header))}
 	body, onDisk := f.body, false
@@ -347,9 +356,10 @@ func (w *walk) check(f *fetched, pageNo int) error {
 		return fmt.Errorf("page %d: the same body as page %d came back; stopping before writing duplicates (the page was not saved)", pageNo, pageNo-1)
 	}
 	w.prevBody = sum
-	if w.state.Pages == 0 && f.found == 0 {
-		if hint := arrayHint(f); hint != "" {
-			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("records %s found nothing on page 1; the body has arrays at %s", w.cfg.Records, hint), Action: "continued"})
+	if w.state.Pages == 0 {
+		w.declared, w.declaredAt = declaredTotal(f.page)
+		if f.found == 0 {
+			return w.recordsElsewhere(f.page, pageNo)
 		}
 	}
 	return nil
@@ -408,7 +418,7 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *PageEntry, r
 	red := w.c.redact()
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request: w.c.shownRequest(entry.URL, f.sent, f.sentBody),
+		Request: w.c.shownRequest(f.method, entry.URL, f.sent, f.sentBody),
 		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
 		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.head), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: f.size},
 		Sample:   sample})
@@ -480,29 +490,4 @@ func (w *walk) stopWith(err error) error {
 		return errors.Join(err, cerr)
 	}
 	return err
-}
-
-// arrayHint lists the top-level arrays of a body, for a records expression
-// that found nothing: ".items (100), .errors (0)". A streamed body is
-// looked at when its start held all of it.
-func arrayHint(f *fetched) string {
-	p := f.page
-	if f.body == nil && int64(len(f.head)) == f.size {
-		p = page.Parse(context.Background(), f.head)
-	}
-	obj, err := p.Object()
-	if err != nil {
-		return ""
-	}
-	var hints []string
-	for k, v := range obj {
-		if len(v) > 0 && v[0] == '[' {
-			var arr []json.RawMessage
-			if json.Unmarshal(v, &arr) == nil {
-				hints = append(hints, fmt.Sprintf(".%s (%d)", k, len(arr)))
-			}
-		}
-	}
-	sort.Strings(hints)
-	return strings.Join(hints, ", ")
 }

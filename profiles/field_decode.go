@@ -81,7 +81,7 @@ func (d *decoder) section(sec string, anchor *yaml.Node, entries []entry, p *Pro
 		switch {
 		case f.missing != "" && !given[leafKey(f.key)]:
 			d.at(anchor, f.key, "%s", f.missing)
-		case need != "" && slices.Contains(f.requiredFor, need) && !given[leafKey(f.key)]:
+		case need != "" && slices.Contains(f.requiredFor, need) && !given[leafKey(f.key)] && (f.or == "" || !given[f.or]):
 			d.at(anchor, f.key, "required for %s", what)
 		}
 	}

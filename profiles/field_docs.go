@@ -101,6 +101,8 @@ func appliesText(f *field) string {
 	}
 	switch {
 	case f.requiredFor == nil:
+	case f.or != "":
+		s += "; required for " + strings.Join(f.requiredFor, ", ") + " unless " + f.or + " is given"
 	case slices.Equal(f.requiredFor, owners):
 		s += ", required"
 	default:
@@ -242,6 +244,8 @@ func typeRules(sec string) []any {
 			switch {
 			case f.types != nil && !slices.Contains(f.types, typ):
 				banned[leafKey(f.key)] = false
+			case slices.Contains(f.requiredFor, typ) && f.or != "":
+				then["anyOf"] = []any{map[string]any{"required": []string{leafKey(f.key)}}, map[string]any{"required": []string{f.or}}}
 			case slices.Contains(f.requiredFor, typ):
 				need = append(need, leafKey(f.key))
 			}

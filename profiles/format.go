@@ -35,6 +35,9 @@ func (f formatter) fill(doc *Doc, sec string, c *ingest.Config) {
 			continue
 		}
 		if fl.kind == kSection {
+			if fl.show == showIfSet && !sectionSet(c, fl.key) {
+				continue
+			}
 			doc.set(fl.key, mapping().node)
 			f.fill(doc, fl.key, c)
 			continue

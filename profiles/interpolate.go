@@ -43,6 +43,12 @@ func parseTemplate(s string) ([]segment, error) {
 		}
 		ref := s[i : i+end+1]
 		inner := ref[2 : len(ref)-1]
+		if partitionRefs[inner] {
+			// filled in per partition when the run starts
+			lit.WriteString(ref)
+			i += end
+			continue
+		}
 		name, def, hasDef := strings.Cut(inner, ":-")
 		if !isEnvName(name) {
 			return nil, errors.New("a reference must be ${NAME} or ${NAME:-default}, NAME of letters, digits and _ (write $$ for a literal $)")
@@ -111,9 +117,19 @@ func escapeDollars(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		b.WriteByte(s[i])
-		if s[i] == '$' && i+1 < len(s) && (s[i+1] == '{' || s[i+1] == '$') {
+		if s[i] == '$' && i+1 < len(s) && (s[i+1] == '{' || s[i+1] == '$') && !partitionRefAt(s[i:]) {
 			b.WriteByte('$')
 		}
 	}
 	return b.String()
+}
+
+// partitionRefs are the references a partitioned profile's requests use;
+// the loader keeps them as written (see ingest.Partition).
+var partitionRefs = map[string]bool{"partition.start": true, "partition.end": true, "partition.value": true}
+
+// partitionRefAt reports whether s starts with a partition reference.
+func partitionRefAt(s string) bool {
+	end := strings.IndexByte(s, '}')
+	return strings.HasPrefix(s, "${") && end > 2 && partitionRefs[s[2:end]]
 }

@@ -3,6 +3,7 @@ package profiles
 import (
 	"math"
 	"slices"
+	"strings"
 
 	"siphon/ingest"
 )
@@ -72,4 +73,30 @@ func cmpOr[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// checkPartitions wants exactly one kind of partitions, and windows that
+// make sense.
+func checkPartitions(d *decoder, c *ingest.Config) {
+	kinds := c.Partitions.Kinds()
+	if len(kinds) > 1 {
+		e := d.entries["partitions."+kinds[1]]
+		d.at(e.keyNode, e.field, "give exactly one of ints, dates, values, from; got %s", strings.Join(kinds, " and "))
+		return
+	}
+	if len(kinds) == 0 {
+		return
+	}
+	if _, err := ingest.ListPartitions(ingest.Config{Partitions: ingest.PartitionsConfig{Ints: c.Partitions.Ints, Dates: c.Partitions.Dates, Values: c.Partitions.Values}}); err != nil && kinds[0] != "from" {
+		e := d.entries["partitions."+kinds[0]]
+		d.at(e.keyNode, e.field, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "partitions."+kinds[0]+": "), "partitions: "))
+	}
+	if kinds[0] == "from" && c.Partitions.From.Profile == "" {
+		e := d.entries["partitions.from"]
+		d.at(e.keyNode, e.field, "needs profile: the profile whose records give the values")
+	}
+	if kinds[0] != "from" && c.Partitions.Kind() == "" {
+		e := d.entries["partitions."+kinds[0]]
+		d.at(e.keyNode, e.field, "needs every > 0")
+	}
 }

@@ -52,7 +52,7 @@ func TestLoadFullProfile(t *testing.T) {
 		},
 		RateLimit: ingest.RateLimitConfig{RequestsPerSecond: 2, Burst: 5, IgnoreHeaders: true},
 		Retry: ingest.RetryConfig{
-			MaxAttempts: 4, InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
+			MaxElapsed: ingest.DefaultMaxElapsed, MaxAttempts: 4, InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
 			OnStatus: []int{429, 503}, MaxRetryAfter: 2 * time.Minute,
 		},
 		Timeout:      10 * time.Second,
@@ -66,6 +66,11 @@ func TestLoadFullProfile(t *testing.T) {
 		},
 		SecretHeaders: []string{"Authorization", "X-Signature"}, // not X-Tenant: ${TENANT:-acme} took its default
 		SecretParams:  []string{"api_key"},
+		ShownAs: map[string]string{ // what a shown request carries in place of the values
+			"headers.Authorization": "Bearer ${ORDERS_HEADER_TOKEN}",
+			"headers.X-Signature":   "file:" + filepath.Join(files, "token.txt"),
+			"params.api_key":        "${ORDERS_PARAM_KEY}",
+		},
 	}
 	p, err := Loader{LookupEnv: env(testEnv)}.LoadFile("testdata/valid/cursor.yaml")
 	if err != nil {

@@ -21,7 +21,11 @@ func eventText(ev ingest.Event) (text string, ok bool) {
 		}
 		return "started → " + e.Out, true
 	case ingest.RetryScheduled:
-		return fmt.Sprintf("retry page %d: attempt %d/%d in %s (%s) — %s", e.Page, e.Attempt+1, e.MaxAttempts, formatDuration(e.Wait), e.Source, oneLine(e.Cause)), true
+		of := fmt.Sprintf("/%d", e.MaxAttempts)
+		if e.MaxAttempts <= 0 {
+			of = "" // retry.max_elapsed bounds the attempts, not a count
+		}
+		return fmt.Sprintf("retry page %d: attempt %d%s in %s (%s) — %s", e.Page, e.Attempt+1, of, formatDuration(e.Wait), e.Source, oneLine(e.Cause)), true
 	case ingest.Throttled:
 		return fmt.Sprintf("sleep %s — %s", formatDuration(e.Wait), oneLine(e.Reason)), true
 	case ingest.Anomaly:

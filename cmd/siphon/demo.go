@@ -55,6 +55,7 @@ func startDemoServers(port int) *demoServers {
 	}})
 	add("SIPHON_DEMO_LIMITED_URL", demoapi.Options{Records: 1000, Faults: demoapi.Faults{RateLimit: 5, RateLimitHeaders: "x"}})
 	add("SIPHON_DEMO_DRIFT_URL", demoapi.Options{Records: 1000, Latency: 5 * time.Millisecond, Faults: demoapi.Faults{DriftAfter: 500}})
+	add("SIPHON_DEMO_BACKFILL_URL", demoapi.Options{Records: 6000, Latency: 40 * time.Millisecond, Faults: demoapi.Faults{RateLimit: 50, RateLimitHeaders: "x"}})
 	return d
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,14 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	keyIn := fset.String("api-key-in", "header", "where the API key goes: header or query")
 	basicUser := fset.String("basic-user", "", "basic auth user name")
 	basicEnv := fset.String("basic-password-env", "", "basic auth password from this environment variable")
+	method := fset.String("method", "", "GET or POST (default: the profile's, else GET)")
+	data := fset.String("data", "", "JSON body of a POST (implies --method POST)")
+	dataFile := fset.String("data-file", "", "read the JSON body of a POST from this file")
+	tokenURL := fset.String("token-url", "", "OAuth2 client credentials: the token endpoint")
+	clientID := fset.String("client-id", "", "OAuth2 client credentials: the client ID")
+	clientSecretEnv := fset.String("client-secret-env", "", "OAuth2 client credentials: the client secret from this environment variable")
+	var scopes multiFlag
+	fset.Var(&scopes, "scope", "OAuth2 scope to ask for (repeatable)")
 	name := fset.String("name", "", "name for the written profile (default: from the URL's path)")
 	save := fset.Bool("save", false, "save the profile into the first profiles folder instead of printing it")
 	dir := fset.String("profiles", "", "folder of saved profiles")
@@ -49,7 +58,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		return usagef("probe takes one PROFILE or URL")
 	}
 	var cfg ingest.Config
-	var source string // the profile file probed, written back by --save
+	var source string            // the profile file probed, written back by --save
 	saved := &profiles.Profile{} // as loaded: writing it back keeps its references
 	fromURL := strings.HasPrefix(pos[0], "http://") || strings.HasPrefix(pos[0], "https://")
 	if fromURL {
@@ -68,6 +77,14 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := applyProbeFlags(&cfg, headers, params, *bearerEnv, *keyEnv, *keyName, *keyIn, *basicUser, *basicEnv); err != nil {
 		return usagef("%v", err)
+	}
+	if err := applyRequestFlags(&cfg, *method, *data, *dataFile); err != nil {
+		return usagef("%v", err)
+	}
+	if *tokenURL != "" || *clientID != "" || *clientSecretEnv != "" {
+		if err := applyOAuthFlags(&cfg, *tokenURL, *clientID, *clientSecretEnv, scopes); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	client, err := ingest.New(cfg)
 	if err != nil {
@@ -138,7 +155,9 @@ func configFromURL(raw, name string) (ingest.Config, error) {
 			name = strings.Trim(nameChars.ReplaceAllString(strings.ToLower(u.Hostname()), "-"), "-")
 		}
 	}
-	cfg := ingest.Config{Name: name, BaseURL: u.Scheme + "://" + u.Host, Path: u.Path, Params: map[string]string{}}
+	// A proposed profile keeps the default page archive: raw pages are
+	// what one reads when a run goes wrong.
+	cfg := ingest.Config{Name: name, BaseURL: u.Scheme + "://" + u.Host, Path: u.Path, Params: map[string]string{}, Output: ingest.OutputConfig{RawPages: true}}
 	for k, vs := range u.Query() {
 		cfg.Params[k] = vs[0]
 		if redact.IsCredentialName(k) && vs[0] != "" {
@@ -150,6 +169,51 @@ func configFromURL(raw, name string) (ingest.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// applyRequestFlags sets the method and JSON body of a probed request.
+func applyRequestFlags(cfg *ingest.Config, method, data, dataFile string) error {
+	if data != "" && dataFile != "" {
+		return errors.New("give --data or --data-file, not both")
+	}
+	if dataFile != "" {
+		b, err := os.ReadFile(dataFile)
+		if err != nil {
+			return fmt.Errorf("--data-file: %w", err)
+		}
+		data = string(b)
+	}
+	if data != "" {
+		if !json.Valid([]byte(data)) {
+			return errors.New("--data: the body must be JSON")
+		}
+		cfg.Body = json.RawMessage(data)
+		if method == "" {
+			method = "POST"
+		}
+	}
+	if method != "" {
+		m := strings.ToUpper(method)
+		if m != "GET" && m != "POST" {
+			return fmt.Errorf("--method %q: GET or POST", method)
+		}
+		cfg.Method = m
+	}
+	return nil
+}
+
+// applyOAuthFlags sets OAuth2 client credentials.
+func applyOAuthFlags(cfg *ingest.Config, tokenURL, clientID, secretEnv string, scopes []string) error {
+	if tokenURL == "" || clientID == "" || secretEnv == "" {
+		return errors.New("OAuth2 client credentials need --token-url, --client-id and --client-secret-env")
+	}
+	v := os.Getenv(secretEnv)
+	if v == "" {
+		return fmt.Errorf("environment variable %s is not set", secretEnv)
+	}
+	cfg.Auth = ingest.AuthConfig{Type: ingest.AuthOAuth2, Grant: "client_credentials", TokenURL: tokenURL, ClientID: clientID,
+		ClientSecret: ingest.NewSecret("${"+secretEnv+"}", v), Scopes: scopes}
+	return nil
 }
 
 // printExports tells which environment variables a profile made from a URL
@@ -252,6 +316,15 @@ func printProbe(w io.Writer, r *ingest.ProbeReport) {
 	}
 	if r.Confirmed != "" {
 		fmt.Fprintf(w, "  checked: %s\n", r.Confirmed)
+	}
+	if p := r.Pagination; p.StopWhen != "" {
+		fmt.Fprintf(w, "  stop_when: %s\n", p.StopWhen)
+	}
+	if r.ErrorWhen != "" {
+		fmt.Fprintf(w, "Errors in 200s: error_when %s, error_message %s\n", r.ErrorWhen, r.ErrorMessage)
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", warn)
 	}
 }
 

@@ -47,6 +47,7 @@ type textReporter struct {
 	startRecs   int64
 	tty         bool // stderr is a terminal: progress rewrites one line
 	pending     bool // a progress line without its newline is on screen
+	requests    requestRate
 }
 
 func newTextReporter(w io.Writer, name string) *textReporter {
@@ -74,7 +75,9 @@ func (t *textReporter) event(ev ingest.Event) {
 		}
 		t.printf("  GET %s", e.URL)
 	case ingest.RetryScheduled:
-		t.printf("  RETRYING page %d, attempt %d/%d in %s (%s): %s", e.Page, e.Attempt+1, e.MaxAttempts, seconds(e.Wait), e.Source, e.Cause)
+		t.printf("  RETRYING page %d, %s in %s (%s): %s", e.Page, attemptOf(e.Attempt+1, e.MaxAttempts), seconds(e.Wait), e.Source, e.Cause)
+	case ingest.RateLearned:
+		t.printf("  RATE learned %s: %s", rateText(e.RequestsPerSecond), e.Reason)
 	case ingest.Throttled:
 		if e.Wait >= time.Second {
 			t.printf("  SLEEPING %s: %s", seconds(e.Wait), e.Reason)
@@ -89,6 +92,10 @@ func (t *textReporter) event(ev ingest.Event) {
 		t.printf("  PAUSED")
 	case ingest.Resumed:
 		t.printf("  RESUMED")
+	case ingest.PartitionFinished:
+		if e.Err != nil && !e.Canceled {
+			t.printf("  FAILED partition %s: %s", e.Partition, e.Error)
+		}
 	case ingest.Finished:
 		rate := float64(e.Records-t.startRecs) / max(e.Elapsed.Seconds(), 1e-3)
 		switch {
@@ -116,6 +123,9 @@ func (t *textReporter) progress(s ingest.Snapshot) {
 	rate := float64(s.Records-t.lastRecords) / now.Sub(t.lastAt).Seconds()
 	t.lastRecords, t.lastAt = s.Records, now
 	line := fmt.Sprintf("  %-8s page %d · %s records · %s rec/s · %s · %s", s.State, s.Pages, count(s.Records), count(int64(rate)), bytesText(s.Bytes), now.Sub(t.started).Round(time.Second))
+	if s.Partitions != nil {
+		line = fmt.Sprintf("  %-8s %s · %s", s.State, partitionProgress(s, t.requests.next(s.Partitions.Requests, now)), now.Sub(t.started).Round(time.Second))
+	}
 	if s.Detail != "" && (s.State == ingest.StateSleeping || s.State == ingest.StateRetrying) {
 		line += " · " + s.Detail
 		if left := time.Until(s.Until); left > 0 {
@@ -124,6 +134,9 @@ func (t *textReporter) progress(s ingest.Snapshot) {
 	}
 	if s.Retries > 0 {
 		line += fmt.Sprintf(" · %d retries", s.Retries)
+	}
+	if s.LearnedRate > 0 {
+		line += " · learned " + rateText(s.LearnedRate)
 	}
 	if t.tty {
 		// A wrapped line cannot be rewritten in place: cut it to the width.
@@ -160,10 +173,14 @@ func (j *jsonReporter) event(ev ingest.Event) {
 }
 
 func (j *jsonReporter) progress(s ingest.Snapshot) {
-	j.enc.Encode(map[string]any{
+	m := map[string]any{
 		"type": "progress", "time": time.Now(), "state": s.State, "detail": s.Detail,
-		"pages": s.Pages, "records": s.Records, "bytes": s.Bytes, "retries": s.Retries,
-	})
+		"pages": s.Pages, "records": s.Records, "bytes": s.Bytes, "retries": s.Retries, "learned_rate": s.LearnedRate,
+	}
+	if p := s.Partitions; p != nil {
+		m["partitions"] = map[string]any{"total": p.Total, "done": p.Done, "running": p.Running, "failed": p.Failed, "paused": p.Paused, "requests": p.Requests}
+	}
+	j.enc.Encode(m)
 }
 
 // count formats an integer with thousands separators.
@@ -232,4 +249,21 @@ func cutRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// attemptOf is "attempt 3/6", or "attempt 3" when only retry.max_elapsed
+// bounds the attempts.
+func attemptOf(attempt, maxAttempts int) string {
+	if maxAttempts <= 0 {
+		return fmt.Sprintf("attempt %d", attempt)
+	}
+	return fmt.Sprintf("attempt %d/%d", attempt, maxAttempts)
+}
+
+// rateText prints a request rate: 2.5 req/s, or 30 req/min below one a second.
+func rateText(rps float64) string {
+	if rps < 1 {
+		return fmt.Sprintf("%.3g req/min", rps*60)
+	}
+	return fmt.Sprintf("%.3g req/s", rps)
 }

@@ -19,13 +19,15 @@ import (
 
 // runFlags are the flags `run` shares with the console and probe.
 type runFlags struct {
-	out      string
-	fresh    bool
-	maxPages int
-	baseURL  string
-	log      string
-	dir      string
-	jqMemory int // MiB
+	out         string
+	fresh       bool
+	maxPages    int
+	baseURL     string
+	log         string
+	dir         string
+	concurrency int
+	shard       string
+	jqMemory    int // MiB
 }
 
 func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
@@ -36,6 +38,8 @@ func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.baseURL, "base-url", "", "override the profile's base_url")
 	fs.StringVar(&f.log, "log", "text", "event log format on stderr: text or json")
 	fs.StringVar(&f.dir, "profiles", "", "folder of saved profiles")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "partitions in flight at once (default: the profile's concurrency, else 1)")
+	fs.StringVar(&f.shard, "shard", "", "run only shard K/N of the partitions, into OUT/shard-K-of-N")
 	fs.IntVar(&f.jqMemory, "jq-memory", ingest.DefaultJQMemoryLimit>>20, "stop a jq expression once siphon's heap passes this many MiB (0: no bound)")
 	return fs
 }
@@ -61,6 +65,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if f.maxPages < 0 {
 		return usagef("--max-pages must not be negative")
 	}
+	job, err := f.partitionJob()
+	if err != nil {
+		return err
+	}
 	prof, err := loadProfile(pos[0], f.dir)
 	if err != nil {
 		return err
@@ -68,6 +76,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	cfg := prof.Config
 	if f.baseURL != "" {
 		cfg.BaseURL = f.baseURL
+	}
+	if err := resolveFrom(&cfg, prof.Path, f.dir); err != nil {
+		return err
 	}
 	client, err := ingest.New(cfg, ingest.WithJQMemoryLimit(int64(f.jqMemory)<<20))
 	if err != nil {
@@ -81,7 +92,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills at once
 	}()
-	run := client.Start(ctx, ingest.Job{Out: out, Fresh: f.fresh, MaxPages: f.maxPages})
+	job.Out, job.Fresh, job.MaxPages = out, f.fresh, f.maxPages
+	run := client.Start(ctx, job)
 	var rep reporter
 	if f.log == "json" {
 		rep = newJSONReporter(stderr)
@@ -100,6 +112,9 @@ func runResult(run *ingest.Run, name, arg, out string) error {
 	resume := fmt.Sprintf("siphon run %s", shellQuote(arg))
 	if out != defaultOutputDir(name) {
 		resume += " --out " + shellQuote(out)
+	}
+	if snap.Partitions != nil && err != nil {
+		return partitionsResult(err, snap, name, resume)
 	}
 	switch {
 	case err == nil:

@@ -29,6 +29,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var((*countValue)(&o.Records), "records", "number of records in the dataset")
 	fs.Int64Var(&o.Seed, "seed", o.Seed, "seed of the fault RNG (same seed, same faults)")
 	fs.DurationVar(&o.Latency, "latency", o.Latency, "delay added to every data response")
+	fs.IntVar(&o.Groups, "groups", o.Groups, "groups served by /v1/groups and /v1/group-items (0: 50)")
 
 	fs.Var((*rateValue)(&f.ServerErrorRate), "fail-rate", "share of requests answered 500, 502 or 503 (0 to 1)")
 	fs.Var((*rateValue)(&f.ResetRate), "reset-rate", "share of connections dropped without a response (0 to 1)")

@@ -24,7 +24,10 @@ func (a *API) serveOffset(r *http.Request, _ http.Header) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := a.data.snapshot()
+	all, err := a.filtered(q)
+	if err != nil {
+		return nil, err
+	}
 	page := newPage(`{"data":[`, window(all, offset, limit), 64)
 	page = append(page, `],"total":`...)
 	page = strconv.AppendInt(page, int64(len(all)), 10)
@@ -94,7 +97,10 @@ func (a *API) serveCursor(r *http.Request, _ http.Header) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := a.data.snapshot()
+	all, err := a.filtered(q)
+	if err != nil {
+		return nil, err
+	}
 	recs := window(all, pos.offset, limit)
 	f := a.opts.Faults
 	next := ""

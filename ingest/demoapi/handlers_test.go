@@ -205,6 +205,12 @@ func TestEveryEndpointWalksToTheEnd(t *testing.T) {
 	walkers := map[string]walker{
 		"none": walkNone, "offset": walkOffset, "pages": walkPages, "cursor": walkCursor,
 		"next": walkNext, "link": walkLink, "keyset": walkKeyset, "timestamp": walkTimestamp,
+		"group-items": walkGroupItems, "groups": func(t *testing.T, c *http.Client, base string) []int64 {
+			if n := len(walkGroupIDs(t, c, base)); n != DefaultGroups {
+				t.Errorf("%d groups, want %d", n, DefaultGroups)
+			}
+			return walkOffset(t, c, base) // the groups are not records: check the dataset beside them
+		},
 	}
 	for _, ep := range Endpoints() {
 		if ep.Name == "loop" {

@@ -11,6 +11,7 @@ type Options struct {
 	Records int           // dataset size, default 1000
 	Seed    int64         // seeds the fault RNG (default 1)
 	Latency time.Duration // added to every data response
+	Groups  int           // groups of /v1/groups and /v1/group-items (default 50)
 	Faults  Faults
 	Auth    Auth   // zero: no static credentials required
 	OAuth   *OAuth // nil: no OAuth2; else /oauth/token and /oauth/authorize serve, and data needs an access token

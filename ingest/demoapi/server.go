@@ -21,6 +21,9 @@ type Server struct {
 	srv       *http.Server
 	served    chan struct{} // closed when Serve returns
 	closeOnce sync.Once
+
+	connMu sync.Mutex
+	fresh  map[net.Conn]bool // connections that have not sent a request yet
 }
 
 // NewServer starts an API on a free loopback port. Like httptest.NewServer
@@ -53,6 +56,18 @@ func serve(ln net.Listener, scheme string, opts Options) *Server {
 		// handshakes): under siphon demo that would write across the console.
 		srv:    &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)},
 		served: make(chan struct{}),
+		fresh:  map[net.Conn]bool{},
+	}
+	// A client with several requests in flight may dial a connection it
+	// then never uses; Shutdown would wait 5 s for it. Close drops them.
+	s.srv.ConnState = func(c net.Conn, st http.ConnState) {
+		s.connMu.Lock()
+		defer s.connMu.Unlock()
+		if st == http.StateNew {
+			s.fresh[c] = true
+		} else {
+			delete(s.fresh, c)
+		}
 	}
 	go func() {
 		defer close(s.served)
@@ -69,6 +84,11 @@ const closeGrace = 5 * time.Second
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.Abort()
+		s.connMu.Lock()
+		for c := range s.fresh {
+			c.Close()
+		}
+		s.connMu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {

@@ -47,6 +47,17 @@ func Parse(ctx context.Context, body []byte, want ...*Expr) *Page {
 	return &Page{ctx: ctx, body: body}
 }
 
+// Keep gives a streamed page its body after all, when it was small enough
+// to keep: then every expression may be asked for. body must stay as it is
+// while the page is used.
+func (p *Page) Keep(body []byte) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // as the one pass skips it
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("null") // as the one pass reads it
+	}
+	p.body, p.streamed = body, false
+}
+
 // SetContext replaces the context that bounds jq evaluation, e.g. once the
 // request whose timeout bounded extraction has ended.
 func (p *Page) SetContext(ctx context.Context) { p.ctx = ctx }

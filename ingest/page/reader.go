@@ -16,17 +16,19 @@ import (
 // every expression to be a plain path; NewReader says when they are not,
 // and the caller then uses Parse, which hands them to gojq.
 type Reader struct {
-	values []*Expr
-	sc     *pagescan.Scanner
-	lines  *pagescan.Scanner // the same spec for NDJSON bodies, made when first needed
-	spec   pagescan.Spec
+	values    []*Expr
+	needsBody bool // an expression is not a plain path
+	sc        *pagescan.Scanner
+	lines     *pagescan.Scanner // the same spec for NDJSON bodies, made when first needed
+	spec      pagescan.Spec
 }
 
 // NewReader builds a Reader for a records expression and value
 // expressions (nil ones are skipped). keys are record fields each
 // pagescan.Record carries (the primary key); fieldDepth > 0 lists each
 // record's fields to that depth, for a schema tracker. It returns nil when
-// an expression is not a plain path.
+// the records expression is not a plain path. A value expression that is
+// not one is left to gojq on the body: NeedsBody then says so.
 func NewReader(records *Expr, keys []string, fieldDepth int, values ...*Expr) *Reader {
 	if records == nil || !records.plain {
 		return nil
@@ -37,7 +39,8 @@ func NewReader(records *Expr, keys []string, fieldDepth int, values ...*Expr) *R
 			continue
 		}
 		if !e.plain || e.iter || len(e.path) == 0 {
-			return nil // "." and "[]" as a value: rare enough for gojq
+			r.needsBody = true // "." and "[]" as a value: rare enough for gojq
+			continue
 		}
 		r.values = append(r.values, e)
 		r.spec.Values = append(r.spec.Values, e.scanPath())
@@ -49,6 +52,10 @@ func NewReader(records *Expr, keys []string, fieldDepth int, values ...*Expr) *R
 	r.sc = sc
 	return r
 }
+
+// NeedsBody reports whether an expression runs through gojq, on the body
+// held whole: then Scan, not ScanReader.
+func (r *Reader) NeedsBody() bool { return r.needsBody }
 
 func (r *Reader) scanner(lines bool) *pagescan.Scanner {
 	if !lines {

@@ -21,8 +21,8 @@ func newCursor(cfg spec.PaginationConfig, _ []string) (Style, error) {
 	if err != nil {
 		return nil, err
 	}
-	if path == nil {
-		return nil, fmt.Errorf("pagination: cursor needs cursor_path")
+	if path == nil && cfg.CursorHeader == "" {
+		return nil, fmt.Errorf("pagination: cursor needs cursor_path or cursor_header")
 	}
 	return &cursor{cfg: cfg, path: path}, nil
 }
@@ -37,12 +37,12 @@ func (s *cursor) Request(pos Position, q url.Values) Request {
 }
 
 func (s *cursor) Next(pos *Position, r *Response) (Next, error) {
-	next, err := text(s.path, "cursor_path", r.Page)
+	next, where, err := s.next(r)
 	if err != nil {
 		return Next{}, err
 	}
 	if next == "" {
-		return Next{Stop: StopNoCursor, Missing: "cursor at cursor_path " + s.cfg.CursorPath}, nil
+		return Next{Stop: StopNoCursor, Missing: "cursor at " + where}, nil
 	}
 	pos.Cursor = next
 	return Next{Follow: next, Noun: "cursor", Loop: "cursor " + strconv.Quote(next)}, nil
@@ -53,3 +53,13 @@ func (s *cursor) Describe(pos Position) string { return pos.Cursor }
 func (s *cursor) Param() string { return s.cfg.CursorParam }
 
 func (s *cursor) Seek(pos *Position, value string) { pos.Cursor = value }
+
+// next reads the next cursor: from cursor_path, else cursor_header. where
+// names the place, for messages.
+func (s *cursor) next(r *Response) (next, where string, err error) {
+	if s.path != nil {
+		next, err = text(s.path, "cursor_path", r.Page)
+		return next, "cursor_path " + s.cfg.CursorPath, err
+	}
+	return headerValue(r, s.cfg.CursorHeader), "cursor_header " + s.cfg.CursorHeader, nil
+}

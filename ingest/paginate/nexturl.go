@@ -21,8 +21,8 @@ func newNextURL(cfg spec.PaginationConfig, _ []string) (Style, error) {
 	if err != nil {
 		return nil, err
 	}
-	if path == nil {
-		return nil, fmt.Errorf("pagination: next_url needs next_url_path")
+	if path == nil && cfg.NextURLHeader == "" {
+		return nil, fmt.Errorf("pagination: next_url needs next_url_path or next_url_header")
 	}
 	return &nextURL{cfg: cfg, path: path}, nil
 }
@@ -32,12 +32,16 @@ func (s *nextURL) Start() Position { return Position{} }
 func (s *nextURL) Request(pos Position, q url.Values) Request { return followRequest(pos, q) }
 
 func (s *nextURL) Next(pos *Position, r *Response) (Next, error) {
-	next, err := text(s.path, "next_url_path", r.Page)
-	if err != nil {
-		return Next{}, err
+	next, where := headerValue(r, s.cfg.NextURLHeader), "next_url_header "+s.cfg.NextURLHeader
+	if s.path != nil {
+		var err error
+		if next, err = text(s.path, "next_url_path", r.Page); err != nil {
+			return Next{}, err
+		}
+		where = "next_url_path " + s.cfg.NextURLPath
 	}
 	if next == "" {
-		return Next{Stop: StopNoNextURL, Missing: "URL at next_url_path " + s.cfg.NextURLPath}, nil
+		return Next{Stop: StopNoNextURL, Missing: "URL at " + where}, nil
 	}
 	return follow(pos, r, next)
 }

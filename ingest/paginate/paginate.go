@@ -36,6 +36,9 @@ type Position struct {
 	BoundaryKeys []string `json:"boundary_keys,omitempty"`
 	// MaxPageSize is the largest page seen: a page shorter than it is the last.
 	MaxPageSize int `json:"max_page_size,omitempty"`
+	// Followed is true once a page has led on: the next request is a
+	// follow-up (pagination.next applies).
+	Followed bool `json:"followed,omitempty"`
 }
 
 // Stop reasons: why a walk ended.
@@ -51,12 +54,18 @@ const (
 	StopMaxPages     = "max_pages"
 	StopNoNewer      = "no newer records"
 	StopRepeatedPage = "last page repeated"
+	StopWhen         = "stop_when"
+	StopDeclaredEnd  = "the page declared the end"
 )
 
 // Request is what the next page asks for.
 type Request struct {
 	URL   string     // absolute URL to follow; empty: base_url + path with Query
 	Query url.Values // added to the profile's params (query or body, per pagination.in)
+	// Next is set on follow-up requests of a profile with pagination.next:
+	// what they are instead of the first request (the cursor is already
+	// under Next.CursorParam in Query).
+	Next *spec.NextRequest
 }
 
 // Response is what a style sees of a page.
@@ -136,6 +145,7 @@ func (e *AnomalyError) Error() string { return e.What }
 // that apply to every style.
 type Paginator struct {
 	cfg      spec.PaginationConfig
+	stopWhen *page.Expr
 	def      Def
 	style    Style
 	pos      Position
@@ -156,7 +166,16 @@ func New(cfg spec.PaginationConfig, primaryKey []string) (*Paginator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Paginator{cfg: cfg, def: def, style: style, pos: style.Start(), seen: newSeenSet()}, nil
+	stopWhen, err := compile(cfg.StopWhen)
+	if err != nil {
+		return nil, fmt.Errorf("pagination.stop_when: %w", err)
+	}
+	if n := cfg.Next; n.IsSet() {
+		if n.In != "" && n.In != "query" && n.In != "body" && n.In != "header" {
+			return nil, fmt.Errorf("pagination.next.in %q: expected query, body or header", n.In)
+		}
+	}
+	return &Paginator{cfg: cfg, stopWhen: stopWhen, def: def, style: style, pos: style.Start(), seen: newSeenSet()}, nil
 }
 
 // Position is where the walk stands.
@@ -176,7 +195,15 @@ func (p *Paginator) Request() Request {
 	if p.cfg.Limit > 0 {
 		q.Set(p.cfg.LimitParam, strconv.Itoa(p.cfg.Limit))
 	}
-	return p.style.Request(p.pos, q)
+	req := p.style.Request(p.pos, q)
+	if n := &p.cfg.Next; n.IsSet() && p.pos.Followed {
+		req.Next = n
+		if from := p.Param(); from != "" && n.CursorParam != "" && from != n.CursorParam && req.Query.Has(from) {
+			req.Query[n.CursorParam] = req.Query[from]
+			delete(req.Query, from)
+		}
+	}
+	return req
 }
 
 // Describe says where the walk stands, for events.
@@ -230,7 +257,17 @@ func (p *Paginator) Advance(r *Response) (string, error) {
 	r.Largest = pos.MaxPageSize
 	r.Short = r.Fetched < r.Largest
 	pos.MaxPageSize = max(pos.MaxPageSize, r.Fetched)
+	last, err := p.lastByStopWhen(r)
+	if err != nil {
+		return "", err
+	}
 	next, err := p.style.Next(&pos, r)
+	if last {
+		// The page says it is the last: what the style makes of it (a
+		// cursor that repeats, a bad next link) no longer matters.
+		p.pos = pos
+		return StopWhen, nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -238,16 +275,45 @@ func (p *Paginator) Advance(r *Response) (string, error) {
 	switch {
 	case next.Stop != "":
 		p.fullWithoutNext(r, next.Missing)
+	case next.Follow != "" && p.cfg.CursorRepeats:
+		// A scroll id: the same on every page, so progress is judged by
+		// records. A page without any is the end.
+		if r.Fetched == 0 {
+			p.pos = pos
+			return StopEmptyPage, nil
+		}
+		pos.Followed = true
 	case next.Follow != "":
 		if err := p.emptyWithNext(r, next.Noun); err != nil {
 			return "", err
 		}
 		if err := p.seen.remember(next.Loop, next.Follow, r.PageNo); err != nil {
+			if declaredEnd(r.Page) {
+				// Zendesk's last page carries its own cursor again and
+				// end_of_stream: true. That is the end, not a loop.
+				p.pos = pos
+				return StopDeclaredEnd, nil
+			}
 			return "", err
 		}
+		pos.Followed = true
+	default:
+		pos.Followed = true
 	}
 	p.pos = pos
 	return next.Stop, nil
+}
+
+// lastByStopWhen evaluates pagination.stop_when on a page.
+func (p *Paginator) lastByStopWhen(r *Response) (bool, error) {
+	if p.stopWhen == nil || r.Page == nil {
+		return false, nil
+	}
+	v, err := r.Page.Value(p.stopWhen)
+	if err != nil {
+		return false, fmt.Errorf("pagination.stop_when %s: %w", p.stopWhen, err)
+	}
+	return truthy(v), nil
 }
 
 func (p *Paginator) note(format string, args ...any) {

@@ -79,3 +79,17 @@ func recordKey(rec json.RawMessage, fields []string) string {
 	}
 	return strings.Join(parts, "\x1f")
 }
+
+// headerValue is a response header's value, trimmed ("" when absent).
+func headerValue(r *Response, name string) string {
+	if r.Header == nil {
+		return ""
+	}
+	return strings.TrimSpace(r.Header.Get(name))
+}
+
+// truthy is jq's truth: anything but null and false (and no value at all).
+func truthy(v json.RawMessage) bool {
+	t := bytes.TrimSpace(v)
+	return len(t) > 0 && !bytes.Equal(t, []byte("null")) && !bytes.Equal(t, []byte("false"))
+}

@@ -35,6 +35,18 @@ type Config struct {
 	AllowedHosts []string // hosts next_url/link_header may lead to besides base_url's
 	Schema       SchemaConfig
 	Output       OutputConfig
+	Partitions   PartitionsConfig // none by default: one walk
+	Concurrency  int              // partitions in flight at once; 0 means 1
+
+	// ErrorWhen is a jq expression over a 2xx page: truthy means the API
+	// answered with an error in the body. Empty: the common error shapes
+	// (ok: false, a non-empty errors array, an error or fault field) on a
+	// page without records. ErrorMessage is jq to the API's message.
+	ErrorWhen    string
+	ErrorMessage string
+	// Anomalies says, per named anomaly (AnomalyTotalMismatch, ...), what a
+	// run does when it finds it: "fail" (the default) or "warn".
+	Anomalies map[string]string
 
 	// Secrets are further secret values (resolved into sensitive headers or
 	// query parameters) that must be redacted wherever text is shown.
@@ -103,11 +115,58 @@ type PaginationConfig struct {
 	Field     string // keyset: id; timestamp: updated_at
 	Inclusive bool   // timestamp: the API returns field >= param
 
+	// StopWhen is jq over a page: truthy means it is the last one. It
+	// applies to every style.
+	StopWhen string
+	// CursorHeader (cursor) and NextURLHeader (next_url) read the next
+	// cursor or URL from a response header instead of the body.
+	CursorHeader  string
+	NextURLHeader string
+	// CursorRepeats declares a cursor that stays the same from page to
+	// page (an Elasticsearch scroll id): it is not a loop, and the walk
+	// ends on a page without records.
+	CursorRepeats bool
+	// Next, when set, is what every request after the first is.
+	Next NextRequest
+
 	// Start is the first position: offset (a number, default 0), keyset
 	// (optional value), timestamp (RFC 3339, optional). Kept as text so each
 	// style can parse it its own way.
 	Start string
 }
+
+// NextRequest is what follow-up requests are, when they differ from the
+// first (two-phase pagination: Elasticsearch scroll, export/continue). Empty
+// fields keep the first request's.
+type NextRequest struct {
+	Path    string            // joined to base_url
+	Method  string            // GET or POST
+	Params  map[string]string // replace the profile's params when set
+	Headers map[string]string // added to the profile's headers
+	Body    json.RawMessage   // replaces the profile's body when set
+	// In says where the cursor goes: query, body or header; default the
+	// pagination block's in.
+	In          string
+	CursorParam string // the name it goes under; default pagination.cursor_param
+}
+
+// IsSet reports whether the profile has a pagination.next block.
+func (n *NextRequest) IsSet() bool {
+	return n.Path != "" || n.Method != "" || n.Params != nil || n.Headers != nil || n.Body != nil || n.In != "" || n.CursorParam != ""
+}
+
+// Named anomalies a profile may downgrade to a warning (anomalies: {NAME: warn}).
+const (
+	// AnomalyTotalMismatch: the run ended with fewer records than the API's
+	// own declared total.
+	AnomalyTotalMismatch = "total_mismatch"
+	// AnomalyRecordsElsewhere: page 1 had no records at the records path but
+	// arrays of objects elsewhere in its body.
+	AnomalyRecordsElsewhere = "records_elsewhere"
+)
+
+// AnomalyNames lists the anomalies a profile may name.
+var AnomalyNames = []string{AnomalyTotalMismatch, AnomalyRecordsElsewhere}
 
 // RateLimitConfig is the client-side request budget.
 type RateLimitConfig struct {
@@ -121,7 +180,11 @@ type RateLimitConfig struct {
 
 // RetryConfig says when and how a failed request is tried again.
 type RetryConfig struct {
-	MaxAttempts    int // attempts in all, including the first
+	// MaxElapsed bounds the time one page may spend retrying (waits
+	// included); it is the limit that matters. MaxAttempts, 0 by default
+	// (no count), stops sooner when a profile sets it.
+	MaxElapsed     time.Duration
+	MaxAttempts    int // attempts in all, including the first; 0: no count
 	InitialBackoff time.Duration
 	MaxBackoff     time.Duration
 	OnStatus       []int
@@ -189,7 +252,7 @@ type TLSConfig struct {
 // Defaults that apply when a profile leaves a field out.
 const (
 	DefaultTimeout        = 30 * time.Second
-	DefaultMaxAttempts    = 6
+	DefaultMaxElapsed     = 5 * time.Minute
 	DefaultInitialBackoff = time.Second
 	DefaultMaxBackoff     = 60 * time.Second
 	DefaultMaxRetryAfter  = 15 * time.Minute
@@ -226,6 +289,13 @@ func (c *Config) ApplyDefaults() {
 	SetDefault(&p.OffsetParam, "offset")
 	SetDefault(&p.PageParam, "page")
 	SetDefault(&p.Rel, "next")
+	if n := &p.Next; n.IsSet() {
+		SetDefault(&n.In, p.In)
+		SetDefault(&n.CursorParam, p.CursorParam)
+		if n.Method == "" {
+			n.Method = c.Method
+		}
+	}
 	if p.StartPage == 0 {
 		p.StartPage = 1
 	}
@@ -233,8 +303,8 @@ func (c *Config) ApplyDefaults() {
 		fill(p)
 	}
 	r := &c.Retry
-	if r.MaxAttempts == 0 {
-		r.MaxAttempts = DefaultMaxAttempts
+	if r.MaxElapsed == 0 {
+		r.MaxElapsed = DefaultMaxElapsed
 	}
 	if r.InitialBackoff == 0 {
 		r.InitialBackoff = DefaultInitialBackoff

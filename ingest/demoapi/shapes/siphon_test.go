@@ -17,15 +17,11 @@ import (
 	"siphon/profiles"
 )
 
-// siphonCannot lists the shapes today's siphon cannot walk, and why.
-var siphonCannot = map[string]string{
-	"elasticsearch": "two-phase scroll: the follow-ups go to another path (/_search/scroll) with another body, and the scroll id never changes (siphon would see a loop)",
-}
-
-// siphonMissesWrongToken lists the shapes whose wrong-token answer today's
-// siphon takes for success, and why.
-var siphonMissesWrongToken = map[string]string{
-	"slack": `errors in a 200 body ({"ok":false,"error":"invalid_auth"}): no error_when yet, so the run ends "done" with 0 records`,
+// wrongTokenSays is what a wrong-token run's error must quote of the API's
+// own message, for the APIs that answer errors with HTTP 200.
+var wrongTokenSays = map[string]string{
+	"slack":   "invalid_auth",
+	"graphql": "This endpoint requires you to be authenticated.",
 }
 
 // loadProfile reads testdata/profiles/NAME.yaml pointed at srv.
@@ -46,9 +42,24 @@ func loadProfile(t *testing.T, name, token, base string) ingest.Config {
 	return cfg
 }
 
+// runResult is what a run left: its finish event, anomalies, the ids in
+// records.jsonl and the last snapshot.
+type runResult struct {
+	fin       ingest.Finished
+	anomalies []string
+	learned   []ingest.RateLearned
+	snap      ingest.Snapshot
+}
+
 // runProfile runs cfg to its end and returns the finish event and the ids
 // in records.jsonl.
 func runProfile(t *testing.T, cfg ingest.Config, idField string) (ingest.Finished, []string, error) {
+	res, ids, err := runProfileFull(t, cfg, idField)
+	return res.fin, ids, err
+}
+
+// runProfileFull runs cfg to its end.
+func runProfileFull(t *testing.T, cfg ingest.Config, idField string) (runResult, []string, error) {
 	t.Helper()
 	c, err := ingest.New(cfg)
 	if err != nil {
@@ -58,14 +69,20 @@ func runProfile(t *testing.T, cfg ingest.Config, idField string) (ingest.Finishe
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	run := c.Start(ctx, ingest.Job{Out: out})
-	var fin ingest.Finished
+	var res runResult
 	for ev := range run.Events() {
-		if f, ok := ev.(ingest.Finished); ok {
-			fin = f
+		switch e := ev.(type) {
+		case ingest.Finished:
+			res.fin = e
+		case ingest.Anomaly:
+			res.anomalies = append(res.anomalies, e.What)
+		case ingest.RateLearned:
+			res.learned = append(res.learned, e)
 		}
 	}
 	werr := run.Wait()
-	return fin, recordIDs(t, filepath.Join(out, ingest.RecordsFile), idField), werr
+	res.snap = run.Snapshot()
+	return res, recordIDs(t, filepath.Join(out, ingest.RecordsFile), idField), werr
 }
 
 // recordIDs reads field (dotted) of every line of a records.jsonl.
@@ -111,9 +128,6 @@ func recordIDs(t *testing.T, path, field string) []string {
 func TestSiphonProfiles(t *testing.T) {
 	for _, name := range shapes.Names() {
 		t.Run(name, func(t *testing.T) {
-			if why, ok := siphonCannot[name]; ok {
-				t.Skip("siphon cannot express it yet: " + why)
-			}
 			// A short lock-out, so a rate-limit mistake costs seconds, not 30.
 			api, err := shapes.New(name, shapes.Options{Token: testToken, LockOut: 2 * time.Second})
 			if err != nil {
@@ -121,11 +135,20 @@ func TestSiphonProfiles(t *testing.T) {
 			}
 			srv := httptest.NewServer(api)
 			defer srv.Close()
-			fin, ids, err := runProfile(t, loadProfile(t, name, testToken, srv.URL), api.IDField())
+			res, ids, err := runProfileFull(t, loadProfile(t, name, testToken, srv.URL), api.IDField())
+			fin := res.fin
 			if err != nil {
 				t.Fatalf("run failed: %v", err)
 			}
 			exactlyOnce(t, ids, api.ExpectedIDs())
+			for _, a := range res.anomalies {
+				t.Errorf("anomaly: %s", a)
+			}
+			for _, r := range api.Requests() {
+				if r.Query.Has("scroll_id") {
+					t.Errorf("%s %s: the scroll id went in the query string (deprecated)", r.Method, r.Path)
+				}
+			}
 			statuses := map[int]int{}
 			for _, r := range api.Requests() {
 				statuses[r.Status]++
@@ -139,9 +162,6 @@ func TestSiphonProfiles(t *testing.T) {
 func TestSiphonWrongToken(t *testing.T) {
 	for _, name := range shapes.Names() {
 		t.Run(name, func(t *testing.T) {
-			if why, ok := siphonMissesWrongToken[name]; ok {
-				t.Skip("siphon takes it for success: " + why)
-			}
 			api, err := shapes.New(name, shapes.Options{Token: testToken, LockOut: 2 * time.Second})
 			if err != nil {
 				t.Fatal(err)
@@ -156,7 +176,80 @@ func TestSiphonWrongToken(t *testing.T) {
 			if strings.Contains(err.Error(), "wrong-token") {
 				t.Fatalf("the error shows the token: %v", err)
 			}
+			if says, ok := wrongTokenSays[name]; ok && !strings.Contains(err.Error(), says) {
+				t.Fatalf("the error does not give the API's message %q: %v", says, err)
+			}
 			t.Logf("%s: %v", name, err)
 		})
+	}
+}
+
+// TestAirtableLockOut: a 5 requests/s API that locks a client out (here for
+// 2 s; 30 s in the real API) after the limit, with no Retry-After, and a
+// profile without rate_limit: the run learns a rate under the limit,
+// completes with every record once, and shows the learned rate.
+func TestAirtableLockOut(t *testing.T) {
+	lockOut := 2 * time.Second
+	if s := os.Getenv("SHAPES_AIRTABLE_LOCKOUT"); s != "" { // e.g. 30s, the real API's, for a one-off run
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lockOut = d
+	}
+	api, err := shapes.New("airtable", shapes.Options{Token: testToken, LockOut: lockOut})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	cfg := loadProfile(t, "airtable", testToken, srv.URL)
+	cfg.RateLimit = ingest.RateLimitConfig{} // no client-side budget: it must be learned
+	cfg.Pagination.Limit = 50                // 25 pages
+	res, ids, err := runProfileFull(t, cfg, api.IDField())
+	if err != nil {
+		t.Fatalf("run failed: %v", err)
+	}
+	exactlyOnce(t, ids, api.ExpectedIDs())
+	statuses := map[int]int{}
+	for _, r := range api.Requests() {
+		statuses[r.Status]++
+	}
+	if statuses[429] == 0 {
+		t.Fatalf("no 429 at all (statuses %v): the test did not meet the limit", statuses)
+	}
+	if len(res.learned) == 0 || res.snap.LearnedRate <= 0 {
+		t.Fatalf("no learned rate: events %v, snapshot %g", res.learned, res.snap.LearnedRate)
+	}
+	if first := res.learned[0].RequestsPerSecond; first > 5 {
+		t.Errorf("first learned rate %g req/s is above the API's 5", first)
+	}
+	t.Logf("airtable lock-out: %d records in %d pages, %d requests by status %v, learned rates %v, final %.2f req/s, %s",
+		res.fin.Records, res.fin.Pages, len(api.Requests()), statuses, rates(res.learned), res.snap.LearnedRate, res.fin.Elapsed.Round(time.Millisecond))
+}
+
+func rates(ls []ingest.RateLearned) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, fmt.Sprintf("%.2f", l.RequestsPerSecond))
+	}
+	return out
+}
+
+// TestRecipesAreTheTestedProfiles: docs/recipes.md shows each profile that
+// TestSiphonProfiles runs, verbatim, so every recipe is tested.
+func TestRecipesAreTheTestedProfiles(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "recipes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range shapes.Names() {
+		b, err := os.ReadFile(filepath.Join("testdata", "profiles", name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), "```yaml\n"+string(b)+"```") {
+			t.Errorf("docs/recipes.md lacks testdata/profiles/%s.yaml as a yaml block (copy it there)", name)
+		}
 	}
 }

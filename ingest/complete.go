@@ -1,0 +1,151 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"siphon/ingest/page"
+)
+
+// A run must not pass for complete when it is not: these checks turn the
+// quiet signs of a partial fetch into failures (exit 1) with the anomaly as
+// their cause, unless the profile downgrades the named anomaly to a
+// warning (anomalies: {total_mismatch: warn}) for an API known to
+// misreport.
+
+// declaredTotalFields are the top-level fields where APIs commonly declare
+// how many records the whole walk holds (Jira, Salesforce, many REST APIs),
+// read from page 1 when the profile has no total_path.
+var declaredTotalFields = []string{"total", "totalSize", "total_count", "totalCount", "total_results", "totalResults"}
+
+// declaredTotal is the record count page 1 declares, and where: a top-level
+// field above, or Elasticsearch's hits.total (.value with relation eq).
+func declaredTotal(pg *page.Page) (int64, string) {
+	obj, err := pg.Object()
+	if err != nil {
+		return 0, ""
+	}
+	for _, k := range declaredTotalFields {
+		if n, ok := page.Int(obj[k]); ok && n > 0 {
+			return n, "." + k
+		}
+	}
+	var hits struct {
+		Total json.RawMessage `json:"total"`
+	}
+	if json.Unmarshal(obj["hits"], &hits) == nil && len(hits.Total) > 0 {
+		if n, ok := page.Int(hits.Total); ok && n > 0 {
+			return n, ".hits.total"
+		}
+		var t struct {
+			Value    int64  `json:"value"`
+			Relation string `json:"relation"`
+		}
+		if json.Unmarshal(hits.Total, &t) == nil && t.Value > 0 && (t.Relation == "" || t.Relation == "eq") {
+			return t.Value, ".hits.total.value"
+		}
+	}
+	return 0, ""
+}
+
+// anomalyAction is what the profile says to do on a named anomaly.
+func (w *walk) anomalyAction(name string) string {
+	if w.cfg.Anomalies[name] == "warn" {
+		return "continued"
+	}
+	return "stopped"
+}
+
+// finalChecks runs when the API said the data ended: fewer records than
+// it declared is a failure.
+func (w *walk) finalChecks() error {
+	total, _ := w.pag.Totals()
+	where := "total_path " + w.cfg.Pagination.TotalPath
+	if total == 0 {
+		total, where = w.declared, w.declaredAt
+	}
+	if total <= 0 {
+		return nil
+	}
+	if w.cfg.Pagination.Type == PageOffset && w.cfg.Pagination.Start != "" {
+		if start, err := strconv.ParseInt(w.cfg.Pagination.Start, 10, 64); err == nil {
+			total -= start
+		}
+	}
+	got := w.state.Records + w.state.Rejected
+	if got >= total {
+		return nil
+	}
+	what := fmt.Sprintf("%s: the run ended with %d records but the API declared %d (at %s)", AnomalyTotalMismatch, got, total, where)
+	action := w.anomalyAction(AnomalyTotalMismatch)
+	w.rn.noteAnomaly(Anomaly{At: now(), Page: w.state.Pages, What: what, Action: action})
+	if action == "continued" {
+		return nil
+	}
+	return fmt.Errorf("%s; the records written are kept. If the API is known to misreport its total, set anomalies: {%s: warn}", what, AnomalyTotalMismatch)
+}
+
+// recordsElsewhere is page 1 finding no records at the records path while
+// its body holds arrays of objects elsewhere: the path is likely wrong.
+func (w *walk) recordsElsewhere(pg *page.Page, pageNo int) error {
+	hint := objectArrays(pg)
+	if hint == "" {
+		return nil
+	}
+	what := fmt.Sprintf("records %s found nothing on page 1; the body has arrays at %s", w.cfg.Records, hint)
+	action := w.anomalyAction(AnomalyRecordsElsewhere)
+	w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: what, Action: action})
+	if action == "continued" {
+		return nil
+	}
+	return fmt.Errorf("page %d: %s: %s; fix records, or set anomalies: {%s: warn} if an empty result is right (the page was not saved)", pageNo, AnomalyRecordsElsewhere, what, AnomalyRecordsElsewhere)
+}
+
+// objectArrays lists the non-empty top-level arrays of objects of a body,
+// and those one level down: ".items (100), .data.rows (5)".
+func objectArrays(p *page.Page) string {
+	obj, err := p.Object()
+	if err != nil {
+		return ""
+	}
+	var hints []string
+	var walkObj func(prefix string, o map[string]json.RawMessage, depth int)
+	walkObj = func(prefix string, o map[string]json.RawMessage, depth int) {
+		for _, k := range sortedKeys(o) {
+			v := o[k]
+			if len(v) == 0 {
+				continue
+			}
+			switch v[0] {
+			case '[':
+				var arr []json.RawMessage
+				if json.Unmarshal(v, &arr) == nil && len(arr) > 0 && len(arr[0]) > 0 && arr[0][0] == '{' {
+					hints = append(hints, fmt.Sprintf("%s.%s (%d)", prefix, k, len(arr)))
+				}
+			case '{':
+				if depth > 0 {
+					var sub map[string]json.RawMessage
+					if json.Unmarshal(v, &sub) == nil {
+						walkObj(prefix+"."+k, sub, depth-1)
+					}
+				}
+			}
+		}
+	}
+	walkObj("", obj, 1)
+	return joinHints(hints)
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func joinHints(h []string) string { return strings.Join(h, ", ") }

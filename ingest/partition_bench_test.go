@@ -1,0 +1,69 @@
+//go:build unix
+
+package ingest_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"siphon/ingest"
+)
+
+// BenchmarkPartitionsUnderLimit: 50,000 records in 10 id windows, offset
+// paging, against `siphon demo-server --latency 50ms --rate-limit 100` in
+// its own process (X-RateLimit headers, 1-second windows). It reports the
+// share of the server's limit the run used (requests/s over the run ÷ 100)
+// and the 429s it provoked, with 8 partitions in flight and with 1; and
+// the same data in 40 windows, which leaves no tail of fewer partitions
+// than workers (pages of one partition go one after another).
+//
+//	go test ./ingest -run '^$' -bench BenchmarkPartitionsUnderLimit -benchtime 1x
+func BenchmarkPartitionsUnderLimit(b *testing.B) {
+	if testing.Short() {
+		b.Skip("-short: builds siphon and runs for half a minute")
+	}
+	const records, limit = 50_000, 100
+	base := startDemoServer(b, records, "--latency", "50ms", "--rate-limit", "100", "--rate-limit-headers", "x")
+	for _, v := range []struct {
+		name                 string
+		windows, concurrency int
+	}{{"10-windows-concurrency-8", 10, 8}, {"10-windows-concurrency-1", 10, 1}, {"40-windows-concurrency-8", 40, 8}} {
+		windows, concurrency := v.windows, v.concurrency
+		b.Run(v.name, func(b *testing.B) {
+			cfg := ingest.Config{Name: "bench-windows", BaseURL: base, Path: "/v1/offset", Records: ".data", PrimaryKey: []string{"id"},
+				Params:      map[string]string{"id_gte": "${partition.start}", "id_lt": "${partition.end}"},
+				Pagination:  ingest.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"},
+				Partitions:  ingest.PartitionsConfig{Ints: ingest.IntPartitions{Start: 1, End: records + 1, Every: records / windows}},
+				Concurrency: concurrency}
+			var ratio, tooMany float64
+			for range b.N {
+				client, err := ingest.New(cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				r := client.Start(context.Background(), ingest.Job{Out: b.TempDir()})
+				n429 := 0
+				for ev := range r.Events() {
+					if rs, ok := ev.(ingest.RetryScheduled); ok && strings.Contains(rs.Cause, "HTTP 429") {
+						n429++
+					}
+				}
+				if err := r.Wait(); err != nil {
+					b.Fatal(err)
+				}
+				elapsed := time.Since(start)
+				s := r.Snapshot()
+				if s.Records != records {
+					b.Fatalf("%d records, want %d", s.Records, records)
+				}
+				ratio += float64(s.Partitions.Requests) / elapsed.Seconds() / limit
+				tooMany += float64(n429)
+			}
+			b.ReportMetric(ratio/float64(b.N), "of-limit")
+			b.ReportMetric(tooMany/float64(b.N), "429s")
+		})
+	}
+}

@@ -1,0 +1,634 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"siphon/ingest/atomicfile"
+)
+
+// Shard selects a part of a partitioned profile: the partitions whose
+// index modulo N is K-1. The zero Shard is all of them.
+type Shard struct{ K, N int }
+
+// String is "K/N".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.K, s.N) }
+
+// Dir is the shard's own folder under a run's output folder.
+func (s Shard) Dir(out string) string {
+	if s.N <= 1 {
+		return out
+	}
+	return filepath.Join(out, fmt.Sprintf("shard-%d-of-%d", s.K, s.N))
+}
+
+// ParseShard reads "K/N" with 1 ≤ K ≤ N.
+func ParseShard(s string) (Shard, error) {
+	var sh Shard
+	if _, err := fmt.Sscanf(s, "%d/%d", &sh.K, &sh.N); err != nil || fmt.Sprintf("%d/%d", sh.K, sh.N) != s || sh.N < 1 || sh.K < 1 || sh.K > sh.N {
+		return Shard{}, fmt.Errorf("shard %q: expected K/N with 1 ≤ K ≤ N, e.g. 2/4", s)
+	}
+	return sh, nil
+}
+
+// RunStateFile is a partitioned run's own state in its output folder: which
+// partitions exist and which are done.
+const RunStateFile = "run.json"
+
+// RunState is the content of RunStateFile. The partitions' checkpoints are
+// what a resume trusts; this file lists the set, to notice when it changes,
+// and says in one place how far the run got.
+type RunState struct {
+	Version    int              `json:"version"`
+	Profile    string           `json:"profile"`
+	Kind       string           `json:"kind"`
+	Shard      string           `json:"shard,omitempty"`
+	Partitions []PartitionState `json:"partitions"`
+	UpdatedAt  time.Time        `json:"updated_at"`
+}
+
+// PartitionState is one partition's line in RunState.
+type PartitionState struct {
+	Partition
+	State string `json:"state"` // STARTING (not yet run), RUNNING, DONE, FAILED, PAUSED
+	Error string `json:"error,omitempty"`
+}
+
+func readRunState(dir string) (*RunState, error) {
+	b, err := os.ReadFile(filepath.Join(dir, RunStateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var st RunState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("%w: %s is not a siphon run state (%v); run with --fresh to start over", ErrCheckpointDamaged, filepath.Join(dir, RunStateFile), err)
+	}
+	return &st, nil
+}
+
+// PartitionSummary counts a partitioned run's partitions and requests.
+type PartitionSummary struct {
+	Total, Done, Running, Failed, Paused, Waiting int
+	FailedKeys                                    []string
+	Requests                                      int64   // requests sent by every partition
+	Rate                                          float64 // the client-side rate; 0: none
+	ServerLimit                                   int64   // the server's announced limit; -1: unknown
+}
+
+// PartitionSnapshot is one partition's counters.
+type PartitionSnapshot struct {
+	Partition
+	Snapshot
+}
+
+// PartitionStarted opens a partition's walk (its Started event).
+type PartitionStarted struct{ Started }
+
+// PartitionFinished closes a partition's walk; State is DONE, FAILED or PAUSED.
+type PartitionFinished struct {
+	Finished
+	State string `json:"state"`
+}
+
+func (PartitionStarted) Kind() string  { return "partition_started" }
+func (PartitionFinished) Kind() string { return "partition_finished" }
+
+// PartitionsFailedError ends a run in which partitions failed; the others
+// went on and are done.
+type PartitionsFailedError struct {
+	Failed []PartitionFailure
+}
+
+// PartitionFailure is one failed partition and why.
+type PartitionFailure struct {
+	Key string
+	Err error
+}
+
+func (e *PartitionsFailedError) Error() string {
+	keys := make([]string, len(e.Failed))
+	for i, f := range e.Failed {
+		keys[i] = f.Key
+	}
+	msg := fmt.Sprintf("%d partition(s) failed: %s", len(e.Failed), strings.Join(keys, ", "))
+	for i, f := range e.Failed {
+		if i == 5 {
+			msg += fmt.Sprintf("\n  … and %d more (see run.json)", len(e.Failed)-5)
+			break
+		}
+		msg += fmt.Sprintf("\n  %s: %v", f.Key, f.Err)
+	}
+	return msg
+}
+
+// partRun is one partition of a run.
+type partRun struct {
+	p      Partition
+	client *Client
+	run    *Run // its counters, pause and state; its events go to the parent
+	err    error
+	final  string // the state it ended in; "" while not ended
+}
+
+// partitionSet runs a partitioned profile: a queue of partitions, a few
+// workers, one budget (the client's).
+type partitionSet struct {
+	c    *Client
+	run  *Run
+	job  Job
+	dir  string
+	all  []*partRun
+	byID map[string]*partRun
+
+	mu          sync.Mutex
+	queue       chan *partRun
+	outstanding int  // partitions queued or running
+	closed      bool // the queue is closed: retries come too late
+	emitMu      sync.Mutex
+	stateMu     sync.Mutex // serialises writes of run.json
+}
+
+// startPartitioned begins a partitioned run.
+func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
+	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
+	ps := &partitionSet{c: c, run: r, job: job, byID: map[string]*partRun{}}
+	r.parts = ps
+	go func() {
+		defer cancel()
+		err := ps.loop(ctx)
+		ps.finish(c.redact().Error(err)) // the error is shown and logged: no secret in it
+	}()
+	return r
+}
+
+// emit sends a run-level event, dropping it when the reader lags (the last
+// slot stays free for Finished).
+func (ps *partitionSet) emit(ev Event) {
+	ps.emitMu.Lock()
+	defer ps.emitMu.Unlock()
+	r := ps.run
+	if len(r.events) >= cap(r.events)-1 {
+		r.mu.Lock()
+		r.snap.DroppedEvents++
+		r.mu.Unlock()
+		return
+	}
+	r.events <- ev
+}
+
+// sink is where a partition's runner sends its events: tagged with the
+// partition's key, its Started renamed PartitionStarted.
+func (ps *partitionSet) sink(key string) func(Event) {
+	return func(ev Event) {
+		if s, ok := ev.(Started); ok {
+			ev = PartitionStarted{s}
+		}
+		ps.emit(tagPartition(ev, key))
+	}
+}
+
+// tagPartition sets an event's Partition field (every event has one, by At).
+func tagPartition(ev Event, key string) Event {
+	v := reflect.ValueOf(ev)
+	cp := reflect.New(v.Type()).Elem()
+	cp.Set(v)
+	if f := cp.FieldByName("Partition"); f.IsValid() && f.CanSet() && f.Kind() == reflect.String {
+		f.SetString(key)
+		return cp.Interface().(Event)
+	}
+	return ev
+}
+
+func (ps *partitionSet) loop(ctx context.Context) error {
+	c := ps.c
+	cfg := &c.cfg
+	out := ps.job.Out
+	if out == "" {
+		out = filepath.Join("siphon-data", cfg.Name)
+	}
+	ps.dir = ps.job.Shard.Dir(out)
+	if n := ps.job.Shard.N; n > 1 && cfg.RateLimit.RequestsPerSecond > 0 {
+		c.budget.SetRate(cfg.RateLimit.RequestsPerSecond / float64(n))
+		c.learned.setCeiling(cfg.RateLimit.RequestsPerSecond / float64(n))
+	}
+	parts, err := ListPartitions(*cfg)
+	if err != nil {
+		return err
+	}
+	if sh := ps.job.Shard; sh.N > 1 {
+		mine := parts[:0:0]
+		for _, p := range parts {
+			if p.Index%sh.N == sh.K-1 {
+				mine = append(mine, p)
+			}
+		}
+		parts = mine
+	}
+	fold, err := claimFolder(ps.dir, ps.job.Fresh)
+	if err != nil {
+		return err
+	}
+	defer fold.release()
+	saved, err := readRunState(ps.dir)
+	if err != nil {
+		return err
+	}
+	if saved != nil {
+		if changes := partitionChanges(saved, cfg.Partitions.Kind(), parts); len(changes) > 0 {
+			return &ProfileChangedError{Dir: ps.dir, Changes: changes}
+		}
+	}
+	hc := c.http.GetClient()
+	for _, p := range parts {
+		pc, err := c.partitionClient(p, hc)
+		if err != nil {
+			return fmt.Errorf("partition %s: %w", p.Key, err)
+		}
+		pr := &partRun{p: p, client: pc, run: &Run{done: make(chan struct{})}}
+		pr.run.snap = Snapshot{Profile: cfg.Name, State: StateStarting}
+		ps.all = append(ps.all, pr)
+		ps.byID[p.Key] = pr
+	}
+	ps.run.mu.Lock()
+	ps.run.snap.State = StateRunning
+	paused := ps.run.paused
+	ps.run.mu.Unlock()
+	if paused {
+		for _, pr := range ps.all {
+			pr.run.Pause()
+		}
+	}
+	if err := ps.saveState(); err != nil {
+		return err
+	}
+	ps.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: ps.dir, Resumed: saved != nil})
+	for _, w := range c.Exposures() {
+		ps.emit(Warning{At: now(), What: w})
+	}
+
+	workers := ps.job.Concurrency
+	if workers <= 0 {
+		workers = max(cfg.Concurrency, 1)
+	}
+	ps.queue = make(chan *partRun, len(ps.all))
+	ps.outstanding = len(ps.all)
+	for _, pr := range ps.all {
+		ps.queue <- pr
+	}
+	if len(ps.all) == 0 {
+		ps.closed = true
+		close(ps.queue)
+	}
+	var wg sync.WaitGroup
+	for range min(workers, max(len(ps.all), 1)) {
+		wg.Go(func() {
+			for pr := range ps.queue {
+				ps.walk(ctx, pr)
+			}
+		})
+	}
+	wg.Wait()
+	if w := c.tokens.staleWarning(); w != "" {
+		ps.emit(Warning{At: now(), What: w})
+	}
+	if err := ctx.Err(); err != nil {
+		return ErrCanceled
+	}
+	var failed []PartitionFailure
+	for _, pr := range ps.all {
+		if pr.final == StateFailed {
+			failed = append(failed, PartitionFailure{pr.p.Key, pr.err})
+		}
+	}
+	if len(failed) > 0 {
+		return &PartitionsFailedError{Failed: failed}
+	}
+	return nil
+}
+
+// walk runs one partition to its end, on a worker.
+func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
+	r := pr.run
+	var err error
+	if ctx.Err() != nil {
+		err = ctx.Err()
+	} else {
+		r.mu.Lock()
+		r.snap.State, r.snap.Started, r.err = StateRunning, time.Now(), nil
+		r.snap.Err, r.snap.Detail, r.snap.StopReason = nil, "", ""
+		r.mu.Unlock()
+		rn := &runner{c: pr.client, run: r, job: Job{Out: filepath.Join(ps.dir, PartitionsDir, pr.p.Key), MaxPages: ps.job.MaxPages}, sink: ps.sink(pr.p.Key)}
+		err = pr.client.redact().Error(rn.loop(ctx))
+	}
+	state := StateDone
+	r.mu.Lock()
+	s := &r.snap
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, ErrCanceled):
+		err = ErrCanceled
+		state, s.Detail = StatePaused, "stopped; checkpoint saved"
+	case err != nil:
+		state, s.Err, s.Detail = StateFailed, err, err.Error()
+	default:
+		s.Detail = s.StopReason
+	}
+	s.State = state
+	r.err = err
+	fin := Finished{At: now(), Pages: s.Pages, Records: s.Records, Rejected: s.Rejected, Invalid: r.invalid, Elapsed: time.Since(s.Started), StopReason: s.StopReason, Err: err, Canceled: errors.Is(err, ErrCanceled)}
+	if err != nil {
+		fin.Error = err.Error()
+	}
+	r.mu.Unlock()
+
+	ps.mu.Lock()
+	pr.err, pr.final = err, state
+	ps.outstanding--
+	if ps.outstanding == 0 {
+		ps.closed = true
+		close(ps.queue)
+	}
+	ps.mu.Unlock()
+	ps.emit(tagPartition(PartitionFinished{Finished: fin, State: state}, pr.p.Key))
+	if err := ps.saveState(); err != nil {
+		ps.emit(Warning{At: now(), What: fmt.Sprintf("saving %s: %v", RunStateFile, err)})
+	}
+}
+
+// saveState writes run.json: every partition of this run and its state.
+func (ps *partitionSet) saveState() error {
+	ps.stateMu.Lock()
+	defer ps.stateMu.Unlock()
+	st := RunState{Version: 1, Profile: ps.c.cfg.Name, Kind: ps.c.cfg.Partitions.Kind(), UpdatedAt: time.Now().UTC()}
+	if ps.job.Shard.N > 1 {
+		st.Shard = ps.job.Shard.String()
+	}
+	for _, pr := range ps.all {
+		snap := pr.run.Snapshot()
+		ps.mu.Lock()
+		state := pr.final
+		ps.mu.Unlock()
+		if state == "" {
+			state = snap.State
+		}
+		line := PartitionState{Partition: pr.p, State: state}
+		if state == StateFailed && snap.Err != nil {
+			line.Error = snap.Err.Error()
+		}
+		st.Partitions = append(st.Partitions, line)
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(ps.dir, RunStateFile), append(b, '\n'), 0o600)
+}
+
+// partitionChanges says how the partitions now differ from the saved set.
+// New partitions are no change: they are simply run.
+func partitionChanges(saved *RunState, kind string, now []Partition) []string {
+	var out []string
+	if saved.Kind != kind {
+		return []string{fmt.Sprintf("partitions were %s, are now %s", orDash(saved.Kind), orDash(kind))}
+	}
+	byKey := map[string]Partition{}
+	for _, p := range now {
+		byKey[p.Key] = p
+	}
+	for _, sp := range saved.Partitions {
+		p, ok := byKey[sp.Key]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("partition %s (%s) is gone", sp.Key, describePartition(sp.Partition)))
+		case p.Start != sp.Start || p.End != sp.End || p.Value != sp.Value:
+			out = append(out, fmt.Sprintf("partition %s was %s, is now %s", sp.Key, describePartition(sp.Partition), describePartition(p)))
+		}
+	}
+	return out
+}
+
+func describePartition(p Partition) string {
+	if p.Start != "" || p.End != "" {
+		return fmt.Sprintf("[%s, %s)", p.Start, p.End)
+	}
+	return fmt.Sprintf("%q", p.Value)
+}
+
+// partitionClient is a client for one partition: the profile with the
+// partition's references filled in, sharing the connection pool, tokens,
+// redactor and budget with c.
+func (c *Client) partitionClient(p Partition, hc *http.Client) (*Client, error) {
+	pc := new(Client)
+	*pc = *c
+	pc.cfg = forPartition(c.cfg, p)
+	var err error
+	if pc.endpoint, err = joinURL(pc.cfg.BaseURL, pc.cfg.Path); err != nil {
+		return nil, err
+	}
+	pc.secrets = newSecretSet(&pc.cfg)
+	pc.http = pc.newResty(hc)
+	return pc, nil
+}
+
+// finish ends the partitioned run.
+func (ps *partitionSet) finish(err error) {
+	r := ps.run
+	snap := ps.snapshot()
+	r.mu.Lock()
+	s := &r.snap
+	switch {
+	case errors.Is(err, ErrCanceled):
+		s.State, s.Detail = StatePaused, "stopped; checkpoints saved"
+	case err != nil:
+		s.State, s.Err, s.Detail = StateFailed, err, err.Error()
+	default:
+		s.State, s.Detail = StateDone, snap.StopReason
+	}
+	r.err = err
+	fin := Finished{At: now(), Pages: snap.Pages, Records: snap.Records, Rejected: snap.Rejected, Elapsed: time.Since(s.Started), StopReason: snap.StopReason, Err: err, Canceled: errors.Is(err, ErrCanceled)}
+	if err != nil {
+		fin.Error = err.Error()
+	}
+	r.mu.Unlock()
+	ps.emitMu.Lock()
+	r.events <- fin // a slot is always kept free for this one
+	close(r.events)
+	ps.emitMu.Unlock()
+	close(r.done)
+}
+
+// snapshot sums the partitions' counters into the run's.
+func (ps *partitionSet) snapshot() Snapshot {
+	r := ps.run
+	r.mu.Lock()
+	s := r.snap
+	r.mu.Unlock()
+	sum := PartitionSummary{Total: len(ps.all), ServerLimit: -1}
+	allDone := len(ps.all) > 0
+	stops := map[string]int{}
+	for _, pr := range ps.all {
+		p := pr.run.Snapshot()
+		s.Pages += p.Pages
+		s.Records += p.Records
+		s.Bytes += p.Bytes
+		s.Retries += p.Retries
+		s.Throttles += p.Throttles
+		s.Anomalies += p.Anomalies
+		s.Drifts += p.Drifts
+		s.Rejected += p.Rejected
+		s.TotalRecords += p.TotalRecords
+		if p.LastPage.After(s.LastPage) {
+			s.LastPage = p.LastPage
+		}
+		if p.LastCheckpoint.After(s.LastCheckpoint) {
+			s.LastCheckpoint = p.LastCheckpoint
+		}
+		if p.HasRateLimit {
+			s.RateLimit, s.HasRateLimit = p.RateLimit, true
+		}
+		switch p.State {
+		case StateDone:
+			sum.Done++
+			stops[p.StopReason]++
+		case StateFailed:
+			sum.Failed++
+			sum.FailedKeys = append(sum.FailedKeys, pr.p.Key)
+		case StatePaused:
+			sum.Paused++
+		case StateStarting:
+			sum.Waiting++
+		default:
+			sum.Running++
+		}
+		if p.State != StateDone {
+			allDone = false
+		}
+	}
+	st := ps.c.budget.Stats()
+	sum.Requests, sum.Rate, sum.ServerLimit = st.Sent, st.Rate, st.ServerLimit
+	s.Partitions = &sum
+	if allDone && len(stops) == 1 {
+		for reason := range stops {
+			s.StopReason = reason
+		}
+	} else if allDone {
+		reasons := make([]string, 0, len(stops))
+		for reason := range stops {
+			reasons = append(reasons, reason)
+		}
+		sort.Strings(reasons)
+		s.StopReason = strings.Join(reasons, "; ")
+	}
+	return s
+}
+
+// partitions lists each partition's snapshot, in declaration order.
+func (ps *partitionSet) partitions() []PartitionSnapshot {
+	out := make([]PartitionSnapshot, len(ps.all))
+	for i, pr := range ps.all {
+		out[i] = PartitionSnapshot{Partition: pr.p, Snapshot: pr.run.Snapshot()}
+	}
+	return out
+}
+
+// Partitions returns each partition's counters, in declaration order; nil
+// for a run without partitions (or before its partitions are listed).
+func (r *Run) Partitions() []PartitionSnapshot {
+	if r.parts == nil {
+		return nil
+	}
+	r.parts.mu.Lock()
+	ready := r.parts.queue != nil
+	r.parts.mu.Unlock()
+	if !ready {
+		return nil
+	}
+	return r.parts.partitions()
+}
+
+// partition finds a partition of a partitioned run.
+func (r *Run) partition(key string) (*partRun, error) {
+	if r.parts == nil {
+		return nil, errors.New("this run has no partitions")
+	}
+	r.parts.mu.Lock()
+	ready := r.parts.queue != nil
+	r.parts.mu.Unlock()
+	pr := r.parts.byID[key]
+	if !ready || pr == nil {
+		return nil, fmt.Errorf("no partition %q in this run", key)
+	}
+	return pr, nil
+}
+
+// PausePartition pauses one partition after its page in flight and its
+// checkpoint. It keeps its worker meanwhile.
+func (r *Run) PausePartition(key string) error {
+	pr, err := r.partition(key)
+	if err == nil {
+		pr.run.Pause()
+	}
+	return err
+}
+
+// ResumePartition lets a paused partition go on.
+func (r *Run) ResumePartition(key string) error {
+	pr, err := r.partition(key)
+	if err == nil {
+		pr.run.Resume()
+	}
+	return err
+}
+
+// RetryPartition queues a failed partition again, from its checkpoint. It
+// fails once the run has ended (run it again instead).
+func (r *Run) RetryPartition(key string) error {
+	pr, err := r.partition(key)
+	if err != nil {
+		return err
+	}
+	ps := r.parts
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	switch {
+	case ps.closed:
+		return errors.New("the run has ended; run it again to retry the failed partitions")
+	case pr.final != StateFailed:
+		return fmt.Errorf("partition %s has not failed", key)
+	}
+	pr.final = ""
+	pr.run.mu.Lock()
+	pr.run.snap.State = StateStarting
+	pr.run.mu.Unlock()
+	ps.outstanding++
+	ps.queue <- pr // room: the queue holds every partition
+	return nil
+}
+
+// each applies f to every partition's run (Pause, Resume). Before the
+// partitions are listed it does nothing: they take the run's pause then.
+func (ps *partitionSet) each(f func(*Run)) {
+	ps.mu.Lock()
+	ready := ps.queue != nil
+	ps.mu.Unlock()
+	if !ready {
+		return
+	}
+	for _, pr := range ps.all {
+		f(pr.run)
+	}
+}

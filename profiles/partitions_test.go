@@ -1,0 +1,92 @@
+package profiles
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"siphon/ingest"
+)
+
+// TestPartitionsLoad: each kind loads, its ${partition.*} references
+// survive the loader's ${VAR} expansion, and Format writes what loads back.
+func TestPartitionsLoad(t *testing.T) {
+	base := "base_url: https://api.example.com\npath: /items\n"
+	cases := []struct {
+		name, yaml string
+		check      func(t *testing.T, c ingest.Config)
+	}{
+		{"ints", base + "partitions:\n  ints: {start: 1, end: 50001, every: 5000}\nconcurrency: 8\nparams:\n  id_gte: ${partition.start}\n  id_lt: ${partition.end}\n  region: ${REGION:-eu}\n",
+			func(t *testing.T, c ingest.Config) {
+				if c.Partitions.Ints != (ingest.IntPartitions{Start: 1, End: 50001, Every: 5000}) || c.Concurrency != 8 {
+					t.Errorf("ints %+v, concurrency %d", c.Partitions.Ints, c.Concurrency)
+				}
+				if c.Params["id_gte"] != "${partition.start}" || c.Params["id_lt"] != "${partition.end}" || c.Params["region"] != "eu" {
+					t.Errorf("params %v", c.Params)
+				}
+			}},
+		{"dates", base + "partitions:\n  dates: {start: 2024-01-01T00:00:00Z, end: 2025-01-01T00:00:00Z, every: 720h}\nparams:\n  since: ${partition.start}\n",
+			func(t *testing.T, c ingest.Config) {
+				if c.Partitions.Dates.Start != "2024-01-01T00:00:00Z" || c.Partitions.Dates.Every != 720*time.Hour {
+					t.Errorf("dates %+v", c.Partitions.Dates)
+				}
+			}},
+		{"values", base + "partitions:\n  values: [acme, globex]\nheaders:\n  X-Tenant: ${partition.value}\n",
+			func(t *testing.T, c ingest.Config) {
+				if len(c.Partitions.Values) != 2 || c.Headers["X-Tenant"] != "${partition.value}" {
+					t.Errorf("values %v headers %v", c.Partitions.Values, c.Headers)
+				}
+			}},
+		{"from", "base_url: https://api.example.com\npath: /repos/${partition.value}/issues\npartitions:\n  from: {profile: repos, records: .full_name}\n",
+			func(t *testing.T, c ingest.Config) {
+				if c.Partitions.From.Profile != "repos" || c.Path != "/repos/${partition.value}/issues" {
+					t.Errorf("from %+v path %s", c.Partitions.From, c.Path)
+				}
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Loader{LookupEnv: func(string) (string, bool) { return "", false }}.LoadBytes(tc.name+".yaml", []byte(tc.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, p.Config)
+			out := Format(p)
+			back, err := Loader{LookupEnv: func(string) (string, bool) { return "", false }}.LoadBytes(tc.name+".yaml", out)
+			if err != nil {
+				t.Fatalf("reloading:\n%s\n%v", out, err)
+			}
+			tc.check(t, back.Config)
+			if strings.Contains(string(out), "$${partition") {
+				t.Errorf("Format escaped a partition reference:\n%s", out)
+			}
+		})
+	}
+	// A profile without partitions writes no partitions section.
+	p, err := Loader{}.LoadBytes("plain.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(Format(p)), "partitions") {
+		t.Errorf("plain profile formats with partitions:\n%s", Format(p))
+	}
+}
+
+func TestPartitionsErrors(t *testing.T) {
+	base := "base_url: https://api.example.com\npath: /items\nparams:\n  a: ${partition.start}\n"
+	cases := []struct{ name, yaml, want string }{
+		{"two kinds", base + "partitions:\n  ints: {start: 1, end: 5, every: 1}\n  values: [a]\n", "exactly one of ints, dates, values, from"},
+		{"empty window", base + "partitions:\n  ints: {start: 5, end: 5, every: 1}\n", "must be greater than start"},
+		{"bad date", base + "partitions:\n  dates: {start: yesterday, end: 2025-01-01T00:00:00Z, every: 24h}\n", "RFC 3339"},
+		{"unknown ref", "base_url: https://api.example.com\nparams:\n  a: ${partition.begin}\n", "a reference must be"},
+		{"from without profile", base + "partitions:\n  from: {records: .id}\n", "needs profile"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Loader{}.LoadBytes("p.yaml", []byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
