@@ -41,6 +41,7 @@ type Client struct {
 	budget    *budget.Budget                   // when a request may go; shared by every partition
 	learned   *learnedRate                     // budget learned from 429s (adaptive.go); shared by every partition
 	validator *schema.Validator                // nil without schema.file
+	budgets   *Budgets                         // WithBudgets: one budget per origin, shared across runs and processes
 	secrets   secretSet                        // what goes only to base_url's origin
 
 	maxBody        int64

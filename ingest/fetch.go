@@ -686,6 +686,13 @@ func (r *runner) waitBudget(ctx context.Context) error {
 	if err := r.waitLearned(ctx); err != nil {
 		return err
 	}
+	// The origin's budget, shared with other runs and processes (share.go),
+	// then the profile's own.
+	if sb := r.c.shared(); sb != nil {
+		if err := sb.acquire(ctx, r); err != nil {
+			return err
+		}
+	}
 	t, err := r.c.budget.Acquire(ctx, r.noteThrottle)
 	r.ticket = t
 	return err

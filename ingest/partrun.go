@@ -334,6 +334,9 @@ func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 		r.mu.Unlock()
 		rn := &runner{c: pr.client, run: r, job: Job{Out: filepath.Join(ps.dir, PartitionsDir, pr.p.Key), MaxPages: ps.job.MaxPages}, sink: ps.sink(pr.p.Key)}
 		err = pr.client.redact().Error(rn.loop(ctx))
+		if sb := pr.client.shared(); sb != nil {
+			sb.leave(rn) // the origin's shared budget (share.go)
+		}
 	}
 	state := StateDone
 	r.mu.Lock()
@@ -463,7 +466,16 @@ func (ps *partitionSet) finish(err error) {
 	if err != nil {
 		fin.Error = err.Error()
 	}
+	entry := historyEntry(snap, err, fin.T) // history.go
+	entry.Start, entry.Profile = s.Started, s.Profile
 	r.mu.Unlock()
+	if herr := appendHistory(ps.dir, entry); herr != nil {
+		ps.emitMu.Lock()
+		if len(r.events) < cap(r.events)-1 {
+			r.events <- Warning{At: now(), What: herr.Error()}
+		}
+		ps.emitMu.Unlock()
+	}
 	ps.emitMu.Lock()
 	r.events <- fin // a slot is always kept free for this one
 	close(r.events)

@@ -193,7 +193,14 @@ func (r *Run) finish(err error, rn *runner) {
 	if err != nil {
 		fin.Error = err.Error()
 	}
+	entry := historyEntry(*s, err, fin.T)
 	r.mu.Unlock()
+	if sb := rn.c.shared(); sb != nil {
+		sb.leave(rn)
+	}
+	if herr := appendHistory(rn.outDir(), entry); herr != nil {
+		rn.emit(Warning{At: now(), What: herr.Error()})
+	}
 	r.events <- fin // a slot is always kept free for this one
 	close(r.events)
 	close(r.done)
@@ -256,6 +263,9 @@ func (rn *runner) noteRateLimit(h map[string][]string) {
 	rl, ok := httphdr.ParseRateLimit(h, time.Now())
 	if !ok {
 		return
+	}
+	if sb := rn.c.shared(); sb != nil {
+		sb.observe(rn, rl)
 	}
 	rn.c.budget.Observe(rn.ticket, rl)
 	r := rn.run

@@ -38,16 +38,18 @@ type docScreen struct {
 
 func consoleDoc(k KeyMap) string {
 	screens := []docScreen{
-		{"Profiles (the picker)", "Every profile with its pagination, its auth and its checkpoint: never run, resumable at page N, done, or invalid (and why). A profile whose OAuth2 sign-in is missing says so; enter then signs in.", k.PickerHelp()},
+		{"Profiles (the picker)", "Every profile with its pagination, its auth, its checkpoint (never run, resumable at page N, done, or invalid and why) and how its last run ended. A profile whose run is live shows its state word, pages, records and rate instead; enter opens that run, p pauses it, x stops it. A profile whose OAuth2 sign-in is missing says so; enter then signs in.", k.PickerHelp()},
+		{"Runs", "Every run of this console session, newest first, live and ended: state, pages, records, rate, share done and ETA when the API gives a total, retries, sleeps, the last error and the output folder. / filters by state word (or name). A failed or stopped run resumes from its checkpoint with R.", k.RunsHelp()},
+		{"History", "H on a profile (or a run) lists its past runs from history.jsonl in its output folder, newest first: when, how long, outcome, stop reason or error, pages, records, retries and sleeps.", k.HistoryHelp()},
 		{"Filter (typing in the picker or the records)", "A line to type in: the picker keeps the profiles whose name, description, pagination or auth contain it; the records table runs it as a jq filter over the records held.", k.FilterHelp()},
-		{"Run", "The run's header (its state word, progress when the API gives a total, counts, rate limit, last checkpoint, and badges for anomalies, drift, retries and sleeps) over the latest events.", k.RunHelp(true)},
+		{"Run", "The run's header (its state word, progress when the API gives a total, counts, rate limit, last checkpoint, and badges for anomalies, drift, retries and sleeps) over the latest events. esc goes back and leaves the run going; x stops it (asks first; the checkpoint is saved); R resumes a failed or stopped run; tab opens the runs list.", k.RunHelp(true, true)},
 		{"Event log", "Every retry, sleep, anomaly, drift and checkpoint, newest last (the last 1000). It follows the tail until you scroll up; G follows again.", k.ListHelp(false, false, false, true)},
 		{"Records", "The latest 500 records as a table, columns in the records' order; a jq filter narrows them.", k.ListHelp(true, true, true, true)},
 		{"Pages (the inspector)", "One line per page (the last 300): HTTP status, attempts, time, bytes, records, cursor in and out, and marks for anomalies and drift.", k.ListHelp(true, false, false, true)},
 		{"Record or page detail", "A record's pretty JSON, or a page's request and response: headers (secrets REDACTED) and the body, cut with a note when it is big.", k.DetailHelp(true)},
 		{"Selector playground", "On a page's detail, s tries the records expression and the pagination fields on the page's whole archived body (or its preview) as you type: the records found and where the run would go next. Enter saves the changed fields into the profile's file, keeping its comments.", k.EditorHelp("save to the profile")},
 		{"New profile", "From the picker, a asks for a URL and how to sign in, sends one request, and opens the selector editor on the answer; enter saves the profile into the profiles folder.", k.EditorHelp("probe, then save the profile")},
-		{"Question", "A yes/no in the status line: quitting or leaving a live run (its checkpoint is saved), or starting a profile over (the old output is moved aside, not deleted).", k.ConfirmHelp()},
+		{"Question", "A yes/no in the status line: quitting while runs are live (asked once for all of them; every checkpoint is saved), stopping a run (its checkpoint is saved), or starting a profile over (the old output is moved aside, not deleted).", k.ConfirmHelp()},
 	}
 	var b strings.Builder
 	b.WriteString(`# The console
@@ -56,6 +58,13 @@ func consoleDoc(k KeyMap) string {
 demo profiles. It is a stack of screens: enter or a letter opens one over the
 other, esc goes back. The keys of the screen on top show at the bottom; ` + "`?`" + `
 shows all of them.
+
+Runs live beside the screens: esc from a run goes back to the profiles and
+the run goes on; start as many as you like. The title line counts the live
+and failed runs; when a run in the background ends or fails, the status line
+says so and the terminal bell rings (` + "`--no-bell`" + ` on ` + "`siphon`" + ` and ` + "`siphon demo`" + `
+turns it off). A run not on screen keeps a smaller tail of its records, pages
+and events, so memory stays bounded however many runs go on.
 
 This file is generated from the console's key map:
 ` + "`go test ./tui -run TestDocs -update`" + ` rewrites it, and the test fails when it is stale.

@@ -17,6 +17,10 @@ type KeyMap struct {
 	Help, Quit, ForceQuit key.Binding
 	Yes, No               key.Binding
 
+	// Several runs: stop one, switch between the profiles and the runs,
+	// a profile's history, resume a failed or stopped run.
+	Stop, Runs, History, Restart key.Binding
+
 	// The selector playground and the new-profile form.
 	Selectors, Add, Save key.Binding
 	NextField, PrevField key.Binding
@@ -47,6 +51,10 @@ func DefaultKeyMap() KeyMap {
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "stop and quit")),
 		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		Stop:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
+		Runs:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "profiles/runs")),
+		History:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
+		Restart:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume failed/stopped run")),
 		Selectors: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "try selectors")),
 		Add:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "new profile")),
 		Save:      key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "save")),
@@ -75,9 +83,30 @@ func relabel(b key.Binding, desc string) key.Binding {
 // PickerHelp is the profile picker's help.
 func (k KeyMap) PickerHelp() bindings {
 	enter := relabel(k.Enter, "start/resume")
+	runs := relabel(k.Runs, "runs")
 	return bindings{
-		short: []key.Binding{enter, k.Fresh, k.Add, k.Filter, k.Help, k.Quit},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {enter, k.Fresh, k.Add, k.Filter, k.Back}, {k.Help, k.Quit, k.ForceQuit}},
+		short: []key.Binding{enter, k.Fresh, k.Add, runs, k.Filter, k.Help, k.Quit},
+		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{enter, k.Fresh, k.Add, k.Filter, k.Back}, {runs, k.History, k.Pause, k.Stop}, {k.Help, k.Quit, k.ForceQuit}},
+	}
+}
+
+// RunsHelp is the runs list's help.
+func (k KeyMap) RunsHelp() bindings {
+	enter, runs, back := relabel(k.Enter, "open"), relabel(k.Runs, "profiles"), relabel(k.Back, "profiles")
+	return bindings{
+		short: []key.Binding{enter, k.Pause, k.Stop, k.Restart, runs, k.Filter, k.Help, k.Quit},
+		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{enter, k.Pause, k.Stop, k.Restart, k.History, k.Filter},
+			{k.Events, k.Records, k.Pages, runs, back}, {k.Help, k.Quit, k.ForceQuit}},
+	}
+}
+
+// HistoryHelp is the help of a profile's history.
+func (k KeyMap) HistoryHelp() bindings {
+	return bindings{
+		short: []key.Binding{k.Up, k.Down, k.Back, k.Help, k.Quit},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Back, k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 
@@ -87,14 +116,17 @@ func (k KeyMap) FilterHelp() bindings {
 	return bindings{short: []key.Binding{enter, back}, full: [][]key.Binding{{enter, back}}}
 }
 
-// RunHelp is the run overview's help; live says whether pause applies.
-func (k KeyMap) RunHelp(live bool) bindings {
-	pause := k.Pause
+// RunHelp is the run overview's help; live says whether pause and stop
+// apply, resumable whether the ended run can be resumed.
+func (k KeyMap) RunHelp(live, resumable bool) bindings {
+	pause, stop, restart := k.Pause, k.Stop, k.Restart
 	pause.SetEnabled(live)
-	back := relabel(k.Back, "profiles")
+	stop.SetEnabled(live)
+	restart.SetEnabled(resumable)
+	back, runs := relabel(k.Back, "back"), relabel(k.Runs, "runs")
 	return bindings{
-		short: []key.Binding{pause, k.Events, k.Records, k.Pages, back, k.Help, k.Quit},
-		full:  [][]key.Binding{{pause, k.Events, k.Records, k.Pages}, {back, k.Help, k.Quit, k.ForceQuit}},
+		short: []key.Binding{pause, stop, restart, k.Events, k.Records, k.Pages, back, k.Help, k.Quit},
+		full:  [][]key.Binding{{pause, stop, restart, k.Events, k.Records, k.Pages}, {back, runs, k.History, k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -12,28 +13,27 @@ import (
 )
 
 // Model is the console's root model: a stack of screens (the picker at the
-// bottom; the top one has the focus) and the run being watched.
+// bottom; the top one has the focus) and, beside them, every run of the
+// session: runs go on whatever is on screen.
 type Model struct {
 	env  *env
 	help help.Model
 
 	width, height int
 	stack         []screen
-	run           *runSession
-	gen           int
+	runs          *runSet
 
 	status     string
 	statusErr  bool
 	statusTill time.Time
 
-	quitting bool // quit once the run has ended
-	leaving  bool // back to the profiles once the run has ended
+	quitting bool // quit once every run has ended
 	frame    string
 }
 
 // New builds the console's root model.
 func New(opts Options) Model {
-	e := &env{opts: opts, now: opts.Now, keys: DefaultKeyMap()}
+	e := &env{opts: opts, now: opts.Now, keys: DefaultKeyMap(), runs: &runSet{}}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -45,7 +45,7 @@ func New(opts Options) Model {
 	} else {
 		e.styles = DefaultStyles(lipgloss.DefaultRenderer())
 	}
-	m := Model{env: e, help: help.New()}
+	m := Model{env: e, help: help.New(), runs: e.runs}
 	m.help.Styles.ShortKey = e.styles.Key
 	m.help.Styles.FullKey = e.styles.Key
 	m.help.Styles.ShortDesc = e.styles.Subtle
@@ -82,6 +82,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = tick()
 	case eventsMsg:
 		m, cmd = m.onEvents(msg)
+		if !msg.closed {
+			// Events change what the next tick draws: the frame waits
+			// for it, so five busy runs cost five batches, not frames.
+			return m, cmd
+		}
 	case clipboardMsg:
 		if msg.err != nil {
 			m.setStatus("not copied: "+oneLine(msg.err.Error()), true)
@@ -92,6 +97,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m, cmd = m.broadcast(msg)
 	}
 	m = m.layout()
+	m.fitBuffers()
 	m.frame = m.render()
 	return m, cmd
 }
@@ -116,8 +122,10 @@ func (m Model) onKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.help.ShowAll = true
 		return m, nil
 	case key.Matches(msg, k.Quit):
-		if m.run.live() {
-			m.stack = append(m.stack, newDialog(k, askQuit, pickerItem{}))
+		if live, _ := m.runs.counts(); live > 0 {
+			d := newDialog(k, askQuit, pickerItem{})
+			d.live = live
+			m.stack = append(m.stack, d)
 			return m, nil
 		}
 		return m.quit()
@@ -153,15 +161,14 @@ func (m Model) apply(c *ctx) (Model, tea.Cmd) {
 	switch {
 	case c.quit:
 		return m.quit()
-	case c.leave:
-		if !m.run.live() {
-			return m.toPicker()
-		}
-		m.run.runner.Cancel()
-		m.leaving = true
-		m.setStatus("stopping: saving the checkpoint…", false)
+	case c.stop != nil:
+		m.stopOne(c.stop)
 	case c.toPicker:
 		return m.toPicker()
+	case c.toRuns:
+		m.stack = []screen{m.stack[0], newRunsList(m.env, m.body().session())}
+	case c.open != nil:
+		m = m.openRun(c.open.sess, c.open.pane)
 	case c.start != nil:
 		return m.start(c.start.item, c.start.fresh)
 	}
@@ -178,32 +185,70 @@ func (m Model) layout() Model {
 	return m
 }
 
-// refresh reads the run's snapshot and expires the status message.
+// refresh reads the live runs' snapshots and expires the status message.
 func (m *Model) refresh() {
 	now := m.env.now()
-	m.run.refresh(now)
+	for _, s := range m.runs.list {
+		s.refresh(now)
+	}
 	if m.status != "" && now.After(m.statusTill) {
 		m.status = ""
 	}
 }
 
+// fitBuffers gives the run on screen its full buffers and the others
+// their small ones.
+func (m Model) fitBuffers() {
+	shown := m.body().session()
+	for _, s := range m.runs.list {
+		s.show(s == shown)
+	}
+}
+
 func (m Model) onEvents(msg eventsMsg) (Model, tea.Cmd) {
-	if m.run == nil || msg.gen != m.run.gen {
-		return m, nil // a run no longer on screen; its channel closes on its own
+	s := m.runs.byGen(msg.gen)
+	if s == nil || s.ended {
+		return m, nil
 	}
-	m.run.apply(msg.events)
+	s.apply(msg.events)
 	if !msg.closed {
-		return m, waitEvents(m.run.gen, m.run.runner.Events())
+		return m, waitEvents(s.gen, s.runner.Events())
 	}
-	m.run.end()
-	switch {
-	case m.quitting:
-		return m, tea.Quit
-	case m.leaving:
-		m.leaving = false
-		return m.toPicker()
+	s.end()
+	if m.quitting {
+		if !m.runs.anyLive() {
+			return m, tea.Quit
+		}
+		return m, nil
 	}
-	return m, nil
+	m, reload := m.broadcast(reloadCheckpointsMsg{}) // its checkpoint and history moved
+	return m, tea.Batch(reload, m.notify(s))
+}
+
+// notify says in the status line that a run not on screen ended, and
+// rings the terminal's bell (unless told not to). A run the user stopped
+// says nothing: they know.
+func (m *Model) notify(s *runSession) tea.Cmd {
+	if s.stopAsked {
+		m.setStatus(s.profile.Name+" stopped; checkpoint saved", false)
+		return nil
+	}
+	if m.body().session() == s {
+		return nil
+	}
+	if s.failed() {
+		m.setStatus(fmt.Sprintf("%s FAILED: %s (tab: runs, R resumes)", s.profile.Name, oneLine(s.lastErr)), true)
+	} else {
+		m.setStatus(fmt.Sprintf("%s %s: %d pages, %s records", s.profile.Name, stateWord(s.snap), s.snap.Pages, formatCount(s.snap.Records)), false)
+	}
+	if m.env.opts.NoBell || m.env.term == nil {
+		return nil
+	}
+	term := m.env.term
+	return func() tea.Msg {
+		_, _ = io.WriteString(term, "\a")
+		return nil
+	}
 }
 
 // loginDoneMsg says how a sign-in the console handed the terminal to ended.
@@ -226,16 +271,39 @@ func (m Model) start(it pickerItem, fresh bool) (Model, tea.Cmd) {
 		m.setStatus("this console cannot start runs", true)
 		return m, nil
 	}
+	if live := m.runs.liveFor(it.profile.Name); live != nil {
+		if fresh {
+			m.setStatus(it.profile.Name+" is running: stop it (x) before starting over", true)
+			return m, nil
+		}
+		return m.openRun(live, paneOverview), nil
+	}
 	r, err := m.env.opts.Start(it.profile, fresh)
 	if err != nil {
 		m.setStatus(fmt.Sprintf("%s did not start: %s", it.profile.Name, oneLine(err.Error())), true)
 		return m, nil
 	}
-	m.gen++
-	m.run = newRunSession(it.profile, r, m.gen)
-	m.stack = []screen{m.stack[0], newRunView(m.env, m.run)}
+	s := m.runs.add(it.profile, r, m.env.now())
+	m = m.openRun(s, paneOverview)
 	m.status = ""
-	return m, waitEvents(m.gen, r.Events())
+	return m, waitEvents(s.gen, r.Events())
+}
+
+// openRun shows a run over the profiles, or over the runs list when it is
+// open.
+func (m Model) openRun(s *runSession, p pane) Model {
+	base := []screen{m.stack[0]}
+	if len(m.stack) > 1 {
+		if l, ok := m.stack[1].(runsList); ok {
+			base = append(base, l)
+		}
+	}
+	v := newRunView(m.env, s)
+	if p != paneOverview {
+		v = v.show(p)
+	}
+	m.stack = append(base, v)
+	return m
 }
 
 // toPicker goes back to the profiles, whose checkpoints may have moved.
@@ -244,21 +312,48 @@ func (m Model) toPicker() (Model, tea.Cmd) {
 	return m.broadcast(reloadCheckpointsMsg{})
 }
 
+// stopOne stops a run; it saves its checkpoint and its events close.
+func (m *Model) stopOne(s *runSession) {
+	if !s.live() {
+		return
+	}
+	s.stopAsked = true
+	s.runner.Cancel()
+	m.setStatus("stopping "+s.profile.Name+": saving its checkpoint…", false)
+}
+
+// quit stops every live run and quits once each has saved its checkpoint
+// and closed its events.
 func (m Model) quit() (Model, tea.Cmd) {
-	if !m.run.live() {
+	live, _ := m.runs.counts()
+	if live == 0 {
 		return m, tea.Quit
 	}
-	// Quit once the run has saved its checkpoint and closed its events.
-	m.run.runner.Cancel()
+	for _, s := range m.runs.list {
+		if s.live() {
+			s.stopAsked = true
+			s.runner.Cancel()
+		}
+	}
 	m.quitting = true
-	m.setStatus("stopping: saving the checkpoint…", false)
+	if live == 1 {
+		m.setStatus("stopping: saving the checkpoint…", false)
+	} else {
+		m.setStatus(fmt.Sprintf("stopping %d runs: saving their checkpoints…", live), false)
+	}
 	return m, nil
 }
 
-// stopRun cancels a live run and waits for its checkpoint.
-func (m Model) stopRun() {
-	if m.run.live() {
-		m.run.runner.Cancel()
-		_ = m.run.runner.Wait()
+// stopRuns cancels every live run and waits for their checkpoints.
+func (m Model) stopRuns() {
+	for _, s := range m.runs.list {
+		if s.live() {
+			s.runner.Cancel()
+		}
+	}
+	for _, s := range m.runs.list {
+		if s.live() {
+			_ = s.runner.Wait()
+		}
 	}
 }

@@ -73,6 +73,8 @@ func (h *harness) keys(keys ...string) {
 			h.send(tea.KeyMsg{Type: tea.KeyEnter})
 		case "esc":
 			h.send(tea.KeyMsg{Type: tea.KeyEsc})
+		case "tab":
+			h.send(tea.KeyMsg{Type: tea.KeyTab})
 		case "ctrl+c":
 			h.send(tea.KeyMsg{Type: tea.KeyCtrlC})
 		default:
@@ -82,7 +84,7 @@ func (h *harness) keys(keys ...string) {
 }
 
 func (h *harness) events(evs ...ingest.Event) {
-	h.send(eventsMsg{gen: h.m.gen, events: evs})
+	h.send(eventsMsg{gen: h.m.runs.gen, events: evs})
 }
 
 func (h *harness) screenHas(want ...string) {
@@ -145,7 +147,7 @@ func TestQuitAsksWhileLiveAndWaitsForTheCheckpoint(t *testing.T) {
 		t.Fatalf("calls %v", got)
 	}
 	h.screenHas("saving the checkpoint")
-	if cmd := h.send(eventsMsg{gen: h.m.gen, closed: true}); !isQuit(cmd) {
+	if cmd := h.send(eventsMsg{gen: h.m.runs.gen, closed: true}); !isQuit(cmd) {
 		t.Fatal("no quit once the run ended")
 	}
 }
@@ -157,20 +159,26 @@ func TestQuitWithoutRunIsImmediate(t *testing.T) {
 	}
 }
 
-func TestEscFromLiveRunAsksThenReturnsToPicker(t *testing.T) {
+func TestEscFromLiveRunLeavesItGoing(t *testing.T) {
 	h := newHarness(t, testProfiles(t.TempDir()))
 	h.keys("enter", "e", "esc") // the events pane, back to the overview
 	if r, ok := h.m.top().(runView); !ok || r.pane != paneOverview {
 		t.Fatalf("esc from a pane: top %T", h.m.top())
 	}
-	h.keys("esc", "y")
-	if _, ok := h.m.top().(runView); !ok {
-		t.Fatal("left before the run ended")
+	h.keys("esc")
+	if _, ok := h.m.top().(picker); !ok || asking(h.m) {
+		t.Fatalf("esc from a live run: top %T", h.m.top())
 	}
-	h.send(eventsMsg{gen: h.m.gen, closed: true})
-	if _, ok := h.m.top().(picker); !ok {
-		t.Fatal("not back in the picker after the run ended")
+	if len(h.runs[0].callList()) != 0 || !h.m.runs.latest().live() {
+		t.Fatalf("the run did not go on: %v", h.runs[0].callList())
 	}
+	h.send(tickMsg(t0))
+	h.screenHas("RETRYING · 2/6 in 3s", "runs: 1 live")
+	h.keys("enter") // opens the live run, starts nothing
+	if len(h.starts) != 1 {
+		t.Fatalf("starts %v", h.starts)
+	}
+	h.runView()
 }
 
 func TestEventsFillLogRecordsAndPages(t *testing.T) {
@@ -182,9 +190,9 @@ func TestEventsFillLogRecordsAndPages(t *testing.T) {
 		ingest.Anomaly{At: ingest.At{T: t0}, Page: 1, What: "repeated cursor c1", Action: "stopped"},
 		ingest.RetryScheduled{At: ingest.At{T: t0}, Page: 2, Attempt: 1, MaxAttempts: 6, Cause: "HTTP 503", Wait: 1500 * time.Millisecond, Source: "backoff"},
 	)
-	h.send(eventsMsg{gen: h.m.gen + 7, events: []ingest.Event{samplePage(99, t0)}}) // another run's
-	if h.m.run.records.len() != 3 || h.m.run.pages.len() != 1 {
-		t.Fatalf("records %d pages %d", h.m.run.records.len(), h.m.run.pages.len())
+	h.send(eventsMsg{gen: h.m.runs.gen + 7, events: []ingest.Event{samplePage(99, t0)}}) // another run's
+	if h.m.runs.latest().records.len() != 3 || h.m.runs.latest().pages.len() != 1 {
+		t.Fatalf("records %d pages %d", h.m.runs.latest().records.len(), h.m.runs.latest().pages.len())
 	}
 	h.send(tickMsg(t0))
 	h.screenHas("retry page 2: attempt 2/6 in 1.5s (backoff) — HTTP 503", "anomaly on page 1")
@@ -266,8 +274,8 @@ func TestBuffersAreBounded(t *testing.T) {
 	for n := 1; n <= 1000; n++ {
 		h.events(samplePage(n, t0), ingest.CheckpointSaved{At: ingest.At{T: t0}, Pages: n})
 	}
-	if h.m.run.records.len() != recordCapacity || h.m.run.pages.len() != pageCapacity || h.m.run.log.len() != logCapacity {
-		t.Errorf("records %d pages %d log %d", h.m.run.records.len(), h.m.run.pages.len(), h.m.run.log.len())
+	if h.m.runs.latest().records.len() != recordCapacity || h.m.runs.latest().pages.len() != pageCapacity || h.m.runs.latest().log.len() != logCapacity {
+		t.Errorf("records %d pages %d log %d", h.m.runs.latest().records.len(), h.m.runs.latest().pages.len(), h.m.runs.latest().log.len())
 	}
 }
 

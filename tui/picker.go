@@ -12,11 +12,13 @@ import (
 	"siphon/ingest"
 )
 
-// pickerItem is a profile with its checkpoint, as the picker shows it.
+// pickerItem is a profile with its checkpoint and its last run, as the
+// picker shows it.
 type pickerItem struct {
 	profile Profile
 	cp      *ingest.Checkpoint
 	cpErr   error
+	last    *ingest.HistoryEntry // the last run's line in history.jsonl
 }
 
 // picker is the filterable list of profiles: the bottom of the stack.
@@ -51,12 +53,13 @@ type reloadCheckpointsMsg struct{}
 type checkpointsMsg map[string]checkpointRead
 
 type checkpointRead struct {
-	cp  *ingest.Checkpoint
-	err error
+	cp   *ingest.Checkpoint
+	err  error
+	last *ingest.HistoryEntry
 }
 
-// readCheckpoints reads every profile's checkpoint, in a command: one file
-// per profile is disk I/O, kept out of Update.
+// readCheckpoints reads every profile's checkpoint and last run, in a
+// command: files per profile are disk I/O, kept out of Update.
 func (p picker) readCheckpoints() tea.Cmd {
 	var outs []string
 	for _, it := range p.items {
@@ -68,7 +71,11 @@ func (p picker) readCheckpoints() tea.Cmd {
 		got := checkpointsMsg{}
 		for _, out := range outs {
 			cp, err := ingest.ReadCheckpoint(out)
-			got[out] = checkpointRead{cp, err}
+			read := checkpointRead{cp: cp, err: err}
+			if h, _ := ingest.ReadHistory(out, 1); len(h) == 1 {
+				read.last = &h[0]
+			}
+			got[out] = read
 		}
 		return got
 	}
@@ -111,7 +118,7 @@ func (p picker) Update(msg tea.Msg, c *ctx) (picker, tea.Cmd) {
 	case checkpointsMsg:
 		for i, it := range p.items {
 			if r, ok := msg[it.profile.Out]; ok {
-				p.items[i].cp, p.items[i].cpErr = r.cp, r.err
+				p.items[i].cp, p.items[i].cpErr, p.items[i].last = r.cp, r.err, r.last
 			}
 		}
 		return p, nil
@@ -140,7 +147,27 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 		return p.filterKey(msg)
 	}
 	it, ok := p.selected()
+	var live *runSession
+	if ok {
+		live = p.env.runs.liveFor(it.profile.Name)
+	}
 	switch {
+	case key.Matches(msg, k.Runs):
+		c.toRuns = true
+	case key.Matches(msg, k.Pause) && live != nil:
+		live.togglePause()
+	case key.Matches(msg, k.Stop) && ok:
+		if live == nil {
+			c.say(it.profile.Name+" is not running", false)
+			return p, nil
+		}
+		askStop(c, live)
+	case key.Matches(msg, k.History) && ok:
+		h := newHistoryScreen(p.env, it.profile)
+		c.push(h)
+		return p, h.load()
+	case key.Matches(msg, k.Enter) && live != nil:
+		c.open = &openRequest{sess: live}
 	case key.Matches(msg, k.Enter) && ok && it.profile.NeedsLogin && p.env.opts.Login != nil:
 		name := it.profile.Name
 		return p, tea.ExecProcess(p.env.opts.Login(it.profile), func(err error) tea.Msg { return loginDoneMsg{name: name, err: err} })
@@ -305,8 +332,17 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 	}
 	prof := it.profile
 	state := checkpointText(it.cp, it.cpErr, now)
+	if it.last != nil {
+		state += " · last run " + it.last.Outcome
+	}
 	stateStyle := st.Subtle
+	live := p.env.runs.liveFor(prof.Name)
 	switch {
+	case live != nil:
+		word := stateWord(live.snap)
+		state, stateStyle = word+" · "+runSummary(live, now), st.stateStyle(word)
+	case it.last != nil && it.last.Outcome == ingest.OutcomeFailed:
+		stateStyle = st.Error
 	case prof.Err != nil:
 		state, stateStyle = "invalid", st.Error
 	case prof.NeedsLogin:

@@ -17,7 +17,7 @@ func (h *harness) settle(cmd tea.Cmd) {
 	h.t.Helper()
 	for cmd != nil {
 		switch msg := cmd().(type) {
-		case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg:
+		case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg, historyMsg:
 			cmd = h.send(msg)
 		default:
 			return
@@ -114,7 +114,7 @@ func TestPlaygroundEvaluatesTheArchivedBodyAndSaves(t *testing.T) {
 			t.Errorf("saved file lacks %q:\n%s", want, text)
 		}
 	}
-	if got := h.m.run.profile.Records; got != ".data[] | select(.id > 5)" {
+	if got := h.m.runs.latest().profile.Records; got != ".data[] | select(.id > 5)" {
 		t.Errorf("profile on screen has records %q", got)
 	}
 	if it, _ := h.picker().selected(); it.profile.Records != ".data[] | select(.id > 5)" {
@@ -133,7 +133,7 @@ func TestPlaygroundFallsBackToThePreview(t *testing.T) {
 
 func TestPlaygroundDoesNotSaveBuiltIns(t *testing.T) {
 	h, _ := playgroundHarness(t, true)
-	h.m.run.profile.Path = ""
+	h.m.runs.latest().profile.Path = ""
 	h.edit(keyClear, runes(".data[0:1]"), keyEnter)
 	h.screenHas("mine is built in: there is no file to save into")
 }

@@ -74,3 +74,22 @@ func (r *ring[T]) values() []T {
 
 // span is the absolute positions held, for a scrollList.
 func (r *ring[T]) span() (first, end int) { return r.first(), r.end() }
+
+// capacity is how many values the ring holds at most.
+func (r *ring[T]) capacity() int { return len(r.buf) }
+
+// resize changes the capacity, keeping the newest values that fit;
+// positions stay as they were.
+func (r *ring[T]) resize(capacity int) {
+	capacity = max(capacity, 1)
+	if capacity == len(r.buf) {
+		return
+	}
+	vals := r.values()
+	if len(vals) > capacity {
+		vals = vals[len(vals)-capacity:]
+	}
+	buf := make([]T, capacity)
+	copy(buf, vals)
+	r.buf, r.start, r.n = buf, 0, len(vals)
+}

@@ -47,6 +47,16 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 	switch {
 	case key.Matches(km, k.Pause):
 		r.sess.togglePause()
+	case key.Matches(km, k.Stop):
+		askStop(c, r.sess)
+	case key.Matches(km, k.Restart):
+		resumeRun(c, r.sess)
+	case key.Matches(km, k.Runs):
+		c.toRuns = true
+	case key.Matches(km, k.History):
+		h := newHistoryScreen(r.env, r.sess.profile)
+		c.push(h)
+		return r, h.load()
 	case key.Matches(km, k.Events):
 		r = r.show(paneEvents)
 	case key.Matches(km, k.Records):
@@ -59,10 +69,8 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 			r.records = r.records.clearFilter()
 		case r.pane != paneOverview:
 			r = r.show(paneOverview)
-		case r.sess.live():
-			c.push(newDialog(k, askLeave, pickerItem{}))
 		default:
-			c.toPicker = true
+			c.pop() // the run goes on
 		}
 	default:
 		return r.toPane(km, c)
@@ -134,7 +142,7 @@ func (r runView) help() help.KeyMap {
 	case panePages:
 		return r.pages
 	}
-	return r.env.keys.RunHelp(r.sess.live())
+	return r.env.keys.RunHelp(r.sess.live(), r.sess.resumable())
 }
 
 func (r runView) View() string {
@@ -147,9 +155,12 @@ func (r runView) View() string {
 		return r.pages.View()
 	}
 	// The overview: what to do next, then the latest events.
-	hint := "Recent events (e: full log · r: records · i: pages)"
-	if r.sess.ended {
-		hint = "The run has ended (esc: profiles · r: records · i: pages · e: full log)"
+	hint := "Recent events (e: full log · r: records · i: pages · esc: back, the run goes on)"
+	switch {
+	case r.sess.resumable():
+		hint = "The run has ended (R: resume · esc: back · r: records · i: pages · e: full log)"
+	case r.sess.ended:
+		hint = "The run has ended (esc: back · r: records · i: pages · e: full log)"
 	}
 	return r.env.styles.Subtle.Render(cut(hint, r.width)) + "\n" + r.log.View()
 }

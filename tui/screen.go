@@ -47,13 +47,15 @@ func (plain) session() *runSession       { return nil }
 func (plain) crumbs(p []string) []string { return p }
 
 // env is what every screen reads and none changes: keys, styles, clock,
-// the console's options, and the terminal (for the clipboard).
+// the console's options, the terminal (for the clipboard and the bell),
+// and the session's runs (which only the root adds to).
 type env struct {
 	opts   Options
 	keys   KeyMap
 	styles Styles
 	now    func() time.Time
 	term   io.Writer // where OSC sequences go; nil: no terminal
+	runs   *runSet
 }
 
 // newInput is a one-line text field in the console's styles.
@@ -71,8 +73,8 @@ func (e *env) newInput(prompt, placeholder string) textinput.Model {
 func inputView(in textinput.Model) string { return strings.TrimRight(in.View(), " ") }
 
 // ctx is what a screen's Update reads and what it asks of the root: open
-// or close screens, say something in the status line, start, leave or
-// quit a run. The root applies the asks once the Update returns, in the
+// or close screens, say something in the status line, start, open, stop a
+// run, or quit. The root applies the asks once the Update returns, in the
 // same Update, so a key's effect shows at once.
 type ctx struct {
 	*env
@@ -81,9 +83,17 @@ type ctx struct {
 	pops     int
 	status   *statusLine
 	start    *startRequest
-	quit     bool // stop the live run and quit
-	leave    bool // stop the live run and go back to the profiles
-	toPicker bool // back to the profiles (the run has ended)
+	open     *openRequest
+	stop     *runSession // stop this run (its checkpoint is saved)
+	quit     bool        // stop every live run and quit
+	toPicker bool        // back to the profiles (runs go on)
+	toRuns   bool        // to the runs list
+}
+
+// openRequest shows a run, on one of its panes.
+type openRequest struct {
+	sess *runSession
+	pane pane
 }
 
 type statusLine struct {
@@ -107,9 +117,9 @@ func (c *ctx) say(text string, isErr bool) { c.status = &statusLine{text, isErr}
 type question int
 
 const (
-	askQuit  question = iota // stop the live run and quit
-	askLeave                 // stop the live run and go back to the profiles
-	askFresh                 // start a profile over
+	askQuit    question = iota // stop every live run and quit
+	askStopRun                 // stop one run
+	askFresh                   // start a profile over
 )
 
 // dialog asks a question in the status line and waits for y or n.
@@ -117,7 +127,9 @@ type dialog struct {
 	plain
 	keys KeyMap
 	q    question
-	item pickerItem // askFresh: the profile
+	item pickerItem  // askFresh: the profile
+	sess *runSession // askStopRun: the run
+	live int         // askQuit: how many runs are live
 }
 
 func newDialog(k KeyMap, q question, it pickerItem) dialog { return dialog{keys: k, q: q, item: it} }
@@ -133,8 +145,8 @@ func (d dialog) Update(msg tea.Msg, c *ctx) (dialog, tea.Cmd) {
 		switch d.q {
 		case askQuit:
 			c.quit = true
-		case askLeave:
-			c.leave = true
+		case askStopRun:
+			c.stop = d.sess
 		case askFresh:
 			c.start = &startRequest{item: d.item, fresh: true}
 		}
@@ -155,9 +167,12 @@ func (d dialog) FullHelp() [][]key.Binding                    { return d.keys.Co
 func (d dialog) prompt() string {
 	switch d.q {
 	case askQuit:
+		if d.live > 1 {
+			return fmt.Sprintf("Stop the %d live runs and quit? Every checkpoint is saved; start them again to resume. (y/n)", d.live)
+		}
 		return "Stop the run and quit? Its checkpoint is saved; start it again to resume. (y/n)"
-	case askLeave:
-		return "Stop the run and go back to the profiles? Its checkpoint is saved. (y/n)"
+	case askStopRun:
+		return "Stop " + d.item.profile.Name + "? Its checkpoint is saved; R or enter in the profiles resumes it. (y/n)"
 	}
 	what := "Start " + d.item.profile.Name + " over?"
 	if cp := d.item.cp; cp != nil && cp.Done {

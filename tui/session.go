@@ -15,6 +15,14 @@ const (
 	logCapacity    = 1000 // the event log
 )
 
+// Bounds for a run not on screen: enough to look back on when it is
+// opened, small enough that twenty runs cost little.
+const (
+	backRecordCapacity = 50
+	backPageCapacity   = 10
+	backLogCapacity    = 100
+)
+
 // runSession is one run being watched: the runner, what the console keeps
 // of its events (bounded rings) and its latest snapshot. Screens look at a
 // session; they do not own it, so the run goes on whatever is on screen.
@@ -28,6 +36,10 @@ type runSession struct {
 	pageTP      throughput // pages per second, for an ETA by pages
 	ended       bool
 	pauseWanted bool
+	stopAsked   bool      // the user stopped it (x, quit): no notification
+	lastErr     string    // the latest retry cause or the run's error
+	startedAt   time.Time // when the console started it
+	onScreen    bool      // its buffers are full size
 
 	log     *ring[logEntry]
 	records *ring[json.RawMessage]
@@ -41,6 +53,7 @@ func newRunSession(p Profile, r Runner, gen int) *runSession {
 	s.records = newRing[json.RawMessage](recordCapacity)
 	s.pages = newRing[pageInfo](pageCapacity)
 	s.pending = map[int][]string{}
+	s.onScreen = true
 	if r != nil {
 		s.snap = r.Snapshot()
 	}
@@ -93,6 +106,12 @@ func (s *runSession) apply(events []ingest.Event) {
 			s.pauseWanted = true
 		case ingest.Resumed:
 			s.pauseWanted = false
+		case ingest.RetryScheduled:
+			s.lastErr = e.Cause
+		case ingest.Finished:
+			if e.Error != "" {
+				s.lastErr = e.Error
+			}
 		}
 	}
 	s.addLatest(samples)
@@ -102,13 +121,45 @@ func (s *runSession) apply(events []ingest.Event) {
 func (s *runSession) end() {
 	s.ended = true
 	s.snap = s.runner.Snapshot()
+	if s.snap.Err != nil {
+		s.lastErr = s.snap.Err.Error()
+	}
+}
+
+// failed says the run ended on an error.
+func (s *runSession) failed() bool { return s.ended && s.snap.State == ingest.StateFailed }
+
+// resumable says an ended run can be started again from its checkpoint:
+// it failed or was stopped.
+func (s *runSession) resumable() bool {
+	return s.ended && (s.snap.State == ingest.StateFailed || s.snap.State == ingest.StatePaused)
+}
+
+// show sizes the run's buffers for being on screen or not: a run in the
+// background keeps a little of each, so that memory stays bounded however
+// many runs go on.
+func (s *runSession) show(on bool) {
+	if s.onScreen == on {
+		return
+	}
+	s.onScreen = on
+	if on {
+		s.log.resize(logCapacity)
+		s.records.resize(recordCapacity)
+		s.pages.resize(pageCapacity)
+		return
+	}
+	s.log.resize(backLogCapacity)
+	s.records.resize(backRecordCapacity)
+	s.pages.resize(backPageCapacity)
+	clear(s.pending)
 }
 
 // addLatest keeps a batch of pages' records, oldest page first. Only the
 // last recordCapacity of them can stay, so only those are copied (copied,
 // so that a page's body is not held alive).
 func (s *runSession) addLatest(samples [][]json.RawMessage) {
-	skip := -recordCapacity
+	skip := -s.records.capacity()
 	for _, sm := range samples {
 		skip += len(sm)
 	}
@@ -144,7 +195,7 @@ func (s *runSession) mark(page int, what string) {
 			return
 		}
 	}
-	if len(s.pending) >= pageCapacity {
+	if len(s.pending) >= s.pages.capacity() {
 		clear(s.pending) // marks for pages that never came; keep memory bounded
 	}
 	s.pending[page] = append(s.pending[page], what)

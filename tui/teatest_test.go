@@ -44,11 +44,11 @@ func TestConsoleRunsARealProfileToTheEnd(t *testing.T) {
 	waitForText(t, tm, "DONE")
 	tm.Type("q")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if s := final.run.snap; s.Records != 200 || s.Pages != 10 {
+	if s := final.runs.latest().snap; s.Records != 200 || s.Pages != 10 {
 		t.Errorf("final snapshot: %d pages, %d records", s.Pages, s.Records)
 	}
-	if final.run.records.len() != 200 || final.run.pages.len() != 10 {
-		t.Errorf("console kept %d records, %d pages", final.run.records.len(), final.run.pages.len())
+	if final.runs.latest().records.len() != 200 || final.runs.latest().pages.len() != 10 {
+		t.Errorf("console kept %d records, %d pages", final.runs.latest().records.len(), final.runs.latest().pages.len())
 	}
 }
 

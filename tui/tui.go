@@ -74,14 +74,22 @@ type Options struct {
 	ProfilesDir string
 	OutDir      func(ingest.Config) string
 
+	// Budgets is the registry of rate budgets the runs share by API
+	// origin; the run view shows how its budget is split. nil: none shown.
+	Budgets *ingest.Budgets
+
+	// NoBell keeps the terminal's bell quiet when a run in the background
+	// ends or fails.
+	NoBell bool
+
 	// Login returns the command that signs in to a profile (siphon auth
 	// login); the console hands it the terminal and takes it back after.
 	Login func(p Profile) *exec.Cmd
 }
 
 // Run opens the console full-screen on the terminal and returns when the
-// user quits. A run still live then (a signal ended the program) is
-// cancelled and waited for, so its checkpoint is saved.
+// user quits. Runs still live then (a signal ended the program) are
+// cancelled and waited for, so every checkpoint is saved.
 func Run(opts Options) error {
 	return run(opts, os.Stdin, os.Stdout)
 }
@@ -97,7 +105,7 @@ func run(opts Options, in io.Reader, out io.Writer) error {
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out))
 	final, err := p.Run()
 	if m, ok := final.(Model); ok {
-		m.stopRun()
+		m.stopRuns()
 	}
 	if err != nil && err != tea.ErrProgramKilled {
 		return fmt.Errorf("console: %w", err)

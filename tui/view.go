@@ -3,6 +3,10 @@ package tui
 import (
 	"fmt"
 	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"siphon/ingest"
 )
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
@@ -55,7 +59,22 @@ func (m Model) titleLine() string {
 	for _, s := range m.stack {
 		crumbs = s.crumbs(crumbs)
 	}
-	return st.Title.Render(title) + st.Subtle.Render(" › "+strings.Join(crumbs, " › "))
+	left := st.Title.Render(title) + st.Subtle.Render(" › "+strings.Join(crumbs, " › "))
+	// The session's runs, always in sight: how many go on, how many failed.
+	counts := m.runs.countsText()
+	if counts == "" {
+		return left
+	}
+	style := st.Subtle
+	if _, failed := m.runs.counts(); failed > 0 {
+		style = st.Error
+	}
+	right := style.Render("runs: " + counts)
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 2 {
+		return cut(left, max(m.width-lipgloss.Width(right)-2, 0)) + "  " + right
+	}
+	return left + strings.Repeat(" ", gap) + right
 }
 
 func (m Model) statusLine() string {
@@ -113,11 +132,55 @@ func (m Model) runHeader(r *runSession) []string {
 		}
 		lines = append(lines, text)
 	}
+	limit := "rate limit " + rateLimitText(s, now)
+	if split := m.budgetSplit(r); split != "" {
+		limit += " · " + split
+	}
 	return append(lines,
 		cut(counts, w),
-		cut("rate limit "+rateLimitText(s, now)+" · "+checkpoint, w),
+		cut(limit+" · "+checkpoint, w),
 		m.badges(r),
 	)
+}
+
+// budgetSplit says who shares the run's rate budget and how it is spent:
+// "budget shared: alpha 52%, beta 48% + 1 other process"; "" when the run
+// has it alone.
+func (m Model) budgetSplit(r *runSession) string {
+	b := m.env.opts.Budgets
+	if b == nil {
+		return ""
+	}
+	share, ok := b.Share(ingest.Origin(r.url))
+	if !ok {
+		return ""
+	}
+	var total int64
+	for _, mem := range share.Members {
+		total += mem.Sent
+	}
+	if len(share.Members) < 2 && share.Others == 0 {
+		return ""
+	}
+	var parts []string
+	for _, mem := range share.Members {
+		if len(share.Members) < 2 || total == 0 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %d%%", mem.Profile, int(float64(mem.Sent)*100/float64(total)+0.5)))
+	}
+	text := "budget shared: " + strings.Join(parts, ", ")
+	switch {
+	case share.Others == 1 && len(parts) == 0:
+		text = "budget shared with 1 other process"
+	case share.Others > 1 && len(parts) == 0:
+		text = fmt.Sprintf("budget shared with %d other processes", share.Others)
+	case share.Others == 1:
+		text += " + 1 other process"
+	case share.Others > 1:
+		text += fmt.Sprintf(" + %d other processes", share.Others)
+	}
+	return text
 }
 
 // headerLines is the height of the run's header: one more line when the

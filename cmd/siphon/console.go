@@ -21,6 +21,7 @@ import (
 func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("", stderr)
 	dir := fset.String("profiles", "", "folder of saved profiles")
+	noBell := fset.Bool("no-bell", false, "no terminal bell when a run in the background ends or fails")
 	if _, err := parseFlags(fset, args); err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 		}
 		profs = append(profs, p)
 	}
-	return consoleOn("siphon", profs, broken, firstDir(dirs), func(cfg ingest.Config) string { return outputDir("", cfg) })
+	return consoleOn("siphon", profs, broken, firstDir(dirs), *noBell, func(cfg ingest.Config) string { return outputDir("", cfg) })
 }
 
 // firstDir is where the console saves new profiles: the first profiles
@@ -63,8 +64,8 @@ func firstDir(dirs []string) string {
 // runConsole opens the console on the given profiles; `siphon demo` calls
 // it. outRoot "" puts each profile's output in ./siphon-data/NAME, else in
 // outRoot/NAME.
-func runConsole(title string, profs []*profiles.Profile, outRoot string) error {
-	return consoleOn(title, profs, nil, firstDir(profiles.Dirs("")), func(cfg ingest.Config) string {
+func runConsole(title string, profs []*profiles.Profile, outRoot string, noBell bool) error {
+	return consoleOn(title, profs, nil, firstDir(profiles.Dirs("")), noBell, func(cfg ingest.Config) string {
 		if outRoot == "" {
 			return defaultOutputDir(cfg.Name)
 		}
@@ -72,7 +73,7 @@ func runConsole(title string, profs []*profiles.Profile, outRoot string) error {
 	})
 }
 
-func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, outDir func(ingest.Config) string) error {
+func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, noBell bool, outDir func(ingest.Config) string) error {
 	configs := map[string]ingest.Config{}
 	var items []tui.Profile
 	for _, p := range profs {
@@ -95,6 +96,9 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		items = append(items, item)
 	}
 	items = append(items, broken...)
+	// Runs on one API origin share one rate budget, with each other and
+	// with other siphon processes on this machine.
+	budgets := ingest.NewBudgets(ingest.DefaultBudgetDir())
 	start := func(p tui.Profile, fresh bool) (tui.Runner, error) {
 		cfg, ok := configs[p.Name]
 		if p.Path != "" {
@@ -109,7 +113,7 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		if !ok {
 			return nil, fmt.Errorf("profile %s is not loaded", p.Name)
 		}
-		client, err := ingest.New(cfg)
+		client, err := ingest.New(cfg, ingest.WithBudgets(budgets))
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +121,7 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		// context the console forgets.
 		return client.Start(context.Background(), ingest.Job{Out: p.Out, Fresh: fresh}), nil
 	}
-	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand})
+	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell, Budgets: budgets})
 }
 
 // needsLogin reports whether a profile cannot start only because nobody has

@@ -106,6 +106,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	logFormat := fset.String("log", "text", "event log format on stderr: text or json")
 	port := fset.Int("port", 8089, "first of the four ports the demo API uses when free (0: any free ports)")
 	headless := fset.Bool("headless", false, "run the showcase profiles headless even on a terminal")
+	noBell := fset.Bool("no-bell", false, "in the console: no terminal bell when a run in the background ends or fails")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -123,7 +124,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "siphon demo: the demo API is serving on %s (flaky: %s, rate-limited: %s, drifting: %s)\n",
 		servers.env["SIPHON_DEMO_URL"], servers.env["SIPHON_DEMO_FLAKY_URL"], servers.env["SIPHON_DEMO_LIMITED_URL"], servers.env["SIPHON_DEMO_DRIFT_URL"])
 	if !*headless && len(pos) == 0 && isTerminal(stdout) {
-		return runConsole("siphon demo", profs, *out)
+		return runConsole("siphon demo", profs, *out, *noBell)
 	}
 	chosen := demoShowcase
 	if len(pos) > 0 {

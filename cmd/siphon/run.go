@@ -80,7 +80,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := resolveFrom(&cfg, prof.Path, f.dir); err != nil {
 		return err
 	}
-	client, err := ingest.New(cfg, ingest.WithJQMemoryLimit(int64(f.jqMemory)<<20))
+	// One budget per API origin, shared with the consoles and runs of this machine.
+	client, err := ingest.New(cfg, ingest.WithJQMemoryLimit(int64(f.jqMemory)<<20), ingest.WithBudgets(ingest.NewBudgets(ingest.DefaultBudgetDir())))
 	if err != nil {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}

@@ -236,3 +236,65 @@ func freePortRun(t *testing.T, n int) int {
 	t.Fatalf("found no %d consecutive free ports", n)
 	return 0
 }
+
+// TestTwoRunsInTmux starts two profiles one after the other without
+// stopping the first: both show live in the picker and the runs list; one
+// is paused from the list while the other finishes, then resumed; each
+// finishes exactly once (one history line, every record once).
+func TestTwoRunsInTmux(t *testing.T) {
+	dir := t.TempDir()
+	bin, socket := buildForTmux(t, dir)
+	const total = 4000
+	srv := demoapi.NewServer(demoapi.Options{Records: total, Latency: 20 * time.Millisecond})
+	defer srv.Close()
+	writeProfile(t, dir, "alpha", cursorProfile("alpha", srv.URL, 20))
+	writeProfile(t, dir, "beta", cursorProfile("beta", srv.URL, 20))
+
+	c := startConsole(t, bin, dir, socket, "two", "--no-bell")
+	c.waitFor("alpha", "beta", "enter start/resume")
+	c.keys("Enter")
+	c.waitFor("alpha http://", "RUNNING")
+	c.keys("Escape")
+	c.waitFor("siphon › profiles", "runs: 1 live")
+	c.keys("j")
+	c.waitFor("› beta")
+	c.keys("Enter")
+	c.waitFor("beta http://")
+	c.keys("Escape")
+	pane := c.waitFor("siphon › profiles", "runs: 2 live")
+	if n := len(liveLine.FindAllString(pane, -1)); n != 2 {
+		t.Fatalf("the picker shows %d live runs, want 2:\n%s", n, pane)
+	}
+
+	c.keys("Tab")
+	c.waitFor("siphon › runs", "runs: 2 live")
+	c.keys("j") // newest first: beta, then alpha
+	c.keys("p")
+	c.waitFor("PAUSED")
+	c.waitFor("beta DONE", "runs: 1 live")
+	c.keys("p")
+	c.waitFor("runs: 0 live")
+	c.keys("q")
+	c.waitFor("SIPHON-EXITED-0")
+
+	for _, name := range []string{"alpha", "beta"} {
+		out := filepath.Join(dir, "siphon-data", name)
+		h, err := ingest.ReadHistory(out, 0)
+		if err != nil || len(h) != 1 || h[0].Outcome != ingest.OutcomeDone || h[0].Records != total {
+			t.Errorf("%s history: %+v, %v", name, h, err)
+		}
+		seen := ids(t, filepath.Join(out, "records.jsonl"))
+		if len(seen) != total {
+			t.Errorf("%s: %d distinct records, want %d", name, len(seen), total)
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("%s: record %d written %d times", name, id, n)
+				break
+			}
+		}
+	}
+}
+
+// liveLine is a profile's line in the picker while its run is live.
+var liveLine = regexp.MustCompile(`(RUNNING|SLEEPING|RETRYING|PAUSED) · `)

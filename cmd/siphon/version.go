@@ -4,10 +4,15 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+
+	"siphon/ingest"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+// The history line every run writes names this version.
+func init() { ingest.Version = version }
 
 func cmdVersion(stdout io.Writer) error {
 	fmt.Fprintf(stdout, "siphon %s\n", version)

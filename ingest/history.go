@@ -1,0 +1,144 @@
+package ingest
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+)
+
+// HistoryFile is the output folder's log of runs: one JSON line per run,
+// appended when the run ends (done, failed or interrupted).
+const HistoryFile = "history.jsonl"
+
+// Run outcomes in the history.
+const (
+	OutcomeDone        = "done"
+	OutcomeFailed      = "failed"
+	OutcomeInterrupted = "interrupted"
+)
+
+// Version is the siphon version written into the history; the command
+// sets it (its build flag). Empty: the module's build information.
+var Version string
+
+// HistoryEntry is one run in history.jsonl. It holds counts and the
+// redacted error text, never a secret.
+type HistoryEntry struct {
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	Profile    string    `json:"profile"`
+	Outcome    string    `json:"outcome"`     // done, failed, interrupted
+	StopReason string    `json:"stop_reason"` // why it stopped, in words
+	Pages      int       `json:"pages"`       // pages in the folder at the end (earlier runs' included)
+	Records    int64     `json:"records"`
+	Retries    int       `json:"retries"`
+	Sleeps     int       `json:"sleeps"` // rate-limit waits
+	Errors     int       `json:"errors"` // failed attempts: retried ones and the last one of a failed run
+	Error      string    `json:"error,omitempty"`
+	Version    string    `json:"siphon_version"`
+}
+
+// historyEntry describes a finished run from its final snapshot.
+func historyEntry(s Snapshot, err error, end time.Time) HistoryEntry {
+	e := HistoryEntry{Start: s.Started, End: end, Profile: s.Profile, Pages: s.Pages, Records: s.Records,
+		Retries: s.Retries, Sleeps: s.Throttles, Errors: s.Retries, Version: siphonVersion()}
+	switch {
+	case errors.Is(err, ErrCanceled):
+		e.Outcome, e.StopReason = OutcomeInterrupted, "interrupted; checkpoint saved"
+	case err != nil:
+		e.Outcome, e.StopReason, e.Error = OutcomeFailed, "error", err.Error()
+		e.Errors++
+	default:
+		e.Outcome, e.StopReason = OutcomeDone, s.StopReason
+	}
+	return e
+}
+
+func siphonVersion() string {
+	if Version != "" {
+		return Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "dev"
+}
+
+// appendHistory adds one line to dir's history in one write (O_APPEND), so
+// that two processes' lines never interleave. A folder that was never
+// made (the run failed before it began) gets none.
+func appendHistory(dir string, e HistoryEntry) error {
+	if _, err := os.Stat(dir); err != nil {
+		return nil
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, HistoryFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	_, werr := f.Write(append(line, '\n'))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("history: writing %s: %w", path, werr)
+	}
+	return nil
+}
+
+// maxHistoryLine bounds one line of history read back: an entry is a few
+// hundred bytes, an error text at most a few KiB.
+const maxHistoryLine = 64 << 10
+
+// ReadHistory returns the runs in dir's history, oldest first, keeping at
+// most the last keep of them (0: all). A missing file is no history. A
+// damaged line (a torn write) is skipped, not fatal.
+func ReadHistory(dir string, keep int) ([]HistoryEntry, error) {
+	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading history: %w", err)
+	}
+	defer f.Close()
+	return readHistory(f, keep)
+}
+
+func readHistory(r io.Reader, keep int) ([]HistoryEntry, error) {
+	var out []HistoryEntry
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxHistoryLine)
+	for sc.Scan() {
+		var e HistoryEntry
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			continue
+		}
+		out = append(out, e)
+		if keep > 0 && len(out) > keep {
+			out = out[1:]
+		}
+	}
+	if err := sc.Err(); err != nil && !errors.Is(err, bufio.ErrTooLong) {
+		return out, fmt.Errorf("reading history: %w", err)
+	}
+	return out, nil
+}
+
+// outDir is the run's output folder, as open picks it.
+func (rn *runner) outDir() string {
+	if rn.job.Out != "" {
+		return rn.job.Out
+	}
+	return filepath.Join("siphon-data", rn.c.cfg.Name)
+}

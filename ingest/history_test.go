@@ -1,0 +1,120 @@
+package ingest_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"siphon/ingest"
+	"siphon/ingest/demoapi"
+)
+
+// TestHistoryRecordsEveryEnding runs one folder three times: interrupted
+// (a request hangs until the run is cancelled), failed (the API turns to
+// 404 with the key in the query), then done; the history holds one line per
+// run with its outcome and stop reason, no secret, mode 0600.
+func TestHistoryRecordsEveryEnding(t *testing.T) {
+	const key = "hist-secret-123"
+	demo := demoapi.New(demoapi.Options{Records: 30})
+	var mode atomic.Value
+	mode.Store("hang")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch mode.Load() {
+		case "hang":
+			<-r.Context().Done()
+		case "404":
+			http.Error(w, `{"error":"gone"}`, http.StatusNotFound)
+		default:
+			demo.ServeHTTP(w, r)
+		}
+	}))
+	defer srv.Close()
+	cfg := styleConfigs(srv.URL)["cursor"]
+	cfg.Pagination.Limit = 10
+	cfg.Auth = ingest.AuthConfig{Type: "api_key", Name: "api_key", In: "query", Value: ingest.NewSecret("${K}", key)}
+	out := t.TempDir()
+	client, err := ingest.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Interrupted: cancel once the first request is out.
+	r := client.Start(context.Background(), ingest.Job{Out: out})
+	for ev := range r.Events() {
+		if _, ok := ev.(ingest.RequestSent); ok {
+			r.Cancel()
+		}
+	}
+	if err := r.Wait(); err != ingest.ErrCanceled {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	mode.Store("404")
+	if _, err := run(t, cfg, ingest.Job{Out: out}); err == nil {
+		t.Fatal("the 404 run did not fail")
+	}
+	mode.Store("ok")
+	if _, err := run(t, cfg, ingest.Job{Out: out}); err != nil {
+		t.Fatalf("done run: %v", err)
+	}
+
+	raw, err := os.ReadFile(filepath.Join(out, ingest.HistoryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), key) {
+		t.Fatalf("the history holds the key:\n%s", raw)
+	}
+	if fi, _ := os.Stat(filepath.Join(out, ingest.HistoryFile)); fi.Mode().Perm() != 0o600 {
+		t.Errorf("history mode %v", fi.Mode().Perm())
+	}
+	h, err := ingest.ReadHistory(out, 0)
+	if err != nil || len(h) != 3 {
+		t.Fatalf("history: %d entries, %v\n%s", len(h), err, raw)
+	}
+	want := []struct{ outcome, reason, err string }{
+		{ingest.OutcomeInterrupted, "interrupted; checkpoint saved", ""},
+		{ingest.OutcomeFailed, "error", "404"},
+		{ingest.OutcomeDone, "no next cursor", ""},
+	}
+	for i, w := range want {
+		e := h[i]
+		if e.Outcome != w.outcome || e.StopReason != w.reason || !strings.Contains(e.Error, w.err) || (w.err == "") != (e.Error == "") {
+			t.Errorf("run %d: %+v, want %+v", i, e, w)
+		}
+		if e.Profile != cfg.Name || e.Start.IsZero() || e.End.Before(e.Start) || e.Version == "" {
+			t.Errorf("run %d: %+v", i, e)
+		}
+	}
+	if h[2].Records != 30 || h[2].Pages == 0 {
+		t.Errorf("done run counts: %+v", h[2])
+	}
+	if h[1].Errors != 1 {
+		t.Errorf("failed run errors: %+v", h[1])
+	}
+	last, err := ingest.ReadHistory(out, 1)
+	if err != nil || len(last) != 1 || last[0].Outcome != ingest.OutcomeDone {
+		t.Errorf("the last entry: %+v, %v", last, err)
+	}
+}
+
+// TestHistoryOfNothing: no file is no history; a torn line is skipped.
+func TestHistoryOfNothing(t *testing.T) {
+	dir := t.TempDir()
+	if h, err := ingest.ReadHistory(dir, 0); err != nil || h != nil {
+		t.Fatalf("empty folder: %v, %v", h, err)
+	}
+	content := `{"outcome":"done","start":"2024-01-01T00:00:00Z"}` + "\n" + `{"outcome":"fai` + "\n" + `{"outcome":"failed"}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, ingest.HistoryFile), []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ingest.ReadHistory(dir, 0)
+	if err != nil || len(h) != 2 || h[0].Outcome != "done" || h[1].Outcome != "failed" || !h[0].Start.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("%+v, %v", h, err)
+	}
+}

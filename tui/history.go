@@ -1,0 +1,138 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"siphon/ingest"
+)
+
+// historyKeep bounds the runs a history screen reads back.
+const historyKeep = 1000
+
+// historyScreen lists a profile's past runs from its output folder's
+// history.jsonl, newest first.
+type historyScreen struct {
+	plain
+	env     *env
+	profile Profile
+	entries sliceRows[ingest.HistoryEntry]
+	err     error
+	loaded  bool
+	list    scrollList[ingest.HistoryEntry]
+	width   int
+}
+
+func newHistoryScreen(e *env, p Profile) historyScreen {
+	return historyScreen{env: e, profile: p, list: newScrollList[ingest.HistoryEntry](sliceRows[ingest.HistoryEntry](nil), false, false)}
+}
+
+// historyMsg is a profile's history as read from disk.
+type historyMsg struct {
+	out     string
+	entries []ingest.HistoryEntry
+	err     error
+}
+
+// load reads the history in a command: disk I/O stays out of Update.
+func (h historyScreen) load() tea.Cmd {
+	out := h.profile.Out
+	return func() tea.Msg {
+		if out == "" {
+			return historyMsg{}
+		}
+		entries, err := ingest.ReadHistory(out, historyKeep)
+		return historyMsg{out: out, entries: entries, err: err}
+	}
+}
+
+func (h historyScreen) Update(msg tea.Msg, c *ctx) (historyScreen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case historyMsg:
+		if msg.out != h.profile.Out {
+			return h, nil
+		}
+		h.loaded, h.err = true, msg.err
+		h.entries = h.entries[:0]
+		for i := len(msg.entries) - 1; i >= 0; i-- {
+			h.entries = append(h.entries, msg.entries[i])
+		}
+		h.list = h.list.SetRows(h.entries, false)
+	case tea.KeyMsg:
+		if key.Matches(msg, h.env.keys.Back) {
+			c.pop()
+			return h, nil
+		}
+		h.list, _ = h.list.Update(msg, h.env.keys)
+	}
+	return h, nil
+}
+
+func (h historyScreen) SetSize(width, height int) historyScreen {
+	h.width = width
+	h.list = h.list.SetHeight(height - 1)
+	return h
+}
+
+func (h historyScreen) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return h.Update(msg, c) }
+func (h historyScreen) resize(w, hgt int) screen                     { return h.SetSize(w, hgt) }
+func (h historyScreen) crumbs(p []string) []string                   { return append(p, h.profile.Name+" history") }
+func (h historyScreen) ShortHelp() []key.Binding                     { return h.env.keys.HistoryHelp().ShortHelp() }
+func (h historyScreen) FullHelp() [][]key.Binding                    { return h.env.keys.HistoryHelp().FullHelp() }
+
+func (h historyScreen) View() string {
+	st, width := h.env.styles, h.width
+	switch {
+	case h.err != nil:
+		return st.Error.Render(cut(oneLine(h.err.Error()), width))
+	case !h.loaded:
+		return st.Subtle.Render("reading the history…")
+	case len(h.entries) == 0:
+		return st.Subtle.Render(cut(fmt.Sprintf("No runs of %s yet: each run adds a line to %s/%s when it ends.", h.profile.Name, h.profile.Out, ingest.HistoryFile), width))
+	}
+	head := fmt.Sprintf("%d runs, newest first, from %s/%s", len(h.entries), h.profile.Out, ingest.HistoryFile)
+	lines := []string{st.Subtle.Render(cut(head, width))}
+	top, end := h.list.Window()
+	cur := h.list.Current()
+	for pos := top; pos < end; pos++ {
+		e, _ := h.list.rows.at(pos)
+		lines = append(lines, historyLine(st, e, pos == cur, width))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// historyLine is one past run: when, how it ended, how long, what it got.
+func historyLine(st Styles, e ingest.HistoryEntry, selected bool, width int) string {
+	marker := "  "
+	if selected {
+		marker = "› "
+	}
+	word := outcomeWord(e.Outcome)
+	reason := e.StopReason
+	if e.Error != "" {
+		reason = e.Error
+	}
+	parts := []string{e.Start.Local().Format("2006-01-02 15:04:05"), formatDuration(e.End.Sub(e.Start))}
+	if reason != "" {
+		parts = append(parts, oneLine(reason))
+	}
+	parts = append(parts, fmt.Sprintf("pages %d · records %s · %d retries · %d sleeps", e.Pages, formatCount(e.Records), e.Retries, e.Sleeps))
+	text := strings.Join(parts, " · ")
+	return marker + st.stateStyle(word).Render(fmt.Sprintf("%-11s", word)) + " " + cut(text, width-2-12)
+}
+
+// outcomeWord is a history outcome as a state word.
+func outcomeWord(outcome string) string {
+	switch outcome {
+	case ingest.OutcomeDone:
+		return ingest.StateDone
+	case ingest.OutcomeFailed:
+		return ingest.StateFailed
+	case ingest.OutcomeInterrupted:
+		return "INTERRUPTED"
+	}
+	return strings.ToUpper(outcome)
+}

@@ -1,0 +1,345 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"siphon/ingest"
+)
+
+// runSet is every run of this console session, oldest first, live and
+// ended. The root model and the screens share it: runs live beside the
+// screens and go on whatever is shown.
+type runSet struct {
+	list []*runSession
+	gen  int
+}
+
+// add files a new run under the next generation.
+func (rs *runSet) add(p Profile, r Runner, now time.Time) *runSession {
+	rs.gen++
+	s := newRunSession(p, r, rs.gen)
+	s.startedAt = now
+	rs.list = append(rs.list, s)
+	return s
+}
+
+func (rs *runSet) byGen(gen int) *runSession {
+	for _, s := range rs.list {
+		if s.gen == gen {
+			return s
+		}
+	}
+	return nil
+}
+
+// liveFor is the live run of a profile, if any.
+func (rs *runSet) liveFor(name string) *runSession {
+	for _, s := range rs.list {
+		if s.live() && s.profile.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// latest is the newest run, if any.
+func (rs *runSet) latest() *runSession {
+	if len(rs.list) == 0 {
+		return nil
+	}
+	return rs.list[len(rs.list)-1]
+}
+
+// counts are the live and the failed runs.
+func (rs *runSet) counts() (live, failed int) {
+	for _, s := range rs.list {
+		switch {
+		case s.live():
+			live++
+		case s.failed():
+			failed++
+		}
+	}
+	return live, failed
+}
+
+// anyLive says whether a run is still going.
+func (rs *runSet) anyLive() bool {
+	live, _ := rs.counts()
+	return live > 0
+}
+
+// countsText is the title's tally: "2 live · 1 failed"; "" before any run.
+func (rs *runSet) countsText() string {
+	if len(rs.list) == 0 {
+		return ""
+	}
+	live, failed := rs.counts()
+	text := fmt.Sprintf("%d live", live)
+	if failed > 0 {
+		text += fmt.Sprintf(" · %d failed", failed)
+	}
+	return text
+}
+
+// runsList is every run of the session: state, progress, ETA, rate,
+// retries, last error and output folder; a filter by state (or name).
+type runsList struct {
+	plain
+	env      *env
+	list     scrollList[*runSession]
+	input    textinput.Model
+	filter   string
+	filterOn bool
+	width    int
+	height   int
+}
+
+const runsItemHeight = 2
+
+func newRunsList(e *env, selected *runSession) runsList {
+	l := runsList{env: e, input: e.newInput("state: ", "running, sleeping, retrying, paused, done, failed (or a name)")}
+	l.list = newScrollList[*runSession](sliceRows[*runSession](nil), false, false)
+	l = l.refilter()
+	if selected != nil {
+		l = l.selectRun(selected)
+	}
+	return l
+}
+
+// shown is the runs the filter keeps, newest first.
+func (l runsList) shown() sliceRows[*runSession] {
+	needle := strings.ToLower(strings.TrimSpace(l.filter))
+	var out sliceRows[*runSession]
+	list := l.env.runs.list
+	for i := len(list) - 1; i >= 0; i-- {
+		s := list[i]
+		hay := strings.ToLower(stateWord(s.snap) + " " + s.profile.Name)
+		if needle == "" || strings.Contains(hay, needle) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// refilter takes the runs again (states change, runs start) and keeps the
+// cursor on the same run while it shows.
+func (l runsList) refilter() runsList {
+	cur, ok := l.list.Selected()
+	l.list = l.list.SetRows(l.shown(), false)
+	if ok {
+		return l.selectRun(cur)
+	}
+	return l
+}
+
+func (l runsList) selectRun(s *runSession) runsList {
+	rows := l.list.rows.(sliceRows[*runSession])
+	for i, r := range rows {
+		if r == s {
+			l.list = l.list.Select(i)
+		}
+	}
+	return l
+}
+
+func (l runsList) Update(msg tea.Msg, c *ctx) (runsList, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return l, nil
+	}
+	k := l.env.keys
+	if l.filterOn {
+		switch {
+		case key.Matches(km, k.Enter):
+			l.filterOn = false
+			l.input.Blur()
+			return l.sized(), nil
+		case key.Matches(km, k.Back):
+			l.filterOn = false
+			l.input.Blur()
+			l.input.SetValue("")
+			l.filter = ""
+			return l.refilter().sized(), nil
+		}
+		var cmd tea.Cmd
+		l.input, cmd = l.input.Update(km)
+		l.filter = l.input.Value()
+		return l.refilter(), cmd
+	}
+	s, have := l.list.Selected()
+	switch {
+	case key.Matches(km, k.Filter):
+		l.filterOn = true
+		cmd := l.input.Focus()
+		return l.sized(), cmd
+	case key.Matches(km, k.Back) && l.filter != "":
+		l.input.SetValue("")
+		l.filter = ""
+		return l.refilter().sized(), nil
+	case key.Matches(km, k.Back), key.Matches(km, k.Runs):
+		c.toPicker = true
+	case !have:
+		l.list, _ = l.list.Update(km, k)
+	case key.Matches(km, k.Enter):
+		c.open = &openRequest{sess: s}
+	case key.Matches(km, k.Events):
+		c.open = &openRequest{sess: s, pane: paneEvents}
+	case key.Matches(km, k.Records):
+		c.open = &openRequest{sess: s, pane: paneRecords}
+	case key.Matches(km, k.Pages):
+		c.open = &openRequest{sess: s, pane: panePages}
+	case key.Matches(km, k.Pause):
+		s.togglePause()
+	case key.Matches(km, k.Stop):
+		askStop(c, s)
+	case key.Matches(km, k.Restart):
+		resumeRun(c, s)
+	case key.Matches(km, k.History):
+		h := newHistoryScreen(l.env, s.profile)
+		c.push(h)
+		return l, h.load()
+	default:
+		l.list, _ = l.list.Update(km, k)
+	}
+	return l, nil
+}
+
+// askStop asks before stopping a live run.
+func askStop(c *ctx, s *runSession) {
+	if !s.live() {
+		c.say(s.profile.Name+" is not running", false)
+		return
+	}
+	d := newDialog(c.keys, askStopRun, pickerItem{profile: s.profile})
+	d.sess = s
+	c.push(d)
+}
+
+// resumeRun starts a failed or stopped run's profile again from its
+// checkpoint.
+func resumeRun(c *ctx, s *runSession) {
+	if !s.resumable() {
+		c.say("only a failed or stopped run can be resumed", false)
+		return
+	}
+	c.start = &startRequest{item: pickerItem{profile: s.profile}}
+}
+
+func (l runsList) SetSize(width, height int) runsList {
+	l.width, l.height = width, height
+	l.input.Width = max(width-len(l.input.Prompt)-1, 1)
+	return l.refilter().sized()
+}
+
+func (l runsList) sized() runsList {
+	h := l.height
+	if l.filterOn || l.filter != "" {
+		h--
+	}
+	l.list = l.list.SetHeight(h / runsItemHeight)
+	return l
+}
+
+func (l runsList) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return l.Update(msg, c) }
+func (l runsList) resize(w, h int) screen                       { return l.SetSize(w, h) }
+func (l runsList) typing() bool                                 { return l.filterOn }
+func (l runsList) crumbs([]string) []string                     { return []string{"runs"} }
+func (l runsList) ShortHelp() []key.Binding                     { return l.help().ShortHelp() }
+func (l runsList) FullHelp() [][]key.Binding                    { return l.help().FullHelp() }
+
+func (l runsList) help() bindings {
+	if l.filterOn {
+		return l.env.keys.FilterHelp()
+	}
+	return l.env.keys.RunsHelp()
+}
+
+func (l runsList) View() string {
+	st, width := l.env.styles, l.width
+	var lines []string
+	if l.filterOn || l.filter != "" {
+		lines = append(lines, cut(inputView(l.input), width))
+	}
+	if l.list.Len() == 0 {
+		msg := "No runs yet in this console. Start one from the profiles (tab, then enter)."
+		if l.filter != "" {
+			msg = fmt.Sprintf("No run matches %q (esc clears the filter).", l.filter)
+		}
+		return strings.Join(append(lines, st.Subtle.Render(msg)), "\n")
+	}
+	top, end := l.list.Window()
+	cur := l.list.Current()
+	now := l.env.now()
+	for pos := top; pos < end; pos++ {
+		s, _ := l.list.rows.at(pos)
+		lines = append(lines, l.itemLines(s, pos == cur, now)...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// itemLines draws a run on two lines: name, state and progress; then
+// retries, the last error and where it writes.
+func (l runsList) itemLines(s *runSession, selected bool, now time.Time) []string {
+	st, width := l.env.styles, l.width
+	marker := "  "
+	if selected {
+		marker = "› "
+	}
+	nameW := max(min(22, width/4), 8)
+	name := fit(s.profile.Name, nameW)
+	if selected {
+		name = st.Selected.Render(name)
+	} else {
+		name = st.Title.Render(name)
+	}
+	word := stateWord(s.snap)
+	line1 := marker + name + " " + st.stateStyle(word).Render(word) + " " + cut(runSummary(s, now), max(width-2-nameW-len(word)-2, 0))
+
+	parts := []string{fmt.Sprintf("%d retries · %d sleeps", s.snap.Retries, s.snap.Throttles)}
+	if s.lastErr != "" {
+		parts = append(parts, "last error: "+oneLine(s.lastErr))
+	}
+	parts = append(parts, "→ "+s.out, "started "+s.startedAt.Format("15:04:05"))
+	style := st.Subtle
+	if s.failed() {
+		style = st.Error
+	}
+	line2 := "  " + style.Render(cut(strings.Join(parts, " · "), width-2))
+	return []string{line1, line2}
+}
+
+// runSummary is a run at a glance: the state's detail, counts, rate and,
+// when the API gives a total, the share done and the time left.
+func runSummary(s *runSession, now time.Time) string {
+	snap := s.snap
+	var parts []string
+	if s.live() {
+		switch snap.State {
+		case ingest.StateSleeping, ingest.StateRetrying:
+			// The time left first: the detail may be cut.
+			parts = append(parts, oneLine(stateDetail(snap, now)))
+		}
+	}
+	parts = append(parts, fmt.Sprintf("pages %d · records %s", snap.Pages, formatCount(snap.Records)))
+	if s.live() {
+		parts = append(parts, formatCount(int64(s.tp.rate()+0.5))+" rec/s")
+	}
+	if p, ok := runProgress(snap, s.tp.rate(), s.pageTP.rate()); ok {
+		pct := fmt.Sprintf("%d%%", int(p.fraction()*100))
+		if d, ok := p.eta(); ok && s.live() && snap.State != ingest.StatePaused {
+			pct += " · ETA " + etaText(d)
+		}
+		parts = append(parts, pct)
+	}
+	if s.ended && snap.State == ingest.StateDone && snap.StopReason != "" {
+		parts = append(parts, snap.StopReason)
+	}
+	return strings.Join(parts, " · ")
+}
