@@ -368,11 +368,17 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 			// NDJSON that did not say so: read it again as lines.
 			if err = sink.abort(); err == nil {
 				sink.begin()
+				lines = true
 				f.page, err = rd.Scan(actx, body, true, sink.record)
 			}
 		}
 		if err != nil {
 			return r.scanOutcome(ctx, err, sink, status, ctype, body)
+		}
+		if lines {
+			if arr, ok := jsonLines(body, "application/x-ndjson"); ok {
+				f.page.Keep(arr) // gojq (and the probe) see NDJSON as the array of its lines
+			}
 		}
 		f.found, f.direct = sink.found, sink.out != nil
 		if !f.direct {
