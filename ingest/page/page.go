@@ -2,9 +2,10 @@
 // jq expressions pick out of it. A body is decoded at most once, and only
 // when an expression needs gojq; plain paths are read from the raw bytes.
 //
-// Callers ask through Parse, Records, Value and Values, so a one-pass
-// reader (one walk of the bytes yielding the records and every plain path
-// named up front) can later answer the same calls.
+// A run reads its bodies with a Reader: one walk of the bytes (package
+// pagescan), from a slice or a stream, yields the records and every plain
+// path named up front; the Page it returns answers Value and Values for
+// them like a parsed one. Parse is for the rest: expressions gojq runs.
 package page
 
 import (
