@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -109,11 +110,14 @@ func TestBadBodies(t *testing.T) {
 	cases := []struct {
 		name, ctype, body string
 		says              []string
+		records           string // the records expression, ".data" when empty
 	}{
-		{"invalid utf-8", "application/json", "{\"data\": [{\"id\": 1, \"name\": \"bad \xff\xfe here\"}]}", []string{"not valid UTF-8", "offset 33", "page 1", "HTTP 200"}},
-		{"deeply nested", "application/json", `{"data": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, []string{"page 1", "nests deeper"}},
-		{"not objects", "application/json", `{"data": ["a", "b"]}`, []string{"record 1 is a string, not an object"}},
-		{"too large", "application/json", `{"data": [` + strings.Repeat(`{"id": 1},`, 200) + `{"id": 2}]}`, []string{"larger than the", "cap"}},
+		{"invalid utf-8", "application/json", "{\"data\": [{\"id\": 1, \"name\": \"bad \xff\xfe here\"}]}", []string{"not valid UTF-8", "offset 33", "page 1", "HTTP 200"}, ""},
+		{"deeply nested", "application/json", `{"data": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, []string{"page 1", "nests deeper"}, ""},
+		{"not objects", "application/json", `{"data": ["a", "b"]}`, []string{"record 1 is a string, not an object"}, ""},
+		// The cap applies to bodies held whole: for a jq expression that is
+		// not a plain path. Plain paths stream (TestHugeBodiesStream).
+		{"too large", "application/json", `{"data": [` + strings.Repeat(`{"id": 1},`, 200) + `{"id": 2}]}`, []string{"larger than the max_body cap (1000B)"}, ".data | .[]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,12 +126,11 @@ func TestBadBodies(t *testing.T) {
 				w.Write([]byte(tc.body))
 			}))
 			defer srv.Close()
-			cfg := ingest.Config{Name: "bad", BaseURL: srv.URL, Records: ".data", Pagination: ingest.PaginationConfig{Type: "none"}}
-			var opts []ingest.Option
+			cfg := ingest.Config{Name: "bad", BaseURL: srv.URL, Records: cmp.Or(tc.records, ".data"), Pagination: ingest.PaginationConfig{Type: "none"}}
 			if tc.name == "too large" {
-				opts = append(opts, ingest.WithMaxBodyBytes(1000))
+				cfg.MaxBody = "1000B"
 			}
-			_, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, opts...)
+			_, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
 			if err == nil {
 				t.Fatal("run succeeded")
 			}

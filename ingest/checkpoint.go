@@ -105,20 +105,24 @@ func parseCheckpoint(path string, b []byte) (*Checkpoint, error) {
 	return &c, nil
 }
 
-// writeCheckpoint replaces the checkpoint atomically: temp file, fsync,
-// rename, fsync of the folder.
-func writeCheckpoint(f *folder, c *Checkpoint) error {
+// encodeCheckpoint stamps c with its version and checksum and encodes it.
+func encodeCheckpoint(c *Checkpoint) ([]byte, error) {
 	c.Version = checkpointVersion
 	sum, err := c.sum()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c.Checksum = sum
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b = append(b, '\n')
+	return append(b, '\n'), nil
+}
+
+// writeCheckpointBytes replaces the checkpoint atomically (temp file,
+// fsync, rename, fsync of the folder) with one encodeCheckpoint made.
+func writeCheckpointBytes(f *folder, b []byte) error {
 	if err := f.replace(CheckpointFile, b); err != nil {
 		return fmt.Errorf("writing checkpoint: %w", err)
 	}

@@ -25,6 +25,7 @@ import (
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
+	"siphon/ingest/spec"
 )
 
 // Client pulls one profile's data. It holds one resty client, reused by
@@ -52,7 +53,8 @@ type Client struct {
 // Option adjusts a Client.
 type Option func(*Client)
 
-// WithMaxBodyBytes caps the size of one response body (default 64 MiB).
+// WithMaxBodyBytes caps a response body that must be held whole (default
+// the profile's max_body, or 64 MiB); it wins over max_body.
 func WithMaxBodyBytes(n int64) Option { return func(c *Client) { c.maxBody = n } }
 
 // WithCommitInterval sets how often the checkpoint is saved while pages
@@ -73,6 +75,13 @@ const DefaultMaxBodyBytes = 64 << 20
 func New(cfg Config, opts ...Option) (*Client, error) {
 	cfg.ApplyDefaults()
 	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond, jqMemory: DefaultJQMemoryLimit}
+	if cfg.MaxBody != "" {
+		n, err := spec.ParseSize(cfg.MaxBody)
+		if err != nil {
+			return nil, fmt.Errorf("max_body: %w", err)
+		}
+		c.maxBody = n
+	}
 	for _, opt := range opts {
 		opt(c)
 	}

@@ -65,3 +65,9 @@ const Redacted = spec.Redacted
 
 // NewSecret pairs a reference with the value it resolved to.
 func NewSecret(ref, value string) Secret { return spec.NewSecret(ref, value) }
+
+// Sizes (max_body): ParseSize reads "64MiB"; SizePattern is what it takes.
+const SizePattern = spec.SizePattern
+
+// ParseSize reads a byte size such as 64MiB, 500KB or 1048576.
+func ParseSize(s string) (int64, error) { return spec.ParseSize(s) }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math/rand/v2"
 	"mime"
@@ -21,8 +22,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-resty/resty/v2"
+
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
+	"siphon/ingest/pagescan"
 )
 
 // PageError is why a page could not be fetched. Every text in it is redacted.
@@ -63,17 +67,24 @@ func (e *PageError) Unwrap() error { return e.err }
 
 // fetched is a page that arrived and parsed.
 type fetched struct {
-	url      *url.URL
-	method   string
-	status   int
-	header   http.Header
-	body     []byte
-	page     *page.Page
-	records  []json.RawMessage
-	attempts int
-	duration time.Duration
-	sent     http.Header // the request's headers as sent
-	sentBody []byte      // the request's body as sent, if any
+	url         *url.URL
+	method      string
+	status      int
+	header      http.Header
+	redactedURL string
+	body        []byte // nil when it streamed
+	head        []byte // the body's start (all of it when held)
+	size        int64
+	sum         uint64 // fingerprint of the body
+	page        *page.Page
+	records     []json.RawMessage // unless direct
+	found       int               // records on the page
+	direct      bool              // the records went to the page sink as they were read
+	attempts    int
+	duration    time.Duration
+	sent        http.Header  // the request's headers as sent
+	sentBody    []byte       // the request's body as sent, if any
+	arch        *archiveBody // a streamed body for the archive
 }
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
@@ -130,6 +141,7 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		o := r.attempt(ctx, u, req.method, body, req.headers)
 		r.c.budget.Release(r.ticket)
 		if o.f != nil {
+			o.f.redactedURL = redacted
 			o.f.attempts = attempt
 			o.f.duration = time.Since(started)
 			r.noteLearned(r.c.learned.succeeded(), fmt.Sprintf("%d pages without a 429", growEvery))
@@ -276,6 +288,11 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 	header := resp.Header()
 	ctype := header.Get("Content-Type")
 	r.noteRateLimit(header)
+	if status >= 200 && status <= 299 && r.recs != nil && r.recs.stream {
+		if rd := r.pageReader(); rd != nil && !rd.NeedsBody() {
+			return r.stream(actx, u, method, resp, raw, rd, reqBody)
+		}
+	}
 	body, err := io.ReadAll(io.LimitReader(raw, r.c.maxBody+1))
 	if err != nil {
 		o := r.transportOutcome(ctx, err)
@@ -284,7 +301,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 		return o
 	}
 	if int64(len(body)) > r.c.maxBody {
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the %d MiB cap", r.c.maxBody>>20), snippet: r.c.snippet(body, 200)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", sizeText(r.c.maxBody)), snippet: r.c.snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
 		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), cause: "unexpected status"}
@@ -335,10 +352,47 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
 	}
 	// Extraction counts against the request's timeout.
-	f := &fetched{url: u, method: method, status: status, header: header, body: body, page: page.Parse(actx, body), sentBody: reqBody}
+	f := &fetched{url: u, method: method, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body), sentBody: reqBody}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
+	if rd := r.pageReader(); rd != nil {
+		sink := r.recs
+		if sink == nil {
+			sink = &pageSink{}
+		}
+		lines := declaresLines(ctype)
+		sink.begin()
+		f.page, err = rd.Scan(actx, body, lines, sink.record)
+		if _, trailing := page.ScanError(err); trailing && !lines {
+			// NDJSON that did not say so: read it again as lines.
+			if err = sink.abort(); err == nil {
+				sink.begin()
+				lines = true
+				f.page, err = rd.Scan(actx, body, true, sink.record)
+			}
+		}
+		if err != nil {
+			return r.scanOutcome(ctx, err, sink, status, ctype, body)
+		}
+		if lines {
+			if arr, ok := jsonLines(body, "application/x-ndjson"); ok {
+				f.page.Keep(arr) // gojq (and the probe) see NDJSON as the array of its lines
+			}
+		}
+		f.found, f.direct = sink.found, sink.out != nil
+		if !f.direct {
+			f.records = sink.collected()
+		}
+		if msg, retry, err := r.checkBody(actx, f.page, f.found); err != nil || msg != "" {
+			if aerr := sink.abort(); aerr != nil {
+				err = errors.Join(err, aerr)
+			}
+			return r.bodyErrorOutcome(status, ctype, body, msg, retry, err)
+		}
+		return outcome{f: f}
+	}
+	f.page = page.Parse(actx, body)
 	if lines, ok := jsonLines(body, ctype); ok {
 		// NDJSON / JSON Lines: the records expression sees an array of the lines.
 		f.page = page.Parse(actx, lines)
@@ -377,10 +431,104 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 		}
 		return o
 	}
-	if msg, retry, err := r.checkBody(actx, f.page, len(f.records)); err != nil || msg != "" {
+	f.found = len(f.records)
+	if msg, retry, err := r.checkBody(actx, f.page, f.found); err != nil || msg != "" {
 		return r.bodyErrorOutcome(status, ctype, body, msg, retry, err)
 	}
 	return outcome{f: f}
+}
+
+// stream reads a 2xx body in one pass as it arrives, never holding it: the
+// records go to the walk's page sink, which writes them provisionally.
+func (r *runner) stream(ctx context.Context, u *url.URL, method string, resp *resty.Response, raw io.Reader, rd *page.Reader, reqBody []byte) outcome {
+	status, header := resp.StatusCode(), resp.Header()
+	ctype := header.Get("Content-Type")
+	sink := r.recs
+	tap := &bodyTap{r: raw, head: sink.head[:0]}
+	if sink.out.rawPages {
+		tap.arch = &archiveBody{out: sink.out, name: pageFileName(sink.pageNo), red: r.c.redact()}
+	}
+	defer func() { sink.head = tap.head }() // reused: f.head is read before the next page
+	tap.hash.SetSeed(bodySeed)
+	lines := declaresLines(ctype)
+	sink.begin()
+	pg, err := rd.ScanReader(ctx, tap, lines, sink.record)
+	if _, trailing := page.ScanError(err); trailing && !lines && tap.whole() {
+		// NDJSON that did not say so: read it again as lines, from the
+		// start kept so far and the rest still to come.
+		if err = sink.abort(); err == nil {
+			sink.begin()
+			pg, err = rd.ScanReader(ctx, io.MultiReader(bytes.NewReader(bytes.Clone(tap.head)), tap), true, sink.record)
+		}
+	}
+	if err != nil {
+		if tap.arch != nil {
+			tap.arch.discard()
+		}
+		return r.scanOutcome(ctx, err, sink, status, ctype, tap.head)
+	}
+	if tap.whole() {
+		pg.Keep(tap.head) // small enough to have been kept: the checks that read a body whole may
+	}
+	if msg, retry, err := r.checkBody(ctx, pg, sink.found); err != nil || msg != "" {
+		if tap.arch != nil {
+			tap.arch.discard()
+		}
+		if aerr := sink.abort(); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		return r.bodyErrorOutcome(status, ctype, tap.head, msg, retry, err)
+	}
+	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch}
+	if resp.Request != nil && resp.Request.RawRequest != nil {
+		f.sent = resp.Request.RawRequest.Header
+	}
+	return outcome{f: f}
+}
+
+// scanOutcome classifies a failed one-pass read; the records it handed
+// over are taken back.
+func (r *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, status int, ctype string, head []byte) outcome {
+	if aerr := sink.abort(); aerr != nil {
+		return outcome{fail: true, status: status, ctype: ctype, cause: aerr.Error(), err: aerr}
+	}
+	var syn *pagescan.SyntaxError
+	if errors.As(err, &syn) && syn.Err != nil {
+		// The connection broke or timed out while the body streamed.
+		o := r.transportOutcome(ctx, syn.Err)
+		o.status, o.ctype = status, ctype
+		o.cause = "body cut short: " + o.cause
+		return o
+	}
+	wrapped, _ := page.ScanError(err)
+	o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(head, 200), err: wrapped}
+	switch {
+	case syn != nil && syn.Msg == "invalid UTF-8":
+		o.fail = true
+		o.cause = fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", syn.Offset)
+		if at := int(syn.Offset); at <= len(head) {
+			o.snippet = r.c.snippet(head[at:], 100)
+		}
+	case syn != nil && strings.Contains(syn.Msg, "nests deeper"):
+		o.fail = true
+		o.cause = syn.Msg
+	case syn != nil:
+		o.retry = true
+		o.cause = "the body is not valid JSON"
+		if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
+			o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
+		}
+	default:
+		o.fail = true
+		o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, wrapped)
+	}
+	return o
+}
+
+// declaresLines reports a content type that says NDJSON / JSON Lines.
+func declaresLines(ctype string) bool {
+	mt, _, _ := mime.ParseMediaType(ctype)
+	return strings.Contains(mt, "ndjson") || strings.Contains(mt, "jsonl") || strings.Contains(mt, "json-seq") || strings.Contains(mt, "jsonlines")
 }
 
 // snippet is the start of a body for an error message: redacted, then cut
@@ -572,3 +720,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func now() At { return At{T: time.Now()} }
+
+// sizeText writes a byte count as a profile would: 64MiB, 1000B.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		name  string
+		shift uint
+	}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d%s", n>>u.shift, u.name)
+		}
+	}
+	return fmt.Sprintf("%dB", n)
+}

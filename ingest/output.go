@@ -32,8 +32,10 @@ type output struct {
 	rawPages bool
 
 	records      *os.File
-	recBuf       *bufio.Writer
-	recordsBytes int64 // logical length, buffered bytes included
+	recBuf       []byte // records not yet written to the file
+	recFlushed   int64  // records.jsonl's length on disk
+	recordsBytes int64  // logical length, buffered bytes included
+	pageStart    int64  // recordsBytes when the page being written began
 
 	index      *os.File
 	idxBuf     *bufio.Writer
@@ -46,6 +48,18 @@ type output struct {
 	rejectedBytes int64
 
 	line bytes.Buffer // scratch for one compacted record
+
+	inflight *commitJob // a commit whose syncs are still running
+}
+
+// commitJob is a commit whose fsyncs and checkpoint write run off the fetch
+// path (group commit): the checkpoint lags the records, never leads them.
+type commitJob struct {
+	done    chan struct{}
+	err     error
+	at      time.Time
+	pages   int
+	records int64
 }
 
 // openOutput prepares a claimed folder for a run. With a checkpoint, what
@@ -64,7 +78,7 @@ func openOutput(root *folder, rawPages, validating bool, cp *Checkpoint) (*outpu
 		o.close()
 		return nil, err
 	}
-	o.recBuf = bufio.NewWriterSize(o.records, 256<<10)
+	o.recBuf, o.recFlushed, o.pageStart = make([]byte, 0, recBufSize), o.recordsBytes, o.recordsBytes
 	if validating || wantRejected > 0 {
 		if o.rejected, o.rejectedBytes, err = openAppend(root, root, RejectedFile, wantRejected, cp != nil, ""); err != nil {
 			o.close()
@@ -154,20 +168,78 @@ func openAppend(root, dir *folder, name string, want int64, vouched bool, tail s
 	return f, want, nil
 }
 
+// recBufSize is how much of records.jsonl is buffered before a write.
+const recBufSize = 256 << 10
+
 // writeRecords appends records, one compact JSON object a line, in order.
+// Records read in one pass come compact already and are written as they
+// are; others (from gojq, or a record held as sent) are compacted here.
 func (o *output) writeRecords(recs []json.RawMessage) error {
 	for _, rec := range recs {
 		o.line.Reset()
 		if err := json.Compact(&o.line, rec); err != nil {
 			return fmt.Errorf("record is not valid JSON: %w", err)
 		}
-		o.line.WriteByte('\n')
-		n, err := o.recBuf.Write(o.line.Bytes())
-		o.recordsBytes += int64(n)
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", RecordsFile, err)
+		if err := o.writeRecord(o.line.Bytes()); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// writeRecord appends one record that is compact JSON, and its newline.
+func (o *output) writeRecord(rec []byte) error {
+	if len(o.recBuf)+len(rec)+1 > cap(o.recBuf) && len(o.recBuf) > 0 {
+		if err := o.flushRecords(); err != nil {
+			return err
+		}
+	}
+	o.recBuf = append(o.recBuf, rec...)
+	o.recBuf = append(o.recBuf, '\n')
+	o.recordsBytes += int64(len(rec)) + 1
+	return nil
+}
+
+func (o *output) flushRecords() error {
+	n, err := o.records.Write(o.recBuf)
+	o.recFlushed += int64(n)
+	if err != nil {
+		// What did reach the file is cut back by abortPage or the next resume.
+		o.recBuf = o.recBuf[:copy(o.recBuf, o.recBuf[n:])]
+		return fmt.Errorf("writing %s: %w", RecordsFile, err)
+	}
+	o.recBuf = o.recBuf[:0]
+	if cap(o.recBuf) > recBufSize {
+		o.recBuf = make([]byte, 0, recBufSize) // one huge record does not stay pinned
+	}
+	return nil
+}
+
+// beginPage marks where a page's records start: they are written while
+// the body streams in, before the page is known to be good.
+func (o *output) beginPage() { o.pageStart = o.recordsBytes }
+
+// endPage accepts the records written since beginPage.
+func (o *output) endPage() { o.pageStart = o.recordsBytes }
+
+// abortPage takes back the records written since beginPage: a page that
+// failed half-way, or that a retry fetches again, is never written twice.
+// Records already on disk are cut off the file.
+func (o *output) abortPage() error {
+	to := o.pageStart
+	if to >= o.recFlushed {
+		o.recBuf = o.recBuf[:to-o.recFlushed]
+		o.recordsBytes = to
+		return nil
+	}
+	o.recBuf = o.recBuf[:0]
+	if err := o.records.Truncate(to); err != nil {
+		return fmt.Errorf("cutting a failed page off %s: %w", RecordsFile, err)
+	}
+	if _, err := o.records.Seek(to, io.SeekStart); err != nil {
+		return fmt.Errorf("cutting a failed page off %s: %w", RecordsFile, err)
+	}
+	o.recFlushed, o.recordsBytes = to, to
 	return nil
 }
 
@@ -218,13 +290,15 @@ func pageFileName(n int) string { return fmt.Sprintf("%06d.body", n) }
 // fsynced (one fsync per page would cost more than the rest of the run), so
 // after a power cut, unlike after a process crash, the newest archived
 // bodies may be empty. The records never are.
-func (o *output) writePage(e *PageEntry, body []byte) error {
+func (o *output) writePage(e *PageEntry, body []byte, written bool) error {
 	if !o.rawPages {
 		return nil
 	}
 	e.File = pageFileName(e.Page)
-	if err := o.pages.write(e.Page, e.File, body); err != nil {
-		return err
+	if !written { // written: the body streamed to its file already
+		if err := o.pages.write(e.Page, e.File, body); err != nil {
+			return err
+		}
 	}
 	o.line.Reset()
 	enc := json.NewEncoder(&o.line)
@@ -241,48 +315,105 @@ func (o *output) writePage(e *PageEntry, body []byte) error {
 }
 
 // commit makes everything written so far durable, then saves cp, which
-// vouches for exactly that.
+// vouches for exactly that. A commit still in flight is waited for first.
 func (o *output) commit(cp *Checkpoint) error {
-	if err := o.recBuf.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", RecordsFile, err)
+	if err := o.waitCommit(); err != nil {
+		return err
 	}
+	b, pagesDone, err := o.prepareCommit(cp)
+	if err != nil {
+		return err
+	}
+	return o.finishCommit(b, pagesDone)
+}
+
+// startCommit is commit with the syncs and the checkpoint write on a
+// goroutine of their own; waitCommit collects it. Only one is in flight.
+func (o *output) startCommit(cp *Checkpoint) error {
+	if err := o.waitCommit(); err != nil {
+		return err
+	}
+	b, pagesDone, err := o.prepareCommit(cp)
+	if err != nil {
+		return err
+	}
+	job := &commitJob{done: make(chan struct{}), at: time.Now(), pages: cp.Pages, records: cp.Records}
+	o.inflight = job
+	go func() {
+		defer close(job.done)
+		job.err = o.finishCommit(b, pagesDone)
+	}()
+	return nil
+}
+
+// waitCommit waits for the commit in flight, if any, and returns its error.
+func (o *output) waitCommit() error {
+	job := o.inflight
+	if job == nil {
+		return nil
+	}
+	<-job.done
+	o.inflight = nil
+	return job.err
+}
+
+// prepareCommit writes out what is buffered and encodes the checkpoint
+// that will vouch for it: the fetch path's part of a commit.
+func (o *output) prepareCommit(cp *Checkpoint) ([]byte, <-chan struct{}, error) {
+	if err := o.flushRecords(); err != nil {
+		return nil, nil, err
+	}
+	var pagesDone <-chan struct{}
+	if o.rawPages {
+		pagesDone = o.pages.barrier()
+		if err := o.idxBuf.Flush(); err != nil {
+			return nil, nil, fmt.Errorf("writing %s: %w", IndexFile, err)
+		}
+	}
+	if o.rejected != nil {
+		if err := o.rejBuf.Flush(); err != nil {
+			return nil, nil, fmt.Errorf("writing %s: %w", RejectedFile, err)
+		}
+	}
+	cp.RecordsBytes = o.pageStart // a page still being written is not vouched for
+	cp.IndexBytes = o.indexBytes
+	cp.RejectedBytes = o.rejectedBytes
+	tail, err := tailSum(o.records, o.pageStart)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", RecordsFile, err)
+	}
+	cp.RecordsTail = tail
+	b, err := encodeCheckpoint(cp)
+	return b, pagesDone, err
+}
+
+// finishCommit makes the written files durable, then writes the
+// checkpoint. It touches no state the fetch path changes.
+func (o *output) finishCommit(cp []byte, pagesDone <-chan struct{}) error {
 	if err := o.records.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", RecordsFile, err)
 	}
 	if o.rawPages {
-		if err := o.pages.wait(); err != nil {
+		<-pagesDone
+		if err := o.pages.failed(); err != nil {
 			return err
-		}
-		if err := o.idxBuf.Flush(); err != nil {
-			return fmt.Errorf("writing %s: %w", IndexFile, err)
 		}
 		if err := o.index.Sync(); err != nil {
 			return fmt.Errorf("syncing %s: %w", IndexFile, err)
 		}
 	}
 	if o.rejected != nil {
-		if err := o.rejBuf.Flush(); err != nil {
-			return fmt.Errorf("writing %s: %w", RejectedFile, err)
-		}
 		if err := o.rejected.Sync(); err != nil {
 			return fmt.Errorf("syncing %s: %w", RejectedFile, err)
 		}
 	}
-	cp.RecordsBytes = o.recordsBytes
-	cp.IndexBytes = o.indexBytes
-	cp.RejectedBytes = o.rejectedBytes
-	tail, err := tailSum(o.records, o.recordsBytes)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", RecordsFile, err)
-	}
-	cp.RecordsTail = tail
-	return writeCheckpoint(o.root, cp)
+	return writeCheckpointBytes(o.root, cp)
 }
 
 // close releases the files and the folder without committing: what was
 // not committed is moved aside by the next resume.
 func (o *output) close() error {
-	var errs []error
+	errs := []error{o.waitCommit()}
 	if o.pages != nil {
 		errs = append(errs, o.pages.close())
 	}

@@ -8,12 +8,11 @@ import (
 
 // pageWriter writes archived page bodies on a goroutine of its own, so
 // that creating one file per page (slow on some filesystems) overlaps with
-// fetching the next page. commit waits for it: the index never names a
-// body that is not written.
+// fetching the next page. A commit waits for a barrier queued behind the
+// bodies it vouches for: the index never names a body that is not written.
 type pageWriter struct {
 	dir     *folder
 	queue   chan pageFile
-	pending sync.WaitGroup
 	stopped chan struct{}
 
 	mu  sync.Mutex
@@ -24,6 +23,7 @@ type pageFile struct {
 	page int
 	name string
 	body []byte
+	done chan struct{} // a barrier: closed once every body before it is written
 }
 
 func newPageWriter(dir *folder) *pageWriter {
@@ -35,6 +35,10 @@ func newPageWriter(dir *folder) *pageWriter {
 func (w *pageWriter) loop() {
 	defer close(w.stopped)
 	for f := range w.queue {
+		if f.done != nil {
+			close(f.done)
+			continue
+		}
 		if w.failed() == nil {
 			if err := w.writeFile(f.name, f.body); err != nil {
 				w.mu.Lock()
@@ -42,7 +46,6 @@ func (w *pageWriter) loop() {
 				w.mu.Unlock()
 			}
 		}
-		w.pending.Done()
 	}
 }
 
@@ -70,15 +73,16 @@ func (w *pageWriter) write(page int, name string, body []byte) error {
 	if err := w.failed(); err != nil {
 		return err
 	}
-	w.pending.Add(1)
-	w.queue <- pageFile{page, name, body}
+	w.queue <- pageFile{page: page, name: name, body: body}
 	return nil
 }
 
-// wait returns once every queued body is written, with the first failure.
-func (w *pageWriter) wait() error {
-	w.pending.Wait()
-	return w.failed()
+// barrier returns a channel closed once every body queued so far is
+// written; failed then has the first failure.
+func (w *pageWriter) barrier() <-chan struct{} {
+	done := make(chan struct{})
+	w.queue <- pageFile{done: done}
+	return done
 }
 
 // close drains the queue and stops the goroutine.

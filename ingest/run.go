@@ -214,6 +214,10 @@ type runner struct {
 	records *page.Expr     // nil: the profile's records expression
 	ticket  *budget.Ticket // the request in flight's place in the budget
 	sink    func(Event)    // a partition's: where its events go instead
+
+	reader     *page.Reader // see pageReader
+	readerDone bool
+	recs       *pageSink // a walk's: takes the records as they are read; nil: collect them
 }
 
 func (rn *runner) emit(ev Event) {

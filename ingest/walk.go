@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +31,8 @@ type walk struct {
 	shape      *schema.Tracker
 	invalid    schema.Counts
 	lastCommit time.Time
-	prevBody   [32]byte // the last page's body, to catch an API ignoring the pagination
+	prevBody   uint64 // the last page's body's fingerprint, to catch an API ignoring the pagination
+	sink       *pageSink
 	// prevRecs holds the last page's records by hash: a record the next
 	// page repeats unchanged is not written twice (see dropRepeats).
 	prevRecs map[uint64]json.RawMessage
@@ -86,8 +86,14 @@ func (rn *runner) loop(ctx context.Context) error {
 			}
 			return w.finalChecks()
 		}
-		if w.c.commitInterval >= 0 && time.Since(w.lastCommit) >= w.c.commitInterval {
+		switch iv := w.c.commitInterval; {
+		case iv == 0:
+			// A checkpoint after every page: durable before the next request.
 			if err := w.commit(false, ""); err != nil {
+				return err
+			}
+		case iv > 0 && time.Since(w.lastCommit) >= iv:
+			if err := w.commitSoon(); err != nil {
 				return err
 			}
 		}
@@ -150,6 +156,14 @@ func (rn *runner) open() (*walk, error) {
 	if cp != nil {
 		w.state.Pages, w.state.Records, w.state.Rejected = cp.Pages, cp.Records, cp.Rejected
 	}
+	if rn.pageReader() != nil && !pag.Incremental() && c.validator == nil {
+		// Nothing is decided about a record after the page is read (keyset
+		// and timestamp paging read the records; a JSON Schema sorts them):
+		// records go to the file as they are read, and bodies stream (the
+		// archive, too, gets them as they arrive).
+		w.sink = &pageSink{out: out, shape: w.shape, repeat: len(cfg.PrimaryKey) > 0, stream: true}
+		rn.recs = w.sink
+	}
 	for _, note := range fold.takeNotes() {
 		rn.emit(Warning{At: now(), What: note})
 	}
@@ -181,22 +195,48 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", w.stopWith(err)
 	}
+	if w.sink != nil {
+		w.sink.pageNo = pageNo
+	}
 	f, err := w.rn.fetchPage(ctx, pageNo, req)
 	if err != nil {
-		return "", w.stopWith(err)
+		return "", w.stopWith(err) // a failed attempt took back its records
 	}
+	reason, err := w.take(ctx, f, pageNo, cursorIn)
+	if f.arch != nil {
+		f.arch.discard() // a body take did not finish
+	}
+	if err != nil || reason == StopRepeatedPage {
+		if f.direct {
+			if aerr := w.out.abortPage(); aerr != nil {
+				return "", errors.Join(err, aerr)
+			}
+		}
+		if err != nil {
+			return "", w.stopWith(err)
+		}
+	}
+	return reason, nil
+}
+
+// take checks, writes and publishes a page that arrived. With a direct
+// sink its records are written already; on an error step takes them back.
+func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string) (string, error) {
 	if err := w.check(f, pageNo); errors.Is(err, errRepeatedPage) {
 		return StopRepeatedPage, nil
 	} else if err != nil {
-		return "", w.stopWith(err)
+		return "", err
 	}
 	f.page.SetContext(ctx) // the request's timeout has ended; the run's context bounds the paginator's jq
 	// ... and the memory guard too.
 	gctx, stop := w.c.guardJQ(ctx, paginationExprs(w.cfg.Pagination))
 	f.page.SetContext(gctx)
 	before := w.pag.Position()
-	recs := w.pag.Dedup(f.records)
-	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: len(f.records), PageNo: pageNo})
+	recs := f.records
+	if !f.direct {
+		recs = w.pag.Dedup(f.records)
+	}
+	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: f.found, PageNo: pageNo})
 	stop()
 	err = jqStopped(gctx, err)
 	if err != nil {
@@ -204,33 +244,64 @@ func (w *walk) step(ctx context.Context) (string, error) {
 		if errors.As(err, &an) {
 			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: an.What, Action: "stopped"})
 		}
-		return "", w.stopWith(fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err))
+		return "", fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err)
 	}
 	for _, note := range w.pag.TakeNotes() {
 		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: note, Action: "continued"})
 	}
-	recs = w.dropRepeats(recs, pageNo)
-	recs, err = w.screen(recs, pageNo)
-	if err != nil {
-		w.pag.Restore(before)
-		return "", w.stopWith(err)
-	}
-	if err := w.out.writeRecords(recs); err != nil {
-		return "", err // the last checkpoint stays as it was; resume cuts the partial write
+	written := 0
+	var sample []json.RawMessage
+	if f.direct {
+		w.noteRepeats(w.sink.repeated, pageNo)
+		if err := w.drift(w.shape.EndPage(), pageNo); err != nil {
+			w.pag.Restore(before)
+			return "", err
+		}
+		written, sample = w.sink.kept, w.sink.sample()
+	} else {
+		recs = w.dropRepeats(recs, pageNo)
+		recs, err = w.screen(recs, pageNo)
+		if err != nil {
+			w.pag.Restore(before)
+			return "", err
+		}
+		if err := w.out.writeRecords(recs); err != nil {
+			return "", err // the last checkpoint stays as it was; resume cuts the partial write
+		}
+		written, sample = len(recs), recs
+		if len(sample) > SampleRecords {
+			sample = sample[len(sample)-SampleRecords:]
+		}
 	}
 	cursorOut := w.pag.Describe()
 	if reason != "" {
 		cursorOut = ""
 	}
-	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: w.c.redact().URL(f.url.String()), Status: f.status,
-		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: int64(len(f.body)), Records: len(recs),
-		CursorIn: w.c.redact().URL(cursorIn), CursorOut: w.c.redact().URL(cursorOut), Headers: flatHeaders(w.c.redact().Header(f.header))}
-	if err := w.out.writePage(entry, w.c.archivable(f.body)); err != nil {
+	red := w.c.redact()
+	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: f.redactedURL, Status: f.status,
+		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
+		CursorIn: red.URL(cursorIn), CursorOut: red.URL(cursorOut), Headers: flatHeaders(red.Header(f.header))}
+	body, onDisk := f.body, false
+	if f.arch != nil {
+		kept, err := f.arch.finish()
+		if err != nil {
+			return "", err
+		}
+		body, onDisk = kept, kept == nil && f.size > 0
+	}
+	if !onDisk {
+		body = w.c.archivable(body)
+	}
+	if err := w.out.writePage(entry, body, onDisk); err != nil {
 		return "", err
 	}
+	if f.direct {
+		w.sink.end()
+	}
+	w.out.endPage()
 	w.state.Pages = pageNo
-	w.state.Records += int64(len(recs))
-	w.publish(f, recs, entry, reason)
+	w.state.Records += int64(written)
+	w.publish(f, sample, entry, reason)
 	return reason, nil
 }
 
@@ -255,10 +326,14 @@ func (w *walk) dropRepeats(recs []json.RawMessage, pageNo int) []json.RawMessage
 		kept = append(kept, rec)
 	}
 	w.prevRecs = seen
+	w.noteRepeats(repeated, pageNo)
+	return kept
+}
+
+func (w *walk) noteRepeats(repeated, pageNo int) {
 	if repeated > 0 {
 		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d repeated %d unchanged records of page %d (records shifted between requests?); they were not written again", pageNo, repeated, pageNo-1), Action: "continued"})
 	}
-	return kept
 }
 
 var repeatSeed = maphash.MakeSeed()
@@ -270,8 +345,8 @@ var errRepeatedPage = errors.New("repeated last page")
 // page before (stop), or a first page where the records path finds nothing
 // (say where the arrays are).
 func (w *walk) check(f *fetched, pageNo int) error {
-	sum := sha256.Sum256(f.body)
-	if len(f.records) > 0 && sum == w.prevBody {
+	sum := f.sum
+	if f.found > 0 && sum == w.prevBody {
 		if pageNo > 2 {
 			// Some APIs answer any page past the end with the last one again.
 			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: fmt.Sprintf("page %d is identical to page %d: taken as the end (some APIs repeat their last page); the repeat was not saved", pageNo, pageNo-1), Action: "stopped"})
@@ -283,7 +358,7 @@ func (w *walk) check(f *fetched, pageNo int) error {
 	w.prevBody = sum
 	if w.state.Pages == 0 {
 		w.declared, w.declaredAt = declaredTotal(f.page)
-		if len(f.records) == 0 {
+		if f.found == 0 {
 			return w.recordsElsewhere(f.page, pageNo)
 		}
 	}
@@ -293,11 +368,8 @@ func (w *walk) check(f *fetched, pageNo int) error {
 // screen reports schema drift and keeps aside (or fails on) the records
 // that break the profile's JSON Schema. It returns the records to write.
 func (w *walk) screen(recs []json.RawMessage, pageNo int) ([]json.RawMessage, error) {
-	for _, d := range w.shape.Observe(recs) {
-		w.rn.noteDrift(DriftDetected{At: now(), Page: pageNo, Field: d.Field, Change: d.Change, Was: d.Was, Now: d.Now, Example: w.c.redact().String(d.Example)})
-		if w.cfg.Schema.OnDrift == "fail" {
-			return nil, fmt.Errorf("page %d: schema drift: %s %s (%s → %s), and schema.on_drift is fail (the page was not saved)", pageNo, d.Field, d.Change, orDash(d.Was), orDash(d.Now))
-		}
+	if err := w.drift(w.shape.Observe(recs), pageNo); err != nil {
+		return nil, err
 	}
 	if w.c.validator == nil {
 		return recs, nil
@@ -322,45 +394,94 @@ func (w *walk) screen(recs []json.RawMessage, pageNo int) ([]json.RawMessage, er
 	return kept, nil
 }
 
+// drift reports schema drift, and fails with schema.on_drift: fail.
+func (w *walk) drift(drifts []schema.Drift, pageNo int) error {
+	for _, d := range drifts {
+		w.rn.noteDrift(DriftDetected{At: now(), Page: pageNo, Field: d.Field, Change: d.Change, Was: d.Was, Now: d.Now, Example: w.c.redact().String(d.Example)})
+		if w.cfg.Schema.OnDrift == "fail" {
+			return fmt.Errorf("page %d: schema drift: %s %s (%s → %s), and schema.on_drift is fail (the page was not saved)", pageNo, d.Field, d.Change, orDash(d.Was), orDash(d.Now))
+		}
+	}
+	return nil
+}
+
 // publish updates the snapshot and emits the page event.
-func (w *walk) publish(f *fetched, recs []json.RawMessage, entry *PageEntry, reason string) {
+func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *PageEntry, reason string) {
 	r := w.rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.LastPage = w.state.Pages, w.state.Records, time.Now()
 	r.snap.Rejected = w.state.Rejected
 	r.snap.TotalRecords, r.snap.TotalPages = w.pag.Totals()
-	r.snap.Bytes += int64(len(f.body))
+	r.snap.Bytes += f.size
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
-	sample := recs
-	if len(sample) > SampleRecords {
-		sample = sample[len(sample)-SampleRecords:]
-	}
 	red := w.c.redact()
-	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: len(recs), Bytes: int64(len(f.body)),
+	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request:  w.c.shownRequest(f.method, entry.URL, f.sent, f.sentBody),
-		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.body), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: int64(len(f.body))},
+		Request: w.c.shownRequest(f.method, entry.URL, f.sent, f.sentBody),
+		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
+		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.head), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: f.size},
 		Sample:   sample})
 }
 
 // commit makes the written pages durable and saves the checkpoint that
-// vouches for them.
+// vouches for them, before it returns.
 func (w *walk) commit(done bool, reason string) error {
-	st := w.state
-	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
-	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
-	st.Position.Cursor = w.c.checkpointText(st.Position.Cursor)
+	if err := w.inflight(); err != nil {
+		return err
+	}
+	st := w.checkpoint(done, reason)
 	if err := w.out.commit(st); err != nil {
 		return err
 	}
 	w.lastCommit = time.Now()
+	w.saved(w.lastCommit, st.Pages, st.Records)
+	return nil
+}
+
+// commitSoon starts a commit whose syncs run while the walk goes on (group
+// commit): the checkpoint lags the records by an interval at most. The
+// one before is reported first, at a point that does not depend on how
+// fast the disk is.
+func (w *walk) commitSoon() error {
+	if err := w.inflight(); err != nil {
+		return err
+	}
+	if err := w.out.startCommit(w.checkpoint(false, "")); err != nil {
+		return err
+	}
+	w.lastCommit = time.Now()
+	return nil
+}
+
+// inflight waits for the commit commitSoon started, if any, and reports it.
+func (w *walk) inflight() error {
+	job := w.out.inflight
+	if job == nil {
+		return nil
+	}
+	if err := w.out.waitCommit(); err != nil {
+		return err
+	}
+	w.saved(job.at, job.pages, job.records)
+	return nil
+}
+
+// checkpoint is the state to save now.
+func (w *walk) checkpoint(done bool, reason string) *Checkpoint {
+	st := w.state
+	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
+	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
+	st.Position.Cursor = w.c.checkpointText(st.Position.Cursor)
+	return st
+}
+
+func (w *walk) saved(at time.Time, pages int, records int64) {
 	r := w.rn.run
 	r.mu.Lock()
-	r.snap.LastCheckpoint = w.lastCommit
+	r.snap.LastCheckpoint = at
 	r.mu.Unlock()
-	w.rn.emit(CheckpointSaved{At: now(), Pages: st.Pages, Records: st.Records})
-	return nil
+	w.rn.emit(CheckpointSaved{At: now(), Pages: pages, Records: records})
 }
 
 // stopWith saves what is durable and ends the run with err.

@@ -122,6 +122,9 @@ func TestLoadErrors(t *testing.T) {
 		{"body without POST", base + "body: {a: 1}\n", []string{
 			"3:1: body: a body is sent only with method: POST, and the method is GET",
 		}},
+		{"max_body not a size", base + "max_body: lots\n", []string{
+			"3:11: max_body: expected a positive size such as 64MiB, 500KB or 1048576 (bytes), got \"lots\"",
+		}},
 		{"method unknown", base + "method: put\n", []string{
 			"3:9: method: expected GET or POST, got \"put\"",
 		}},

@@ -207,6 +207,19 @@ func decodeMethod(d *decoder, e entry, p *Profile) bool {
 	return true
 }
 
+func decodeMaxBody(d *decoder, e entry, p *Profile) bool {
+	s, ok := d.text(e.val, e.field)
+	if !ok {
+		return false
+	}
+	if _, err := ingest.ParseSize(s); err != nil {
+		d.at(e.val, e.field, "%v", err)
+		return false
+	}
+	p.Config.MaxBody = s
+	return true
+}
+
 func decodeParams(d *decoder, e entry, p *Profile) bool {
 	p.Config.Params = d.params(e, p)
 	return true

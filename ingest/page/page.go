@@ -2,9 +2,10 @@
 // jq expressions pick out of it. A body is decoded at most once, and only
 // when an expression needs gojq; plain paths are read from the raw bytes.
 //
-// Callers ask through Parse, Records, Value and Values, so a one-pass
-// reader (one walk of the bytes yielding the records and every plain path
-// named up front) can later answer the same calls.
+// A run reads its bodies with a Reader: one walk of the bytes (package
+// pagescan), from a slice or a stream, yields the records and every plain
+// path named up front; the Page it returns answers Value and Values for
+// them like a parsed one. Parse is for the rest: expressions gojq runs.
 package page
 
 import (
@@ -13,7 +14,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+
+	"siphon/ingest/pagescan"
 )
 
 // Page is one response body being read.
@@ -25,7 +29,15 @@ type Page struct {
 	done    bool
 	objects map[string]map[string]json.RawMessage // raw objects by path prefix
 	arrays  map[string][]json.RawMessage          // raw arrays by path prefix
+
+	// A page a Reader scanned: the values of its expressions, and no body
+	// when it streamed.
+	known    []knownValue
+	streamed bool
 }
+
+// errStreamed is asking a streamed page for what its one pass did not read.
+var errStreamed = errors.New("the body was streamed and not kept")
 
 // Parse starts reading body. ctx bounds jq evaluation on it (a jq
 // expression may never end). want names the expressions that will be asked
@@ -34,6 +46,17 @@ type Page struct {
 func Parse(ctx context.Context, body []byte, want ...*Expr) *Page {
 	_ = want // read lazily for now: each expression walks what it needs
 	return &Page{ctx: ctx, body: body}
+}
+
+// Keep gives a streamed page its body after all, when it was small enough
+// to keep: then every expression may be asked for. body must stay as it is
+// while the page is used.
+func (p *Page) Keep(body []byte) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")) // as the one pass skips it
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("null") // as the one pass reads it
+	}
+	p.body, p.streamed = body, false
 }
 
 // SetContext replaces the context that bounds jq evaluation, e.g. once the
@@ -45,13 +68,16 @@ func (p *Page) Body() []byte { return p.body }
 
 // Decoded is the whole body decoded for gojq, numbers kept exact.
 func (p *Page) Decoded() (any, error) {
+	if p.streamed {
+		return nil, errStreamed
+	}
 	if !p.done {
 		p.done = true
 		dec := json.NewDecoder(bytes.NewReader(p.body))
 		dec.UseNumber()
 		if p.err = dec.Decode(&p.decoded); p.err == nil {
-			if _, err := dec.Token(); err == nil {
-				p.err = errors.New("invalid JSON: data after the top-level value")
+			if _, err := dec.Token(); err != io.EOF {
+				p.err = fmt.Errorf("%w: data after the top-level value", ErrNotJSON)
 			}
 		}
 	}
@@ -61,6 +87,9 @@ func (p *Page) Decoded() (any, error) {
 // Object is the body's top-level object, its fields undecoded; nil when the
 // body is null.
 func (p *Page) Object() (map[string]json.RawMessage, error) {
+	if p.streamed {
+		return nil, errStreamed
+	}
 	return p.object("", json.RawMessage(p.body))
 }
 
@@ -140,6 +169,17 @@ var ErrNotJSON = errors.New("not valid JSON")
 // Values runs the expression on the page and returns each result as raw
 // JSON: the bytes the API sent where the result is a part of the body.
 func (p *Page) Values(e *Expr) ([]json.RawMessage, error) {
+	for _, k := range p.known {
+		if k.src == e.src {
+			if k.raw == nil {
+				return []json.RawMessage{json.RawMessage("null")}, nil
+			}
+			return []json.RawMessage{k.raw}, nil
+		}
+	}
+	if p.streamed {
+		return nil, fmt.Errorf("jq expression %s: %w", e.src, errStreamed)
+	}
 	if e.plain {
 		steps := make([]any, len(e.path))
 		for i, k := range e.path {
@@ -238,6 +278,9 @@ func (p *Page) Value(e *Expr) (json.RawMessage, error) {
 // records: an array contributes its elements, an object itself, null
 // nothing. Anything else is an error: records must be JSON objects.
 func (p *Page) Records(e *Expr) ([]json.RawMessage, error) {
+	if e.plain && !p.streamed {
+		return p.scanRecords(e)
+	}
 	vals, err := p.Values(e)
 	if err != nil {
 		return nil, err
@@ -284,6 +327,32 @@ func splitRecords(vals []json.RawMessage) ([]json.RawMessage, error) {
 		default:
 			return nil, fmt.Errorf("the records expression gave %s, not an object or an array of objects: %s", Kind(v), Snippet(v, 60))
 		}
+	}
+	return recs, nil
+}
+
+// scanRecords reads a plain records path in one pass: each record is the
+// API's bytes, compacted, all of them in one buffer.
+func (p *Page) scanRecords(e *Expr) ([]json.RawMessage, error) {
+	sc, err := pagescan.New(pagescan.Spec{Records: e.scanPath()})
+	if err != nil {
+		return nil, err
+	}
+	var buf []byte
+	var ends []int
+	if _, err := sc.Scan(p.body, func(r *pagescan.Record) error {
+		buf = append(buf, r.Raw...)
+		ends = append(ends, len(buf))
+		return nil
+	}); err != nil {
+		err, _ = ScanError(err)
+		return nil, err
+	}
+	recs := make([]json.RawMessage, len(ends))
+	start := 0
+	for i, end := range ends {
+		recs[i] = buf[start:end:end]
+		start = end
 	}
 	return recs, nil
 }

@@ -318,10 +318,11 @@ func (s *Scanner) number() error {
 			break
 		}
 		rel := i - s.pos
-		if !s.fill() {
+		more := s.fill() // moves the window even when the body has ended
+		i = s.pos + rel
+		if !more {
 			break
 		}
-		i = s.pos + rel
 	}
 	run := s.buf[s.pos:i]
 	n := numberLen(run)

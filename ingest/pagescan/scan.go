@@ -311,6 +311,7 @@ func (s *Scanner) top() error {
 
 // lines reads an NDJSON body: the array of its lines.
 func (s *Scanner) lines() error {
+	s.reached = true // the lines are there, if none
 	rp := s.paths[0]
 	mode := modeValue
 	switch {

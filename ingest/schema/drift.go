@@ -1,6 +1,10 @@
 package schema
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"siphon/ingest/pagescan"
+)
 
 // Kinds of drift, the values of Drift.Change.
 const (
@@ -58,6 +62,11 @@ type Tracker struct {
 	recordNo int
 	learning bool
 	scanner  recordScanner
+
+	// the page being fed record by record
+	pageRecords int
+	drifts      []Drift
+	conv        []pagescan.Field // Observe's fields in the form Record takes
 }
 
 // NewTracker returns a Tracker that has seen nothing yet.
@@ -73,46 +82,72 @@ func NewTracker() *Tracker {
 // missing from every record of a page. Records that are not JSON objects are
 // skipped. It returns nil when nothing changed.
 func (t *Tracker) Observe(recs []json.RawMessage) []Drift {
-	t.pages++
-	var drifts []Drift
-	wellFormed := 0
+	t.BeginPage()
 	for _, rec := range recs {
 		if !t.scanner.scan(rec) {
 			continue
 		}
-		wellFormed++
-		t.recordNo++
-		if t.learning {
-			t.learn()
-		} else {
-			drifts = t.compare(drifts)
+		s := &t.scanner
+		t.conv = t.conv[:0]
+		for _, f := range s.fields {
+			t.conv = append(t.conv, pagescan.Field{Path: s.pathOf(f), Depth: int(f.depth), Kind: pagescan.Kind(f.typ), Value: s.valueOf(f)})
 		}
+		t.Record(t.conv)
 	}
 	t.scanner.data = nil // do not pin the page until the next call
+	clear(t.conv)
+	return t.EndPage()
+}
+
+// BeginPage starts a page whose records are fed one by one to Record, as a
+// one-pass reader of the body finds them (fields to depth 3, in document
+// order, parents before children). EndPage ends it.
+func (t *Tracker) BeginPage() {
+	t.pages++
+	t.pageRecords = 0
+	t.drifts = nil
+}
+
+// Record feeds one well-formed record of the page: its fields as a one-pass
+// reader lists them. The slices need only be valid during the call.
+func (t *Tracker) Record(fields []pagescan.Field) {
+	t.pageRecords++
+	t.recordNo++
 	if t.learning {
-		t.records += wellFormed
+		t.learn(fields)
+	} else {
+		t.drifts = t.compare(t.drifts, fields)
+	}
+}
+
+// EndPage ends the page BeginPage started and returns what changed (nil
+// when nothing did); see Observe.
+func (t *Tracker) EndPage() []Drift {
+	drifts := t.drifts
+	t.drifts = nil
+	if t.learning {
+		t.records += t.pageRecords
 		if t.records >= baselineRecords && t.pages >= baselinePages {
 			t.finishBaseline()
 		}
 		return nil
 	}
-	if wellFormed > 0 {
+	if t.pageRecords > 0 {
 		drifts = t.vanished(drifts)
 	}
 	return drifts
 }
 
 // learn adds the scanned record to the baseline.
-func (t *Tracker) learn() {
-	s := &t.scanner
-	for _, f := range s.fields {
-		st := t.fields[string(s.pathOf(f))]
+func (t *Tracker) learn(fields []pagescan.Field) {
+	for _, f := range fields {
+		st := t.fields[string(f.Path)]
 		if st == nil {
-			st = &fieldStat{name: string(s.pathOf(f)), inBaseline: true}
+			st = &fieldStat{name: string(f.Path), inBaseline: true}
 			t.fields[st.name] = st
 			t.learned = append(t.learned, st)
 		}
-		st.types = st.types.with(f.typ)
+		st.types = st.types.with(jsonType(f.Kind))
 		if st.lastRecord != t.recordNo {
 			st.lastRecord = t.recordNo
 			st.records++
@@ -130,19 +165,19 @@ func (t *Tracker) finishBaseline() {
 }
 
 // compare checks the scanned record against the baseline.
-func (t *Tracker) compare(drifts []Drift) []Drift {
-	s := &t.scanner
-	for _, f := range s.fields {
-		st := t.fields[string(s.pathOf(f))]
+func (t *Tracker) compare(drifts []Drift, fields []pagescan.Field) []Drift {
+	for _, f := range fields {
+		typ := jsonType(f.Kind)
+		st := t.fields[string(f.Path)]
 		if st == nil {
 			if len(t.fields) >= maxFields {
 				continue
 			}
-			st = &fieldStat{name: string(s.pathOf(f)), reported: reportedNew}
+			st = &fieldStat{name: string(f.Path), reported: reportedNew}
 			t.fields[st.name] = st
 			drifts = append(drifts, Drift{
 				Field: st.name, Change: ChangeNew,
-				Now: f.typ.String(), Example: shortExample(s.valueOf(f)),
+				Now: typ.String(), Example: shortExample(f.Value),
 			})
 			continue
 		}
@@ -150,11 +185,11 @@ func (t *Tracker) compare(drifts []Drift) []Drift {
 			continue
 		}
 		st.lastPage = t.pages
-		if !st.types.has(f.typ) && st.reported&reportedType == 0 {
+		if !st.types.has(typ) && st.reported&reportedType == 0 {
 			st.reported |= reportedType
 			drifts = append(drifts, Drift{
 				Field: st.name, Change: ChangeType,
-				Was: st.types.String(), Now: f.typ.String(), Example: shortExample(s.valueOf(f)),
+				Was: st.types.String(), Now: typ.String(), Example: shortExample(f.Value),
 			})
 		}
 	}

@@ -12,23 +12,27 @@ import (
 // needs to know about the API. The profiles package builds it from YAML; tests
 // and benchmarks may build it directly.
 type Config struct {
-	Name         string
-	Description  string
-	BaseURL      string
-	Path         string
-	Method       string            // GET or POST
-	Params       map[string]string // query parameters on every request
-	Headers      map[string]string
-	Body         json.RawMessage // JSON body for POST; nil for none
-	Auth         AuthConfig
-	TLS          TLSConfig
-	Records      string   // jq expression yielding the record array or a stream of records
-	PrimaryKey   []string // record fields that identify a record
-	Pagination   PaginationConfig
-	RateLimit    RateLimitConfig
-	Retry        RetryConfig
-	Timeout      time.Duration // per request; 0 means the default
-	AllowedHosts []string      // hosts next_url/link_header may lead to besides base_url's
+	Name        string
+	Description string
+	BaseURL     string
+	Path        string
+	Method      string            // GET or POST
+	Params      map[string]string // query parameters on every request
+	Headers     map[string]string
+	Body        json.RawMessage // JSON body for POST; nil for none
+	Auth        AuthConfig
+	TLS         TLSConfig
+	Records     string   // jq expression yielding the record array or a stream of records
+	PrimaryKey  []string // record fields that identify a record
+	Pagination  PaginationConfig
+	RateLimit   RateLimitConfig
+	Retry       RetryConfig
+	Timeout     time.Duration // per request; 0 means the default
+	// MaxBody caps a response body that must be held whole (for a jq
+	// expression that is not a plain path): a size such as "64MiB"; ""
+	// means the default. Bodies read in one pass stream and have no cap.
+	MaxBody      string
+	AllowedHosts []string // hosts next_url/link_header may lead to besides base_url's
 	Schema       SchemaConfig
 	Output       OutputConfig
 	Partitions   PartitionsConfig // none by default: one walk

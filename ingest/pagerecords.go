@@ -1,0 +1,291 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+
+	"siphon/ingest/page"
+	"siphon/ingest/pagescan"
+	"siphon/ingest/redact"
+	"siphon/ingest/schema"
+)
+
+// headBytes is how much of a streamed body is kept: for the event's
+// preview, error snippets, the array hint of an empty first page, and
+// reading again as NDJSON a body that did not say it was.
+const headBytes = 64 << 10
+
+// schemaDepth is how deep record fields are listed for the schema tracker.
+const schemaDepth = 3
+
+// pageReader is the one-pass reader of this run's bodies, nil when the
+// records expression is not a plain path. Every jq expression a run
+// evaluates on a page must be listed here: those that are not plain paths
+// make the Reader need the body held whole (they run through gojq).
+func (r *runner) pageReader() *page.Reader {
+	if r.readerDone {
+		return r.reader
+	}
+	r.readerDone = true
+	records := r.records
+	if records == nil {
+		records = r.c.records
+	}
+	var values []*page.Expr
+	p := r.c.cfg.Pagination
+	cfg := &r.c.cfg
+	for _, src := range []string{p.CursorPath, p.NextURLPath, p.TotalPath, p.TotalPagesPath, p.StopWhen, cfg.ErrorWhen, cfg.ErrorMessage} {
+		if src == "" {
+			continue
+		}
+		e, err := page.Compile(src)
+		if err != nil {
+			return nil // the paginator reports it
+		}
+		values = append(values, e)
+	}
+	r.reader = page.NewReader(records, nil, schemaDepth, values...)
+	return r.reader
+}
+
+// pageSink takes a page's records one by one as the one pass finds them.
+// Directly (a walk that filters nothing after the page is read) it writes
+// them to records.jsonl at once, provisionally: a page that fails is taken
+// back (output.abortPage). Otherwise it collects them in one buffer for the
+// walk's later steps.
+type pageSink struct {
+	out    *output         // nil: collect
+	shape  *schema.Tracker // fed record by record when direct
+	repeat bool            // drop records repeating one of the page before (primary key set)
+	stream bool            // bodies are read as they arrive, never held
+
+	found, kept, repeated int
+
+	buf  []byte // collected records, back to back
+	ends []int
+
+	tail     []byte // the last records written, for the event's sample
+	tailEnds []int
+
+	prev, cur map[[2]uint64]struct{} // hashes of the records of the page before, and of this one
+
+	head []byte // a streamed body's start, kept from page to page
+
+	pageNo int // the page being fetched, for the archive's file name
+}
+
+var repeatSeed2 = maphash.MakeSeed()
+
+// begin starts an attempt at a page.
+func (s *pageSink) begin() {
+	s.found, s.kept, s.repeated = 0, 0, 0
+	s.buf, s.ends = s.buf[:0], s.ends[:0]
+	s.tail, s.tailEnds = s.tail[:0], s.tailEnds[:0]
+	if s.out != nil {
+		s.out.beginPage()
+		if s.shape != nil {
+			s.shape.BeginPage()
+		}
+		if s.repeat {
+			if s.cur == nil {
+				s.prev, s.cur = map[[2]uint64]struct{}{}, map[[2]uint64]struct{}{}
+			}
+			clear(s.cur)
+		}
+	}
+}
+
+// abort takes back an attempt's records.
+func (s *pageSink) abort() error {
+	if s.out != nil {
+		return s.out.abortPage()
+	}
+	return nil
+}
+
+// end accepts the page: its records stay, and are what the next page's
+// repeats are checked against.
+func (s *pageSink) end() {
+	if s.out != nil {
+		s.out.endPage()
+		s.prev, s.cur = s.cur, s.prev
+	}
+}
+
+// record takes one record.
+func (s *pageSink) record(rec *pagescan.Record) error {
+	s.found++
+	if s.out == nil {
+		s.buf = append(s.buf, rec.Raw...)
+		s.ends = append(s.ends, len(s.buf))
+		return nil
+	}
+	if s.repeat {
+		// With a primary key, identical text means the same record seen
+		// twice (offset paging while new records push the rest down).
+		h := [2]uint64{maphash.Bytes(repeatSeed, rec.Raw), maphash.Bytes(repeatSeed2, rec.Raw)}
+		if _, ok := s.prev[h]; ok {
+			s.repeated++
+			return nil
+		}
+		s.cur[h] = struct{}{}
+	}
+	if s.shape != nil {
+		s.shape.Record(rec.Fields)
+	}
+	if err := s.out.writeRecord(rec.Raw); err != nil {
+		return err
+	}
+	s.kept++
+	if len(s.tailEnds) >= 2*SampleRecords {
+		// Keep the last SampleRecords: move them to the front.
+		from := s.tailEnds[len(s.tailEnds)-SampleRecords-1]
+		n := copy(s.tail, s.tail[from:])
+		s.tail = s.tail[:n]
+		k := copy(s.tailEnds, s.tailEnds[len(s.tailEnds)-SampleRecords:])
+		s.tailEnds = s.tailEnds[:k]
+		for i := range s.tailEnds {
+			s.tailEnds[i] -= from
+		}
+	}
+	s.tail = append(s.tail, rec.Raw...)
+	s.tailEnds = append(s.tailEnds, len(s.tail))
+	return nil
+}
+
+// collected is the records collected, in one new buffer.
+func (s *pageSink) collected() []json.RawMessage {
+	return splitAt(bytes.Clone(s.buf), s.ends, 0)
+}
+
+// sample is the page's last written records, in one new buffer: the event
+// carrying them outlives the page.
+func (s *pageSink) sample() []json.RawMessage {
+	ends := s.tailEnds
+	if len(ends) > SampleRecords {
+		ends = ends[len(ends)-SampleRecords:]
+	}
+	if len(ends) == 0 {
+		return nil
+	}
+	from := 0
+	if len(ends) < len(s.tailEnds) {
+		from = s.tailEnds[len(s.tailEnds)-len(ends)-1]
+	}
+	return splitAt(bytes.Clone(s.tail[from:]), ends, from)
+}
+
+// splitAt cuts buf into records ending at ends (offsets less base).
+func splitAt(buf []byte, ends []int, base int) []json.RawMessage {
+	recs := make([]json.RawMessage, len(ends))
+	start := 0
+	for i, end := range ends {
+		end -= base
+		recs[i] = buf[start:end:end]
+		start = end
+	}
+	return recs
+}
+
+// bodyTap reads a body for a one-pass scan, keeping its first bytes, its
+// length and a fingerprint (the walk stops when a page repeats the last).
+type bodyTap struct {
+	r    io.Reader
+	n    int64
+	head []byte
+	hash maphash.Hash
+	arch *archiveBody // with raw_pages
+}
+
+func (t *bodyTap) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.n += int64(n)
+		t.hash.Write(p[:n])
+		if room := headBytes - len(t.head); room > 0 {
+			t.head = append(t.head, p[:min(n, room)]...)
+		}
+		if t.arch != nil {
+			t.arch.Write(p[:n])
+		}
+	}
+	return n, err
+}
+
+// whole reports whether head holds everything read so far.
+func (t *bodyTap) whole() bool { return t.n == int64(len(t.head)) }
+
+// bodySeed keys page fingerprints; they are only compared within a run.
+var bodySeed = maphash.MakeSeed()
+
+// spillBytes is how much of a streamed body the archive keeps in memory:
+// a larger body goes to its file as it arrives.
+const spillBytes = 1 << 20
+
+// archiveBody is a streamed page's body on its way to the archive. A body
+// up to spillBytes is kept and handed to the page writer, off the fetch
+// path; a larger one is written to its file while it streams, secrets
+// hidden on the way, so no body is held whole.
+type archiveBody struct {
+	out  *output
+	name string
+	red  *redact.Redactor
+	buf  []byte
+	file *os.File
+	w    io.WriteCloser // red's writer into file
+	err  error
+}
+
+func (a *archiveBody) Write(p []byte) (int, error) {
+	if a.err != nil {
+		return len(p), nil // reported by finish; the scan goes on
+	}
+	if a.file == nil && len(a.buf)+len(p) <= spillBytes {
+		a.buf = append(a.buf, p...)
+		return len(p), nil
+	}
+	if a.file == nil {
+		if a.file, a.err = a.out.pagesDir.open(a.name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC); a.err != nil {
+			return len(p), nil
+		}
+		a.w = a.red.Writer(a.file)
+		_, a.err = a.w.Write(a.buf)
+		a.buf = nil
+	}
+	if a.err == nil {
+		_, a.err = a.w.Write(p)
+	}
+	return len(p), nil
+}
+
+// finish closes a spilled body's file; it returns the kept body of one
+// that was not spilled (nil when it was).
+func (a *archiveBody) finish() ([]byte, error) {
+	if a.file == nil {
+		return a.buf, a.err
+	}
+	err := a.err
+	if err == nil {
+		err = a.w.Close()
+	}
+	if cerr := a.file.Close(); err == nil {
+		err = cerr
+	}
+	a.file = nil
+	if err != nil {
+		return nil, fmt.Errorf("archiving page body %s: %w", a.name, err)
+	}
+	return nil, nil
+}
+
+// discard drops an attempt's body (the next attempt writes the file anew).
+func (a *archiveBody) discard() {
+	if a.file != nil {
+		a.file.Close()
+		a.file = nil
+	}
+}
