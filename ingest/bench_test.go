@@ -41,7 +41,7 @@ func BenchmarkRun(b *testing.B) {
 		Pagination: ingest.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}}
 
 	b.Run("plain-loop", func(b *testing.B) {
-		measure(b, func() int { return plainLoop(b, base, b.TempDir()) })
+		measure(b, func() int { return plainLoop(b, base, benchOut(b)) })
 	})
 	for _, variant := range []struct {
 		name string
@@ -60,7 +60,7 @@ func BenchmarkRun(b *testing.B) {
 				b.Fatal(err)
 			}
 			measure(b, func() int {
-				r := client.Start(context.Background(), ingest.Job{Out: b.TempDir()})
+				r := client.Start(context.Background(), ingest.Job{Out: benchOut(b)})
 				for range r.Events() {
 				}
 				if err := r.Wait(); err != nil {
@@ -70,6 +70,19 @@ func BenchmarkRun(b *testing.B) {
 			})
 		})
 	}
+}
+
+// benchOut is a fresh output folder where siphon writes by default: below
+// the working directory (./siphon-data), not the system's temporary
+// folder, which may sit on another file system with other costs (on the
+// development machines /tmp made each file created cost ten times more).
+func benchOut(b *testing.B) string {
+	dir, err := os.MkdirTemp(".", ".bench-out-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 // measure runs one full pass per iteration and reports, per record: the

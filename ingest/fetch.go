@@ -251,32 +251,9 @@ func (r *runner) pageURL(req request) (*url.URL, error) {
 func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) outcome {
 	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
 	defer cancel()
-	req := r.c.http.R().SetContext(actx)
-	secrets, err := r.c.destination(u)
-	if err == nil && !secrets && method == http.MethodPost && (r.c.secrets.body || r.c.holdsSecret(string(reqBody))) {
-		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", r.c.redact().URL(u.String()))
-	}
-	if err != nil {
-		return outcome{fail: true, cause: err.Error(), err: err}
-	}
-	if err := r.c.dress(actx, req, u, secrets); err != nil {
-		var ce *CredentialError
-		if errors.As(err, &ce) {
-			return outcome{fail: true, cause: ce.Msg, err: err}
-		}
-		if ctx.Err() != nil {
-			return outcome{fail: true, cause: "canceled", err: err}
-		}
-		return outcome{retry: true, cause: err.Error(), err: err}
-	}
-	if len(headers) > 0 && secrets {
-		req.SetHeaders(headers) // pagination.next.headers may hold ${VAR}s: base_url's origin only
-	}
-	if method != http.MethodPost {
-		reqBody = nil
-	}
-	if len(reqBody) > 0 {
-		req.SetHeader("Content-Type", "application/json").SetBody(reqBody)
+	req, reqBody, o := r.prepare(ctx, actx, u, method, reqBody, headers)
+	if req == nil {
+		return o
 	}
 	resp, err := req.Execute(method, u.String())
 	if err != nil {
@@ -304,52 +281,11 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", sizeText(r.c.maxBody)), snippet: r.c.snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
-		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), cause: "unexpected status"}
-		if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
-			o.retry = true
-			o.cause = strings.ToLower(http.StatusText(status))
-			if o.cause == "" {
-				o.cause = "retryable status"
-			}
-			if ra := header.Get("Retry-After"); ra != "" && !r.c.cfg.RateLimit.IgnoreHeaders {
-				if wait, ok := httphdr.ParseRetryAfter(ra, time.Now()); ok {
-					o.wait = max(wait, time.Millisecond)
-					o.cause += ", Retry-After " + strings.TrimSpace(ra)
-				}
-			}
-		} else {
-			o.fail = true
-			if status == http.StatusUnauthorized && r.c.tokens != nil {
-				o.fail, o.refreshAuth = false, true
-				o.cause = "the access token was refused; refreshing it"
-				return o
-			}
-			switch status {
-			case http.StatusUnauthorized, http.StatusForbidden:
-				o.cause = "the credentials were refused; check the profile's auth"
-			case http.StatusNotFound:
-				o.cause = "not found; check base_url and path"
-			}
-		}
+		return r.statusOutcome(status, header, ctype, body)
+	}
+	body, o = r.usableBody(status, ctype, body)
+	if body == nil {
 		return o
-	}
-	// Some servers (.NET) start JSON with a byte-order mark; an empty 2xx
-	// body (204 No Content) is a page with nothing on it.
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("null")
-	}
-	if !utf8.Valid(body) {
-		bad := len(body)
-		for i := 0; i < len(body); {
-			r, size := utf8.DecodeRune(body[i:])
-			if r == utf8.RuneError && size <= 1 {
-				bad = i
-				break
-			}
-			i += size
-		}
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
 	}
 	// Extraction counts against the request's timeout.
 	f := &fetched{url: u, method: method, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body), sentBody: reqBody}
@@ -357,41 +293,148 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 		f.sent = resp.Request.RawRequest.Header
 	}
 	if rd := r.pageReader(); rd != nil {
-		sink := r.recs
-		if sink == nil {
-			sink = &pageSink{}
-		}
-		lines := declaresLines(ctype)
-		sink.begin()
-		f.page, err = rd.Scan(actx, body, lines, sink.record)
-		if _, trailing := page.ScanError(err); trailing && !lines {
-			// NDJSON that did not say so: read it again as lines.
-			if err = sink.abort(); err == nil {
-				sink.begin()
-				lines = true
-				f.page, err = rd.Scan(actx, body, true, sink.record)
-			}
-		}
-		if err != nil {
-			return r.scanOutcome(ctx, err, sink, status, ctype, body)
-		}
-		if lines {
-			if arr, ok := jsonLines(body, "application/x-ndjson"); ok {
-				f.page.Keep(arr) // gojq (and the probe) see NDJSON as the array of its lines
-			}
-		}
-		f.found, f.direct = sink.found, sink.out != nil
-		if !f.direct {
-			f.records = sink.collected()
-		}
-		if msg, retry, err := r.checkBody(actx, f.page, f.found); err != nil || msg != "" {
-			if aerr := sink.abort(); aerr != nil {
-				err = errors.Join(err, aerr)
-			}
-			return r.bodyErrorOutcome(status, ctype, body, msg, retry, err)
-		}
-		return outcome{f: f}
+		return r.scanHeld(ctx, actx, rd, f, ctype)
 	}
+	return r.extractWithJQ(actx, f, ctype)
+}
+
+// prepare builds an attempt's request: the origin rule decides what it may
+// carry, then credentials, follow-up headers and the body go on. A nil
+// request means the attempt ends with the outcome returned.
+func (r *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*resty.Request, []byte, outcome) {
+	req := r.c.http.R().SetContext(actx)
+	secrets, err := r.c.destination(u)
+	if err == nil && !secrets && method == http.MethodPost && (r.c.secrets.body || r.c.holdsSecret(string(reqBody))) {
+		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", r.c.redact().URL(u.String()))
+	}
+	if err != nil {
+		return nil, nil, outcome{fail: true, cause: err.Error(), err: err}
+	}
+	if err := r.c.dress(actx, req, u, secrets); err != nil {
+		var ce *CredentialError
+		if errors.As(err, &ce) {
+			return nil, nil, outcome{fail: true, cause: ce.Msg, err: err}
+		}
+		if ctx.Err() != nil {
+			return nil, nil, outcome{fail: true, cause: "canceled", err: err}
+		}
+		return nil, nil, outcome{retry: true, cause: err.Error(), err: err}
+	}
+	if len(headers) > 0 && secrets {
+		req.SetHeaders(headers) // pagination.next.headers may hold ${VAR}s: base_url's origin only
+	}
+	if method != http.MethodPost {
+		reqBody = nil
+	}
+	if len(reqBody) > 0 {
+		req.SetHeader("Content-Type", "application/json").SetBody(reqBody)
+	}
+	return req, reqBody, outcome{}
+}
+
+// statusOutcome classifies a response that is not a 2xx: retried (with
+// its Retry-After), a token to refresh, or a failure that says what to
+// check.
+func (r *runner) statusOutcome(status int, header http.Header, ctype string, body []byte) outcome {
+	o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), cause: "unexpected status"}
+	if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
+		o.retry = true
+		o.cause = strings.ToLower(http.StatusText(status))
+		if o.cause == "" {
+			o.cause = "retryable status"
+		}
+		if ra := header.Get("Retry-After"); ra != "" && !r.c.cfg.RateLimit.IgnoreHeaders {
+			if wait, ok := httphdr.ParseRetryAfter(ra, time.Now()); ok {
+				o.wait = max(wait, time.Millisecond)
+				o.cause += ", Retry-After " + strings.TrimSpace(ra)
+			}
+		}
+		return o
+	}
+	o.fail = true
+	if status == http.StatusUnauthorized && r.c.tokens != nil {
+		o.fail, o.refreshAuth = false, true
+		o.cause = "the access token was refused; refreshing it"
+		return o
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		o.cause = "the credentials were refused; check the profile's auth"
+	case http.StatusNotFound:
+		o.cause = "not found; check base_url and path"
+	}
+	return o
+}
+
+// usableBody readies a held 2xx body for reading: a byte-order mark
+// (.NET) is dropped, an empty body (204 No Content) is a page with nothing
+// on it, and invalid UTF-8 fails the page. A nil body means the attempt
+// ends with the outcome returned.
+func (r *runner) usableBody(status int, ctype string, body []byte) ([]byte, outcome) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return []byte("null"), outcome{}
+	}
+	if utf8.Valid(body) {
+		return body, outcome{}
+	}
+	bad := len(body)
+	for i := 0; i < len(body); {
+		r, size := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && size <= 1 {
+			bad = i
+			break
+		}
+		i += size
+	}
+	return nil, outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
+}
+
+// scanHeld reads a held body in one pass: records to the page sink, the
+// paginator's values, the checks' fields.
+func (r *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetched, ctype string) outcome {
+	status, body := f.status, f.body
+	sink := r.recs
+	if sink == nil {
+		sink = &pageSink{}
+	}
+	lines := declaresLines(ctype)
+	sink.begin()
+	var err error
+	f.page, err = rd.Scan(actx, body, lines, sink.record)
+	if _, trailing := page.ScanError(err); trailing && !lines {
+		// NDJSON that did not say so: read it again as lines.
+		if err = sink.abort(); err == nil {
+			sink.begin()
+			lines = true
+			f.page, err = rd.Scan(actx, body, true, sink.record)
+		}
+	}
+	if err != nil {
+		return r.scanOutcome(ctx, err, sink, status, ctype, body)
+	}
+	if lines {
+		if arr, ok := jsonLines(body, "application/x-ndjson"); ok {
+			f.page.Keep(arr) // gojq (and the probe) see NDJSON as the array of its lines
+		}
+	}
+	f.found, f.direct = sink.found, sink.out != nil
+	if !f.direct {
+		f.records = sink.collected()
+	}
+	if msg, retry, err := r.checkBody(actx, f.page, f.found); err != nil || msg != "" {
+		if aerr := sink.abort(); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+		return r.bodyErrorOutcome(status, ctype, body, msg, retry, err)
+	}
+	return outcome{f: f}
+}
+
+// extractWithJQ reads a held body through gojq, for a records expression
+// that is not a plain path.
+func (r *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) outcome {
+	status, body := f.status, f.body
 	f.page = page.Parse(actx, body)
 	if lines, ok := jsonLines(body, ctype); ok {
 		// NDJSON / JSON Lines: the records expression sees an array of the lines.
@@ -403,6 +446,7 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 	}
 	gctx, stop := r.c.guardJQ(actx, "records "+records.String())
 	f.page.SetContext(gctx)
+	var err error
 	f.records, err = f.page.Records(records)
 	stop()
 	f.page.SetContext(actx)
@@ -416,16 +460,17 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 	}
 	if err != nil {
 		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), err: err}
-		if errors.Is(err, errNotJSON) {
+		switch {
+		case errors.Is(err, errNotJSON):
 			o.retry = true
 			o.cause = "the body is not valid JSON"
 			if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
 				o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
 			}
-		} else if errors.Is(err, ErrJQMemory) {
+		case errors.Is(err, ErrJQMemory):
 			o.fail = true
 			o.cause = err.Error()
-		} else {
+		default:
 			o.fail = true
 			o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, err)
 		}
