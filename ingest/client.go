@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -185,8 +186,13 @@ func (c *Client) Endpoint() string {
 		q.Set(k, v)
 	}
 	u.RawQuery = q.Encode()
-	return c.redact().URL(u.String())
+	// References filled in per partition (${partition.start}) read as
+	// written, not percent-escaped.
+	return partitionRefEscaped.ReplaceAllString(c.redact().URL(u.String()), "$${partition.$1}")
 }
+
+// partitionRefEscaped is ${partition.NAME} as a query encodes it.
+var partitionRefEscaped = regexp.MustCompile(`%24%7Bpartition\.([a-z]+)%7D`)
 
 func newRedactor(cfg *Config) *redact.Redactor {
 	secrets := configSecrets(cfg)

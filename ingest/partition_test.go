@@ -240,3 +240,14 @@ func TestPartitionsShareOneToken(t *testing.T) {
 		t.Errorf("%d token requests for 8 partitions, want 1", tokens)
 	}
 }
+
+// A partitioned profile's endpoint shows its references as written.
+func TestPartitionedEndpointShowsReferences(t *testing.T) {
+	c, err := ingest.New(windowsConfig("http://127.0.0.1:1", 100, 10, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Endpoint(); !strings.Contains(got, "id_gte=${partition.start}") || !strings.Contains(got, "id_lt=${partition.end}") {
+		t.Errorf("endpoint %s", got)
+	}
+}
