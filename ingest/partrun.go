@@ -491,6 +491,7 @@ func (ps *partitionSet) snapshot() Snapshot {
 	r.mu.Unlock()
 	sum := PartitionSummary{Total: len(ps.all), ServerLimit: -1}
 	allDone := len(ps.all) > 0
+	totalKnown := true // a run's total is the sum only once every partition's is known
 	stops := map[string]int{}
 	for _, pr := range ps.all {
 		p := pr.run.Snapshot()
@@ -502,7 +503,14 @@ func (ps *partitionSet) snapshot() Snapshot {
 		s.Anomalies += p.Anomalies
 		s.Drifts += p.Drifts
 		s.Rejected += p.Rejected
-		s.TotalRecords += p.TotalRecords
+		switch {
+		case p.TotalRecords > 0:
+			s.TotalRecords += p.TotalRecords
+		case p.State == StateDone:
+			s.TotalRecords += p.Records
+		default:
+			totalKnown = false
+		}
 		if p.LastPage.After(s.LastPage) {
 			s.LastPage = p.LastPage
 		}
@@ -529,6 +537,9 @@ func (ps *partitionSet) snapshot() Snapshot {
 		if p.State != StateDone {
 			allDone = false
 		}
+	}
+	if !totalKnown {
+		s.TotalRecords = 0 // no bar rather than one that fills early
 	}
 	st := ps.c.budget.Stats()
 	sum.Requests, sum.Rate, sum.ServerLimit = st.Sent, st.Rate, st.ServerLimit

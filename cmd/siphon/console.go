@@ -65,12 +65,14 @@ func firstDir(dirs []string) string {
 // it. outRoot "" puts each profile's output in ./siphon-data/NAME, else in
 // outRoot/NAME.
 func runConsole(title string, profs []*profiles.Profile, outRoot string, noBell bool) error {
-	return consoleOn(title, profs, nil, firstDir(profiles.Dirs("")), noBell, func(cfg ingest.Config) string {
+	dirOf := func(cfg ingest.Config) string {
 		if outRoot == "" {
 			return defaultOutputDir(cfg.Name)
 		}
 		return filepath.Join(outRoot, cfg.Name)
-	})
+	}
+	linkBuiltinParents(profs, dirOf)
+	return consoleOn(title, profs, nil, firstDir(profiles.Dirs("")), noBell, dirOf)
 }
 
 func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, noBell bool, outDir func(ingest.Config) string) error {

@@ -96,6 +96,22 @@ func demoProfiles(lookup func(string) (string, bool)) ([]*profiles.Profile, erro
 	return out, nil
 }
 
+// linkBuiltinParents points each built-in fan-out profile (partitions.from
+// naming another built-in profile) at that profile's output folder, as
+// `siphon run` does for saved profiles; dirOf is where a profile writes.
+func linkBuiltinParents(profs []*profiles.Profile, dirOf func(ingest.Config) string) {
+	byName := map[string]*profiles.Profile{}
+	for _, p := range profs {
+		byName[p.Config.Name] = p
+	}
+	for _, p := range profs {
+		from := &p.Config.Partitions.From
+		if parent, ok := byName[from.Profile]; ok && from.Dir == "" {
+			from.Dir = dirOf(parent.Config)
+		}
+	}
+}
+
 // demoShowcase is what `siphon demo` runs headless: a plain run, retries,
 // a rate limit and a caught loop.
 var demoShowcase = []string{"demo-cursor", "demo-flaky", "demo-rate-limited", "demo-loop"}
