@@ -16,11 +16,7 @@ func (a *API) serveNone(r *http.Request, _ http.Header) ([]byte, error) {
 
 func (a *API) serveOffset(r *http.Request, _ http.Header) ([]byte, error) {
 	q := r.URL.Query()
-	offset, err := intParam(q, "offset", 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(q, "limit", DefaultLimit)
+	offset, limit, err := positionAndLimit(q, "offset", 0, 0, "limit")
 	if err != nil {
 		return nil, err
 	}
@@ -49,11 +45,7 @@ func pageWindow(all [][]byte, p, n int) ([][]byte, int) {
 
 func (a *API) servePages(r *http.Request, _ http.Header) ([]byte, error) {
 	q := r.URL.Query()
-	p, err := intParam(q, "page", 1, 1)
-	if err != nil {
-		return nil, err
-	}
-	perPage, err := limitParam(q, "per_page", DefaultLimit)
+	p, perPage, err := positionAndLimit(q, "page", 1, 1, "per_page")
 	if err != nil {
 		return nil, err
 	}
@@ -142,11 +134,7 @@ func (a *API) serveLoop(r *http.Request, _ http.Header) ([]byte, error) {
 
 func (a *API) serveNext(r *http.Request, _ http.Header) ([]byte, error) {
 	q := r.URL.Query()
-	after, err := intParam(q, "after", 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(q, "limit", DefaultLimit)
+	after, limit, err := positionAndLimit(q, "after", 0, 0, "limit")
 	if err != nil {
 		return nil, err
 	}
@@ -178,11 +166,7 @@ func nextURL(r *http.Request, last, limit int) string {
 
 func (a *API) serveLink(r *http.Request, h http.Header) ([]byte, error) {
 	q := r.URL.Query()
-	p, err := intParam(q, "page", 1, 1)
-	if err != nil {
-		return nil, err
-	}
-	perPage, err := limitParam(q, "per_page", DefaultLimit)
+	p, perPage, err := positionAndLimit(q, "page", 1, 1, "per_page")
 	if err != nil {
 		return nil, err
 	}
@@ -205,11 +189,7 @@ func (a *API) serveLink(r *http.Request, h http.Header) ([]byte, error) {
 
 func (a *API) serveKeyset(r *http.Request, _ http.Header) ([]byte, error) {
 	q := r.URL.Query()
-	since, err := intParam(q, "since_id", 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(q, "limit", DefaultLimit)
+	since, limit, err := positionAndLimit(q, "since_id", 0, 0, "limit")
 	if err != nil {
 		return nil, err
 	}

@@ -63,3 +63,15 @@ func timeParam(q url.Values, name string) (t time.Time, ok bool, err error) {
 	}
 	return t, true, nil
 }
+
+// positionAndLimit reads a page's position (an offset, page number or id,
+// as intParam reads it) and its size (as limitParam, DefaultLimit unless
+// given): the pair every paged endpoint starts with.
+func positionAndLimit(q url.Values, position string, def, minimum int, limit string) (int, int, error) {
+	pos, err := intParam(q, position, def, minimum)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := limitParam(q, limit, DefaultLimit)
+	return pos, n, err
+}

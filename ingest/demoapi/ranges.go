@@ -65,11 +65,7 @@ func groupName(k int) string { return fmt.Sprintf("g%03d", k) }
 // serveGroups lists the groups, offset-paged: {"data":[{"id":"g001",...}],"total":G}.
 func (a *API) serveGroups(r *http.Request, _ http.Header) ([]byte, error) {
 	q := r.URL.Query()
-	offset, err := intParam(q, "offset", 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(q, "limit", DefaultLimit)
+	offset, limit, err := positionAndLimit(q, "offset", 0, 0, "limit")
 	if err != nil {
 		return nil, err
 	}
@@ -96,11 +92,7 @@ func (a *API) serveGroupItems(r *http.Request, _ http.Header) ([]byte, error) {
 	if _, err := fmt.Sscanf(name, "g%d", &k); err != nil || k < 1 || k > g || groupName(k) != name {
 		return nil, &paramError{"group", name, fmt.Sprintf("want a group id from %s to %s", groupName(1), groupName(g))}
 	}
-	offset, err := intParam(q, "offset", 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(q, "limit", DefaultLimit)
+	offset, limit, err := positionAndLimit(q, "offset", 0, 0, "limit")
 	if err != nil {
 		return nil, err
 	}
