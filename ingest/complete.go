@@ -24,31 +24,46 @@ var declaredTotalFields = []string{"total", "totalSize", "total_count", "totalCo
 // declaredTotal is the record count page 1 declares, and where: a top-level
 // field above, or Elasticsearch's hits.total (.value with relation eq).
 func declaredTotal(pg *page.Page) (int64, string) {
-	obj, err := pg.Object()
-	if err != nil {
-		return 0, ""
-	}
-	for _, k := range declaredTotalFields {
-		if n, ok := page.Int(obj[k]); ok && n > 0 {
-			return n, "." + k
+	for _, e := range declaredTotalExprs {
+		raw, err := pg.Value(e)
+		if err != nil {
+			continue
 		}
-	}
-	var hits struct {
-		Total json.RawMessage `json:"total"`
-	}
-	if json.Unmarshal(obj["hits"], &hits) == nil && len(hits.Total) > 0 {
-		if n, ok := page.Int(hits.Total); ok && n > 0 {
-			return n, ".hits.total"
-		}
-		var t struct {
-			Value    int64  `json:"value"`
-			Relation string `json:"relation"`
-		}
-		if json.Unmarshal(hits.Total, &t) == nil && t.Value > 0 && (t.Relation == "" || t.Relation == "eq") {
-			return t.Value, ".hits.total.value"
+		if n, ok := page.Int(raw); ok && n > 0 {
+			if e == hitsTotalValue {
+				// Elasticsearch says "gte" when it stopped counting.
+				if rel, err := pg.Value(hitsTotalRelation); err == nil && !page.IsNull(rel) {
+					if text, _ := page.ScalarText(rel); text != "" && text != "eq" {
+						continue
+					}
+				}
+			}
+			return n, e.String()
 		}
 	}
 	return 0, ""
+}
+
+// declaredTotalExprs are the plain paths declaredTotal reads. The one pass
+// over a streamed page answers the top-level ones too (pageReader lists
+// declaredTotalTop), so a page too large to hold is checked like any other.
+var declaredTotalExprs, declaredTotalTop, hitsTotalValue, hitsTotalRelation = declaredTotalPaths()
+
+func declaredTotalPaths() (all, top []*page.Expr, value, relation *page.Expr) {
+	for _, k := range declaredTotalFields {
+		top = append(top, mustCompile("."+k))
+	}
+	value = mustCompile(".hits.total.value")
+	all = append(append(all, top...), mustCompile(".hits.total"), value)
+	return all, top, value, mustCompile(".hits.total.relation")
+}
+
+func mustCompile(src string) *page.Expr {
+	e, err := page.Compile(src)
+	if err != nil {
+		panic(err) // a constant path
+	}
+	return e
 }
 
 // anomalyAction is what the profile says to do on a named anomaly.

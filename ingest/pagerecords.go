@@ -48,6 +48,12 @@ func (r *runner) pageReader() *page.Reader {
 		}
 		values = append(values, e)
 	}
+	if fields, _ := records.Path(); p.TotalPath == "" && len(fields) > 0 {
+		// Page 1's declared total, for the check that the walk got it all:
+		// top-level fields of a body that is an object (its records are
+		// under a key), which any object body can answer.
+		values = append(values, declaredTotalTop...)
+	}
 	r.reader = page.NewReader(records, nil, schemaDepth, values...)
 	return r.reader
 }

@@ -363,3 +363,31 @@ func TestMaxElapsed(t *testing.T) {
 		t.Fatalf("%d retries in %s", retries, time.Since(start))
 	}
 }
+
+// TestDeclaredTotalOnAStreamedPage: a first page too large to hold (it
+// streams) is checked against the total it declares like any other; a
+// profile without pagination that gets one page of a larger set fails.
+func TestDeclaredTotalOnAStreamedPage(t *testing.T) {
+	const n = 2000 // about 200 KiB: past what a streamed page keeps
+	pad := strings.Repeat("x", 80)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		var b strings.Builder
+		b.WriteString(`{"data":[`)
+		for i := 1; i <= n; i++ {
+			if i > 1 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":%d,"pad":%q}`, i, pad)
+		}
+		fmt.Fprintf(&b, `],"total_count":%d}`, 5*n)
+		io.WriteString(w, b.String())
+	}))
+	defer srv.Close()
+	cfg := ingest.Config{Name: "streamed-total", BaseURL: srv.URL, Records: ".data", PrimaryKey: []string{"id"}}
+	out := t.TempDir()
+	_, err := run(t, cfg, ingest.Job{Out: out})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("ended with %d records but the API declared %d (at .total_count)", n, 5*n)) {
+		t.Fatalf("err %v, want the declared total named", err)
+	}
+}
