@@ -105,12 +105,18 @@ func (w *walk) finalChecks() error {
 
 // recordsElsewhere is page 1 finding no records at the records path while
 // its body holds arrays of objects elsewhere: the path is likely wrong.
-func (w *walk) recordsElsewhere(pg *page.Page, pageNo int) error {
+func (w *walk) recordsElsewhere(pg *page.Page, size int64, pageNo int) error {
 	hint := objectArrays(pg)
-	if hint == "" {
+	what := fmt.Sprintf("records %s found nothing on page 1; the body has arrays at %s", w.cfg.Records, hint)
+	switch {
+	case hint != "":
+	case size > headBytes:
+		// Too large to hold, so not looked into: a body this size with
+		// nothing in it is no empty result.
+		what = fmt.Sprintf("records %s found nothing on page 1, a body of %s", w.cfg.Records, sizeText(size))
+	default:
 		return nil
 	}
-	what := fmt.Sprintf("records %s found nothing on page 1; the body has arrays at %s", w.cfg.Records, hint)
 	action := w.anomalyAction(AnomalyRecordsElsewhere)
 	w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: what, Action: action})
 	if action == "continued" {

@@ -391,3 +391,27 @@ func TestDeclaredTotalOnAStreamedPage(t *testing.T) {
 		t.Fatalf("err %v, want the declared total named", err)
 	}
 }
+
+// TestNothingFoundOnAStreamedPage: a records path that finds nothing on a
+// first page too large to hold fails the run, as on a small page.
+func TestNothingFoundOnAStreamedPage(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		var b strings.Builder
+		b.WriteString(`{"data":[`)
+		for i := 1; i <= 2000; i++ {
+			if i > 1 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":%d,"pad":%q}`, i, strings.Repeat("x", 80))
+		}
+		b.WriteString(`]}`)
+		io.WriteString(w, b.String())
+	}))
+	defer srv.Close()
+	cfg := ingest.Config{Name: "streamed-empty", BaseURL: srv.URL, Records: ".items", PrimaryKey: []string{"id"}}
+	_, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "records .items found nothing on page 1, a body of") {
+		t.Fatalf("err %v, want nothing found named", err)
+	}
+}

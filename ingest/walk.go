@@ -359,7 +359,7 @@ func (w *walk) check(f *fetched, pageNo int) error {
 	if w.state.Pages == 0 {
 		w.declared, w.declaredAt = declaredTotal(f.page)
 		if f.found == 0 {
-			return w.recordsElsewhere(f.page, pageNo)
+			return w.recordsElsewhere(f.page, f.size, pageNo)
 		}
 	}
 	return nil
