@@ -194,26 +194,26 @@ func truthy(v json.RawMessage) bool {
 }
 
 // checkBody runs check with the jq memory bound.
-func (r *runner) checkBody(ctx context.Context, pg *page.Page, records int) (string, bool, error) {
-	if r.c.cfg.ErrorWhen == "" && r.c.cfg.ErrorMessage == "" {
-		return r.c.bodyErrs.check(pg, records, r.c.cfg.Retry.OnStatus) // no user jq to bound
+func (rn *runner) checkBody(ctx context.Context, pg *page.Page, records int) (string, bool, error) {
+	if rn.c.cfg.ErrorWhen == "" && rn.c.cfg.ErrorMessage == "" {
+		return rn.c.bodyErrs.check(pg, records, rn.c.cfg.Retry.OnStatus) // no user jq to bound
 	}
-	gctx, stop := r.c.guardJQ(ctx, "error_when "+r.c.cfg.ErrorWhen)
+	gctx, stop := rn.c.guardJQ(ctx, "error_when "+rn.c.cfg.ErrorWhen)
 	pg.SetContext(gctx)
-	msg, retry, err := r.c.bodyErrs.check(pg, records, r.c.cfg.Retry.OnStatus)
+	msg, retry, err := rn.c.bodyErrs.check(pg, records, rn.c.cfg.Retry.OnStatus)
 	stop()
 	pg.SetContext(ctx)
 	return msg, retry, jqStopped(gctx, err)
 }
 
 // bodyErrorOutcome is an attempt's verdict on an error in a 2xx body.
-func (r *runner) bodyErrorOutcome(status int, ctype string, body []byte, msg string, retry bool, err error) outcome {
-	o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), retry: retry, fail: !retry, err: err}
+func (rn *runner) bodyErrorOutcome(status int, ctype string, body []byte, msg string, retry bool, err error) outcome {
+	o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), retry: retry, fail: !retry, err: err}
 	if err != nil {
 		o.cause, o.fail, o.retry = err.Error(), true, false
 		return o
 	}
 	// Redact, then cut: a secret cut in two would not be recognised.
-	o.cause = "the API reported an error in the body: " + r.c.redact().Cut(msg, 300)
+	o.cause = "the API reported an error in the body: " + rn.c.redact().Cut(msg, 300)
 	return o
 }

@@ -103,7 +103,7 @@ type outcome struct {
 
 // fetchPage gets one page, waiting for the rate budget and retrying what is
 // worth retrying.
-func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
+func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
 	body := req.body
 	switch {
 	case req.in == "body" && req.url == "":
@@ -116,16 +116,16 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		req.headers = headersWith(req.headers, req.query)
 		req.query = nil
 	}
-	u, err := r.pageURL(req)
+	u, err := rn.pageURL(req)
 	if err != nil {
-		return nil, &PageError{Page: pageNo, Method: r.c.cfg.Method, URL: r.c.redact().URL(req.url), Cause: err.Error(), err: err}
+		return nil, &PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: rn.c.redact().URL(req.url), Cause: err.Error(), err: err}
 	}
-	redacted := r.c.redact().URL(u.String())
-	maxAttempts := r.c.cfg.Retry.MaxAttempts
+	redacted := rn.c.redact().URL(u.String())
+	maxAttempts := rn.c.cfg.Retry.MaxAttempts
 	started := time.Now()
 	refreshed := false
 	for attempt := 1; ; attempt++ {
-		if err := r.waitBudget(ctx); err != nil {
+		if err := rn.waitBudget(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
@@ -134,40 +134,40 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		if attempt == 1 {
 			started = time.Now() // a page's duration leaves out the wait for the rate budget
 		}
-		r.setState(StateRunning, "", time.Time{})
-		r.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: req.method, URL: redacted})
-		r.c.learned.noteSent(time.Now())
+		rn.setState(StateRunning, "", time.Time{})
+		rn.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: req.method, URL: redacted})
+		rn.c.learned.noteSent(time.Now())
 		sentAt := time.Now()
-		o := r.attempt(ctx, u, req.method, body, req.headers)
-		r.c.budget.Release(r.ticket)
+		o := rn.attempt(ctx, u, req.method, body, req.headers)
+		rn.c.budget.Release(rn.ticket)
 		if o.f != nil {
 			o.f.redactedURL = redacted
 			o.f.attempts = attempt
 			o.f.duration = time.Since(started)
-			r.noteLearned(r.c.learned.succeeded(), fmt.Sprintf("%d pages without a 429", growEvery))
+			rn.noteLearned(rn.c.learned.succeeded(), fmt.Sprintf("%d pages without a 429", growEvery))
 			return o.f, nil
 		}
 		if o.status == http.StatusTooManyRequests && o.wait == 0 {
-			r.noteLearned(r.c.learned.throttled(time.Now()), "HTTP 429 without Retry-After: half the rate of the last second")
+			rn.noteLearned(rn.c.learned.throttled(time.Now()), "HTTP 429 without Retry-After: half the rate of the last second")
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		pe := &PageError{Page: pageNo, Method: req.method, URL: redacted, Status: o.status, ContentType: o.ctype,
-			Attempts: attempt, Cause: r.c.redact().String(o.cause), Snippet: r.c.redact().String(o.snippet), Retryable: o.retry, err: o.err}
+			Attempts: attempt, Cause: rn.c.redact().String(o.cause), Snippet: rn.c.redact().String(o.snippet), Retryable: o.retry, err: o.err}
 		if o.refreshAuth {
 			if refreshed {
 				pe.Cause = "the server refused a freshly refreshed access token; check the token's scopes and the API's permissions"
 				return nil, pe
 			}
 			refreshed = true
-			if _, err := r.c.tokens.refreshSince(ctx, sentAt); err != nil {
+			if _, err := rn.c.tokens.refreshSince(ctx, sentAt); err != nil {
 				pe.Cause = err.Error()
 				pe.err = err
 				return nil, pe
 			}
-			r.noteRetry()
-			r.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: "HTTP 401: " + o.cause, Source: "refreshed-token"})
+			rn.noteRetry()
+			rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: "HTTP 401: " + o.cause, Source: "refreshed-token"})
 			continue
 		}
 		if o.fail || (maxAttempts > 0 && attempt >= maxAttempts) {
@@ -175,36 +175,36 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 		}
 		wait, source := o.wait, "retry-after"
 		if wait == 0 {
-			wait, source = r.backoff(attempt), "backoff"
+			wait, source = rn.backoff(attempt), "backoff"
 			if o.status == http.StatusTooManyRequests {
-				r.c.budget.Throttled()
+				rn.c.budget.Throttled()
 			}
-		} else if wait > r.c.cfg.Retry.MaxRetryAfter {
-			pe.Cause += fmt.Sprintf("; the server asks to wait %s, more than retry.max_retry_after (%s)", wait.Round(time.Second), r.c.cfg.Retry.MaxRetryAfter)
+		} else if wait > rn.c.cfg.Retry.MaxRetryAfter {
+			pe.Cause += fmt.Sprintf("; the server asks to wait %s, more than retry.max_retry_after (%s)", wait.Round(time.Second), rn.c.cfg.Retry.MaxRetryAfter)
 			pe.Retryable = false
 			return nil, pe
 		}
 		// retry.max_elapsed bounds the page's retrying: the last wait is cut
 		// short so the last attempt still comes in time.
-		left := r.c.cfg.Retry.MaxElapsed - time.Since(started)
-		if r.c.cfg.Retry.MaxElapsed > 0 && left <= 0 {
-			pe.Cause += fmt.Sprintf("; still failing after retry.max_elapsed (%s)", r.c.cfg.Retry.MaxElapsed)
+		left := rn.c.cfg.Retry.MaxElapsed - time.Since(started)
+		if rn.c.cfg.Retry.MaxElapsed > 0 && left <= 0 {
+			pe.Cause += fmt.Sprintf("; still failing after retry.max_elapsed (%s)", rn.c.cfg.Retry.MaxElapsed)
 			return nil, pe
 		}
-		if r.c.cfg.Retry.MaxElapsed > 0 && wait > left {
+		if rn.c.cfg.Retry.MaxElapsed > 0 && wait > left {
 			wait = left
 		}
-		r.noteRetry()
+		rn.noteRetry()
 		cause := pe.Cause
 		if o.status != 0 {
 			cause = fmt.Sprintf("HTTP %d: %s", o.status, pe.Cause)
 		}
 		until := time.Now().Add(wait)
 		if source == "retry-after" {
-			r.c.budget.HoldUntil(until, fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", o.status))
+			rn.c.budget.HoldUntil(until, fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", o.status))
 		}
-		r.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: wait, Source: source})
-		r.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), until)
+		rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: wait, Source: source})
+		rn.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), until)
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}
@@ -212,24 +212,24 @@ func (r *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetch
 }
 
 // pageURL is the absolute URL a request goes to.
-func (r *runner) pageURL(req request) (*url.URL, error) {
+func (rn *runner) pageURL(req request) (*url.URL, error) {
 	if req.url != "" {
 		u, err := url.Parse(req.url)
 		if err != nil {
 			return nil, fmt.Errorf("next page URL: %w", err)
 		}
 		if !u.IsAbs() {
-			u = r.c.endpoint.ResolveReference(u)
+			u = rn.c.endpoint.ResolveReference(u)
 		}
-		secrets, err := r.c.destination(u)
+		secrets, err := rn.c.destination(u)
 		if err != nil {
 			return nil, fmt.Errorf("next page URL refused: %w", err)
 		}
 		if !secrets {
-			if r.c.cfg.Method == http.MethodPost && r.c.secrets.body {
-				return nil, fmt.Errorf("next page URL %s is on another origin than base_url, and the POST body holds a secret that goes only to base_url's origin: refused", r.c.redact().URL(u.String()))
+			if rn.c.cfg.Method == http.MethodPost && rn.c.secrets.body {
+				return nil, fmt.Errorf("next page URL %s is on another origin than base_url, and the POST body holds a secret that goes only to base_url's origin: refused", rn.c.redact().URL(u.String()))
 			}
-			if err := r.c.strip(http.Header{}, u); err != nil {
+			if err := rn.c.strip(http.Header{}, u); err != nil {
 				return nil, fmt.Errorf("next page URL refused: %w", err)
 			}
 		}
@@ -248,42 +248,42 @@ func (r *runner) pageURL(req request) (*url.URL, error) {
 }
 
 // attempt sends one request and classifies what came back, once.
-func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) outcome {
-	actx, cancel := context.WithTimeout(ctx, r.c.cfg.Timeout)
+func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) outcome {
+	actx, cancel := context.WithTimeout(ctx, rn.c.cfg.Timeout)
 	defer cancel()
-	req, reqBody, o := r.prepare(ctx, actx, u, method, reqBody, headers)
+	req, reqBody, o := rn.prepare(ctx, actx, u, method, reqBody, headers)
 	if req == nil {
 		return o
 	}
 	resp, err := req.Execute(method, u.String())
 	if err != nil {
-		return r.transportOutcome(ctx, err)
+		return rn.transportOutcome(ctx, err)
 	}
 	raw := resp.RawBody()
 	defer raw.Close()
 	status := resp.StatusCode()
 	header := resp.Header()
 	ctype := header.Get("Content-Type")
-	r.noteRateLimit(header)
-	if status >= 200 && status <= 299 && r.recs != nil && r.recs.stream {
-		if rd := r.pageReader(); rd != nil && !rd.NeedsBody() {
-			return r.stream(actx, u, method, resp, raw, rd, reqBody)
+	rn.noteRateLimit(header)
+	if status >= 200 && status <= 299 && rn.recs != nil && rn.recs.stream {
+		if rd := rn.pageReader(); rd != nil && !rd.NeedsBody() {
+			return rn.stream(actx, u, method, resp, raw, rd, reqBody)
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(raw, r.c.maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(raw, rn.c.maxBody+1))
 	if err != nil {
-		o := r.transportOutcome(ctx, err)
+		o := rn.transportOutcome(ctx, err)
 		o.status, o.ctype = status, ctype
 		o.cause = "body cut short: " + o.cause
 		return o
 	}
-	if int64(len(body)) > r.c.maxBody {
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", sizeText(r.c.maxBody)), snippet: r.c.snippet(body, 200)}
+	if int64(len(body)) > rn.c.maxBody {
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", sizeText(rn.c.maxBody)), snippet: rn.c.snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
-		return r.statusOutcome(status, header, ctype, body)
+		return rn.statusOutcome(status, header, ctype, body)
 	}
-	body, o = r.usableBody(status, ctype, body)
+	body, o = rn.usableBody(status, ctype, body)
 	if body == nil {
 		return o
 	}
@@ -292,25 +292,25 @@ func (r *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
-	if rd := r.pageReader(); rd != nil {
-		return r.scanHeld(ctx, actx, rd, f, ctype)
+	if rd := rn.pageReader(); rd != nil {
+		return rn.scanHeld(ctx, actx, rd, f, ctype)
 	}
-	return r.extractWithJQ(actx, f, ctype)
+	return rn.extractWithJQ(actx, f, ctype)
 }
 
 // prepare builds an attempt's request: the origin rule decides what it may
 // carry, then credentials, follow-up headers and the body go on. A nil
 // request means the attempt ends with the outcome returned.
-func (r *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*resty.Request, []byte, outcome) {
-	req := r.c.http.R().SetContext(actx)
-	secrets, err := r.c.destination(u)
-	if err == nil && !secrets && method == http.MethodPost && (r.c.secrets.body || r.c.holdsSecret(string(reqBody))) {
-		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", r.c.redact().URL(u.String()))
+func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*resty.Request, []byte, outcome) {
+	req := rn.c.http.R().SetContext(actx)
+	secrets, err := rn.c.destination(u)
+	if err == nil && !secrets && method == http.MethodPost && (rn.c.secrets.body || rn.c.holdsSecret(string(reqBody))) {
+		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", rn.c.redact().URL(u.String()))
 	}
 	if err != nil {
 		return nil, nil, outcome{fail: true, cause: err.Error(), err: err}
 	}
-	if err := r.c.dress(actx, req, u, secrets); err != nil {
+	if err := rn.c.dress(actx, req, u, secrets); err != nil {
 		var ce *CredentialError
 		if errors.As(err, &ce) {
 			return nil, nil, outcome{fail: true, cause: ce.Msg, err: err}
@@ -335,15 +335,15 @@ func (r *runner) prepare(ctx, actx context.Context, u *url.URL, method string, r
 // statusOutcome classifies a response that is not a 2xx: retried (with
 // its Retry-After), a token to refresh, or a failure that says what to
 // check.
-func (r *runner) statusOutcome(status int, header http.Header, ctype string, body []byte) outcome {
-	o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), cause: "unexpected status"}
-	if slices.Contains(r.c.cfg.Retry.OnStatus, status) {
+func (rn *runner) statusOutcome(status int, header http.Header, ctype string, body []byte) outcome {
+	o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), cause: "unexpected status"}
+	if slices.Contains(rn.c.cfg.Retry.OnStatus, status) {
 		o.retry = true
 		o.cause = strings.ToLower(http.StatusText(status))
 		if o.cause == "" {
 			o.cause = "retryable status"
 		}
-		if ra := header.Get("Retry-After"); ra != "" && !r.c.cfg.RateLimit.IgnoreHeaders {
+		if ra := header.Get("Retry-After"); ra != "" && !rn.c.cfg.RateLimit.IgnoreHeaders {
 			if wait, ok := httphdr.ParseRetryAfter(ra, time.Now()); ok {
 				o.wait = max(wait, time.Millisecond)
 				o.cause += ", Retry-After " + strings.TrimSpace(ra)
@@ -352,7 +352,7 @@ func (r *runner) statusOutcome(status int, header http.Header, ctype string, bod
 		return o
 	}
 	o.fail = true
-	if status == http.StatusUnauthorized && r.c.tokens != nil {
+	if status == http.StatusUnauthorized && rn.c.tokens != nil {
 		o.fail, o.refreshAuth = false, true
 		o.cause = "the access token was refused; refreshing it"
 		return o
@@ -370,7 +370,7 @@ func (r *runner) statusOutcome(status int, header http.Header, ctype string, bod
 // (.NET) is dropped, an empty body (204 No Content) is a page with nothing
 // on it, and invalid UTF-8 fails the page. A nil body means the attempt
 // ends with the outcome returned.
-func (r *runner) usableBody(status int, ctype string, body []byte) ([]byte, outcome) {
+func (rn *runner) usableBody(status int, ctype string, body []byte) ([]byte, outcome) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(body)) == 0 {
 		return []byte("null"), outcome{}
@@ -380,21 +380,21 @@ func (r *runner) usableBody(status int, ctype string, body []byte) ([]byte, outc
 	}
 	bad := len(body)
 	for i := 0; i < len(body); {
-		r, size := utf8.DecodeRune(body[i:])
-		if r == utf8.RuneError && size <= 1 {
+		c, size := utf8.DecodeRune(body[i:])
+		if c == utf8.RuneError && size <= 1 {
 			bad = i
 			break
 		}
 		i += size
 	}
-	return nil, outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: r.c.snippet(body[bad:], 100)}
+	return nil, outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: rn.c.snippet(body[bad:], 100)}
 }
 
 // scanHeld reads a held body in one pass: records to the page sink, the
 // paginator's values, the checks' fields.
-func (r *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetched, ctype string) outcome {
+func (rn *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetched, ctype string) outcome {
 	status, body := f.status, f.body
-	sink := r.recs
+	sink := rn.recs
 	if sink == nil {
 		sink = &pageSink{}
 	}
@@ -411,7 +411,7 @@ func (r *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetched
 		}
 	}
 	if err != nil {
-		return r.scanOutcome(ctx, err, sink, status, ctype, body)
+		return rn.scanOutcome(ctx, err, sink, status, ctype, body)
 	}
 	if lines {
 		if arr, ok := jsonLines(body, "application/x-ndjson"); ok {
@@ -422,29 +422,29 @@ func (r *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetched
 	if !f.direct {
 		f.records = sink.collected()
 	}
-	if msg, retry, err := r.checkBody(actx, f.page, f.found); err != nil || msg != "" {
+	if msg, retry, err := rn.checkBody(actx, f.page, f.found); err != nil || msg != "" {
 		if aerr := sink.abort(); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
-		return r.bodyErrorOutcome(status, ctype, body, msg, retry, err)
+		return rn.bodyErrorOutcome(status, ctype, body, msg, retry, err)
 	}
 	return outcome{f: f}
 }
 
 // extractWithJQ reads a held body through gojq, for a records expression
 // that is not a plain path.
-func (r *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) outcome {
+func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) outcome {
 	status, body := f.status, f.body
 	f.page = page.Parse(actx, body)
 	if lines, ok := jsonLines(body, ctype); ok {
 		// NDJSON / JSON Lines: the records expression sees an array of the lines.
 		f.page = page.Parse(actx, lines)
 	}
-	records := r.records
+	records := rn.records
 	if records == nil {
-		records = r.c.records
+		records = rn.c.records
 	}
-	gctx, stop := r.c.guardJQ(actx, "records "+records.String())
+	gctx, stop := rn.c.guardJQ(actx, "records "+records.String())
 	f.page.SetContext(gctx)
 	var err error
 	f.records, err = f.page.Records(records)
@@ -454,12 +454,12 @@ func (r *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) o
 	if err != nil && !errors.Is(err, errNotJSON) && !errors.Is(err, ErrJQMemory) {
 		// A records path that breaks on an error body ({"data": null,
 		// "errors": [...]}) must report the API's message, not jq's.
-		if msg, retry, cerr := r.checkBody(actx, f.page, 0); cerr == nil && msg != "" {
-			return r.bodyErrorOutcome(status, ctype, body, msg, retry, nil)
+		if msg, retry, cerr := rn.checkBody(actx, f.page, 0); cerr == nil && msg != "" {
+			return rn.bodyErrorOutcome(status, ctype, body, msg, retry, nil)
 		}
 	}
 	if err != nil {
-		o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(body, 200), err: err}
+		o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), err: err}
 		switch {
 		case errors.Is(err, errNotJSON):
 			o.retry = true
@@ -472,26 +472,26 @@ func (r *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) o
 			o.cause = err.Error()
 		default:
 			o.fail = true
-			o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, err)
+			o.cause = fmt.Sprintf("records %s: %v", rn.c.cfg.Records, err)
 		}
 		return o
 	}
 	f.found = len(f.records)
-	if msg, retry, err := r.checkBody(actx, f.page, f.found); err != nil || msg != "" {
-		return r.bodyErrorOutcome(status, ctype, body, msg, retry, err)
+	if msg, retry, err := rn.checkBody(actx, f.page, f.found); err != nil || msg != "" {
+		return rn.bodyErrorOutcome(status, ctype, body, msg, retry, err)
 	}
 	return outcome{f: f}
 }
 
 // stream reads a 2xx body in one pass as it arrives, never holding it: the
 // records go to the walk's page sink, which writes them provisionally.
-func (r *runner) stream(ctx context.Context, u *url.URL, method string, resp *resty.Response, raw io.Reader, rd *page.Reader, reqBody []byte) outcome {
+func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *resty.Response, raw io.Reader, rd *page.Reader, reqBody []byte) outcome {
 	status, header := resp.StatusCode(), resp.Header()
 	ctype := header.Get("Content-Type")
-	sink := r.recs
+	sink := rn.recs
 	tap := &bodyTap{r: raw, head: sink.head[:0]}
 	if sink.out.rawPages {
-		tap.arch = &archiveBody{out: sink.out, name: pageFileName(sink.pageNo), red: r.c.redact()}
+		tap.arch = &archiveBody{out: sink.out, name: pageFileName(sink.pageNo), red: rn.c.redact()}
 	}
 	defer func() { sink.head = tap.head }() // reused: f.head is read before the next page
 	tap.hash.SetSeed(bodySeed)
@@ -510,19 +510,19 @@ func (r *runner) stream(ctx context.Context, u *url.URL, method string, resp *re
 		if tap.arch != nil {
 			tap.arch.discard()
 		}
-		return r.scanOutcome(ctx, err, sink, status, ctype, tap.head)
+		return rn.scanOutcome(ctx, err, sink, status, ctype, tap.head)
 	}
 	if tap.whole() {
 		pg.Keep(tap.head) // small enough to have been kept: the checks that read a body whole may
 	}
-	if msg, retry, err := r.checkBody(ctx, pg, sink.found); err != nil || msg != "" {
+	if msg, retry, err := rn.checkBody(ctx, pg, sink.found); err != nil || msg != "" {
 		if tap.arch != nil {
 			tap.arch.discard()
 		}
 		if aerr := sink.abort(); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
-		return r.bodyErrorOutcome(status, ctype, tap.head, msg, retry, err)
+		return rn.bodyErrorOutcome(status, ctype, tap.head, msg, retry, err)
 	}
 	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
@@ -533,26 +533,26 @@ func (r *runner) stream(ctx context.Context, u *url.URL, method string, resp *re
 
 // scanOutcome classifies a failed one-pass read; the records it handed
 // over are taken back.
-func (r *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, status int, ctype string, head []byte) outcome {
+func (rn *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, status int, ctype string, head []byte) outcome {
 	if aerr := sink.abort(); aerr != nil {
 		return outcome{fail: true, status: status, ctype: ctype, cause: aerr.Error(), err: aerr}
 	}
 	var syn *pagescan.SyntaxError
 	if errors.As(err, &syn) && syn.Err != nil {
 		// The connection broke or timed out while the body streamed.
-		o := r.transportOutcome(ctx, syn.Err)
+		o := rn.transportOutcome(ctx, syn.Err)
 		o.status, o.ctype = status, ctype
 		o.cause = "body cut short: " + o.cause
 		return o
 	}
 	wrapped, _ := page.ScanError(err)
-	o := outcome{status: status, ctype: ctype, snippet: r.c.snippet(head, 200), err: wrapped}
+	o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(head, 200), err: wrapped}
 	switch {
 	case syn != nil && syn.Msg == "invalid UTF-8":
 		o.fail = true
 		o.cause = fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", syn.Offset)
 		if at := int(syn.Offset); at <= len(head) {
-			o.snippet = r.c.snippet(head[at:], 100)
+			o.snippet = rn.c.snippet(head[at:], 100)
 		}
 	case syn != nil && strings.Contains(syn.Msg, "nests deeper"):
 		o.fail = true
@@ -565,7 +565,7 @@ func (r *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, sta
 		}
 	default:
 		o.fail = true
-		o.cause = fmt.Sprintf("records %s: %v", r.c.cfg.Records, wrapped)
+		o.cause = fmt.Sprintf("records %s: %v", rn.c.cfg.Records, wrapped)
 	}
 	return o
 }
@@ -655,8 +655,8 @@ func setPath(m map[string]any, path []string, v any) error {
 }
 
 // transportOutcome classifies an error before or while reading a response.
-func (r *runner) transportOutcome(ctx context.Context, err error) outcome {
-	o := outcome{err: err, cause: r.c.redact().String(rootCause(err))}
+func (rn *runner) transportOutcome(ctx context.Context, err error) outcome {
+	o := outcome{err: err, cause: rn.c.redact().String(rootCause(err))}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
@@ -667,10 +667,10 @@ func (r *runner) transportOutcome(ctx context.Context, err error) outcome {
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recordErr),
 		strings.Contains(err.Error(), "tls: "):
 		o.fail = true
-		o.cause = "TLS: " + o.cause + tlsHint(err, r.c.cfg.TLS)
+		o.cause = "TLS: " + o.cause + tlsHint(err, rn.c.cfg.TLS)
 	case errors.Is(err, context.DeadlineExceeded):
 		o.retry = true
-		o.cause = fmt.Sprintf("no answer within the %s timeout", r.c.cfg.Timeout)
+		o.cause = fmt.Sprintf("no answer within the %s timeout", rn.c.cfg.Timeout)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
 		o.retry = true
@@ -723,29 +723,29 @@ func rootCause(err error) string {
 }
 
 // backoff is full jitter: a random wait up to initial·2^(attempt-1), capped.
-func (r *runner) backoff(attempt int) time.Duration {
-	ceiling := r.c.cfg.Retry.InitialBackoff << min(attempt-1, 30)
-	if ceiling <= 0 || ceiling > r.c.cfg.Retry.MaxBackoff {
-		ceiling = r.c.cfg.Retry.MaxBackoff
+func (rn *runner) backoff(attempt int) time.Duration {
+	ceiling := rn.c.cfg.Retry.InitialBackoff << min(attempt-1, 30)
+	if ceiling <= 0 || ceiling > rn.c.cfg.Retry.MaxBackoff {
+		ceiling = rn.c.cfg.Retry.MaxBackoff
 	}
 	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
 }
 
 // waitBudget waits until the shared budget lets a request go (see package
 // budget) and keeps the request's ticket for noteRateLimit and release.
-func (r *runner) waitBudget(ctx context.Context) error {
-	if err := r.waitLearned(ctx); err != nil {
+func (rn *runner) waitBudget(ctx context.Context) error {
+	if err := rn.waitLearned(ctx); err != nil {
 		return err
 	}
 	// The origin's budget, shared with other runs and processes (share.go),
 	// then the profile's own.
-	if sb := r.c.shared(); sb != nil {
-		if err := sb.acquire(ctx, r); err != nil {
+	if sb := rn.c.shared(); sb != nil {
+		if err := sb.acquire(ctx, rn); err != nil {
 			return err
 		}
 	}
-	t, err := r.c.budget.Acquire(ctx, r.noteThrottle)
-	r.ticket = t
+	t, err := rn.c.budget.Acquire(ctx, rn.noteThrottle)
+	rn.ticket = t
 	return err
 }
 

@@ -26,18 +26,18 @@ const schemaDepth = 3
 // records expression is not a plain path. Every jq expression a run
 // evaluates on a page must be listed here: those that are not plain paths
 // make the Reader need the body held whole (they run through gojq).
-func (r *runner) pageReader() *page.Reader {
-	if r.readerDone {
-		return r.reader
+func (rn *runner) pageReader() *page.Reader {
+	if rn.readerDone {
+		return rn.reader
 	}
-	r.readerDone = true
-	records := r.records
+	rn.readerDone = true
+	records := rn.records
 	if records == nil {
-		records = r.c.records
+		records = rn.c.records
 	}
 	var values []*page.Expr
-	p := r.c.cfg.Pagination
-	cfg := &r.c.cfg
+	p := rn.c.cfg.Pagination
+	cfg := &rn.c.cfg
 	for _, src := range []string{p.CursorPath, p.NextURLPath, p.TotalPath, p.TotalPagesPath, p.StopWhen, cfg.ErrorWhen, cfg.ErrorMessage} {
 		if src == "" {
 			continue
@@ -54,8 +54,8 @@ func (r *runner) pageReader() *page.Reader {
 		// under a key), which any object body can answer.
 		values = append(values, declaredTotalTop...)
 	}
-	r.reader = page.NewReader(records, nil, schemaDepth, values...)
-	return r.reader
+	rn.reader = page.NewReader(records, nil, schemaDepth, values...)
+	return rn.reader
 }
 
 // pageSink takes a page's records one by one as the one pass finds them.
