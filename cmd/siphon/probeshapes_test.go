@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -83,9 +81,9 @@ func TestProbeShapes(t *testing.T) {
 				row("run failed")
 				t.Fatalf("run: exit %d: %s\nprobe said:\n%s\nprofile:\n%s", code, stderr, stdout, text)
 			}
-			got := shapeIDs(t, filepath.Join(dir, "siphon-data", "s-"+tc.name, "records.jsonl"), api.IDField())
-			if why := onceEach(got, api.ExpectedIDs()); why != "" {
-				row(why)
+			got := shapeIDs(t, api, filepath.Join(dir, "siphon-data", "s-"+tc.name, "records.jsonl"))
+			if why := api.Once(got); why != "" {
+				row("no: " + why)
 				t.Fatalf("%s\nprobe said:\n%s\nprofile:\n%s", why, stdout, text)
 			}
 			row(fmt.Sprintf("yes, %d records once each", len(got)))
@@ -112,65 +110,6 @@ func summary(profile string) string {
 		return "-"
 	}
 	return strings.Join(parts, " ")
-}
-
-// shapeIDs reads field (dotted) of every line of a records.jsonl.
-func shapeIDs(t *testing.T, path, field string) []string {
-	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var v any
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatal(err)
-		}
-		for _, k := range strings.Split(field, ".") {
-			m, _ := v.(map[string]any)
-			v = m[k]
-		}
-		switch x := v.(type) {
-		case string:
-			out = append(out, x)
-		case float64:
-			out = append(out, fmt.Sprintf("%.0f", x))
-		default:
-			out = append(out, fmt.Sprint(x))
-		}
-	}
-	return out
-}
-
-// onceEach says what is wrong with got against want ("" when each id of
-// want is there exactly once and nothing else).
-func onceEach(got, want []string) string {
-	count := map[string]int{}
-	for _, id := range got {
-		count[id]++
-	}
-	missing, dup := 0, 0
-	for _, id := range want {
-		switch count[id] {
-		case 0:
-			missing++
-		case 1:
-		default:
-			dup++
-		}
-		delete(count, id)
-	}
-	if missing == 0 && dup == 0 && len(count) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("no: %d of %d records, %d missing, %d repeated, %d unexpected", len(got), len(want), missing, dup, len(count))
 }
 
 // TestProbeOAuthAndPOST: probe takes OAuth2 client credentials from flags
@@ -208,4 +147,22 @@ func TestProbeOAuthAndPOST(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 (%s)", bad, code, stderr)
 		}
 	}
+}
+
+// shapeIDs reads the ids of a records.jsonl, none when there is none.
+func shapeIDs(t *testing.T, api *shapes.API, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ids, err := api.IDsIn(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ids
 }

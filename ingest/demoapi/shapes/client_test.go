@@ -384,7 +384,7 @@ func TestWalks(t *testing.T) {
 			// Airtable allows 5 requests a second: step the clock between them.
 			c := &client{t: t, base: srv.URL, header: authHeader(name), before: func() { clk.Add(250 * time.Millisecond) }}
 			got := walk(c)
-			exactlyOnce(t, got, api.ExpectedIDs())
+			exactlyOnce(t, api, got)
 			for _, req := range api.Requests() {
 				if req.Status != http.StatusOK {
 					t.Errorf("%s %s?%s answered %d", req.Method, req.Path, req.Query.Encode(), req.Status)
@@ -406,7 +406,7 @@ func TestWalkSizes(t *testing.T) {
 				clk := newClock()
 				api, srv := serve(t, name, shapes.Options{Records: n, Seed: int64(n), Now: clk.Now})
 				c := &client{t: t, base: srv.URL, header: authHeader(name), before: func() { clk.Add(250 * time.Millisecond) }}
-				exactlyOnce(t, walks[name](c), api.ExpectedIDs())
+				exactlyOnce(t, api, walks[name](c))
 			})
 		}
 	}

@@ -130,25 +130,11 @@ func linkNext(h http.Header) string {
 	return ""
 }
 
-// exactlyOnce checks that got holds every expected id once and nothing else.
-func exactlyOnce(t *testing.T, got, want []string) {
+// exactlyOnce checks that got holds every id api serves once and nothing
+// else.
+func exactlyOnce(t *testing.T, api *shapes.API, got []string) {
 	t.Helper()
-	count := map[string]int{}
-	for _, id := range got {
-		count[id]++
-	}
-	missing, dup := 0, 0
-	for _, id := range want {
-		switch count[id] {
-		case 0:
-			missing++
-		case 1:
-		default:
-			dup++
-		}
-		delete(count, id)
-	}
-	if missing > 0 || dup > 0 || len(count) > 0 || len(got) != len(want) {
-		t.Fatalf("got %d ids for %d records: %d missing, %d duplicated, %d unknown", len(got), len(want), missing, dup, len(count))
+	if why := api.Once(got); why != "" {
+		t.Fatal(why)
 	}
 }
