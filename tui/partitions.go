@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
@@ -198,25 +197,23 @@ func partsETA(s *runSession, now time.Time) (time.Duration, bool) {
 // partsPane is the table of a partitioned run's partitions: state, pages,
 // records, rate, retries and last error of each, filtered by state.
 type partsPane struct {
-	env      *env
-	sess     *runSession
-	list     scrollList[ingest.PartitionSnapshot]
-	input    textinput.Model
-	filter   string
-	filterOn bool
-	width    int
-	height   int
+	env    *env
+	sess   *runSession
+	list   scrollList[ingest.PartitionSnapshot]
+	filter filterLine
+	width  int
+	height int
 }
 
 func newPartsPane(e *env, s *runSession) partsPane {
-	p := partsPane{env: e, sess: s, input: e.newInput("state: ", "running, paused, failed, done, waiting (or a key)")}
+	p := partsPane{env: e, sess: s, filter: newFilterLine(e, "state: ", "running, paused, failed, done, waiting (or a key)")}
 	p.list = newScrollList[ingest.PartitionSnapshot](sliceRows[ingest.PartitionSnapshot](nil), false, false)
 	return p.refilter()
 }
 
 // shown is the partitions the filter keeps, in declaration order.
 func (p partsPane) shown() sliceRows[ingest.PartitionSnapshot] {
-	needle := strings.ToLower(strings.TrimSpace(p.filter))
+	needle := p.filter.needle()
 	var out sliceRows[ingest.PartitionSnapshot]
 	for _, ps := range p.sess.partSnaps {
 		if needle == "" || strings.Contains(strings.ToLower(partWord(ps.Snapshot)+" "+ps.Key), needle) {
@@ -244,7 +241,7 @@ func (p partsPane) refilter() partsPane {
 
 func (p partsPane) sized(pos int) partsPane {
 	h := p.height - 3 // the budget, the progress and the column heads
-	if p.filterOn || p.filter != "" {
+	if p.filter.shown() {
 		h--
 	}
 	p.list = p.list.SetHeight(h).Select(pos)
@@ -254,27 +251,17 @@ func (p partsPane) sized(pos int) partsPane {
 // Update answers the table's keys; the run view has taken the run's own.
 func (p partsPane) Update(km tea.KeyMsg, c *ctx) (partsPane, tea.Cmd) {
 	k := p.env.keys
-	if p.filterOn {
-		switch {
-		case key.Matches(km, k.Enter):
-			p.filterOn = false
-			p.input.Blur()
-			return p.refilter(), nil
-		case key.Matches(km, k.Back):
-			p = p.clearFilter()
-			return p, nil
-		}
+	if p.filter.typing {
 		var cmd tea.Cmd
-		p.input, cmd = p.input.Update(km)
-		p.filter = p.input.Value()
+		p.filter, cmd = p.filter.key(km, k)
 		return p.refilter(), cmd
 	}
 	run, _ := p.sess.partitioned()
 	sel, have := p.list.Selected()
 	switch {
 	case key.Matches(km, k.Filter):
-		p.filterOn = true
-		cmd := p.input.Focus() // before the copy refilter returns
+		var cmd tea.Cmd
+		p.filter, cmd = p.filter.start()
 		return p.refilter(), cmd
 	case !have:
 		p.list, _ = p.list.Update(km, k)
@@ -326,21 +313,18 @@ func retryPartition(c *ctx, s *runSession, sel ingest.PartitionSnapshot) {
 }
 
 func (p partsPane) clearFilter() partsPane {
-	p.filterOn = false
-	p.input.Blur()
-	p.input.SetValue("")
-	p.filter = ""
+	p.filter = p.filter.clear()
 	return p.refilter()
 }
 
 func (p partsPane) SetSize(width, height int) partsPane {
 	p.width, p.height = width, height
-	p.input.Width = max(width-len(p.input.Prompt)-1, 1)
+	p.filter = p.filter.setWidth(width)
 	return p.refilter()
 }
 
 func (p partsPane) help() bindings {
-	if p.filterOn {
+	if p.filter.typing {
 		return p.env.keys.FilterHelp()
 	}
 	return p.env.keys.PartitionsHelp(p.sess.live(), p.sess.resumable())
@@ -358,8 +342,8 @@ const (
 func (p partsPane) View() string {
 	st, w, now := p.env.styles, p.width, p.env.now()
 	lines := []string{budgetLine(p.sess, w), partsProgress(p.sess, now, w)}
-	if p.filterOn || p.filter != "" {
-		lines = append(lines, cut(inputView(p.input), w))
+	if p.filter.shown() {
+		lines = append(lines, p.filter.View(w))
 	}
 	keyW := min(max(w/4, 8), 26)
 	for _, ps := range p.sess.partSnaps {
@@ -370,8 +354,8 @@ func (p partsPane) View() string {
 	lines = append(lines, st.Subtle.Render(cut(head, w)))
 	if p.list.Len() == 0 {
 		msg := "No partitions yet: they are listed once the run has read its profile."
-		if p.filter != "" {
-			msg = fmt.Sprintf("No partition matches %q (esc clears the filter).", p.filter)
+		if p.filter.text() != "" {
+			msg = fmt.Sprintf("No partition matches %q (esc clears the filter).", p.filter.text())
 		}
 		return strings.Join(append(lines, st.Subtle.Render(cut(msg, w))), "\n")
 	}

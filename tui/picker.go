@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
@@ -24,25 +23,23 @@ type pickerItem struct {
 // picker is the filterable list of profiles: the bottom of the stack.
 type picker struct {
 	plain
-	env      *env
-	items    []pickerItem
-	list     scrollList[int] // over the indexes of the items the filter keeps
-	input    textinput.Model
-	filter   string
-	filterOn bool // typing a filter
-	width    int
-	height   int
+	env    *env
+	items  []pickerItem
+	list   scrollList[int] // over the indexes of the items the filter keeps
+	filter filterLine
+	width  int
+	height int
 }
 
 const pickerItemHeight = 2
 
 func newPicker(e *env, profiles []Profile) picker {
-	p := picker{env: e, input: e.newInput("filter: ", "name, description, pagination or auth")}
+	p := picker{env: e, filter: newFilterLine(e, "filter: ", "name, description, pagination or auth")}
 	for _, prof := range profiles {
 		p.items = append(p.items, pickerItem{profile: prof})
 	}
 	p.list = newScrollList[int](sliceRows[int](nil), false, false)
-	return p.applyFilter("")
+	return p.applyFilter()
 }
 
 // reloadCheckpointsMsg asks the picker to read its checkpoints again (on
@@ -83,12 +80,11 @@ func (p picker) readCheckpoints() tea.Cmd {
 
 // applyFilter keeps the profiles whose words contain the filter's, in any
 // case; the cursor stays on the same profile when it still shows.
-func (p picker) applyFilter(filter string) picker {
+func (p picker) applyFilter() picker {
 	current, hadOne := p.list.Selected()
-	p.filter = filter
 	var shown sliceRows[int]
 	at := 0
-	needle := strings.ToLower(strings.TrimSpace(filter))
+	needle := p.filter.needle()
 	for i, it := range p.items {
 		hay := strings.ToLower(strings.Join([]string{it.profile.Name, it.profile.Description, it.profile.Pagination, it.profile.Auth}, " "))
 		if needle == "" || strings.Contains(hay, needle) {
@@ -143,8 +139,10 @@ func (p picker) Update(msg tea.Msg, c *ctx) (picker, tea.Cmd) {
 
 func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 	k := p.env.keys
-	if p.filterOn {
-		return p.filterKey(msg)
+	if p.filter.typing {
+		var cmd tea.Cmd
+		p.filter, cmd = p.filter.key(msg, k)
+		return p.applyFilter(), cmd
 	}
 	it, ok := p.selected()
 	var live *runSession
@@ -186,35 +184,16 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 		}
 		c.push(newDialog(k, askFresh, it))
 	case key.Matches(msg, k.Filter):
-		p.filterOn = true
-		cmd := p.input.Focus()
+		var cmd tea.Cmd
+		p.filter, cmd = p.filter.start()
 		return p.sized(), cmd
-	case key.Matches(msg, k.Back) && p.filter != "":
-		p.input.SetValue("")
-		return p.applyFilter(""), nil
+	case key.Matches(msg, k.Back) && p.filter.text() != "":
+		p.filter = p.filter.clear()
+		return p.applyFilter(), nil
 	default:
 		p.list, _ = p.list.Update(msg, k)
 	}
 	return p, nil
-}
-
-// filterKey edits the filter: enter keeps it, esc drops it.
-func (p picker) filterKey(msg tea.KeyMsg) (picker, tea.Cmd) {
-	k := p.env.keys
-	switch {
-	case key.Matches(msg, k.Enter):
-		p.filterOn = false
-		p.input.Blur()
-		return p.sized(), nil
-	case key.Matches(msg, k.Back):
-		p.filterOn = false
-		p.input.Blur()
-		p.input.SetValue("")
-		return p.applyFilter(""), nil
-	}
-	var cmd tea.Cmd
-	p.input, cmd = p.input.Update(msg)
-	return p.applyFilter(p.input.Value()), cmd
 }
 
 // openForm opens the new-profile form over the picker.
@@ -246,14 +225,14 @@ func (p picker) onLoginDone(msg loginDoneMsg, c *ctx) picker {
 		}
 	}
 	c.say("signed in to "+msg.name+"; enter starts it", false)
-	return p.applyFilter(p.input.Value())
+	return p.applyFilter()
 }
 
 // add puts a new profile in the list, under the cursor.
 func (p picker) add(prof Profile) picker {
 	p.items = append(p.items, pickerItem{profile: prof})
-	p.input.SetValue("")
-	p = p.applyFilter("")
+	p.filter = p.filter.clear()
+	p = p.applyFilter()
 	p.list = p.list.Select(p.list.Len() - 1)
 	return p
 }
@@ -270,14 +249,14 @@ func (p picker) replace(prof Profile) picker {
 
 func (p picker) SetSize(width, height int) picker {
 	p.width, p.height = width, height
-	p.input.Width = max(width-len(p.input.Prompt)-1, 1)
+	p.filter = p.filter.setWidth(width)
 	return p.sized()
 }
 
 // sized fits the list to the rows left under the filter line.
 func (p picker) sized() picker {
 	h := p.height
-	if p.filterOn || p.filter != "" {
+	if p.filter.shown() {
 		h--
 	}
 	p.list = p.list.SetHeight(h / pickerItemHeight)
@@ -286,14 +265,14 @@ func (p picker) sized() picker {
 
 func (p picker) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return p.Update(msg, c) }
 func (p picker) resize(w, h int) screen                       { return p.SetSize(w, h) }
-func (p picker) typing() bool                                 { return p.filterOn }
+func (p picker) typing() bool                                 { return p.filter.typing }
 func (p picker) crumbs([]string) []string                     { return []string{"profiles"} }
 
 func (p picker) ShortHelp() []key.Binding  { return p.help().ShortHelp() }
 func (p picker) FullHelp() [][]key.Binding { return p.help().FullHelp() }
 
 func (p picker) help() bindings {
-	if p.filterOn {
+	if p.filter.typing {
 		return p.env.keys.FilterHelp()
 	}
 	return p.env.keys.PickerHelp()
@@ -302,13 +281,13 @@ func (p picker) help() bindings {
 func (p picker) View() string {
 	st, width := p.env.styles, p.width
 	var lines []string
-	if p.filterOn || p.filter != "" {
-		lines = append(lines, cut(inputView(p.input), width))
+	if p.filter.shown() {
+		lines = append(lines, p.filter.View(width))
 	}
 	if p.list.Len() == 0 {
 		msg := "No profiles."
-		if p.filter != "" {
-			msg = fmt.Sprintf("No profile matches %q (esc clears the filter).", p.filter)
+		if p.filter.text() != "" {
+			msg = fmt.Sprintf("No profile matches %q (esc clears the filter).", p.filter.text())
 		} else if len(p.items) == 0 {
 			msg = "No saved profiles. Press a to add one from a URL, write one (see README.md), or try the built-in ones with: siphon demo"
 		}

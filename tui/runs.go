@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
@@ -92,19 +91,17 @@ func (rs *runSet) countsText() string {
 // retries, last error and output folder; a filter by state (or name).
 type runsList struct {
 	plain
-	env      *env
-	list     scrollList[*runSession]
-	input    textinput.Model
-	filter   string
-	filterOn bool
-	width    int
-	height   int
+	env    *env
+	list   scrollList[*runSession]
+	filter filterLine
+	width  int
+	height int
 }
 
 const runsItemHeight = 2
 
 func newRunsList(e *env, selected *runSession) runsList {
-	l := runsList{env: e, input: e.newInput("state: ", "running, sleeping, retrying, paused, done, failed (or a name)")}
+	l := runsList{env: e, filter: newFilterLine(e, "state: ", "running, sleeping, retrying, paused, done, failed (or a name)")}
 	l.list = newScrollList[*runSession](sliceRows[*runSession](nil), false, false)
 	l = l.refilter()
 	if selected != nil {
@@ -115,7 +112,7 @@ func newRunsList(e *env, selected *runSession) runsList {
 
 // shown is the runs the filter keeps, newest first.
 func (l runsList) shown() sliceRows[*runSession] {
-	needle := strings.ToLower(strings.TrimSpace(l.filter))
+	needle := l.filter.needle()
 	var out sliceRows[*runSession]
 	list := l.env.runs.list
 	for i := len(list) - 1; i >= 0; i-- {
@@ -155,33 +152,19 @@ func (l runsList) Update(msg tea.Msg, c *ctx) (runsList, tea.Cmd) {
 		return l, nil
 	}
 	k := l.env.keys
-	if l.filterOn {
-		switch {
-		case key.Matches(km, k.Enter):
-			l.filterOn = false
-			l.input.Blur()
-			return l.sized(), nil
-		case key.Matches(km, k.Back):
-			l.filterOn = false
-			l.input.Blur()
-			l.input.SetValue("")
-			l.filter = ""
-			return l.refilter().sized(), nil
-		}
+	if l.filter.typing {
 		var cmd tea.Cmd
-		l.input, cmd = l.input.Update(km)
-		l.filter = l.input.Value()
-		return l.refilter(), cmd
+		l.filter, cmd = l.filter.key(km, k)
+		return l.refilter().sized(), cmd
 	}
 	s, have := l.list.Selected()
 	switch {
 	case key.Matches(km, k.Filter):
-		l.filterOn = true
-		cmd := l.input.Focus()
+		var cmd tea.Cmd
+		l.filter, cmd = l.filter.start()
 		return l.sized(), cmd
-	case key.Matches(km, k.Back) && l.filter != "":
-		l.input.SetValue("")
-		l.filter = ""
+	case key.Matches(km, k.Back) && l.filter.text() != "":
+		l.filter = l.filter.clear()
 		return l.refilter().sized(), nil
 	case key.Matches(km, k.Back), key.Matches(km, k.Runs):
 		c.toPicker = true
@@ -234,13 +217,13 @@ func resumeRun(c *ctx, s *runSession) {
 
 func (l runsList) SetSize(width, height int) runsList {
 	l.width, l.height = width, height
-	l.input.Width = max(width-len(l.input.Prompt)-1, 1)
+	l.filter = l.filter.setWidth(width)
 	return l.refilter().sized()
 }
 
 func (l runsList) sized() runsList {
 	h := l.height
-	if l.filterOn || l.filter != "" {
+	if l.filter.shown() {
 		h--
 	}
 	l.list = l.list.SetHeight(h / runsItemHeight)
@@ -249,13 +232,13 @@ func (l runsList) sized() runsList {
 
 func (l runsList) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return l.Update(msg, c) }
 func (l runsList) resize(w, h int) screen                       { return l.SetSize(w, h) }
-func (l runsList) typing() bool                                 { return l.filterOn }
+func (l runsList) typing() bool                                 { return l.filter.typing }
 func (l runsList) crumbs([]string) []string                     { return []string{"runs"} }
 func (l runsList) ShortHelp() []key.Binding                     { return l.help().ShortHelp() }
 func (l runsList) FullHelp() [][]key.Binding                    { return l.help().FullHelp() }
 
 func (l runsList) help() bindings {
-	if l.filterOn {
+	if l.filter.typing {
 		return l.env.keys.FilterHelp()
 	}
 	return l.env.keys.RunsHelp()
@@ -264,13 +247,13 @@ func (l runsList) help() bindings {
 func (l runsList) View() string {
 	st, width := l.env.styles, l.width
 	var lines []string
-	if l.filterOn || l.filter != "" {
-		lines = append(lines, cut(inputView(l.input), width))
+	if l.filter.shown() {
+		lines = append(lines, l.filter.View(width))
 	}
 	if l.list.Len() == 0 {
 		msg := "No runs yet in this console. Start one from the profiles (tab, then enter)."
-		if l.filter != "" {
-			msg = fmt.Sprintf("No run matches %q (esc clears the filter).", l.filter)
+		if l.filter.text() != "" {
+			msg = fmt.Sprintf("No run matches %q (esc clears the filter).", l.filter.text())
 		}
 		return strings.Join(append(lines, st.Subtle.Render(msg)), "\n")
 	}

@@ -93,7 +93,7 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 		switch {
 		case r.pane == paneRecords && r.records.filter != "":
 			r.records = r.records.clearFilter()
-		case r.table() && r.parts.filter != "":
+		case r.table() && r.parts.filter.text() != "":
 			r.parts = r.parts.clearFilter()
 		case r.pane != paneOverview:
 			r = r.show(paneOverview)
@@ -151,7 +151,7 @@ func (r runView) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return r.Update
 func (r runView) resize(w, h int) screen                       { return r.SetSize(w, h) }
 func (r runView) session() *runSession                         { return r.sess }
 func (r runView) typing() bool {
-	return r.pane == paneRecords && r.records.typing || r.table() && r.parts.filterOn
+	return r.pane == paneRecords && r.records.typing || r.table() && r.parts.filter.typing
 }
 
 func (r runView) crumbs([]string) []string {
