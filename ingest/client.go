@@ -132,7 +132,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 	c.secrets = newSecretSet(&cfg)
-	c.http = c.newResty(&http.Client{Transport: rt, CheckRedirect: c.checkRedirect})
+	c.http = c.newResty(&http.Client{Transport: replayTransport{rt}, CheckRedirect: c.checkRedirect})
 	return c, nil
 }
 

@@ -104,28 +104,22 @@ type outcome struct {
 // fetchPage gets one page, waiting for the rate budget and retrying what is
 // worth retrying.
 func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
-	body := req.body
-	switch {
-	case req.in == "body" && req.url == "":
-		var err error
-		if body, err = bodyWith(req.body, req.query); err != nil {
-			return nil, err
-		}
-		req.query = nil
-	case req.in == "header":
-		req.headers = headersWith(req.headers, req.query)
-		req.query = nil
-	}
-	u, err := rn.pageURL(req)
+	t, err := rn.target(req)
 	if err != nil {
 		return nil, &PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: rn.c.redact().URL(req.url), Cause: err.Error(), err: err}
 	}
+	u, body := t.u, t.body
 	redacted := rn.c.redact().URL(u.String())
 	maxAttempts := rn.c.cfg.Retry.MaxAttempts
 	started := time.Now()
 	refreshed := false
+	held := rn.ahead.claim(ctx, t.key())
 	for attempt := 1; ; attempt++ {
-		if err := rn.waitBudget(ctx); err != nil {
+		actx := ctx
+		if attempt == 1 && held != nil {
+			// Fetched ahead, under the budget then: it is taken as it came.
+			actx = withHeld(ctx, held)
+		} else if err := rn.waitBudget(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
@@ -136,14 +130,21 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 		}
 		rn.setState(StateRunning, "", time.Time{})
 		rn.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: req.method, URL: redacted})
-		rn.c.learned.noteSent(time.Now())
 		sentAt := time.Now()
-		o := rn.attempt(ctx, u, req.method, body, req.headers)
-		rn.c.budget.Release(rn.ticket)
+		if actx == ctx {
+			rn.c.learned.noteSent(sentAt)
+		}
+		o := rn.attempt(actx, u, t.method, body, t.headers)
+		if actx == ctx {
+			rn.c.budget.Release(rn.ticket)
+		}
 		if o.f != nil {
 			o.f.redactedURL = redacted
 			o.f.attempts = attempt
 			o.f.duration = time.Since(started)
+			if actx != ctx {
+				o.f.duration = held.took
+			}
 			rn.noteLearned(rn.c.learned.succeeded(), fmt.Sprintf("%d pages without a 429", growEvery))
 			return o.f, nil
 		}
@@ -211,6 +212,41 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 	}
 }
 
+// target is a request made concrete: where it goes and what it sends.
+type target struct {
+	u       *url.URL
+	method  string
+	body    []byte
+	headers map[string]string
+}
+
+// key tells requests apart: the same key is the same request.
+func (t target) key() string {
+	return t.method + " " + t.u.String() + "\n" + string(t.body)
+}
+
+// target puts a request's pagination parameters where the profile says
+// (query, body or header) and resolves its URL.
+func (rn *runner) target(req request) (target, error) {
+	body := req.body
+	switch {
+	case req.in == "body" && req.url == "":
+		var err error
+		if body, err = bodyWith(req.body, req.query); err != nil {
+			return target{}, err
+		}
+		req.query = nil
+	case req.in == "header":
+		req.headers = headersWith(req.headers, req.query)
+		req.query = nil
+	}
+	u, err := rn.pageURL(req)
+	if err != nil {
+		return target{}, err
+	}
+	return target{u: u, method: req.method, body: body, headers: req.headers}, nil
+}
+
 // pageURL is the absolute URL a request goes to.
 func (rn *runner) pageURL(req request) (*url.URL, error) {
 	if req.url != "" {
@@ -264,7 +300,9 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	status := resp.StatusCode()
 	header := resp.Header()
 	ctype := header.Get("Content-Type")
-	rn.noteRateLimit(header)
+	if !replayed(ctx) {
+		rn.noteRateLimit(header) // a page fetched ahead was noted when it came
+	}
 	if status >= 200 && status <= 299 && rn.recs != nil && rn.recs.stream {
 		if rd := rn.pageReader(); rd != nil && !rd.NeedsBody() {
 			return rn.stream(actx, u, method, resp, raw, rd, reqBody)

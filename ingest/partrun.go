@@ -155,8 +155,9 @@ type partitionSet struct {
 
 	mu          sync.Mutex
 	queue       chan *partRun
-	outstanding int  // partitions queued or running
-	closed      bool // the queue is closed: retries come too late
+	pool        *aheadPool // request slots: one a worker, lent at the tail (ahead.go)
+	outstanding int        // partitions queued or running
+	closed      bool       // the queue is closed: retries come too late
 	emitMu      sync.Mutex
 	stateMu     sync.Mutex // serialises writes of run.json
 }
@@ -285,6 +286,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	if workers <= 0 {
 		workers = max(cfg.Concurrency, 1)
 	}
+	ps.pool = newAheadPool(workers)
 	ps.queue = make(chan *partRun, len(ps.all))
 	ps.outstanding = len(ps.all)
 	for _, pr := range ps.all {
@@ -332,8 +334,11 @@ func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 		r.snap.State, r.snap.Started, r.err = StateRunning, time.Now(), nil
 		r.snap.Err, r.snap.Detail, r.snap.StopReason = nil, "", ""
 		r.mu.Unlock()
-		rn := &runner{c: pr.client, run: r, job: Job{Out: filepath.Join(ps.dir, PartitionsDir, pr.p.Key), MaxPages: ps.job.MaxPages}, sink: ps.sink(pr.p.Key)}
-		err = pr.client.redact().Error(rn.loop(ctx))
+		rn := &runner{c: pr.client, run: r, job: Job{Out: filepath.Join(ps.dir, PartitionsDir, pr.p.Key), MaxPages: ps.job.MaxPages}, sink: ps.sink(pr.p.Key), pool: ps.pool}
+		if err = ps.pool.take(ctx); err == nil { // the walk's own slot; the others lend theirs (ahead.go)
+			err = pr.client.redact().Error(rn.loop(ctx))
+			ps.pool.give()
+		}
 		if sb := pr.client.shared(); sb != nil {
 			sb.leave(rn) // the origin's shared budget (share.go)
 		}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -106,6 +107,10 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
 	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
 	rn := &runner{c: c, run: r, job: job}
+	if n := cmp.Or(job.Concurrency, c.cfg.Concurrency); n > 1 {
+		rn.pool = newAheadPool(n)
+		rn.pool.tryTake() // the walk's own
+	}
 	go func() {
 		defer cancel()
 		for _, w := range c.Exposures() {
@@ -218,6 +223,10 @@ type runner struct {
 	reader     *page.Reader // see pageReader
 	readerDone bool
 	recs       *pageSink // a walk's: takes the records as they are read; nil: collect them
+
+	pool  *aheadPool // request slots to fetch ahead with; nil: one request at a time
+	ahead *readAhead // the walk's pages fetched ahead (ahead.go)
+	quiet bool       // a request fetched ahead: its waits are not the run's state
 }
 
 func (rn *runner) emit(ev Event) {
@@ -249,6 +258,9 @@ func (rn *runner) noteRetry() {
 }
 
 func (rn *runner) noteThrottle(until time.Time, wait time.Duration, why string) {
+	if rn.quiet {
+		return // the walk says so when it waits
+	}
 	r := rn.run
 	r.mu.Lock()
 	r.snap.Throttles++

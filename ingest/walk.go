@@ -50,6 +50,10 @@ func (rn *runner) loop(ctx context.Context) error {
 		return err
 	}
 	defer w.out.close()
+	if rn.pool != nil {
+		rn.ahead = newReadAhead(ctx, rn, rn.pool)
+		defer rn.ahead.close()
+	}
 	defer func() {
 		rn.run.mu.Lock()
 		rn.run.invalid = w.invalid
@@ -198,6 +202,7 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	if w.sink != nil {
 		w.sink.pageNo = pageNo
 	}
+	w.planAhead(req)
 	f, err := w.rn.fetchPage(ctx, pageNo, req)
 	if err != nil {
 		return "", w.stopWith(err) // a failed attempt took back its records
@@ -217,6 +222,29 @@ func (w *walk) step(ctx context.Context) (string, error) {
 		}
 	}
 	return reason, nil
+}
+
+// planAhead has spare request slots fetch the pages after req (ahead.go).
+func (w *walk) planAhead(req request) {
+	if w.rn.ahead == nil {
+		return
+	}
+	next, err := w.rn.target(req)
+	if err != nil {
+		return
+	}
+	w.rn.ahead.plan(next.key(), func(k int) (target, bool) {
+		r, ok := w.pag.Ahead(k)
+		if !ok {
+			return target{}, false
+		}
+		req, err := w.c.requestOf(r)
+		if err != nil {
+			return target{}, false
+		}
+		t, err := w.rn.target(req)
+		return t, err == nil
+	})
 }
 
 // take checks, writes and publishes a page that arrived. With a direct

@@ -297,7 +297,7 @@ var fieldTable = []*field{
 		doc: "jq applied to each of its records for the value (.full_name).",
 		ptr: func(c *ingest.Config) any { return &c.Partitions.From.Records }},
 	{key: "concurrency", kind: kInt, min: 1,
-		doc: "Partitions in flight at once, under one rate budget; --concurrency overrides. Default 1.",
+		doc: "Requests in flight at once, under one rate budget: partitions, and pages fetched ahead (offset and page styles with a declared total); --concurrency overrides. Default 1.",
 		ptr: func(c *ingest.Config) any { return &c.Concurrency }},
 
 	{key: "output", kind: kSection, show: showAlways, doc: "Where and what a run writes."},

@@ -11,6 +11,7 @@ package demoapi
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -73,6 +74,13 @@ func (a *API) Abort() { a.quitOnce.Do(func() { close(a.quit) }) }
 
 // ServeHTTP answers one request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == StatsPath {
+		// What the API has served, for a client in another process (a
+		// benchmark); not counted itself.
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(a.Stats())
+		return
+	}
 	a.stats.count(&a.stats.requests)
 	rec := &statusRecorder{ResponseWriter: w, stats: &a.stats}
 

@@ -6,6 +6,9 @@ import (
 	"sync"
 )
 
+// StatsPath answers with the API's Stats as JSON.
+const StatsPath = "/_stats"
+
 // Stats counts what the API has done since it was built.
 type Stats struct {
 	Requests     int64         // every request, data or not

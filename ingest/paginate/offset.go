@@ -73,6 +73,17 @@ func (s *offset) Describe(pos Position) string {
 	return "offset=" + strconv.FormatInt(pos.Offset, 10)
 }
 
+// Ahead steps by the largest page seen: the page size the API really
+// serves, which may be less than the limit asked for.
+func (s *offset) Ahead(pos Position, k int) (Position, bool) {
+	size := int64(pos.MaxPageSize)
+	if s.totalRecords <= 0 || size <= 0 {
+		return pos, false
+	}
+	pos.Offset += int64(k) * size
+	return pos, pos.Offset < s.totalRecords
+}
+
 func (s *offset) Totals() (int64, int64) { return s.totalRecords, 0 }
 
 func (s *offset) Param() string { return s.cfg.OffsetParam }

@@ -71,6 +71,20 @@ func (s *pageNumber) Next(pos *Position, r *Response) (Next, error) {
 
 func (s *pageNumber) Describe(pos Position) string { return "page=" + strconv.Itoa(pos.Page) }
 
+// Ahead counts pages up to the declared page count, or to the declared
+// record count at limit records a page.
+func (s *pageNumber) Ahead(pos Position, k int) (Position, bool) {
+	pos.Page += k
+	nth := int64(pos.Page - s.cfg.StartPage) // 0 for the first page
+	switch {
+	case s.totalPages > 0:
+		return pos, nth < s.totalPages
+	case s.totalRecords > 0 && s.cfg.Limit > 0:
+		return pos, nth*int64(s.cfg.Limit) < s.totalRecords
+	}
+	return pos, false
+}
+
 func (s *pageNumber) Totals() (int64, int64) { return s.totalRecords, s.totalPages }
 
 func (s *pageNumber) Param() string { return s.cfg.PageParam }

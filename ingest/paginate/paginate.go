@@ -130,6 +130,14 @@ type Deduper interface {
 	Dedup(pos Position, recs []json.RawMessage) []json.RawMessage
 }
 
+// Planner is a style that knows where the pages after the next one are,
+// once the API has said how much there is.
+type Planner interface {
+	// Ahead is the position k ≥ 1 pages after pos; false when that is past
+	// the declared end, or no end is declared yet.
+	Ahead(pos Position, k int) (Position, bool)
+}
+
 // Totaler is a style that learns from the API how big the walk is.
 type Totaler interface {
 	// Totals is the record and page counts the API reported (0: unknown).
@@ -190,13 +198,32 @@ func (p *Paginator) Restore(pos Position) { p.pos = pos }
 func (p *Paginator) Incremental() bool { return p.def.Incremental }
 
 // Request is the next page's request.
-func (p *Paginator) Request() Request {
+func (p *Paginator) Request() Request { return p.requestAt(p.pos) }
+
+// Ahead is the request of the page k ≥ 1 after the next one, when the
+// style can tell it: offset and page numbers, once the API has declared
+// its total. Fetching ahead uses it; a wrong guess costs a request, never
+// a record, since pages are still taken one after another.
+func (p *Paginator) Ahead(k int) (Request, bool) {
+	pl, ok := p.style.(Planner)
+	if !ok || k < 1 {
+		return Request{}, false
+	}
+	pos, ok := pl.Ahead(p.pos, k)
+	if !ok {
+		return Request{}, false
+	}
+	pos.Followed = true // a page ahead of the next is a follow-up
+	return p.requestAt(pos), true
+}
+
+func (p *Paginator) requestAt(pos Position) Request {
 	q := url.Values{}
 	if p.cfg.Limit > 0 {
 		q.Set(p.cfg.LimitParam, strconv.Itoa(p.cfg.Limit))
 	}
-	req := p.style.Request(p.pos, q)
-	if n := &p.cfg.Next; n.IsSet() && p.pos.Followed {
+	req := p.style.Request(pos, q)
+	if n := &p.cfg.Next; n.IsSet() && pos.Followed {
 		req.Next = n
 		if from := p.Param(); from != "" && n.CursorParam != "" && from != n.CursorParam && req.Query.Has(from) {
 			req.Query[n.CursorParam] = req.Query[from]
