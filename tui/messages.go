@@ -30,9 +30,16 @@ type eventsMsg struct {
 // maxEventBatch bounds one batch.
 const maxEventBatch = 256
 
-// waitEvents reads the run's channel until it blocks; the model re-arms it
-// after each batch. The channel closes when the run ends, so no command
-// outlives its run.
+// eventFrame is how long a batch gathers after its first event. Every
+// message costs an Update and a View; a run moving a thousand pages a second
+// sends a few thousand events, and read as they come they cost the run a
+// few percent of its speed. Gathered for a frame, they cost twenty Updates
+// a second, and an event is on screen at most a frame late.
+const eventFrame = 50 * time.Millisecond
+
+// waitEvents reads the run's channel for one frame after its first event
+// (or until maxEventBatch); the model re-arms it after each batch. The
+// channel closes when the run ends, so no command outlives its run.
 func waitEvents(gen int, ch <-chan ingest.Event) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
@@ -40,6 +47,8 @@ func waitEvents(gen int, ch <-chan ingest.Event) tea.Cmd {
 			return eventsMsg{gen: gen, closed: true}
 		}
 		msg := eventsMsg{gen: gen, events: []ingest.Event{ev}}
+		frame := time.NewTimer(eventFrame)
+		defer frame.Stop()
 		for len(msg.events) < maxEventBatch {
 			select {
 			case ev, ok := <-ch:
@@ -48,7 +57,7 @@ func waitEvents(gen int, ch <-chan ingest.Event) tea.Cmd {
 					return msg
 				}
 				msg.events = append(msg.events, ev)
-			default:
+			case <-frame.C:
 				return msg
 			}
 		}
