@@ -290,13 +290,16 @@ func pageFileName(n int) string { return fmt.Sprintf("%06d.body", n) }
 // fsynced (one fsync per page would cost more than the rest of the run), so
 // after a power cut, unlike after a process crash, the newest archived
 // bodies may be empty. The records never are.
-func (o *output) writePage(e *PageEntry, body []byte, written bool) error {
+//
+// pooled hands body's buffer to the page writer, which gives it back to
+// bodyBufs once written.
+func (o *output) writePage(e *PageEntry, body []byte, written, pooled bool) error {
 	if !o.rawPages {
 		return nil
 	}
 	e.File = pageFileName(e.Page)
 	if !written { // written: the body streamed to its file already
-		if err := o.pages.write(e.Page, e.File, body); err != nil {
+		if err := o.pages.write(e.Page, e.File, body, pooled); err != nil {
 			return err
 		}
 	}

@@ -232,6 +232,32 @@ var bodySeed = maphash.MakeSeed()
 // a larger body goes to its file as it arrives.
 const spillBytes = 1 << 20
 
+// bufList keeps a few buffers of archived bodies for the next pages: a
+// body goes to the page writer, which gives its buffer back once written.
+type bufList struct{ free chan []byte }
+
+// bodyBufs holds at most 16 buffers of up to 256 KiB.
+var bodyBufs = bufList{free: make(chan []byte, 16)}
+
+func (l bufList) get() []byte {
+	select {
+	case b := <-l.free:
+		return b
+	default:
+		return make([]byte, 0, 32<<10)
+	}
+}
+
+func (l bufList) put(b []byte) {
+	if b == nil || cap(b) > 256<<10 {
+		return
+	}
+	select {
+	case l.free <- b[:0]:
+	default:
+	}
+}
+
 // archiveBody is a streamed page's body on its way to the archive. A body
 // up to spillBytes is kept and handed to the page writer, off the fetch
 // path; a larger one is written to its file while it streams, secrets
@@ -251,6 +277,9 @@ func (a *archiveBody) Write(p []byte) (int, error) {
 		return len(p), nil // reported by finish; the scan goes on
 	}
 	if a.file == nil && len(a.buf)+len(p) <= spillBytes {
+		if a.buf == nil {
+			a.buf = bodyBufs.get()
+		}
 		a.buf = append(a.buf, p...)
 		return len(p), nil
 	}
@@ -260,6 +289,7 @@ func (a *archiveBody) Write(p []byte) (int, error) {
 		}
 		a.w = a.red.Writer(a.file)
 		_, a.err = a.w.Write(a.buf)
+		bodyBufs.put(a.buf)
 		a.buf = nil
 	}
 	if a.err == nil {
@@ -272,7 +302,9 @@ func (a *archiveBody) Write(p []byte) (int, error) {
 // that was not spilled (nil when it was).
 func (a *archiveBody) finish() ([]byte, error) {
 	if a.file == nil {
-		return a.buf, a.err
+		kept := a.buf
+		a.buf = nil // the caller's now
+		return kept, a.err
 	}
 	err := a.err
 	if err == nil {
@@ -290,6 +322,8 @@ func (a *archiveBody) finish() ([]byte, error) {
 
 // discard drops an attempt's body (the next attempt writes the file anew).
 func (a *archiveBody) discard() {
+	bodyBufs.put(a.buf)
+	a.buf = nil
 	if a.file != nil {
 		a.file.Close()
 		a.file = nil

@@ -20,10 +20,11 @@ type pageWriter struct {
 }
 
 type pageFile struct {
-	page int
-	name string
-	body []byte
-	done chan struct{} // a barrier: closed once every body before it is written
+	page   int
+	name   string
+	body   []byte
+	pooled bool          // body's buffer goes back to bodyBufs once written
+	done   chan struct{} // a barrier: closed once every body before it is written
 }
 
 func newPageWriter(dir *folder) *pageWriter {
@@ -45,6 +46,9 @@ func (w *pageWriter) loop() {
 				w.err = fmt.Errorf("archiving page %d: %w", f.page, err)
 				w.mu.Unlock()
 			}
+		}
+		if f.pooled {
+			bodyBufs.put(f.body)
 		}
 	}
 }
@@ -69,11 +73,11 @@ func (w *pageWriter) failed() error {
 }
 
 // write queues a body; an earlier failure is reported instead.
-func (w *pageWriter) write(page int, name string, body []byte) error {
+func (w *pageWriter) write(page int, name string, body []byte, pooled bool) error {
 	if err := w.failed(); err != nil {
 		return err
 	}
-	w.queue <- pageFile{page: page, name: name, body: body}
+	w.queue <- pageFile{page: page, name: name, body: body, pooled: pooled}
 	return nil
 }
 

@@ -309,18 +309,23 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: f.redactedURL, Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
 		CursorIn: red.URL(cursorIn), CursorOut: red.URL(cursorOut), Headers: flatHeaders(red.Header(f.header))}
-	body, onDisk := f.body, false
+	body, onDisk, pooled := f.body, false, false
 	if f.arch != nil {
 		kept, err := f.arch.finish()
 		if err != nil {
 			return "", err
 		}
-		body, onDisk = kept, kept == nil && f.size > 0
+		body, onDisk, pooled = kept, kept == nil && f.size > 0, kept != nil
 	}
 	if !onDisk {
-		body = w.c.archivable(body)
+		shown := w.c.archivable(body)
+		if pooled && (len(shown) == 0 || &shown[0] != &body[0]) {
+			bodyBufs.put(body) // a redacted copy is archived instead
+			pooled = false
+		}
+		body = shown
 	}
-	if err := w.out.writePage(entry, body, onDisk); err != nil {
+	if err := w.out.writePage(entry, body, onDisk, pooled); err != nil {
 		return "", err
 	}
 	if f.direct {
