@@ -62,16 +62,18 @@ func partitionedIDs(t *testing.T, outs ...string) map[int64]int {
 	return seen
 }
 
-// TestKill9Partitioned kills a partitioned `siphon run` (4 partitions in
-// flight) with SIGKILL at random moments against a faulty server; each
-// resume goes on from every partition's checkpoint, and the union holds
-// every record exactly once.
+// TestKill9Partitioned kills a partitioned `siphon run` with SIGKILL at
+// random moments against a faulty server; each resume goes on from every
+// partition's checkpoint, and the union holds every record exactly once.
+// The shape is the backfill benchmark's: 10 windows, 8 in flight, so later
+// runs are in the tail where spare slots fetch pages ahead, and kills land
+// with pages held that were never taken.
 func TestKill9Partitioned(t *testing.T) {
 	const n = 2000
 	srv := demoapi.NewServer(demoapi.Options{Records: n, Seed: 9, Faults: demoapi.Faults{ServerErrorRate: 0.05, ResetRate: 0.03, TruncateRate: 0.03}})
 	defer srv.Close()
 	dir := t.TempDir()
-	writeProfile(t, dir, "crashp", windowsProfile("crashp", srv.URL, n, 200, 4))
+	writeProfile(t, dir, "crashp", windowsProfile("crashp", srv.URL, n, 200, 8))
 	rng := rand.New(rand.NewPCG(3, 4))
 	kills := 0
 	for attempt := 0; ; attempt++ {
