@@ -115,8 +115,8 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 	refreshed := false
 	held := rn.ahead.claim(ctx, t.key())
 	for attempt := 1; ; attempt++ {
-		actx := ctx
-		if attempt == 1 && held != nil {
+		actx, replay := ctx, attempt == 1 && held != nil
+		if replay {
 			// Fetched ahead, under the budget then: it is taken as it came.
 			actx = withHeld(ctx, held)
 		} else if err := rn.waitBudget(ctx); err != nil {
@@ -131,19 +131,19 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 		rn.setState(StateRunning, "", time.Time{})
 		rn.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: req.method, URL: redacted})
 		sentAt := time.Now()
-		if actx == ctx {
+		if !replay {
 			rn.c.learned.noteSent(sentAt)
 		}
 		o := rn.attempt(actx, u, t.method, body, t.headers)
-		if actx == ctx {
+		if !replay {
 			rn.c.budget.Release(rn.ticket)
 		}
 		if o.f != nil {
 			o.f.redactedURL = redacted
 			o.f.attempts = attempt
 			o.f.duration = time.Since(started)
-			if actx != ctx {
-				o.f.duration = held.took
+			if replay {
+				o.f.duration = held.took // the request's, not the wait for it
 			}
 			rn.noteLearned(rn.c.learned.succeeded(), fmt.Sprintf("%d pages without a 429", growEvery))
 			return o.f, nil
