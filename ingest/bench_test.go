@@ -12,15 +12,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/demoapi/demoproc"
 )
 
 // benchRecords is the data set of the run benchmarks: 1000 pages of 100.
@@ -38,7 +37,7 @@ func BenchmarkRun(b *testing.B) {
 	if testing.Short() {
 		b.Skip("-short: the run benchmarks build siphon and move 100,000 records")
 	}
-	base := startDemoServer(b, benchRecords)
+	base := demoproc.Start(b, benchRecords)
 	cfg := ingest.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
 		Pagination: ingest.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}}
 
@@ -137,52 +136,6 @@ func processCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// startDemoServer builds siphon and starts `siphon demo-server` with n
-// records on a free loopback port; it returns the base URL. The server is
-// interrupted when the benchmark ends.
-func startDemoServer(b *testing.B, n int, flags ...string) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "siphon")
-	build := exec.Command("go", "build", "-o", bin, "siphon/cmd/siphon")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building siphon: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, append([]string{"demo-server", "--addr", "127.0.0.1:0", "--records", fmt.Sprint(n)}, flags...)...)
-	stdout, w, err := os.Pipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = w, os.Stderr
-	err = cmd.Start()
-	w.Close() // the child has its own copy: reading ends when it exits
-	if err != nil {
-		stdout.Close()
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	// The first line names the address it listens on: "siphon demo API on
-	// http://127.0.0.1:PORT (N records)". Listening comes before printing.
-	sc := bufio.NewScanner(stdout)
-	if !sc.Scan() {
-		b.Fatalf("siphon demo-server printed nothing: %v", sc.Err())
-	}
-	line := sc.Text()
-	_, rest, ok := strings.Cut(line, " on ")
-	base, _, _ := strings.Cut(rest, " ")
-	if !ok || !strings.HasPrefix(base, "http://") {
-		b.Fatalf("siphon demo-server said %q, not where it listens", line)
-	}
-	go func() {
-		defer stdout.Close()
-		for sc.Scan() { // drain the endpoint list so the server never blocks on its stdout
-		}
-	}()
-	return base
 }
 
 // plainLoop is what a hand-written Go program does: get a page, decode it

@@ -12,6 +12,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/demoapi/demoproc"
 )
 
 // BenchmarkPartitionsUnderLimit: 50,000 records in 10 id windows, offset
@@ -45,7 +46,7 @@ func BenchmarkPartitionsUnderLimit(b *testing.B) {
 		b.Skip("-short: builds siphon and runs for half a minute")
 	}
 	const records, limit = 50_000, 100
-	base := startDemoServer(b, records, "--latency", "50ms", "--rate-limit", "100", "--rate-limit-headers", "x")
+	base := demoproc.Start(b, records, "--latency", "50ms", "--rate-limit", "100", "--rate-limit-headers", "x")
 	for _, v := range []struct {
 		name                 string
 		windows, concurrency int

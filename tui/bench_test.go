@@ -1,14 +1,9 @@
 package tui
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/demoapi/demoproc"
 )
 
 // benchRecords is the benchmark's data set: 1000 pages of 100, so that a
@@ -35,7 +31,7 @@ func BenchmarkConsoleOverhead(b *testing.B) {
 	if testing.Short() {
 		b.Skip("-short: the benchmark builds siphon and moves 100,000 records twice")
 	}
-	base := startDemoServer(b, benchRecords)
+	base := demoproc.Start(b, benchRecords)
 	cfg := demoConfig(base, "bench")
 	cfg.Pagination.Limit = 100
 	cfg.Output.RawPages = false // the archive is measured by ingest's BenchmarkRun
@@ -66,49 +62,6 @@ func BenchmarkConsoleOverhead(b *testing.B) {
 	b.ReportMetric(perSecond(headless), "headless-rec/s")
 	b.ReportMetric(perSecond(console), "console-rec/s")
 	b.ReportMetric(headless.Seconds()/console.Seconds(), "console/headless")
-}
-
-// startDemoServer builds siphon and starts `siphon demo-server` with n
-// records on a free loopback port; it returns the base URL. The server is
-// interrupted when the benchmark ends.
-func startDemoServer(b *testing.B, n int) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "siphon")
-	if out, err := exec.Command("go", "build", "-o", bin, "siphon/cmd/siphon").CombinedOutput(); err != nil {
-		b.Fatalf("building siphon: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "demo-server", "--addr", "127.0.0.1:0", "--records", fmt.Sprint(n))
-	stdout, w, err := os.Pipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = w, os.Stderr
-	err = cmd.Start()
-	w.Close() // the child has its own copy: reading ends when it exits
-	if err != nil {
-		stdout.Close()
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	// The first line names the address: "siphon demo API on http://127.0.0.1:PORT (N records)".
-	sc := bufio.NewScanner(stdout)
-	if !sc.Scan() {
-		b.Fatalf("siphon demo-server printed nothing: %v", sc.Err())
-	}
-	_, rest, ok := strings.Cut(sc.Text(), " on ")
-	base, _, _ := strings.Cut(rest, " ")
-	if !ok || !strings.HasPrefix(base, "http://") {
-		b.Fatalf("siphon demo-server said %q, not where it listens", sc.Text())
-	}
-	go func() {
-		defer stdout.Close()
-		for sc.Scan() { // drain the endpoint list so the server never blocks on its stdout
-		}
-	}()
-	return base
 }
 
 // driveToEnd does what Bubble Tea's loop does for a run: each command runs
@@ -159,7 +112,7 @@ func BenchmarkConsoleOverheadFiveRuns(b *testing.B) {
 	if testing.Short() {
 		b.Skip("-short: the benchmark builds siphon and moves 100,000 records ten times")
 	}
-	base := startDemoServer(b, benchRecords)
+	base := demoproc.Start(b, benchRecords)
 	cfgs := map[string]ingest.Config{}
 	var names []string
 	for i := range runs {

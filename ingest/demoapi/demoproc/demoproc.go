@@ -1,0 +1,61 @@
+// Package demoproc runs the demo API in a process of its own, for
+// benchmarks: a server sharing the client's process would have its CPU
+// counted as the client's, and hide what the client costs.
+package demoproc
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Start builds siphon and starts `siphon demo-server` with n records, and
+// the given flags, on a free loopback port; it returns the base URL. The
+// server is interrupted when tb ends.
+func Start(tb testing.TB, n int, flags ...string) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "siphon")
+	if out, err := exec.Command("go", "build", "-o", bin, "siphon/cmd/siphon").CombinedOutput(); err != nil {
+		tb.Fatalf("building siphon: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, append([]string{"demo-server", "--addr", "127.0.0.1:0", "--records", fmt.Sprint(n)}, flags...)...)
+	stdout, w, err := os.Pipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, os.Stderr
+	err = cmd.Start()
+	w.Close() // the child has its own copy: reading ends when it exits
+	if err != nil {
+		stdout.Close()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if cmd.Process.Signal(os.Interrupt) != nil {
+			cmd.Process.Kill() // no interrupt to send on this system
+		}
+		cmd.Wait()
+	})
+	// The first line names the address it listens on: "siphon demo API on
+	// http://127.0.0.1:PORT (N records)". Listening comes before printing.
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() {
+		tb.Fatalf("siphon demo-server printed nothing: %v", sc.Err())
+	}
+	line := sc.Text()
+	_, rest, ok := strings.Cut(line, " on ")
+	base, _, _ := strings.Cut(rest, " ")
+	if !ok || !strings.HasPrefix(base, "http://") {
+		tb.Fatalf("siphon demo-server said %q, not where it listens", line)
+	}
+	go func() {
+		defer stdout.Close()
+		for sc.Scan() { // drain the endpoint list so the server never blocks on its stdout
+		}
+	}()
+	return base
+}
