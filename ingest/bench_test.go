@@ -4,7 +4,6 @@ package ingest_test
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -79,25 +78,9 @@ func BenchmarkRun(b *testing.B) {
 	}
 }
 
-// benchOut is a fresh output folder where siphon writes by default: below
-// the working directory (./siphon-data), not the system's temporary
-// folder, which may sit on another file system with other costs.
-// SIPHON_BENCH_DIR puts the output folders elsewhere, to tell siphon's cost
-// from the file system's.
-func benchOut(b *testing.B) string {
-	dir, err := os.MkdirTemp(cmp.Or(os.Getenv("SIPHON_BENCH_DIR"), "."), ".bench-out-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	return dir
-}
-
 // measure runs one full pass per iteration, each into a fresh output
-// folder, and reports, per record: the throughput, this process's CPU
-// time, and the heap allocations. Between passes, off the clock, the last
-// pass's folder is removed and the file system synced: a pass does not
-// pay for deleting the thousand files of the one before (on ext4 that
-// slowed file creation in later passes up to threefold).
+// folder (see benchOut), and reports, per record: the throughput, this
+// process's CPU time, and the heap allocations.
 func measure(b *testing.B, pass func(out string) int) {
 	var mem0, mem1 runtime.MemStats
 	runtime.GC()
@@ -114,12 +97,6 @@ func measure(b *testing.B, pass func(out string) int) {
 			b.Fatalf("%d records, want %d", n, benchRecords)
 		}
 		records += n
-		b.StopTimer()
-		if err := os.RemoveAll(out); err != nil {
-			b.Fatal(err)
-		}
-		syscall.Sync()
-		b.StartTimer()
 	}
 	b.StopTimer()
 	runtime.ReadMemStats(&mem1)
