@@ -191,6 +191,41 @@ func waitForPages(r *bufio.Scanner, n int) bool {
 	return false
 }
 
+// killAndResume runs `siphon run PROFILE` in dir again and again, each
+// time killing it with SIGKILL after 1 to maxPages pages (drawn from rng),
+// until it has killed it `kills` times; then it lets a run finish. It
+// returns how many runs it killed (fewer when the data ran out first).
+func killAndResume(t *testing.T, dir, profile string, rng *rand.Rand, kills, maxPages int) int {
+	t.Helper()
+	killed := 0
+	for attempt := 0; ; attempt++ {
+		if attempt > 2*kills+100 {
+			t.Fatal("the run never finished")
+		}
+		cmd := siphonCmd(t, dir, "run", profile, "--log", "json")
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stderr)
+		if killed < kills && waitForPages(sc, 1+rng.IntN(maxPages)) {
+			cmd.Process.Kill()
+			io.Copy(io.Discard, stderr)
+			cmd.Wait()
+			killed++
+			continue
+		}
+		rest, _ := io.ReadAll(stderr)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("final run: %v\n%s", err, lastLines(string(rest), 5))
+		}
+		return killed
+	}
+}
+
 func TestInterruptSavesCheckpointAndExits130(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 3000})
 	defer srv.Close()
@@ -241,34 +276,7 @@ func TestKill9CostsNothing(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	writeProfile(t, dir, "crash", cursorProfile("crash", srv.URL, 20))
-	rng := rand.New(rand.NewPCG(1, 2))
-	kills := 0
-	for attempt := 0; ; attempt++ {
-		if attempt > 200 {
-			t.Fatal("the run never finished")
-		}
-		cmd := siphonCmd(t, dir, "run", "crash", "--log", "json")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stderr)
-		if kills < 25 && waitForPages(sc, 1+rng.IntN(12)) {
-			cmd.Process.Kill()
-			io.Copy(io.Discard, stderr)
-			cmd.Wait()
-			kills++
-			continue
-		}
-		io.Copy(io.Discard, stderr)
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("final run: %v", err)
-		}
-		break
-	}
+	kills := killAndResume(t, dir, "crash", rand.New(rand.NewPCG(1, 2)), 25, 12)
 	if kills < 20 {
 		t.Fatalf("only %d kills", kills)
 	}

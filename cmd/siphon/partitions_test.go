@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -74,34 +72,7 @@ func TestKill9Partitioned(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	writeProfile(t, dir, "crashp", windowsProfile("crashp", srv.URL, n, 200, 8))
-	rng := rand.New(rand.NewPCG(3, 4))
-	kills := 0
-	for attempt := 0; ; attempt++ {
-		if attempt > 100 {
-			t.Fatal("the run never finished")
-		}
-		cmd := siphonCmd(t, dir, "run", "crashp", "--log", "json")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(stderr)
-		if kills < 22 && waitForPages(sc, 1+rng.IntN(5)) {
-			cmd.Process.Kill()
-			io.Copy(io.Discard, stderr)
-			cmd.Wait()
-			kills++
-			continue
-		}
-		rest, _ := io.ReadAll(stderr)
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("final run: %v\n%s", err, lastLines(string(rest), 5))
-		}
-		break
-	}
+	kills := killAndResume(t, dir, "crashp", rand.New(rand.NewPCG(3, 4)), 22, 5)
 	if kills < 20 {
 		t.Fatalf("only %d kills", kills)
 	}
