@@ -51,6 +51,11 @@ func (p *aheadPool) tryTake() bool {
 
 func (p *aheadPool) give() { <-p.slots }
 
+// aheadMaxBody is the largest body held ahead: a page over it is fetched
+// again in its turn and streamed, so what fetching ahead holds stays under
+// concurrency × 4 MiB.
+const aheadMaxBody = 4 << 20
+
 // heldResponse is a page fetched ahead: a 2xx, its body read whole.
 type heldResponse struct {
 	status int
@@ -207,7 +212,7 @@ func (a *readAhead) close() {
 }
 
 // fetch sends one request ahead, under the run's budget like any other,
-// and keeps a 2xx body whole (up to max_body). What it learns of the
+// and keeps a 2xx body whole (up to aheadMaxBody and max_body). What it learns of the
 // budget (rate-limit headers, Retry-After, a 429) counts at once; a page
 // that is not a usable 2xx is left for the walk to fetch and retry.
 func (a *readAhead) fetch(t target) *heldResponse {
@@ -241,8 +246,12 @@ func (a *readAhead) fetch(t target) *heldResponse {
 	defer raw.Close()
 	status, header := resp.StatusCode(), resp.Header()
 	pre.noteRateLimit(header)
-	body, err := io.ReadAll(io.LimitReader(raw, rn.c.maxBody+1))
-	if err != nil || int64(len(body)) > rn.c.maxBody {
+	limit := min(rn.c.maxBody, aheadMaxBody)
+	if resp.RawResponse != nil && resp.RawResponse.ContentLength > limit {
+		return nil // too big to hold: the walk streams it in its turn
+	}
+	body, err := io.ReadAll(io.LimitReader(raw, limit+1))
+	if err != nil || int64(len(body)) > limit {
 		return nil
 	}
 	if status < 200 || status > 299 {
