@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -106,7 +107,8 @@ type aheadPage struct {
 type readAhead struct {
 	rn     *runner
 	pool   *aheadPool
-	depth  int // pages ahead at most: bounds what is held
+	depth  int         // pages ahead at most: bounds what is held
+	tooBig atomic.Bool // a page was too big to hold: its walk's pages are not fetched ahead
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -125,7 +127,7 @@ func newReadAhead(ctx context.Context, rn *runner, pool *aheadPool) *readAhead {
 // longer ask for. next is the next page's key; ahead names the k-th page
 // after it (k ≥ 1), false past the end.
 func (a *readAhead) plan(next string, ahead func(k int) (target, bool)) {
-	if a == nil || a.rn.run.isPaused() {
+	if a == nil || a.tooBig.Load() || a.rn.run.isPaused() {
 		return
 	}
 	wanted := map[string]bool{next: true}
@@ -248,10 +250,15 @@ func (a *readAhead) fetch(t target) *heldResponse {
 	pre.noteRateLimit(header)
 	limit := min(rn.c.maxBody, aheadMaxBody)
 	if resp.RawResponse != nil && resp.RawResponse.ContentLength > limit {
-		return nil // too big to hold: the walk streams it in its turn
+		a.tooBig.Store(true) // the walk streams it in its turn
+		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(raw, limit+1))
-	if err != nil || int64(len(body)) > limit {
+	if int64(len(body)) > limit {
+		a.tooBig.Store(true)
+		return nil
+	}
+	if err != nil {
 		return nil
 	}
 	if status < 200 || status > 299 {
