@@ -126,3 +126,47 @@ func TestFetchAheadWrongTotal(t *testing.T) {
 		t.Fatalf("%d ids, want 1..%d", len(ids), records)
 	}
 }
+
+// TestFetchAheadTooBigToHold: pages over the hold's cap are not kept; the
+// walk fetches and streams each in its turn, and stops fetching ahead
+// after the first, so a walk of big pages costs at most a few requests
+// more, not twice as many.
+func TestFetchAheadTooBigToHold(t *testing.T) {
+	const pages, perPage = 4, 6
+	filler := strings.Repeat("x", 700<<10) // 4.1 MiB a page
+	var mu sync.Mutex
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"data":[`)
+		for id := off + 1; id <= min(off+perPage, pages*perPage); id++ {
+			if id > off+1 {
+				io.WriteString(w, ",")
+			}
+			fmt.Fprintf(w, `{"id":%d,"blob":"%s"}`, id, filler)
+		}
+		fmt.Fprintf(w, `],"total":%d}`, pages*perPage)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := ingest.Config{Name: "big", BaseURL: srv.URL, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: ingest.PaginationConfig{Type: "offset", Limit: perPage, TotalPath: ".total"}, Concurrency: 2}
+	out := t.TempDir()
+	_, col := startRun(t, cfg, ingest.Job{Out: out})
+	if _, err := drain(nil, col); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if ids := readIDs(t, out); len(ids) != pages*perPage {
+		t.Fatalf("%d records, want %d", len(ids), pages*perPage)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Page 3 is the first that can be fetched ahead (page 1 declares the
+	// total), and the only one that is: fetching each again would be 6.
+	if requests != pages+1 {
+		t.Errorf("%d requests for %d pages, want %d", requests, pages, pages+1)
+	}
+}
