@@ -547,11 +547,8 @@ func (s *Scanner) object(mode int, live uint64, depth, nest, fd, pstart, pend in
 	}
 	s.pos++
 	s.put('{')
-	if err := s.ws(); err != nil {
+	if err := s.token(); err != nil {
 		return err
-	}
-	if !s.more() {
-		return s.truncated()
 	}
 	if s.buf[s.pos] == '}' {
 		s.pos++
@@ -616,11 +613,8 @@ func (s *Scanner) object(mode int, live uint64, depth, nest, fd, pstart, pend in
 				}
 			}
 		}
-		if err := s.ws(); err != nil {
+		if err := s.token(); err != nil {
 			return err
-		}
-		if !s.more() {
-			return s.truncated()
 		}
 		if s.buf[s.pos] != ':' {
 			return s.unexpected("after a key")
@@ -642,30 +636,41 @@ func (s *Scanner) object(mode int, live uint64, depth, nest, fd, pstart, pend in
 		if keyIndex >= 0 {
 			s.keySpans[keyIndex] = [2]int{valStart, len(s.out)}
 		}
-		if err := s.ws(); err != nil {
+		if done, err := s.afterItem('}', "after an object value"); done || err != nil {
 			return err
 		}
-		if !s.more() {
-			return s.truncated()
-		}
-		switch s.buf[s.pos] {
-		case ',':
-			s.pos++
-			s.put(',')
-			if err := s.ws(); err != nil {
-				return err
-			}
-			if !s.more() {
-				return s.truncated()
-			}
-		case '}':
-			s.pos++
-			s.put('}')
-			return nil
-		default:
-			return s.unexpected("after an object value")
-		}
 	}
+}
+
+// token skips white space up to the next token; a body that ends there
+// is cut short.
+func (s *Scanner) token() error {
+	if err := s.ws(); err != nil {
+		return err
+	}
+	if !s.more() {
+		return s.truncated()
+	}
+	return nil
+}
+
+// afterItem reads what follows an object member or an array element: a
+// ',' and the space after it, or closer, which ends the container (done).
+func (s *Scanner) afterItem(closer byte, where string) (done bool, err error) {
+	if err := s.token(); err != nil {
+		return false, err
+	}
+	switch s.buf[s.pos] {
+	case ',':
+		s.pos++
+		s.put(',')
+		return false, s.token()
+	case closer:
+		s.pos++
+		s.put(closer)
+		return true, nil
+	}
+	return false, s.unexpected(where)
 }
 
 // array reads an array at '['; mode says what its elements are.
@@ -675,11 +680,8 @@ func (s *Scanner) array(mode, nest int) error {
 	}
 	s.pos++
 	s.put('[')
-	if err := s.ws(); err != nil {
+	if err := s.token(); err != nil {
 		return err
-	}
-	if !s.more() {
-		return s.truncated()
 	}
 	if s.buf[s.pos] == ']' {
 		s.pos++
@@ -690,28 +692,8 @@ func (s *Scanner) array(mode, nest int) error {
 		if _, err := s.value(mode, 0, 0, nest, 0, 0, 0); err != nil {
 			return err
 		}
-		if err := s.ws(); err != nil {
+		if done, err := s.afterItem(']', "after an array element"); done || err != nil {
 			return err
-		}
-		if !s.more() {
-			return s.truncated()
-		}
-		switch s.buf[s.pos] {
-		case ',':
-			s.pos++
-			s.put(',')
-			if err := s.ws(); err != nil {
-				return err
-			}
-			if !s.more() {
-				return s.truncated()
-			}
-		case ']':
-			s.pos++
-			s.put(']')
-			return nil
-		default:
-			return s.unexpected("after an array element")
 		}
 	}
 }
