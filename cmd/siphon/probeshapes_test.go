@@ -152,17 +152,9 @@ func TestProbeOAuthAndPOST(t *testing.T) {
 // shapeIDs reads the ids of a records.jsonl, none when there is none.
 func shapeIDs(t *testing.T, api *shapes.API, path string) []string {
 	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
+	ids, err := api.IDsInFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	ids, err := api.IDsIn(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return ids
 }

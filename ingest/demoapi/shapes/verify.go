@@ -3,8 +3,11 @@ package shapes
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 )
 
@@ -33,6 +36,24 @@ func (a *API) IDsIn(r io.Reader) ([]string, error) {
 		}
 	}
 	return ids, sc.Err()
+}
+
+// IDsInFile is IDsIn over a file; none (and no error) when there is no
+// file, as when a run failed before it wrote anything.
+func (a *API) IDsInFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ids, err := a.IDsIn(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ids, nil
 }
 
 // Once says what is wrong with ids against the records the API serves: ""
