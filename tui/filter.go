@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -64,3 +65,28 @@ func (f filterLine) setWidth(width int) filterLine {
 }
 
 func (f filterLine) View(width int) string { return cut(inputView(f.input), width) }
+
+// rows is the screen lines the filter takes above a list: 1 when shown.
+func (f filterLine) rows() int {
+	if f.shown() {
+		return 1
+	}
+	return 0
+}
+
+// lines is the filter's line above a list, none when it is not shown.
+func (f filterLine) lines(width int) []string {
+	if !f.shown() {
+		return nil
+	}
+	return []string{f.View(width)}
+}
+
+// emptyText is what an empty list says: that nothing matches the filter
+// (a noun's worth: "No run matches …"), or otherwise none.
+func (f filterLine) emptyText(noun, none string) string {
+	if f.text() != "" {
+		return fmt.Sprintf("No %s matches %q (esc clears the filter).", noun, f.text())
+	}
+	return none
+}

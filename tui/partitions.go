@@ -240,10 +240,7 @@ func (p partsPane) refilter() partsPane {
 }
 
 func (p partsPane) sized(pos int) partsPane {
-	h := p.height - 3 // the budget, the progress and the column heads
-	if p.filter.shown() {
-		h--
-	}
+	h := p.height - 3 - p.filter.rows() // the budget, the progress and the column heads
 	p.list = p.list.SetHeight(h).Select(pos)
 	return p
 }
@@ -342,9 +339,7 @@ const (
 func (p partsPane) View() string {
 	st, w, now := p.env.styles, p.width, p.env.now()
 	lines := []string{budgetLine(p.sess, w), partsProgress(p.sess, now, w)}
-	if p.filter.shown() {
-		lines = append(lines, p.filter.View(w))
-	}
+	lines = append(lines, p.filter.lines(w)...)
 	keyW := min(max(w/4, 8), 26)
 	for _, ps := range p.sess.partSnaps {
 		keyW = max(keyW, min(len(ps.Key), 26))
@@ -353,10 +348,7 @@ func (p partsPane) View() string {
 		pad("RECORDS", colRecords) + " " + pad("REC/S", colRate) + " " + pad("RETRIES", colRetries) + " LAST ERROR"
 	lines = append(lines, st.Subtle.Render(cut(head, w)))
 	if p.list.Len() == 0 {
-		msg := "No partitions yet: they are listed once the run has read its profile."
-		if p.filter.text() != "" {
-			msg = fmt.Sprintf("No partition matches %q (esc clears the filter).", p.filter.text())
-		}
+		msg := p.filter.emptyText("partition", "No partitions yet: they are listed once the run has read its profile.")
 		return strings.Join(append(lines, st.Subtle.Render(cut(msg, w))), "\n")
 	}
 	top, end := p.list.Window()

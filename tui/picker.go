@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -255,10 +254,7 @@ func (p picker) SetSize(width, height int) picker {
 
 // sized fits the list to the rows left under the filter line.
 func (p picker) sized() picker {
-	h := p.height
-	if p.filter.shown() {
-		h--
-	}
+	h := p.height - p.filter.rows()
 	p.list = p.list.SetHeight(h / pickerItemHeight)
 	return p
 }
@@ -280,17 +276,13 @@ func (p picker) help() bindings {
 
 func (p picker) View() string {
 	st, width := p.env.styles, p.width
-	var lines []string
-	if p.filter.shown() {
-		lines = append(lines, p.filter.View(width))
-	}
+	lines := p.filter.lines(width)
 	if p.list.Len() == 0 {
-		msg := "No profiles."
-		if p.filter.text() != "" {
-			msg = fmt.Sprintf("No profile matches %q (esc clears the filter).", p.filter.text())
-		} else if len(p.items) == 0 {
-			msg = "No saved profiles. Press a to add one from a URL, write one (see README.md), or try the built-in ones with: siphon demo"
+		none := "No profiles."
+		if len(p.items) == 0 {
+			none = "No saved profiles. Press a to add one from a URL, write one (see README.md), or try the built-in ones with: siphon demo"
 		}
+		msg := p.filter.emptyText("profile", none)
 		return strings.Join(append(lines, st.Subtle.Render(msg)), "\n")
 	}
 	top, end := p.list.Window()

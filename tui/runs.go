@@ -222,10 +222,7 @@ func (l runsList) SetSize(width, height int) runsList {
 }
 
 func (l runsList) sized() runsList {
-	h := l.height
-	if l.filter.shown() {
-		h--
-	}
+	h := l.height - l.filter.rows()
 	l.list = l.list.SetHeight(h / runsItemHeight)
 	return l
 }
@@ -246,15 +243,9 @@ func (l runsList) help() bindings {
 
 func (l runsList) View() string {
 	st, width := l.env.styles, l.width
-	var lines []string
-	if l.filter.shown() {
-		lines = append(lines, l.filter.View(width))
-	}
+	lines := l.filter.lines(width)
 	if l.list.Len() == 0 {
-		msg := "No runs yet in this console. Start one from the profiles (tab, then enter)."
-		if l.filter.text() != "" {
-			msg = fmt.Sprintf("No run matches %q (esc clears the filter).", l.filter.text())
-		}
+		msg := l.filter.emptyText("run", "No runs yet in this console. Start one from the profiles (tab, then enter).")
 		return strings.Join(append(lines, st.Subtle.Render(msg)), "\n")
 	}
 	top, end := l.list.Window()
