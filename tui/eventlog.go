@@ -58,7 +58,7 @@ func (l logPane) View() string {
 
 func logLine(st Styles, e logEntry, width int) string {
 	stamp := e.at.Format("15:04:05.000")
-	text := cut(e.text, width-len(stamp)-1)
+	text := cut(e.text, width-len(stamp)-1) // e.text was cleaned when the event came
 	switch e.severity {
 	case 1:
 		text = st.Warn.Render(text)

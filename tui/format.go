@@ -11,6 +11,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/paginate"
+	"siphon/ingest/termsafe"
 )
 
 // formatCount writes n with thousands separators: 1,234,567.
@@ -220,7 +221,10 @@ func checkpointText(cp *ingest.Checkpoint, err error, now time.Time) string {
 // still fetches what is new when started again.
 func incremental(pagination string) bool { return paginate.Incremental(pagination) }
 
-// fit cuts s to width cells with an ellipsis, and pads it to width.
+// fit cuts s to width cells with an ellipsis, and pads it to width. s may
+// hold styling (SGR) but no text from outside that has not passed
+// termsafe: an escape sequence counts as no cells, so a raw one would both
+// reach the terminal and throw the width off. The callers clean it first.
 func fit(s string, width int) string {
 	if width <= 0 {
 		return ""
@@ -232,7 +236,8 @@ func fit(s string, width int) string {
 	return s
 }
 
-// cut cuts s to width cells with an ellipsis, without padding.
+// cut cuts s to width cells with an ellipsis, without padding; like fit,
+// it takes styled text, so text from outside is cleaned before it comes.
 func cut(s string, width int) string {
 	if width <= 0 {
 		return ""
@@ -240,7 +245,9 @@ func cut(s string, width int) string {
 	return ansi.Truncate(s, width, "…")
 }
 
-// oneLine folds a text onto one line for a table cell.
+// oneLine folds a text from outside onto one line for a table cell or a
+// status line: every control and escape shown visibly (termsafe.Line), runs
+// of space made one.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.Fields(termsafe.Line(s)), " ")
 }

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 )
 
 // historyKeep bounds the runs a history screen reads back.
@@ -91,9 +92,9 @@ func (h historyScreen) View() string {
 	case !h.loaded:
 		return st.Subtle.Render("reading the history…")
 	case len(h.entries) == 0:
-		return st.Subtle.Render(cut(fmt.Sprintf("No runs of %s yet: each run adds a line to %s/%s when it ends.", h.profile.Name, h.profile.Out, ingest.HistoryFile), width))
+		return st.Subtle.Render(cut(termsafe.Line(fmt.Sprintf("No runs of %s yet: each run adds a line to %s/%s when it ends.", h.profile.Name, h.profile.Out, ingest.HistoryFile)), width))
 	}
-	head := fmt.Sprintf("%d runs, newest first, from %s/%s", len(h.entries), h.profile.Out, ingest.HistoryFile)
+	head := termsafe.Line(fmt.Sprintf("%d runs, newest first, from %s/%s", len(h.entries), h.profile.Out, ingest.HistoryFile))
 	lines := []string{st.Subtle.Render(cut(head, width))}
 	top, end := h.list.Window()
 	cur := h.list.Current()
@@ -105,12 +106,13 @@ func (h historyScreen) View() string {
 }
 
 // historyLine is one past run: when, how it ended, how long, what it got.
+// A history line holds the API's error and the run's stop reason: cleaned.
 func historyLine(st Styles, e ingest.HistoryEntry, selected bool, width int) string {
 	marker := "  "
 	if selected {
 		marker = "› "
 	}
-	word := outcomeWord(e.Outcome)
+	word := termsafe.Line(outcomeWord(e.Outcome))
 	reason := e.StopReason
 	if e.Error != "" {
 		reason = e.Error

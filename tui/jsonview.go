@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 	"unicode/utf8"
+
+	"siphon/ingest/termsafe"
 )
 
 // indentJSON lays JSON out two spaces per level. It validates nothing, so a
@@ -77,9 +79,12 @@ func prevNonSpace(b []byte, i int) byte {
 }
 
 // highlightJSON colours indented JSON line by line: keys, strings, numbers
-// and literals. Anything it does not recognise passes through as is.
+// and literals. The text is an API's (keys, string values, or a body that
+// is not JSON at all): it is cleaned first (termsafe.Text), so that no
+// control reaches the terminal and styling never wraps a raw escape.
+// Anything it does not recognise passes through as is.
 func highlightJSON(text string, st Styles) []string {
-	lines := strings.Split(text, "\n")
+	lines := strings.Split(termsafe.Text(text), "\n")
 	for i, line := range lines {
 		lines[i] = highlightLine(line, st)
 	}

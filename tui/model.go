@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"siphon/ingest/termsafe"
 )
 
 // Model is the console's root model: a stack of screens (the picker at the
@@ -56,7 +58,7 @@ func New(opts Options) Model {
 	m.width, m.height = 80, 24
 	m.stack = []screen{newPicker(e, opts.Profiles)}
 	m = m.layout()
-	m.frame = m.render()
+	m.frame = m.draw()
 	return m
 }
 
@@ -67,8 +69,17 @@ func (m Model) Init() tea.Cmd {
 }
 
 // View returns the last frame drawn; frames are drawn on ticks and keys,
-// not on every event, so a busy run costs the terminal nothing extra.
+// not on every event, so a busy run costs the terminal nothing extra. Every
+// frame has passed draw's backstop: nothing but styling reaches the
+// terminal from a view.
 func (m Model) View() string { return m.frame }
+
+// draw renders the screen and passes it through termsafe.KeepStyle: text
+// from outside is cleaned where it enters each view, and this catches what
+// a view forgot, so that an API or a profile never drives the terminal
+// (no OSC 52 clipboard write, no title, no clearing, no C1 or bidi
+// control). A clean frame is one scan, done once per frame drawn.
+func (m Model) draw() string { return termsafe.KeepStyle(m.render()) }
 
 // Update handles a message and redraws.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -98,7 +109,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	m = m.layout()
 	m.fitBuffers()
-	m.frame = m.render()
+	m.frame = m.draw()
 	return m, cmd
 }
 
@@ -260,8 +271,10 @@ type loginDoneMsg struct {
 	err  error
 }
 
+// setStatus says something in the status line. What it says often holds a
+// profile's name or an API's error, so it is cleaned onto one line here.
 func (m *Model) setStatus(text string, isErr bool) {
-	m.status, m.statusErr, m.statusTill = text, isErr, m.env.now().Add(5*time.Second)
+	m.status, m.statusErr, m.statusTill = termsafe.Line(text), isErr, m.env.now().Add(5*time.Second)
 }
 
 // start runs a profile and shows it.

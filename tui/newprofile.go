@@ -11,8 +11,10 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
 
@@ -321,28 +323,31 @@ func (f newProfile) View() string {
 		case f.probing:
 			lines = append(lines, st.Status.Render("probing…"))
 		case f.err != "":
-			lines = append(lines, st.Error.Render(cut(f.err, width)))
+			lines = append(lines, st.Error.Render(cut(termsafe.Line(f.err), width)))
 		default:
 			lines = append(lines, st.Faint.Render(cut("auth is none, bearer, api_key or basic. Secrets stay in their environment", width)),
 				st.Faint.Render(cut("variable: the profile saves ${VAR}, never the value.", width)))
 		}
 	} else {
+		// The probe's findings name the API's fields and echo its words:
+		// each is cleaned before it is measured.
 		rep := f.probed.report
-		lines = append(lines, st.Title.Render("New profile "+f.probed.cfg.Name)+st.Subtle.Render(cut(" · try the selectors, then enter saves", width-13-len(f.probed.cfg.Name))))
+		name := termsafe.Line(f.probed.cfg.Name)
+		lines = append(lines, st.Title.Render("New profile "+name)+st.Subtle.Render(cut(" · try the selectors, then enter saves", width-13-ansi.StringWidth(name))))
 		what := "pagination " + rep.Pagination.Type
 		if len(rep.Evidence) > 0 {
 			what += ": " + strings.Join(rep.Evidence, "; ")
 		}
-		lines = append(lines, cut(what, width))
+		lines = append(lines, cut(termsafe.Line(what), width))
 		if rep.Confirmed != "" {
-			lines = append(lines, st.Subtle.Render(cut("checked: "+rep.Confirmed, width)))
+			lines = append(lines, st.Subtle.Render(cut(termsafe.Line("checked: "+rep.Confirmed), width)))
 		}
 		if rep.PrimaryKey != "" {
-			lines = append(lines, st.Subtle.Render(cut("primary key: "+rep.PrimaryKey, width)))
+			lines = append(lines, st.Subtle.Render(cut(termsafe.Line("primary key: "+rep.PrimaryKey), width)))
 		}
 		lines = append(lines, f.editor.view(width)...)
 		if f.err != "" {
-			lines = append(lines, st.Error.Render(cut(f.err, width)))
+			lines = append(lines, st.Error.Render(cut(termsafe.Line(f.err), width)))
 		}
 	}
 	if len(lines) > f.height {

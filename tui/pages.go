@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 )
 
 // pageInfo is one fetched page as the inspector shows it.
@@ -77,41 +78,45 @@ func (v pagesPane) View() string {
 	return strings.Join(lines, "\n")
 }
 
-// pageRow is a page's line in the inspector.
+// pageRow is a page's line in the inspector. Cursors, the stop reason and
+// the marks are the API's words: cleaned before they are measured.
 func pageRow(p pageInfo) string {
 	cursor := shortCursor(p.CursorIn) + " → " + shortCursor(p.CursorOut)
 	if p.StopReason != "" {
-		cursor = shortCursor(p.CursorIn) + " → stop: " + p.StopReason
+		cursor = shortCursor(p.CursorIn) + " → stop: " + termsafe.Line(p.StopReason)
 	}
 	marks := ""
 	if len(p.marks) > 0 {
-		marks = "  ⚠ " + strings.Join(p.marks, "; ")
+		marks = "  ⚠ " + termsafe.Line(strings.Join(p.marks, "; "))
 	}
 	return fmt.Sprintf("%5d %4d %3d %7s %9s %5d  %s%s", p.Page, p.Status, p.Attempts, formatDuration(p.Duration), formatBytes(p.Bytes), p.Records, cursor, marks)
 }
 
+// shortCursor is a cursor as the server sent it, cleaned and cut short.
 func shortCursor(c string) string {
 	if c == "" {
 		return "–"
 	}
-	return cut(c, 18)
+	return cut(termsafe.Line(c), 18)
 }
 
 // pageDetail is a page's request and response as lines: headers sorted,
-// the body pretty-printed and highlighted when it is JSON.
+// the body pretty-printed and highlighted when it is JSON. Everything in it
+// but the numbers came from the API (or the profile): each is cleaned
+// before it is styled or cut.
 func pageDetail(st Styles, p pageInfo, width int) []string {
 	lines := []string{
 		st.Title.Render(fmt.Sprintf("Page %d", p.Page)) + st.Subtle.Render(fmt.Sprintf(" · HTTP %d · %d attempt(s) · %s · %s · %d records", p.Status, p.Attempts, formatDuration(p.Duration), formatBytes(p.Bytes), p.Records)),
 		"cursor " + shortCursor(p.CursorIn) + " → " + shortCursor(p.CursorOut),
 	}
 	if p.StopReason != "" {
-		lines = append(lines, "stopped here: "+p.StopReason)
+		lines = append(lines, "stopped here: "+termsafe.Line(p.StopReason))
 	}
 	for _, m := range p.marks {
-		lines = append(lines, st.Warn.Render("⚠ "+m))
+		lines = append(lines, st.Warn.Render("⚠ "+termsafe.Line(m)))
 	}
 	req, resp := p.Request, p.Response
-	lines = append(lines, "", st.Header.Render("Request"), req.Method+" "+req.URL)
+	lines = append(lines, "", st.Header.Render("Request"), termsafe.Line(req.Method+" "+req.URL))
 	lines = append(lines, httpHeaderLines(req.Headers)...)
 	lines = append(lines, "", st.Header.Render(fmt.Sprintf("Response %d", resp.Status)))
 	lines = append(lines, httpHeaderLines(resp.Headers)...)
@@ -120,11 +125,10 @@ func pageDetail(st Styles, p pageInfo, width int) []string {
 		note = fmt.Sprintf("Body (first %s of %s)", formatBytes(int64(len(resp.Body))), formatBytes(resp.BodyBytes))
 	}
 	lines = append(lines, "", st.Header.Render(note))
-	body := string(resp.Body)
 	if looksLikeJSON(resp.ContentType, resp.Body) {
-		lines = append(lines, highlightJSON(indentJSON(resp.Body), st)...)
+		lines = append(lines, highlightJSON(indentJSON(resp.Body), st)...) // cleaned there
 	} else {
-		for _, l := range strings.Split(body, "\n") {
+		for _, l := range strings.Split(termsafe.Text(string(resp.Body)), "\n") {
 			lines = append(lines, cut(l, width))
 		}
 	}
@@ -142,7 +146,7 @@ func httpHeaderLines(h map[string]string) []string {
 	sort.Strings(names)
 	out := make([]string, 0, len(names))
 	for _, n := range names {
-		out = append(out, n+": "+h[n])
+		out = append(out, termsafe.Line(n+": "+h[n]))
 	}
 	return out
 }

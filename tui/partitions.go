@@ -8,8 +8,10 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 )
 
 // PartitionRunner is a run of a partitioned profile: its partitions run
@@ -342,7 +344,7 @@ func (p partsPane) View() string {
 	lines = append(lines, p.filter.lines(w)...)
 	keyW := min(max(w/4, 8), 26)
 	for _, ps := range p.sess.partSnaps {
-		keyW = max(keyW, min(len(ps.Key), 26))
+		keyW = max(keyW, min(ansi.StringWidth(termsafe.Line(ps.Key)), 26))
 	}
 	head := "  " + fit("PARTITION", keyW) + " " + fit("STATE", colState) + " " + pad("PAGES", colPages) + " " +
 		pad("RECORDS", colRecords) + " " + pad("REC/S", colRate) + " " + pad("RETRIES", colRetries) + " LAST ERROR"
@@ -363,7 +365,8 @@ func (p partsPane) View() string {
 // row is one partition's line of the table.
 func (p partsPane) row(ps ingest.PartitionSnapshot, selected bool, keyW int, now time.Time) string {
 	st, w := p.env.styles, p.width
-	marker, name := "  ", fit(ps.Key, keyW)
+	// The key is the profile's partition value: cleaned before it is measured.
+	marker, name := "  ", fit(termsafe.Line(ps.Key), keyW)
 	if selected {
 		marker, name = "› ", st.Selected.Render(name)
 	}

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 )
 
 // pickerItem is a profile with its checkpoint and its last run, as the
@@ -304,7 +305,7 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 	prof := it.profile
 	state := checkpointText(it.cp, it.cpErr, now)
 	if it.last != nil {
-		state += " · last run " + it.last.Outcome
+		state += " · last run " + termsafe.Line(it.last.Outcome) // a line of history.jsonl
 	}
 	stateStyle := st.Subtle
 	live := p.env.runs.liveFor(prof.Name)
@@ -323,11 +324,12 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 	case it.cp != nil && !it.cp.Done:
 		stateStyle = st.Warn
 	}
-	kind := prof.Pagination + " · " + prof.Auth
+	// The profile's own words: cleaned before they are measured.
+	kind := termsafe.Line(prof.Pagination + " · " + prof.Auth)
 	nameW := max(min(22, width/4), 8)
 	kindW := 20
 	stateW := max(width-2-nameW-kindW-2, 0)
-	name := fit(prof.Name, nameW)
+	name := fit(termsafe.Line(prof.Name), nameW)
 	if selected {
 		name = st.Selected.Render(name)
 	} else {
@@ -337,5 +339,5 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 	if prof.Err != nil {
 		return []string{line1, "  " + st.Error.Render(cut("cannot run: "+oneLine(prof.Err.Error()), width-2))}
 	}
-	return []string{line1, "  " + st.Subtle.Render(cut(prof.Description, width-2))}
+	return []string{line1, "  " + st.Subtle.Render(cut(termsafe.Line(prof.Description), width-2))}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
 
@@ -140,7 +141,7 @@ func (g playground) FullHelp() [][]key.Binding {
 
 func (g playground) View() string {
 	st, w := g.env.styles, g.width
-	title := st.Subtle.Render(cut(fmt.Sprintf("selectors on page %d of %s · tab next field · enter saves · esc back", g.page, g.sess.profile.Name), w))
+	title := st.Subtle.Render(cut(termsafe.Line(fmt.Sprintf("selectors on page %d of %s · tab next field · enter saves · esc back", g.page, g.sess.profile.Name)), w))
 	lines := append([]string{title}, g.editor.view(w)...)
 	if len(lines) > g.height {
 		lines = lines[:g.height]

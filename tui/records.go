@@ -8,6 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"siphon/ingest/termsafe"
 )
 
 // recordsPane is the table of the latest records, with a jq filter over
@@ -114,7 +116,7 @@ func (v recordsPane) head() []string {
 	if v.typing {
 		head = append(head, cut(inputView(v.input), width))
 	} else if v.filter != "" {
-		head = append(head, st.Status.Render(cut(fmt.Sprintf("jq %s → %d results from the %d records held (/ to change, esc to clear)", v.filter, v.list.Len(), v.sess.records.len()), width)))
+		head = append(head, st.Status.Render(cut(termsafe.Line(fmt.Sprintf("jq %s → %d results from the %d records held (/ to change, esc to clear)", v.filter, v.list.Len(), v.sess.records.len())), width)))
 	}
 	if v.filterErr != "" {
 		head = append(head, st.Error.Render(cut("jq: "+oneLine(v.filterErr), width)))

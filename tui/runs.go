@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 )
 
 // runSet is every run of this console session, oldest first, live and
@@ -267,7 +268,7 @@ func (l runsList) itemLines(s *runSession, selected bool, now time.Time) []strin
 		marker = "› "
 	}
 	nameW := max(min(22, width/4), 8)
-	name := fit(s.profile.Name, nameW)
+	name := fit(termsafe.Line(s.profile.Name), nameW)
 	if selected {
 		name = st.Selected.Render(name)
 	} else {
@@ -280,7 +281,7 @@ func (l runsList) itemLines(s *runSession, selected bool, now time.Time) []strin
 	if s.lastErr != "" {
 		parts = append(parts, "last error: "+oneLine(s.lastErr))
 	}
-	parts = append(parts, "→ "+s.out, "started "+s.startedAt.Format("15:04:05"))
+	parts = append(parts, "→ "+termsafe.Line(s.out), "started "+s.startedAt.Format("15:04:05"))
 	style := st.Subtle
 	if s.failed() {
 		style = st.Error
@@ -290,7 +291,8 @@ func (l runsList) itemLines(s *runSession, selected bool, now time.Time) []strin
 }
 
 // runSummary is a run at a glance: the state's detail, counts, rate and,
-// when the API gives a total, the share done and the time left.
+// when the API gives a total, the share done and the time left. What came
+// from the API (the detail, the stop reason) is cleaned.
 func runSummary(s *runSession, now time.Time) string {
 	snap := s.snap
 	var parts []string
@@ -313,7 +315,7 @@ func runSummary(s *runSession, now time.Time) string {
 		parts = append(parts, pct)
 	}
 	if s.ended && snap.State == ingest.StateDone && snap.StopReason != "" {
-		parts = append(parts, snap.StopReason)
+		parts = append(parts, termsafe.Line(snap.StopReason))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
 
@@ -251,7 +252,7 @@ func (e selectorEditor) view(width int) []string {
 	st := e.env.styles
 	var lines []string
 	if e.note != "" {
-		lines = append(lines, st.Faint.Render(cut(e.note, width)))
+		lines = append(lines, st.Faint.Render(cut(termsafe.Line(e.note), width))) // it names the page's URL
 	}
 	for _, f := range e.fields {
 		lines = append(lines, cut(inputView(f.input), width))
@@ -279,9 +280,9 @@ func (e selectorEditor) view(width int) []string {
 		lines = append(lines, st.Error.Render(cut("next: "+r.nextErr, width)))
 	case r.recordsErr != "":
 	case r.stop != "":
-		lines = append(lines, st.Status.Render(cut("next: stop — "+r.stop, width)))
+		lines = append(lines, st.Status.Render(cut("next: stop — "+termsafe.Line(r.stop), width)))
 	default:
-		lines = append(lines, st.Status.Render(cut("next: "+orQuoted(r.next), width)))
+		lines = append(lines, st.Status.Render(cut("next: "+termsafe.Line(orQuoted(r.next)), width)))
 	}
 	if e.pending {
 		lines = append(lines, st.Faint.Render("evaluating…"))

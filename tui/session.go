@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 )
 
 // Bounds on what the console keeps of a run, however long it goes.
@@ -127,7 +128,9 @@ func (s *runSession) apply(events []ingest.Event) {
 			if part != "" {
 				text = part + ": " + text
 			}
-			s.log.push(logEntry{at: ev.Time(), text: text, severity: eventSeverity(ev)})
+			// Events carry the API's words (causes, field names, errors)
+			// and the profile's (partition keys): cleaned once, here.
+			s.log.push(logEntry{at: ev.Time(), text: termsafe.Line(text), severity: eventSeverity(ev)})
 		}
 		if part != "" {
 			sub := s.partSession(part)
@@ -150,9 +153,9 @@ func (s *runSession) apply(events []ingest.Event) {
 			samples = append(samples, e.Sample)
 			s.addPage(e)
 		case ingest.Anomaly:
-			s.mark(e.Page, "anomaly: "+e.What)
+			s.mark(e.Page, termsafe.Line("anomaly: "+e.What))
 		case ingest.DriftDetected:
-			s.mark(e.Page, "drift: "+driftText(e))
+			s.mark(e.Page, termsafe.Line("drift: "+driftText(e)))
 		case ingest.Paused:
 			s.pauseWanted = true
 		case ingest.Resumed:

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"siphon/ingest/termsafe"
 )
 
 // tableRow is one record as table cells, its fields in the record's order.
@@ -18,7 +20,9 @@ type tableRow struct {
 const valueColumn = "value"
 
 // parseRow splits a record into cells: strings bare, anything else as
-// compact JSON. A record that is not an object is one "value" cell.
+// compact JSON. A record that is not an object is one "value" cell. Field
+// names and values are the API's: both are cleaned onto one line here, so
+// the table's widths count what the terminal shows.
 func parseRow(raw json.RawMessage) tableRow {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	row := tableRow{cells: map[string]string{}}
@@ -32,6 +36,7 @@ func parseRow(raw json.RawMessage) tableRow {
 			break
 		}
 		name, _ := tok.(string)
+		name = termsafe.Line(name)
 		var val json.RawMessage
 		if err := dec.Decode(&val); err != nil {
 			break
@@ -51,7 +56,7 @@ func cellText(raw json.RawMessage) string {
 	}
 	var buf bytes.Buffer
 	if json.Compact(&buf, raw) == nil {
-		return buf.String()
+		return termsafe.Line(buf.String()) // strings in it may hold C1, bidi or bytes that are not UTF-8
 	}
 	return oneLine(string(raw))
 }

@@ -5,8 +5,10 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 )
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
@@ -59,6 +61,11 @@ func (m Model) titleLine() string {
 	for _, s := range m.stack {
 		crumbs = s.crumbs(crumbs)
 	}
+	// Crumbs name profiles and partitions: profile text.
+	for i, c := range crumbs {
+		crumbs[i] = termsafe.Line(c)
+	}
+	title = termsafe.Line(title)
 	left := st.Title.Render(title) + st.Subtle.Render(" › "+strings.Join(crumbs, " › "))
 	// The session's runs, always in sight: how many go on, how many failed.
 	counts := m.runs.countsText()
@@ -80,7 +87,7 @@ func (m Model) titleLine() string {
 func (m Model) statusLine() string {
 	st := m.env.styles
 	if q := m.top().prompt(); q != "" {
-		return st.Question.Render(cut(q, m.width))
+		return st.Question.Render(cut(termsafe.Line(q), m.width)) // it names a profile
 	}
 	if m.status == "" {
 		return ""
@@ -121,8 +128,9 @@ func (m Model) runHeader(r *runSession) []string {
 	if r.ended && !s.LastCheckpoint.IsZero() {
 		checkpoint = "checkpoint saved at " + s.LastCheckpoint.Format("15:04:05")
 	}
+	name := termsafe.Line(r.profile.Name)
 	lines := []string{
-		st.Title.Render(r.profile.Name) + " " + st.Subtle.Render(cut(r.url, w-len(r.profile.Name)-1)),
+		st.Title.Render(name) + " " + st.Subtle.Render(cut(termsafe.Line(r.url), w-ansi.StringWidth(name)-1)),
 		st.stateStyle(word).Render(word) + " " + cut(oneLine(detail), w-len(word)-1),
 	}
 	if p, ok := runProgress(s, r.tp.rate(), r.pageTP.rate()); ok {
@@ -138,7 +146,7 @@ func (m Model) runHeader(r *runSession) []string {
 	}
 	return append(lines,
 		cut(counts, w),
-		cut(limit+" · "+checkpoint, w),
+		cut(termsafe.Line(limit)+" · "+checkpoint, w),
 		m.badges(r),
 	)
 }
@@ -210,7 +218,7 @@ func (m Model) badges(r *runSession) string {
 	add(s.Rejected, "rejected record", "rejected records", st.Error.Render)
 	add(int64(s.DroppedEvents), "event dropped", "events dropped", st.Faint.Render)
 	if len(out) == 0 {
-		return st.Faint.Render(cut("no anomalies, drift, retries or sleeps · → "+r.out, m.width))
+		return st.Faint.Render(cut("no anomalies, drift, retries or sleeps · → "+termsafe.Line(r.out), m.width))
 	}
-	return cut(strings.Join(out, "  ")+st.Faint.Render(" · → "+r.out), m.width)
+	return cut(strings.Join(out, "  ")+st.Faint.Render(" · → "+termsafe.Line(r.out)), m.width)
 }
