@@ -62,7 +62,7 @@ func (d detail) Update(msg tea.Msg, c *ctx) (detail, tea.Cmd) {
 			d.sess.togglePause()
 		case key.Matches(msg, k.Copy) && d.page != nil:
 			c.say(fmt.Sprintf("copied page %d's request as a curl command (OSC 52; secrets stay REDACTED)", d.page.Page), false)
-			return d, copyToClipboard(d.env.term, curlCommand(d.page.Request))
+			return d, copyToClipboard(d.env.term, curlCommand(d.page.Request, d.sess.profile.References))
 		case key.Matches(msg, k.Selectors) && d.page != nil:
 			return d, readBody(d.sess.out, d.page.Page)
 		case key.Matches(msg, k.Top):

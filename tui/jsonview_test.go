@@ -44,18 +44,19 @@ func mark(r *lipgloss.Renderer, letter string) lipgloss.Style {
 func TestCurlCommand(t *testing.T) {
 	req := ingest.PageRequest{Method: "GET", URL: "http://127.0.0.1:1/v1?cursor=abc&api_key=REDACTED", Headers: map[string]string{"Authorization": "REDACTED", "Accept": "application/json"}}
 	want := `curl -H 'Accept: application/json' -H 'Authorization: REDACTED' 'http://127.0.0.1:1/v1?cursor=abc&api_key=REDACTED'`
-	if got := curlCommand(req); got != want {
+	if got := curlCommand(req, nil); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	post := curlCommand(ingest.PageRequest{Method: "POST", URL: "http://h/it's"})
+	post := curlCommand(ingest.PageRequest{Method: "POST", URL: "http://h/it's"}, nil)
 	if post != `curl -X POST 'http://h/it'\''s'` {
 		t.Errorf("POST: %s", post)
 	}
-	// References stay references, in double quotes for the shell to fill;
-	// the POST body is part of the command.
+	// The profile's references stay references, outside the single quotes
+	// for the shell to fill; the POST body is part of the command.
 	refs := curlCommand(ingest.PageRequest{Method: "POST", URL: "http://h/q?team=${TEAM}&x=1",
-		Headers: map[string]string{"X-Auth": "${XA}", "Authorization": "Bearer ${TOKEN}"}, Body: `{"q":"a$b \"c\""}`})
-	want = `curl -X POST -H "Authorization: Bearer ${TOKEN}" -H "X-Auth: ${XA}" --data-raw '{"q":"a$b \"c\""}' "http://h/q?team=${TEAM}&x=1"`
+		Headers: map[string]string{"X-Auth": "${XA}", "Authorization": "Bearer ${TOKEN}"}, Body: `{"q":"a$b \"c\""}`},
+		map[string]string{"headers.authorization": "Bearer ${TOKEN}", "headers.x-auth": "${XA}", "params.team": "${TEAM}"})
+	want = `curl -X POST -H 'Authorization: Bearer '"${TOKEN}" -H 'X-Auth: '"${XA}" --data-raw '{"q":"a$b \"c\""}' 'http://h/q?team='"${TEAM}"'&x=1'`
 	if refs != want {
 		t.Errorf("got  %s\nwant %s", refs, want)
 	}

@@ -273,7 +273,8 @@ func (f newProfile) save() (newProfile, tea.Cmd) {
 			return profileSavedMsg{err: err}
 		}
 		prof := Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type,
-			Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: filepath.Join("siphon-data", cfg.Name)}
+			Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: filepath.Join("siphon-data", cfg.Name),
+			References: RequestReferences(cfg)}
 		if outDir != nil {
 			prof.Out = outDir(cfg)
 		}

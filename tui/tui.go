@@ -51,6 +51,11 @@ type Profile struct {
 	// NeedsLogin marks an OAuth2 sign-in profile with no refresh token
 	// yet: enter runs Options.Login instead of the profile.
 	NeedsLogin bool
+
+	// References is where its page requests show the profile's ${VAR}
+	// references (RequestReferences): the only text a copied curl
+	// command leaves for the shell to expand. nil: none is expanded.
+	References map[string]string
 }
 
 // Starter starts a run of p; fresh discards the checkpoint (the old output
