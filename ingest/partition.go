@@ -88,6 +88,14 @@ func ListPartitions(cfg Config) ([]Partition, error) {
 		if !end.After(start) {
 			return nil, fmt.Errorf("partitions.dates: end (%s) must be after start (%s)", r.End, r.Start)
 		}
+		// Windows are written as RFC 3339 times without fractions, and their
+		// folders are named to the second: a window must be whole seconds.
+		if r.Every < time.Second {
+			return nil, fmt.Errorf("partitions.dates: every (%s) must be at least 1s: windows are whole seconds (for finer slices of data use partitions.ints, or pagination)", r.Every)
+		}
+		if r.Every%time.Second != 0 {
+			return nil, fmt.Errorf("partitions.dates: every (%s) must be a whole number of seconds, e.g. %s", r.Every, r.Every.Truncate(time.Second))
+		}
 		if n := end.Sub(start) / r.Every; n > maxPartitions {
 			return nil, fmt.Errorf("partitions.dates: %d partitions, more than %d; raise every", n, maxPartitions)
 		}
@@ -124,7 +132,7 @@ func ListPartitions(cfg Config) ([]Partition, error) {
 			parts[i].Key = valueKey(parts[i].Value)
 		}
 		if seen[parts[i].Key] {
-			return nil, fmt.Errorf("partitions: %q appears twice", parts[i].Value)
+			return nil, fmt.Errorf("partitions: %s appears twice", describePartition(parts[i]))
 		}
 		seen[parts[i].Key] = true
 	}
@@ -310,10 +318,16 @@ func checkPartitionRefs(cfg *Config) error {
 	return nil
 }
 
-// forPartition is cfg with the partition's references filled in.
-func forPartition(cfg Config, p Partition) Config {
+// forPartition is cfg with the partition's references filled in. A value
+// goes into the path as one escaped segment (PartitionPathSegment); into
+// params and headers as text (the query is escaped when the URL is built);
+// into the body as a JSON string's content. A value that cannot be sent
+// safely (a dot segment in the path, CR, LF or NUL anywhere) is refused
+// with the partition named: it fails alone, before any request.
+func forPartition(cfg Config, p Partition) (Config, error) {
 	const inText, inPath, inBody = 0, 1, 2
-	fill := func(s string, mode int) string {
+	var bad error
+	fill := func(s string, mode int, where string) string {
 		return partitionRef.ReplaceAllStringFunc(s, func(ref string) string {
 			var v string
 			switch ref {
@@ -324,37 +338,123 @@ func forPartition(cfg Config, p Partition) Config {
 			default:
 				v = p.Value
 			}
+			if err := checkRequestValue(v); err != nil {
+				if bad == nil {
+					bad = partitionValueError(p, ref, where, err)
+				}
+				return ""
+			}
 			switch mode {
 			case inBody: // escaped as a string's content
 				b, _ := json.Marshal(v)
 				return string(b[1 : len(b)-1])
-			case inPath: // each segment escaped; a slash stays a slash (owner/repo)
-				segs := strings.Split(v, "/")
-				for i := range segs {
-					segs[i] = url.PathEscape(segs[i])
+			case inPath: // one segment: a slash is escaped, never a separator
+				seg, err := PartitionPathSegment(v)
+				if err != nil && bad == nil {
+					bad = partitionValueError(p, ref, where, err)
 				}
-				return strings.Join(segs, "/")
+				return seg
 			}
 			return v
 		})
 	}
-	cfg.Path = fill(cfg.Path, inPath)
+	cfg.Path = fill(cfg.Path, inPath, "path")
 	if len(cfg.Body) > 0 {
-		cfg.Body = json.RawMessage(fill(string(cfg.Body), inBody))
+		cfg.Body = json.RawMessage(fill(string(cfg.Body), inBody, "body"))
 	}
-	cfg.Params = fillMap(cfg.Params, func(s string) string { return fill(s, inText) })
-	cfg.Headers = fillMap(cfg.Headers, func(s string) string { return fill(s, inText) })
+	cfg.Params = fillMap(cfg.Params, func(k, s string) string { return fill(s, inText, "params."+k) })
+	cfg.Headers = fillMap(cfg.Headers, func(k, s string) string { return fill(s, inText, "headers."+k) })
 	cfg.Partitions = PartitionsConfig{}
-	return cfg
+	if bad != nil {
+		return Config{}, bad
+	}
+	return cfg, nil
 }
 
-func fillMap(m map[string]string, fill func(string) string) map[string]string {
+// PartitionValueError is a partition whose value cannot be sent: it fails
+// on its own, before any request, and retrying cannot help.
+type PartitionValueError struct {
+	Index int
+	Key   string
+	Ref   string // ${partition.value}, ${partition.start} or ${partition.end}
+	Where string // path, body, params.NAME, headers.NAME
+	Err   error
+}
+
+func (e *PartitionValueError) Error() string {
+	return fmt.Sprintf("partition %d (%s): %s in %s: %v; this partition is not fetched (retrying cannot help)", e.Index, e.Key, e.Ref, e.Where, e.Err)
+}
+
+func (e *PartitionValueError) Unwrap() error { return e.Err }
+
+func partitionValueError(p Partition, ref, where string, err error) error {
+	return &PartitionValueError{Index: p.Index, Key: p.Key, Ref: ref, Where: where, Err: err}
+}
+
+// ErrUnsafeValue is a value that would change what a request asks for:
+// a dot segment in a path, or a line break or NUL anywhere.
+var ErrUnsafeValue = errors.New("value refused")
+
+// checkRequestValue refuses CR, LF and NUL, which no header, query or path
+// can carry as they are: a header would be split, and the request could
+// never succeed however often it was retried.
+func checkRequestValue(v string) error {
+	if i := strings.IndexAny(v, "\r\n\x00"); i >= 0 {
+		return fmt.Errorf("%w: the value %s holds a control character (%q at byte %d); CR, LF and NUL are never sent", ErrUnsafeValue, quoteClip(v), v[i], i)
+	}
+	return nil
+}
+
+// PartitionPathSegment is v escaped as exactly one path segment: every
+// byte but letters, digits and -._~ (and the few sub-delimiters a segment
+// may hold) is percent-encoded, so '/' becomes %2F and '%' becomes %25.
+// A value that is, or decodes (once or more) to, "." or ".." is refused,
+// as is an empty value or one with CR, LF or NUL: any of them would make
+// the request ask for another path than the profile names.
+func PartitionPathSegment(v string) (string, error) {
+	if err := checkRequestValue(v); err != nil {
+		return "", err
+	}
+	if v == "" {
+		return "", fmt.Errorf("%w: an empty value would leave an empty path segment", ErrUnsafeValue)
+	}
+	if isDotSegment(v) {
+		return "", fmt.Errorf("%w: the value %s is a dot segment (. or .., possibly percent-encoded) and would move the request to another path", ErrUnsafeValue, quoteClip(v))
+	}
+	return url.PathEscape(v), nil
+}
+
+// isDotSegment reports whether v is "." or "..", as it is or after one or
+// more rounds of percent-decoding (a server or proxy may decode twice).
+// Each round that changes v shortens it, so the loop ends.
+func isDotSegment(v string) bool {
+	for {
+		if v == "." || v == ".." {
+			return true
+		}
+		u, err := url.PathUnescape(v)
+		if err != nil || u == v {
+			return false
+		}
+		v = u
+	}
+}
+
+// quoteClip quotes a value for a message, clipped to a readable length.
+func quoteClip(v string) string {
+	if len(v) > 80 {
+		v = v[:80] + "…"
+	}
+	return strconv.Quote(v)
+}
+
+func fillMap(m map[string]string, fill func(k, v string) string) map[string]string {
 	if m == nil {
 		return nil
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
-		out[k] = fill(v)
+		out[k] = fill(k, v)
 	}
 	return out
 }

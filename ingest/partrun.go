@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -138,7 +139,8 @@ func (e *PartitionsFailedError) Error() string {
 type partRun struct {
 	p      Partition
 	client *Client
-	run    *Run // its counters, pause and state; its events go to the parent
+	run    *Run  // its counters, pause and state; its events go to the parent
+	refuse error // set when the partition cannot be sent at all (a value refused): it fails without a request
 	err    error
 	final  string // the state it ended in; "" while not ended
 }
@@ -257,10 +259,15 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	hc := c.http.GetClient()
 	for _, p := range parts {
 		pc, err := c.partitionClient(p, hc)
-		if err != nil {
-			return fmt.Errorf("partition %s: %w", p.Key, err)
-		}
 		pr := &partRun{p: p, client: pc, run: &Run{done: make(chan struct{})}}
+		if err != nil {
+			// This partition fails on its own; the others go on.
+			var pve *PartitionValueError
+			if !errors.As(err, &pve) {
+				err = fmt.Errorf("partition %d (%s): %w", p.Index, p.Key, err)
+			}
+			pr.refuse, pr.client = err, nil
+		}
 		pr.run.snap = Snapshot{Profile: cfg.Name, State: StateStarting}
 		ps.all = append(ps.all, pr)
 		ps.byID[p.Key] = pr
@@ -327,9 +334,12 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 	r := pr.run
 	var err error
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		err = ctx.Err()
-	} else {
+	case pr.refuse != nil:
+		err = pr.refuse // refused before any request: nothing is sent, nothing retried
+	default:
 		r.mu.Lock()
 		r.snap.State, r.snap.Started, r.err = StateRunning, time.Now(), nil
 		r.snap.Err, r.snap.Detail, r.snap.StopReason = nil, "", ""
@@ -442,14 +452,32 @@ func describePartition(p Partition) string {
 func (c *Client) partitionClient(p Partition, hc *http.Client) (*Client, error) {
 	pc := new(Client)
 	*pc = *c
-	pc.cfg = forPartition(c.cfg, p)
 	var err error
+	if pc.cfg, err = forPartition(c.cfg, p); err != nil {
+		return nil, err
+	}
 	if pc.endpoint, err = joinURL(pc.cfg.BaseURL, pc.cfg.Path); err != nil {
 		return nil, err
 	}
+	keepEscapes(pc.endpoint, pc.cfg.BaseURL, pc.cfg.Path)
 	pc.secrets = newSecretSet(&pc.cfg)
 	pc.http = pc.newResty(hc)
 	return pc, nil
+}
+
+// keepEscapes gives u, joined from base and path, the path exactly as
+// written, escapes kept: a partition value's %2F must reach the server as
+// %2F, inside its segment, not as a '/' that starts a new one.
+func keepEscapes(u *url.URL, base, path string) {
+	b, err1 := url.Parse(base)
+	p, err2 := url.Parse(path)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	raw := strings.TrimSuffix(b.EscapedPath(), "/") + "/" + strings.TrimPrefix(p.EscapedPath(), "/")
+	if dec, err := url.PathUnescape(raw); err == nil && dec == u.Path {
+		u.RawPath = raw
+	}
 }
 
 // finish ends the partitioned run.
