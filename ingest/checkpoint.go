@@ -117,7 +117,7 @@ func encodeCheckpoint(c *Checkpoint) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return append(escapeControls(b), '\n'), nil
 }
 
 // writeCheckpointBytes replaces the checkpoint atomically (temp file,

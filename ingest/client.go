@@ -46,6 +46,8 @@ type Client struct {
 	secrets   secretSet                        // what goes only to base_url's origin
 
 	maxBody        int64
+	maxRecord      int64 // max_record
+	maxUnpacked    int64 // max_body_unpacked
 	jqMemory       int64 // heap bound while jq runs; 0: none
 	commitInterval time.Duration
 	transport      http.RoundTripper
@@ -82,6 +84,20 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("max_body: %w", err)
 		}
 		c.maxBody = n
+	}
+	c.maxRecord, c.maxUnpacked = DefaultMaxRecord, DefaultMaxBodyUnpacked
+	for _, sz := range []struct {
+		key, val string
+		to       *int64
+	}{{"max_record", cfg.MaxRecord, &c.maxRecord}, {"max_body_unpacked", cfg.MaxBodyUnpacked, &c.maxUnpacked}} {
+		if sz.val == "" {
+			continue
+		}
+		n, err := spec.ParseSize(sz.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", sz.key, err)
+		}
+		*sz.to = n
 	}
 	for _, opt := range opts {
 		opt(c)
@@ -132,7 +148,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		}
 	}
 	c.secrets = newSecretSet(&cfg)
-	c.http = c.newResty(&http.Client{Transport: replayTransport{rt}, CheckRedirect: c.checkRedirect})
+	c.http = c.newResty(&http.Client{Transport: replayTransport{boundTransport{next: rt, unpacked: c.maxUnpacked}}, CheckRedirect: c.checkRedirect})
 	return c, nil
 }
 
@@ -237,6 +253,7 @@ func Transport(cfg TLSConfig) (http.RoundTripper, error) { return baseTransport(
 func baseTransport(cfg TLSConfig) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 8
+	t.MaxResponseHeaderBytes = MaxResponseHeaderBytes
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)

@@ -99,6 +99,7 @@ type outcome struct {
 	snippet     string
 	err         error
 	refreshAuth bool // a 401 with OAuth2: get a new token and try again, once a page
+	bounded     bool // refused for its size (BodyLimitError, headers too large)
 }
 
 // fetchPage gets one page, waiting for the rate budget and retrying what is
@@ -106,10 +107,10 @@ type outcome struct {
 func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
 	t, err := rn.target(req)
 	if err != nil {
-		return nil, &PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: rn.c.redact().URL(req.url), Cause: err.Error(), err: err}
+		return nil, &PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: keepText(rn.c.redact().URL(req.url)), Cause: keepText(rn.c.redact().String(err.Error())), err: err}
 	}
 	u, body := t.u, t.body
-	redacted := rn.c.redact().URL(u.String())
+	redacted := keepText(rn.c.redact().URL(u.String()))
 	maxAttempts := rn.c.cfg.Retry.MaxAttempts
 	started := time.Now()
 	refreshed := false
@@ -155,7 +156,7 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 			return nil, ctx.Err()
 		}
 		pe := &PageError{Page: pageNo, Method: req.method, URL: redacted, Status: o.status, ContentType: o.ctype,
-			Attempts: attempt, Cause: rn.c.redact().String(o.cause), Snippet: rn.c.redact().String(o.snippet), Retryable: o.retry, err: o.err}
+			Attempts: attempt, Cause: keepText(rn.c.redact().String(o.cause)), Snippet: rn.c.redact().String(o.snippet), Retryable: o.retry, err: o.err}
 		if o.refreshAuth {
 			if refreshed {
 				pe.Cause = "the server refused a freshly refreshed access token; check the token's scopes and the API's permissions"
@@ -309,10 +310,16 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(raw, rn.c.maxBody+1))
+	var limit *BodyLimitError
+	if errors.As(err, &limit) && (status < 200 || status > 299) {
+		err = nil // the status decides; the start of the body is enough for its message
+	}
 	if err != nil {
 		o := rn.transportOutcome(ctx, err)
 		o.status, o.ctype = status, ctype
-		o.cause = "body cut short: " + o.cause
+		if !o.bounded {
+			o.cause = "body cut short: " + o.cause
+		}
 		return o
 	}
 	if int64(len(body)) > rn.c.maxBody {
@@ -515,6 +522,11 @@ func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) 
 		return o
 	}
 	f.found = len(f.records)
+	for i, rec := range f.records {
+		if int64(len(rec)) > rn.c.maxRecord {
+			return outcome{fail: true, bounded: true, status: status, ctype: ctype, cause: rn.c.recordTooLarge(i, -1)}
+		}
+	}
 	if msg, retry, err := rn.checkBody(actx, f.page, f.found); err != nil || msg != "" {
 		return rn.bodyErrorOutcome(status, ctype, body, msg, retry, err)
 	}
@@ -580,12 +592,18 @@ func (rn *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, st
 		// The connection broke or timed out while the body streamed.
 		o := rn.transportOutcome(ctx, syn.Err)
 		o.status, o.ctype = status, ctype
-		o.cause = "body cut short: " + o.cause
+		if !o.bounded {
+			o.cause = "body cut short: " + o.cause
+		}
 		return o
 	}
 	wrapped, _ := page.ScanError(err)
 	o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(head, 200), err: wrapped}
+	var tooLarge *pagescan.TooLargeError
 	switch {
+	case errors.As(err, &tooLarge):
+		o.fail, o.bounded, o.snippet = true, true, ""
+		o.cause = rn.c.recordTooLarge(tooLarge.Record, tooLarge.Offset)
 	case syn != nil && syn.Msg == "invalid UTF-8":
 		o.fail = true
 		o.cause = fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", syn.Offset)
@@ -606,6 +624,28 @@ func (rn *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, st
 		o.cause = fmt.Sprintf("records %s: %v", rn.c.cfg.Records, wrapped)
 	}
 	return o
+}
+
+// recordTooLarge says that record index (0-based; -1: a value the
+// profile reads) of a page is over max_record, and how to raise it.
+func (c *Client) recordTooLarge(index int, offset int64) string {
+	what := fmt.Sprintf("record %d of the page (index %d)", index+1, index)
+	if index < 0 {
+		what = "a value the profile reads (cursor, next URL, total)"
+	}
+	if offset >= 0 {
+		what += fmt.Sprintf(", starting at byte %d of the body,", offset)
+	}
+	return fmt.Sprintf("%s is larger than max_record (%s); raise max_record in the profile (e.g. max_record: %s) if the API's records really are this large", what, sizeText(c.maxRecord), sizeText(nextPow2(c.maxRecord)*4))
+}
+
+// nextPow2 is the smallest power of two at least n.
+func nextPow2(n int64) int64 {
+	p := int64(1)
+	for p < n && p < 1<<62 {
+		p <<= 1
+	}
+	return p
 }
 
 // declaresLines reports a content type that says NDJSON / JSON Lines.
@@ -699,7 +739,15 @@ func (rn *runner) transportOutcome(ctx context.Context, err error) outcome {
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var recordErr tls.RecordHeaderError
+	var limit *BodyLimitError
 	switch {
+	case errors.As(err, &limit):
+		// Permanent: the same request brings the same body again.
+		o.fail, o.bounded = true, true
+		o.cause = limit.Msg
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		o.fail, o.bounded = true, true
+		o.cause = fmt.Sprintf("the response headers are larger than %s, the most siphon reads of one response's headers: refused", humanSize(MaxResponseHeaderBytes))
 	case ctx.Err() != nil:
 		o.fail = true
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recordErr),

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,10 +78,12 @@ func appendHistory(dir string, e HistoryEntry) error {
 	if _, err := os.Stat(dir); err != nil {
 		return nil
 	}
+	e.Error, e.StopReason = keepText(e.Error), keepText(e.StopReason)
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
+	line = escapeControls(line)
 	path := filepath.Join(dir, HistoryFile)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
@@ -96,13 +99,15 @@ func appendHistory(dir string, e HistoryEntry) error {
 	return nil
 }
 
-// maxHistoryLine bounds one line of history read back: an entry is a few
-// hundred bytes, an error text at most a few KiB.
-const maxHistoryLine = 64 << 10
+// maxHistoryLine bounds one line of history read back: siphon writes
+// lines of a few KiB (every text in them is bounded), so a longer one was
+// not written by it and is skipped, read past without being held.
+const maxHistoryLine = 4 << 20
 
 // ReadHistory returns the runs in dir's history, oldest first, keeping at
 // most the last keep of them (0: all). A missing file is no history. A
-// damaged line (a torn write) is skipped, not fatal.
+// damaged line (a torn write) or one over maxHistoryLine is skipped, not
+// fatal: the lines after it are read.
 func ReadHistory(dir string, keep int) ([]HistoryEntry, error) {
 	f, err := os.Open(filepath.Join(dir, HistoryFile))
 	if errors.Is(err, os.ErrNotExist) {
@@ -117,22 +122,41 @@ func ReadHistory(dir string, keep int) ([]HistoryEntry, error) {
 
 func readHistory(r io.Reader, keep int) ([]HistoryEntry, error) {
 	var out []HistoryEntry
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxHistoryLine)
-	for sc.Scan() {
-		var e HistoryEntry
-		if json.Unmarshal(sc.Bytes(), &e) != nil {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	skip := false // the line read is over the bound: read on to its end
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !skip {
+			if len(line)+len(chunk) > maxHistoryLine {
+				skip, line = true, line[:0]
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		out = append(out, e)
-		if keep > 0 && len(out) > keep {
-			out = out[1:]
+		if !skip && len(bytes.TrimSpace(line)) > 0 {
+			var e HistoryEntry
+			if json.Unmarshal(line, &e) == nil {
+				out = append(out, e)
+				if keep > 0 && len(out) > keep {
+					out = out[1:]
+				}
+			}
+		}
+		line, skip = line[:0], false
+		if cap(line) > 1<<20 {
+			line = nil
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, fmt.Errorf("reading history: %w", err)
 		}
 	}
-	if err := sc.Err(); err != nil && !errors.Is(err, bufio.ErrTooLong) {
-		return out, fmt.Errorf("reading history: %w", err)
-	}
-	return out, nil
 }
 
 // outDir is the run's output folder, as open picks it.

@@ -55,6 +55,9 @@ func (rn *runner) pageReader() *page.Reader {
 		values = append(values, declaredTotalTop...)
 	}
 	rn.reader = page.NewReader(records, nil, schemaDepth, values...)
+	if rn.reader != nil {
+		rn.reader.SetMaxCapture(rn.c.maxRecord)
+	}
 	return rn.reader
 }
 
@@ -91,6 +94,9 @@ func (s *pageSink) begin() {
 	s.found, s.kept, s.repeated = 0, 0, 0
 	s.buf, s.ends = s.buf[:0], s.ends[:0]
 	s.tail, s.tailEnds = s.tail[:0], s.tailEnds[:0]
+	if cap(s.tail) > 2*tailBudget {
+		s.tail = nil // one huge record does not stay pinned
+	}
 	if s.out != nil {
 		s.out.beginPage()
 		if s.shape != nil {
@@ -160,8 +166,25 @@ func (s *pageSink) record(rec *pagescan.Record) error {
 	}
 	s.tail = append(s.tail, rec.Raw...)
 	s.tailEnds = append(s.tailEnds, len(s.tail))
+	if len(s.tail) > tailBudget && len(s.tailEnds) > 1 {
+		// Large records: the sample keeps fewer of them, the last always.
+		j := 1
+		for j < len(s.tailEnds)-1 && len(s.tail)-s.tailEnds[j-1] > tailBudget {
+			j++
+		}
+		from := s.tailEnds[j-1]
+		s.tail = s.tail[:copy(s.tail, s.tail[from:])]
+		s.tailEnds = s.tailEnds[:copy(s.tailEnds, s.tailEnds[j:])]
+		for i := range s.tailEnds {
+			s.tailEnds[i] -= from
+		}
+	}
 	return nil
 }
+
+// tailBudget bounds the bytes of the records kept for a page's sample
+// (but the last record is always kept, up to max_record).
+const tailBudget = 8 << 20
 
 // collected is the records collected, in one new buffer.
 func (s *pageSink) collected() []json.RawMessage {
@@ -320,12 +343,14 @@ func (a *archiveBody) finish() ([]byte, error) {
 	return nil, nil
 }
 
-// discard drops an attempt's body (the next attempt writes the file anew).
+// discard drops an attempt's body: a file it spilled to is removed, so a
+// page that failed leaves nothing in pages/ (a retry writes it anew).
 func (a *archiveBody) discard() {
 	bodyBufs.put(a.buf)
 	a.buf = nil
 	if a.file != nil {
 		a.file.Close()
 		a.file = nil
+		removeAt(a.out.pagesDir.dir, a.name)
 	}
 }

@@ -183,10 +183,10 @@ func (rn *runner) open() (*walk, error) {
 	r := rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.State = w.state.Pages, w.state.Records, StateRunning
-	r.snap.Position = pag.Describe()
+	r.snap.Position = keepText(c.redact().URL(pag.Describe()))
 	r.mu.Unlock()
 	rn.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: dir, Resumed: cp != nil, FromPage: w.state.Pages,
-		Records: w.state.Records, Position: c.redact().URL(pag.Describe())})
+		Records: w.state.Records, Position: keepText(c.redact().URL(pag.Describe()))})
 	return w, nil
 }
 
@@ -275,7 +275,11 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 		return "", fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err)
 	}
 	for _, note := range w.pag.TakeNotes() {
-		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: note, Action: "continued"})
+		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: keepText(w.c.redact().String(note)), Action: "continued"})
+	}
+	if err := checkResumable(w.pag.Position(), pageNo); err != nil {
+		w.pag.Restore(before)
+		return "", err
 	}
 	written := 0
 	var sample []json.RawMessage
@@ -306,9 +310,11 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 		cursorOut = ""
 	}
 	red := w.c.redact()
-	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: f.redactedURL, Status: f.status,
+	// Bounded after redaction: a 9 MB header or cursor is cut, visibly,
+	// in the index, the events and the console (boundstext.go).
+	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: keepText(f.redactedURL), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
-		CursorIn: red.URL(cursorIn), CursorOut: red.URL(cursorOut), Headers: flatHeaders(red.Header(f.header))}
+		CursorIn: keepText(red.URL(cursorIn)), CursorOut: keepText(red.URL(cursorOut)), Headers: keepHeaders(flatHeaders(red.Header(f.header)))}
 	body, onDisk, pooled := f.body, false, false
 	if f.arch != nil {
 		kept, err := f.arch.finish()

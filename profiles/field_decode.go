@@ -220,6 +220,23 @@ func decodeMaxBody(d *decoder, e entry, p *Profile) bool {
 	return true
 }
 
+// decodeSize decodes a size key (max_record, max_body_unpacked) into the
+// field at.
+func decodeSize(at func(*ingest.Config) *string) func(*decoder, entry, *Profile) bool {
+	return func(d *decoder, e entry, p *Profile) bool {
+		s, ok := d.text(e.val, e.field)
+		if !ok {
+			return false
+		}
+		if _, err := ingest.ParseSize(s); err != nil {
+			d.at(e.val, e.field, "%v", err)
+			return false
+		}
+		*at(&p.Config) = s
+		return true
+	}
+}
+
 func decodeParams(d *decoder, e entry, p *Profile) bool {
 	p.Config.Params = d.params(e, p)
 	return true

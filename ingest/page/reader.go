@@ -53,6 +53,15 @@ func NewReader(records *Expr, keys []string, fieldDepth int, values ...*Expr) *R
 	return r
 }
 
+// SetMaxCapture bounds what one record or value may take (see
+// pagescan.Spec.MaxCapture); 0: no bound.
+func (r *Reader) SetMaxCapture(n int64) {
+	r.spec.MaxCapture = n
+	if sc, err := pagescan.New(r.spec); err == nil {
+		r.sc, r.lines = sc, nil
+	}
+}
+
 // NeedsBody reports whether an expression runs through gojq, on the body
 // held whole: then Scan, not ScanReader.
 func (r *Reader) NeedsBody() bool { return r.needsBody }

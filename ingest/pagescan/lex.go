@@ -26,6 +26,10 @@ func (s *Scanner) fill() bool {
 	if s.r == nil || s.eof {
 		return false
 	}
+	if s.overCapture(cap(s.buf)) {
+		s.eof = true
+		return false
+	}
 	if s.pos > 0 {
 		n := copy(s.buf, s.buf[s.pos:])
 		s.base += int64(s.pos)
@@ -33,6 +37,10 @@ func (s *Scanner) fill() bool {
 	}
 	if len(s.buf) == cap(s.buf) {
 		// Only a number longer than the window gets here.
+		if s.overCapture(2 * cap(s.buf)) {
+			s.eof = true
+			return false
+		}
 		grown := make([]byte, len(s.buf), 2*cap(s.buf))
 		copy(grown, s.buf)
 		s.buf, s.rbuf = grown, grown[:0]

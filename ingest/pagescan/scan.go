@@ -45,6 +45,10 @@ type Spec struct {
 	// Lines reads the body as NDJSON / JSON Lines (application/x-ndjson,
 	// json-seq): values separated by newlines, taken as one array.
 	Lines bool
+	// MaxCapture > 0 bounds what one record, one value, one key or one
+	// number may take: a larger one ends the scan with a *TooLargeError,
+	// having held little more than MaxCapture of it.
+	MaxCapture int64
 }
 
 // Kind is the kind of a JSON value. The order is ingest/schema's.
@@ -140,6 +144,21 @@ func (e *ShapeError) Error() string {
 
 func (e *ShapeError) Unwrap() error { return e.Err }
 
+// TooLargeError is a record (or a value, a key) larger than
+// Spec.MaxCapture. Retrying the page will not help.
+type TooLargeError struct {
+	Record int   // the record's index on the page, 0 for the first; -1: not a record
+	Offset int64 // where it starts in the body
+	Limit  int64
+}
+
+func (e *TooLargeError) Error() string {
+	if e.Record < 0 {
+		return fmt.Sprintf("a value (at offset %d) is larger than the bound of %d bytes", e.Offset, e.Limit)
+	}
+	return fmt.Sprintf("record %d (index %d, at offset %d) is larger than the bound of %d bytes", e.Record+1, e.Record, e.Offset, e.Limit)
+}
+
 // ErrDuplicateKey is the ShapeError cause for a body that repeats a key on
 // the records path: records found under the first one would already be out.
 var ErrDuplicateKey = errors.New("the body repeats a key on the records path")
@@ -179,7 +198,11 @@ type Scanner struct {
 	cbErr     error
 	shapeErr  error
 	dupErr    error
-	reached   bool                // the records path led somewhere
+	reached   bool // the records path led somewhere
+	inRecord  bool // a record is being captured, from recAt
+	recAt     int64
+	valueAt   int64
+	tooLarge  *TooLargeError
 	iterKeys  map[string]struct{} // keys of an object whose values are the records
 }
 
@@ -234,7 +257,7 @@ func (s *Scanner) Scan(body []byte, fn func(*Record) error) (Result, error) {
 // whole. Read errors end the scan as a SyntaxError that wraps them.
 func (s *Scanner) ScanReader(r io.Reader, fn func(*Record) error) (Result, error) {
 	if s.rbuf == nil {
-		s.rbuf = make([]byte, 0, 32<<10)
+		s.rbuf = make([]byte, 0, windowSize)
 	}
 	s.buf, s.r = s.rbuf[:0], r
 	return s.scan(fn)
@@ -244,6 +267,7 @@ func (s *Scanner) scan(fn func(*Record) error) (Result, error) {
 	s.pos, s.base, s.eof, s.rerr, s.empty = 0, 0, false, nil, false
 	s.out, s.capturing, s.vals = s.out[:0], 0, s.vals[:0]
 	s.nrec, s.onRecord, s.cbErr, s.shapeErr, s.dupErr, s.reached = 0, fn, nil, nil, nil, false
+	s.inRecord, s.tooLarge = false, nil
 	for i := range s.valSpans {
 		s.valSpans[i] = [2]int{-1, -1}
 	}
@@ -251,6 +275,16 @@ func (s *Scanner) scan(fn func(*Record) error) (Result, error) {
 		s.onRecord = nil
 		if s.r != nil {
 			s.buf, s.r = nil, nil // do not pin the reader
+		}
+		// One huge record or number does not stay pinned.
+		if cap(s.out) > shrinkAbove {
+			s.out = nil
+		}
+		if cap(s.rbuf) > shrinkAbove {
+			s.rbuf = nil
+		}
+		if cap(s.key) > shrinkAbove {
+			s.key = nil
 		}
 	}()
 	err := s.top()
@@ -261,6 +295,9 @@ func (s *Scanner) scan(fn func(*Record) error) (Result, error) {
 	}
 	if s.cbErr != nil {
 		err = s.cbErr
+	}
+	if s.tooLarge != nil {
+		err = s.tooLarge
 	}
 	for i, sp := range s.valSpans {
 		s.values[i] = nil
@@ -372,6 +409,9 @@ func (s *Scanner) value(mode int, live uint64, depth, nest, fd, pstart, pend int
 	start := len(s.out)
 	if ending != 0 {
 		s.capturing++
+		if !s.inRecord {
+			s.valueAt = s.offset()
+		}
 	}
 	var kind Kind
 	var err error
@@ -497,6 +537,7 @@ func (s *Scanner) record(deeper uint64, depth, nest int) error {
 	at := s.offset()
 	start := len(s.out)
 	s.capturing++
+	s.inRecord, s.recAt = true, at
 	s.fpaths, s.fields = s.fpaths[:0], s.fields[:0]
 	for i := range s.keySpans {
 		s.keySpans[i] = [2]int{-1, -1}
@@ -507,8 +548,13 @@ func (s *Scanner) record(deeper uint64, depth, nest int) error {
 	}
 	err := s.object(modeValue, deeper, depth, nest+1, fd, 0, 0)
 	s.capturing--
-	if err == nil && s.shapeErr == nil && s.dupErr == nil {
-		s.emit(at, start)
+	s.inRecord = false
+	if err == nil && s.shapeErr == nil && s.dupErr == nil && s.tooLarge == nil {
+		if max := s.spec.MaxCapture; max > 0 && int64(len(s.out)-start) > max {
+			s.tooLarge = &TooLargeError{Record: s.nrec, Offset: at, Limit: max}
+		} else {
+			s.emit(at, start)
+		}
 	}
 	if s.capturing == 0 {
 		s.out = s.out[:0]
@@ -738,6 +784,34 @@ func (s *Scanner) shapeAt(i int, at int64, msg string) {
 }
 
 func (s *Scanner) offset() int64 { return s.base + int64(s.pos) }
+
+// windowSize is a reader's window to start with.
+const windowSize = 32 << 10
+
+// shrinkAbove is the buffer size a scanner lets go of after a scan.
+const shrinkAbove = 4 << 20
+
+// overCapture checks Spec.MaxCapture as the window moves on: what is
+// being captured (a record, a value), a key, or the window itself (a
+// number longer than it) past the bound ends the scan.
+func (s *Scanner) overCapture(window int) bool {
+	max := s.spec.MaxCapture
+	if max <= 0 || s.tooLarge != nil {
+		return s.tooLarge != nil
+	}
+	if int64(len(s.out)) <= max && int64(len(s.key)) <= max && (int64(window) <= max || window <= windowSize) {
+		return false
+	}
+	switch {
+	case s.inRecord:
+		s.tooLarge = &TooLargeError{Record: s.nrec, Offset: s.recAt, Limit: max}
+	case s.capturing > 0:
+		s.tooLarge = &TooLargeError{Record: -1, Offset: s.valueAt, Limit: max}
+	default:
+		s.tooLarge = &TooLargeError{Record: -1, Offset: s.offset(), Limit: max}
+	}
+	return true
+}
 
 func (s *Scanner) syntax(msg string) error {
 	return &SyntaxError{Offset: s.offset(), Msg: msg}

@@ -30,13 +30,19 @@ type Config struct {
 	Timeout     time.Duration // per request; 0 means the default
 	// MaxBody caps a response body that must be held whole (for a jq
 	// expression that is not a plain path): a size such as "64MiB"; ""
-	// means the default. Bodies read in one pass stream and have no cap.
+	// means the default. Bodies read in one pass stream, up to MaxBodyUnpacked.
 	MaxBody      string
 	AllowedHosts []string // hosts next_url/link_header may lead to besides base_url's
 	Schema       SchemaConfig
 	Output       OutputConfig
 	Partitions   PartitionsConfig // none by default: one walk
 	Concurrency  int              // partitions in flight at once; 0 means 1
+
+	// MaxRecord caps one record ("64MiB"; "" means the default): a larger
+	// one fails its page. MaxBodyUnpacked caps any response body as read,
+	// after decompression ("4GiB"; "" means the default).
+	MaxRecord       string
+	MaxBodyUnpacked string
 
 	// ErrorWhen is a jq expression over a 2xx page: truthy means the API
 	// answered with an error in the body. Empty: the common error shapes

@@ -1,0 +1,231 @@
+package ingest
+
+import (
+	"bufio"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Defaults of the bounds on what one response may take.
+const (
+	// DefaultMaxRecord is the default max_record: one record larger than
+	// this fails its page.
+	DefaultMaxRecord = 64 << 20
+	// DefaultMaxBodyUnpacked is the default max_body_unpacked: a body
+	// larger than this once decompressed (or sent that large) fails its
+	// page.
+	DefaultMaxBodyUnpacked = 4 << 30
+	// BombRatio and bombFloor: a compressed body that has unpacked to more
+	// than bombFloor bytes and to more than BombRatio times the bytes that
+	// came over the wire is refused as a decompression bomb. JSON from
+	// real APIs packs 5 to 30 times; 100 leaves room, while a bomb packs
+	// about 1000 times.
+	BombRatio = 100
+	bombFloor = 8 << 20
+	// MaxResponseHeaderBytes bounds a response's header block: a larger
+	// one fails the request instead of growing memory.
+	MaxResponseHeaderBytes = 1 << 20
+)
+
+// BodyLimitError is a response body refused for its size while it was read:
+// past max_body_unpacked, a decompression bomb, or an encoding siphon does
+// not decode. Retrying does not help.
+type BodyLimitError struct{ Msg string }
+
+func (e *BodyLimitError) Error() string { return e.Msg }
+
+// boundTransport asks for gzip itself (as Go's transport does when a
+// request does not say what it accepts), then decodes what the server sent
+// (gzip, deflate) while counting both sides, so that every body is read
+// streaming and bounded: by max_body_unpacked once unpacked, and by the
+// packing ratio against bombs. An encoding it cannot decode (br, zstd) is
+// refused with a message that says so.
+type boundTransport struct {
+	next     http.RoundTripper
+	unpacked int64 // max_body_unpacked
+}
+
+func (t boundTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" {
+		// Said here, Go's transport leaves the decoding to us.
+		r := req.Clone(req.Context())
+		r.Header.Set("Accept-Encoding", "gzip")
+		req = r
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || resp == nil || resp.Body == nil || resp.Body == http.NoBody {
+		return resp, err
+	}
+	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	b := &boundedBody{raw: resp.Body, limit: t.unpacked, encoding: enc}
+	b.wire = &countingReader{r: resp.Body}
+	switch enc {
+	case "", "identity":
+		b.encoding = ""
+		b.r = b.wire
+		if resp.ContentLength > t.unpacked {
+			b.err = b.tooLarge(resp.ContentLength)
+		}
+	case "gzip", "x-gzip", "deflate":
+		if resp.Uncompressed {
+			// The transport unpacked it already (a caller's transport).
+			b.encoding = ""
+			b.r = b.wire
+			break
+		}
+		b.decode = true
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+	default:
+		b.err = &BodyLimitError{Msg: fmt.Sprintf("the server sent the body with Content-Encoding %q, which siphon does not decode (it decodes gzip and deflate); if the profile's headers set Accept-Encoding, leave it out", truncateText(enc, 64))}
+	}
+	resp.Body = b
+	return resp, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// boundedBody is a response body read through its decoder and its bounds.
+type boundedBody struct {
+	raw      io.ReadCloser
+	wire     *countingReader
+	r        io.Reader // the decoded body; nil until the first read of an encoded one
+	decode   bool
+	encoding string
+	limit    int64
+	n        int64 // bytes handed out
+	err      error // sticky
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.r == nil && b.decode {
+		if b.r, b.err = b.decoder(); b.err != nil {
+			return 0, b.err
+		}
+	}
+	// Never hand out more than one byte past the bound: the check below
+	// then sees it before anything past it is used.
+	if room := b.limit - b.n + 1; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	switch {
+	case b.n > b.limit:
+		b.err = b.tooLarge(-1)
+		return 0, b.err
+	case b.decode && b.n > bombFloor && b.n > BombRatio*b.wire.n:
+		b.err = &BodyLimitError{Msg: fmt.Sprintf("the %s body unpacked to more than %d times its size (%s from %s received) and was refused as a decompression bomb", b.encoding, BombRatio, sizeText(b.n), sizeText(b.wire.n))}
+		return 0, b.err
+	}
+	if err != nil && err != io.EOF && b.decode && !isTransportErr(err) {
+		b.err = fmt.Errorf("the %s body does not decode: %w", b.encoding, err)
+		return n, b.err
+	}
+	return n, err
+}
+
+// isTransportErr reports an error from the connection rather than from the
+// decoder.
+func isTransportErr(err error) bool {
+	var fe flate.CorruptInputError
+	return !errors.As(err, &fe) && !errors.Is(err, gzip.ErrHeader) && !errors.Is(err, gzip.ErrChecksum) && !errors.Is(err, zlib.ErrHeader) && !errors.Is(err, zlib.ErrChecksum)
+}
+
+func (b *boundedBody) tooLarge(declared int64) error {
+	what := "the response body"
+	if b.encoding != "" {
+		what = fmt.Sprintf("the %s response body, unpacked,", b.encoding)
+	}
+	if declared >= 0 {
+		return &BodyLimitError{Msg: fmt.Sprintf("%s is %s (Content-Length), more than max_body_unpacked (%s); raise max_body_unpacked in the profile if the API really sends bodies this large", what, sizeText(declared), sizeText(b.limit))}
+	}
+	return &BodyLimitError{Msg: fmt.Sprintf("%s is larger than max_body_unpacked (%s); raise max_body_unpacked in the profile if the API really sends bodies this large", what, sizeText(b.limit))}
+}
+
+// decoder starts decoding the wire bytes. "deflate" is zlib-wrapped as
+// RFC 9110 says; a raw deflate stream, which some servers send, is taken
+// too.
+func (b *boundedBody) decoder() (io.Reader, error) {
+	switch b.encoding {
+	case "deflate":
+		br := bufio.NewReader(b.wire)
+		if head, err := br.Peek(2); err == nil && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 && head[0]&0x0f == 8 {
+			z, err := zlib.NewReader(br)
+			if err != nil {
+				return nil, fmt.Errorf("the deflate body does not decode: %w", err)
+			}
+			return z, nil
+		}
+		return flate.NewReader(br), nil
+	default:
+		z, err := gzip.NewReader(b.wire)
+		if err == io.EOF {
+			return strings.NewReader(""), nil // an empty body
+		}
+		if err != nil {
+			if isTransportErr(err) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("the gzip body does not decode: %w", err)
+		}
+		return z, nil
+	}
+}
+
+func (b *boundedBody) Close() error {
+	if c, ok := b.r.(io.Closer); ok {
+		c.Close()
+	}
+	return b.raw.Close()
+}
+
+// truncateText cuts s to n bytes for a message, marking the cut.
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:runeStartAt(s, n)] + "…"
+}
+
+func runeStartAt(s string, n int) int {
+	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return n
+}
+
+// humanSize writes a byte count for people: 9.0 MiB, 512 B.
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
