@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
 
@@ -98,23 +100,36 @@ func login(ctx context.Context, cfg ingest.Config, stdout io.Writer) error {
 		err  error
 	}
 	got := make(chan result, 1)
+	forged := make(chan struct{}, 1) // a forged or stale callback came and was ignored
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/callback" {
 			http.NotFound(w, r)
 			return
 		}
 		q := r.URL.Query()
+		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+			// Not the answer to this sign-in: another page or program calling
+			// the loopback port, or a stale tab. Its code (or error) is not
+			// looked at, and the sign-in goes on waiting for the right one.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, "<p>siphon: this sign-in answer's state did not match the sign-in siphon started, so it was ignored. siphon is still waiting for the right one; finish the sign-in in the tab siphon opened.</p>")
+			select {
+			case forged <- struct{}{}:
+			default:
+			}
+			return
+		}
 		var res result
 		switch {
-		case q.Get("state") != state:
-			res.err = errors.New("the sign-in answer carried the wrong state, so its code was refused (a stale tab, or someone else's sign-in); run siphon auth login again")
 		case q.Get("error") != "":
-			res.err = fmt.Errorf("the authorization server said %s: %s", q.Get("error"), q.Get("error_description"))
+			res.err = fmt.Errorf("the authorization server said %s: %s", termsafe.Clip(q.Get("error"), 100), termsafe.Clip(q.Get("error_description"), 300))
 		case q.Get("code") == "":
 			res.err = errors.New("the sign-in answer carried no code")
 		default:
 			res.code = q.Get("code")
 		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if res.err != nil {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprintf(w, "<p>siphon: sign-in failed: %s</p>", html.EscapeString(res.err.Error()))
@@ -123,23 +138,31 @@ func login(ctx context.Context, cfg ingest.Config, stdout io.Writer) error {
 		}
 		select {
 		case got <- res:
-		default:
+		default: // an answer was taken already: the state is used once
 		}
 	})}
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	fmt.Fprintf(stdout, "Open this URL to sign in to %s:\n\n  %s\n\nWaiting for the browser to come back to %s ...\n", cfg.Name, authURL, redirect)
+	fmt.Fprintf(stdout, "Open this URL to sign in to %s:\n\n  %s\n\nWaiting for the browser to come back to %s ...\n", cfg.Name, termsafe.Line(authURL), redirect)
 	if err := openBrowser(authURL); err == nil {
 		fmt.Fprintln(stdout, "(opened it in your browser)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
 	defer cancel()
 	var res result
-	select {
-	case res = <-got:
-	case <-ctx.Done():
-		return fmt.Errorf("no sign-in within %s", loginTimeout)
+	for waiting := true; waiting; {
+		select {
+		case res = <-got:
+			waiting = false
+		case <-forged:
+			fmt.Fprintln(stdout, "An answer with a state that does not match came to the loopback port and was ignored; still waiting.")
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("no sign-in within %s", loginTimeout)
+			}
+			return errors.New("sign-in canceled before the browser came back")
+		}
 	}
 	if res.err != nil {
 		return res.err

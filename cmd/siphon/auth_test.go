@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"slices"
 
-	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -25,7 +27,7 @@ func TestAuthLoginEndToEnd(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 150, OAuth: &demoapi.OAuth{ClientID: "siphon-cli", ClientSecret: "login-secret-981"}})
 	defer srv.Close()
 	dir := t.TempDir()
-	store := filepath.Join(dir, "secrets", "rt")
+	store := filepath.Join(dir, "profiles", "rt") // its own folder: no approval needed
 	writeProfile(t, dir, "signed", fmt.Sprintf(`name: signed
 base_url: %s
 path: /v1/cursor
@@ -43,16 +45,31 @@ auth:
 	t.Setenv("SIPHON_PROFILES", filepath.Join(dir, "profiles"))
 	t.Setenv("LOGIN_SECRET", "login-secret-981")
 
-	browse := func(tamper bool) func(string) error {
-		return func(u string) error {
-			if tamper {
-				parsed, _ := url.Parse(u)
-				q := parsed.Query()
-				q.Set("state", "forged-state")
-				parsed.RawQuery = q.Encode()
-				u = parsed.String()
+	// The "browser" first delivers forged answers to the loopback callback
+	// (wrong state with a code, no state, wrong state with an error), each
+	// of which must be answered 400 and ignored, then follows the real
+	// authorization URL, whose redirect brings the right state.
+	var forgedSeen []string
+	forge := func(u string, real bool) func(string) error {
+		return func(authURL string) error {
+			parsed, err := url.Parse(authURL)
+			if err != nil {
+				return err
 			}
-			resp, err := http.Get(u) // follows the redirect to the loopback callback
+			callback := parsed.Query().Get("redirect_uri")
+			for _, q := range []string{"state=forged-state&code=attacker-code", "code=attacker-code", "state=forged&error=access_denied"} {
+				resp, err := http.Get(callback + "?" + q)
+				if err != nil {
+					return err
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				forgedSeen = append(forgedSeen, fmt.Sprintf("%d %s", resp.StatusCode, body))
+			}
+			if !real {
+				return nil
+			}
+			resp, err := http.Get(authURL) // follows the redirect to the loopback callback
 			if err != nil {
 				return err
 			}
@@ -62,21 +79,43 @@ auth:
 	}
 	defer func(old func(string) error) { openBrowser = old }(openBrowser)
 
-	// A forged state is refused and stores nothing.
-	openBrowser = browse(true)
-	var out, errb bytes.Buffer
-	if code := run([]string{"auth", "login", "signed"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "wrong state") {
-		t.Fatalf("forged state: exit %d: %s", code, errb.String())
+	// Forged answers only: nothing is stored, the sign-in waits until it
+	// is canceled (here, once the forgeries were answered).
+	cfgProfile, err := profiles.Loader{}.LoadFile(filepath.Join(dir, "profiles", "signed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	openBrowser = func(u string) error {
+		defer cancel()
+		return forge(u, false)(u)
+	}
+	var out bytes.Buffer
+	if err := login(ctx, cfgProfile.Config, &out); err == nil || !strings.Contains(err.Error(), "canceled") {
+		t.Fatalf("forged answers only: %v", err)
 	}
 	if _, err := os.Stat(store); err == nil {
-		t.Fatal("a refresh token was stored after a forged state")
+		t.Fatal("a refresh token was stored after forged answers")
+	}
+	if len(forgedSeen) != 3 {
+		t.Fatalf("forged answers: %q", forgedSeen)
+	}
+	for _, f := range forgedSeen {
+		if !strings.HasPrefix(f, "400 ") || !strings.Contains(f, "state did not match") || !strings.Contains(f, "ignored") {
+			t.Errorf("a forged answer got %q", f)
+		}
 	}
 
-	openBrowser = browse(false)
+	// Forged answers first, then the real one: the sign-in succeeds.
+	forgedSeen = nil
+	openBrowser = func(u string) error { return forge(u, true)(u) }
 	out.Reset()
-	errb.Reset()
+	var errb bytes.Buffer
 	if code := run([]string{"auth", "login", "signed"}, &out, &errb); code != 0 {
 		t.Fatalf("login: exit %d: %s %s", code, out.String(), errb.String())
+	}
+	if len(forgedSeen) != 3 || !strings.HasPrefix(forgedSeen[0], "400 ") {
+		t.Errorf("forged answers %q", forgedSeen)
 	}
 	st, err := os.Stat(store)
 	if err != nil || st.Mode().Perm() != 0o600 {
@@ -106,7 +145,7 @@ auth:
   client_id: cli
   authorize_url: https://auth.example.com/authorize
   token_url: https://auth.example.com/token
-  refresh_token: file:`+filepath.Join(dir, "not-yet")+`
+  refresh_token: file:`+filepath.Join(dir, "profiles", "not-yet")+`
 `)
 	p, err := profiles.Loader{}.LoadFile(path)
 	if err != nil {
