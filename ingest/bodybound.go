@@ -136,7 +136,7 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		b.err = b.tooLarge(-1)
 		return 0, b.err
 	case b.decode && b.n > bombFloor && b.n > BombRatio*b.wire.n:
-		b.err = &BodyLimitError{Msg: fmt.Sprintf("the %s body unpacked to more than %d times its size (%s from %s received) and was refused as a decompression bomb", b.encoding, BombRatio, sizeText(b.n), sizeText(b.wire.n))}
+		b.err = &BodyLimitError{Msg: fmt.Sprintf("the %s body unpacked to more than %d times its size (%s from %s received) and was refused as a decompression bomb", b.encoding, BombRatio, humanSize(b.n), humanSize(b.wire.n))}
 		return 0, b.err
 	}
 	if err != nil && err != io.EOF && b.decode && !isTransportErr(err) {

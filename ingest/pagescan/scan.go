@@ -426,6 +426,9 @@ func (s *Scanner) value(mode int, live uint64, depth, nest, fd, pstart, pend int
 	}
 	if ending != 0 {
 		s.capturing--
+		if max := s.spec.MaxCapture; err == nil && max > 0 && int64(len(s.out)-start) > max && s.tooLarge == nil {
+			s.tooLarge = &TooLargeError{Record: -1, Offset: s.valueAt, Limit: max}
+		}
 		if err == nil {
 			vs := len(s.vals)
 			s.vals = append(s.vals, s.out[start:]...)
