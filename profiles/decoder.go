@@ -29,6 +29,13 @@ type decoder struct {
 	// written keeps the text as written of every value that held a set
 	// reference, so writing the profile back shows the reference.
 	written map[string]asWritten
+	// approved: the user approved this profile's content (or siphon wrote
+	// it, or it is built in), so it may read, run and write outside its
+	// folder. accesses lists what it does; blocked, what waited for approval
+	// and was therefore neither read, run nor written.
+	approved bool
+	accesses []Access
+	blocked  []Access
 }
 
 // entry is one key: value pair of a mapping.

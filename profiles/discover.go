@@ -90,7 +90,7 @@ func isProfileFile(name string) bool {
 // name: its own if that much was readable, else its file name.
 func describeFile(path string) Entry {
 	e := Entry{Path: path}
-	data, err := os.ReadFile(path)
+	data, err := readProfileFile(path)
 	if err != nil {
 		e.Name, e.Err = fileBaseName(path), err
 		return e

@@ -144,19 +144,19 @@ func TestLoadErrors(t *testing.T) {
 			"4:3: headers.Bad Name: invalid header name: expected letters, digits and !#$%&'*+-.^_`|~",
 		}},
 		{"literal secret token", base + "auth:\n  type: bearer\n  token: abc123secret\n", []string{
-			"5:10: auth.token: a secret must not be written in the profile; write token: ${T_TOKEN} and export T_TOKEN, or token: file:PATH",
+			"5:10: auth.token: a secret must not be written in the profile; write token: ${T_TOKEN} and export T_TOKEN, or token: file:PATH, or token: cmd:COMMAND",
 		}},
 		{"literal secret as number", base + "auth:\n  type: api_key\n  name: X-Key\n  value: 123456\n", []string{
-			"6:10: auth.value: a secret must not be written in the profile; write value: ${T_API_KEY} and export T_API_KEY, or value: file:PATH",
+			"6:10: auth.value: a secret must not be written in the profile; write value: ${T_API_KEY} and export T_API_KEY, or value: file:PATH, or value: cmd:COMMAND",
 		}},
 		{"secret with text around reference", base + "auth:\n  type: bearer\n  token: Bearer ${SET}\n", []string{
-			"5:10: auth.token: expected exactly one ${VAR} reference (no default, nothing around it) or file:PATH",
+			"5:10: auth.token: expected exactly one ${VAR} reference (no default, nothing around it), file:PATH or cmd:COMMAND",
 		}},
 		{"literal sensitive header", base + "headers:\n  Authorization: Bearer abc123secret\n", []string{
-			"4:18: headers.Authorization: a secret must not be written in the profile; write Authorization: ${T_AUTHORIZATION} and export T_AUTHORIZATION, or Authorization: file:PATH",
+			"4:18: headers.Authorization: a secret must not be written in the profile; write Authorization: ${T_AUTHORIZATION} and export T_AUTHORIZATION, or Authorization: file:PATH, or Authorization: cmd:COMMAND",
 		}},
 		{"literal sensitive param", base + "params:\n  api_key: abc123secret\n", []string{
-			"4:12: params.api_key: a secret must not be written in the profile; write api_key: ${T_API_KEY} and export T_API_KEY, or api_key: file:PATH",
+			"4:12: params.api_key: a secret must not be written in the profile; write api_key: ${T_API_KEY} and export T_API_KEY, or api_key: file:PATH, or api_key: cmd:COMMAND",
 		}},
 		{"missing variable in secret", base + "auth:\n  type: bearer\n  token: ${NOPE}\n", []string{
 			"5:10: auth.token: environment variable NOPE is not set",
@@ -281,7 +281,7 @@ func TestLoadErrors(t *testing.T) {
 			"3:25: primary_key[2]: must not be empty",
 		}},
 		{"secret as a mapping", base + "auth:\n  type: bearer\n  token: {env: X}\n", []string{
-			"5:10: auth.token: expected a ${VAR} or file:PATH reference, got a mapping",
+			"5:10: auth.token: expected a ${VAR}, file:PATH or cmd:COMMAND reference, got a mapping",
 		}},
 		{"file reference without a path", base + "auth:\n  type: bearer\n  token: \"file:\"\n", []string{
 			"5:10: auth.token: file: needs a path, e.g. file:~/.config/siphon/t.secret",

@@ -29,6 +29,11 @@ type Profile struct {
 	// wherever the value is still the one it came from, whatever the
 	// field's name.
 	written map[string]asWritten
+
+	// Hash is the SHA-256 of the file's content: what an approval is for.
+	Hash string
+	// accesses: what it reads, runs, writes and sends (see Accesses).
+	accesses []Access
 }
 
 // asWritten is a value's text in the file and what it resolved to.
@@ -48,11 +53,17 @@ func (p *Profile) writtenAs(path, value string) (string, bool) {
 type Loader struct {
 	LookupEnv   func(string) (string, bool) // default os.LookupEnv
 	SkipSecrets bool                        // keep secret references unresolved (list, show): no env or secret files needed
+	// Approvals is where the user's approvals are kept; nil: the default
+	// store in siphon's config folder.
+	Approvals *Approvals
+	// Trusted: the caller vouches for the content (profiles built into the
+	// binary), so it needs no approval.
+	Trusted bool
 }
 
 // LoadFile reads and validates the profile at path.
 func (l Loader) LoadFile(path string) (*Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := readProfileFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -86,11 +97,37 @@ func (l Loader) load(filename string, data []byte) (*Profile, error) {
 		return nil, err
 	}
 	d.dir = dir
-	p := &Profile{sensitive: map[string]string{}}
+	p := &Profile{sensitive: map[string]string{}, Hash: ContentHash(data)}
+	d.approved = l.Trusted || l.approvals().Approved(p.Hash)
+	if len(data) > MaxProfileSize {
+		d.at(nil, "", "the file is %d KiB; a profile is at most %d KiB", len(data)>>10, MaxProfileSize>>10)
+		return p, d.err()
+	}
 	if root := d.parse(data); root != nil {
 		d.profile(root, p)
 	}
-	return p, d.err()
+	if out := p.Config.Output.Dir; out != "" {
+		d.mayTouch(Access{Kind: Writes, Field: "output.dir", What: out, Contained: outputContained(out, d.dir)})
+	}
+	p.accesses = d.accesses
+	if err := d.err(); err != nil {
+		return p, err
+	}
+	if len(d.blocked) > 0 && !l.SkipSecrets {
+		return p, &ApprovalError{Path: filename, Pending: d.blocked}
+	}
+	return p, nil
+}
+
+// MaxProfileSize bounds a profile file: a profile is a page of YAML, and a
+// 300 MB one must not take minutes and gigabytes to refuse.
+const MaxProfileSize = 1 << 20
+
+func (l Loader) approvals() *Approvals {
+	if l.Approvals != nil {
+		return l.Approvals
+	}
+	return DefaultApprovals()
 }
 
 func newDecoder(filename string, lookupEnv func(string) (string, bool), skipSecrets bool) *decoder {

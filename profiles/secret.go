@@ -2,6 +2,8 @@ package profiles
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -50,7 +52,7 @@ func envify(s string) string {
 // without repeating the value.
 func (d *decoder) literalSecret(n *yaml.Node, field, key string) {
 	v := d.suggestedVar(field, key)
-	d.at(n, field, "a secret must not be written in the profile; write %s: ${%s} and export %s, or %s: file:PATH", key, v, v, key)
+	d.at(n, field, "a secret must not be written in the profile; write %s: ${%s} and export %s, or %s: file:PATH, or %s: cmd:COMMAND", key, v, v, key, key)
 }
 
 // kindOf says what a node is without showing its value.
@@ -77,7 +79,7 @@ func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (in
 		return ingest.Secret{}, false
 	}
 	if n.Kind != yaml.ScalarNode {
-		d.at(n, field, "expected a ${VAR} or file:PATH reference, got %s", kindOf(n))
+		d.at(n, field, "expected a ${VAR}, file:PATH or cmd:COMMAND reference, got %s", kindOf(n))
 		return ingest.Secret{}, false
 	}
 	if !isText(n) {
@@ -86,6 +88,9 @@ func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (in
 	}
 	if path, isFile := strings.CutPrefix(n.Value, "file:"); isFile {
 		return d.fileSecret(n, field, path, opt.allowMissingFile)
+	}
+	if command, isCmd := strings.CutPrefix(n.Value, "cmd:"); isCmd && !opt.fileOnly {
+		return d.cmdSecret(n, field, command)
 	}
 	if opt.fileOnly {
 		d.at(n, field, "expected a file:PATH reference (siphon auth login stores the token there), e.g. %s: file:~/.config/siphon/%s.token", key, d.profileName)
@@ -98,7 +103,7 @@ func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (in
 	case len(segs) == 1 && segs[0].name != "" && !segs[0].hasDef:
 		return d.envSecret(n, field, segs[0].text, segs[0].name)
 	case strings.Contains(n.Value, "${"):
-		d.at(n, field, "expected exactly one ${VAR} reference (no default, nothing around it) or file:PATH")
+		d.at(n, field, "expected exactly one ${VAR} reference (no default, nothing around it), file:PATH or cmd:COMMAND")
 	default:
 		d.literalSecret(n, field, key)
 	}
@@ -107,6 +112,7 @@ func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (in
 
 // envSecret resolves a ${VAR} secret.
 func (d *decoder) envSecret(n *yaml.Node, field, ref, name string) (ingest.Secret, bool) {
+	d.sends(field, ref)
 	if d.skipSecrets {
 		return ingest.NewSecret(ref, ""), true
 	}
@@ -135,10 +141,19 @@ func (d *decoder) fileSecret(n *yaml.Node, field, path string, allowMissing bool
 		return ingest.Secret{}, false
 	}
 	ref := "file:" + abs
+	d.sends(field, ref)
+	if !d.mayTouch(Access{Kind: Reads, Field: field, What: abs, Contained: contained(abs, d.dir)}) {
+		return ingest.NewSecret(ref, ""), true
+	}
+	if allowMissing { // siphon writes this file (sign-in, rotated tokens)
+		if !d.mayTouch(Access{Kind: Writes, Field: field, What: abs, Contained: contained(abs, d.dir)}) {
+			return ingest.NewSecret(ref, ""), true
+		}
+	}
 	if d.skipSecrets {
 		return ingest.NewSecret(ref, ""), true
 	}
-	data, err := os.ReadFile(abs)
+	data, err := readSecretFile(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && allowMissing:
 		return ingest.NewSecret(ref, ""), true
@@ -189,6 +204,16 @@ func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string,
 		}
 		return s.Reveal(), []ingest.Secret{s}, s.Ref(), true
 	}
+	if command, isCmd := strings.CutPrefix(n.Value, "cmd:"); isCmd {
+		s, ok := d.cmdSecret(n, field, command)
+		if !ok {
+			return "", nil, "", false
+		}
+		if d.skipSecrets {
+			return s.Ref(), []ingest.Secret{s}, s.Ref(), true
+		}
+		return s.Reveal(), []ingest.Secret{s}, s.Ref(), true
+	}
 	segs, err := parseTemplate(n.Value)
 	if err != nil {
 		d.at(n, field, "%v", err)
@@ -200,6 +225,7 @@ func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string,
 			out.WriteString(sg.text)
 			continue
 		}
+		d.sends(field, sg.text)
 		if d.skipSecrets {
 			secrets = append(secrets, ingest.NewSecret(sg.text, ""))
 			continue
@@ -227,4 +253,75 @@ func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string,
 		return n.Value, secrets, n.Value, true
 	}
 	return out.String(), secrets, n.Value, true
+}
+
+// cmdSecret resolves a cmd:COMMAND secret: the command's standard output. A
+// command runs only for an approved profile.
+func (d *decoder) cmdSecret(n *yaml.Node, field, command string) (ingest.Secret, bool) {
+	command = strings.TrimSpace(command)
+	if command == "" {
+		d.at(n, field, "cmd: needs a command, e.g. cmd:op read op://vault/item/field")
+		return ingest.Secret{}, false
+	}
+	ref := "cmd:" + command
+	d.sends(field, ref)
+	if !d.mayTouch(Access{Kind: Runs, Field: field, What: command}) || d.skipSecrets {
+		return ingest.NewSecret(ref, ""), true
+	}
+	v, err := runSecretCommand(command, d.dir)
+	if err != nil {
+		d.at(n, field, "%v", err)
+		return ingest.Secret{}, false
+	}
+	return ingest.NewSecret(ref, v), true
+}
+
+// mayTouch records an access and reports whether it may happen now: inside
+// the profile's folder or siphon's, or for an approved profile. What may not
+// is recorded as blocked, and the loader then refuses the profile.
+func (d *decoder) mayTouch(a Access) bool {
+	d.accesses = append(d.accesses, a)
+	if !a.NeedsApproval() || d.approved {
+		return true
+	}
+	d.blocked = append(d.blocked, a)
+	return false
+}
+
+// sends records that the value of a reference goes out with requests.
+func (d *decoder) sends(field, ref string) {
+	to := ToBaseURL
+	switch field {
+	case "auth.client_id", "auth.client_secret", "auth.refresh_token":
+		to = ToTokenURL
+	}
+	d.accesses = append(d.accesses, Access{Kind: Sends, Field: field, What: ref, To: to, Contained: true})
+}
+
+// maxSecretFile bounds a secret file: a token, not a disk image.
+const maxSecretFile = 1 << 20
+
+// readSecretFile reads a secret file that must be a regular file of a sane
+// size (not a FIFO that blocks, not /dev/zero).
+func readSecretFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() { // a FIFO would block, a device never end
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxSecretFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB; a secret file holds one secret", path, maxSecretFile>>10)
+	}
+	return data, nil
 }

@@ -16,7 +16,7 @@ import (
 // its comments. An empty value removes the key. The result must load (with
 // SkipSecrets) or nothing is written; the file is replaced atomically, 0600.
 func UpdateFile(path string, set map[string]string) error {
-	data, err := os.ReadFile(path)
+	data, err := readProfileFile(path)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,37 @@ func UpdateFile(path string, set map[string]string) error {
 	if _, err := (Loader{SkipSecrets: true}).LoadBytes(path, buf.Bytes()); err != nil {
 		return err
 	}
-	return writeAtomic(path, buf.Bytes())
+	return Replace(path, data, buf.Bytes())
+}
+
+// Replace writes new content over a saved profile whose content was old,
+// atomically, 0600. An approval of the old content carries over to the new:
+// siphon changed it at the user's word.
+func Replace(path string, old, data []byte) error {
+	if err := writeAtomic(path, data); err != nil {
+		return err
+	}
+	store := DefaultApprovals()
+	if store.Approved(ContentHash(old)) {
+		return store.Approve(ContentHash(data), path)
+	}
+	return nil
+}
+
+// WriteNew writes a profile siphon made (probe, import, the console) to a
+// new file, atomically, 0600, and approves its content: the user asked for
+// it. It refuses to replace an existing file.
+func WriteNew(path string, data []byte) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s exists", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	if err := writeAtomic(path, data); err != nil {
+		return err
+	}
+	return DefaultApprovals().Approve(ContentHash(data), path)
 }
 
 // setKey sets (or, with an empty value, removes) a nested scalar.
@@ -102,10 +132,7 @@ func Save(dir string, p *Profile) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, p.Config.Name+".yaml")
-	if _, err := os.Stat(path); err == nil {
-		return "", fmt.Errorf("%s exists", path)
-	}
-	return path, writeAtomic(path, Format(p))
+	return path, WriteNew(path, Format(p))
 }
 
 func writeAtomic(path string, data []byte) error { return atomicfile.Write(path, data, 0o600) }

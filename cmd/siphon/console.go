@@ -12,6 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 	"siphon/profiles"
 	"siphon/tui"
 )
@@ -174,6 +175,6 @@ func probeForConsole(ctx context.Context, req tui.ProbeRequest) (ingest.Config, 
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := termsafe.Underlying(w).(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }

@@ -51,10 +51,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(path); err == nil {
 		return usagef("%s exists; choose another --name or remove it", path)
 	}
-	if err := os.MkdirAll(dirs[0], 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, res.YAML, 0o600); err != nil {
+	if err := profiles.WriteNew(path, res.YAML); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Saved %s. Next: siphon probe %s (to find the records and the pagination), then siphon run %s\n", path, *name, *name)

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"siphon/ingest/termsafe"
 )
 
 // Exit codes (documented in docs/output.md).
@@ -48,7 +50,7 @@ Run 'siphon COMMAND -h' for a command's flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], termsafe.NewWriter(os.Stdout), termsafe.NewWriter(os.Stderr)))
 }
 
 // run dispatches a command line and returns the exit code.

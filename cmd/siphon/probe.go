@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/atomicfile"
 	"siphon/ingest/redact"
 	"siphon/profiles"
 )
@@ -113,10 +114,10 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(source+".bak", old, 0o600); err != nil {
+		if err := atomicfile.Write(source+".bak", old, 0o600); err != nil {
 			return err
 		}
-		if err := os.WriteFile(source, out, 0o600); err != nil {
+		if err := profiles.Replace(source, old, out); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\nUpdated %s (the old version is in %s.bak). Run it with: siphon run %s\n", source, source, cfg.Name)
@@ -130,10 +131,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(path); err == nil {
 		return usagef("%s exists; choose another --name or remove it", path)
 	}
-	if err := os.MkdirAll(dirs[0], 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, out, 0o600); err != nil {
+	if err := profiles.WriteNew(path, out); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nSaved %s. Run it with: siphon run %s\n", path, cfg.Name)

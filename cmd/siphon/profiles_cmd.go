@@ -6,12 +6,13 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
 
 func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("profiles needs list, show NAME or check FILE...")
+		return usagef("profiles needs list, show NAME, check FILE... or trust FILE...")
 	}
 	fset := newFlags("profiles "+args[0], stderr)
 	dir := fset.String("profiles", "", "folder of saved profiles")
@@ -42,8 +43,13 @@ func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 			return usagef("profiles check takes one or more FILEs")
 		}
 		return profilesCheck(stdout, pos)
+	case "trust":
+		if len(pos) == 0 {
+			return usagef("profiles trust takes one or more FILEs (or saved profile NAMEs)")
+		}
+		return profilesTrust(stdout, pos, profiles.Dirs(*dir))
 	default:
-		return usagef("unknown profiles command %q: use list, show or check", args[0])
+		return usagef("unknown profiles command %q: use list, show, check or trust", args[0])
 	}
 }
 
@@ -60,7 +66,9 @@ func profilesList(stdout io.Writer, dirs []string) error {
 		if e.Err != nil {
 			desc = "INVALID: " + firstLine(e.Err.Error())
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, e.Pagination, e.Auth, desc, e.Path)
+		// a profile is somebody's text: shown on one line, controls visible,
+		// before the columns are measured
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termsafe.Line(e.Name), termsafe.Line(e.Pagination), termsafe.Line(e.Auth), termsafe.Line(desc), termsafe.Line(e.Path))
 	}
 	return tw.Flush()
 }
@@ -71,15 +79,22 @@ func profilesList(stdout io.Writer, dirs []string) error {
 func profilesCheck(stdout io.Writer, files []string) error {
 	var bad []error
 	for _, f := range files {
-		if _, err := (profiles.Loader{SkipSecrets: true}).LoadFile(f); err != nil {
+		p, err := (profiles.Loader{SkipSecrets: true}).LoadFile(f)
+		if err != nil {
 			bad = append(bad, err)
 			continue
 		}
-		if _, err := (profiles.Loader{}).LoadFile(f); err != nil {
+		_, err = (profiles.Loader{}).LoadFile(f)
+		var approval *profiles.ApprovalError
+		switch {
+		case errors.As(err, &approval):
+			fmt.Fprintf(stdout, "%s: ok, but it needs your approval before it runs (siphon profiles trust %s)\n", f, shellQuote(f))
+		case err != nil:
 			fmt.Fprintf(stdout, "%s: ok, but not runnable in this environment:\n%v\n", f, err)
-			continue
+		default:
+			fmt.Fprintf(stdout, "%s: ok\n", f)
 		}
-		fmt.Fprintf(stdout, "%s: ok\n", f)
+		writeAccesses(stdout, p)
 	}
 	if len(bad) > 0 {
 		return usagef("%v", errors.Join(bad...))
@@ -94,4 +109,41 @@ func firstLine(s string) string {
 		}
 	}
 	return s
+}
+
+// writeAccesses lists what a profile reads, runs, writes and sends where,
+// marking what waits for approval.
+func writeAccesses(w io.Writer, p *profiles.Profile) {
+	for _, a := range p.Accesses() {
+		line := a.Describe()
+		if a.Kind == profiles.Sends {
+			line = fmt.Sprintf("sends %s (%s) to %s", termsafe.Line(a.What), a.Field, p.Origin(a.To))
+		}
+		if a.NeedsApproval() {
+			line += "  [needs approval]"
+		}
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+}
+
+// profilesTrust approves profile files as they are now: what they read, run
+// and write outside their folders is allowed until their content changes.
+func profilesTrust(stdout io.Writer, args []string, dirs []string) error {
+	store := profiles.DefaultApprovals()
+	for _, arg := range args {
+		path, err := profiles.Resolve(arg, dirs)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		p, err := (profiles.Loader{SkipSecrets: true}).LoadFile(path)
+		if err != nil {
+			return usagef("invalid profile, not approved:\n%v", err)
+		}
+		if err := store.Approve(p.Hash, path); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: approved (sha256 %s); it may now do what follows, until its content changes\n", termsafe.Line(path), p.Hash[:12])
+		writeAccesses(stdout, p)
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/termsafe"
 )
 
 // reporter turns a run's events and snapshots into stderr lines.
@@ -58,10 +59,21 @@ func newTextReporter(w io.Writer, name string) *textReporter {
 // which then stays at the bottom, rewritten in place.
 func (t *textReporter) printf(format string, args ...any) {
 	if t.pending {
-		fmt.Fprint(t.w, "\r\x1b[2K")
+		t.control("\r\x1b[2K")
 		t.pending = false
 	}
 	fmt.Fprintf(t.w, format+"\n", args...)
+}
+
+// control writes siphon's own terminal sequence (the progress line's "go to
+// the start and clear"): through the sanitising writer's own door, since
+// everything else written there has its controls shown, not acted on.
+func (t *textReporter) control(seq string) {
+	if c, ok := t.w.(interface{ Control(string) error }); ok {
+		c.Control(seq)
+		return
+	}
+	fmt.Fprint(t.w, seq)
 }
 
 func (t *textReporter) event(ev ingest.Event) {
@@ -102,7 +114,7 @@ func (t *textReporter) event(ev ingest.Event) {
 		case e.Err != nil:
 			// the command prints the error itself, on a clean line
 			if t.pending {
-				fmt.Fprint(t.w, "\r\x1b[2K")
+				t.control("\r\x1b[2K")
 				t.pending = false
 			}
 		case e.StopReason == ingest.StopAlreadyDone:
@@ -140,12 +152,13 @@ func (t *textReporter) progress(s ingest.Snapshot) {
 	}
 	if t.tty {
 		// A wrapped line cannot be rewritten in place: cut it to the width.
-		if f, ok := t.w.(*os.File); ok {
+		if f, ok := termsafe.Underlying(t.w).(*os.File); ok {
 			if width, _, err := term.GetSize(f.Fd()); err == nil && width > 1 {
 				line = cutRunes(line, width-1)
 			}
 		}
-		fmt.Fprint(t.w, "\r\x1b[2K"+line)
+		t.control("\r\x1b[2K")
+		fmt.Fprint(t.w, line)
 		t.pending = true
 		return
 	}

@@ -94,6 +94,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		stop() // a second Ctrl-C kills at once
 	}()
 	job.Out, job.Fresh, job.MaxPages = out, f.fresh, f.maxPages
+	if line := sendsLine(prof, cfg); line != "" && f.log == "text" {
+		fmt.Fprintln(stderr, line)
+	}
 	run := client.Start(ctx, job)
 	var rep reporter
 	if f.log == "json" {
@@ -155,10 +158,25 @@ func loadProfile(arg, dir string) (*profiles.Profile, error) {
 		return nil, usagef("%v", err)
 	}
 	p, err := profiles.Loader{}.LoadFile(path)
-	if err != nil {
+	var approval *profiles.ApprovalError
+	switch {
+	case errors.As(err, &approval):
+		return nil, usagef("%v", err)
+	case err != nil:
 		return nil, usagef("invalid profile:\n%v", err)
 	}
 	return p, nil
+}
+
+// sendsLine is a run's first line when the profile sends values from the
+// environment, files or commands: which, and to which origin.
+func sendsLine(p *profiles.Profile, cfg ingest.Config) string {
+	shown := *p
+	shown.Config = cfg // after --base-url
+	if line := shown.SendsLine(); line != "" {
+		return fmt.Sprintf("siphon: %s %s", cfg.Name, line)
+	}
+	return ""
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
