@@ -123,7 +123,7 @@ func historyLine(st Styles, e ingest.HistoryEntry, selected bool, width int) str
 	}
 	parts = append(parts, fmt.Sprintf("pages %d · records %s · %d retries · %d sleeps", e.Pages, formatCount(e.Records), e.Retries, e.Sleeps))
 	text := strings.Join(parts, " · ")
-	return marker + st.stateStyle(word).Render(fmt.Sprintf("%-11s", word)) + " " + cut(text, width-2-12)
+	return marker + st.stateStyle(word).Render(fit(word, 11)) + " " + cut(text, width-2-12)
 }
 
 // outcomeWord is a history outcome as a state word.

@@ -128,9 +128,13 @@ func (m Model) runHeader(r *runSession) []string {
 	if r.ended && !s.LastCheckpoint.IsZero() {
 		checkpoint = "checkpoint saved at " + s.LastCheckpoint.Format("15:04:05")
 	}
-	name := termsafe.Line(r.profile.Name)
+	name := cut(termsafe.Line(r.profile.Name), w)
+	what := st.Title.Render(name)
+	if room := w - ansi.StringWidth(name) - 1; room > 0 {
+		what += " " + st.Subtle.Render(cut(termsafe.Line(r.url), room))
+	}
 	lines := []string{
-		st.Title.Render(name) + " " + st.Subtle.Render(cut(termsafe.Line(r.url), w-ansi.StringWidth(name)-1)),
+		what,
 		st.stateStyle(word).Render(word) + " " + cut(oneLine(detail), w-len(word)-1),
 	}
 	if p, ok := runProgress(s, r.tp.rate(), r.pageTP.rate()); ok {
