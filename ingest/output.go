@@ -452,34 +452,36 @@ const LockFile = ".lock"
 var ErrFolderInUse = errors.New("output folder in use")
 
 // claimFolder creates (0700) and locks the output folder before anything in
-// it is read, moved or cut. With fresh, the old output is then moved aside,
-// still under the lock, and a new folder is claimed in its place; a folder
-// held by a live run is refused, fresh or not, naming the holder.
+// it is read, moved or cut. An existing folder that is not siphon's (see
+// checkOutputFolder), and the current, home or root folder, are refused
+// before anything in them is touched. With fresh, siphon's own files of the
+// folder are then moved aside, still under the lock; anything else in it
+// stays. A folder held by a live run is refused, fresh or not, naming the
+// holder.
 func claimFolder(path string, fresh bool) (*folder, error) {
+	if err := checkOutputFolder(path); err != nil {
+		return nil, err
+	}
 	f, err := holdFolder(path)
-	if err != nil || !fresh {
-		return f, err
-	}
-	names, err := f.dir.Readdirnames(-1)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.markFolder(); err != nil {
 		f.release()
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, err
 	}
-	if len(names) == 0 || (len(names) == 1 && names[0] == LockFile) {
-		return f, nil // nothing to keep
+	if !fresh {
+		return f, nil
 	}
-	moved, err := moveAside(path)
+	moved, err := f.freshen()
 	if err != nil {
 		f.release()
 		return nil, err
 	}
-	fresh1, err := holdFolder(path)
-	f.release() // after: no one can slip into the old folder meanwhile
-	if err != nil {
-		return nil, err
+	if moved != "" {
+		f.note("--fresh: siphon's files of the old output were moved to " + moved + "; other files in " + path + " were left as they are")
 	}
-	fresh1.note("--fresh: the old output was moved to " + moved)
-	return fresh1, nil
+	return f, nil
 }
 
 // holdFolder opens and locks one folder.
@@ -669,34 +671,21 @@ func (f *folder) release() {
 	}
 }
 
-// MoveAside renames an existing output folder to a fresh sibling name and
-// returns it ("" when there was nothing to move). Nothing is deleted. The
-// folder's lock is taken first: a folder a live run holds is refused.
+// MoveAside moves an existing output folder's siphon files to a fresh
+// sibling folder and returns it ("" when there was nothing to move).
+// Nothing is deleted, and files that are not siphon's stay. The folder's
+// lock is taken first: a folder a live run holds is refused.
 func MoveAside(dir string) (string, error) {
 	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 		return "", nil
+	}
+	if err := checkOutputFolder(dir); err != nil {
+		return "", err
 	}
 	f, err := holdFolder(dir)
 	if err != nil {
 		return "", err
 	}
 	defer f.release()
-	return moveAside(dir)
-}
-
-// moveAside renames dir, which the caller holds, to a fresh sibling name.
-func moveAside(dir string) (string, error) {
-	stamp := time.Now().UTC().Format("20060102T150405")
-	for i := 0; ; i++ {
-		dst := fmt.Sprintf("%s.old-%s", dir, stamp)
-		if i > 0 {
-			dst = fmt.Sprintf("%s.%d", dst, i)
-		}
-		if _, err := os.Lstat(dst); errors.Is(err, os.ErrNotExist) {
-			if err := os.Rename(dir, dst); err != nil {
-				return "", fmt.Errorf("moving the old output aside: %w", err)
-			}
-			return dst, nil
-		}
-	}
+	return f.freshen()
 }

@@ -242,6 +242,13 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		}
 		parts = mine
 	}
+	// The run's folder must be siphon's, and started with this shard count
+	// (an unsharded --fresh starts the whole folder over instead).
+	if !(ps.job.Fresh && ps.job.Shard.N <= 1) {
+		if err := checkShards(out, ps.job.Shard); err != nil {
+			return err
+		}
+	}
 	fold, err := claimFolder(ps.dir, ps.job.Fresh)
 	if err != nil {
 		return err
@@ -502,7 +509,9 @@ func (ps *partitionSet) finish(err error) {
 	entry := historyEntry(snap, err, fin.T) // history.go
 	entry.Start, entry.Profile = s.Started, s.Profile
 	r.mu.Unlock()
-	if herr := appendHistory(ps.dir, entry); herr != nil {
+	if errors.Is(err, ErrFolderRefused) {
+		// Not siphon's folder: nothing is written in it, history neither.
+	} else if herr := appendHistory(ps.dir, entry); herr != nil {
 		ps.emitMu.Lock()
 		if len(r.events) < cap(r.events)-1 {
 			r.events <- Warning{At: now(), What: herr.Error()}

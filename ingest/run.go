@@ -203,7 +203,9 @@ func (r *Run) finish(err error, rn *runner) {
 	if sb := rn.c.shared(); sb != nil {
 		sb.leave(rn)
 	}
-	if herr := appendHistory(rn.outDir(), entry); herr != nil {
+	if errors.Is(err, ErrFolderRefused) {
+		// Not siphon's folder: nothing is written in it, history neither.
+	} else if herr := appendHistory(rn.outDir(), entry); herr != nil {
 		rn.emit(Warning{At: now(), What: herr.Error()})
 	}
 	r.events <- fin // a slot is always kept free for this one
