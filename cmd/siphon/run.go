@@ -117,6 +117,9 @@ func runResult(run *ingest.Run, name, arg, out string) error {
 	if out != defaultOutputDir(name) {
 		resume += " --out " + shellQuote(out)
 	}
+	if errors.Is(err, ingest.ErrFolderRefused) {
+		return usagef("%s: %v", name, err) // nothing ran: a folder to choose, not a run to resume
+	}
 	if snap.Partitions != nil && err != nil {
 		return partitionsResult(err, snap, name, resume)
 	}
