@@ -41,7 +41,8 @@ Usage:
   siphon import curl 'CMD'       turn a curl command into a profile (secrets become ${VAR}s)
   siphon profiles list           list the saved profiles
   siphon profiles show NAME      print one profile (secrets as references)
-  siphon profiles check FILE...  validate profile files
+  siphon profiles check FILE...  validate profile files; say what each reads, runs, writes and sends where
+  siphon profiles trust FILE...  approve a profile to read, run and write outside its folder
   siphon demo-server             serve the demo API alone (flags inject faults)
   siphon version                 version and build info
 
@@ -50,11 +51,15 @@ Run 'siphon COMMAND -h' for a command's flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], termsafe.NewWriter(os.Stdout), termsafe.NewWriter(os.Stderr)))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // run dispatches a command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
+	// Whatever siphon prints may hold text an API or a profile sent: it
+	// reaches the terminal with every control shown, never acted on. (The
+	// console draws its own screen, and cleans what it draws.)
+	stdout, stderr = termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
 	cmd, rest := "", args
 	if len(args) > 0 && !isConsoleFlag(args[0]) {
 		cmd, rest = args[0], args[1:]
