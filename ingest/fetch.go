@@ -750,6 +750,15 @@ func (rn *runner) transportOutcome(ctx context.Context, err error) outcome {
 		o.cause = fmt.Sprintf("the response headers are larger than %s, the most siphon reads of one response's headers: refused", humanSize(MaxResponseHeaderBytes))
 	case ctx.Err() != nil:
 		o.fail = true
+	case strings.Contains(err.Error(), "invalid header field"), strings.Contains(err.Error(), "invalid control character in URL"):
+		// Permanent: a value with CR, LF or another control cannot be sent, however often we try.
+		o.fail = true
+		o.cause = "the request cannot be sent: " + o.cause
+	case strings.Contains(err.Error(), "malformed MIME header"), strings.Contains(err.Error(), "malformed HTTP"):
+		// Permanent: the server answers with a broken response (a header with
+		// control characters), and will again.
+		o.fail = true
+		o.cause = "the server sent a malformed response: " + o.cause
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recordErr),
 		strings.Contains(err.Error(), "tls: "):
 		o.fail = true
