@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -78,12 +80,11 @@ func (b *Budgets) For(origin string) *SharedBudget {
 		s = &SharedBudget{origin: origin, changed: make(chan struct{}), tickets: map[*runner]uint64{}, runs: map[*runner]string{},
 			sent: map[string]int64{}, id: b.id}
 		if b.dir != "" {
-			sum := sha256.Sum256([]byte(origin))
-			s.file = filepath.Join(b.dir, hex.EncodeToString(sum[:8])+".json")
+			s.file = filepath.Join(b.dir, stateFileName(origin))
 			s.st.Origin = origin
-			if _, err := os.Stat(s.file); err == nil {
+			if _, err := os.Lstat(s.file); err == nil {
 				s.active = true
-				s.syncFile(nil) // start from what others learned
+				_ = s.syncFile(nil) // start from what others learned; a refusal is the first request's error
 			}
 		}
 		b.m[origin] = s
@@ -133,6 +134,17 @@ type budgetState struct {
 	Next    time.Time            `json:"next"`      // client-side pace: when the next request is due
 	Procs   map[string]time.Time `json:"processes"` // process → its last request, to tell others share it
 	Dialect string               `json:"dialect,omitempty"`
+	Hold    *budgetHold          `json:"hold,omitempty"` // no request goes out until it ends or is cleared
+}
+
+// budgetHold is a wait the server asked for that is too long to obey
+// silently (a reset more than holdBound away): kept in the state file so
+// that every run on the origin obeys it, shows it and names the command
+// that clears it.
+type budgetHold struct {
+	Until time.Time `json:"until"`
+	Since time.Time `json:"since"` // when it was set
+	Why   string    `json:"why"`
 }
 
 // SharedBudget is one origin's budget.
@@ -153,6 +165,7 @@ type SharedBudget struct {
 	tickets map[*runner]uint64 // each run's request in flight, by its place in Seq
 	runs    map[*runner]string // runs sharing it → profile
 	sent    map[string]int64
+	notes   []string // warnings about the state file, for the next run that asks
 }
 
 // procFresh is how long another process counts as sharing after its last
@@ -161,36 +174,61 @@ const procFresh = 5 * time.Second
 
 // syncFile reads the state file, lets op change the state, and writes it
 // back, under the file's lock; without a file op runs alone. Call with mu
-// held. A file that cannot be used leaves the budget to this process.
-func (s *SharedBudget) syncFile(op func(now time.Time)) {
+// held. A file siphon refuses (a link, a FIFO, another user's: see
+// openStateFile) is an error, op not run; a file that cannot be used
+// otherwise (e.g. a read-only cache folder) leaves the budget to this
+// process, with a warning. What the file held that could not be believed
+// is dropped, said in s.notes, and the file rewritten.
+func (s *SharedBudget) syncFile(op func(now time.Time)) error {
 	now := time.Now()
 	if s.file == "" || !s.active {
 		if op != nil {
 			op(now)
 		}
-		return
+		return nil
 	}
-	unlock, f, err := lockStateFile(s.file)
-	if err != nil {
-		s.file = "" // e.g. a read-only cache folder: share within the process only
+	unlock, f, notes, err := lockStateFile(s.file, stateOpen{create: true, write: true})
+	s.notes = append(s.notes, notes...)
+	var refused *StateFileError
+	switch {
+	case errors.As(err, &refused):
+		return err
+	case err != nil:
+		if !errors.Is(err, errNoFileLocks) {
+			s.notes = append(s.notes, fmt.Sprintf("rate budget state file %s cannot be used (%v): the budget of %s is shared within this process only", s.file, err, s.origin))
+		}
+		s.file = ""
 		if op != nil {
 			op(now)
 		}
-		return
+		return nil
 	}
 	defer unlock()
-	var onDisk budgetState
-	if data, err := readAllFrom(f); err == nil && len(data) > 0 && json.Unmarshal(data, &onDisk) == nil && onDisk.Origin == s.origin {
-		s.st = onDisk
+	rewrite := false
+	if data, err := readAllFrom(f); err != nil {
+		s.notes = append(s.notes, fmt.Sprintf("rate budget state file %s cannot be read (%v): siphon rewrites it", s.file, err))
+		rewrite = true
+	} else if len(data) > 0 {
+		st, notes, ok := decodeState(data, s.file, now)
+		s.notes = append(s.notes, notes...)
+		switch {
+		case !ok:
+			s.st, rewrite = budgetState{Origin: s.origin}, true
+		default:
+			s.st = st
+			rewrite = len(notes) > 0
+		}
 	}
-	if op == nil {
-		return
+	if op == nil && !rewrite {
+		return nil
 	}
-	op(now)
-	if s.st.Procs == nil {
-		s.st.Procs = map[string]time.Time{}
+	if op != nil {
+		op(now)
+		if s.st.Procs == nil {
+			s.st.Procs = map[string]time.Time{}
+		}
+		s.st.Procs[s.id] = now
 	}
-	s.st.Procs[s.id] = now
 	for pid, seen := range s.st.Procs {
 		if now.Sub(seen) > procFresh {
 			delete(s.st.Procs, pid)
@@ -199,6 +237,73 @@ func (s *SharedBudget) syncFile(op func(now time.Time)) {
 	if data, err := json.Marshal(s.st); err == nil {
 		_ = writeAllTo(f, data)
 	}
+	return nil
+}
+
+// holdBound is the longest wait the server can ask for (a rate-limit
+// reset) that every run on its origin obeys as a matter of course. A
+// longer one (a daily quota spent, or a wrong header) becomes a hold: kept
+// in the state file, shown by 'siphon budget show', named in each run's
+// message with the command that clears it. A window reset further away
+// than this in the state file itself is not believed.
+const holdBound = time.Hour
+
+// holdMax bounds a hold read from a state file: no server reset is
+// believed further away than httphdr.MaxResetAhead.
+const holdMax = httphdr.MaxResetAhead + time.Minute
+
+// decodeState reads a state file's content. ok is false when it is not a
+// budget state (not JSON, the wrong shape, or another origin's than the
+// file's name says); what it held that is not believed is dropped and
+// said in notes, each naming the file.
+func decodeState(data []byte, path string, now time.Time) (st budgetState, notes []string, ok bool) {
+	if err := json.Unmarshal(data, &st); err != nil {
+		what := "not JSON"
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			what = "JSON of the wrong shape"
+		}
+		return budgetState{}, []string{fmt.Sprintf("rate budget state file %s holds %s, not budget state siphon wrote: siphon starts that origin's budget empty and rewrites the file", path, what)}, false
+	}
+	if st.Origin == "" || stateFileName(st.Origin) != filepath.Base(path) {
+		return budgetState{}, []string{fmt.Sprintf("rate budget state file %s names an origin that is not the one its file name is for: siphon starts that origin's budget empty and rewrites the file", path)}, false
+	}
+	if st.Limit < -1 {
+		st.Limit = -1
+	}
+	if !st.Reset.IsZero() && st.Reset.Sub(now) > holdBound {
+		notes = append(notes, fmt.Sprintf("rate budget state file %s: ignored a window reset at %s, more than %s away", path, st.Reset.UTC().Format(time.RFC3339), holdBound))
+		st.Known, st.Reset = false, time.Time{}
+	}
+	if st.Over.After(now.Add(resetSlack)) {
+		notes = append(notes, fmt.Sprintf("rate budget state file %s: ignored a past window's end at %s, which is in the future", path, st.Over.UTC().Format(time.RFC3339)))
+		st.Over = time.Time{}
+	}
+	if st.Next.Sub(now) > holdBound {
+		notes = append(notes, fmt.Sprintf("rate budget state file %s: ignored a next request due at %s, more than %s away", path, st.Next.UTC().Format(time.RFC3339), holdBound))
+		st.Next = time.Time{}
+	}
+	if h := st.Hold; h != nil {
+		switch {
+		case !now.Before(h.Until):
+			st.Hold = nil // over
+		case h.Until.Sub(now) > holdMax:
+			notes = append(notes, fmt.Sprintf("rate budget state file %s: ignored a hold until %s, more than %s away", path, h.Until.UTC().Format(time.RFC3339), httphdr.MaxResetAhead))
+			st.Hold = nil
+		}
+	}
+	for pid, seen := range st.Procs {
+		if seen.After(now.Add(procFresh)) {
+			delete(st.Procs, pid)
+		}
+	}
+	return st, notes, true
+}
+
+// stateFileName is the name of an origin's state file.
+func stateFileName(origin string) string {
+	sum := sha256.Sum256([]byte(origin))
+	return hex.EncodeToString(sum[:8]) + ".json"
 }
 
 func (s *SharedBudget) wake() {
@@ -229,9 +334,15 @@ func (s *SharedBudget) acquire(ctx context.Context, rn *runner) error {
 		delete(s.tickets, rn) // its last request is over
 		var until time.Time
 		var why string
+		var hold *budgetHold
 		waitForChange, went := false, false
-		s.syncFile(func(now time.Time) {
+		err := s.syncFile(func(now time.Time) {
 			st := &s.st
+			if h := st.Hold; h != nil && now.Before(h.Until) {
+				hold, until = h, h.Until
+				return
+			}
+			st.Hold = nil
 			if !st.Reset.IsZero() && !now.Before(st.Reset.Add(resetSlack)) {
 				// A new window: what is in flight may still count against it.
 				st.Known, st.Avail, st.Over, st.Reset = st.Limit >= 0, st.Limit-int64(len(s.tickets)), st.Reset, time.Time{}
@@ -245,7 +356,7 @@ func (s *SharedBudget) acquire(ctx context.Context, rn *runner) error {
 				st.Known = false
 			case st.Known && st.Avail <= 0:
 				until = st.Reset.Add(resetSlack)
-				why = fmt.Sprintf("shared server rate limit for %s: 0 of %d left (%s headers), resets at %s", s.origin, st.Limit, orDash(st.Dialect), st.Reset.Format("15:04:05"))
+				why = fmt.Sprintf("shared server rate limit for %s: 0 of %d left (%s headers), resets at %s%s", s.origin, st.Limit, orDash(st.Dialect), st.Reset.Format("15:04:05"), s.sharedThrough())
 				return
 			}
 			if s.rate > 0 {
@@ -269,12 +380,42 @@ func (s *SharedBudget) acquire(ctx context.Context, rn *runner) error {
 			s.sent[rn.c.cfg.Name]++
 			went = true
 		})
-		if went {
-			s.mu.Unlock()
-			return nil
+		notes := s.notes
+		s.notes = nil
+		var holdMsg string
+		if hold != nil {
+			holdMsg = s.holdText(hold, time.Now())
 		}
 		changed := s.changed
 		s.mu.Unlock()
+		for _, n := range notes {
+			rn.emit(Warning{At: now(), What: n})
+		}
+		if err != nil {
+			return err
+		}
+		if went {
+			return nil
+		}
+		if hold != nil {
+			wait := time.Until(until)
+			if max := rn.c.cfg.Retry.MaxRetryAfter; max > 0 && wait > max {
+				return fmt.Errorf("%s. That is more than retry.max_retry_after (%s), so this run stops; runs on %s go on by themselves after %s. To go on sooner (say the quota was raised), run: siphon budget clear %s",
+					holdMsg, max, s.origin, until.Format(time.RFC3339), s.origin)
+			}
+			if wait <= 0 {
+				continue
+			}
+			if !until.Equal(told) {
+				rn.noteThrottle(until, wait, holdMsg+"; waiting for it ('siphon budget clear "+s.origin+"' ends it sooner)")
+				told = until
+			}
+			// Look again now and then: 'siphon budget clear' may end it.
+			if err := sleep(ctx, min(wait, holdPoll)); err != nil {
+				return err
+			}
+			continue
+		}
 		if waitForChange {
 			// Another process's responses do not wake this one: look again soon.
 			t := time.NewTimer(50 * time.Millisecond)
@@ -312,13 +453,19 @@ func (s *SharedBudget) observe(rn *runner, rl httphdr.RateLimit) {
 	if rn.c.cfg.RateLimit.IgnoreHeaders {
 		return
 	}
+	var held string
+	defer func() {
+		if held != "" {
+			rn.emit(Warning{At: now(), What: held})
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.wake()
 	seq, ok := s.tickets[rn]
 	delete(s.tickets, rn)
 	s.active = true
-	s.syncFile(func(time.Time) {
+	_ = s.syncFile(func(now time.Time) { // a refused file is the next acquire's error
 		st := &s.st
 		if rl.Limit >= 0 {
 			st.Limit = rl.Limit
@@ -336,6 +483,17 @@ func (s *SharedBudget) observe(rn *runner, rl httphdr.RateLimit) {
 			after = int64(st.Seq - seq)
 		}
 		left := rl.Remaining - after
+		if rl.Reset.Sub(now) > holdBound {
+			// Not a window to pace by: a spent one is a hold, shown and
+			// clearable, not a silent wait of hours.
+			st.Known, st.Reset = false, time.Time{}
+			if left <= 0 && (st.Hold == nil || !sameReset(st.Hold.Until, rl.Reset)) {
+				st.Hold = &budgetHold{Until: rl.Reset, Since: now,
+					Why: fmt.Sprintf("%s headers: %d of %s left", orDash(rl.Dialect), max(rl.Remaining, 0), limitText(rl.Limit))}
+				held = s.holdText(st.Hold, now) + ". 'siphon budget show " + s.origin + "' shows it; 'siphon budget clear " + s.origin + "' removes it"
+			}
+			return
+		}
 		switch {
 		case !rl.Reset.After(st.Over.Add(resetSlack)), st.Known && rl.Reset.Before(st.Reset.Add(-resetSlack)):
 			return // from a window that is over
@@ -352,6 +510,35 @@ func (s *SharedBudget) observe(rn *runner, rl httphdr.RateLimit) {
 // reset read from epoch seconds is off by float rounding (a few hundred
 // nanoseconds), and a window is waited out a little past its end.
 const resetSlack = 10 * time.Millisecond
+
+// holdPoll is how often a run waiting out a hold reads the state file
+// again, to see it cleared.
+const holdPoll = time.Second
+
+// holdText says what a hold is and where it is kept.
+func (s *SharedBudget) holdText(h *budgetHold, now time.Time) string {
+	where := "held in this process only (no state file)"
+	if s.file != "" {
+		where = fmt.Sprintf("siphon keeps it as a hold in %s, which every run on %s obeys", s.file, s.origin)
+	}
+	return fmt.Sprintf("the server at %s asked for no more requests until %s (%s from now; %s); %s",
+		s.origin, h.Until.Format(time.RFC3339), h.Until.Sub(now).Round(time.Second), h.Why, where)
+}
+
+// sharedThrough names the state file in a message about the budget.
+func (s *SharedBudget) sharedThrough() string {
+	if s.file == "" {
+		return ""
+	}
+	return " (shared through " + s.file + ")"
+}
+
+func limitText(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	return fmt.Sprint(n)
+}
 
 func sameReset(a, b time.Time) bool {
 	d := a.Sub(b)
@@ -420,4 +607,200 @@ func writeAllTo(f *os.File, data []byte) error {
 	}
 	_, err := f.WriteAt(data, 0)
 	return err
+}
+
+// stateOpen is how a state file is opened: create makes it when missing
+// (0600, its folder 0700); write takes the lock to change it, else a
+// shared one to read it.
+type stateOpen struct{ create, write bool }
+
+// errNoFileLocks: this system has no flock; budgets stay in the process.
+var errNoFileLocks = errors.New("no file locks on this system: rate budgets are shared within a process only")
+
+// StateFileError is a rate budget state file (or its folder) that siphon
+// refuses to use: what it is, what is wrong, how to fix it.
+type StateFileError struct {
+	Path    string
+	Problem string // e.g. "is a symbolic link"
+	Fix     string
+}
+
+func (e *StateFileError) Error() string {
+	return fmt.Sprintf("rate budget state file %s %s; %s", e.Path, e.Problem, e.Fix)
+}
+
+func removeFix(path string) string {
+	return fmt.Sprintf("siphon does not use it: remove it (rm %s) and siphon makes a new one", shellWord(path))
+}
+
+// refuseKind refuses a state file that is not a regular file.
+func refuseKind(path string, m fs.FileMode) error {
+	what := "is not a regular file"
+	switch {
+	case m&fs.ModeSymlink != 0:
+		what = "is a symbolic link (following it could make siphon write over the file it points to)"
+	case m&fs.ModeNamedPipe != 0:
+		what = "is a FIFO (named pipe), not a regular file"
+	case m&fs.ModeSocket != 0:
+		what = "is a socket, not a regular file"
+	case m&fs.ModeDevice != 0:
+		what = "is a device, not a regular file"
+	case m.IsDir():
+		what = "is a folder, not a regular file"
+	}
+	return &StateFileError{Path: path, Problem: what, Fix: removeFix(path)}
+}
+
+// shellWord quotes a path for a command line when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// BudgetFile is the state file of an origin's shared budget in dir.
+func BudgetFile(dir, origin string) string { return filepath.Join(dir, stateFileName(origin)) }
+
+// BudgetFileState is one state file as 'siphon budget show' reports it.
+type BudgetFileState struct {
+	Path      string
+	Origin    string // "": the file holds none siphon can read
+	Limit     int64  // the server's window; -1: unknown
+	Remaining int64  // left in it; -1: unknown
+	Reset     time.Time
+	Next      time.Time // client-side pace: the next request's time; zero: none waiting
+	Sent      uint64    // requests counted through it
+	Processes int       // processes that sent a request in the last few seconds
+	Hold      *BudgetHold
+	Notes     []string // what was not believed, or was tightened, each naming the file
+	Err       error    // the file cannot be read: what and how to fix it
+}
+
+// BudgetHold is a wait the server asked for that runs obey until it ends
+// or 'siphon budget clear' removes it.
+type BudgetHold struct {
+	Until, Since time.Time
+	Why          string
+}
+
+// ReadBudgetStates reads the state files in dir (only origin's when it is
+// not ""), under their locks, without changing them beyond tightening a
+// loose mode. A missing folder or file is no state.
+func ReadBudgetStates(dir, origin string) ([]BudgetFileState, error) {
+	var paths []string
+	if origin != "" {
+		paths = []string{BudgetFile(dir, origin)}
+	} else {
+		entries, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".json") {
+				paths = append(paths, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	dirNotes, err := prepareStateDir(dir, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []BudgetFileState
+	now := time.Now()
+	for _, path := range paths {
+		bs := BudgetFileState{Path: path, Limit: -1, Remaining: -1, Notes: dirNotes}
+		dirNotes = nil
+		unlock, f, notes, err := lockStateFile(path, stateOpen{})
+		bs.Notes = append(bs.Notes, notes...)
+		if errors.Is(err, fs.ErrNotExist) && origin != "" {
+			continue
+		}
+		if err != nil {
+			bs.Err = err
+			out = append(out, bs)
+			continue
+		}
+		data, err := readAllFrom(f)
+		unlock()
+		if err != nil {
+			bs.Err = fmt.Errorf("rate budget state file %s cannot be read: %w", path, err)
+			out = append(out, bs)
+			continue
+		}
+		if len(data) > 0 {
+			st, notes, ok := decodeState(data, path, now)
+			bs.Notes = append(bs.Notes, notes...)
+			if ok {
+				describeState(&bs, st, now)
+			}
+		}
+		out = append(out, bs)
+	}
+	return out, nil
+}
+
+// describeState fills what a display shows of a state.
+func describeState(bs *BudgetFileState, st budgetState, now time.Time) {
+	bs.Origin, bs.Sent = st.Origin, st.Seq
+	if st.Known && (st.Reset.IsZero() || now.Before(st.Reset)) {
+		bs.Limit, bs.Remaining, bs.Reset = st.Limit, max(st.Avail, 0), st.Reset
+	}
+	if st.Next.After(now) {
+		bs.Next = st.Next
+	}
+	for _, seen := range st.Procs {
+		if now.Sub(seen) <= procFresh {
+			bs.Processes++
+		}
+	}
+	if h := st.Hold; h != nil {
+		bs.Hold = &BudgetHold{Until: h.Until, Since: h.Since, Why: h.Why}
+	}
+}
+
+// ClearBudget removes an origin's hold and window state from its state
+// file in dir, under the file's lock (runs on the origin read it before
+// each request, so they go on at once). It returns the state as it was;
+// no file is an fs.ErrNotExist error.
+func ClearBudget(dir, origin string) (BudgetFileState, error) {
+	path := BudgetFile(dir, origin)
+	was := BudgetFileState{Path: path, Origin: origin, Limit: -1, Remaining: -1}
+	if _, err := os.Lstat(path); err != nil {
+		return was, err
+	}
+	unlock, f, notes, err := lockStateFile(path, stateOpen{write: true})
+	was.Notes = notes
+	if err != nil {
+		return was, err
+	}
+	defer unlock()
+	data, err := readAllFrom(f)
+	if err != nil {
+		return was, fmt.Errorf("rate budget state file %s cannot be read: %w", path, err)
+	}
+	now := time.Now()
+	cleared := budgetState{Origin: origin}
+	if len(data) > 0 {
+		st, notes, ok := decodeState(data, path, now)
+		was.Notes = append(was.Notes, notes...)
+		if ok {
+			describeState(&was, st, now)
+			cleared.Seq, cleared.Procs = st.Seq, st.Procs
+		}
+	}
+	out, err := json.Marshal(cleared)
+	if err == nil {
+		err = writeAllTo(f, out)
+	}
+	if err != nil {
+		return was, fmt.Errorf("rate budget state file %s cannot be written: %w", path, err)
+	}
+	return was, nil
 }
