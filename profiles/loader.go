@@ -114,7 +114,7 @@ func (l Loader) load(filename string, data []byte) (*Profile, error) {
 		return p, err
 	}
 	if len(d.blocked) > 0 && !l.SkipSecrets {
-		return p, &ApprovalError{Path: filename, Pending: d.blocked}
+		return p, &ApprovalError{Path: filename, Pending: d.blocked, Profile: p}
 	}
 	return p, nil
 }

@@ -73,6 +73,9 @@ func (a Access) Describe() string {
 type ApprovalError struct {
 	Path    string   // the profile file
 	Pending []Access // what waits for approval
+	// Profile is the profile as loaded without what waits (its Hash and
+	// Accesses say what approval is for); its secrets are not all resolved.
+	Profile *Profile
 }
 
 func (e *ApprovalError) Error() string {

@@ -120,6 +120,8 @@ func (p picker) Update(msg tea.Msg, c *ctx) (picker, tea.Cmd) {
 		return p, nil
 	case loginDoneMsg:
 		return p.onLoginDone(msg, c), nil
+	case approvedMsg:
+		return p.onApproved(msg, c), nil
 	case profileSavedMsg:
 		if msg.err != nil {
 			return p, nil
@@ -166,6 +168,8 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 		return p, h.load()
 	case key.Matches(msg, k.Enter) && live != nil:
 		c.open = &openRequest{sess: live}
+	case key.Matches(msg, k.Enter) && ok && len(it.profile.Approval) > 0:
+		c.push(newApprovalScreen(p.env, it))
 	case key.Matches(msg, k.Enter) && ok && it.profile.NeedsLogin && p.env.opts.Login != nil:
 		name := it.profile.Name
 		return p, tea.ExecProcess(p.env.opts.Login(it.profile), func(err error) tea.Msg { return loginDoneMsg{name: name, err: err} })
@@ -225,6 +229,26 @@ func (p picker) onLoginDone(msg loginDoneMsg, c *ctx) picker {
 		}
 	}
 	c.say("signed in to "+msg.name+"; enter starts it", false)
+	return p.applyFilter()
+}
+
+// onApproved puts an approved profile, loaded again, in place of the one
+// that waited.
+func (p picker) onApproved(msg approvedMsg, c *ctx) picker {
+	if msg.err != nil {
+		c.say("not approved: "+oneLine(msg.err.Error()), true)
+		return p
+	}
+	for i := range p.items {
+		if p.items[i].profile.Name == msg.name {
+			p.items[i].profile = msg.profile
+		}
+	}
+	if len(msg.profile.Approval) > 0 {
+		c.say(termsafe.Line(msg.name)+" changed since it was listed: look again before approving", true)
+	} else {
+		c.say("approved "+termsafe.Line(msg.name)+"; enter starts it", false)
+	}
 	return p.applyFilter()
 }
 
@@ -317,6 +341,8 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 		stateStyle = st.Error
 	case prof.Err != nil:
 		state, stateStyle = "invalid", st.Error
+	case len(prof.Approval) > 0:
+		state, stateStyle = "needs your approval (enter)", st.Warn
 	case prof.NeedsLogin:
 		state, stateStyle = "needs sign-in (enter)", st.Warn
 	case it.cpErr != nil:

@@ -52,6 +52,14 @@ type Profile struct {
 	// yet: enter runs Options.Login instead of the profile.
 	NeedsLogin bool
 
+	// Approval lists what the profile would read, run, write and send
+	// where, when it waits for the user's approval (a stranger's profile
+	// that reaches outside its folder): enter shows the list and y
+	// approves through Options.Approve. ApprovalHash is the content the
+	// list was made from: approval is for that content only.
+	Approval     []string
+	ApprovalHash string
+
 	// References is where its page requests show the profile's ${VAR}
 	// references (RequestReferences): the only text a copied curl
 	// command leaves for the shell to expand. nil: none is expanded.
@@ -90,6 +98,11 @@ type Options struct {
 	// Login returns the command that signs in to a profile (siphon auth
 	// login); the console hands it the terminal and takes it back after.
 	Login func(p Profile) *exec.Cmd
+
+	// Approve records the user's approval of a profile's content
+	// (Profile.ApprovalHash) and returns the profile loaded again, ready to
+	// start. It runs as a command, never inside Update.
+	Approve func(p Profile) (Profile, error)
 }
 
 // Run opens the console full-screen on the terminal and returns when the

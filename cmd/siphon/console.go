@@ -43,6 +43,11 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		p, err := profiles.Loader{}.LoadFile(e.Path)
+		var approval *profiles.ApprovalError
+		if errors.As(err, &approval) {
+			broken = append(broken, waitingForApproval(e, approval.Profile))
+			continue
+		}
 		if err != nil {
 			// Most often a secret's variable is not set: say so in the list.
 			broken = append(broken, tui.Profile{Name: e.Name, Description: e.Description, Pagination: e.Pagination, Auth: e.Auth, Err: err})
@@ -80,23 +85,8 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 	configs := map[string]ingest.Config{}
 	var items []tui.Profile
 	for _, p := range profs {
-		cfg := p.Config
-		item := tui.Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type, Out: outDir(cfg),
-			Path: p.Path, Records: cfg.Records, PaginationConfig: cfg.Pagination, References: tui.RequestReferences(cfg)}
-		if client, err := ingest.New(cfg); needsLogin(cfg, err) {
-			item.NeedsLogin = p.Path != ""
-			item.Err = err // built-in profiles cannot sign in from here
-			if item.NeedsLogin {
-				item.Err = nil
-			}
-			item.URL = cfg.BaseURL + cfg.Path
-		} else if err != nil {
-			item.Err = err
-		} else {
-			item.URL = client.Endpoint() // redacted
-		}
-		configs[cfg.Name] = cfg
-		items = append(items, item)
+		configs[p.Config.Name] = p.Config
+		items = append(items, consoleItem(p, outDir))
 	}
 	items = append(items, broken...)
 	// Runs on one API origin share one rate budget, with each other and
@@ -124,7 +114,61 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		// context the console forgets.
 		return client.Start(context.Background(), ingest.Job{Out: p.Out, Fresh: fresh}), nil
 	}
-	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell, Budgets: budgets})
+	approve := func(p tui.Profile) (tui.Profile, error) {
+		if err := profiles.DefaultApprovals().Approve(p.ApprovalHash, p.Path); err != nil {
+			return p, err
+		}
+		loaded, err := profiles.Loader{}.LoadFile(p.Path)
+		var approval *profiles.ApprovalError
+		if errors.As(err, &approval) { // changed since it was listed
+			return waitingForApproval(profiles.Entry{Name: p.Name, Description: p.Description, Pagination: p.Pagination, Auth: p.Auth, Path: p.Path}, approval.Profile), nil
+		}
+		if err != nil {
+			return p, err
+		}
+		return consoleItem(loaded, outDir), nil
+	}
+	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell, Budgets: budgets, Approve: approve})
+}
+
+// consoleItem is a loaded profile as the console lists it.
+func consoleItem(p *profiles.Profile, outDir func(ingest.Config) string) tui.Profile {
+	cfg := p.Config
+	item := tui.Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type, Out: outDir(cfg),
+		Path: p.Path, Records: cfg.Records, PaginationConfig: cfg.Pagination, References: tui.RequestReferences(cfg)}
+	if client, err := ingest.New(cfg); needsLogin(cfg, err) {
+		item.NeedsLogin = p.Path != ""
+		item.Err = err // built-in profiles cannot sign in from here
+		if item.NeedsLogin {
+			item.Err = nil
+		}
+		item.URL = cfg.BaseURL + cfg.Path
+	} else if err != nil {
+		item.Err = err
+	} else {
+		item.URL = client.Endpoint() // redacted
+	}
+	return item
+}
+
+// waitingForApproval is a stranger's profile as the console lists it before
+// the user approved it: what it would read, run, write and send where.
+func waitingForApproval(e profiles.Entry, p *profiles.Profile) tui.Profile {
+	item := tui.Profile{Name: e.Name, Description: e.Description, Pagination: e.Pagination, Auth: e.Auth, Path: e.Path, ApprovalHash: p.Hash}
+	for _, a := range p.Accesses() {
+		line := a.Describe()
+		if a.Kind == profiles.Sends {
+			line = fmt.Sprintf("sends %s (%s) to %s", a.What, a.Field, p.Origin(a.To))
+		}
+		if a.NeedsApproval() {
+			line += ", outside its folder"
+			if a.Kind == profiles.Runs {
+				line = a.Describe() + ", a command"
+			}
+		}
+		item.Approval = append(item.Approval, line)
+	}
+	return item
 }
 
 // needsLogin reports whether a profile cannot start only because nobody has
