@@ -65,17 +65,25 @@ func cmdAuth(args []string, stdout, stderr io.Writer) error {
 		return usagef("%v", err)
 	}
 	p, err := profiles.Loader{}.LoadFile(path)
-	if err != nil {
+	var approval *profiles.ApprovalError
+	switch {
+	case errors.As(err, &approval):
+		return usagef("%v", err)
+	case err != nil:
 		return usagef("invalid profile:\n%v", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return login(ctx, p.Config, stdout)
+	runCmd := "siphon run " + shellQuote(pos[0]) // the profile as the user named it
+	if *dir != "" {
+		runCmd += " --profiles " + shellQuote(*dir)
+	}
+	return login(ctx, p.Config, stdout, runCmd)
 }
 
 // login runs the authorization-code flow with PKCE and a loopback redirect,
 // and stores the refresh token where the profile's file: reference points.
-func login(ctx context.Context, cfg ingest.Config, stdout io.Writer) error {
+func login(ctx context.Context, cfg ingest.Config, stdout io.Writer, runCmd string) error {
 	a := cfg.Auth
 	if a.Type != ingest.AuthOAuth2 || a.Grant != ingest.GrantAuthorizationCode {
 		return usagef("profile %s: auth login needs auth.type oauth2 with grant authorization_code", cfg.Name)
@@ -186,7 +194,7 @@ func login(ctx context.Context, cfg ingest.Config, stdout io.Writer) error {
 	if err := ingest.WriteSecretFile(store, tok.RefreshToken); err != nil {
 		return fmt.Errorf("storing the refresh token in %s: %v", store, err)
 	}
-	fmt.Fprintf(stdout, "Signed in. The refresh token is stored in %s (mode 0600); run: siphon run %s\n", store, cfg.Name)
+	fmt.Fprintf(stdout, "Signed in. The refresh token is stored in %s (mode 0600); run: %s\n", store, runCmd)
 	return nil
 }
 

@@ -91,7 +91,7 @@ auth:
 		return forge(u, false)(u)
 	}
 	var out bytes.Buffer
-	if err := login(ctx, cfgProfile.Config, &out); err == nil || !strings.Contains(err.Error(), "canceled") {
+	if err := login(ctx, cfgProfile.Config, &out, "siphon run x"); err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Fatalf("forged answers only: %v", err)
 	}
 	if _, err := os.Stat(store); err == nil {

@@ -77,6 +77,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if f.baseURL != "" {
 		cfg.BaseURL = f.baseURL
 	}
+	if job.Shard != (ingest.Shard{}) && cfg.Partitions.Kind() == "" {
+		// Every shard would fetch everything: on N machines, N times.
+		return usagef("--shard %s: profile %s has no partitions to split; add partitions: to it (see docs/partitions.md), or run it without --shard", f.shard, cfg.Name)
+	}
 	if err := resolveFrom(&cfg, prof.Path, f.dir); err != nil {
 		return err
 	}
@@ -105,18 +109,38 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		rep = newTextReporter(stderr, cfg.Name)
 	}
 	watch(run, rep, time.Second)
-	return runResult(run, cfg.Name, pos[0], out)
+	return runResult(run, cfg.Name, f.resumeCommand(pos[0], out, cfg.Name))
+}
+
+// resumeCommand is the command that goes on with this run: the profile as
+// given and every flag that shaped which data it fetches and where it is
+// written (not --fresh, which would start over, nor --max-pages, which
+// would stop again).
+func (f *runFlags) resumeCommand(arg, out, name string) string {
+	cmd := "siphon run " + shellQuote(arg)
+	if f.dir != "" {
+		cmd += " --profiles " + shellQuote(f.dir)
+	}
+	if out != defaultOutputDir(name) {
+		cmd += " --out " + shellQuote(out)
+	}
+	if f.baseURL != "" {
+		cmd += " --base-url " + shellQuote(f.baseURL)
+	}
+	if f.shard != "" {
+		cmd += " --shard " + shellQuote(f.shard)
+	}
+	if f.concurrency > 0 {
+		cmd += fmt.Sprintf(" --concurrency %d", f.concurrency)
+	}
+	return cmd
 }
 
 // runResult turns how a run ended into the exit code's error and a message
-// that says how to go on.
-func runResult(run *ingest.Run, name, arg, out string) error {
+// that says how to go on (resume: the command that does).
+func runResult(run *ingest.Run, name, resume string) error {
 	err := run.Wait()
 	snap := run.Snapshot()
-	resume := fmt.Sprintf("siphon run %s", shellQuote(arg))
-	if out != defaultOutputDir(name) {
-		resume += " --out " + shellQuote(out)
-	}
 	if errors.Is(err, ingest.ErrFolderRefused) {
 		return usagef("%s: %v", name, err) // nothing ran: a folder to choose, not a run to resume
 	}
