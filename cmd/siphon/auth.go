@@ -47,9 +47,18 @@ var openBrowser = func(url string) error {
 // loginTimeout bounds the wait for the browser to come back.
 var loginTimeout = 5 * time.Minute
 
+const authUsage = `Usage:
+  siphon auth login PROFILE [--profiles DIR]   OAuth2 sign-in (authorization code with PKCE, loopback redirect);
+                                               stores the refresh token where auth.refresh_token's file: points
+`
+
 func cmdAuth(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, authUsage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "login" {
-		return usagef("auth needs: login PROFILE")
+		return usagef("auth needs: login PROFILE\n\n%s", authUsage)
 	}
 	fset := newFlags("auth login", stderr)
 	dir := fset.String("profiles", "", "folder of saved profiles")

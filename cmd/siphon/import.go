@@ -11,9 +11,18 @@ import (
 	"siphon/profiles/curlimport"
 )
 
+const importUsage = `Usage:
+  siphon import curl 'CMD' [--name NAME] [--save] [--profiles DIR]   turn a curl command into a profile
+                                                                     (secrets become ${VAR} references)
+`
+
 func cmdImport(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, importUsage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "curl" {
-		return usagef("import needs: curl '<curl command>' [--name NAME] [--save]")
+		return usagef("import needs: curl '<curl command>' [--name NAME] [--save]\n\n%s", importUsage)
 	}
 	fset := newFlags("import curl", stderr)
 	name := fset.String("name", "imported", "the profile's name")

@@ -10,9 +10,24 @@ import (
 	"siphon/profiles"
 )
 
+const profilesUsage = `Usage:
+  siphon profiles list                 list the saved profiles
+  siphon profiles show NAME            print one profile (secrets as references)
+  siphon profiles check FILE...        validate profile files; say what each reads, runs, writes and sends where
+  siphon profiles trust FILE|NAME...   approve a profile, as it is now, to read, run and write outside its folder
+Each takes --profiles DIR (where saved profiles live).
+`
+
+// isHelp reports whether a command group's first word asks for its usage.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help" }
+
 func cmdProfiles(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, profilesUsage)
+		return nil
+	}
 	if len(args) == 0 {
-		return usagef("profiles needs list, show NAME, check FILE... or trust FILE...")
+		return usagef("profiles needs list, show NAME, check FILE... or trust FILE...\n\n%s", profilesUsage)
 	}
 	fset := newFlags("profiles "+args[0], stderr)
 	dir := fset.String("profiles", "", "folder of saved profiles")
