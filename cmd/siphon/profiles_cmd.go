@@ -19,7 +19,9 @@ Each takes --profiles DIR (where saved profiles live).
 `
 
 // isHelp reports whether a command group's first word asks for its usage.
-func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help" }
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
 
 func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && isHelp(args[0]) {
