@@ -148,15 +148,17 @@ type partRun struct {
 // partitionSet runs a partitioned profile: a queue of partitions, a few
 // workers, one budget (the client's).
 type partitionSet struct {
-	c    *Client
-	run  *Run
-	job  Job
-	dir  string
-	all  []*partRun
-	byID map[string]*partRun
+	// Set by startPartitioned before Start returns, never changed after:
+	// read without a lock from any goroutine.
+	c     *Client
+	run   *Run
+	job   Job
+	dir   string
+	all   []*partRun
+	byID  map[string]*partRun
+	queue chan *partRun // holds every partition: enqueuing never blocks
 
-	mu          sync.Mutex
-	queue       chan *partRun
+	mu          sync.Mutex // guards the fields below, and partRun.err and final
 	pool        *aheadPool // request slots: one a worker, lent at the tail (ahead.go)
 	outstanding int        // partitions queued or running
 	closed      bool       // the queue is closed: retries come too late
@@ -164,19 +166,68 @@ type partitionSet struct {
 	stateMu     sync.Mutex // serialises writes of run.json
 }
 
-// startPartitioned begins a partitioned run.
+// startPartitioned begins a partitioned run. The partition set is built
+// here, before Start returns: Partitions, Pause and PausePartition read it
+// from other goroutines at once, and it does not change after.
 func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
 	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
 	ps := &partitionSet{c: c, run: r, job: job, byID: map[string]*partRun{}}
+	listErr := ps.list()
+	ps.queue = make(chan *partRun, len(ps.all))
 	r.parts = ps
 	go func() {
 		defer cancel()
-		err := ps.loop(ctx)
+		err := listErr
+		if err == nil {
+			err = ps.loop(ctx)
+		}
 		ps.finish(c.redact().Error(err)) // the error is shown and logged: no secret in it
 	}()
 	return r
+}
+
+// list builds the set: this shard's partitions, each with its client (or
+// the reason it cannot be sent).
+func (ps *partitionSet) list() error {
+	c := ps.c
+	cfg := &c.cfg
+	out := ps.job.Out
+	if out == "" {
+		out = filepath.Join("siphon-data", cfg.Name)
+	}
+	ps.dir = ps.job.Shard.Dir(out)
+	parts, err := ListPartitions(*cfg)
+	if err != nil {
+		return err
+	}
+	if sh := ps.job.Shard; sh.N > 1 {
+		mine := parts[:0:0]
+		for _, p := range parts {
+			if p.Index%sh.N == sh.K-1 {
+				mine = append(mine, p)
+			}
+		}
+		parts = mine
+	}
+	hc := c.http.GetClient()
+	for _, p := range parts {
+		pc, err := c.partitionClient(p, hc)
+		pr := &partRun{p: p, client: pc, run: &Run{done: make(chan struct{})}}
+		if err != nil {
+			// This partition fails on its own; the others go on.
+			var pve *PartitionValueError
+			if !errors.As(err, &pve) {
+				err = fmt.Errorf("partition %d (%s): %w", p.Index, p.Key, err)
+			}
+			pr.refuse, pr.client = err, nil
+		}
+		pr.run.snap = Snapshot{Profile: cfg.Name, State: StateStarting}
+		ps.all = append(ps.all, pr)
+		ps.byID[p.Key] = pr
+	}
+	return nil
 }
 
 // emit sends a run-level event, dropping it when the reader lags (the last
@@ -224,23 +275,9 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	if out == "" {
 		out = filepath.Join("siphon-data", cfg.Name)
 	}
-	ps.dir = ps.job.Shard.Dir(out)
 	if n := ps.job.Shard.N; n > 1 && cfg.RateLimit.RequestsPerSecond > 0 {
 		c.budget.SetRate(cfg.RateLimit.RequestsPerSecond / float64(n))
 		c.learned.setCeiling(cfg.RateLimit.RequestsPerSecond / float64(n))
-	}
-	parts, err := ListPartitions(*cfg)
-	if err != nil {
-		return err
-	}
-	if sh := ps.job.Shard; sh.N > 1 {
-		mine := parts[:0:0]
-		for _, p := range parts {
-			if p.Index%sh.N == sh.K-1 {
-				mine = append(mine, p)
-			}
-		}
-		parts = mine
 	}
 	// The run's folder must be siphon's, and started with this shard count
 	// (an unsharded --fresh starts the whole folder over instead).
@@ -259,35 +296,17 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		return err
 	}
 	if saved != nil {
+		parts := make([]Partition, len(ps.all))
+		for i, pr := range ps.all {
+			parts[i] = pr.p
+		}
 		if changes := partitionChanges(saved, cfg.Partitions.Kind(), parts); len(changes) > 0 {
 			return &ProfileChangedError{Dir: ps.dir, Changes: changes}
 		}
 	}
-	hc := c.http.GetClient()
-	for _, p := range parts {
-		pc, err := c.partitionClient(p, hc)
-		pr := &partRun{p: p, client: pc, run: &Run{done: make(chan struct{})}}
-		if err != nil {
-			// This partition fails on its own; the others go on.
-			var pve *PartitionValueError
-			if !errors.As(err, &pve) {
-				err = fmt.Errorf("partition %d (%s): %w", p.Index, p.Key, err)
-			}
-			pr.refuse, pr.client = err, nil
-		}
-		pr.run.snap = Snapshot{Profile: cfg.Name, State: StateStarting}
-		ps.all = append(ps.all, pr)
-		ps.byID[p.Key] = pr
-	}
 	ps.run.mu.Lock()
 	ps.run.snap.State = StateRunning
-	paused := ps.run.paused
 	ps.run.mu.Unlock()
-	if paused {
-		for _, pr := range ps.all {
-			pr.run.Pause()
-		}
-	}
 	if err := ps.saveState(); err != nil {
 		return err
 	}
@@ -301,15 +320,16 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		workers = max(cfg.Concurrency, 1)
 	}
 	ps.pool = newAheadPool(workers)
-	ps.queue = make(chan *partRun, len(ps.all))
+	ps.mu.Lock()
 	ps.outstanding = len(ps.all)
 	for _, pr := range ps.all {
-		ps.queue <- pr
+		ps.queue <- pr // room: the queue holds every partition
 	}
 	if len(ps.all) == 0 {
 		ps.closed = true
 		close(ps.queue)
 	}
+	ps.mu.Unlock()
 	var wg sync.WaitGroup
 	for range min(workers, max(len(ps.all), 1)) {
 		wg.Go(func() {
@@ -611,15 +631,9 @@ func (ps *partitionSet) partitions() []PartitionSnapshot {
 }
 
 // Partitions returns each partition's counters, in declaration order; nil
-// for a run without partitions (or before its partitions are listed).
+// for a run without partitions.
 func (r *Run) Partitions() []PartitionSnapshot {
 	if r.parts == nil {
-		return nil
-	}
-	r.parts.mu.Lock()
-	ready := r.parts.queue != nil
-	r.parts.mu.Unlock()
-	if !ready {
 		return nil
 	}
 	return r.parts.partitions()
@@ -630,11 +644,8 @@ func (r *Run) partition(key string) (*partRun, error) {
 	if r.parts == nil {
 		return nil, errors.New("this run has no partitions")
 	}
-	r.parts.mu.Lock()
-	ready := r.parts.queue != nil
-	r.parts.mu.Unlock()
-	pr := r.parts.byID[key]
-	if !ready || pr == nil {
+	pr := r.parts.byID[key] // built before Start returned, never changed after
+	if pr == nil {
 		return nil, fmt.Errorf("no partition %q in this run", key)
 	}
 	return pr, nil
@@ -684,15 +695,8 @@ func (r *Run) RetryPartition(key string) error {
 	return nil
 }
 
-// each applies f to every partition's run (Pause, Resume). Before the
-// partitions are listed it does nothing: they take the run's pause then.
+// each applies f to every partition's run (Pause, Resume).
 func (ps *partitionSet) each(f func(*Run)) {
-	ps.mu.Lock()
-	ready := ps.queue != nil
-	ps.mu.Unlock()
-	if !ready {
-		return
-	}
 	for _, pr := range ps.all {
 		f(pr.run)
 	}
