@@ -51,7 +51,7 @@ type Spec struct {
 	MaxCapture int64
 }
 
-// Kind is the kind of a JSON value. The order is ingest/schema's.
+// Kind is the kind of a JSON value.
 type Kind uint8
 
 const (
@@ -273,9 +273,7 @@ func (s *Scanner) scan(fn func(*Record) error) (Result, error) {
 	}
 	defer func() {
 		s.onRecord = nil
-		if s.r != nil {
-			s.buf, s.r = nil, nil // do not pin the reader
-		}
+		s.buf, s.r = nil, nil // do not pin the body, or the reader, until the next scan
 		// One huge record or number does not stay pinned.
 		if cap(s.out) > shrinkAbove {
 			s.out = nil

@@ -61,17 +61,16 @@ type Tracker struct {
 	pages    int
 	recordNo int
 	learning bool
-	scanner  recordScanner
+	reader   *recordReader // Observe's
 
 	// the page being fed record by record
 	pageRecords int
 	drifts      []Drift
-	conv        []pagescan.Field // Observe's fields in the form Record takes
 }
 
 // NewTracker returns a Tracker that has seen nothing yet.
 func NewTracker() *Tracker {
-	return &Tracker{fields: make(map[string]*fieldStat), learning: true}
+	return &Tracker{fields: make(map[string]*fieldStat), learning: true, reader: newRecordReader()}
 }
 
 // Observe looks at one page's records. The first pages (until 200 records
@@ -84,18 +83,10 @@ func NewTracker() *Tracker {
 func (t *Tracker) Observe(recs []json.RawMessage) []Drift {
 	t.BeginPage()
 	for _, rec := range recs {
-		if !t.scanner.scan(rec) {
-			continue
+		if fields, ok := t.reader.fieldsOf(rec); ok {
+			t.Record(fields)
 		}
-		s := &t.scanner
-		t.conv = t.conv[:0]
-		for _, f := range s.fields {
-			t.conv = append(t.conv, pagescan.Field{Path: s.pathOf(f), Depth: int(f.depth), Kind: pagescan.Kind(f.typ), Value: s.valueOf(f)})
-		}
-		t.Record(t.conv)
 	}
-	t.scanner.data = nil // do not pin the page until the next call
-	clear(t.conv)
 	return t.EndPage()
 }
 
@@ -147,7 +138,7 @@ func (t *Tracker) learn(fields []pagescan.Field) {
 			t.fields[st.name] = st
 			t.learned = append(t.learned, st)
 		}
-		st.types = st.types.with(jsonType(f.Kind))
+		st.types = st.types.with(f.Kind)
 		if st.lastRecord != t.recordNo {
 			st.lastRecord = t.recordNo
 			st.records++
@@ -167,7 +158,6 @@ func (t *Tracker) finishBaseline() {
 // compare checks the scanned record against the baseline.
 func (t *Tracker) compare(drifts []Drift, fields []pagescan.Field) []Drift {
 	for _, f := range fields {
-		typ := jsonType(f.Kind)
 		st := t.fields[string(f.Path)]
 		if st == nil {
 			if len(t.fields) >= maxFields {
@@ -177,7 +167,7 @@ func (t *Tracker) compare(drifts []Drift, fields []pagescan.Field) []Drift {
 			t.fields[st.name] = st
 			drifts = append(drifts, Drift{
 				Field: st.name, Change: ChangeNew,
-				Now: typ.String(), Example: shortExample(f.Value),
+				Now: f.Kind.String(), Example: shortExample(f.Value),
 			})
 			continue
 		}
@@ -185,11 +175,11 @@ func (t *Tracker) compare(drifts []Drift, fields []pagescan.Field) []Drift {
 			continue
 		}
 		st.lastPage = t.pages
-		if !st.types.has(typ) && st.reported&reportedType == 0 {
+		if !st.types.has(f.Kind) && st.reported&reportedType == 0 {
 			st.reported |= reportedType
 			drifts = append(drifts, Drift{
 				Field: st.name, Change: ChangeType,
-				Was: st.types.String(), Now: typ.String(), Example: shortExample(f.Value),
+				Was: st.types.String(), Now: f.Kind.String(), Example: shortExample(f.Value),
 			})
 		}
 	}

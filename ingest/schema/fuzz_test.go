@@ -7,8 +7,8 @@ import (
 )
 
 // FuzzObserve feeds arbitrary bytes to a Tracker past its baseline, one line
-// per record, and to the scanner whole. Observe must not panic, must keep
-// its promises about Drift, and the scanner must read every JSON object the
+// per record, and to the record reader whole. Observe must not panic, must keep
+// its promises about Drift, and the reader must read every JSON object the
 // way encoding/json does.
 func FuzzObserve(f *testing.F) {
 	f.Add([]byte(`{"id":1,"amount":"12.50","customer":{"country":null},"new":[1,{"a":2}]}`))

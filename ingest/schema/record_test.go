@@ -6,18 +6,20 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"siphon/ingest/pagescan"
 )
 
-// scanFields returns "path:type" for each field the scanner found, or nil
+// scanFields returns "path:type" for each field the reader found, or nil
 // and false when it rejected the record.
 func scanFields(rec string) ([]string, bool) {
-	var s recordScanner
-	if !s.scan([]byte(rec)) {
+	fields, ok := newRecordReader().fieldsOf([]byte(rec))
+	if !ok {
 		return nil, false
 	}
 	var got []string
-	for _, f := range s.fields {
-		got = append(got, string(s.pathOf(f))+":"+f.typ.String())
+	for _, f := range fields {
+		got = append(got, string(f.Path)+":"+f.Kind.String())
 	}
 	return got, true
 }
@@ -58,13 +60,13 @@ func TestScanFields(t *testing.T) {
 
 func TestScanRejectsMalformed(t *testing.T) {
 	bad := []string{
-		``, ` `, `[]`, `"x"`, `1`, `null`, `{`, `}`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{,}`,
+		``, ` `, `[]`, `[{"a":1}]`, "{\"a\":1}\n{\"b\":2}", `"x"`, `1`, `null`, `{`, `}`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{,}`,
 		`{"a":1}x`, `{"a":1}{}`, `{"a" 1}`, `{a:1}`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`,
 		`{"a":1e}`, `{"a":-}`, `{"a":+1}`, `{"a":tru}`, `{"a":nul}`, `{"a":"x}`, `{"a":"\x"}`,
 		`{"a":"\u12"}`, `{"a":"\u12g4"}`, "{\"a\":\"tab\there\"}", `{"a":[1,]}`, `{"a":[1 2]}`,
 		`{"a":[}`, `{"a":{"b":1}`, `{"a":1,"b":2`, `{"a"`, `{"a":"\`,
-		strings.Repeat(`{"a":`, maxNesting+1) + "1" + strings.Repeat("}", maxNesting+1),
-		`{"a":` + strings.Repeat("[", maxNesting+1) + strings.Repeat("]", maxNesting+1) + `}`,
+		strings.Repeat(`{"a":`, pagescan.MaxNesting+1) + "1" + strings.Repeat("}", pagescan.MaxNesting+1),
+		`{"a":` + strings.Repeat("[", pagescan.MaxNesting+1) + strings.Repeat("]", pagescan.MaxNesting+1) + `}`,
 	}
 	for _, rec := range bad {
 		if json.Valid([]byte(rec)) && strings.HasPrefix(rec, "{") && len(rec) < 1000 {
@@ -76,7 +78,7 @@ func TestScanRejectsMalformed(t *testing.T) {
 	}
 }
 
-// The scanner must agree with encoding/json on the top-level keys and on
+// The record reader must agree with encoding/json on the top-level keys and on
 // the type of each value.
 func TestScanAgreesWithEncodingJSON(t *testing.T) {
 	recs := []string{
@@ -90,22 +92,22 @@ func TestScanAgreesWithEncodingJSON(t *testing.T) {
 }
 
 // checkAgainstEncodingJSON fails t when a valid JSON object is rejected by
-// the scanner, or read with other top-level keys or types than encoding/json.
+// the record reader, or read with other top-level keys or types than encoding/json.
 func checkAgainstEncodingJSON(t *testing.T, rec []byte) {
 	t.Helper()
 	var top map[string]json.RawMessage
-	// encoding/json rewrites invalid UTF-8 in keys; the scanner keeps bytes.
+	// encoding/json rewrites invalid UTF-8; pagescan rejects it.
 	if !utf8.Valid(rec) || json.Unmarshal(rec, &top) != nil || top == nil {
 		return
 	}
-	var s recordScanner
-	if !s.scan(rec) {
+	fields, ok := newRecordReader().fieldsOf(rec)
+	if !ok {
 		t.Fatalf("scan rejected a JSON object encoding/json accepts: %q", rec)
 	}
-	seen := map[string]jsonType{}
-	for _, f := range s.fields {
-		if f.depth == 1 {
-			seen[string(s.pathOf(f))] = f.typ // last one wins, as in encoding/json
+	seen := map[string]pagescan.Kind{}
+	for _, f := range fields {
+		if f.Depth == 1 {
+			seen[string(f.Path)] = f.Kind // last one wins, as in encoding/json
 		}
 	}
 	if len(seen) != len(top) {
@@ -122,18 +124,18 @@ func checkAgainstEncodingJSON(t *testing.T, rec []byte) {
 	}
 }
 
-func firstByteType(raw json.RawMessage) jsonType {
+func firstByteType(raw json.RawMessage) pagescan.Kind {
 	switch raw[0] {
 	case '{':
-		return typeObject
+		return pagescan.KindObject
 	case '[':
-		return typeArray
+		return pagescan.KindArray
 	case '"':
-		return typeString
+		return pagescan.KindString
 	case 't', 'f':
-		return typeBoolean
+		return pagescan.KindBool
 	case 'n':
-		return typeNull
+		return pagescan.KindNull
 	}
-	return typeNumber
+	return pagescan.KindNumber
 }
