@@ -103,7 +103,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setStatus("not copied: "+oneLine(msg.err.Error()), true)
 		}
 	case tea.KeyMsg:
-		m, cmd = m.onKey(msg)
+		m, cmd = m.onKeys(msg)
 	default:
 		m, cmd = m.broadcast(msg)
 	}
@@ -115,6 +115,33 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // top is the screen with the focus.
 func (m Model) top() screen { return m.stack[len(m.stack)-1] }
+
+// onKeys splits letters that arrived in one read ("jjj", typed fast or
+// sent by a terminal multiplexer in one write) into one key each, so that
+// each moves the cursor as it would alone. Once a text field has the keys
+// (a "/" among them opened one), the rest goes to it whole, as text; a
+// paste is text and is never split.
+func (m Model) onKeys(msg tea.KeyMsg) (Model, tea.Cmd) {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
+		return m.onKey(msg)
+	}
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		if m.top().typing() {
+			rest := msg
+			rest.Runes = msg.Runes[i:]
+			next, cmd := m.onKey(rest)
+			return next, tea.Batch(append(cmds, cmd)...)
+		}
+		one := msg
+		one.Runes = []rune{r}
+		var cmd tea.Cmd
+		m, cmd = m.onKey(one)
+		m = m.layout() // the key may have opened a screen: the next one sizes by it
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
+}
 
 // onKey gives a key to the screen on top, after the keys that work
 // everywhere: ctrl+c, and (unless a field or a question has the keys)
