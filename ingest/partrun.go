@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"siphon/ingest/atomicfile"
+	"siphon/ingest/partition"
 )
 
 // Shard selects a part of a partitioned profile: the partitions whose
@@ -202,22 +203,14 @@ func (ps *partitionSet) list() error {
 	if err != nil {
 		return err
 	}
-	if sh := ps.job.Shard; sh.N > 1 {
-		mine := parts[:0:0]
-		for _, p := range parts {
-			if p.Index%sh.N == sh.K-1 {
-				mine = append(mine, p)
-			}
-		}
-		parts = mine
-	}
+	parts = partition.ForShard(parts, ps.job.Shard.K, ps.job.Shard.N)
 	hc := c.http.GetClient()
 	for _, p := range parts {
 		pc, err := c.partitionClient(p, hc)
 		pr := &partRun{p: p, client: pc, run: &Run{done: make(chan struct{})}}
 		if err != nil {
 			// This partition fails on its own; the others go on.
-			var pve *PartitionValueError
+			var pve *partition.ValueError
 			if !errors.As(err, &pve) {
 				err = fmt.Errorf("partition %d (%s): %w", p.Index, p.Key, err)
 			}
@@ -458,19 +451,12 @@ func partitionChanges(saved *RunState, kind string, now []Partition) []string {
 		p, ok := byKey[sp.Key]
 		switch {
 		case !ok:
-			out = append(out, fmt.Sprintf("partition %s (%s) is gone", sp.Key, describePartition(sp.Partition)))
+			out = append(out, fmt.Sprintf("partition %s (%s) is gone", sp.Key, sp.Partition.Describe()))
 		case p.Start != sp.Start || p.End != sp.End || p.Value != sp.Value:
-			out = append(out, fmt.Sprintf("partition %s was %s, is now %s", sp.Key, describePartition(sp.Partition), describePartition(p)))
+			out = append(out, fmt.Sprintf("partition %s was %s, is now %s", sp.Key, sp.Partition.Describe(), p.Describe()))
 		}
 	}
 	return out
-}
-
-func describePartition(p Partition) string {
-	if p.Start != "" || p.End != "" {
-		return fmt.Sprintf("[%s, %s)", p.Start, p.End)
-	}
-	return fmt.Sprintf("%q", p.Value)
 }
 
 // partitionClient is a client for one partition: the profile with the
@@ -480,7 +466,7 @@ func (c *Client) partitionClient(p Partition, hc *http.Client) (*Client, error) 
 	pc := new(Client)
 	*pc = *c
 	var err error
-	if pc.cfg, err = forPartition(c.cfg, p); err != nil {
+	if pc.cfg, err = partition.Fill(c.cfg, p); err != nil {
 		return nil, err
 	}
 	if pc.endpoint, err = joinURL(pc.cfg.BaseURL, pc.cfg.Path); err != nil {

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/partition"
 )
 
 // seen is what a loopback API received: each request's path as sent (not
@@ -110,8 +110,8 @@ func TestPartitionValuesStayInTheirSlot(t *testing.T) {
 			var gotKeys, wantKeys []string
 			for _, f := range failed.Failed {
 				gotKeys = append(gotKeys, f.Key)
-				var pve *ingest.PartitionValueError
-				if !errors.As(f.Err, &pve) || !errors.Is(f.Err, ingest.ErrUnsafeValue) || pve.Key != f.Key {
+				var pve *partition.ValueError
+				if !errors.As(f.Err, &pve) || !errors.Is(f.Err, partition.ErrUnsafeValue) || pve.Key != f.Key {
 					t.Errorf("partition %s failed with %v, want a refused value", f.Key, f.Err)
 				} else if msg := f.Err.Error(); !strings.Contains(msg, "partition ") || !strings.Contains(msg, f.Key) || !strings.Contains(msg, "retrying cannot help") {
 					t.Errorf("message does not name the partition: %s", msg)
@@ -172,39 +172,6 @@ func TestPartitionValuesStayInTheirSlot(t *testing.T) {
 				if !slices.ContainsFunc(reqs, func(r seenRequest) bool { return r.body == `{"group":"q?x=1#frag"}` }) {
 					t.Errorf("the body value was not sent as it is: %+v", reqs)
 				}
-			}
-		})
-	}
-}
-
-// TestPartitionDateWindowsAreWholeSeconds: a sub-second every is refused
-// with a message that says what to use.
-func TestPartitionDateWindowsAreWholeSeconds(t *testing.T) {
-	cases := []struct {
-		every string
-		want  string // "" when accepted
-	}{
-		{"500ms", "every (500ms) must be at least 1s"},
-		{"1ns", "every (1ns) must be at least 1s"},
-		{"1500ms", "every (1.5s) must be a whole number of seconds"},
-		{"1s", ""},
-		{"24h", ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.every, func(t *testing.T) {
-			d, err := time.ParseDuration(tc.every)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := ingest.Config{Partitions: ingest.PartitionsConfig{Dates: ingest.DatePartitions{Start: "2024-01-01T00:00:00Z", End: "2024-01-01T00:00:10Z", Every: d}}}
-			parts, err := ingest.ListPartitions(cfg)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("refused: %v", err)
-			case tc.want == "" && len(parts) == 0:
-				t.Fatal("no partitions")
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
 	}

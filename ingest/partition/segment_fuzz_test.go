@@ -1,4 +1,4 @@
-package ingest_test
+package partition_test
 
 import (
 	"errors"
@@ -6,22 +6,22 @@ import (
 	"strings"
 	"testing"
 
-	"siphon/ingest"
+	"siphon/ingest/partition"
 )
 
-// FuzzPartitionPathSegment: whatever the value, what goes into the path is
+// FuzzPathSegment: whatever the value, what goes into the path is
 // one segment (no '/'), never a dot segment however often it is decoded,
 // holds no control byte, and decodes back to the value; or the value is
 // refused, and then only for being empty, a dot segment, or CR/LF/NUL.
-func FuzzPartitionPathSegment(f *testing.F) {
+func FuzzPathSegment(f *testing.F) {
 	for _, s := range []string{"acme", "a/b", "..", ".", "%2e%2e", ".%2E", "%252e%252e", "../../../admin/delete-all",
 		"x\r\nX-Evil: 1", "nul\x00", "", "q?x=1#frag", "%", "%zz", "ü/ñ", "\x7f\x1b[31m", " ", "~", "..."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		seg, err := ingest.PartitionPathSegment(v)
+		seg, err := partition.PathSegment(v)
 		if err != nil {
-			if !errors.Is(err, ingest.ErrUnsafeValue) {
+			if !errors.Is(err, partition.ErrUnsafeValue) {
 				t.Fatalf("%q: refused with %v, not ErrUnsafeValue", v, err)
 			}
 			if v != "" && !strings.ContainsAny(v, "\r\n\x00") && !decodesToDots(v) {

@@ -1,0 +1,52 @@
+package partition
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	"siphon/ingest/spec"
+)
+
+// ref matches the references a profile may use for its partition.
+var ref = regexp.MustCompile(`\$\{partition\.(start|end|value)\}`)
+
+// Refs reports which of start, end and value the fields a request is made
+// of (path, body, params, headers) mention as ${partition.*}.
+func Refs(cfg *spec.Config) map[string]bool {
+	refs := map[string]bool{}
+	add := func(s string) {
+		for _, m := range ref.FindAllStringSubmatch(s, -1) {
+			refs[m[1]] = true
+		}
+	}
+	add(cfg.Path)
+	add(string(cfg.Body))
+	for _, v := range cfg.Params {
+		add(v)
+	}
+	for _, v := range cfg.Headers {
+		add(v)
+	}
+	return refs
+}
+
+// CheckRefs refuses references the partitioning cannot fill, and a
+// partitioning no request uses (every partition would fetch the same).
+func CheckRefs(cfg *spec.Config) error {
+	refs := Refs(cfg)
+	kind := cfg.Partitions.Kind()
+	switch {
+	case len(refs) > 0 && kind == "":
+		return errors.New("${partition.*} is used but the profile has no partitions")
+	case kind == "":
+		return nil
+	case (refs["start"] || refs["end"]) && (kind == spec.PartitionValues || kind == spec.PartitionFrom):
+		return fmt.Errorf("partitions.%s gives ${partition.value}, not ${partition.start} or ${partition.end}", kind)
+	case refs["value"] && (kind == spec.PartitionInts || kind == spec.PartitionDates):
+		return fmt.Errorf("partitions.%s gives ${partition.start} and ${partition.end}, not ${partition.value}", kind)
+	case len(refs) == 0:
+		return errors.New("partitions are set but no path, params, headers or body use ${partition.start}, ${partition.end} or ${partition.value}: every partition would fetch the same data")
+	}
+	return nil
+}
