@@ -69,12 +69,16 @@ func formatDuration(d time.Duration) string {
 	}
 }
 
-// countdown is the whole seconds left until t, rounded up: a wait never
-// shows 0s while it is still going.
+// countdown is the time left until t: milliseconds under a second (a
+// 240ms retry wait is not "1s"), else whole seconds rounded up, so that a
+// wait never shows 0s while it is still going.
 func countdown(until, now time.Time) string {
 	left := until.Sub(now)
-	if left <= 0 {
+	switch {
+	case left <= 0:
 		return "0s"
+	case left < time.Second:
+		return fmt.Sprintf("%dms", max(left.Milliseconds(), 1))
 	}
 	return fmt.Sprintf("%ds", int(math.Ceil(left.Seconds())))
 }

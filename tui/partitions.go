@@ -131,12 +131,19 @@ func budgetLine(s *runSession, width int) string {
 	rate := s.reqTP.rate()
 	text := fmt.Sprintf("budget %s req/s", formatRate(rate))
 	limit := 0.0
+	rl := s.snap.RateLimit
 	switch {
 	case sum.Rate > 0:
+		// The window's count can catch a burst the limiter evens out:
+		// the line never reads above the limit the run keeps to.
 		limit = sum.Rate
-		text += " of " + formatRate(limit) + "/s"
+		rate = min(rate, limit)
+		text = fmt.Sprintf("budget %s req/s of %s/s", formatRate(rate), formatRate(limit))
+	case sum.ServerLimit >= 0 && s.snap.HasRateLimit && rl.Remaining >= 0 && rl.Limit > 0:
+		// The server counts per window, not per second: say it its way.
+		text = fmt.Sprintf("budget %d of %d used this window (server's limit)", max(rl.Limit-rl.Remaining, 0), rl.Limit)
 	case sum.ServerLimit >= 0:
-		text += fmt.Sprintf(" (server allows %d per window)", sum.ServerLimit)
+		text = fmt.Sprintf("budget: server allows %d requests per window", sum.ServerLimit)
 	default:
 		text += " (no limit set)"
 	}
@@ -181,18 +188,19 @@ func partsProgress(s *runSession, now time.Time, width int) string {
 	return bar + " " + cut(strings.Join(parts, " · "), width-11)
 }
 
-// partsETA guesses the time left from the pace of the partitions done so
-// far; none before the first is done, nor while the run is paused or over.
+// partsETA guesses the time left from the pace of the partitions this run
+// finished (not those a resumed run found already done); none before the
+// first, nor while the run is paused or over.
 func partsETA(s *runSession, now time.Time) (time.Duration, bool) {
 	sum := s.snap.Partitions
-	if sum == nil || !s.live() || s.pauseWanted || sum.Done == 0 || s.snap.Started.IsZero() {
+	if sum == nil || !s.live() || s.pauseWanted || s.partsDone == 0 || s.snap.Started.IsZero() {
 		return 0, false
 	}
 	left := sum.Total - sum.Done - sum.Failed
 	if left <= 0 {
 		return 0, false
 	}
-	per := now.Sub(s.snap.Started) / time.Duration(sum.Done)
+	per := now.Sub(s.snap.Started) / time.Duration(s.partsDone)
 	return per * time.Duration(left), true
 }
 
@@ -372,7 +380,7 @@ func (p partsPane) row(ps ingest.PartitionSnapshot, selected bool, keyW int, now
 	}
 	word := partWord(ps.Snapshot)
 	rate := "-"
-	if r, ok := partRate(ps.Snapshot, now); ok {
+	if r, ok := p.sess.partRate(ps, now); ok {
 		rate = formatCount(int64(r + 0.5))
 	}
 	lastErr := ""
@@ -391,11 +399,16 @@ func (p partsPane) row(ps ingest.PartitionSnapshot, selected bool, keyW int, now
 		pad(rate, colRate) + " " + pad(fmt.Sprint(ps.Retries), colRetries) + " " + errText
 }
 
-// partRate is a partition's average records per second: while it runs, up
-// to now; once done, over its walk.
-func partRate(s ingest.Snapshot, now time.Time) (float64, bool) {
+// partRate is a partition's records per second as its own header shows
+// it (its session's rate); for a partition whose session was let go, its
+// average over this run's walk, without what its checkpoint had.
+func (r *runSession) partRate(ps ingest.PartitionSnapshot, now time.Time) (float64, bool) {
+	s := ps.Snapshot
 	if s.Started.IsZero() || s.State == ingest.StateStarting {
 		return 0, false
+	}
+	if sub, ok := r.parts[ps.Key]; ok {
+		return sub.recordRate(now), true
 	}
 	end := now
 	if s.State == ingest.StateDone || s.State == ingest.StateFailed {
@@ -405,7 +418,7 @@ func partRate(s ingest.Snapshot, now time.Time) (float64, bool) {
 	if d <= 0 {
 		return 0, false
 	}
-	return float64(s.Records) / d, true
+	return float64(max(s.Records-r.partBefore[ps.Key], 0)) / d, true
 }
 
 // pad right-aligns s in width cells.

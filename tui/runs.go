@@ -56,17 +56,29 @@ func (rs *runSet) latest() *runSession {
 	return rs.list[len(rs.list)-1]
 }
 
-// counts are the live and the failed runs.
+// counts are the live runs and the failed ones not since run again: a
+// failure counts until a later run of its profile (a resume, a retry)
+// takes its place.
 func (rs *runSet) counts() (live, failed int) {
-	for _, s := range rs.list {
+	for i, s := range rs.list {
 		switch {
 		case s.live():
 			live++
-		case s.failed():
+		case s.failed() && !rs.rerun(i):
 			failed++
 		}
 	}
 	return live, failed
+}
+
+// rerun says a later run of the same profile followed run i.
+func (rs *runSet) rerun(i int) bool {
+	for _, later := range rs.list[i+1:] {
+		if later.profile.Name == rs.list[i].profile.Name {
+			return true
+		}
+	}
+	return false
 }
 
 // anyLive says whether a run is still going.
@@ -304,9 +316,7 @@ func runSummary(s *runSession, now time.Time) string {
 		}
 	}
 	parts = append(parts, fmt.Sprintf("pages %d · records %s", snap.Pages, formatCount(snap.Records)))
-	if s.live() {
-		parts = append(parts, formatCount(int64(s.tp.rate()+0.5))+" rec/s")
-	}
+	parts = append(parts, rateText(s, now))
 	if p, ok := runProgress(snap, s.tp.rate(), s.pageTP.rate()); ok {
 		pct := fmt.Sprintf("%d%%", int(p.fraction()*100))
 		if d, ok := p.eta(); ok && s.live() && snap.State != ingest.StatePaused {

@@ -40,7 +40,14 @@ type runSession struct {
 	stopAsked   bool      // the user stopped it (x, quit): no notification
 	lastErr     string    // the latest retry cause or the run's error
 	startedAt   time.Time // when the console started it
-	onScreen    bool      // its buffers are full size
+	// before is the records the run had from its checkpoint when it
+	// started (a partitioned run's: per partition), so that rates count
+	// only what this run fetched; doneRate is its average once over.
+	before     int64
+	partBefore map[string]int64
+	doneRate   float64
+	partsDone  int  // partitions this run walked to the end, for the ETA
+	onScreen   bool // its buffers are full size
 
 	log     *ring[logEntry]
 	records *ring[json.RawMessage]
@@ -67,6 +74,7 @@ func newRunSession(p Profile, r Runner, gen int) *runSession {
 	s.onScreen = true
 	s.reqTP = newThroughput()
 	s.parts = map[string]*runSession{}
+	s.partBefore = map[string]int64{}
 	if r != nil {
 		s.snap = r.Snapshot()
 	}
@@ -81,7 +89,7 @@ func (s *runSession) refresh(now time.Time) {
 		return
 	}
 	s.snap = s.runner.Snapshot()
-	s.tp.observe(now, s.snap.Records)
+	s.tp.observe(now, s.fetched())
 	s.pageTP.observe(now, int64(s.snap.Pages))
 	if pr, ok := s.partitioned(); ok {
 		s.partSnaps = pr.Partitions()
@@ -97,9 +105,71 @@ func (s *runSession) refreshParts(now time.Time) {
 	for _, ps := range s.partSnaps {
 		if sub, ok := s.parts[ps.Key]; ok {
 			sub.snap = ps.Snapshot
-			sub.tp.observe(now, ps.Records)
+			sub.tp.observe(now, sub.fetched())
 			sub.pageTP.observe(now, int64(ps.Pages))
 		}
+	}
+}
+
+// fetched is the records this run fetched, not counting those its
+// checkpoint had when it started.
+func (s *runSession) fetched() int64 {
+	before := s.before
+	for _, n := range s.partBefore {
+		before += n
+	}
+	return max(s.snap.Records-before, 0)
+}
+
+// over says the run (or the partition) has ended, whatever its state.
+func (s *runSession) over() bool {
+	return s.ended || s.parent != nil && (s.snap.State == ingest.StateDone || s.snap.State == ingest.StateFailed)
+}
+
+// recordRate is the rate to show: the recent window's while the run goes
+// on; once it is over, its average over this run's walk, so that a fast
+// run does not end showing 0 rec/s. The partition table and a partition's
+// header both read it, so they agree.
+func (s *runSession) recordRate(now time.Time) float64 {
+	if !s.over() {
+		if s.tp.samples.len() >= 2 {
+			return s.tp.rate()
+		}
+		// No window yet: the average since it started.
+		if secs := now.Sub(s.snap.Started).Seconds(); !s.snap.Started.IsZero() && secs > 0 {
+			return float64(s.fetched()) / secs
+		}
+		return 0
+	}
+	if s.doneRate > 0 {
+		return s.doneRate
+	}
+	avg, _ := s.tp.average()
+	return avg
+}
+
+// rateText is the rate as the header, the runs list and the partition
+// table show it: "362 rec/s" while it goes on, "362 rec/s avg" once over.
+func rateText(s *runSession, now time.Time) string {
+	text := formatCount(int64(s.recordRate(now)+0.5)) + " rec/s"
+	if s.over() {
+		text += " avg"
+	}
+	return text
+}
+
+// started restarts the rates at the run's (or the partition's) start:
+// what its checkpoint had was fetched before.
+func (s *runSession) started(e ingest.Started) {
+	s.before, s.doneRate = e.Records, 0
+	s.tp.restart()
+	s.pageTP.restart()
+}
+
+// finished keeps the run's average over its walk.
+func (s *runSession) finished(e ingest.Finished) {
+	if secs := e.Elapsed.Seconds(); secs > 0 {
+		s.doneRate = float64(max(e.Records-s.before, 0)) / secs
 	}
 }
 
@@ -145,9 +215,19 @@ func (s *runSession) apply(events []ingest.Event) {
 		switch e := ev.(type) {
 		case ingest.Started:
 			s.url, s.out = e.URL, e.Out
+			s.started(e)
 		case ingest.PartitionStarted:
 			if s.parent != nil {
 				s.url, s.out = e.URL, e.Out
+				s.started(e.Started)
+			} else if part != "" {
+				s.partBefore[part] = e.Records
+			}
+		case ingest.PartitionFinished:
+			if s.parent != nil {
+				s.finished(e.Finished)
+			} else if e.State == ingest.StateDone && e.StopReason != ingest.StopAlreadyDone {
+				s.partsDone++
 			}
 		case ingest.PageFetched:
 			samples = append(samples, e.Sample)
@@ -163,6 +243,7 @@ func (s *runSession) apply(events []ingest.Event) {
 		case ingest.RetryScheduled:
 			s.lastErr = e.Cause
 		case ingest.Finished:
+			s.finished(e)
 			if e.Error != "" {
 				s.lastErr = e.Error
 			}

@@ -12,6 +12,10 @@ type throughput struct {
 	bucketStart   time.Time
 	bucketRecords int64 // the counter when the current second began
 	seen          bool
+
+	// The first reading since the window last restarted, and the latest:
+	// a run's average over its walk, shown once it is over.
+	first, last sample
 }
 
 type sample struct {
@@ -30,9 +34,16 @@ func newThroughput() throughput {
 
 // observe records the counter at a moment; call it on every tick.
 func (t *throughput) observe(at time.Time, records int64) {
+	if t.seen && records < t.last.records {
+		// The counter went back: what it counts from moved (a resumed
+		// run's records before it became known). Start over from here.
+		t.restart()
+	}
 	if !t.seen {
 		t.seen, t.bucketStart, t.bucketRecords = true, at, records
+		t.first = sample{at, records}
 	}
+	t.last = sample{at, records}
 	t.samples.push(sample{at, records})
 	// Close every whole second that has passed; idle seconds count as zero.
 	for at.Sub(t.bucketStart) >= time.Second {
@@ -43,6 +54,24 @@ func (t *throughput) observe(at time.Time, records int64) {
 			t.bucketStart = at // a long gap: don't replay it second by second
 		}
 	}
+}
+
+// restart forgets the readings: the next one is the start of a new window
+// (a run that resumed from its checkpoint, a partition retried). The
+// sparkline's history stays.
+func (t *throughput) restart() {
+	t.samples = newRing[sample](t.samples.capacity())
+	t.seen = false
+}
+
+// average is records per second from the first reading since the window
+// restarted to the last one; ok is false before two readings apart.
+func (t *throughput) average() (float64, bool) {
+	span := t.last.at.Sub(t.first.at).Seconds()
+	if !t.seen || span <= 0 {
+		return 0, false
+	}
+	return float64(t.last.records-t.first.records) / span, true
 }
 
 // rate is records per second over the recent window.

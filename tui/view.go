@@ -118,12 +118,13 @@ func (m Model) runHeader(r *runSession) []string {
 	if r.ended && !s.LastCheckpoint.IsZero() && s.LastCheckpoint.After(s.Started) {
 		elapsed = s.LastCheckpoint.Sub(s.Started)
 	}
-	rate := formatCount(int64(r.tp.rate()+0.5)) + " rec/s"
-	if spark := sparkline(r.tp.perSecond(), 12); strings.TrimSpace(spark) != "" {
-		rate += " " + spark
+	// The rate and its sparkline go last: a narrow screen cuts them first.
+	rate := rateText(r, now)
+	if spark := sparkline(r.tp.perSecond(), 8); strings.TrimSpace(spark) != "" && !r.over() {
+		rate += " · last 8s " + spark
 	}
-	counts := fmt.Sprintf("pages %d · records %s · %s · %s · elapsed %s",
-		s.Pages, formatCount(s.Records), formatBytes(s.Bytes), rate, formatDuration(elapsed))
+	counts := fmt.Sprintf("pages %d · records %s · %s · elapsed %s · %s",
+		s.Pages, formatCount(s.Records), formatBytes(s.Bytes), formatDuration(elapsed), rate)
 	checkpoint := "checkpoint " + ago(s.LastCheckpoint, now)
 	if r.ended && !s.LastCheckpoint.IsZero() {
 		checkpoint = "checkpoint saved at " + s.LastCheckpoint.Format("15:04:05")
