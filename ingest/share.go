@@ -263,7 +263,7 @@ func decodeState(data []byte, path string, now time.Time) (st budgetState, notes
 		if errors.As(err, &te) {
 			what = "JSON of the wrong shape"
 		}
-		return budgetState{}, []string{fmt.Sprintf("rate budget state file %s holds %s, not budget state siphon wrote: siphon starts that origin's budget empty and rewrites the file", path, what)}, false
+		return budgetState{}, []string{fmt.Sprintf("rate budget state file %s is not budget state siphon wrote (%s): siphon starts that origin's budget empty and rewrites the file", path, what)}, false
 	}
 	if st.Origin == "" || stateFileName(st.Origin) != filepath.Base(path) {
 		return budgetState{}, []string{fmt.Sprintf("rate budget state file %s names an origin that is not the one its file name is for: siphon starts that origin's budget empty and rewrites the file", path)}, false

@@ -11,3 +11,6 @@ import (
 func lockStateFile(string, stateOpen) (func(), *os.File, []string, error) {
 	return nil, nil, nil, errNoFileLocks
 }
+
+// prepareStateDir: no state files are made here (see lockStateFile).
+func prepareStateDir(string, bool) ([]string, error) { return nil, nil }

@@ -43,6 +43,8 @@ Usage:
   siphon profiles show NAME      print one profile (secrets as references)
   siphon profiles check FILE...  validate profile files; say what each reads, runs, writes and sends where
   siphon profiles trust FILE...  approve a profile to read, run and write outside its folder
+  siphon budget show [ORIGIN]    shared rate budgets per API origin: state files, holds
+  siphon budget clear ORIGIN     remove an origin's hold (a server's wait of over an hour)
   siphon demo-server             serve the demo API alone (flags inject faults)
   siphon version                 version and build info
 
@@ -82,6 +84,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdAuth(rest, stdout, stderr)
 	case "import":
 		err = cmdImport(rest, stdout, stderr)
+	case "budget":
+		err = cmdBudget(rest, stdout, stderr)
 	case "version", "--version":
 		err = cmdVersion(stdout)
 	case "help", "-h", "--help":
