@@ -621,12 +621,17 @@ var errNoFileLocks = errors.New("no file locks on this system: rate budgets are 
 // refuses to use: what it is, what is wrong, how to fix it.
 type StateFileError struct {
 	Path    string
+	Folder  bool   // Path is the state files' folder
 	Problem string // e.g. "is a symbolic link"
 	Fix     string
 }
 
 func (e *StateFileError) Error() string {
-	return fmt.Sprintf("rate budget state file %s %s; %s", e.Path, e.Problem, e.Fix)
+	what := "rate budget state file"
+	if e.Folder {
+		what = "rate budget folder"
+	}
+	return fmt.Sprintf("%s %s %s; %s", what, e.Path, e.Problem, e.Fix)
 }
 
 func removeFix(path string) string {

@@ -56,9 +56,9 @@ func prepareStateDir(dir string, create bool) (notes []string, err error) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	switch {
 	case !fi.IsDir():
-		return nil, &StateFileError{Path: dir, Problem: "is not a folder", Fix: removeFix(dir)}
+		return nil, &StateFileError{Path: dir, Folder: true, Problem: "is not a folder", Fix: removeFix(dir)}
 	case ok && int(st.Uid) != os.Geteuid():
-		return nil, &StateFileError{Path: dir, Problem: fmt.Sprintf("belongs to user id %d, not to you (%d): another user could change what siphon reads there", st.Uid, os.Geteuid()), Fix: removeFix(dir)}
+		return nil, &StateFileError{Path: dir, Folder: true, Problem: fmt.Sprintf("belongs to user id %d, not to you (%d): another user could change what siphon reads there", st.Uid, os.Geteuid()), Fix: removeFix(dir)}
 	case fi.Mode().Perm()&0o077 != 0:
 		if err := os.Chmod(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("rate budget folder %s has mode %04o and cannot be set to 0700: %w", dir, fi.Mode().Perm(), err)
