@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"path"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,6 +59,25 @@ func startDemoServers(port int) *demoServers {
 	add("SIPHON_DEMO_DRIFT_URL", demoapi.Options{Records: 1000, Latency: 5 * time.Millisecond, Faults: demoapi.Faults{DriftAfter: 500}})
 	add("SIPHON_DEMO_BACKFILL_URL", demoapi.Options{Records: 6000, Latency: 40 * time.Millisecond, Faults: demoapi.Faults{RateLimit: 50, RateLimitHeaders: "x"}})
 	return d
+}
+
+// demoServerRoles names the demo servers in the order startDemoServers
+// starts them, by the variable the built-in profiles read.
+var demoServerRoles = []struct{ env, role string }{
+	{"SIPHON_DEMO_URL", "well-behaved"},
+	{"SIPHON_DEMO_FLAKY_URL", "flaky"},
+	{"SIPHON_DEMO_LIMITED_URL", "rate-limited"},
+	{"SIPHON_DEMO_DRIFT_URL", "drifting"},
+	{"SIPHON_DEMO_BACKFILL_URL", "backfill: 6,000 records, 50 requests a window"},
+}
+
+// summary is one line: every server's URL and role.
+func (d *demoServers) summary() string {
+	var parts []string
+	for _, r := range demoServerRoles {
+		parts = append(parts, fmt.Sprintf("%s (%s)", d.env[r.env], r.role))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (d *demoServers) Close() {
@@ -120,7 +141,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("demo", stderr)
 	out := fset.String("out", "", "output folder for the demo runs (default: ./siphon-data/NAME in the console, a new temporary folder headless)")
 	logFormat := fset.String("log", "text", "event log format on stderr: text or json")
-	port := fset.Int("port", 8089, "first of the four ports the demo API uses when free (0: any free ports)")
+	port := fset.Int("port", 8089, "first of the five ports the demo API uses when free (0: any free ports)")
 	headless := fset.Bool("headless", false, "run the showcase profiles headless even on a terminal")
 	noBell := fset.Bool("no-bell", false, "in the console: no terminal bell when a run in the background ends or fails")
 	pos, err := parseFlags(fset, args)
@@ -137,8 +158,6 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	for _, p := range profs {
 		byName[p.Config.Name] = p
 	}
-	fmt.Fprintf(stderr, "siphon demo: the demo API is serving on %s (flaky: %s, rate-limited: %s, drifting: %s)\n",
-		servers.env["SIPHON_DEMO_URL"], servers.env["SIPHON_DEMO_FLAKY_URL"], servers.env["SIPHON_DEMO_LIMITED_URL"], servers.env["SIPHON_DEMO_DRIFT_URL"])
 	if !*headless && len(pos) == 0 && isTerminal(stdout) {
 		return runConsole("siphon demo", profs, *out, *noBell)
 	}
@@ -151,6 +170,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	fmt.Fprintf(stderr, "siphon demo: the demo API is serving on %s\n", servers.summary())
 	fmt.Fprintf(stderr, "siphon demo: running %d demo profiles headless into %s\n\n", len(chosen), *out)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -203,6 +223,7 @@ func demoNames(profs []*profiles.Profile) string {
 func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("demo-server", stderr)
 	addr := fset.String("addr", "127.0.0.1:8089", "address to listen on")
+	all := fset.Bool("all", false, "serve every built-in demo profile's API: five servers on the ports from --addr's on (8089-8093), as siphon demo does; fault flags do not apply")
 	tlsDir := fset.String("tls-dir", "", "serve HTTPS with a fresh CA, server and client certificates written to this folder")
 	mtls := fset.Bool("mtls", false, "with --tls-dir: require a client certificate signed by that CA")
 	var opts demoapi.Options
@@ -215,6 +236,9 @@ func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 	}
 	if *mtls && *tlsDir == "" {
 		return usagef("--mtls needs --tls-dir")
+	}
+	if *all {
+		return serveAllDemos(*addr, stdout)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -251,5 +275,30 @@ func cmdDemoServer(args []string, stdout, stderr io.Writer) error {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// serveAllDemos serves the five demo APIs the built-in profiles point at by
+// default, until a signal: with them, every profile in cmd/siphon/demo runs
+// as it is (or with the variables it prints, when a port was taken).
+func serveAllDemos(addr string, stdout io.Writer) error {
+	_, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("--addr %q: %v", addr, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return usagef("--addr %q: the port must be a number", addr)
+	}
+	servers := startDemoServers(port)
+	defer servers.Close()
+	fmt.Fprintln(stdout, "siphon demo APIs, one per built-in profile's base_url:")
+	for _, r := range demoServerRoles {
+		fmt.Fprintf(stdout, "  export %s=%s   # %s\n", r.env, servers.env[r.env], r.role)
+	}
+	fmt.Fprintln(stdout, "The built-in profiles use these ports by default; export the variables if one differs. Ctrl-C stops them.")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
 	return nil
 }
