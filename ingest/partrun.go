@@ -66,6 +66,10 @@ type PartitionState struct {
 	Error string `json:"error,omitempty"`
 }
 
+// ReadRunState reads a partitioned run's RunStateFile in dir; nil, nil
+// when there is none (the folder is no partitioned run's, or a new one).
+func ReadRunState(dir string) (*RunState, error) { return readRunState(dir) }
+
 func readRunState(dir string) (*RunState, error) {
 	b, err := os.ReadFile(filepath.Join(dir, RunStateFile))
 	if errors.Is(err, os.ErrNotExist) {

@@ -101,6 +101,11 @@ func ago(t, now time.Time) string {
 	}
 }
 
+// stateStopped is the word of a run that was stopped (x, or quitting): it
+// is over, and R resumes it from its checkpoint. The engine's snapshot says
+// PAUSED for it; the console says what happened.
+const stateStopped = "STOPPED"
+
 // stateWord maps a run's state to the documented state words; STARTING shows as
 // RUNNING, since the run is already under way.
 func stateWord(s ingest.Snapshot) string {
@@ -254,4 +259,12 @@ func cut(s string, width int) string {
 // of space made one.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(termsafe.Line(s)), " ")
+}
+
+// plural picks the word for n of a thing: 1 result, 2 results.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -134,7 +134,7 @@ func outcomeWord(outcome string) string {
 	case ingest.OutcomeFailed:
 		return ingest.StateFailed
 	case ingest.OutcomeInterrupted:
-		return "INTERRUPTED"
+		return stateStopped // the console's word for it, everywhere
 	}
 	return strings.ToUpper(outcome)
 }

@@ -66,10 +66,11 @@ func TestTwoRunsLiveAtOnce(t *testing.T) {
 	h.send(tickMsg(t0))
 	h.screenHas("runs: 1 live", "demo-cursor stopped; checkpoint saved")
 
-	// The filter keeps the paused (stopped) one.
-	h.keys("/", "paus", "enter")
+	// The filter keeps the stopped one: STOPPED, a state of its own.
+	h.screenHas("STOPPED")
+	h.keys("/", "stop", "enter")
 	if l := h.m.top().(runsList); l.list.Len() != 1 {
-		t.Fatalf("filter paus kept %d runs", l.list.Len())
+		t.Fatalf("filter stop kept %d runs", l.list.Len())
 	}
 	h.keys("esc", "tab")
 	if _, ok := h.m.top().(picker); !ok {

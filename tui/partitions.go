@@ -276,7 +276,7 @@ func (p partsPane) Update(km tea.KeyMsg, c *ctx) (partsPane, tea.Cmd) {
 		c.push(newRunView(p.env, p.sess.partSession(sel.Key)))
 	case key.Matches(km, k.Pause):
 		if !p.sess.live() {
-			c.say("the run has ended", false)
+			pauseRun(c, p.sess)
 			break
 		}
 		var err error

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -18,6 +19,49 @@ type pickerItem struct {
 	cp      *ingest.Checkpoint
 	cpErr   error
 	last    *ingest.HistoryEntry // the last run's line in history.jsonl
+	// runState is a partitioned profile's: its partitions and how far each
+	// got (a partitioned run keeps no checkpoint of its own).
+	runState *ingest.RunState
+}
+
+// started says the profile has something to start over from: a
+// checkpoint (readable or not) or a partitioned run's state.
+func (it pickerItem) started() bool { return it.cp != nil || it.cpErr != nil || it.runState != nil }
+
+// complete says its last run fetched everything: starting it again would
+// fetch nothing (unless its pagination fetches what is new).
+func (it pickerItem) complete() bool {
+	if it.cp != nil {
+		return it.cp.Done
+	}
+	done, total := it.partsDone()
+	return total > 0 && done == total
+}
+
+// partsDone is how many of a partitioned profile's partitions are done.
+func (it pickerItem) partsDone() (done, total int) {
+	if it.runState == nil {
+		return 0, 0
+	}
+	for _, ps := range it.runState.Partitions {
+		if ps.State == ingest.StateDone {
+			done++
+		}
+	}
+	return done, len(it.runState.Partitions)
+}
+
+// stateText is the profile's checkpoint in the picker; a partitioned
+// profile's says how many partitions are done.
+func (it pickerItem) stateText(now time.Time) string {
+	if it.cp != nil || it.cpErr != nil || it.runState == nil {
+		return checkpointText(it.cp, it.cpErr, now)
+	}
+	done, total := it.partsDone()
+	if done == total {
+		return fmt.Sprintf("done · %d %s · %s", total, plural(total, "partition", "partitions"), ago(it.runState.UpdatedAt, now))
+	}
+	return fmt.Sprintf("resumable · %d/%d partitions done · %s", done, total, ago(it.runState.UpdatedAt, now))
 }
 
 // picker is the filterable list of profiles: the bottom of the stack.
@@ -50,9 +94,10 @@ type reloadCheckpointsMsg struct{}
 type checkpointsMsg map[string]checkpointRead
 
 type checkpointRead struct {
-	cp   *ingest.Checkpoint
-	err  error
-	last *ingest.HistoryEntry
+	cp       *ingest.Checkpoint
+	err      error
+	last     *ingest.HistoryEntry
+	runState *ingest.RunState
 }
 
 // readCheckpoints reads every profile's checkpoint and last run, in a
@@ -69,6 +114,9 @@ func (p picker) readCheckpoints() tea.Cmd {
 		for _, out := range outs {
 			cp, err := ingest.ReadCheckpoint(out)
 			read := checkpointRead{cp: cp, err: err}
+			if cp == nil && err == nil {
+				read.runState, read.err = ingest.ReadRunState(out)
+			}
 			if h, _ := ingest.ReadHistory(out, 1); len(h) == 1 {
 				read.last = &h[0]
 			}
@@ -114,7 +162,7 @@ func (p picker) Update(msg tea.Msg, c *ctx) (picker, tea.Cmd) {
 	case checkpointsMsg:
 		for i, it := range p.items {
 			if r, ok := msg[it.profile.Out]; ok {
-				p.items[i].cp, p.items[i].cpErr, p.items[i].last = r.cp, r.err, r.last
+				p.items[i].cp, p.items[i].cpErr, p.items[i].last, p.items[i].runState = r.cp, r.err, r.last, r.runState
 			}
 		}
 		return p, nil
@@ -156,6 +204,8 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 		c.toRuns = true
 	case key.Matches(msg, k.Pause) && live != nil:
 		live.togglePause()
+	case key.Matches(msg, k.Pause) && ok:
+		c.say(termsafe.Line(it.profile.Name)+" is not running: enter starts it", false)
 	case key.Matches(msg, k.Stop) && ok:
 		if live == nil {
 			c.say(it.profile.Name+" is not running", false)
@@ -174,7 +224,7 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 		name := it.profile.Name
 		return p, tea.ExecProcess(p.env.opts.Login(it.profile), func(err error) tea.Msg { return loginDoneMsg{name: name, err: err} })
 	case key.Matches(msg, k.Enter) && ok:
-		if it.cp != nil && it.cp.Done && !incremental(it.profile.Pagination) && it.profile.Err == nil {
+		if it.complete() && !incremental(it.profile.Pagination) && it.profile.Err == nil {
 			c.push(newDialog(k, askFresh, it))
 			return p, nil
 		}
@@ -182,7 +232,7 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 	case key.Matches(msg, k.Add):
 		return p, p.openForm(c)
 	case key.Matches(msg, k.Fresh) && ok:
-		if it.cp == nil && it.cpErr == nil {
+		if !it.started() {
 			c.start = &startRequest{item: it} // nothing to start over from
 			return p, nil
 		}
@@ -327,7 +377,7 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 		marker = "› "
 	}
 	prof := it.profile
-	state := checkpointText(it.cp, it.cpErr, now)
+	state := it.stateText(now)
 	if it.last != nil {
 		state += " · last run " + termsafe.Line(it.last.Outcome) // a line of history.jsonl
 	}
@@ -335,7 +385,7 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 	live := p.env.runs.liveFor(prof.Name)
 	switch {
 	case live != nil:
-		word := stateWord(live.snap)
+		word := live.word()
 		state, stateStyle = word+" · "+runSummary(live, now), st.stateStyle(word)
 	case it.last != nil && it.last.Outcome == ingest.OutcomeFailed:
 		stateStyle = st.Error
@@ -347,7 +397,7 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 		state, stateStyle = "needs sign-in (enter)", st.Warn
 	case it.cpErr != nil:
 		stateStyle = st.Error
-	case it.cp != nil && !it.cp.Done:
+	case it.started() && !it.complete():
 		stateStyle = st.Warn
 	}
 	// The profile's own words: cleaned before they are measured.

@@ -114,7 +114,7 @@ type runsList struct {
 const runsItemHeight = 2
 
 func newRunsList(e *env, selected *runSession) runsList {
-	l := runsList{env: e, filter: newFilterLine(e, "state: ", "running, sleeping, retrying, paused, done, failed (or a name)")}
+	l := runsList{env: e, filter: newFilterLine(e, "state: ", "running, sleeping, retrying, paused, stopped, done, failed (or a name)")}
 	l.list = newScrollList[*runSession](sliceRows[*runSession](nil), false, false)
 	l = l.refilter()
 	if selected != nil {
@@ -130,7 +130,7 @@ func (l runsList) shown() sliceRows[*runSession] {
 	list := l.env.runs.list
 	for i := len(list) - 1; i >= 0; i-- {
 		s := list[i]
-		hay := strings.ToLower(stateWord(s.snap) + " " + s.profile.Name)
+		hay := strings.ToLower(s.word() + " " + s.profile.Name)
 		if needle == "" || strings.Contains(hay, needle) {
 			out = append(out, s)
 		}
@@ -192,7 +192,7 @@ func (l runsList) Update(msg tea.Msg, c *ctx) (runsList, tea.Cmd) {
 	case key.Matches(km, k.Pages):
 		c.open = &openRequest{sess: s, pane: panePages}
 	case key.Matches(km, k.Pause):
-		s.togglePause()
+		pauseRun(c, s)
 	case key.Matches(km, k.Stop):
 		askStop(c, s)
 	case key.Matches(km, k.Restart):
@@ -205,6 +205,22 @@ func (l runsList) Update(msg tea.Msg, c *ctx) (runsList, tea.Cmd) {
 		l.list, _ = l.list.Update(km, k)
 	}
 	return l, nil
+}
+
+// pauseRun pauses a live run after its page, or resumes it; on a run
+// that is over it says why p does nothing, and what does.
+func pauseRun(c *ctx, s *runSession) {
+	if s.live() {
+		s.togglePause()
+		return
+	}
+	name, word := termsafe.Line(s.profile.Name), s.word()
+	switch word {
+	case stateStopped, ingest.StateFailed:
+		c.say(name+" is "+word+", not paused: R resumes it from its checkpoint", false)
+	default:
+		c.say(name+" is "+word+": there is nothing to pause", false)
+	}
 }
 
 // askStop asks before stopping a live run.
@@ -286,7 +302,7 @@ func (l runsList) itemLines(s *runSession, selected bool, now time.Time) []strin
 	} else {
 		name = st.Title.Render(name)
 	}
-	word := stateWord(s.snap)
+	word := s.word()
 	line1 := marker + name + " " + st.stateStyle(word).Render(word) + " " + cut(runSummary(s, now), max(width-2-nameW-len(word)-2, 0))
 
 	parts := []string{fmt.Sprintf("%d retries · %d sleeps", s.snap.Retries, s.snap.Throttles)}

@@ -58,6 +58,8 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 	switch {
 	case r.table() && (key.Matches(km, k.Pause) || key.Matches(km, k.Restart)):
 		return r.toPane(km, c)
+	case r.hasPart && key.Matches(km, k.PauseAll) && !r.sess.live():
+		pauseRun(c, r.sess)
 	case r.hasPart && key.Matches(km, k.PauseAll):
 		if r.sess.live() {
 			r.sess.togglePause()
@@ -68,7 +70,7 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 			}
 		}
 	case key.Matches(km, k.Pause):
-		r.sess.togglePause()
+		pauseRun(c, r.sess)
 	case key.Matches(km, k.Stop) && r.sess.parent != nil:
 		c.say("x stops the whole run: esc back to it first", false)
 	case key.Matches(km, k.Stop):

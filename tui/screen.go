@@ -177,6 +177,8 @@ func (d dialog) prompt() string {
 	what := "Start " + d.item.profile.Name + " over?"
 	if cp := d.item.cp; cp != nil && cp.Done {
 		what = fmt.Sprintf("%s is complete (%d pages). Start over?", d.item.profile.Name, cp.Pages)
+	} else if done, total := d.item.partsDone(); total > 0 && done == total {
+		what = fmt.Sprintf("%s is complete (%d %s). Start over?", d.item.profile.Name, total, plural(total, "partition", "partitions"))
 	}
 	return what + " The old output is moved aside, not deleted. (y/n)"
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"siphon/ingest"
@@ -119,6 +120,22 @@ func (s *runSession) fetched() int64 {
 		before += n
 	}
 	return max(s.snap.Records-before, 0)
+}
+
+// word is the run's state word, the same wherever it shows (header, runs
+// list, picker, partition table): STOPPED for a run stopped before its end;
+// PAUSED for a partitioned run paused as a whole once no partition runs
+// on; a partition's WAITING before it starts.
+func (s *runSession) word() string {
+	switch {
+	case s.ended && s.snap.State == ingest.StatePaused:
+		return stateStopped
+	case s.parent != nil:
+		return partWord(s.snap)
+	case s.live() && s.pauseWanted && s.snap.Partitions != nil && s.snap.Partitions.Running == 0:
+		return ingest.StatePaused
+	}
+	return stateWord(s.snap)
 }
 
 // over says the run (or the partition) has ended, whatever its state.
@@ -244,7 +261,7 @@ func (s *runSession) apply(events []ingest.Event) {
 			s.lastErr = e.Cause
 		case ingest.Finished:
 			s.finished(e)
-			if e.Error != "" {
+			if e.Error != "" && !e.Canceled {
 				s.lastErr = e.Error
 			}
 		}
@@ -256,7 +273,7 @@ func (s *runSession) apply(events []ingest.Event) {
 func (s *runSession) end() {
 	s.ended = true
 	s.snap = s.runner.Snapshot()
-	if s.snap.Err != nil {
+	if s.snap.Err != nil && !errors.Is(s.snap.Err, ingest.ErrCanceled) {
 		s.lastErr = s.snap.Err.Error()
 	}
 	if pr, ok := s.partitioned(); ok {

@@ -52,7 +52,7 @@ func (s Styles) stateStyle(word string) lipgloss.Style {
 		return s.Sleeping
 	case "RETRYING":
 		return s.Retrying
-	case "PAUSED":
+	case "PAUSED", stateStopped:
 		return s.Paused
 	case "DONE":
 		return s.Done

@@ -109,9 +109,16 @@ func (m Model) helpView() string {
 func (m Model) runHeader(r *runSession) []string {
 	st, w, now := m.env.styles, m.width, m.env.now()
 	s := r.snap
-	word := stateWord(s)
+	word := r.word()
 	detail := stateDetail(s, now)
-	if r.live() && r.pauseWanted && word != "PAUSED" {
+	switch {
+	case word == stateStopped:
+		detail = "checkpoint saved · R resumes"
+	case word == stateWaiting:
+		detail = "waits for a free slot"
+	case word == ingest.StatePaused && s.Partitions != nil:
+		detail = "every partition paused · P resumes"
+	case r.live() && r.pauseWanted && word != ingest.StatePaused:
 		detail = dashJoin(detail, "pausing after this page")
 	}
 	elapsed := now.Sub(s.Started)
