@@ -181,7 +181,12 @@ func defaultValue(c *ingest.Config, f *field) string {
 			return "" // no limit, not "0s"
 		}
 		return fieldText(c, f)
-	case *string, *int, *float64, *bool:
+	case *int:
+		if *v == 0 && f.min >= 1 {
+			return "" // 0 is no value of this key: unset, not a default
+		}
+		return fieldText(c, f)
+	case *string, *float64, *bool:
 		return fieldText(c, f)
 	}
 	return ""
