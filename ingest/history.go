@@ -22,6 +22,7 @@ const (
 	OutcomeDone        = "done"
 	OutcomeFailed      = "failed"
 	OutcomeInterrupted = "interrupted"
+	OutcomeStopped     = "stopped" // at --max-pages: resumable, not done
 )
 
 // Version is the siphon version written into the history; the command
@@ -34,7 +35,7 @@ type HistoryEntry struct {
 	Start      time.Time `json:"start"`
 	End        time.Time `json:"end"`
 	Profile    string    `json:"profile"`
-	Outcome    string    `json:"outcome"`     // done, failed, interrupted
+	Outcome    string    `json:"outcome"`     // done, failed, interrupted, stopped
 	StopReason string    `json:"stop_reason"` // why it stopped, in words
 	Pages      int       `json:"pages"`       // pages in the folder at the end (earlier runs' included)
 	Records    int64     `json:"records"`
@@ -55,6 +56,8 @@ func historyEntry(s Snapshot, err error, end time.Time) HistoryEntry {
 	case err != nil:
 		e.Outcome, e.StopReason, e.Error = OutcomeFailed, "error", err.Error()
 		e.Errors++
+	case s.StopReason == StopMaxPages:
+		e.Outcome, e.StopReason = OutcomeStopped, s.StopReason
 	default:
 		e.Outcome, e.StopReason = OutcomeDone, s.StopReason
 	}

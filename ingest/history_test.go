@@ -59,6 +59,9 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 		t.Fatal("the 404 run did not fail")
 	}
 	mode.Store("ok")
+	if _, err := run(t, cfg, ingest.Job{Out: out, MaxPages: 1}); err != nil {
+		t.Fatalf("--max-pages run: %v", err)
+	}
 	if _, err := run(t, cfg, ingest.Job{Out: out}); err != nil {
 		t.Fatalf("done run: %v", err)
 	}
@@ -74,12 +77,13 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 		t.Errorf("history mode %v", fi.Mode().Perm())
 	}
 	h, err := ingest.ReadHistory(out, 0)
-	if err != nil || len(h) != 3 {
+	if err != nil || len(h) != 4 {
 		t.Fatalf("history: %d entries, %v\n%s", len(h), err, raw)
 	}
 	want := []struct{ outcome, reason, err string }{
 		{ingest.OutcomeInterrupted, "interrupted; checkpoint saved", ""},
 		{ingest.OutcomeFailed, "error", "404"},
+		{ingest.OutcomeStopped, ingest.StopMaxPages, ""}, // resumable, not done
 		{ingest.OutcomeDone, "no next cursor", ""},
 	}
 	for i, w := range want {
@@ -91,8 +95,8 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 			t.Errorf("run %d: %+v", i, e)
 		}
 	}
-	if h[2].Records != 30 || h[2].Pages == 0 {
-		t.Errorf("done run counts: %+v", h[2])
+	if h[3].Records != 30 || h[3].Pages == 0 {
+		t.Errorf("done run counts: %+v", h[3])
 	}
 	if h[1].Errors != 1 {
 		t.Errorf("failed run errors: %+v", h[1])

@@ -133,7 +133,7 @@ func outcomeWord(outcome string) string {
 		return ingest.StateDone
 	case ingest.OutcomeFailed:
 		return ingest.StateFailed
-	case ingest.OutcomeInterrupted:
+	case ingest.OutcomeInterrupted, ingest.OutcomeStopped:
 		return stateStopped // the console's word for it, everywhere
 	}
 	return strings.ToUpper(outcome)
