@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"siphon/ingest/page"
+	"siphon/ingest/paginate"
 )
 
 // A run must not pass for complete when it is not: these checks turn the
@@ -15,11 +16,6 @@ import (
 // their cause, unless the profile downgrades the named anomaly to a
 // warning (anomalies: {total_mismatch: warn}) for an API known to
 // misreport.
-
-// declaredTotalFields are the top-level fields where APIs commonly declare
-// how many records the whole walk holds (Jira, Salesforce, many REST APIs),
-// read from page 1 when the profile has no total_path.
-var declaredTotalFields = []string{"total", "totalSize", "total_count", "totalCount", "total_results", "totalResults"}
 
 // declaredTotal is the record count page 1 declares, and where: a top-level
 // field above, or Elasticsearch's hits.total (.value with relation eq).
@@ -50,7 +46,7 @@ func declaredTotal(pg *page.Page) (int64, string) {
 var declaredTotalExprs, declaredTotalTop, hitsTotalValue, hitsTotalRelation = declaredTotalPaths()
 
 func declaredTotalPaths() (all, top []*page.Expr, value, relation *page.Expr) {
-	for _, k := range declaredTotalFields {
+	for _, k := range paginate.DeclaredTotalFields {
 		top = append(top, mustCompile("."+k))
 	}
 	value = mustCompile(".hits.total.value")

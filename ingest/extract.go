@@ -10,5 +10,3 @@ var errNotJSON = page.ErrNotJSON
 
 // snippet is the start of b, on one line, for error messages.
 func snippet(b []byte, max int) string { return page.Snippet(b, max) }
-
-func isNull(raw []byte) bool { return page.IsNull(raw) }

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
+	"siphon/ingest/paginate"
 )
 
 // PageError is why a page could not be fetched. Every text in it is redacted.
@@ -233,7 +233,7 @@ func (rn *runner) target(req request) (target, error) {
 	switch {
 	case req.in == "body" && req.url == "":
 		var err error
-		if body, err = bodyWith(req.body, req.query); err != nil {
+		if body, err = paginate.BodyWith(req.body, req.query); err != nil {
 			return target{}, err
 		}
 		req.query = nil
@@ -688,48 +688,6 @@ func jsonLines(body []byte, ctype string) ([]byte, bool) {
 	}
 	out.WriteByte(']')
 	return out.Bytes(), n > 0 || declared
-}
-
-// bodyWith merges pagination parameters into a JSON object body: numbers
-// as numbers, anything else as strings. A dotted name sets a nested field,
-// as GraphQL wants its cursor: limit_param first, cursor_param
-// variables.after.
-func bodyWith(base json.RawMessage, params url.Values) ([]byte, error) {
-	fields := map[string]any{}
-	if len(base) > 0 && !isNull(base) {
-		dec := json.NewDecoder(bytes.NewReader(base))
-		dec.UseNumber()
-		if err := dec.Decode(&fields); err != nil {
-			return nil, fmt.Errorf("pagination.in: body needs a JSON object body: %w", err)
-		}
-	}
-	for k, vs := range params {
-		var v any = vs[0]
-		if _, err := strconv.ParseInt(vs[0], 10, 64); err == nil {
-			v = json.Number(vs[0])
-		}
-		if err := setPath(fields, strings.Split(k, "."), v); err != nil {
-			return nil, fmt.Errorf("pagination.in: body: %s: %w", k, err)
-		}
-	}
-	return json.Marshal(fields)
-}
-
-// setPath sets a nested field, making the objects on the way.
-func setPath(m map[string]any, path []string, v any) error {
-	for _, k := range path[:len(path)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			if m[k] != nil {
-				return fmt.Errorf("%s is not an object", k)
-			}
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = v
-	return nil
 }
 
 // transportOutcome classifies an error before or while reading a response.

@@ -342,20 +342,6 @@ func (r *Run) isPaused() bool {
 	return r.paused
 }
 
-// flatHeaders turns headers into one value per name, for the page index.
-func flatHeaders(h map[string][]string) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, vs := range h {
-		if len(vs) > 0 {
-			out[k] = vs[0]
-			for _, v := range vs[1:] {
-				out[k] += ", " + v
-			}
-		}
-	}
-	return out
-}
-
 // ProfileChangedError refuses to resume a checkpoint made by a profile
 // whose position-defining fields have changed since.
 type ProfileChangedError struct {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"siphon/ingest/httphdr"
 	"siphon/ingest/redact"
 )
 
@@ -14,7 +15,7 @@ import (
 // "Authorization: Bearer ${TOKEN}") rather than REDACTED or its value.
 func (c *Client) shownRequest(method, redactedURL string, sent http.Header, body []byte) PageRequest {
 	red := c.redact()
-	headers := flatHeaders(red.Header(sent))
+	headers := httphdr.Joined(red.Header(sent))
 	shown := c.shownHeaders()
 	for name := range headers {
 		if text, ok := shown[strings.ToLower(name)]; ok {

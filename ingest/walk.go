@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"siphon/ingest/httphdr"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
@@ -314,7 +315,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	// in the index, the events and the console (boundstext.go).
 	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: keepText(f.redactedURL), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
-		CursorIn: keepText(red.URL(cursorIn)), CursorOut: keepText(red.URL(cursorOut)), Headers: keepHeaders(flatHeaders(red.Header(f.header)))}
+		CursorIn: keepText(red.URL(cursorIn)), CursorOut: keepText(red.URL(cursorOut)), Headers: keepHeaders(httphdr.Joined(red.Header(f.header)))}
 	body, onDisk, pooled := f.body, false, false
 	if f.arch != nil {
 		kept, err := f.arch.finish()

@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"siphon/ingest"
+	"siphon/ingest/probe"
 )
 
 // viewAttacks are the attacks the views are tried with, one a row.
@@ -214,14 +215,14 @@ func probedHostile(t *testing.T, a string) *harness {
 	t.Cleanup(srv.Close)
 	h := newHarness(t, testProfiles(t.TempDir()))
 	h.m.env.opts.ProfilesDir = t.TempDir()
-	h.m.env.opts.Probe = func(ctx context.Context, req ProbeRequest) (ingest.Config, *ingest.ProbeReport, error) {
+	h.m.env.opts.Probe = func(ctx context.Context, req ProbeRequest) (ingest.Config, *probe.Report, error) {
 		cfg := ingest.Config{Name: "probed", BaseURL: srv.URL, Path: "/v1/items"}
 		cfg.ApplyDefaults()
 		client, err := ingest.New(cfg)
 		if err != nil {
 			return cfg, nil, err
 		}
-		rep, err := client.Probe(ctx)
+		rep, err := probe.Run(ctx, client)
 		if err != nil {
 			return cfg, rep, err
 		}

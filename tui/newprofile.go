@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
+	"siphon/ingest/probe"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -31,7 +32,7 @@ type ProbeRequest struct {
 // Prober sends one request for the form and returns the profile it
 // suggests (records, pagination, primary key filled in) with the report,
 // whose Body and Header are the page the editor tries selectors on.
-type Prober func(ctx context.Context, req ProbeRequest) (ingest.Config, *ingest.ProbeReport, error)
+type Prober func(ctx context.Context, req ProbeRequest) (ingest.Config, *probe.Report, error)
 
 // probeTimeout bounds the form's request.
 const probeTimeout = 30 * time.Second
@@ -68,7 +69,7 @@ type newProfile struct {
 type probeResultMsg struct {
 	seq    int64
 	cfg    ingest.Config
-	report *ingest.ProbeReport
+	report *probe.Report
 	err    error
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"siphon/ingest"
+	"siphon/ingest/probe"
 )
 
 // probedBody is what the fake API answers.
@@ -19,12 +20,12 @@ const probedBody = `{"items":[{"id":1,"name":"one"},{"id":2,"name":"two"}],"next
 // fakeProbe answers every request with probedBody and notes the requests.
 type fakeProbe struct{ asked []ProbeRequest }
 
-func (f *fakeProbe) probe(_ context.Context, req ProbeRequest) (ingest.Config, *ingest.ProbeReport, error) {
+func (f *fakeProbe) probe(_ context.Context, req ProbeRequest) (ingest.Config, *probe.Report, error) {
 	f.asked = append(f.asked, req)
 	cfg := ingest.Config{Name: "items", BaseURL: "http://127.0.0.1:9", Path: "/v1/items", Records: ".items", PrimaryKey: []string{"id"},
 		Auth:       ingest.AuthConfig{Type: ingest.AuthBearer, Token: ingest.NewSecret("${ITEMS_TOKEN}", "s3cret-value")},
 		Pagination: ingest.PaginationConfig{Type: ingest.PageNextURL, NextURLPath: ".next"}}
-	rep := &ingest.ProbeReport{Method: "GET", URL: "http://127.0.0.1:9/v1/items", Status: 200, Records: ".items", RecordCount: 2, PrimaryKey: "id",
+	rep := &probe.Report{Method: "GET", URL: "http://127.0.0.1:9/v1/items", Status: 200, Records: ".items", RecordCount: 2, PrimaryKey: "id",
 		Pagination: cfg.Pagination, Evidence: []string{`.next holds a URL ("/v1/items?page=2")`}, Body: []byte(probedBody)}
 	return cfg, rep, nil
 }
@@ -112,7 +113,7 @@ func TestNewProfileProbesEditsAndSaves(t *testing.T) {
 
 func TestNewProfileProbeFailureStaysInTheForm(t *testing.T) {
 	h, _, _ := formHarness(t)
-	h.m.env.opts.Probe = func(context.Context, ProbeRequest) (ingest.Config, *ingest.ProbeReport, error) {
+	h.m.env.opts.Probe = func(context.Context, ProbeRequest) (ingest.Config, *probe.Report, error) {
 		return ingest.Config{}, nil, os.ErrDeadlineExceeded
 	}
 	h.keys("a")

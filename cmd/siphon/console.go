@@ -12,6 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"siphon/ingest"
+	"siphon/ingest/probe"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 	"siphon/tui"
@@ -189,7 +190,7 @@ func loginCommand(p tui.Profile) *exec.Cmd {
 
 // probeForConsole is the console's new-profile form: the profile `siphon
 // probe URL` would write, and what the request showed.
-func probeForConsole(ctx context.Context, req tui.ProbeRequest) (ingest.Config, *ingest.ProbeReport, error) {
+func probeForConsole(ctx context.Context, req tui.ProbeRequest) (ingest.Config, *probe.Report, error) {
 	cfg, err := configFromURL(req.URL, req.Name)
 	if err != nil {
 		return cfg, nil, err
@@ -210,7 +211,7 @@ func probeForConsole(ctx context.Context, req tui.ProbeRequest) (ingest.Config, 
 	if err != nil {
 		return cfg, nil, err
 	}
-	rep, err := client.Probe(ctx)
+	rep, err := probe.Run(ctx, client)
 	if err != nil {
 		return cfg, rep, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/atomicfile"
+	"siphon/ingest/probe"
 	"siphon/ingest/redact"
 	"siphon/profiles"
 )
@@ -93,7 +94,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := client.Probe(ctx)
+	rep, err := probe.Run(ctx, client)
 	printProbe(stdout, rep)
 	if err != nil {
 		return fmt.Errorf("probe %s: %v", cfg.Name, err)
@@ -271,7 +272,7 @@ func applyProbeFlags(cfg *ingest.Config, headers, params multiFlag, bearerEnv, k
 	return err
 }
 
-func printProbe(w io.Writer, r *ingest.ProbeReport) {
+func printProbe(w io.Writer, r *probe.Report) {
 	if r == nil {
 		return
 	}

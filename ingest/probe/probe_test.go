@@ -1,4 +1,4 @@
-package ingest_test
+package probe_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/probe"
 )
 
 // TestProbeRecognisesRealWorldShapes: bodies shaped like well-known APIs
@@ -51,7 +52,7 @@ func TestProbeRecognisesRealWorldShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := c.Probe(context.Background())
+			rep, err := probe.Run(context.Background(), c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +85,7 @@ func TestProbedStripeListRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := c.Probe(context.Background())
+	rep, err := probe.Run(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +93,23 @@ func TestProbedStripeListRuns(t *testing.T) {
 		t.Errorf("confirmation %q", rep.Confirmed)
 	}
 	dir := t.TempDir()
-	if _, err := run(t, rep.Apply(cfg), ingest.Job{Out: dir}); err != nil {
+	if err := run(rep.Apply(cfg), dir); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, ingest.RecordsFile))
 	if got := strings.Count(string(b), "\n"); got != n || !strings.Contains(string(b), `"id":"ch_57"`) {
 		t.Errorf("%d records", got)
 	}
+}
+
+// run runs cfg to the end, writing into dir.
+func run(cfg ingest.Config, dir string) error {
+	c, err := ingest.New(cfg)
+	if err != nil {
+		return err
+	}
+	r := c.Start(context.Background(), ingest.Job{Out: dir})
+	for range r.Events() {
+	}
+	return r.Wait()
 }
