@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"regexp"
 	"testing"
 	"time"
 
@@ -52,6 +53,9 @@ func TestConsoleRunsARealProfileToTheEnd(t *testing.T) {
 	}
 }
 
+// somePages matches a run header's record count once it is not zero.
+var somePages = regexp.MustCompile(`\b[1-9][0-9,]* records`)
+
 func TestConsolePausesQuitsAndResumes(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 5000, Latency: 5 * time.Millisecond})
 	defer srv.Close()
@@ -62,6 +66,10 @@ func TestConsolePausesQuitsAndResumes(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(Options{Styles: asciiStyles(), Start: realStarter(cfgs), Profiles: profiles}), teatest.WithInitialTermSize(80, 24))
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitForText(t, tm, "RUNNING")
+	// Pause once a page is in: a pause before the first page would leave a
+	// checkpoint of none, and this test is about resuming after some.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return somePages.Match(b) },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	tm.Type("p")
 	waitForText(t, tm, "PAUSED")
 	tm.Type("q")
