@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"siphon/ingest"
@@ -340,28 +341,30 @@ func TestNoSilentPartialSuccess(t *testing.T) {
 }
 
 // TestMaxElapsed: retry.max_elapsed, not a count, ends a page's retrying.
+// On the fake clock, so that a slow machine's requests do not eat the time.
 func TestMaxElapsed(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}))
-	defer srv.Close()
-	cfg := realConfig(srv.URL)
-	cfg.Retry = ingest.RetryConfig{MaxElapsed: 300 * time.Millisecond, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
-	start := time.Now()
-	evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), "retry.max_elapsed (300ms)") {
-		t.Fatalf("err %v", err)
-	}
-	retries := 0
-	for _, ev := range evs {
-		if _, ok := ev.(ingest.RetryScheduled); ok {
-			retries++
+	synctest.Test(t, func(t *testing.T) {
+		unavailable := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		})
+		cfg := realConfig("http://api.test")
+		cfg.Retry = ingest.RetryConfig{MaxElapsed: 300 * time.Millisecond, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+		start := time.Now()
+		evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithTransport(handlerTransport{unavailable}))
+		if err == nil || !strings.Contains(err.Error(), "retry.max_elapsed (300ms)") {
+			t.Fatalf("err %v", err)
 		}
-	}
-	// Far more than the old default of 6 attempts: time is the limit.
-	if retries < 6 || time.Since(start) > 10*time.Second {
-		t.Fatalf("%d retries in %s", retries, time.Since(start))
-	}
+		retries := 0
+		for _, ev := range evs {
+			if _, ok := ev.(ingest.RetryScheduled); ok {
+				retries++
+			}
+		}
+		// Far more than the old default of 6 attempts: time is the limit.
+		if retries < 6 || time.Since(start) > 10*time.Second {
+			t.Fatalf("%d retries in %s", retries, time.Since(start))
+		}
+	})
 }
 
 // TestDeclaredTotalOnAStreamedPage: a first page too large to hold (it
