@@ -4,12 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/teatest"
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
@@ -38,10 +39,27 @@ type statusOf struct {
 
 func (s *statusOf) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
 
-// budgetStarter starts real runs that share budgets, as cmd/siphon does.
-func budgetStarter(cfgs map[string]ingest.Config, b *ingest.Budgets) Starter {
+// memoryTransport serves requests by calling h in the caller's goroutine:
+// no sockets, so runs work inside a synctest bubble, whose clock moves only
+// when every goroutine in it waits.
+type memoryTransport struct{ h http.Handler }
+
+func (t memoryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, req)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
+
+// budgetStarter starts real runs that share budgets, as cmd/siphon does,
+// against an API in memory.
+func budgetStarter(cfgs map[string]ingest.Config, b *ingest.Budgets, api http.Handler) Starter {
 	return func(p Profile, fresh bool) (Runner, error) {
-		client, err := ingest.New(cfgs[p.Name], ingest.WithBudgets(b))
+		client, err := ingest.New(cfgs[p.Name], ingest.WithBudgets(b), ingest.WithTransport(memoryTransport{api}))
 		if err != nil {
 			return nil, err
 		}
@@ -51,44 +69,83 @@ func budgetStarter(cfgs map[string]ingest.Config, b *ingest.Budgets) Starter {
 
 // TestConsoleTwoRunsShareOneBudget starts two profiles of one API
 // allowed 10 requests a second (X-RateLimit headers) in one console: no
-// 429, together at least 0.9 of the limit, and the run view shows the split.
+// 429, together at least 0.9 of the limit, and the run view shows the
+// split. On the fake clock, the console driven as Bubble Tea drives it:
+// the rate is the budget's doing, not the machine's.
 func TestConsoleTwoRunsShareOneBudget(t *testing.T) {
-	api := &count429{h: demoapi.New(demoapi.Options{Records: 600, Faults: demoapi.Faults{RateLimit: 10, RateLimitHeaders: demoapi.HeadersX}})}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	cfgs := map[string]ingest.Config{}
-	var profiles []Profile
-	for _, name := range []string{"one", "two"} {
-		cfg := demoConfig(srv.URL, name)
-		cfg.Pagination.Limit = 30 // 20 pages each
-		cfgs[name] = cfg
-		profiles = append(profiles, Profile{Name: name, Pagination: "cursor", Auth: "none", URL: srv.URL + "/v1/cursor", Out: t.TempDir()})
-	}
-	budgets := ingest.NewBudgets(t.TempDir())
-	m := New(Options{Styles: asciiStyles(), Start: budgetStarter(cfgs, budgets), Profiles: profiles, Budgets: budgets})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30))
-	waitForText(t, tm, "one")
-	start := time.Now()
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
-	tm.Type("j")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitForText(t, tm, "budget shared: one ")
-	waitForText(t, tm, "runs: 0 live")
-	elapsed := time.Since(start)
-	tm.Type("q")
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	for _, s := range final.runs.list {
-		if s.snap.State != ingest.StateDone || s.snap.Records != 600 {
-			t.Errorf("%s ended %s with %d records", s.profile.Name, s.snap.State, s.snap.Records)
+	synctest.Test(t, func(t *testing.T) {
+		api := &count429{h: demoapi.New(demoapi.Options{Records: 600, Faults: demoapi.Faults{RateLimit: 10, RateLimitHeaders: demoapi.HeadersX}})}
+		const base = "http://api.test"
+		cfgs := map[string]ingest.Config{}
+		var profiles []Profile
+		for _, name := range []string{"one", "two"} {
+			cfg := demoConfig(base, name)
+			cfg.Pagination.Limit = 30 // 20 pages each
+			cfgs[name] = cfg
+			profiles = append(profiles, Profile{Name: name, Pagination: "cursor", Auth: "none", URL: base + "/v1/cursor", Out: t.TempDir()})
 		}
-	}
-	rate := float64(api.ok.Load()) / elapsed.Seconds()
-	t.Logf("%d requests in %s: %.2f/s together, %d answered 429", api.ok.Load(), elapsed.Round(time.Millisecond), rate, api.many.Load())
-	if api.many.Load() != 0 {
-		t.Errorf("%d requests answered 429", api.many.Load())
-	}
-	if rate < 9 {
-		t.Errorf("together %.2f requests/s, want at least 9 (0.9 of the limit)", rate)
-	}
+		budgets := ingest.NewBudgets(t.TempDir())
+		var m tea.Model = New(Options{Styles: asciiStyles(), Start: budgetStarter(cfgs, budgets, api), Profiles: profiles, Budgets: budgets})
+
+		// Bubble Tea's loop: each command runs in its own goroutine and
+		// sends its message back; a frame is drawn on every tick.
+		msgs := make(chan tea.Msg, 64)
+		pending := 0
+		runCmd := func(c tea.Cmd) {
+			if c != nil {
+				pending++
+				go func() { msgs <- c() }()
+			}
+		}
+		update := func(msg tea.Msg) {
+			var cmd tea.Cmd
+			m, cmd = m.Update(msg)
+			runCmd(cmd)
+		}
+		runCmd(m.Init())
+		update(tea.WindowSizeMsg{Width: 120, Height: 30})
+		start := time.Now()
+		update(tea.KeyMsg{Type: tea.KeyEnter})
+		update(tea.KeyMsg{Type: tea.KeyEsc})
+		update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")})
+		update(tea.KeyMsg{Type: tea.KeyEnter})
+		shared := false
+		for m.(Model).runs.anyLive() {
+			msg := <-msgs
+			pending--
+			if batch, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range batch {
+					runCmd(c)
+				}
+				continue
+			}
+			if msg == nil {
+				continue
+			}
+			update(msg)
+			shared = shared || strings.Contains(m.View(), "budget shared: one ")
+		}
+		elapsed := time.Since(start)
+		// Let the commands still out (the next tick) finish: a bubble
+		// must end with all its goroutines.
+		for ; pending > 0; pending-- {
+			<-msgs
+		}
+		if !shared {
+			t.Errorf("the run view never showed the budget shared with one; last frame:\n%s", m.View())
+		}
+		for _, s := range m.(Model).runs.list {
+			if s.snap.State != ingest.StateDone || s.snap.Records != 600 {
+				t.Errorf("%s ended %s with %d records", s.profile.Name, s.snap.State, s.snap.Records)
+			}
+		}
+		rate := float64(api.ok.Load()) / elapsed.Seconds()
+		t.Logf("%d requests in %s: %.2f/s together, %d answered 429", api.ok.Load(), elapsed, rate, api.many.Load())
+		if api.many.Load() != 0 {
+			t.Errorf("%d requests answered 429", api.many.Load())
+		}
+		if rate < 9 {
+			t.Errorf("together %.2f requests/s, want at least 9 (0.9 of the limit)", rate)
+		}
+	})
 }

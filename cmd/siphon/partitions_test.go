@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -100,10 +101,13 @@ func TestTwoShardsAtOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]string, 2)
 	for k := 1; k <= 2; k++ {
+		// Not siphon(): its t.Fatal must not run outside the test's goroutine.
+		cmd := siphonCmd(t, dir, "run", "sharded", "--out", "out", "--shard", fmt.Sprintf("%d/2", k))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
 		wg.Go(func() {
-			code, _, stderr := siphon(t, dir, "run", "sharded", "--out", "out", "--shard", fmt.Sprintf("%d/2", k))
-			if code != 0 {
-				errs[k-1] = fmt.Sprintf("shard %d/2: exit %d\n%s", k, code, stderr)
+			if err := cmd.Run(); err != nil { // an exit code but 0, or no start
+				errs[k-1] = fmt.Sprintf("shard %d/2: %v\n%s", k, err, stderr.String())
 			}
 		})
 	}
