@@ -248,7 +248,7 @@ func TestTableWidthsCountWhatShows(t *testing.T) {
 				parseRow(json.RawMessage(fmt.Sprintf(`{"id":2,"name":%s,"tier":"gold"}`, jsonString(atk.s)))),
 				parseRow(json.RawMessage(fmt.Sprintf(`{"id":3,"name":"x","tier":"gold",%s:1}`, jsonString(atk.s)))),
 			}
-			lines := renderTable(st, rows, 0, 0, 200)
+			lines := renderTable(st, rows, nil, 0, 0, 200)
 			want := lipgloss.Width(lines[0])
 			for i, line := range lines {
 				assertCleanScreen(t, "table", line, 200)

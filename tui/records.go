@@ -24,6 +24,7 @@ type recordsPane struct {
 	typing    bool
 	filter    string
 	filterErr string
+	built     int // results the filter built rather than kept from a record
 
 	width, height int
 }
@@ -88,8 +89,16 @@ func (v recordsPane) applyFilter(expr string) recordsPane {
 		v.filterErr = err.Error()
 		return v.sized()
 	}
+	rows := make(sliceRows[json.RawMessage], len(results))
+	v.built = 0
+	for i, r := range results {
+		rows[i] = r.raw
+		if r.built {
+			v.built++
+		}
+	}
 	v.filter = expr
-	v.list = v.list.SetRows(sliceRows[json.RawMessage](results), false)
+	v.list = v.list.SetRows(rows, false)
 	return v.sized()
 }
 
@@ -116,7 +125,12 @@ func (v recordsPane) head() []string {
 	if v.typing {
 		head = append(head, cut(inputView(v.input), width))
 	} else if v.filter != "" {
-		head = append(head, st.Status.Render(cut(termsafe.Line(fmt.Sprintf("jq %s → %d results from the %d records held (/ to change, esc to clear)", v.filter, v.list.Len(), v.sess.records.len())), width)))
+		line := fmt.Sprintf("jq %s → %d results from the %d records held", v.filter, v.list.Len(), v.sess.records.len())
+		if v.built > 0 {
+			// Kept values are the API's bytes; built ones are jq's.
+			line += fmt.Sprintf(" (%d built by jq: keys in the record's order)", v.built)
+		}
+		head = append(head, st.Status.Render(cut(termsafe.Line(line+" (/ to change, esc to clear)"), width)))
 	}
 	if v.filterErr != "" {
 		head = append(head, st.Error.Render(cut("jq: "+oneLine(v.filterErr), width)))
@@ -150,6 +164,6 @@ func (v recordsPane) View() string {
 		raw, _ := v.list.rows.at(pos)
 		visible = append(visible, parseRow(raw))
 	}
-	table := renderTable(st, visible, v.list.Current()-top, v.col, v.width)
+	table := renderTable(st, visible, v.sess.profile.PrimaryKey, v.list.Current()-top, v.col, v.width)
 	return strings.Join(append(head, table...), "\n")
 }

@@ -61,10 +61,17 @@ func cellText(raw json.RawMessage) string {
 	return oneLine(string(raw))
 }
 
-// columns is the union of the rows' fields, in order of first appearance.
-func columns(rows []tableRow) []string {
+// columns is the union of the rows' fields, in order of first appearance,
+// the primary key's fields first: a row is found by its key.
+func columns(rows []tableRow, primaryKey []string) []string {
 	seen := map[string]bool{}
 	var cols []string
+	for _, k := range primaryKey {
+		if k = termsafe.Line(k); !seen[k] && anyHas(rows, k) {
+			seen[k] = true
+			cols = append(cols, k)
+		}
+	}
 	for _, r := range rows {
 		for _, k := range r.keys {
 			if !seen[k] {
@@ -76,15 +83,25 @@ func columns(rows []tableRow) []string {
 	return cols
 }
 
+func anyHas(rows []tableRow, col string) bool {
+	for _, r := range rows {
+		if _, ok := r.cells[col]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 const (
 	maxCellWidth = 28
 	cellGap      = 2
 )
 
 // renderTable draws rows with a header, the columns from firstCol on that
-// fit in width; selected is the index of the highlighted row.
-func renderTable(st Styles, rows []tableRow, selected, firstCol, width int) []string {
-	cols := columns(rows)
+// fit in width, the primary key's first; selected is the index of the
+// highlighted row.
+func renderTable(st Styles, rows []tableRow, primaryKey []string, selected, firstCol, width int) []string {
+	cols := columns(rows, primaryKey)
 	firstCol = min(firstCol, max(len(cols)-1, 0))
 	widths := map[string]int{}
 	for _, c := range cols {

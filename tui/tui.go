@@ -48,6 +48,10 @@ type Profile struct {
 	Records          string
 	PaginationConfig ingest.PaginationConfig
 
+	// PrimaryKey is the record fields that identify a record: the records
+	// table shows them first.
+	PrimaryKey []string
+
 	// NeedsLogin marks an OAuth2 sign-in profile with no refresh token
 	// yet: enter runs Options.Login instead of the profile.
 	NeedsLogin bool
