@@ -1,6 +1,8 @@
-// Package tui is siphon's console: a profile picker and a live view of one
-// run (state, counters, progress, event log, records preview, page
-// inspector), drawn with Bubble Tea from a run's events and snapshots.
+// Package tui is siphon's console. It supervises many runs at once: from
+// the profile picker any number are started, they go on in the background,
+// the runs list shows them all, and each has its view (state, counters,
+// progress, partitions, event log, records preview, page inspector,
+// history), drawn with Bubble Tea from the runs' events and snapshots.
 //
 // Two editors help write profiles: the selector playground (s on a page in
 // the inspector) tries records and pagination expressions on the page's
