@@ -17,7 +17,7 @@ func eventText(ev ingest.Event) (text string, ok bool) {
 			if e.Position != "" {
 				pos = " at " + e.Position
 			}
-			return fmt.Sprintf("resumed after page %d (%s records)%s → %s", e.FromPage, formatCount(e.Records), pos, e.Out), true
+			return fmt.Sprintf("resumed after page %d (%s)%s → %s", e.FromPage, counted(e.Records, "record", "records"), pos, e.Out), true
 		}
 		return "started → " + e.Out, true
 	case ingest.PartitionStarted:
@@ -37,7 +37,7 @@ func eventText(ev ingest.Event) (text string, ok bool) {
 	case ingest.DriftDetected:
 		return "drift on page " + fmt.Sprint(e.Page) + ": " + driftText(e), true
 	case ingest.CheckpointSaved:
-		return fmt.Sprintf("checkpoint: %d pages, %s records", e.Pages, formatCount(e.Records)), true
+		return fmt.Sprintf("checkpoint: %s, %s", counted(e.Pages, "page", "pages"), counted(e.Records, "record", "records")), true
 	case ingest.Warning:
 		return "WARNING: " + oneLine(e.What), true
 	case ingest.Paused:
@@ -65,7 +65,7 @@ func driftText(e ingest.DriftDetected) string {
 }
 
 func finishedText(e ingest.Finished) string {
-	counts := fmt.Sprintf("%d pages, %s records in %s", e.Pages, formatCount(e.Records), formatDuration(e.Elapsed))
+	counts := fmt.Sprintf("%s, %s in %s", counted(e.Pages, "page", "pages"), counted(e.Records, "record", "records"), formatDuration(e.Elapsed))
 	switch {
 	case e.Canceled:
 		return "stopped, checkpoint saved: " + counts

@@ -268,3 +268,8 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// counted is n and its noun, thousands separated: "1 page", "1,204 pages".
+func counted[N int | int64](n N, one, many string) string {
+	return formatCount(int64(n)) + " " + plural(int(min(int64(n), 2)), one, many)
+}

@@ -94,7 +94,7 @@ func (h historyScreen) View() string {
 	case len(h.entries) == 0:
 		return st.Subtle.Render(cut(termsafe.Line(fmt.Sprintf("No runs of %s yet: each run adds a line to %s/%s when it ends.", h.profile.Name, h.profile.Out, ingest.HistoryFile)), width))
 	}
-	head := termsafe.Line(fmt.Sprintf("%d runs, newest first, from %s/%s", len(h.entries), h.profile.Out, ingest.HistoryFile))
+	head := termsafe.Line(fmt.Sprintf("%s, newest first, from %s/%s", counted(len(h.entries), "run", "runs"), h.profile.Out, ingest.HistoryFile))
 	lines := []string{st.Subtle.Render(cut(head, width))}
 	top, end := h.list.Window()
 	cur := h.list.Current()
@@ -121,7 +121,7 @@ func historyLine(st Styles, e ingest.HistoryEntry, selected bool, width int) str
 	if reason != "" {
 		parts = append(parts, oneLine(reason))
 	}
-	parts = append(parts, fmt.Sprintf("pages %d · records %s · %d retries · %d sleeps", e.Pages, formatCount(e.Records), e.Retries, e.Sleeps))
+	parts = append(parts, fmt.Sprintf("pages %d · records %s · %s · %s", e.Pages, formatCount(e.Records), counted(e.Retries, "retry", "retries"), counted(e.Sleeps, "sleep", "sleeps")))
 	text := strings.Join(parts, " · ")
 	return marker + st.stateStyle(word).Render(fit(word, 11)) + " " + cut(text, width-2-12)
 }

@@ -93,7 +93,7 @@ func TestRecordsFilterKeepsTheBytes(t *testing.T) {
 		t.Errorf("unfiltered header %q: want id first, then the records' order", got)
 	}
 	h.keys("/", "select(.id==1000)", "enter")
-	h.screenHas("1 results", "9007199254741993", "513.00", "1e400")
+	h.screenHas("1 result from", "9007199254741993", "513.00", "1e400")
 	if got := strings.Join(strings.Fields(header()), " "); !strings.HasPrefix(got, "id name external_id price big ünïcødé z tags") {
 		t.Errorf("filtered header %q: want id, then the record's order", got)
 	}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -100,6 +102,22 @@ func (l scrollList[T]) Window() (top, end int) {
 	}
 	top = clamp(top, first, max(last-h, first))
 	return top, min(top+h, last)
+}
+
+// Position says where the list is when not every row shows: "11/12", the
+// cursor's row of all (for a log, the last row shown); "" when all show.
+func (l scrollList[T]) Position() string {
+	n := l.Len()
+	if n <= l.height {
+		return ""
+	}
+	first, _ := l.rows.span()
+	at := l.Current()
+	if l.noCursor {
+		_, end := l.Window()
+		at = end - 1
+	}
+	return fmt.Sprintf("%d/%d", at-first+1, n)
 }
 
 // Update moves the cursor (or the window) for a movement key of k; ok is

@@ -280,7 +280,7 @@ func (m *Model) notify(s *runSession) tea.Cmd {
 	if s.failed() {
 		m.setStatus(fmt.Sprintf("%s FAILED: %s (tab: runs, R resumes)", s.profile.Name, oneLine(s.lastErr)), true)
 	} else {
-		m.setStatus(fmt.Sprintf("%s %s: %d pages, %s records", s.profile.Name, s.word(), s.snap.Pages, formatCount(s.snap.Records)), false)
+		m.setStatus(fmt.Sprintf("%s %s: %s, %s", s.profile.Name, s.word(), counted(s.snap.Pages, "page", "pages"), counted(s.snap.Records, "record", "records")), false)
 	}
 	if m.env.opts.NoBell || m.env.term == nil {
 		return nil

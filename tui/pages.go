@@ -106,7 +106,7 @@ func shortCursor(c string) string {
 // before it is styled or cut.
 func pageDetail(st Styles, p pageInfo, width int) []string {
 	lines := []string{
-		st.Title.Render(fmt.Sprintf("Page %d", p.Page)) + st.Subtle.Render(fmt.Sprintf(" · HTTP %d · %d attempt(s) · %s · %s · %d records", p.Status, p.Attempts, formatDuration(p.Duration), formatBytes(p.Bytes), p.Records)),
+		st.Title.Render(fmt.Sprintf("Page %d", p.Page)) + st.Subtle.Render(fmt.Sprintf(" · HTTP %d · %s · %s · %s · %s", p.Status, counted(p.Attempts, "attempt", "attempts"), formatDuration(p.Duration), formatBytes(p.Bytes), counted(p.Records, "record", "records"))),
 		"cursor " + shortCursor(p.CursorIn) + " → " + shortCursor(p.CursorOut),
 	}
 	if p.StopReason != "" {

@@ -147,7 +147,7 @@ func budgetLine(s *runSession, width int) string {
 	default:
 		text += " (no limit set)"
 	}
-	text += fmt.Sprintf(" · %s requests · %d sleeps · %d retries", formatCount(sum.Requests), s.snap.Throttles, s.snap.Retries)
+	text += fmt.Sprintf(" · %s · %s · %s", counted(sum.Requests, "request", "requests"), counted(s.snap.Throttles, "sleep", "sleeps"), counted(s.snap.Retries, "retry", "retries"))
 	if limit > 0 {
 		return gauge(int64(rate*10+0.5), int64(limit*10+0.5), 10) + " " + cut(text, width-11)
 	}

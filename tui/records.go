@@ -125,7 +125,7 @@ func (v recordsPane) head() []string {
 	if v.typing {
 		head = append(head, cut(inputView(v.input), width))
 	} else if v.filter != "" {
-		line := fmt.Sprintf("jq %s → %d results from the %d records held", v.filter, v.list.Len(), v.sess.records.len())
+		line := fmt.Sprintf("jq %s → %s from the %s held", v.filter, counted(v.list.Len(), "result", "results"), counted(v.sess.records.len(), "record", "records"))
 		if v.built > 0 {
 			// Kept values are the API's bytes; built ones are jq's.
 			line += fmt.Sprintf(" (%d built by jq: keys in the record's order)", v.built)

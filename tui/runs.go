@@ -305,7 +305,7 @@ func (l runsList) itemLines(s *runSession, selected bool, now time.Time) []strin
 	word := s.word()
 	line1 := marker + name + " " + st.stateStyle(word).Render(word) + " " + cut(runSummary(s, now), max(width-2-nameW-len(word)-2, 0))
 
-	parts := []string{fmt.Sprintf("%d retries · %d sleeps", s.snap.Retries, s.snap.Throttles)}
+	parts := []string{counted(s.snap.Retries, "retry", "retries") + " · " + counted(s.snap.Throttles, "sleep", "sleeps")}
 	if s.lastErr != "" {
 		parts = append(parts, "last error: "+oneLine(s.lastErr))
 	}

@@ -36,6 +36,9 @@ type screen interface {
 	prompt() string
 	// session is the run the screen shows, whose header goes above it.
 	session() *runSession
+	// scrolled is where the screen's list is ("11/12") when it does not
+	// all show, for the title line; "" otherwise.
+	scrolled() string
 }
 
 // plain gives a screen the answers most screens give.
@@ -44,6 +47,7 @@ type plain struct{}
 func (plain) typing() bool               { return false }
 func (plain) prompt() string             { return "" }
 func (plain) session() *runSession       { return nil }
+func (plain) scrolled() string           { return "" }
 func (plain) crumbs(p []string) []string { return p }
 
 // env is what every screen reads and none changes: keys, styles, clock,
@@ -176,7 +180,7 @@ func (d dialog) prompt() string {
 	}
 	what := "Start " + d.item.profile.Name + " over?"
 	if cp := d.item.cp; cp != nil && cp.Done {
-		what = fmt.Sprintf("%s is complete (%d pages). Start over?", d.item.profile.Name, cp.Pages)
+		what = fmt.Sprintf("%s is complete (%s). Start over?", d.item.profile.Name, counted(cp.Pages, "page", "pages"))
 	} else if done, total := d.item.partsDone(); total > 0 && done == total {
 		what = fmt.Sprintf("%s is complete (%d %s). Start over?", d.item.profile.Name, total, plural(total, "partition", "partitions"))
 	}

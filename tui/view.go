@@ -69,14 +69,21 @@ func (m Model) titleLine() string {
 	left := st.Title.Render(title) + st.Subtle.Render(" › "+strings.Join(crumbs, " › "))
 	// The session's runs, always in sight: how many go on, how many failed.
 	counts := m.runs.countsText()
-	if counts == "" {
+	pos := m.body().scrolled()
+	if counts == "" && pos == "" {
 		return left
 	}
 	style := st.Subtle
 	if _, failed := m.runs.counts(); failed > 0 {
 		style = st.Error
 	}
-	right := style.Render("runs: " + counts)
+	var right string
+	if counts != "" {
+		right = style.Render("runs: " + counts)
+	}
+	if pos != "" {
+		right = strings.TrimSpace(st.Subtle.Render(pos) + "  " + right)
+	}
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 2 {
 		return cut(left, max(m.width-lipgloss.Width(right)-2, 0)) + "  " + right
@@ -100,9 +107,10 @@ func (m Model) statusLine() string {
 
 // helpView is the short help of the screen on top, or the full one.
 func (m Model) helpView() string {
-	h := m.help
-	h.Width = m.width
-	return h.View(m.top())
+	if m.help.ShowAll {
+		return helpTable(m.env.styles, m.top().FullHelp(), m.width)
+	}
+	return helpLine(m.env.styles, m.top().ShortHelp(), m.width)
 }
 
 // runHeader is the run's state at a glance: what, where, how it goes.
@@ -151,6 +159,10 @@ func (m Model) runHeader(r *runSession) []string {
 			text = st.stateStyle(word).UnsetBold().Render(bar) + " " + text
 		}
 		lines = append(lines, text)
+	} else {
+		// The line is kept, so that a total learned mid-run brings its
+		// bar without pushing the screen down.
+		lines = append(lines, st.Faint.Render(cut("progress: no total from the API yet", w)))
 	}
 	limit := "rate limit " + rateLimitText(s, now)
 	if split := m.budgetSplit(r); split != "" {
@@ -203,14 +215,9 @@ func (m Model) budgetSplit(r *runSession) string {
 	return text
 }
 
-// headerLines is the height of the run's header: one more line when the
-// run's size is known, for its progress bar.
-func headerLines(r *runSession) int {
-	if _, ok := runProgress(r.snap, 0, 0); ok {
-		return 6
-	}
-	return 5
-}
+// headerLines is the height of the run's header, the same all along: the
+// progress line is there before the run's size is known.
+func headerLines(*runSession) int { return 6 }
 
 // badges call out what deserves a look.
 func (m Model) badges(r *runSession) string {
