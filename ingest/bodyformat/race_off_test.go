@@ -1,0 +1,5 @@
+//go:build !race
+
+package bodyformat
+
+const raceEnabled = false
