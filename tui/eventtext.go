@@ -74,7 +74,7 @@ func finishedText(e ingest.Finished) string {
 		if msg == "" {
 			msg = e.Err.Error()
 		}
-		return "failed: " + oneLine(msg)
+		return "failed: " + oneLine(causeFirst(msg))
 	default:
 		reason := e.StopReason
 		if reason == "" {

@@ -135,7 +135,7 @@ func stateDetail(s ingest.Snapshot, now time.Time) string {
 		head := strings.TrimSpace(attempt + " in " + countdown(s.Until, now))
 		return dashJoin(head, cause)
 	default:
-		return s.Detail
+		return causeFirst(s.Detail) // a failed run's error
 	}
 }
 

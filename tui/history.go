@@ -115,7 +115,7 @@ func historyLine(st Styles, e ingest.HistoryEntry, selected bool, width int) str
 	word := termsafe.Line(outcomeWord(e.Outcome))
 	reason := e.StopReason
 	if e.Error != "" {
-		reason = e.Error
+		reason = causeFirst(e.Error)
 	}
 	parts := []string{e.Start.Local().Format("2006-01-02 15:04:05"), formatDuration(e.End.Sub(e.Start))}
 	if reason != "" {

@@ -390,7 +390,7 @@ func (p partsPane) row(ps ingest.PartitionSnapshot, selected bool, keyW int, now
 		lastErr = ps.Detail
 	}
 	rest := w - 2 - keyW - colState - colPages - colRecords - colRate - colRetries - 6
-	errText := cut(oneLine(lastErr), rest)
+	errText := cut(oneLine(causeFirst(lastErr)), rest)
 	if ps.State == ingest.StateFailed {
 		errText = st.Error.Render(errText)
 	}

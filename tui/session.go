@@ -262,7 +262,7 @@ func (s *runSession) apply(events []ingest.Event) {
 		case ingest.Finished:
 			s.finished(e)
 			if e.Error != "" && !e.Canceled {
-				s.lastErr = e.Error
+				s.lastErr = causeFirst(e.Error)
 			}
 		}
 	}
@@ -274,7 +274,7 @@ func (s *runSession) end() {
 	s.ended = true
 	s.snap = s.runner.Snapshot()
 	if s.snap.Err != nil && !errors.Is(s.snap.Err, ingest.ErrCanceled) {
-		s.lastErr = s.snap.Err.Error()
+		s.lastErr = causeFirst(s.snap.Err.Error())
 	}
 	if pr, ok := s.partitioned(); ok {
 		s.partSnaps = pr.Partitions()

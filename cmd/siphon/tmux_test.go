@@ -332,7 +332,7 @@ concurrency: 4
 	c.waitFor("PARTITION", "budget ", "› 0 ")
 	c.keys("p") // the first partition, 30 pages long
 	c.waitFor("pausing 0 after its page")
-	c.waitFor("PAUSED", "FAILED", "page 1: GET")
+	c.waitFor("PAUSED", "FAILED", "HTTP 400 Bad Request") // the cause first, then where
 
 	c.keys("Enter") // open the paused partition: its records
 	c.waitFor("parts › 0", "PAUSED")

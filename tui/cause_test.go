@@ -1,0 +1,54 @@
+package tui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"siphon/ingest"
+)
+
+const longURL = "https://api.example.com/v2/organisations/acme-corporation-international/customers?cursor=eyJpZCI6MTIzNDU2Nzg5MCwidHMiOjE3MDAwMDAwMDB9&limit=100"
+
+// pageErr is a page's failure as the engine words it.
+var pageErr = "page 36: GET " + longURL + ": HTTP 500 Internal Server Error: retryable status (after 3 attempts); body starts: {\"error\": \"boom\"}"
+
+func TestCauseFirst(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{pageErr, "HTTP 500 Internal Server Error: retryable status (after 3 attempts) · page 36 · GET " + longURL + " · body starts: {\"error\": \"boom\"}"},
+		{"partition 3 (eu): page 2: POST http://h/x: dial tcp: connection refused",
+			"partition 3 (eu): dial tcp: connection refused · page 2 · POST http://h/x"},
+		// Other shapes are left alone.
+		{"page 4: schema drift: tier new field (string → –), and schema.on_drift is fail", "page 4: schema drift: tier new field (string → –), and schema.on_drift is fail"},
+		{"HTTP 404 on page 3", "HTTP 404 on page 3"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := causeFirst(tt.in); got != tt.want {
+			t.Errorf("causeFirst(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+		if got := causeFirst(causeFirst(tt.in)); got != tt.want {
+			t.Errorf("causeFirst twice changed %q to %q", tt.want, got)
+		}
+	}
+}
+
+// A failed run's cause shows at 80 columns wherever its error does: the
+// header, the event log, the runs list, the status line and history.
+func TestFailureCauseVisibleAt80Columns(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.keys("enter", "esc")
+	h.events(ingest.Finished{At: ingest.At{T: t0}, Error: pageErr})
+	h.endRun(0, ingest.StateFailed, errors.New(pageErr))
+	h.screenHas("demo-cursor FAILED: HTTP 500 Internal Server Error")
+	h.keys("tab")
+	h.screenHas("last error: HTTP 500 Internal Server Error")
+	h.keys("enter")
+	h.screenHas("FAILED HTTP 500 Internal Server Error", "failed: HTTP 500 Internal Server Error")
+
+	entry := ingest.HistoryEntry{Start: t0, End: t0.Add(time.Minute), Outcome: ingest.OutcomeFailed, Error: pageErr}
+	if line := historyLine(*asciiStyles(), entry, false, 80); !strings.Contains(line, "HTTP 500") {
+		t.Errorf("history line lacks the cause: %q", line)
+	}
+}
