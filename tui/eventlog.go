@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"siphon/ingest"
 )
 
 type logEntry struct {
@@ -14,20 +16,38 @@ type logEntry struct {
 	severity int
 }
 
+// routine says an event is a checkpoint's: most lines of a healthy run,
+// hidden from the log unless asked for (the header says when the last one
+// was saved).
+func routine(ev ingest.Event) bool {
+	_, ok := ev.(ingest.CheckpointSaved)
+	return ok
+}
+
 // logPane is the scrolling log of retries, sleeps, anomalies, drift and
 // checkpoints. It follows the tail until the user scrolls up.
 type logPane struct {
-	env   *env
-	sess  *runSession
-	list  scrollList[logEntry]
-	width int
+	env         *env
+	sess        *runSession
+	list        scrollList[logEntry]
+	width       int
+	checkpoints bool // the checkpoint lines show too
 }
 
 func newLogPane(e *env, s *runSession) logPane {
-	return logPane{env: e, sess: s, list: newScrollList[logEntry](s.log, true, true)}
+	return logPane{env: e, sess: s, list: newScrollList[logEntry](s.notable, true, true)}
 }
 
 func (l logPane) Update(msg tea.KeyMsg) logPane {
+	if key.Matches(msg, l.env.keys.Checkpoints) {
+		l.checkpoints = !l.checkpoints
+		rows := l.sess.notable
+		if l.checkpoints {
+			rows = l.sess.log
+		}
+		l.list = l.list.SetRows(rows, true)
+		return l
+	}
 	l.list, _ = l.list.Update(msg, l.env.keys)
 	return l
 }
@@ -39,13 +59,16 @@ func (l logPane) SetSize(width, height int) logPane {
 
 func (l logPane) ShortHelp() []key.Binding  { return l.help().ShortHelp() }
 func (l logPane) FullHelp() [][]key.Binding { return l.help().FullHelp() }
-func (l logPane) help() bindings            { return l.env.keys.ListHelp(false, false, false, l.sess.live()) }
+func (l logPane) help() bindings            { return l.env.keys.LogHelp(l.sess.live()) }
 
 // View renders only the lines that fit.
 func (l logPane) View() string {
 	st := l.env.styles
 	if l.list.Len() == 0 {
-		return st.Subtle.Render("No events yet: retries, sleeps, anomalies, drift and checkpoints show here.")
+		if !l.checkpoints && l.sess.log.len() > 0 {
+			return st.Subtle.Render(cut("Nothing but checkpoints so far (v shows them).", l.width))
+		}
+		return st.Subtle.Render(cut("No events yet: retries, sleeps, anomalies, drift and checkpoints show here.", l.width))
 	}
 	top, end := l.list.Window()
 	var lines []string

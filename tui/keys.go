@@ -25,6 +25,9 @@ type KeyMap struct {
 	// and Restart act on the selected partition).
 	PauseAll key.Binding
 
+	// The event log: show or hide the routine checkpoint lines.
+	Checkpoints key.Binding
+
 	// The selector playground and the new-profile form.
 	Selectors, Add, Save key.Binding
 	NextField, PrevField key.Binding
@@ -33,38 +36,39 @@ type KeyMap struct {
 // DefaultKeyMap is the console's documented keys (docs/console.md).
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Left:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "left")),
-		Right:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "right")),
-		PageUp:    key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
-		PageDown:  key.NewBinding(key.WithKeys("pgdown", "f"), key.WithHelp("pgdn", "page down")),
-		Top:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:    key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom/follow")),
-		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Pause:     key.NewBinding(key.WithKeys("p", " "), key.WithHelp("p", "pause/resume")),
-		Records:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "records")),
-		Pages:     key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "pages")),
-		Events:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
-		Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy as curl")),
-		Fresh:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "start over")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "stop and quit")),
-		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
-		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
-		Stop:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
-		Runs:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "profiles/runs")),
-		History:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
-		Restart:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume failed/stopped run")),
-		PauseAll:  key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "pause/resume all partitions")),
-		Selectors: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "try selectors")),
-		Add:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "new profile")),
-		Save:      key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "save")),
-		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
-		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
+		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:        key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "left")),
+		Right:       key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "right")),
+		PageUp:      key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
+		PageDown:    key.NewBinding(key.WithKeys("pgdown", "f"), key.WithHelp("pgdn", "page down")),
+		Top:         key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom/follow")),
+		Enter:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Pause:       key.NewBinding(key.WithKeys("p", " "), key.WithHelp("p", "pause/resume")),
+		Records:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "records")),
+		Pages:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "pages")),
+		Events:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "events")),
+		Copy:        key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy as curl")),
+		Fresh:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "start over")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "stop and quit")),
+		Yes:         key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:          key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		Stop:        key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
+		Runs:        key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "profiles/runs")),
+		History:     key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "history")),
+		Restart:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume failed/stopped run")),
+		PauseAll:    key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "pause/resume all partitions")),
+		Checkpoints: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "show/hide checkpoints")),
+		Selectors:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "try selectors")),
+		Add:         key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "new profile")),
+		Save:        key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "save")),
+		NextField:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
+		PrevField:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
 	}
 }
 
@@ -174,6 +178,14 @@ func (k KeyMap) ListHelp(open, filter, sideways, live bool) bindings {
 			{k.Events, k.Records, k.Pages, k.Help, k.Quit},
 		},
 	}
+}
+
+// LogHelp is the event log's: a list, and v to show the checkpoints.
+func (k KeyMap) LogHelp(live bool) bindings {
+	b := k.ListHelp(false, false, false, live)
+	b.short = append([]key.Binding{k.Checkpoints}, b.short...)
+	b.full[1] = append(b.full[1], k.Checkpoints)
+	return b
 }
 
 // DetailHelp is the help of a record's or a page's detail; a page's can

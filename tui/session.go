@@ -50,7 +50,8 @@ type runSession struct {
 	partsDone  int  // partitions this run walked to the end, for the ETA
 	onScreen   bool // its buffers are full size
 
-	log     *ring[logEntry]
+	log     *ring[logEntry] // every event's line
+	notable *ring[logEntry] // the same without the checkpoints
 	records *ring[json.RawMessage]
 	pages   *ring[pageInfo]
 	pending map[int][]string // marks for pages not fetched yet
@@ -69,6 +70,7 @@ type runSession struct {
 func newRunSession(p Profile, r Runner, gen int) *runSession {
 	s := &runSession{profile: p, runner: r, gen: gen, url: p.URL, out: p.Out, tp: newThroughput(), pageTP: newThroughput()}
 	s.log = newRing[logEntry](logCapacity)
+	s.notable = newRing[logEntry](logCapacity)
 	s.records = newRing[json.RawMessage](recordCapacity)
 	s.pages = newRing[pageInfo](pageCapacity)
 	s.pending = map[int][]string{}
@@ -217,7 +219,11 @@ func (s *runSession) apply(events []ingest.Event) {
 			}
 			// Events carry the API's words (causes, field names, errors)
 			// and the profile's (partition keys): cleaned once, here.
-			s.log.push(logEntry{at: ev.Time(), text: termsafe.Line(text), severity: eventSeverity(ev)})
+			entry := logEntry{at: ev.Time(), text: termsafe.Line(text), severity: eventSeverity(ev)}
+			s.log.push(entry)
+			if !routine(ev) {
+				s.notable.push(entry)
+			}
 		}
 		if part != "" {
 			sub := s.partSession(part)
@@ -308,11 +314,13 @@ func (s *runSession) show(on bool) {
 	s.onScreen = on
 	if on {
 		s.log.resize(logCapacity)
+		s.notable.resize(logCapacity)
 		s.records.resize(recordCapacity)
 		s.pages.resize(pageCapacity)
 		return
 	}
 	s.log.resize(backLogCapacity)
+	s.notable.resize(backLogCapacity)
 	s.records.resize(backRecordCapacity)
 	s.pages.resize(backPageCapacity)
 	clear(s.pending)

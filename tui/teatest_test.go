@@ -54,7 +54,7 @@ func TestConsoleRunsARealProfileToTheEnd(t *testing.T) {
 }
 
 // somePages matches a run header's record count once it is not zero.
-var somePages = regexp.MustCompile(`\b[1-9][0-9,]* records`)
+var somePages = regexp.MustCompile(`\brecords [1-9]|\b[1-9][0-9,]* records`)
 
 func TestConsolePausesQuitsAndResumes(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 5000, Latency: 5 * time.Millisecond})
