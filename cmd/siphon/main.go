@@ -21,6 +21,12 @@ const (
 	exitInterrupted = 130
 )
 
+// quietError ends a command with an exit code and nothing more to say:
+// what it had to say is on stdout (replay's "the walks differ").
+type quietError struct{ code int }
+
+func (e *quietError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
 // usageError is bad usage or an invalid profile: exit code 2.
 type usageError struct{ msg string }
 
@@ -45,6 +51,7 @@ Usage:
   siphon profiles trust FILE...  approve a profile to read, run and write outside its folder
   siphon budget show [ORIGIN]    shared rate budgets per API origin: state files, holds
   siphon budget clear ORIGIN     remove an origin's hold (a server's wait of over an hour)
+  siphon replay PROFILE          walk the archived pages again with the profile as it is now, offline, and diff
   siphon demo-server             serve the demo API alone (flags inject faults)
   siphon version                 version and build info
 
@@ -84,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdAuth(rest, stdout, stderr)
 	case "import":
 		err = cmdImport(rest, stdout, stderr)
+	case "replay":
+		err = cmdReplay(rest, stdout, stderr)
 	case "budget":
 		err = cmdBudget(rest, stdout, stderr)
 	case "version", "--version":
@@ -112,9 +121,12 @@ func isConsoleFlag(arg string) bool {
 func exitCode(err error, stderr io.Writer) int {
 	var ue *usageError
 	var ie *interruptedError
+	var qe *quietError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &qe):
+		return qe.code
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):

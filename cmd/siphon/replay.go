@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"siphon/ingest/replay"
+	"siphon/profiles"
+)
+
+// cmdReplay re-walks a run's archived pages with the profile as it is now,
+// offline, and prints both walks and where they differ: exit 0 when they
+// agree, 1 when they differ, 2 on trouble.
+func cmdReplay(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("replay", stderr)
+	out := fs.String("out", "", "the run's output folder (default: the profile's output.dir, else ./siphon-data/NAME)")
+	write := fs.String("write", "", "also write the replayed records into this folder (records.jsonl)")
+	dir := fs.String("profiles", "", "folder of saved profiles")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("replay takes one PROFILE")
+	}
+	path, err := profiles.Resolve(pos[0], profiles.Dirs(*dir))
+	if err != nil {
+		return usagef("%v", err)
+	}
+	// Offline: no secret is needed, none is read.
+	p, err := profiles.Loader{SkipSecrets: true}.LoadFile(path)
+	if err != nil {
+		return usagef("invalid profile:\n%v", err)
+	}
+	cfg := p.Config
+	root := outputDir(*out, cfg)
+	folders, err := replayFolders(root)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	fmt.Fprintf(stdout, "siphon replay %s: the pages archived in %s, walked again with the profile as it is now (no request sent)\n", cfg.Name, root)
+	differ := false
+	for _, f := range folders {
+		orig, err := replay.Original(f.dir, cfg.PrimaryKey)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		var recs io.Writer
+		if *write != "" {
+			target := filepath.Join(*write, f.rel)
+			if err := os.MkdirAll(target, 0o700); err != nil {
+				return err
+			}
+			file, err := os.OpenFile(filepath.Join(target, "records.jsonl"), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+			if err != nil {
+				return err
+			}
+			defer file.Close()
+			recs = file
+		}
+		now, err := replay.Run(context.Background(), cfg, f.dir, replay.Options{Records: recs})
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if f.rel != "" {
+			fmt.Fprintf(stdout, "\npartition %s\n", strings.TrimPrefix(f.rel, "partitions"+string(filepath.Separator)))
+		}
+		writeWalks(stdout, orig, now)
+		if diff := replay.Diff(orig, now); len(diff) > 0 {
+			differ = true
+			fmt.Fprintln(stdout, "Where they differ:")
+			for _, d := range diff {
+				fmt.Fprintln(stdout, "  "+d)
+			}
+		} else {
+			fmt.Fprintln(stdout, "The walks agree.")
+		}
+	}
+	if *write != "" {
+		fmt.Fprintf(stdout, "Replayed records are in %s.\n", *write)
+	}
+	if differ {
+		return errWalksDiffer
+	}
+	return nil
+}
+
+// errWalksDiffer is replay's exit 1: like diff, not a failure to report.
+var errWalksDiffer = &quietError{code: exitFailed}
+
+// replayFolder is one walk's folder: the run's own, or a partition's.
+type replayFolder struct{ dir, rel string }
+
+// replayFolders lists the walks in an output folder: itself, or each
+// partition of a partitioned run.
+func replayFolders(root string) ([]replayFolder, error) {
+	if _, err := os.Stat(filepath.Join(root, "pages")); err == nil {
+		return []replayFolder{{dir: root}}, nil
+	}
+	parts, _ := filepath.Glob(filepath.Join(root, "partitions", "*"))
+	sort.Strings(parts)
+	var out []replayFolder
+	for _, p := range parts {
+		if _, err := os.Stat(filepath.Join(p, "pages")); err == nil {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, replayFolder{dir: p, rel: rel})
+		}
+	}
+	if len(out) == 0 {
+		if _, err := os.Stat(root); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist: run the profile first (or give --out)", root)
+		}
+		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false)", replay.ErrNoArchive, root)
+	}
+	return out, nil
+}
+
+// writeWalks prints the original walk beside the replay, a page a line.
+func writeWalks(w io.Writer, orig, now replay.Walk) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PAGE\tRECORDS\tKEYS\tNEXT OR STOP\t│ REPLAY RECORDS\tKEYS\tNEXT OR STOP")
+	n := max(len(orig.Pages), len(now.Pages))
+	for i := 0; i < n; i++ {
+		left, right := "\t\t\t", "\t\t"
+		if i < len(orig.Pages) {
+			left = pageCells(orig.Pages[i])
+		}
+		if i < len(now.Pages) {
+			right = pageCells(now.Pages[i])
+		}
+		fmt.Fprintf(tw, "%d\t%s\t│ %s\n", i+1, left, right)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "original: %d pages, stopped: %s · replay: %d pages, stopped: %s\n", len(orig.Pages), orNone(orig.Stop), len(now.Pages), orNone(now.Stop))
+}
+
+func pageCells(p replay.Page) string {
+	keys := ""
+	if p.FirstKey != "" || p.LastKey != "" {
+		keys = p.FirstKey + "…" + p.LastKey
+	}
+	next := p.CursorOut
+	switch {
+	case p.Err != "":
+		next = "error: " + p.Err
+	case p.Stop != "":
+		next = "stop: " + p.Stop
+	}
+	next = cutRunes(next, 60)
+	return fmt.Sprintf("%d\t%s\t%s", p.Records, keys, next)
+}

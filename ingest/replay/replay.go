@@ -1,0 +1,298 @@
+// Package replay walks a run's archived pages again, offline, with a
+// profile as it is now: no request is sent. It answers "what would this
+// records path, cursor path or stop rule have done?" without spending the
+// API's rate limit, and says where the new walk and the original differ.
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"siphon/ingest/page"
+	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
+)
+
+// The files of an output folder a replay reads.
+const (
+	recordsFile    = "records.jsonl"
+	checkpointFile = "checkpoint.json"
+	pagesDir       = "pages"
+	indexFile      = "index.jsonl"
+)
+
+// ErrNoArchive is a folder whose run kept no pages.
+var ErrNoArchive = errors.New("no page archive")
+
+// Page is one page of a walk: what it gave and where it led.
+type Page struct {
+	Page      int    `json:"page"`
+	Records   int    `json:"records"`
+	FirstKey  string `json:"first_key,omitempty"`
+	LastKey   string `json:"last_key,omitempty"`
+	CursorOut string `json:"cursor_out,omitempty"`
+	Stop      string `json:"stop,omitempty"` // the walk ended after this page, and why
+	Err       string `json:"error,omitempty"`
+}
+
+// Walk is a run's pages in order and why it stopped.
+type Walk struct {
+	Pages []Page `json:"pages"`
+	Stop  string `json:"stop,omitempty"`
+}
+
+// entry is what a replay reads of a line of pages/index.jsonl.
+type entry struct {
+	Page      int               `json:"page"`
+	URL       string            `json:"url"`
+	Status    int               `json:"status"`
+	Records   int               `json:"records"`
+	CursorOut string            `json:"cursor_out"`
+	File      string            `json:"file"`
+	Headers   map[string]string `json:"headers"`
+}
+
+// readIndex reads the page archive's index of dir.
+func readIndex(dir string) ([]entry, error) {
+	f, err := os.Open(filepath.Join(dir, pagesDir, indexFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false), or has not run", ErrNoArchive, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []entry
+	r := bufio.NewReader(f)
+	for n := 1; ; n++ {
+		line, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			var e entry
+			if jerr := json.Unmarshal(line, &e); jerr != nil {
+				return nil, fmt.Errorf("%s line %d: %v", filepath.Join(pagesDir, indexFile), n, jerr)
+			}
+			out = append(out, e)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w in %s: the index lists no pages", ErrNoArchive, dir)
+	}
+	return out, nil
+}
+
+// Original is the walk a run made, from its folder: the index's pages, the
+// keys of the records each wrote (records.jsonl, read page by page), and the
+// checkpoint's stop reason.
+func Original(dir string, primaryKey []string) (Walk, error) {
+	idx, err := readIndex(dir)
+	if err != nil {
+		return Walk{}, err
+	}
+	f, err := os.Open(filepath.Join(dir, recordsFile))
+	if err != nil {
+		return Walk{}, err
+	}
+	defer f.Close()
+	lines := bufio.NewReader(f)
+	w := Walk{}
+	for _, e := range idx {
+		p := Page{Page: e.Page, Records: e.Records, CursorOut: e.CursorOut}
+		for i := 0; i < e.Records; i++ {
+			line, err := lines.ReadBytes('\n')
+			if err != nil && len(line) == 0 {
+				return w, fmt.Errorf("%s ends before page %d's records", recordsFile, e.Page)
+			}
+			key := keyOf(line, primaryKey)
+			if i == 0 {
+				p.FirstKey = key
+			}
+			p.LastKey = key
+		}
+		w.Pages = append(w.Pages, p)
+	}
+	var cp struct {
+		Done       bool   `json:"done"`
+		StopReason string `json:"stop_reason"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, checkpointFile)); err == nil && json.Unmarshal(b, &cp) == nil && cp.Done {
+		w.Stop = cp.StopReason
+		w.Pages[len(w.Pages)-1].Stop = cp.StopReason
+	}
+	return w, nil
+}
+
+// Options tune a replay.
+type Options struct {
+	// Records, when set, receives the replayed records, one compact JSON
+	// object a line, as a run would write them.
+	Records io.Writer
+}
+
+// Run walks dir's archived pages in order with cfg (records, pagination,
+// primary key as the profile says now). It stops where cfg's walk would,
+// or at the archive's end.
+func Run(ctx context.Context, cfg spec.Config, dir string, opt Options) (Walk, error) {
+	idx, err := readIndex(dir)
+	if err != nil {
+		return Walk{}, err
+	}
+	expr, err := page.Compile(cfg.Records)
+	if err != nil {
+		return Walk{}, fmt.Errorf("records %q: %w", cfg.Records, err)
+	}
+	pcfg := cfg.Pagination
+	pcfg.MaxPages = 0 // a replay walks what the archive holds
+	pag, err := paginate.New(pcfg, cfg.PrimaryKey)
+	if err != nil {
+		return Walk{}, err
+	}
+	var out *bufio.Writer
+	if opt.Records != nil {
+		out = bufio.NewWriter(opt.Records)
+		defer out.Flush()
+	}
+	w := Walk{}
+	for i, e := range idx {
+		if err := ctx.Err(); err != nil {
+			return w, err
+		}
+		p := Page{Page: i + 1}
+		body, err := os.ReadFile(filepath.Join(dir, pagesDir, filepath.Base(e.File)))
+		if err != nil {
+			p.Err = fmt.Sprintf("page %d's body is missing from the archive: %v", e.Page, err)
+			w.Pages = append(w.Pages, p)
+			w.Stop = "archive incomplete"
+			return w, nil
+		}
+		pg := page.Parse(ctx, body, expr)
+		recs, err := pg.Records(expr)
+		if err != nil {
+			p.Err = err.Error()
+			w.Pages = append(w.Pages, p)
+			w.Stop = "error"
+			return w, nil
+		}
+		fetched := len(recs)
+		recs = pag.Dedup(recs)
+		p.Records = len(recs)
+		for j, r := range recs {
+			key := keyOf(r, cfg.PrimaryKey)
+			if j == 0 {
+				p.FirstKey = key
+			}
+			p.LastKey = key
+			if out != nil {
+				var c bytes.Buffer
+				if json.Compact(&c, r) != nil {
+					c.Reset()
+					c.Write(r)
+				}
+				c.WriteByte('\n')
+				out.Write(c.Bytes())
+			}
+		}
+		u, _ := url.Parse(e.URL)
+		if u == nil {
+			u = &url.URL{}
+		}
+		header := http.Header{}
+		for k, v := range e.Headers {
+			header.Set(k, v)
+		}
+		stop, err := pag.Advance(&paginate.Response{Status: e.Status, Header: header, URL: u, Page: pg, Records: recs, Fetched: fetched, PageNo: i + 1})
+		if err != nil {
+			p.Err = err.Error()
+			w.Pages = append(w.Pages, p)
+			w.Stop = "error"
+			return w, nil
+		}
+		if stop == "" {
+			p.CursorOut = pag.Describe()
+		}
+		p.Stop = stop
+		w.Pages = append(w.Pages, p)
+		if stop != "" {
+			w.Stop = stop
+			return w, nil
+		}
+	}
+	if w.Stop == "" {
+		w.Stop = "archive ends"
+	}
+	return w, nil
+}
+
+// keyOf is a record's primary key as text ("" without one).
+func keyOf(rec []byte, fields []string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(rec, &m) != nil {
+		return ""
+	}
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		v := bytes.TrimSpace(m[f])
+		parts[i] = strings.Trim(string(v), `"`)
+	}
+	return strings.Join(parts, "/")
+}
+
+// Diff lists where two walks differ, page by page, in words; nil when they
+// agree.
+func Diff(orig, now Walk) []string {
+	var out []string
+	n := max(len(orig.Pages), len(now.Pages))
+	for i := 0; i < n; i++ {
+		switch {
+		case i >= len(now.Pages):
+			out = append(out, fmt.Sprintf("page %d: the original walk went on; the replay stopped before it (%s)", i+1, now.Stop))
+			continue
+		case i >= len(orig.Pages):
+			out = append(out, fmt.Sprintf("page %d: the replay would go on; the original stopped before it", i+1))
+			continue
+		}
+		a, b := orig.Pages[i], now.Pages[i]
+		var d []string
+		if b.Err != "" {
+			d = append(d, "replay: "+b.Err)
+		}
+		if a.Records != b.Records {
+			d = append(d, fmt.Sprintf("records %d → %d", a.Records, b.Records))
+		}
+		if a.FirstKey != b.FirstKey || a.LastKey != b.LastKey {
+			d = append(d, fmt.Sprintf("keys %s…%s → %s…%s", a.FirstKey, a.LastKey, b.FirstKey, b.LastKey))
+		}
+		if a.CursorOut != b.CursorOut && b.Stop == "" && a.Stop == "" {
+			d = append(d, fmt.Sprintf("next %q → %q", a.CursorOut, b.CursorOut))
+		}
+		if (a.Stop != "") != (b.Stop != "") && i == len(orig.Pages)-1 {
+			d = append(d, fmt.Sprintf("stop %q → %q", a.Stop, b.Stop))
+		}
+		if len(d) > 0 {
+			out = append(out, fmt.Sprintf("page %d: %s", i+1, strings.Join(d, "; ")))
+		}
+	}
+	if orig.Stop != "" && now.Stop != "" && orig.Stop != now.Stop && len(orig.Pages) == len(now.Pages) {
+		out = append(out, fmt.Sprintf("the walk ends %q → %q", orig.Stop, now.Stop))
+	}
+	return out
+}
