@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,8 +99,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		stop() // a second Ctrl-C kills at once
 	}()
 	job.Out, job.Fresh, job.MaxPages = out, f.fresh, f.maxPages
-	if line := sendsLine(prof, cfg); line != "" && f.log == "text" {
-		fmt.Fprintln(stderr, line)
+	if line := sendsLine(prof, cfg); line != "" {
+		if f.log == "json" {
+			// The same first line, as the log's first JSON object.
+			b, _ := json.Marshal(map[string]string{"type": "sends", "profile": cfg.Name, "text": line})
+			fmt.Fprintln(stderr, string(b))
+		} else {
+			fmt.Fprintln(stderr, line)
+		}
 	}
 	run := client.Start(ctx, job)
 	var rep reporter
