@@ -15,7 +15,7 @@ func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
 
 // bodyHeight is the rows left for a screen's body.
 func (m Model) bodyHeight(s screen) int {
-	used := 1 + 1 + lineCount(m.helpView()) // title, status line, help
+	used := 1 + lineCount(m.statusLine()) + lineCount(m.helpView()) // title, status, help
 	if s.session() != nil {
 		used += headerLines(s.session()) + 1 // the run's header and a rule
 	}
@@ -45,7 +45,7 @@ func (m Model) render() string {
 	parts = append(parts, b.View())
 	top := strings.Join(parts, "\n")
 	// Pad the body so the status line and help stay at the bottom.
-	if pad := m.height - lineCount(top) - 1 - lineCount(m.helpView()); pad > 0 {
+	if pad := m.height - lineCount(top) - lineCount(m.statusLine()) - lineCount(m.helpView()); pad > 0 {
 		top += strings.Repeat("\n", pad)
 	}
 	return top + "\n" + m.statusLine() + "\n" + m.helpView()
@@ -94,15 +94,33 @@ func (m Model) titleLine() string {
 func (m Model) statusLine() string {
 	st := m.env.styles
 	if q := m.top().prompt(); q != "" {
-		return st.Question.Render(cut(termsafe.Line(q), m.width)) // it names a profile
+		return twoLines(st.Question, termsafe.Line(q), m.width) // it names a profile
 	}
 	if m.status == "" {
 		return ""
 	}
 	if m.statusErr {
-		return st.Error.Render(cut(m.status, m.width))
+		return twoLines(st.Error, m.status, m.width)
 	}
-	return st.Status.Render(cut(m.status, m.width))
+	return twoLines(st.Status, m.status, m.width)
+}
+
+// twoLines wraps a status or a question onto two lines at most, at word
+// boundaries, so that a narrow screen still shows its end (the "(y/n)", the
+// file a profile was saved to); past two lines it is cut with "…".
+func twoLines(style lipgloss.Style, text string, width int) string {
+	if width <= 0 || ansi.StringWidth(text) <= width {
+		return style.Render(cut(text, width))
+	}
+	lines := strings.Split(ansi.Wrap(text, width, " "), "\n")
+	if len(lines) > 2 {
+		lines[1] = cut(lines[1]+" "+strings.Join(lines[2:], " "), width)
+		lines = lines[:2]
+	}
+	for i, l := range lines {
+		lines[i] = style.Render(cut(strings.TrimRight(l, " "), width))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // helpView is the short help of the screen on top, or the full one.
