@@ -18,40 +18,33 @@ import (
 // misreport.
 
 // declaredTotal is the record count page 1 declares, and where: a top-level
-// field above, or Elasticsearch's hits.total (.value with relation eq).
-func declaredTotal(pg *page.Page) (int64, string) {
+// field (paginate.DeclaredTotalFields) or Elasticsearch's hits.total, a
+// number or {value, relation} (a lower bound when relation is gte).
+func declaredTotal(pg *page.Page) (paginate.Count, string) {
 	for _, e := range declaredTotalExprs {
 		raw, err := pg.Value(e)
 		if err != nil {
 			continue
 		}
-		if n, ok := page.Int(raw); ok && n > 0 {
-			if e == hitsTotalValue {
-				// Elasticsearch says "gte" when it stopped counting.
-				if rel, err := pg.Value(hitsTotalRelation); err == nil && !page.IsNull(rel) {
-					if text, _ := page.ScalarText(rel); text != "" && text != "eq" {
-						continue
-					}
-				}
-			}
-			return n, e.String()
+		if c, ok := paginate.ReadCount(raw); ok && c.N > 0 {
+			return c, e.String()
 		}
 	}
-	return 0, ""
+	return paginate.Count{}, ""
 }
 
 // declaredTotalExprs are the plain paths declaredTotal reads. The one pass
 // over a streamed page answers the top-level ones too (pageReader lists
-// declaredTotalTop), so a page too large to hold is checked like any other.
-var declaredTotalExprs, declaredTotalTop, hitsTotalValue, hitsTotalRelation = declaredTotalPaths()
+// declaredTotalTop), so a page too large to hold is checked like any other;
+// hitsTotal only where .hits is sure to be an object (records under .hits).
+var declaredTotalExprs, declaredTotalTop, hitsTotal = declaredTotalPaths()
 
-func declaredTotalPaths() (all, top []*page.Expr, value, relation *page.Expr) {
+func declaredTotalPaths() (all, top []*page.Expr, hits *page.Expr) {
 	for _, k := range paginate.DeclaredTotalFields {
 		top = append(top, mustCompile("."+k))
 	}
-	value = mustCompile(".hits.total.value")
-	all = append(append(all, top...), mustCompile(".hits.total"), value)
-	return all, top, value, mustCompile(".hits.total.relation")
+	hits = mustCompile(".hits.total")
+	return append(append(all, top...), hits), top, hits
 }
 
 func mustCompile(src string) *page.Expr {
@@ -73,24 +66,26 @@ func (w *walk) anomalyAction(name string) string {
 // finalChecks runs when the API said the data ended: fewer records than
 // it declared is a failure.
 func (w *walk) finalChecks() error {
-	total, _ := w.pag.Totals()
-	where := "total_path " + w.cfg.Pagination.TotalPath
-	if total == 0 {
+	total, where := w.pag.DeclaredRecords(), "total_path "+w.cfg.Pagination.TotalPath
+	if total.N == 0 {
 		total, where = w.declared, w.declaredAt
+		if where == ".count" && total.N == int64(w.cfg.Pagination.Limit) {
+			total.N = 0 // some APIs echo the page size they were asked for as count
+		}
 	}
-	if total <= 0 {
+	if total.N <= 0 {
 		return nil
 	}
 	if w.cfg.Pagination.Type == PageOffset && w.cfg.Pagination.Start != "" {
 		if start, err := strconv.ParseInt(w.cfg.Pagination.Start, 10, 64); err == nil {
-			total -= start
+			total.N -= start
 		}
 	}
 	got := w.state.Records + w.state.Rejected
-	if got >= total {
+	if got >= total.N {
 		return nil
 	}
-	what := fmt.Sprintf("%s: the run ended with %d records but the API declared %d (at %s)", AnomalyTotalMismatch, got, total, where)
+	what := fmt.Sprintf("%s: the run ended with %d records but the API declared %s (at %s)", AnomalyTotalMismatch, got, total, where)
 	action := w.anomalyAction(AnomalyTotalMismatch)
 	w.rn.noteAnomaly(Anomaly{At: now(), Page: w.state.Pages, What: what, Action: action})
 	if action == "continued" {

@@ -53,6 +53,9 @@ func (rn *runner) pageReader() *page.Reader {
 		// top-level fields of a body that is an object (its records are
 		// under a key), which any object body can answer.
 		values = append(values, declaredTotalTop...)
+		if fields[0] == "hits" {
+			values = append(values, hitsTotal) // Elasticsearch: .hits is an object
+		}
 	}
 	rn.reader = page.NewReader(records, nil, schemaDepth, values...)
 	if rn.reader != nil {

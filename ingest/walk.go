@@ -39,7 +39,7 @@ type walk struct {
 	prevRecs map[uint64]json.RawMessage
 	// declared is the record count page 1 declared (a top-level total,
 	// hits.total), at declaredAt; 0: none (complete.go).
-	declared   int64
+	declared   paginate.Count
 	declaredAt string
 }
 

@@ -22,10 +22,11 @@ var EndFlags = []struct {
 }
 
 // DeclaredTotalFields are the top-level fields where APIs commonly declare
-// how many records the whole walk holds (Jira, Salesforce, many REST APIs):
-// a run reads them from page 1 when the profile has no total_path, and the
-// probe warns when a proposal cannot reach that many.
-var DeclaredTotalFields = []string{"total", "totalSize", "total_count", "totalCount", "total_results", "totalResults"}
+// how many records the whole walk holds (Jira, Salesforce, Django REST
+// framework's count, many REST APIs): a run reads them from page 1 when the
+// profile has no total_path, and the probe warns when a proposal cannot
+// reach that many. Each is a number or {value, relation} (ReadCount).
+var DeclaredTotalFields = []string{"total", "totalSize", "total_count", "totalCount", "total_results", "totalResults", "count"}
 
 // declaredEnd reports whether a page says, by one of EndFlags or a GraphQL
 // pageInfo.hasNextPage: false anywhere at the top two levels, that it is

@@ -17,6 +17,7 @@ type offset struct {
 	start        int64
 	totalPath    *page.Expr
 	totalRecords int64
+	totalExact   bool // totalRecords is the walk's size, not a lower bound
 }
 
 func newOffset(cfg spec.PaginationConfig, _ []string) (Style, error) {
@@ -42,13 +43,16 @@ func (s *offset) Request(pos Position, q url.Values) Request {
 
 func (s *offset) Next(pos *Position, r *Response) (Next, error) {
 	var next Next
-	total, hasTotal, err := total(s.totalPath, "total_path", r.Page)
+	count, hasTotal, err := total(s.totalPath, "total_path", r.Page)
 	if err != nil {
 		return next, err
 	}
 	if hasTotal {
-		s.totalRecords = total
+		s.totalRecords, s.totalExact = count.N, !count.AtLeast
 	}
+	// A lower bound tells where the walk cannot end yet, never where it ends.
+	hasTotal = hasTotal && !count.AtLeast
+	total := count.N
 	n := r.Fetched
 	pos.Offset += int64(n)
 	switch {
@@ -77,7 +81,7 @@ func (s *offset) Describe(pos Position) string {
 // serves, which may be less than the limit asked for.
 func (s *offset) Ahead(pos Position, k int) (Position, bool) {
 	size := int64(pos.MaxPageSize)
-	if s.totalRecords <= 0 || size <= 0 {
+	if !s.totalExact || s.totalRecords <= 0 || size <= 0 {
 		return pos, false
 	}
 	pos.Offset += int64(k) * size
@@ -93,3 +97,5 @@ func (s *offset) Seek(pos *Position, value string) {
 		pos.Offset = n
 	}
 }
+
+func (s *offset) exact() bool { return s.totalExact }

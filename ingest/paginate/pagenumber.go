@@ -16,6 +16,7 @@ type pageNumber struct {
 	cfg                      spec.PaginationConfig
 	totalPath, pagesPath     *page.Expr
 	totalRecords, totalPages int64
+	totalExact               bool // totalRecords is the walk's size, not a lower bound
 }
 
 func newPageNumber(cfg spec.PaginationConfig, _ []string) (Style, error) {
@@ -53,13 +54,13 @@ func (s *pageNumber) Next(pos *Position, r *Response) (Next, error) {
 		if ok && int64(current) >= pages {
 			return Next{Stop: StopLastPage}, nil
 		}
-	} else if total, ok, err := total(s.totalPath, "total_path", r.Page); err != nil {
+	} else if count, ok, err := total(s.totalPath, "total_path", r.Page); err != nil {
 		return Next{}, err
 	} else {
 		if ok {
-			s.totalRecords = total
+			s.totalRecords, s.totalExact = count.N, !count.AtLeast
 		}
-		if ok && s.cfg.Limit > 0 && int64(current-s.cfg.StartPage+1)*int64(s.cfg.Limit) >= total {
+		if ok && !count.AtLeast && s.cfg.Limit > 0 && int64(current-s.cfg.StartPage+1)*int64(s.cfg.Limit) >= count.N {
 			return Next{Stop: StopTotalReached}, nil
 		}
 	}
@@ -79,7 +80,7 @@ func (s *pageNumber) Ahead(pos Position, k int) (Position, bool) {
 	switch {
 	case s.totalPages > 0:
 		return pos, nth < s.totalPages
-	case s.totalRecords > 0 && s.cfg.Limit > 0:
+	case s.totalExact && s.totalRecords > 0 && s.cfg.Limit > 0:
 		return pos, nth*int64(s.cfg.Limit) < s.totalRecords
 	}
 	return pos, false
@@ -94,3 +95,5 @@ func (s *pageNumber) Seek(pos *Position, value string) {
 		pos.Page = n
 	}
 }
+
+func (s *pageNumber) exact() bool { return s.totalExact }

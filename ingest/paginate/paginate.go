@@ -269,6 +269,17 @@ func (p *Paginator) Totals() (records, pages int64) {
 	return 0, 0
 }
 
+// DeclaredRecords is the record count the API declared at total_path
+// (N 0: none), a lower bound when it said so.
+func (p *Paginator) DeclaredRecords() Count {
+	records, _ := p.Totals()
+	c := Count{N: records}
+	if b, ok := p.style.(interface{ exact() bool }); ok {
+		c.AtLeast = records > 0 && !b.exact()
+	}
+	return c
+}
+
 // TakeNotes returns and clears the anomalies noted since the last call.
 func (p *Paginator) TakeNotes() []string {
 	notes := p.notes

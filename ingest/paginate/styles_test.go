@@ -125,6 +125,14 @@ func TestStyles(t *testing.T) {
 			}},
 		{name: "offset empty page before the total", cfg: spec.PaginationConfig{Type: "offset", TotalPath: ".total"}, first: "offset=0",
 			steps: []step{{body: `{"data":[],"total":9}`, at: "offset=0", stop: StopEmptyPage, note: "total of 9 but the records ended at offset 0"}}},
+		{name: "offset to an exact {value, relation} total", cfg: spec.PaginationConfig{Type: "offset", TotalPath: ".hits.total"}, first: "offset=0",
+			steps: []step{{body: `{"data":[{"id":1},{"id":2}],"hits":{"total":{"value":2,"relation":"eq"}}}`, at: "offset=2", stop: StopTotalReached}}},
+		{name: "offset past a lower-bound total", cfg: spec.PaginationConfig{Type: "offset", TotalPath: ".hits.total"}, first: "offset=0",
+			steps: []step{
+				// relation gte: at least 2, so reaching 2 is no end.
+				{body: `{"data":[{"id":1},{"id":2}],"hits":{"total":{"value":2,"relation":"gte"}}}`, at: "offset=2", next: "offset=2"},
+				{body: `{"data":[{"id":3}],"hits":{"total":{"value":2,"relation":"gte"}}}`, at: "offset=3", stop: StopShortPage},
+			}},
 		{name: "offset bad total path", cfg: spec.PaginationConfig{Type: "offset", TotalPath: ".total[]"}, first: "offset=0",
 			steps: []step{{body: `{"data":[],"total":null}`, err: "total_path .total[]"}}},
 

@@ -19,18 +19,19 @@ func compile(src string) (*page.Expr, error) {
 	return page.Compile(src)
 }
 
-// total reads a count the API reports (total_path, total_pages_path). It
-// returns false when the expression is unset or finds no number.
-func total(e *page.Expr, field string, pg *page.Page) (int64, bool, error) {
+// total reads a count the API reports (total_path, total_pages_path): a
+// number, or {value, relation} (see Count). It returns false when the
+// expression is unset or finds no count.
+func total(e *page.Expr, field string, pg *page.Page) (Count, bool, error) {
 	if e == nil {
-		return 0, false, nil
+		return Count{}, false, nil
 	}
 	v, err := pg.Value(e)
 	if err != nil {
-		return 0, false, fmt.Errorf("%s %s: %w", field, e, err)
+		return Count{}, false, fmt.Errorf("%s %s: %w", field, e, err)
 	}
-	n, ok := page.Int(v)
-	return n, ok, nil
+	c, ok := ReadCount(v)
+	return c, ok, nil
 }
 
 // text reads a cursor or URL: a scalar at the expression, "" when none.
