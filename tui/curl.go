@@ -24,9 +24,21 @@ import (
 // Controls, C1 and bidi characters are written as $'\xHH' bytes, so the
 // clipboard never carries them to a terminal either.
 func curlCommand(req ingest.PageRequest, refs map[string]string) string {
+	return strings.Join(curlLines(req, refs), " ")
+}
+
+// curlScript is the same command over several lines, one option to a
+// line, joined by backslash-newlines: for a person to read and select, and
+// for a file the shell runs.
+func curlScript(req ingest.PageRequest, refs map[string]string) string {
+	return strings.Join(curlLines(req, refs), " \\\n  ")
+}
+
+// curlLines is the command's words, an option with its value as one.
+func curlLines(req ingest.PageRequest, refs map[string]string) []string {
 	parts := []string{"curl"}
 	if req.Method != "" && req.Method != "GET" {
-		parts = append(parts, "-X", literalWord(req.Method))
+		parts = append(parts, "-X "+literalWord(req.Method))
 	}
 	names := make([]string, 0, len(req.Headers))
 	for name := range req.Headers {
@@ -42,13 +54,12 @@ func curlCommand(req ingest.PageRequest, refs map[string]string) string {
 		} else {
 			w.literal(value)
 		}
-		parts = append(parts, "-H", w.String())
+		parts = append(parts, "-H "+w.String())
 	}
 	if req.Body != "" {
-		parts = append(parts, "--data-raw", literalWord(req.Body))
+		parts = append(parts, "--data-raw "+literalWord(req.Body))
 	}
-	parts = append(parts, urlWord(req.URL, refs))
-	return strings.Join(parts, " ")
+	return append(parts, urlWord(req.URL, refs))
 }
 
 // RequestReferences is where a profile's page requests show its references,

@@ -1,19 +1,21 @@
 package tui
 
 import (
-	"encoding/base64"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"siphon/ingest/termsafe"
 )
 
-// detail is one record's or one page's whole text, scrolled in a viewport.
-// A page's detail copies its request as curl and opens the selector
+// detail is one record's or one page's whole text, or one whole message
+// (an event, a past run, a copied command), scrolled in a viewport. A
+// page's detail copies its request as curl and opens the selector
 // playground on its body.
 type detail struct {
 	plain
@@ -22,6 +24,7 @@ type detail struct {
 	title  string
 	suffix string    // what the title line says after the scroll position
 	page   *pageInfo // nil for a record
+	text   string    // a message, wrapped to the width ("" for laid-out content)
 	vp     viewport.Model
 }
 
@@ -34,15 +37,20 @@ func newDetail(e *env, s *runSession, title, suffix, content string, page *pageI
 	return detail{env: e, sess: s, title: title, suffix: suffix, page: page, vp: vp}
 }
 
+// newTextDetail shows a whole message, cleaned of controls and wrapped to
+// the screen's width (again whenever the width changes): nothing is cut.
+func newTextDetail(e *env, s *runSession, title, text string) detail {
+	d := newDetail(e, s, title, "esc back", "", nil)
+	d.text = termsafe.Text(text)
+	return d
+}
+
 // bodyReadMsg is a page's archived body, read for the playground.
 type bodyReadMsg struct {
 	page int
 	body []byte
 	err  error
 }
-
-// clipboardMsg says whether a copy reached the terminal.
-type clipboardMsg struct{ err error }
 
 func (d detail) Update(msg tea.Msg, c *ctx) (detail, tea.Cmd) {
 	k := d.env.keys
@@ -61,8 +69,7 @@ func (d detail) Update(msg tea.Msg, c *ctx) (detail, tea.Cmd) {
 		case key.Matches(msg, k.Pause):
 			d.sess.togglePause()
 		case key.Matches(msg, k.Copy) && d.page != nil:
-			c.say(fmt.Sprintf("copied page %d's request as a curl command (OSC 52; secrets stay REDACTED)", d.page.Page), false)
-			return d, copyToClipboard(d.env.term, curlCommand(d.page.Request, d.sess.profile.References))
+			return d, copyCurl(c, d.sess, *d.page)
 		case key.Matches(msg, k.Selectors) && d.page != nil:
 			return d, readBody(d.sess.out, d.page.Page)
 		case key.Matches(msg, k.Top):
@@ -91,27 +98,11 @@ func readBody(out string, page int) tea.Cmd {
 	}
 }
 
-// copyToClipboard sends text to the terminal's clipboard (OSC 52, which
-// tmux and ssh pass on where the terminal allows it). Bubble Tea v1 has no
-// message for it, so the command writes the sequence itself, in one write:
-// it moves no cursor, so the renderer's frame stays as drawn.
-func copyToClipboard(term io.Writer, text string) tea.Cmd {
-	return func() tea.Msg {
-		if term == nil {
-			return clipboardMsg{err: fmt.Errorf("no terminal to copy through")}
-		}
-		_, err := io.WriteString(term, osc52(text))
-		return clipboardMsg{err: err}
-	}
-}
-
-// osc52 is the terminal sequence that puts text on the clipboard.
-func osc52(text string) string {
-	return "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a"
-}
-
 func (d detail) SetSize(width, height int) detail {
 	d.vp.Width, d.vp.Height = width, max(height-1, 1)
+	if d.text != "" {
+		d.vp.SetContent(ansi.Wrap(d.text, max(width, 1), ""))
+	}
 	return d
 }
 

@@ -99,8 +99,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, cmd
 		}
 	case clipboardMsg:
-		if msg.err != nil {
-			m.setStatus("not copied: "+oneLine(msg.err.Error()), true)
+		switch {
+		case msg.err != nil && msg.saveErr != nil:
+			m.setStatus("not copied ("+oneLine(msg.err.Error())+") nor saved ("+oneLine(msg.saveErr.Error())+"): the command is on screen", true)
+		case msg.err != nil:
+			m.setStatus("not copied: "+oneLine(msg.err.Error())+"; the command is on screen and in "+msg.saved, true)
+		case msg.saveErr != nil:
+			m.setStatus("sent by OSC 52 but not saved: "+oneLine(msg.saveErr.Error())+"; the command is on screen", true)
 		}
 	case tea.KeyMsg:
 		m, cmd = m.onKeys(msg)

@@ -25,7 +25,7 @@ type harness struct {
 func newHarness(t *testing.T, profiles []Profile) *harness {
 	h := &harness{t: t, clock: &clock{t: t0}}
 	h.m = New(Options{
-		Title: "siphon test", Profiles: profiles, Now: h.clock.now, Styles: asciiStyles(),
+		Title: "siphon test", Profiles: profiles, Now: h.clock.now, Styles: asciiStyles(), CacheDir: t.TempDir(),
 		Start: func(p Profile, fresh bool) (Runner, error) {
 			h.starts = append(h.starts, p.Name+map[bool]string{true: " fresh", false: ""}[fresh])
 			r := newFakeRun(busySnapshot(h.clock.t))
@@ -247,7 +247,7 @@ func TestPageDetailAndCopy(t *testing.T) {
 	if strings.Contains(h.m.View(), "\x1b]52") {
 		t.Error("the clipboard sequence is in the frame")
 	}
-	if msg := copyCmd(); msg != (clipboardMsg{}) {
+	if msg := copyCmd().(clipboardMsg); msg.err != nil || msg.saveErr != nil {
 		t.Fatalf("copy: %+v", msg)
 	}
 	if !strings.HasPrefix(term.String(), "\x1b]52;c;") {

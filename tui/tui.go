@@ -97,6 +97,10 @@ type Options struct {
 	// origin; the run view shows how its budget is split. nil: none shown.
 	Budgets *ingest.Budgets
 
+	// CacheDir is siphon's cache folder, where a page's request copied as
+	// curl is also saved. "": the user's cache folder's siphon.
+	CacheDir string
+
 	// NoBell keeps the terminal's bell quiet when a run in the background
 	// ends or fails.
 	NoBell bool
