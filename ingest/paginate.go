@@ -16,9 +16,6 @@ import (
 // Position is where a paginated walk stands, as the checkpoint keeps it.
 type Position = paginate.Position
 
-// PaginationTypes lists every pagination style, in the documentation's order.
-var PaginationTypes = paginate.Names()
-
 // Stop reasons: why a walk ended.
 const (
 	StopSingle       = paginate.StopSingle

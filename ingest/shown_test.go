@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 	"siphon/profiles"
 )
 
@@ -26,7 +27,7 @@ body: {q: "${Q}", n: 1}
 records: .data
 auth: {type: bearer, token: "${TOKEN}"}
 `
-	p, err := profiles.Loader{LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}.LoadBytes("shown.yaml", []byte(src))
+	p, err := profiles.Loader{CheckExpr: page.Check, LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}.LoadBytes("shown.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"siphon/ingest/page"
 )
 
 // stranger is the setting of a shared profile: a folder of its own, a home
@@ -44,7 +46,7 @@ func newStranger(t *testing.T) stranger {
 
 func (s stranger) load(t *testing.T, path string) (*Profile, error) {
 	t.Helper()
-	return Loader{Approvals: s.approvals, LookupEnv: env(map[string]string{"TOKEN": "t0ken-from-env"})}.LoadFile(path)
+	return Loader{CheckExpr: page.Check, Approvals: s.approvals, LookupEnv: env(map[string]string{"TOKEN": "t0ken-from-env"})}.LoadFile(path)
 }
 
 const oauthBase = `name: shared
@@ -162,7 +164,7 @@ func TestProfileInHomeIsNotItsOwnFolder(t *testing.T) {
 func TestTrustedContentNeedsNoApproval(t *testing.T) {
 	s := newStranger(t)
 	data := []byte("name: cmd\nbase_url: https://api.example.com\nauth: {type: bearer, token: \"cmd:echo tok\"}\n")
-	p, err := Loader{Approvals: s.approvals, Trusted: true}.LoadBytes(filepath.Join(s.profileDir, "b.yaml"), data)
+	p, err := Loader{CheckExpr: page.Check, Approvals: s.approvals, Trusted: true}.LoadBytes(filepath.Join(s.profileDir, "b.yaml"), data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +244,7 @@ func TestOversizedProfileRefused(t *testing.T) {
 	f.Write([]byte(strings.Repeat("x", MaxProfileSize)))
 	f.WriteString("\"\n")
 	f.Close()
-	_, err = Loader{}.LoadFile(path)
+	_, err = Loader{CheckExpr: page.Check}.LoadFile(path)
 	if err == nil || !strings.Contains(err.Error(), "a profile is at most 1024 KiB") {
 		t.Fatalf("got %v", err)
 	}

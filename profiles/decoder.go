@@ -2,25 +2,26 @@ package profiles
 
 import (
 	"fmt"
-	"siphon/ingest"
+	"siphon/ingest/spec"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// decoder walks one profile's YAML tree, filling an ingest.Config and
+// decoder walks one profile's YAML tree, filling an spec.Config and
 // collecting every problem with its position.
 type decoder struct {
 	problems
 	dir         string // the profile's folder, for relative paths
 	lookupEnv   func(string) (string, bool)
 	skipSecrets bool
-	profileName string // for the variable names suggested in secret errors
+	checkExpr   func(string) error // the Loader's CheckExpr; nil: jq not checked
+	profileName string             // for the variable names suggested in secret errors
 	// interpolated holds values substituted from the environment into the
 	// path or the body: often tokens (a bot token in a path, a password in a
 	// login body), so they are redacted like secrets.
-	interpolated []ingest.Secret
+	interpolated []spec.Secret
 	entries      map[string]entry // every table key given, by dotted key
 	ok           map[string]bool  // the keys read without a problem
 	// withRefs lists the fields whose text holds a ${VAR} reference: their
@@ -181,7 +182,7 @@ func (d *decoder) interpolate(n *yaml.Node, field, s string) (string, bool) {
 	if f := lookupField(topLevel(field)); f != nil && f.secret == secretFromEnv {
 		for _, r := range refs {
 			if r.set && len(r.value) >= minInterpolatedSecret {
-				d.interpolated = append(d.interpolated, ingest.NewSecret(r.ref, r.value))
+				d.interpolated = append(d.interpolated, spec.NewSecret(r.ref, r.value))
 			}
 		}
 	}

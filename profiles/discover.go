@@ -50,8 +50,9 @@ type Entry struct {
 // Discover lists the *.yaml and *.yml files in each folder (not below),
 // sorted by name. A broken file is listed with its error; when two files
 // share a name the one found first wins and the other is listed as
-// shadowed. Secrets are not resolved, so no environment is needed.
-func Discover(dirs []string) []Entry {
+// shadowed. Secrets are not resolved, so no environment is needed; l
+// checks the rest.
+func (l Loader) Discover(dirs []string) []Entry {
 	var entries []Entry
 	winner := map[string]string{} // name → path of the profile that has it
 	for _, dir := range dirs {
@@ -67,7 +68,7 @@ func Discover(dirs []string) []Entry {
 			if f.IsDir() || !isProfileFile(f.Name()) {
 				continue
 			}
-			e := describeFile(filepath.Join(dir, f.Name()))
+			e := l.describeFile(filepath.Join(dir, f.Name()))
 			if first, dup := winner[e.Name]; dup && e.Name != "" {
 				e.Err = &ShadowedError{Name: e.Name, By: first}
 			} else if e.Name != "" {
@@ -88,14 +89,15 @@ func isProfileFile(name string) bool {
 
 // describeFile loads one profile for a listing. A broken one still gets a
 // name: its own if that much was readable, else its file name.
-func describeFile(path string) Entry {
+func (l Loader) describeFile(path string) Entry {
 	e := Entry{Path: path}
 	data, err := readProfileFile(path)
 	if err != nil {
 		e.Name, e.Err = fileBaseName(path), err
 		return e
 	}
-	p, err := Loader{SkipSecrets: true}.load(path, data)
+	l.SkipSecrets = true
+	p, err := l.load(path, data)
 	e.Err = err
 	if p != nil {
 		e.Name, e.Description = p.Config.Name, p.Config.Description
@@ -145,7 +147,7 @@ func Resolve(nameOrPath string, dirs []string) (string, error) {
 		return "", fmt.Errorf("profile file %s does not exist here nor in %s", nameOrPath, strings.Join(dirs, ", "))
 	}
 	var names []string
-	for _, e := range Discover(dirs) {
+	for _, e := range (Loader{}).Discover(dirs) { // names only: loading it checks the rest
 		if e.Name == nameOrPath && !isShadowed(e) {
 			return e.Path, nil // a broken profile too: loading it shows why
 		}

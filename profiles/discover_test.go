@@ -7,11 +7,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"siphon/ingest/page"
 )
 
 func TestDiscover(t *testing.T) {
 	dir1, dir2 := filepath.Join("testdata", "dir1"), filepath.Join("testdata", "dir2")
-	got := Discover([]string{dir1, dir2, filepath.Join("testdata", "no-such-dir")})
+	got := Loader{CheckExpr: page.Check}.Discover([]string{dir1, dir2, filepath.Join("testdata", "no-such-dir")})
 
 	type row struct{ Name, Description, Path, Pagination, Auth, Err string }
 	var rows []row
@@ -43,7 +45,7 @@ func TestDiscover(t *testing.T) {
 func TestDiscoverNamesUnparsableFileByFileName(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "garbled.yaml", "name: [unclosed\n")
-	got := Discover([]string{dir})
+	got := Loader{CheckExpr: page.Check}.Discover([]string{dir})
 	if len(got) != 1 || got[0].Name != "garbled" || got[0].Err == nil {
 		t.Fatalf("got %+v, want one entry named garbled with an error", got)
 	}

@@ -1,5 +1,5 @@
 // Package profiles loads siphon's YAML profile files into a validated
-// ingest.Config, finds saved profiles on disk and prints them back.
+// spec.Config, finds saved profiles on disk and prints them back.
 //
 // Every key a profile may have is declared once, in fieldTable
 // (fields.go): its type, default, meaning, whether it may hold a secret,

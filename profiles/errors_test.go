@@ -3,6 +3,8 @@ package profiles
 import (
 	"strings"
 	"testing"
+
+	"siphon/ingest/page"
 )
 
 // base is a valid start that each error case extends.
@@ -350,7 +352,7 @@ func TestLoadErrors(t *testing.T) {
 	writeFile(t, dir, "files/empty.txt", "\n")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := Loader{LookupEnv: env(map[string]string{"SET": "v", "EMPTY": ""})}
+			l := Loader{CheckExpr: page.Check, LookupEnv: env(map[string]string{"SET": "v", "EMPTY": ""})}
 			p, err := l.LoadBytes(dir+"/p.yaml", []byte(tt.yaml))
 			got := problemsOf(t, err)
 			for i := range got { // temporary folders differ from run to run
@@ -370,7 +372,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestErrorString(t *testing.T) {
-	_, err := Loader{}.LoadBytes("profiles/p.yaml", []byte(base+"recrds: .data\ntimeout: 5\n"))
+	_, err := Loader{CheckExpr: page.Check}.LoadBytes("profiles/p.yaml", []byte(base+"recrds: .data\ntimeout: 5\n"))
 	want := "profiles/p.yaml:3:1: recrds: unknown key; did you mean records?\n" +
 		"profiles/p.yaml:4:10: timeout: expected a duration such as 30s or 250ms, got 5 (a duration needs a unit)"
 	if err == nil || err.Error() != want {
@@ -406,7 +408,7 @@ func FuzzLoadBytes(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		_, err := Loader{LookupEnv: env(nil), SkipSecrets: true}.LoadBytes("f.yaml", []byte(s))
+		_, err := Loader{CheckExpr: page.Check, LookupEnv: env(nil), SkipSecrets: true}.LoadBytes("f.yaml", []byte(s))
 		problemsOf(t, err) // fails on anything but *Error
 	})
 }

@@ -8,14 +8,14 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // FieldText is the value of a profile key in c, by its dotted path
 // ("records", "pagination.cursor_path"), as text a profile could hold:
 // numbers and durations as written, secrets as their references. Keys of
 // lists, mappings and sections have no single text and are an error.
-func FieldText(c *ingest.Config, key string) (string, error) {
+func FieldText(c *spec.Config, key string) (string, error) {
 	f, err := scalarField(key)
 	if err != nil {
 		return "", err
@@ -24,11 +24,11 @@ func FieldText(c *ingest.Config, key string) (string, error) {
 }
 
 // SetField sets a profile key in c from text, by its dotted path, checked
-// as the loader checks it ("pagination.limit" must be an integer, a jq
-// expression must compile...). The text is the value itself: nothing in
+// as l checks it ("pagination.limit" must be an integer, a jq expression
+// must pass l.CheckExpr...). The text is the value itself: nothing in
 // it is expanded. An empty text clears the key. Secrets cannot be set
 // this way: they only come from references the loader resolves.
-func SetField(c *ingest.Config, key, text string) error {
+func (l Loader) SetField(c *spec.Config, key, text string) error {
 	f, err := scalarField(key)
 	if err != nil {
 		return err
@@ -36,7 +36,7 @@ func SetField(c *ingest.Config, key, text string) error {
 	if f.kind == kSecret {
 		return fmt.Errorf("%s: a secret is set by a ${VAR} or file:PATH reference in the profile", key)
 	}
-	return setField(c, f, text)
+	return setField(c, f, text, l.CheckExpr)
 }
 
 // SelectorKeys are the pagination keys of a pagination type that the
@@ -77,7 +77,7 @@ func scalarField(key string) (*field, error) {
 }
 
 // fieldText writes a scalar key's value as text.
-func fieldText(c *ingest.Config, f *field) string {
+func fieldText(c *spec.Config, f *field) string {
 	switch v := f.ptr(c).(type) {
 	case *string:
 		return *v
@@ -89,7 +89,7 @@ func fieldText(c *ingest.Config, f *field) string {
 		return strconv.FormatBool(*v != f.negate)
 	case *time.Duration:
 		return shortDuration(*v)
-	case *ingest.Secret:
+	case *spec.Secret:
 		return v.Ref()
 	}
 	return ""
@@ -97,7 +97,7 @@ func fieldText(c *ingest.Config, f *field) string {
 
 // setField reads text as the loader would read the key, with the same
 // checks and messages, and stores it in c.
-func setField(c *ingest.Config, f *field, text string) error {
+func setField(c *spec.Config, f *field, text string, checkExpr func(string) error) error {
 	if text == "" {
 		clearField(c, f)
 		return nil
@@ -109,6 +109,7 @@ func setField(c *ingest.Config, f *field, text string) error {
 	}
 	n.Line, n.Column = 1, 1
 	d := newDecoder("", func(string) (string, bool) { return "", false }, true)
+	d.checkExpr = checkExpr
 	d.dir = "."
 	p := &Profile{Config: *c, sensitive: map[string]string{}}
 	e := entry{key: leafKey(f.key), keyNode: n, val: n, field: f.key}
@@ -121,7 +122,7 @@ func setField(c *ingest.Config, f *field, text string) error {
 }
 
 // clearField sets a key back to the zero value.
-func clearField(c *ingest.Config, f *field) {
+func clearField(c *spec.Config, f *field) {
 	switch v := f.ptr(c).(type) {
 	case *string:
 		*v = ""
@@ -133,8 +134,8 @@ func clearField(c *ingest.Config, f *field) {
 		*v = false
 	case *time.Duration:
 		*v = 0
-	case *ingest.Secret:
-		*v = ingest.Secret{}
+	case *spec.Secret:
+		*v = spec.Secret{}
 	case *[]string:
 		*v = nil
 	case *[]int:
@@ -147,7 +148,7 @@ func clearField(c *ingest.Config, f *field) {
 }
 
 // isZero reports whether a key holds nothing.
-func isZero(c *ingest.Config, f *field) bool {
+func isZero(c *spec.Config, f *field) bool {
 	switch v := f.ptr(c).(type) {
 	case *string:
 		return *v == ""
@@ -159,7 +160,7 @@ func isZero(c *ingest.Config, f *field) bool {
 		return !*v
 	case *time.Duration:
 		return *v == 0
-	case *ingest.Secret:
+	case *spec.Secret:
 		return v.Ref() == ""
 	case *[]string:
 		return len(*v) == 0

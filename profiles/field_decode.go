@@ -7,7 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // section reads the entries of a mapping against the table's keys under
@@ -171,7 +171,7 @@ func (d *decoder) decodeField(f *field, e entry, p *Profile) bool {
 			*ptr = v
 		}
 		return ok
-	case *ingest.Secret:
+	case *spec.Secret:
 		v, ok := d.secret(e.val, e.field, e.key, secretOptions{})
 		if ok {
 			*ptr = v
@@ -212,7 +212,7 @@ func decodeMaxBody(d *decoder, e entry, p *Profile) bool {
 	if !ok {
 		return false
 	}
-	if _, err := ingest.ParseSize(s); err != nil {
+	if _, err := spec.ParseSize(s); err != nil {
 		d.at(e.val, e.field, "%v", err)
 		return false
 	}
@@ -222,13 +222,13 @@ func decodeMaxBody(d *decoder, e entry, p *Profile) bool {
 
 // decodeSize decodes a size key (max_record, max_body_unpacked) into the
 // field at.
-func decodeSize(at func(*ingest.Config) *string) func(*decoder, entry, *Profile) bool {
+func decodeSize(at func(*spec.Config) *string) func(*decoder, entry, *Profile) bool {
 	return func(d *decoder, e entry, p *Profile) bool {
 		s, ok := d.text(e.val, e.field)
 		if !ok {
 			return false
 		}
-		if _, err := ingest.ParseSize(s); err != nil {
+		if _, err := spec.ParseSize(s); err != nil {
 			d.at(e.val, e.field, "%v", err)
 			return false
 		}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 //go:generate go test -run TestGeneratedFiles -update .
@@ -115,7 +115,7 @@ func appliesText(f *field) string {
 type typedDefault struct{ value, typ string }
 
 // docDefaults are a key's defaults as the docs show them: the table's own,
-// else what ingest.Config.ApplyDefaults gives it, per type where types
+// else what spec.Config.ApplyDefaults gives it, per type where types
 // differ. None for keys without one.
 func docDefaults(f *field) []typedDefault {
 	if f.def != "" {
@@ -131,7 +131,7 @@ func docDefaults(f *field) []typedDefault {
 	var out []typedDefault
 	same := true
 	for _, typ := range types {
-		var c ingest.Config
+		var c spec.Config
 		if t := typeKey(parentKey(f.key)); t != nil && typ != "" {
 			*t.ptr(&c).(*string) = typ
 		}
@@ -165,7 +165,7 @@ func docDefault(f *field, markdown bool) string {
 }
 
 // defaultValue writes a key's value in c for the docs; "" for nothing.
-func defaultValue(c *ingest.Config, f *field) string {
+func defaultValue(c *spec.Config, f *field) string {
 	switch v := f.ptr(c).(type) {
 	case *[]int:
 		if len(*v) == 0 {

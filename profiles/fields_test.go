@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 )
 
 // TestFieldTable checks the table against itself: each key's Config field
@@ -120,7 +121,7 @@ func TestSetFieldAndFieldText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.text, func(t *testing.T) {
 			c := ingest.Config{Records: ".before", Pagination: ingest.PaginationConfig{Limit: 7}}
-			err := SetField(&c, tt.key, tt.text)
+			err := (Loader{CheckExpr: page.Check}).SetField(&c, tt.key, tt.text)
 			if tt.err != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %s", err, tt.err)
@@ -143,7 +144,7 @@ func TestSetFieldAndFieldText(t *testing.T) {
 		})
 	}
 	c := ingest.Config{}
-	if err := SetField(&c, "rate_limit.respect_headers", "false"); err != nil || !c.RateLimit.IgnoreHeaders {
+	if err := (Loader{CheckExpr: page.Check}).SetField(&c, "rate_limit.respect_headers", "false"); err != nil || !c.RateLimit.IgnoreHeaders {
 		t.Errorf("respect_headers: false gave IgnoreHeaders %v (%v)", c.RateLimit.IgnoreHeaders, err)
 	}
 }
@@ -173,7 +174,7 @@ func TestSelectorKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := SetField(&c, k, v+"2"); err != nil {
+		if err := (Loader{CheckExpr: page.Check}).SetField(&c, k, v+"2"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -200,7 +201,7 @@ func TestDocPutsKeysInTableOrder(t *testing.T) {
 	if err := doc.SetText("pagination.cursr_path", "x"); err == nil {
 		t.Error("an unknown key was written")
 	}
-	if _, err := (Loader{}).LoadBytes("x.yaml", doc.Bytes()); err != nil {
+	if _, err := (Loader{CheckExpr: page.Check}).LoadBytes("x.yaml", doc.Bytes()); err != nil {
 		t.Error(err)
 	}
 }

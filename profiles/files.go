@@ -1,9 +1,9 @@
 package profiles
 
-import "siphon/ingest"
+import "siphon/ingest/spec"
 
 // checkTLS: a client certificate comes with its key.
-func checkTLS(d *decoder, _ *ingest.Config) {
+func checkTLS(d *decoder, _ *spec.Config) {
 	given := func(key string) (entry, bool) {
 		e, ok := d.entries[key]
 		return e, ok && !isNull(e.val) && deref(e.val).Value != ""

@@ -13,7 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // Format prints the effective profile (defaults filled in) as canonical
@@ -28,7 +28,7 @@ func Format(p *Profile) []byte {
 }
 
 // fill writes the keys of section sec that apply and are to be shown.
-func (f formatter) fill(doc *Doc, sec string, c *ingest.Config) {
+func (f formatter) fill(doc *Doc, sec string, c *spec.Config) {
 	typ, grant := sectionState(c, sec)
 	for _, fl := range children(sec) {
 		if !fl.appliesTo(typ, grant) || fl.show == showNever {
@@ -61,7 +61,7 @@ func (f formatter) fill(doc *Doc, sec string, c *ingest.Config) {
 }
 
 // node writes a key's value by its kind.
-func (f formatter) node(fl *field, c *ingest.Config) *yaml.Node {
+func (f formatter) node(fl *field, c *spec.Config) *yaml.Node {
 	switch v := fl.ptr(c).(type) {
 	case *string:
 		return f.str(*v)
@@ -73,7 +73,7 @@ func (f formatter) node(fl *field, c *ingest.Config) *yaml.Node {
 		return boolNode(*v != fl.negate)
 	case *time.Duration:
 		return durationNode(*v)
-	case *ingest.Secret:
+	case *spec.Secret:
 		return scalar("!!str", v.Ref())
 	case *[]string:
 		return f.strs(*v)
@@ -92,7 +92,7 @@ func defaultText(fl *field, typ string) string {
 	if fl.def != "" {
 		return fl.def
 	}
-	var c ingest.Config
+	var c spec.Config
 	if t := typeKey(parentKey(fl.key)); t != nil {
 		*t.ptr(&c).(*string) = typ
 	}
@@ -102,19 +102,19 @@ func defaultText(fl *field, typ string) string {
 
 // Writers of keys whose writing the kind alone does not say.
 
-func writeParams(f formatter, c *ingest.Config) *yaml.Node  { return f.values("params.", c.Params) }
-func writeHeaders(f formatter, c *ingest.Config) *yaml.Node { return f.values("headers.", c.Headers) }
-func writeBody(f formatter, c *ingest.Config) *yaml.Node    { return f.body(c.Body) }
+func writeParams(f formatter, c *spec.Config) *yaml.Node  { return f.values("params.", c.Params) }
+func writeHeaders(f formatter, c *spec.Config) *yaml.Node { return f.values("headers.", c.Headers) }
+func writeBody(f formatter, c *spec.Config) *yaml.Node    { return f.body(c.Body) }
 
 // writePrimaryKey writes one field as a string, several as a list.
-func writePrimaryKey(f formatter, c *ingest.Config) *yaml.Node {
+func writePrimaryKey(f formatter, c *spec.Config) *yaml.Node {
 	if len(c.PrimaryKey) == 1 {
 		return f.str(c.PrimaryKey[0])
 	}
 	return f.strs(c.PrimaryKey)
 }
 
-func writeStatuses(_ formatter, c *ingest.Config) *yaml.Node {
+func writeStatuses(_ formatter, c *spec.Config) *yaml.Node {
 	statuses := flowList()
 	for _, s := range c.Retry.OnStatus {
 		statuses.Content = append(statuses.Content, intNode(s))
@@ -123,8 +123,8 @@ func writeStatuses(_ formatter, c *ingest.Config) *yaml.Node {
 }
 
 // writeStart writes an offset as a number, keys and times as strings.
-func writeStart(f formatter, c *ingest.Config) *yaml.Node {
-	if c.Pagination.Type == ingest.PageOffset {
+func writeStart(f formatter, c *spec.Config) *yaml.Node {
+	if c.Pagination.Type == spec.PageOffset {
 		return scalar("!!int", c.Pagination.Start)
 	}
 	return f.str(c.Pagination.Start)
@@ -186,7 +186,7 @@ func (f formatter) values(prefix string, vals map[string]string) *yaml.Node {
 // unresolve replaces every known secret value in v by its reference.
 func (f formatter) unresolve(v string) string {
 	secrets := slices.Clone(f.p.Config.Secrets)
-	slices.SortFunc(secrets, func(a, b ingest.Secret) int { return len(b.Reveal()) - len(a.Reveal()) })
+	slices.SortFunc(secrets, func(a, b spec.Secret) int { return len(b.Reveal()) - len(a.Reveal()) })
 	for _, s := range secrets {
 		if s.Reveal() != "" && s.Ref() != "" {
 			v = strings.ReplaceAll(v, s.Reveal(), s.Ref())

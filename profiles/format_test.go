@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"siphon/ingest/page"
 )
 
 func TestFormatNeverShowsSecretsAndRoundTrips(t *testing.T) {
@@ -20,7 +22,7 @@ func TestFormatNeverShowsSecretsAndRoundTrips(t *testing.T) {
 				name += "/skip-secrets"
 			}
 			t.Run(name, func(t *testing.T) {
-				l := Loader{LookupEnv: env(testEnv), SkipSecrets: skip}
+				l := Loader{CheckExpr: page.Check, LookupEnv: env(testEnv), SkipSecrets: skip}
 				p, err := l.LoadFile(file)
 				if err != nil {
 					t.Fatal(err)
@@ -58,14 +60,14 @@ records: '.items as $$x | $$x'
 method: POST
 body: {note: "$${not_a_ref}"}
 `
-	p, err := Loader{LookupEnv: env(nil)}.LoadBytes("t.yaml", []byte(yaml))
+	p, err := Loader{CheckExpr: page.Check, LookupEnv: env(nil)}.LoadBytes("t.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "costs $5, x, ${LITERAL}"; p.Config.Description != want {
 		t.Fatalf("description = %q, want %q", p.Config.Description, want)
 	}
-	again, err := Loader{LookupEnv: env(nil)}.LoadBytes("t.yaml", Format(p))
+	again, err := Loader{CheckExpr: page.Check, LookupEnv: env(nil)}.LoadBytes("t.yaml", Format(p))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, Format(p))
 	}
@@ -75,7 +77,7 @@ body: {note: "$${not_a_ref}"}
 }
 
 func TestFormatCanonical(t *testing.T) {
-	p, err := Loader{LookupEnv: env(testEnv)}.LoadFile("testdata/valid/offset.yaml")
+	p, err := Loader{CheckExpr: page.Check, LookupEnv: env(testEnv)}.LoadFile("testdata/valid/offset.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +93,7 @@ func TestFormatCanonical(t *testing.T) {
 func TestFormatWithoutLoaderPutsReferencesBack(t *testing.T) {
 	// A profile built in code has no record of how sensitive values were
 	// written: Format swaps each known secret value for its reference.
-	p, err := Loader{LookupEnv: env(testEnv)}.LoadFile("testdata/valid/cursor.yaml")
+	p, err := Loader{CheckExpr: page.Check, LookupEnv: env(testEnv)}.LoadFile("testdata/valid/cursor.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ params: {session: "${SESS}", team: "${TENANT}", plain: "x"}
 headers: {X-Auth: "${XA}", X-Session: "sess-${SESS}"}
 body: {query: {id: "${Q}"}, ids: ["${Q}", "lit"]}
 `
-	p, err := Loader{LookupEnv: env(vars)}.LoadBytes("refs.yaml", []byte(src))
+	p, err := Loader{CheckExpr: page.Check, LookupEnv: env(vars)}.LoadBytes("refs.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

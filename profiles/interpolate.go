@@ -125,7 +125,7 @@ func escapeDollars(s string) string {
 }
 
 // partitionRefs are the references a partitioned profile's requests use;
-// the loader keeps them as written (see ingest.Partition).
+// the loader keeps them as written (package partition fills them in).
 var partitionRefs = map[string]bool{"partition.start": true, "partition.end": true, "partition.value": true}
 
 // partitionRefAt reports whether s starts with a partition reference.

@@ -5,11 +5,12 @@ import (
 	"slices"
 	"strings"
 
-	"siphon/ingest"
+	"siphon/ingest/partition"
+	"siphon/ingest/spec"
 )
 
 // checkRateLimit: one budget, given one way.
-func checkRateLimit(d *decoder, _ *ingest.Config) {
+func checkRateLimit(d *decoder, _ *spec.Config) {
 	perSecond, perMinute := "rate_limit.requests_per_second", "rate_limit.requests_per_minute"
 	if !d.ok[perSecond] || !d.ok[perMinute] {
 		return
@@ -23,9 +24,9 @@ func checkRateLimit(d *decoder, _ *ingest.Config) {
 
 // checkRetry compares what will apply, defaults included: initial_backoff:
 // 2m alone is as wrong as max_backoff below it.
-func checkRetry(d *decoder, c *ingest.Config) {
+func checkRetry(d *decoder, c *spec.Config) {
 	r := &c.Retry
-	initial, maxB := cmpOr(r.InitialBackoff, ingest.DefaultInitialBackoff), cmpOr(r.MaxBackoff, ingest.DefaultMaxBackoff)
+	initial, maxB := cmpOr(r.InitialBackoff, spec.DefaultInitialBackoff), cmpOr(r.MaxBackoff, spec.DefaultMaxBackoff)
 	if maxB >= initial {
 		return
 	}
@@ -77,7 +78,7 @@ func cmpOr[T comparable](v, def T) T {
 
 // checkPartitions wants exactly one kind of partitions, and windows that
 // make sense.
-func checkPartitions(d *decoder, c *ingest.Config) {
+func checkPartitions(d *decoder, c *spec.Config) {
 	kinds := c.Partitions.Kinds()
 	if len(kinds) > 1 {
 		e := d.entries["partitions."+kinds[1]]
@@ -87,7 +88,7 @@ func checkPartitions(d *decoder, c *ingest.Config) {
 	if len(kinds) == 0 {
 		return
 	}
-	if _, err := ingest.ListPartitions(ingest.Config{Partitions: ingest.PartitionsConfig{Ints: c.Partitions.Ints, Dates: c.Partitions.Dates, Values: c.Partitions.Values}}); err != nil && kinds[0] != "from" {
+	if _, err := partition.List(spec.PartitionsConfig{Ints: c.Partitions.Ints, Dates: c.Partitions.Dates, Values: c.Partitions.Values}, nil); err != nil && kinds[0] != "from" {
 		e := d.entries["partitions."+kinds[0]]
 		d.at(e.keyNode, e.field, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "partitions."+kinds[0]+": "), "partitions: "))
 	}

@@ -12,12 +12,12 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // Profile is a loaded, validated profile.
 type Profile struct {
-	Config ingest.Config
+	Config spec.Config
 	Path   string // the file it came from; "" for built-ins
 
 	// sensitive keeps the text as written of sensitive headers and params
@@ -59,6 +59,12 @@ type Loader struct {
 	// Trusted: the caller vouches for the content (profiles built into the
 	// binary), so it needs no approval.
 	Trusted bool
+	// CheckExpr checks a jq expression (records, cursor_path, stop_when...)
+	// and says what is wrong with it; the loader adds the file position.
+	// It is the engine's (page.Check): this package does not link the jq
+	// engine. nil: expressions are not checked here, only when a run
+	// compiles them, without a position.
+	CheckExpr func(string) error
 }
 
 // LoadFile reads and validates the profile at path.
@@ -89,6 +95,7 @@ func (l Loader) LoadBytes(filename string, data []byte) (*Profile, error) {
 // Discover can still name a broken profile.
 func (l Loader) load(filename string, data []byte) (*Profile, error) {
 	d := newDecoder(filename, l.LookupEnv, l.SkipSecrets)
+	d.checkExpr = l.CheckExpr
 	if d.lookupEnv == nil {
 		d.lookupEnv = os.LookupEnv
 	}

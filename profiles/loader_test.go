@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 )
 
 // filesDir is testdata/files as the loader resolves it.
@@ -72,7 +73,7 @@ func TestLoadFullProfile(t *testing.T) {
 			"params.api_key":        "${ORDERS_PARAM_KEY}",
 		},
 	}
-	p, err := Loader{LookupEnv: env(testEnv)}.LoadFile("testdata/valid/cursor.yaml")
+	p, err := Loader{CheckExpr: page.Check, LookupEnv: env(testEnv)}.LoadFile("testdata/valid/cursor.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestLoadEachPaginationAndAuthType(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			p, err := Loader{LookupEnv: env(testEnv)}.LoadFile(filepath.Join("testdata/valid", tt.file))
+			p, err := Loader{CheckExpr: page.Check, LookupEnv: env(testEnv)}.LoadFile(filepath.Join("testdata/valid", tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,7 +171,7 @@ func TestLoadEachPaginationAndAuthType(t *testing.T) {
 }
 
 func TestDefaultsWhenAbsent(t *testing.T) {
-	p, err := Loader{}.LoadFile("testdata/valid/none.yaml")
+	p, err := Loader{CheckExpr: page.Check}.LoadFile("testdata/valid/none.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestLoadValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Loader{LookupEnv: lookup}.LoadBytes("t.yaml", []byte(base+tt.yaml+"\n"))
+			p, err := Loader{CheckExpr: page.Check, LookupEnv: lookup}.LoadBytes("t.yaml", []byte(base+tt.yaml+"\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +239,7 @@ func TestLoadValues(t *testing.T) {
 func TestAliasesAreFollowed(t *testing.T) {
 	// An anchor on a value used twice; a top-level key for the anchor would be unknown.
 	yaml := base + "headers:\n  Accept: &json application/json\n  Content-Type: *json\n"
-	p, err := Loader{}.LoadBytes("t.yaml", []byte(yaml))
+	p, err := Loader{CheckExpr: page.Check}.LoadBytes("t.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +261,7 @@ body:
   nested: {empty_map: {}, empty_list: []}
   "<&>": "<&>"
 `
-	p, err := Loader{}.LoadBytes("t.yaml", []byte(yaml))
+	p, err := Loader{CheckExpr: page.Check}.LoadBytes("t.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +282,7 @@ func TestNameFromFileName(t *testing.T) {
 		{"My API.yaml", "", `1:1: name: missing, and the file name "My API.yaml" is not a valid profile name; add name: with lower-case letters, digits, '.', '_' and '-'`},
 	}
 	for _, tt := range tests {
-		p, err := Loader{}.LoadBytes(filepath.Join("somewhere", tt.file), []byte("base_url: https://api.example.com\n"))
+		p, err := Loader{CheckExpr: page.Check}.LoadBytes(filepath.Join("somewhere", tt.file), []byte("base_url: https://api.example.com\n"))
 		got := strings.Join(problemsOf(t, err), "\n")
 		if got != tt.err {
 			t.Errorf("%s: error %q, want %q", tt.file, got, tt.err)
@@ -295,7 +296,7 @@ func TestNameFromFileName(t *testing.T) {
 func TestSkipSecrets(t *testing.T) {
 	files := filesDir(t)
 	// No environment at all: references are kept, nothing is resolved.
-	p, err := Loader{SkipSecrets: true, LookupEnv: env(nil)}.LoadFile("testdata/valid/cursor.yaml")
+	p, err := Loader{CheckExpr: page.Check, SkipSecrets: true, LookupEnv: env(nil)}.LoadFile("testdata/valid/cursor.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +319,7 @@ func TestSkipSecrets(t *testing.T) {
 
 	// A secret file need not exist either; a plain ${VAR} still must be set.
 	yaml := base + "auth: {type: bearer, token: 'file:nowhere/token'}\npath: /${NOPE}\n"
-	_, err = Loader{SkipSecrets: true, LookupEnv: env(nil)}.LoadBytes("t.yaml", []byte(yaml))
+	_, err = Loader{CheckExpr: page.Check, SkipSecrets: true, LookupEnv: env(nil)}.LoadBytes("t.yaml", []byte(yaml))
 	want := "4:7: path: environment variable NOPE is not set (export it, or write ${NOPE:-default})"
 	if got := strings.Join(problemsOf(t, err), "\n"); got != want {
 		t.Errorf("got %q, want %q", got, want)
@@ -329,7 +330,7 @@ func TestSecretFileTrimsNewlineAndExpandsHome(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	writeFile(t, home, ".config/siphon/t.token", "tok-from-home\r\n")
-	p, err := Loader{}.LoadBytes("t.yaml", []byte(base+"auth: {type: bearer, token: 'file:~/.config/siphon/t.token'}\n"))
+	p, err := Loader{CheckExpr: page.Check}.LoadBytes("t.yaml", []byte(base+"auth: {type: bearer, token: 'file:~/.config/siphon/t.token'}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,8 +341,22 @@ func TestSecretFileTrimsNewlineAndExpandsHome(t *testing.T) {
 }
 
 func TestLoadFileMissing(t *testing.T) {
-	_, err := Loader{}.LoadFile("testdata/no-such-profile.yaml")
+	_, err := Loader{CheckExpr: page.Check}.LoadFile("testdata/no-such-profile.yaml")
 	if err == nil || !strings.Contains(err.Error(), "no-such-profile.yaml") {
 		t.Errorf("got %v, want an error naming the file", err)
+	}
+}
+
+// Without CheckExpr the loader does not check jq (it does not link a jq
+// engine): a run's compiler is the judge then.
+func TestJQUncheckedWithoutCheckExpr(t *testing.T) {
+	yaml := "base_url: https://api.example.com\nrecords: .data[\n"
+	if _, err := (Loader{}).LoadBytes("t.yaml", []byte(yaml)); err != nil {
+		t.Errorf("without CheckExpr: %v", err)
+	}
+	var asked []string
+	check := func(s string) error { asked = append(asked, s); return nil }
+	if _, err := (Loader{CheckExpr: check}).LoadBytes("t.yaml", []byte(yaml)); err != nil || len(asked) != 1 || asked[0] != ".data[" {
+		t.Errorf("CheckExpr was asked %q, err %v", asked, err)
 	}
 }

@@ -6,17 +6,17 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // start reads the first position, whose form depends on the type.
 func (d *decoder) start(e entry, typ string) string {
 	switch typ {
-	case ingest.PageOffset:
+	case spec.PageOffset:
 		if v, ok := d.integer(e.val, e.field, 0); ok {
 			return strconv.Itoa(v)
 		}
-	case ingest.PageTimestamp:
+	case spec.PageTimestamp:
 		n := deref(e.val)
 		if !isNull(n) && !isText(n) {
 			d.at(n, e.field, "expected an RFC 3339 time such as 2024-01-01T00:00:00Z, got %s", describe(n))
@@ -29,7 +29,7 @@ func (d *decoder) start(e entry, typ string) string {
 			}
 			return s
 		}
-	case ingest.PageKeyset:
+	case spec.PageKeyset:
 		n := deref(e.val)
 		switch {
 		case isNull(n):

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 )
 
 // TestPartitionsLoad: each kind loads, its ${partition.*} references
@@ -46,13 +47,13 @@ func TestPartitionsLoad(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := Loader{LookupEnv: func(string) (string, bool) { return "", false }}.LoadBytes(tc.name+".yaml", []byte(tc.yaml))
+			p, err := Loader{CheckExpr: page.Check, LookupEnv: func(string) (string, bool) { return "", false }}.LoadBytes(tc.name+".yaml", []byte(tc.yaml))
 			if err != nil {
 				t.Fatal(err)
 			}
 			tc.check(t, p.Config)
 			out := Format(p)
-			back, err := Loader{LookupEnv: func(string) (string, bool) { return "", false }}.LoadBytes(tc.name+".yaml", out)
+			back, err := Loader{CheckExpr: page.Check, LookupEnv: func(string) (string, bool) { return "", false }}.LoadBytes(tc.name+".yaml", out)
 			if err != nil {
 				t.Fatalf("reloading:\n%s\n%v", out, err)
 			}
@@ -63,7 +64,7 @@ func TestPartitionsLoad(t *testing.T) {
 		})
 	}
 	// A profile without partitions writes no partitions section.
-	p, err := Loader{}.LoadBytes("plain.yaml", []byte(base))
+	p, err := Loader{CheckExpr: page.Check}.LoadBytes("plain.yaml", []byte(base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,9 +84,39 @@ func TestPartitionsErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Loader{}.LoadBytes("p.yaml", []byte(tc.yaml))
+			_, err := Loader{CheckExpr: page.Check}.LoadBytes("p.yaml", []byte(tc.yaml))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestPartitionRefsErrors: what a run refuses in ${partition.*}
+// references, the loader refuses with the position of the value that
+// holds the reference, or of the partitions it does not use.
+func TestPartitionRefsErrors(t *testing.T) {
+	base := "base_url: https://api.example.com\n"
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"no partitions", base + "path: /items/${partition.value}\n", []string{
+			"2:7: path: ${partition.*} is used but the profile has no partitions"}},
+		{"start with values", base + "params:\n  since: ${partition.start}\n  q: x\npartitions:\n  values: [a]\n", []string{
+			"3:10: params.since: partitions.values gives ${partition.value}, not ${partition.start} or ${partition.end}"}},
+		{"value with dates", base + "headers:\n  X-Tenant: t-${partition.value}\npartitions:\n  dates: {start: 2024-01-01T00:00:00Z, end: 2024-02-01T00:00:00Z, every: 24h}\n", []string{
+			"3:13: headers.X-Tenant: partitions.dates gives ${partition.start} and ${partition.end}, not ${partition.value}"}},
+		{"value in body with ints", base + "method: POST\nbody:\n  id: ${partition.value}\npartitions:\n  ints: {start: 1, end: 9, every: 4}\n", []string{
+			"4:3: body: partitions.ints gives ${partition.start} and ${partition.end}, not ${partition.value}"}},
+		{"unused", base + "path: /items\npartitions:\n  values: [a, b]\n", []string{
+			"4:3: partitions.values: partitions are set but no path, params, headers or body use ${partition.start}, ${partition.end} or ${partition.value}: every partition would fetch the same data"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Loader{CheckExpr: page.Check}.LoadBytes("p.yaml", []byte(tc.yaml))
+			if got := problemsOf(t, err); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got:\n%s\nwant:\n%s", fmtList(got), fmtList(tc.want))
 			}
 		})
 	}

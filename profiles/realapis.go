@@ -6,7 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // Decoders and writers of the keys for APIs as they are: pagination.next,
@@ -45,25 +45,25 @@ func decodeNextBody(d *decoder, e entry, p *Profile) bool {
 }
 
 // writeNextParams writes {} too: it means "none of params" (nil: params).
-func writeNextParams(f formatter, c *ingest.Config) *yaml.Node {
+func writeNextParams(f formatter, c *spec.Config) *yaml.Node {
 	if c.Pagination.Next.Params == nil {
 		return nil
 	}
 	return f.values("params.", c.Pagination.Next.Params)
 }
 
-func writeNextHeaders(f formatter, c *ingest.Config) *yaml.Node {
+func writeNextHeaders(f formatter, c *spec.Config) *yaml.Node {
 	return f.values("headers.", c.Pagination.Next.Headers)
 }
 
-func writeNextBody(f formatter, c *ingest.Config) *yaml.Node { return f.body(c.Pagination.Next.Body) }
+func writeNextBody(f formatter, c *spec.Config) *yaml.Node { return f.body(c.Pagination.Next.Body) }
 
 // decodeAnomalies reads anomalies: {NAME: warn|fail}.
 func decodeAnomalies(d *decoder, e entry, p *Profile) bool {
 	out := map[string]string{}
 	for _, kv := range d.mapping(e.val, e.field) {
-		if !slices.Contains(ingest.AnomalyNames, kv.key) {
-			d.unknown(kv, ingest.AnomalyNames)
+		if !slices.Contains(spec.AnomalyNames, kv.key) {
+			d.unknown(kv, spec.AnomalyNames)
 			continue
 		}
 		if v, ok := d.oneOf(kv.val, kv.field, "fail", "warn"); ok {
@@ -75,7 +75,7 @@ func decodeAnomalies(d *decoder, e entry, p *Profile) bool {
 }
 
 // sectionSet reports whether any key under section holds a value.
-func sectionSet(c *ingest.Config, section string) bool {
+func sectionSet(c *spec.Config, section string) bool {
 	if section == "pagination.next" {
 		return c.Pagination.Next.IsSet() // params: {} alone sets it
 	}

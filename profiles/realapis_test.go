@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 )
 
 func TestLoadRealAPIKeys(t *testing.T) {
-	p, err := Loader{LookupEnv: env(testEnv)}.LoadFile("testdata/valid/scroll.yaml")
+	p, err := Loader{CheckExpr: page.Check, LookupEnv: env(testEnv)}.LoadFile("testdata/valid/scroll.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestLoadRealAPIErrors(t *testing.T) {
 		{"cursor_header on the wrong type", base + "pagination:\n  type: offset\n  cursor_header: X-Next\n", "5:3: pagination.cursor_header"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Loader{LookupEnv: env(testEnv)}.LoadBytes("t.yaml", []byte(tc.yaml))
+			_, err := Loader{CheckExpr: page.Check, LookupEnv: env(testEnv)}.LoadBytes("t.yaml", []byte(tc.yaml))
 			if tc.want == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -10,8 +10,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"siphon/ingest"
 	"siphon/ingest/redact"
+	"siphon/ingest/spec"
 )
 
 // suggestedVar is the variable name a literal-secret error proposes: the
@@ -73,18 +73,18 @@ type secretOptions struct {
 }
 
 // secret reads an auth secret: exactly ${VAR} or file:PATH.
-func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (ingest.Secret, bool) {
+func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (spec.Secret, bool) {
 	n = deref(n)
 	if isNull(n) {
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	if n.Kind != yaml.ScalarNode {
 		d.at(n, field, "expected a ${VAR}, file:PATH or cmd:COMMAND reference, got %s", kindOf(n))
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	if !isText(n) {
 		d.literalSecret(n, field, key)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	if path, isFile := strings.CutPrefix(n.Value, "file:"); isFile {
 		return d.fileSecret(n, field, path, opt.allowMissingFile)
@@ -94,7 +94,7 @@ func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (in
 	}
 	if opt.fileOnly {
 		d.at(n, field, "expected a file:PATH reference (siphon auth login stores the token there), e.g. %s: file:~/.config/siphon/%s.token", key, d.profileName)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	segs, err := parseTemplate(n.Value)
 	switch {
@@ -107,69 +107,69 @@ func (d *decoder) secret(n *yaml.Node, field, key string, opt secretOptions) (in
 	default:
 		d.literalSecret(n, field, key)
 	}
-	return ingest.Secret{}, false
+	return spec.Secret{}, false
 }
 
 // envSecret resolves a ${VAR} secret.
-func (d *decoder) envSecret(n *yaml.Node, field, ref, name string) (ingest.Secret, bool) {
+func (d *decoder) envSecret(n *yaml.Node, field, ref, name string) (spec.Secret, bool) {
 	d.sends(field, ref)
 	if d.skipSecrets {
-		return ingest.NewSecret(ref, ""), true
+		return spec.NewSecret(ref, ""), true
 	}
 	v, ok := d.lookupEnv(name)
 	if !ok {
 		d.at(n, field, "environment variable %s is not set", name)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	if v == "" {
 		d.at(n, field, "environment variable %s is empty", name)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
-	return ingest.NewSecret(ref, v), true
+	return spec.NewSecret(ref, v), true
 }
 
 // fileSecret resolves a file:PATH secret. The reference keeps the absolute
 // path, so whoever writes the file (siphon auth login) finds it.
-func (d *decoder) fileSecret(n *yaml.Node, field, path string, allowMissing bool) (ingest.Secret, bool) {
+func (d *decoder) fileSecret(n *yaml.Node, field, path string, allowMissing bool) (spec.Secret, bool) {
 	if path == "" {
 		d.at(n, field, "file: needs a path, e.g. file:~/.config/siphon/%s.secret", d.profileName)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	abs, err := d.absPath(path)
 	if err != nil {
 		d.at(n, field, "cannot resolve %s: %v", path, err)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	ref := "file:" + abs
 	d.sends(field, ref)
 	if !d.mayTouch(Access{Kind: Reads, Field: field, What: abs, Contained: contained(abs, d.dir)}) {
-		return ingest.NewSecret(ref, ""), true
+		return spec.NewSecret(ref, ""), true
 	}
 	if allowMissing { // siphon writes this file (sign-in, rotated tokens)
 		if !d.mayTouch(Access{Kind: Writes, Field: field, What: abs, Contained: contained(abs, d.dir)}) {
-			return ingest.NewSecret(ref, ""), true
+			return spec.NewSecret(ref, ""), true
 		}
 	}
 	if d.skipSecrets {
-		return ingest.NewSecret(ref, ""), true
+		return spec.NewSecret(ref, ""), true
 	}
 	data, err := readSecretFile(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && allowMissing:
-		return ingest.NewSecret(ref, ""), true
+		return spec.NewSecret(ref, ""), true
 	case errors.Is(err, fs.ErrNotExist):
 		d.at(n, field, "secret file %s does not exist", abs)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	case err != nil:
 		d.at(n, field, "cannot read secret file %s: %v", abs, unwrapPathErr(err))
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	v := strings.TrimRight(string(data), "\r\n")
 	if v == "" && !allowMissing {
 		d.at(n, field, "secret file %s is empty", abs)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
-	return ingest.NewSecret(ref, v), true
+	return spec.NewSecret(ref, v), true
 }
 
 // SensitiveName reports whether a header or query parameter of this name
@@ -184,7 +184,7 @@ func isSensitiveName(name string) bool { return redact.IsCredentialName(name) }
 // with at least one ${VAR}, or a file:PATH reference. It returns the value
 // (the references when skipping secrets), a Secret per reference, and the
 // references as Format shows them (file paths made absolute).
-func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string, secrets []ingest.Secret, written string, ok bool) {
+func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string, secrets []spec.Secret, written string, ok bool) {
 	n = deref(n)
 	if n.Kind != yaml.ScalarNode || isNull(n) {
 		d.at(n, field, "expected a ${VAR} or file:PATH reference, got %s", kindOf(n))
@@ -200,9 +200,9 @@ func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string,
 			return "", nil, "", false
 		}
 		if d.skipSecrets {
-			return s.Ref(), []ingest.Secret{s}, s.Ref(), true
+			return s.Ref(), []spec.Secret{s}, s.Ref(), true
 		}
-		return s.Reveal(), []ingest.Secret{s}, s.Ref(), true
+		return s.Reveal(), []spec.Secret{s}, s.Ref(), true
 	}
 	if command, isCmd := strings.CutPrefix(n.Value, "cmd:"); isCmd {
 		s, ok := d.cmdSecret(n, field, command)
@@ -210,9 +210,9 @@ func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string,
 			return "", nil, "", false
 		}
 		if d.skipSecrets {
-			return s.Ref(), []ingest.Secret{s}, s.Ref(), true
+			return s.Ref(), []spec.Secret{s}, s.Ref(), true
 		}
-		return s.Reveal(), []ingest.Secret{s}, s.Ref(), true
+		return s.Reveal(), []spec.Secret{s}, s.Ref(), true
 	}
 	segs, err := parseTemplate(n.Value)
 	if err != nil {
@@ -227,7 +227,7 @@ func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string,
 		}
 		d.sends(field, sg.text)
 		if d.skipSecrets {
-			secrets = append(secrets, ingest.NewSecret(sg.text, ""))
+			secrets = append(secrets, spec.NewSecret(sg.text, ""))
 			continue
 		}
 		v, ok := d.lookupEnv(sg.name)
@@ -243,7 +243,7 @@ func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string,
 			return "", nil, "", false
 		}
 		out.WriteString(v)
-		secrets = append(secrets, ingest.NewSecret(sg.text, v))
+		secrets = append(secrets, spec.NewSecret(sg.text, v))
 	}
 	if len(secrets) == 0 {
 		d.literalSecret(n, field, key)
@@ -257,23 +257,23 @@ func (d *decoder) sensitiveValue(n *yaml.Node, field, key string) (value string,
 
 // cmdSecret resolves a cmd:COMMAND secret: the command's standard output. A
 // command runs only for an approved profile.
-func (d *decoder) cmdSecret(n *yaml.Node, field, command string) (ingest.Secret, bool) {
+func (d *decoder) cmdSecret(n *yaml.Node, field, command string) (spec.Secret, bool) {
 	command = strings.TrimSpace(command)
 	if command == "" {
 		d.at(n, field, "cmd: needs a command, e.g. cmd:op read op://vault/item/field")
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
 	ref := "cmd:" + command
 	d.sends(field, ref)
 	if !d.mayTouch(Access{Kind: Runs, Field: field, What: command}) || d.skipSecrets {
-		return ingest.NewSecret(ref, ""), true
+		return spec.NewSecret(ref, ""), true
 	}
 	v, err := runSecretCommand(command, d.dir)
 	if err != nil {
 		d.at(n, field, "%v", err)
-		return ingest.Secret{}, false
+		return spec.Secret{}, false
 	}
-	return ingest.NewSecret(ref, v), true
+	return spec.NewSecret(ref, v), true
 }
 
 // mayTouch records an access and reports whether it may happen now: inside

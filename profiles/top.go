@@ -11,7 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // profile decodes the root mapping into p.
@@ -19,7 +19,7 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 	cfg := &p.Config
 	for _, f := range fieldTable {
 		if f.def != "" && f.types == nil {
-			_ = setField(cfg, f, f.def) // the table's own defaults are valid
+			_ = setField(cfg, f, f.def, nil) // the table's own defaults are valid
 		}
 	}
 	entries := d.mapping(root, "")
@@ -40,7 +40,7 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 }
 
 // checkTop holds the rules across top-level keys.
-func checkTop(d *decoder, cfg *ingest.Config) {
+func checkTop(d *decoder, cfg *spec.Config) {
 	if e, ok := d.entries["body"]; ok && cfg.Body != nil && cfg.Method != "POST" {
 		method := cfg.Method
 		if method == "" {
@@ -53,6 +53,7 @@ func checkTop(d *decoder, cfg *ingest.Config) {
 			d.at(e.keyNode, joinField(e.field, "in"), "pagination parameters go in the body only with method: POST")
 		}
 	}
+	checkPartitionRefs(d, cfg)
 }
 
 // shownAs is the text as written of every header, parameter and body
@@ -71,7 +72,7 @@ func shownAs(p *Profile) map[string]string {
 
 // markSecretFields tells the client which headers, params and body hold a
 // reference (or are credentials), from their field paths.
-func markSecretFields(cfg *ingest.Config, fields []string) {
+func markSecretFields(cfg *spec.Config, fields []string) {
 	for _, f := range fields {
 		switch {
 		case strings.HasPrefix(f, "headers."):
@@ -114,7 +115,7 @@ func checkName(s string) string {
 }
 
 // name sets cfg.Name from the name key, else from the file name.
-func (d *decoder) name(root *yaml.Node, e entry, cfg *ingest.Config) {
+func (d *decoder) name(root *yaml.Node, e entry, cfg *spec.Config) {
 	if e.val != nil && !isNull(e.val) {
 		if s, ok := d.text(e.val, e.field); ok {
 			if why := checkName(s); why != "" {
@@ -270,14 +271,14 @@ func (d *decoder) allowedHosts(e entry) []string {
 
 // sortSecrets orders the secrets by reference and drops repeats, so that
 // equal profiles give equal configs whatever their key order.
-func sortSecrets(s []ingest.Secret) []ingest.Secret {
+func sortSecrets(s []spec.Secret) []spec.Secret {
 	if len(s) == 0 {
 		return nil
 	}
-	slices.SortFunc(s, func(a, b ingest.Secret) int {
+	slices.SortFunc(s, func(a, b spec.Secret) int {
 		return cmp.Or(strings.Compare(a.Ref(), b.Ref()), strings.Compare(a.Reveal(), b.Reveal()))
 	})
-	return slices.CompactFunc(s, func(a, b ingest.Secret) bool {
+	return slices.CompactFunc(s, func(a, b spec.Secret) bool {
 		return a.Ref() == b.Ref() && a.Reveal() == b.Reveal()
 	})
 }

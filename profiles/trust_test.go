@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"siphon/ingest/page"
 )
 
 // TestSecretFieldsAreMarked: the loader tells the client which headers,
@@ -20,7 +22,7 @@ params: {q: "${Q}", status: all}
 body: {filter: {owner: "${OWNER}"}}
 allowed_hosts: ["http://127.0.0.1:8080"]
 `), 0o600)
-	p, err := Loader{LookupEnv: env(map[string]string{"TOK": "t0ken-value", "TENANT": "acme", "Q": "query-value", "OWNER": "owner-value"})}.LoadFile(path)
+	p, err := Loader{CheckExpr: page.Check, LookupEnv: env(map[string]string{"TOK": "t0ken-value", "TENANT": "acme", "Q": "query-value", "OWNER": "owner-value"})}.LoadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

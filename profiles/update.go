@@ -13,9 +13,9 @@ import (
 
 // UpdateFile sets fields of a saved profile, given as dotted keys
 // ("records", "pagination.cursor_path"), keeping the rest of the file and
-// its comments. An empty value removes the key. The result must load (with
-// SkipSecrets) or nothing is written; the file is replaced atomically, 0600.
-func UpdateFile(path string, set map[string]string) error {
+// its comments. An empty value removes the key. The result must load with
+// l (secrets skipped) or nothing is written; the file is replaced atomically, 0600.
+func (l Loader) UpdateFile(path string, set map[string]string) error {
 	data, err := readProfileFile(path)
 	if err != nil {
 		return err
@@ -41,7 +41,8 @@ func UpdateFile(path string, set map[string]string) error {
 	if err := enc.Encode(&doc); err != nil {
 		return err
 	}
-	if _, err := (Loader{SkipSecrets: true}).LoadBytes(path, buf.Bytes()); err != nil {
+	l.SkipSecrets = true
+	if _, err := l.LoadBytes(path, buf.Bytes()); err != nil {
 		return err
 	}
 	return Replace(path, data, buf.Bytes())

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"siphon/ingest/page"
 )
 
 func TestUpdateFileKeepsTheRest(t *testing.T) {
@@ -17,7 +19,7 @@ pagination:
   type: cursor
   cursor_path: .next
 `), 0o644)
-	err := UpdateFile(path, map[string]string{"records": ".items[]", "pagination.cursor_path": ".meta.next", "pagination.limit": "50"})
+	err := (Loader{CheckExpr: page.Check}).UpdateFile(path, map[string]string{"records": ".items[]", "pagination.cursor_path": ".meta.next", "pagination.limit": "50"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +30,7 @@ pagination:
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	p, err := Loader{SkipSecrets: true}.LoadFile(path)
+	p, err := Loader{CheckExpr: page.Check, SkipSecrets: true}.LoadFile(path)
 	if err != nil || p.Config.Pagination.Limit != 50 || p.Config.Records != ".items[]" {
 		t.Fatalf("%+v %v", p, err)
 	}
@@ -36,7 +38,7 @@ pagination:
 		t.Errorf("mode %v", st.Mode().Perm())
 	}
 	// An invalid change writes nothing.
-	if err := UpdateFile(path, map[string]string{"records": ".items["}); err == nil {
+	if err := (Loader{CheckExpr: page.Check}).UpdateFile(path, map[string]string{"records": ".items["}); err == nil {
 		t.Fatal("a bad jq expression was saved")
 	}
 	if b2, _ := os.ReadFile(path); string(b2) != got {
@@ -46,7 +48,7 @@ pagination:
 
 func TestInterpolatedPathAndBodyValuesAreSecrets(t *testing.T) {
 	env := map[string]string{"BOT": "123456:ABCdefGhIJKlmNoPQ", "PW": "hunter2-long-password", "VER": "v2"}
-	p, err := Loader{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}.LoadBytes("t.yaml", []byte(`name: t
+	p, err := Loader{CheckExpr: page.Check, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}.LoadBytes("t.yaml", []byte(`name: t
 base_url: https://api.example.com
 path: /${VER}/bot${BOT}/getUpdates
 method: POST
@@ -69,11 +71,11 @@ body: {login: {user: me, password: "${PW}"}}
 }
 
 func TestPaginationInBodyNeedsPOST(t *testing.T) {
-	_, err := Loader{}.LoadBytes("p.yaml", []byte("name: p\nbase_url: https://x.example\npagination:\n  type: cursor\n  cursor_path: .next\n  in: body\n"))
+	_, err := Loader{CheckExpr: page.Check}.LoadBytes("p.yaml", []byte("name: p\nbase_url: https://x.example\npagination:\n  type: cursor\n  cursor_path: .next\n  in: body\n"))
 	if err == nil || !strings.Contains(err.Error(), "p.yaml:3:1: pagination.in: pagination parameters go in the body only with method: POST") {
 		t.Fatalf("got %v", err)
 	}
-	p, err := Loader{}.LoadBytes("p.yaml", []byte("name: p\nbase_url: https://x.example\nmethod: POST\nbody: {q: 1}\npagination:\n  type: cursor\n  cursor_path: .next\n  in: body\n"))
+	p, err := Loader{CheckExpr: page.Check}.LoadBytes("p.yaml", []byte("name: p\nbase_url: https://x.example\nmethod: POST\nbody: {q: 1}\npagination:\n  type: cursor\n  cursor_path: .next\n  in: body\n"))
 	if err != nil || p.Config.Pagination.In != "body" {
 		t.Fatalf("%v %v", p, err)
 	}

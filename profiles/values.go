@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/itchyny/gojq"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -83,17 +82,16 @@ func redactURL(s string) string {
 	return scheme + "://" + rest
 }
 
-// jq returns a jq expression that parses and compiles.
+// jq returns a jq expression, checked by the loader's CheckExpr if set.
 func (d *decoder) jq(n *yaml.Node, field string) (string, bool) {
 	s, ok := d.nonEmptyText(n, field)
 	if !ok {
 		return "", false
 	}
-	q, err := gojq.Parse(s)
-	if err == nil {
-		_, err = gojq.Compile(q)
+	if d.checkExpr == nil {
+		return s, true
 	}
-	if err != nil {
+	if err := d.checkExpr(s); err != nil {
 		d.at(deref(n), field, "invalid jq expression %q: %v", s, err)
 		return "", false
 	}

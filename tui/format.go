@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
-	"siphon/ingest/paginate"
+	"siphon/ingest/paginate/styles"
 	"siphon/ingest/termsafe"
 )
 
@@ -228,7 +228,7 @@ func checkpointText(cp *ingest.Checkpoint, err error, now time.Time) string {
 
 // incremental reports whether a finished run of this pagination style
 // still fetches what is new when started again.
-func incremental(pagination string) bool { return paginate.Incremental(pagination) }
+func incremental(pagination string) bool { return styles.Incremental(pagination) }
 
 // fit cuts s to width cells with an ellipsis, and pads it to width. s may
 // hold styling (SGR) but no text from outside that has not passed

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"siphon/ingest/page"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -96,7 +97,7 @@ func (g playground) save(c *ctx) tea.Cmd {
 	}
 	prof.Records, prof.PaginationConfig, _ = g.editor.config() // UpdateFile checks each value as the loader does
 	return func() tea.Msg {
-		err := profiles.UpdateFile(prof.Path, set)
+		err := (profiles.Loader{CheckExpr: page.Check}).UpdateFile(prof.Path, set)
 		return selectorsSavedMsg{profile: prof, keys: sortedKeys(set), err: err}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -128,7 +129,7 @@ func (e selectorEditor) config() (string, ingest.PaginationConfig, error) {
 	cfg := selectorConfig("", e.base)
 	var first error
 	for _, f := range e.fields {
-		if err := profiles.SetField(&cfg, f.key, strings.TrimSpace(f.input.Value())); err != nil && first == nil {
+		if err := (profiles.Loader{CheckExpr: page.Check}).SetField(&cfg, f.key, strings.TrimSpace(f.input.Value())); err != nil && first == nil {
 			first = err
 		}
 	}

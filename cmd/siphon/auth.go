@@ -22,6 +22,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -73,7 +74,7 @@ func cmdAuth(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	p, err := profiles.Loader{}.LoadFile(path)
+	p, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(path)
 	var approval *profiles.ApprovalError
 	switch {
 	case errors.As(err, &approval):

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"siphon/ingest/demoapi"
+	"siphon/ingest/page"
 )
 
 // TestAuthLoginEndToEnd runs the authorization-code flow against the demo
@@ -81,7 +82,7 @@ auth:
 
 	// Forged answers only: nothing is stored, the sign-in waits until it
 	// is canceled (here, once the forgeries were answered).
-	cfgProfile, err := profiles.Loader{}.LoadFile(filepath.Join(dir, "profiles", "signed.yaml"))
+	cfgProfile, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(filepath.Join(dir, "profiles", "signed.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ auth:
   token_url: https://auth.example.com/token
   refresh_token: file:`+filepath.Join(dir, "profiles", "not-yet")+`
 `)
-	p, err := profiles.Loader{}.LoadFile(path)
+	p, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

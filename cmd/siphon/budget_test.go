@@ -11,6 +11,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/page"
 	"siphon/profiles"
 )
 
@@ -43,7 +44,7 @@ func TestBudgetSharedWithSiphonRun(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	prof, err := profiles.Loader{}.LoadFile(path)
+	prof, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

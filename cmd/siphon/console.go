@@ -12,6 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 	"siphon/ingest/probe"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
@@ -38,12 +39,12 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	}
 	var profs []*profiles.Profile
 	var broken []tui.Profile
-	for _, e := range profiles.Discover(dirs) {
+	for _, e := range (profiles.Loader{CheckExpr: page.Check}).Discover(dirs) {
 		if e.Err != nil {
 			broken = append(broken, tui.Profile{Name: e.Name, Description: e.Description, Pagination: e.Pagination, Auth: e.Auth, Err: e.Err})
 			continue
 		}
-		p, err := profiles.Loader{}.LoadFile(e.Path)
+		p, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(e.Path)
 		var approval *profiles.ApprovalError
 		if errors.As(err, &approval) {
 			broken = append(broken, waitingForApproval(e, approval.Profile))
@@ -98,7 +99,7 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		if p.Path != "" {
 			// Read it again: the console may have saved it (selectors, a
 			// new profile) since it opened.
-			loaded, err := profiles.Loader{}.LoadFile(p.Path)
+			loaded, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(p.Path)
 			if err != nil {
 				return nil, err
 			}
@@ -119,7 +120,7 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		if err := profiles.DefaultApprovals().Approve(p.ApprovalHash, p.Path); err != nil {
 			return p, err
 		}
-		loaded, err := profiles.Loader{}.LoadFile(p.Path)
+		loaded, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(p.Path)
 		var approval *profiles.ApprovalError
 		if errors.As(err, &approval) { // changed since it was listed
 			return waitingForApproval(profiles.Entry{Name: p.Name, Description: p.Description, Pagination: p.Pagination, Auth: p.Auth, Path: p.Path}, approval.Profile), nil

@@ -21,6 +21,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/page"
 	"siphon/profiles"
 )
 
@@ -101,7 +102,7 @@ func demoProfiles(lookup func(string) (string, bool)) ([]*profiles.Profile, erro
 		return nil, err
 	}
 	sort.Strings(names)
-	loader := profiles.Loader{LookupEnv: lookup}
+	loader := profiles.Loader{CheckExpr: page.Check, LookupEnv: lookup}
 	var out []*profiles.Profile
 	for _, name := range names {
 		data, err := demoFiles.ReadFile(name)

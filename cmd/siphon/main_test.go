@@ -327,3 +327,31 @@ func TestConsoleTakesProfilesFlag(t *testing.T) {
 		t.Errorf("unknown flag: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestCheckAndRunNameBadProfilesAlike: a bad jq expression and a partition
+// reference the partitioning cannot fill are named with file:line:column
+// by profiles check, by run before anything is fetched, and in profiles
+// list; what run refuses, check refuses.
+func TestCheckAndRunNameBadProfilesAlike(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"badjq", "name: badjq\nbase_url: http://127.0.0.1:1\nrecords: .data[\n",
+			"badjq.yaml:3:10: records: invalid jq expression \".data[\": unexpected EOF"},
+		{"badref", "name: badref\nbase_url: http://127.0.0.1:1\nparams:\n  since: ${partition.start}\npartitions:\n  values: [a, b]\n",
+			"badref.yaml:4:10: params.since: partitions.values gives ${partition.value}, not ${partition.start} or ${partition.end}"},
+		{"noref", "name: noref\nbase_url: http://127.0.0.1:1\npath: /items\npartitions:\n  values: [a, b]\n",
+			"noref.yaml:5:3: partitions.values: partitions are set but no path, params, headers or body use"},
+	} {
+		path := writeProfile(t, dir, tc.name, tc.yaml)
+		if code, _, stderr := siphon(t, dir, "profiles", "check", path); code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("profiles check %s: exit %d\n%s\nwant %s", tc.name, code, stderr, tc.want)
+		}
+		if code, _, stderr := siphon(t, dir, "run", path, "--out", filepath.Join(dir, "out-"+tc.name)); code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("run %s: exit %d\n%s\nwant %s", tc.name, code, stderr, tc.want)
+		}
+	}
+	_, stdout, _ := siphon(t, dir, "profiles", "list")
+	if !strings.Contains(stdout, `INVALID: `+filepath.Join(dir, "profiles", "badjq.yaml")+`:3:10: records: invalid jq expression`) {
+		t.Errorf("list does not name the bad expression:\n%s", stdout)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 	"siphon/profiles"
 )
 
@@ -53,7 +54,7 @@ func resolveFrom(cfg *ingest.Config, path, dir string) error {
 		}
 		parentPath = p
 	}
-	parent, err := profiles.Loader{SkipSecrets: true}.LoadFile(parentPath)
+	parent, err := profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}.LoadFile(parentPath)
 	if err != nil {
 		return usagef("partitions.from.profile %s: %v", from.Profile, err)
 	}

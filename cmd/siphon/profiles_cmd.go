@@ -6,6 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"siphon/ingest/page"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -48,7 +49,7 @@ func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usagef("%v", err)
 		}
-		p, err := profiles.Loader{SkipSecrets: true}.LoadFile(path)
+		p, err := profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}.LoadFile(path)
 		if err != nil {
 			return usagef("invalid profile:\n%v", err)
 		}
@@ -71,7 +72,7 @@ func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 }
 
 func profilesList(stdout io.Writer, dirs []string) error {
-	entries := profiles.Discover(dirs)
+	entries := profiles.Loader{CheckExpr: page.Check}.Discover(dirs)
 	if len(entries) == 0 {
 		fmt.Fprintf(stdout, "No saved profiles in %v.\nAdd one with siphon probe URL --save or siphon import curl, write one (see README.md), or try the built-in ones with: siphon demo\n", dirs)
 		return nil
@@ -96,12 +97,12 @@ func profilesList(stdout io.Writer, dirs []string) error {
 func profilesCheck(stdout io.Writer, files []string) error {
 	var bad []error
 	for _, f := range files {
-		p, err := (profiles.Loader{SkipSecrets: true}).LoadFile(f)
+		p, err := (profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}).LoadFile(f)
 		if err != nil {
 			bad = append(bad, err)
 			continue
 		}
-		_, err = (profiles.Loader{}).LoadFile(f)
+		_, err = (profiles.Loader{CheckExpr: page.Check}).LoadFile(f)
 		var approval *profiles.ApprovalError
 		switch {
 		case errors.As(err, &approval):
@@ -152,7 +153,7 @@ func profilesTrust(stdout io.Writer, args []string, dirs []string) error {
 		if err != nil {
 			return usagef("%v", err)
 		}
-		p, err := (profiles.Loader{SkipSecrets: true}).LoadFile(path)
+		p, err := (profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}).LoadFile(path)
 		if err != nil {
 			return usagef("invalid profile, not approved:\n%v", err)
 		}

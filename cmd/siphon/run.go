@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 	"siphon/profiles"
 )
 
@@ -191,7 +192,7 @@ func loadProfile(arg, dir string) (*profiles.Profile, error) {
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	p, err := profiles.Loader{}.LoadFile(path)
+	p, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(path)
 	var approval *profiles.ApprovalError
 	switch {
 	case errors.As(err, &approval):

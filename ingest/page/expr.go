@@ -77,3 +77,14 @@ func (e *Expr) RunDecoded(ctx context.Context, doc any) ([]any, error) {
 		out = append(out, v)
 	}
 }
+
+// Check reports whether src parses and compiles as jq, with jq's own
+// message: what the profile loader shows beside a file position.
+func Check(src string) error {
+	q, err := gojq.Parse(src)
+	if err != nil {
+		return err
+	}
+	_, err = gojq.Compile(q)
+	return err
+}

@@ -12,7 +12,8 @@ import (
 
 // keyset asks for the records after a mark: ?since_id=<the largest id
 // seen>. The walk ends when a page brings nothing newer. Timestamp paging
-// (timestamp.go) is the same walk over a time field.
+// (timestamp.go) is the same walk over a time field. Its defaults
+// (since_id, id) are in package styles.
 type keyset struct {
 	cfg        spec.PaginationConfig
 	primaryKey []string
@@ -22,11 +23,6 @@ type keyset struct {
 
 func newKeyset(cfg spec.PaginationConfig, primaryKey []string) (Style, error) {
 	return &keyset{cfg: cfg, primaryKey: primaryKey}, nil
-}
-
-func keysetDefaults(p *spec.PaginationConfig) {
-	spec.SetDefault(&p.Param, "since_id")
-	spec.SetDefault(&p.Field, "id")
 }
 
 func (s *keyset) Start() Position { return Position{HighWater: s.cfg.Start} }

@@ -1,8 +1,7 @@
 package paginate
 
 import (
-	"slices"
-
+	"siphon/ingest/paginate/styles"
 	"siphon/ingest/spec"
 )
 
@@ -20,43 +19,42 @@ type Def struct {
 	Incremental bool
 }
 
-var (
-	registry = map[string]Def{}
-	names    []string
-)
+var registry = map[string]Def{}
 
-// The styles, in the order the documentation lists them. A new style is
-// one file that defines it plus one line here (or a Register call of its
-// own, as the tests do): nothing else in siphon names a style.
+// The walks of the styles siphon ships. Their names, defaults and order
+// are package styles' (the profile loader reads them there without
+// linking the walks). A style of one's own is one file that defines it
+// plus a Register call, as the tests do.
 func init() {
-	Register(spec.PageNone, Def{New: newNone})
-	Register(spec.PageOffset, Def{New: newOffset})
-	Register(spec.PagePage, Def{New: newPageNumber})
-	Register(spec.PageCursor, Def{New: newCursor})
-	Register(spec.PageNextURL, Def{New: newNextURL})
-	Register(spec.PageLinkHeader, Def{New: newLinkHeader})
-	Register(spec.PageKeyset, Def{New: newKeyset, Defaults: keysetDefaults, Incremental: true})
-	Register(spec.PageTimestamp, Def{New: newTimestamp, Defaults: timestampDefaults, Incremental: true})
+	builtin(spec.PageNone, newNone)
+	builtin(spec.PageOffset, newOffset)
+	builtin(spec.PagePage, newPageNumber)
+	builtin(spec.PageCursor, newCursor)
+	builtin(spec.PageNextURL, newNextURL)
+	builtin(spec.PageLinkHeader, newLinkHeader)
+	builtin(spec.PageKeyset, newKeyset)
+	builtin(spec.PageTimestamp, newTimestamp)
+	for _, name := range styles.Names() {
+		if _, ok := registry[name]; !ok {
+			panic("paginate: style " + name + " has no walk")
+		}
+	}
 }
 
-// Register adds a style under its name, the profile's pagination.type.
-// Call it while the program initialises, before any walk: the registry is
-// not guarded for use from several goroutines.
+// builtin gives a style package styles names its walk.
+func builtin(name string, newStyle func(spec.PaginationConfig, []string) (Style, error)) {
+	s, ok := styles.Lookup(name)
+	if !ok {
+		panic("paginate: style " + name + " is not in package styles")
+	}
+	registry[name] = Def{New: newStyle, Defaults: s.Defaults, Incremental: s.Incremental}
+}
+
+// Register adds a style under its name, the profile's pagination.type, and
+// makes its name and defaults known to package styles. Call it while the
+// program initialises, before any walk: the registry is not guarded for use
+// from several goroutines.
 func Register(name string, def Def) {
-	if _, dup := registry[name]; dup {
-		panic("paginate: style " + name + " registered twice")
-	}
+	styles.Register(name, styles.Style{Defaults: def.Defaults, Incremental: def.Incremental})
 	registry[name] = def
-	names = append(names, name)
-	if def.Defaults != nil {
-		spec.RegisterStyleDefaults(name, def.Defaults)
-	}
 }
-
-// Names lists the registered styles in the order they were registered.
-func Names() []string { return slices.Clone(names) }
-
-// Incremental reports whether a style's position is a filter on the data,
-// so that a finished walk fetches what came since when started again.
-// Unknown styles are not.
-func Incremental(name string) bool { return registry[name].Incremental }

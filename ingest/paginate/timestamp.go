@@ -12,14 +12,10 @@ import (
 // latest updated_at seen>. With inclusive: true the API returns records at
 // the mark again (field >= param), and those already written are dropped;
 // with inclusive: false records that share the mark across a page boundary
-// are lost, which the walk warns about once.
+// are lost, which the walk warns about once. Its defaults (updated_after,
+// updated_at) are in package styles.
 func newTimestamp(cfg spec.PaginationConfig, primaryKey []string) (Style, error) {
 	return &keyset{cfg: cfg, primaryKey: primaryKey, timestamp: true}, nil
-}
-
-func timestampDefaults(p *spec.PaginationConfig) {
-	spec.SetDefault(&p.Param, "updated_after")
-	spec.SetDefault(&p.Field, "updated_at")
 }
 
 // tieNotes warns, once, when records on a full page share a field value

@@ -16,8 +16,8 @@ var ref = regexp.MustCompile(`\$\{partition\.(start|end|value)\}`)
 func Refs(cfg *spec.Config) map[string]bool {
 	refs := map[string]bool{}
 	add := func(s string) {
-		for _, m := range ref.FindAllStringSubmatch(s, -1) {
-			refs[m[1]] = true
+		for _, name := range RefsIn(s) {
+			refs[name] = true
 		}
 	}
 	add(cfg.Path)
@@ -31,22 +31,46 @@ func Refs(cfg *spec.Config) map[string]bool {
 	return refs
 }
 
+// RefsIn lists the references in s by name (start, end, value), in order.
+func RefsIn(s string) []string {
+	var names []string
+	for _, m := range ref.FindAllStringSubmatch(s, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// ErrUnused is a partitioning that no request uses.
+var ErrUnused = errors.New("partitions are set but no path, params, headers or body use ${partition.start}, ${partition.end} or ${partition.value}: every partition would fetch the same data")
+
+// CheckRef refuses ${partition.NAME} where a partitioning of kind (""
+// for none) cannot fill it.
+func CheckRef(kind, name string) error {
+	switch {
+	case kind == "":
+		return errors.New("${partition.*} is used but the profile has no partitions")
+	case (name == "start" || name == "end") && (kind == spec.PartitionValues || kind == spec.PartitionFrom):
+		return fmt.Errorf("partitions.%s gives ${partition.value}, not ${partition.start} or ${partition.end}", kind)
+	case name == "value" && (kind == spec.PartitionInts || kind == spec.PartitionDates):
+		return fmt.Errorf("partitions.%s gives ${partition.start} and ${partition.end}, not ${partition.value}", kind)
+	}
+	return nil
+}
+
 // CheckRefs refuses references the partitioning cannot fill, and a
 // partitioning no request uses (every partition would fetch the same).
 func CheckRefs(cfg *spec.Config) error {
 	refs := Refs(cfg)
 	kind := cfg.Partitions.Kind()
-	switch {
-	case len(refs) > 0 && kind == "":
-		return errors.New("${partition.*} is used but the profile has no partitions")
-	case kind == "":
-		return nil
-	case (refs["start"] || refs["end"]) && (kind == spec.PartitionValues || kind == spec.PartitionFrom):
-		return fmt.Errorf("partitions.%s gives ${partition.value}, not ${partition.start} or ${partition.end}", kind)
-	case refs["value"] && (kind == spec.PartitionInts || kind == spec.PartitionDates):
-		return fmt.Errorf("partitions.%s gives ${partition.start} and ${partition.end}, not ${partition.value}", kind)
-	case len(refs) == 0:
-		return errors.New("partitions are set but no path, params, headers or body use ${partition.start}, ${partition.end} or ${partition.value}: every partition would fetch the same data")
+	if len(refs) == 0 && kind != "" {
+		return ErrUnused
+	}
+	for _, name := range []string{"start", "end", "value"} {
+		if refs[name] {
+			if err := CheckRef(kind, name); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

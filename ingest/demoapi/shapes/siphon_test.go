@@ -12,6 +12,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi/shapes"
+	"siphon/ingest/page"
 	"siphon/profiles"
 )
 
@@ -25,7 +26,7 @@ var wrongTokenSays = map[string]string{
 // loadProfile reads testdata/profiles/NAME.yaml pointed at srv.
 func loadProfile(t *testing.T, name, token, base string) ingest.Config {
 	t.Helper()
-	l := profiles.Loader{LookupEnv: func(k string) (string, bool) {
+	l := profiles.Loader{CheckExpr: page.Check, LookupEnv: func(k string) (string, bool) {
 		if k == "SHAPES_TOKEN" {
 			return token, true
 		}
