@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"siphon/ingest/page"
 	"siphon/profiles"
 	"siphon/profiles/curlimport"
 )
@@ -28,7 +29,7 @@ func FuzzParse(f *testing.F) {
 				env[v.Name] = v.Value
 			}
 		}
-		if _, err := (profiles.Loader{LookupEnv: func(k string) (string, bool) {
+		if _, err := (profiles.Loader{CheckExpr: page.Check, LookupEnv: func(k string) (string, bool) {
 			v, ok := env[k]
 			return v, ok
 		}}).LoadBytes("fuzz.yaml", res.YAML); err != nil {

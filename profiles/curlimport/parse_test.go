@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/page"
 	"siphon/profiles"
 	"siphon/profiles/curlimport"
 )
@@ -346,7 +347,7 @@ func load(t *testing.T, res *curlimport.Result) ingest.Config {
 			env[v.Name] = "env-" + v.Name
 		}
 	}
-	p, err := profiles.Loader{LookupEnv: func(k string) (string, bool) {
+	p, err := profiles.Loader{CheckExpr: page.Check, LookupEnv: func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
 	}}.LoadBytes("imported.yaml", res.YAML)
