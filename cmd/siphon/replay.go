@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"siphon/ingest/page"
 	"siphon/ingest/replay"
 	"siphon/profiles"
 )
@@ -35,7 +36,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return usagef("%v", err)
 	}
 	// Offline: no secret is needed, none is read.
-	p, err := profiles.Loader{SkipSecrets: true}.LoadFile(path)
+	p, err := profiles.Loader{SkipSecrets: true, CheckExpr: page.Check}.LoadFile(path)
 	if err != nil {
 		return usagef("invalid profile:\n%v", err)
 	}
