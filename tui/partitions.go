@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -354,8 +355,12 @@ func (p partsPane) View() string {
 	for _, ps := range p.sess.partSnaps {
 		keyW = max(keyW, min(ansi.StringWidth(termsafe.Line(ps.Key)), 26))
 	}
-	head := "  " + fit("PARTITION", keyW) + " " + fit("STATE", colState) + " " + pad("PAGES", colPages) + " " +
-		pad("RECORDS", colRecords) + " " + pad("REC/S", colRate) + " " + pad("RETRIES", colRetries) + " LAST ERROR"
+	cols := partColumns(w - 2 - keyW - colState - 1)
+	head := "  " + fit("PARTITION", keyW) + " " + fit("STATE", colState)
+	for _, c := range cols {
+		head += " " + pad(c.title, c.width)
+	}
+	head += " LAST ERROR"
 	lines = append(lines, st.Subtle.Render(cut(head, w)))
 	if p.list.Len() == 0 {
 		msg := p.filter.emptyText("partition", "No partitions yet: they are listed once the run has read its profile.")
@@ -389,14 +394,19 @@ func (p partsPane) row(ps ingest.PartitionSnapshot, selected bool, keyW int, now
 	} else if ps.State == ingest.StateRetrying || ps.State == ingest.StateFailed {
 		lastErr = ps.Detail
 	}
-	rest := w - 2 - keyW - colState - colPages - colRecords - colRate - colRetries - 6
+	rest := w - 2 - keyW - colState - 2
+	cols := partColumns(w - 2 - keyW - colState - 1)
+	cells := map[string]string{"PAGES": fmt.Sprint(ps.Pages), "RECORDS": formatCount(ps.Records), "REC/S": rate, "RETRIES": fmt.Sprint(ps.Retries)}
+	var counts string
+	for _, c := range cols {
+		counts += " " + pad(cells[c.title], c.width)
+		rest -= c.width + 1
+	}
 	errText := cut(oneLine(causeFirst(lastErr)), rest)
 	if ps.State == ingest.StateFailed {
 		errText = st.Error.Render(errText)
 	}
-	return marker + name + " " + st.stateStyle(word).Render(fit(word, colState)) + " " +
-		pad(fmt.Sprint(ps.Pages), colPages) + " " + pad(formatCount(ps.Records), colRecords) + " " +
-		pad(rate, colRate) + " " + pad(fmt.Sprint(ps.Retries), colRetries) + " " + errText
+	return marker + name + " " + st.stateStyle(word).Render(fit(word, colState)) + counts + " " + errText
 }
 
 // partRate is a partition's records per second as its own header shows
@@ -419,6 +429,38 @@ func (r *runSession) partRate(ps ingest.PartitionSnapshot, now time.Time) (float
 		return 0, false
 	}
 	return float64(max(s.Records-r.partBefore[ps.Key], 0)) / d, true
+}
+
+// partColumn is one of the table's count columns.
+type partColumn struct {
+	title string
+	width int
+}
+
+// minErrorWidth is the least room the LAST ERROR column keeps: a narrow
+// screen drops count columns (retries, then rate, then pages) before it
+// cuts the cause to nothing.
+const minErrorWidth = 16
+
+// partColumns is the count columns that fit in room cells, keeping
+// minErrorWidth for the last error.
+func partColumns(room int) []partColumn {
+	all := []partColumn{{"PAGES", colPages}, {"RECORDS", colRecords}, {"REC/S", colRate}, {"RETRIES", colRetries}}
+	drop := []string{"RETRIES", "REC/S", "PAGES"}
+	used := func(cs []partColumn) int {
+		n := 0
+		for _, c := range cs {
+			n += c.width + 1
+		}
+		return n
+	}
+	for _, d := range drop {
+		if room-used(all) >= minErrorWidth {
+			break
+		}
+		all = slices.DeleteFunc(all, func(c partColumn) bool { return c.title == d })
+	}
+	return all
 }
 
 // pad right-aligns s in width cells.
