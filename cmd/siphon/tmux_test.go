@@ -61,13 +61,19 @@ func (c *tmuxConsole) waitFor(texts ...string) string {
 
 // startConsole opens `siphon ARGS...` in a new 100×30 tmux session in dir.
 func startConsole(t *testing.T, bin, dir, socket, name string, args ...string) *tmuxConsole {
+	return startConsoleSized(t, bin, dir, socket, name, 100, 30, args...)
+}
+
+// startConsoleSized opens `siphon ARGS...` in a new width×height tmux
+// session in dir.
+func startConsoleSized(t *testing.T, bin, dir, socket, name string, width, height int, args ...string) *tmuxConsole {
 	c := &tmuxConsole{t: t, socket: socket, session: name}
 	command := shellQuote(bin)
 	for _, a := range args {
 		command += " " + shellQuote(a)
 	}
 	shell := fmt.Sprintf("cd %s && SIPHON_PROFILES=%s %s; echo SIPHON-EXITED-$?; sleep 60", shellQuote(dir), shellQuote(filepath.Join(dir, "profiles")), command)
-	c.tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", shell)
+	c.tmux("new-session", "-d", "-s", name, "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), shell)
 	t.Cleanup(func() { exec.Command("tmux", "-L", socket, "kill-session", "-t", name).Run() })
 	return c
 }
