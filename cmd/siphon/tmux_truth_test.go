@@ -85,7 +85,7 @@ partitions: {values: ["1", "101"]}
 	c.waitFor("DONE")
 	c.keys("r")
 	c.waitFor("row-1", "row-8")
-	c.waitFor("› 8 ") // the view follows the newest record
+	c.waitFor("› 8 ")   // the view follows the newest record
 	c.keys("-l", "kkk") // one write: three keys
 	pane := c.waitFor("› 5 ")
 	if line := selectedRow(pane); !strings.Contains(line, "row-5") {
