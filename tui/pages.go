@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
 	"siphon/ingest/termsafe"
@@ -116,7 +117,10 @@ func pageDetail(st Styles, p pageInfo, width int) []string {
 		lines = append(lines, st.Warn.Render("⚠ "+termsafe.Line(m)))
 	}
 	req, resp := p.Request, p.Response
-	lines = append(lines, "", st.Header.Render("Request"), termsafe.Line(req.Method+" "+req.URL))
+	lines = append(lines, "", st.Header.Render("Request"))
+	// The whole URL, wrapped: its end (the cursor, the page) is often what
+	// matters, and a cut one loses it.
+	lines = append(lines, strings.Split(ansi.Hardwrap(termsafe.Line(req.Method+" "+req.URL), max(width, 1), false), "\n")...)
 	lines = append(lines, httpHeaderLines(req.Headers)...)
 	lines = append(lines, "", st.Header.Render(fmt.Sprintf("Response %d", resp.Status)))
 	lines = append(lines, httpHeaderLines(resp.Headers)...)
