@@ -52,3 +52,22 @@ func TestFailureCauseVisibleAt80Columns(t *testing.T) {
 		t.Errorf("history line lacks the cause: %q", line)
 	}
 }
+
+// enter on a history row opens the whole run, its error wrapped whole,
+// cause first: the end of a long URL is there to read.
+func TestHistoryRowOpensTheWholeError(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	hs := newHistoryScreen(h.m.env, testProfiles("/out")[0])
+	h.m.stack = append(h.m.stack, hs)
+	entry := ingest.HistoryEntry{Start: t0, End: t0.Add(time.Minute), Outcome: ingest.OutcomeFailed, StopReason: "error", Error: pageErr, Pages: 36}
+	h.send(historyMsg{out: "/out/demo-cursor", entries: []ingest.HistoryEntry{entry}})
+	h.keys("enter")
+	view := strings.Join(strings.Fields(h.m.View()), "")
+	for _, want := range []string{"error:HTTP500InternalServerError", "limit=100", `{"error":"boom"}`, "pages36"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the run's detail lacks %q:\n%s", want, h.m.View())
+		}
+	}
+	h.keys("esc")
+	h.screenHas("newest first") // back on the list
+}

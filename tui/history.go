@@ -67,6 +67,12 @@ func (h historyScreen) Update(msg tea.Msg, c *ctx) (historyScreen, tea.Cmd) {
 			c.pop()
 			return h, nil
 		}
+		if key.Matches(msg, h.env.keys.Enter) {
+			if e, ok := h.list.Selected(); ok {
+				c.push(newTextDetail(h.env, nil, h.profile.Name+" run of "+e.Start.Local().Format("2006-01-02 15:04:05"), historyText(e)))
+			}
+			return h, nil
+		}
 		h.list, _ = h.list.Update(msg, h.env.keys)
 	}
 	return h, nil
@@ -137,4 +143,23 @@ func outcomeWord(outcome string) string {
 		return stateStopped // the console's word for it, everywhere
 	}
 	return strings.ToUpper(outcome)
+}
+
+// historyText is a past run in full, for its detail: the line cuts the
+// error, this wraps it whole (cause first).
+func historyText(e ingest.HistoryEntry) string {
+	lines := []string{
+		fmt.Sprintf("%s · %s → %s (%s)", outcomeWord(e.Outcome), e.Start.Local().Format("2006-01-02 15:04:05"), e.End.Local().Format("15:04:05"), formatDuration(e.End.Sub(e.Start))),
+		fmt.Sprintf("pages %d · records %s · %d retries · %d sleeps · %d failed attempts", e.Pages, formatCount(e.Records), e.Retries, e.Sleeps, e.Errors),
+	}
+	if e.StopReason != "" {
+		lines = append(lines, "stop reason: "+e.StopReason)
+	}
+	if e.Error != "" {
+		lines = append(lines, "", "error: "+causeFirst(e.Error))
+	}
+	if e.Version != "" {
+		lines = append(lines, "", "siphon "+e.Version)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -113,9 +113,10 @@ func (k KeyMap) RunsHelp() bindings {
 
 // HistoryHelp is the help of a profile's history.
 func (k KeyMap) HistoryHelp() bindings {
+	enter := relabel(k.Enter, "the whole run")
 	return bindings{
-		short: []key.Binding{k.Up, k.Down, k.Back, k.Help, k.Quit},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Back, k.Help, k.Quit, k.ForceQuit}},
+		short: []key.Binding{k.Up, k.Down, enter, k.Back, k.Help, k.Quit},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {enter, k.Back, k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 
