@@ -215,17 +215,3 @@ func runeStartAt(s string, n int) int {
 	}
 	return n
 }
-
-// humanSize writes a byte count for people: 9.0 MiB, 512 B.
-func humanSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
-}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 // gzipped is s as one gzip member; members back to back are one gzip body.
@@ -200,18 +201,18 @@ func TestHostileBodiesAreBounded(t *testing.T) {
 // it, and nothing of page 2.
 func checkPageOneOnly(t *testing.T, dir string) {
 	t.Helper()
-	cp, err := ingest.ReadCheckpoint(dir)
+	cp, err := store.At(dir).ReadCheckpoint()
 	if err != nil || cp == nil {
 		t.Fatalf("checkpoint: %v, %v", cp, err)
 	}
-	recs, err := os.ReadFile(filepath.Join(dir, ingest.RecordsFile))
+	recs, err := os.ReadFile(filepath.Join(dir, store.RecordsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cp.Pages != 1 || cp.Records != 1 || string(recs) != "{\"id\":1}\n" || cp.RecordsBytes != int64(len(recs)) {
 		t.Errorf("checkpoint says %d pages, %d records, %d bytes; records.jsonl is %.100q", cp.Pages, cp.Records, cp.RecordsBytes, recs)
 	}
-	ents, err := os.ReadDir(filepath.Join(dir, ingest.PagesDir))
+	ents, err := os.ReadDir(filepath.Join(dir, store.PagesDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +251,7 @@ func TestKeptStringsBoundedAndEscaped(t *testing.T) {
 	if _, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 1}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{filepath.Join(ingest.PagesDir, ingest.IndexFile), ingest.CheckpointFile} {
+	for _, name := range []string{filepath.Join(store.PagesDir, store.IndexFile), store.CheckpointFile} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -263,7 +264,7 @@ func TestKeptStringsBoundedAndEscaped(t *testing.T) {
 		if !bytes.Contains(b, []byte(`\u0085`)) || !bytes.Contains(b, []byte(`\u202e`)) {
 			t.Errorf("%s does not escape the controls: %.300s", name, b)
 		}
-		if name != ingest.CheckpointFile {
+		if name != store.CheckpointFile {
 			if len(b) > 24<<10 || !bytes.Contains(b, []byte("…[cut: 100.0 KiB]")) {
 				t.Errorf("index line is %d bytes, want the 100 KiB header cut with a mark", len(b))
 			}

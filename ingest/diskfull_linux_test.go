@@ -11,6 +11,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // TestFullDisk runs into a real full disk (a small tmpfs): the run stops
@@ -35,7 +36,7 @@ func TestFullDisk(t *testing.T) {
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space left on device") {
 		t.Fatalf("error %v: want one that says the disk is full", err)
 	}
-	cp, cerr := ingest.ReadCheckpoint(out)
+	cp, cerr := store.At(out).ReadCheckpoint()
 	if cerr != nil || cp == nil || cp.Pages == 0 {
 		t.Fatalf("checkpoint after the full disk: %+v, %v", cp, cerr)
 	}
@@ -51,7 +52,7 @@ func TestFullDisk(t *testing.T) {
 		t.Fatalf("resume after freeing space: %v", err)
 	}
 	exactlyOnce(t, readIDs(t, out), n)
-	st, err := os.Stat(filepath.Join(out, ingest.RecordsFile))
+	st, err := os.Stat(filepath.Join(out, store.RecordsFile))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("records.jsonl mode %v, want 0600", st.Mode().Perm())
 	}

@@ -540,8 +540,8 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 	ctype := header.Get("Content-Type")
 	sink := rn.recs
 	tap := &bodyTap{r: raw, head: sink.head[:0]}
-	if sink.out.rawPages {
-		tap.arch = &archiveBody{out: sink.out, name: pageFileName(sink.pageNo), red: rn.c.redact()}
+	if sink.out.RawPages() {
+		tap.arch = &archiveBody{out: sink.out, page: sink.pageNo, red: rn.c.redact()}
 	}
 	defer func() { sink.head = tap.head }() // reused: f.head is read before the next page
 	tap.hash.SetSeed(bodySeed)

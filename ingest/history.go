@@ -1,65 +1,32 @@
 package ingest
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"time"
-)
 
-// HistoryFile is the output folder's log of runs: one JSON line per run,
-// appended when the run ends (done, failed or interrupted).
-const HistoryFile = "history.jsonl"
-
-// Run outcomes in the history.
-const (
-	OutcomeDone        = "done"
-	OutcomeFailed      = "failed"
-	OutcomeInterrupted = "interrupted"
-	OutcomeStopped     = "stopped" // at --max-pages: resumable, not done
+	"siphon/ingest/store"
 )
 
 // Version is the siphon version written into the history; the command
 // sets it (its build flag). Empty: the module's build information.
 var Version string
 
-// HistoryEntry is one run in history.jsonl. It holds counts and the
-// redacted error text, never a secret.
-type HistoryEntry struct {
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
-	Profile    string    `json:"profile"`
-	Outcome    string    `json:"outcome"`     // done, failed, interrupted, stopped
-	StopReason string    `json:"stop_reason"` // why it stopped, in words
-	Pages      int       `json:"pages"`       // pages in the folder at the end (earlier runs' included)
-	Records    int64     `json:"records"`
-	Retries    int       `json:"retries"`
-	Sleeps     int       `json:"sleeps"` // rate-limit waits
-	Errors     int       `json:"errors"` // failed attempts: retried ones and the last one of a failed run
-	Error      string    `json:"error,omitempty"`
-	Version    string    `json:"siphon_version"`
-}
-
 // historyEntry describes a finished run from its final snapshot.
-func historyEntry(s Snapshot, err error, end time.Time) HistoryEntry {
-	e := HistoryEntry{Start: s.Started, End: end, Profile: s.Profile, Pages: s.Pages, Records: s.Records,
+func historyEntry(s Snapshot, err error, end time.Time) store.HistoryEntry {
+	e := store.HistoryEntry{Start: s.Started, End: end, Profile: s.Profile, Pages: s.Pages, Records: s.Records,
 		Retries: s.Retries, Sleeps: s.Throttles, Errors: s.Retries, Version: siphonVersion()}
 	switch {
 	case errors.Is(err, ErrCanceled):
-		e.Outcome, e.StopReason = OutcomeInterrupted, "interrupted; checkpoint saved"
+		e.Outcome, e.StopReason = store.OutcomeInterrupted, "interrupted; checkpoint saved"
 	case err != nil:
-		e.Outcome, e.StopReason, e.Error = OutcomeFailed, "error", err.Error()
+		e.Outcome, e.StopReason, e.Error = store.OutcomeFailed, "error", err.Error()
 		e.Errors++
 	case s.StopReason == StopMaxPages:
-		e.Outcome, e.StopReason = OutcomeStopped, s.StopReason
+		e.Outcome, e.StopReason = store.OutcomeStopped, s.StopReason
 	default:
-		e.Outcome, e.StopReason = OutcomeDone, s.StopReason
+		e.Outcome, e.StopReason = store.OutcomeDone, s.StopReason
 	}
 	return e
 }
@@ -74,98 +41,10 @@ func siphonVersion() string {
 	return "dev"
 }
 
-// appendHistory adds one line to dir's history in one write (O_APPEND), so
-// that two processes' lines never interleave. A folder that was never
-// made (the run failed before it began) gets none.
-func appendHistory(dir string, e HistoryEntry) error {
-	if _, err := os.Stat(dir); err != nil {
-		return nil
-	}
-	e.Error, e.StopReason = keepText(e.Error), keepText(e.StopReason)
-	line, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	line = escapeControls(line)
-	path := filepath.Join(dir, HistoryFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	_, werr := f.Write(append(line, '\n'))
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return fmt.Errorf("history: writing %s: %w", path, werr)
-	}
-	return nil
-}
-
-// maxHistoryLine bounds one line of history read back: siphon writes
-// lines of a few KiB (every text in them is bounded), so a longer one was
-// not written by it and is skipped, read past without being held.
-const maxHistoryLine = 4 << 20
-
-// ReadHistory returns the runs in dir's history, oldest first, keeping at
-// most the last keep of them (0: all). A missing file is no history. A
-// damaged line (a torn write) or one over maxHistoryLine is skipped, not
-// fatal: the lines after it are read.
-func ReadHistory(dir string, keep int) ([]HistoryEntry, error) {
-	f, err := os.Open(filepath.Join(dir, HistoryFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading history: %w", err)
-	}
-	defer f.Close()
-	return readHistory(f, keep)
-}
-
-func readHistory(r io.Reader, keep int) ([]HistoryEntry, error) {
-	var out []HistoryEntry
-	br := bufio.NewReaderSize(r, 64<<10)
-	var line []byte
-	skip := false // the line read is over the bound: read on to its end
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if !skip {
-			if len(line)+len(chunk) > maxHistoryLine {
-				skip, line = true, line[:0]
-			} else {
-				line = append(line, chunk...)
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if !skip && len(bytes.TrimSpace(line)) > 0 {
-			var e HistoryEntry
-			if json.Unmarshal(line, &e) == nil {
-				out = append(out, e)
-				if keep > 0 && len(out) > keep {
-					out = out[1:]
-				}
-			}
-		}
-		line, skip = line[:0], false
-		if cap(line) > 1<<20 {
-			line = nil
-		}
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, fmt.Errorf("reading history: %w", err)
-		}
-	}
-}
-
-// outDir is the run's output folder, as open picks it.
-func (rn *runner) outDir() string {
+// output is the run's output: --out, or siphon-data/NAME.
+func (rn *runner) output() store.Location {
 	if rn.job.Out != "" {
-		return rn.job.Out
+		return store.At(rn.job.Out)
 	}
-	return filepath.Join("siphon-data", rn.c.cfg.Name)
+	return store.At(filepath.Join("siphon-data", rn.c.cfg.Name))
 }

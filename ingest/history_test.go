@@ -9,10 +9,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // TestHistoryRecordsEveryEnding runs one folder three times: interrupted
@@ -66,25 +66,25 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 		t.Fatalf("done run: %v", err)
 	}
 
-	raw, err := os.ReadFile(filepath.Join(out, ingest.HistoryFile))
+	raw, err := os.ReadFile(filepath.Join(out, store.HistoryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(raw), key) {
 		t.Fatalf("the history holds the key:\n%s", raw)
 	}
-	if fi, _ := os.Stat(filepath.Join(out, ingest.HistoryFile)); fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(filepath.Join(out, store.HistoryFile)); fi.Mode().Perm() != 0o600 {
 		t.Errorf("history mode %v", fi.Mode().Perm())
 	}
-	h, err := ingest.ReadHistory(out, 0)
+	h, err := store.At(out).ReadHistory(0)
 	if err != nil || len(h) != 4 {
 		t.Fatalf("history: %d entries, %v\n%s", len(h), err, raw)
 	}
 	want := []struct{ outcome, reason, err string }{
-		{ingest.OutcomeInterrupted, "interrupted; checkpoint saved", ""},
-		{ingest.OutcomeFailed, "error", "404"},
-		{ingest.OutcomeStopped, ingest.StopMaxPages, ""}, // resumable, not done
-		{ingest.OutcomeDone, "no next cursor", ""},
+		{store.OutcomeInterrupted, "interrupted; checkpoint saved", ""},
+		{store.OutcomeFailed, "error", "404"},
+		{store.OutcomeStopped, ingest.StopMaxPages, ""}, // resumable, not done
+		{store.OutcomeDone, "no next cursor", ""},
 	}
 	for i, w := range want {
 		e := h[i]
@@ -101,24 +101,8 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 	if h[1].Errors != 1 {
 		t.Errorf("failed run errors: %+v", h[1])
 	}
-	last, err := ingest.ReadHistory(out, 1)
-	if err != nil || len(last) != 1 || last[0].Outcome != ingest.OutcomeDone {
+	last, err := store.At(out).ReadHistory(1)
+	if err != nil || len(last) != 1 || last[0].Outcome != store.OutcomeDone {
 		t.Errorf("the last entry: %+v, %v", last, err)
-	}
-}
-
-// TestHistoryOfNothing: no file is no history; a torn line is skipped.
-func TestHistoryOfNothing(t *testing.T) {
-	dir := t.TempDir()
-	if h, err := ingest.ReadHistory(dir, 0); err != nil || h != nil {
-		t.Fatalf("empty folder: %v, %v", h, err)
-	}
-	content := `{"outcome":"done","start":"2024-01-01T00:00:00Z"}` + "\n" + `{"outcome":"fai` + "\n" + `{"outcome":"failed"}` + "\n"
-	if err := os.WriteFile(filepath.Join(dir, ingest.HistoryFile), []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	h, err := ingest.ReadHistory(dir, 0)
-	if err != nil || len(h) != 2 || h[0].Outcome != "done" || h[1].Outcome != "failed" || !h[0].Start.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
-		t.Fatalf("%+v, %v", h, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // listing is a folder's names and modes, to compare before and after.
@@ -71,7 +72,7 @@ func TestForeignOutputFolderIsRefused(t *testing.T) {
 		}, true},
 		{"empty", func(t *testing.T, dir string) {}, false},
 		{"only a stale lock", func(t *testing.T, dir string) {
-			mustDo(t, os.WriteFile(filepath.Join(dir, ingest.LockFile), nil, 0o600))
+			mustDo(t, os.WriteFile(filepath.Join(dir, store.LockFile), nil, 0o600))
 		}, false},
 	}
 	for _, tc := range cases {
@@ -87,12 +88,12 @@ func TestForeignOutputFolderIsRefused(t *testing.T) {
 				if err != nil {
 					t.Fatalf("run: %v", err)
 				}
-				if _, err := os.Stat(filepath.Join(dir, ingest.MarkerFile)); err != nil {
+				if _, err := os.Stat(filepath.Join(dir, store.MarkerFile)); err != nil {
 					t.Errorf("no marker in an adopted folder: %v", err)
 				}
 				return
 			}
-			if !errors.Is(err, ingest.ErrFolderRefused) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "pick an empty or new folder") {
+			if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "pick an empty or new folder") {
 				t.Fatalf("run: %v", err)
 			}
 			if after := listing(t, dir); !sameListing(before, after) {
@@ -112,13 +113,13 @@ func TestForeignOutputFolderIsRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		// An older siphon wrote no marker; a user file was put beside.
-		mustDo(t, os.Remove(filepath.Join(dir, ingest.MarkerFile)))
+		mustDo(t, os.Remove(filepath.Join(dir, store.MarkerFile)))
 		mustDo(t, os.WriteFile(filepath.Join(dir, "notes.md"), []byte("mine"), 0o600))
 		if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
 			t.Fatalf("resume in an older folder: %v", err)
 		}
 		exactlyOnce(t, readIDs(t, dir), 30)
-		if _, err := os.Stat(filepath.Join(dir, ingest.MarkerFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, store.MarkerFile)); err != nil {
 			t.Errorf("the older folder was not marked: %v", err)
 		}
 	})
@@ -145,7 +146,7 @@ func TestFreshMovesOnlySiphonFiles(t *testing.T) {
 	if len(olds) != 1 {
 		t.Fatalf("old output folders: %v", olds)
 	}
-	for _, name := range []string{ingest.RecordsFile, ingest.CheckpointFile, ingest.PagesDir, ingest.HistoryFile} {
+	for _, name := range []string{store.RecordsFile, store.CheckpointFile, store.PagesDir, store.HistoryFile} {
 		if _, err := os.Lstat(filepath.Join(olds[0], name)); err != nil {
 			t.Errorf("%s was not moved aside: %v", name, err)
 		}
@@ -192,7 +193,7 @@ func TestOutputFolderNotCwdHomeOrRoot(t *testing.T) {
 	for _, tc := range cases {
 		for _, fresh := range []bool{false, true} {
 			_, err := run(t, cfg, ingest.Job{Out: tc.out, Fresh: fresh})
-			if !errors.Is(err, ingest.ErrFolderRefused) || !strings.Contains(err.Error(), tc.what) || !strings.Contains(err.Error(), "--out "+tc.out) {
+			if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), tc.what) || !strings.Contains(err.Error(), "--out "+tc.out) {
 				t.Errorf("--out %s (fresh %v): %v", tc.out, fresh, err)
 			}
 		}
@@ -224,7 +225,7 @@ func TestShardCountsDoNotMix(t *testing.T) {
 	} {
 		sent := srv.Stats().Requests
 		_, err := run(t, cfg, ingest.Job{Out: out, Shard: tc.shard})
-		if !errors.Is(err, ingest.ErrFolderRefused) || !strings.Contains(err.Error(), "--shard K/3 (3 shards)") || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), out) {
+		if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), "--shard K/3 (3 shards)") || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), out) {
 			t.Errorf("shard %v: %v", tc.shard, err)
 		}
 		if n := srv.Stats().Requests - sent; n != 0 {
@@ -233,8 +234,8 @@ func TestShardCountsDoNotMix(t *testing.T) {
 	}
 	// An older version's folder (no count in the marker) is known by its
 	// shard folders.
-	mustDo(t, os.Remove(filepath.Join(out, ingest.MarkerFile)))
-	if _, err := run(t, cfg, ingest.Job{Out: out, Shard: ingest.Shard{K: 2, N: 4}}); !errors.Is(err, ingest.ErrFolderRefused) || !strings.Contains(err.Error(), "3 shards") {
+	mustDo(t, os.Remove(filepath.Join(out, store.MarkerFile)))
+	if _, err := run(t, cfg, ingest.Job{Out: out, Shard: ingest.Shard{K: 2, N: 4}}); !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), "3 shards") {
 		t.Errorf("older folder, shard 2/4: %v", err)
 	}
 	for k := 2; k <= 3; k++ {
@@ -254,7 +255,7 @@ func TestShardCountsDoNotMix(t *testing.T) {
 	if _, err := run(t, cfg, ingest.Job{Out: plain}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run(t, cfg, ingest.Job{Out: plain, Shard: ingest.Shard{K: 1, N: 2}}); !errors.Is(err, ingest.ErrFolderRefused) || !strings.Contains(err.Error(), "no --shard (1 shard)") {
+	if _, err := run(t, cfg, ingest.Job{Out: plain, Shard: ingest.Shard{K: 1, N: 2}}); !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), "no --shard (1 shard)") {
 		t.Errorf("unsharded folder, shard 1/2: %v", err)
 	}
 }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"os"
 
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
+	"siphon/ingest/store"
 )
 
 // headBytes is how much of a streamed body is kept: for the event's
@@ -70,7 +70,7 @@ func (rn *runner) pageReader() *page.Reader {
 // back (output.abortPage). Otherwise it collects them in one buffer for the
 // walk's later steps.
 type pageSink struct {
-	out    *output         // nil: collect
+	out    store.Writer    // nil: collect
 	shape  *schema.Tracker // fed record by record when direct
 	repeat bool            // drop records repeating one of the page before (primary key set)
 	stream bool            // bodies are read as they arrive, never held
@@ -101,7 +101,7 @@ func (s *pageSink) begin() {
 		s.tail = nil // one huge record does not stay pinned
 	}
 	if s.out != nil {
-		s.out.beginPage()
+		s.out.BeginPage()
 		if s.shape != nil {
 			s.shape.BeginPage()
 		}
@@ -117,7 +117,7 @@ func (s *pageSink) begin() {
 // abort takes back an attempt's records.
 func (s *pageSink) abort() error {
 	if s.out != nil {
-		return s.out.abortPage()
+		return s.out.AbortPage()
 	}
 	return nil
 }
@@ -126,7 +126,7 @@ func (s *pageSink) abort() error {
 // repeats are checked against.
 func (s *pageSink) end() {
 	if s.out != nil {
-		s.out.endPage()
+		s.out.EndPage()
 		s.prev, s.cur = s.cur, s.prev
 	}
 }
@@ -152,7 +152,7 @@ func (s *pageSink) record(rec *pagescan.Record) error {
 	if s.shape != nil {
 		s.shape.Record(rec.Fields)
 	}
-	if err := s.out.writeRecord(rec.Raw); err != nil {
+	if err := s.out.WriteRecord(rec.Raw); err != nil {
 		return err
 	}
 	s.kept++
@@ -289,11 +289,11 @@ func (l bufList) put(b []byte) {
 // path; a larger one is written to its file while it streams, secrets
 // hidden on the way, so no body is held whole.
 type archiveBody struct {
-	out  *output
-	name string
+	out  store.Writer
+	page int
 	red  *redact.Redactor
 	buf  []byte
-	file *os.File
+	file io.WriteCloser // the body's file in the archive
 	w    io.WriteCloser // red's writer into file
 	err  error
 }
@@ -310,7 +310,7 @@ func (a *archiveBody) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	if a.file == nil {
-		if a.file, a.err = a.out.pagesDir.open(a.name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC); a.err != nil {
+		if a.file, a.err = a.out.PageBody(a.page); a.err != nil {
 			return len(p), nil
 		}
 		a.w = a.red.Writer(a.file)
@@ -341,7 +341,7 @@ func (a *archiveBody) finish() ([]byte, error) {
 	}
 	a.file = nil
 	if err != nil {
-		return nil, fmt.Errorf("archiving page body %s: %w", a.name, err)
+		return nil, fmt.Errorf("archiving page body %s: %w", store.PageFileName(a.page), err)
 	}
 	return nil, nil
 }
@@ -354,6 +354,6 @@ func (a *archiveBody) discard() {
 	if a.file != nil {
 		a.file.Close()
 		a.file = nil
-		removeAt(a.out.pagesDir.dir, a.name)
+		a.out.DropPageBody(a.page)
 	}
 }

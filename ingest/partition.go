@@ -14,6 +14,7 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/partition"
 	"siphon/ingest/spec"
+	"siphon/ingest/store"
 )
 
 // Partition definitions (listing, keys, references, filling a request)
@@ -26,10 +27,6 @@ type (
 	FromPartitions   = spec.FromPartitions
 	Partition        = partition.Partition
 )
-
-// PartitionsDir is the folder under a run's output that holds one folder
-// per partition.
-const PartitionsDir = partition.Dir
 
 // ListPartitions expands a profile's partitions in declaration order. A
 // from: partitioning reads the other profile's records in From.Dir.
@@ -93,27 +90,28 @@ type vouchedFile struct {
 // vouchedRecordFiles lists a run's records files (one, or one per
 // partition) with the length its checkpoint vouches for.
 func vouchedRecordFiles(dir string) ([]vouchedFile, error) {
-	var dirs []string
-	if st, err := readRunState(dir); err != nil {
+	out := store.At(dir)
+	locs := []store.Location{out}
+	if st, err := readRunState(out); err != nil {
 		return nil, err
 	} else if st != nil {
+		locs = locs[:0]
 		for _, p := range st.Partitions {
-			dirs = append(dirs, filepath.Join(dir, PartitionsDir, p.Key))
+			locs = append(locs, out.Partition(p.Key))
 		}
-	} else {
-		dirs = []string{dir}
 	}
-	var out []vouchedFile
-	for _, d := range dirs {
-		cp, err := ReadCheckpoint(d)
+	var files []vouchedFile
+	for _, loc := range locs {
+		cp, err := loc.ReadCheckpoint()
 		if err != nil {
 			return nil, err
 		}
 		if cp != nil && cp.RecordsBytes > 0 {
-			out = append(out, vouchedFile{filepath.Join(d, RecordsFile), cp.RecordsBytes})
+			// Read as a local file: records are read back from folders only.
+			files = append(files, vouchedFile{filepath.Join(loc.String(), store.RecordsFile), cp.RecordsBytes})
 		}
 	}
-	return out, nil
+	return files, nil
 }
 
 // eachLine calls fn with each line of the first size bytes of path.

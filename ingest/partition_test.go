@@ -12,6 +12,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // windowsConfig walks srv's offset endpoint in id windows of every records.
@@ -30,12 +31,12 @@ func windowsConfig(base string, records, every, concurrency int) ingest.Config {
 func partitionIDs(t *testing.T, dir string) (ids []int64, perPartition map[string][]int64) {
 	t.Helper()
 	perPartition = map[string][]int64{}
-	entries, err := os.ReadDir(filepath.Join(dir, ingest.PartitionsDir))
+	entries, err := os.ReadDir(filepath.Join(dir, store.PartitionsDir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		got := readIDs(t, filepath.Join(dir, ingest.PartitionsDir, e.Name()))
+		got := readIDs(t, filepath.Join(dir, store.PartitionsDir, e.Name()))
 		perPartition[e.Name()] = got
 		ids = append(ids, got...)
 	}
@@ -201,7 +202,7 @@ func TestFailingPartitionFailsAlone(t *testing.T) {
 	if s := r.Snapshot(); s.State != ingest.StateFailed || s.Partitions.Done != 2 || s.Partitions.Failed != 1 {
 		t.Errorf("snapshot %s %+v", s.State, s.Partitions)
 	}
-	st, err := os.ReadFile(filepath.Join(dir, ingest.RunStateFile))
+	st, err := os.ReadFile(filepath.Join(dir, store.RunStateFile))
 	if err != nil || !strings.Contains(string(st), `"FAILED"`) {
 		t.Errorf("run.json: %s, %v", st, err)
 	}

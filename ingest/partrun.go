@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -15,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"siphon/ingest/atomicfile"
 	"siphon/ingest/partition"
+	"siphon/ingest/store"
 )
 
 // Shard selects a part of a partitioned profile: the partitions whose
@@ -25,14 +24,6 @@ type Shard struct{ K, N int }
 
 // String is "K/N".
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.K, s.N) }
-
-// Dir is the shard's own folder under a run's output folder.
-func (s Shard) Dir(out string) string {
-	if s.N <= 1 {
-		return out
-	}
-	return filepath.Join(out, fmt.Sprintf("shard-%d-of-%d", s.K, s.N))
-}
 
 // ParseShard reads "K/N" with 1 ≤ K ≤ N.
 func ParseShard(s string) (Shard, error) {
@@ -43,11 +34,8 @@ func ParseShard(s string) (Shard, error) {
 	return sh, nil
 }
 
-// RunStateFile is a partitioned run's own state in its output folder: which
-// partitions exist and which are done.
-const RunStateFile = "run.json"
-
-// RunState is the content of RunStateFile. The partitions' checkpoints are
+// RunState is the content of store.RunStateFile, a partitioned run's own
+// state in its output: which partitions exist and which are done. The partitions' checkpoints are
 // what a resume trusts; this file lists the set, to notice when it changes,
 // and says in one place how far the run got.
 type RunState struct {
@@ -66,21 +54,18 @@ type PartitionState struct {
 	Error string `json:"error,omitempty"`
 }
 
-// ReadRunState reads a partitioned run's RunStateFile in dir; nil, nil
+// ReadRunState reads a partitioned run's run state in dir; nil, nil
 // when there is none (the folder is no partitioned run's, or a new one).
-func ReadRunState(dir string) (*RunState, error) { return readRunState(dir) }
+func ReadRunState(dir string) (*RunState, error) { return readRunState(store.At(dir)) }
 
-func readRunState(dir string) (*RunState, error) {
-	b, err := os.ReadFile(filepath.Join(dir, RunStateFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+func readRunState(out store.Location) (*RunState, error) {
+	b, err := out.ReadRunState()
+	if b == nil || err != nil {
 		return nil, err
 	}
 	var st RunState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%w: %s is not a siphon run state (%v); run with --fresh to start over", ErrCheckpointDamaged, filepath.Join(dir, RunStateFile), err)
+		return nil, fmt.Errorf("%w: %s is not a siphon run state (%v); run with --fresh to start over", store.ErrCheckpointDamaged, filepath.Join(out.String(), store.RunStateFile), err)
 	}
 	return &st, nil
 }
@@ -158,10 +143,12 @@ type partitionSet struct {
 	c     *Client
 	run   *Run
 	job   Job
-	dir   string
+	out   store.Location // the run's output (its shard's, when sharded)
 	all   []*partRun
 	byID  map[string]*partRun
 	queue chan *partRun // holds every partition: enqueuing never blocks
+
+	held store.Store // out, held by loop while the partitions run
 
 	mu          sync.Mutex // guards the fields below, and partRun.err and final
 	pool        *aheadPool // request slots: one a worker, lent at the tail (ahead.go)
@@ -202,7 +189,7 @@ func (ps *partitionSet) list() error {
 	if out == "" {
 		out = filepath.Join("siphon-data", cfg.Name)
 	}
-	ps.dir = ps.job.Shard.Dir(out)
+	ps.out = store.At(out).Shard(ps.job.Shard.K, ps.job.Shard.N)
 	parts, err := ListPartitions(*cfg)
 	if err != nil {
 		return err
@@ -279,16 +266,17 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	// The run's folder must be siphon's, and started with this shard count
 	// (an unsharded --fresh starts the whole folder over instead).
 	if !(ps.job.Fresh && ps.job.Shard.N <= 1) {
-		if err := checkShards(out, ps.job.Shard); err != nil {
+		if err := store.At(out).CheckShards(ps.job.Shard.N); err != nil {
 			return err
 		}
 	}
-	fold, err := claimFolder(ps.dir, ps.job.Fresh)
+	held, err := ps.out.Claim(ps.job.Fresh)
 	if err != nil {
 		return err
 	}
-	defer fold.release()
-	saved, err := readRunState(ps.dir)
+	ps.held = held
+	defer held.Release()
+	saved, err := readRunState(ps.out)
 	if err != nil {
 		return err
 	}
@@ -298,7 +286,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 			parts[i] = pr.p
 		}
 		if changes := partitionChanges(saved, cfg.Partitions.Kind(), parts); len(changes) > 0 {
-			return &ProfileChangedError{Dir: ps.dir, Changes: changes}
+			return &ProfileChangedError{Dir: ps.out.String(), Changes: changes}
 		}
 	}
 	ps.run.mu.Lock()
@@ -307,7 +295,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	if err := ps.saveState(); err != nil {
 		return err
 	}
-	ps.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: ps.dir, Resumed: saved != nil})
+	ps.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: ps.out.String(), Resumed: saved != nil})
 	for _, w := range c.Exposures() {
 		ps.emit(Warning{At: now(), What: w})
 	}
@@ -368,7 +356,7 @@ func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 		r.snap.State, r.snap.Started, r.err = StateRunning, time.Now(), nil
 		r.snap.Err, r.snap.Detail, r.snap.StopReason = nil, "", ""
 		r.mu.Unlock()
-		rn := &runner{c: pr.client, run: r, job: Job{Out: filepath.Join(ps.dir, PartitionsDir, pr.p.Key), MaxPages: ps.job.MaxPages}, sink: ps.sink(pr.p.Key), pool: ps.pool}
+		rn := &runner{c: pr.client, run: r, job: Job{Out: ps.out.Partition(pr.p.Key).String(), MaxPages: ps.job.MaxPages}, sink: ps.sink(pr.p.Key), pool: ps.pool}
 		if err = ps.pool.take(ctx); err == nil { // the walk's own slot; the others lend theirs (ahead.go)
 			err = pr.client.redact().Error(rn.loop(ctx))
 			ps.pool.give()
@@ -407,7 +395,7 @@ func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 	ps.mu.Unlock()
 	ps.emit(tagPartition(PartitionFinished{Finished: fin, State: state}, pr.p.Key))
 	if err := ps.saveState(); err != nil {
-		ps.emit(Warning{At: now(), What: fmt.Sprintf("saving %s: %v", RunStateFile, err)})
+		ps.emit(Warning{At: now(), What: fmt.Sprintf("saving %s: %v", store.RunStateFile, err)})
 	}
 }
 
@@ -437,7 +425,7 @@ func (ps *partitionSet) saveState() error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(ps.dir, RunStateFile), append(b, '\n'), 0o600)
+	return ps.held.WriteRunState(append(b, '\n'))
 }
 
 // partitionChanges says how the partitions now differ from the saved set.
@@ -519,9 +507,9 @@ func (ps *partitionSet) finish(err error) {
 	entry := historyEntry(snap, err, fin.T) // history.go
 	entry.Start, entry.Profile = s.Started, s.Profile
 	r.mu.Unlock()
-	if errors.Is(err, ErrFolderRefused) {
+	if errors.Is(err, store.ErrFolderRefused) {
 		// Not siphon's folder: nothing is written in it, history neither.
-	} else if herr := appendHistory(ps.dir, entry); herr != nil {
+	} else if herr := ps.out.AppendHistory(entry); herr != nil {
 		ps.emitMu.Lock()
 		if len(r.events) < cap(r.events)-1 {
 			r.events <- Warning{At: now(), What: herr.Error()}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 // realAPI serves 25 records {"id":N}, 10 a page, by a cursor that is the
@@ -58,7 +59,7 @@ func realConfig(base string) ingest.Config {
 // ids reads the ids in OUT/records.jsonl.
 func ids(t *testing.T, out string) []int {
 	t.Helper()
-	f, err := os.Open(filepath.Join(out, ingest.RecordsFile))
+	f, err := os.Open(filepath.Join(out, store.RecordsFile))
 	if os.IsNotExist(err) {
 		return nil
 	}

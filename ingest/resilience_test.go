@@ -18,6 +18,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // faultStyles are the pagination styles the fault matrix walks, each with
@@ -96,7 +97,7 @@ func TestFaultMatrix(t *testing.T) {
 				t.Fatalf("run: %v", err)
 			}
 			exactlyOnce(t, readIDs(t, s.dir), n)
-			if cp, err := ingest.ReadCheckpoint(s.dir); err != nil || cp == nil || !cp.Done || cp.Records != n {
+			if cp, err := store.At(s.dir).ReadCheckpoint(); err != nil || cp == nil || !cp.Done || cp.Records != n {
 				t.Fatalf("checkpoint %+v, %v: want a done checkpoint of %d records", cp, err, n)
 			}
 		})
@@ -398,7 +399,7 @@ func TestCancelDuringWaits(t *testing.T) {
 				if took >= 100*time.Millisecond {
 					t.Errorf("Wait returned %s after Cancel, want < 100ms", took)
 				}
-				cp, err := ingest.ReadCheckpoint(dir)
+				cp, err := store.At(dir).ReadCheckpoint()
 				if err != nil || cp == nil {
 					t.Fatalf("checkpoint after cancel: %+v, %v", cp, err)
 				}
@@ -492,7 +493,7 @@ func TestServerResetBeyondLimitStops(t *testing.T) {
 				t.Errorf("error %q does not say %q", err, want)
 			}
 		}
-		if cp, err := ingest.ReadCheckpoint(dir); err != nil || cp == nil || cp.Pages != 1 {
+		if cp, err := store.At(dir).ReadCheckpoint(); err != nil || cp == nil || cp.Pages != 1 {
 			t.Errorf("checkpoint %+v, %v: want page 1 saved", cp, err)
 		}
 	})

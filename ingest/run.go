@@ -11,6 +11,7 @@ import (
 	"siphon/ingest/budget"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
+	"siphon/ingest/store"
 )
 
 // Run states, as the console and the progress lines show them.
@@ -203,9 +204,9 @@ func (r *Run) finish(err error, rn *runner) {
 	if sb := rn.c.shared(); sb != nil {
 		sb.leave(rn)
 	}
-	if errors.Is(err, ErrFolderRefused) {
+	if errors.Is(err, store.ErrFolderRefused) {
 		// Not siphon's folder: nothing is written in it, history neither.
-	} else if herr := appendHistory(rn.outDir(), entry); herr != nil {
+	} else if herr := rn.output().AppendHistory(entry); herr != nil {
 		rn.emit(Warning{At: now(), What: herr.Error()})
 	}
 	r.events <- fin // a slot is always kept free for this one

@@ -18,6 +18,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 func TestMain(m *testing.M) {
@@ -62,7 +63,7 @@ func run(t *testing.T, cfg ingest.Config, job ingest.Job, opts ...ingest.Option)
 // readIDs reads the ids of records.jsonl in order.
 func readIDs(t *testing.T, dir string) []int64 {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, ingest.RecordsFile))
+	f, err := os.Open(filepath.Join(dir, store.RecordsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +150,11 @@ func TestEveryPaginationStyle(t *testing.T) {
 			if fin.Records != n {
 				t.Errorf("Finished.Records = %d, want %d", fin.Records, n)
 			}
-			cp, err := ingest.ReadCheckpoint(dir)
+			cp, err := store.At(dir).ReadCheckpoint()
 			if err != nil || cp == nil || !cp.Done {
 				t.Fatalf("checkpoint %+v, %v: want a done checkpoint", cp, err)
 			}
-			index, err := os.ReadFile(filepath.Join(dir, ingest.PagesDir, ingest.IndexFile))
+			index, err := os.ReadFile(filepath.Join(dir, store.PagesDir, store.IndexFile))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +187,7 @@ func TestRecordsAreByteExact(t *testing.T) {
 		if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := os.ReadFile(filepath.Join(dir, ingest.RecordsFile))
+		got, _ := os.ReadFile(filepath.Join(dir, store.RecordsFile))
 		lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
 		if len(lines) != len(body.Data) {
 			t.Fatalf("%s: %d lines, want %d", expr, len(lines), len(body.Data))
@@ -339,7 +340,7 @@ func TestCancelSavesCheckpointAndResumes(t *testing.T) {
 	if err := r.Wait(); !errors.Is(err, ingest.ErrCanceled) {
 		t.Fatalf("Wait = %v, want ErrCanceled", err)
 	}
-	cp, err := ingest.ReadCheckpoint(dir)
+	cp, err := store.At(dir).ReadCheckpoint()
 	if err != nil || cp == nil || cp.Done || cp.Pages < 5 {
 		t.Fatalf("checkpoint after cancel: %+v %v", cp, err)
 	}
@@ -499,11 +500,11 @@ func TestDamagedCheckpointIsRefused(t *testing.T) {
 			if _, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 1}); err != nil {
 				t.Fatal(err)
 			}
-			if err := damage(filepath.Join(dir, ingest.CheckpointFile)); err != nil {
+			if err := damage(filepath.Join(dir, store.CheckpointFile)); err != nil {
 				t.Fatal(err)
 			}
 			_, err := run(t, cfg, ingest.Job{Out: dir})
-			if !errors.Is(err, ingest.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "--fresh") {
+			if !errors.Is(err, store.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "--fresh") {
 				t.Fatalf("got %v, want ErrCheckpointDamaged with a way out", err)
 			}
 		})

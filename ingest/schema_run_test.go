@@ -10,6 +10,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 func drifts(evs []ingest.Event) map[string]ingest.DriftDetected {
@@ -75,7 +76,7 @@ func TestJSONSchemaValidation(t *testing.T) {
 	if ids := readIDs(t, dir); len(ids) != 250 {
 		t.Errorf("%d valid records, want 250", len(ids))
 	}
-	f, err := os.Open(filepath.Join(dir, ingest.RejectedFile))
+	f, err := os.Open(filepath.Join(dir, store.RejectedFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 // streamToken is the access token of the archived case, echoed in its body.
@@ -83,7 +84,7 @@ func TestHugeBodiesStream(t *testing.T) {
 				t.Fatal(err)
 			}
 			peak := peakRSS(t)
-			f, err := os.Open(filepath.Join(dir, ingest.RecordsFile))
+			f, err := os.Open(filepath.Join(dir, store.RecordsFile))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +108,7 @@ func TestHugeBodiesStream(t *testing.T) {
 				t.Errorf("finished with %d records, want %d", fin.Records, n)
 			}
 			if archived {
-				a, err := os.ReadFile(filepath.Join(dir, ingest.PagesDir, "000001.body"))
+				a, err := os.ReadFile(filepath.Join(dir, store.PagesDir, "000001.body"))
 				if err != nil {
 					t.Fatal(err)
 				}

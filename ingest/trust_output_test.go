@@ -14,6 +14,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // gatedServer is a cursor API of pages pages of one record; the request for
@@ -60,7 +61,7 @@ func TestLiveFolderHasOneOwner(t *testing.T) {
 	<-arrived // the live run waits for page 3, its folder held
 	for _, fresh := range []bool{true, false} {
 		_, err := run(t, cfg, ingest.Job{Out: dir, Fresh: fresh})
-		if !errors.Is(err, ingest.ErrFolderInUse) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) || !strings.Contains(err.Error(), "since") {
+		if !errors.Is(err, store.ErrFolderInUse) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) || !strings.Contains(err.Error(), "since") {
 			t.Errorf("fresh=%v: got %v, want a refusal naming the holder", fresh, err)
 		}
 	}
@@ -101,13 +102,13 @@ func TestNothingDestroyedWithoutAWord(t *testing.T) {
 
 	t.Run("records without a checkpoint", func(t *testing.T) {
 		dir := firstPage(t)
-		before, _ := os.ReadFile(filepath.Join(dir, ingest.RecordsFile))
-		os.Remove(filepath.Join(dir, ingest.CheckpointFile))
+		before, _ := os.ReadFile(filepath.Join(dir, store.RecordsFile))
+		os.Remove(filepath.Join(dir, store.CheckpointFile))
 		_, err := run(t, cfg, ingest.Job{Out: dir})
-		if !errors.Is(err, ingest.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "no checkpoint.json") || !strings.Contains(err.Error(), "--fresh") {
+		if !errors.Is(err, store.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "no checkpoint.json") || !strings.Contains(err.Error(), "--fresh") {
 			t.Fatalf("got %v, want a refusal that says why and how on", err)
 		}
-		if after, _ := os.ReadFile(filepath.Join(dir, ingest.RecordsFile)); string(after) != string(before) {
+		if after, _ := os.ReadFile(filepath.Join(dir, store.RecordsFile)); string(after) != string(before) {
 			t.Fatal("records.jsonl changed")
 		}
 	})
@@ -115,7 +116,7 @@ func TestNothingDestroyedWithoutAWord(t *testing.T) {
 	t.Run("records longer than the checkpoint", func(t *testing.T) {
 		dir := firstPage(t)
 		const extra = "{\"id\":999999,\"written\":\"after the checkpoint\"}\n"
-		f, _ := os.OpenFile(filepath.Join(dir, ingest.RecordsFile), os.O_APPEND|os.O_WRONLY, 0)
+		f, _ := os.OpenFile(filepath.Join(dir, store.RecordsFile), os.O_APPEND|os.O_WRONLY, 0)
 		f.WriteString(extra)
 		f.Close()
 		evs, err := run(t, cfg, ingest.Job{Out: dir})
@@ -124,11 +125,11 @@ func TestNothingDestroyedWithoutAWord(t *testing.T) {
 		}
 		var said string
 		for _, ev := range evs {
-			if w, ok := ev.(ingest.Warning); ok && strings.Contains(w.What, ingest.RecordsFile) {
+			if w, ok := ev.(ingest.Warning); ok && strings.Contains(w.What, store.RecordsFile) {
 				said = w.What
 			}
 		}
-		aside, _ := filepath.Glob(filepath.Join(dir, "aside", ingest.RecordsFile+".*"))
+		aside, _ := filepath.Glob(filepath.Join(dir, "aside", store.RecordsFile+".*"))
 		if said == "" || len(aside) != 1 || !strings.Contains(said, aside[0]) {
 			t.Fatalf("warning %q, aside %v: want a warning naming where the bytes went", said, aside)
 		}
@@ -140,12 +141,12 @@ func TestNothingDestroyedWithoutAWord(t *testing.T) {
 
 	t.Run("vouched tail changed", func(t *testing.T) {
 		dir := firstPage(t)
-		path := filepath.Join(dir, ingest.RecordsFile)
+		path := filepath.Join(dir, store.RecordsFile)
 		b, _ := os.ReadFile(path)
 		b[len(b)-5] ^= 1 // same length, other bytes
 		os.WriteFile(path, b, 0o600)
 		_, err := run(t, cfg, ingest.Job{Out: dir})
-		if !errors.Is(err, ingest.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "edited or replaced") {
+		if !errors.Is(err, store.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "edited or replaced") {
 			t.Fatalf("got %v, want the changed tail refused", err)
 		}
 	})
@@ -159,7 +160,7 @@ func TestNoLinksFollowedInTheOutput(t *testing.T) {
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Output.RawPages = true
-	for _, name := range []string{ingest.RecordsFile, filepath.Join(ingest.PagesDir, ingest.IndexFile), filepath.Join(ingest.PagesDir, "000002.body"), ingest.CheckpointFile} {
+	for _, name := range []string{store.RecordsFile, filepath.Join(store.PagesDir, store.IndexFile), filepath.Join(store.PagesDir, "000002.body"), store.CheckpointFile} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			if _, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 1}); err != nil {
@@ -198,7 +199,7 @@ func TestNoLinksFollowedInTheOutput(t *testing.T) {
 		if _, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 1}); err != nil {
 			t.Fatal(err)
 		}
-		os.Chmod(filepath.Join(dir, ingest.RecordsFile), 0o644)
+		os.Chmod(filepath.Join(dir, store.RecordsFile), 0o644)
 		os.Chmod(dir, 0o755)
 		evs, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 1})
 		if err != nil {
@@ -210,7 +211,7 @@ func TestNoLinksFollowedInTheOutput(t *testing.T) {
 				said = true
 			}
 		}
-		for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, ingest.RecordsFile): 0o600} {
+		for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, store.RecordsFile): 0o600} {
 			if fi, _ := os.Stat(path); fi.Mode().Perm() != want {
 				t.Errorf("%s is %04o, want %04o", path, fi.Mode().Perm(), want)
 			}

@@ -17,6 +17,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // The tests in this file attack siphon as a hostile API would: servers on
@@ -385,7 +386,7 @@ func TestCursorsCarryingASecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, _ := os.ReadFile(filepath.Join(dir, ingest.CheckpointFile))
+	cp, _ := os.ReadFile(filepath.Join(dir, store.CheckpointFile))
 	if !strings.Contains(string(cp), "after-1.${K}") {
 		t.Errorf("the checkpoint does not keep the cursor by reference:\n%s", cp)
 	}
@@ -419,7 +420,7 @@ func TestSecretInPathAndBody(t *testing.T) {
 	if !strings.Contains(got.URL, account) || !strings.Contains(got.Body, query) {
 		t.Fatalf("the API did not get the values: %+v", got)
 	}
-	cp, _ := os.ReadFile(filepath.Join(dir, ingest.CheckpointFile))
+	cp, _ := os.ReadFile(filepath.Join(dir, store.CheckpointFile))
 	if !strings.Contains(string(cp), "/accounts/${ACCOUNT}/items") || !strings.Contains(string(cp), `${Q}`) {
 		t.Errorf("the identity does not show the references:\n%s", cp)
 	}

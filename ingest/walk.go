@@ -15,6 +15,7 @@ import (
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
+	"siphon/ingest/store"
 )
 
 // walk is one run's progress through the pages: the output it writes, the
@@ -26,9 +27,11 @@ type walk struct {
 	rn         *runner
 	c          *Client
 	cfg        *Config
-	out        *output
+	st         store.Store  // the output, held for this walk
+	out        store.Writer // its records, pages and checkpoint
+	pending    *pendingCommit
 	pag        *paginate.Paginator
-	state      *Checkpoint
+	state      *store.Checkpoint
 	shape      *schema.Tracker
 	invalid    schema.Counts
 	lastCommit time.Time
@@ -50,7 +53,7 @@ func (rn *runner) loop(ctx context.Context) error {
 	if w == nil || err != nil {
 		return err
 	}
-	defer w.out.close()
+	defer w.close()
 	if rn.pool != nil {
 		rn.ahead = newReadAhead(ctx, rn, rn.pool)
 		defer rn.ahead.close()
@@ -110,22 +113,19 @@ func (rn *runner) loop(ctx context.Context) error {
 func (rn *runner) open() (*walk, error) {
 	c := rn.c
 	cfg := &c.cfg
-	dir := rn.job.Out
-	if dir == "" {
-		dir = filepath.Join("siphon-data", cfg.Name)
-	}
-	// The folder is locked before anything in it is read, moved or cut.
-	fold, err := claimFolder(dir, rn.job.Fresh)
+	// The output is held before anything in it is read, moved or cut.
+	st, err := rn.output().Claim(rn.job.Fresh)
 	if err != nil {
 		return nil, err
 	}
+	dir := st.String()
 	held := false
 	defer func() {
 		if !held {
-			fold.release()
+			st.Release()
 		}
 	}()
-	cp, err := readCheckpointIn(fold)
+	cp, err := st.ReadCheckpoint()
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (rn *runner) open() (*walk, error) {
 	}
 	if cp != nil {
 		if cp.Profile != cfg.Name {
-			return nil, fmt.Errorf("%w: %s belongs to profile %q, not %q; use another --out, or --fresh to move it aside", ErrCheckpointDamaged, filepath.Join(dir, CheckpointFile), cp.Profile, cfg.Name)
+			return nil, fmt.Errorf("%w: %s belongs to profile %q, not %q; use another --out, or --fresh to move it aside", store.ErrCheckpointDamaged, filepath.Join(dir, store.CheckpointFile), cp.Profile, cfg.Name)
 		}
 		if cp.ProfileHash != hash {
 			return nil, &ProfileChangedError{Dir: dir, Changes: identityChanges(cp.Identity, id)}
@@ -151,13 +151,13 @@ func (rn *runner) open() (*walk, error) {
 		pos.Cursor, pos.NextURL = c.fromRefs(pos.Cursor), c.fromRefs(pos.NextURL) // secrets were kept as references
 		pag.Restore(pos)
 	}
-	held = true // openOutput releases it on error, output.close after
-	out, err := openOutput(fold, cfg.Output.RawPages, c.validator != nil, cp)
+	out, err := st.Open(cp, store.Options{RawPages: cfg.Output.RawPages, Rejected: c.validator != nil, Recycle: bodyBufs.put})
 	if err != nil {
 		return nil, err
 	}
-	w := &walk{rn: rn, c: c, cfg: cfg, out: out, pag: pag, shape: schema.NewTracker(), invalid: schema.Counts{}, lastCommit: time.Now(),
-		state: &Checkpoint{Profile: cfg.Name, ProfileHash: hash, Pagination: cfg.Pagination.Type, Identity: id}}
+	held = true // walk.close releases it
+	w := &walk{rn: rn, c: c, cfg: cfg, st: st, out: out, pag: pag, shape: schema.NewTracker(), invalid: schema.Counts{}, lastCommit: time.Now(),
+		state: &store.Checkpoint{Profile: cfg.Name, ProfileHash: hash, Pagination: cfg.Pagination.Type, Identity: id}}
 	if cp != nil {
 		w.state.Pages, w.state.Records, w.state.Rejected = cp.Pages, cp.Records, cp.Rejected
 	}
@@ -169,15 +169,15 @@ func (rn *runner) open() (*walk, error) {
 		w.sink = &pageSink{out: out, shape: w.shape, repeat: len(cfg.PrimaryKey) > 0, stream: true}
 		rn.recs = w.sink
 	}
-	for _, note := range fold.takeNotes() {
+	for _, note := range st.Notes() {
 		rn.emit(Warning{At: now(), What: note})
 	}
 	if cp == nil {
 		// Vouch for the empty start at once: bytes a killed run leaves
 		// before its first commit are then moved aside, not refused.
 		w.state.Position, w.state.UpdatedAt = pag.Position(), time.Now().UTC()
-		if err := out.commit(w.state); err != nil {
-			out.close()
+		if err := out.Commit(w.state); err != nil {
+			w.close()
 			return nil, err
 		}
 	}
@@ -214,7 +214,7 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	}
 	if err != nil || reason == StopRepeatedPage {
 		if f.direct {
-			if aerr := w.out.abortPage(); aerr != nil {
+			if aerr := w.out.AbortPage(); aerr != nil {
 				return "", errors.Join(err, aerr)
 			}
 		}
@@ -298,7 +298,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 			w.pag.Restore(before)
 			return "", err
 		}
-		if err := w.out.writeRecords(recs); err != nil {
+		if err := w.out.WriteRecords(recs); err != nil {
 			return "", err // the last checkpoint stays as it was; resume cuts the partial write
 		}
 		written, sample = len(recs), recs
@@ -313,7 +313,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	red := w.c.redact()
 	// Bounded after redaction: a 9 MB header or cursor is cut, visibly,
 	// in the index, the events and the console (boundstext.go).
-	entry := &PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: keepText(f.redactedURL), Status: f.status,
+	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: keepText(f.redactedURL), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
 		CursorIn: keepText(red.URL(cursorIn)), CursorOut: keepText(red.URL(cursorOut)), Headers: keepHeaders(httphdr.Joined(red.Header(f.header)))}
 	body, onDisk, pooled := f.body, false, false
@@ -332,13 +332,13 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 		}
 		body = shown
 	}
-	if err := w.out.writePage(entry, body, onDisk, pooled); err != nil {
+	if err := w.out.ArchivePage(entry, body, onDisk, pooled); err != nil {
 		return "", err
 	}
 	if f.direct {
 		w.sink.end()
 	}
-	w.out.endPage()
+	w.out.EndPage()
 	w.state.Pages = pageNo
 	w.state.Records += int64(written)
 	w.publish(f, sample, entry, reason)
@@ -426,7 +426,7 @@ func (w *walk) screen(recs []json.RawMessage, pageNo int) ([]json.RawMessage, er
 		if w.cfg.Schema.OnInvalid == "fail" {
 			return nil, fmt.Errorf("page %d, record %d fails the JSON Schema %s: %s (schema.on_invalid is fail; the page was not saved)", pageNo, i+1, w.cfg.Schema.File, reason)
 		}
-		if err := w.out.writeRejected(pageNo, reason, rec); err != nil {
+		if err := w.out.WriteRejected(pageNo, reason, rec); err != nil {
 			return nil, err
 		}
 		w.state.Rejected++
@@ -446,7 +446,7 @@ func (w *walk) drift(drifts []schema.Drift, pageNo int) error {
 }
 
 // publish updates the snapshot and emits the page event.
-func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *PageEntry, reason string) {
+func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *store.PageEntry, reason string) {
 	r := w.rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.LastPage = w.state.Pages, w.state.Records, time.Now()
@@ -471,7 +471,7 @@ func (w *walk) commit(done bool, reason string) error {
 		return err
 	}
 	st := w.checkpoint(done, reason)
-	if err := w.out.commit(st); err != nil {
+	if err := w.out.Commit(st); err != nil {
 		return err
 	}
 	w.lastCommit = time.Now()
@@ -487,20 +487,30 @@ func (w *walk) commitSoon() error {
 	if err := w.inflight(); err != nil {
 		return err
 	}
-	if err := w.out.startCommit(w.checkpoint(false, "")); err != nil {
+	st := w.checkpoint(false, "")
+	if err := w.out.StartCommit(st); err != nil {
 		return err
 	}
 	w.lastCommit = time.Now()
+	w.pending = &pendingCommit{at: w.lastCommit, pages: st.Pages, records: st.Records}
 	return nil
+}
+
+// pendingCommit is what a commit in flight will report once it is done.
+type pendingCommit struct {
+	at      time.Time
+	pages   int
+	records int64
 }
 
 // inflight waits for the commit commitSoon started, if any, and reports it.
 func (w *walk) inflight() error {
-	job := w.out.inflight
+	job := w.pending
 	if job == nil {
 		return nil
 	}
-	if err := w.out.waitCommit(); err != nil {
+	w.pending = nil
+	if err := w.out.WaitCommit(); err != nil {
 		return err
 	}
 	w.saved(job.at, job.pages, job.records)
@@ -508,7 +518,7 @@ func (w *walk) inflight() error {
 }
 
 // checkpoint is the state to save now.
-func (w *walk) checkpoint(done bool, reason string) *Checkpoint {
+func (w *walk) checkpoint(done bool, reason string) *store.Checkpoint {
 	st := w.state
 	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
 	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
@@ -522,6 +532,12 @@ func (w *walk) saved(at time.Time, pages int, records int64) {
 	r.snap.LastCheckpoint = at
 	r.mu.Unlock()
 	w.rn.emit(CheckpointSaved{At: now(), Pages: pages, Records: records})
+}
+
+// close closes the output's files, then gives the output up.
+func (w *walk) close() {
+	w.out.Close()
+	w.st.Release()
 }
 
 // stopWith saves what is durable and ends the run with err.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 const longURL = "https://api.example.com/v2/organisations/acme-corporation-international/customers?cursor=eyJpZCI6MTIzNDU2Nzg5MCwidHMiOjE3MDAwMDAwMDB9&limit=100"
@@ -47,7 +48,7 @@ func TestFailureCauseVisibleAt80Columns(t *testing.T) {
 	h.keys("enter")
 	h.screenHas("FAILED HTTP 500 Internal Server Error", "failed: HTTP 500 Internal Server Error")
 
-	entry := ingest.HistoryEntry{Start: t0, End: t0.Add(time.Minute), Outcome: ingest.OutcomeFailed, Error: pageErr}
+	entry := store.HistoryEntry{Start: t0, End: t0.Add(time.Minute), Outcome: store.OutcomeFailed, Error: pageErr}
 	if line := historyLine(*asciiStyles(), entry, false, 80); !strings.Contains(line, "HTTP 500") {
 		t.Errorf("history line lacks the cause: %q", line)
 	}
@@ -59,8 +60,8 @@ func TestHistoryRowOpensTheWholeError(t *testing.T) {
 	h := newHarness(t, testProfiles(t.TempDir()))
 	hs := newHistoryScreen(h.m.env, testProfiles("/out")[0])
 	h.m.stack = append(h.m.stack, hs)
-	entry := ingest.HistoryEntry{Start: t0, End: t0.Add(time.Minute), Outcome: ingest.OutcomeFailed, StopReason: "error", Error: pageErr, Pages: 36}
-	h.send(historyMsg{out: "/out/demo-cursor", entries: []ingest.HistoryEntry{entry}})
+	entry := store.HistoryEntry{Start: t0, End: t0.Add(time.Minute), Outcome: store.OutcomeFailed, StopReason: "error", Error: pageErr, Pages: 36}
+	h.send(historyMsg{out: "/out/demo-cursor", entries: []store.HistoryEntry{entry}})
 	h.keys("enter")
 	view := strings.Join(strings.Fields(h.m.View()), "")
 	for _, want := range []string{"error:HTTP500InternalServerError", "limit=100", `{"error":"boom"}`, "pages36"} {

@@ -11,6 +11,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/paginate/styles"
+	"siphon/ingest/store"
 	"siphon/ingest/termsafe"
 )
 
@@ -213,7 +214,7 @@ func sparkline(values []float64, width int) string {
 
 // checkpointText is a profile's state in the picker: new, resumable at a
 // page, done, or why its checkpoint cannot be read.
-func checkpointText(cp *ingest.Checkpoint, err error, now time.Time) string {
+func checkpointText(cp *store.Checkpoint, err error, now time.Time) string {
 	switch {
 	case err != nil:
 		return "checkpoint damaged"

@@ -7,6 +7,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/httphdr"
+	"siphon/ingest/store"
 )
 
 var t0 = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
@@ -107,13 +108,13 @@ func TestSparkline(t *testing.T) {
 
 func TestCheckpointText(t *testing.T) {
 	tests := []struct {
-		cp   *ingest.Checkpoint
+		cp   *store.Checkpoint
 		err  error
 		want string
 	}{
 		{nil, nil, "new"},
-		{&ingest.Checkpoint{Pages: 12, UpdatedAt: t0.Add(-3 * time.Minute)}, nil, "resumable at page 13 · 3m ago"},
-		{&ingest.Checkpoint{Pages: 10, Done: true, UpdatedAt: t0.Add(-2 * time.Second)}, nil, "done · 2.0s ago"},
+		{&store.Checkpoint{Pages: 12, UpdatedAt: t0.Add(-3 * time.Minute)}, nil, "resumable at page 13 · 3m ago"},
+		{&store.Checkpoint{Pages: 10, Done: true, UpdatedAt: t0.Add(-2 * time.Second)}, nil, "done · 2.0s ago"},
 		{nil, errors.New("torn"), "checkpoint damaged"},
 	}
 	for _, tt := range tests {

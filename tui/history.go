@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 	"siphon/ingest/termsafe"
 )
 
@@ -20,21 +21,21 @@ type historyScreen struct {
 	plain
 	env     *env
 	profile Profile
-	entries sliceRows[ingest.HistoryEntry]
+	entries sliceRows[store.HistoryEntry]
 	err     error
 	loaded  bool
-	list    scrollList[ingest.HistoryEntry]
+	list    scrollList[store.HistoryEntry]
 	width   int
 }
 
 func newHistoryScreen(e *env, p Profile) historyScreen {
-	return historyScreen{env: e, profile: p, list: newScrollList[ingest.HistoryEntry](sliceRows[ingest.HistoryEntry](nil), false, false)}
+	return historyScreen{env: e, profile: p, list: newScrollList[store.HistoryEntry](sliceRows[store.HistoryEntry](nil), false, false)}
 }
 
 // historyMsg is a profile's history as read from disk.
 type historyMsg struct {
 	out     string
-	entries []ingest.HistoryEntry
+	entries []store.HistoryEntry
 	err     error
 }
 
@@ -45,7 +46,7 @@ func (h historyScreen) load() tea.Cmd {
 		if out == "" {
 			return historyMsg{}
 		}
-		entries, err := ingest.ReadHistory(out, historyKeep)
+		entries, err := store.At(out).ReadHistory(historyKeep)
 		return historyMsg{out: out, entries: entries, err: err}
 	}
 }
@@ -98,9 +99,9 @@ func (h historyScreen) View() string {
 	case !h.loaded:
 		return st.Subtle.Render("reading the history…")
 	case len(h.entries) == 0:
-		return st.Subtle.Render(cut(termsafe.Line(fmt.Sprintf("No runs of %s yet: each run adds a line to %s/%s when it ends.", h.profile.Name, h.profile.Out, ingest.HistoryFile)), width))
+		return st.Subtle.Render(cut(termsafe.Line(fmt.Sprintf("No runs of %s yet: each run adds a line to %s/%s when it ends.", h.profile.Name, h.profile.Out, store.HistoryFile)), width))
 	}
-	head := termsafe.Line(fmt.Sprintf("%s, newest first, from %s/%s", counted(len(h.entries), "run", "runs"), h.profile.Out, ingest.HistoryFile))
+	head := termsafe.Line(fmt.Sprintf("%s, newest first, from %s/%s", counted(len(h.entries), "run", "runs"), h.profile.Out, store.HistoryFile))
 	lines := []string{st.Subtle.Render(cut(head, width))}
 	top, end := h.list.Window()
 	cur := h.list.Current()
@@ -113,7 +114,7 @@ func (h historyScreen) View() string {
 
 // historyLine is one past run: when, how it ended, how long, what it got.
 // A history line holds the API's error and the run's stop reason: cleaned.
-func historyLine(st Styles, e ingest.HistoryEntry, selected bool, width int) string {
+func historyLine(st Styles, e store.HistoryEntry, selected bool, width int) string {
 	marker := "  "
 	if selected {
 		marker = "› "
@@ -135,11 +136,11 @@ func historyLine(st Styles, e ingest.HistoryEntry, selected bool, width int) str
 // outcomeWord is a history outcome as a state word.
 func outcomeWord(outcome string) string {
 	switch outcome {
-	case ingest.OutcomeDone:
+	case store.OutcomeDone:
 		return ingest.StateDone
-	case ingest.OutcomeFailed:
+	case store.OutcomeFailed:
 		return ingest.StateFailed
-	case ingest.OutcomeInterrupted, ingest.OutcomeStopped:
+	case store.OutcomeInterrupted, store.OutcomeStopped:
 		return stateStopped // the console's word for it, everywhere
 	}
 	return strings.ToUpper(outcome)
@@ -147,7 +148,7 @@ func outcomeWord(outcome string) string {
 
 // historyText is a past run in full, for its detail: the line cuts the
 // error, this wraps it whole (cause first).
-func historyText(e ingest.HistoryEntry) string {
+func historyText(e store.HistoryEntry) string {
 	lines := []string{
 		fmt.Sprintf("%s · %s → %s (%s)", outcomeWord(e.Outcome), e.Start.Local().Format("2006-01-02 15:04:05"), e.End.Local().Format("15:04:05"), formatDuration(e.End.Sub(e.Start))),
 		fmt.Sprintf("pages %d · records %s · %d retries · %d sleeps · %d failed attempts", e.Pages, formatCount(e.Records), e.Retries, e.Sleeps, e.Errors),

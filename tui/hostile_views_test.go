@@ -20,6 +20,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/probe"
+	"siphon/ingest/store"
 )
 
 // viewAttacks are the attacks the views are tried with, one a row.
@@ -132,7 +133,7 @@ func TestViewsCleanWhatTheyShow(t *testing.T) {
 			h.keys("tab")
 			check(h, "runs list")
 			h.keys("H")
-			h.send(historyMsg{out: profiles[0].Out, entries: []ingest.HistoryEntry{
+			h.send(historyMsg{out: profiles[0].Out, entries: []store.HistoryEntry{
 				{Start: t0, End: t0.Add(time.Minute), Profile: "p" + a, Outcome: "failed" + a, Error: "HTTP 500: " + a},
 				{Start: t0, End: t0.Add(time.Minute), Profile: "p" + a, Outcome: "done", StopReason: "stop " + a},
 			}})

@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 // endRun closes a fake run's events as the run does when it ends in state.
@@ -159,7 +160,7 @@ func TestHistoryScreenAndLastOutcome(t *testing.T) {
 	lines := `{"start":"2024-05-01T10:00:00Z","end":"2024-05-01T10:01:00Z","profile":"demo-cursor","outcome":"done","stop_reason":"no next cursor","pages":10,"records":1000,"siphon_version":"dev"}
 {"start":"2024-05-02T10:00:00Z","end":"2024-05-02T10:00:05Z","profile":"demo-cursor","outcome":"failed","stop_reason":"error","error":"HTTP 500 on page 2","pages":1,"records":100,"retries":5,"siphon_version":"dev"}
 `
-	if err := os.WriteFile(filepath.Join(out, ingest.HistoryFile), []byte(lines), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(out, store.HistoryFile), []byte(lines), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, profs)

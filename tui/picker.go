@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 	"siphon/ingest/termsafe"
 )
 
@@ -16,9 +17,9 @@ import (
 // picker shows it.
 type pickerItem struct {
 	profile Profile
-	cp      *ingest.Checkpoint
+	cp      *store.Checkpoint
 	cpErr   error
-	last    *ingest.HistoryEntry // the last run's line in history.jsonl
+	last    *store.HistoryEntry // the last run's line in history.jsonl
 	// runState is a partitioned profile's: its partitions and how far each
 	// got (a partitioned run keeps no checkpoint of its own).
 	runState *ingest.RunState
@@ -94,9 +95,9 @@ type reloadCheckpointsMsg struct{}
 type checkpointsMsg map[string]checkpointRead
 
 type checkpointRead struct {
-	cp       *ingest.Checkpoint
+	cp       *store.Checkpoint
 	err      error
-	last     *ingest.HistoryEntry
+	last     *store.HistoryEntry
 	runState *ingest.RunState
 }
 
@@ -112,12 +113,12 @@ func (p picker) readCheckpoints() tea.Cmd {
 	return func() tea.Msg {
 		got := checkpointsMsg{}
 		for _, out := range outs {
-			cp, err := ingest.ReadCheckpoint(out)
+			cp, err := store.At(out).ReadCheckpoint()
 			read := checkpointRead{cp: cp, err: err}
 			if cp == nil && err == nil {
 				read.runState, read.err = ingest.ReadRunState(out)
 			}
-			if h, _ := ingest.ReadHistory(out, 1); len(h) == 1 {
+			if h, _ := store.At(out).ReadHistory(1); len(h) == 1 {
 				read.last = &h[0]
 			}
 			got[out] = read
@@ -387,7 +388,7 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 	case live != nil:
 		word := live.word()
 		state, stateStyle = word+" · "+runSummary(live, now), st.stateStyle(word)
-	case it.last != nil && it.last.Outcome == ingest.OutcomeFailed:
+	case it.last != nil && it.last.Outcome == store.OutcomeFailed:
 		stateStyle = st.Error
 	case prof.Err != nil:
 		state, stateStyle = "invalid", st.Error

@@ -13,6 +13,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // realStarter starts real runs, as cmd/siphon does.
@@ -76,7 +77,7 @@ func TestConsolePausesQuitsAndResumes(t *testing.T) {
 	waitForText(t, tm, "Stop the run and quit?")
 	tm.Type("y")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
-	cp, err := ingest.ReadCheckpoint(profiles[0].Out)
+	cp, err := store.At(profiles[0].Out).ReadCheckpoint()
 	if err != nil || cp == nil || cp.Done || cp.Pages == 0 {
 		t.Fatalf("checkpoint after quitting: %+v, %v", cp, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 // A finished partitioned profile keeps no checkpoint, only run.json: the
@@ -24,7 +25,7 @@ func TestStartOverAFinishedPartitionedProfile(t *testing.T) {
 	if err := os.MkdirAll(profiles[0].Out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(profiles[0].Out, ingest.RunStateFile), b, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(profiles[0].Out, store.RunStateFile), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, profiles)

@@ -10,6 +10,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/store"
 	"siphon/profiles"
 )
 
@@ -82,7 +83,7 @@ func partitionsResult(err error, snap ingest.Snapshot, name, resume string) erro
 		return fmt.Errorf("run %s: %v\n%d of %d partitions done (%d records). A run again fetches only what is not done: %s", name, err, sum.Done, sum.Total, snap.Records, resume)
 	case errors.As(err, &changed):
 		return usagef("%s: %v", name, err)
-	case errors.Is(err, ingest.ErrCheckpointDamaged):
+	case errors.Is(err, store.ErrCheckpointDamaged):
 		return fmt.Errorf("%s: %v", name, err)
 	default:
 		return fmt.Errorf("run %s failed: %v\nResume with: %s", name, err, resume)

@@ -16,6 +16,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/store"
 	"siphon/profiles"
 )
 
@@ -149,7 +150,7 @@ func (f *runFlags) resumeCommand(arg, out, name string) string {
 func runResult(run *ingest.Run, name, resume string) error {
 	err := run.Wait()
 	snap := run.Snapshot()
-	if errors.Is(err, ingest.ErrFolderRefused) {
+	if errors.Is(err, store.ErrFolderRefused) {
 		return usagef("%s: %v", name, err) // nothing ran: a folder to choose, not a run to resume
 	}
 	if snap.Partitions != nil && err != nil {
@@ -165,7 +166,7 @@ func runResult(run *ingest.Run, name, resume string) error {
 		if errors.As(err, &changed) {
 			return usagef("%s: %v", name, err)
 		}
-		if errors.Is(err, ingest.ErrCheckpointDamaged) || errors.Is(err, ingest.ErrFolderInUse) {
+		if errors.Is(err, store.ErrCheckpointDamaged) || errors.Is(err, store.ErrFolderInUse) {
 			return fmt.Errorf("%s: %v", name, err)
 		}
 		return fmt.Errorf("run %s failed: %v\nThe checkpoint holds %d pages (%d records). Resume with: %s", name, err, snap.Pages, snap.Records, resume)

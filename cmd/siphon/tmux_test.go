@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // tmuxConsole is a siphon console running in a detached tmux session.
@@ -121,7 +121,7 @@ func TestConsoleInTmux(t *testing.T) {
 	c.waitFor("Stop the run and quit?")
 	c.keys("y")
 	c.waitFor("SIPHON-EXITED-0")
-	cp, err := ingest.ReadCheckpoint(filepath.Join(dir, "siphon-data", "slow"))
+	cp, err := store.At(filepath.Join(dir, "siphon-data", "slow")).ReadCheckpoint()
 	if err != nil || cp == nil || cp.Done || cp.Pages == 0 {
 		t.Fatalf("checkpoint after quitting: %+v, %v", cp, err)
 	}
@@ -174,7 +174,7 @@ func TestDemoInTmux(t *testing.T) {
 	c.waitFor("Stop the run and quit?")
 	c.keys("y")
 	c.waitFor("SIPHON-EXITED-0")
-	cp, err := ingest.ReadCheckpoint(filepath.Join(dir, "siphon-data", "demo-rate-limited"))
+	cp, err := store.At(filepath.Join(dir, "siphon-data", "demo-rate-limited")).ReadCheckpoint()
 	if err != nil || cp == nil || cp.Done || cp.Pages == 0 {
 		t.Fatalf("checkpoint after quitting: %+v, %v", cp, err)
 	}
@@ -285,8 +285,8 @@ func TestTwoRunsInTmux(t *testing.T) {
 
 	for _, name := range []string{"alpha", "beta"} {
 		out := filepath.Join(dir, "siphon-data", name)
-		h, err := ingest.ReadHistory(out, 0)
-		if err != nil || len(h) != 1 || h[0].Outcome != ingest.OutcomeDone || h[0].Records != total {
+		h, err := store.At(out).ReadHistory(0)
+		if err != nil || len(h) != 1 || h[0].Outcome != store.OutcomeDone || h[0].Records != total {
 			t.Errorf("%s history: %+v, %v", name, h, err)
 		}
 		seen := ids(t, filepath.Join(out, "records.jsonl"))

@@ -17,6 +17,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/paginate"
 	"siphon/ingest/spec"
+	"siphon/ingest/store"
 )
 
 // A new style is one file that defines it plus one registration line. This
@@ -102,7 +103,7 @@ func walk(t *testing.T, srv *httptest.Server, dir string, maxPages int) (ingest.
 
 func ids(t *testing.T, dir string) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, ingest.RecordsFile))
+	f, err := os.Open(filepath.Join(dir, store.RecordsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

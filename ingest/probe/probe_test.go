@@ -12,6 +12,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/probe"
+	"siphon/ingest/store"
 )
 
 // TestProbeRecognisesRealWorldShapes: bodies shaped like well-known APIs
@@ -96,7 +97,7 @@ func TestProbedStripeListRuns(t *testing.T) {
 	if err := run(rep.Apply(cfg), dir); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(filepath.Join(dir, ingest.RecordsFile))
+	b, _ := os.ReadFile(filepath.Join(dir, store.RecordsFile))
 	if got := strings.Count(string(b), "\n"); got != n || !strings.Contains(string(b), `"id":"ch_57"`) {
 		t.Errorf("%d records", got)
 	}

@@ -13,6 +13,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/demoapi/shapes"
 	"siphon/ingest/page"
+	"siphon/ingest/store"
 	"siphon/profiles"
 )
 
@@ -81,7 +82,7 @@ func runProfileFull(t *testing.T, cfg ingest.Config, api *shapes.API) (runResult
 	}
 	werr := run.Wait()
 	res.snap = run.Snapshot()
-	return res, recordIDs(t, api, filepath.Join(out, ingest.RecordsFile)), werr
+	return res, recordIDs(t, api, filepath.Join(out, store.RecordsFile)), werr
 }
 
 // recordIDs reads the ids of a records.jsonl, none when the run wrote

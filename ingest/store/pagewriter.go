@@ -1,4 +1,4 @@
-package ingest
+package store
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 // bodies it vouches for: the index never names a body that is not written.
 type pageWriter struct {
 	dir     *folder
+	recycle func([]byte) // takes back a pooled body once written; may be nil
 	queue   chan pageFile
 	stopped chan struct{}
 
@@ -23,12 +24,12 @@ type pageFile struct {
 	page   int
 	name   string
 	body   []byte
-	pooled bool          // body's buffer goes back to bodyBufs once written
+	pooled bool          // body's buffer goes to recycle once written
 	done   chan struct{} // a barrier: closed once every body before it is written
 }
 
-func newPageWriter(dir *folder) *pageWriter {
-	w := &pageWriter{dir: dir, queue: make(chan pageFile, 64), stopped: make(chan struct{})}
+func newPageWriter(dir *folder, recycle func([]byte)) *pageWriter {
+	w := &pageWriter{dir: dir, recycle: recycle, queue: make(chan pageFile, 64), stopped: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -47,8 +48,8 @@ func (w *pageWriter) loop() {
 				w.mu.Unlock()
 			}
 		}
-		if f.pooled {
-			bodyBufs.put(f.body)
+		if f.pooled && w.recycle != nil {
+			w.recycle(f.body)
 		}
 	}
 }

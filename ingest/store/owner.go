@@ -1,4 +1,4 @@
-package ingest
+package store
 
 import (
 	"encoding/json"
@@ -21,15 +21,6 @@ import (
 // run.json, or only names siphon writes), and empty folders it adopts. Any
 // other existing folder is refused before anything in it is touched.
 
-// MarkerFile marks an output folder as siphon's. It is written when siphon
-// creates or adopts the folder, and records the shard count a sharded run
-// was started with.
-const MarkerFile = ".siphon-output"
-
-// ErrFolderRefused is an output folder siphon will not write in: one that
-// is not its own, or the current, home or root folder.
-var ErrFolderRefused = errors.New("output folder refused")
-
 // folderMarker is the content of MarkerFile.
 type folderMarker struct {
 	Siphon  string    `json:"siphon"` // always "output folder"
@@ -45,7 +36,7 @@ var shardDirName = regexp.MustCompile(`^shard-([0-9]+)-of-([0-9]+)$`)
 // ownName reports whether name is one siphon writes in an output folder.
 func ownName(name string) bool {
 	switch name {
-	case MarkerFile, LockFile, CheckpointFile, RunStateFile, RejectedFile, HistoryFile, PagesDir, PartitionsDir, "aside":
+	case MarkerFile, LockFile, CheckpointFile, RunStateFile, RejectedFile, HistoryFile, PagesDir, PartitionsDir, asideDir:
 		return true
 	}
 	if strings.HasPrefix(name, "records") && strings.HasSuffix(name, ".jsonl") {
@@ -255,11 +246,11 @@ func newAsideFolder(dir string) (string, error) {
 // written again. The count is recorded in the folder's marker; folders of
 // older versions tell it by their shard-K-of-N folders, or by a run.json of
 // an unsharded run.
-func checkShards(out string, sh Shard) error {
+func checkShards(out string, n int) error {
 	if err := checkOutputFolder(out); err != nil {
 		return err
 	}
-	want := max(sh.N, 1)
+	want := max(n, 1)
 	if err := os.MkdirAll(out, 0o700); err != nil {
 		return fmt.Errorf("creating output folder: %w", err)
 	}

@@ -1,4 +1,4 @@
-package ingest_test
+package store_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 // TestHistoryReadsPastLongLines: a 100 KiB line (once past the old 64 KiB
@@ -18,7 +18,7 @@ import (
 // run after them is still there.
 func TestHistoryReadsPastLongLines(t *testing.T) {
 	entry := func(outcome, errText string) []byte {
-		b, err := json.Marshal(ingest.HistoryEntry{Start: time.Unix(0, 0).UTC(), Profile: "p", Outcome: outcome, Error: errText})
+		b, err := json.Marshal(store.HistoryEntry{Start: time.Unix(0, 0).UTC(), Profile: "p", Outcome: outcome, Error: errText})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,10 +32,10 @@ func TestHistoryReadsPastLongLines(t *testing.T) {
 		file.Write(entry(fmt.Sprintf("done-%d", i), ""))
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, ingest.HistoryFile), file.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, store.HistoryFile), file.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ingest.ReadHistory(dir, 0)
+	got, err := store.At(dir).ReadHistory(0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestHistoryReadsPastLongLines(t *testing.T) {
 	if want := fmt.Sprintf("failed/%d done-0/0 done-1/0 done-2/0", 100<<10); strings.Join(outcomes, " ") != want {
 		t.Errorf("read %v, want %s", outcomes, want)
 	}
-	if got, _ := ingest.ReadHistory(dir, 2); len(got) != 2 || got[1].Outcome != "done-2" {
+	if got, _ := store.At(dir).ReadHistory(2); len(got) != 2 || got[1].Outcome != "done-2" {
 		t.Errorf("keep 2: %v", got)
 	}
 }

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"siphon/ingest/paginate"
+	"siphon/ingest/textbound"
+)
+
+// checkpointVersion changes when the file's meaning changes.
+const checkpointVersion = 1
+
+// Checkpoint is the resume state. It vouches for the first RecordsBytes bytes
+// of records.jsonl (and IndexBytes of pages/index.jsonl): anything past them
+// was written after it and is cut off on resume. It never holds a secret.
+type Checkpoint struct {
+	Version      int               `json:"version"`
+	Profile      string            `json:"profile"`
+	ProfileHash  string            `json:"profile_hash"`
+	Pagination   string            `json:"pagination"`
+	Position     paginate.Position `json:"position"`
+	Pages        int               `json:"pages"`
+	Records      int64             `json:"records"`
+	RecordsBytes int64             `json:"records_bytes"`
+	IndexBytes   int64             `json:"index_bytes"`
+	// RecordsTail is the checksum of records.jsonl's last vouched bytes (at
+	// most 64 KiB, and where they start): resume checks it, so a file edited
+	// or replaced under the checkpoint is noticed without reading it all.
+	RecordsTail string `json:"records_tail,omitempty"`
+	// RejectedBytes is rejected.jsonl's vouched length (JSON Schema only).
+	RejectedBytes int64     `json:"rejected_bytes,omitempty"`
+	Rejected      int64     `json:"rejected,omitempty"`
+	Done          bool      `json:"done"`
+	StopReason    string    `json:"stop_reason,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	// Identity holds the profile fields that give the position its meaning
+	// (redacted), so a changed profile can be explained, not just refused.
+	Identity map[string]string `json:"identity"`
+	Checksum string            `json:"checksum"`
+}
+
+func (c *Checkpoint) sum() (string, error) {
+	copy := *c
+	copy.Checksum = ""
+	b, err := json.Marshal(&copy)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(h[:]), nil
+}
+
+// parseCheckpoint reads a checkpoint's bytes and checks its version and
+// checksum; name says where it came from, for messages.
+func parseCheckpoint(name string, b []byte) (*Checkpoint, error) {
+	var c Checkpoint
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("%w: %s is not a siphon checkpoint (%v); move it away to start over, or run with --fresh", ErrCheckpointDamaged, name, err)
+	}
+	if c.Version != checkpointVersion {
+		return nil, fmt.Errorf("%w: %s has version %d, this siphon reads version %d; run with --fresh to start over", ErrCheckpointDamaged, name, c.Version, checkpointVersion)
+	}
+	want, err := c.sum()
+	if err != nil || want != c.Checksum {
+		return nil, fmt.Errorf("%w: %s fails its checksum (edited or torn); run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, name)
+	}
+	return &c, nil
+}
+
+// encodeCheckpoint stamps c with its version and checksum and encodes it.
+func encodeCheckpoint(c *Checkpoint) ([]byte, error) {
+	c.Version = checkpointVersion
+	sum, err := c.sum()
+	if err != nil {
+		return nil, err
+	}
+	c.Checksum = sum
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(textbound.EscapeControls(b), '\n'), nil
+}

@@ -1,0 +1,108 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Dir is an output folder on the local disk, named by its path.
+type Dir string
+
+func (d Dir) String() string { return string(d) }
+
+// Claim creates (0700) and locks the folder before anything in it is
+// read, moved or cut. An existing folder that is not siphon's (see
+// checkOutputFolder), and the current, home or root folder, are refused
+// before anything in them is touched. With fresh, siphon's own files of
+// the folder are then moved aside, still under the lock; anything else in
+// it stays. A folder held by a live run is refused, fresh or not, naming
+// the holder.
+func (d Dir) Claim(fresh bool) (Store, error) {
+	path := string(d)
+	if err := checkOutputFolder(path); err != nil {
+		return nil, err
+	}
+	f, err := holdFolder(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.markFolder(); err != nil {
+		f.Release()
+		return nil, err
+	}
+	if !fresh {
+		return f, nil
+	}
+	moved, err := f.freshen()
+	if err != nil {
+		f.Release()
+		return nil, err
+	}
+	if moved != "" {
+		f.note("--fresh: siphon's files of the old output were moved to " + moved + "; other files in " + path + " were left as they are")
+	}
+	return f, nil
+}
+
+// CheckShards: see checkShards.
+func (d Dir) CheckShards(n int) error { return checkShards(string(d), n) }
+
+// Shard is the shard's own folder, shard-K-of-N.
+func (d Dir) Shard(k, n int) Location {
+	if n <= 1 {
+		return d
+	}
+	return Dir(filepath.Join(string(d), fmt.Sprintf("shard-%d-of-%d", k, n)))
+}
+
+// Partition is partitions/KEY; key is a checked path segment.
+func (d Dir) Partition(key string) Location {
+	return Dir(filepath.Join(string(d), PartitionsDir, key))
+}
+
+// ReadCheckpoint reads the folder's checkpoint, not holding the folder
+// (the console shows past runs with it).
+func (d Dir) ReadCheckpoint() (*Checkpoint, error) {
+	path := filepath.Join(string(d), CheckpointFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return parseCheckpoint(path, b)
+}
+
+func (d Dir) ReadRunState() ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(string(d), RunStateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
+func (d Dir) AppendHistory(e HistoryEntry) error { return appendHistory(string(d), e) }
+
+func (d Dir) ReadHistory(keep int) ([]HistoryEntry, error) { return readHistoryFile(string(d), keep) }
+
+// MoveAside moves the folder's siphon files to a fresh sibling folder.
+// Nothing is deleted, and files that are not siphon's stay. The folder's
+// lock is taken first: a folder a live run holds is refused.
+func (d Dir) MoveAside() (string, error) {
+	dir := string(d)
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err := checkOutputFolder(dir); err != nil {
+		return "", err
+	}
+	f, err := holdFolder(dir)
+	if err != nil {
+		return "", err
+	}
+	defer f.Release()
+	return f.freshen()
+}

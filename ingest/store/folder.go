@@ -1,0 +1,244 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"siphon/ingest/atomicfile"
+)
+
+// folder is an output folder (or its pages subfolder) as one run holds it:
+// a handle on the folder itself, through which every file is opened (see
+// openAt), and for the output folder its lock. The output folder is a
+// Dir's Store.
+type folder struct {
+	path string
+	dir  *os.File
+	lock *os.File // nil for a subfolder
+
+	mu    sync.Mutex
+	notes *[]string // what was changed on the way in, shared with subfolders
+}
+
+// holdFolder opens and locks one folder.
+func holdFolder(path string) (*folder, error) {
+	if err := os.MkdirAll(path, 0o700); err != nil {
+		return nil, fmt.Errorf("creating output folder: %w", err)
+	}
+	dir, err := openDirNoFollow(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening output folder: %w", err)
+	}
+	f := &folder{path: path, dir: dir, notes: new([]string)}
+	lock, err := openAt(dir, LockFile, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		dir.Close()
+		return nil, fmt.Errorf("locking output folder: %w", err)
+	}
+	ok, err := tryLock(lock)
+	if !ok {
+		holder, _ := io.ReadAll(io.LimitReader(lock, 200))
+		lock.Close()
+		dir.Close()
+		if err != nil {
+			return nil, fmt.Errorf("locking output folder %s: %w", path, err)
+		}
+		who := strings.TrimSpace(string(holder))
+		if who == "" {
+			who = "another siphon run"
+		}
+		return nil, fmt.Errorf("%w: %s is held by %s; wait for it to end (or stop it), or use another --out", ErrFolderInUse, path, who)
+	}
+	f.lock = lock
+	if err := lock.Truncate(0); err == nil {
+		_, _ = lock.WriteAt([]byte(fmt.Sprintf("siphon run, pid %d, since %s\n", os.Getpid(), time.Now().Format(time.RFC3339))), 0)
+	}
+	f.tighten(dir, 0o700)
+	return f, nil
+}
+
+// sub opens (creating it) a subfolder, links refused.
+func (f *folder) sub(name string) (*folder, error) {
+	d, err := openDirAt(f.dir, name)
+	if err != nil {
+		return nil, err
+	}
+	s := &folder{path: filepath.Join(f.path, name), dir: d, notes: f.notes}
+	s.tighten(d, 0o700)
+	return s, nil
+}
+
+// rel is a file's name relative to the output folder, for messages.
+func (f *folder) rel(name string) string {
+	if f.lock != nil {
+		return name
+	}
+	return filepath.Join(filepath.Base(f.path), name)
+}
+
+// open opens a regular file of the folder, created 0600; a link is refused,
+// and a file others may read is tightened to 0600.
+func (f *folder) open(name string, flag int) (*os.File, error) {
+	file, err := openAt(f.dir, name, flag, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := file.Stat(); err == nil && !fi.Mode().IsRegular() {
+		file.Close()
+		return nil, fmt.Errorf("%s is not a regular file", file.Name())
+	}
+	f.tighten(file, 0o600)
+	return file, nil
+}
+
+// tighten takes away what group and others may do with a file or folder
+// siphon writes, and says so for a file (a folder's mode shows only names,
+// and a fresh temporary folder is often 0755).
+func (f *folder) tighten(file *os.File, perm os.FileMode) {
+	fi, err := file.Stat()
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	if fi.IsDir() {
+		if err := file.Chmod(perm); err != nil {
+			f.note(fmt.Sprintf("%s is open to others (mode %04o) and could not be tightened: %v", file.Name(), fi.Mode().Perm(), err))
+		}
+		return
+	}
+	if err := file.Chmod(perm); err != nil {
+		f.note(fmt.Sprintf("%s is readable by others (mode %04o) and could not be tightened: %v", file.Name(), fi.Mode().Perm(), err))
+		return
+	}
+	f.note(fmt.Sprintf("%s was readable by others (mode %04o); tightened to %04o", file.Name(), fi.Mode().Perm(), perm))
+}
+
+func (f *folder) note(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*f.notes = append(*f.notes, s)
+}
+
+// Notes returns and clears what was changed on the way in.
+func (f *folder) Notes() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := *f.notes
+	*f.notes = nil
+	return n
+}
+
+// readFile reads a file of the folder; (nil, nil) when there is none.
+func (f *folder) readFile(name string) ([]byte, error) {
+	file, err := openAt(f.dir, name, os.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return io.ReadAll(file)
+}
+
+// replace writes a file of the folder atomically: temp file, fsync,
+// rename, fsync of the folder.
+func (f *folder) replace(name string, data []byte) error {
+	tmp := fmt.Sprintf(".%s.%d.%d.tmp", name, os.Getpid(), time.Now().UnixNano())
+	file, err := openAt(f.dir, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = file.Write(data)
+	if err == nil {
+		err = file.Sync()
+	}
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = renameAt(f.dir, tmp, name)
+	}
+	if err != nil {
+		removeAt(f.dir, tmp)
+		return err
+	}
+	return f.dir.Sync()
+}
+
+// keepAside copies file's bytes [from, to) into the folder's aside/
+// subfolder and returns the copy's path.
+func (f *folder) keepAside(file *os.File, name string, from, to int64) (string, error) {
+	aside, err := f.sub(asideDir)
+	if err != nil {
+		return "", err
+	}
+	defer aside.Release()
+	base := fmt.Sprintf("%s.%s.from-byte-%d", strings.ReplaceAll(name, string(filepath.Separator), "-"), time.Now().UTC().Format("20060102T150405.000"), from)
+	out, err := aside.open(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(out, io.NewSectionReader(file, from, to-from))
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = aside.dir.Sync()
+	}
+	return out.Name(), err
+}
+
+// Release unlocks and closes the folder.
+func (f *folder) Release() {
+	if f == nil {
+		return
+	}
+	if f.lock != nil {
+		unlock(f.lock)
+		f.lock.Close()
+		f.lock = nil
+	}
+	if f.dir != nil {
+		f.dir.Close()
+		f.dir = nil
+	}
+}
+
+func (f *folder) String() string { return f.path }
+
+// ReadCheckpoint reads the checkpoint within the held folder (links
+// refused).
+func (f *folder) ReadCheckpoint() (*Checkpoint, error) {
+	b, err := f.readFile(CheckpointFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoint: %w", err)
+	}
+	if b == nil {
+		return nil, nil
+	}
+	return parseCheckpoint(filepath.Join(f.path, CheckpointFile), b)
+}
+
+// WriteRunState replaces run.json atomically.
+func (f *folder) WriteRunState(b []byte) error {
+	return atomicfile.Write(filepath.Join(f.path, RunStateFile), b, 0o600)
+}
+
+// writeCheckpoint replaces the checkpoint atomically (temp file, fsync,
+// rename, fsync of the folder) with one encodeCheckpoint made.
+func (f *folder) writeCheckpoint(b []byte) error {
+	if err := f.replace(CheckpointFile, b); err != nil {
+		return fmt.Errorf("writing checkpoint: %w", err)
+	}
+	return nil
+}

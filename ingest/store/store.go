@@ -1,0 +1,161 @@
+// Package store keeps a run's output: the records, the raw page archive,
+// the checkpoint that vouches for them, the history of runs and a
+// partitioned run's state. The run loop sees it only through Location,
+// Store and Writer; the local folder (Dir) is the one implementation, and
+// holds the rules that keep a folder siphon's own: one run at a time (a
+// lock), links never followed, files 0600 and folders 0700, foreign
+// folders refused, bytes nobody vouches for moved aside rather than cut.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+)
+
+// Location is an output store named by its address, not yet held by a run:
+// what can be read or decided about it without owning it.
+type Location interface {
+	// String is the address, for messages and to hand to At again.
+	String() string
+	// Claim takes the store for one run (its lock), creating it, before
+	// anything in it is read, moved or cut. With fresh, siphon's own files
+	// of an earlier output are moved aside first. A store that is not
+	// siphon's, or one another live run holds, is refused.
+	Claim(fresh bool) (Store, error)
+	// CheckShards refuses a partitioned run whose shard count (n ≤ 1: not
+	// sharded) differs from the one the store was started with, and
+	// records n when it is the first.
+	CheckShards(n int) error
+	// Shard is shard k of n's own location under this one (this one when
+	// n ≤ 1).
+	Shard(k, n int) Location
+	// Partition is the location of partition key's own output under this one.
+	Partition(key string) Location
+	// ReadCheckpoint reads the checkpoint, checked; (nil, nil) when none.
+	ReadCheckpoint() (*Checkpoint, error)
+	// ReadRunState reads a partitioned run's state; (nil, nil) when none.
+	ReadRunState() ([]byte, error)
+	// AppendHistory adds one run to the history, whole or not at all. A
+	// store that was never made gets none.
+	AppendHistory(HistoryEntry) error
+	// ReadHistory returns the last keep runs of the history (0: all),
+	// oldest first; damaged lines are skipped.
+	ReadHistory(keep int) ([]HistoryEntry, error)
+	// MoveAside moves siphon's own files of the output out of the way
+	// (under the lock) and says where; "" when there was nothing.
+	MoveAside() (string, error)
+}
+
+// Store is a location one run holds. Release gives it up; a Writer opened
+// on it must be closed first.
+type Store interface {
+	// String is the address, for messages.
+	String() string
+	// ReadCheckpoint reads the checkpoint, checked; (nil, nil) when none.
+	ReadCheckpoint() (*Checkpoint, error)
+	// Open prepares the output for a run. With cp (a resume), what lies
+	// past what cp vouches for is moved aside and noted, and a file that
+	// no longer matches cp is refused; without, data nobody vouches for
+	// is refused.
+	Open(cp *Checkpoint, opt Options) (Writer, error)
+	// WriteRunState replaces a partitioned run's state atomically.
+	WriteRunState([]byte) error
+	// Notes returns, once, what was changed on the way in (bytes moved
+	// aside, modes tightened), for the run to warn about.
+	Notes() []string
+	// Release unlocks the store.
+	Release()
+}
+
+// Options says what a run writes besides its records.
+type Options struct {
+	RawPages bool // archive each page's body and index line
+	Rejected bool // a JSON Schema sorts records: keep the rejected ones aside
+	// Recycle takes back a body buffer ArchivePage was given as pooled,
+	// once it is written; nil: dropped.
+	Recycle func([]byte)
+}
+
+// Writer writes one run's output. Nothing it writes is vouched for until
+// a commit makes it durable and then saves the checkpoint that says so:
+// the checkpoint never runs ahead of the data. Only one goroutine calls it.
+type Writer interface {
+	// WriteRecord appends one record, compact JSON, and its newline.
+	WriteRecord(rec []byte) error
+	// WriteRecords appends records in order, compacting each.
+	WriteRecords(recs []json.RawMessage) error
+	// BeginPage marks where a page's records start.
+	BeginPage()
+	// EndPage accepts the records written since BeginPage.
+	EndPage()
+	// AbortPage takes back the records written since BeginPage.
+	AbortPage() error
+	// WriteRejected keeps a record the JSON Schema refused, with why.
+	WriteRejected(page int, reason string, rec json.RawMessage) error
+
+	// RawPages reports whether page bodies are archived.
+	RawPages() bool
+	// ArchivePage archives a page: its body (unless written already
+	// streamed through PageBody) and its index entry, whose File it sets.
+	// A pooled body is handed over and given to Options.Recycle after.
+	ArchivePage(e *PageEntry, body []byte, written, pooled bool) error
+	// PageBody creates page n's body in the archive, for a body written
+	// while it streams in.
+	PageBody(n int) (io.WriteCloser, error)
+	// DropPageBody removes page n's body (an attempt that failed).
+	DropPageBody(n int)
+
+	// Commit makes everything written durable, then saves cp, filled
+	// with what it now vouches for. A commit in flight is waited for.
+	Commit(cp *Checkpoint) error
+	// StartCommit is Commit with the syncs and the checkpoint write off
+	// the caller's path; WaitCommit collects it. One is in flight at most.
+	StartCommit(cp *Checkpoint) error
+	// WaitCommit waits for the commit in flight, if any; its error.
+	WaitCommit() error
+	// Close closes the files without committing: what was not committed
+	// is moved aside by the next resume. The store stays held.
+	Close() error
+}
+
+// At is the store at addr. Today every address is a local folder's path.
+func At(addr string) Location { return Dir(addr) }
+
+// Names siphon writes in an output.
+const (
+	RecordsFile    = "records.jsonl"
+	RejectedFile   = "rejected.jsonl"
+	PagesDir       = "pages"
+	IndexFile      = "index.jsonl"
+	CheckpointFile = "checkpoint.json"
+	HistoryFile    = "history.jsonl"
+	RunStateFile   = "run.json" // a partitioned run's state: its partitions and how far each got
+	PartitionsDir  = "partitions"
+	// LockFile is the lock; while a run holds it, it names the run's
+	// process and since when.
+	LockFile = ".lock"
+	// MarkerFile marks an output folder as siphon's. It is written when
+	// siphon creates or adopts the folder, and records the shard count a
+	// sharded run was started with.
+	MarkerFile = ".siphon-output"
+	asideDir   = "aside"
+)
+
+var (
+	// ErrCheckpointDamaged marks a checkpoint (or run state, or vouched
+	// file) that cannot be trusted.
+	ErrCheckpointDamaged = errors.New("checkpoint damaged")
+	// ErrFolderInUse is a run refused because another one holds the output.
+	ErrFolderInUse = errors.New("output folder in use")
+	// ErrFolderRefused is an output siphon will not write in: one that is
+	// not its own, or the current, home or root folder.
+	ErrFolderRefused = errors.New("output folder refused")
+)
+
+// The local folder is every part of a store.
+var (
+	_ Location = Dir("")
+	_ Store    = (*folder)(nil)
+	_ Writer   = (*folderWriter)(nil)
+)

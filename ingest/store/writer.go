@@ -1,0 +1,413 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// folderWriter is a Writer into a held output folder. Records are appended
+// to a buffer and made durable only by a commit, which then writes the
+// checkpoint that vouches for them: the checkpoint is never ahead of the
+// data.
+type folderWriter struct {
+	root     *folder // the output folder, locked for this run
+	rawPages bool
+
+	records      *os.File
+	recBuf       []byte // records not yet written to the file
+	recFlushed   int64  // records.jsonl's length on disk
+	recordsBytes int64  // logical length, buffered bytes included
+	pageStart    int64  // recordsBytes when the page being written began
+
+	index      *os.File
+	idxBuf     *bufio.Writer
+	indexBytes int64
+	pages      *pageWriter // page bodies, written off the fetch path
+	pagesDir   *folder
+
+	rejected      *os.File // only with a JSON Schema
+	rejBuf        *bufio.Writer
+	rejectedBytes int64
+
+	line bytes.Buffer // scratch for one compacted record
+
+	inflight *commitJob // a commit whose syncs are still running
+}
+
+// commitJob is a commit whose fsyncs and checkpoint write run off the fetch
+// path (group commit): the checkpoint lags the records, never leads them.
+type commitJob struct {
+	done chan struct{}
+	err  error
+}
+
+// Open prepares the held folder for a run. With a checkpoint, what lies
+// past the lengths it vouches for is moved aside (and said so), never
+// silently cut; without one, data nobody vouches for is refused.
+func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
+	rawPages, validating := opt.RawPages, opt.Rejected
+	o := &folderWriter{root: root, rawPages: rawPages}
+	var wantRecords, wantIndex, wantRejected int64
+	var tail string
+	if cp != nil {
+		wantRecords, wantIndex, wantRejected, tail = cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes, cp.RecordsTail
+	}
+	var err error
+	if o.records, o.recordsBytes, err = openAppend(root, root, RecordsFile, wantRecords, cp != nil, tail); err != nil {
+		o.Close()
+		return nil, err
+	}
+	o.recBuf, o.recFlushed, o.pageStart = make([]byte, 0, recBufSize), o.recordsBytes, o.recordsBytes
+	if validating || wantRejected > 0 {
+		if o.rejected, o.rejectedBytes, err = openAppend(root, root, RejectedFile, wantRejected, cp != nil, ""); err != nil {
+			o.Close()
+			return nil, err
+		}
+		o.rejBuf = bufio.NewWriterSize(o.rejected, 32<<10)
+	}
+	o.indexBytes = wantIndex // kept as it is when this run archives nothing
+	if rawPages {
+		if o.pagesDir, err = root.sub(PagesDir); err != nil {
+			o.Close()
+			return nil, fmt.Errorf("opening the pages folder: %w", err)
+		}
+		if o.index, o.indexBytes, err = openAppend(root, o.pagesDir, IndexFile, wantIndex, cp != nil, ""); err != nil {
+			o.Close()
+			return nil, err
+		}
+		o.idxBuf = bufio.NewWriterSize(o.index, 32<<10)
+		o.pages = newPageWriter(o.pagesDir, opt.Recycle)
+	}
+	return o, nil
+}
+
+// tailWindow is how much of records.jsonl's end the checkpoint's checksum
+// covers: enough to notice an edited or replaced file, small enough that
+// resume reads it in no time whatever the file's length.
+const tailWindow = 64 << 10
+
+// tailSum is the checksum of the window of f that ends at end.
+func tailSum(f *os.File, end int64) (string, error) {
+	start := max(0, end-tailWindow)
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, start, end-start)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("sha256:%x@%d", h.Sum(nil), start), nil
+}
+
+// openAppend opens dir's file name for appending at want bytes, the length
+// the checkpoint vouches for. Bytes past it (written after the last
+// checkpoint, by a run that was killed or by someone else) are moved to
+// root's aside folder and noted; a file shorter than want, one whose
+// vouched tail changed, or a non-empty file no checkpoint vouches for is
+// refused.
+func openAppend(root, dir *folder, name string, want int64, vouched bool, tail string) (*os.File, int64, error) {
+	f, err := dir.open(name, os.O_RDWR|os.O_CREATE)
+	if err != nil {
+		return nil, 0, fmt.Errorf("opening %s: %w", dir.rel(name), err)
+	}
+	fail := func(err error) (*os.File, int64, error) {
+		f.Close()
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fail(fmt.Errorf("opening %s: %w", f.Name(), err))
+	}
+	size := st.Size()
+	switch {
+	case !vouched && size > 0:
+		return fail(fmt.Errorf("%w: %s holds %d bytes but there is no checkpoint.json vouching for them (deleted?); siphon will not cut or overwrite them: run with --fresh to move this output aside and start over", ErrCheckpointDamaged, f.Name(), size))
+	case size < want:
+		return fail(fmt.Errorf("%w: %s has %d bytes but the checkpoint vouches for %d: the file was cut or replaced; run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, f.Name(), size, want))
+	}
+	if tail != "" {
+		got, err := tailSum(f, want)
+		if err != nil {
+			return fail(fmt.Errorf("reading %s: %w", f.Name(), err))
+		}
+		if got != tail {
+			return fail(fmt.Errorf("%w: the end of %s's first %d bytes is not what the checkpoint saw (the file was edited or replaced); run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, f.Name(), want))
+		}
+	}
+	if size > want {
+		aside, err := root.keepAside(f, dir.rel(name), want, size)
+		if err != nil {
+			return fail(fmt.Errorf("moving the unvouched end of %s aside: %w", f.Name(), err))
+		}
+		if err := f.Truncate(want); err != nil {
+			return fail(fmt.Errorf("cutting %s back to the checkpoint: %w", f.Name(), err))
+		}
+		root.note(fmt.Sprintf("%s had %d bytes past what the checkpoint vouches for (written after the last checkpoint, e.g. by a run that was killed); they were moved to %s", dir.rel(name), size-want, aside))
+	}
+	if _, err := f.Seek(want, io.SeekStart); err != nil {
+		return fail(err)
+	}
+	return f, want, nil
+}
+
+// recBufSize is how much of records.jsonl is buffered before a write.
+const recBufSize = 256 << 10
+
+// writeRecords appends records, one compact JSON object a line, in order.
+// Records read in one pass come compact already and are written as they
+// are; others (from gojq, or a record held as sent) are compacted here.
+func (o *folderWriter) WriteRecords(recs []json.RawMessage) error {
+	for _, rec := range recs {
+		o.line.Reset()
+		if err := json.Compact(&o.line, rec); err != nil {
+			return fmt.Errorf("record is not valid JSON: %w", err)
+		}
+		if err := o.WriteRecord(o.line.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRecord appends one record that is compact JSON, and its newline.
+func (o *folderWriter) WriteRecord(rec []byte) error {
+	if len(o.recBuf)+len(rec)+1 > cap(o.recBuf) && len(o.recBuf) > 0 {
+		if err := o.flushRecords(); err != nil {
+			return err
+		}
+	}
+	o.recBuf = append(o.recBuf, rec...)
+	o.recBuf = append(o.recBuf, '\n')
+	o.recordsBytes += int64(len(rec)) + 1
+	return nil
+}
+
+func (o *folderWriter) flushRecords() error {
+	n, err := o.records.Write(o.recBuf)
+	o.recFlushed += int64(n)
+	if err != nil {
+		// What did reach the file is cut back by abortPage or the next resume.
+		o.recBuf = o.recBuf[:copy(o.recBuf, o.recBuf[n:])]
+		return fmt.Errorf("writing %s: %w", RecordsFile, err)
+	}
+	o.recBuf = o.recBuf[:0]
+	if cap(o.recBuf) > recBufSize {
+		o.recBuf = make([]byte, 0, recBufSize) // one huge record does not stay pinned
+	}
+	return nil
+}
+
+// BeginPage marks where a page's records start: they are written while
+// the body streams in, before the page is known to be good.
+func (o *folderWriter) BeginPage() { o.pageStart = o.recordsBytes }
+
+// EndPage accepts the records written since BeginPage.
+func (o *folderWriter) EndPage() { o.pageStart = o.recordsBytes }
+
+// AbortPage takes back the records written since BeginPage: a page that
+// failed half-way, or that a retry fetches again, is never written twice.
+// Records already on disk are cut off the file.
+func (o *folderWriter) AbortPage() error {
+	to := o.pageStart
+	if to >= o.recFlushed {
+		o.recBuf = o.recBuf[:to-o.recFlushed]
+		o.recordsBytes = to
+		return nil
+	}
+	o.recBuf = o.recBuf[:0]
+	if err := o.records.Truncate(to); err != nil {
+		return fmt.Errorf("cutting a failed page off %s: %w", RecordsFile, err)
+	}
+	if _, err := o.records.Seek(to, io.SeekStart); err != nil {
+		return fmt.Errorf("cutting a failed page off %s: %w", RecordsFile, err)
+	}
+	o.recFlushed, o.recordsBytes = to, to
+	return nil
+}
+
+// rejectedLine is one line of rejected.jsonl.
+type rejectedLine struct {
+	Page   int             `json:"page"`
+	Reason string          `json:"reason"`
+	Record json.RawMessage `json:"record"`
+}
+
+// WriteRejected keeps a record that failed the profile's JSON Schema aside,
+// with the reason.
+func (o *folderWriter) WriteRejected(page int, reason string, rec json.RawMessage) error {
+	line, err := json.Marshal(rejectedLine{Page: page, Reason: reason, Record: rec})
+	if err != nil {
+		return err
+	}
+	n, err := o.rejBuf.Write(append(line, '\n'))
+	o.rejectedBytes += int64(n)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", RejectedFile, err)
+	}
+	return nil
+}
+
+// ArchivePage archives a response body and its index line. The index line is
+// made durable by commit like the records; the body file itself is not
+// fsynced (one fsync per page would cost more than the rest of the run), so
+// after a power cut, unlike after a process crash, the newest archived
+// bodies may be empty. The records never are.
+//
+// pooled hands body's buffer to the page writer, which gives it to
+// Options.Recycle once written.
+func (o *folderWriter) ArchivePage(e *PageEntry, body []byte, written, pooled bool) error {
+	if !o.rawPages {
+		return nil
+	}
+	e.File = PageFileName(e.Page)
+	if !written { // written: the body streamed to its file already
+		if err := o.pages.write(e.Page, e.File, body, pooled); err != nil {
+			return err
+		}
+	}
+	o.line.Reset()
+	enc := json.NewEncoder(&o.line)
+	enc.SetEscapeHTML(false) // keep & in URLs readable
+	if err := enc.Encode(e); err != nil {
+		return err
+	}
+	n, err := o.idxBuf.Write(o.line.Bytes())
+	o.indexBytes += int64(n)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", IndexFile, err)
+	}
+	return nil
+}
+
+// Commit makes everything written so far durable, then saves cp, which
+// vouches for exactly that. A commit still in flight is waited for first.
+func (o *folderWriter) Commit(cp *Checkpoint) error {
+	if err := o.WaitCommit(); err != nil {
+		return err
+	}
+	b, pagesDone, err := o.prepareCommit(cp)
+	if err != nil {
+		return err
+	}
+	return o.finishCommit(b, pagesDone)
+}
+
+// StartCommit is Commit with the syncs and the checkpoint write on a
+// goroutine of their own; WaitCommit collects it. Only one is in flight.
+func (o *folderWriter) StartCommit(cp *Checkpoint) error {
+	if err := o.WaitCommit(); err != nil {
+		return err
+	}
+	b, pagesDone, err := o.prepareCommit(cp)
+	if err != nil {
+		return err
+	}
+	job := &commitJob{done: make(chan struct{})}
+	o.inflight = job
+	go func() {
+		defer close(job.done)
+		job.err = o.finishCommit(b, pagesDone)
+	}()
+	return nil
+}
+
+// WaitCommit waits for the commit in flight, if any, and returns its error.
+func (o *folderWriter) WaitCommit() error {
+	job := o.inflight
+	if job == nil {
+		return nil
+	}
+	<-job.done
+	o.inflight = nil
+	return job.err
+}
+
+// prepareCommit writes out what is buffered and encodes the checkpoint
+// that will vouch for it: the fetch path's part of a commit.
+func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, <-chan struct{}, error) {
+	if err := o.flushRecords(); err != nil {
+		return nil, nil, err
+	}
+	var pagesDone <-chan struct{}
+	if o.rawPages {
+		pagesDone = o.pages.barrier()
+		if err := o.idxBuf.Flush(); err != nil {
+			return nil, nil, fmt.Errorf("writing %s: %w", IndexFile, err)
+		}
+	}
+	if o.rejected != nil {
+		if err := o.rejBuf.Flush(); err != nil {
+			return nil, nil, fmt.Errorf("writing %s: %w", RejectedFile, err)
+		}
+	}
+	cp.RecordsBytes = o.pageStart // a page still being written is not vouched for
+	cp.IndexBytes = o.indexBytes
+	cp.RejectedBytes = o.rejectedBytes
+	tail, err := tailSum(o.records, o.pageStart)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", RecordsFile, err)
+	}
+	cp.RecordsTail = tail
+	b, err := encodeCheckpoint(cp)
+	return b, pagesDone, err
+}
+
+// finishCommit makes the written files durable, then writes the
+// checkpoint. It touches no state the fetch path changes.
+func (o *folderWriter) finishCommit(cp []byte, pagesDone <-chan struct{}) error {
+	if err := o.records.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", RecordsFile, err)
+	}
+	if o.rawPages {
+		<-pagesDone
+		if err := o.pages.failed(); err != nil {
+			return err
+		}
+		if err := o.index.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", IndexFile, err)
+		}
+	}
+	if o.rejected != nil {
+		if err := o.rejected.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", RejectedFile, err)
+		}
+	}
+	return o.root.writeCheckpoint(cp)
+}
+
+// Close closes the files without committing: what was not committed is
+// moved aside by the next resume. The output folder stays held.
+func (o *folderWriter) Close() error {
+	errs := []error{o.WaitCommit()}
+	if o.pages != nil {
+		errs = append(errs, o.pages.close())
+	}
+	for _, f := range []*os.File{o.records, o.index, o.rejected} {
+		if f != nil {
+			errs = append(errs, f.Close())
+		}
+	}
+	if o.pagesDir != nil {
+		o.pagesDir.Release()
+	}
+	return errors.Join(errs...)
+}
+
+// RawPages reports whether page bodies are archived.
+func (o *folderWriter) RawPages() bool { return o.rawPages }
+
+// PageBody creates page n's body file in pages/, links refused, for a
+// body written while it streams in.
+func (o *folderWriter) PageBody(n int) (io.WriteCloser, error) {
+	f, err := o.pagesDir.open(PageFileName(n), os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	if err != nil {
+		return nil, err // a nil file, not a nil *os.File in an interface
+	}
+	return f, nil
+}
+
+// DropPageBody removes page n's body file, if any.
+func (o *folderWriter) DropPageBody(n int) { removeAt(o.pagesDir.dir, PageFileName(n)) }
