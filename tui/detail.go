@@ -2,8 +2,8 @@ package tui
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
@@ -25,6 +25,8 @@ type detail struct {
 	suffix string    // what the title line says after the scroll position
 	page   *pageInfo // nil for a record
 	text   string    // a message, wrapped to the width ("" for laid-out content)
+	tail   bodyTail  // a page's: its archived body's end
+	pageW  int       // a page's: the width it was laid out for
 	vp     viewport.Model
 }
 
@@ -45,6 +47,32 @@ func newTextDetail(e *env, s *runSession, title, text string) detail {
 	return d
 }
 
+// newPageDetail shows a page's request and response; a body longer than
+// its preview shows its end once readTail's command has read it.
+func newPageDetail(e *env, s *runSession, p pageInfo, width int) detail {
+	d := newDetail(e, s, fmt.Sprintf("page %d", p.Page), "c copies the request as curl · esc back", "", &p)
+	d.pageW = width
+	d.tail.read = !d.cut()
+	if d.cut() && (s == nil || s.out == "") {
+		d.tail = bodyTail{read: true, err: fs.ErrNotExist} // no folder to read it from
+	}
+	d.vp.SetContent(strings.Join(pageDetail(e.styles, p, width, d.tail), "\n"))
+	return d
+}
+
+// cut says the page's body is longer than what its event carried.
+func (d detail) cut() bool {
+	return d.page != nil && int64(len(d.page.Response.Body)) < d.page.Response.BodyBytes
+}
+
+// readTail reads the end of a cut body from the output folder.
+func (d detail) readTail() tea.Cmd {
+	if d.tail.read {
+		return nil
+	}
+	return readBodyTail(d.sess.out, d.page.Page, int64(len(d.page.Response.Body)))
+}
+
 // bodyReadMsg is a page's archived body, read for the playground.
 type bodyReadMsg struct {
 	page int
@@ -55,6 +83,11 @@ type bodyReadMsg struct {
 func (d detail) Update(msg tea.Msg, c *ctx) (detail, tea.Cmd) {
 	k := d.env.keys
 	switch msg := msg.(type) {
+	case bodyTailMsg:
+		if d.page != nil && d.sess != nil && msg.page == d.page.Page && msg.out == d.sess.out && !d.tail.read {
+			d.tail = msg.tail
+			d.vp.SetContent(strings.Join(pageDetail(d.env.styles, *d.page, d.pageW, d.tail), "\n"))
+		}
 	case bodyReadMsg:
 		if d.page != nil && msg.page == d.page.Page {
 			pg := newPlayground(d.env, d.sess, *d.page, msg.body, msg.err)
@@ -83,19 +116,6 @@ func (d detail) Update(msg tea.Msg, c *ctx) (detail, tea.Cmd) {
 		}
 	}
 	return d, nil
-}
-
-// bodyFile is where a run archives a page's body (output.raw_pages).
-func bodyFile(out string, page int) string {
-	return filepath.Join(out, "pages", fmt.Sprintf("%06d.body", page))
-}
-
-// readBody reads a page's archived body in a command: it can be big.
-func readBody(out string, page int) tea.Cmd {
-	return func() tea.Msg {
-		body, err := os.ReadFile(bodyFile(out, page))
-		return bodyReadMsg{page: page, body: body, err: err}
-	}
 }
 
 func (d detail) SetSize(width, height int) detail {

@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -39,8 +42,9 @@ func (v pagesPane) Update(msg tea.KeyMsg, c *ctx) (pagesPane, tea.Cmd) {
 	}
 	if key.Matches(msg, v.env.keys.Enter) {
 		if p, ok := v.list.Selected(); ok {
-			body := strings.Join(pageDetail(v.env.styles, p, v.width), "\n")
-			c.push(newDetail(v.env, v.sess, fmt.Sprintf("page %d", p.Page), "c copies the request as curl · esc back", body, &p))
+			d := newPageDetail(v.env, v.sess, p, v.width)
+			c.push(d)
+			return v, d.readTail()
 		}
 	}
 	return v, nil
@@ -105,7 +109,11 @@ func shortCursor(c string) string {
 // the body pretty-printed and highlighted when it is JSON. Everything in it
 // but the numbers came from the API (or the profile): each is cleaned
 // before it is styled or cut.
-func pageDetail(st Styles, p pageInfo, width int) []string {
+//
+// A body longer than the event's preview ends with the archived body's
+// last bytes (tail, read from the output folder), so that what is at the
+// end of a page (its pagination block) can be seen.
+func pageDetail(st Styles, p pageInfo, width int, tail bodyTail) []string {
 	lines := []string{
 		st.Title.Render(fmt.Sprintf("Page %d", p.Page)) + st.Subtle.Render(fmt.Sprintf(" · HTTP %d · %s · %s · %s · %s", p.Status, counted(p.Attempts, "attempt", "attempts"), formatDuration(p.Duration), formatBytes(p.Bytes), counted(p.Records, "record", "records"))),
 		"cursor " + shortCursor(p.CursorIn) + " → " + shortCursor(p.CursorOut),
@@ -129,17 +137,51 @@ func pageDetail(st Styles, p pageInfo, width int) []string {
 		note = fmt.Sprintf("Body (first %s of %s)", formatBytes(int64(len(resp.Body))), formatBytes(resp.BodyBytes))
 	}
 	lines = append(lines, "", st.Header.Render(note))
-	if looksLikeJSON(resp.ContentType, resp.Body) {
+	isJSON := looksLikeJSON(resp.ContentType, resp.Body)
+	if isJSON {
 		lines = append(lines, highlightJSON(indentJSON(resp.Body), st)...) // cleaned there
 	} else {
 		for _, l := range strings.Split(termsafe.Text(string(resp.Body)), "\n") {
 			lines = append(lines, cut(l, width))
 		}
 	}
-	if int64(len(resp.Body)) < resp.BodyBytes {
-		lines = append(lines, st.Faint.Render("… cut here; the whole body is in the output folder's pages/ (with raw_pages)"))
+	if shown := int64(len(resp.Body)); shown < resp.BodyBytes {
+		lines = append(lines, tailLines(st, tail, shown, resp.BodyBytes, isJSON, width)...)
 	}
 	return lines
+}
+
+// tailLines is the end of a body cut after its first shown bytes: what
+// was skipped, then the archived body's last bytes, laid out as the
+// start was; or why the end cannot show.
+func tailLines(st Styles, t bodyTail, shown, size int64, isJSON bool, width int) []string {
+	switch {
+	case !t.read:
+		return []string{st.Faint.Render("… reading the body's end from the output folder's pages/ …")}
+	case errors.Is(t.err, fs.ErrNotExist):
+		return []string{st.Faint.Render("… cut here; the body was not archived (output.raw_pages is off, or its folder moved)")}
+	case t.err != nil:
+		return []string{st.Error.Render("… cut here; its end could not be read: " + oneLine(t.err.Error()))}
+	}
+	var lines []string
+	frag := t.bytes
+	if t.from > shown {
+		lines = append(lines, st.Faint.Render(fmt.Sprintf("… %s skipped; the last %s (G: the end) …", formatBytes(t.from-shown), formatBytes(int64(len(frag))))))
+		// Start at a boundary, not mid-line or mid-value.
+		if i := bytes.IndexByte(frag, '\n'); i >= 0 && i < len(frag)-1 {
+			frag = frag[i+1:]
+		} else if i := bytes.IndexByte(frag, ','); isJSON && i >= 0 {
+			frag = frag[i+1:]
+		}
+	}
+	if isJSON {
+		lines = append(lines, highlightJSON(indentJSON(frag), st)...) // cleaned there
+	} else {
+		for _, l := range strings.Split(termsafe.Text(string(frag)), "\n") {
+			lines = append(lines, strings.Split(ansi.Hardwrap(l, max(width, 1), false), "\n")...)
+		}
+	}
+	return append(lines, st.Faint.Render(fmt.Sprintf("— end of the body (%s) —", formatBytes(size))))
 }
 
 func httpHeaderLines(h map[string]string) []string {
