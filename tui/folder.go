@@ -6,19 +6,18 @@ package tui
 // side, and this file is the one place that knows it.
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 // bodyFile is where a run archives a page's body (output.raw_pages).
 func bodyFile(out string, page int) string {
-	return filepath.Join(out, ingest.PagesDir, fmt.Sprintf("%06d.body", page))
+	return filepath.Join(out, store.PagesDir, store.PageFileName(page))
 }
 
 // readBody reads a page's archived body in a command: it can be big.

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/store"
 )
 
 // bigBody is a JSON page of about size bytes whose pagination block, as
@@ -31,7 +32,7 @@ func TestPageDetailReachesTheEndOfABigBody(t *testing.T) {
 	profiles := testProfiles(t.TempDir())
 	out := profiles[0].Out
 	body := bigBody(200 << 10)
-	if err := os.MkdirAll(filepath.Join(out, ingest.PagesDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(out, store.PagesDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(bodyFile(out, 1), body, 0o600); err != nil {
