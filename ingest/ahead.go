@@ -219,11 +219,8 @@ func (a *readAhead) close() {
 // that is not a usable 2xx is left for the walk to fetch and retry.
 func (a *readAhead) fetch(t target) *heldResponse {
 	rn := a.rn
-	// A runner of its own: the budgets track one request in flight per runner.
+	// A runner of its own: its ticket is this request's place in the budget.
 	pre := &runner{c: rn.c, run: rn.run, job: rn.job, sink: rn.sink, quiet: true}
-	if sb := rn.c.shared(); sb != nil {
-		defer sb.leave(pre) // its one request is over
-	}
 	if err := pre.waitBudget(a.ctx); err != nil {
 		rn.c.budget.Release(pre.ticket)
 		return nil
@@ -233,7 +230,6 @@ func (a *readAhead) fetch(t target) *heldResponse {
 		return nil
 	}
 	start := time.Now()
-	rn.c.learned.noteSent(start)
 	actx, cancel := context.WithTimeout(a.ctx, rn.c.cfg.Timeout)
 	defer cancel()
 	req, _, o := pre.prepare(a.ctx, actx, t.u, t.method, t.body, t.headers)
@@ -265,10 +261,9 @@ func (a *readAhead) fetch(t target) *heldResponse {
 		o = pre.statusOutcome(status, header, header.Get("Content-Type"), body)
 		switch {
 		case o.wait > 0:
-			rn.c.budget.HoldUntil(time.Now().Add(o.wait), fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", status))
+			rn.c.budget.Hold(time.Now().Add(o.wait), fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", status))
 		case status == http.StatusTooManyRequests:
-			rn.noteLearned(rn.c.learned.throttled(time.Now()), "HTTP 429 without Retry-After: half the rate of the last second")
-			rn.c.budget.Throttled()
+			rn.noteLearned(rn.c.budget.Throttled(time.Now()))
 		}
 		return nil
 	}

@@ -39,10 +39,9 @@ type Client struct {
 	bodyErrs  *bodyErrors                      // error_when, error_message (apierror.go)
 	red       *atomic.Pointer[redact.Redactor] // grows as tokens arrive; shared with the partitions' clients
 	tokens    *tokenManager                    // oauth2 only
-	budget    *budget.Budget                   // when a request may go; shared by every partition
-	learned   *learnedRate                     // budget learned from 429s (adaptive.go); shared by every partition
+	budget    *budget.Member                   // when a request may go; shared by every partition
 	validator *schema.Validator                // nil without schema.file
-	budgets   *Budgets                         // WithBudgets: one budget per origin, shared across runs and processes
+	budgets   *budget.Registry                 // WithBudgets; nil: a registry of the client's own
 	secrets   secretSet                        // what goes only to base_url's origin
 
 	maxBody        int64
@@ -70,6 +69,11 @@ func WithCommitInterval(d time.Duration) Option {
 // WithTransport replaces the HTTP transport (TLS settings then are the
 // caller's).
 func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.transport = rt } }
+
+// WithBudgets makes the client's runs take their requests from the budget
+// of its base URL's origin in b, shared with every client given b (and,
+// through b's state files, with other processes).
+func WithBudgets(b *budget.Registry) Option { return func(c *Client) { c.budgets = b } }
 
 // DefaultMaxBodyBytes is the default cap on one response body.
 const DefaultMaxBodyBytes = 64 << 20
@@ -133,8 +137,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("schema.file: %w", err)
 		}
 	}
-	c.learned = &learnedRate{ceiling: cfg.RateLimit.RequestsPerSecond}
-	c.budget = budget.New(budget.Config{RequestsPerSecond: cfg.RateLimit.RequestsPerSecond, Burst: cfg.RateLimit.Burst,
+	if c.budgets == nil {
+		c.budgets = budget.NewRegistry("") // the origin's budget is this client's alone
+	}
+	c.budget = c.budgets.For(budget.Origin(c.endpoint.String())).Join(budget.Config{Profile: cfg.Name,
+		RequestsPerSecond: cfg.RateLimit.RequestsPerSecond, Burst: cfg.RateLimit.Burst,
 		IgnoreHeaders: cfg.RateLimit.IgnoreHeaders, MaxWait: cfg.Retry.MaxRetryAfter})
 	rt := c.transport
 	if rt == nil {

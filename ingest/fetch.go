@@ -132,9 +132,6 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 		rn.setState(StateRunning, "", time.Time{})
 		rn.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: req.method, URL: redacted})
 		sentAt := time.Now()
-		if !replay {
-			rn.c.learned.noteSent(sentAt)
-		}
 		o := rn.attempt(actx, u, t.method, body, t.headers)
 		if !replay {
 			rn.c.budget.Release(rn.ticket)
@@ -146,11 +143,11 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 			if replay {
 				o.f.duration = held.took // the request's, not the wait for it
 			}
-			rn.noteLearned(rn.c.learned.succeeded(), fmt.Sprintf("%d pages without a 429", growEvery))
+			rn.noteLearned(rn.c.budget.Succeeded())
 			return o.f, nil
 		}
 		if o.status == http.StatusTooManyRequests && o.wait == 0 {
-			rn.noteLearned(rn.c.learned.throttled(time.Now()), "HTTP 429 without Retry-After: half the rate of the last second")
+			rn.noteLearned(rn.c.budget.Throttled(time.Now()))
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -178,9 +175,6 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 		wait, source := o.wait, "retry-after"
 		if wait == 0 {
 			wait, source = rn.backoff(attempt), "backoff"
-			if o.status == http.StatusTooManyRequests {
-				rn.c.budget.Throttled()
-			}
 		} else if wait > rn.c.cfg.Retry.MaxRetryAfter {
 			pe.Cause += fmt.Sprintf("; the server asks to wait %s, more than retry.max_retry_after (%s)", wait.Round(time.Second), rn.c.cfg.Retry.MaxRetryAfter)
 			pe.Retryable = false
@@ -203,7 +197,7 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 		}
 		until := time.Now().Add(wait)
 		if source == "retry-after" {
-			rn.c.budget.HoldUntil(until, fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", o.status))
+			rn.c.budget.Hold(until, fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", o.status))
 		}
 		rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: wait, Source: source})
 		rn.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), until)
@@ -784,20 +778,11 @@ func (rn *runner) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
 }
 
-// waitBudget waits until the shared budget lets a request go (see package
-// budget) and keeps the request's ticket for noteRateLimit and release.
+// waitBudget waits until the origin's budget lets a request go (see
+// package budget) and keeps the request's ticket for noteRateLimit and
+// release.
 func (rn *runner) waitBudget(ctx context.Context) error {
-	if err := rn.waitLearned(ctx); err != nil {
-		return err
-	}
-	// The origin's budget, shared with other runs and processes (share.go),
-	// then the profile's own.
-	if sb := rn.c.shared(); sb != nil {
-		if err := sb.acquire(ctx, rn); err != nil {
-			return err
-		}
-	}
-	t, err := rn.c.budget.Acquire(ctx, rn.noteThrottle)
+	t, err := rn.c.budget.Acquire(ctx, rn.listener())
 	rn.ticket = t
 	return err
 }

@@ -169,12 +169,14 @@ func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
 	listErr := ps.list()
 	ps.queue = make(chan *partRun, len(ps.all))
 	r.parts = ps
+	c.budget.Begin()
 	go func() {
 		defer cancel()
 		err := listErr
 		if err == nil {
 			err = ps.loop(ctx)
 		}
+		c.budget.End()
 		ps.finish(c.redact().Error(err)) // the error is shown and logged: no secret in it
 	}()
 	return r
@@ -261,7 +263,6 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	}
 	if n := ps.job.Shard.N; n > 1 && cfg.RateLimit.RequestsPerSecond > 0 {
 		c.budget.SetRate(cfg.RateLimit.RequestsPerSecond / float64(n))
-		c.learned.setCeiling(cfg.RateLimit.RequestsPerSecond / float64(n))
 	}
 	// The run's folder must be siphon's, and started with this shard count
 	// (an unsharded --fresh starts the whole folder over instead).
@@ -360,9 +361,6 @@ func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 		if err = ps.pool.take(ctx); err == nil { // the walk's own slot; the others lend theirs (ahead.go)
 			err = pr.client.redact().Error(rn.loop(ctx))
 			ps.pool.give()
-		}
-		if sb := pr.client.shared(); sb != nil {
-			sb.leave(rn) // the origin's shared budget (share.go)
 		}
 	}
 	state := StateDone

@@ -112,6 +112,7 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 		rn.pool = newAheadPool(n)
 		rn.pool.tryTake() // the walk's own
 	}
+	c.budget.Begin()
 	go func() {
 		defer cancel()
 		for _, w := range c.Exposures() {
@@ -201,9 +202,7 @@ func (r *Run) finish(err error, rn *runner) {
 	}
 	entry := historyEntry(*s, err, fin.T)
 	r.mu.Unlock()
-	if sb := rn.c.shared(); sb != nil {
-		sb.leave(rn)
-	}
+	rn.c.budget.End()
 	if errors.Is(err, store.ErrFolderRefused) {
 		// Not siphon's folder: nothing is written in it, history neither.
 	} else if herr := rn.output().AppendHistory(entry); herr != nil {
@@ -272,6 +271,34 @@ func (rn *runner) noteThrottle(until time.Time, wait time.Duration, why string) 
 	rn.emit(Throttled{At: now(), Until: until, Wait: wait, Reason: why})
 }
 
+// listener is how the budget tells the run what its requests wait for.
+func (rn *runner) listener() budget.Listener {
+	return budget.Listener{Wait: rn.noteThrottle, Warn: rn.warn}
+}
+
+func (rn *runner) warn(what string) { rn.emit(Warning{At: now(), What: what}) }
+
+// noteLearned publishes a new learned rate (rps 0: unchanged).
+func (rn *runner) noteLearned(rps float64, why string) {
+	if rps == 0 {
+		return
+	}
+	r := rn.run
+	r.mu.Lock()
+	r.snap.LearnedRate = rps
+	r.mu.Unlock()
+	rn.emit(RateLearned{At: now(), RequestsPerSecond: rps, Reason: why})
+}
+
+// attemptText is "3/6", or "attempt 3" when only retry.max_elapsed bounds
+// the attempts.
+func attemptText(attempt, maxAttempts int) string {
+	if maxAttempts <= 0 {
+		return fmt.Sprintf("attempt %d", attempt)
+	}
+	return fmt.Sprintf("%d/%d", attempt, maxAttempts)
+}
+
 // noteRateLimit reads the server's rate-limit headers into the snapshot and
 // the shared budget, which holds every worker when the budget is spent.
 func (rn *runner) noteRateLimit(h map[string][]string) {
@@ -279,10 +306,9 @@ func (rn *runner) noteRateLimit(h map[string][]string) {
 	if !ok {
 		return
 	}
-	if sb := rn.c.shared(); sb != nil {
-		sb.observe(rn, rl)
+	if w := rn.c.budget.Observe(rn.ticket, rl); w != "" {
+		rn.warn(w)
 	}
-	rn.c.budget.Observe(rn.ticket, rl)
 	r := rn.run
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/budget"
 )
 
 // quotaAPI serves two pages of a cursor walk ({"data":[...],"next":...})
@@ -115,12 +116,12 @@ func TestStateFileRefused(t *testing.T) {
 			must(t, os.Mkdir(budgetDir, 0o700))
 			victim := filepath.Join(dir, "victim")
 			must(t, os.WriteFile(victim, []byte("precious\n"), 0o600))
-			path := ingest.BudgetFile(budgetDir, ingest.Origin(srv.URL))
+			path := budget.FilePath(budgetDir, budget.Origin(srv.URL))
 			tc.plant(t, path, victim)
 
-			_, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(ingest.NewBudgets(budgetDir)))
+			_, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budget.NewRegistry(budgetDir)))
 			t.Log(err)
-			var sfe *ingest.StateFileError
+			var sfe *budget.StateFileError
 			if !errors.As(err, &sfe) {
 				t.Fatalf("run: %v, want a StateFileError", err)
 			}
@@ -139,7 +140,7 @@ func TestStateFileRefused(t *testing.T) {
 				t.Error("the dangling symlink's target was created")
 			}
 			// siphon budget show reports it the same way.
-			states, err := ingest.ReadBudgetStates(budgetDir, "")
+			states, err := budget.ReadFiles(budgetDir, "")
 			if err != nil || len(states) != 1 || states[0].Err == nil || !strings.Contains(states[0].Err.Error(), path) {
 				t.Errorf("ReadBudgetStates: %+v, %v", states, err)
 			}
@@ -157,11 +158,11 @@ func TestStateFileLooseModeTightened(t *testing.T) {
 	budgetDir := filepath.Join(t.TempDir(), "budget")
 	must(t, os.Mkdir(budgetDir, 0o700))
 	must(t, os.Chmod(budgetDir, 0o777))
-	path := ingest.BudgetFile(budgetDir, ingest.Origin(srv.URL))
+	path := budget.FilePath(budgetDir, budget.Origin(srv.URL))
 	must(t, os.WriteFile(path, nil, 0o600))
 	must(t, os.Chmod(path, 0o666))
 
-	evs, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(ingest.NewBudgets(budgetDir)))
+	evs, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budget.NewRegistry(budgetDir)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,11 +197,11 @@ func TestStateFileGarbageRecovered(t *testing.T) {
 			srv := httptest.NewServer(api)
 			defer srv.Close()
 			budgetDir := t.TempDir()
-			origin := ingest.Origin(srv.URL)
-			path := ingest.BudgetFile(budgetDir, origin)
+			origin := budget.Origin(srv.URL)
+			path := budget.FilePath(budgetDir, origin)
 			must(t, os.WriteFile(path, []byte(tc.content), 0o600))
 
-			evs, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(ingest.NewBudgets(budgetDir)))
+			evs, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budget.NewRegistry(budgetDir)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,13 +228,13 @@ func TestStateFileFarFutureIgnored(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	budgetDir := t.TempDir()
-	origin := ingest.Origin(srv.URL)
-	path := ingest.BudgetFile(budgetDir, origin)
+	origin := budget.Origin(srv.URL)
+	path := budget.FilePath(budgetDir, origin)
 	far := "2099-01-01T00:00:00Z"
 	content := fmt.Sprintf(`{"origin":%q,"known":true,"limit":10,"available":0,"reset":%q,"over":%q,"next":%q,"hold":{"until":%q,"why":"planted"}}`, origin, far, far, far, far)
 	must(t, os.WriteFile(path, []byte(content), 0o600))
 
-	evs, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(ingest.NewBudgets(budgetDir)))
+	evs, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budget.NewRegistry(budgetDir)))
 	if err != nil {
 		t.Fatalf("a 2099 reset in the state file held the run: %v", err)
 	}
@@ -264,11 +265,11 @@ func TestServerDayLongResetIsAHold(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	budgetDir := t.TempDir()
-	origin := ingest.Origin(srv.URL)
-	path := ingest.BudgetFile(budgetDir, origin)
+	origin := budget.Origin(srv.URL)
+	path := budget.FilePath(budgetDir, origin)
 	cfg := quotaConfig(srv.URL)
 
-	evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(ingest.NewBudgets(budgetDir)))
+	evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budget.NewRegistry(budgetDir)))
 	if err == nil {
 		t.Fatal("the run went on past a day-long reset")
 	}
@@ -284,7 +285,7 @@ func TestServerDayLongResetIsAHold(t *testing.T) {
 	if api.requests.Load() != 1 {
 		t.Errorf("%d requests, want 1", api.requests.Load())
 	}
-	states, err := ingest.ReadBudgetStates(budgetDir, origin)
+	states, err := budget.ReadFiles(budgetDir, origin)
 	if err != nil || len(states) != 1 || states[0].Hold == nil || states[0].Path != path || states[0].Origin != origin {
 		t.Fatalf("ReadBudgetStates: %+v, %v", states, err)
 	}
@@ -293,20 +294,20 @@ func TestServerDayLongResetIsAHold(t *testing.T) {
 	}
 
 	// Another process: stopped by the hold before any request.
-	_, err = run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(ingest.NewBudgets(budgetDir)))
+	_, err = run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budget.NewRegistry(budgetDir)))
 	if err == nil || !strings.Contains(err.Error(), path) || api.requests.Load() != 1 {
 		t.Fatalf("second run: %v after %d requests", err, api.requests.Load())
 	}
 
-	was, err := ingest.ClearBudget(budgetDir, origin)
+	was, err := budget.Clear(budgetDir, origin)
 	if err != nil || was.Hold == nil {
 		t.Fatalf("ClearBudget: %+v, %v", was, err)
 	}
 	api.spent.Store(false)
-	if _, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(ingest.NewBudgets(budgetDir))); err != nil {
+	if _, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budget.NewRegistry(budgetDir))); err != nil {
 		t.Fatalf("after clear: %v", err)
 	}
-	if states, _ := ingest.ReadBudgetStates(budgetDir, origin); len(states) != 1 || states[0].Hold != nil {
+	if states, _ := budget.ReadFiles(budgetDir, origin); len(states) != 1 || states[0].Hold != nil {
 		t.Errorf("after clear and a run: %+v", states)
 	}
 }
@@ -321,16 +322,16 @@ func TestHoldWaitedWhenAllowedAndCleared(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	budgetDir := t.TempDir()
-	origin := ingest.Origin(srv.URL)
-	path := ingest.BudgetFile(budgetDir, origin)
-	if _, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(ingest.NewBudgets(budgetDir))); err == nil {
+	origin := budget.Origin(srv.URL)
+	path := budget.FilePath(budgetDir, origin)
+	if _, err := run(t, quotaConfig(srv.URL), ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budget.NewRegistry(budgetDir))); err == nil {
 		t.Fatal("the first run went on past a day-long reset")
 	}
 	api.spent.Store(false)
 
 	cfg := quotaConfig(srv.URL)
 	cfg.Retry.MaxRetryAfter = 48 * time.Hour
-	c, err := ingest.New(cfg, ingest.WithBudgets(ingest.NewBudgets(budgetDir)))
+	c, err := ingest.New(cfg, ingest.WithBudgets(budget.NewRegistry(budgetDir)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +348,7 @@ func TestHoldWaitedWhenAllowedAndCleared(t *testing.T) {
 		if api.requests.Load() != 1 {
 			t.Errorf("%d requests before the hold was cleared, want the first run's 1", api.requests.Load())
 		}
-		if _, err := ingest.ClearBudget(budgetDir, origin); err != nil {
+		if _, err := budget.Clear(budgetDir, origin); err != nil {
 			t.Fatal(err)
 		}
 		cleared = true

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/budget"
 	"siphon/ingest/demoapi"
 )
 
@@ -57,7 +58,7 @@ func (t memoryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // budgetStarter starts real runs that share budgets, as cmd/siphon does,
 // against an API in memory.
-func budgetStarter(cfgs map[string]ingest.Config, b *ingest.Budgets, api http.Handler) Starter {
+func budgetStarter(cfgs map[string]ingest.Config, b *budget.Registry, api http.Handler) Starter {
 	return func(p Profile, fresh bool) (Runner, error) {
 		client, err := ingest.New(cfgs[p.Name], ingest.WithBudgets(b), ingest.WithTransport(memoryTransport{api}))
 		if err != nil {
@@ -84,7 +85,7 @@ func TestConsoleTwoRunsShareOneBudget(t *testing.T) {
 			cfgs[name] = cfg
 			profiles = append(profiles, Profile{Name: name, Pagination: "cursor", Auth: "none", URL: base + "/v1/cursor", Out: t.TempDir()})
 		}
-		budgets := ingest.NewBudgets(t.TempDir())
+		budgets := budget.NewRegistry(t.TempDir())
 		var m tea.Model = New(Options{Styles: asciiStyles(), Start: budgetStarter(cfgs, budgets, api), Profiles: profiles, Budgets: budgets})
 
 		// Bubble Tea's loop: each command runs in its own goroutine and

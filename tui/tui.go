@@ -23,6 +23,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"siphon/ingest"
+	"siphon/ingest/budget"
 )
 
 // Runner is what the console needs of a run; *ingest.Run satisfies it.
@@ -95,7 +96,7 @@ type Options struct {
 
 	// Budgets is the registry of rate budgets the runs share by API
 	// origin; the run view shows how its budget is split. nil: none shown.
-	Budgets *ingest.Budgets
+	Budgets *budget.Registry
 
 	// CacheDir is siphon's cache folder, where a page's request copied as
 	// curl is also saved. "": the user's cache folder's siphon.

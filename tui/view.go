@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
+	"siphon/ingest/budget"
 	"siphon/ingest/termsafe"
 )
 
@@ -201,7 +202,7 @@ func (m Model) budgetSplit(r *runSession) string {
 	if b == nil {
 		return ""
 	}
-	share, ok := b.Share(ingest.Origin(r.url))
+	share, ok := b.Share(budget.Origin(r.url))
 	if !ok {
 		return ""
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"siphon/ingest"
+	"siphon/ingest/budget"
 	"siphon/ingest/termsafe"
 )
 
@@ -42,7 +42,7 @@ func cmdBudget(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dir := ingest.DefaultBudgetDir()
+	dir := budget.DefaultDir()
 	if dir == "" {
 		return errors.New("no user cache folder (set XDG_CACHE_HOME or HOME): there are no shared rate budgets")
 	}
@@ -51,7 +51,7 @@ func cmdBudget(args []string, stdout, stderr io.Writer) error {
 		return usagef("budget %s takes %s", args[0], map[string]string{"show": "at most one ORIGIN", "clear": "one ORIGIN"}[args[0]])
 	}
 	if len(pos) == 1 {
-		if origin = ingest.Origin(pos[0]); origin == "" || !strings.HasPrefix(origin, "http") {
+		if origin = budget.Origin(pos[0]); origin == "" || !strings.HasPrefix(origin, "http") {
 			return usagef("budget %s: %q is not an origin: give scheme://host[:port], e.g. https://api.example.com", args[0], termsafe.Line(pos[0]))
 		}
 	}
@@ -62,13 +62,13 @@ func cmdBudget(args []string, stdout, stderr io.Writer) error {
 }
 
 func budgetShow(stdout io.Writer, dir, origin string) error {
-	states, err := ingest.ReadBudgetStates(dir, origin)
+	states, err := budget.ReadFiles(dir, origin)
 	if err != nil {
 		return fmt.Errorf("rate budget folder %s: %w", termsafe.Line(dir), err)
 	}
 	if len(states) == 0 {
 		if origin != "" {
-			fmt.Fprintf(stdout, "No shared rate budget for %s (no file %s).\n", termsafe.Line(origin), termsafe.Line(ingest.BudgetFile(dir, origin)))
+			fmt.Fprintf(stdout, "No shared rate budget for %s (no file %s).\n", termsafe.Line(origin), termsafe.Line(budget.FilePath(dir, origin)))
 		} else {
 			fmt.Fprintf(stdout, "No shared rate budgets in %s.\nA run writes one for an origin once it has a client-side rate or the server sends rate-limit headers.\n", termsafe.Line(dir))
 		}
@@ -125,7 +125,7 @@ func budgetShow(stdout io.Writer, dir, origin string) error {
 }
 
 func budgetClear(stdout io.Writer, dir, origin string) error {
-	was, err := ingest.ClearBudget(dir, origin)
+	was, err := budget.Clear(dir, origin)
 	for _, n := range was.Notes {
 		fmt.Fprintf(stdout, "note: %s\n", termsafe.Line(n))
 	}

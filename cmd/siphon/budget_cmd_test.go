@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"siphon/ingest"
+	"siphon/ingest/budget"
 )
 
 // dailyQuotaAPI serves a two-page cursor walk; while spent, it says its
@@ -67,8 +67,8 @@ func TestBudgetHoldShownAndCleared(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	writeProfile(t, dir, "quota", quotaProfile(srv.URL))
-	origin := ingest.Origin(srv.URL)
-	file := ingest.BudgetFile(ingest.DefaultBudgetDir(), origin)
+	origin := budget.Origin(srv.URL)
+	file := budget.FilePath(budget.DefaultDir(), origin)
 
 	code, _, stderr := siphon(t, dir, "run", "quota")
 	if code != exitFailed {
@@ -143,21 +143,21 @@ func TestBudgetCommandUsage(t *testing.T) {
 // its controls shown, not acted on.
 func TestBudgetShowRefusesAndSanitises(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	dir := ingest.DefaultBudgetDir()
+	dir := budget.DefaultDir()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	evil := "https://x\x1b]52;c;cGF3bmVk\x07y:443"
 	quoted, _ := json.Marshal(evil)
 	content := fmt.Sprintf(`{"origin":%s,"hold":{"until":"2999-01-01T00:00:00Z","why":"\u001b[2J"},"known":true,"limit":5,"available":1,"reset":"2000-01-01T00:00:00Z"}`, quoted)
-	if err := os.WriteFile(ingest.BudgetFile(dir, evil), []byte(content), 0o600); err != nil {
+	if err := os.WriteFile(budget.FilePath(dir, evil), []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	victim := filepath.Join(t.TempDir(), "victim")
 	if err := os.WriteFile(victim, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	link := ingest.BudgetFile(dir, "https://api.example.com:443")
+	link := budget.FilePath(dir, "https://api.example.com:443")
 	if err := os.Symlink(victim, link); err != nil {
 		t.Fatal(err)
 	}

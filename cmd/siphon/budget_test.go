@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/budget"
 	"siphon/ingest/demoapi"
 	"siphon/ingest/page"
 	"siphon/profiles"
@@ -48,7 +49,7 @@ func TestBudgetSharedWithSiphonRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	budgets := ingest.NewBudgets(ingest.DefaultBudgetDir())
+	budgets := budget.NewRegistry(budget.DefaultDir())
 	client, err := ingest.New(prof.Config, ingest.WithBudgets(budgets))
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +57,7 @@ func TestBudgetSharedWithSiphonRun(t *testing.T) {
 	r := client.Start(context.Background(), ingest.Job{Out: filepath.Join(dir, "console-out")})
 	sawOther := false
 	for range r.Events() {
-		if sh, _ := budgets.Share(ingest.Origin(srv.URL)); sh.Others > 0 {
+		if sh, _ := budgets.Share(budget.Origin(srv.URL)); sh.Others > 0 {
 			sawOther = true
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"siphon/ingest"
+	"siphon/ingest/budget"
 	"siphon/ingest/page"
 	"siphon/ingest/probe"
 	"siphon/ingest/termsafe"
@@ -93,7 +94,7 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 	items = append(items, broken...)
 	// Runs on one API origin share one rate budget, with each other and
 	// with other siphon processes on this machine.
-	budgets := ingest.NewBudgets(ingest.DefaultBudgetDir())
+	budgets := budget.NewRegistry(budget.DefaultDir())
 	start := func(p tui.Profile, fresh bool) (tui.Runner, error) {
 		cfg, ok := configs[p.Name]
 		if p.Path != "" {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/budget"
 	"siphon/ingest/page"
 	"siphon/ingest/store"
 	"siphon/profiles"
@@ -88,7 +89,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// One budget per API origin, shared with the consoles and runs of this machine.
-	client, err := ingest.New(cfg, ingest.WithJQMemoryLimit(int64(f.jqMemory)<<20), ingest.WithBudgets(ingest.NewBudgets(ingest.DefaultBudgetDir())))
+	client, err := ingest.New(cfg, ingest.WithJQMemoryLimit(int64(f.jqMemory)<<20), ingest.WithBudgets(budget.NewRegistry(budget.DefaultDir())))
 	if err != nil {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}

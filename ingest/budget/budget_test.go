@@ -18,9 +18,9 @@ import (
 // the answers come in.
 func TestInFlightNeverOverrunsRemaining(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := New(Config{})
+		b := newMember(Config{})
 		start := time.Now()
-		first, err := b.Acquire(context.Background(), nil)
+		first, err := b.Acquire(context.Background(), Listener{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,7 +31,7 @@ func TestInFlightNeverOverrunsRemaining(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
-				tk, err := b.Acquire(context.Background(), nil)
+				tk, err := b.Acquire(context.Background(), Listener{})
 				if err != nil {
 					t.Error(err)
 					return
@@ -53,18 +53,18 @@ func TestInFlightNeverOverrunsRemaining(t *testing.T) {
 
 // A Retry-After hold stops every worker until it ends, and the wait is
 // reported once with its reason.
-func TestHoldUntilStopsEveryWorker(t *testing.T) {
+func TestHoldStopsEveryWorker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := New(Config{})
+		b := newMember(Config{})
 		start := time.Now()
-		b.HoldUntil(start.Add(7*time.Second), "Retry-After 7")
+		b.Hold(start.Add(7*time.Second), "Retry-After 7")
 		var told []string
 		var mu sync.Mutex
 		notify := func(_ time.Time, _ time.Duration, why string) { mu.Lock(); told = append(told, why); mu.Unlock() }
 		var wg sync.WaitGroup
 		for range 3 {
 			wg.Go(func() {
-				tk, err := b.Acquire(context.Background(), notify)
+				tk, err := b.Acquire(context.Background(), Listener{Wait: notify})
 				if err != nil {
 					t.Error(err)
 					return
@@ -86,23 +86,23 @@ func TestHoldUntilStopsEveryWorker(t *testing.T) {
 // a cancelled context ends a wait at once.
 func TestLongResetAndCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := New(Config{MaxWait: time.Minute})
-		tk, _ := b.Acquire(context.Background(), nil)
+		b := newMember(Config{MaxWait: time.Minute})
+		tk, _ := b.Acquire(context.Background(), Listener{})
 		b.Observe(tk, httphdr.RateLimit{Dialect: "x", Limit: 5, Remaining: 0, Reset: time.Now().Add(time.Hour)})
 		b.Release(tk)
 		b.Release(tk) // twice is harmless
-		if _, err := b.Acquire(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "max_retry_after") {
+		if _, err := b.Acquire(context.Background(), Listener{}); err == nil || !strings.Contains(err.Error(), "max_retry_after") {
 			t.Errorf("got %v, want the reset named too far", err)
 		}
 
-		b = New(Config{})
-		tk, _ = b.Acquire(context.Background(), nil)
+		b = newMember(Config{})
+		tk, _ = b.Acquire(context.Background(), Listener{})
 		b.Observe(tk, httphdr.RateLimit{Dialect: "x", Limit: 5, Remaining: 0, Reset: time.Now().Add(30 * time.Second)})
 		b.Release(tk)
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { time.Sleep(time.Second); cancel() }()
 		start := time.Now()
-		if _, err := b.Acquire(ctx, nil); !errors.Is(err, context.Canceled) || time.Since(start) != time.Second {
+		if _, err := b.Acquire(ctx, Listener{}); !errors.Is(err, context.Canceled) || time.Since(start) != time.Second {
 			t.Errorf("got %v after %s, want cancelled after 1s", err, time.Since(start))
 		}
 	})
@@ -112,11 +112,11 @@ func TestLongResetAndCancel(t *testing.T) {
 // replaces it.
 func TestClientRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := New(Config{RequestsPerSecond: 10, Burst: 1})
+		b := newMember(Config{RequestsPerSecond: 10, Burst: 1})
 		b.SetRate(5)
 		start := time.Now()
 		for range 6 {
-			tk, err := b.Acquire(context.Background(), nil)
+			tk, err := b.Acquire(context.Background(), Listener{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,3 +130,7 @@ func TestClientRate(t *testing.T) {
 		}
 	})
 }
+
+// newMember is a member of a budget of its own, as a client without
+// WithBudgets has.
+func newMember(cfg Config) *Member { return NewRegistry("").For("http://api.test:80").Join(cfg) }
