@@ -17,8 +17,9 @@ const budgetUsage = `Usage:
   siphon budget clear ORIGIN     remove the origin's hold and window state (under the file's lock)
 
 Runs on one API origin (scheme://host:port) share a rate budget through a
-state file in the user cache folder. A server that asks for a wait of more
-than an hour leaves a hold there: runs on that origin stop at once (or wait,
+state file in the user cache folder. A Retry-After leaves a hold there that
+every run on the origin waits out. A server that asks for a wait of more
+than an hour leaves one too: runs on that origin stop at once (or wait,
 where retry.max_retry_after allows) until it ends or is cleared. ORIGIN may be any URL on the origin, e.g.
 https://api.example.com.
 `
