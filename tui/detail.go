@@ -86,6 +86,11 @@ func (d detail) Update(msg tea.Msg, c *ctx) (detail, tea.Cmd) {
 	case bodyTailMsg:
 		if d.page != nil && d.sess != nil && msg.page == d.page.Page && msg.out == d.sess.out && !d.tail.read {
 			d.tail = msg.tail
+			if len(d.page.Response.Body) == 0 && len(msg.tail.head) > 0 {
+				page := *d.page // a past run's page: its start came with its end
+				page.Response.Body = msg.tail.head
+				d.page = &page
+			}
 			d.vp.SetContent(strings.Join(pageDetail(d.env.styles, *d.page, d.pageW, d.tail), "\n"))
 		}
 	case bodyReadMsg:

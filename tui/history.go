@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -26,10 +27,13 @@ type historyScreen struct {
 	loaded  bool
 	list    scrollList[store.HistoryEntry]
 	width   int
+	// live is the profile's run going on now: the first row, before it
+	// has a line in the history.
+	live *runSession
 }
 
 func newHistoryScreen(e *env, p Profile) historyScreen {
-	return historyScreen{env: e, profile: p, list: newScrollList[store.HistoryEntry](sliceRows[store.HistoryEntry](nil), false, false)}
+	return historyScreen{env: e, profile: p, live: e.runs.liveFor(p.Name), list: newScrollList[store.HistoryEntry](sliceRows[store.HistoryEntry](nil), false, false)}
 }
 
 // historyMsg is a profile's history as read from disk.
@@ -59,6 +63,9 @@ func (h historyScreen) Update(msg tea.Msg, c *ctx) (historyScreen, tea.Cmd) {
 		}
 		h.loaded, h.err = true, msg.err
 		h.entries = h.entries[:0]
+		if h.live != nil {
+			h.entries = append(h.entries, liveEntry(h.live, h.env.now()))
+		}
 		for i := len(msg.entries) - 1; i >= 0; i-- {
 			h.entries = append(h.entries, msg.entries[i])
 		}
@@ -69,6 +76,10 @@ func (h historyScreen) Update(msg tea.Msg, c *ctx) (historyScreen, tea.Cmd) {
 			return h, nil
 		}
 		if key.Matches(msg, h.env.keys.Enter) {
+			if h.live != nil && h.list.Current() == 0 {
+				c.open = &openRequest{sess: h.live} // the run going on: its own view
+				return h, nil
+			}
 			if e, ok := h.list.Selected(); ok {
 				c.push(newTextDetail(h.env, nil, h.profile.Name+" run of "+e.Start.Local().Format("2006-01-02 15:04:05"), historyText(e)))
 			}
@@ -107,6 +118,9 @@ func (h historyScreen) View() string {
 	cur := h.list.Current()
 	for pos := top; pos < end; pos++ {
 		e, _ := h.list.rows.at(pos)
+		if pos == 0 && h.live != nil {
+			e = liveEntry(h.live, h.env.now()) // its counters as they are now
+		}
 		lines = append(lines, historyLine(st, e, pos == cur, width))
 	}
 	return strings.Join(lines, "\n")
@@ -131,6 +145,21 @@ func historyLine(st Styles, e store.HistoryEntry, selected bool, width int) stri
 	parts = append(parts, fmt.Sprintf("pages %d · records %s · %s · %s", e.Pages, formatCount(e.Records), counted(e.Retries, "retry", "retries"), counted(e.Sleeps, "sleep", "sleeps")))
 	text := strings.Join(parts, " · ")
 	return marker + st.stateStyle(word).Render(fit(word, 11)) + " " + cut(text, width-2-12)
+}
+
+// liveEntry is a run going on (or one that ended in this console since the
+// history was read) as a history row: its state word for the outcome.
+func liveEntry(s *runSession, now time.Time) store.HistoryEntry {
+	end := now
+	if s.ended && !s.snap.LastCheckpoint.IsZero() {
+		end = s.snap.LastCheckpoint
+	}
+	reason := "this run, live"
+	if s.ended {
+		reason = "this run, ended in this console"
+	}
+	return store.HistoryEntry{Start: s.snap.Started, End: end, Profile: s.profile.Name, Outcome: s.word(), StopReason: reason,
+		Pages: s.snap.Pages, Records: s.snap.Records, Retries: s.snap.Retries, Error: s.lastErr}
 }
 
 // outcomeWord is a history outcome as a state word.

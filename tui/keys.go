@@ -96,7 +96,7 @@ func (k KeyMap) PickerHelp() bindings {
 	return bindings{
 		short: []key.Binding{enter, k.Fresh, k.Add, runs, k.Filter, k.Help, k.Quit},
 		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{enter, k.Fresh, k.Add, k.Filter, k.Back}, {runs, k.History, k.Pause, k.Stop}, {k.Help, k.Quit, k.ForceQuit}},
+			{enter, k.Fresh, k.Add, k.Filter, k.Back}, {runs, k.History, k.Records, k.Pages, k.Events, k.Pause, k.Stop}, {k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 

@@ -167,6 +167,10 @@ func (p picker) Update(msg tea.Msg, c *ctx) (picker, tea.Cmd) {
 			}
 		}
 		return p, nil
+	case pastRunMsg:
+		c.open = &openRequest{sess: pastSession(msg.profile, msg.run), pane: msg.pane}
+		c.say("", false) // the "reading…" line is answered
+		return p, nil
 	case loginDoneMsg:
 		return p.onLoginDone(msg, c), nil
 	case approvedMsg:
@@ -238,6 +242,8 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 			return p, nil
 		}
 		c.push(newDialog(k, askFresh, it))
+	case ok && (key.Matches(msg, k.Records) || key.Matches(msg, k.Pages) || key.Matches(msg, k.Events)):
+		return p, openPast(c, it.profile, paneOf(msg, k))
 	case key.Matches(msg, k.Filter):
 		var cmd tea.Cmd
 		p.filter, cmd = p.filter.start()
@@ -417,4 +423,31 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 		return []string{line1, "  " + st.Error.Render(cut("cannot run: "+oneLine(prof.Err.Error()), width-2))}
 	}
 	return []string{line1, "  " + st.Subtle.Render(cut(termsafe.Line(prof.Description), width-2))}
+}
+
+// openPast opens a profile's records, pages or events: its run in this
+// console (live or ended) when it has one, else its last run as its
+// output folder keeps it, read in a command.
+func openPast(c *ctx, prof Profile, pn pane) tea.Cmd {
+	if s := c.runs.lastFor(prof.Name); s != nil {
+		c.open = &openRequest{sess: s, pane: pn}
+		return nil
+	}
+	if prof.Out == "" {
+		c.say(termsafe.Line(prof.Name)+" has no output folder to read", false)
+		return nil
+	}
+	c.say("reading "+termsafe.Line(prof.Name)+"'s output folder…", false)
+	return readPastRun(prof, pn)
+}
+
+// paneOf is the run view's pane a key opens: r records, i pages, e events.
+func paneOf(msg tea.KeyMsg, k KeyMap) pane {
+	switch {
+	case key.Matches(msg, k.Records):
+		return paneRecords
+	case key.Matches(msg, k.Pages):
+		return panePages
+	}
+	return paneEvents
 }

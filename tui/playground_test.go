@@ -17,7 +17,7 @@ func (h *harness) settle(cmd tea.Cmd) {
 	h.t.Helper()
 	for cmd != nil {
 		switch msg := cmd().(type) {
-		case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg, historyMsg, bodyTailMsg:
+		case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg, historyMsg, bodyTailMsg, pastRunMsg:
 			cmd = h.send(msg)
 		default:
 			return

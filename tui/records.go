@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"siphon/ingest/store"
 	"siphon/ingest/termsafe"
 )
 
@@ -153,8 +154,11 @@ func (v recordsPane) View() string {
 	head := v.head()
 	if v.list.Len() == 0 {
 		msg := "No records yet: the latest " + fmt.Sprint(recordCapacity) + " show here as they arrive."
-		if v.filter != "" {
+		switch {
+		case v.filter != "":
 			msg = "The filter matched nothing."
+		case v.sess.from != "":
+			msg = "No records in " + v.sess.from + "/" + store.RecordsFile + "."
 		}
 		return strings.Join(append(head, st.Subtle.Render(msg)), "\n")
 	}

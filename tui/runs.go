@@ -48,6 +48,16 @@ func (rs *runSet) liveFor(name string) *runSession {
 	return nil
 }
 
+// lastFor is a profile's newest run in this console, live or ended.
+func (rs *runSet) lastFor(name string) *runSession {
+	for i := len(rs.list) - 1; i >= 0; i-- {
+		if rs.list[i].profile.Name == name {
+			return rs.list[i]
+		}
+	}
+	return nil
+}
+
 // latest is the newest run, if any.
 func (rs *runSet) latest() *runSession {
 	if len(rs.list) == 0 {

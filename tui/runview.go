@@ -210,6 +210,8 @@ func (r runView) View() string {
 	// The overview: what to do next, then the latest events.
 	hint := "Recent events (e: full log · r: records · i: pages · esc: back, the run goes on)"
 	switch {
+	case r.sess.from != "":
+		hint = "A past run, read from " + r.sess.from + " (r: last records · i: pages · e: events rebuilt from history · R: resume if it failed or stopped)"
 	case r.sess.resumable():
 		hint = "The run has ended (R: resume · esc: back · r: records · i: pages · e: full log)"
 	case r.sess.ended:

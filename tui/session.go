@@ -49,6 +49,9 @@ type runSession struct {
 	doneRate   float64
 	partsDone  int  // partitions this run walked to the end, for the ETA
 	onScreen   bool // its buffers are full size
+	// from is a past run's output folder: the session was read from it
+	// (pastrun.go), has no runner and never goes live.
+	from string
 
 	log     *ring[logEntry] // every event's line
 	notable *ring[logEntry] // the same without the checkpoints
