@@ -39,6 +39,12 @@ const (
 	PageTimestamp  = spec.PageTimestamp
 )
 
+// pagination.end_on: what ends an offset or page walk without a declared total.
+const (
+	EndOnEmptyPage = spec.EndOnEmptyPage
+	EndOnShortPage = spec.EndOnShortPage
+)
+
 // Auth types.
 const (
 	AuthNone   = spec.AuthNone

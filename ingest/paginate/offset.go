@@ -11,17 +11,21 @@ import (
 
 // offset counts records: ?offset=0, then 0 + the records of each page.
 // The walk ends at the total the API reports (total_path), on an empty
-// page, or on a page shorter than an earlier one.
+// page, or (end_on: short_page) on a page shorter than an earlier one.
 type offset struct {
 	cfg          spec.PaginationConfig
 	start        int64
 	totalPath    *page.Expr
 	totalRecords int64
 	totalExact   bool // totalRecords is the walk's size, not a lower bound
+	shorts       shortPages
 }
 
 func newOffset(cfg spec.PaginationConfig, _ []string) (Style, error) {
-	s := &offset{cfg: cfg}
+	s := &offset{cfg: cfg, shorts: shortPages{endsWalk: cfg.EndOn == spec.EndOnShortPage}}
+	if err := checkEndOn(cfg.EndOn); err != nil {
+		return nil, err
+	}
 	if cfg.Start != "" {
 		n, err := strconv.ParseInt(cfg.Start, 10, 64)
 		if err != nil || n < 0 {
@@ -55,13 +59,19 @@ func (s *offset) Next(pos *Position, r *Response) (Next, error) {
 	total := count.N
 	n := r.Fetched
 	pos.Offset += int64(n)
+	var shortEnds bool
+	if n > 0 {
+		shortEnds, next.Notes = s.shorts.short(r, s.cfg.Limit)
+	} else {
+		s.shorts.empty()
+	}
 	switch {
 	case hasTotal && pos.Offset >= total:
 		if pos.Offset > total {
 			next.Notes = append(next.Notes, fmt.Sprintf("the API reported a total of %d but offset %d was reached", total, pos.Offset))
 		}
 		next.Stop = StopTotalReached
-	case n == 0 || r.Short:
+	case n == 0 || shortEnds:
 		if hasTotal {
 			next.Notes = append(next.Notes, fmt.Sprintf("the API reported a total of %d but the records ended at offset %d", total, pos.Offset))
 		}

@@ -11,16 +11,21 @@ import (
 
 // pageNumber counts pages: ?page=1, 2, ... The walk ends on an empty page,
 // at the page count the API reports (total_pages_path) or the record count
-// (total_path, with limit), or on a page shorter than an earlier one.
+// (total_path, with limit), or (end_on: short_page) on a page shorter than
+// an earlier one.
 type pageNumber struct {
 	cfg                      spec.PaginationConfig
 	totalPath, pagesPath     *page.Expr
 	totalRecords, totalPages int64
 	totalExact               bool // totalRecords is the walk's size, not a lower bound
+	shorts                   shortPages
 }
 
 func newPageNumber(cfg spec.PaginationConfig, _ []string) (Style, error) {
-	s := &pageNumber{cfg: cfg}
+	s := &pageNumber{cfg: cfg, shorts: shortPages{endsWalk: cfg.EndOn == spec.EndOnShortPage}}
+	if err := checkEndOn(cfg.EndOn); err != nil {
+		return nil, err
+	}
 	var err error
 	if s.totalPath, err = compile(cfg.TotalPath); err != nil {
 		return nil, err
@@ -38,8 +43,10 @@ func (s *pageNumber) Request(pos Position, q url.Values) Request {
 
 func (s *pageNumber) Next(pos *Position, r *Response) (Next, error) {
 	if r.Fetched == 0 {
+		s.shorts.empty()
 		return Next{Stop: StopEmptyPage}, nil
 	}
+	shortEnds, notes := s.shorts.short(r, s.cfg.Limit)
 	current := pos.Page
 	pos.Page++
 	if s.pagesPath != nil {
@@ -52,7 +59,7 @@ func (s *pageNumber) Next(pos *Position, r *Response) (Next, error) {
 			s.totalPages = pages
 		}
 		if ok && int64(current) >= pages {
-			return Next{Stop: StopLastPage}, nil
+			return Next{Stop: StopLastPage, Notes: notes}, nil
 		}
 	} else if count, ok, err := total(s.totalPath, "total_path", r.Page); err != nil {
 		return Next{}, err
@@ -61,13 +68,13 @@ func (s *pageNumber) Next(pos *Position, r *Response) (Next, error) {
 			s.totalRecords, s.totalExact = count.N, !count.AtLeast
 		}
 		if ok && !count.AtLeast && s.cfg.Limit > 0 && int64(current-s.cfg.StartPage+1)*int64(s.cfg.Limit) >= count.N {
-			return Next{Stop: StopTotalReached}, nil
+			return Next{Stop: StopTotalReached, Notes: notes}, nil
 		}
 	}
-	if r.Short {
-		return Next{Stop: StopShortPage}, nil
+	if shortEnds {
+		return Next{Stop: StopShortPage, Notes: notes}, nil
 	}
-	return Next{}, nil
+	return Next{Notes: notes}, nil
 }
 
 func (s *pageNumber) Describe(pos Position) string { return "page=" + strconv.Itoa(pos.Page) }

@@ -118,10 +118,21 @@ func TestStyles(t *testing.T) {
 			}},
 		{name: "offset past the total", cfg: spec.PaginationConfig{Type: "offset", TotalPath: ".total"}, first: "offset=0",
 			steps: []step{{body: `{"data":[{"id":1},{"id":2}],"total":1}`, at: "offset=2", stop: StopTotalReached, note: "total of 1 but offset 2 was reached"}}},
-		{name: "offset short page", cfg: spec.PaginationConfig{Type: "offset", Start: "10"}, first: "offset=10",
+		// end_on: short_page keeps what was the default before empty_page.
+		{name: "offset short page with end_on short_page", cfg: spec.PaginationConfig{Type: "offset", Start: "10", EndOn: spec.EndOnShortPage}, first: "offset=10",
 			steps: []step{
 				{body: two, at: "offset=12", next: "offset=12"},
 				{body: `{"data":[{"id":3}]}`, at: "offset=13", stop: StopShortPage},
+			}},
+		// The default: a short page is no end; once more records follow it
+		// is reported, and only an empty page ends the walk.
+		{name: "offset short page goes on to an empty one", cfg: spec.PaginationConfig{Type: "offset", Start: "10", Limit: 2}, first: "limit=2&offset=10",
+			steps: []step{
+				{body: two, at: "offset=12", next: "limit=2&offset=12"},
+				{body: `{"data":[{"id":3}]}`, at: "offset=13", next: "limit=2&offset=13"},
+				{body: two, at: "offset=15", next: "limit=2&offset=15", note: "short page 2: 1 of 2 records, and more followed"},
+				{body: `{"data":[{"id":6}]}`, at: "offset=16", next: "limit=2&offset=16"},
+				{body: `{"data":[]}`, at: "offset=16", stop: StopEmptyPage}, // page 4 was the end: no note
 			}},
 		{name: "offset empty page before the total", cfg: spec.PaginationConfig{Type: "offset", TotalPath: ".total"}, first: "offset=0",
 			steps: []step{{body: `{"data":[],"total":9}`, at: "offset=0", stop: StopEmptyPage, note: "total of 9 but the records ended at offset 0"}}},
@@ -131,7 +142,8 @@ func TestStyles(t *testing.T) {
 			steps: []step{
 				// relation gte: at least 2, so reaching 2 is no end.
 				{body: `{"data":[{"id":1},{"id":2}],"hits":{"total":{"value":2,"relation":"gte"}}}`, at: "offset=2", next: "offset=2"},
-				{body: `{"data":[{"id":3}],"hits":{"total":{"value":2,"relation":"gte"}}}`, at: "offset=3", stop: StopShortPage},
+				{body: `{"data":[{"id":3}],"hits":{"total":{"value":2,"relation":"gte"}}}`, at: "offset=3", next: "offset=3"},
+				{body: `{"data":[],"hits":{"total":{"value":2,"relation":"gte"}}}`, at: "offset=3", stop: StopEmptyPage},
 			}},
 		{name: "offset bad total path", cfg: spec.PaginationConfig{Type: "offset", TotalPath: ".total[]"}, first: "offset=0",
 			steps: []step{{body: `{"data":[],"total":null}`, err: "total_path .total[]"}}},
@@ -148,8 +160,15 @@ func TestStyles(t *testing.T) {
 			}},
 		{name: "page empty", cfg: spec.PaginationConfig{Type: "page", StartPage: 3}, first: "page=3",
 			steps: []step{{body: `{"data":[]}`, at: "page=3", stop: StopEmptyPage}}},
-		{name: "page short", cfg: spec.PaginationConfig{Type: "page"}, first: "page=1",
+		{name: "page short with end_on short_page", cfg: spec.PaginationConfig{Type: "page", EndOn: spec.EndOnShortPage}, first: "page=1",
 			steps: []step{{body: two, at: "page=2", next: "page=2"}, {body: `{"data":[{"id":3}]}`, at: "page=3", stop: StopShortPage}}},
+		{name: "page short goes on to an empty one", cfg: spec.PaginationConfig{Type: "page"}, first: "page=1",
+			steps: []step{
+				{body: two, at: "page=2", next: "page=2"},
+				{body: `{"data":[{"id":3}]}`, at: "page=3", next: "page=3"},
+				{body: two, at: "page=4", next: "page=4", note: "short page 2: 1 of 2 records"},
+				{body: `{"data":[]}`, at: "page=4", stop: StopEmptyPage},
+			}},
 
 		{name: "cursor", cfg: spec.PaginationConfig{Type: "cursor", CursorPath: ".meta.next", CursorParam: "after", Limit: 2}, first: "limit=2",
 			steps: []step{
@@ -246,6 +265,7 @@ func TestBadBlocksAreRefused(t *testing.T) {
 		{spec.PaginationConfig{Type: "offset", Start: "-1"}, `pagination.start: "-1" is not a non-negative integer`},
 		{spec.PaginationConfig{Type: "page", TotalPath: ".a["}, `jq expression ".a["`},
 		{spec.PaginationConfig{Type: "scroll"}, `unknown pagination type "scroll"`},
+		{spec.PaginationConfig{Type: "page", EndOn: "full_page"}, `pagination.end_on "full_page": expected empty_page or short_page`},
 	}
 	for _, tc := range cases {
 		if _, err := New(tc.cfg, nil); err == nil || !strings.Contains(err.Error(), tc.want) {

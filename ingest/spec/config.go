@@ -105,6 +105,10 @@ type PaginationConfig struct {
 	OffsetParam string // default "offset"
 	TotalPath   string // offset and page: optional jq to the total record count
 
+	// EndOn says how an offset or page walk ends when no declared total
+	// says: EndOnEmptyPage (the default) or EndOnShortPage.
+	EndOn string
+
 	// page
 	PageParam      string // default "page"
 	StartPage      int    // default 1
@@ -140,6 +144,15 @@ type PaginationConfig struct {
 	// style can parse it its own way.
 	Start string
 }
+
+// pagination.end_on: what ends an offset or page walk before a declared
+// total does. An empty page costs one request more but loses nothing when
+// the API hides records on some pages (permission filters, deleted rows);
+// a short page saves that request for APIs known to fill every page.
+const (
+	EndOnEmptyPage = "empty_page"
+	EndOnShortPage = "short_page"
+)
 
 // NextRequest is what follow-up requests are, when they differ from the
 // first (two-phase pagination: Elasticsearch scroll, export/continue). Empty

@@ -32,14 +32,18 @@ var (
 // Package paginate gives each its walk.
 func init() {
 	Register(spec.PageNone, Style{})
-	Register(spec.PageOffset, Style{})
-	Register(spec.PagePage, Style{})
+	Register(spec.PageOffset, Style{Defaults: endOnDefault})
+	Register(spec.PagePage, Style{Defaults: endOnDefault})
 	Register(spec.PageCursor, Style{})
 	Register(spec.PageNextURL, Style{})
 	Register(spec.PageLinkHeader, Style{})
 	Register(spec.PageKeyset, Style{Defaults: keysetDefaults, Incremental: true})
 	Register(spec.PageTimestamp, Style{Defaults: timestampDefaults, Incremental: true})
 }
+
+// offset and page walks end on an empty page unless told otherwise
+// (pagination.end_on).
+func endOnDefault(p *spec.PaginationConfig) { spec.SetDefault(&p.EndOn, spec.EndOnEmptyPage) }
 
 // keyset asks for ?since_id=<the largest id seen>.
 func keysetDefaults(p *spec.PaginationConfig) {
