@@ -309,7 +309,11 @@ func printProbe(w io.Writer, r *probe.Report) {
 		fmt.Fprintf(w, "  %-24s %4d %s  %s\n", a.Path, a.Count, kind, fields)
 	}
 	fmt.Fprintf(w, "Primary key: %s\n", orDash(r.PrimaryKey))
-	fmt.Fprintf(w, "Pagination: %s\n", r.Pagination.Type)
+	if r.Unknown != "" {
+		fmt.Fprintf(w, "Pagination: unknown (%s)\n", r.Unknown)
+	} else {
+		fmt.Fprintf(w, "Pagination: %s\n", r.Pagination.Type)
+	}
 	for _, e := range r.Evidence {
 		fmt.Fprintf(w, "  evidence: %s\n", e)
 	}

@@ -33,15 +33,30 @@ var detectors = []detector{
 	queryFilter,       // ?since_id= or ?updated_since= already in the query
 	keysetTrial,       // ascending ids: since_id=<last id> and kin
 	timestampTrial,    // ascending update times: updated_since=<last> and kin
+	counterTrial,      // ?offset=, ?skip=, ?start=, ?startAt=, ?page=, ?p= tried
 	nothingConfirmed,  // says why no pagination is proposed
 }
 
-// nothingConfirmed ends the search: no pagination, and why.
+// Unknown is what the probe says when a page shows there is more but no
+// way to it was found: it then proposes no pagination at all, not none.
+const Unknown = "full page and no way to the next: pagination unknown"
+
+// nothingConfirmed ends the search: no pagination, and why. A page that
+// is full (of the limit asked for) or declares more records than it has
+// is no single page: the pagination is then unknown, not none.
 func nothingConfirmed(s *session) (f finding) {
 	if s.cursorSeen {
 		f.saw("no pagination could be confirmed: the profile fetches one page only")
 	} else {
 		f.saw("no next link, cursor, offset or page fields found")
+	}
+	if s.triedCounters != "" {
+		f.saw("%s", s.triedCounters)
+	}
+	_, limit := limitOf(s.top, s.q)
+	if full := limit > 0 && len(s.recs) >= limit; full || s.declaresMore() {
+		s.rep.Unknown = Unknown
+		f.saw("%s", Unknown)
 	}
 	return f.propose(ingest.PaginationConfig{Type: ingest.PageNone})
 }

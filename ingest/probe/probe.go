@@ -34,9 +34,12 @@ type Report struct {
 	RecordCount     int
 	PrimaryKey      string // "" when no field identifies every record
 	Pagination      ingest.PaginationConfig
-	Evidence        []string // why that pagination style, in words
-	Confirmed       string   // what the confirming request showed, if one was sent
-	Warnings        []string // what the proposal will not do (a declared total it cannot reach)
+	// Unknown, when set, says why no pagination is proposed though the page
+	// shows there is more (Pagination is then none only as a placeholder).
+	Unknown   string
+	Evidence  []string // why that pagination style, in words
+	Confirmed string   // what the confirming request showed, if one was sent
+	Warnings  []string // what the proposal will not do (a declared total it cannot reach)
 	// ErrorWhen and ErrorMessage, proposed when the body has the fields by
 	// which its API reports errors in a 200 (ok, errors).
 	ErrorWhen, ErrorMessage string

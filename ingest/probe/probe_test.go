@@ -37,6 +37,11 @@ func TestProbeRecognisesRealWorldShapes(t *testing.T) {
 		{"keyset by trying filters", `{"items":[{"id":"1"},{"id":"2"}]}`, "since_id", "keyset", "?since_id=<last id> brought only newer ones"},
 		{"cursor nobody takes", `{"items":[{"id":"1"},{"id":"2"}],"next_cursor":"abc"}`, "never", "none", "no pagination could be confirmed"},
 		{"total but one page", `{"items":[{"id":"1"},{"id":"2"}],"total":40}`, "", "none", "no next link, cursor, offset or page fields found"},
+		// Nothing on the page names the way on: the usual parameters are tried.
+		{"offset without a total", `{"items":[{"id":"1"},{"id":"2"}]}`, "offset", "offset", "tried offset=2"},
+		{"skip without a total", `{"items":[{"id":"1"},{"id":"2"}]}`, "skip", "offset", "tried offset=2, skip=2"},
+		{"page without a total", `{"items":[{"id":"1"},{"id":"2"}]}`, "page", "page", "tried offset=2, skip=2, start=2, startAt=2, page=2"},
+		{"p without a total", `[{"id":"1"},{"id":"2"}]`, "p", "page", "page=2, p=2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,6 +67,10 @@ func TestProbeRecognisesRealWorldShapes(t *testing.T) {
 			}
 			if tc.name == "total but one page" && (len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "declares 40 records")) {
 				t.Errorf("warnings %q", rep.Warnings)
+			}
+			// A page whose total says there is more is never "none".
+			if wantUnknown := tc.name == "total but one page"; (rep.Unknown != "") != wantUnknown {
+				t.Errorf("unknown %q, want it %t", rep.Unknown, wantUnknown)
 			}
 		})
 	}
@@ -113,4 +122,50 @@ func run(cfg ingest.Config, dir string) error {
 	for range r.Events() {
 	}
 	return r.Wait()
+}
+
+// TestProbeFullPageNoWayOn: a full page (of the limit asked for), or one
+// whose {value, relation} total says there is more, where no parameter
+// brings new records, is "pagination unknown", and the probe says what it
+// tried; a short page is all there is.
+func TestProbeFullPageNoWayOn(t *testing.T) {
+	cases := []struct {
+		name, body, limit string
+		unknown           bool
+	}{
+		{"full page", `{"items":[{"id":"1"},{"id":"2"}]}`, "2", true},
+		{"short page", `{"items":[{"id":"1"},{"id":"2"}]}`, "5", false},
+		{"lower-bound total", `{"hits":{"total":{"value":10000,"relation":"gte"},"hits":[{"_id":"1"},{"_id":"2"}]}}`, "", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			cfg := ingest.Config{Name: "x", BaseURL: srv.URL, Path: "/list"}
+			if tc.limit != "" {
+				cfg.Params = map[string]string{"limit": tc.limit}
+			}
+			c, err := ingest.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := probe.Run(context.Background(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evidence := strings.Join(rep.Evidence, "; ")
+			if (rep.Unknown != "") != tc.unknown {
+				t.Fatalf("unknown %q, want it %t (evidence %s)", rep.Unknown, tc.unknown, evidence)
+			}
+			if tc.unknown && (!strings.Contains(evidence, probe.Unknown) || !strings.Contains(evidence, "tried offset=2, skip=2, start=2, startAt=2, page=2, p=2: none brought new records")) {
+				t.Errorf("evidence %s", evidence)
+			}
+			if !tc.unknown && strings.Contains(evidence, "tried offset") {
+				t.Errorf("a short page is all there is, yet counting was tried: %s", evidence)
+			}
+		})
+	}
 }

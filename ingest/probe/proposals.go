@@ -48,14 +48,8 @@ func (s *session) proposeErrors() {
 // checkTotal warns when the API declares more records than the proposal
 // will fetch.
 func (s *session) checkTotal() {
-	total, at := int64(0), ""
-	for _, k := range paginate.DeclaredTotalFields {
-		if n, ok := number(s.top[k]); ok && n > 0 {
-			total, at = int64(n), "."+k
-			break
-		}
-	}
-	if total > int64(len(s.recs)) && s.rep.Pagination.Type == ingest.PageNone {
-		s.rep.Warnings = append(s.rep.Warnings, fmt.Sprintf("the API declares %d records (%s) but this page has %d and no way to the next page was confirmed: a run of this profile will fail with total_mismatch", total, at, len(s.recs)))
+	total, at := s.declaredTotal()
+	if total.N > int64(len(s.recs)) && s.rep.Pagination.Type == ingest.PageNone {
+		s.rep.Warnings = append(s.rep.Warnings, fmt.Sprintf("the API declares %s records (%s) but this page has %d and no way to the next page was confirmed: a run of this profile will fail with total_mismatch", total, at, len(s.recs)))
 	}
 }

@@ -31,6 +31,9 @@ type session struct {
 
 	// cursorSeen: a detector found a cursor on the page and tried it.
 	cursorSeen bool
+	// triedCounters says which counting parameters counterTrial tried in
+	// vain, for the verdict.
+	triedCounters string
 }
 
 func newSession(ctx context.Context, c *ingest.Client, rep *Report, first ingest.Target, header http.Header, doc any, recs []map[string]any) *session {

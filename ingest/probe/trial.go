@@ -1,0 +1,107 @@
+package probe
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"siphon/ingest"
+	"siphon/ingest/paginate"
+)
+
+// Counted paging that the page does not name: an API that takes ?offset=
+// or ?page= but says nothing of it in its body (no total, no page field)
+// can only be found by asking. Where a page may have a next one (it is
+// full, or declares more), the usual parameters are tried one by one.
+
+// trialParams are the usual counting parameters, in the order tried.
+var trialParams = []struct {
+	name   string
+	offset bool // counts records; else pages, from 1
+}{
+	{"offset", true}, {"skip", true}, {"start", true}, {"startAt", true}, {"page", false}, {"p", false},
+}
+
+// counterTrial asks for the next page under each usual parameter and
+// proposes the first whose records advance. It tries nothing when the
+// page is known to be the last (shorter than the limit asked for).
+func counterTrial(s *session) (f finding) {
+	n := len(s.recs)
+	if n == 0 || s.top == nil && s.doc == nil {
+		return f
+	}
+	limitParam, limit := limitOf(s.top, s.q)
+	if limit > 0 && n < limit && !s.declaresMore() {
+		return f // a short page with nothing declared beyond it: all there is
+	}
+	var tried []string
+	for _, tp := range trialParams {
+		if s.q.Has(tp.name) || s.body != nil && s.body[tp.name] != nil {
+			continue // the probed request set it already: another detector's
+		}
+		value := "2"
+		if tp.offset {
+			value = strconv.Itoa(n)
+		}
+		tried = append(tried, tp.name+"="+value)
+		r, err := s.fetch(url.Values{tp.name: {value}})
+		if err != nil || !s.fresh(r.records) || s.anyOld(r.records) {
+			continue
+		}
+		p := ingest.PaginationConfig{Type: ingest.PagePage, PageParam: tp.name, StartPage: 1}
+		if tp.offset {
+			p = ingest.PaginationConfig{Type: ingest.PageOffset, OffsetParam: tp.name}
+		}
+		if s.body != nil {
+			p.In = "body"
+		}
+		p.LimitParam, p.Limit = limitParam, limit
+		f.saw("the page names no way to the next; tried %s", strings.Join(tried, ", "))
+		f.confirmed = fmt.Sprintf("a second request with %s brought %d different records", s.where(tp.name)+value, len(r.records))
+		return f.propose(p)
+	}
+	if len(tried) > 0 {
+		s.triedCounters = "tried " + strings.Join(tried, ", ") + ": none brought new records"
+	}
+	return f
+}
+
+// declaresMore reports whether the page declares more records than it has.
+func (s *session) declaresMore() bool {
+	total, _ := s.declaredTotal()
+	return total.N > int64(len(s.recs))
+}
+
+// declaredTotal is the total the page declares at the usual places, and
+// where (see paginate.DeclaredTotalFields).
+func (s *session) declaredTotal() (paginate.Count, string) {
+	if s.top == nil {
+		return paginate.Count{}, ""
+	}
+	for _, k := range paginate.DeclaredTotalFields {
+		if c, ok := countOf(s.top[k]); ok && c.N > 0 {
+			return c, "." + k
+		}
+	}
+	if hits, ok := s.top["hits"].(map[string]any); ok {
+		if c, ok := countOf(hits["total"]); ok && c.N > 0 {
+			return c, ".hits.total"
+		}
+	}
+	return paginate.Count{}, ""
+}
+
+// countOf reads a decoded count: a number, or {value, relation}.
+func countOf(v any) (paginate.Count, bool) {
+	if n, ok := number(v); ok {
+		return paginate.Count{N: int64(n)}, true
+	}
+	if m, ok := v.(map[string]any); ok {
+		if n, ok := number(m["value"]); ok {
+			rel, _ := m["relation"].(string)
+			return paginate.Count{N: int64(n), AtLeast: rel == "gte"}, true
+		}
+	}
+	return paginate.Count{}, false
+}
