@@ -14,6 +14,24 @@ import (
 const importUsage = `Usage:
   siphon import curl 'CMD' [--name NAME] [--save] [--profiles DIR]   turn a curl command into a profile
                                                                      (secrets become ${VAR} references)
+  siphon import openapi SPEC [flags]   propose one profile per operation that lists records, from an
+                                       OpenAPI 3.x or Swagger 2.0 description (YAML or JSON, file or URL)
+  siphon import postman FILE [flags]   the same from a Postman collection (v2.1)
+  siphon import har FILE [flags]       the same from a HAR file (the requests whose responses hold records)
+
+Flags of openapi, postman and har:
+  --base-url URL            the API's base URL (default: the description's first server)
+  --set NAME=VALUE          a path, query or header parameter's value (repeatable)
+  --bearer-env VAR          send a bearer token from this environment variable
+  --api-key-env VAR         send an API key from this environment variable
+  --api-key-name NAME       the API key's header or query parameter name
+  --basic-user USER         basic auth user name
+  --basic-password-env VAR  basic auth password from this environment variable
+  --only NAME               propose only this operation (operationId or proposal name; repeatable)
+  --profiles DIR            folder of saved profiles
+  --save                    save each proposal as NAME.yaml instead of printing it
+
+When the API answers, each proposal is checked with the probe before it is offered.
 `
 
 func cmdImport(args []string, stdout, stderr io.Writer) error {
@@ -21,8 +39,14 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, importUsage)
 		return nil
 	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "openapi", "postman", "har":
+			return importSpec(args[0], args[1:], stdout, stderr)
+		}
+	}
 	if len(args) == 0 || args[0] != "curl" {
-		return usagef("import needs: curl '<curl command>' [--name NAME] [--save]\n\n%s", importUsage)
+		return usagef("import needs: curl '<curl command>', openapi SPEC, postman FILE or har FILE\n\n%s", importUsage)
 	}
 	fset := newFlags("import curl", stderr)
 	name := fset.String("name", "imported", "the profile's name")

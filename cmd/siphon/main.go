@@ -45,6 +45,7 @@ Usage:
   siphon probe PROFILE|URL       send one request: records, pagination, rate limits, and a profile
   siphon auth login PROFILE      OAuth2 sign-in (PKCE, loopback redirect); stores the refresh token
   siphon import curl 'CMD'       turn a curl command into a profile (secrets become ${VAR}s)
+  siphon import openapi SPEC     propose profiles from an OpenAPI/Swagger description (also: postman, har)
   siphon profiles list           list the saved profiles
   siphon profiles show NAME      print one profile (secrets as references)
   siphon profiles check FILE...  validate profile files; say what each reads, runs, writes and sends where
