@@ -27,8 +27,9 @@ type walk struct {
 	rn         *runner
 	c          *Client
 	cfg        *Config
-	st         store.Store  // the output, held for this walk
-	out        store.Writer // its records, pages and checkpoint
+	st         store.Store       // the output, held for this walk
+	out        store.Writer      // its records, pages and checkpoint
+	posIn      paginate.Position // the position the page being fetched started from
 	pending    *pendingCommit
 	pag        *paginate.Paginator
 	state      *store.Checkpoint
@@ -196,6 +197,7 @@ func (rn *runner) open() (*walk, error) {
 func (w *walk) step(ctx context.Context) (string, error) {
 	pageNo := w.state.Pages + 1
 	cursorIn := w.pag.Describe()
+	w.posIn = w.pag.Position() // for the index: where a rewind to this page starts
 	req, err := w.c.requestOf(w.pag.Request())
 	if err != nil {
 		return "", w.stopWith(err)
@@ -316,6 +318,9 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: keepText(f.redactedURL), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
 		CursorIn: keepText(red.URL(cursorIn)), CursorOut: keepText(red.URL(cursorOut)), Headers: keepHeaders(httphdr.Joined(red.Header(f.header)))}
+	posIn := w.posIn // as the checkpoint keeps a position: secrets as their references
+	posIn.NextURL, posIn.Cursor = w.c.checkpointURL(posIn.NextURL), w.c.checkpointText(posIn.Cursor)
+	entry.Position = &posIn
 	body, onDisk, pooled := f.body, false, false
 	if f.arch != nil {
 		kept, err := f.arch.finish()

@@ -13,7 +13,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		{"-h"}, {"help"}, {"run", "-h"}, {"probe", "-h"}, {"demo", "-h"}, {"demo-server", "-h"},
 		{"profiles", "-h"}, {"profiles", "--help"}, {"profiles", "list", "-h"}, {"profiles", "show", "-h"},
 		{"profiles", "check", "-h"}, {"profiles", "trust", "-h"},
-		{"auth", "-h"}, {"auth", "login", "-h"}, {"import", "-h"}, {"import", "curl", "-h"}, {"replay", "-h"},
+		{"auth", "-h"}, {"auth", "login", "-h"}, {"import", "-h"}, {"import", "curl", "-h"}, {"replay", "-h"}, {"state", "-h"}, {"state", "show", "-h"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var out, errb bytes.Buffer

@@ -52,6 +52,7 @@ Usage:
   siphon profiles trust FILE...  approve a profile to read, run and write outside its folder
   siphon budget show [ORIGIN]    shared rate budgets per API origin: state files, holds
   siphon budget clear ORIGIN     remove an origin's hold (a server's wait of over an hour)
+  siphon state show|rewind|set|reset PROFILE ...   see and correct a run's resumable state
   siphon replay PROFILE          walk the archived pages again with the profile as it is now, offline, and diff
   siphon demo-server             serve the demo API alone (flags inject faults)
   siphon version                 version and build info
@@ -92,6 +93,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdAuth(rest, stdout, stderr)
 	case "import":
 		err = cmdImport(rest, stdout, stderr)
+	case "state":
+		err = cmdState(rest, stdout, stderr)
 	case "replay":
 		err = cmdReplay(rest, stdout, stderr)
 	case "budget":

@@ -106,3 +106,34 @@ func (d Dir) MoveAside() (string, error) {
 	defer f.Release()
 	return f.freshen()
 }
+
+// ResetPartition: see Location.
+func (d Dir) ResetPartition(key string) (string, error) {
+	part := Dir(filepath.Join(string(d), PartitionsDir, key))
+	if _, err := os.Lstat(string(part)); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err := checkOutputFolder(string(part)); err != nil {
+		return "", err
+	}
+	f, err := holdFolder(string(part))
+	if err != nil {
+		return "", err
+	}
+	defer f.Release()
+	parent := filepath.Join(string(d), asideDir, PartitionsDir)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", fmt.Errorf("making %s: %w", parent, err)
+	}
+	dst, err := newAsideFolder(filepath.Join(parent, key))
+	if err != nil {
+		return "", err
+	}
+	if err := os.Remove(dst); err != nil { // the rename makes it
+		return "", err
+	}
+	if err := os.Rename(string(part), dst); err != nil {
+		return "", fmt.Errorf("moving partition %s to %s: %w", key, dst, err)
+	}
+	return dst, nil
+}

@@ -20,6 +20,7 @@ const (
 	OutcomeFailed      = "failed"
 	OutcomeInterrupted = "interrupted"
 	OutcomeStopped     = "stopped" // at --max-pages: resumable, not done
+	OutcomeState       = "state"   // no run: siphon state corrected the position (rewind, set, reset)
 )
 
 // HistoryEntry is one run in history.jsonl: one JSON line per run,

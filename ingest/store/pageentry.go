@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"siphon/ingest/paginate"
 	"siphon/ingest/textbound"
 )
 
@@ -24,6 +25,9 @@ type PageEntry struct {
 	CursorOut string            `json:"cursor_out,omitempty"`
 	File      string            `json:"file"`
 	Headers   map[string]string `json:"headers,omitempty"` // response headers, redacted
+	// Position is the paginator's position before this page, so that
+	// `siphon state rewind` can go back to it (absent in older archives).
+	Position *paginate.Position `json:"position,omitempty"`
 }
 
 // PageFileName names page n's body in the archive.

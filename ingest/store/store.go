@@ -45,6 +45,10 @@ type Location interface {
 	// MoveAside moves siphon's own files of the output out of the way
 	// (under the lock) and says where; "" when there was nothing.
 	MoveAside() (string, error)
+	// ResetPartition moves partition key's output out of partitions/ into
+	// aside/ (under its lock), so the next run walks it from the start and
+	// readers of partitions/*/records.jsonl see it no more; it says where.
+	ResetPartition(key string) (string, error)
 }
 
 // Store is a location one run holds. Release gives it up; a Writer opened
