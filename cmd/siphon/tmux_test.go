@@ -108,7 +108,7 @@ func TestConsoleInTmux(t *testing.T) {
 	c.keys("Enter")
 	c.waitFor("RUNNING", "pages ")
 	c.keys("p")
-	c.waitFor("PAUSED", "checkpoint:")
+	c.waitFor("PAUSED", "paused after the checkpoint")
 	c.keys("r")
 	c.waitFor("email", "› ")
 	c.keys("i")
@@ -192,7 +192,7 @@ func TestDemoInTmux(t *testing.T) {
 }
 
 // sleepingCountdown is the run's state line while it waits out a rate limit.
-var sleepingCountdown = regexp.MustCompile(`SLEEPING \d+s`)
+var sleepingCountdown = regexp.MustCompile(`SLEEPING \d+m?s`)
 
 // waitForMatch polls the pane until re matches it.
 func (c *tmuxConsole) waitForMatch(re *regexp.Regexp) string {
