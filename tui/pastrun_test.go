@@ -107,3 +107,11 @@ func TestHistoryShowsTheLiveRun(t *testing.T) {
 		t.Fatalf("enter opened %+v", r.sess.profile)
 	}
 }
+
+// Options.About shows under the profiles, cut to the width with "…".
+func TestPickerShowsAbout(t *testing.T) {
+	h := newHarness(t, testProfiles(t.TempDir()))
+	h.m.env.opts.About = []string{"demo API: well-behaved http://127.0.0.1:8089 · flaky http://127.0.0.1:8090", "a saves a new profile in " + strings.Repeat("/very/long", 10)}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.screenHas("demo API: well-behaved http://127.0.0.1:8089 · flaky http://127.0.0.1:8090", "a saves a new profile in /very/long", "…", "demo-cursor", "broken")
+}

@@ -334,9 +334,20 @@ func (p picker) SetSize(width, height int) picker {
 	return p.sized()
 }
 
-// sized fits the list to the rows left under the filter line.
+// about is the lines under the list (Options.About): all of them while
+// the list keeps room for two profiles, else the first alone.
+func (p picker) about() []string {
+	about := p.env.opts.About
+	if len(about) > 1 && p.height-p.filter.rows()-len(about) < 2*pickerItemHeight {
+		about = about[:1]
+	}
+	return about
+}
+
+// sized fits the list to the rows left under the filter line and above
+// the about lines.
 func (p picker) sized() picker {
-	h := p.height - p.filter.rows()
+	h := p.height - p.filter.rows() - len(p.about())
 	p.list = p.list.SetHeight(h / pickerItemHeight)
 	return p
 }
@@ -373,6 +384,15 @@ func (p picker) View() string {
 	for pos := top; pos < end; pos++ {
 		i, _ := p.list.rows.at(pos)
 		lines = append(lines, p.itemLines(p.items[i], pos == cur, now)...)
+	}
+	if about := p.about(); len(about) > 0 {
+		// At the bottom of the body, under however many profiles show.
+		for pad := p.height - len(lines) - len(about); pad > 0; pad-- {
+			lines = append(lines, "")
+		}
+		for _, a := range about {
+			lines = append(lines, st.Subtle.Render(cut(termsafe.Line(a), width)))
+		}
 	}
 	return strings.Join(lines, "\n")
 }

@@ -102,6 +102,10 @@ type Options struct {
 	// curl is also saved. "": the user's cache folder's siphon.
 	CacheDir string
 
+	// About is a few lines the profile picker shows under its list, such
+	// as where the demo API serves; each is cut to the width with "…".
+	About []string
+
 	// NoBell keeps the terminal's bell quiet when a run in the background
 	// ends or fails.
 	NoBell bool

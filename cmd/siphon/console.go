@@ -58,7 +58,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 		}
 		profs = append(profs, p)
 	}
-	return consoleOn("siphon", profs, broken, firstDir(dirs), *noBell, func(cfg ingest.Config) string { return outputDir("", cfg) })
+	return consoleOn("siphon", nil, profs, broken, firstDir(dirs), *noBell, func(cfg ingest.Config) string { return outputDir("", cfg) })
 }
 
 // firstDir is where the console saves new profiles: the first profiles
@@ -73,7 +73,7 @@ func firstDir(dirs []string) string {
 // runConsole opens the console on the given profiles; `siphon demo` calls
 // it. outRoot "" puts each profile's output in ./siphon-data/NAME, else in
 // outRoot/NAME.
-func runConsole(title string, profs []*profiles.Profile, outRoot string, noBell bool) error {
+func runConsole(title string, about []string, profs []*profiles.Profile, outRoot string, noBell bool) error {
 	dirOf := func(cfg ingest.Config) string {
 		if outRoot == "" {
 			return defaultOutputDir(cfg.Name)
@@ -81,10 +81,10 @@ func runConsole(title string, profs []*profiles.Profile, outRoot string, noBell 
 		return filepath.Join(outRoot, cfg.Name)
 	}
 	linkBuiltinParents(profs, dirOf)
-	return consoleOn(title, profs, nil, firstDir(profiles.Dirs("")), noBell, dirOf)
+	return consoleOn(title, about, profs, nil, firstDir(profiles.Dirs("")), noBell, dirOf)
 }
 
-func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, noBell bool, outDir func(ingest.Config) string) error {
+func consoleOn(title string, about []string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, noBell bool, outDir func(ingest.Config) string) error {
 	configs := map[string]ingest.Config{}
 	var items []tui.Profile
 	for _, p := range profs {
@@ -131,7 +131,7 @@ func consoleOn(title string, profs []*profiles.Profile, broken []tui.Profile, pr
 		}
 		return consoleItem(loaded, outDir), nil
 	}
-	return tui.Run(tui.Options{Title: title, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell, Budgets: budgets, Approve: approve})
+	return tui.Run(tui.Options{Title: title, About: about, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell, Budgets: budgets, Approve: approve})
 }
 
 // consoleItem is a loaded profile as the console lists it.

@@ -81,6 +81,31 @@ func (d *demoServers) summary() string {
 	return strings.Join(parts, ", ")
 }
 
+// about is what the demo console shows under its profiles, in lines of
+// at most width: each server's role and URL (the console has the screen,
+// so nothing printed before it would be seen), and where a profile added
+// with a goes.
+func (d *demoServers) about(profilesDir string, width int) []string {
+	lines := []string{"demo API:"}
+	for _, r := range demoServerRoles {
+		role, _, _ := strings.Cut(r.role, ":")
+		part := role + " " + d.env[r.env]
+		last := &lines[len(lines)-1]
+		switch {
+		case strings.HasSuffix(*last, ":"):
+			*last += " " + part
+		case len(*last)+3+len(part) <= width:
+			*last += " · " + part
+		default:
+			lines = append(lines, part)
+		}
+	}
+	if profilesDir != "" {
+		lines = append(lines, "a saves a new profile in "+profilesDir+": siphon console lists it there")
+	}
+	return lines
+}
+
 func (d *demoServers) Close() {
 	for _, s := range d.servers {
 		s.Close()
@@ -160,7 +185,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 		byName[p.Config.Name] = p
 	}
 	if !*headless && len(pos) == 0 && isTerminal(stdout) {
-		return runConsole("siphon demo", profs, *out, *noBell)
+		return runConsole("siphon demo", servers.about(firstDir(profiles.Dirs("")), 80), profs, *out, *noBell)
 	}
 	chosen := demoShowcase
 	if len(pos) > 0 {
