@@ -34,7 +34,8 @@ func exactAPI(t *testing.T) *httptest.Server {
 // TestConsoleTellsTheTruthAt80x24 drives the real binary in an 80×24
 // terminal: a failed run's cause is in sight; letters typed in one write
 // each move the cursor; a jq filter shows a record as the API sent it (big
-// integer and 513.00 intact); n starts a finished partitioned profile over.
+// integer and 513.00 intact); n starts a finished partitioned profile over;
+// after a restart, r on a finished profile shows its records.
 func TestConsoleTellsTheTruthAt80x24(t *testing.T) {
 	dir := t.TempDir()
 	bin, socket := buildForTmux(t, dir)
@@ -116,6 +117,15 @@ partitions: {values: ["1", "101"]}
 	if demo.Stats().Requests == before {
 		t.Error("n on a finished partitioned profile sent no request")
 	}
+	c.keys("q")
+	c.waitFor("SIPHON-EXITED-0")
+
+	// After a restart, a finished profile's records are one key away.
+	c = startConsoleSized(t, bin, dir, socket, "truth-again", 80, 24)
+	c.waitFor("exact", "parts")
+	pick("exact")
+	c.keys("r")
+	c.waitFor("row-1", "row-8", "9007199254741998")
 	c.keys("q")
 	c.waitFor("SIPHON-EXITED-0")
 }
