@@ -14,6 +14,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 )
 
 // inFlight counts the requests a handler is serving at once.
@@ -43,12 +44,12 @@ func (f *inFlight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // faults and 429s on the way.
 func TestFetchAhead(t *testing.T) {
 	const records = 300
-	offset := ingest.PaginationConfig{Type: "offset", Limit: 10, TotalPath: ".total"}
-	pages := ingest.PaginationConfig{Type: "page", Limit: 10, LimitParam: "per_page", TotalPagesPath: ".total_pages"}
+	offset := spec.PaginationConfig{Type: "offset", Limit: 10, TotalPath: ".total"}
+	pages := spec.PaginationConfig{Type: "page", Limit: 10, LimitParam: "per_page", TotalPagesPath: ".total_pages"}
 	for _, tc := range []struct {
 		name        string
 		path, recs  string
-		pagination  ingest.PaginationConfig
+		pagination  spec.PaginationConfig
 		concurrency int
 		faults      demoapi.Faults
 		wantMax     int // the most requests in flight, at least (1: exactly)
@@ -63,10 +64,10 @@ func TestFetchAhead(t *testing.T) {
 			counter := &inFlight{next: api}
 			srv := httptest.NewServer(counter)
 			t.Cleanup(func() { api.Abort(); srv.Close() })
-			cfg := ingest.Config{Name: "ahead", BaseURL: srv.URL, Path: tc.path, Records: tc.recs, PrimaryKey: []string{"id"},
+			cfg := spec.Config{Name: "ahead", BaseURL: srv.URL, Path: tc.path, Records: tc.recs, PrimaryKey: []string{"id"},
 				Pagination: tc.pagination, Concurrency: tc.concurrency,
-				Retry:  ingest.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 5 * time.Second},
-				Output: ingest.OutputConfig{RawPages: true}}
+				Retry:  spec.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 5 * time.Second},
+				Output: spec.OutputConfig{RawPages: true}}
 			out := t.TempDir()
 			_, col := startRun(t, cfg, ingest.Job{Out: out})
 			if _, err := drain(nil, col); err != nil {
@@ -114,8 +115,8 @@ func TestFetchAheadWrongTotal(t *testing.T) {
 		io.WriteString(w, b.String())
 	}))
 	t.Cleanup(srv.Close)
-	cfg := ingest.Config{Name: "liar", BaseURL: srv.URL, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: "offset", Limit: 10, TotalPath: ".total"}, Concurrency: 4,
+	cfg := spec.Config{Name: "liar", BaseURL: srv.URL, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "offset", Limit: 10, TotalPath: ".total"}, Concurrency: 4,
 		Anomalies: map[string]string{"total_mismatch": "warn"}}
 	out := t.TempDir()
 	_, col := startRun(t, cfg, ingest.Job{Out: out})
@@ -152,8 +153,8 @@ func TestFetchAheadTooBigToHold(t *testing.T) {
 		fmt.Fprintf(w, `],"total":%d}`, pages*perPage)
 	}))
 	t.Cleanup(srv.Close)
-	cfg := ingest.Config{Name: "big", BaseURL: srv.URL, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: "offset", Limit: perPage, TotalPath: ".total"}, Concurrency: 2}
+	cfg := spec.Config{Name: "big", BaseURL: srv.URL, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "offset", Limit: perPage, TotalPath: ".total"}, Concurrency: 2}
 	out := t.TempDir()
 	_, col := startRun(t, cfg, ingest.Job{Out: out})
 	if _, err := drain(nil, col); err != nil {

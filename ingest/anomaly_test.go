@@ -10,6 +10,8 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 func anomalies(evs []ingest.Event) []ingest.Anomaly {
@@ -36,29 +38,29 @@ func TestPaginationAnomalies(t *testing.T) {
 	}))
 	defer alwaysEmpty.Close()
 
-	cursor := func(base string) ingest.Config { return styleConfigs(base)["cursor"] }
+	cursor := func(base string) spec.Config { return styleConfigs(base)["cursor"] }
 	cases := []struct {
 		name     string
-		cfg      func() ingest.Config
+		cfg      func() spec.Config
 		fails    string // "" when the run completes
 		anomaly  string
 		action   string
 		minPages int
 	}{
-		{"empty page that has a next cursor is followed", func() ingest.Config { return cursor(srv.URL) },
+		{"empty page that has a next cursor is followed", func() spec.Config { return cursor(srv.URL) },
 			"", "page 2 is empty but has a next cursor", "continued", 0},
-		{"endless empty pages stop", func() ingest.Config {
+		{"endless empty pages stop", func() spec.Config {
 			c := cursor(alwaysEmpty.URL)
 			c.Pagination.CursorPath = ".next"
 			return c
 		}, "3 empty pages in a row", "3 empty pages in a row", "stopped", 0},
-		{"identical page stops", func() ingest.Config {
+		{"identical page stops", func() spec.Config {
 			c := cursor(sameEveryTime.URL)
 			c.Pagination.CursorPath = ".next"
 			c.Pagination.Limit = 2
 			return c
 		}, "the same body as page 1", "identical to page 1", "stopped", 0},
-		{"full first page without a next cursor", func() ingest.Config {
+		{"full first page without a next cursor", func() spec.Config {
 			c := cursor(srv.URL)
 			c.Pagination.CursorPath = ".pagination.next"
 			return c
@@ -66,18 +68,18 @@ func TestPaginationAnomalies(t *testing.T) {
 		// Records elsewhere on page 1 used to be a note on a run that
 		// "succeeded" with 0 records; now the run fails, unless the profile
 		// says the API is known to answer so.
-		{"records path that finds nothing", func() ingest.Config {
+		{"records path that finds nothing", func() spec.Config {
 			c := styleConfigs(srv.URL)["page"]
 			c.Records = ".data"
 			return c
 		}, "records_elsewhere", "records .data found nothing on page 1; the body has arrays at .items (100)", "stopped", 0},
-		{"records path that finds nothing, downgraded", func() ingest.Config {
+		{"records path that finds nothing, downgraded", func() spec.Config {
 			c := styleConfigs(srv.URL)["page"]
 			c.Records = ".data"
-			c.Anomalies = map[string]string{ingest.AnomalyRecordsElsewhere: "warn", ingest.AnomalyTotalMismatch: "warn"}
+			c.Anomalies = map[string]string{spec.AnomalyRecordsElsewhere: "warn", spec.AnomalyTotalMismatch: "warn"}
 			return c
 		}, "", "records .data found nothing on page 1; the body has arrays at .items (100)", "continued", 0},
-		{"total that disagrees", func() ingest.Config {
+		{"total that disagrees", func() spec.Config {
 			c := styleConfigs(sameEveryTime.URL)["offset"]
 			c.Pagination.TotalPath = ".total + 5"
 			c.Pagination.Limit = 2
@@ -126,7 +128,7 @@ func TestBadBodies(t *testing.T) {
 				w.Write([]byte(tc.body))
 			}))
 			defer srv.Close()
-			cfg := ingest.Config{Name: "bad", BaseURL: srv.URL, Records: cmp.Or(tc.records, ".data"), Pagination: ingest.PaginationConfig{Type: "none"}}
+			cfg := spec.Config{Name: "bad", BaseURL: srv.URL, Records: cmp.Or(tc.records, ".data"), Pagination: spec.PaginationConfig{Type: "none"}}
 			if tc.name == "too large" {
 				cfg.MaxBody = "1000B"
 			}
@@ -186,7 +188,7 @@ func TestStrangeButValidAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	exactlyOnce(t, readIDs(t, dir), 6)
-	if fin, _ := lastEvent[ingest.Finished](evs); fin.StopReason != ingest.StopRepeatedPage {
+	if fin, _ := lastEvent[ingest.Finished](evs); fin.StopReason != paginate.StopRepeatedPage {
 		t.Errorf("stop reason %q", fin.StopReason)
 	}
 
@@ -252,7 +254,7 @@ func TestJSONLinesBodies(t *testing.T) {
 			w.Header().Set("Content-Type", ctype)
 			fmt.Fprint(w, "{\"id\":1,\"n\":\"a\"}\n{\"id\":2,\"n\":\"b\"}\n\n{\"id\":3,\"n\":\"c\"}\n")
 		}))
-		cfg := ingest.Config{Name: "export", BaseURL: srv.URL, Records: ".[]", Pagination: ingest.PaginationConfig{Type: "none"}}
+		cfg := spec.Config{Name: "export", BaseURL: srv.URL, Records: ".[]", Pagination: spec.PaginationConfig{Type: "none"}}
 		dir := t.TempDir()
 		if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
 			t.Fatalf("%s: %v", ctype, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 )
 
 // APIs that answer errors with HTTP 200 (Slack's ok: false, GraphQL's
@@ -22,7 +23,7 @@ type bodyErrors struct {
 	when, message *page.Expr
 }
 
-func compileBodyErrors(cfg *Config) (*bodyErrors, error) {
+func compileBodyErrors(cfg *spec.Config) (*bodyErrors, error) {
 	var b bodyErrors
 	var err error
 	if cfg.ErrorWhen != "" {

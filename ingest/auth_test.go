@@ -13,17 +13,18 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 )
 
 func TestStaticAuthModes(t *testing.T) {
 	const key, token, user, pass = "k-3f9a8c77d1", "t-77aa0c9e51", "alice", "p-a55w0rd-9x"
 	srv := demoapi.NewServer(demoapi.Options{Records: 250, Auth: demoapi.Auth{APIKey: key, BearerToken: token, BasicUser: user, BasicPass: pass}})
 	defer srv.Close()
-	modes := map[string]ingest.AuthConfig{
-		"api_key header": {Type: "api_key", Name: "X-API-Key", In: "header", Value: ingest.NewSecret("${K}", key)},
-		"api_key query":  {Type: "api_key", Name: "api_key", In: "query", Value: ingest.NewSecret("${K}", key)},
-		"bearer":         {Type: "bearer", Token: ingest.NewSecret("${T}", token)},
-		"basic":          {Type: "basic", Username: user, Password: ingest.NewSecret("${P}", pass)},
+	modes := map[string]spec.AuthConfig{
+		"api_key header": {Type: "api_key", Name: "X-API-Key", In: "header", Value: spec.NewSecret("${K}", key)},
+		"api_key query":  {Type: "api_key", Name: "api_key", In: "query", Value: spec.NewSecret("${K}", key)},
+		"bearer":         {Type: "bearer", Token: spec.NewSecret("${T}", token)},
+		"basic":          {Type: "basic", Username: user, Password: spec.NewSecret("${P}", pass)},
 	}
 	for name, auth := range modes {
 		for _, style := range []string{"cursor", "next_url", "link_header"} {
@@ -41,9 +42,9 @@ func TestStaticAuthModes(t *testing.T) {
 		t.Run(name+"/wrong", func(t *testing.T) {
 			cfg := styleConfigs(srv.URL)["cursor"]
 			cfg.Auth = auth
-			cfg.Auth.Value = ingest.NewSecret("${K}", "wrong-value-1")
-			cfg.Auth.Token = ingest.NewSecret("${T}", "wrong-value-1")
-			cfg.Auth.Password = ingest.NewSecret("${P}", "wrong-value-1")
+			cfg.Auth.Value = spec.NewSecret("${K}", "wrong-value-1")
+			cfg.Auth.Token = spec.NewSecret("${T}", "wrong-value-1")
+			cfg.Auth.Password = spec.NewSecret("${P}", "wrong-value-1")
 			_, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
 			if err == nil || !strings.Contains(err.Error(), "HTTP 401") || strings.Contains(err.Error(), "wrong-value-1") {
 				t.Fatalf("got %v", err)
@@ -112,10 +113,10 @@ func TestCredentialsStayHome(t *testing.T) {
 	for _, in := range []string{"header", "query"} {
 		for _, path := range []string{"/next", "/redirect"} {
 			t.Run(in+path, func(t *testing.T) {
-				cfg := ingest.Config{Name: "home", BaseURL: home.URL, Path: path, Records: ".data",
-					Auth:       ingest.AuthConfig{Type: "api_key", Name: map[string]string{"header": "X-API-Key", "query": "api_key"}[in], In: in, Value: ingest.NewSecret("${K}", key)},
-					Pagination: ingest.PaginationConfig{Type: "next_url", NextURLPath: ".next"},
-					Retry:      ingest.RetryConfig{MaxAttempts: 1}}
+				cfg := spec.Config{Name: "home", BaseURL: home.URL, Path: path, Records: ".data",
+					Auth:       spec.AuthConfig{Type: "api_key", Name: map[string]string{"header": "X-API-Key", "query": "api_key"}[in], In: in, Value: spec.NewSecret("${K}", key)},
+					Pagination: spec.PaginationConfig{Type: "next_url", NextURLPath: ".next"},
+					Retry:      spec.RetryConfig{MaxAttempts: 1}}
 				_, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
 				if err == nil || !strings.Contains(err.Error(), "allowed_hosts") {
 					t.Fatalf("got %v, want a refusal that names allowed_hosts", err)
@@ -157,10 +158,10 @@ func TestEchoedTokenStaysOutOfTheOutput(t *testing.T) {
 	}))
 	defer srv.Close()
 	srvURL = srv.URL
-	cfg := ingest.Config{Name: "fb", BaseURL: srv.URL, Path: "/me/posts", Records: ".data",
-		Auth:       ingest.AuthConfig{Type: "api_key", Name: "access_token", In: "query", Value: ingest.NewSecret("${FB_TOKEN}", token)},
-		Pagination: ingest.PaginationConfig{Type: "next_url", NextURLPath: ".paging.next"}, Output: ingest.OutputConfig{RawPages: true},
-		Retry: ingest.RetryConfig{MaxAttempts: 1}}
+	cfg := spec.Config{Name: "fb", BaseURL: srv.URL, Path: "/me/posts", Records: ".data",
+		Auth:       spec.AuthConfig{Type: "api_key", Name: "access_token", In: "query", Value: spec.NewSecret("${FB_TOKEN}", token)},
+		Pagination: spec.PaginationConfig{Type: "next_url", NextURLPath: ".paging.next"}, Output: spec.OutputConfig{RawPages: true},
+		Retry: spec.RetryConfig{MaxAttempts: 1}}
 	dir := t.TempDir()
 	if _, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 2}); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi/demoproc"
+	"siphon/ingest/spec"
 )
 
 // benchRecords is the data set of the run benchmarks: 1000 pages of 100.
@@ -37,8 +38,8 @@ func BenchmarkRun(b *testing.B) {
 		b.Skip("-short: the run benchmarks build siphon and move 100,000 records")
 	}
 	base := demoproc.Start(b, benchRecords)
-	cfg := ingest.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}}
+	cfg := spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}}
 
 	b.Run("plain-loop", func(b *testing.B) {
 		measure(b, func(out string) int { return plainLoop(b, base, out, false) })

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -50,11 +51,11 @@ func boundsServer(t *testing.T, hostile http.HandlerFunc) (*httptest.Server, *at
 	return srv, &second
 }
 
-func boundsConfig(url string) ingest.Config {
-	return ingest.Config{Name: "bounds", BaseURL: url, Records: ".data", Timeout: time.Minute,
-		Pagination: ingest.PaginationConfig{Type: "cursor", CursorParam: "cursor", CursorPath: ".next"},
-		Retry:      ingest.RetryConfig{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond},
-		Output:     ingest.OutputConfig{RawPages: true}}
+func boundsConfig(url string) spec.Config {
+	return spec.Config{Name: "bounds", BaseURL: url, Records: ".data", Timeout: time.Minute,
+		Pagination: spec.PaginationConfig{Type: "cursor", CursorParam: "cursor", CursorPath: ".next"},
+		Retry:      spec.RetryConfig{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond},
+		Output:     spec.OutputConfig{RawPages: true}}
 }
 
 // TestHostileBodiesAreBounded: page 2 of each walk is a hostile body. The
@@ -284,7 +285,7 @@ func TestKeptStringsBoundedAndEscaped(t *testing.T) {
 	}))
 	defer srv2.Close()
 	cfg2 := boundsConfig(srv2.URL)
-	cfg2.Pagination = ingest.PaginationConfig{Type: "link_header", Rel: "next"}
+	cfg2.Pagination = spec.PaginationConfig{Type: "link_header", Rel: "next"}
 	_, err := run(t, cfg2, ingest.Job{Out: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "page 1: the next URL is 200.") || !strings.Contains(err.Error(), "more than the 64.0 KiB siphon keeps") || len(err.Error()) > 2<<10 {
 		t.Errorf("got %.500v, want a short error naming the next URL's length and the bound", err)

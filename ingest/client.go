@@ -32,7 +32,7 @@ import (
 // Client pulls one profile's data. It holds one resty client, reused by
 // every run of the profile.
 type Client struct {
-	cfg       Config
+	cfg       spec.Config
 	http      *resty.Client
 	endpoint  *url.URL // base_url joined with path
 	records   *page.Expr
@@ -79,7 +79,7 @@ func WithBudgets(b *budget.Registry) Option { return func(c *Client) { c.budgets
 const DefaultMaxBodyBytes = 64 << 20
 
 // New checks cfg and builds its client.
-func New(cfg Config, opts ...Option) (*Client, error) {
+func New(cfg spec.Config, opts ...Option) (*Client, error) {
 	cfg.ApplyDefaults()
 	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond, jqMemory: DefaultJQMemoryLimit}
 	if cfg.MaxBody != "" {
@@ -128,7 +128,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	switch cfg.Auth.Type {
-	case AuthNone, AuthAPIKey, AuthBearer, AuthBasic, AuthOAuth2:
+	case spec.AuthNone, spec.AuthAPIKey, spec.AuthBearer, spec.AuthBasic, spec.AuthOAuth2:
 	default:
 		return nil, fmt.Errorf("auth type %q: expected none, api_key, bearer, basic or oauth2", cfg.Auth.Type)
 	}
@@ -149,7 +149,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if cfg.Auth.Type == AuthOAuth2 {
+	if cfg.Auth.Type == spec.AuthOAuth2 {
 		if c.tokens, err = newTokenManager(c, rt); err != nil {
 			return nil, err
 		}
@@ -193,7 +193,7 @@ func (c *Client) hideAlso(secrets ...string) {
 }
 
 // Config returns the client's configuration, defaults applied.
-func (c *Client) Config() Config { return c.cfg }
+func (c *Client) Config() spec.Config { return c.cfg }
 
 // Redact hides the profile's secrets and credential-like parameters in text.
 func (c *Client) Redact(s string) string { return c.redact().String(s) }
@@ -217,14 +217,14 @@ func (c *Client) Endpoint() string {
 // partitionRefEscaped is ${partition.NAME} as a query encodes it.
 var partitionRefEscaped = regexp.MustCompile(`%24%7Bpartition\.([a-z]+)%7D`)
 
-func newRedactor(cfg *Config) *redact.Redactor {
+func newRedactor(cfg *spec.Config) *redact.Redactor {
 	secrets := configSecrets(cfg)
-	if cfg.Auth.Type == AuthBasic && cfg.Auth.Password.Reveal() != "" {
+	if cfg.Auth.Type == spec.AuthBasic && cfg.Auth.Password.Reveal() != "" {
 		// the Authorization header carries the pair in base64
 		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(cfg.Auth.Username+":"+cfg.Auth.Password.Reveal())))
 	}
 	names := append(append([]string(nil), cfg.SecretHeaders...), cfg.SecretParams...)
-	if cfg.Auth.Type == AuthAPIKey && cfg.Auth.Name != "" {
+	if cfg.Auth.Type == spec.AuthAPIKey && cfg.Auth.Name != "" {
 		names = append(names, cfg.Auth.Name)
 	}
 	return redact.New(secrets, names)
@@ -254,10 +254,10 @@ func joinURL(base, path string) (*url.URL, error) {
 
 // Transport is the TLS-configured transport a profile's requests go
 // through, for callers outside a run (sign-in).
-func Transport(cfg TLSConfig) (http.RoundTripper, error) { return baseTransport(cfg) }
+func Transport(cfg spec.TLSConfig) (http.RoundTripper, error) { return baseTransport(cfg) }
 
 // baseTransport is the TLS-configured transport every request goes through.
-func baseTransport(cfg TLSConfig) (*http.Transport, error) {
+func baseTransport(cfg spec.TLSConfig) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 8
 	t.MaxResponseHeaderBytes = MaxResponseHeaderBytes
@@ -345,7 +345,7 @@ type secretSet struct {
 	values  []string // the secret values themselves, to catch them anywhere
 }
 
-func newSecretSet(cfg *Config) secretSet {
+func newSecretSet(cfg *spec.Config) secretSet {
 	s := secretSet{headers: map[string]bool{}, params: map[string]bool{}, values: configSecrets(cfg)}
 	holds := func(v string) bool {
 		for _, sec := range s.values {
@@ -374,7 +374,7 @@ func newSecretSet(cfg *Config) secretSet {
 			s.params[k] = true
 		}
 	}
-	if a := cfg.Auth; a.Type == AuthAPIKey && a.Name != "" {
+	if a := cfg.Auth; a.Type == spec.AuthAPIKey && a.Name != "" {
 		if a.In == "query" {
 			s.params[a.Name] = true
 		} else {
@@ -392,9 +392,9 @@ func newSecretSet(cfg *Config) secretSet {
 }
 
 // configSecrets lists every secret value the profile resolved.
-func configSecrets(cfg *Config) []string {
+func configSecrets(cfg *spec.Config) []string {
 	var out []string
-	for _, s := range append([]Secret{cfg.Auth.Value, cfg.Auth.Token, cfg.Auth.Password, cfg.Auth.ClientSecret, cfg.Auth.RefreshToken}, cfg.Secrets...) {
+	for _, s := range append([]spec.Secret{cfg.Auth.Value, cfg.Auth.Token, cfg.Auth.Password, cfg.Auth.ClientSecret, cfg.Auth.RefreshToken}, cfg.Secrets...) {
 		if v := s.Reveal(); v != "" {
 			out = append(out, v)
 		}
@@ -506,17 +506,17 @@ func (c *Client) dress(ctx context.Context, r *resty.Request, u *url.URL, secret
 	}
 	a := c.cfg.Auth
 	switch a.Type {
-	case AuthAPIKey:
+	case spec.AuthAPIKey:
 		if a.In == "query" {
 			r.SetQueryParam(a.Name, a.Value.Reveal())
 		} else {
 			r.SetHeader(a.Name, a.Value.Reveal())
 		}
-	case AuthBearer:
+	case spec.AuthBearer:
 		r.SetAuthToken(a.Token.Reveal())
-	case AuthBasic:
+	case spec.AuthBasic:
 		r.SetBasicAuth(a.Username, a.Password.Reveal())
-	case AuthOAuth2:
+	case spec.AuthOAuth2:
 		tok, err := c.tokens.token(ctx, false)
 		if err != nil {
 			return err
@@ -547,7 +547,7 @@ func (c *Client) checkpointURL(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	if a := c.cfg.Auth; a.Type == AuthAPIKey && a.In == "query" {
+	if a := c.cfg.Auth; a.Type == spec.AuthAPIKey && a.In == "query" {
 		if u, err := url.Parse(raw); err == nil {
 			q := u.Query()
 			if q.Has(a.Name) {
@@ -576,7 +576,7 @@ func (c *Client) Exposures() []string {
 		out = append(out, fmt.Sprintf("credentials are sent over plain http to %s: anyone on the network path can read them; use https", c.endpoint.Host))
 	}
 	files := map[string]string{} // path → what it holds
-	for _, s := range append([]Secret{c.cfg.Auth.Value, c.cfg.Auth.Token, c.cfg.Auth.Password, c.cfg.Auth.ClientSecret}, c.cfg.Secrets...) {
+	for _, s := range append([]spec.Secret{c.cfg.Auth.Value, c.cfg.Auth.Token, c.cfg.Auth.Password, c.cfg.Auth.ClientSecret}, c.cfg.Secrets...) {
 		if p, ok := strings.CutPrefix(s.Ref(), "file:"); ok {
 			files[p] = "the secret file"
 		}
@@ -597,7 +597,7 @@ func (c *Client) Exposures() []string {
 
 // hasCredentials reports whether requests carry anything secret.
 func (c *Client) hasCredentials() bool {
-	return c.cfg.Auth.Type != AuthNone || len(c.secrets.values) > 0 || len(c.cfg.SecretHeaders) > 0 || len(c.cfg.SecretParams) > 0
+	return c.cfg.Auth.Type != spec.AuthNone || len(c.secrets.values) > 0 || len(c.cfg.SecretHeaders) > 0 || len(c.cfg.SecretParams) > 0
 }
 
 // loopback reports whether host is this machine.

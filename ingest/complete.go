@@ -9,6 +9,7 @@ import (
 
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 // A run must not pass for complete when it is not: these checks turn the
@@ -76,7 +77,7 @@ func (w *walk) finalChecks() error {
 	if total.N <= 0 {
 		return nil
 	}
-	if w.cfg.Pagination.Type == PageOffset && w.cfg.Pagination.Start != "" {
+	if w.cfg.Pagination.Type == spec.PageOffset && w.cfg.Pagination.Start != "" {
 		if start, err := strconv.ParseInt(w.cfg.Pagination.Start, 10, 64); err == nil {
 			total.N -= start
 		}
@@ -85,13 +86,13 @@ func (w *walk) finalChecks() error {
 	if got >= total.N {
 		return nil
 	}
-	what := fmt.Sprintf("%s: the run ended with %d records but the API declared %s (at %s)", AnomalyTotalMismatch, got, total, where)
-	action := w.anomalyAction(AnomalyTotalMismatch)
+	what := fmt.Sprintf("%s: the run ended with %d records but the API declared %s (at %s)", spec.AnomalyTotalMismatch, got, total, where)
+	action := w.anomalyAction(spec.AnomalyTotalMismatch)
 	w.rn.noteAnomaly(Anomaly{At: now(), Page: w.state.Pages, What: what, Action: action})
 	if action == "continued" {
 		return nil
 	}
-	return fmt.Errorf("%s; the records written are kept. If the API is known to misreport its total, set anomalies: {%s: warn}", what, AnomalyTotalMismatch)
+	return fmt.Errorf("%s; the records written are kept. If the API is known to misreport its total, set anomalies: {%s: warn}", what, spec.AnomalyTotalMismatch)
 }
 
 // recordsElsewhere is page 1 finding no records at the records path while
@@ -108,12 +109,12 @@ func (w *walk) recordsElsewhere(pg *page.Page, size int64, pageNo int) error {
 	default:
 		return nil
 	}
-	action := w.anomalyAction(AnomalyRecordsElsewhere)
+	action := w.anomalyAction(spec.AnomalyRecordsElsewhere)
 	w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: what, Action: action})
 	if action == "continued" {
 		return nil
 	}
-	return fmt.Errorf("page %d: %s: %s; fix records, or set anomalies: {%s: warn} if an empty result is right (the page was not saved)", pageNo, AnomalyRecordsElsewhere, what, AnomalyRecordsElsewhere)
+	return fmt.Errorf("page %d: %s: %s; fix records, or set anomalies: {%s: warn} if an empty result is right (the page was not saved)", pageNo, spec.AnomalyRecordsElsewhere, what, spec.AnomalyRecordsElsewhere)
 }
 
 // objectArrays lists the non-empty top-level arrays of objects of a body,

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 func TestPlaygroundEvaluation(t *testing.T) {
@@ -14,20 +17,20 @@ func TestPlaygroundEvaluation(t *testing.T) {
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("%d records, %v", len(recs), err)
 	}
-	next, stop, err := EvalNext(context.Background(), PaginationConfig{Type: PageCursor, CursorPath: ".meta.next"}, ".items", body, nil, "")
+	next, stop, err := EvalNext(context.Background(), spec.PaginationConfig{Type: spec.PageCursor, CursorPath: ".meta.next"}, ".items", body, nil, "")
 	if err != nil || next != "abc" || stop != "" {
 		t.Fatalf("next %q stop %q err %v", next, stop, err)
 	}
-	_, stop, err = EvalNext(context.Background(), PaginationConfig{Type: PageCursor, CursorPath: ".meta.nope"}, ".items", body, nil, "")
-	if err != nil || stop != StopNoCursor {
+	_, stop, err = EvalNext(context.Background(), spec.PaginationConfig{Type: spec.PageCursor, CursorPath: ".meta.nope"}, ".items", body, nil, "")
+	if err != nil || stop != paginate.StopNoCursor {
 		t.Fatalf("stop %q err %v", stop, err)
 	}
 	pages := []byte(`{"items":[{"id":1}],"total_pages":20}`)
-	_, stop, err = EvalNext(context.Background(), PaginationConfig{Type: PagePage, TotalPagesPath: ".total_pages"}, ".items", pages, nil, "http://api.test/x?page=20")
-	if err != nil || stop != StopLastPage {
+	_, stop, err = EvalNext(context.Background(), spec.PaginationConfig{Type: spec.PagePage, TotalPagesPath: ".total_pages"}, ".items", pages, nil, "http://api.test/x?page=20")
+	if err != nil || stop != paginate.StopLastPage {
 		t.Errorf("page 20 of 20: stop %q err %v", stop, err)
 	}
-	next, _, _ = EvalNext(context.Background(), PaginationConfig{Type: PagePage, TotalPagesPath: ".total_pages"}, ".items", pages, nil, "http://api.test/x?page=7")
+	next, _, _ = EvalNext(context.Background(), spec.PaginationConfig{Type: spec.PagePage, TotalPagesPath: ".total_pages"}, ".items", pages, nil, "http://api.test/x?page=7")
 	if next != "page=8" {
 		t.Errorf("after page 7: next %q", next)
 	}
@@ -46,7 +49,7 @@ func TestEndlessJQIsStopped(t *testing.T) {
 }
 
 func TestDropRepeatsKeepsNewVersions(t *testing.T) {
-	w := &walk{cfg: &Config{PrimaryKey: []string{"id"}}, rn: &runner{run: &Run{events: make(chan Event, 8)}}}
+	w := &walk{cfg: &spec.Config{PrimaryKey: []string{"id"}}, rn: &runner{run: &Run{events: make(chan Event, 8)}}}
 	w.dropRepeats([]json.RawMessage{[]byte(`{"id":1,"v":1}`), []byte(`{"id":2,"v":1}`)}, 1)
 	kept := w.dropRepeats([]json.RawMessage{[]byte(`{"id":2,"v":1}`), []byte(`{"id":1,"v":2}`), []byte(`{"id":3,"v":1}`)}, 2)
 	var got []string

@@ -27,6 +27,7 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 // PageError is why a page could not be fetched. Every text in it is redacted.
@@ -490,7 +491,7 @@ func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) 
 	stop()
 	f.page.SetContext(actx)
 	err = jqStopped(gctx, err)
-	if err != nil && !errors.Is(err, errNotJSON) && !errors.Is(err, ErrJQMemory) {
+	if err != nil && !errors.Is(err, page.ErrNotJSON) && !errors.Is(err, ErrJQMemory) {
 		// A records path that breaks on an error body ({"data": null,
 		// "errors": [...]}) must report the API's message, not jq's.
 		if msg, retry, cerr := rn.checkBody(actx, f.page, 0); cerr == nil && msg != "" {
@@ -500,7 +501,7 @@ func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) 
 	if err != nil {
 		o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), err: err}
 		switch {
-		case errors.Is(err, errNotJSON):
+		case errors.Is(err, page.ErrNotJSON):
 			o.retry = true
 			o.cause = "the body is not valid JSON"
 			if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
@@ -651,7 +652,7 @@ func declaresLines(ctype string) bool {
 // snippet is the start of a body for an error message: redacted, then cut
 // to n bytes on one line.
 func (c *Client) snippet(body []byte, n int) string {
-	return snippet([]byte(c.redact().Cut(string(body), 4*n)), n)
+	return page.Snippet([]byte(c.redact().Cut(string(body), 4*n)), n)
 }
 
 // jsonLines turns a newline-delimited JSON body (NDJSON, JSON Lines: said
@@ -738,7 +739,7 @@ func (rn *runner) transportOutcome(ctx context.Context, err error) outcome {
 }
 
 // tlsHint says what to change for the common TLS failures.
-func tlsHint(err error, cfg TLSConfig) string {
+func tlsHint(err error, cfg spec.TLSConfig) string {
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	msg := err.Error()

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"siphon/ingest/paginate"
 	"siphon/ingest/store"
 )
 
@@ -23,7 +24,7 @@ func historyEntry(s Snapshot, err error, end time.Time) store.HistoryEntry {
 	case err != nil:
 		e.Outcome, e.StopReason, e.Error = store.OutcomeFailed, "error", err.Error()
 		e.Errors++
-	case s.StopReason == StopMaxPages:
+	case s.StopReason == paginate.StopMaxPages:
 		e.Outcome, e.StopReason = store.OutcomeStopped, s.StopReason
 	default:
 		e.Outcome, e.StopReason = store.OutcomeDone, s.StopReason

@@ -12,6 +12,8 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -37,7 +39,7 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Pagination.Limit = 10
-	cfg.Auth = ingest.AuthConfig{Type: "api_key", Name: "api_key", In: "query", Value: ingest.NewSecret("${K}", key)}
+	cfg.Auth = spec.AuthConfig{Type: "api_key", Name: "api_key", In: "query", Value: spec.NewSecret("${K}", key)}
 	out := t.TempDir()
 	client, err := ingest.New(cfg)
 	if err != nil {
@@ -83,7 +85,7 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 	want := []struct{ outcome, reason, err string }{
 		{store.OutcomeInterrupted, "interrupted; checkpoint saved", ""},
 		{store.OutcomeFailed, "error", "404"},
-		{store.OutcomeStopped, ingest.StopMaxPages, ""}, // resumable, not done
+		{store.OutcomeStopped, paginate.StopMaxPages, ""}, // resumable, not done
 		{store.OutcomeDone, "no next cursor", ""},
 	}
 	for i, w := range want {

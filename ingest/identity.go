@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"siphon/ingest/spec"
 )
 
 // identity lists the profile fields a saved position depends on, as the
@@ -28,7 +30,7 @@ func (c *Client) identity() (id map[string]string, hash string) {
 }
 
 // identityOf is the identity with every value passed through show.
-func identityOf(cfg *Config, show func(string) string) map[string]string {
+func identityOf(cfg *spec.Config, show func(string) string) map[string]string {
 	p := cfg.Pagination
 	id := map[string]string{
 		"base_url":    show(cfg.BaseURL),
@@ -63,7 +65,7 @@ type refPair struct{ value, ref string }
 // value first.
 func (c *Client) refPairs() []refPair {
 	var out []refPair
-	for _, s := range append([]Secret{c.cfg.Auth.Value, c.cfg.Auth.Token, c.cfg.Auth.Password, c.cfg.Auth.ClientSecret, c.cfg.Auth.RefreshToken}, c.cfg.Secrets...) {
+	for _, s := range append([]spec.Secret{c.cfg.Auth.Value, c.cfg.Auth.Token, c.cfg.Auth.Password, c.cfg.Auth.ClientSecret, c.cfg.Auth.RefreshToken}, c.cfg.Secrets...) {
 		v, ref := s.Reveal(), s.Ref()
 		if v == "" || ref == "" || strings.Contains(v, ref) {
 			continue
@@ -134,4 +136,29 @@ func identityChanges(saved, now map[string]string) []string {
 		out = append(out, "the value of a ${VAR} or file: reference in base_url, path, params or body changed")
 	}
 	return out
+}
+
+// positionExtras is what a saved position also depends on among the
+// pagination keys for APIs as they are (header cursors, a repeating
+// cursor, pagination.next), for the checkpoint's identity; "" when none is
+// set.
+func positionExtras(cfg *spec.Config, redactURL func(string) string) string {
+	p := cfg.Pagination
+	var parts []string
+	if p.CursorHeader != "" || p.NextURLHeader != "" || p.CursorRepeats {
+		parts = append(parts, fmt.Sprintf("cursor_header=%s next_url_header=%s cursor_repeats=%t", p.CursorHeader, p.NextURLHeader, p.CursorRepeats))
+	}
+	if n := p.Next; n.IsSet() {
+		keys := make([]string, 0, len(n.Params))
+		for k := range n.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var params []string
+		for _, k := range keys {
+			params = append(params, k+"="+n.Params[k])
+		}
+		parts = append(parts, fmt.Sprintf("next: path=%s method=%s in=%s cursor_param=%s body=%s params=%s", n.Path, n.Method, n.In, n.CursorParam, n.Body, redactURL("?"+strings.Join(params, "&"))))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -7,6 +7,8 @@ import (
 	"runtime/metrics"
 	"strings"
 	"time"
+
+	"siphon/ingest/spec"
 )
 
 // DefaultJQMemoryLimit bounds siphon's heap while a jq expression runs.
@@ -74,7 +76,7 @@ func jqStopped(ctx context.Context, err error) error {
 }
 
 // paginationExprs names the jq expressions a paginator runs, for messages.
-func paginationExprs(p PaginationConfig) string {
+func paginationExprs(p spec.PaginationConfig) string {
 	var names []string
 	for _, e := range []struct{ key, src string }{{"cursor_path", p.CursorPath}, {"next_url_path", p.NextURLPath}, {"total_path", p.TotalPath}, {"total_pages_path", p.TotalPagesPath}, {"stop_when", p.StopWhen}} {
 		if e.src != "" {

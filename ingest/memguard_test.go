@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // peakHeap samples the heap until stop is closed and returns the largest
@@ -64,9 +65,9 @@ func TestRunawayJQIsStoppedByMemory(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			runtime.GC()
-			cfg := ingest.Config{Name: "runaway", BaseURL: srv.URL, Records: tc.records, Timeout: time.Minute, Retry: ingest.RetryConfig{MaxAttempts: 1}}
+			cfg := spec.Config{Name: "runaway", BaseURL: srv.URL, Records: tc.records, Timeout: time.Minute, Retry: spec.RetryConfig{MaxAttempts: 1}}
 			if tc.cursor != "" {
-				cfg.Pagination = ingest.PaginationConfig{Type: "cursor", CursorPath: tc.cursor}
+				cfg.Pagination = spec.PaginationConfig{Type: "cursor", CursorPath: tc.cursor}
 			}
 			stop := make(chan struct{})
 			peak := peakHeap(stop)

@@ -10,13 +10,14 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 )
 
-func oauthConfig(srv *demoapi.Server, grant string, refresh ingest.Secret) ingest.Config {
+func oauthConfig(srv *demoapi.Server, grant string, refresh spec.Secret) spec.Config {
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Pagination.Limit = 25
-	cfg.Auth = ingest.AuthConfig{Type: "oauth2", Grant: grant, TokenURL: srv.URL + demoapi.TokenPath, ClientID: "siphon-test",
-		ClientSecret: ingest.NewSecret("${CS}", "cs-very-secret-77"), RefreshToken: refresh}
+	cfg.Auth = spec.AuthConfig{Type: "oauth2", Grant: grant, TokenURL: srv.URL + demoapi.TokenPath, ClientID: "siphon-test",
+		ClientSecret: spec.NewSecret("${CS}", "cs-very-secret-77"), RefreshToken: refresh}
 	return cfg
 }
 
@@ -27,7 +28,7 @@ func TestOAuthOutlivesTokens(t *testing.T) {
 		OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", TokenTTL: time.Second}})
 	defer srv.Close()
 	dir := t.TempDir()
-	evs, err := run(t, oauthConfig(srv, "client_credentials", ingest.Secret{}), ingest.Job{Out: dir})
+	evs, err := run(t, oauthConfig(srv, "client_credentials", spec.Secret{}), ingest.Job{Out: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestOAuthOutlivesTokens(t *testing.T) {
 func TestOAuthForced401(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 500, OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77"}})
 	defer srv.Close()
-	c, err := ingest.New(oauthConfig(srv, "client_credentials", ingest.Secret{}))
+	c, err := ingest.New(oauthConfig(srv, "client_credentials", spec.Secret{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestOAuthRotatedRefreshToken(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "refresh-token")
 	os.WriteFile(file, []byte("rt-initial-0001\n"), 0o600)
 	dir := t.TempDir()
-	if _, err := run(t, oauthConfig(srv, "refresh_token", ingest.NewSecret("file:"+file, "rt-initial-0001")), ingest.Job{Out: dir}); err != nil {
+	if _, err := run(t, oauthConfig(srv, "refresh_token", spec.NewSecret("file:"+file, "rt-initial-0001")), ingest.Job{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
 	exactlyOnce(t, readIDs(t, dir), 300)
@@ -101,7 +102,7 @@ func TestOAuthRotatedRefreshToken(t *testing.T) {
 	assertNoSecretIn(t, dir, srv.CurrentRefreshToken(), "rt-initial-0001")
 
 	// Now from an environment variable: the run works, then warns.
-	evs, err := run(t, oauthConfig(srv, "refresh_token", ingest.NewSecret("${RT}", srv.CurrentRefreshToken())), ingest.Job{Out: t.TempDir()})
+	evs, err := run(t, oauthConfig(srv, "refresh_token", spec.NewSecret("${RT}", srv.CurrentRefreshToken())), ingest.Job{Out: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestOAuthRotatedRefreshToken(t *testing.T) {
 func TestOAuthRefusedGrantStops(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 100, OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", RefreshToken: "rt-good"}})
 	defer srv.Close()
-	_, err := run(t, oauthConfig(srv, "refresh_token", ingest.NewSecret("${ORDERS_RT}", "rt-revoked-xyz")), ingest.Job{Out: t.TempDir()})
+	_, err := run(t, oauthConfig(srv, "refresh_token", spec.NewSecret("${ORDERS_RT}", "rt-revoked-xyz")), ingest.Job{Out: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "invalid_grant") || !strings.Contains(err.Error(), "${ORDERS_RT}") || strings.Contains(err.Error(), "rt-revoked-xyz") {
 		t.Fatalf("got %v", err)
 	}
@@ -125,8 +126,8 @@ func TestOAuthRefusedGrantStops(t *testing.T) {
 	if n := srv.Stats().TokenRequests["refresh_token"]; n > 2 {
 		t.Errorf("%d token requests, want at most 2", n)
 	}
-	cfg := oauthConfig(srv, "client_credentials", ingest.Secret{})
-	cfg.Auth.ClientSecret = ingest.NewSecret("${CS}", "wrong-secret-55")
+	cfg := oauthConfig(srv, "client_credentials", spec.Secret{})
+	cfg.Auth.ClientSecret = spec.NewSecret("${CS}", "wrong-secret-55")
 	_, err = run(t, cfg, ingest.Job{Out: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "invalid_client") || !strings.Contains(err.Error(), "${CS}") || strings.Contains(err.Error(), "wrong-secret-55") {
 		t.Fatalf("got %v", err)
@@ -143,7 +144,7 @@ func TestMutualTLS(t *testing.T) {
 	srv := demoapi.NewTLSServer(demoapi.Options{Records: 120}, files, true)
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["next_url"]
-	cfg.TLS = ingest.TLSConfig{CAFile: files.CAFile, CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}
+	cfg.TLS = spec.TLSConfig{CAFile: files.CAFile, CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}
 	dir := t.TempDir()
 	if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
 		t.Fatal(err)
@@ -151,19 +152,19 @@ func TestMutualTLS(t *testing.T) {
 	exactlyOnce(t, readIDs(t, dir), 120)
 
 	cases := map[string]struct {
-		tls  ingest.TLSConfig
+		tls  spec.TLSConfig
 		hint string
 	}{
-		"wrong client certificate": {ingest.TLSConfig{CAFile: files.CAFile, CertFile: files.WrongClientCertFile, KeyFile: files.WrongClientKeyFile}, "did not accept the client certificate"},
-		"no client certificate":    {ingest.TLSConfig{CAFile: files.CAFile}, "set tls.cert_file and tls.key_file"},
-		"unknown server CA":        {ingest.TLSConfig{CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}, "name its CA in tls.ca_file"},
+		"wrong client certificate": {spec.TLSConfig{CAFile: files.CAFile, CertFile: files.WrongClientCertFile, KeyFile: files.WrongClientKeyFile}, "did not accept the client certificate"},
+		"no client certificate":    {spec.TLSConfig{CAFile: files.CAFile}, "set tls.cert_file and tls.key_file"},
+		"unknown server CA":        {spec.TLSConfig{CertFile: files.ClientCertFile, KeyFile: files.ClientKeyFile}, "name its CA in tls.ca_file"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			before := srv.Stats().Requests
 			c := cfg
 			c.TLS = tc.tls
-			c.Retry = ingest.RetryConfig{MaxAttempts: 5, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
+			c.Retry = spec.RetryConfig{MaxAttempts: 5, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
 			evs, err := run(t, c, ingest.Job{Out: t.TempDir()})
 			if err == nil || !strings.Contains(err.Error(), "TLS") || !strings.Contains(err.Error(), tc.hint) {
 				t.Fatalf("got %v, want a TLS error saying %q", err, tc.hint)

@@ -30,7 +30,7 @@ type (
 
 // ListPartitions expands a profile's partitions in declaration order. A
 // from: partitioning reads the other profile's records in From.Dir.
-func ListPartitions(cfg Config) ([]Partition, error) {
+func ListPartitions(cfg spec.Config) ([]Partition, error) {
 	return partition.List(cfg.Partitions, fromValues)
 }
 
@@ -149,7 +149,7 @@ func partitionValueText(v json.RawMessage) string {
 
 // checkPartitions refuses a partitioning that cannot run: two kinds, bad
 // windows, references the partitioning cannot fill.
-func checkPartitions(cfg *Config) error {
+func checkPartitions(cfg *spec.Config) error {
 	if err := partition.CheckRefs(cfg); err != nil {
 		return err
 	}

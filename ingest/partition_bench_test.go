@@ -13,6 +13,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
 	"siphon/ingest/demoapi/demoproc"
+	"siphon/ingest/spec"
 )
 
 // BenchmarkPartitionsUnderLimit: 50,000 records in 10 id windows, offset
@@ -53,9 +54,9 @@ func BenchmarkPartitionsUnderLimit(b *testing.B) {
 	}{{"10-windows-concurrency-8", 10, 8}, {"10-windows-concurrency-1", 10, 1}, {"40-windows-concurrency-8", 40, 8}} {
 		windows, concurrency := v.windows, v.concurrency
 		b.Run(v.name, func(b *testing.B) {
-			cfg := ingest.Config{Name: "bench-windows", BaseURL: base, Path: "/v1/offset", Records: ".data", PrimaryKey: []string{"id"},
+			cfg := spec.Config{Name: "bench-windows", BaseURL: base, Path: "/v1/offset", Records: ".data", PrimaryKey: []string{"id"},
 				Params:      map[string]string{"id_gte": "${partition.start}", "id_lt": "${partition.end}"},
-				Pagination:  ingest.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"},
+				Pagination:  spec.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"},
 				Partitions:  ingest.PartitionsConfig{Ints: ingest.IntPartitions{Start: 1, End: records + 1, Every: records / windows}},
 				Concurrency: concurrency}
 			var ratio, tooMany, requests float64

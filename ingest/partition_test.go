@@ -12,18 +12,19 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
 // windowsConfig walks srv's offset endpoint in id windows of every records.
-func windowsConfig(base string, records, every, concurrency int) ingest.Config {
-	return ingest.Config{Name: "windows", BaseURL: base, Path: "/v1/offset", Records: ".data", PrimaryKey: []string{"id"},
+func windowsConfig(base string, records, every, concurrency int) spec.Config {
+	return spec.Config{Name: "windows", BaseURL: base, Path: "/v1/offset", Records: ".data", PrimaryKey: []string{"id"},
 		Params:      map[string]string{"id_gte": "${partition.start}", "id_lt": "${partition.end}"},
-		Pagination:  ingest.PaginationConfig{Type: "offset", Limit: 10, TotalPath: ".total"},
+		Pagination:  spec.PaginationConfig{Type: "offset", Limit: 10, TotalPath: ".total"},
 		Partitions:  ingest.PartitionsConfig{Ints: ingest.IntPartitions{Start: 1, End: records + 1, Every: every}},
 		Concurrency: concurrency,
-		Retry:       ingest.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
-		Output:      ingest.OutputConfig{RawPages: true}}
+		Retry:       spec.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
+		Output:      spec.OutputConfig{RawPages: true}}
 }
 
 // partitionIDs reads the ids of every partition's records.jsonl, checking
@@ -50,7 +51,7 @@ type collected struct {
 	done chan struct{}
 }
 
-func startRun(t *testing.T, cfg ingest.Config, job ingest.Job) (*ingest.Run, *collected) {
+func startRun(t *testing.T, cfg spec.Config, job ingest.Job) (*ingest.Run, *collected) {
 	t.Helper()
 	c, err := ingest.New(cfg)
 	if err != nil {
@@ -189,9 +190,9 @@ func TestFailingPartitionFailsAlone(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 60})
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	cfg := ingest.Config{Name: "fan", BaseURL: srv.URL, Path: "/v1/group-items", Records: ".data", PrimaryKey: []string{"id"},
+	cfg := spec.Config{Name: "fan", BaseURL: srv.URL, Path: "/v1/group-items", Records: ".data", PrimaryKey: []string{"id"},
 		Params:     map[string]string{"group": "${partition.value}"},
-		Pagination: ingest.PaginationConfig{Type: "offset", Limit: 25, TotalPath: ".total"},
+		Pagination: spec.PaginationConfig{Type: "offset", Limit: 25, TotalPath: ".total"},
 		Partitions: ingest.PartitionsConfig{Values: []string{"g001", "nothing-here", "g002"}}, Concurrency: 2}
 	r, evs := startRun(t, cfg, ingest.Job{Out: dir})
 	_, err := drain(r, evs)
@@ -223,8 +224,8 @@ func TestPartitionsShareOneToken(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 400, OAuth: &demoapi.OAuth{ClientID: "cid", ClientSecret: "partition-secret-123", TokenTTL: time.Hour}})
 	t.Cleanup(srv.Close)
 	cfg := windowsConfig(srv.URL, 400, 50, 8)
-	cfg.Auth = ingest.AuthConfig{Type: ingest.AuthOAuth2, Grant: ingest.GrantClientCredentials, TokenURL: srv.URL + demoapi.TokenPath,
-		ClientID: "cid", ClientSecret: ingest.NewSecret("${SECRET}", "partition-secret-123")}
+	cfg.Auth = spec.AuthConfig{Type: spec.AuthOAuth2, Grant: ingest.GrantClientCredentials, TokenURL: srv.URL + demoapi.TokenPath,
+		ClientID: "cid", ClientSecret: spec.NewSecret("${SECRET}", "partition-secret-123")}
 	dir := t.TempDir()
 	r, col := startRun(t, cfg, ingest.Job{Out: dir})
 	if _, err := drain(r, col); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/partition"
+	"siphon/ingest/spec"
 )
 
 // seen is what a loopback API received: each request's path as sent (not
@@ -89,9 +90,9 @@ func TestPartitionValuesStayInTheirSlot(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var s seen
 			srv := s.server(t)
-			cfg := ingest.Config{Name: "slot", BaseURL: srv.URL + "/api", Path: tc.path, Records: ".data",
+			cfg := spec.Config{Name: "slot", BaseURL: srv.URL + "/api", Path: tc.path, Records: ".data",
 				Params: tc.params, Headers: tc.headers,
-				Auth:       ingest.AuthConfig{Type: ingest.AuthBearer, Token: ingest.NewSecret("${TOKEN}", "slot-token-4711")},
+				Auth:       spec.AuthConfig{Type: spec.AuthBearer, Token: spec.NewSecret("${TOKEN}", "slot-token-4711")},
 				Partitions: ingest.PartitionsConfig{Values: values}, Concurrency: 3}
 			if tc.body != "" {
 				cfg.Method, cfg.Body = http.MethodPost, []byte(tc.body)

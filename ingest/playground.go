@@ -9,6 +9,7 @@ import (
 
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 // EvalRecords runs a records expression on a saved body, as a run would:
@@ -25,9 +26,9 @@ func EvalRecords(ctx context.Context, expression string, body []byte) ([]json.Ra
 // EvalNext works out what the page after a saved one would be: the next
 // cursor, URL or position in words, or the reason the walk would stop.
 // pageURL is the saved page's URL (for relative next links).
-func EvalNext(ctx context.Context, cfg PaginationConfig, records string, body []byte, header http.Header, pageURL string) (next, stop string, err error) {
+func EvalNext(ctx context.Context, cfg spec.PaginationConfig, records string, body []byte, header http.Header, pageURL string) (next, stop string, err error) {
 	cfg.MaxPages = 0
-	c := Config{Records: records, Pagination: cfg}
+	c := spec.Config{Records: records, Pagination: cfg}
 	c.ApplyDefaults()
 	recs, err := EvalRecords(ctx, c.Records, body)
 	if err != nil {

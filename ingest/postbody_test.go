@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // TestPaginationInThePostBody: a Notion-style search API takes its cursor
@@ -43,10 +44,10 @@ func TestPaginationInThePostBody(t *testing.T) {
 		fmt.Fprintf(w, `{"results":[%s],"next_cursor":%s,"has_more":%t}`, strings.Join(recs, ","), next, last < n)
 	}))
 	defer srv.Close()
-	cfg := ingest.Config{Name: "notion", BaseURL: srv.URL, Path: "/v1/databases/x/query", Method: "POST",
+	cfg := spec.Config{Name: "notion", BaseURL: srv.URL, Path: "/v1/databases/x/query", Method: "POST",
 		Body: json.RawMessage(`{"filter": {"status": "open"}}`), Records: ".results",
-		Pagination: ingest.PaginationConfig{Type: "cursor", In: "body", Limit: 20, LimitParam: "page_size", CursorParam: "start_cursor", CursorPath: ".next_cursor"},
-		Retry:      ingest.RetryConfig{MaxAttempts: 1}}
+		Pagination: spec.PaginationConfig{Type: "cursor", In: "body", Limit: 20, LimitParam: "page_size", CursorParam: "start_cursor", CursorPath: ".next_cursor"},
+		Retry:      spec.RetryConfig{MaxAttempts: 1}}
 	dir := t.TempDir()
 	if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
 		t.Fatal(err)
@@ -84,12 +85,12 @@ func TestGraphQLCursorInVariables(t *testing.T) {
 		fmt.Fprintf(w, `{"data":{"repository":{"issues":{"nodes":[%s],"pageInfo":{"hasNextPage":%t,"endCursor":"c%d"}}}}}`, strings.Join(nodes, ","), last < n, last)
 	}))
 	defer srv.Close()
-	cfg := ingest.Config{Name: "gql", BaseURL: srv.URL, Path: "/graphql", Method: "POST",
+	cfg := spec.Config{Name: "gql", BaseURL: srv.URL, Path: "/graphql", Method: "POST",
 		Body:    json.RawMessage(`{"query": "query($owner: String!, $first: Int!, $after: String) { repository { issues(first: $first, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } } }", "variables": {"owner": "golang"}}`),
 		Records: ".data.repository.issues.nodes",
-		Pagination: ingest.PaginationConfig{Type: "cursor", In: "body", Limit: 10, LimitParam: "variables.first", CursorParam: "variables.after",
+		Pagination: spec.PaginationConfig{Type: "cursor", In: "body", Limit: 10, LimitParam: "variables.first", CursorParam: "variables.after",
 			CursorPath: ".data.repository.issues.pageInfo | if .hasNextPage then .endCursor else null end"},
-		Retry: ingest.RetryConfig{MaxAttempts: 1}}
+		Retry: spec.RetryConfig{MaxAttempts: 1}}
 	dir := t.TempDir()
 	if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
 		t.Fatal(err)

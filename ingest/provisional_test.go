@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // TestCutBodyIsNotWrittenTwice: records stream into records.jsonl while a
@@ -52,9 +53,9 @@ func TestCutBodyIsNotWrittenTwice(t *testing.T) {
 				conn.Close()
 			}))
 			defer srv.Close()
-			cfg := ingest.Config{Name: "cut", BaseURL: srv.URL, Records: ".data", PrimaryKey: []string{"id"},
-				Pagination: ingest.PaginationConfig{Type: "none"},
-				Retry:      ingest.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}
+			cfg := spec.Config{Name: "cut", BaseURL: srv.URL, Records: ".data", PrimaryKey: []string{"id"},
+				Pagination: spec.PaginationConfig{Type: "none"},
+				Retry:      spec.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}
 			dir := t.TempDir()
 			evs, err := run(t, cfg, ingest.Job{Out: dir})
 			if err != nil {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -50,10 +52,10 @@ func realAPI(t *testing.T, shape func(w http.ResponseWriter, r *http.Request, re
 	return srv
 }
 
-func realConfig(base string) ingest.Config {
-	return ingest.Config{Name: "real", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: "cursor", CursorPath: ".next"},
-		Retry:      ingest.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}
+func realConfig(base string) spec.Config {
+	return spec.Config{Name: "real", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"},
+		Retry:      spec.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}
 }
 
 // ids reads the ids in OUT/records.jsonl.
@@ -99,7 +101,7 @@ func TestErrorsInOKBodies(t *testing.T) {
 	cases := []struct {
 		name       string
 		body       string
-		cfg        func(*ingest.Config)
+		cfg        func(*spec.Config)
 		wantErr    string // "" when the run completes
 		wantRetry  bool
 		atAttempts int // the error body comes on the first this many attempts
@@ -113,9 +115,9 @@ func TestErrorsInOKBodies(t *testing.T) {
 		{name: "status in the body among on_status is retried", body: `{"errors":[{"message":"try later"}],"status":503}`, atAttempts: 1, wantRetry: true},
 		{name: "empty errors array is no error", body: `{"data":[],"errors":[]}`},
 		{name: "error_when overrides", body: `{"status":"error","detail":"quota exceeded for project"}`,
-			cfg: func(c *ingest.Config) { c.ErrorWhen = `.status == "error"`; c.ErrorMessage = ".detail" }, wantErr: "quota exceeded for project"},
+			cfg: func(c *spec.Config) { c.ErrorWhen = `.status == "error"`; c.ErrorMessage = ".detail" }, wantErr: "quota exceeded for project"},
 		{name: "error_when false lets a page through", body: `{"ok":false,"error":"harmless"}`,
-			cfg: func(c *ingest.Config) { c.ErrorWhen = "false" }},
+			cfg: func(c *spec.Config) { c.ErrorWhen = "false" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,7 +131,7 @@ func TestErrorsInOKBodies(t *testing.T) {
 				write(w, map[string]any{"data": recs})
 			})
 			cfg := realConfig(srv.URL)
-			cfg.Pagination = ingest.PaginationConfig{Type: "none"}
+			cfg.Pagination = spec.PaginationConfig{Type: "none"}
 			if tc.cfg != nil {
 				tc.cfg(&cfg)
 			}
@@ -163,7 +165,7 @@ func TestStopWhenEveryStyle(t *testing.T) {
 		w.Header().Set("Link", fmt.Sprintf(`<%s/items?cursor=%d>; rel="next"`, "http://"+r.Host, next))
 		write(w, map[string]any{"data": recs, "next": next, "has_more": next < 25, "next_url": fmt.Sprintf("/items?cursor=%d", next)})
 	})
-	for _, p := range []ingest.PaginationConfig{
+	for _, p := range []spec.PaginationConfig{
 		{Type: "cursor", CursorPath: ".next"},
 		{Type: "next_url", NextURLPath: ".next_url"},
 		{Type: "link_header"},
@@ -179,8 +181,8 @@ func TestStopWhenEveryStyle(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantAll(t, ids(t, out), 25)
-			if fin := finished(evs); fin.StopReason != ingest.StopWhen {
-				t.Fatalf("stop %q, want %q", fin.StopReason, ingest.StopWhen)
+			if fin := finished(evs); fin.StopReason != paginate.StopWhen {
+				t.Fatalf("stop %q, want %q", fin.StopReason, paginate.StopWhen)
 			}
 		})
 	}
@@ -211,7 +213,7 @@ func TestDeclaredEndIsNotALoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAll(t, ids(t, out), 25)
-	if fin := finished(evs); fin.StopReason != ingest.StopDeclaredEnd {
+	if fin := finished(evs); fin.StopReason != paginate.StopDeclaredEnd {
 		t.Fatalf("stop %q", fin.StopReason)
 	}
 }
@@ -225,7 +227,7 @@ func TestCursorFromHeaders(t *testing.T) {
 		}
 		write(w, map[string]any{"data": recs})
 	})
-	for _, p := range []ingest.PaginationConfig{
+	for _, p := range []spec.PaginationConfig{
 		{Type: "cursor", CursorHeader: "X-Next-Cursor"},
 		{Type: "next_url", NextURLHeader: "X-Continuation"},
 	} {
@@ -258,12 +260,12 @@ func TestTwoPhase(t *testing.T) {
 	})
 	cases := []struct {
 		name string
-		next ingest.NextRequest
+		next spec.NextRequest
 		want string // the second request
 	}{
-		{"query", ingest.NextRequest{Path: "/export/continue", Params: map[string]string{}}, "GET /export/continue?cursor=10"},
-		{"header", ingest.NextRequest{Path: "/export/continue", Params: map[string]string{}, In: "header", CursorParam: "X-Cursor"}, "GET /export/continue?"},
-		{"body", ingest.NextRequest{Path: "/export/continue", Method: "POST", Params: map[string]string{}, In: "body", Body: json.RawMessage(`{"keep":"1m"}`)}, "POST /export/continue?"},
+		{"query", spec.NextRequest{Path: "/export/continue", Params: map[string]string{}}, "GET /export/continue?cursor=10"},
+		{"header", spec.NextRequest{Path: "/export/continue", Params: map[string]string{}, In: "header", CursorParam: "X-Cursor"}, "GET /export/continue?"},
+		{"body", spec.NextRequest{Path: "/export/continue", Method: "POST", Params: map[string]string{}, In: "body", Body: json.RawMessage(`{"keep":"1m"}`)}, "POST /export/continue?"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,7 +273,7 @@ func TestTwoPhase(t *testing.T) {
 			cfg := realConfig(srv.URL)
 			cfg.Path = "/export"
 			cfg.Params = map[string]string{"mode": "full"}
-			cfg.Pagination = ingest.PaginationConfig{Type: "cursor", CursorPath: ".next", StopWhen: ".more | not", Next: tc.next}
+			cfg.Pagination = spec.PaginationConfig{Type: "cursor", CursorPath: ".next", StopWhen: ".more | not", Next: tc.next}
 			out := t.TempDir()
 			if _, err := run(t, cfg, ingest.Job{Out: out}); err != nil {
 				t.Fatalf("%v (requests %v)", err, paths)
@@ -295,8 +297,8 @@ func TestTwoPhase(t *testing.T) {
 		})
 		cfg := realConfig(scroll.URL)
 		cfg.Records = ".hits.hits"
-		cfg.Pagination = ingest.PaginationConfig{Type: "cursor", CursorPath: "._scroll_id", CursorRepeats: true,
-			Next: ingest.NextRequest{Path: "/_search/scroll", Method: "POST", In: "body", CursorParam: "scroll_id"}}
+		cfg.Pagination = spec.PaginationConfig{Type: "cursor", CursorPath: "._scroll_id", CursorRepeats: true,
+			Next: spec.NextRequest{Path: "/_search/scroll", Method: "POST", In: "body", CursorParam: "scroll_id"}}
 		out := t.TempDir()
 		evs, err := run(t, cfg, ingest.Job{Out: out})
 		if err != nil {
@@ -323,7 +325,7 @@ func TestNoSilentPartialSuccess(t *testing.T) {
 		t.Run(fmt.Sprint("warn=", warn), func(t *testing.T) {
 			cfg := realConfig(srv.URL)
 			if warn {
-				cfg.Anomalies = map[string]string{ingest.AnomalyTotalMismatch: "warn"}
+				cfg.Anomalies = map[string]string{spec.AnomalyTotalMismatch: "warn"}
 			}
 			out := t.TempDir()
 			evs, err := run(t, cfg, ingest.Job{Out: out})
@@ -349,7 +351,7 @@ func TestMaxElapsed(t *testing.T) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		})
 		cfg := realConfig("http://api.test")
-		cfg.Retry = ingest.RetryConfig{MaxElapsed: 300 * time.Millisecond, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+		cfg.Retry = spec.RetryConfig{MaxElapsed: 300 * time.Millisecond, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
 		start := time.Now()
 		evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithTransport(handlerTransport{unavailable}))
 		if err == nil || !strings.Contains(err.Error(), "retry.max_elapsed (300ms)") {
@@ -388,7 +390,7 @@ func TestDeclaredTotalOnAStreamedPage(t *testing.T) {
 		io.WriteString(w, b.String())
 	}))
 	defer srv.Close()
-	cfg := ingest.Config{Name: "streamed-total", BaseURL: srv.URL, Records: ".data", PrimaryKey: []string{"id"}}
+	cfg := spec.Config{Name: "streamed-total", BaseURL: srv.URL, Records: ".data", PrimaryKey: []string{"id"}}
 	out := t.TempDir()
 	_, err := run(t, cfg, ingest.Job{Out: out})
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("ended with %d records but the API declared %d (at .total_count)", n, 5*n)) {
@@ -413,7 +415,7 @@ func TestNothingFoundOnAStreamedPage(t *testing.T) {
 		io.WriteString(w, b.String())
 	}))
 	defer srv.Close()
-	cfg := ingest.Config{Name: "streamed-empty", BaseURL: srv.URL, Records: ".items", PrimaryKey: []string{"id"}}
+	cfg := spec.Config{Name: "streamed-empty", BaseURL: srv.URL, Records: ".items", PrimaryKey: []string{"id"}}
 	_, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "records .items found nothing on page 1, a body of") {
 		t.Fatalf("err %v, want nothing found named", err)

@@ -18,6 +18,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -52,7 +53,7 @@ func (s started) finish() ([]ingest.Event, error) {
 }
 
 // startOn starts cfg against srv; the server closes when the test ends.
-func startOn(t *testing.T, srv *demoapi.Server, cfg ingest.Config) started {
+func startOn(t *testing.T, srv *demoapi.Server, cfg spec.Config) started {
 	t.Helper()
 	t.Cleanup(srv.Close)
 	c, err := ingest.New(cfg)
@@ -130,11 +131,11 @@ func pacedServer(dialect string, records int) *demoapi.Server {
 
 // pacedConfig walks srv's cursor endpoint with no client-side budget: it
 // paces only by the server's headers.
-func pacedConfig(srv *demoapi.Server, dialect string, pageSize int) ingest.Config {
+func pacedConfig(srv *demoapi.Server, dialect string, pageSize int) spec.Config {
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Name = "paced-" + dialect
 	cfg.Pagination.Limit = pageSize
-	cfg.RateLimit = ingest.RateLimitConfig{}
+	cfg.RateLimit = spec.RateLimitConfig{}
 	cfg.Output.RawPages = false
 	return cfg
 }
@@ -218,11 +219,11 @@ const (
 	errorBody     = `{"error":"slow down"}`
 )
 
-func scriptConfig(base string) ingest.Config {
-	return ingest.Config{Name: "scripted", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: "cursor", CursorPath: ".next"},
-		RateLimit:  ingest.RateLimitConfig{},
-		Retry:      ingest.RetryConfig{MaxAttempts: 4, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}
+func scriptConfig(base string) spec.Config {
+	return spec.Config{Name: "scripted", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"},
+		RateLimit:  spec.RateLimitConfig{},
+		Retry:      spec.RetryConfig{MaxAttempts: 4, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}
 }
 
 // handlerTransport serves requests by calling a handler in the caller's

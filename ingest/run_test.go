@@ -18,6 +18,8 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -26,27 +28,27 @@ func TestMain(m *testing.M) {
 }
 
 // styleConfigs are profiles for each pagination style of the demo API.
-func styleConfigs(base string) map[string]ingest.Config {
-	cfg := func(path, records string, p ingest.PaginationConfig) ingest.Config {
-		return ingest.Config{Name: "t-" + p.Type, BaseURL: base, Path: path, Records: records, PrimaryKey: []string{"id"}, Pagination: p,
-			Retry: ingest.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}, Output: ingest.OutputConfig{RawPages: true}}
+func styleConfigs(base string) map[string]spec.Config {
+	cfg := func(path, records string, p spec.PaginationConfig) spec.Config {
+		return spec.Config{Name: "t-" + p.Type, BaseURL: base, Path: path, Records: records, PrimaryKey: []string{"id"}, Pagination: p,
+			Retry: spec.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}, Output: spec.OutputConfig{RawPages: true}}
 	}
-	return map[string]ingest.Config{
-		"none":        cfg("/v1/none", ".data", ingest.PaginationConfig{Type: "none"}),
-		"offset":      cfg("/v1/offset", ".data", ingest.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"}),
-		"offset-bare": cfg("/v1/offset", ".data[]", ingest.PaginationConfig{Type: "offset", Limit: 100}),
-		"page":        cfg("/v1/pages", ".items", ingest.PaginationConfig{Type: "page", Limit: 100, LimitParam: "per_page", TotalPagesPath: ".total_pages"}),
-		"page-bare":   cfg("/v1/pages", ".items", ingest.PaginationConfig{Type: "page", Limit: 100, LimitParam: "per_page"}),
-		"cursor":      cfg("/v1/cursor", ".data", ingest.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}),
-		"next_url":    cfg("/v1/next", ".results", ingest.PaginationConfig{Type: "next_url", Limit: 100, NextURLPath: ".next"}),
-		"link_header": cfg("/v1/link", ".", ingest.PaginationConfig{Type: "link_header", Limit: 100, LimitParam: "per_page"}),
-		"keyset":      cfg("/v1/keyset", ".data", ingest.PaginationConfig{Type: "keyset", Limit: 100}),
-		"timestamp":   cfg("/v1/timestamp", ".data", ingest.PaginationConfig{Type: "timestamp", Limit: 100, Param: "updated_since", Inclusive: true}),
+	return map[string]spec.Config{
+		"none":        cfg("/v1/none", ".data", spec.PaginationConfig{Type: "none"}),
+		"offset":      cfg("/v1/offset", ".data", spec.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"}),
+		"offset-bare": cfg("/v1/offset", ".data[]", spec.PaginationConfig{Type: "offset", Limit: 100}),
+		"page":        cfg("/v1/pages", ".items", spec.PaginationConfig{Type: "page", Limit: 100, LimitParam: "per_page", TotalPagesPath: ".total_pages"}),
+		"page-bare":   cfg("/v1/pages", ".items", spec.PaginationConfig{Type: "page", Limit: 100, LimitParam: "per_page"}),
+		"cursor":      cfg("/v1/cursor", ".data", spec.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}),
+		"next_url":    cfg("/v1/next", ".results", spec.PaginationConfig{Type: "next_url", Limit: 100, NextURLPath: ".next"}),
+		"link_header": cfg("/v1/link", ".", spec.PaginationConfig{Type: "link_header", Limit: 100, LimitParam: "per_page"}),
+		"keyset":      cfg("/v1/keyset", ".data", spec.PaginationConfig{Type: "keyset", Limit: 100}),
+		"timestamp":   cfg("/v1/timestamp", ".data", spec.PaginationConfig{Type: "timestamp", Limit: 100, Param: "updated_since", Inclusive: true}),
 	}
 }
 
 // run runs cfg to its end and returns its events and error.
-func run(t *testing.T, cfg ingest.Config, job ingest.Job, opts ...ingest.Option) ([]ingest.Event, error) {
+func run(t *testing.T, cfg spec.Config, job ingest.Job, opts ...ingest.Option) ([]ingest.Event, error) {
 	t.Helper()
 	c, err := ingest.New(cfg, opts...)
 	if err != nil {
@@ -132,10 +134,10 @@ func TestEveryPaginationStyle(t *testing.T) {
 	want := map[string]string{
 		// Without a total, offset and page walks end on an empty page
 		// (pagination.end_on: empty_page), no longer on the short last one.
-		"none": ingest.StopSingle, "offset": ingest.StopTotalReached, "offset-bare": ingest.StopEmptyPage,
-		"page": ingest.StopLastPage, "page-bare": ingest.StopEmptyPage, "cursor": ingest.StopNoCursor,
-		"next_url": ingest.StopNoNextURL, "link_header": ingest.StopNoLink, "keyset": ingest.StopShortPage,
-		"timestamp": ingest.StopShortPage,
+		"none": paginate.StopSingle, "offset": paginate.StopTotalReached, "offset-bare": paginate.StopEmptyPage,
+		"page": paginate.StopLastPage, "page-bare": paginate.StopEmptyPage, "cursor": paginate.StopNoCursor,
+		"next_url": paginate.StopNoNextURL, "link_header": paginate.StopNoLink, "keyset": paginate.StopShortPage,
+		"timestamp": paginate.StopShortPage,
 	}
 	for name, cfg := range styleConfigs(srv.URL) {
 		t.Run(name, func(t *testing.T) {
@@ -239,10 +241,10 @@ func TestFailuresSayWhatAndWhere(t *testing.T) {
 			hits.Store(0)
 			srv := httptest.NewServer(tc.h)
 			defer srv.Close()
-			cfg := ingest.Config{Name: "t", BaseURL: srv.URL + "/api?api_key=s3cr3t-value", Records: ".data",
-				Auth:       ingest.AuthConfig{Type: "api_key", Name: "api_key", In: "query", Value: ingest.NewSecret("${K}", "s3cr3t-value")},
-				Pagination: ingest.PaginationConfig{Type: "cursor", CursorPath: ".next"},
-				Retry:      ingest.RetryConfig{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}
+			cfg := spec.Config{Name: "t", BaseURL: srv.URL + "/api?api_key=s3cr3t-value", Records: ".data",
+				Auth:       spec.AuthConfig{Type: "api_key", Name: "api_key", In: "query", Value: spec.NewSecret("${K}", "s3cr3t-value")},
+				Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"},
+				Retry:      spec.RetryConfig{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}
 			dir := t.TempDir()
 			_, err := run(t, cfg, ingest.Job{Out: dir})
 			if err == nil {
@@ -307,7 +309,7 @@ func TestMaxPagesThenResume(t *testing.T) {
 					t.Fatal(err)
 				}
 				fin, _ := lastEvent[ingest.Finished](evs)
-				if fin.StopReason != ingest.StopMaxPages || fin.Pages != 3*(i+1) {
+				if fin.StopReason != paginate.StopMaxPages || fin.Pages != 3*(i+1) {
 					t.Fatalf("run %d: stop %q after %d pages", i, fin.StopReason, fin.Pages)
 				}
 			}

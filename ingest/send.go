@@ -8,6 +8,7 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
+	"siphon/ingest/spec"
 )
 
 // This file is what the probe (package ingest/probe) needs of a client:
@@ -37,7 +38,7 @@ func (c *Client) FirstRequest() Target {
 // FollowUp is the request a pagination.next block describes for follow-up
 // pages, filled in from the profile where next leaves a field out; its
 // query holds next's params (or the profile's) only.
-func (c *Client) FollowUp(next *NextRequest) (Target, error) {
+func (c *Client) FollowUp(next *spec.NextRequest) (Target, error) {
 	req, err := c.requestOf(paginate.Request{Next: next})
 	if err != nil {
 		return Target{}, err

@@ -20,6 +20,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/budget"
+	"siphon/ingest/spec"
 )
 
 // quotaAPI serves two pages of a cursor walk ({"data":[...],"next":...})
@@ -49,10 +50,10 @@ func (q *quotaAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, `{"data":[{"id":3}],"next":null}`)
 }
 
-func quotaConfig(base string) ingest.Config {
-	return ingest.Config{Name: "quota", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: "cursor", CursorPath: ".next"},
-		Retry:      ingest.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}
+func quotaConfig(base string) spec.Config {
+	return spec.Config{Name: "quota", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"},
+		Retry:      spec.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}
 }
 
 // warnings are the run's Warning events' texts.

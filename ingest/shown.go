@@ -7,6 +7,7 @@ import (
 
 	"siphon/ingest/httphdr"
 	"siphon/ingest/redact"
+	"siphon/ingest/spec"
 )
 
 // shownRequest is a page's request as the user is shown it (the page
@@ -42,9 +43,9 @@ func (c *Client) shownHeaders() map[string]string {
 	}
 	a := c.cfg.Auth
 	switch {
-	case a.Type == AuthBearer && a.Token.Ref() != "":
+	case a.Type == spec.AuthBearer && a.Token.Ref() != "":
 		out["authorization"] = "Bearer " + a.Token.Ref()
-	case a.Type == AuthAPIKey && a.In != "query" && a.Value.Ref() != "":
+	case a.Type == spec.AuthAPIKey && a.In != "query" && a.Value.Ref() != "":
 		out[strings.ToLower(a.Name)] = a.Value.Ref()
 	}
 	return out
@@ -58,7 +59,7 @@ func (c *Client) shownURL(redactedURL string) string {
 			params[name] = text
 		}
 	}
-	if a := c.cfg.Auth; a.Type == AuthAPIKey && a.In == "query" && a.Value.Ref() != "" {
+	if a := c.cfg.Auth; a.Type == spec.AuthAPIKey && a.In == "query" && a.Value.Ref() != "" {
 		params[a.Name] = a.Value.Ref()
 	}
 	if len(params) == 0 {

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -70,12 +71,12 @@ func TestHugeBodiesStream(t *testing.T) {
 				bw.Flush()
 			}))
 			defer srv.Close()
-			cfg := ingest.Config{Name: "export", BaseURL: srv.URL, Records: tc.records, PrimaryKey: []string{"id"},
-				Pagination: ingest.PaginationConfig{Type: "none"}, MaxBody: "1MiB"}
+			cfg := spec.Config{Name: "export", BaseURL: srv.URL, Records: tc.records, PrimaryKey: []string{"id"},
+				Pagination: spec.PaginationConfig{Type: "none"}, MaxBody: "1MiB"}
 			archived := strings.HasSuffix(tc.name, "archived")
 			if archived {
 				cfg.Output.RawPages = true
-				cfg.Auth = ingest.AuthConfig{Type: ingest.AuthBearer, Token: ingest.NewSecret("${STREAM_TOKEN}", streamToken)}
+				cfg.Auth = spec.AuthConfig{Type: spec.AuthBearer, Token: spec.NewSecret("${STREAM_TOKEN}", streamToken)}
 			}
 			dir := t.TempDir()
 			resetPeakRSS(t)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts")
@@ -76,7 +77,7 @@ func TestEventTranscripts(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := &script{steps: steps}
 				cfg := scriptConfig("http://api.test")
-				cfg.Retry = ingest.RetryConfig{MaxAttempts: 4, InitialBackoff: time.Second, MaxBackoff: time.Second}
+				cfg.Retry = spec.RetryConfig{MaxAttempts: 4, InitialBackoff: time.Second, MaxBackoff: time.Second}
 				c, err := ingest.New(cfg, ingest.WithTransport(handlerTransport{s}))
 				if err != nil {
 					t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -39,10 +40,10 @@ func gatedServer(t *testing.T, pages, gate int, arrived chan<- struct{}, release
 	})
 }
 
-func cursorConfig(base string) ingest.Config {
-	return ingest.Config{Name: "gated", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: "cursor", CursorPath: `.next | select(. != "")`},
-		Retry:      ingest.RetryConfig{MaxAttempts: 1}, Output: ingest.OutputConfig{RawPages: true}}
+func cursorConfig(base string) spec.Config {
+	return spec.Config{Name: "gated", BaseURL: base, Path: "/items", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: `.next | select(. != "")`},
+		Retry:      spec.RetryConfig{MaxAttempts: 1}, Output: spec.OutputConfig{RawPages: true}}
 }
 
 // TestLiveFolderHasOneOwner: while a run holds its folder, a second run,

@@ -17,6 +17,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -134,21 +135,21 @@ const (
 
 // secretProfile is a profile whose headers, params and (for POST) body hold
 // references, the shape `siphon import curl` produces.
-func secretProfile(base, caFile string, method string) ingest.Config {
-	cfg := ingest.Config{Name: "hostile", BaseURL: base, Path: "/start", Method: method, Records: ".data",
+func secretProfile(base, caFile string, method string) spec.Config {
+	cfg := spec.Config{Name: "hostile", BaseURL: base, Path: "/start", Method: method, Records: ".data",
 		Headers: map[string]string{"X-Api-Token": secretHeader, "Authorization": "Bearer " + secretBearer, "Cookie": "session=" + secretCookie, "Accept": "application/json"},
 		Params:  map[string]string{"q": secretQuery, "status": "all"},
-		Secrets: []ingest.Secret{ingest.NewSecret("${HDR}", secretHeader), ingest.NewSecret("${BEARER}", secretBearer),
-			ingest.NewSecret("${COOKIE}", secretCookie), ingest.NewSecret("${Q}", secretQuery)},
+		Secrets: []spec.Secret{spec.NewSecret("${HDR}", secretHeader), spec.NewSecret("${BEARER}", secretBearer),
+			spec.NewSecret("${COOKIE}", secretCookie), spec.NewSecret("${Q}", secretQuery)},
 		SecretHeaders: []string{"Authorization", "Cookie", "X-Api-Token"},
 		SecretParams:  []string{"q"},
-		TLS:           ingest.TLSConfig{CAFile: caFile},
-		Retry:         ingest.RetryConfig{MaxAttempts: 1},
-		Output:        ingest.OutputConfig{RawPages: true},
+		TLS:           spec.TLSConfig{CAFile: caFile},
+		Retry:         spec.RetryConfig{MaxAttempts: 1},
+		Output:        spec.OutputConfig{RawPages: true},
 	}
 	if method == http.MethodPost {
 		cfg.Body = []byte(fmt.Sprintf(`{"filter":%q}`, secretBody))
-		cfg.Secrets = append(cfg.Secrets, ingest.NewSecret("${BODY}", secretBody))
+		cfg.Secrets = append(cfg.Secrets, spec.NewSecret("${BODY}", secretBody))
 		cfg.SecretBody = true
 	}
 	return cfg
@@ -178,7 +179,7 @@ func TestSecretsStayAtTheirOrigin(t *testing.T) {
 		}
 	})
 	homeURL = home.URL
-	styles := map[string]ingest.PaginationConfig{
+	styles := map[string]spec.PaginationConfig{
 		"next_url":    {Type: "next_url", NextURLPath: ".next"},
 		"link_header": {Type: "link_header"},
 		"redirect302": {Type: "none"},
@@ -245,7 +246,7 @@ func TestNoDowngradeToPlainHTTP(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			cfg := secretProfile(home.URL, files.CAFile, http.MethodGet)
 			cfg.Params["how"] = how
-			cfg.Pagination = ingest.PaginationConfig{Type: "next_url", NextURLPath: ".next"}
+			cfg.Pagination = spec.PaginationConfig{Type: "next_url", NextURLPath: ".next"}
 			cfg.AllowedHosts = []string{"127.0.0.1"} // the host is allowed, plain http is not
 			_, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
 			if err == nil {
@@ -332,8 +333,8 @@ func TestRedactThenCut(t *testing.T) {
 				w.WriteHeader(http.StatusBadRequest)
 				fmt.Fprint(w, strings.Repeat("x", at)+r.Header.Get("X-Api-Key")+" was refused")
 			})
-			cfg := ingest.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: ingest.RetryConfig{MaxAttempts: 1},
-				Auth: ingest.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: ingest.NewSecret("${K}", echoedToken)}}
+			cfg := spec.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: spec.RetryConfig{MaxAttempts: 1},
+				Auth: spec.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: spec.NewSecret("${K}", echoedToken)}}
 			evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
 			if err == nil {
 				t.Fatal("a 400 passed")
@@ -349,8 +350,8 @@ func TestRedactThenCut(t *testing.T) {
 				pad := at - len(`{"data":[{"id":1}],"pad":"`)
 				fmt.Fprintf(w, `{"data":[{"id":1}],"pad":"%s%s"}`, strings.Repeat("x", pad), r.Header.Get("X-Api-Key"))
 			})
-			cfg := ingest.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: ingest.RetryConfig{MaxAttempts: 1},
-				Auth: ingest.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: ingest.NewSecret("${K}", echoedToken)}}
+			cfg := spec.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: spec.RetryConfig{MaxAttempts: 1},
+				Auth: spec.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: spec.NewSecret("${K}", echoedToken)}}
 			evs, err := run(t, cfg, ingest.Job{Out: t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
@@ -378,9 +379,9 @@ func TestCursorsCarryingASecret(t *testing.T) {
 			fmt.Fprintf(w, `{"data":[{"id":3}],"next":"after-1.%s"}`, key) // back to page 2: a loop
 		}
 	})
-	cfg := ingest.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: ingest.RetryConfig{MaxAttempts: 1},
-		Auth:       ingest.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: ingest.NewSecret("${K}", echoedToken)},
-		Pagination: ingest.PaginationConfig{Type: "cursor", CursorPath: ".next"}, Output: ingest.OutputConfig{RawPages: true}}
+	cfg := spec.Config{Name: "echo", BaseURL: srv.URL, Records: ".data", Retry: spec.RetryConfig{MaxAttempts: 1},
+		Auth:       spec.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: spec.NewSecret("${K}", echoedToken)},
+		Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"}, Output: spec.OutputConfig{RawPages: true}}
 	dir := t.TempDir()
 	evs, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 1})
 	if err != nil {
@@ -409,9 +410,9 @@ func TestCursorsCarryingASecret(t *testing.T) {
 func TestSecretInPathAndBody(t *testing.T) {
 	const account, query = "acct-7f3a9c2e11", "qry-Secret-88c1"
 	srv := newHostile(t, nil, func(w http.ResponseWriter, r *http.Request) { jsonPage(w, []int{1}, "") })
-	cfg := ingest.Config{Name: "refs", BaseURL: srv.URL, Path: "/accounts/" + account + "/items", Method: http.MethodPost,
+	cfg := spec.Config{Name: "refs", BaseURL: srv.URL, Path: "/accounts/" + account + "/items", Method: http.MethodPost,
 		Body: []byte(fmt.Sprintf(`{"q":%q}`, query)), Records: ".data", SecretBody: true,
-		Secrets: []ingest.Secret{ingest.NewSecret("${ACCOUNT}", account), ingest.NewSecret("${Q}", query)}}
+		Secrets: []spec.Secret{spec.NewSecret("${ACCOUNT}", account), spec.NewSecret("${Q}", query)}}
 	dir := t.TempDir()
 	if _, err := run(t, cfg, ingest.Job{Out: dir}); err != nil {
 		t.Fatal(err)
@@ -425,7 +426,7 @@ func TestSecretInPathAndBody(t *testing.T) {
 		t.Errorf("the identity does not show the references:\n%s", cp)
 	}
 	assertNoSecretIn(t, dir, account, query)
-	cfg.Secrets[0] = ingest.NewSecret("${ACCOUNT}", "acct-00000000000")
+	cfg.Secrets[0] = spec.NewSecret("${ACCOUNT}", "acct-00000000000")
 	cfg.Path = "/accounts/acct-00000000000/items"
 	var changed *ingest.ProfileChangedError
 	if _, err := run(t, cfg, ingest.Job{Out: dir}); !errors.As(err, &changed) {
@@ -441,8 +442,8 @@ func TestJSONEscapedSecretInPages(t *testing.T) {
 		b, _ := json.Marshal(map[string]any{"data": []any{map[string]any{"id": 1}}, "echo": r.Header.Get("X-Api-Key")})
 		w.Write(b)
 	})
-	cfg := ingest.Config{Name: "weird", BaseURL: srv.URL, Records: ".data", Output: ingest.OutputConfig{RawPages: true},
-		Auth: ingest.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: ingest.NewSecret("${K}", weird)}}
+	cfg := spec.Config{Name: "weird", BaseURL: srv.URL, Records: ".data", Output: spec.OutputConfig{RawPages: true},
+		Auth: spec.AuthConfig{Type: "api_key", Name: "X-Api-Key", In: "header", Value: spec.NewSecret("${K}", weird)}}
 	dir := t.TempDir()
 	evs, err := run(t, cfg, ingest.Job{Out: dir})
 	if err != nil {
@@ -465,16 +466,16 @@ func TestExposureWarnings(t *testing.T) {
 	os.WriteFile(tokenFile, []byte("tok"), 0o640)
 	cases := []struct {
 		name string
-		cfg  ingest.Config
+		cfg  spec.Config
 		want []string
 	}{
-		{"files others can read", ingest.Config{BaseURL: "https://127.0.0.1:1", TLS: ingest.TLSConfig{CertFile: files.ClientCertFile, KeyFile: keyFile},
-			Auth: ingest.AuthConfig{Type: "oauth2", Grant: "refresh_token", TokenURL: "https://127.0.0.1:1/token", RefreshToken: ingest.NewSecret("file:"+tokenFile, "tok")}},
+		{"files others can read", spec.Config{BaseURL: "https://127.0.0.1:1", TLS: spec.TLSConfig{CertFile: files.ClientCertFile, KeyFile: keyFile},
+			Auth: spec.AuthConfig{Type: "oauth2", Grant: "refresh_token", TokenURL: "https://127.0.0.1:1/token", RefreshToken: spec.NewSecret("file:"+tokenFile, "tok")}},
 			[]string{"client key (tls.key_file) " + keyFile + " is readable by others", "refresh-token file " + tokenFile + " is readable by others"}},
-		{"plain http beyond this machine", ingest.Config{BaseURL: "http://api.example.com", Auth: ingest.AuthConfig{Type: "bearer", Token: ingest.NewSecret("${T}", "t0ken-value")}},
+		{"plain http beyond this machine", spec.Config{BaseURL: "http://api.example.com", Auth: spec.AuthConfig{Type: "bearer", Token: spec.NewSecret("${T}", "t0ken-value")}},
 			[]string{"credentials are sent over plain http to api.example.com"}},
-		{"plain http on loopback", ingest.Config{BaseURL: "http://127.0.0.1:9", Auth: ingest.AuthConfig{Type: "bearer", Token: ingest.NewSecret("${T}", "t0ken-value")}}, nil},
-		{"insecure_skip_verify on http", ingest.Config{BaseURL: "http://127.0.0.1:9", TLS: ingest.TLSConfig{InsecureSkipVerify: true}},
+		{"plain http on loopback", spec.Config{BaseURL: "http://127.0.0.1:9", Auth: spec.AuthConfig{Type: "bearer", Token: spec.NewSecret("${T}", "t0ken-value")}}, nil},
+		{"insecure_skip_verify on http", spec.Config{BaseURL: "http://127.0.0.1:9", TLS: spec.TLSConfig{InsecureSkipVerify: true}},
 			[]string{"insecure_skip_verify is set but base_url is plain http"}},
 	}
 	for _, tc := range cases {

@@ -15,6 +15,7 @@ import (
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -26,7 +27,7 @@ import (
 type walk struct {
 	rn         *runner
 	c          *Client
-	cfg        *Config
+	cfg        *spec.Config
 	st         store.Store       // the output, held for this walk
 	out        store.Writer      // its records, pages and checkpoint
 	posIn      paginate.Position // the position the page being fetched started from
@@ -81,8 +82,8 @@ func (rn *runner) loop(ctx context.Context) error {
 			return w.stopWith(err)
 		}
 		if maxPages > 0 && fetched >= maxPages {
-			rn.setStop(StopMaxPages)
-			return w.commit(false, StopMaxPages)
+			rn.setStop(paginate.StopMaxPages)
+			return w.commit(false, paginate.StopMaxPages)
 		}
 		reason, err := w.step(ctx)
 		if err != nil {
@@ -214,7 +215,7 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	if f.arch != nil {
 		f.arch.discard() // a body take did not finish
 	}
-	if err != nil || reason == StopRepeatedPage {
+	if err != nil || reason == paginate.StopRepeatedPage {
 		if f.direct {
 			if aerr := w.out.AbortPage(); aerr != nil {
 				return "", errors.Join(err, aerr)
@@ -254,7 +255,7 @@ func (w *walk) planAhead(req request) {
 // sink its records are written already; on an error step takes them back.
 func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string) (string, error) {
 	if err := w.check(f, pageNo); errors.Is(err, errRepeatedPage) {
-		return StopRepeatedPage, nil
+		return paginate.StopRepeatedPage, nil
 	} else if err != nil {
 		return "", err
 	}

@@ -8,15 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 )
 
 // TestFieldTable checks the table against itself: each key's Config field
 // has the Go type its kind says, sections exist, and the types, grants and
 // requirements name real ones.
 func TestFieldTable(t *testing.T) {
-	var c ingest.Config
+	var c spec.Config
 	for _, f := range fieldTable {
 		if sec := parentKey(f.key); sec != "" {
 			if s := lookupField(sec); s == nil || s.kind != kSection {
@@ -46,7 +46,7 @@ func TestFieldTable(t *testing.T) {
 		case kDuration:
 			want = (*time.Duration)(nil)
 		case kSecret:
-			want = (*ingest.Secret)(nil)
+			want = (*spec.Secret)(nil)
 		case kList, kHosts, kKeys:
 			want = (*[]string)(nil)
 		case kStatuses:
@@ -120,7 +120,7 @@ func TestSetFieldAndFieldText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.text, func(t *testing.T) {
-			c := ingest.Config{Records: ".before", Pagination: ingest.PaginationConfig{Limit: 7}}
+			c := spec.Config{Records: ".before", Pagination: spec.PaginationConfig{Limit: 7}}
 			err := (Loader{CheckExpr: page.Check}).SetField(&c, tt.key, tt.text)
 			if tt.err != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.err) {
@@ -143,7 +143,7 @@ func TestSetFieldAndFieldText(t *testing.T) {
 			}
 		})
 	}
-	c := ingest.Config{}
+	c := spec.Config{}
 	if err := (Loader{CheckExpr: page.Check}).SetField(&c, "rate_limit.respect_headers", "false"); err != nil || !c.RateLimit.IgnoreHeaders {
 		t.Errorf("respect_headers: false gave IgnoreHeaders %v (%v)", c.RateLimit.IgnoreHeaders, err)
 	}
@@ -153,14 +153,14 @@ func TestSetFieldAndFieldText(t *testing.T) {
 // the keys read from the body first.
 func TestSelectorKeys(t *testing.T) {
 	want := map[string][]string{
-		ingest.PageNone:       nil,
-		ingest.PageCursor:     {"pagination.cursor_path", "pagination.cursor_param"},
-		ingest.PageNextURL:    {"pagination.next_url_path"},
-		ingest.PageOffset:     {"pagination.total_path", "pagination.offset_param"},
-		ingest.PagePage:       {"pagination.total_pages_path", "pagination.total_path", "pagination.page_param"},
-		ingest.PageLinkHeader: {"pagination.rel"},
-		ingest.PageKeyset:     {"pagination.param", "pagination.field"},
-		ingest.PageTimestamp:  {"pagination.param", "pagination.field"},
+		spec.PageNone:       nil,
+		spec.PageCursor:     {"pagination.cursor_path", "pagination.cursor_param"},
+		spec.PageNextURL:    {"pagination.next_url_path"},
+		spec.PageOffset:     {"pagination.total_path", "pagination.offset_param"},
+		spec.PagePage:       {"pagination.total_pages_path", "pagination.total_path", "pagination.page_param"},
+		spec.PageLinkHeader: {"pagination.rel"},
+		spec.PageKeyset:     {"pagination.param", "pagination.field"},
+		spec.PageTimestamp:  {"pagination.param", "pagination.field"},
 	}
 	for style, keys := range want {
 		if got := SelectorKeys(style); !slices.Equal(got, keys) {
@@ -168,7 +168,7 @@ func TestSelectorKeys(t *testing.T) {
 		}
 	}
 	// The editor's round trip: read each key's text, write it back.
-	c := ingest.Config{Pagination: ingest.PaginationConfig{Type: ingest.PageCursor, CursorPath: ".next", CursorParam: "after"}}
+	c := spec.Config{Pagination: spec.PaginationConfig{Type: spec.PageCursor, CursorPath: ".next", CursorParam: "after"}}
 	for _, k := range SelectorKeys(c.Pagination.Type) {
 		v, err := FieldText(&c, k)
 		if err != nil {

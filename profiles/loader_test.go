@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 )
 
 // filesDir is testdata/files as the loader resolves it.
@@ -24,7 +24,7 @@ func filesDir(t *testing.T) string {
 
 func TestLoadFullProfile(t *testing.T) {
 	files := filesDir(t)
-	want := ingest.Config{
+	want := spec.Config{
 		Name:        "orders",
 		Description: "Orders, newest last",
 		BaseURL:     "https://api.example.com/v2",
@@ -38,32 +38,32 @@ func TestLoadFullProfile(t *testing.T) {
 			"X-Signature":   "orders-token-from-file",
 		},
 		Body: json.RawMessage(`{"query":{"status":["open","closed"],"min_id":9007199254740993,"ratio":0.25},"price":"$5","note":null,"ok":true}`),
-		Auth: ingest.AuthConfig{Type: "bearer", Token: ingest.NewSecret("${ORDERS_TOKEN}", "value-of-orders-token")},
-		TLS: ingest.TLSConfig{
+		Auth: spec.AuthConfig{Type: "bearer", Token: spec.NewSecret("${ORDERS_TOKEN}", "value-of-orders-token")},
+		TLS: spec.TLSConfig{
 			CAFile:   filepath.Join(files, "ca.pem"),
 			CertFile: filepath.Join(files, "client.pem"),
 			KeyFile:  filepath.Join(files, "client.key"),
 		},
 		Records:    ".data[]",
 		PrimaryKey: []string{"region", "id"},
-		Pagination: ingest.PaginationConfig{
+		Pagination: spec.PaginationConfig{
 			Type: "cursor", Limit: 100, LimitParam: "page_size", MaxPages: 50, In: "query",
 			CursorParam: "after", CursorPath: ".pagination.next_cursor",
 			OffsetParam: "offset", PageParam: "page", StartPage: 1, Rel: "next",
 		},
-		RateLimit: ingest.RateLimitConfig{RequestsPerSecond: 2, Burst: 5, IgnoreHeaders: true},
-		Retry: ingest.RetryConfig{
-			MaxElapsed: ingest.DefaultMaxElapsed, MaxAttempts: 4, InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
+		RateLimit: spec.RateLimitConfig{RequestsPerSecond: 2, Burst: 5, IgnoreHeaders: true},
+		Retry: spec.RetryConfig{
+			MaxElapsed: spec.DefaultMaxElapsed, MaxAttempts: 4, InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
 			OnStatus: []int{429, 503}, MaxRetryAfter: 2 * time.Minute,
 		},
 		Timeout:      10 * time.Second,
 		AllowedHosts: []string{"cdn.example.com", "files.example.com:8443"},
-		Schema:       ingest.SchemaConfig{OnDrift: "fail", File: filepath.Join(files, "record.schema.json"), OnInvalid: "fail"},
-		Output:       ingest.OutputConfig{Dir: "./out/orders", RawPages: false},
-		Secrets: []ingest.Secret{ // sorted by reference
-			ingest.NewSecret("${ORDERS_HEADER_TOKEN}", "value-of-header-token"),
-			ingest.NewSecret("${ORDERS_PARAM_KEY}", "value-of-param-key"),
-			ingest.NewSecret("file:"+filepath.Join(files, "token.txt"), "orders-token-from-file"),
+		Schema:       spec.SchemaConfig{OnDrift: "fail", File: filepath.Join(files, "record.schema.json"), OnInvalid: "fail"},
+		Output:       spec.OutputConfig{Dir: "./out/orders", RawPages: false},
+		Secrets: []spec.Secret{ // sorted by reference
+			spec.NewSecret("${ORDERS_HEADER_TOKEN}", "value-of-header-token"),
+			spec.NewSecret("${ORDERS_PARAM_KEY}", "value-of-param-key"),
+			spec.NewSecret("file:"+filepath.Join(files, "token.txt"), "orders-token-from-file"),
 		},
 		SecretHeaders: []string{"Authorization", "X-Signature"}, // not X-Tenant: ${TENANT:-acme} took its default
 		SecretParams:  []string{"api_key"},
@@ -87,9 +87,9 @@ func TestLoadFullProfile(t *testing.T) {
 }
 
 // assertSecretsEqual compares secrets by reference and value (%v hides values).
-func assertSecretsEqual(t *testing.T, got, want []ingest.Secret) {
+func assertSecretsEqual(t *testing.T, got, want []spec.Secret) {
 	t.Helper()
-	pairs := func(s []ingest.Secret) (out []string) {
+	pairs := func(s []spec.Secret) (out []string) {
 		for _, x := range s {
 			out = append(out, x.Ref()+"="+x.Reveal())
 		}
@@ -102,51 +102,51 @@ func assertSecretsEqual(t *testing.T, got, want []ingest.Secret) {
 
 func TestLoadEachPaginationAndAuthType(t *testing.T) {
 	files := filesDir(t)
-	defaults := func(p ingest.PaginationConfig) ingest.PaginationConfig {
-		c := ingest.Config{Pagination: p}
+	defaults := func(p spec.PaginationConfig) spec.PaginationConfig {
+		c := spec.Config{Pagination: p}
 		c.ApplyDefaults()
 		return c.Pagination
 	}
 	tests := []struct {
 		file       string
 		name       string
-		pagination ingest.PaginationConfig
-		auth       ingest.AuthConfig
+		pagination spec.PaginationConfig
+		auth       spec.AuthConfig
 	}{
 		{"offset.yaml", "offset", // name from the file name
-			defaults(ingest.PaginationConfig{Type: "offset", Limit: 50, OffsetParam: "skip", Start: "100", TotalPath: ".meta.total"}),
-			ingest.AuthConfig{Type: "api_key", Name: "X-API-Key", In: "header", Value: ingest.NewSecret("${ITEMS_KEY}", "value-of-items-key")}},
+			defaults(spec.PaginationConfig{Type: "offset", Limit: 50, OffsetParam: "skip", Start: "100", TotalPath: ".meta.total"}),
+			spec.AuthConfig{Type: "api_key", Name: "X-API-Key", In: "header", Value: spec.NewSecret("${ITEMS_KEY}", "value-of-items-key")}},
 		{"page.yaml", "customers",
-			defaults(ingest.PaginationConfig{Type: "page", PageParam: "p", StartPage: 2, TotalPagesPath: ".total_pages"}),
-			ingest.AuthConfig{Type: "basic", Username: "reporting", Password: ingest.NewSecret("file:"+filepath.Join(files, "token.txt"), "orders-token-from-file")}},
+			defaults(spec.PaginationConfig{Type: "page", PageParam: "p", StartPage: 2, TotalPagesPath: ".total_pages"}),
+			spec.AuthConfig{Type: "basic", Username: "reporting", Password: spec.NewSecret("file:"+filepath.Join(files, "token.txt"), "orders-token-from-file")}},
 		{"cursor.yaml", "orders",
-			defaults(ingest.PaginationConfig{Type: "cursor", Limit: 100, LimitParam: "page_size", CursorParam: "after", CursorPath: ".pagination.next_cursor", MaxPages: 50}),
-			ingest.AuthConfig{Type: "bearer", Token: ingest.NewSecret("${ORDERS_TOKEN}", "value-of-orders-token")}},
+			defaults(spec.PaginationConfig{Type: "cursor", Limit: 100, LimitParam: "page_size", CursorParam: "after", CursorPath: ".pagination.next_cursor", MaxPages: 50}),
+			spec.AuthConfig{Type: "bearer", Token: spec.NewSecret("${ORDERS_TOKEN}", "value-of-orders-token")}},
 		{"next_url.yaml", "invoices",
-			defaults(ingest.PaginationConfig{Type: "next_url", NextURLPath: `."@odata.nextLink"`}),
-			ingest.AuthConfig{
+			defaults(spec.PaginationConfig{Type: "next_url", NextURLPath: `."@odata.nextLink"`}),
+			spec.AuthConfig{
 				Type: "oauth2", Grant: "client_credentials", TokenURL: "https://auth.example.com/oauth/token", ClientID: "siphon",
-				ClientSecret: ingest.NewSecret("${INVOICES_CLIENT_SECRET}", "value-of-client-secret"),
+				ClientSecret: spec.NewSecret("${INVOICES_CLIENT_SECRET}", "value-of-client-secret"),
 				Scopes:       []string{"invoices.read", "customers.read"}, Extra: map[string]string{"audience": "https://billing.example.com"},
 			}},
 		{"link_header.yaml", "repos",
-			defaults(ingest.PaginationConfig{Type: "link_header", Rel: "next", Limit: 100, LimitParam: "per_page"}),
-			ingest.AuthConfig{Type: "api_key", Name: "access_key", In: "query", Value: ingest.NewSecret("${REPOS_KEY}", "value-of-repos-key")}},
+			defaults(spec.PaginationConfig{Type: "link_header", Rel: "next", Limit: 100, LimitParam: "per_page"}),
+			spec.AuthConfig{Type: "api_key", Name: "access_key", In: "query", Value: spec.NewSecret("${REPOS_KEY}", "value-of-repos-key")}},
 		{"keyset.yaml", "events",
-			defaults(ingest.PaginationConfig{Type: "keyset", Param: "after_id", Field: "seq", Start: "1000"}),
-			ingest.AuthConfig{
+			defaults(spec.PaginationConfig{Type: "keyset", Param: "after_id", Field: "seq", Start: "1000"}),
+			spec.AuthConfig{
 				Type: "oauth2", Grant: "refresh_token", TokenURL: "https://auth.example.com/token", ClientID: "siphon-cli",
-				RefreshToken: ingest.NewSecret("file:"+filepath.Join(files, "refresh.txt"), "refresh-from-file"),
+				RefreshToken: spec.NewSecret("file:"+filepath.Join(files, "refresh.txt"), "refresh-from-file"),
 			}},
 		{"timestamp.yaml", "tickets",
-			defaults(ingest.PaginationConfig{Type: "timestamp", Param: "updated_since", Field: "updated_at", Start: "2024-01-01T00:00:00Z", Inclusive: true}),
-			ingest.AuthConfig{
+			defaults(spec.PaginationConfig{Type: "timestamp", Param: "updated_since", Field: "updated_at", Start: "2024-01-01T00:00:00Z", Inclusive: true}),
+			spec.AuthConfig{
 				Type: "oauth2", Grant: "authorization_code", TokenURL: "https://support.example.com/oauth/token",
 				AuthorizeURL: "https://support.example.com/oauth/authorize", ClientID: "siphon", Scopes: []string{"read"},
 				// The file does not exist until siphon auth login: no value yet.
-				RefreshToken: ingest.NewSecret("file:"+filepath.Join(files, "not-yet-signed-in.token"), ""),
+				RefreshToken: spec.NewSecret("file:"+filepath.Join(files, "not-yet-signed-in.token"), ""),
 			}},
-		{"none.yaml", "status", defaults(ingest.PaginationConfig{Type: "none"}), ingest.AuthConfig{Type: "none"}},
+		{"none.yaml", "status", defaults(spec.PaginationConfig{Type: "none"}), spec.AuthConfig{Type: "none"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -163,8 +163,8 @@ func TestLoadEachPaginationAndAuthType(t *testing.T) {
 			if !reflect.DeepEqual(p.Config.Auth, tt.auth) {
 				t.Errorf("auth:\n got %+v\nwant %+v", p.Config.Auth, tt.auth)
 				assertSecretsEqual(t,
-					[]ingest.Secret{p.Config.Auth.Value, p.Config.Auth.Token, p.Config.Auth.Password, p.Config.Auth.ClientSecret, p.Config.Auth.RefreshToken},
-					[]ingest.Secret{tt.auth.Value, tt.auth.Token, tt.auth.Password, tt.auth.ClientSecret, tt.auth.RefreshToken})
+					[]spec.Secret{p.Config.Auth.Value, p.Config.Auth.Token, p.Config.Auth.Password, p.Config.Auth.ClientSecret, p.Config.Auth.RefreshToken},
+					[]spec.Secret{tt.auth.Value, tt.auth.Token, tt.auth.Password, tt.auth.ClientSecret, tt.auth.RefreshToken})
 			}
 		})
 	}
@@ -179,7 +179,7 @@ func TestDefaultsWhenAbsent(t *testing.T) {
 	if c.RateLimit.IgnoreHeaders || !c.Output.RawPages {
 		t.Errorf("ignore headers = %v, raw_pages = %v; respect_headers and raw_pages default to true", c.RateLimit.IgnoreHeaders, c.Output.RawPages)
 	}
-	if c.Method != "GET" || c.Records != "." || c.Timeout != ingest.DefaultTimeout || c.Retry.MaxRetryAfter != ingest.DefaultMaxRetryAfter {
+	if c.Method != "GET" || c.Records != "." || c.Timeout != spec.DefaultTimeout || c.Retry.MaxRetryAfter != spec.DefaultMaxRetryAfter {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 	if c.Params != nil || c.Headers != nil || c.Body != nil || c.Secrets != nil {
@@ -192,34 +192,34 @@ func TestLoadValues(t *testing.T) {
 	tests := []struct {
 		name  string
 		yaml  string
-		check func(c ingest.Config) (got, want any)
+		check func(c spec.Config) (got, want any)
 	}{
 		{"interpolation", `path: "/a/${SET}/$$/${NOPE:-dflt}/$x/${EMPTY}"`,
-			func(c ingest.Config) (any, any) { return c.Path, "/a/v/$/dflt/$x/" }},
+			func(c spec.Config) (any, any) { return c.Path, "/a/v/$/dflt/$x/" }},
 		{"requests_per_minute", "rate_limit: {requests_per_minute: 90}",
-			func(c ingest.Config) (any, any) { return c.RateLimit.RequestsPerSecond, 1.5 }},
+			func(c spec.Config) (any, any) { return c.RateLimit.RequestsPerSecond, 1.5 }},
 		{"method any case", "method: Post\nbody: {}",
-			func(c ingest.Config) (any, any) { return c.Method, "POST" }},
+			func(c spec.Config) (any, any) { return c.Method, "POST" }},
 		{"params of every scalar", "params: {a: 1, b: 2.5, c: false, d: x, e: '007'}",
-			func(c ingest.Config) (any, any) {
+			func(c spec.Config) (any, any) {
 				return c.Params, map[string]string{"a": "1", "b": "2.5", "c": "false", "d": "x", "e": "007"}
 			}},
 		{"primary_key string", "primary_key: id",
-			func(c ingest.Config) (any, any) { return c.PrimaryKey, []string{"id"} }},
+			func(c spec.Config) (any, any) { return c.PrimaryKey, []string{"id"} }},
 		{"empty on_status means none", "retry: {on_status: []}",
-			func(c ingest.Config) (any, any) { return c.Retry.OnStatus, []int{} }},
+			func(c spec.Config) (any, any) { return c.Retry.OnStatus, []int{} }},
 		{"null sections are absent", "auth: null\npagination:\ndescription:",
-			func(c ingest.Config) (any, any) { return c.Auth.Type + "/" + c.Pagination.Type, "none/none" }},
+			func(c spec.Config) (any, any) { return c.Auth.Type + "/" + c.Pagination.Type, "none/none" }},
 		{"timestamp start unquoted", "pagination: {type: timestamp, start: 2024-05-01T10:00:00+02:00}",
-			func(c ingest.Config) (any, any) { return c.Pagination.Start, "2024-05-01T10:00:00+02:00" }},
+			func(c spec.Config) (any, any) { return c.Pagination.Start, "2024-05-01T10:00:00+02:00" }},
 		{"keyset start number", "pagination: {type: keyset, start: 42}",
-			func(c ingest.Config) (any, any) { return c.Pagination.Start, "42" }},
+			func(c spec.Config) (any, any) { return c.Pagination.Start, "42" }},
 		{"sensitive header with default", "headers: {X-Api-Key: '${NOPE:-dev-key}'}",
-			func(c ingest.Config) (any, any) {
+			func(c spec.Config) (any, any) {
 				return c.Headers["X-Api-Key"] + " " + c.Secrets[0].Ref() + " " + c.Secrets[0].Reveal(), "dev-key ${NOPE:-dev-key} dev-key"
 			}},
 		{"ipv6 allowed host", `allowed_hosts: ["[::1]:8080", "::1", cdn.example.com]`,
-			func(c ingest.Config) (any, any) {
+			func(c spec.Config) (any, any) {
 				return c.AllowedHosts, []string{"[::1]:8080", "::1", "cdn.example.com"}
 			}},
 	}
@@ -311,10 +311,10 @@ func TestSkipSecrets(t *testing.T) {
 	if !reflect.DeepEqual(c.Headers, wantHeaders) {
 		t.Errorf("headers = %v, want %v", c.Headers, wantHeaders)
 	}
-	assertSecretsEqual(t, c.Secrets, []ingest.Secret{
-		ingest.NewSecret("${ORDERS_HEADER_TOKEN}", ""),
-		ingest.NewSecret("${ORDERS_PARAM_KEY}", ""),
-		ingest.NewSecret("file:"+filepath.Join(files, "token.txt"), ""),
+	assertSecretsEqual(t, c.Secrets, []spec.Secret{
+		spec.NewSecret("${ORDERS_HEADER_TOKEN}", ""),
+		spec.NewSecret("${ORDERS_PARAM_KEY}", ""),
+		spec.NewSecret("file:"+filepath.Join(files, "token.txt"), ""),
 	})
 
 	// A secret file need not exist either; a plain ${VAR} still must be set.

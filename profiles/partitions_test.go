@@ -7,6 +7,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 )
 
 // TestPartitionsLoad: each kind loads, its ${partition.*} references
@@ -15,10 +16,10 @@ func TestPartitionsLoad(t *testing.T) {
 	base := "base_url: https://api.example.com\npath: /items\n"
 	cases := []struct {
 		name, yaml string
-		check      func(t *testing.T, c ingest.Config)
+		check      func(t *testing.T, c spec.Config)
 	}{
 		{"ints", base + "partitions:\n  ints: {start: 1, end: 50001, every: 5000}\nconcurrency: 8\nparams:\n  id_gte: ${partition.start}\n  id_lt: ${partition.end}\n  region: ${REGION:-eu}\n",
-			func(t *testing.T, c ingest.Config) {
+			func(t *testing.T, c spec.Config) {
 				if c.Partitions.Ints != (ingest.IntPartitions{Start: 1, End: 50001, Every: 5000}) || c.Concurrency != 8 {
 					t.Errorf("ints %+v, concurrency %d", c.Partitions.Ints, c.Concurrency)
 				}
@@ -27,19 +28,19 @@ func TestPartitionsLoad(t *testing.T) {
 				}
 			}},
 		{"dates", base + "partitions:\n  dates: {start: 2024-01-01T00:00:00Z, end: 2025-01-01T00:00:00Z, every: 720h}\nparams:\n  since: ${partition.start}\n",
-			func(t *testing.T, c ingest.Config) {
+			func(t *testing.T, c spec.Config) {
 				if c.Partitions.Dates.Start != "2024-01-01T00:00:00Z" || c.Partitions.Dates.Every != 720*time.Hour {
 					t.Errorf("dates %+v", c.Partitions.Dates)
 				}
 			}},
 		{"values", base + "partitions:\n  values: [acme, globex]\nheaders:\n  X-Tenant: ${partition.value}\n",
-			func(t *testing.T, c ingest.Config) {
+			func(t *testing.T, c spec.Config) {
 				if len(c.Partitions.Values) != 2 || c.Headers["X-Tenant"] != "${partition.value}" {
 					t.Errorf("values %v headers %v", c.Partitions.Values, c.Headers)
 				}
 			}},
 		{"from", "base_url: https://api.example.com\npath: /repos/${partition.value}/issues\npartitions:\n  from: {profile: repos, records: .full_name}\n",
-			func(t *testing.T, c ingest.Config) {
+			func(t *testing.T, c spec.Config) {
 				if c.Partitions.From.Profile != "repos" || c.Path != "/repos/${partition.value}/issues" {
 					t.Errorf("from %+v path %s", c.Partitions.From, c.Path)
 				}

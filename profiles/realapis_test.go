@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 )
 
 func TestLoadRealAPIKeys(t *testing.T) {
@@ -15,13 +15,13 @@ func TestLoadRealAPIKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p.Config
-	want := ingest.NextRequest{Path: "/_search/scroll", Method: "POST", Params: map[string]string{}, Headers: map[string]string{"X-Phase": "continue"},
+	want := spec.NextRequest{Path: "/_search/scroll", Method: "POST", Params: map[string]string{}, Headers: map[string]string{"X-Phase": "continue"},
 		Body: []byte(`{"scroll":"1m"}`), In: "body", CursorParam: "scroll_id"}
 	if !reflect.DeepEqual(c.Pagination.Next, want) {
 		t.Errorf("next = %+v\nwant %+v", c.Pagination.Next, want)
 	}
 	if !c.Pagination.CursorRepeats || c.Pagination.StopWhen == "" || c.ErrorWhen != ".error != null" || c.ErrorMessage != ".error.reason" ||
-		c.Anomalies[ingest.AnomalyTotalMismatch] != "warn" || c.Retry.MaxElapsed.String() != "10m0s" {
+		c.Anomalies[spec.AnomalyTotalMismatch] != "warn" || c.Retry.MaxElapsed.String() != "10m0s" {
 		t.Errorf("config %+v", c)
 	}
 }

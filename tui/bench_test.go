@@ -12,6 +12,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi/demoproc"
+	"siphon/ingest/spec"
 )
 
 // benchRecords is the benchmark's data set: 1000 pages of 100, so that a
@@ -35,7 +36,7 @@ func BenchmarkConsoleOverhead(b *testing.B) {
 	cfg := demoConfig(base, "bench")
 	cfg.Pagination.Limit = 100
 	cfg.Output.RawPages = false // the archive is measured by ingest's BenchmarkRun
-	starter := realStarter(map[string]ingest.Config{cfg.Name: cfg})
+	starter := realStarter(map[string]spec.Config{cfg.Name: cfg})
 
 	var headless, console time.Duration
 	for b.Loop() {
@@ -113,7 +114,7 @@ func BenchmarkConsoleOverheadFiveRuns(b *testing.B) {
 		b.Skip("-short: the benchmark builds siphon and moves 100,000 records ten times")
 	}
 	base := demoproc.Start(b, benchRecords)
-	cfgs := map[string]ingest.Config{}
+	cfgs := map[string]spec.Config{}
 	var names []string
 	for i := range runs {
 		cfg := demoConfig(base, fmt.Sprintf("bench-%d", i))

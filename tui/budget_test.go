@@ -15,6 +15,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/budget"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 )
 
 // count429 counts the API's answers: 429s and the others.
@@ -58,7 +59,7 @@ func (t memoryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // budgetStarter starts real runs that share budgets, as cmd/siphon does,
 // against an API in memory.
-func budgetStarter(cfgs map[string]ingest.Config, b *budget.Registry, api http.Handler) Starter {
+func budgetStarter(cfgs map[string]spec.Config, b *budget.Registry, api http.Handler) Starter {
 	return func(p Profile, fresh bool) (Runner, error) {
 		client, err := ingest.New(cfgs[p.Name], ingest.WithBudgets(b), ingest.WithTransport(memoryTransport{api}))
 		if err != nil {
@@ -77,7 +78,7 @@ func TestConsoleTwoRunsShareOneBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		api := &count429{h: demoapi.New(demoapi.Options{Records: 600, Faults: demoapi.Faults{RateLimit: 10, RateLimitHeaders: demoapi.HeadersX}})}
 		const base = "http://api.test"
-		cfgs := map[string]ingest.Config{}
+		cfgs := map[string]spec.Config{}
 		var profiles []Profile
 		for _, name := range []string{"one", "two"} {
 			cfg := demoConfig(base, name)

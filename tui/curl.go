@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
 )
 
@@ -66,7 +67,7 @@ func curlLines(req ingest.PageRequest, refs map[string]string) []string {
 // for the curl command: "headers.NAME" (NAME in lower case) or
 // "params.NAME", to the text shown there ("Bearer ${TOKEN}"). A console's
 // Profile carries it as References.
-func RequestReferences(cfg ingest.Config) map[string]string {
+func RequestReferences(cfg spec.Config) map[string]string {
 	out := map[string]string{}
 	for field, text := range cfg.ShownAs {
 		switch {
@@ -78,11 +79,11 @@ func RequestReferences(cfg ingest.Config) map[string]string {
 	}
 	a := cfg.Auth
 	switch {
-	case a.Type == ingest.AuthBearer && a.Token.Ref() != "":
+	case a.Type == spec.AuthBearer && a.Token.Ref() != "":
 		out["headers.authorization"] = "Bearer " + a.Token.Ref()
-	case a.Type == ingest.AuthAPIKey && a.In == "query" && a.Value.Ref() != "":
+	case a.Type == spec.AuthAPIKey && a.In == "query" && a.Value.Ref() != "":
 		out["params."+a.Name] = a.Value.Ref()
-	case a.Type == ingest.AuthAPIKey && a.Value.Ref() != "":
+	case a.Type == spec.AuthAPIKey && a.Value.Ref() != "":
 		out["headers."+strings.ToLower(a.Name)] = a.Value.Ref()
 	}
 	if len(out) == 0 {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
 )
 
@@ -110,7 +111,7 @@ func TestCurlExpandsTheProfilesReferences(t *testing.T) {
 }
 
 func TestRequestReferences(t *testing.T) {
-	cfg := ingest.Config{ShownAs: map[string]string{"headers.X-Team": "${TEAM}", "params.org": "${ORG}", "body.token": "${B}"}}
+	cfg := spec.Config{ShownAs: map[string]string{"headers.X-Team": "${TEAM}", "params.org": "${ORG}", "body.token": "${B}"}}
 	got := RequestReferences(cfg)
 	want := map[string]string{"headers.x-team": "${TEAM}", "params.org": "${ORG}"}
 	if len(got) != len(want) {
@@ -121,7 +122,7 @@ func TestRequestReferences(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", k, got[k], v)
 		}
 	}
-	if RequestReferences(ingest.Config{}) != nil {
+	if RequestReferences(spec.Config{}) != nil {
 		t.Error("a profile without references should give none")
 	}
 }

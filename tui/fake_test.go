@@ -11,6 +11,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/httphdr"
+	"siphon/ingest/spec"
 )
 
 // fakeRun is a Runner whose events and snapshot the test sets.
@@ -76,7 +77,7 @@ func (c *clock) now() time.Time { return c.t }
 func testProfiles(dir string) []Profile {
 	return []Profile{
 		{Name: "demo-cursor", Description: "Customers by opaque cursor (the plain run)", Pagination: "cursor", Auth: "none", URL: "http://127.0.0.1:8089/v1/cursor?limit=100", Out: dir + "/demo-cursor",
-			Records: ".data", PaginationConfig: ingest.PaginationConfig{Type: ingest.PageCursor, CursorPath: ".pagination.next_cursor", CursorParam: "cursor"}},
+			Records: ".data", PaginationConfig: spec.PaginationConfig{Type: spec.PageCursor, CursorPath: ".pagination.next_cursor", CursorParam: "cursor"}},
 		{Name: "demo-offset", Description: "Customers by offset and limit, with a total", Pagination: "offset", Auth: "api_key", Out: dir + "/demo-offset"},
 		{Name: "broken", Description: "", Pagination: "cursor", Auth: "bearer", Err: fmt.Errorf("broken.yaml:3:1: unknown key recrods")},
 	}

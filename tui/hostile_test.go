@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
 )
 
@@ -139,11 +140,11 @@ func assertNoTerminalControl(t *testing.T, out []byte) {
 // bytes the console wrote: nothing of the attacks acts, all shows.
 func TestConsoleShowsAHostileAPIWithoutObeyingIt(t *testing.T) {
 	srv := hostileAPI(t)
-	cfg := ingest.Config{
+	cfg := spec.Config{
 		Name: "hostile", BaseURL: srv.URL, Path: "/v1/items", Records: ".data",
-		Pagination: ingest.PaginationConfig{Type: ingest.PageCursor, CursorPath: ".next_cursor"},
-		Retry:      ingest.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
-		Output:     ingest.OutputConfig{RawPages: true},
+		Pagination: spec.PaginationConfig{Type: spec.PageCursor, CursorPath: ".next_cursor"},
+		Retry:      spec.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
+		Output:     spec.OutputConfig{RawPages: true},
 	}
 	cfg.ApplyDefaults()
 	start := func(p Profile, fresh bool) (Runner, error) {

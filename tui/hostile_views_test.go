@@ -20,6 +20,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/probe"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -216,8 +217,8 @@ func probedHostile(t *testing.T, a string) *harness {
 	t.Cleanup(srv.Close)
 	h := newHarness(t, testProfiles(t.TempDir()))
 	h.m.env.opts.ProfilesDir = t.TempDir()
-	h.m.env.opts.Probe = func(ctx context.Context, req ProbeRequest) (ingest.Config, *probe.Report, error) {
-		cfg := ingest.Config{Name: "probed", BaseURL: srv.URL, Path: "/v1/items"}
+	h.m.env.opts.Probe = func(ctx context.Context, req ProbeRequest) (spec.Config, *probe.Report, error) {
+		cfg := spec.Config{Name: "probed", BaseURL: srv.URL, Path: "/v1/items"}
 		cfg.ApplyDefaults()
 		client, err := ingest.New(cfg)
 		if err != nil {

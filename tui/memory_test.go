@@ -10,6 +10,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 )
 
 // TestTwentyRunsStayUnder200MB starts twenty real runs in one console,
@@ -22,7 +23,7 @@ func TestTwentyRunsStayUnder200MB(t *testing.T) {
 	const runs, records = 20, 2000
 	srv := demoapi.NewServer(demoapi.Options{Records: records, Latency: 2 * time.Millisecond})
 	defer srv.Close()
-	cfgs := map[string]ingest.Config{}
+	cfgs := map[string]spec.Config{}
 	var profiles []Profile
 	for i := range runs {
 		cfg := demoConfig(srv.URL, fmt.Sprintf("run-%02d", i))

@@ -11,6 +11,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 )
 
 // harness is a model with a fake starter that records what it was asked.
@@ -280,7 +281,7 @@ func TestBuffersAreBounded(t *testing.T) {
 }
 
 // completedOutput runs a real profile to its end and returns its folder.
-func completedOutput(t *testing.T, srv *demoapi.Server) (ingest.Config, string) {
+func completedOutput(t *testing.T, srv *demoapi.Server) (spec.Config, string) {
 	t.Helper()
 	cfg := demoConfig(srv.URL, "done-cursor")
 	client, err := ingest.New(cfg)
@@ -294,12 +295,12 @@ func completedOutput(t *testing.T, srv *demoapi.Server) (ingest.Config, string) 
 	return cfg, out
 }
 
-func demoConfig(base, name string) ingest.Config {
-	cfg := ingest.Config{
+func demoConfig(base, name string) spec.Config {
+	cfg := spec.Config{
 		Name: name, BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: ingest.PageCursor, Limit: 20, CursorPath: ".pagination.next_cursor"},
-		Retry:      ingest.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
-		Output:     ingest.OutputConfig{RawPages: true},
+		Pagination: spec.PaginationConfig{Type: spec.PageCursor, Limit: 20, CursorPath: ".pagination.next_cursor"},
+		Retry:      spec.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
+		Output:     spec.OutputConfig{RawPages: true},
 	}
 	cfg.ApplyDefaults()
 	return cfg

@@ -15,6 +15,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/probe"
+	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -32,13 +33,13 @@ type ProbeRequest struct {
 // Prober sends one request for the form and returns the profile it
 // suggests (records, pagination, primary key filled in) with the report,
 // whose Body and Header are the page the editor tries selectors on.
-type Prober func(ctx context.Context, req ProbeRequest) (ingest.Config, *probe.Report, error)
+type Prober func(ctx context.Context, req ProbeRequest) (spec.Config, *probe.Report, error)
 
 // probeTimeout bounds the form's request.
 const probeTimeout = 30 * time.Second
 
 // authTypes are the form's sign-in choices.
-var authTypes = []string{ingest.AuthNone, ingest.AuthBearer, ingest.AuthAPIKey, ingest.AuthBasic}
+var authTypes = []string{spec.AuthNone, spec.AuthBearer, spec.AuthAPIKey, spec.AuthBasic}
 
 // formField is one line of the form.
 type formField struct {
@@ -68,7 +69,7 @@ type newProfile struct {
 // probeResultMsg is a probe's answer.
 type probeResultMsg struct {
 	seq    int64
-	cfg    ingest.Config
+	cfg    spec.Config
 	report *probe.Report
 	err    error
 }
@@ -95,12 +96,12 @@ func newProfileForm(e *env, taken []string) newProfile {
 	f := newProfile{env: e, taken: taken, fields: []formField{
 		fieldURL:     field("URL", "https://api.example.com/v1/orders?limit=100", nil),
 		fieldAuth:    field("auth", "none · bearer · api_key · basic", nil),
-		fieldSecret:  field("secret in env var", "ORDERS_TOKEN (its value is read, never saved)", func(a string) bool { return a != ingest.AuthNone && a != "" }),
-		fieldKeyName: field("api key header", "X-API-Key", func(a string) bool { return a == ingest.AuthAPIKey }),
-		fieldUser:    field("user name", "basic auth user", func(a string) bool { return a == ingest.AuthBasic }),
+		fieldSecret:  field("secret in env var", "ORDERS_TOKEN (its value is read, never saved)", func(a string) bool { return a != spec.AuthNone && a != "" }),
+		fieldKeyName: field("api key header", "X-API-Key", func(a string) bool { return a == spec.AuthAPIKey }),
+		fieldUser:    field("user name", "basic auth user", func(a string) bool { return a == spec.AuthBasic }),
 		fieldName:    field("profile name", "from the URL's path", nil),
 	}}
-	f.fields[fieldAuth].input.SetValue(ingest.AuthNone)
+	f.fields[fieldAuth].input.SetValue(spec.AuthNone)
 	f.fields[fieldKeyName].input.SetValue("X-API-Key")
 	f.fields[0].input.Focus()
 	return f
@@ -122,14 +123,14 @@ func (f newProfile) visible() []int {
 
 func (f newProfile) request() ProbeRequest {
 	r := ProbeRequest{URL: f.value(fieldURL), Auth: f.value(fieldAuth), Name: f.value(fieldName)}
-	if r.Auth != ingest.AuthNone {
+	if r.Auth != spec.AuthNone {
 		// People write the variable as they would in a profile: $X, ${X}.
 		r.SecretEnv = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(f.value(fieldSecret), "$"), "{"), "}")
 	}
 	switch r.Auth {
-	case ingest.AuthAPIKey:
+	case spec.AuthAPIKey:
 		r.KeyName = f.value(fieldKeyName)
-	case ingest.AuthBasic:
+	case spec.AuthBasic:
 		r.Username = f.value(fieldUser)
 	}
 	return r
@@ -142,11 +143,11 @@ func (r ProbeRequest) check() error {
 		return fmt.Errorf("URL: want an http:// or https:// address, got %q", r.URL)
 	case !slices.Contains(authTypes, r.Auth):
 		return fmt.Errorf("auth: want one of %s, got %q", strings.Join(authTypes, ", "), r.Auth)
-	case r.Auth != ingest.AuthNone && r.Auth != ingest.AuthBasic && r.SecretEnv == "":
-		return fmt.Errorf("secret in env var: name the environment variable that holds the %s", map[string]string{ingest.AuthBearer: "token", ingest.AuthAPIKey: "API key"}[r.Auth])
-	case r.Auth == ingest.AuthAPIKey && r.KeyName == "":
+	case r.Auth != spec.AuthNone && r.Auth != spec.AuthBasic && r.SecretEnv == "":
+		return fmt.Errorf("secret in env var: name the environment variable that holds the %s", map[string]string{spec.AuthBearer: "token", spec.AuthAPIKey: "API key"}[r.Auth])
+	case r.Auth == spec.AuthAPIKey && r.KeyName == "":
 		return fmt.Errorf("api key header: name the header that carries the key")
-	case r.Auth == ingest.AuthBasic && r.Username == "":
+	case r.Auth == spec.AuthBasic && r.Username == "":
 		return fmt.Errorf("user name: basic auth needs one")
 	}
 	return nil

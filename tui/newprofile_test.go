@@ -9,9 +9,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
-
-	"siphon/ingest"
 	"siphon/ingest/probe"
+	"siphon/ingest/spec"
 )
 
 // probedBody is what the fake API answers.
@@ -20,11 +19,11 @@ const probedBody = `{"items":[{"id":1,"name":"one"},{"id":2,"name":"two"}],"next
 // fakeProbe answers every request with probedBody and notes the requests.
 type fakeProbe struct{ asked []ProbeRequest }
 
-func (f *fakeProbe) probe(_ context.Context, req ProbeRequest) (ingest.Config, *probe.Report, error) {
+func (f *fakeProbe) probe(_ context.Context, req ProbeRequest) (spec.Config, *probe.Report, error) {
 	f.asked = append(f.asked, req)
-	cfg := ingest.Config{Name: "items", BaseURL: "http://127.0.0.1:9", Path: "/v1/items", Records: ".items", PrimaryKey: []string{"id"},
-		Auth:       ingest.AuthConfig{Type: ingest.AuthBearer, Token: ingest.NewSecret("${ITEMS_TOKEN}", "s3cret-value")},
-		Pagination: ingest.PaginationConfig{Type: ingest.PageNextURL, NextURLPath: ".next"}}
+	cfg := spec.Config{Name: "items", BaseURL: "http://127.0.0.1:9", Path: "/v1/items", Records: ".items", PrimaryKey: []string{"id"},
+		Auth:       spec.AuthConfig{Type: spec.AuthBearer, Token: spec.NewSecret("${ITEMS_TOKEN}", "s3cret-value")},
+		Pagination: spec.PaginationConfig{Type: spec.PageNextURL, NextURLPath: ".next"}}
 	rep := &probe.Report{Method: "GET", URL: "http://127.0.0.1:9/v1/items", Status: 200, Records: ".items", RecordCount: 2, PrimaryKey: "id",
 		Pagination: cfg.Pagination, Evidence: []string{`.next holds a URL ("/v1/items?page=2")`}, Body: []byte(probedBody)}
 	return cfg, rep, nil
@@ -35,7 +34,7 @@ func formHarness(t *testing.T) (*harness, *fakeProbe, string) {
 	fp := &fakeProbe{}
 	dir := filepath.Join(t.TempDir(), "profiles")
 	h.m.env.opts.Probe, h.m.env.opts.ProfilesDir = fp.probe, dir
-	h.m.env.opts.OutDir = func(cfg ingest.Config) string { return filepath.Join(dir, "..", "out", cfg.Name) }
+	h.m.env.opts.OutDir = func(cfg spec.Config) string { return filepath.Join(dir, "..", "out", cfg.Name) }
 	return h, fp, dir
 }
 
@@ -113,8 +112,8 @@ func TestNewProfileProbesEditsAndSaves(t *testing.T) {
 
 func TestNewProfileProbeFailureStaysInTheForm(t *testing.T) {
 	h, _, _ := formHarness(t)
-	h.m.env.opts.Probe = func(context.Context, ProbeRequest) (ingest.Config, *probe.Report, error) {
-		return ingest.Config{}, nil, os.ErrDeadlineExceeded
+	h.m.env.opts.Probe = func(context.Context, ProbeRequest) (spec.Config, *probe.Report, error) {
+		return spec.Config{}, nil, os.ErrDeadlineExceeded
 	}
 	h.keys("a")
 	h.edit(runes("http://127.0.0.1:9/v1/items"), keyEnter)

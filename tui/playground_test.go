@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // settle runs the commands an update returned while they are evaluations
@@ -73,7 +74,7 @@ func playgroundHarness(t *testing.T, archived bool) (*harness, string) {
 		}
 	}
 	prof := Profile{Name: "mine", Pagination: "cursor", Auth: "none", Out: out, Path: path, Records: ".data",
-		PaginationConfig: ingest.PaginationConfig{Type: ingest.PageCursor, CursorPath: ".pagination.next_cursor", CursorParam: "cursor"}}
+		PaginationConfig: spec.PaginationConfig{Type: spec.PageCursor, CursorPath: ".pagination.next_cursor", CursorParam: "cursor"}}
 	h := newHarness(t, []Profile{prof})
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	h.keys("enter")

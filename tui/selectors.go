@@ -16,6 +16,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -37,7 +38,7 @@ type selectorEditor struct {
 	header  http.Header
 	pageURL string
 	note    string // where the body came from, and whether it is whole
-	base    ingest.PaginationConfig
+	base    spec.PaginationConfig
 	fields  []selectorField
 	focus   int
 	typeKey bool // the pagination type is a field too (new profiles)
@@ -71,13 +72,13 @@ const (
 // expression and pagination. Fields are read and set by their key in the
 // profile file through the profile field table, the one map from file
 // keys to configuration.
-func selectorConfig(records string, pag ingest.PaginationConfig) ingest.Config {
-	return ingest.Config{Records: records, Pagination: pag}
+func selectorConfig(records string, pag spec.PaginationConfig) spec.Config {
+	return spec.Config{Records: records, Pagination: pag}
 }
 
 // newSelectorEditor opens an editor on a body with a profile's records
 // and pagination; withType adds the pagination type as a field.
-func newSelectorEditor(env *env, body []byte, header http.Header, pageURL, note, records string, pag ingest.PaginationConfig, withType bool) selectorEditor {
+func newSelectorEditor(env *env, body []byte, header http.Header, pageURL, note, records string, pag spec.PaginationConfig, withType bool) selectorEditor {
 	e := selectorEditor{env: env, body: body, header: header, pageURL: pageURL, note: note, base: pag, typeKey: withType}
 	e.fields = append(e.fields, e.newField(keyRecords, records))
 	if withType {
@@ -94,7 +95,7 @@ func (e selectorEditor) newField(key, value string) selectorField {
 	return f
 }
 
-func (e selectorEditor) paginationFields(pag ingest.PaginationConfig) []selectorField {
+func (e selectorEditor) paginationFields(pag spec.PaginationConfig) []selectorField {
 	cfg := selectorConfig("", pag)
 	var out []selectorField
 	for _, k := range profiles.SelectorKeys(pag.Type) {
@@ -125,7 +126,7 @@ func (e selectorEditor) saved() selectorEditor {
 // config is the records expression and pagination the fields say, and
 // the first field whose text the profile would refuse (checked as the
 // loader checks it).
-func (e selectorEditor) config() (string, ingest.PaginationConfig, error) {
+func (e selectorEditor) config() (string, spec.PaginationConfig, error) {
 	cfg := selectorConfig("", e.base)
 	var first error
 	for _, f := range e.fields {
@@ -205,7 +206,7 @@ const selectorTimeout = 2 * time.Second
 // evalSelectors runs the records expression and the paginator on a body as
 // a run would; an expression still running after selectorTimeout is stopped.
 // fieldErr is a field the profile would refuse: shown where it belongs.
-func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, fieldErr error, body []byte, header http.Header, pageURL string) selectorResultMsg {
+func evalSelectors(seq int64, records string, pag spec.PaginationConfig, fieldErr error, body []byte, header http.Header, pageURL string) selectorResultMsg {
 	res := selectorResultMsg{seq: seq}
 	if fieldErr != nil && strings.HasPrefix(fieldErr.Error(), keyRecords+":") {
 		res.recordsErr = oneLine(fieldErr.Error())
@@ -225,7 +226,7 @@ func evalSelectors(seq int64, records string, pag ingest.PaginationConfig, field
 		res.first = append(res.first, cellText(r))
 	}
 	if pag.Type == "" {
-		pag.Type = ingest.PageNone
+		pag.Type = spec.PageNone
 	}
 	if fieldErr != nil {
 		res.nextErr = oneLine(fieldErr.Error())

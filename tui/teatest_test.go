@@ -13,11 +13,12 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
 // realStarter starts real runs, as cmd/siphon does.
-func realStarter(cfgs map[string]ingest.Config) Starter {
+func realStarter(cfgs map[string]spec.Config) Starter {
 	return func(p Profile, fresh bool) (Runner, error) {
 		client, err := ingest.New(cfgs[p.Name])
 		if err != nil {
@@ -38,7 +39,7 @@ func TestConsoleRunsARealProfileToTheEnd(t *testing.T) {
 	defer srv.Close()
 	cfg := demoConfig(srv.URL, "real-cursor")
 	out := t.TempDir()
-	m := New(Options{Title: "siphon test", Styles: asciiStyles(), Start: realStarter(map[string]ingest.Config{cfg.Name: cfg}),
+	m := New(Options{Title: "siphon test", Styles: asciiStyles(), Start: realStarter(map[string]spec.Config{cfg.Name: cfg}),
 		Profiles: []Profile{{Name: cfg.Name, Pagination: "cursor", Auth: "none", Out: out}}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 	waitForText(t, tm, "real-cursor")
@@ -61,7 +62,7 @@ func TestConsolePausesQuitsAndResumes(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 5000, Latency: 5 * time.Millisecond})
 	defer srv.Close()
 	cfg := demoConfig(srv.URL, "slow-cursor")
-	cfgs := map[string]ingest.Config{cfg.Name: cfg}
+	cfgs := map[string]spec.Config{cfg.Name: cfg}
 	profiles := []Profile{{Name: cfg.Name, Pagination: "cursor", Auth: "none", Out: t.TempDir()}}
 
 	tm := teatest.NewTestModel(t, New(Options{Styles: asciiStyles(), Start: realStarter(cfgs), Profiles: profiles}), teatest.WithInitialTermSize(80, 24))
@@ -97,7 +98,7 @@ func TestConsoleTriesSelectorsOnARealArchivedPage(t *testing.T) {
 	defer srv.Close()
 	cfg := demoConfig(srv.URL, "real-selectors")
 	out := t.TempDir()
-	m := New(Options{Styles: asciiStyles(), Start: realStarter(map[string]ingest.Config{cfg.Name: cfg}),
+	m := New(Options{Styles: asciiStyles(), Start: realStarter(map[string]spec.Config{cfg.Name: cfg}),
 		Profiles: []Profile{{Name: cfg.Name, Pagination: "cursor", Auth: "none", Out: out, Records: cfg.Records, PaginationConfig: cfg.Pagination}}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})

@@ -24,6 +24,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/budget"
+	"siphon/ingest/spec"
 )
 
 // Runner is what the console needs of a run; *ingest.Run satisfies it.
@@ -49,7 +50,7 @@ type Profile struct {
 	// pagination.
 	Path             string
 	Records          string
-	PaginationConfig ingest.PaginationConfig
+	PaginationConfig spec.PaginationConfig
 
 	// PrimaryKey is the record fields that identify a record: the records
 	// table shows them first.
@@ -92,7 +93,7 @@ type Options struct {
 	// siphon-data/NAME).
 	Probe       Prober
 	ProfilesDir string
-	OutDir      func(ingest.Config) string
+	OutDir      func(spec.Config) string
 
 	// Budgets is the registry of rate budgets the runs share by API
 	// origin; the run view shows how its budget is split. nil: none shown.

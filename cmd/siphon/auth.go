@@ -23,6 +23,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -93,9 +94,9 @@ func cmdAuth(args []string, stdout, stderr io.Writer) error {
 
 // login runs the authorization-code flow with PKCE and a loopback redirect,
 // and stores the refresh token where the profile's file: reference points.
-func login(ctx context.Context, cfg ingest.Config, stdout io.Writer, runCmd string) error {
+func login(ctx context.Context, cfg spec.Config, stdout io.Writer, runCmd string) error {
 	a := cfg.Auth
-	if a.Type != ingest.AuthOAuth2 || a.Grant != ingest.GrantAuthorizationCode {
+	if a.Type != spec.AuthOAuth2 || a.Grant != ingest.GrantAuthorizationCode {
 		return usagef("profile %s: auth login needs auth.type oauth2 with grant authorization_code", cfg.Name)
 	}
 	store, ok := strings.CutPrefix(a.RefreshToken.Ref(), "file:")
@@ -215,6 +216,6 @@ func randomState() string {
 }
 
 // ingestTransport is the profile's TLS-configured transport.
-func ingestTransport(cfg ingest.Config) (http.RoundTripper, error) {
+func ingestTransport(cfg spec.Config) (http.RoundTripper, error) {
 	return ingest.Transport(cfg.TLS)
 }

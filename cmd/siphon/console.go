@@ -15,6 +15,7 @@ import (
 	"siphon/ingest/budget"
 	"siphon/ingest/page"
 	"siphon/ingest/probe"
+	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 	"siphon/tui"
@@ -58,7 +59,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 		}
 		profs = append(profs, p)
 	}
-	return consoleOn("siphon", nil, profs, broken, firstDir(dirs), *noBell, func(cfg ingest.Config) string { return outputDir("", cfg) })
+	return consoleOn("siphon", nil, profs, broken, firstDir(dirs), *noBell, func(cfg spec.Config) string { return outputDir("", cfg) })
 }
 
 // firstDir is where the console saves new profiles: the first profiles
@@ -74,7 +75,7 @@ func firstDir(dirs []string) string {
 // it. outRoot "" puts each profile's output in ./siphon-data/NAME, else in
 // outRoot/NAME.
 func runConsole(title string, about []string, profs []*profiles.Profile, outRoot string, noBell bool) error {
-	dirOf := func(cfg ingest.Config) string {
+	dirOf := func(cfg spec.Config) string {
 		if outRoot == "" {
 			return defaultOutputDir(cfg.Name)
 		}
@@ -84,8 +85,8 @@ func runConsole(title string, about []string, profs []*profiles.Profile, outRoot
 	return consoleOn(title, about, profs, nil, firstDir(profiles.Dirs("")), noBell, dirOf)
 }
 
-func consoleOn(title string, about []string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, noBell bool, outDir func(ingest.Config) string) error {
-	configs := map[string]ingest.Config{}
+func consoleOn(title string, about []string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, noBell bool, outDir func(spec.Config) string) error {
+	configs := map[string]spec.Config{}
 	var items []tui.Profile
 	for _, p := range profs {
 		configs[p.Config.Name] = p.Config
@@ -135,7 +136,7 @@ func consoleOn(title string, about []string, profs []*profiles.Profile, broken [
 }
 
 // consoleItem is a loaded profile as the console lists it.
-func consoleItem(p *profiles.Profile, outDir func(ingest.Config) string) tui.Profile {
+func consoleItem(p *profiles.Profile, outDir func(spec.Config) string) tui.Profile {
 	cfg := p.Config
 	item := tui.Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type, Out: outDir(cfg),
 		Path: p.Path, Records: cfg.Records, PaginationConfig: cfg.Pagination, PrimaryKey: cfg.PrimaryKey, References: tui.RequestReferences(cfg)}
@@ -176,9 +177,9 @@ func waitingForApproval(e profiles.Entry, p *profiles.Profile) tui.Profile {
 
 // needsLogin reports whether a profile cannot start only because nobody has
 // signed in yet (authorization code grant, no refresh token stored).
-func needsLogin(cfg ingest.Config, err error) bool {
+func needsLogin(cfg spec.Config, err error) bool {
 	var ce *ingest.CredentialError
-	return errors.As(err, &ce) && cfg.Auth.Type == ingest.AuthOAuth2 && cfg.Auth.Grant == ingest.GrantAuthorizationCode && cfg.Auth.RefreshToken.Reveal() == ""
+	return errors.As(err, &ce) && cfg.Auth.Type == spec.AuthOAuth2 && cfg.Auth.Grant == ingest.GrantAuthorizationCode && cfg.Auth.RefreshToken.Reveal() == ""
 }
 
 // loginCommand is `siphon auth login PATH`, run with the console's terminal.
@@ -192,18 +193,18 @@ func loginCommand(p tui.Profile) *exec.Cmd {
 
 // probeForConsole is the console's new-profile form: the profile `siphon
 // probe URL` would write, and what the request showed.
-func probeForConsole(ctx context.Context, req tui.ProbeRequest) (ingest.Config, *probe.Report, error) {
+func probeForConsole(ctx context.Context, req tui.ProbeRequest) (spec.Config, *probe.Report, error) {
 	cfg, err := configFromURL(req.URL, req.Name)
 	if err != nil {
 		return cfg, nil, err
 	}
 	var bearerEnv, keyEnv, basicEnv string
 	switch req.Auth {
-	case ingest.AuthBearer:
+	case spec.AuthBearer:
 		bearerEnv = req.SecretEnv
-	case ingest.AuthAPIKey:
+	case spec.AuthAPIKey:
 		keyEnv = req.SecretEnv
-	case ingest.AuthBasic:
+	case spec.AuthBasic:
 		basicEnv = req.SecretEnv
 	}
 	if err := applyProbeFlags(&cfg, nil, nil, bearerEnv, keyEnv, req.KeyName, "header", req.Username, basicEnv); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 	"siphon/tui"
 )
 
@@ -31,7 +32,7 @@ func TestConsoleProbeSuggestsARunnableProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Name != "cursor" || cfg.Records != ".data" || cfg.Pagination.Type != ingest.PageCursor || cfg.Params["limit"] != "50" {
+	if cfg.Name != "cursor" || cfg.Records != ".data" || cfg.Pagination.Type != spec.PageCursor || cfg.Params["limit"] != "50" {
 		t.Errorf("suggested %s: records %q, params %v, pagination %+v", cfg.Name, cfg.Records, cfg.Params, cfg.Pagination)
 	}
 	if len(rep.Body) == 0 || !strings.Contains(string(rep.Body), `"data"`) {

@@ -22,6 +22,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 	"siphon/profiles"
 )
 
@@ -146,7 +147,7 @@ func demoProfiles(lookup func(string) (string, bool)) ([]*profiles.Profile, erro
 // linkBuiltinParents points each built-in fan-out profile (partitions.from
 // naming another built-in profile) at that profile's output folder, as
 // `siphon run` does for saved profiles; dirOf is where a profile writes.
-func linkBuiltinParents(profs []*profiles.Profile, dirOf func(ingest.Config) string) {
+func linkBuiltinParents(profs []*profiles.Profile, dirOf func(spec.Config) string) {
 	byName := map[string]*profiles.Profile{}
 	for _, p := range profs {
 		byName[p.Config.Name] = p

@@ -9,6 +9,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/spec"
 	"siphon/profiles"
 )
 
@@ -28,7 +29,7 @@ func TestDemoFanOutProfiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := t.TempDir()
-	dirOf := func(cfg ingest.Config) string { return filepath.Join(root, cfg.Name) }
+	dirOf := func(cfg spec.Config) string { return filepath.Join(root, cfg.Name) }
 	linkBuiltinParents(profs, dirOf)
 	byName := map[string]*profiles.Profile{}
 	for _, p := range profs {

@@ -255,7 +255,7 @@ func (c *proposalChecker) answers(base string) bool {
 // correct compares the probe's findings with the proposal: what agrees is
 // confirmed; records the probe found elsewhere, and a pagination it
 // confirmed with a second request, replace the description's guess.
-func correct(p *specimport.Proposal, loaded ingest.Config, rep *probe.Report) string {
+func correct(p *specimport.Proposal, loaded spec.Config, rep *probe.Report) string {
 	cfg := &p.Config
 	var said []string
 	recordsFound := rep.Records == cfg.Records

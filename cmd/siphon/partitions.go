@@ -10,6 +10,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 	"siphon/profiles"
 )
@@ -34,7 +35,7 @@ func (f *runFlags) partitionJob() (ingest.Job, error) {
 // resolveFrom finds the output folder of the profile a from: partitioning
 // reads, as `siphon run` would for that profile: a profile file beside this
 // one, else a saved profile; its output.dir, else ./siphon-data/NAME.
-func resolveFrom(cfg *ingest.Config, path, dir string) error {
+func resolveFrom(cfg *spec.Config, path, dir string) error {
 	from := &cfg.Partitions.From
 	if from.Profile == "" || from.Dir != "" {
 		return nil

@@ -20,6 +20,7 @@ import (
 	"siphon/ingest/atomicfile"
 	"siphon/ingest/probe"
 	"siphon/ingest/redact"
+	"siphon/ingest/spec"
 	"siphon/profiles"
 )
 
@@ -59,7 +60,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("probe takes one PROFILE or URL")
 	}
-	var cfg ingest.Config
+	var cfg spec.Config
 	var source string            // the profile file probed, written back by --save
 	saved := &profiles.Profile{} // as loaded: writing it back keeps its references
 	fromURL := strings.HasPrefix(pos[0], "http://") || strings.HasPrefix(pos[0], "https://")
@@ -142,10 +143,10 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 var nameChars = regexp.MustCompile(`[^a-z0-9._-]+`)
 
 // configFromURL starts a profile from a bare URL.
-func configFromURL(raw, name string) (ingest.Config, error) {
+func configFromURL(raw, name string) (spec.Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return ingest.Config{}, fmt.Errorf("%q is not an absolute URL", raw)
+		return spec.Config{}, fmt.Errorf("%q is not an absolute URL", raw)
 	}
 	if name == "" {
 		segs := strings.Split(strings.Trim(u.Path, "/"), "/")
@@ -156,14 +157,14 @@ func configFromURL(raw, name string) (ingest.Config, error) {
 	}
 	// A proposed profile keeps the default page archive: raw pages are
 	// what one reads when a run goes wrong.
-	cfg := ingest.Config{Name: name, BaseURL: u.Scheme + "://" + u.Host, Path: u.Path, Params: map[string]string{}, Output: ingest.OutputConfig{RawPages: true}}
+	cfg := spec.Config{Name: name, BaseURL: u.Scheme + "://" + u.Host, Path: u.Path, Params: map[string]string{}, Output: spec.OutputConfig{RawPages: true}}
 	for k, vs := range u.Query() {
 		cfg.Params[k] = vs[0]
 		if redact.IsCredentialName(k) && vs[0] != "" {
 			// A key in the URL is used for this probe, and written into the
 			// profile only as a reference named after the parameter.
 			v := profiles.EnvName(k)
-			cfg.Secrets = append(cfg.Secrets, ingest.NewSecret("${"+v+"}", vs[0]))
+			cfg.Secrets = append(cfg.Secrets, spec.NewSecret("${"+v+"}", vs[0]))
 			cfg.SecretParams = append(cfg.SecretParams, k)
 		}
 	}
@@ -171,7 +172,7 @@ func configFromURL(raw, name string) (ingest.Config, error) {
 }
 
 // applyRequestFlags sets the method and JSON body of a probed request.
-func applyRequestFlags(cfg *ingest.Config, method, data, dataFile string) error {
+func applyRequestFlags(cfg *spec.Config, method, data, dataFile string) error {
 	if data != "" && dataFile != "" {
 		return errors.New("give --data or --data-file, not both")
 	}
@@ -202,7 +203,7 @@ func applyRequestFlags(cfg *ingest.Config, method, data, dataFile string) error 
 }
 
 // applyOAuthFlags sets OAuth2 client credentials.
-func applyOAuthFlags(cfg *ingest.Config, tokenURL, clientID, secretEnv string, scopes []string) error {
+func applyOAuthFlags(cfg *spec.Config, tokenURL, clientID, secretEnv string, scopes []string) error {
 	if tokenURL == "" || clientID == "" || secretEnv == "" {
 		return errors.New("OAuth2 client credentials need --token-url, --client-id and --client-secret-env")
 	}
@@ -210,14 +211,14 @@ func applyOAuthFlags(cfg *ingest.Config, tokenURL, clientID, secretEnv string, s
 	if v == "" {
 		return fmt.Errorf("environment variable %s is not set", secretEnv)
 	}
-	cfg.Auth = ingest.AuthConfig{Type: ingest.AuthOAuth2, Grant: "client_credentials", TokenURL: tokenURL, ClientID: clientID,
-		ClientSecret: ingest.NewSecret("${"+secretEnv+"}", v), Scopes: scopes}
+	cfg.Auth = spec.AuthConfig{Type: spec.AuthOAuth2, Grant: "client_credentials", TokenURL: tokenURL, ClientID: clientID,
+		ClientSecret: spec.NewSecret("${"+secretEnv+"}", v), Scopes: scopes}
 	return nil
 }
 
 // printExports tells which environment variables a profile made from a URL
 // reads its query secrets from, without repeating their values.
-func printExports(w io.Writer, cfg ingest.Config) {
+func printExports(w io.Writer, cfg spec.Config) {
 	for _, k := range cfg.SecretParams {
 		for _, s := range cfg.Secrets {
 			if s.Ref() == "${"+profiles.EnvName(k)+"}" {
@@ -227,7 +228,7 @@ func printExports(w io.Writer, cfg ingest.Config) {
 	}
 }
 
-func applyProbeFlags(cfg *ingest.Config, headers, params multiFlag, bearerEnv, keyEnv, keyName, keyIn, basicUser, basicEnv string) error {
+func applyProbeFlags(cfg *spec.Config, headers, params multiFlag, bearerEnv, keyEnv, keyName, keyIn, basicUser, basicEnv string) error {
 	if cfg.Headers == nil {
 		cfg.Headers = map[string]string{}
 	}
@@ -248,23 +249,23 @@ func applyProbeFlags(cfg *ingest.Config, headers, params multiFlag, bearerEnv, k
 		}
 		cfg.Params[k] = v
 	}
-	env := func(name string) (ingest.Secret, error) {
+	env := func(name string) (spec.Secret, error) {
 		v := os.Getenv(name)
 		if v == "" {
-			return ingest.Secret{}, fmt.Errorf("environment variable %s is not set", name)
+			return spec.Secret{}, fmt.Errorf("environment variable %s is not set", name)
 		}
-		return ingest.NewSecret("${"+name+"}", v), nil
+		return spec.NewSecret("${"+name+"}", v), nil
 	}
 	var err error
 	switch {
 	case bearerEnv != "":
-		cfg.Auth = ingest.AuthConfig{Type: ingest.AuthBearer}
+		cfg.Auth = spec.AuthConfig{Type: spec.AuthBearer}
 		cfg.Auth.Token, err = env(bearerEnv)
 	case keyEnv != "":
-		cfg.Auth = ingest.AuthConfig{Type: ingest.AuthAPIKey, Name: keyName, In: keyIn}
+		cfg.Auth = spec.AuthConfig{Type: spec.AuthAPIKey, Name: keyName, In: keyIn}
 		cfg.Auth.Value, err = env(keyEnv)
 	case basicUser != "":
-		cfg.Auth = ingest.AuthConfig{Type: ingest.AuthBasic, Username: basicUser}
+		cfg.Auth = spec.AuthConfig{Type: spec.AuthBasic, Username: basicUser}
 		if basicEnv != "" {
 			cfg.Auth.Password, err = env(basicEnv)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/paginate"
 	"siphon/ingest/termsafe"
 )
 
@@ -119,7 +120,7 @@ func (t *textReporter) event(ev ingest.Event) {
 			}
 		case e.StopReason == ingest.StopAlreadyDone:
 			t.printf("siphon: %s is already complete (%d pages, %s records); use --fresh to fetch it all again", t.name, e.Pages, count(e.Records))
-		case e.StopReason == ingest.StopMaxPages:
+		case e.StopReason == paginate.StopMaxPages:
 			t.printf("siphon: %s stopped at --max-pages: %d pages, %s records in %s (%s records/s); run again to continue", t.name, e.Pages, count(e.Records), e.Elapsed.Round(time.Millisecond), count(int64(rate)))
 		default:
 			t.printf("siphon: %s DONE: %d pages, %s records in %s (%s records/s); stopped: %s", t.name, e.Pages, count(e.Records), e.Elapsed.Round(time.Millisecond), count(int64(rate)), e.StopReason)

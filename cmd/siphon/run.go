@@ -17,6 +17,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/budget"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 	"siphon/profiles"
 )
@@ -176,7 +177,7 @@ func runResult(run *ingest.Run, name, resume string) error {
 
 func defaultOutputDir(name string) string { return filepath.Join("siphon-data", name) }
 
-func outputDir(flagOut string, cfg ingest.Config) string {
+func outputDir(flagOut string, cfg spec.Config) string {
 	switch {
 	case flagOut != "":
 		return flagOut
@@ -207,7 +208,7 @@ func loadProfile(arg, dir string) (*profiles.Profile, error) {
 
 // sendsLine is a run's first line when the profile sends values from the
 // environment, files or commands: which, and to which origin.
-func sendsLine(p *profiles.Profile, cfg ingest.Config) string {
+func sendsLine(p *profiles.Profile, cfg spec.Config) string {
 	shown := *p
 	shown.Config = cfg // after --base-url
 	if line := shown.SendsLine(); line != "" {

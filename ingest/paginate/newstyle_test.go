@@ -88,8 +88,8 @@ func tokenAPI(t *testing.T, total, size, loopAt int) *httptest.Server {
 
 func walk(t *testing.T, srv *httptest.Server, dir string, maxPages int) (ingest.Snapshot, error) {
 	t.Helper()
-	cfg := ingest.Config{Name: "tokens", BaseURL: srv.URL, Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: ingest.PaginationConfig{Type: "header_token"}}
+	cfg := spec.Config{Name: "tokens", BaseURL: srv.URL, Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "header_token"}}
 	c, err := ingest.New(cfg, ingest.WithCommitInterval(-1))
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func TestANewStyleIsOneFile(t *testing.T) {
 	dir := t.TempDir()
 	// One page, then resume from the checkpoint: the style's position is
 	// plain data the run loop saves without knowing the style.
-	if snap, err := walk(t, srv, dir, 1); err != nil || snap.StopReason != ingest.StopMaxPages {
+	if snap, err := walk(t, srv, dir, 1); err != nil || snap.StopReason != paginate.StopMaxPages {
 		t.Fatalf("first run: stop %q, %v", snap.StopReason, err)
 	}
 	snap, err := walk(t, srv, dir, 0)

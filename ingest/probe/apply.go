@@ -4,15 +4,15 @@ import (
 	"reflect"
 	"strconv"
 
-	"siphon/ingest"
 	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 // Apply takes the probe's findings into cfg: records, pagination, primary
 // key; the query parameters the paginator now sends itself leave
 // cfg.Params (a page size found there becomes pagination.limit, a keyset or
 // timestamp filter becomes pagination.start).
-func (r *Report) Apply(cfg ingest.Config) ingest.Config {
+func (r *Report) Apply(cfg spec.Config) spec.Config {
 	cfg.Records, cfg.Pagination = r.Records, r.Pagination
 	if cfg.ErrorWhen == "" && r.ErrorWhen != "" {
 		cfg.ErrorWhen, cfg.ErrorMessage = r.ErrorWhen, r.ErrorMessage
@@ -54,7 +54,7 @@ func (r *Report) Apply(cfg ingest.Config) ingest.Config {
 // startMatters reports whether pagination.start moves where a walk begins:
 // a style that ignores it, or a start equal to the style's own, is left
 // out of the profile.
-func startMatters(p ingest.PaginationConfig) bool {
+func startMatters(p spec.PaginationConfig) bool {
 	with, err := paginate.New(p, nil)
 	if err != nil {
 		return true // keep what the user will have to correct

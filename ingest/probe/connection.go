@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // Detectors for protocols with pagination of their own: GraphQL
@@ -22,7 +22,7 @@ func graphQLConnection(s *session) (f finding) {
 	}
 	end, _ := info["endCursor"].(string)
 	s.connectionRecords(strings.TrimSuffix(infoPath, ".pageInfo"))
-	p := ingest.PaginationConfig{Type: ingest.PageCursor, CursorPath: infoPath + ".endCursor", StopWhen: infoPath + ".hasNextPage | not"}
+	p := spec.PaginationConfig{Type: spec.PageCursor, CursorPath: infoPath + ".endCursor", StopWhen: infoPath + ".hasNextPage | not"}
 	f.saw("a GraphQL connection: records at %s, %s.hasNextPage and endCursor", s.rep.Records, infoPath)
 	if end == "" {
 		f.saw("pageInfo has no endCursor on this page: the connection has one page")
@@ -41,7 +41,7 @@ func graphQLConnection(s *session) (f finding) {
 	r, err := s.fetch(url.Values{param: {end}})
 	if err != nil || !s.fresh(r.records) {
 		f.saw("but a request with %s=<endCursor> brought nothing new: the query must take an $after variable", param)
-		return f.propose(ingest.PaginationConfig{Type: ingest.PageNone})
+		return f.propose(spec.PaginationConfig{Type: spec.PageNone})
 	}
 	p.CursorParam = param
 	f.confirmed = fmt.Sprintf("a second request with %s=<endCursor> brought %d different records", param, len(r.records))
@@ -80,13 +80,13 @@ func elasticScroll(s *session) (f finding) {
 	if keep == "" {
 		keep = "1m"
 	}
-	next := ingest.NextRequest{Path: "/_search/scroll", Method: "POST", Params: map[string]string{}, Body: json.RawMessage(fmt.Sprintf(`{"scroll":%q}`, keep)), In: "body", CursorParam: "scroll_id"}
+	next := spec.NextRequest{Path: "/_search/scroll", Method: "POST", Params: map[string]string{}, Body: json.RawMessage(fmt.Sprintf(`{"scroll":%q}`, keep)), In: "body", CursorParam: "scroll_id"}
 	r, err := s.fetchFollowUp(&next, url.Values{"scroll_id": {id}})
 	if err != nil || !s.fresh(r.records) {
 		f.saw("._scroll_id is an Elasticsearch scroll, but POST /_search/scroll with it brought nothing new")
-		return f.propose(ingest.PaginationConfig{Type: ingest.PageNone})
+		return f.propose(spec.PaginationConfig{Type: spec.PageNone})
 	}
 	f.saw("._scroll_id is an Elasticsearch scroll: follow-ups are POST /_search/scroll with the id in the body; the id repeats, and an empty page ends it")
 	f.confirmed = fmt.Sprintf("POST /_search/scroll brought %d different records", len(r.records))
-	return f.propose(ingest.PaginationConfig{Type: ingest.PageCursor, CursorPath: "._scroll_id", CursorRepeats: true, Next: next})
+	return f.propose(spec.PaginationConfig{Type: spec.PageCursor, CursorPath: "._scroll_id", CursorRepeats: true, Next: next})
 }

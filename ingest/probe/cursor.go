@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // Detectors for cursors: a token on the page that, sent back, brings the
@@ -60,7 +60,7 @@ func bodyCursor(s *session) (f finding) {
 		}
 		f.cursorSeen = true
 		for _, param := range s.candidates(sp.key) {
-			if s.tryCursor(&f, ingest.PaginationConfig{Type: ingest.PageCursor, CursorPath: sp.path}, param, v) {
+			if s.tryCursor(&f, spec.PaginationConfig{Type: spec.PageCursor, CursorPath: sp.path}, param, v) {
 				f.saw("%s looks like a cursor (%q); sent back as %s it brought the next records", sp.path, s.red().Cut(v, 40), s.where(param))
 				return f
 			}
@@ -84,7 +84,7 @@ func hasMoreAfterLast(s *session) (f finding) {
 		last := fmt.Sprint(s.recs[len(s.recs)-1][pk])
 		f.cursorSeen = true
 		for _, param := range afterLastParams {
-			base := ingest.PaginationConfig{Type: ingest.PageCursor, CursorPath: fmt.Sprintf("%s[-1].%s", s.rep.Records, pk)}
+			base := spec.PaginationConfig{Type: spec.PageCursor, CursorPath: fmt.Sprintf("%s[-1].%s", s.rep.Records, pk)}
 			if s.tryCursor(&f, base, param, last) {
 				f.saw("%s is true and nothing names the next page: the next page is asked for after the last record's %s (%s)", sp.path, pk, s.where(param))
 				return f
@@ -127,7 +127,7 @@ func (s *session) candidates(key string) []string {
 // tryCursor confirms a cursor parameter: a request with it must succeed
 // and bring records the first page did not have. Confirmed, p with that
 // parameter is f's proposal.
-func (s *session) tryCursor(f *finding, p ingest.PaginationConfig, param, value string) bool {
+func (s *session) tryCursor(f *finding, p spec.PaginationConfig, param, value string) bool {
 	r, err := s.fetch(url.Values{param: {value}})
 	if err != nil || !s.fresh(r.records) {
 		return false

@@ -3,7 +3,7 @@ package probe
 import (
 	"fmt"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // The probe proposes only what it confirmed: a cursor parameter, an offset
@@ -58,15 +58,15 @@ func nothingConfirmed(s *session) (f finding) {
 		s.rep.Unknown = Unknown
 		f.saw("%s", Unknown)
 	}
-	return f.propose(ingest.PaginationConfig{Type: ingest.PageNone})
+	return f.propose(spec.PaginationConfig{Type: spec.PageNone})
 }
 
 // finding is what one detector saw and what it proposes.
 type finding struct {
-	evidence   []string                 // what it saw, in words
-	confirmed  string                   // what a confirming request showed
-	pagination *ingest.PaginationConfig // nil: no proposal, the next detector looks
-	cursorSeen bool                     // it tried a cursor it found on the page
+	evidence   []string               // what it saw, in words
+	confirmed  string                 // what a confirming request showed
+	pagination *spec.PaginationConfig // nil: no proposal, the next detector looks
+	cursorSeen bool                   // it tried a cursor it found on the page
 }
 
 func (f *finding) saw(format string, args ...any) {
@@ -74,7 +74,7 @@ func (f *finding) saw(format string, args ...any) {
 }
 
 // propose ends the search with p.
-func (f finding) propose(p ingest.PaginationConfig) finding {
+func (f finding) propose(p spec.PaginationConfig) finding {
 	f.pagination = &p
 	return f
 }

@@ -8,9 +8,9 @@ import (
 	"regexp"
 	"strings"
 
-	"siphon/ingest"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 // Detectors for keyset and timestamp paging: a filter that, given the last
@@ -36,9 +36,9 @@ func queryFilter(s *session) (f finding) {
 				field = "updated_at"
 			}
 			f.saw("the query filters on ?%s= and records come in ascending %s", name, field)
-			return f.propose(ingest.PaginationConfig{Type: ingest.PageTimestamp, Param: name, Field: field, Inclusive: !strings.Contains(lower, "after")})
+			return f.propose(spec.PaginationConfig{Type: spec.PageTimestamp, Param: name, Field: field, Inclusive: !strings.Contains(lower, "after")})
 		case strings.Contains(lower, "since_id") || strings.HasPrefix(lower, "after_id") || lower == "min_id" || strings.HasSuffix(lower, "_gt"):
-			p := ingest.PaginationConfig{Type: ingest.PageKeyset, Param: name, Field: orDefault(s.rep.PrimaryKey, "id")}
+			p := spec.PaginationConfig{Type: spec.PageKeyset, Param: name, Field: orDefault(s.rep.PrimaryKey, "id")}
 			f.saw("the query filters on ?%s= and records come in ascending %s", name, p.Field)
 			return f.propose(p)
 		}
@@ -59,7 +59,7 @@ func keysetTrial(s *session) (f finding) {
 		if err == nil && len(r.records) > 0 && s.fresh(r.records) && !s.anyOld(r.records) {
 			f.saw("records come in ascending %s and ?%s=<last %s> brought only newer ones", pk, name, pk)
 			f.confirmed = fmt.Sprintf("a second request with ?%s= brought %d newer records", name, len(r.records))
-			return f.propose(ingest.PaginationConfig{Type: ingest.PageKeyset, Param: name, Field: pk})
+			return f.propose(spec.PaginationConfig{Type: spec.PageKeyset, Param: name, Field: pk})
 		}
 	}
 	return f
@@ -81,7 +81,7 @@ func timestampTrial(s *session) (f finding) {
 		if err == nil && len(r.records) > 0 && s.fresh(r.records) {
 			f.saw("records come in ascending %s and ?%s=<last %s> brought newer ones", field, name, field)
 			f.confirmed = fmt.Sprintf("a second request with ?%s= brought %d records", name, len(r.records))
-			return f.propose(ingest.PaginationConfig{Type: ingest.PageTimestamp, Param: name, Field: field, Inclusive: true})
+			return f.propose(spec.PaginationConfig{Type: spec.PageTimestamp, Param: name, Field: field, Inclusive: true})
 		}
 	}
 	return f

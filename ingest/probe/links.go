@@ -4,8 +4,8 @@ import (
 	"regexp"
 	"strings"
 
-	"siphon/ingest"
 	"siphon/ingest/httphdr"
+	"siphon/ingest/spec"
 )
 
 // Detectors for APIs that say where the next page is: in a Link header,
@@ -21,7 +21,7 @@ var cursorHeaders = []string{"X-Next-Cursor", "X-Continuation", "X-Next-Page-Cur
 func linkHeader(s *session) (f finding) {
 	if next, ok := httphdr.FindLink(s.header, "next"); ok {
 		f.saw("a Link header with rel=\"next\": %s", s.red().URL(next))
-		return f.propose(ingest.PaginationConfig{Type: ingest.PageLinkHeader})
+		return f.propose(spec.PaginationConfig{Type: spec.PageLinkHeader})
 	}
 	return f
 }
@@ -36,10 +36,10 @@ func headerCursor(s *session) (f finding) {
 		}
 		if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "http") {
 			f.saw("the %s header holds the next page's URL", h)
-			return f.propose(ingest.PaginationConfig{Type: ingest.PageNextURL, NextURLHeader: h})
+			return f.propose(spec.PaginationConfig{Type: spec.PageNextURL, NextURLHeader: h})
 		}
 		for _, param := range s.candidates(h) {
-			if s.tryCursor(&f, ingest.PaginationConfig{Type: ingest.PageCursor, CursorHeader: h}, param, v) {
+			if s.tryCursor(&f, spec.PaginationConfig{Type: spec.PageCursor, CursorHeader: h}, param, v) {
 				f.saw("the %s header holds a cursor, sent back as %s", h, param)
 				return f
 			}
@@ -53,7 +53,7 @@ func nextURLField(s *session) (f finding) {
 	for _, sp := range s.scalars {
 		if v, ok := sp.value.(string); ok && nextURLKey.MatchString(sp.key) && isURLOrPath(v) {
 			f.saw("%s holds the next page's URL: %s", sp.path, s.red().URL(v))
-			return f.propose(ingest.PaginationConfig{Type: ingest.PageNextURL, NextURLPath: sp.path})
+			return f.propose(spec.PaginationConfig{Type: spec.PageNextURL, NextURLPath: sp.path})
 		}
 	}
 	return f

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"siphon/ingest"
+	"siphon/ingest/spec"
 )
 
 // Detectors for counted paging: an offset, or a page number.
@@ -36,7 +36,7 @@ func offsetPaging(s *session) (f finding) {
 			f.saw("%s looks like an offset, but a request at %s=%d brought nothing new", pair.offset, pair.offset, at)
 			continue
 		}
-		p := ingest.PaginationConfig{Type: ingest.PageOffset, OffsetParam: pair.offset}
+		p := spec.PaginationConfig{Type: spec.PageOffset, OffsetParam: pair.offset}
 		if s.body != nil {
 			p.In = "body"
 		}
@@ -79,7 +79,7 @@ func pageNumber(s *session) (f finding) {
 	if pageKey == "" && !s.q.Has("page") {
 		return f
 	}
-	p := ingest.PaginationConfig{Type: ingest.PagePage, PageParam: "page"}
+	p := spec.PaginationConfig{Type: spec.PagePage, PageParam: "page"}
 	pages := firstKey(s.top, "total_pages", "totalPages", "last_page", "pages", "page_count", "pageCount")
 	total := firstKey(s.top, "total", "total_count", "totalCount", "count", "total_results", "totalResults")
 	if pages != "" {

@@ -15,6 +15,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 )
 
 // Report is what one request (more, when pagination needs confirming)
@@ -33,7 +34,7 @@ type Report struct {
 	Records         string           // the records expression chosen
 	RecordCount     int
 	PrimaryKey      string // "" when no field identifies every record
-	Pagination      ingest.PaginationConfig
+	Pagination      spec.PaginationConfig
 	// Unknown, when set, says why no pagination is proposed though the page
 	// shows there is more (Pagination is then none only as a placeholder).
 	Unknown   string

@@ -12,6 +12,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/probe"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
 
@@ -54,7 +55,7 @@ func TestProbeRecognisesRealWorldShapes(t *testing.T) {
 				fmt.Fprint(w, tc.body)
 			}))
 			defer srv.Close()
-			c, err := ingest.New(ingest.Config{Name: tc.name, BaseURL: srv.URL, Path: "/list"})
+			c, err := ingest.New(spec.Config{Name: tc.name, BaseURL: srv.URL, Path: "/list"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +91,7 @@ func TestProbedStripeListRuns(t *testing.T) {
 		fmt.Fprintf(w, `{"object":"list","data":[%s],"has_more":%t}`, strings.Join(recs, ","), after+10 < n)
 	}))
 	defer srv.Close()
-	cfg := ingest.Config{Name: "charges", BaseURL: srv.URL, Path: "/v1/charges", Retry: ingest.RetryConfig{MaxAttempts: 1}}
+	cfg := spec.Config{Name: "charges", BaseURL: srv.URL, Path: "/v1/charges", Retry: spec.RetryConfig{MaxAttempts: 1}}
 	c, err := ingest.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +114,7 @@ func TestProbedStripeListRuns(t *testing.T) {
 }
 
 // run runs cfg to the end, writing into dir.
-func run(cfg ingest.Config, dir string) error {
+func run(cfg spec.Config, dir string) error {
 	c, err := ingest.New(cfg)
 	if err != nil {
 		return err
@@ -144,7 +145,7 @@ func TestProbeFullPageNoWayOn(t *testing.T) {
 				fmt.Fprint(w, tc.body)
 			}))
 			defer srv.Close()
-			cfg := ingest.Config{Name: "x", BaseURL: srv.URL, Path: "/list"}
+			cfg := spec.Config{Name: "x", BaseURL: srv.URL, Path: "/list"}
 			if tc.limit != "" {
 				cfg.Params = map[string]string{"limit": tc.limit}
 			}

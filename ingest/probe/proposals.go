@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"siphon/ingest"
 	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 // What the probe proposes besides pagination, from the same first page.
@@ -49,7 +49,7 @@ func (s *session) proposeErrors() {
 // will fetch.
 func (s *session) checkTotal() {
 	total, at := s.declaredTotal()
-	if total.N > int64(len(s.recs)) && s.rep.Pagination.Type == ingest.PageNone {
+	if total.N > int64(len(s.recs)) && s.rep.Pagination.Type == spec.PageNone {
 		s.rep.Warnings = append(s.rep.Warnings, fmt.Sprintf("the API declares %s records (%s) but this page has %d and no way to the next page was confirmed: a run of this profile will fail with total_mismatch", total, at, len(s.recs)))
 	}
 }

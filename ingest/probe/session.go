@@ -11,6 +11,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
+	"siphon/ingest/spec"
 )
 
 // session is what the detectors know of the first page, and how they ask
@@ -60,7 +61,7 @@ func textsOf(recs []map[string]any) map[string]bool {
 // warning when a declared total is out of the proposal's reach.
 func (s *session) propose() {
 	p := s.guess()
-	if p.StopWhen == "" && p.Type != ingest.PageNone {
+	if p.StopWhen == "" && p.Type != spec.PageNone {
 		p.StopWhen = stopWhen(s.scalars)
 	}
 	s.rep.Pagination = p
@@ -69,7 +70,7 @@ func (s *session) propose() {
 }
 
 // guess asks each detector in turn; the first to propose decides.
-func (s *session) guess() ingest.PaginationConfig {
+func (s *session) guess() spec.PaginationConfig {
 	for _, detect := range detectors {
 		f := detect(s)
 		s.rep.Evidence = append(s.rep.Evidence, f.evidence...)
@@ -79,7 +80,7 @@ func (s *session) guess() ingest.PaginationConfig {
 			return *f.pagination
 		}
 	}
-	return ingest.PaginationConfig{Type: ingest.PageNone}
+	return spec.PaginationConfig{Type: spec.PageNone}
 }
 
 // red is the client's redactor now: it grows as tokens arrive.
@@ -109,7 +110,7 @@ func (s *session) fetch(extra url.Values) (*reply, error) {
 
 // fetchFollowUp sends the follow-up request a pagination.next describes,
 // with extra parameters where next puts them.
-func (s *session) fetchFollowUp(next *ingest.NextRequest, extra url.Values) (*reply, error) {
+func (s *session) fetchFollowUp(next *spec.NextRequest, extra url.Values) (*reply, error) {
 	t, err := s.c.FollowUp(next)
 	if err != nil {
 		return nil, err

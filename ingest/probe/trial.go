@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"siphon/ingest"
 	"siphon/ingest/paginate"
+	"siphon/ingest/spec"
 )
 
 // Counted paging that the page does not name: an API that takes ?offset=
@@ -49,9 +49,9 @@ func counterTrial(s *session) (f finding) {
 		if err != nil || !s.fresh(r.records) || s.anyOld(r.records) {
 			continue
 		}
-		p := ingest.PaginationConfig{Type: ingest.PagePage, PageParam: tp.name, StartPage: 1}
+		p := spec.PaginationConfig{Type: spec.PagePage, PageParam: tp.name, StartPage: 1}
 		if tp.offset {
-			p = ingest.PaginationConfig{Type: ingest.PageOffset, OffsetParam: tp.name}
+			p = spec.PaginationConfig{Type: spec.PageOffset, OffsetParam: tp.name}
 		}
 		if s.body != nil {
 			p.In = "body"

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 	"siphon/profiles"
 	"siphon/profiles/curlimport"
 )
@@ -309,7 +309,7 @@ func TestParse(t *testing.T) {
 			check(t, "tls.insecure_skip_verify", cfg.TLS.InsecureSkipVerify, w.insecure)
 			timeout := w.timeout
 			if timeout == 0 {
-				timeout = ingest.DefaultTimeout
+				timeout = spec.DefaultTimeout
 			}
 			check(t, "timeout", cfg.Timeout, timeout)
 			checkBody(t, cfg.Body, w.body)
@@ -338,7 +338,7 @@ func TestParse(t *testing.T) {
 
 // load loads the profile with each variable set to the value found (or,
 // for a variable the command itself read, to env-NAME).
-func load(t *testing.T, res *curlimport.Result) ingest.Config {
+func load(t *testing.T, res *curlimport.Result) spec.Config {
 	t.Helper()
 	env := map[string]string{}
 	for _, v := range res.Vars {
@@ -357,15 +357,15 @@ func load(t *testing.T, res *curlimport.Result) ingest.Config {
 	return p.Config
 }
 
-func authOf(a ingest.AuthConfig) wantAuth {
+func authOf(a spec.AuthConfig) wantAuth {
 	switch a.Type {
-	case ingest.AuthBearer:
+	case spec.AuthBearer:
 		return wantAuth{typ: a.Type, secret: a.Token.Reveal()}
-	case ingest.AuthBasic:
+	case spec.AuthBasic:
 		return wantAuth{typ: a.Type, username: a.Username, secret: a.Password.Reveal()}
-	case ingest.AuthAPIKey:
+	case spec.AuthAPIKey:
 		return wantAuth{typ: a.Type, name: a.Name, in: a.In, secret: a.Value.Reveal()}
-	case ingest.AuthNone:
+	case spec.AuthNone:
 		return wantAuth{}
 	}
 	return wantAuth{typ: a.Type}

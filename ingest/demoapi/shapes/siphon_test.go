@@ -13,6 +13,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/demoapi/shapes"
 	"siphon/ingest/page"
+	"siphon/ingest/spec"
 	"siphon/ingest/store"
 	"siphon/profiles"
 )
@@ -25,7 +26,7 @@ var wrongTokenSays = map[string]string{
 }
 
 // loadProfile reads testdata/profiles/NAME.yaml pointed at srv.
-func loadProfile(t *testing.T, name, token, base string) ingest.Config {
+func loadProfile(t *testing.T, name, token, base string) spec.Config {
 	t.Helper()
 	l := profiles.Loader{CheckExpr: page.Check, LookupEnv: func(k string) (string, bool) {
 		if k == "SHAPES_TOKEN" {
@@ -53,13 +54,13 @@ type runResult struct {
 
 // runProfile runs cfg to its end and returns the finish event and the ids
 // in records.jsonl.
-func runProfile(t *testing.T, cfg ingest.Config, api *shapes.API) (ingest.Finished, []string, error) {
+func runProfile(t *testing.T, cfg spec.Config, api *shapes.API) (ingest.Finished, []string, error) {
 	res, ids, err := runProfileFull(t, cfg, api)
 	return res.fin, ids, err
 }
 
 // runProfileFull runs cfg to its end.
-func runProfileFull(t *testing.T, cfg ingest.Config, api *shapes.API) (runResult, []string, error) {
+func runProfileFull(t *testing.T, cfg spec.Config, api *shapes.API) (runResult, []string, error) {
 	t.Helper()
 	c, err := ingest.New(cfg)
 	if err != nil {
@@ -177,8 +178,8 @@ func TestAirtableLockOut(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 	cfg := loadProfile(t, "airtable", testToken, srv.URL)
-	cfg.RateLimit = ingest.RateLimitConfig{} // no client-side budget: it must be learned
-	cfg.Pagination.Limit = 50                // 25 pages
+	cfg.RateLimit = spec.RateLimitConfig{} // no client-side budget: it must be learned
+	cfg.Pagination.Limit = 50              // 25 pages
 	res, ids, err := runProfileFull(t, cfg, api)
 	if err != nil {
 		t.Fatalf("run failed: %v", err)
