@@ -21,6 +21,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"siphon/ingest/apierror"
 	"siphon/ingest/budget"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
@@ -36,7 +37,7 @@ type Client struct {
 	http      *resty.Client
 	endpoint  *url.URL // base_url joined with path
 	records   *page.Expr
-	bodyErrs  *bodyErrors                      // error_when, error_message (apierror.go)
+	bodyErrs  *apierror.Rules                  // error_when, error_message
 	red       *atomic.Pointer[redact.Redactor] // grows as tokens arrive; shared with the partitions' clients
 	tokens    *tokenManager                    // oauth2 only
 	budget    *budget.Member                   // when a request may go; shared by every partition
@@ -118,7 +119,7 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 	if c.records, err = page.Compile(cfg.Records); err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
-	if c.bodyErrs, err = compileBodyErrors(&cfg); err != nil {
+	if c.bodyErrs, err = apierror.Compile(&cfg); err != nil {
 		return nil, err
 	}
 	if _, err := paginate.New(cfg.Pagination, cfg.PrimaryKey); err != nil {

@@ -84,11 +84,3 @@ func (c *Client) probeRunner() *runner {
 // Redactor is the redactor now in force. It grows as OAuth2 tokens
 // arrive: ask again after a request rather than keeping it.
 func (c *Client) Redactor() *redact.Redactor { return c.redact() }
-
-// CommonErrorMessage is the message of a body that CommonErrorShape
-// recognises: Slack's error, GraphQL's errors[].message, error.message,
-// fault.faultstring.
-func CommonErrorMessage(pg *page.Page) string {
-	obj, _ := pg.Object()
-	return commonMessage(obj)
-}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/apierror"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
 	"siphon/ingest/spec"
@@ -134,8 +135,8 @@ func bodyError(pg *page.Page, arrays []ArrayCandidate) (string, bool) {
 			return "", false
 		}
 	}
-	if !ingest.CommonErrorShape(pg) {
+	if !apierror.CommonShape(pg) {
 		return "", false
 	}
-	return ingest.CommonErrorMessage(pg), true
+	return apierror.CommonMessage(pg), true
 }

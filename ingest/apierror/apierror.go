@@ -1,8 +1,11 @@
-package ingest
+// Package apierror finds the errors an API puts in a 2xx body (Slack's
+// ok: false, GraphQL's errors), by a profile's error_when and
+// error_message or else by the common shapes, so that such a page does not
+// pass for an empty one.
+package apierror
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -18,13 +21,14 @@ import (
 // = error) and error_message (jq) say how its API does it; without
 // error_when, the common shapes below count on a page without records.
 
-// bodyErrors is a profile's compiled error_when and error_message.
-type bodyErrors struct {
+// Rules are a profile's compiled error_when and error_message.
+type Rules struct {
 	when, message *page.Expr
 }
 
-func compileBodyErrors(cfg *spec.Config) (*bodyErrors, error) {
-	var b bodyErrors
+// Compile reads a profile's error_when and error_message.
+func Compile(cfg *spec.Config) (*Rules, error) {
+	var b Rules
 	var err error
 	if cfg.ErrorWhen != "" {
 		if b.when, err = page.Compile(cfg.ErrorWhen); err != nil {
@@ -39,10 +43,10 @@ func compileBodyErrors(cfg *spec.Config) (*bodyErrors, error) {
 	return &b, nil
 }
 
-// check looks at a 2xx page for an error the API put in its body. It
+// Check looks at a 2xx page for an error the API put in its body. It
 // returns the API's message and whether the error is worth retrying; ""
 // when the page is no error.
-func (b *bodyErrors) check(pg *page.Page, records int, retryStatuses []int) (msg string, retry bool, err error) {
+func (b *Rules) Check(pg *page.Page, records int, retryStatuses []int) (msg string, retry bool, err error) {
 	if b.when != nil {
 		v, err := pg.Value(b.when)
 		if err != nil {
@@ -51,7 +55,7 @@ func (b *bodyErrors) check(pg *page.Page, records int, retryStatuses []int) (msg
 		if !truthy(v) {
 			return "", false, nil
 		}
-	} else if records > 0 || !CommonErrorShape(pg) {
+	} else if records > 0 || !CommonShape(pg) {
 		return "", false, nil
 	}
 	if b.message != nil {
@@ -66,15 +70,15 @@ func (b *bodyErrors) check(pg *page.Page, records int, retryStatuses []int) (msg
 		msg = commonMessage(obj)
 	}
 	if msg == "" {
-		msg = string(pg.Body()) // redacted, then cut, by bodyErrorOutcome
+		msg = string(pg.Body()) // the caller redacts, then cuts, it
 	}
 	return msg, retryableBodyError(obj, msg, retryStatuses), nil
 }
 
-// CommonErrorShape reports whether a body is one of the usual error
+// CommonShape reports whether a body is one of the usual error
 // answers: ok: false; a non-empty top-level errors array; a top-level error
 // or fault that is an object or a non-empty string.
-func CommonErrorShape(pg *page.Page) bool {
+func CommonShape(pg *page.Page) bool {
 	obj, err := pg.Object()
 	if err != nil {
 		return false
@@ -194,27 +198,10 @@ func truthy(v json.RawMessage) bool {
 	return len(t) > 0 && !bytes.Equal(t, []byte("null")) && !bytes.Equal(t, []byte("false"))
 }
 
-// checkBody runs check with the jq memory bound.
-func (rn *runner) checkBody(ctx context.Context, pg *page.Page, records int) (string, bool, error) {
-	if rn.c.cfg.ErrorWhen == "" && rn.c.cfg.ErrorMessage == "" {
-		return rn.c.bodyErrs.check(pg, records, rn.c.cfg.Retry.OnStatus) // no user jq to bound
-	}
-	gctx, stop := rn.c.guardJQ(ctx, "error_when "+rn.c.cfg.ErrorWhen)
-	pg.SetContext(gctx)
-	msg, retry, err := rn.c.bodyErrs.check(pg, records, rn.c.cfg.Retry.OnStatus)
-	stop()
-	pg.SetContext(ctx)
-	return msg, retry, jqStopped(gctx, err)
-}
-
-// bodyErrorOutcome is an attempt's verdict on an error in a 2xx body.
-func (rn *runner) bodyErrorOutcome(status int, ctype string, body []byte, msg string, retry bool, err error) outcome {
-	o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), retry: retry, fail: !retry, err: err}
-	if err != nil {
-		o.cause, o.fail, o.retry = err.Error(), true, false
-		return o
-	}
-	// Redact, then cut: a secret cut in two would not be recognised.
-	o.cause = "the API reported an error in the body: " + rn.c.redact().Cut(msg, 300)
-	return o
+// CommonMessage is the message of a body that CommonShape recognises:
+// Slack's error, GraphQL's errors[].message, error.message,
+// fault.faultstring.
+func CommonMessage(pg *page.Page) string {
+	obj, _ := pg.Object()
+	return commonMessage(obj)
 }
