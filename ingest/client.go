@@ -22,6 +22,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"siphon/ingest/apierror"
+	"siphon/ingest/bodybound"
 	"siphon/ingest/budget"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
@@ -90,7 +91,7 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 		}
 		c.maxBody = n
 	}
-	c.maxRecord, c.maxUnpacked = DefaultMaxRecord, DefaultMaxBodyUnpacked
+	c.maxRecord, c.maxUnpacked = bodybound.DefaultMaxRecord, bodybound.DefaultMaxBodyUnpacked
 	for _, sz := range []struct {
 		key, val string
 		to       *int64
@@ -156,7 +157,7 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 		}
 	}
 	c.secrets = newSecretSet(&cfg)
-	c.http = c.newResty(&http.Client{Transport: replayTransport{boundTransport{next: rt, unpacked: c.maxUnpacked}}, CheckRedirect: c.checkRedirect})
+	c.http = c.newResty(&http.Client{Transport: replayTransport{bodybound.Transport{Next: rt, Unpacked: c.maxUnpacked}}, CheckRedirect: c.checkRedirect})
 	return c, nil
 }
 
@@ -261,7 +262,7 @@ func Transport(cfg spec.TLSConfig) (http.RoundTripper, error) { return baseTrans
 func baseTransport(cfg spec.TLSConfig) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 8
-	t.MaxResponseHeaderBytes = MaxResponseHeaderBytes
+	t.MaxResponseHeaderBytes = bodybound.MaxResponseHeaderBytes
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)

@@ -105,7 +105,7 @@ func (w *walk) recordsElsewhere(pg *page.Page, size int64, pageNo int) error {
 	case size > headBytes:
 		// Too large to hold, so not looked into: a body this size with
 		// nothing in it is no empty result.
-		what = fmt.Sprintf("records %s found nothing on page 1, a body of %s", w.cfg.Records, sizeText(size))
+		what = fmt.Sprintf("records %s found nothing on page 1, a body of %s", w.cfg.Records, spec.FormatSize(size))
 	default:
 		return nil
 	}

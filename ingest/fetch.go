@@ -23,6 +23,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"siphon/ingest/bodybound"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
@@ -100,7 +101,7 @@ type outcome struct {
 	snippet     string
 	err         error
 	refreshAuth bool // a 401 with OAuth2: get a new token and try again, once a page
-	bounded     bool // refused for its size (BodyLimitError, headers too large)
+	bounded     bool // refused for its size (bodybound.LimitError, headers too large)
 }
 
 // fetchPage gets one page, waiting for the rate budget and retrying what is
@@ -305,7 +306,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(raw, rn.c.maxBody+1))
-	var limit *BodyLimitError
+	var limit *bodybound.LimitError
 	if errors.As(err, &limit) && (status < 200 || status > 299) {
 		err = nil // the status decides; the start of the body is enough for its message
 	}
@@ -318,7 +319,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 		return o
 	}
 	if int64(len(body)) > rn.c.maxBody {
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", sizeText(rn.c.maxBody)), snippet: rn.c.snippet(body, 200)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", spec.FormatSize(rn.c.maxBody)), snippet: rn.c.snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
 		return rn.statusOutcome(status, header, ctype, body)
@@ -631,7 +632,7 @@ func (c *Client) recordTooLarge(index int, offset int64) string {
 	if offset >= 0 {
 		what += fmt.Sprintf(", starting at byte %d of the body,", offset)
 	}
-	return fmt.Sprintf("%s is larger than max_record (%s); raise max_record in the profile (e.g. max_record: %s) if the API's records really are this large", what, sizeText(c.maxRecord), sizeText(nextPow2(c.maxRecord)*4))
+	return fmt.Sprintf("%s is larger than max_record (%s); raise max_record in the profile (e.g. max_record: %s) if the API's records really are this large", what, spec.FormatSize(c.maxRecord), spec.FormatSize(nextPow2(c.maxRecord)*4))
 }
 
 // nextPow2 is the smallest power of two at least n.
@@ -692,7 +693,7 @@ func (rn *runner) transportOutcome(ctx context.Context, err error) outcome {
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var recordErr tls.RecordHeaderError
-	var limit *BodyLimitError
+	var limit *bodybound.LimitError
 	switch {
 	case errors.As(err, &limit):
 		// Permanent: the same request brings the same body again.
@@ -700,7 +701,7 @@ func (rn *runner) transportOutcome(ctx context.Context, err error) outcome {
 		o.cause = limit.Msg
 	case strings.Contains(err.Error(), "server response headers exceeded"):
 		o.fail, o.bounded = true, true
-		o.cause = fmt.Sprintf("the response headers are larger than %s, the most siphon reads of one response's headers: refused", humanSize(MaxResponseHeaderBytes))
+		o.cause = fmt.Sprintf("the response headers are larger than %s, the most siphon reads of one response's headers: refused", humanSize(bodybound.MaxResponseHeaderBytes))
 	case ctx.Err() != nil:
 		o.fail = true
 	case strings.Contains(err.Error(), "invalid header field"), strings.Contains(err.Error(), "invalid control character in URL"):
@@ -804,16 +805,3 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func now() At { return At{T: time.Now()} }
-
-// sizeText writes a byte count as a profile would: 64MiB, 1000B.
-func sizeText(n int64) string {
-	for _, u := range []struct {
-		name  string
-		shift uint
-	}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}} {
-		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
-			return fmt.Sprintf("%d%s", n>>u.shift, u.name)
-		}
-	}
-	return fmt.Sprintf("%dB", n)
-}

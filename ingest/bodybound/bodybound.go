@@ -1,4 +1,8 @@
-package ingest
+// Package bodybound reads response bodies streaming and bounded: it asks
+// for gzip, decodes gzip and deflate itself, and refuses a body past
+// max_body_unpacked, a decompression bomb, or an encoding it cannot decode,
+// so that no answer can grow memory without bound.
+package bodybound
 
 import (
 	"bufio"
@@ -10,6 +14,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"siphon/ingest/spec"
+	"siphon/ingest/textbound"
 )
 
 // Defaults of the bounds on what one response may take.
@@ -33,43 +40,43 @@ const (
 	MaxResponseHeaderBytes = 1 << 20
 )
 
-// BodyLimitError is a response body refused for its size while it was read:
+// LimitError is a response body refused for its size while it was read:
 // past max_body_unpacked, a decompression bomb, or an encoding siphon does
 // not decode. Retrying does not help.
-type BodyLimitError struct{ Msg string }
+type LimitError struct{ Msg string }
 
-func (e *BodyLimitError) Error() string { return e.Msg }
+func (e *LimitError) Error() string { return e.Msg }
 
-// boundTransport asks for gzip itself (as Go's transport does when a
+// Transport asks for gzip itself (as Go's transport does when a
 // request does not say what it accepts), then decodes what the server sent
 // (gzip, deflate) while counting both sides, so that every body is read
 // streaming and bounded: by max_body_unpacked once unpacked, and by the
 // packing ratio against bombs. An encoding it cannot decode (br, zstd) is
 // refused with a message that says so.
-type boundTransport struct {
-	next     http.RoundTripper
-	unpacked int64 // max_body_unpacked
+type Transport struct {
+	Next     http.RoundTripper
+	Unpacked int64 // max_body_unpacked
 }
 
-func (t boundTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" {
 		// Said here, Go's transport leaves the decoding to us.
 		r := req.Clone(req.Context())
 		r.Header.Set("Accept-Encoding", "gzip")
 		req = r
 	}
-	resp, err := t.next.RoundTrip(req)
+	resp, err := t.Next.RoundTrip(req)
 	if err != nil || resp == nil || resp.Body == nil || resp.Body == http.NoBody {
 		return resp, err
 	}
 	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
-	b := &boundedBody{raw: resp.Body, limit: t.unpacked, encoding: enc}
+	b := &boundedBody{raw: resp.Body, limit: t.Unpacked, encoding: enc}
 	b.wire = &countingReader{r: resp.Body}
 	switch enc {
 	case "", "identity":
 		b.encoding = ""
 		b.r = b.wire
-		if resp.ContentLength > t.unpacked {
+		if resp.ContentLength > t.Unpacked {
 			b.err = b.tooLarge(resp.ContentLength)
 		}
 	case "gzip", "x-gzip", "deflate":
@@ -85,7 +92,7 @@ func (t boundTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.ContentLength = -1
 		resp.Uncompressed = true
 	default:
-		b.err = &BodyLimitError{Msg: fmt.Sprintf("the server sent the body with Content-Encoding %q, which siphon does not decode (it decodes gzip and deflate); if the profile's headers set Accept-Encoding, leave it out", truncateText(enc, 64))}
+		b.err = &LimitError{Msg: fmt.Sprintf("the server sent the body with Content-Encoding %q, which siphon does not decode (it decodes gzip and deflate); if the profile's headers set Accept-Encoding, leave it out", truncateText(enc, 64))}
 	}
 	resp.Body = b
 	return resp, nil
@@ -136,7 +143,7 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		b.err = b.tooLarge(-1)
 		return 0, b.err
 	case b.decode && b.n > bombFloor && b.n > BombRatio*b.wire.n:
-		b.err = &BodyLimitError{Msg: fmt.Sprintf("the %s body unpacked to more than %d times its size (%s from %s received) and was refused as a decompression bomb", b.encoding, BombRatio, humanSize(b.n), humanSize(b.wire.n))}
+		b.err = &LimitError{Msg: fmt.Sprintf("the %s body unpacked to more than %d times its size (%s from %s received) and was refused as a decompression bomb", b.encoding, BombRatio, textbound.Size(b.n), textbound.Size(b.wire.n))}
 		return 0, b.err
 	}
 	if err != nil && err != io.EOF && b.decode && !isTransportErr(err) {
@@ -159,9 +166,9 @@ func (b *boundedBody) tooLarge(declared int64) error {
 		what = fmt.Sprintf("the %s response body, unpacked,", b.encoding)
 	}
 	if declared >= 0 {
-		return &BodyLimitError{Msg: fmt.Sprintf("%s is %s (Content-Length), more than max_body_unpacked (%s); raise max_body_unpacked in the profile if the API really sends bodies this large", what, sizeText(declared), sizeText(b.limit))}
+		return &LimitError{Msg: fmt.Sprintf("%s is %s (Content-Length), more than max_body_unpacked (%s); raise max_body_unpacked in the profile if the API really sends bodies this large", what, spec.FormatSize(declared), spec.FormatSize(b.limit))}
 	}
-	return &BodyLimitError{Msg: fmt.Sprintf("%s is larger than max_body_unpacked (%s); raise max_body_unpacked in the profile if the API really sends bodies this large", what, sizeText(b.limit))}
+	return &LimitError{Msg: fmt.Sprintf("%s is larger than max_body_unpacked (%s); raise max_body_unpacked in the profile if the API really sends bodies this large", what, spec.FormatSize(b.limit))}
 }
 
 // decoder starts decoding the wire bytes. "deflate" is zlib-wrapped as
