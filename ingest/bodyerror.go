@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 
+	"siphon/ingest/jqguard"
 	"siphon/ingest/page"
 )
 
@@ -19,7 +20,7 @@ func (rn *runner) checkBody(ctx context.Context, pg *page.Page, records int) (st
 	msg, retry, err := rn.c.bodyErrs.Check(pg, records, rn.c.cfg.Retry.OnStatus)
 	stop()
 	pg.SetContext(ctx)
-	return msg, retry, jqStopped(gctx, err)
+	return msg, retry, jqguard.Stopped(gctx, err)
 }
 
 // bodyErrorOutcome is an attempt's verdict on an error in a 2xx body.

@@ -24,6 +24,7 @@ import (
 	"siphon/ingest/apierror"
 	"siphon/ingest/bodybound"
 	"siphon/ingest/budget"
+	"siphon/ingest/jqguard"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
@@ -83,7 +84,7 @@ const DefaultMaxBodyBytes = 64 << 20
 // New checks cfg and builds its client.
 func New(cfg spec.Config, opts ...Option) (*Client, error) {
 	cfg.ApplyDefaults()
-	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond, jqMemory: DefaultJQMemoryLimit}
+	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond, jqMemory: jqguard.DefaultLimit}
 	if cfg.MaxBody != "" {
 		n, err := spec.ParseSize(cfg.MaxBody)
 		if err != nil {

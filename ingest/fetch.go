@@ -25,6 +25,7 @@ import (
 
 	"siphon/ingest/bodybound"
 	"siphon/ingest/httphdr"
+	"siphon/ingest/jqguard"
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
@@ -491,8 +492,8 @@ func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) 
 	f.records, err = f.page.Records(records)
 	stop()
 	f.page.SetContext(actx)
-	err = jqStopped(gctx, err)
-	if err != nil && !errors.Is(err, page.ErrNotJSON) && !errors.Is(err, ErrJQMemory) {
+	err = jqguard.Stopped(gctx, err)
+	if err != nil && !errors.Is(err, page.ErrNotJSON) && !errors.Is(err, jqguard.ErrMemory) {
 		// A records path that breaks on an error body ({"data": null,
 		// "errors": [...]}) must report the API's message, not jq's.
 		if msg, retry, cerr := rn.checkBody(actx, f.page, 0); cerr == nil && msg != "" {
@@ -508,7 +509,7 @@ func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) 
 			if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
 				o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
 			}
-		case errors.Is(err, ErrJQMemory):
+		case errors.Is(err, jqguard.ErrMemory):
 			o.fail = true
 			o.cause = err.Error()
 		default:

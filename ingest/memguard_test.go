@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/jqguard"
 	"siphon/ingest/spec"
 )
 
@@ -77,7 +78,7 @@ func TestRunawayJQIsStoppedByMemory(t *testing.T) {
 			close(stop)
 			p := <-peak
 			t.Logf("%s: stopped after %s, heap peak %d MiB (bound %d MiB)", tc.name, took.Round(time.Millisecond), p>>20, limit>>20)
-			if !errors.Is(err, ingest.ErrJQMemory) || !strings.Contains(err.Error(), tc.names) {
+			if !errors.Is(err, jqguard.ErrMemory) || !strings.Contains(err.Error(), tc.names) {
 				t.Fatalf("got %v, want a memory stop naming %q", err, tc.names)
 			}
 			// The guard samples the heap every few milliseconds; on a loaded

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"siphon/ingest/httphdr"
+	"siphon/ingest/jqguard"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
@@ -270,7 +271,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	}
 	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: f.found, PageNo: pageNo})
 	stop()
-	err = jqStopped(gctx, err)
+	err = jqguard.Stopped(gctx, err)
 	if err != nil {
 		var an *paginate.AnomalyError
 		if errors.As(err, &an) {

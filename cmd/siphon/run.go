@@ -16,6 +16,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/budget"
+	"siphon/ingest/jqguard"
 	"siphon/ingest/page"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
@@ -45,7 +46,7 @@ func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.dir, "profiles", "", "folder of saved profiles")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "partitions in flight at once (default: the profile's concurrency, else 1)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard K/N of the partitions, into OUT/shard-K-of-N")
-	fs.IntVar(&f.jqMemory, "jq-memory", ingest.DefaultJQMemoryLimit>>20, "stop a jq expression once siphon's heap passes this many MiB (0: no bound)")
+	fs.IntVar(&f.jqMemory, "jq-memory", jqguard.DefaultLimit>>20, "stop a jq expression once siphon's heap passes this many MiB (0: no bound)")
 	return fs
 }
 
