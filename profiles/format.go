@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,41 @@ func Format(p *Profile) []byte {
 	return doc.Bytes()
 }
 
+// Compact prints the profile as YAML that holds only what differs from what
+// the loader would give without it (and the keys that say what the profile
+// is): the file siphon saves, short enough to read. It loads back to the
+// same Config as Format's.
+func Compact(p *Profile) []byte {
+	c := p.Config
+	c.ApplyDefaults()
+	doc := NewDoc()
+	formatter{p: p, compact: true}.fill(doc, "", &c)
+	pruneEmpty(doc.root)
+	return doc.Bytes()
+}
+
+// keptInCompact are the keys a compact profile always holds.
+var keptInCompact = map[string]bool{"name": true, "base_url": true, "records": true}
+
+// pruneEmpty drops the sections left empty in a mapping, recursively.
+func pruneEmpty(m *yaml.Node) {
+	if m.Kind != yaml.MappingNode {
+		return
+	}
+	out := m.Content[:0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		v := m.Content[i+1]
+		if v.Kind == yaml.MappingNode {
+			pruneEmpty(v)
+			if len(v.Content) == 0 {
+				continue
+			}
+		}
+		out = append(out, m.Content[i], v)
+	}
+	m.Content = out
+}
+
 // fill writes the keys of section sec that apply and are to be shown.
 func (f formatter) fill(doc *Doc, sec string, c *spec.Config) {
 	typ, grant := sectionState(c, sec)
@@ -46,6 +82,8 @@ func (f formatter) fill(doc *Doc, sec string, c *spec.Config) {
 		case fl.show == showIfSet && isZero(c, fl):
 			continue
 		case fl.show == showIfNotDefault && (isZero(c, fl) || fieldText(c, fl) == defaultText(fl, typ)):
+			continue
+		case f.compact && !keptInCompact[fl.key] && f.loadsSameWithout(fl, c, typ):
 			continue
 		}
 		n := f.node(fl, c)
@@ -131,7 +169,31 @@ func writeStart(f formatter, c *spec.Config) *yaml.Node {
 }
 
 // formatter builds the nodes of one profile.
-type formatter struct{ p *Profile }
+type formatter struct {
+	p       *Profile
+	compact bool // only what differs from the defaults (Compact)
+}
+
+// loadsSameWithout reports whether leaving the key out gives the same
+// value: it is the default the loader applies, or unset where unset is the
+// default.
+func (f formatter) loadsSameWithout(fl *field, c *spec.Config, typ string) bool {
+	if fl.ptr == nil {
+		return false
+	}
+	if fl.def != "" { // the decoder sets it itself when absent
+		return fieldText(c, fl) == fl.def
+	}
+	var d spec.Config
+	if t := typeKey(parentKey(fl.key)); t != nil {
+		*t.ptr(&d).(*string) = typ
+	}
+	d.ApplyDefaults()
+	if isZero(c, fl) && isZero(&d, fl) {
+		return true
+	}
+	return reflect.DeepEqual(fl.ptr(c), fl.ptr(&d))
+}
 
 // str is a string that loads back to s: $ escaped where expansion would
 // change it.

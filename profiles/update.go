@@ -126,14 +126,14 @@ func scalarNode(value string) *yaml.Node {
 	return n
 }
 
-// Save writes a new profile (from Format) into dir as NAME.yaml, 0600; it
+// Save writes a new profile (Compact: only what differs from the defaults) into dir as NAME.yaml, 0600; it
 // refuses to replace an existing file.
 func Save(dir string, p *Profile) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, p.Config.Name+".yaml")
-	return path, WriteNew(path, Format(p))
+	return path, WriteNew(path, Compact(p))
 }
 
 func writeAtomic(path string, data []byte) error { return atomicfile.Write(path, data, 0o600) }

@@ -102,7 +102,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg = rep.Apply(cfg)
 	saved.Config = cfg
-	out := profiles.Format(saved)
+	out := profiles.Compact(saved)
 	if fromURL {
 		defer printExports(stdout, cfg)
 	}

@@ -125,10 +125,13 @@ func TestProbeOAuthAndPOST(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("probe: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"type: oauth2", "client_secret: ${DEMO_SECRET}", "raw_pages: true", "Pagination: cursor"} {
+	for _, want := range []string{"type: oauth2", "client_secret: ${DEMO_SECRET}", "Pagination: cursor"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("probe output lacks %q:\n%s", want, stdout)
 		}
+	}
+	if strings.Contains(stdout, "raw_pages: false") { // the archive is the default: kept by saying nothing
+		t.Errorf("the proposal turns the page archive off:\n%s", stdout)
 	}
 	if strings.Contains(stdout+stderr, "probe-oauth-secret-77") {
 		t.Fatal("the secret shows")

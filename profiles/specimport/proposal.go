@@ -52,7 +52,7 @@ func (p *Proposal) YAML() []byte {
 	if cfg.Name == "" {
 		cfg.Name = p.Name
 	}
-	b.Write(profiles.Format(&profiles.Profile{Config: cfg}))
+	b.Write(profiles.Compact(&profiles.Profile{Config: cfg}))
 	return []byte(b.String())
 }
 
