@@ -14,8 +14,8 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/replay"
 	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
@@ -217,7 +217,7 @@ func evalSelectors(seq int64, records string, pag spec.PaginationConfig, fieldEr
 	if records == "" {
 		records = "."
 	}
-	recs, err := ingest.EvalRecords(ctx, records, body)
+	recs, err := replay.EvalRecords(ctx, records, body)
 	if err != nil {
 		res.recordsErr = oneLine(err.Error())
 	}
@@ -233,7 +233,7 @@ func evalSelectors(seq int64, records string, pag spec.PaginationConfig, fieldEr
 		return res
 	}
 	if err == nil {
-		res.next, res.stop, err = ingest.EvalNext(ctx, pag, records, body, header, pageURL)
+		res.next, res.stop, err = replay.EvalNext(ctx, pag, records, body, header, pageURL)
 		if err != nil {
 			res.nextErr = oneLine(err.Error())
 		}

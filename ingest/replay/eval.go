@@ -1,4 +1,4 @@
-package ingest
+package replay
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"siphon/ingest/paginate"
 	"siphon/ingest/spec"
 )
+
+// The console's selector playground tries expressions on one saved page.
 
 // EvalRecords runs a records expression on a saved body, as a run would:
 // for trying selectors on archived pages without a request.

@@ -1,8 +1,7 @@
-package ingest
+package replay
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -45,18 +44,5 @@ func TestEndlessJQIsStopped(t *testing.T) {
 	_, err := EvalRecords(ctx, "[repeat(.)] | .[]", []byte(`{"a":1}`))
 	if err == nil || !strings.Contains(err.Error(), "deadline") {
 		t.Fatalf("got %v, want the evaluation stopped by its deadline", err)
-	}
-}
-
-func TestDropRepeatsKeepsNewVersions(t *testing.T) {
-	w := &walk{cfg: &spec.Config{PrimaryKey: []string{"id"}}, rn: &runner{run: &Run{events: make(chan Event, 8)}}}
-	w.dropRepeats([]json.RawMessage{[]byte(`{"id":1,"v":1}`), []byte(`{"id":2,"v":1}`)}, 1)
-	kept := w.dropRepeats([]json.RawMessage{[]byte(`{"id":2,"v":1}`), []byte(`{"id":1,"v":2}`), []byte(`{"id":3,"v":1}`)}, 2)
-	var got []string
-	for _, r := range kept {
-		got = append(got, string(r))
-	}
-	if strings.Join(got, " ") != `{"id":1,"v":2} {"id":3,"v":1}` {
-		t.Errorf("kept %v", got)
 	}
 }
