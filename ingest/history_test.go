@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
@@ -106,5 +107,45 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 	last, err := store.At(out).ReadHistory(1)
 	if err != nil || len(last) != 1 || last[0].Outcome != store.OutcomeDone {
 		t.Errorf("the last entry: %+v, %v", last, err)
+	}
+}
+
+// TestBytesAndElapsedCarryAcrossResumes: like pages and records, the bytes
+// fetched and the time spent go on from the checkpoint when a run resumes.
+func TestBytesAndElapsedCarryAcrossResumes(t *testing.T) {
+	srv := httptest.NewServer(demoapi.New(demoapi.Options{Records: 60}))
+	defer srv.Close()
+	cfg := styleConfigs(srv.URL)["cursor"]
+	cfg.Pagination.Limit = 10
+	out := t.TempDir()
+	if _, err := run(t, cfg, ingest.Job{Out: out, MaxPages: 2}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := store.At(out).ReadCheckpoint()
+	if err != nil || first.Bytes == 0 || first.ElapsedMS < 0 {
+		t.Fatalf("checkpoint after 2 pages: %+v, %v", first, err)
+	}
+	c, err := ingest.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Start(context.Background(), ingest.Job{Out: out})
+	for range r.Events() {
+	}
+	if err := r.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// The same walk in one go, for the bytes it fetches.
+	whole := t.TempDir()
+	if _, err := run(t, cfg, ingest.Job{Out: whole}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := store.At(whole).ReadCheckpoint()
+	last, _ := store.At(out).ReadCheckpoint()
+	if last.Bytes != want.Bytes || r.Snapshot().Bytes != want.Bytes {
+		t.Errorf("bytes after a resume: checkpoint %d, snapshot %d; the walk in one go fetched %d", last.Bytes, r.Snapshot().Bytes, want.Bytes)
+	}
+	if s := r.Snapshot(); s.PriorElapsed != time.Duration(first.ElapsedMS)*time.Millisecond || last.ElapsedMS < first.ElapsedMS {
+		t.Errorf("elapsed after a resume: prior %v (checkpoint %dms), final %dms", s.PriorElapsed, first.ElapsedMS, last.ElapsedMS)
 	}
 }

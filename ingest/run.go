@@ -62,6 +62,7 @@ type Snapshot struct {
 	TotalRecords   int64 // what the API says the walk holds (total_path); 0: unknown
 	TotalPages     int64 // the API's page count (total_pages_path); 0: unknown
 	Started        time.Time
+	PriorElapsed   time.Duration // time earlier runs of this output spent fetching (from its checkpoint)
 	LastPage       time.Time
 	LastCheckpoint time.Time
 	Position       string

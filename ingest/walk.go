@@ -26,20 +26,22 @@ import (
 // publish, commit) are separate methods so that fetching can later be spread
 // over several workers feeding one committer.
 type walk struct {
-	rn         *runner
-	c          *Client
-	cfg        *spec.Config
-	st         store.Store       // the output, held for this walk
-	out        store.Writer      // its records, pages and checkpoint
-	posIn      paginate.Position // the position the page being fetched started from
-	pending    *pendingCommit
-	pag        *paginate.Paginator
-	state      *store.Checkpoint
-	shape      *schema.Tracker
-	invalid    schema.Counts
-	lastCommit time.Time
-	prevBody   uint64 // the last page's body's fingerprint, to catch an API ignoring the pagination
-	sink       *pageSink
+	rn           *runner
+	c            *Client
+	cfg          *spec.Config
+	st           store.Store       // the output, held for this walk
+	out          store.Writer      // its records, pages and checkpoint
+	posIn        paginate.Position // the position the page being fetched started from
+	startedAt    time.Time         // when this run's walk began
+	priorElapsed time.Duration     // the time earlier runs of this output spent
+	pending      *pendingCommit
+	pag          *paginate.Paginator
+	state        *store.Checkpoint
+	shape        *schema.Tracker
+	invalid      schema.Counts
+	lastCommit   time.Time
+	prevBody     uint64 // the last page's body's fingerprint, to catch an API ignoring the pagination
+	sink         *pageSink
 	// prevRecs holds the last page's records by hash: a record the next
 	// page repeats unchanged is not written twice (see dropRepeats).
 	prevRecs map[uint64]json.RawMessage
@@ -163,7 +165,9 @@ func (rn *runner) open() (*walk, error) {
 		state: &store.Checkpoint{Profile: cfg.Name, ProfileHash: hash, Pagination: cfg.Pagination.Type, Identity: id}}
 	if cp != nil {
 		w.state.Pages, w.state.Records, w.state.Rejected = cp.Pages, cp.Records, cp.Rejected
+		w.state.Bytes, w.priorElapsed = cp.Bytes, time.Duration(cp.ElapsedMS)*time.Millisecond
 	}
+	w.startedAt = time.Now()
 	if rn.pageReader() != nil && !pag.Incremental() && c.validator == nil {
 		// Nothing is decided about a record after the page is read (keyset
 		// and timestamp paging read the records; a JSON Schema sorts them):
@@ -187,6 +191,7 @@ func (rn *runner) open() (*walk, error) {
 	r := rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.State = w.state.Pages, w.state.Records, StateRunning
+	r.snap.Bytes, r.snap.PriorElapsed = w.state.Bytes, w.priorElapsed
 	r.snap.Position = keepText(c.redact().URL(pag.Describe()))
 	r.mu.Unlock()
 	rn.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: dir, Resumed: cp != nil, FromPage: w.state.Pages,
@@ -348,6 +353,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	w.out.EndPage()
 	w.state.Pages = pageNo
 	w.state.Records += int64(written)
+	w.state.Bytes += f.size
 	w.publish(f, sample, entry, reason)
 	return reason, nil
 }
@@ -528,6 +534,7 @@ func (w *walk) inflight() error {
 func (w *walk) checkpoint(done bool, reason string) *store.Checkpoint {
 	st := w.state
 	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
+	st.ElapsedMS = (w.priorElapsed + time.Since(w.startedAt)).Milliseconds()
 	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
 	st.Position.Cursor = w.c.checkpointText(st.Position.Cursor)
 	return st

@@ -152,6 +152,7 @@ func (m Model) runHeader(r *runSession) []string {
 	if r.ended && !s.LastCheckpoint.IsZero() && s.LastCheckpoint.After(s.Started) {
 		elapsed = s.LastCheckpoint.Sub(s.Started)
 	}
+	elapsed += s.PriorElapsed // earlier runs' time: bytes and elapsed go on like pages and records
 	// The rate and its sparkline go last: a narrow screen cuts them first.
 	rate := rateText(r, now)
 	if spark := sparkline(r.tp.perSecond(), 8); strings.TrimSpace(spark) != "" && !r.over() {

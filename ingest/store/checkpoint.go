@@ -32,11 +32,16 @@ type Checkpoint struct {
 	// or replaced under the checkpoint is noticed without reading it all.
 	RecordsTail string `json:"records_tail,omitempty"`
 	// RejectedBytes is rejected.jsonl's vouched length (JSON Schema only).
-	RejectedBytes int64     `json:"rejected_bytes,omitempty"`
-	Rejected      int64     `json:"rejected,omitempty"`
-	Done          bool      `json:"done"`
-	StopReason    string    `json:"stop_reason,omitempty"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	RejectedBytes int64 `json:"rejected_bytes,omitempty"`
+	Rejected      int64 `json:"rejected,omitempty"`
+	// Bytes and ElapsedMS are the response bytes and the time fetching of
+	// every run so far, so a resumed run's counts go on (absent in older
+	// checkpoints: counted from the resume).
+	Bytes      int64     `json:"bytes,omitempty"`
+	ElapsedMS  int64     `json:"elapsed_ms,omitempty"`
+	Done       bool      `json:"done"`
+	StopReason string    `json:"stop_reason,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
 	// Identity holds the profile fields that give the position its meaning
 	// (redacted), so a changed profile can be explained, not just refused.
 	Identity map[string]string `json:"identity"`
