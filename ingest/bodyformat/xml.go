@@ -88,46 +88,21 @@ type sibling struct {
 
 // element writes the value of the element that se started, up to its end.
 func (c *xmlConv) element(w sink, se xml.StartElement) error {
-	var text strings.Builder
-	objectOpen := false
-	open := func() {
-		if !objectOpen {
-			w.WriteByte('{')
-			objectOpen = true
-		} else {
-			w.WriteByte(',')
-		}
-	}
+	e := &elem{c: c, w: w, name: se.Name.Local, sib: sibling{done: map[string]bool{}}}
 	for _, a := range se.Attr {
 		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
 			continue // a namespace declaration: namespaces are dropped
 		}
-		open()
+		e.open()
 		c.sw.write(w, "@"+a.Name.Local)
 		w.WriteByte(':')
 		c.sw.write(w, a.Value)
-	}
-	sib := sibling{done: map[string]bool{}}
-	// flush ends the run of the last child's name: the held value, or the
-	// array's closing bracket.
-	flush := func() {
-		switch {
-		case sib.held != nil:
-			w.Write(sib.held.Bytes())
-			sib.held = nil
-		case sib.inArray:
-			w.WriteByte(']')
-		}
-		if sib.name != "" {
-			sib.done[sib.name] = true
-		}
-		sib.inArray = false
 	}
 	for {
 		tok, err := c.d.Token()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return errors.New("XML body: it ends inside <" + se.Name.Local + ">")
+				return errors.New("XML body: it ends inside <" + e.name + ">")
 			}
 			return xmlError(err)
 		}
@@ -135,67 +110,109 @@ func (c *xmlConv) element(w sink, se xml.StartElement) error {
 		case xml.CharData:
 			// White space between children is layout, not text: a wrapper
 			// of a million rows must not keep a million line breaks.
-			if text.Len() < maxHeld && !(sib.name != "" && len(bytes.TrimSpace(t)) == 0) {
-				text.Write(t)
+			if e.text.Len() < maxHeld && !(e.sib.name != "" && len(bytes.TrimSpace(t)) == 0) {
+				e.text.Write(t)
 			}
 		case xml.StartElement:
-			name := t.Name.Local
-			switch {
-			case name == sib.name && sib.held != nil:
-				// the second in a row: the first was an array's start
-				w.WriteByte('[')
-				w.Write(sib.held.Bytes())
-				sib.held, sib.inArray = nil, true
-				w.WriteByte(',')
-				if err := c.element(w, t); err != nil {
-					return err
-				}
-				continue
-			case name == sib.name && sib.inArray:
-				w.WriteByte(',')
-				if err := c.element(w, t); err != nil {
-					return err
-				}
-				continue
-			case name == sib.name:
-				return fmt.Errorf("XML body: <%s> in <%s> repeats after an occurrence over %d MiB; siphon cannot hold so large an element to make an array", name, se.Name.Local, maxHeld>>20)
-			case sib.done[name]:
-				return fmt.Errorf("XML body: <%s> in <%s> comes back after other elements; siphon maps only repeats in a row to an array", name, se.Name.Local)
-			}
-			flush()
-			open()
-			c.sw.write(w, name)
-			w.WriteByte(':')
-			sib.name = name
-			// Hold the value back until the next sibling says whether it
-			// repeats; a big one is written at once (it is no array's start).
-			hold := &holdWriter{max: maxHeld, spill: w}
-			if err := c.element(hold, t); err != nil {
+			if err := e.child(t); err != nil {
 				return err
 			}
-			if hold.err != nil {
-				return hold.err
-			}
-			if !hold.spilled {
-				sib.held = &hold.buf
-			}
 		case xml.EndElement:
-			flush()
-			s := strings.TrimSpace(text.String())
-			switch {
-			case !objectOpen:
-				c.sw.write(w, text.String())
-			case s != "":
-				w.WriteByte(',')
-				c.sw.write(w, "#text")
-				w.WriteByte(':')
-				c.sw.write(w, text.String())
-				w.WriteByte('}')
-			default:
-				w.WriteByte('}')
-			}
+			e.end()
 			return nil
 		}
+	}
+}
+
+// elem is an element being written: its object, its text, its children.
+type elem struct {
+	c          *xmlConv
+	w          sink
+	name       string
+	text       strings.Builder
+	objectOpen bool
+	sib        sibling
+}
+
+// open starts the element's object, or separates its next member.
+func (e *elem) open() {
+	if !e.objectOpen {
+		e.w.WriteByte('{')
+		e.objectOpen = true
+	} else {
+		e.w.WriteByte(',')
+	}
+}
+
+// flush ends the run of the last child's name: the held value, or the
+// array's closing bracket.
+func (e *elem) flush() {
+	switch {
+	case e.sib.held != nil:
+		e.w.Write(e.sib.held.Bytes())
+		e.sib.held = nil
+	case e.sib.inArray:
+		e.w.WriteByte(']')
+	}
+	if e.sib.name != "" {
+		e.sib.done[e.sib.name] = true
+	}
+	e.sib.inArray = false
+}
+
+// child writes a child element: an array's next item, or a new key whose
+// value is held back until the next sibling says whether it repeats (a big
+// one is written at once: it is no array's start).
+func (e *elem) child(t xml.StartElement) error {
+	name, w := t.Name.Local, e.w
+	switch {
+	case name == e.sib.name && e.sib.held != nil: // the second in a row: the first began an array
+		w.WriteByte('[')
+		w.Write(e.sib.held.Bytes())
+		e.sib.held, e.sib.inArray = nil, true
+		w.WriteByte(',')
+		return e.c.element(w, t)
+	case name == e.sib.name && e.sib.inArray:
+		w.WriteByte(',')
+		return e.c.element(w, t)
+	case name == e.sib.name:
+		return fmt.Errorf("XML body: <%s> in <%s> repeats after an occurrence over %d MiB; siphon cannot hold so large an element to make an array", name, e.name, maxHeld>>20)
+	case e.sib.done[name]:
+		return fmt.Errorf("XML body: <%s> in <%s> comes back after other elements; siphon maps only repeats in a row to an array", name, e.name)
+	}
+	e.flush()
+	e.open()
+	e.c.sw.write(w, name)
+	w.WriteByte(':')
+	e.sib.name = name
+	hold := &holdWriter{max: maxHeld, spill: w}
+	if err := e.c.element(hold, t); err != nil {
+		return err
+	}
+	if hold.err != nil {
+		return hold.err
+	}
+	if !hold.spilled {
+		e.sib.held = &hold.buf
+	}
+	return nil
+}
+
+// end closes the element: its text alone, or its object with "#text".
+func (e *elem) end() {
+	e.flush()
+	text := e.text.String()
+	switch {
+	case !e.objectOpen:
+		e.c.sw.write(e.w, text)
+	case strings.TrimSpace(text) != "":
+		e.w.WriteByte(',')
+		e.c.sw.write(e.w, "#text")
+		e.w.WriteByte(':')
+		e.c.sw.write(e.w, text)
+		e.w.WriteByte('}')
+	default:
+		e.w.WriteByte('}')
 	}
 }
 

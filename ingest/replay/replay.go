@@ -171,74 +171,99 @@ func Run(ctx context.Context, cfg spec.Config, dir string, opt Options) (Walk, e
 		defer out.Flush()
 	}
 	w := Walk{}
+	rp := &replayer{ctx: ctx, dir: dir, cfg: cfg, expr: expr, pag: pag, out: out}
 	for i, e := range idx {
 		if err := ctx.Err(); err != nil {
 			return w, err
 		}
-		p := Page{Page: i + 1}
-		body, err := os.ReadFile(filepath.Join(dir, pagesDir, filepath.Base(e.File)))
-		if err != nil {
-			p.Err = fmt.Sprintf("page %d's body is missing from the archive: %v", e.Page, err)
-			w.Pages = append(w.Pages, p)
-			w.Stop = "archive incomplete"
-			return w, nil
-		}
-		pg := page.Parse(ctx, body, expr)
-		recs, err := pg.Records(expr)
-		if err != nil {
-			p.Err = err.Error()
-			w.Pages = append(w.Pages, p)
-			w.Stop = "error"
-			return w, nil
-		}
-		fetched := len(recs)
-		recs = pag.Dedup(recs)
-		p.Records = len(recs)
-		for j, r := range recs {
-			key := keyOf(r, cfg.PrimaryKey)
-			if j == 0 {
-				p.FirstKey = key
-			}
-			p.LastKey = key
-			if out != nil {
-				var c bytes.Buffer
-				if json.Compact(&c, r) != nil {
-					c.Reset()
-					c.Write(r)
-				}
-				c.WriteByte('\n')
-				out.Write(c.Bytes())
-			}
-		}
-		u, _ := url.Parse(e.URL)
-		if u == nil {
-			u = &url.URL{}
-		}
-		header := http.Header{}
-		for k, v := range e.Headers {
-			header.Set(k, v)
-		}
-		stop, err := pag.Advance(&paginate.Response{Status: e.Status, Header: header, URL: u, Page: pg, Records: recs, Fetched: fetched, PageNo: i + 1})
-		if err != nil {
-			p.Err = err.Error()
-			w.Pages = append(w.Pages, p)
-			w.Stop = "error"
-			return w, nil
-		}
-		if stop == "" {
-			p.CursorOut = pag.Describe()
-		}
-		p.Stop = stop
+		p, stop := rp.page(i+1, e)
 		w.Pages = append(w.Pages, p)
 		if stop != "" {
 			w.Stop = stop
 			return w, nil
 		}
 	}
-	if w.Stop == "" {
-		w.Stop = "archive ends"
-	}
+	w.Stop = "archive ends"
 	return w, nil
+}
+
+// replayer walks archived pages one at a time with one paginator.
+type replayer struct {
+	ctx  context.Context
+	dir  string
+	cfg  spec.Config
+	expr *page.Expr
+	pag  *paginate.Paginator
+	out  *bufio.Writer // the replayed records, or nil
+}
+
+// page replays archived page n: what it gives and, when the walk ends
+// there, why.
+func (rp *replayer) page(n int, e entry) (Page, string) {
+	p := Page{Page: n}
+	body, err := os.ReadFile(filepath.Join(rp.dir, pagesDir, filepath.Base(e.File)))
+	if err != nil {
+		p.Err = fmt.Sprintf("page %d's body is missing from the archive: %v", e.Page, err)
+		return p, "archive incomplete"
+	}
+	pg := page.Parse(rp.ctx, body, rp.expr)
+	recs, err := pg.Records(rp.expr)
+	if err != nil {
+		p.Err = err.Error()
+		return p, "error"
+	}
+	fetched := len(recs)
+	recs = rp.pag.Dedup(recs)
+	p.Records = len(recs)
+	for j, r := range recs {
+		key := keyOf(r, rp.cfg.PrimaryKey)
+		if j == 0 {
+			p.FirstKey = key
+		}
+		p.LastKey = key
+		rp.write(r)
+	}
+	stop, err := rp.pag.Advance(&paginate.Response{Status: e.Status, Header: e.header(), URL: e.url(), Page: pg, Records: recs, Fetched: fetched, PageNo: n})
+	if err != nil {
+		p.Err = err.Error()
+		return p, "error"
+	}
+	if stop == "" {
+		p.CursorOut = rp.pag.Describe()
+	}
+	p.Stop = stop
+	return p, stop
+}
+
+// write writes a replayed record as a run would: compact, one a line.
+func (rp *replayer) write(r []byte) {
+	if rp.out == nil {
+		return
+	}
+	var c bytes.Buffer
+	if json.Compact(&c, r) != nil {
+		c.Reset()
+		c.Write(r)
+	}
+	c.WriteByte('\n')
+	rp.out.Write(c.Bytes())
+}
+
+// url is the page's URL as archived (redacted), for relative next links.
+func (e entry) url() *url.URL {
+	if u, err := url.Parse(e.URL); err == nil {
+		return u
+	}
+	return &url.URL{}
+}
+
+// header is the page's response headers as archived.
+func (e entry) header() http.Header {
+	h := http.Header{}
+	for k, v := range e.Headers {
+		h.Set(k, v)
+	}
+	return h
 }
 
 // keyOf is a record's primary key as text ("" without one).
