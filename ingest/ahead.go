@@ -232,7 +232,7 @@ func (a *readAhead) fetch(t target) *heldResponse {
 	start := time.Now()
 	actx, cancel := context.WithTimeout(a.ctx, rn.c.cfg.Timeout)
 	defer cancel()
-	req, _, o := pre.prepare(a.ctx, actx, t.u, t.method, t.body, t.headers)
+	req, _, _ := pre.prepare(a.ctx, actx, t.u, t.method, t.body, t.headers)
 	if req == nil {
 		return nil
 	}
@@ -258,13 +258,10 @@ func (a *readAhead) fetch(t target) *heldResponse {
 		return nil
 	}
 	if status < 200 || status > 299 {
-		o = pre.statusOutcome(status, header, header.Get("Content-Type"), body)
-		switch {
-		case o.wait > 0:
-			rn.c.budget.Hold(time.Now().Add(o.wait), fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", status))
-		case status == http.StatusTooManyRequests:
-			rn.noteLearned(rn.c.budget.Throttled(time.Now()))
-		}
+		// The walk fetches and retries this page itself; what the answer
+		// says about the shared budget counts now, as the walk's would.
+		o := pre.statusOutcome(status, header, header.Get("Content-Type"), body)
+		rn.tellBudget(decideRetry(failureOf(o), 1, 0, false, rn.c.cfg.Retry, noJitter), status)
 		return nil
 	}
 	return &heldResponse{status: status, header: header, body: body, took: time.Since(start)}

@@ -106,108 +106,125 @@ type outcome struct {
 }
 
 // fetchPage gets one page, waiting for the rate budget and retrying what is
-// worth retrying.
+// worth retrying (decideRetry says what is).
 func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
 	t, err := rn.target(req)
 	if err != nil {
 		return nil, &PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: keepText(rn.c.redact().URL(req.url)), Cause: keepText(rn.c.redact().String(err.Error())), err: err}
 	}
-	u, body := t.u, t.body
-	redacted := keepText(rn.c.redact().URL(u.String()))
-	maxAttempts := rn.c.cfg.Retry.MaxAttempts
-	started := time.Now()
+	p := &pageFetch{pageNo: pageNo, t: t, redacted: keepText(rn.c.redact().URL(t.u.String())), held: rn.ahead.claim(ctx, t.key())}
 	refreshed := false
-	held := rn.ahead.claim(ctx, t.key())
 	for attempt := 1; ; attempt++ {
-		actx, replay := ctx, attempt == 1 && held != nil
-		if replay {
-			// Fetched ahead, under the budget then: it is taken as it came.
-			actx = withHeld(ctx, held)
-		} else if err := rn.waitBudget(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			return nil, &PageError{Page: pageNo, Method: req.method, URL: redacted, Attempts: attempt - 1, Cause: err.Error(), err: err}
-		}
-		if attempt == 1 {
-			started = time.Now() // a page's duration leaves out the wait for the rate budget
-		}
-		rn.setState(StateRunning, "", time.Time{})
-		rn.emit(RequestSent{At: now(), Page: pageNo, Attempt: attempt, Method: req.method, URL: redacted})
-		sentAt := time.Now()
-		o := rn.attempt(actx, u, t.method, body, t.headers)
-		if !replay {
-			rn.c.budget.Release(rn.ticket)
+		o, sentAt, err := rn.send(ctx, p, attempt)
+		if err != nil {
+			return nil, err
 		}
 		if o.f != nil {
-			o.f.redactedURL = redacted
-			o.f.attempts = attempt
-			o.f.duration = time.Since(started)
-			if replay {
-				o.f.duration = held.took // the request's, not the wait for it
-			}
 			rn.noteLearned(rn.c.budget.Succeeded())
 			return o.f, nil
-		}
-		if o.status == http.StatusTooManyRequests && o.wait == 0 {
-			rn.noteLearned(rn.c.budget.Throttled(time.Now()))
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		pe := &PageError{Page: pageNo, Method: req.method, URL: redacted, Status: o.status, ContentType: o.ctype,
-			Attempts: attempt, Cause: keepText(rn.c.redact().String(o.cause)), Snippet: rn.c.redact().String(o.snippet), Retryable: o.retry, err: o.err}
-		if o.refreshAuth {
-			if refreshed {
-				pe.Cause = "the server refused a freshly refreshed access token; check the token's scopes and the API's permissions"
-				return nil, pe
-			}
+		d := decideRetry(failureOf(o), attempt, time.Since(p.started), refreshed, rn.c.cfg.Retry, rand.Int64N)
+		rn.tellBudget(d, o.status)
+		pe := p.pageError(rn.c, o, attempt, d)
+		switch {
+		case d.stop:
+			return nil, pe
+		case d.refresh:
 			refreshed = true
 			if _, err := rn.c.tokens.refreshSince(ctx, sentAt); err != nil {
-				pe.Cause = err.Error()
-				pe.err = err
+				pe.Cause, pe.err = err.Error(), err
 				return nil, pe
 			}
 			rn.noteRetry()
-			rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: "HTTP 401: " + o.cause, Source: "refreshed-token"})
-			continue
-		}
-		if o.fail || (maxAttempts > 0 && attempt >= maxAttempts) {
-			return nil, pe
-		}
-		wait, source := o.wait, "retry-after"
-		if wait == 0 {
-			wait, source = rn.backoff(attempt), "backoff"
-		} else if wait > rn.c.cfg.Retry.MaxRetryAfter {
-			pe.Cause += fmt.Sprintf("; the server asks to wait %s, more than retry.max_retry_after (%s)", wait.Round(time.Second), rn.c.cfg.Retry.MaxRetryAfter)
-			pe.Retryable = false
-			return nil, pe
-		}
-		// retry.max_elapsed bounds the page's retrying: the last wait is cut
-		// short so the last attempt still comes in time.
-		left := rn.c.cfg.Retry.MaxElapsed - time.Since(started)
-		if rn.c.cfg.Retry.MaxElapsed > 0 && left <= 0 {
-			pe.Cause += fmt.Sprintf("; still failing after retry.max_elapsed (%s)", rn.c.cfg.Retry.MaxElapsed)
-			return nil, pe
-		}
-		if rn.c.cfg.Retry.MaxElapsed > 0 && wait > left {
-			wait = left
-		}
-		rn.noteRetry()
-		cause := pe.Cause
-		if o.status != 0 {
-			cause = fmt.Sprintf("HTTP %d: %s", o.status, pe.Cause)
-		}
-		until := time.Now().Add(wait)
-		if source == "retry-after" {
-			rn.c.budget.Hold(until, fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", o.status))
-		}
-		rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: wait, Source: source})
-		rn.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), until)
-		if err := sleep(ctx, wait); err != nil {
-			return nil, err
+			rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: rn.c.cfg.Retry.MaxAttempts, Cause: "HTTP 401: " + o.cause, Source: d.source})
+		default:
+			if err := rn.waitRetry(ctx, pageNo, attempt, d, pe); err != nil {
+				return nil, err
+			}
 		}
 	}
+}
+
+// pageFetch is one page's request across its attempts.
+type pageFetch struct {
+	pageNo   int
+	t        target
+	redacted string        // the URL as events and errors show it
+	held     *heldResponse // the page fetched ahead, taken as the first attempt; nil: none
+	started  time.Time     // when the first attempt went out
+}
+
+// send makes one attempt: the page fetched ahead on the first, otherwise
+// a request under the rate budget. It reports when the request went out;
+// an error is the budget's (cancelled, or refused) and ends the page.
+func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome, time.Time, error) {
+	actx, replay := ctx, attempt == 1 && p.held != nil
+	if replay {
+		// Fetched ahead, under the budget then: it is taken as it came.
+		actx = withHeld(ctx, p.held)
+	} else if err := rn.waitBudget(ctx); err != nil {
+		if ctx.Err() != nil {
+			return outcome{}, time.Time{}, err
+		}
+		return outcome{}, time.Time{}, &PageError{Page: p.pageNo, Method: p.t.method, URL: p.redacted, Attempts: attempt - 1, Cause: err.Error(), err: err}
+	}
+	if attempt == 1 {
+		p.started = time.Now() // a page's duration leaves out the wait for the rate budget
+	}
+	rn.setState(StateRunning, "", time.Time{})
+	rn.emit(RequestSent{At: now(), Page: p.pageNo, Attempt: attempt, Method: p.t.method, URL: p.redacted})
+	sentAt := time.Now()
+	o := rn.attempt(actx, p.t.u, p.t.method, p.t.body, p.t.headers)
+	if !replay {
+		rn.c.budget.Release(rn.ticket)
+	}
+	if o.f != nil {
+		o.f.redactedURL, o.f.attempts, o.f.duration = p.redacted, attempt, time.Since(p.started)
+		if replay {
+			o.f.duration = p.held.took // the request's, not the wait for it
+		}
+	}
+	return o, sentAt, nil
+}
+
+// pageError is the error a failed attempt ends the page with, if it does.
+func (p *pageFetch) pageError(c *Client, o outcome, attempt int, d retryDecision) *PageError {
+	pe := &PageError{Page: p.pageNo, Method: p.t.method, URL: p.redacted, Status: o.status, ContentType: o.ctype,
+		Attempts: attempt, Cause: keepText(c.redact().String(o.cause)), Snippet: c.redact().String(o.snippet), Retryable: o.retry && !d.final, err: o.err}
+	if d.replace {
+		pe.Cause = d.why
+	} else {
+		pe.Cause += d.why
+	}
+	return pe
+}
+
+// tellBudget passes on what a failed attempt says about the budget every
+// request shares: a Retry-After holds them all, a 429 without one slows
+// them (and halves the learned rate). Fetching ahead says it too.
+func (rn *runner) tellBudget(d retryDecision, status int) {
+	switch {
+	case d.hold > 0:
+		rn.c.budget.Hold(time.Now().Add(d.hold), fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", status))
+	case d.throttled:
+		rn.noteLearned(rn.c.budget.Throttled(time.Now()))
+	}
+}
+
+// waitRetry says a retry is coming and waits for it.
+func (rn *runner) waitRetry(ctx context.Context, pageNo, attempt int, d retryDecision, pe *PageError) error {
+	rn.noteRetry()
+	cause := pe.Cause
+	if pe.Status != 0 {
+		cause = fmt.Sprintf("HTTP %d: %s", pe.Status, pe.Cause)
+	}
+	maxAttempts := rn.c.cfg.Retry.MaxAttempts
+	rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: d.wait, Source: d.source})
+	rn.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), time.Now().Add(d.wait))
+	return sleep(ctx, d.wait)
 }
 
 // target is a request made concrete: where it goes and what it sends.
@@ -770,15 +787,6 @@ func rootCause(err error) string {
 		err = ue.Err
 	}
 	return err.Error()
-}
-
-// backoff is full jitter: a random wait up to initial·2^(attempt-1), capped.
-func (rn *runner) backoff(attempt int) time.Duration {
-	ceiling := rn.c.cfg.Retry.InitialBackoff << min(attempt-1, 30)
-	if ceiling <= 0 || ceiling > rn.c.cfg.Retry.MaxBackoff {
-		ceiling = rn.c.cfg.Retry.MaxBackoff
-	}
-	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
 }
 
 // waitBudget waits until the origin's budget lets a request go (see

@@ -265,86 +265,21 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	} else if err != nil {
 		return "", err
 	}
-	f.page.SetContext(ctx) // the request's timeout has ended; the run's context bounds the paginator's jq
-	// ... and the memory guard too.
-	gctx, stop := w.c.guardJQ(ctx, paginationExprs(w.cfg.Pagination))
-	f.page.SetContext(gctx)
 	before := w.pag.Position()
-	recs := f.records
-	if !f.direct {
-		recs = w.pag.Dedup(f.records)
-	}
-	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: f.found, PageNo: pageNo})
-	stop()
-	err = jqguard.Stopped(gctx, err)
+	recs, reason, err := w.advance(ctx, f, pageNo, before)
 	if err != nil {
-		var an *paginate.AnomalyError
-		if errors.As(err, &an) {
-			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: an.What, Action: "stopped"})
-		}
-		return "", fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err)
+		return "", err
 	}
-	for _, note := range w.pag.TakeNotes() {
-		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: keepText(w.c.redact().String(note)), Action: "continued"})
-	}
-	if err := checkResumable(w.pag.Position(), pageNo); err != nil {
+	if recs, err = w.vet(f, recs, pageNo); err != nil {
 		w.pag.Restore(before)
 		return "", err
 	}
-	written := 0
-	var sample []json.RawMessage
-	if f.direct {
-		w.noteRepeats(w.sink.repeated, pageNo)
-		if err := w.drift(w.shape.EndPage(), pageNo); err != nil {
-			w.pag.Restore(before)
-			return "", err
-		}
-		written, sample = w.sink.kept, w.sink.sample()
-	} else {
-		recs = w.dropRepeats(recs, pageNo)
-		recs, err = w.screen(recs, pageNo)
-		if err != nil {
-			w.pag.Restore(before)
-			return "", err
-		}
-		if err := w.out.WriteRecords(recs); err != nil {
-			return "", err // the last checkpoint stays as it was; resume cuts the partial write
-		}
-		written, sample = len(recs), recs
-		if len(sample) > SampleRecords {
-			sample = sample[len(sample)-SampleRecords:]
-		}
+	written, sample, err := w.writeRecords(f, recs)
+	if err != nil {
+		return "", err // the last checkpoint stays as it was; resume cuts the partial write
 	}
-	cursorOut := w.pag.Describe()
-	if reason != "" {
-		cursorOut = ""
-	}
-	red := w.c.redact()
-	// Bounded after redaction: a 9 MB header or cursor is cut, visibly,
-	// in the index, the events and the console (boundstext.go).
-	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: keepText(f.redactedURL), Status: f.status,
-		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
-		CursorIn: keepText(red.URL(cursorIn)), CursorOut: keepText(red.URL(cursorOut)), Headers: keepHeaders(httphdr.Joined(red.Header(f.header)))}
-	posIn := w.posIn // as the checkpoint keeps a position: secrets as their references
-	posIn.NextURL, posIn.Cursor = w.c.checkpointURL(posIn.NextURL), w.c.checkpointText(posIn.Cursor)
-	entry.Position = &posIn
-	body, onDisk, pooled := f.body, false, false
-	if f.arch != nil {
-		kept, err := f.arch.finish()
-		if err != nil {
-			return "", err
-		}
-		body, onDisk, pooled = kept, kept == nil && f.size > 0, kept != nil
-	}
-	if !onDisk {
-		shown := w.c.archivable(body)
-		if pooled && (len(shown) == 0 || &shown[0] != &body[0]) {
-			bodyBufs.put(body) // a redacted copy is archived instead
-			pooled = false
-		}
-		body = shown
-	}
-	if err := w.out.ArchivePage(entry, body, onDisk, pooled); err != nil {
+	entry := w.pageEntry(f, pageNo, written, cursorIn, reason)
+	if err := w.archive(f, entry); err != nil {
 		return "", err
 	}
 	if f.direct {
@@ -356,6 +291,104 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	w.state.Bytes += f.size
 	w.publish(f, sample, entry, reason)
 	return reason, nil
+}
+
+// advance moves the paginator past the page and returns the page's records
+// (none when they went to the sink as read) and the stop reason, if the
+// page is the last. A position a resume could not use is taken back.
+func (w *walk) advance(ctx context.Context, f *fetched, pageNo int, before paginate.Position) ([]json.RawMessage, string, error) {
+	// The request's timeout has ended: the run's context bounds the
+	// paginator's jq, and the memory guard too.
+	gctx, stop := w.c.guardJQ(ctx, paginationExprs(w.cfg.Pagination))
+	f.page.SetContext(gctx)
+	recs := f.records
+	if !f.direct {
+		recs = w.pag.Dedup(f.records)
+	}
+	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: f.found, PageNo: pageNo})
+	stop()
+	if err = jqguard.Stopped(gctx, err); err != nil {
+		var an *paginate.AnomalyError
+		if errors.As(err, &an) {
+			w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: an.What, Action: "stopped"})
+		}
+		return nil, "", fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err)
+	}
+	for _, note := range w.pag.TakeNotes() {
+		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: keepText(w.c.redact().String(note)), Action: "continued"})
+	}
+	if err := checkResumable(w.pag.Position(), pageNo); err != nil {
+		w.pag.Restore(before)
+		return nil, "", err
+	}
+	return recs, reason, nil
+}
+
+// vet reports repeats and drift in a page's records and, for held records,
+// sorts out those the JSON Schema refuses. It returns the records to write.
+func (w *walk) vet(f *fetched, recs []json.RawMessage, pageNo int) ([]json.RawMessage, error) {
+	if f.direct {
+		// The sink saw the records as they were read.
+		w.noteRepeats(w.sink.repeated, pageNo)
+		return nil, w.drift(w.shape.EndPage(), pageNo)
+	}
+	return w.screen(w.dropRepeats(recs, pageNo), pageNo)
+}
+
+// writeRecords writes held records (direct ones are written already) and
+// returns how many the page wrote and its last few, for the page event.
+func (w *walk) writeRecords(f *fetched, recs []json.RawMessage) (int, []json.RawMessage, error) {
+	if f.direct {
+		return w.sink.kept, w.sink.sample(), nil
+	}
+	if err := w.out.WriteRecords(recs); err != nil {
+		return 0, nil, err
+	}
+	sample := recs
+	if len(sample) > SampleRecords {
+		sample = sample[len(sample)-SampleRecords:]
+	}
+	return len(recs), sample, nil
+}
+
+// pageEntry is the page's line in the page index, redacted, then bounded:
+// a 9 MB header or cursor is cut, visibly, in the index, the events and the
+// console (boundstext.go).
+func (w *walk) pageEntry(f *fetched, pageNo, written int, cursorIn, reason string) *store.PageEntry {
+	cursorOut := w.pag.Describe()
+	if reason != "" {
+		cursorOut = ""
+	}
+	red := w.c.redact()
+	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: keepText(f.redactedURL), Status: f.status,
+		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
+		CursorIn: keepText(red.URL(cursorIn)), CursorOut: keepText(red.URL(cursorOut)), Headers: keepHeaders(httphdr.Joined(red.Header(f.header)))}
+	posIn := w.posIn // as the checkpoint keeps a position: secrets as their references
+	posIn.NextURL, posIn.Cursor = w.c.checkpointURL(posIn.NextURL), w.c.checkpointText(posIn.Cursor)
+	entry.Position = &posIn
+	return entry
+}
+
+// archive writes the page's index line and, with raw_pages, its body: a
+// streamed body is on disk already, a held one is archived redacted.
+func (w *walk) archive(f *fetched, entry *store.PageEntry) error {
+	body, onDisk, pooled := f.body, false, false
+	if f.arch != nil {
+		kept, err := f.arch.finish()
+		if err != nil {
+			return err
+		}
+		body, onDisk, pooled = kept, kept == nil && f.size > 0, kept != nil
+	}
+	if !onDisk {
+		shown := w.c.archivable(body)
+		if pooled && (len(shown) == 0 || &shown[0] != &body[0]) {
+			bodyBufs.put(body) // a redacted copy is archived instead
+			pooled = false
+		}
+		body = shown
+	}
+	return w.out.ArchivePage(entry, body, onDisk, pooled)
 }
 
 // dropRepeats leaves out the records that repeat, byte for byte, a record
