@@ -151,6 +151,7 @@ type partitionSet struct {
 	held store.Store // out, held by loop while the partitions run
 
 	mu          sync.Mutex // guards the fields below, and partRun.err and final
+	queued      bool       // the partitions are queued: Partitions and PausePartition show them from then on
 	pool        *aheadPool // request slots: one a worker, lent at the tail (ahead.go)
 	outstanding int        // partitions queued or running
 	closed      bool       // the queue is closed: retries come too late
@@ -315,6 +316,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		ps.closed = true
 		close(ps.queue)
 	}
+	ps.queued = true
 	ps.mu.Unlock()
 	var wg sync.WaitGroup
 	for range min(workers, max(len(ps.all), 1)) {
@@ -607,12 +609,18 @@ func (ps *partitionSet) partitions() []PartitionSnapshot {
 }
 
 // Partitions returns each partition's counters, in declaration order; nil
-// for a run without partitions.
+// for a run without partitions, or before its partitions are queued.
 func (r *Run) Partitions() []PartitionSnapshot {
-	if r.parts == nil {
+	if r.parts == nil || !r.parts.isQueued() {
 		return nil
 	}
 	return r.parts.partitions()
+}
+
+func (ps *partitionSet) isQueued() bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return ps.queued
 }
 
 // partition finds a partition of a partitioned run.
@@ -621,7 +629,7 @@ func (r *Run) partition(key string) (*partRun, error) {
 		return nil, errors.New("this run has no partitions")
 	}
 	pr := r.parts.byID[key] // built before Start returned, never changed after
-	if pr == nil {
+	if pr == nil || !r.parts.isQueued() {
 		return nil, fmt.Errorf("no partition %q in this run", key)
 	}
 	return pr, nil
