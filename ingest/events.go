@@ -15,6 +15,12 @@ type Event interface {
 	Kind() string
 	// Time is when it happened.
 	Time() time.Time
+	// PartitionKey is the key of the partition the event is about; empty
+	// for a run without partitions and for run-wide events.
+	PartitionKey() string
+	// withPartition returns the event tagged with a partition's key.
+	// Unexported, so the set stays closed.
+	withPartition(key string) Event
 }
 
 // At carries an event's timestamp.
@@ -27,6 +33,9 @@ type At struct {
 
 // Time returns when the event happened.
 func (a At) Time() time.Time { return a.T }
+
+// PartitionKey returns the key of the partition the event is about.
+func (a At) PartitionKey() string { return a.Partition }
 
 // Started opens every run.
 type Started struct {
@@ -188,6 +197,20 @@ func (Warning) Kind() string         { return "warning" }
 func (Paused) Kind() string          { return "paused" }
 func (Resumed) Kind() string         { return "resumed" }
 func (Finished) Kind() string        { return "finished" }
+
+func (e Started) withPartition(k string) Event         { e.Partition = k; return e }
+func (e RequestSent) withPartition(k string) Event     { e.Partition = k; return e }
+func (e PageFetched) withPartition(k string) Event     { e.Partition = k; return e }
+func (e RetryScheduled) withPartition(k string) Event  { e.Partition = k; return e }
+func (e Throttled) withPartition(k string) Event       { e.Partition = k; return e }
+func (e CheckpointSaved) withPartition(k string) Event { e.Partition = k; return e }
+func (e RateLearned) withPartition(k string) Event     { e.Partition = k; return e }
+func (e DriftDetected) withPartition(k string) Event   { e.Partition = k; return e }
+func (e Anomaly) withPartition(k string) Event         { e.Partition = k; return e }
+func (e Warning) withPartition(k string) Event         { e.Partition = k; return e }
+func (e Paused) withPartition(k string) Event          { e.Partition = k; return e }
+func (e Resumed) withPartition(k string) Event         { e.Partition = k; return e }
+func (e Finished) withPartition(k string) Event        { e.Partition = k; return e }
 
 // redacted is ev redacted with the run's redactor.
 func (rn *runner) redacted(ev Event) Event {

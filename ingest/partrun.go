@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -97,6 +96,11 @@ type PartitionFinished struct {
 func (PartitionStarted) Kind() string  { return "partition_started" }
 func (PartitionFinished) Kind() string { return "partition_finished" }
 
+// Their own, not the promoted Started's and Finished's, which would drop
+// the wrapper.
+func (e PartitionStarted) withPartition(k string) Event  { e.Partition = k; return e }
+func (e PartitionFinished) withPartition(k string) Event { e.Partition = k; return e }
+
 // PartitionsFailedError ends a run in which partitions failed; the others
 // went on and are done.
 type PartitionsFailedError struct {
@@ -169,7 +173,7 @@ func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
 	ps := &partitionSet{c: c, run: r, job: job, byID: map[string]*partRun{}}
 	listErr := ps.list()
 	ps.queue = make(chan *partRun, len(ps.all))
-	r.parts = ps
+	r.drv = ps
 	c.budget.Begin()
 	go func() {
 		defer cancel()
@@ -202,6 +206,7 @@ func (ps *partitionSet) list() error {
 	for _, p := range parts {
 		pc, err := c.partitionClient(p, hc)
 		pr := &partRun{p: p, client: pc, run: &Run{done: make(chan struct{})}}
+		pr.run.drv = walkDriver{pr.run}
 		if err != nil {
 			// This partition fails on its own; the others go on.
 			var pve *partition.ValueError
@@ -239,20 +244,8 @@ func (ps *partitionSet) sink(key string) func(Event) {
 		if s, ok := ev.(Started); ok {
 			ev = PartitionStarted{s}
 		}
-		ps.emit(tagPartition(ev, key))
+		ps.emit(ev.withPartition(key))
 	}
-}
-
-// tagPartition sets an event's Partition field (every event has one, by At).
-func tagPartition(ev Event, key string) Event {
-	v := reflect.ValueOf(ev)
-	cp := reflect.New(v.Type()).Elem()
-	cp.Set(v)
-	if f := cp.FieldByName("Partition"); f.IsValid() && f.CanSet() && f.Kind() == reflect.String {
-		f.SetString(key)
-		return cp.Interface().(Event)
-	}
-	return ev
 }
 
 func (ps *partitionSet) loop(ctx context.Context) error {
@@ -393,7 +386,7 @@ func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 		close(ps.queue)
 	}
 	ps.mu.Unlock()
-	ps.emit(tagPartition(PartitionFinished{Finished: fin, State: state}, pr.p.Key))
+	ps.emit(PartitionFinished{Finished: fin, State: state}.withPartition(pr.p.Key))
 	if err := ps.saveState(); err != nil {
 		ps.emit(Warning{At: now(), What: fmt.Sprintf("saving %s: %v", store.RunStateFile, err)})
 	}
@@ -599,22 +592,29 @@ func (ps *partitionSet) snapshot() Snapshot {
 	return s
 }
 
-// partitions lists each partition's snapshot, in declaration order.
+// The partition set as a Run's driver (run.go).
+
+func (ps *partitionSet) pause() {
+	ps.run.setPaused(true)
+	ps.each((*Run).Pause)
+}
+
+func (ps *partitionSet) resume() {
+	ps.run.setPaused(false)
+	ps.each((*Run).Resume)
+}
+
+// partitions lists each partition's snapshot, in declaration order; nil
+// before the partitions are queued.
 func (ps *partitionSet) partitions() []PartitionSnapshot {
+	if !ps.isQueued() {
+		return nil
+	}
 	out := make([]PartitionSnapshot, len(ps.all))
 	for i, pr := range ps.all {
 		out[i] = PartitionSnapshot{Partition: pr.p, Snapshot: pr.run.Snapshot()}
 	}
 	return out
-}
-
-// Partitions returns each partition's counters, in declaration order; nil
-// for a run without partitions, or before its partitions are queued.
-func (r *Run) Partitions() []PartitionSnapshot {
-	if r.parts == nil || !r.parts.isQueued() {
-		return nil
-	}
-	return r.parts.partitions()
 }
 
 func (ps *partitionSet) isQueued() bool {
@@ -623,45 +623,36 @@ func (ps *partitionSet) isQueued() bool {
 	return ps.queued
 }
 
-// partition finds a partition of a partitioned run.
-func (r *Run) partition(key string) (*partRun, error) {
-	if r.parts == nil {
-		return nil, errors.New("this run has no partitions")
-	}
-	pr := r.parts.byID[key] // built before Start returned, never changed after
-	if pr == nil || !r.parts.isQueued() {
+// partition finds one partition of the set, once the set is queued.
+func (ps *partitionSet) partition(key string) (*partRun, error) {
+	pr := ps.byID[key] // built before Start returned, never changed after
+	if pr == nil || !ps.isQueued() {
 		return nil, fmt.Errorf("no partition %q in this run", key)
 	}
 	return pr, nil
 }
 
-// PausePartition pauses one partition after its page in flight and its
-// checkpoint. It keeps its worker meanwhile.
-func (r *Run) PausePartition(key string) error {
-	pr, err := r.partition(key)
+func (ps *partitionSet) pausePartition(key string) error {
+	pr, err := ps.partition(key)
 	if err == nil {
 		pr.run.Pause()
 	}
 	return err
 }
 
-// ResumePartition lets a paused partition go on.
-func (r *Run) ResumePartition(key string) error {
-	pr, err := r.partition(key)
+func (ps *partitionSet) resumePartition(key string) error {
+	pr, err := ps.partition(key)
 	if err == nil {
 		pr.run.Resume()
 	}
 	return err
 }
 
-// RetryPartition queues a failed partition again, from its checkpoint. It
-// fails once the run has ended (run it again instead).
-func (r *Run) RetryPartition(key string) error {
-	pr, err := r.partition(key)
+func (ps *partitionSet) retryPartition(key string) error {
+	pr, err := ps.partition(key)
 	if err != nil {
 		return err
 	}
-	ps := r.parts
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	switch {

@@ -90,8 +90,39 @@ type Run struct {
 	resume  chan struct{} // closed to wake a paused run
 	err     error
 	invalid map[string]int
-	parts   *partitionSet // a partitioned run's partitions; nil otherwise
+	drv     driver // one walk, or a partition set
 }
+
+// driver is what a Run drives: one walk (walkDriver) or a partition set
+// (partitionSet, partrun.go). Run's methods hand over to it.
+type driver interface {
+	snapshot() Snapshot
+	pause()
+	resume()
+	partitions() []PartitionSnapshot // nil: none (yet)
+	pausePartition(key string) error
+	resumePartition(key string) error
+	retryPartition(key string) error
+}
+
+// walkDriver drives a run that is one walk: its runner (walk.go) updates
+// the Run's snapshot and reads its pause.
+type walkDriver struct{ r *Run }
+
+func (d walkDriver) snapshot() Snapshot {
+	d.r.mu.Lock()
+	defer d.r.mu.Unlock()
+	return d.r.snap
+}
+
+func (d walkDriver) pause()                          { d.r.setPaused(true) }
+func (d walkDriver) resume()                         { d.r.setPaused(false) }
+func (d walkDriver) partitions() []PartitionSnapshot { return nil }
+func (d walkDriver) pausePartition(string) error     { return errNoPartitions }
+func (d walkDriver) resumePartition(string) error    { return errNoPartitions }
+func (d walkDriver) retryPartition(string) error     { return errNoPartitions }
+
+var errNoPartitions = errors.New("this run has no partitions")
 
 // eventBuffer bounds the events waiting for a slow reader; past it events
 // are dropped (and counted), never the run slowed. A page event holds its
@@ -108,6 +139,7 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
 	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
+	r.drv = walkDriver{r}
 	rn := &runner{c: c, run: r, job: job}
 	if n := cmp.Or(job.Concurrency, c.cfg.Concurrency); n > 1 {
 		rn.pool = newAheadPool(n)
@@ -132,38 +164,40 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 func (r *Run) Events() <-chan Event { return r.events }
 
 // Snapshot returns the run's counters now.
-func (r *Run) Snapshot() Snapshot {
-	if r.parts != nil {
-		return r.parts.snapshot()
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.snap
-}
+func (r *Run) Snapshot() Snapshot { return r.drv.snapshot() }
 
 // Pause asks the run to stop after the page in flight and its checkpoint.
-func (r *Run) Pause() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.paused {
-		r.paused = true
-		r.resume = make(chan struct{})
-	}
-	if r.parts != nil {
-		r.parts.each((*Run).Pause)
-	}
-}
+func (r *Run) Pause() { r.drv.pause() }
 
 // Resume lets a paused run go on.
-func (r *Run) Resume() {
+func (r *Run) Resume() { r.drv.resume() }
+
+// Partitions returns each partition's counters, in declaration order; nil
+// for a run without partitions, or before its partitions are queued.
+func (r *Run) Partitions() []PartitionSnapshot { return r.drv.partitions() }
+
+// PausePartition pauses one partition after its page in flight and its
+// checkpoint. It keeps its worker meanwhile.
+func (r *Run) PausePartition(key string) error { return r.drv.pausePartition(key) }
+
+// ResumePartition lets a paused partition go on.
+func (r *Run) ResumePartition(key string) error { return r.drv.resumePartition(key) }
+
+// RetryPartition queues a failed partition again, from its checkpoint. It
+// fails once the run has ended (run it again instead).
+func (r *Run) RetryPartition(key string) error { return r.drv.retryPartition(key) }
+
+// setPaused sets the pause the run's walk reads between pages (checkPause).
+func (r *Run) setPaused(paused bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.paused {
+	switch {
+	case paused && !r.paused:
+		r.paused = true
+		r.resume = make(chan struct{})
+	case !paused && r.paused:
 		r.paused = false
 		close(r.resume)
-	}
-	if r.parts != nil {
-		r.parts.each((*Run).Resume)
 	}
 }
 

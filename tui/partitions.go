@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -40,19 +39,6 @@ func partWord(s ingest.Snapshot) string {
 		return stateWaiting
 	}
 	return s.State
-}
-
-// eventPartition is the key of the partition an event is about ("" for a
-// run-wide event): every event carries it in its At.
-func eventPartition(ev ingest.Event) string {
-	v := reflect.ValueOf(ev)
-	if v.Kind() != reflect.Struct {
-		return ""
-	}
-	if f := v.FieldByName("Partition"); f.IsValid() && f.Kind() == reflect.String {
-		return f.String()
-	}
-	return ""
 }
 
 // partRunner is one partition of a run as a Runner, so that a partition

@@ -214,7 +214,7 @@ func (s *runSession) apply(events []ingest.Event) {
 	for _, ev := range events {
 		part := ""
 		if s.parent == nil {
-			part = eventPartition(ev)
+			part = ev.PartitionKey()
 		}
 		if text, ok := eventText(ev); ok {
 			if part != "" {
