@@ -2,7 +2,7 @@
 // profile as it is now: no request is sent. It answers "what would this
 // records path, cursor path or stop rule have done?" without spending the
 // API's rate limit, and says where the new walk and the original differ.
-// EvalRecords and EvalNext do the same for one saved page (the console.s
+// EvalRecords and EvalNext do the same for one saved page (the console's
 // selector playground).
 package replay
 
