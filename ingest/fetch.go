@@ -30,6 +30,7 @@ import (
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
 	"siphon/ingest/spec"
+	"siphon/ingest/transport"
 )
 
 // PageError is why a page could not be fetched. Every text in it is redacted.
@@ -134,7 +135,7 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 			return nil, pe
 		case d.refresh:
 			refreshed = true
-			if _, err := rn.c.tokens.refreshSince(ctx, sentAt); err != nil {
+			if _, err := rn.c.tokens.RefreshSince(ctx, sentAt); err != nil {
 				pe.Cause, pe.err = err.Error(), err
 				return nil, pe
 			}
@@ -272,15 +273,15 @@ func (rn *runner) pageURL(req request) (*url.URL, error) {
 		if !u.IsAbs() {
 			u = rn.c.endpoint.ResolveReference(u)
 		}
-		secrets, err := rn.c.destination(u)
+		secrets, err := rn.c.guard.Destination(u)
 		if err != nil {
 			return nil, fmt.Errorf("next page URL refused: %w", err)
 		}
 		if !secrets {
-			if rn.c.cfg.Method == http.MethodPost && rn.c.secrets.body {
+			if rn.c.cfg.Method == http.MethodPost && rn.c.guard.SecretBody() {
 				return nil, fmt.Errorf("next page URL %s is on another origin than base_url, and the POST body holds a secret that goes only to base_url's origin: refused", rn.c.redact().URL(u.String()))
 			}
-			if err := rn.c.strip(http.Header{}, u); err != nil {
+			if err := rn.c.guard.Strip(http.Header{}, u); err != nil {
 				return nil, fmt.Errorf("next page URL refused: %w", err)
 			}
 		}
@@ -362,15 +363,15 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 // request means the attempt ends with the outcome returned.
 func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*resty.Request, []byte, outcome) {
 	req := rn.c.http.R().SetContext(actx)
-	secrets, err := rn.c.destination(u)
-	if err == nil && !secrets && method == http.MethodPost && (rn.c.secrets.body || rn.c.holdsSecret(string(reqBody))) {
+	secrets, err := rn.c.guard.Destination(u)
+	if err == nil && !secrets && method == http.MethodPost && (rn.c.guard.SecretBody() || rn.c.guard.HoldsSecret(string(reqBody))) {
 		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", rn.c.redact().URL(u.String()))
 	}
 	if err != nil {
 		return nil, nil, outcome{fail: true, cause: err.Error(), err: err}
 	}
-	if err := rn.c.dress(actx, req, u, secrets); err != nil {
-		var ce *CredentialError
+	if err := rn.c.guard.Dress(actx, req, u, secrets); err != nil {
+		var ce *transport.CredentialError
 		if errors.As(err, &ce) {
 			return nil, nil, outcome{fail: true, cause: ce.Msg, err: err}
 		}
@@ -706,7 +707,7 @@ func jsonLines(body []byte, ctype string) ([]byte, bool) {
 
 // transportOutcome classifies an error before or while reading a response.
 func (rn *runner) transportOutcome(ctx context.Context, err error) outcome {
-	o := outcome{err: err, cause: rn.c.redact().String(rootCause(err))}
+	o := outcome{err: err, cause: rn.c.redact().String(transport.RootCause(err))}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
@@ -777,16 +778,6 @@ func tlsHint(err error, cfg spec.TLSConfig) string {
 		return fmt.Sprintf(" (the server did not accept the client certificate in tls.cert_file %s: it must be signed by a CA the server trusts)", cfg.CertFile)
 	}
 	return ""
-}
-
-// rootCause is the innermost message of an error chain, without the URL
-// that *url.Error puts in front.
-func rootCause(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return err.Error()
 }
 
 // waitBudget waits until the origin's budget lets a request go (see

@@ -14,6 +14,7 @@ import (
 	"siphon/ingest/demoapi"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
+	"siphon/ingest/transport"
 )
 
 // windowsConfig walks srv's offset endpoint in id windows of every records.
@@ -224,7 +225,7 @@ func TestPartitionsShareOneToken(t *testing.T) {
 	srv := demoapi.NewServer(demoapi.Options{Records: 400, OAuth: &demoapi.OAuth{ClientID: "cid", ClientSecret: "partition-secret-123", TokenTTL: time.Hour}})
 	t.Cleanup(srv.Close)
 	cfg := windowsConfig(srv.URL, 400, 50, 8)
-	cfg.Auth = spec.AuthConfig{Type: spec.AuthOAuth2, Grant: ingest.GrantClientCredentials, TokenURL: srv.URL + demoapi.TokenPath,
+	cfg.Auth = spec.AuthConfig{Type: spec.AuthOAuth2, Grant: transport.GrantClientCredentials, TokenURL: srv.URL + demoapi.TokenPath,
 		ClientID: "cid", ClientSecret: spec.NewSecret("${SECRET}", "partition-secret-123")}
 	dir := t.TempDir()
 	r, col := startRun(t, cfg, ingest.Job{Out: dir})

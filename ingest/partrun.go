@@ -15,6 +15,7 @@ import (
 
 	"siphon/ingest/partition"
 	"siphon/ingest/store"
+	"siphon/ingest/transport"
 )
 
 // Shard selects a part of a partitioned profile: the partitions whose
@@ -320,7 +321,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	if w := c.tokens.staleWarning(); w != "" {
+	if w := c.tokens.StaleWarning(); w != "" {
 		ps.emit(Warning{At: now(), What: w})
 	}
 	if err := ctx.Err(); err != nil {
@@ -454,12 +455,12 @@ func (c *Client) partitionClient(p Partition, hc *http.Client) (*Client, error) 
 	if pc.cfg, err = partition.Fill(c.cfg, p); err != nil {
 		return nil, err
 	}
-	if pc.endpoint, err = joinURL(pc.cfg.BaseURL, pc.cfg.Path); err != nil {
+	if pc.endpoint, err = transport.JoinURL(pc.cfg.BaseURL, pc.cfg.Path); err != nil {
 		return nil, err
 	}
 	keepEscapes(pc.endpoint, pc.cfg.BaseURL, pc.cfg.Path)
-	pc.secrets = newSecretSet(&pc.cfg)
-	pc.http = pc.newResty(hc)
+	pc.guard = transport.NewGuard(&pc.cfg, pc.endpoint, c.red, c.tokens)
+	pc.http = pc.guard.NewResty(hc)
 	return pc, nil
 }
 

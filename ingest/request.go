@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"siphon/ingest/paginate"
+	"siphon/ingest/transport"
 )
 
 // request is what fetchPage sends for a page.
@@ -32,7 +33,7 @@ func (c *Client) requestOf(r paginate.Request) (request, error) {
 		return req, nil
 	}
 	if n.Path != "" {
-		u, err := joinURL(cfg.BaseURL, n.Path)
+		u, err := transport.JoinURL(cfg.BaseURL, n.Path)
 		if err != nil {
 			return req, err
 		}

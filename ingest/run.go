@@ -152,7 +152,7 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 			rn.emit(Warning{At: now(), What: w})
 		}
 		err := rn.loop(ctx)
-		if w := c.tokens.staleWarning(); w != "" {
+		if w := c.tokens.StaleWarning(); w != "" {
 			rn.emit(Warning{At: now(), What: w})
 		}
 		r.finish(c.redact().Error(err), rn) // the error is shown and logged: no secret in it

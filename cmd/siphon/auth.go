@@ -21,10 +21,10 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"siphon/ingest"
 	"siphon/ingest/page"
 	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
+	"siphon/ingest/transport"
 	"siphon/profiles"
 )
 
@@ -96,7 +96,7 @@ func cmdAuth(args []string, stdout, stderr io.Writer) error {
 // and stores the refresh token where the profile's file: reference points.
 func login(ctx context.Context, cfg spec.Config, stdout io.Writer, runCmd string) error {
 	a := cfg.Auth
-	if a.Type != spec.AuthOAuth2 || a.Grant != ingest.GrantAuthorizationCode {
+	if a.Type != spec.AuthOAuth2 || a.Grant != transport.GrantAuthorizationCode {
 		return usagef("profile %s: auth login needs auth.type oauth2 with grant authorization_code", cfg.Name)
 	}
 	store, ok := strings.CutPrefix(a.RefreshToken.Ref(), "file:")
@@ -202,7 +202,7 @@ func login(ctx context.Context, cfg spec.Config, stdout io.Writer, runCmd string
 	if tok.RefreshToken == "" {
 		return errors.New("the token endpoint gave no refresh token; the API may need an offline-access scope (add it to auth.scopes)")
 	}
-	if err := ingest.WriteSecretFile(store, tok.RefreshToken); err != nil {
+	if err := transport.WriteSecretFile(store, tok.RefreshToken); err != nil {
 		return fmt.Errorf("storing the refresh token in %s: %v", store, err)
 	}
 	fmt.Fprintf(stdout, "Signed in. The refresh token is stored in %s (mode 0600); run: %s\n", store, runCmd)
@@ -217,5 +217,5 @@ func randomState() string {
 
 // ingestTransport is the profile's TLS-configured transport.
 func ingestTransport(cfg spec.Config) (http.RoundTripper, error) {
-	return ingest.Transport(cfg.TLS)
+	return transport.TLS(cfg.TLS)
 }

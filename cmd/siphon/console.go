@@ -17,6 +17,7 @@ import (
 	"siphon/ingest/probe"
 	"siphon/ingest/spec"
 	"siphon/ingest/termsafe"
+	"siphon/ingest/transport"
 	"siphon/profiles"
 	"siphon/tui"
 )
@@ -178,8 +179,8 @@ func waitingForApproval(e profiles.Entry, p *profiles.Profile) tui.Profile {
 // needsLogin reports whether a profile cannot start only because nobody has
 // signed in yet (authorization code grant, no refresh token stored).
 func needsLogin(cfg spec.Config, err error) bool {
-	var ce *ingest.CredentialError
-	return errors.As(err, &ce) && cfg.Auth.Type == spec.AuthOAuth2 && cfg.Auth.Grant == ingest.GrantAuthorizationCode && cfg.Auth.RefreshToken.Reveal() == ""
+	var ce *transport.CredentialError
+	return errors.As(err, &ce) && cfg.Auth.Type == spec.AuthOAuth2 && cfg.Auth.Grant == transport.GrantAuthorizationCode && cfg.Auth.RefreshToken.Reveal() == ""
 }
 
 // loginCommand is `siphon auth login PATH`, run with the console's terminal.

@@ -1,4 +1,4 @@
-package ingest
+package transport
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"siphon/ingest/atomicfile"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"siphon/ingest/atomicfile"
+	"siphon/ingest/spec"
 )
 
 // OAuth2 grants.
@@ -24,11 +26,12 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 )
 
-// tokenManager keeps one access token fresh for a client: it refreshes it
+// Tokens keeps one access token fresh for a client: it refreshes it
 // before it expires, on demand after a 401, and follows refresh-token
 // rotation (writing the new token back when the profile names a file).
-type tokenManager struct {
-	c          *Client
+type Tokens struct {
+	cfg        *spec.Config
+	red        *Redactor
 	cc         *clientcredentials.Config // client_credentials
 	oc         *oauth2.Config            // refresh_token, authorization_code
 	httpClient *http.Client              // for the token endpoint: same TLS, no credentials of ours
@@ -43,14 +46,14 @@ type tokenManager struct {
 	got     time.Time // when access was fetched
 }
 
-// refreshSince gets a new access token after the server refused one sent
+// RefreshSince gets a new access token after the server refused one sent
 // at sent, unless another request (a partition's) already got a newer one:
 // many workers refused at once refresh once.
-func (m *tokenManager) refreshSince(ctx context.Context, sent time.Time) (string, error) {
+func (m *Tokens) RefreshSince(ctx context.Context, sent time.Time) (string, error) {
 	m.mu.Lock()
 	fresh := m.access != "" && m.got.After(sent)
 	m.mu.Unlock()
-	return m.token(ctx, !fresh)
+	return m.Token(ctx, !fresh)
 }
 
 // CredentialError is a credential the server refused: retrying cannot help,
@@ -59,8 +62,10 @@ type CredentialError struct{ Msg string }
 
 func (e *CredentialError) Error() string { return e.Msg }
 
-func newTokenManager(c *Client, rt http.RoundTripper) (*tokenManager, error) {
-	a := c.cfg.Auth
+// NewTokens gets cfg's OAuth2 tokens over rt, hiding each in red as it
+// arrives.
+func NewTokens(cfg *spec.Config, rt http.RoundTripper, red *Redactor) (*Tokens, error) {
+	a := cfg.Auth
 	if a.TokenURL == "" {
 		return nil, errors.New("auth: oauth2 needs token_url")
 	}
@@ -73,11 +78,11 @@ func newTokenManager(c *Client, rt http.RoundTripper) (*tokenManager, error) {
 	// own origin, nor from https to http.
 	stayHome := func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 || origin(req.URL) != origin(tokenURL) {
-			return fmt.Errorf("token endpoint redirect to %s refused: credentials go only to token_url's origin", c.redact().URL(req.URL.String()))
+			return fmt.Errorf("token endpoint redirect to %s refused: credentials go only to token_url's origin", red.Load().URL(req.URL.String()))
 		}
 		return nil
 	}
-	m := &tokenManager{c: c, httpClient: &http.Client{Transport: rt, Timeout: c.cfg.Timeout, CheckRedirect: stayHome}}
+	m := &Tokens{cfg: cfg, red: red, httpClient: &http.Client{Transport: rt, Timeout: cfg.Timeout, CheckRedirect: stayHome}}
 	params := map[string][]string{}
 	for k, v := range a.Extra {
 		params[k] = []string{v}
@@ -90,7 +95,7 @@ func newTokenManager(c *Client, rt http.RoundTripper) (*tokenManager, error) {
 			Endpoint: oauth2.Endpoint{TokenURL: a.TokenURL, AuthURL: a.AuthorizeURL}}
 		m.refresh = a.RefreshToken.Reveal()
 		if m.refresh == "" {
-			return nil, &CredentialError{fmt.Sprintf("auth: no refresh token yet at %s; sign in first with: siphon auth login %s", a.RefreshToken.Ref(), c.cfg.Name)}
+			return nil, &CredentialError{fmt.Sprintf("auth: no refresh token yet at %s; sign in first with: siphon auth login %s", a.RefreshToken.Ref(), cfg.Name)}
 		}
 	default:
 		return nil, fmt.Errorf("auth: unknown oauth2 grant %q", a.Grant)
@@ -98,9 +103,9 @@ func newTokenManager(c *Client, rt http.RoundTripper) (*tokenManager, error) {
 	return m, nil
 }
 
-// token returns a valid access token, fetching a new one when the old one is
+// Token returns a valid access token, fetching a new one when the old one is
 // about to expire or force is set (the server refused it).
-func (m *tokenManager) token(ctx context.Context, force bool) (string, error) {
+func (m *Tokens) Token(ctx context.Context, force bool) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !force && m.access != "" && (m.expiry.IsZero() || time.Now().Before(m.expiry.Add(-m.early))) {
@@ -129,28 +134,28 @@ func (m *tokenManager) token(ctx context.Context, force bool) (string, error) {
 		hide = append(hide, tok.RefreshToken)
 		m.store()
 	}
-	m.c.hideAlso(hide...)
+	m.red.HideAlso(hide...)
 	return m.access, nil
 }
 
 // store writes a rotated refresh token where the profile's file: reference
 // points, atomically and 0600; with a ${VAR} reference it can only warn.
-func (m *tokenManager) store() {
-	ref := m.c.cfg.Auth.RefreshToken.Ref()
+func (m *Tokens) store() {
+	ref := m.cfg.Auth.RefreshToken.Ref()
 	path, ok := strings.CutPrefix(ref, "file:")
 	if !ok {
 		m.stale = fmt.Sprintf("the token endpoint rotated the refresh token; %s still holds the old one, which no longer works. Store refresh tokens as file:PATH so siphon can keep them current", ref)
 		return
 	}
-	if err := writeSecretFile(path, m.refresh); err != nil {
+	if err := WriteSecretFile(path, m.refresh); err != nil {
 		m.stale = fmt.Sprintf("the token endpoint rotated the refresh token but writing it to %s failed (%v); the stored one no longer works", path, err)
 		return
 	}
 	m.stale = ""
 }
 
-// staleWarning says whether the stored refresh token is now out of date.
-func (m *tokenManager) staleWarning() string {
+// StaleWarning says whether the stored refresh token is now out of date.
+func (m *Tokens) StaleWarning() string {
 	if m == nil {
 		return ""
 	}
@@ -161,16 +166,16 @@ func (m *tokenManager) staleWarning() string {
 
 // explain turns a token endpoint failure into a message that says which
 // credential to renew, never a value.
-func (m *tokenManager) explain(err error) error {
+func (m *Tokens) explain(err error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) || re.Response == nil {
-		return fmt.Errorf("token endpoint %s: %s", m.c.redact().URL(m.c.cfg.Auth.TokenURL), m.c.redact().String(rootCause(err)))
+		return fmt.Errorf("token endpoint %s: %s", m.red.Load().URL(m.cfg.Auth.TokenURL), m.red.Load().String(RootCause(err)))
 	}
 	status := re.Response.StatusCode
 	if status >= 500 {
-		return fmt.Errorf("token endpoint %s answered HTTP %d", m.c.redact().URL(m.c.cfg.Auth.TokenURL), status)
+		return fmt.Errorf("token endpoint %s answered HTTP %d", m.red.Load().URL(m.cfg.Auth.TokenURL), status)
 	}
-	a := m.c.cfg.Auth
+	a := m.cfg.Auth
 	code := re.ErrorCode
 	if code == "" {
 		code = fmt.Sprintf("HTTP %d", status)
@@ -179,7 +184,7 @@ func (m *tokenManager) explain(err error) error {
 	case m.oc != nil && code == "invalid_grant":
 		how := "replace it"
 		if a.Grant == GrantAuthorizationCode {
-			how = "sign in again with: siphon auth login " + m.c.cfg.Name
+			how = "sign in again with: siphon auth login " + m.cfg.Name
 		}
 		return &CredentialError{fmt.Sprintf("the token endpoint refused the refresh token from %s (invalid_grant: expired, revoked or already rotated); %s", a.RefreshToken.Ref(), how)}
 	case code == "invalid_client" || status == http.StatusUnauthorized:
@@ -189,14 +194,21 @@ func (m *tokenManager) explain(err error) error {
 	}
 }
 
-// writeSecretFile replaces a secret file atomically with mode 0600.
-func writeSecretFile(path, value string) error {
+// WriteSecretFile replaces a secret file (a refresh token, from a run or
+// from sign-in) atomically with mode 0600.
+func WriteSecretFile(path, value string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	return atomicfile.Write(path, []byte(value+"\n"), 0o600)
 }
 
-// WriteSecretFile stores a secret (e.g. a refresh token from sign-in)
-// atomically with mode 0600.
-func WriteSecretFile(path, value string) error { return writeSecretFile(path, value) }
+// RootCause is the innermost message of an error chain, without the URL
+// that *url.Error puts in front.
+func RootCause(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
