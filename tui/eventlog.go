@@ -35,10 +35,17 @@ type logPane struct {
 }
 
 func newLogPane(e *env, s *runSession) logPane {
-	return logPane{env: e, sess: s, list: newScrollList[logEntry](s.notable, true, true)}
+	return logPane{env: e, sess: s, list: newScrollList[logEntry](s.notable, true, false)}
 }
 
-func (l logPane) Update(msg tea.KeyMsg) logPane {
+func (l logPane) Update(msg tea.KeyMsg, c *ctx) logPane {
+	if key.Matches(msg, l.env.keys.Enter) {
+		// The whole line, wrapped: a long cause is cut in the list.
+		if e, ok := l.list.Selected(); ok {
+			c.push(newTextDetail(l.env, l.sess, "event at "+e.at.Format("15:04:05.000"), causeFirst(e.text)))
+		}
+		return l
+	}
 	if key.Matches(msg, l.env.keys.Checkpoints) {
 		l.checkpoints = !l.checkpoints
 		rows := l.sess.notable
@@ -74,7 +81,11 @@ func (l logPane) View() string {
 	var lines []string
 	for pos := top; pos < end; pos++ {
 		e, _ := l.list.rows.at(pos)
-		lines = append(lines, logLine(st, e, l.width))
+		marker := "  "
+		if pos == l.list.Current() {
+			marker = "› "
+		}
+		lines = append(lines, marker+logLine(st, e, l.width-2))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -125,7 +125,7 @@ func (r runView) toPane(msg tea.KeyMsg, c *ctx) (runView, tea.Cmd) {
 			r.parts, cmd = r.parts.Update(msg, c)
 			return r, cmd
 		}
-		r.log = r.log.Update(msg)
+		r.log = r.log.Update(msg, c)
 	case paneRecords:
 		r.records, cmd = r.records.Update(msg, c)
 	case panePages:
