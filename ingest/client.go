@@ -15,6 +15,7 @@ import (
 	"siphon/ingest/jqguard"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
+	"siphon/ingest/partition/partlist"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
 	"siphon/ingest/spec"
@@ -115,7 +116,7 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 	if _, err := paginate.New(cfg.Pagination, cfg.PrimaryKey); err != nil {
 		return nil, err
 	}
-	if err := checkPartitions(&cfg); err != nil {
+	if err := partlist.Check(&cfg); err != nil {
 		return nil, err
 	}
 	switch cfg.Auth.Type {

@@ -57,7 +57,7 @@ func BenchmarkPartitionsUnderLimit(b *testing.B) {
 			cfg := spec.Config{Name: "bench-windows", BaseURL: base, Path: "/v1/offset", Records: ".data", PrimaryKey: []string{"id"},
 				Params:      map[string]string{"id_gte": "${partition.start}", "id_lt": "${partition.end}"},
 				Pagination:  spec.PaginationConfig{Type: "offset", Limit: 100, TotalPath: ".total"},
-				Partitions:  ingest.PartitionsConfig{Ints: ingest.IntPartitions{Start: 1, End: records + 1, Every: records / windows}},
+				Partitions:  spec.PartitionsConfig{Ints: spec.IntPartitions{Start: 1, End: records + 1, Every: records / windows}},
 				Concurrency: concurrency}
 			var ratio, tooMany, requests float64
 			for range b.N {

@@ -22,7 +22,7 @@ func windowsConfig(base string, records, every, concurrency int) spec.Config {
 	return spec.Config{Name: "windows", BaseURL: base, Path: "/v1/offset", Records: ".data", PrimaryKey: []string{"id"},
 		Params:      map[string]string{"id_gte": "${partition.start}", "id_lt": "${partition.end}"},
 		Pagination:  spec.PaginationConfig{Type: "offset", Limit: 10, TotalPath: ".total"},
-		Partitions:  ingest.PartitionsConfig{Ints: ingest.IntPartitions{Start: 1, End: records + 1, Every: every}},
+		Partitions:  spec.PartitionsConfig{Ints: spec.IntPartitions{Start: 1, End: records + 1, Every: every}},
 		Concurrency: concurrency,
 		Retry:       spec.RetryConfig{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
 		Output:      spec.OutputConfig{RawPages: true}}
@@ -194,7 +194,7 @@ func TestFailingPartitionFailsAlone(t *testing.T) {
 	cfg := spec.Config{Name: "fan", BaseURL: srv.URL, Path: "/v1/group-items", Records: ".data", PrimaryKey: []string{"id"},
 		Params:     map[string]string{"group": "${partition.value}"},
 		Pagination: spec.PaginationConfig{Type: "offset", Limit: 25, TotalPath: ".total"},
-		Partitions: ingest.PartitionsConfig{Values: []string{"g001", "nothing-here", "g002"}}, Concurrency: 2}
+		Partitions: spec.PartitionsConfig{Values: []string{"g001", "nothing-here", "g002"}}, Concurrency: 2}
 	r, evs := startRun(t, cfg, ingest.Job{Out: dir})
 	_, err := drain(r, evs)
 	var failed *ingest.PartitionsFailedError

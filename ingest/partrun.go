@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"siphon/ingest/partition"
+	"siphon/ingest/partition/partlist"
 	"siphon/ingest/store"
 	"siphon/ingest/transport"
 )
@@ -49,7 +50,7 @@ type RunState struct {
 
 // PartitionState is one partition's line in RunState.
 type PartitionState struct {
-	Partition
+	partition.Partition
 	State string `json:"state"` // STARTING (not yet run), RUNNING, DONE, FAILED, PAUSED
 	Error string `json:"error,omitempty"`
 }
@@ -81,7 +82,7 @@ type PartitionSummary struct {
 
 // PartitionSnapshot is one partition's counters.
 type PartitionSnapshot struct {
-	Partition
+	partition.Partition
 	Snapshot
 }
 
@@ -132,7 +133,7 @@ func (e *PartitionsFailedError) Error() string {
 
 // partRun is one partition of a run.
 type partRun struct {
-	p      Partition
+	p      partition.Partition
 	client *Client
 	run    *Run  // its counters, pause and state; its events go to the parent
 	refuse error // set when the partition cannot be sent at all (a value refused): it fails without a request
@@ -198,7 +199,7 @@ func (ps *partitionSet) list() error {
 		out = filepath.Join("siphon-data", cfg.Name)
 	}
 	ps.out = store.At(out).Shard(ps.job.Shard.K, ps.job.Shard.N)
-	parts, err := ListPartitions(*cfg)
+	parts, err := partlist.Of(*cfg)
 	if err != nil {
 		return err
 	}
@@ -277,7 +278,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		return err
 	}
 	if saved != nil {
-		parts := make([]Partition, len(ps.all))
+		parts := make([]partition.Partition, len(ps.all))
 		for i, pr := range ps.all {
 			parts[i] = pr.p
 		}
@@ -424,12 +425,12 @@ func (ps *partitionSet) saveState() error {
 
 // partitionChanges says how the partitions now differ from the saved set.
 // New partitions are no change: they are simply run.
-func partitionChanges(saved *RunState, kind string, now []Partition) []string {
+func partitionChanges(saved *RunState, kind string, now []partition.Partition) []string {
 	var out []string
 	if saved.Kind != kind {
 		return []string{fmt.Sprintf("partitions were %s, are now %s", orDash(saved.Kind), orDash(kind))}
 	}
-	byKey := map[string]Partition{}
+	byKey := map[string]partition.Partition{}
 	for _, p := range now {
 		byKey[p.Key] = p
 	}
@@ -448,7 +449,7 @@ func partitionChanges(saved *RunState, kind string, now []Partition) []string {
 // partitionClient is a client for one partition: the profile with the
 // partition's references filled in, sharing the connection pool, tokens,
 // redactor and budget with c.
-func (c *Client) partitionClient(p Partition, hc *http.Client) (*Client, error) {
+func (c *Client) partitionClient(p partition.Partition, hc *http.Client) (*Client, error) {
 	pc := new(Client)
 	*pc = *c
 	var err error

@@ -13,6 +13,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/partition"
+	"siphon/ingest/partition/partlist"
 	"siphon/ingest/spec"
 )
 
@@ -93,7 +94,7 @@ func TestPartitionValuesStayInTheirSlot(t *testing.T) {
 			cfg := spec.Config{Name: "slot", BaseURL: srv.URL + "/api", Path: tc.path, Records: ".data",
 				Params: tc.params, Headers: tc.headers,
 				Auth:       spec.AuthConfig{Type: spec.AuthBearer, Token: spec.NewSecret("${TOKEN}", "slot-token-4711")},
-				Partitions: ingest.PartitionsConfig{Values: values}, Concurrency: 3}
+				Partitions: spec.PartitionsConfig{Values: values}, Concurrency: 3}
 			if tc.body != "" {
 				cfg.Method, cfg.Body = http.MethodPost, []byte(tc.body)
 			}
@@ -104,7 +105,7 @@ func TestPartitionValuesStayInTheirSlot(t *testing.T) {
 			if !errors.As(err, &failed) {
 				t.Fatalf("run: %v", err)
 			}
-			parts, lerr := ingest.ListPartitions(cfg)
+			parts, lerr := partlist.Of(cfg)
 			if lerr != nil {
 				t.Fatal(lerr)
 			}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"siphon/ingest"
 	"siphon/ingest/page"
 	"siphon/ingest/spec"
 )
@@ -20,7 +19,7 @@ func TestPartitionsLoad(t *testing.T) {
 	}{
 		{"ints", base + "partitions:\n  ints: {start: 1, end: 50001, every: 5000}\nconcurrency: 8\nparams:\n  id_gte: ${partition.start}\n  id_lt: ${partition.end}\n  region: ${REGION:-eu}\n",
 			func(t *testing.T, c spec.Config) {
-				if c.Partitions.Ints != (ingest.IntPartitions{Start: 1, End: 50001, Every: 5000}) || c.Concurrency != 8 {
+				if c.Partitions.Ints != (spec.IntPartitions{Start: 1, End: 50001, Every: 5000}) || c.Concurrency != 8 {
 					t.Errorf("ints %+v, concurrency %d", c.Partitions.Ints, c.Concurrency)
 				}
 				if c.Params["id_gte"] != "${partition.start}" || c.Params["id_lt"] != "${partition.end}" || c.Params["region"] != "eu" {

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"siphon/ingest"
+	"siphon/ingest/partition"
 )
 
 // TestGoldenBusiest draws each screen in its busiest state at 80×24 and
@@ -106,7 +107,7 @@ func manyParts(now time.Time, n int) []ingest.PartitionSnapshot {
 		case ingest.StateStarting:
 			s.Started = time.Time{}
 		}
-		out = append(out, ingest.PartitionSnapshot{Partition: ingest.Partition{Index: i, Key: day.Format("20060102")}, Snapshot: s})
+		out = append(out, ingest.PartitionSnapshot{Partition: partition.Partition{Index: i, Key: day.Format("20060102")}, Snapshot: s})
 	}
 	return out
 }

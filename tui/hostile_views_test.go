@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"siphon/ingest"
+	"siphon/ingest/partition"
 	"siphon/ingest/probe"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
@@ -191,8 +192,8 @@ func partitionedHostile(t *testing.T, a string) *harness {
 		snap := ingest.Snapshot{Profile: p.Name, State: ingest.StateRunning, Started: h.clock.t.Add(-time.Minute),
 			Partitions: &ingest.PartitionSummary{Total: 2, Failed: 1, Running: 1, ServerLimit: -1}}
 		run := &fakePartRun{fakeRun: newFakeRun(snap), parts: []ingest.PartitionSnapshot{
-			{Partition: ingest.Partition{Key: "k" + a, Value: a}, Snapshot: ingest.Snapshot{State: ingest.StateFailed, Err: errors.New("HTTP 404: " + a)}},
-			{Partition: ingest.Partition{Index: 1, Key: "w" + a}, Snapshot: ingest.Snapshot{State: ingest.StateRetrying, Detail: "2/6 — " + a, Started: h.clock.t}},
+			{Partition: partition.Partition{Key: "k" + a, Value: a}, Snapshot: ingest.Snapshot{State: ingest.StateFailed, Err: errors.New("HTTP 404: " + a)}},
+			{Partition: partition.Partition{Index: 1, Key: "w" + a}, Snapshot: ingest.Snapshot{State: ingest.StateRetrying, Detail: "2/6 — " + a, Started: h.clock.t}},
 		}}
 		h.runs = append(h.runs, run.fakeRun)
 		return run, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"siphon/ingest"
+	"siphon/ingest/partition"
 )
 
 // fakePartRun is a partitioned run whose partitions the test sets.
@@ -59,7 +60,7 @@ func backfillParts(now time.Time) []ingest.PartitionSnapshot {
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 8 {
 		start := day.Add(time.Duration(i) * 3 * time.Hour)
-		p := ingest.Partition{Index: i, Key: start.Format("20060102T1504Z"), Start: start.Format(time.RFC3339), End: start.Add(3 * time.Hour).Format(time.RFC3339)}
+		p := partition.Partition{Index: i, Key: start.Format("20060102T1504Z"), Start: start.Format(time.RFC3339), End: start.Add(3 * time.Hour).Format(time.RFC3339)}
 		s := ingest.Snapshot{Profile: "demo-backfill", State: ingest.StateStarting}
 		switch {
 		case i < 3:

@@ -6,6 +6,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"siphon/ingest"
+	"siphon/ingest/partition"
 )
 
 // pane is what the run view shows below the run's header.
@@ -76,7 +77,7 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 	case key.Matches(km, k.Stop):
 		askStop(c, r.sess)
 	case key.Matches(km, k.Restart) && r.sess.parent != nil:
-		retryPartition(c, r.sess.parent, ingest.PartitionSnapshot{Partition: ingest.Partition{Key: r.sess.partKey}, Snapshot: r.sess.snap})
+		retryPartition(c, r.sess.parent, ingest.PartitionSnapshot{Partition: partition.Partition{Key: r.sess.partKey}, Snapshot: r.sess.snap})
 	case key.Matches(km, k.Restart):
 		resumeRun(c, r.sess)
 	case key.Matches(km, k.Runs):

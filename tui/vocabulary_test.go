@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"siphon/ingest"
+	"siphon/ingest/partition"
 	"siphon/ingest/store"
 )
 
@@ -19,7 +20,7 @@ func TestStartOverAFinishedPartitionedProfile(t *testing.T) {
 	profiles := testProfiles(dir)
 	st := ingest.RunState{Version: 1, Profile: "demo-cursor", Kind: "ints", UpdatedAt: t0}
 	for _, k := range []string{"a", "b", "c"} {
-		st.Partitions = append(st.Partitions, ingest.PartitionState{Partition: ingest.Partition{Key: k}, State: ingest.StateDone})
+		st.Partitions = append(st.Partitions, ingest.PartitionState{Partition: partition.Partition{Key: k}, State: ingest.StateDone})
 	}
 	b, _ := json.Marshal(st)
 	if err := os.MkdirAll(profiles[0].Out, 0o755); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/page"
+	"siphon/ingest/partition/partlist"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
 	"siphon/profiles"
@@ -61,7 +62,7 @@ func resolveFrom(cfg *spec.Config, path, dir string) error {
 		return usagef("partitions.from.profile %s: %v", from.Profile, err)
 	}
 	from.Dir = outputDir("", parent.Config)
-	if _, err := ingest.ListPartitions(*cfg); err != nil {
+	if _, err := partlist.Of(*cfg); err != nil {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}
 	return nil

@@ -1,4 +1,8 @@
-package ingest
+// Package partlist expands a profile's partitions, reading the values of a
+// from: partitioning out of the other profile's run output, and refuses a
+// partitioning that cannot run. It is apart from package partition so
+// that the profile loader links no jq and no output store.
+package partlist
 
 import (
 	"bufio"
@@ -17,27 +21,17 @@ import (
 	"siphon/ingest/store"
 )
 
-// Partition definitions (listing, keys, references, filling a request)
-// live in package partition; the engine adds what needs a run's output:
-// the values of a from: partitioning, read from the other profile's records.
-type (
-	PartitionsConfig = spec.PartitionsConfig
-	IntPartitions    = spec.IntPartitions
-	DatePartitions   = spec.DatePartitions
-	FromPartitions   = spec.FromPartitions
-	Partition        = partition.Partition
-)
-
-// ListPartitions expands a profile's partitions in declaration order. A
-// from: partitioning reads the other profile's records in From.Dir.
-func ListPartitions(cfg spec.Config) ([]Partition, error) {
+// Of expands a profile's partitions in declaration order. A from:
+// partitioning reads the other profile's records in From.Dir: only what
+// that run's checkpoints vouch for.
+func Of(cfg spec.Config) ([]partition.Partition, error) {
 	return partition.List(cfg.Partitions, fromValues)
 }
 
 // fromValues reads the values of a from: partitioning: the expression
 // applied to each record of the other profile's output, distinct, in
 // order. Only what that run's checkpoints vouch for is read.
-func fromValues(f FromPartitions) ([]string, error) {
+func fromValues(f spec.FromPartitions) ([]string, error) {
 	if f.Dir == "" {
 		return nil, fmt.Errorf("partitions.from: the output folder of profile %q is not known", f.Profile)
 	}
@@ -92,12 +86,12 @@ type vouchedFile struct {
 func vouchedRecordFiles(dir string) ([]vouchedFile, error) {
 	out := store.At(dir)
 	locs := []store.Location{out}
-	if st, err := readRunState(out); err != nil {
+	if keys, err := runStateKeys(out); err != nil {
 		return nil, err
-	} else if st != nil {
+	} else if keys != nil {
 		locs = locs[:0]
-		for _, p := range st.Partitions {
-			locs = append(locs, out.Partition(p.Key))
+		for _, k := range keys {
+			locs = append(locs, out.Partition(k))
 		}
 	}
 	var files []vouchedFile
@@ -147,9 +141,9 @@ func partitionValueText(v json.RawMessage) string {
 	return string(v)
 }
 
-// checkPartitions refuses a partitioning that cannot run: two kinds, bad
+// Check refuses a partitioning that cannot run: two kinds, bad
 // windows, references the partitioning cannot fill.
-func checkPartitions(cfg *spec.Config) error {
+func Check(cfg *spec.Config) error {
 	if err := partition.CheckRefs(cfg); err != nil {
 		return err
 	}
@@ -165,7 +159,7 @@ func checkPartitions(cfg *spec.Config) error {
 		}
 		return nil
 	}
-	_, err := ListPartitions(*cfg)
+	_, err := Of(*cfg)
 	return err
 }
 
@@ -174,4 +168,26 @@ func cmpOr(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// runStateKeys are the partition keys a partitioned run's run state in out
+// lists (the engine writes it); nil when the run was not partitioned.
+func runStateKeys(out store.Location) ([]string, error) {
+	b, err := out.ReadRunState()
+	if b == nil || err != nil {
+		return nil, err
+	}
+	var st struct {
+		Partitions []struct {
+			Key string `json:"key"`
+		} `json:"partitions"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("%w: %s is not a siphon run state (%v); run with --fresh to start over", store.ErrCheckpointDamaged, filepath.Join(out.String(), store.RunStateFile), err)
+	}
+	keys := make([]string, 0, len(st.Partitions))
+	for _, p := range st.Partitions {
+		keys = append(keys, p.Key)
+	}
+	return keys, nil
 }
