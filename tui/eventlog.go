@@ -32,6 +32,7 @@ type logPane struct {
 	list        scrollList[logEntry]
 	width       int
 	checkpoints bool // the checkpoint lines show too
+	shift       int  // cells scrolled sideways (left/right)
 }
 
 func newLogPane(e *env, s *runSession) logPane {
@@ -39,6 +40,10 @@ func newLogPane(e *env, s *runSession) logPane {
 }
 
 func (l logPane) Update(msg tea.KeyMsg, c *ctx) logPane {
+	if n, ok := sideways(msg, l.env.keys, l.shift); ok {
+		l.shift = n
+		return l
+	}
 	if key.Matches(msg, l.env.keys.Enter) {
 		// The whole line, wrapped: a long cause is cut in the list.
 		if e, ok := l.list.Selected(); ok {
@@ -85,6 +90,7 @@ func (l logPane) View() string {
 		if pos == l.list.Current() {
 			marker = "› "
 		}
+		e.text = shifted(e.text, l.shift)
 		lines = append(lines, marker+logLine(st, e, l.width-2))
 	}
 	return strings.Join(lines, "\n")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"siphon/ingest"
@@ -273,4 +275,32 @@ func plural(n int, one, many string) string {
 // counted is n and its noun, thousands separated: "1 page", "1,204 pages".
 func counted[N int | int64](n N, one, many string) string {
 	return formatCount(int64(n)) + " " + plural(int(min(int64(n), 2)), one, many)
+}
+
+// sideStep is how far left and right scroll a list sideways.
+const sideStep = 8
+
+// sideways moves a sideways scroll with left and right: the new shift, and
+// whether the key was one of them.
+func sideways(msg tea.KeyMsg, k KeyMap, shift int) (int, bool) {
+	switch {
+	case key.Matches(msg, k.Left):
+		return max(shift-sideStep, 0), true
+	case key.Matches(msg, k.Right):
+		return shift + sideStep, true
+	}
+	return shift, false
+}
+
+// shifted is s without its first n cells (s is plain, cleaned text), with a
+// mark that the line goes on to the left.
+func shifted(s string, n int) string {
+	if n <= 0 {
+		return s
+	}
+	w := ansi.StringWidth(s)
+	if n >= w {
+		return "…"
+	}
+	return "…" + ansi.Cut(s, n+1, w)
 }

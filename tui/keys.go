@@ -183,7 +183,7 @@ func (k KeyMap) ListHelp(open, filter, sideways, live bool) bindings {
 
 // LogHelp is the event log's: a list, and v to show the checkpoints.
 func (k KeyMap) LogHelp(live bool) bindings {
-	b := k.ListHelp(true, false, false, live) // enter opens a line whole
+	b := k.ListHelp(true, false, true, live) // enter opens a line whole; left/right scroll sideways
 	b.short = append([]key.Binding{k.Checkpoints}, b.short...)
 	b.full[1] = append(b.full[1], k.Checkpoints)
 	return b

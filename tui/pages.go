@@ -29,6 +29,7 @@ type pagesPane struct {
 	sess  *runSession
 	list  scrollList[pageInfo]
 	width int
+	shift int // cells scrolled sideways (left/right), for rows wider than the screen
 }
 
 func newPagesPane(e *env, s *runSession) pagesPane {
@@ -38,6 +39,10 @@ func newPagesPane(e *env, s *runSession) pagesPane {
 func (v pagesPane) Update(msg tea.KeyMsg, c *ctx) (pagesPane, tea.Cmd) {
 	if l, ok := v.list.Update(msg, v.env.keys); ok {
 		v.list = l
+		return v, nil
+	}
+	if n, ok := sideways(msg, v.env.keys, v.shift); ok {
+		v.shift = n
 		return v, nil
 	}
 	if key.Matches(msg, v.env.keys.Enter) {
@@ -57,7 +62,7 @@ func (v pagesPane) SetSize(width, height int) pagesPane {
 
 func (v pagesPane) ShortHelp() []key.Binding  { return v.help().ShortHelp() }
 func (v pagesPane) FullHelp() [][]key.Binding { return v.help().FullHelp() }
-func (v pagesPane) help() bindings            { return v.env.keys.ListHelp(true, false, false, v.sess.live()) }
+func (v pagesPane) help() bindings            { return v.env.keys.ListHelp(true, false, true, v.sess.live()) }
 
 func (v pagesPane) View() string {
 	st, width := v.env.styles, v.width
@@ -66,10 +71,11 @@ func (v pagesPane) View() string {
 	}
 	top, end := v.list.Window()
 	cur := v.list.Current()
-	lines := []string{st.Header.Render(cut(fmt.Sprintf("  %5s %4s %3s %7s %9s %5s  %s", "page", "HTTP", "try", "time", "bytes", "recs", "cursor in → out   marks"), width))}
+	header := fmt.Sprintf("%5s %4s %3s %7s %9s %5s  %s", "page", "HTTP", "try", "time", "bytes", "recs", "cursor in → out   marks")
+	lines := []string{st.Header.Render(cut("  "+shifted(header, v.shift), width))}
 	for pos := top; pos < end; pos++ {
 		p, _ := v.list.rows.at(pos)
-		text := pageRow(p)
+		text := shifted(pageRow(p), v.shift)
 		if pos == cur {
 			lines = append(lines, "› "+st.Selected.Render(cut(text, width-2)))
 			continue
