@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"siphon/ingest/page"
 	"siphon/ingest/replay"
+	"siphon/ingest/store"
 	"siphon/profiles"
 )
 
@@ -53,20 +55,18 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usagef("%v", err)
 		}
-		var recs io.Writer
+		var out *replayOutput
 		if *write != "" {
-			target := filepath.Join(*write, f.rel)
-			if err := os.MkdirAll(target, 0o700); err != nil {
+			// Written as a run writes an output: through the store (its
+			// own folder rules, lock and checkpoint), never a raw path.
+			if out, err = openReplayOutput(store.At(filepath.Join(*write, f.rel)), cfg.Name); err != nil {
 				return err
 			}
-			file, err := os.OpenFile(filepath.Join(target, "records.jsonl"), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-			if err != nil {
-				return err
-			}
-			defer file.Close()
-			recs = file
 		}
-		now, err := replay.Run(context.Background(), cfg, f.dir, replay.Options{Records: recs})
+		now, err := replay.Run(context.Background(), cfg, f.dir, replay.Options{Write: out.write()})
+		if cerr := out.close(now.Stop); err == nil {
+			err = cerr
+		}
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -156,4 +156,45 @@ func pageCells(p replay.Page) string {
 	}
 	next = cutRunes(next, 60)
 	return fmt.Sprintf("%d\t%s\t%s", p.Records, keys, next)
+}
+
+// replayOutput is a --write folder: a store the replay writes records into.
+type replayOutput struct {
+	st      store.Store
+	w       store.Writer
+	profile string
+}
+
+func openReplayOutput(loc store.Location, profile string) (*replayOutput, error) {
+	st, err := loc.Claim(true) // a replay writes the records anew; an earlier replay's go aside
+	if err != nil {
+		return nil, err
+	}
+	w, err := st.Open(nil, store.Options{})
+	if err != nil {
+		st.Release()
+		return nil, err
+	}
+	return &replayOutput{st: st, w: w, profile: profile}, nil
+}
+
+// write is what the replay hands each record to; nil without --write.
+func (o *replayOutput) write() func([]byte) error {
+	if o == nil {
+		return nil
+	}
+	return func(rec []byte) error { return o.w.WriteRecords([]json.RawMessage{rec}) }
+}
+
+// close commits the records with a checkpoint that says a replay wrote them.
+func (o *replayOutput) close(stop string) error {
+	if o == nil {
+		return nil
+	}
+	defer o.st.Release()
+	err := o.w.Commit(&store.Checkpoint{Profile: o.profile, Done: true, StopReason: "replayed offline: " + stop})
+	if cerr := o.w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

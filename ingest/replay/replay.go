@@ -24,14 +24,7 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/spec"
-)
-
-// The files of an output folder a replay reads.
-const (
-	recordsFile    = "records.jsonl"
-	checkpointFile = "checkpoint.json"
-	pagesDir       = "pages"
-	indexFile      = "index.jsonl"
+	"siphon/ingest/store"
 )
 
 // ErrNoArchive is a folder whose run kept no pages.
@@ -67,7 +60,7 @@ type entry struct {
 
 // readIndex reads the page archive's index of dir.
 func readIndex(dir string) ([]entry, error) {
-	f, err := os.Open(filepath.Join(dir, pagesDir, indexFile))
+	f, err := os.Open(filepath.Join(dir, store.PagesDir, store.IndexFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false), or has not run", ErrNoArchive, dir)
 	}
@@ -82,7 +75,7 @@ func readIndex(dir string) ([]entry, error) {
 		if len(bytes.TrimSpace(line)) > 0 {
 			var e entry
 			if jerr := json.Unmarshal(line, &e); jerr != nil {
-				return nil, fmt.Errorf("%s line %d: %v", filepath.Join(pagesDir, indexFile), n, jerr)
+				return nil, fmt.Errorf("%s line %d: %v", filepath.Join(store.PagesDir, store.IndexFile), n, jerr)
 			}
 			out = append(out, e)
 		}
@@ -107,7 +100,7 @@ func Original(dir string, primaryKey []string) (Walk, error) {
 	if err != nil {
 		return Walk{}, err
 	}
-	f, err := os.Open(filepath.Join(dir, recordsFile))
+	f, err := os.Open(filepath.Join(dir, store.RecordsFile))
 	if err != nil {
 		return Walk{}, err
 	}
@@ -119,7 +112,7 @@ func Original(dir string, primaryKey []string) (Walk, error) {
 		for i := 0; i < e.Records; i++ {
 			line, err := lines.ReadBytes('\n')
 			if err != nil && len(line) == 0 {
-				return w, fmt.Errorf("%s ends before page %d's records", recordsFile, e.Page)
+				return w, fmt.Errorf("%s ends before page %d's records", store.RecordsFile, e.Page)
 			}
 			key := keyOf(line, primaryKey)
 			if i == 0 {
@@ -129,11 +122,7 @@ func Original(dir string, primaryKey []string) (Walk, error) {
 		}
 		w.Pages = append(w.Pages, p)
 	}
-	var cp struct {
-		Done       bool   `json:"done"`
-		StopReason string `json:"stop_reason"`
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, checkpointFile)); err == nil && json.Unmarshal(b, &cp) == nil && cp.Done {
+	if cp, err := store.Dir(dir).ReadCheckpoint(); err == nil && cp != nil && cp.Done {
 		w.Stop = cp.StopReason
 		w.Pages[len(w.Pages)-1].Stop = cp.StopReason
 	}
@@ -142,9 +131,9 @@ func Original(dir string, primaryKey []string) (Walk, error) {
 
 // Options tune a replay.
 type Options struct {
-	// Records, when set, receives the replayed records, one compact JSON
-	// object a line, as a run would write them.
-	Records io.Writer
+	// Write, when set, is given each replayed record, as a run's writer
+	// would be (store.Writer.WriteRecord).
+	Write func(rec []byte) error
 }
 
 // Run walks dir's archived pages in order with cfg (records, pagination,
@@ -165,18 +154,16 @@ func Run(ctx context.Context, cfg spec.Config, dir string, opt Options) (Walk, e
 	if err != nil {
 		return Walk{}, err
 	}
-	var out *bufio.Writer
-	if opt.Records != nil {
-		out = bufio.NewWriter(opt.Records)
-		defer out.Flush()
-	}
 	w := Walk{}
-	rp := &replayer{ctx: ctx, dir: dir, cfg: cfg, expr: expr, pag: pag, out: out}
+	rp := &replayer{ctx: ctx, dir: dir, cfg: cfg, expr: expr, pag: pag, out: opt.Write}
 	for i, e := range idx {
 		if err := ctx.Err(); err != nil {
 			return w, err
 		}
 		p, stop := rp.page(i+1, e)
+		if rp.err != nil {
+			return w, fmt.Errorf("writing the replayed records: %w", rp.err)
+		}
 		w.Pages = append(w.Pages, p)
 		if stop != "" {
 			w.Stop = stop
@@ -194,14 +181,15 @@ type replayer struct {
 	cfg  spec.Config
 	expr *page.Expr
 	pag  *paginate.Paginator
-	out  *bufio.Writer // the replayed records, or nil
+	out  func([]byte) error // where the replayed records go, or nil
+	err  error              // the first error out gave
 }
 
 // page replays archived page n: what it gives and, when the walk ends
 // there, why.
 func (rp *replayer) page(n int, e entry) (Page, string) {
 	p := Page{Page: n}
-	body, err := os.ReadFile(filepath.Join(rp.dir, pagesDir, filepath.Base(e.File)))
+	body, err := os.ReadFile(filepath.Join(rp.dir, store.PagesDir, filepath.Base(e.File)))
 	if err != nil {
 		p.Err = fmt.Sprintf("page %d's body is missing from the archive: %v", e.Page, err)
 		return p, "archive incomplete"
@@ -235,18 +223,11 @@ func (rp *replayer) page(n int, e entry) (Page, string) {
 	return p, stop
 }
 
-// write writes a replayed record as a run would: compact, one a line.
+// write hands a replayed record to out; the writer compacts it as a run's does.
 func (rp *replayer) write(r []byte) {
-	if rp.out == nil {
-		return
+	if rp.out != nil && rp.err == nil {
+		rp.err = rp.out(r)
 	}
-	var c bytes.Buffer
-	if json.Compact(&c, r) != nil {
-		c.Reset()
-		c.Write(r)
-	}
-	c.WriteByte('\n')
-	rp.out.Write(c.Bytes())
 }
 
 // url is the page's URL as archived (redacted), for relative next links.
