@@ -15,6 +15,7 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/replay"
 	"siphon/ingest/store"
+	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
 
@@ -154,7 +155,8 @@ func pageCells(p replay.Page) string {
 	case p.Stop != "":
 		next = "stop: " + p.Stop
 	}
-	next = cutRunes(next, 60)
+	// The API's words: cleaned before tabwriter measures the columns.
+	keys, next = termsafe.Line(keys), cutRunes(termsafe.Line(next), 60)
 	return fmt.Sprintf("%d\t%s\t%s", p.Records, keys, next)
 }
 
