@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -82,6 +83,17 @@ func (d Dir) ReadRunState() ([]byte, error) {
 		return nil, nil
 	}
 	return b, err
+}
+
+func (d Dir) ReadRunStateLog() (io.ReadCloser, error) {
+	f, err := os.Open(filepath.Join(string(d), RunStateLogFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 func (d Dir) AppendHistory(e HistoryEntry) error { return appendHistory(string(d), e) }

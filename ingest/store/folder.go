@@ -25,6 +25,9 @@ type folder struct {
 
 	mu    sync.Mutex
 	notes *[]string // what was changed on the way in, shared with subfolders
+
+	logMu    sync.Mutex
+	stateLog *os.File // the run state log, open for appending once appended to
 }
 
 // holdFolder opens and locks one folder.
@@ -203,6 +206,12 @@ func (f *folder) Release() {
 	if f == nil {
 		return
 	}
+	f.logMu.Lock()
+	if f.stateLog != nil {
+		f.stateLog.Close()
+		f.stateLog = nil
+	}
+	f.logMu.Unlock()
 	if f.lock != nil {
 		unlock(f.lock)
 		f.lock.Close()
@@ -232,6 +241,39 @@ func (f *folder) ReadCheckpoint() (*Checkpoint, error) {
 // WriteRunState replaces run.json atomically.
 func (f *folder) WriteRunState(b []byte) error {
 	return atomicfile.Write(filepath.Join(f.path, RunStateFile), b, 0o600)
+}
+
+// AppendRunStateLog appends lines to partitions.jsonl with one write, on
+// a handle kept open while the folder is held.
+func (f *folder) AppendRunStateLog(lines []byte) error {
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	if f.stateLog == nil {
+		file, err := openAt(f.dir, RunStateLogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("opening %s: %w", f.rel(RunStateLogFile), err)
+		}
+		f.stateLog = file
+	}
+	if _, err := f.stateLog.Write(lines); err != nil {
+		return fmt.Errorf("appending to %s: %w", f.rel(RunStateLogFile), err)
+	}
+	return nil
+}
+
+// WriteRunStateLog replaces partitions.jsonl atomically; the next append
+// opens the new file.
+func (f *folder) WriteRunStateLog(lines []byte) error {
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	if f.stateLog != nil {
+		f.stateLog.Close()
+		f.stateLog = nil
+	}
+	if err := f.replace(RunStateLogFile, lines); err != nil {
+		return fmt.Errorf("writing %s: %w", f.rel(RunStateLogFile), err)
+	}
+	return nil
 }
 
 // writeCheckpoint replaces the checkpoint atomically (temp file, fsync,

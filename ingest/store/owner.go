@@ -36,7 +36,7 @@ var shardDirName = regexp.MustCompile(`^shard-([0-9]+)-of-([0-9]+)$`)
 // ownName reports whether name is one siphon writes in an output folder.
 func ownName(name string) bool {
 	switch name {
-	case MarkerFile, LockFile, CheckpointFile, RunStateFile, RejectedFile, HistoryFile, PagesDir, PartitionsDir, asideDir:
+	case MarkerFile, LockFile, CheckpointFile, RunStateFile, RunStateLogFile, RejectedFile, HistoryFile, PagesDir, PartitionsDir, asideDir:
 		return true
 	}
 	if strings.HasPrefix(name, "records") && strings.HasSuffix(name, ".jsonl") {

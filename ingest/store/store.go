@@ -36,6 +36,10 @@ type Location interface {
 	ReadCheckpoint() (*Checkpoint, error)
 	// ReadRunState reads a partitioned run's state; (nil, nil) when none.
 	ReadRunState() ([]byte, error)
+	// ReadRunStateLog opens a partitioned run's state log, the lines of
+	// its partitions' state changes in the order they were appended;
+	// (nil, nil) when there is none. Its last line may be torn.
+	ReadRunStateLog() (io.ReadCloser, error)
 	// AppendHistory adds one run to the history, whole or not at all. A
 	// store that was never made gets none.
 	AppendHistory(HistoryEntry) error
@@ -65,6 +69,14 @@ type Store interface {
 	Open(cp *Checkpoint, opt Options) (Writer, error)
 	// WriteRunState replaces a partitioned run's state atomically.
 	WriteRunState([]byte) error
+	// AppendRunStateLog appends whole lines to the run state log, in
+	// order. It need not be durable at once (the partitions' checkpoints
+	// are what a resume trusts) but must never leave part of a line in the
+	// middle: a torn line may only be the last, and readers skip it.
+	AppendRunStateLog(lines []byte) error
+	// WriteRunStateLog replaces the run state log atomically: its
+	// compaction, one line a partition, when a run starts.
+	WriteRunStateLog(lines []byte) error
 	// Notes returns, once, what was changed on the way in (bytes moved
 	// aside, modes tightened), for the run to warn about.
 	Notes() []string
@@ -135,7 +147,10 @@ const (
 	CheckpointFile = "checkpoint.json"
 	HistoryFile    = "history.jsonl"
 	RunStateFile   = "run.json" // a partitioned run's state: its partitions and how far each got
-	PartitionsDir  = "partitions"
+	// RunStateLogFile is a partitioned run's state log: what changed for
+	// which partition, a line each, appended as it happens.
+	RunStateLogFile = "partitions.jsonl"
+	PartitionsDir   = "partitions"
 	// LockFile is the lock; while a run holds it, it names the run's
 	// process and since when.
 	LockFile = ".lock"

@@ -18,10 +18,23 @@ import (
 // server is interrupted when tb ends.
 func Start(tb testing.TB, n int, flags ...string) string {
 	tb.Helper()
+	return StartWith(tb, Build(tb), n, flags...)
+}
+
+// Build builds siphon into a temporary folder of tb and returns its path,
+// for benchmarks that also run the client as a process of its own.
+func Build(tb testing.TB) string {
+	tb.Helper()
 	bin := filepath.Join(tb.TempDir(), "siphon")
 	if out, err := exec.Command("go", "build", "-o", bin, "siphon/cmd/siphon").CombinedOutput(); err != nil {
 		tb.Fatalf("building siphon: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// StartWith is Start with a siphon binary Build made.
+func StartWith(tb testing.TB, bin string, n int, flags ...string) string {
+	tb.Helper()
 	cmd := exec.Command(bin, append([]string{"demo-server", "--addr", "127.0.0.1:0", "--records", fmt.Sprint(n)}, flags...)...)
 	stdout, w, err := os.Pipe()
 	if err != nil {
