@@ -16,8 +16,11 @@ const importUsage = `Usage:
                                                                      (secrets become ${VAR} references)
   siphon import openapi SPEC [flags]   propose one profile per operation that lists records, from an
                                        OpenAPI 3.x or Swagger 2.0 description (YAML or JSON, file or URL)
-  siphon import postman FILE [flags]   the same from a Postman collection (v2.1)
-  siphon import har FILE [flags]       the same from a HAR file (the requests whose responses hold records)
+  siphon import postman FILE [flags]   the same from a Postman collection (v2.1): one profile per request
+                                       that lists records; {{variables}} from the collection, --environment
+                                       and --set; credentials become ${VAR} references
+  siphon import har FILE [flags]       the same from a HAR file: the requests whose recorded responses
+                                       hold records, one profile per method and path
 
 Flags of openapi, postman and har:
   --base-url URL            the API's base URL (default: the description's first server)
@@ -28,6 +31,7 @@ Flags of openapi, postman and har:
   --basic-user USER         basic auth user name
   --basic-password-env VAR  basic auth password from this environment variable
   --only NAME               propose only this operation (operationId or proposal name; repeatable)
+  --environment FILE        postman: an environment file (its secret values become ${VAR} references)
   --profiles DIR            folder of saved profiles
   --save                    save each proposal as NAME.yaml instead of printing it
 

@@ -20,7 +20,10 @@ import (
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 	"siphon/profiles/specimport"
+	"siphon/profiles/specimport/har"
 	"siphon/profiles/specimport/openapi"
+	"siphon/profiles/specimport/postman"
+	"siphon/profiles/specimport/recorded"
 )
 
 // importSpec is siphon import openapi|postman|har: proposals from a
@@ -37,6 +40,7 @@ func importSpec(kind string, args []string, stdout, stderr io.Writer) error {
 	keyName := fset.String("api-key-name", "", "the API key's header or query parameter name (default: the description's, else X-API-Key)")
 	basicUser := fset.String("basic-user", "", "basic auth user name")
 	basicEnv := fset.String("basic-password-env", "", "basic auth password from this environment variable")
+	envFile := fset.String("environment", "", "postman: a Postman environment file whose values fill the collection's {{variables}}")
 	save := fset.Bool("save", false, "save each proposal into the first profiles folder instead of printing it")
 	dir := fset.String("profiles", "", "folder of saved profiles")
 	pos, err := parseFlags(fset, args)
@@ -78,8 +82,35 @@ func importSpec(kind string, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout)
 		proposals = res.Proposals
+	case "postman", "har":
+		res, err := importRecorded(kind, pos[0], *envFile, *baseURL, set)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: %d requests list records", termsafe.Line(pos[0]), len(res.Proposals))
+		if len(res.Skipped) > 0 {
+			fmt.Fprintf(stdout, "; %d others do not", len(res.Skipped))
+		}
+		fmt.Fprintln(stdout)
+		if len(res.Proposals) == 0 {
+			for i, sk := range res.Skipped {
+				if i == 5 {
+					fmt.Fprintf(stdout, "  and %d more\n", len(res.Skipped)-i)
+					break
+				}
+				fmt.Fprintf(stdout, "  %s %s: %s\n", sk.Method, termsafe.Line(sk.URL), termsafe.Line(sk.Why))
+			}
+			return usagef("import %s %s: no request lists records", kind, pos[0])
+		}
+		if auth.Type != "" {
+			for i := range res.Proposals {
+				res.Proposals[i].Config.Auth = auth
+				res.Proposals[i].Vars = append(res.Proposals[i].Vars, vars...)
+			}
+		}
+		proposals = res.Proposals
 	default:
-		return usagef("import %s: not available yet", kind)
+		return usagef("import %s: unknown kind", kind)
 	}
 	if proposals, err = selectProposals(proposals, only); err != nil {
 		return usagef("%v", err)
@@ -105,6 +136,36 @@ func importSpec(kind string, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return saveProposals(stdout, proposals, *dir)
+}
+
+// importRecorded reads a Postman collection or a HAR file into proposals.
+func importRecorded(kind, path, envFile, baseURL string, set map[string]string) (*recorded.Result, error) {
+	data, err := recorded.ReadFile(path)
+	if err != nil {
+		return nil, usagef("import %s: %v", kind, err)
+	}
+	var reqs []recorded.Request
+	opts := recorded.Options{BaseURL: baseURL}
+	switch kind {
+	case "postman":
+		var env []byte
+		if envFile != "" {
+			if env, err = recorded.ReadFile(envFile); err != nil {
+				return nil, usagef("import postman --environment: %v", err)
+			}
+		}
+		reqs, err = postman.Parse(data, filepath.Base(path), postman.Options{Environment: env, Set: set})
+	case "har":
+		if envFile != "" {
+			return nil, usagef("--environment is for import postman")
+		}
+		reqs, err = har.Parse(data, filepath.Base(path))
+		opts.NeedsResponse = true
+	}
+	if err != nil {
+		return nil, usagef("import %s: %v", kind, err)
+	}
+	return recorded.Propose(reqs, opts), nil
 }
 
 // selectProposals keeps the ones --only names (all without it).
@@ -217,7 +278,7 @@ func (c *proposalChecker) check(p *specimport.Proposal) string {
 		c.unreachable[base] = true
 		return "not confirmed (unreachable)"
 	}
-	loaded, err := profiles.Loader{CheckExpr: page.Check, Trusted: true}.LoadBytes(p.Name+".yaml", p.YAML())
+	loaded, err := profiles.Loader{CheckExpr: page.Check, Trusted: true, LookupEnv: lookupWith(p.Vars)}.LoadBytes(p.Name+".yaml", p.YAML())
 	if err != nil {
 		return "not confirmed: " + oneLineErr(err)
 	}
@@ -234,6 +295,23 @@ func (c *proposalChecker) check(p *specimport.Proposal) string {
 		return "not confirmed: " + oneLineErr(err)
 	}
 	return correct(p, loaded.Config, rep)
+}
+
+// lookupWith reads the environment, then the values the source held for
+// the proposal's variables (a recorded token), so the probe can confirm a
+// proposal before the user has exported anything.
+func lookupWith(vars []specimport.Var) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		if v, ok := os.LookupEnv(name); ok {
+			return v, true
+		}
+		for _, v := range vars {
+			if v.Name == name && v.Value != "" {
+				return v.Value, true
+			}
+		}
+		return "", false
+	}
 }
 
 // answers reports whether anything answers HTTP at base.

@@ -268,3 +268,11 @@ func JQKey(path, key string) string {
 	}
 	return path + `.["` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(key) + `"]`
 }
+
+// IsPositionParam reports whether a parameter of this name says where in
+// the list a request is (page, offset, cursor): a recorded request's value
+// for it belongs to the page it was recorded on, not to the profile.
+func IsPositionParam(name string) bool {
+	n := norm(name)
+	return offsetParams[n] || pageParams[n] || cursorParams[n]
+}

@@ -30,6 +30,10 @@ type Proposal struct {
 type Var struct {
 	Name string
 	Why  string
+	// Value is the value the source held (a recorded request's token),
+	// kept in memory so the probe can confirm the proposal; it is never
+	// written or printed. Empty when the source had none.
+	Value string
 }
 
 // YAML is the proposal as a profile file: a head comment that says where
