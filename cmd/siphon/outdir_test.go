@@ -58,3 +58,28 @@ func TestRunRefusesFoldersThatAreNotSiphons(t *testing.T) {
 		t.Errorf("files written in the current folder: %v", names)
 	}
 }
+
+// TestRunRefusesUnknownSchemes: --out with a scheme:// no store serves
+// exits 2 naming it, and makes no local folder named after the scheme
+// (once, --out s3://x made a folder "s3:" and reported DONE).
+func TestRunRefusesUnknownSchemes(t *testing.T) {
+	srv := demoapi.NewServer(demoapi.Options{Records: 20})
+	defer srv.Close()
+	dir := t.TempDir()
+	writeProfile(t, dir, "plain", cursorProfile("plain", srv.URL, 10))
+	for _, out := range []string{"gs://lake/runs/x", "ftp://host/x", "file:///tmp/x"} {
+		t.Run(out, func(t *testing.T) {
+			code, _, stderr := siphon(t, dir, "run", "plain", "--out", out)
+			if code != 2 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			scheme := strings.SplitN(out, ":", 2)[0]
+			if !strings.Contains(stderr, out) || !strings.Contains(stderr, "unknown output scheme") || !strings.Contains(stderr, scheme+"://") {
+				t.Errorf("stderr does not name the refused address: %s", stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, scheme+":")); err == nil {
+				t.Errorf("a local folder %s: was made", scheme)
+			}
+		})
+	}
+}

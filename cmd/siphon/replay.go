@@ -45,6 +45,11 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := p.Config
 	root := outputDir(*out, cfg)
+	for _, addr := range []string{root, *write} {
+		if scheme := store.Scheme(addr); scheme != "" {
+			return usagef("siphon replay reads and writes local output folders; %s is not available for %s:// yet (copy the output to a local folder first)", addr, scheme)
+		}
+	}
 	folders, err := replayFolders(root)
 	if err != nil {
 		return usagef("%v", err)

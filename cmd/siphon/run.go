@@ -96,6 +96,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}
 	out := outputDir(f.out, cfg)
+	if _, err := store.Resolve(out); err != nil {
+		return usagef("--out %s: %v", out, err)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -55,7 +55,10 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("invalid profile:\n%v", err)
 	}
-	loc := store.At(outputDir(*out, p.Config))
+	loc, err := store.Resolve(outputDir(*out, p.Config))
+	if err != nil {
+		return usagef("%v", err)
+	}
 	var change state.Change
 	switch sub {
 	case "show":

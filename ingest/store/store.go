@@ -1,10 +1,12 @@
 // Package store keeps a run's output: the records, the raw page archive,
 // the checkpoint that vouches for them, the history of runs and a
 // partitioned run's state. The run loop sees it only through Location,
-// Store and Writer; the local folder (Dir) is the one implementation, and
-// holds the rules that keep a folder siphon's own: one run at a time (a
-// lock), links never followed, files 0600 and folders 0700, foreign
-// folders refused, bytes nobody vouches for moved aside rather than cut.
+// Store and Writer, chosen by the address (At): a local folder (Dir), or
+// scheme://... for a store that registered its scheme (RegisterScheme);
+// any other scheme:// is refused. The local folder holds the rules that
+// keep a folder siphon's own: one run at a time (a lock), links never
+// followed, files 0600 and folders 0700, foreign folders refused, bytes
+// nobody vouches for moved aside rather than cut.
 package store
 
 import (
@@ -134,9 +136,6 @@ type Writer interface {
 	// is moved aside by the next resume. The store stays held.
 	Close() error
 }
-
-// At is the store at addr. Today every address is a local folder's path.
-func At(addr string) Location { return Dir(addr) }
 
 // Names siphon writes in an output.
 const (
