@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -90,6 +91,7 @@ func (r refused) Shard(int, int) Location                 { return r }
 func (r refused) Partition(string) Location               { return r }
 func (r refused) ReadCheckpoint() (*Checkpoint, error)    { return nil, r.err }
 func (r refused) ReadRunState() ([]byte, error)           { return nil, r.err }
+func (r refused) ReadRunStateLog() (io.ReadCloser, error) { return nil, r.err }
 func (r refused) AppendHistory(HistoryEntry) error        { return r.err }
 func (r refused) ReadHistory(int) ([]HistoryEntry, error) { return nil, r.err }
 func (r refused) MoveAside() (string, error)              { return "", r.err }
