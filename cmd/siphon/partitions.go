@@ -24,7 +24,11 @@ func (f *runFlags) partitionJob() (ingest.Job, error) {
 	}
 	job.Concurrency = f.concurrency
 	if f.shard != "" {
-		sh, err := ingest.ParseShard(f.shard)
+		k, err := expandShard(f.shard, os.LookupEnv)
+		if err != nil {
+			return job, usagef("--shard %v", err)
+		}
+		sh, err := ingest.ParseShard(k)
 		if err != nil {
 			return job, usagef("--shard: %v", err)
 		}

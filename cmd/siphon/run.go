@@ -45,7 +45,7 @@ func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.log, "log", "text", "event log format on stderr: text or json")
 	fs.StringVar(&f.dir, "profiles", "", "folder of saved profiles")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "partitions in flight at once (default: the profile's concurrency, else 1)")
-	fs.StringVar(&f.shard, "shard", "", "run only shard K/N of the partitions, into OUT/shard-K-of-N")
+	fs.StringVar(&f.shard, "shard", "", "run only shard K/N of the partitions, into OUT/shard-K-of-N (index/N: K is $JOB_COMPLETION_INDEX+1, as a Kubernetes Indexed Job sets it)")
 	fs.IntVar(&f.jqMemory, "jq-memory", jqguard.DefaultLimit>>20, "stop a jq expression once siphon's heap passes this many MiB (0: no bound)")
 	return fs
 }
