@@ -24,6 +24,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"siphon/ingest/bodybound"
+	"siphon/ingest/bodyformat"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/jqguard"
 	"siphon/ingest/page"
@@ -77,6 +78,8 @@ type fetched struct {
 	header      http.Header
 	redactedURL string
 	body        []byte // nil when it streamed
+	json        []byte // a held body as JSON, when it was converted (XML, CSV...)
+	format      string // what the body was read as (bodyformat's names)
 	head        []byte // the body's start (all of it when held)
 	size        int64
 	sum         uint64 // fingerprint of the body
@@ -343,12 +346,22 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	if status < 200 || status > 299 {
 		return rn.statusOutcome(status, header, ctype, body)
 	}
-	body, o = rn.usableBody(status, ctype, body)
-	if body == nil {
+	data, format, converted, err := rn.convertHeld(body, ctype)
+	if err != nil {
+		return rn.conversionOutcome(err, status, ctype, body)
+	}
+	data, o = rn.usableBody(status, ctype, data)
+	if data == nil {
 		return o
 	}
+	if !converted {
+		body = data
+	}
 	// Extraction counts against the request's timeout.
-	f := &fetched{url: u, method: method, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body), sentBody: reqBody}
+	f := &fetched{url: u, method: method, status: status, header: header, body: body, head: body, size: int64(len(body)), sum: maphash.Bytes(bodySeed, body), sentBody: reqBody, format: format}
+	if converted {
+		f.json = data
+	}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
@@ -453,16 +466,16 @@ func (rn *runner) usableBody(status int, ctype string, body []byte) ([]byte, out
 // scanHeld reads a held body in one pass: records to the page sink, the
 // paginator's values, the checks' fields.
 func (rn *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetched, ctype string) outcome {
-	status, body := f.status, f.body
+	status, body := f.status, f.jsonBody()
 	sink := rn.recs
 	if sink == nil {
 		sink = &pageSink{}
 	}
-	lines := declaresLines(ctype)
+	lines := f.format == bodyformat.FormatNDJSON
 	sink.begin()
 	var err error
 	f.page, err = rd.Scan(actx, body, lines, sink.record)
-	if _, trailing := page.ScanError(err); trailing && !lines {
+	if _, trailing := page.ScanError(err); trailing && !lines && f.json == nil {
 		// NDJSON that did not say so: read it again as lines.
 		if err = sink.abort(); err == nil {
 			sink.begin()
@@ -494,9 +507,9 @@ func (rn *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetche
 // extractWithJQ reads a held body through gojq, for a records expression
 // that is not a plain path.
 func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) outcome {
-	status, body := f.status, f.body
+	status, body := f.status, f.jsonBody()
 	f.page = page.Parse(actx, body)
-	if lines, ok := jsonLines(body, ctype); ok {
+	if lines, ok := jsonLines(body, f.linesType(ctype)); ok {
 		// NDJSON / JSON Lines: the records expression sees an array of the lines.
 		f.page = page.Parse(actx, lines)
 	}
@@ -560,10 +573,18 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 	}
 	defer func() { sink.head = tap.head }() // reused: f.head is read before the next page
 	tap.hash.SetSeed(bodySeed)
-	lines := declaresLines(ctype)
+	body, err := rn.openBody(tap, ctype) // after the archive's tee: the archive keeps the body as it came
+	if err != nil {
+		if tap.arch != nil {
+			tap.arch.discard()
+		}
+		return rn.conversionOutcome(err, status, ctype, tap.head)
+	}
+	defer body.Close()
+	lines := body.lines()
 	sink.begin()
-	pg, err := rd.ScanReader(ctx, tap, lines, sink.record)
-	if _, trailing := page.ScanError(err); trailing && !lines && tap.whole() {
+	pg, err := rd.ScanReader(ctx, body, lines, sink.record)
+	if _, trailing := page.ScanError(err); trailing && !lines && !body.Converted && tap.whole() {
 		// NDJSON that did not say so: read it again as lines, from the
 		// start kept so far and the rest still to come.
 		if err = sink.abort(); err == nil {
@@ -577,8 +598,10 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 		}
 		return rn.scanOutcome(ctx, err, sink, status, ctype, tap.head)
 	}
-	if tap.whole() {
-		pg.Keep(tap.head) // small enough to have been kept: the checks that read a body whole may
+	if kept, ok := body.kept(); ok {
+		pg.Keep(kept) // small enough to have been kept: the checks that read a body whole may
+	} else if tap.whole() && !body.Converted {
+		pg.Keep(tap.head)
 	}
 	if msg, retry, err := rn.checkBody(ctx, pg, sink.found); err != nil || msg != "" {
 		if tap.arch != nil {
@@ -589,7 +612,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 		}
 		return rn.bodyErrorOutcome(status, ctype, tap.head, msg, retry, err)
 	}
-	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch}
+	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch, format: body.Format}
 	if resp.Request != nil && resp.Request.RawRequest != nil {
 		f.sent = resp.Request.RawRequest.Header
 	}
@@ -601,6 +624,16 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 func (rn *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, status int, ctype string, head []byte) outcome {
 	if aerr := sink.abort(); aerr != nil {
 		return outcome{fail: true, status: status, ctype: ctype, cause: aerr.Error(), err: aerr}
+	}
+	var conv *bodyformat.Error
+	var limit *bodybound.LimitError
+	if errors.As(err, &conv) || errors.As(err, &limit) {
+		if conv == nil {
+			err = limit // not the scanner's wrapping
+		} else {
+			err = conv
+		}
+		return rn.conversionOutcome(err, status, ctype, head)
 	}
 	var syn *pagescan.SyntaxError
 	if errors.As(err, &syn) && syn.Err != nil {

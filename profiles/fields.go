@@ -5,6 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"siphon/ingest/bodyformat"
 	"siphon/ingest/paginate/styles"
 	"siphon/ingest/spec"
 )
@@ -107,6 +108,9 @@ var fieldTable = []*field{
 	{key: "records", kind: kJQ, show: showAlways,
 		doc: "jq expression giving the records: an array, or a stream of records.",
 		ptr: func(c *spec.Config) any { return &c.Records }},
+	{key: "format", kind: kEnum, options: bodyformat.Names(), caseless: true,
+		doc: "How bodies are written: json, ndjson, xml, csv or tsv. Default: from each response's Content-Type (XML types, text/csv, text/tab-separated-values, NDJSON types; JSON otherwise). xml maps an element to a key, a repeated element to an array, an attribute to \"@name\", text beside children to \"#text\", and drops namespaces; csv and tsv key each row by the header row, values as strings. A .gz or .zip body is unpacked first.",
+		ptr: func(c *spec.Config) any { return &c.Format }},
 	{key: "primary_key", kind: kKeys,
 		doc: "The record field, or list of fields, that identifies a record; used to drop repeats.",
 		ptr: func(c *spec.Config) any { return &c.PrimaryKey }, decode: decodePrimaryKey, write: writePrimaryKey},

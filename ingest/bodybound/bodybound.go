@@ -1,5 +1,5 @@
 // Package bodybound reads response bodies streaming and bounded: it asks
-// for gzip, decodes gzip and deflate itself, and refuses a body past
+// for gzip, deflate and br, decodes them itself, and refuses a body past
 // max_body_unpacked, a decompression bomb, or an encoding it cannot decode,
 // so that no answer can grow memory without bound.
 package bodybound
@@ -14,6 +14,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/andybalholm/brotli"
 
 	"siphon/ingest/spec"
 	"siphon/ingest/textbound"
@@ -47,12 +49,12 @@ type LimitError struct{ Msg string }
 
 func (e *LimitError) Error() string { return e.Msg }
 
-// Transport asks for gzip itself (as Go's transport does when a
-// request does not say what it accepts), then decodes what the server sent
-// (gzip, deflate) while counting both sides, so that every body is read
-// streaming and bounded: by max_body_unpacked once unpacked, and by the
-// packing ratio against bombs. An encoding it cannot decode (br, zstd) is
-// refused with a message that says so.
+// Transport asks for gzip, deflate and br itself (Go's transport would ask
+// for gzip alone, and decode it unbounded), then decodes what the server
+// sent while counting both sides, so that every body is read streaming and
+// bounded: by max_body_unpacked once unpacked, and by the packing ratio
+// against bombs. An encoding it cannot decode (zstd, compress) is refused
+// with a message that says so.
 type Transport struct {
 	Next     http.RoundTripper
 	Unpacked int64 // max_body_unpacked
@@ -62,7 +64,7 @@ func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" {
 		// Said here, Go's transport leaves the decoding to us.
 		r := req.Clone(req.Context())
-		r.Header.Set("Accept-Encoding", "gzip")
+		r.Header.Set("Accept-Encoding", acceptEncoding)
 		req = r
 	}
 	resp, err := t.Next.RoundTrip(req)
@@ -79,7 +81,7 @@ func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if resp.ContentLength > t.Unpacked {
 			b.err = b.tooLarge(resp.ContentLength)
 		}
-	case "gzip", "x-gzip", "deflate":
+	case "gzip", "x-gzip", "deflate", "br":
 		if resp.Uncompressed {
 			// The transport unpacked it already (a caller's transport).
 			b.encoding = ""
@@ -92,11 +94,14 @@ func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.ContentLength = -1
 		resp.Uncompressed = true
 	default:
-		b.err = &LimitError{Msg: fmt.Sprintf("the server sent the body with Content-Encoding %q, which siphon does not decode (it decodes gzip and deflate); if the profile's headers set Accept-Encoding, leave it out", truncateText(enc, 64))}
+		b.err = &LimitError{Msg: fmt.Sprintf("the server sent the body with Content-Encoding %q, which siphon does not decode (it decodes gzip, deflate and br); if the profile's headers set Accept-Encoding, leave it out", truncateText(enc, 64))}
 	}
 	resp.Body = b
 	return resp, nil
 }
+
+// acceptEncoding is what siphon asks for: what it decodes.
+const acceptEncoding = "gzip, deflate, br"
 
 // countingReader counts the bytes read through it.
 type countingReader struct {
@@ -157,7 +162,7 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 // decoder.
 func isTransportErr(err error) bool {
 	var fe flate.CorruptInputError
-	return !errors.As(err, &fe) && !errors.Is(err, gzip.ErrHeader) && !errors.Is(err, gzip.ErrChecksum) && !errors.Is(err, zlib.ErrHeader) && !errors.Is(err, zlib.ErrChecksum)
+	return !errors.As(err, &fe) && !strings.HasPrefix(err.Error(), "brotli: ") && !errors.Is(err, gzip.ErrHeader) && !errors.Is(err, gzip.ErrChecksum) && !errors.Is(err, zlib.ErrHeader) && !errors.Is(err, zlib.ErrChecksum)
 }
 
 func (b *boundedBody) tooLarge(declared int64) error {
@@ -176,6 +181,8 @@ func (b *boundedBody) tooLarge(declared int64) error {
 // too.
 func (b *boundedBody) decoder() (io.Reader, error) {
 	switch b.encoding {
+	case "br":
+		return brotli.NewReader(b.wire), nil
 	case "deflate":
 		br := bufio.NewReader(b.wire)
 		if head, err := br.Peek(2); err == nil && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 && head[0]&0x0f == 8 {
@@ -221,4 +228,42 @@ func runeStartAt(s string, n int) int {
 		n--
 	}
 	return n
+}
+
+// Unpacked bounds what a packed file in a body (a .gz or .zip export)
+// unpacks to, as the transport bounds an encoded body: past limit
+// (max_body_unpacked), or past BombRatio times packed() (the packed bytes
+// read so far), it fails with a *LimitError. what names the file for the
+// message ("gzip file", "zip member data.csv").
+func Unpacked(r io.Reader, packed func() int64, what string, limit int64) io.Reader {
+	return &unpackedReader{r: r, packed: packed, what: what, limit: limit}
+}
+
+type unpackedReader struct {
+	r      io.Reader
+	packed func() int64
+	what   string
+	limit  int64
+	n      int64
+	err    error
+}
+
+func (u *unpackedReader) Read(p []byte) (int, error) {
+	if u.err != nil {
+		return 0, u.err
+	}
+	if room := u.limit - u.n + 1; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := u.r.Read(p)
+	u.n += int64(n)
+	switch {
+	case u.n > u.limit:
+		u.err = &LimitError{Msg: fmt.Sprintf("the %s, unpacked, is larger than max_body_unpacked (%s); raise max_body_unpacked in the profile if the API really sends files this large", u.what, spec.FormatSize(u.limit))}
+		return 0, u.err
+	case u.n > bombFloor && u.n > BombRatio*u.packed():
+		u.err = &LimitError{Msg: fmt.Sprintf("the %s unpacked to more than %d times its size (%s from %s) and was refused as a decompression bomb", u.what, BombRatio, textbound.Size(u.n), textbound.Size(u.packed()))}
+		return 0, u.err
+	}
+	return n, err
 }

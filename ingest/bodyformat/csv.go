@@ -19,7 +19,7 @@ import (
 // (a header repeated inside the body) is no record. Empty or duplicate
 // header names become column_N, and name_2, name_3...
 func CSV(r io.Reader, comma rune) io.ReadCloser {
-	return pipe(func(w *bufio.Writer) error { return convertCSV(r, comma, w) })
+	return pipe(r, func(r io.Reader, w *bufio.Writer) error { return convertCSV(r, comma, w) })
 }
 
 func convertCSV(r io.Reader, comma rune, w *bufio.Writer) error {

@@ -27,7 +27,7 @@ const maxHeld = 4 << 20
 // export and listing formats; a name that comes back after another is an
 // error rather than a key written twice.
 func XML(r io.Reader) io.ReadCloser {
-	return pipe(func(w *bufio.Writer) error { return convertXML(r, w) })
+	return pipe(r, convertXML)
 }
 
 func convertXML(r io.Reader, w *bufio.Writer) error {

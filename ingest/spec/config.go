@@ -22,12 +22,15 @@ type Config struct {
 	Body        json.RawMessage // JSON body for POST; nil for none
 	Auth        AuthConfig
 	TLS         TLSConfig
-	Records     string   // jq expression yielding the record array or a stream of records
-	PrimaryKey  []string // record fields that identify a record
-	Pagination  PaginationConfig
-	RateLimit   RateLimitConfig
-	Retry       RetryConfig
-	Timeout     time.Duration // per request; 0 means the default
+	Records     string // jq expression yielding the record array or a stream of records
+	// Format is how bodies are written: json, ndjson, xml, csv or tsv;
+	// "" takes it from each response's Content-Type.
+	Format     string
+	PrimaryKey []string // record fields that identify a record
+	Pagination PaginationConfig
+	RateLimit  RateLimitConfig
+	Retry      RetryConfig
+	Timeout    time.Duration // per request; 0 means the default
 	// MaxBody caps a response body that must be held whole (for a jq
 	// expression that is not a plain path): a size such as "64MiB"; ""
 	// means the default. Bodies read in one pass stream, up to MaxBodyUnpacked.

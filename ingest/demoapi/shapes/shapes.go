@@ -1,5 +1,5 @@
 // Package shapes emulates, on loopback, the documented response shapes and
-// paging behaviour of fifteen public APIs, so that siphon's probe and runs
+// paging behaviour of seventeen public APIs, so that siphon's probe and runs
 // (and profile recipes) can be tested against the APIs as they are.
 //
 // Each emulation is a plain net/http handler over a deterministic data set
@@ -17,7 +17,8 @@
 // (end_of_stream), twitter (next_token → pagination_token), airtable (offset,
 // 429 lock-out), elasticsearch (two-phase scroll), msgraph (absolute
 // @odata.nextLink), graphql (connection, errors in a 200), ndjson (one
-// streamed export).
+// streamed export), csv (gzip-encoded CSV pages, Link header), s3
+// (ListObjectsV2 XML, continuation tokens).
 //
 // The emulations are test fixtures, not the real services: only the paths,
 // parameters, bodies, headers and errors that matter for paging are modelled.

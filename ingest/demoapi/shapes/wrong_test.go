@@ -249,6 +249,9 @@ func TestWrongToken(t *testing.T) {
 			if name == "slack" || name == "graphql" {
 				want = http.StatusOK // the error is in the body
 			}
+			if name == "s3" {
+				want = http.StatusForbidden // S3's AccessDenied
+			}
 			if r.status != want {
 				t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
 			}
@@ -266,6 +269,7 @@ func firstPath(name string) string {
 		"jira": "/rest/api/3/search", "zendesk": "/api/v2/incremental/tickets/cursor.json?start_time=0",
 		"twitter": "/2/users/2244994945/tweets", "airtable": "/v0/appEmuLat0r12345/tblOrders0000001",
 		"msgraph": "/v1.0/users", "ndjson": "/export/events.ndjson",
+		"csv": "/v1/reports/orders.csv", "s3": "/siphon-exports?list-type=2",
 	}[name]
 }
 
