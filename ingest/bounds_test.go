@@ -108,10 +108,10 @@ func TestHostileBodiesAreBounded(t *testing.T) {
 				z.Write([]byte(`{"id":3}]}`))
 				z.Close()
 			}},
-		{name: "unsolicited br", short: true, want: []string{"page 2", `Content-Encoding "br", which siphon does not decode`}, rss: 96 << 20,
+		{name: "unsolicited zstd", short: true, want: []string{"page 2", `Content-Encoding "zstd", which siphon does not decode`}, rss: 96 << 20,
 			serve: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("Content-Encoding", "br")
+				w.Header().Set("Content-Encoding", "zstd")
 				w.Write(bytes.Repeat([]byte{0x1b, 0xff, 0x00}, 1<<20))
 			}},
 		{name: "endless chunked body", unpacked: "4MiB", short: true, want: []string{"page 2", "larger than max_body_unpacked (4MiB)", "raise max_body_unpacked"}, rss: 96 << 20,
