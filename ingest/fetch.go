@@ -696,12 +696,6 @@ func nextPow2(n int64) int64 {
 	return p
 }
 
-// declaresLines reports a content type that says NDJSON / JSON Lines.
-func declaresLines(ctype string) bool {
-	mt, _, _ := mime.ParseMediaType(ctype)
-	return strings.Contains(mt, "ndjson") || strings.Contains(mt, "jsonl") || strings.Contains(mt, "json-seq") || strings.Contains(mt, "jsonlines")
-}
-
 // snippet is the start of a body for an error message: redacted, then cut
 // to n bytes on one line.
 func (c *Client) snippet(body []byte, n int) string {
