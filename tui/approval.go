@@ -37,19 +37,16 @@ func (a approvalScreen) Update(msg tea.Msg, c *ctx) (approvalScreen, tea.Cmd) {
 	k := a.env.keys
 	switch {
 	case key.Matches(km, k.Yes):
-		c.pop()
 		approve, prof := a.env.opts.Approve, a.item.profile
 		if approve == nil {
-			c.say("this console cannot approve profiles: run siphon profiles trust "+termsafe.Line(prof.Path), true)
-			return a, nil
+			return a, then(pop(), say("this console cannot approve profiles: run siphon profiles trust "+termsafe.Line(prof.Path), true))
 		}
-		c.say("approving "+termsafe.Line(prof.Name)+"…", false)
-		return a, func() tea.Msg {
+		return a, then(pop(), say("approving "+termsafe.Line(prof.Name)+"…", false), func() tea.Msg {
 			p, err := approve(prof)
 			return approvedMsg{name: prof.Name, profile: p, err: err}
-		}
+		})
 	case key.Matches(km, k.No), key.Matches(km, k.Back):
-		c.pop()
+		return a, pop()
 	}
 	return a, nil
 }

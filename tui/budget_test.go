@@ -100,9 +100,15 @@ func TestConsoleTwoRunsShareOneBudget(t *testing.T) {
 			}
 		}
 		update := func(msg tea.Msg) {
-			var cmd tea.Cmd
+			var (
+				cmd  tea.Cmd
+				rest []tea.Cmd
+			)
 			m, cmd = m.Update(msg)
-			runCmd(cmd)
+			m, rest = feedAsks(m, cmd, nil) // its asks at once, as a key's are
+			for _, c := range rest {
+				runCmd(c)
+			}
 		}
 		runCmd(m.Init())
 		update(tea.WindowSizeMsg{Width: 120, Height: 30})

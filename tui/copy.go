@@ -39,21 +39,22 @@ func copyCurl(c *ctx, s *runSession, p pageInfo) tea.Cmd {
 	}
 	b.WriteString("Secrets stay REDACTED; the profile's ${VAR} references are left for the shell to fill.\n\n")
 	b.WriteString(script)
-	c.push(newTextDetail(c.env, s, fmt.Sprintf("page %d's request as curl", p.Page), b.String()))
 	where := ""
 	if path != "" {
 		where = ", saved to " + path
 	}
-	c.say(fmt.Sprintf("copied page %d's request as a curl command (OSC 52%s; secrets stay REDACTED)", p.Page, where), false)
 	term := c.env.term
 	command := curlCommand(p.Request, refs)
-	return func() tea.Msg {
-		msg := clipboardMsg{err: writeClipboard(term, command)}
-		if path != "" {
-			msg.saved, msg.saveErr = path, saveCommand(path, script+"\n")
-		}
-		return msg
-	}
+	return then(
+		push(newTextDetail(c.env, s, fmt.Sprintf("page %d's request as curl", p.Page), b.String())),
+		say(fmt.Sprintf("copied page %d's request as a curl command (OSC 52%s; secrets stay REDACTED)", p.Page, where), false),
+		func() tea.Msg {
+			msg := clipboardMsg{err: writeClipboard(term, command)}
+			if path != "" {
+				msg.saved, msg.saveErr = path, saveCommand(path, script+"\n")
+			}
+			return msg
+		})
 }
 
 // cacheDir is siphon's cache folder: Options.CacheDir, else the user's

@@ -97,13 +97,12 @@ func (d detail) Update(msg tea.Msg, c *ctx) (detail, tea.Cmd) {
 		if d.page != nil && msg.page == d.page.Page {
 			pg := newPlayground(d.env, d.sess, *d.page, msg.body, msg.err)
 			pg, cmd := pg.evaluate()
-			c.push(pg)
-			return d, cmd
+			return d, then(push(pg), cmd)
 		}
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, k.Back):
-			c.pop()
+			return d, pop()
 		case key.Matches(msg, k.Pause):
 			d.sess.togglePause()
 		case key.Matches(msg, k.Copy) && d.page != nil:

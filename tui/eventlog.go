@@ -39,17 +39,17 @@ func newLogPane(e *env, s *runSession) logPane {
 	return logPane{env: e, sess: s, list: newScrollList[logEntry](s.notable, true, false)}
 }
 
-func (l logPane) Update(msg tea.KeyMsg, c *ctx) logPane {
+func (l logPane) Update(msg tea.KeyMsg, c *ctx) (logPane, tea.Cmd) {
 	if n, ok := sideways(msg, l.env.keys, l.shift); ok {
 		l.shift = n
-		return l
+		return l, nil
 	}
 	if key.Matches(msg, l.env.keys.Enter) {
 		// The whole line, wrapped: a long cause is cut in the list.
 		if e, ok := l.list.Selected(); ok {
-			c.push(newTextDetail(l.env, l.sess, "event at "+e.at.Format("15:04:05.000"), causeFirst(e.text)))
+			return l, push(newTextDetail(l.env, l.sess, "event at "+e.at.Format("15:04:05.000"), causeFirst(e.text)))
 		}
-		return l
+		return l, nil
 	}
 	if key.Matches(msg, l.env.keys.Checkpoints) {
 		l.checkpoints = !l.checkpoints
@@ -58,10 +58,10 @@ func (l logPane) Update(msg tea.KeyMsg, c *ctx) logPane {
 			rows = l.sess.log
 		}
 		l.list = l.list.SetRows(rows, true)
-		return l
+		return l, nil
 	}
 	l.list, _ = l.list.Update(msg, l.env.keys)
-	return l
+	return l, nil
 }
 
 func (l logPane) SetSize(width, height int) logPane {

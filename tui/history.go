@@ -72,16 +72,14 @@ func (h historyScreen) Update(msg tea.Msg, c *ctx) (historyScreen, tea.Cmd) {
 		h.list = h.list.SetRows(h.entries, false)
 	case tea.KeyMsg:
 		if key.Matches(msg, h.env.keys.Back) {
-			c.pop()
-			return h, nil
+			return h, pop()
 		}
 		if key.Matches(msg, h.env.keys.Enter) {
 			if h.live != nil && h.list.Current() == 0 {
-				c.open = &openRequest{sess: h.live} // the run going on: its own view
-				return h, nil
+				return h, openRunAsk(h.live, paneOverview) // the run going on: its own view
 			}
 			if e, ok := h.list.Selected(); ok {
-				c.push(newTextDetail(h.env, nil, h.profile.Name+" run of "+e.Start.Local().Format("2006-01-02 15:04:05"), historyText(e)))
+				return h, push(newTextDetail(h.env, nil, h.profile.Name+" run of "+e.Start.Local().Format("2006-01-02 15:04:05"), historyText(e)))
 			}
 			return h, nil
 		}

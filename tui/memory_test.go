@@ -42,9 +42,15 @@ func TestTwentyRunsStayUnder200MB(t *testing.T) {
 		}
 	}
 	update := func(msg tea.Msg) {
-		var cmd tea.Cmd
+		var (
+			cmd  tea.Cmd
+			rest []tea.Cmd
+		)
 		m, cmd = m.Update(msg)
-		runCmd(cmd)
+		m, rest = feedAsks(m, cmd, nil) // its asks at once, as a key's are
+		for _, c := range rest {
+			runCmd(c)
+		}
 	}
 	update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	for range runs {

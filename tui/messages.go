@@ -64,3 +64,6 @@ func waitEvents(gen int, ch <-chan ingest.Event) tea.Cmd {
 		return msg
 	}
 }
+
+// listen reads a run's next batch of events.
+func listen(s *runSession) tea.Cmd { return waitEvents(s.gen, s.runner.Events()) }

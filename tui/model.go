@@ -31,11 +31,17 @@ type Model struct {
 
 	quitting bool // quit once every run has ended
 	frame    string
+
+	// holding: the last key returned a command; keys wait in held until
+	// a message that is not a key comes (hold).
+	holding bool
+	holdSeq int
+	held    []tea.KeyMsg
 }
 
 // New builds the console's root model.
 func New(opts Options) Model {
-	e := &env{opts: opts, now: opts.Now, keys: DefaultKeyMap(), runs: &runSet{}}
+	e := &env{opts: opts, now: opts.Now, keys: DefaultKeyMap(), runs: &runSet{starting: map[string]bool{}}, listen: listen}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -85,6 +91,9 @@ func (m Model) draw() string { return termsafe.KeepStyle(m.render()) }
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.stack = slices.Clone(m.stack) // a Model is a value: share no stack
 	var cmd tea.Cmd
+	if km, ok := msg.(tea.KeyMsg); ok && m.holding && !key.Matches(km, m.env.keys.ForceQuit) {
+		return m.hold(km), nil
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -109,8 +118,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case tea.KeyMsg:
 		m, cmd = m.onKeys(msg)
+	case pushMsg, popMsg, statusMsg, startMsg, startedMsg, openMsg, stopMsg, quitMsg, toPickerMsg, toRunsMsg:
+		m, cmd = m.onAsk(msg)
+	case keysGoMsg:
 	default:
 		m, cmd = m.broadcast(msg)
+	}
+	if m.holding && m.lets(msg) {
+		var more tea.Cmd
+		m, more = m.release()
+		cmd = batch(cmd, more)
 	}
 	m = m.layout()
 	m.fitBuffers()
@@ -136,16 +153,23 @@ func (m Model) onKeys(msg tea.KeyMsg) (Model, tea.Cmd) {
 			rest := msg
 			rest.Runes = msg.Runes[i:]
 			next, cmd := m.onKey(rest)
-			return next, tea.Batch(append(cmds, cmd)...)
+			return next, batch(append(cmds, cmd)...)
 		}
 		one := msg
 		one.Runes = []rune{r}
 		var cmd tea.Cmd
 		m, cmd = m.onKey(one)
-		m = m.layout() // the key may have opened a screen: the next one sizes by it
+		m = m.layout()
 		cmds = append(cmds, cmd)
+		if m.holding && i < len(msg.Runes)-1 {
+			// The key asked for something: the rest waits for it.
+			rest := msg
+			rest.Runes = msg.Runes[i+1:]
+			m.held = append([]tea.KeyMsg{rest}, m.held...)
+			return m, batch(cmds...)
+		}
 	}
-	return m, tea.Batch(cmds...)
+	return m, batch(cmds...)
 }
 
 // onKey gives a key to the screen on top, after the keys that work
@@ -173,11 +197,61 @@ func (m Model) onKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		return m.quit()
 	}
-	c := &ctx{env: m.env}
-	next, cmd := top.update(msg, c)
+	next, cmd := top.update(msg, &ctx{env: m.env})
 	m.stack[len(m.stack)-1] = next
-	m, more := m.apply(c)
-	return m, tea.Batch(cmd, more)
+	if cmd == nil {
+		return m, nil
+	}
+	// Keys typed after this one wait until its command has run: what it
+	// asked (a screen opened or closed) decides where they go.
+	m.holding, m.holdSeq = true, m.holdSeq+1
+	return m, then(cmd, ask(keysGoMsg{m.holdSeq}))
+}
+
+// keysGoMsg comes once the command of the key that made it has run, its
+// asks handled: the keys held since go on.
+type keysGoMsg struct{ seq int }
+
+// maxHeld bounds the keys kept while a key's asks are on their way.
+const maxHeld = 64
+
+// hold keeps a key that came while the last key's command is out: what it
+// asked (a screen to open or close) comes as messages, and the keys typed
+// after it are for the screen it leaves on top. They go on, in order, when
+// the command is done (keysGoMsg), or at the next tick when it is slow
+// (a probe): a slow command delays a key by a tick at most.
+func (m Model) hold(msg tea.KeyMsg) Model {
+	if len(m.held) < maxHeld {
+		m.held = append(m.held, msg)
+	}
+	return m
+}
+
+// lets says the message lets held keys go: the go of the latest key that
+// held them, or a tick.
+func (m Model) lets(msg tea.Msg) bool {
+	switch msg := msg.(type) {
+	case keysGoMsg:
+		return msg.seq == m.holdSeq
+	case tickMsg:
+		return true
+	}
+	return false
+}
+
+// release hands the held keys on, until one of them asks in turn.
+func (m Model) release() (Model, tea.Cmd) {
+	m.holding = false
+	var cmds []tea.Cmd
+	for len(m.held) > 0 && !m.holding {
+		k := m.held[0]
+		m.held = m.held[1:]
+		var cmd tea.Cmd
+		m, cmd = m.onKeys(k)
+		m = m.layout()
+		cmds = append(cmds, cmd)
+	}
+	return m, batch(cmds...)
 }
 
 // broadcast hands a message (a command's result) to every screen; each
@@ -190,30 +264,33 @@ func (m Model) broadcast(msg tea.Msg) (Model, tea.Cmd) {
 		m.stack[i] = next
 		cmds = append(cmds, cmd)
 	}
-	m, more := m.apply(c)
-	return m, tea.Batch(append(cmds, more)...)
+	return m, batch(cmds...)
 }
 
-// apply does what a screen asked for.
-func (m Model) apply(c *ctx) (Model, tea.Cmd) {
-	m.stack = m.stack[:max(len(m.stack)-c.pops, 1)]
-	m.stack = append(m.stack, c.pushes...)
-	if c.status != nil {
-		m.setStatus(c.status.text, c.status.isErr)
-	}
-	switch {
-	case c.quit:
+// onAsk does what a screen asked for (actions.go). Every ask is a message
+// of its own, so two asks from one key are both done, in order.
+func (m Model) onAsk(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case pushMsg:
+		m.stack = append(m.stack, msg.s)
+	case popMsg:
+		m.stack = m.stack[:max(len(m.stack)-1, 1)]
+	case statusMsg:
+		m.setStatus(msg.text, msg.isErr)
+	case quitMsg:
 		return m.quit()
-	case c.stop != nil:
-		m.stopOne(c.stop)
-	case c.toPicker:
+	case stopMsg:
+		m.stopOne(msg.sess)
+	case toPickerMsg:
 		return m.toPicker()
-	case c.toRuns:
+	case toRunsMsg:
 		m.stack = []screen{m.stack[0], newRunsList(m.env, m.body().session())}
-	case c.open != nil:
-		m = m.openRun(c.open.sess, c.open.pane)
-	case c.start != nil:
-		return m.start(c.start.item, c.start.fresh)
+	case openMsg:
+		m = m.openRun(msg.sess, msg.pane)
+	case startMsg:
+		return m.start(msg.item, msg.fresh)
+	case startedMsg:
+		return m.started(msg)
 	}
 	return m, nil
 }
@@ -258,7 +335,7 @@ func (m Model) onEvents(msg eventsMsg) (Model, tea.Cmd) {
 	}
 	s.apply(msg.events)
 	if !msg.closed {
-		return m, waitEvents(s.gen, s.runner.Events())
+		return m, m.env.listen(s)
 	}
 	s.end()
 	if m.quitting {
@@ -326,15 +403,41 @@ func (m Model) start(it pickerItem, fresh bool) (Model, tea.Cmd) {
 		}
 		return m.openRun(live, paneOverview), nil
 	}
-	r, err := m.env.opts.Start(it.profile, fresh)
-	if err != nil {
-		m.setStatus(fmt.Sprintf("%s did not start: %s", it.profile.Name, oneLine(err.Error())), true)
+	if m.runs.starting[it.profile.Name] {
+		return m, nil // enter twice: one start is on its way
+	}
+	m.runs.starting[it.profile.Name] = true
+	return m, startRun(m.env.opts.Start, it, fresh)
+}
+
+// startRun starts a run. Starting reads the profile's folder and builds
+// its client: in a command, never in Update.
+func startRun(start Starter, it pickerItem, fresh bool) tea.Cmd {
+	return starting{start, it, fresh}.cmd
+}
+
+type starting struct {
+	start Starter
+	item  pickerItem
+	fresh bool
+}
+
+func (s starting) cmd() tea.Msg {
+	r, err := s.start(s.item.profile, s.fresh)
+	return startedMsg{item: s.item, runner: r, err: err}
+}
+
+// started shows a run that has started, or says why it did not.
+func (m Model) started(msg startedMsg) (Model, tea.Cmd) {
+	delete(m.runs.starting, msg.item.profile.Name)
+	if msg.err != nil {
+		m.setStatus(fmt.Sprintf("%s did not start: %s", msg.item.profile.Name, oneLine(msg.err.Error())), true)
 		return m, nil
 	}
-	s := m.runs.add(it.profile, r, m.env.now())
+	s := m.runs.add(msg.item.profile, msg.runner, m.env.now())
 	m = m.openRun(s, paneOverview)
 	m.status = ""
-	return m, waitEvents(s.gen, r.Events())
+	return m, m.env.listen(s)
 }
 
 // openRun shows a run over the profiles, or over the runs list when it is

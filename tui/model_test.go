@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ type harness struct {
 	clock  *clock
 	runs   []*fakeRun
 	starts []string
+	asks   []tea.Msg // every ask the screens made, in order
 }
 
 func newHarness(t *testing.T, profiles []Profile) *harness {
@@ -34,6 +36,7 @@ func newHarness(t *testing.T, profiles []Profile) *harness {
 			return r, nil
 		},
 	})
+	h.m.env.listen = func(*runSession) tea.Cmd { return nil } // the tests hand the events in
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	h.settle(h.send(reloadCheckpointsMsg{})) // what Init does
 	return h
@@ -59,11 +62,82 @@ func asking(m Model) bool {
 	return ok
 }
 
+// send hands the model a message and, as the program would, feeds it the
+// asks its commands carry (push, pop, status, start, open, stop, quit:
+// actions.go), in order, and the start of a run (the fake starter). Every
+// other command (reading a folder, a probe, the clipboard, quit) is handed
+// back unrun, for the test to run, look at or feed.
 func (h *harness) send(msg tea.Msg) tea.Cmd {
 	h.t.Helper()
 	next, cmd := h.m.Update(msg)
 	h.m = next.(Model)
-	return cmd
+	return tea.Batch(h.act(cmd)...)
+}
+
+// The code of the commands send runs: an ask, a batch or sequence (which
+// only hands out its commands), a run's start.
+var (
+	askCode   = codeOf(ask(nil))
+	batchCode = codeOf(batch(ask(nil), ask(nil)))
+	seqCode   = codeOf(then(ask(nil), ask(nil)))
+	startCode = codeOf(startRun(nil, pickerItem{}, false))
+)
+
+func codeOf(cmd tea.Cmd) uintptr { return reflect.ValueOf(cmd).Pointer() }
+
+// act runs a command if it is an ask, a start or holds commands, sends
+// the asks among their messages and returns the commands it did not run.
+func (h *harness) act(cmd tea.Cmd) []tea.Cmd {
+	h.t.Helper()
+	var m tea.Model = h.m
+	m, rest := feedAsks(m, cmd, func(msg tea.Msg) { h.asks = append(h.asks, msg) })
+	h.m = m.(Model)
+	return rest
+}
+
+// feedAsks does for a model what the program would with a command's asks
+// (and a start), at once: the other commands are returned unrun. seen
+// (if not nil) hears each ask.
+func feedAsks(m tea.Model, cmd tea.Cmd, seen func(tea.Msg)) (tea.Model, []tea.Cmd) {
+	if cmd == nil {
+		return m, nil
+	}
+	switch codeOf(cmd) {
+	case askCode, batchCode, seqCode, startCode:
+	default:
+		return m, []tea.Cmd{cmd}
+	}
+	msg := cmd()
+	if cmds, ok := cmdsIn(msg); ok {
+		var rest, more []tea.Cmd
+		for _, c := range cmds {
+			m, more = feedAsks(m, c, seen)
+			rest = append(rest, more...)
+		}
+		return m, rest
+	}
+	if seen != nil {
+		seen(msg)
+	}
+	m, cmd = m.Update(msg)
+	return feedAsks(m, cmd, seen)
+}
+
+// cmdsIn is the commands a tea.Batch or tea.Sequence message holds (the
+// latter's type is Bubble Tea's own: a slice of commands).
+func cmdsIn(msg tea.Msg) ([]tea.Cmd, bool) {
+	if msg == nil {
+		return nil, false
+	}
+	v := reflect.ValueOf(msg)
+	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeOf(tea.Cmd(nil)) {
+		return nil, false
+	}
+	cmds := make([]tea.Cmd, v.Len())
+	for i := range cmds {
+		cmds[i] = v.Index(i).Interface().(tea.Cmd)
+	}
+	return cmds, true
 }
 
 func (h *harness) keys(keys ...string) {

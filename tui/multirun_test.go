@@ -142,9 +142,8 @@ func settle(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	switch msg := cmd().(type) {
-	case tea.BatchMsg:
-		for _, c := range msg {
+	if cmds, ok := cmdsIn(cmd()); ok {
+		for _, c := range cmds {
 			settle(c)
 		}
 	}

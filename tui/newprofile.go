@@ -166,8 +166,7 @@ func (f newProfile) Update(msg tea.Msg, c *ctx) (newProfile, tea.Cmd) {
 			f.err = "not saved: " + oneLine(msg.err.Error())
 			return f, nil
 		}
-		c.pop()
-		c.say(fmt.Sprintf("saved %s: enter runs %s", msg.profile.Path, msg.profile.Name), false)
+		return f, then(pop(), say(fmt.Sprintf("saved %s: enter runs %s", msg.profile.Path, msg.profile.Name), false))
 	case tea.KeyMsg:
 		if f.probed != nil {
 			return f.reviewKey(msg, c)
@@ -183,8 +182,7 @@ func (f newProfile) formKey(msg tea.KeyMsg, c *ctx) (newProfile, tea.Cmd) {
 	at := max(slices.Index(vis, f.focus), 0)
 	switch {
 	case key.Matches(msg, k.Back):
-		c.pop()
-		return f, nil
+		return f, pop()
 	case key.Matches(msg, k.Save):
 		req := f.request()
 		if err := req.check(); err != nil {

@@ -48,8 +48,7 @@ func (v pagesPane) Update(msg tea.KeyMsg, c *ctx) (pagesPane, tea.Cmd) {
 	if key.Matches(msg, v.env.keys.Enter) {
 		if p, ok := v.list.Selected(); ok {
 			d := newPageDetail(v.env, v.sess, p, v.width)
-			c.push(d)
-			return v, d.readTail()
+			return v, then(push(d), d.readTail())
 		}
 	}
 	return v, nil

@@ -252,6 +252,7 @@ func (p partsPane) Update(km tea.KeyMsg, c *ctx) (partsPane, tea.Cmd) {
 	}
 	run, _ := p.sess.partitioned()
 	sel, have := p.list.Selected()
+	var cmd tea.Cmd
 	switch {
 	case key.Matches(km, k.Filter):
 		var cmd tea.Cmd
@@ -260,50 +261,47 @@ func (p partsPane) Update(km tea.KeyMsg, c *ctx) (partsPane, tea.Cmd) {
 	case !have:
 		p.list, _ = p.list.Update(km, k)
 	case key.Matches(km, k.Enter):
-		c.push(newRunView(p.env, p.sess.partSession(sel.Key)))
+		cmd = push(newRunView(p.env, p.sess.partSession(sel.Key)))
 	case key.Matches(km, k.Pause):
 		if !p.sess.live() {
-			pauseRun(c, p.sess)
+			cmd = pauseRun(c, p.sess)
 			break
 		}
 		var err error
 		if sel.State == ingest.StatePaused || p.sess.partSession(sel.Key).pauseWanted {
 			err = run.ResumePartition(sel.Key)
 			p.sess.partSession(sel.Key).pauseWanted = false
-			c.say("resuming "+sel.Key, false)
+			cmd = say("resuming "+sel.Key, false)
 		} else {
 			err = run.PausePartition(sel.Key)
 			p.sess.partSession(sel.Key).pauseWanted = true
-			c.say("pausing "+sel.Key+" after its page", false)
+			cmd = say("pausing "+sel.Key+" after its page", false)
 		}
 		if err != nil {
-			c.say(oneLine(err.Error()), true)
+			cmd = say(oneLine(err.Error()), true)
 		}
 	case key.Matches(km, k.Restart):
-		retryPartition(c, p.sess, sel)
+		cmd = retryPartition(c, p.sess, sel)
 	default:
 		p.list, _ = p.list.Update(km, k)
 	}
-	return p, nil
+	return p, cmd
 }
 
 // retryPartition queues a failed partition again; on an ended run R
 // resumes the whole run, which runs its failed partitions again.
-func retryPartition(c *ctx, s *runSession, sel ingest.PartitionSnapshot) {
+func retryPartition(c *ctx, s *runSession, sel ingest.PartitionSnapshot) tea.Cmd {
 	if !s.live() {
-		resumeRun(c, s)
-		return
+		return resumeRun(c, s)
 	}
 	if sel.State != ingest.StateFailed {
-		c.say("only a failed partition can be retried", false)
-		return
+		return say("only a failed partition can be retried", false)
 	}
 	run, _ := s.partitioned()
 	if err := run.RetryPartition(sel.Key); err != nil {
-		c.say(oneLine(err.Error()), true)
-		return
+		return say(oneLine(err.Error()), true)
 	}
-	c.say("retrying "+sel.Key+" from its checkpoint", false)
+	return say("retrying "+sel.Key+" from its checkpoint", false)
 }
 
 func (p partsPane) clearFilter() partsPane {

@@ -168,13 +168,12 @@ func (p picker) Update(msg tea.Msg, c *ctx) (picker, tea.Cmd) {
 		}
 		return p, nil
 	case pastRunMsg:
-		c.open = &openRequest{sess: pastSession(msg.profile, msg.run), pane: msg.pane}
-		c.say("", false) // the "reading…" line is answered
-		return p, nil
+		// The "reading…" line is answered.
+		return p, then(openRunAsk(pastSession(msg.profile, msg.run), msg.pane), say("", false))
 	case loginDoneMsg:
-		return p.onLoginDone(msg, c), nil
+		return p.onLoginDone(msg, c)
 	case approvedMsg:
-		return p.onApproved(msg, c), nil
+		return p.onApproved(msg, c)
 	case profileSavedMsg:
 		if msg.err != nil {
 			return p, nil
@@ -206,42 +205,38 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(msg, k.Runs):
-		c.toRuns = true
+		return p, ask(toRunsMsg{})
 	case key.Matches(msg, k.Pause) && live != nil:
 		live.togglePause()
 	case key.Matches(msg, k.Pause) && ok:
-		c.say(termsafe.Line(it.profile.Name)+" is not running: enter starts it", false)
+		return p, say(termsafe.Line(it.profile.Name)+" is not running: enter starts it", false)
 	case key.Matches(msg, k.Stop) && ok:
 		if live == nil {
-			c.say(it.profile.Name+" is not running", false)
-			return p, nil
+			return p, say(it.profile.Name+" is not running", false)
 		}
-		askStop(c, live)
+		return p, askStop(c, live)
 	case key.Matches(msg, k.History) && ok:
 		h := newHistoryScreen(p.env, it.profile)
-		c.push(h)
-		return p, h.load()
+		return p, then(push(h), h.load())
 	case key.Matches(msg, k.Enter) && live != nil:
-		c.open = &openRequest{sess: live}
+		return p, openRunAsk(live, paneOverview)
 	case key.Matches(msg, k.Enter) && ok && len(it.profile.Approval) > 0:
-		c.push(newApprovalScreen(p.env, it))
+		return p, push(newApprovalScreen(p.env, it))
 	case key.Matches(msg, k.Enter) && ok && it.profile.NeedsLogin && p.env.opts.Login != nil:
 		name := it.profile.Name
 		return p, tea.ExecProcess(p.env.opts.Login(it.profile), func(err error) tea.Msg { return loginDoneMsg{name: name, err: err} })
 	case key.Matches(msg, k.Enter) && ok:
 		if it.complete() && !incremental(it.profile.Pagination) && it.profile.Err == nil {
-			c.push(newDialog(k, askFresh, it))
-			return p, nil
+			return p, push(newDialog(k, askFresh, it))
 		}
-		c.start = &startRequest{item: it}
+		return p, startAsk(it, false)
 	case key.Matches(msg, k.Add):
 		return p, p.openForm(c)
 	case key.Matches(msg, k.Fresh) && ok:
 		if !it.started() {
-			c.start = &startRequest{item: it} // nothing to start over from
-			return p, nil
+			return p, startAsk(it, false) // nothing to start over from
 		}
-		c.push(newDialog(k, askFresh, it))
+		return p, push(newDialog(k, askFresh, it))
 	case ok && (key.Matches(msg, k.Records) || key.Matches(msg, k.Pages) || key.Matches(msg, k.Events)):
 		return p, openPast(c, it.profile, paneOf(msg, k))
 	case key.Matches(msg, k.Filter):
@@ -261,40 +256,34 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 func (p picker) openForm(c *ctx) tea.Cmd {
 	switch {
 	case p.env.opts.Probe == nil:
-		c.say("this console cannot probe endpoints", true)
-		return nil
+		return say("this console cannot probe endpoints", true)
 	case p.env.opts.ProfilesDir == "":
-		c.say("no profiles folder to save into: give --profiles DIR or set $SIPHON_PROFILES", true)
-		return nil
+		return say("no profiles folder to save into: give --profiles DIR or set $SIPHON_PROFILES", true)
 	}
 	var taken []string
 	for _, it := range p.items {
 		taken = append(taken, it.profile.Name)
 	}
-	c.push(newProfileForm(p.env, taken))
-	return nil
+	return push(newProfileForm(p.env, taken))
 }
 
-func (p picker) onLoginDone(msg loginDoneMsg, c *ctx) picker {
+func (p picker) onLoginDone(msg loginDoneMsg, c *ctx) (picker, tea.Cmd) {
 	if msg.err != nil {
-		c.say("sign-in to "+msg.name+" failed: "+oneLine(msg.err.Error()), true)
-		return p
+		return p, say("sign-in to "+msg.name+" failed: "+oneLine(msg.err.Error()), true)
 	}
 	for i := range p.items {
 		if p.items[i].profile.Name == msg.name {
 			p.items[i].profile.NeedsLogin = false
 		}
 	}
-	c.say("signed in to "+msg.name+"; enter starts it", false)
-	return p.applyFilter()
+	return p.applyFilter(), say("signed in to "+msg.name+"; enter starts it", false)
 }
 
 // onApproved puts an approved profile, loaded again, in place of the one
 // that waited.
-func (p picker) onApproved(msg approvedMsg, c *ctx) picker {
+func (p picker) onApproved(msg approvedMsg, c *ctx) (picker, tea.Cmd) {
 	if msg.err != nil {
-		c.say("not approved: "+oneLine(msg.err.Error()), true)
-		return p
+		return p, say("not approved: "+oneLine(msg.err.Error()), true)
 	}
 	for i := range p.items {
 		if p.items[i].profile.Name == msg.name {
@@ -302,11 +291,9 @@ func (p picker) onApproved(msg approvedMsg, c *ctx) picker {
 		}
 	}
 	if len(msg.profile.Approval) > 0 {
-		c.say(termsafe.Line(msg.name)+" changed since it was listed: look again before approving", true)
-	} else {
-		c.say("approved "+termsafe.Line(msg.name)+"; enter starts it", false)
+		return p.applyFilter(), say(termsafe.Line(msg.name)+" changed since it was listed: look again before approving", true)
 	}
-	return p.applyFilter()
+	return p.applyFilter(), say("approved "+termsafe.Line(msg.name)+"; enter starts it", false)
 }
 
 // add puts a new profile in the list, under the cursor.
@@ -450,15 +437,12 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 // output folder keeps it, read in a command.
 func openPast(c *ctx, prof Profile, pn pane) tea.Cmd {
 	if s := c.runs.lastFor(prof.Name); s != nil {
-		c.open = &openRequest{sess: s, pane: pn}
-		return nil
+		return openRunAsk(s, pn)
 	}
 	if prof.Out == "" {
-		c.say(termsafe.Line(prof.Name)+" has no output folder to read", false)
-		return nil
+		return say(termsafe.Line(prof.Name)+" has no output folder to read", false)
 	}
-	c.say("reading "+termsafe.Line(prof.Name)+"'s output folder…", false)
-	return readPastRun(prof, pn)
+	return then(say("reading "+termsafe.Line(prof.Name)+"'s output folder…", false), readPastRun(prof, pn))
 }
 
 // paneOf is the run view's pane a key opens: r records, i pages, e events.

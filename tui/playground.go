@@ -65,12 +65,11 @@ func (g playground) Update(msg tea.Msg, c *ctx) (playground, tea.Cmd) {
 	case selectorResultMsg:
 		g.editor = g.editor.receive(msg)
 	case selectorsSavedMsg:
-		return g.onSaved(msg, c), nil
+		return g.onSaved(msg, c)
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, k.Back):
-			c.pop()
-			return g, nil
+			return g, pop()
 		case key.Matches(msg, k.Save):
 			return g, g.save(c)
 		}
@@ -89,11 +88,9 @@ func (g playground) save(c *ctx) tea.Cmd {
 	set := g.editor.changes()
 	switch {
 	case len(set) == 0:
-		c.say("nothing changed to save", false)
-		return nil
+		return say("nothing changed to save", false)
 	case prof.Path == "":
-		c.say(prof.Name+" is built in: there is no file to save into; copy the values into a profile of your own", true)
-		return nil
+		return say(prof.Name+" is built in: there is no file to save into; copy the values into a profile of your own", true)
 	}
 	prof.Records, prof.PaginationConfig, _ = g.editor.config() // UpdateFile checks each value as the loader does
 	return func() tea.Msg {
@@ -102,15 +99,13 @@ func (g playground) save(c *ctx) tea.Cmd {
 	}
 }
 
-func (g playground) onSaved(msg selectorsSavedMsg, c *ctx) playground {
+func (g playground) onSaved(msg selectorsSavedMsg, c *ctx) (playground, tea.Cmd) {
 	if msg.err != nil {
-		c.say("not saved: "+oneLine(msg.err.Error()), true)
-		return g
+		return g, say("not saved: "+oneLine(msg.err.Error()), true)
 	}
 	g.sess.profile = msg.profile
 	g.editor = g.editor.saved()
-	c.say(fmt.Sprintf("saved %s into %s; the next run of %s uses them", strings.Join(msg.keys, ", "), msg.profile.Path, msg.profile.Name), false)
-	return g
+	return g, say(fmt.Sprintf("saved %s into %s; the next run of %s uses them", strings.Join(msg.keys, ", "), msg.profile.Path, msg.profile.Name), false)
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -16,13 +16,19 @@ import (
 // (selectors, probes), feeding their results back, as Bubble Tea would.
 func (h *harness) settle(cmd tea.Cmd) {
 	h.t.Helper()
-	for cmd != nil {
-		switch msg := cmd().(type) {
-		case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg, historyMsg, bodyTailMsg, pastRunMsg:
-			cmd = h.send(msg)
-		default:
-			return
+	if cmd == nil {
+		return
+	}
+	msg := cmd()
+	if cmds, ok := cmdsIn(msg); ok {
+		for _, c := range cmds {
+			h.settle(c)
 		}
+		return
+	}
+	switch msg.(type) {
+	case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg, historyMsg, bodyTailMsg, pastRunMsg:
+		h.settle(h.send(msg))
 	}
 }
 

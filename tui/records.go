@@ -70,7 +70,7 @@ func (v recordsPane) Update(msg tea.KeyMsg, c *ctx) (recordsPane, tea.Cmd) {
 		if rec, ok := v.list.Selected(); ok {
 			st := v.env.styles
 			title := fmt.Sprintf("record %d", v.list.Current()+1)
-			c.push(newDetail(v.env, v.sess, title, "esc back", strings.Join(highlightJSON(indentJSON(rec), st), "\n"), nil))
+			return v, push(newDetail(v.env, v.sess, title, "esc back", strings.Join(highlightJSON(indentJSON(rec), st), "\n"), nil))
 		}
 	}
 	return v, nil

@@ -18,6 +18,9 @@ import (
 type runSet struct {
 	list []*runSession
 	gen  int
+	// starting is the profiles whose start is on its way (in a command):
+	// a second enter meanwhile starts nothing more.
+	starting map[string]bool
 }
 
 // add files a new run under the next generation.
@@ -181,6 +184,7 @@ func (l runsList) Update(msg tea.Msg, c *ctx) (runsList, tea.Cmd) {
 		return l.refilter().sized(), cmd
 	}
 	s, have := l.list.Selected()
+	var cmd tea.Cmd
 	switch {
 	case key.Matches(km, k.Filter):
 		var cmd tea.Cmd
@@ -190,68 +194,65 @@ func (l runsList) Update(msg tea.Msg, c *ctx) (runsList, tea.Cmd) {
 		l.filter = l.filter.clear()
 		return l.refilter().sized(), nil
 	case key.Matches(km, k.Back), key.Matches(km, k.Runs):
-		c.toPicker = true
+		cmd = ask(toPickerMsg{})
 	case !have:
 		l.list, _ = l.list.Update(km, k)
 	case key.Matches(km, k.Enter):
-		c.open = &openRequest{sess: s}
+		cmd = openRunAsk(s, paneOverview)
 	case key.Matches(km, k.Events):
-		c.open = &openRequest{sess: s, pane: paneEvents}
+		cmd = openRunAsk(s, paneEvents)
 	case key.Matches(km, k.Records):
-		c.open = &openRequest{sess: s, pane: paneRecords}
+		cmd = openRunAsk(s, paneRecords)
 	case key.Matches(km, k.Pages):
-		c.open = &openRequest{sess: s, pane: panePages}
+		cmd = openRunAsk(s, panePages)
 	case key.Matches(km, k.Pause):
-		pauseRun(c, s)
+		cmd = pauseRun(c, s)
 	case key.Matches(km, k.Stop):
-		askStop(c, s)
+		cmd = askStop(c, s)
 	case key.Matches(km, k.Restart):
-		resumeRun(c, s)
+		cmd = resumeRun(c, s)
 	case key.Matches(km, k.History):
 		h := newHistoryScreen(l.env, s.profile)
-		c.push(h)
-		return l, h.load()
+		cmd = then(push(h), h.load())
 	default:
 		l.list, _ = l.list.Update(km, k)
 	}
-	return l, nil
+	return l, cmd
 }
 
 // pauseRun pauses a live run after its page, or resumes it; on a run
 // that is over it says why p does nothing, and what does.
-func pauseRun(c *ctx, s *runSession) {
+func pauseRun(c *ctx, s *runSession) tea.Cmd {
 	if s.live() {
 		s.togglePause()
-		return
+		return nil
 	}
 	name, word := termsafe.Line(s.profile.Name), s.word()
 	switch word {
 	case stateStopped, ingest.StateFailed:
-		c.say(name+" is "+word+", not paused: R resumes it from its checkpoint", false)
+		return say(name+" is "+word+", not paused: R resumes it from its checkpoint", false)
 	default:
-		c.say(name+" is "+word+": there is nothing to pause", false)
+		return say(name+" is "+word+": there is nothing to pause", false)
 	}
 }
 
 // askStop asks before stopping a live run.
-func askStop(c *ctx, s *runSession) {
+func askStop(c *ctx, s *runSession) tea.Cmd {
 	if !s.live() {
-		c.say(s.profile.Name+" is not running", false)
-		return
+		return say(s.profile.Name+" is not running", false)
 	}
 	d := newDialog(c.keys, askStopRun, pickerItem{profile: s.profile})
 	d.sess = s
-	c.push(d)
+	return push(d)
 }
 
 // resumeRun starts a failed or stopped run's profile again from its
 // checkpoint.
-func resumeRun(c *ctx, s *runSession) {
+func resumeRun(c *ctx, s *runSession) tea.Cmd {
 	if !s.resumable() {
-		c.say("only a failed or stopped run can be resumed", false)
-		return
+		return say("only a failed or stopped run can be resumed", false)
 	}
-	c.start = &startRequest{item: pickerItem{profile: s.profile}}
+	return startAsk(pickerItem{profile: s.profile}, false)
 }
 
 func (l runsList) SetSize(width, height int) runsList {

@@ -56,36 +56,36 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 		return r.toPane(km, c)
 	}
 	k := r.env.keys
+	var cmd tea.Cmd
 	switch {
 	case r.table() && (key.Matches(km, k.Pause) || key.Matches(km, k.Restart)):
 		return r.toPane(km, c)
 	case r.hasPart && key.Matches(km, k.PauseAll) && !r.sess.live():
-		pauseRun(c, r.sess)
+		cmd = pauseRun(c, r.sess)
 	case r.hasPart && key.Matches(km, k.PauseAll):
 		if r.sess.live() {
 			r.sess.togglePause()
 			if r.sess.pauseWanted {
-				c.say("pausing every partition after its page", false)
+				cmd = say("pausing every partition after its page", false)
 			} else {
-				c.say("resuming every partition", false)
+				cmd = say("resuming every partition", false)
 			}
 		}
 	case key.Matches(km, k.Pause):
-		pauseRun(c, r.sess)
+		cmd = pauseRun(c, r.sess)
 	case key.Matches(km, k.Stop) && r.sess.parent != nil:
-		c.say("x stops the whole run: esc back to it first", false)
+		cmd = say("x stops the whole run: esc back to it first", false)
 	case key.Matches(km, k.Stop):
-		askStop(c, r.sess)
+		cmd = askStop(c, r.sess)
 	case key.Matches(km, k.Restart) && r.sess.parent != nil:
-		retryPartition(c, r.sess.parent, ingest.PartitionSnapshot{Partition: partition.Partition{Key: r.sess.partKey}, Snapshot: r.sess.snap})
+		cmd = retryPartition(c, r.sess.parent, ingest.PartitionSnapshot{Partition: partition.Partition{Key: r.sess.partKey}, Snapshot: r.sess.snap})
 	case key.Matches(km, k.Restart):
-		resumeRun(c, r.sess)
+		cmd = resumeRun(c, r.sess)
 	case key.Matches(km, k.Runs):
-		c.toRuns = true
+		cmd = ask(toRunsMsg{})
 	case key.Matches(km, k.History):
 		h := newHistoryScreen(r.env, r.sess.profile)
-		c.push(h)
-		return r, h.load()
+		cmd = then(push(h), h.load())
 	case key.Matches(km, k.Events):
 		r = r.show(paneEvents)
 	case key.Matches(km, k.Records):
@@ -101,12 +101,12 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 		case r.pane != paneOverview:
 			r = r.show(paneOverview)
 		default:
-			c.pop() // the run goes on
+			cmd = pop() // the run goes on
 		}
 	default:
 		return r.toPane(km, c)
 	}
-	return r, nil
+	return r, cmd
 }
 
 // show switches to a pane, or back to the overview from it.
@@ -126,7 +126,7 @@ func (r runView) toPane(msg tea.KeyMsg, c *ctx) (runView, tea.Cmd) {
 			r.parts, cmd = r.parts.Update(msg, c)
 			return r, cmd
 		}
-		r.log = r.log.Update(msg, c)
+		r.log, cmd = r.log.Update(msg, c)
 	case paneRecords:
 		r.records, cmd = r.records.Update(msg, c)
 	case panePages:

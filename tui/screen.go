@@ -60,6 +60,9 @@ type env struct {
 	now    func() time.Time
 	term   io.Writer // where OSC sequences go; nil: no terminal
 	runs   *runSet
+	// listen reads a run's next events (waitEvents); the model tests,
+	// which hand the events in themselves, read none.
+	listen func(s *runSession) tea.Cmd
 }
 
 // newInput is a one-line text field in the console's styles.
@@ -76,46 +79,15 @@ func (e *env) newInput(prompt, placeholder string) textinput.Model {
 // its width.
 func inputView(in textinput.Model) string { return strings.TrimRight(in.View(), " ") }
 
-// ctx is what a screen's Update reads and what it asks of the root: open
-// or close screens, say something in the status line, start, open, stop a
-// run, or quit. The root applies the asks once the Update returns, in the
-// same Update, so a key's effect shows at once.
+// ctx is what a screen's Update reads: keys, styles, clock, options and
+// the session's runs. A screen changes nothing outside itself through it:
+// it asks the root for what it wants (open or close a screen, say
+// something, start, open or stop a run, quit) by returning a command whose
+// message is the ask (actions.go), and the root's Update handles each ask
+// as it comes, in order, however many one key makes.
 type ctx struct {
 	*env
-
-	pushes   []screen
-	pops     int
-	status   *statusLine
-	start    *startRequest
-	open     *openRequest
-	stop     *runSession // stop this run (its checkpoint is saved)
-	quit     bool        // stop every live run and quit
-	toPicker bool        // back to the profiles (runs go on)
-	toRuns   bool        // to the runs list
 }
-
-// openRequest shows a run, on one of its panes.
-type openRequest struct {
-	sess *runSession
-	pane pane
-}
-
-type statusLine struct {
-	text  string
-	isErr bool
-}
-
-type startRequest struct {
-	item  pickerItem
-	fresh bool
-}
-
-func (c *ctx) push(s screen) { c.pushes = append(c.pushes, s) }
-
-// pop closes the screen that asks (or, asked twice, the one below too).
-func (c *ctx) pop() { c.pops++ }
-
-func (c *ctx) say(text string, isErr bool) { c.status = &statusLine{text, isErr} }
 
 // question is a pending yes/no.
 type question int
@@ -134,30 +106,35 @@ type dialog struct {
 	item pickerItem  // askFresh: the profile
 	sess *runSession // askStopRun: the run
 	live int         // askQuit: how many runs are live
+	// answered: y or n came; keys typed before the root closes the
+	// question do not answer it twice.
+	answered bool
 }
 
 func newDialog(k KeyMap, q question, it pickerItem) dialog { return dialog{keys: k, q: q, item: it} }
 
 func (d dialog) Update(msg tea.Msg, c *ctx) (dialog, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return d, nil
+	if !ok || d.answered {
+		return d, nil // a question waits for its answer, and takes one
 	}
 	switch {
 	case key.Matches(km, d.keys.Yes):
-		c.pop()
+		d.answered = true
 		switch d.q {
 		case askQuit:
-			c.quit = true
+			return d, then(pop(), ask(quitMsg{}))
 		case askStopRun:
-			c.stop = d.sess
+			return d, then(pop(), ask(stopMsg{d.sess}))
 		case askFresh:
-			c.start = &startRequest{item: d.item, fresh: true}
+			return d, then(pop(), startAsk(d.item, true))
 		}
+		return d, pop()
 	case key.Matches(km, d.keys.No):
-		c.pop()
+		d.answered = true
+		return d, pop()
 	}
-	return d, nil // a question waits for its answer
+	return d, nil
 }
 
 func (d dialog) update(msg tea.Msg, c *ctx) (screen, tea.Cmd) { return d.Update(msg, c) }
