@@ -204,9 +204,9 @@ func TestFailingPartitionFailsAlone(t *testing.T) {
 	if s := r.Snapshot(); s.State != ingest.StateFailed || s.Partitions.Done != 2 || s.Partitions.Failed != 1 {
 		t.Errorf("snapshot %s %+v", s.State, s.Partitions)
 	}
-	st, err := os.ReadFile(filepath.Join(dir, store.RunStateFile))
-	if err != nil || !strings.Contains(string(st), `"FAILED"`) {
-		t.Errorf("run.json: %s, %v", st, err)
+	st, err := ingest.ReadRunState(dir)
+	if err != nil || st == nil || len(st.Partitions) != 3 || st.Partitions[1].Key != "nothing-here" || st.Partitions[1].State != ingest.StateFailed || st.Partitions[1].Error == "" || st.Partitions[0].State != ingest.StateDone {
+		t.Errorf("run state: %+v, %v", st, err)
 	}
 	// A re-run fetches only the failed partition (it fails again here).
 	before := srv.Stats().Requests

@@ -2,12 +2,12 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +15,7 @@ import (
 
 	"siphon/ingest/partition"
 	"siphon/ingest/partition/partlist"
+	"siphon/ingest/runstate"
 	"siphon/ingest/store"
 	"siphon/ingest/transport"
 )
@@ -35,41 +36,19 @@ func ParseShard(s string) (Shard, error) {
 	return sh, nil
 }
 
-// RunState is the content of store.RunStateFile, a partitioned run's own
-// state in its output: which partitions exist and which are done. The partitions' checkpoints are
-// what a resume trusts; this file lists the set, to notice when it changes,
-// and says in one place how far the run got.
-type RunState struct {
-	Version    int              `json:"version"`
-	Profile    string           `json:"profile"`
-	Kind       string           `json:"kind"`
-	Shard      string           `json:"shard,omitempty"`
-	Partitions []PartitionState `json:"partitions"`
-	UpdatedAt  time.Time        `json:"updated_at"`
-}
+// RunState is a partitioned run's own state in its output (run.json and
+// its log, partitions.jsonl): which partitions exist and how each ended.
+// The partitions' checkpoints are what a resume trusts; this lists the
+// set, to notice when it changes, and says in one place how far the run
+// got.
+type RunState = runstate.State
 
 // PartitionState is one partition's line in RunState.
-type PartitionState struct {
-	partition.Partition
-	State string `json:"state"` // STARTING (not yet run), RUNNING, DONE, FAILED, PAUSED
-	Error string `json:"error,omitempty"`
-}
+type PartitionState = runstate.Line
 
 // ReadRunState reads a partitioned run's run state in dir; nil, nil
 // when there is none (the folder is no partitioned run's, or a new one).
-func ReadRunState(dir string) (*RunState, error) { return readRunState(store.At(dir)) }
-
-func readRunState(out store.Location) (*RunState, error) {
-	b, err := out.ReadRunState()
-	if b == nil || err != nil {
-		return nil, err
-	}
-	var st RunState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%w: %s is not a siphon run state (%v); run with --fresh to start over", store.ErrCheckpointDamaged, filepath.Join(out.String(), store.RunStateFile), err)
-	}
-	return &st, nil
-}
+func ReadRunState(dir string) (*RunState, error) { return runstate.Read(store.At(dir)) }
 
 // PartitionSummary counts a partitioned run's partitions and requests.
 type PartitionSummary struct {
@@ -131,18 +110,40 @@ func (e *PartitionsFailedError) Error() string {
 	return msg
 }
 
-// partRun is one partition of a run.
+// partRun is a partition walking now: its client and its Run exist only
+// while it walks (or waits, paused, in the middle of its walk).
 type partRun struct {
-	p      partition.Partition
+	at     int // its position in the set
 	client *Client
-	run    *Run  // its counters, pause and state; its events go to the parent
-	refuse error // set when the partition cannot be sent at all (a value refused): it fails without a request
-	err    error
-	final  string // the state it ended in; "" while not ended
+	run    *Run // its counters, pause and state; its events go to the parent
+}
+
+// Partition states as the set keeps them for partitions not walking now.
+const (
+	rowWaiting uint8 = iota // not started (STARTING)
+	rowRunning              // walking: its partRun has the counters
+	rowDone
+	rowFailed
+	rowPaused
+)
+
+var rowStates = [...]string{rowWaiting: StateStarting, rowRunning: StateRunning, rowDone: StateDone, rowFailed: StateFailed, rowPaused: StatePaused}
+
+// partRow is a partition's last counters, kept small: a set of 50,000
+// partitions holds 50,000 of these and no more than its workers' partRuns.
+type partRow struct {
+	state                                uint8
+	stop                                 uint16 // 1+index in partitionSet.stops; 0: none
+	pages, retries, throttles, anomalies int32
+	drifts                               int32
+	records, rejected, bytes, total      int64
+	started, lastPage, lastCheckpoint    int64 // UnixNano; 0: never
 }
 
 // partitionSet runs a partitioned profile: a queue of partitions, a few
-// workers, one budget (the client's).
+// workers, one budget (the client's). It holds every partition's
+// definition and a small row of counters; only the partitions walking
+// have a client and a Run.
 type partitionSet struct {
 	// Set by startPartitioned before Start returns, never changed after:
 	// read without a lock from any goroutine.
@@ -150,19 +151,28 @@ type partitionSet struct {
 	run   *Run
 	job   Job
 	out   store.Location // the run's output (its shard's, when sharded)
-	all   []*partRun
-	byID  map[string]*partRun
-	queue chan *partRun // holds every partition: enqueuing never blocks
+	parts []partition.Partition
+	byKey map[string]int
+	queue chan int // positions; holds every partition: enqueuing never blocks
+	hc    *http.Client
 
 	held store.Store // out, held by loop while the partitions run
 
-	mu          sync.Mutex // guards the fields below, and partRun.err and final
+	mu          sync.Mutex // guards the fields below
 	queued      bool       // the partitions are queued: Partitions and PausePartition show them from then on
 	pool        *aheadPool // request slots: one a worker, lent at the tail (ahead.go)
 	outstanding int        // partitions queued or running
 	closed      bool       // the queue is closed: retries come too late
-	emitMu      sync.Mutex
-	stateMu     sync.Mutex // serialises writes of run.json
+	rows        []partRow
+	live        map[int]*partRun
+	failed      map[int]error // failed partitions' errors
+	pausedIdle  map[int]bool  // partitions paused while not walking: they start paused
+	stops       []string      // distinct stop reasons, for partRow.stop
+
+	emitMu  sync.Mutex
+	stateMu sync.Mutex // serialises the run state's writes
+	pending []byte     // state changes not yet appended (see logState)
+	resumed bool       // a run state was there: set by loop before Started
 }
 
 // startPartitioned begins a partitioned run. The partition set is built
@@ -172,9 +182,9 @@ func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
 	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
-	ps := &partitionSet{c: c, run: r, job: job, byID: map[string]*partRun{}}
+	ps := &partitionSet{c: c, run: r, job: job, byKey: map[string]int{}, live: map[int]*partRun{}, failed: map[int]error{}, pausedIdle: map[int]bool{}}
 	listErr := ps.list()
-	ps.queue = make(chan *partRun, len(ps.all))
+	ps.queue = make(chan int, len(ps.parts))
 	r.drv = ps
 	c.budget.Begin()
 	go func() {
@@ -189,39 +199,46 @@ func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
 	return r
 }
 
-// list builds the set: this shard's partitions, each with its client (or
-// the reason it cannot be sent).
+// list builds the set: this shard's partitions. Their clients are made as
+// they start (newPartRun).
 func (ps *partitionSet) list() error {
 	c := ps.c
-	cfg := &c.cfg
 	out := ps.job.Out
 	if out == "" {
-		out = filepath.Join("siphon-data", cfg.Name)
+		out = filepath.Join("siphon-data", c.cfg.Name)
 	}
 	ps.out = store.At(out).Shard(ps.job.Shard.K, ps.job.Shard.N)
-	parts, err := partlist.Of(*cfg)
+	parts, err := partlist.Of(c.cfg)
 	if err != nil {
 		return err
 	}
-	parts = partition.ForShard(parts, ps.job.Shard.K, ps.job.Shard.N)
-	hc := c.http.GetClient()
-	for _, p := range parts {
-		pc, err := c.partitionClient(p, hc)
-		pr := &partRun{p: p, client: pc, run: &Run{done: make(chan struct{})}}
-		pr.run.drv = walkDriver{pr.run}
-		if err != nil {
-			// This partition fails on its own; the others go on.
-			var pve *partition.ValueError
-			if !errors.As(err, &pve) {
-				err = fmt.Errorf("partition %d (%s): %w", p.Index, p.Key, err)
-			}
-			pr.refuse, pr.client = err, nil
-		}
-		pr.run.snap = Snapshot{Profile: cfg.Name, State: StateStarting}
-		ps.all = append(ps.all, pr)
-		ps.byID[p.Key] = pr
+	ps.parts = partition.ForShard(parts, ps.job.Shard.K, ps.job.Shard.N)
+	ps.rows = make([]partRow, len(ps.parts))
+	for i, p := range ps.parts {
+		ps.byKey[p.Key] = i
 	}
+	ps.hc = c.http.GetClient()
 	return nil
+}
+
+// newPartRun makes the client and Run of the partition at i, as it starts;
+// a partition that cannot be sent (a value refused) gets its reason
+// instead of a client, and fails without a request.
+func (ps *partitionSet) newPartRun(i int) (*partRun, error) {
+	p := ps.parts[i]
+	pr := &partRun{at: i, run: &Run{done: make(chan struct{})}}
+	pr.run.drv = walkDriver{pr.run}
+	pr.run.snap = Snapshot{Profile: ps.c.cfg.Name, State: StateStarting}
+	pc, err := ps.c.partitionClient(p, ps.hc)
+	if err != nil {
+		var pve *partition.ValueError
+		if !errors.As(err, &pve) {
+			err = fmt.Errorf("partition %d (%s): %w", p.Index, p.Key, err)
+		}
+		return pr, err
+	}
+	pr.client = pc
+	return pr, nil
 }
 
 // emit sends a run-level event, dropping it when the reader lags (the last
@@ -273,26 +290,23 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	}
 	ps.held = held
 	defer held.Release()
-	saved, err := readRunState(ps.out)
+	saved, err := runstate.Read(ps.out)
 	if err != nil {
 		return err
 	}
 	if saved != nil {
-		parts := make([]partition.Partition, len(ps.all))
-		for i, pr := range ps.all {
-			parts[i] = pr.p
-		}
-		if changes := partitionChanges(saved, cfg.Partitions.Kind(), parts); len(changes) > 0 {
+		if changes := partitionChanges(saved, cfg.Partitions.Kind(), ps.parts); len(changes) > 0 {
 			return &ProfileChangedError{Dir: ps.out.String(), Changes: changes}
 		}
 	}
 	ps.run.mu.Lock()
 	ps.run.snap.State = StateRunning
 	ps.run.mu.Unlock()
-	if err := ps.saveState(); err != nil {
+	if err := ps.startState(saved); err != nil {
 		return err
 	}
-	ps.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: ps.out.String(), Resumed: saved != nil})
+	saved = nil // the set keeps what it needs; 50,000 lines need not stay
+	ps.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: ps.out.String(), Resumed: ps.resumed})
 	for _, w := range c.Exposures() {
 		ps.emit(Warning{At: now(), What: w})
 	}
@@ -303,25 +317,29 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	}
 	ps.pool = newAheadPool(workers)
 	ps.mu.Lock()
-	ps.outstanding = len(ps.all)
-	for _, pr := range ps.all {
-		ps.queue <- pr // room: the queue holds every partition
+	ps.outstanding = len(ps.parts)
+	for i := range ps.parts {
+		ps.queue <- i // room: the queue holds every partition
 	}
-	if len(ps.all) == 0 {
+	if len(ps.parts) == 0 {
 		ps.closed = true
 		close(ps.queue)
 	}
 	ps.queued = true
 	ps.mu.Unlock()
 	var wg sync.WaitGroup
-	for range min(workers, max(len(ps.all), 1)) {
+	for range min(workers, max(len(ps.parts), 1)) {
 		wg.Go(func() {
-			for pr := range ps.queue {
-				ps.walk(ctx, pr)
+			for i := range ps.queue {
+				ps.walk(ctx, i)
 			}
 		})
 	}
 	wg.Wait()
+	ps.flushState()
+	if err := ps.writeHeader(); err != nil {
+		ps.emit(Warning{At: now(), What: fmt.Sprintf("saving %s: %v", store.RunStateFile, err)})
+	}
 	if w := c.tokens.StaleWarning(); w != "" {
 		ps.emit(Warning{At: now(), What: w})
 	}
@@ -329,32 +347,48 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		return ErrCanceled
 	}
 	var failed []PartitionFailure
-	for _, pr := range ps.all {
-		if pr.final == StateFailed {
-			failed = append(failed, PartitionFailure{pr.p.Key, pr.err})
+	ps.mu.Lock()
+	for i := range ps.parts {
+		if ps.rows[i].state == rowFailed {
+			failed = append(failed, PartitionFailure{ps.parts[i].Key, ps.failed[i]})
 		}
 	}
+	ps.mu.Unlock()
 	if len(failed) > 0 {
 		return &PartitionsFailedError{Failed: failed}
 	}
 	return nil
 }
 
-// walk runs one partition to its end, on a worker.
-func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
+// walk runs the partition at i to its end, on a worker.
+func (ps *partitionSet) walk(ctx context.Context, i int) {
+	key := ps.parts[i].Key
+	if ctx.Err() != nil {
+		// Never started: it stays as it was in the log, paused here.
+		ps.mu.Lock()
+		ps.rows[i].state = rowPaused
+		ps.endOne()
+		ps.mu.Unlock()
+		return
+	}
+	pr, err := ps.newPartRun(i)
 	r := pr.run
-	var err error
-	switch {
-	case ctx.Err() != nil:
-		err = ctx.Err()
-	case pr.refuse != nil:
-		err = pr.refuse // refused before any request: nothing is sent, nothing retried
-	default:
+	ps.mu.Lock()
+	ps.live[i] = pr
+	ps.rows[i].state = rowRunning
+	delete(ps.failed, i)
+	if ps.pausedIdle[i] || ps.run.isPaused() {
+		delete(ps.pausedIdle, i)
+		r.setPaused(true)
+	}
+	ps.mu.Unlock()
+	if err == nil {
 		r.mu.Lock()
 		r.snap.State, r.snap.Started, r.err = StateRunning, time.Now(), nil
 		r.snap.Err, r.snap.Detail, r.snap.StopReason = nil, "", ""
 		r.mu.Unlock()
-		rn := &runner{c: pr.client, run: r, job: Job{Out: ps.out.Partition(pr.p.Key).String(), MaxPages: ps.job.MaxPages}, sink: ps.sink(pr.p.Key), pool: ps.pool}
+		ps.logState(key, StateRunning, "", true)
+		rn := &runner{c: pr.client, run: r, job: Job{Out: ps.out.Partition(key).String(), MaxPages: ps.job.MaxPages}, sink: ps.sink(key), pool: ps.pool}
 		if err = ps.pool.take(ctx); err == nil { // the walk's own slot; the others lend theirs (ahead.go)
 			err = pr.client.redact().Error(rn.loop(ctx))
 			ps.pool.give()
@@ -378,49 +412,182 @@ func (ps *partitionSet) walk(ctx context.Context, pr *partRun) {
 	if err != nil {
 		fin.Error = err.Error()
 	}
+	snap := *s
 	r.mu.Unlock()
 
 	ps.mu.Lock()
-	pr.err, pr.final = err, state
+	ps.rows[i] = ps.rowOf(snap)
+	delete(ps.live, i)
+	if state == StateFailed {
+		ps.failed[i] = err
+	}
+	if r.isPaused() && state != StateDone {
+		ps.pausedIdle[i] = true // a retry starts it paused, as it was
+	}
+	ps.endOne()
+	ps.mu.Unlock()
+	ps.emit(PartitionFinished{Finished: fin, State: state}.withPartition(key))
+	errText := ""
+	if state == StateFailed {
+		errText = fin.Error
+	}
+	ps.logState(key, state, errText, true)
+}
+
+// endOne counts a partition out, closing the queue after the last; ps.mu
+// is held.
+func (ps *partitionSet) endOne() {
 	ps.outstanding--
 	if ps.outstanding == 0 {
 		ps.closed = true
 		close(ps.queue)
 	}
-	ps.mu.Unlock()
-	ps.emit(PartitionFinished{Finished: fin, State: state}.withPartition(pr.p.Key))
-	if err := ps.saveState(); err != nil {
-		ps.emit(Warning{At: now(), What: fmt.Sprintf("saving %s: %v", store.RunStateFile, err)})
-	}
 }
 
-// saveState writes run.json: every partition of this run and its state.
-func (ps *partitionSet) saveState() error {
-	ps.stateMu.Lock()
-	defer ps.stateMu.Unlock()
-	st := RunState{Version: 1, Profile: ps.c.cfg.Name, Kind: ps.c.cfg.Partitions.Kind(), UpdatedAt: time.Now().UTC()}
-	if ps.job.Shard.N > 1 {
-		st.Shard = ps.job.Shard.String()
+// rowOf is a finished partition's row; ps.mu is held.
+func (ps *partitionSet) rowOf(s Snapshot) partRow {
+	row := partRow{pages: int32(s.Pages), retries: int32(s.Retries), throttles: int32(s.Throttles), anomalies: int32(s.Anomalies), drifts: int32(s.Drifts),
+		records: s.Records, rejected: s.Rejected, bytes: s.Bytes, total: s.TotalRecords,
+		started: unixNano(s.Started), lastPage: unixNano(s.LastPage), lastCheckpoint: unixNano(s.LastCheckpoint)}
+	switch s.State {
+	case StateDone:
+		row.state = rowDone
+	case StateFailed:
+		row.state = rowFailed
+	default:
+		row.state = rowPaused
 	}
-	for _, pr := range ps.all {
-		snap := pr.run.Snapshot()
-		ps.mu.Lock()
-		state := pr.final
-		ps.mu.Unlock()
-		if state == "" {
-			state = snap.State
+	if s.StopReason != "" {
+		at := slices.Index(ps.stops, s.StopReason)
+		if at < 0 && len(ps.stops) < 1<<16-1 {
+			at = len(ps.stops)
+			ps.stops = append(ps.stops, s.StopReason)
 		}
-		line := PartitionState{Partition: pr.p, State: state}
-		if state == StateFailed && snap.Err != nil {
-			line.Error = snap.Err.Error()
+		if at >= 0 {
+			row.stop = uint16(at + 1)
 		}
-		st.Partitions = append(st.Partitions, line)
 	}
-	b, err := json.MarshalIndent(st, "", "  ")
+	return row
+}
+
+// snapOf is the snapshot of the partition at i: its Run's while it walks,
+// else made from its row; ps.mu is held.
+func (ps *partitionSet) snapOf(i int) Snapshot {
+	if pr := ps.live[i]; pr != nil {
+		return pr.run.Snapshot()
+	}
+	row := &ps.rows[i]
+	s := Snapshot{Profile: ps.c.cfg.Name, State: rowStates[row.state], Pages: int(row.pages), Retries: int(row.retries), Throttles: int(row.throttles),
+		Anomalies: int(row.anomalies), Drifts: int(row.drifts), Records: row.records, Rejected: row.rejected, Bytes: row.bytes, TotalRecords: row.total,
+		Started: fromUnixNano(row.started), LastPage: fromUnixNano(row.lastPage), LastCheckpoint: fromUnixNano(row.lastCheckpoint)}
+	if row.stop > 0 {
+		s.StopReason = ps.stops[row.stop-1]
+	}
+	switch row.state {
+	case rowDone:
+		s.Detail = s.StopReason
+	case rowFailed:
+		if err := ps.failed[i]; err != nil {
+			s.Err, s.Detail = err, err.Error()
+		}
+	case rowPaused:
+		s.Detail = "stopped; checkpoint saved"
+	}
+	return s
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// startState compacts the run state as the run starts: every partition
+// once, with the state it ended in before (STARTING when new), then the
+// header. Partitions already done are counted as such, so a resumed run's
+// progress starts where it was.
+func (ps *partitionSet) startState(saved *RunState) error {
+	before := map[string]runstate.Line{}
+	if saved != nil {
+		ps.resumed = true
+		for _, l := range saved.Partitions {
+			before[l.Key] = l
+		}
+	}
+	lines := make([]runstate.Line, len(ps.parts))
+	for i, p := range ps.parts {
+		l := runstate.Line{Partition: p, State: StateStarting}
+		if b, ok := before[p.Key]; ok && (b.State == StateDone || b.State == StateFailed || b.State == StatePaused) {
+			l.State, l.Error = b.State, b.Error
+		}
+		lines[i] = l
+	}
+	b, err := runstate.Compacted(lines)
 	if err != nil {
 		return err
 	}
-	return ps.held.WriteRunState(append(b, '\n'))
+	ps.stateMu.Lock()
+	defer ps.stateMu.Unlock()
+	if err := ps.held.WriteRunStateLog(b); err != nil {
+		return err
+	}
+	return ps.writeHeaderLocked()
+}
+
+// writeHeader rewrites run.json (a few lines: what the run is).
+func (ps *partitionSet) writeHeader() error {
+	ps.stateMu.Lock()
+	defer ps.stateMu.Unlock()
+	return ps.writeHeaderLocked()
+}
+
+func (ps *partitionSet) writeHeaderLocked() error {
+	h := runstate.Header{Profile: ps.c.cfg.Name, Kind: ps.c.cfg.Partitions.Kind(), Total: len(ps.parts), UpdatedAt: time.Now().UTC()}
+	if ps.job.Shard.N > 1 {
+		h.Shard = ps.job.Shard.String()
+	}
+	b, err := runstate.EncodeHeader(h)
+	if err != nil {
+		return err
+	}
+	return ps.held.WriteRunState(b)
+}
+
+// logState appends a partition's state change to the run state's log:
+// one line, whatever the number of partitions. Without now, it waits in
+// a buffer for the next change that goes now (or flushState).
+func (ps *partitionSet) logState(key, state, errText string, now bool) {
+	ps.stateMu.Lock()
+	defer ps.stateMu.Unlock()
+	ps.pending = runstate.AppendChange(ps.pending, key, state, errText)
+	if now || len(ps.pending) >= 64<<10 {
+		ps.appendPendingLocked()
+	}
+}
+
+func (ps *partitionSet) flushState() {
+	ps.stateMu.Lock()
+	defer ps.stateMu.Unlock()
+	ps.appendPendingLocked()
+}
+
+func (ps *partitionSet) appendPendingLocked() {
+	if len(ps.pending) == 0 {
+		return
+	}
+	err := ps.held.AppendRunStateLog(ps.pending)
+	ps.pending = ps.pending[:0]
+	if err != nil {
+		ps.emit(Warning{At: now(), What: fmt.Sprintf("saving %s: %v", store.RunStateLogFile, err)})
+	}
 }
 
 // partitionChanges says how the partitions now differ from the saved set.
@@ -518,18 +685,25 @@ func (ps *partitionSet) finish(err error) {
 	close(r.done)
 }
 
-// snapshot sums the partitions' counters into the run's.
+// snapshot sums the partitions' counters into the run's: the rows of
+// those not walking, and the Runs of the few that are.
 func (ps *partitionSet) snapshot() Snapshot {
 	r := ps.run
 	r.mu.Lock()
 	s := r.snap
 	r.mu.Unlock()
-	sum := PartitionSummary{Total: len(ps.all), ServerLimit: -1}
-	allDone := len(ps.all) > 0
+	sum := PartitionSummary{Total: len(ps.parts), ServerLimit: -1}
+	allDone := len(ps.parts) > 0
 	totalKnown := true // a run's total is the sum only once every partition's is known
 	stops := map[string]int{}
-	for _, pr := range ps.all {
-		p := pr.run.Snapshot()
+	ps.mu.Lock()
+	for i := range ps.parts {
+		var p Snapshot
+		if ps.live[i] != nil {
+			p = ps.live[i].run.Snapshot()
+		} else {
+			p = ps.rowSums(i)
+		}
 		s.Pages += p.Pages
 		s.Records += p.Records
 		s.Bytes += p.Bytes
@@ -561,7 +735,7 @@ func (ps *partitionSet) snapshot() Snapshot {
 			stops[p.StopReason]++
 		case StateFailed:
 			sum.Failed++
-			sum.FailedKeys = append(sum.FailedKeys, pr.p.Key)
+			sum.FailedKeys = append(sum.FailedKeys, ps.parts[i].Key)
 		case StatePaused:
 			sum.Paused++
 		case StateStarting:
@@ -573,6 +747,7 @@ func (ps *partitionSet) snapshot() Snapshot {
 			allDone = false
 		}
 	}
+	ps.mu.Unlock()
 	if !totalKnown {
 		s.TotalRecords = 0 // no bar rather than one that fills early
 	}
@@ -594,29 +769,99 @@ func (ps *partitionSet) snapshot() Snapshot {
 	return s
 }
 
+// rowSums is what snapshot sums of a partition not walking: its row's
+// counters, without the texts snapOf makes; ps.mu is held.
+func (ps *partitionSet) rowSums(i int) Snapshot {
+	row := &ps.rows[i]
+	s := Snapshot{State: rowStates[row.state], Pages: int(row.pages), Retries: int(row.retries), Throttles: int(row.throttles),
+		Anomalies: int(row.anomalies), Drifts: int(row.drifts), Records: row.records, Rejected: row.rejected, Bytes: row.bytes, TotalRecords: row.total}
+	if row.lastPage != 0 {
+		s.LastPage = time.Unix(0, row.lastPage)
+	}
+	if row.lastCheckpoint != 0 {
+		s.LastCheckpoint = time.Unix(0, row.lastCheckpoint)
+	}
+	if row.stop > 0 {
+		s.StopReason = ps.stops[row.stop-1]
+	}
+	return s
+}
+
 // The partition set as a Run's driver (run.go).
 
 func (ps *partitionSet) pause() {
 	ps.run.setPaused(true)
-	ps.each((*Run).Pause)
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for _, pr := range ps.live {
+		pr.run.Pause()
+	}
 }
 
 func (ps *partitionSet) resume() {
 	ps.run.setPaused(false)
-	ps.each((*Run).Resume)
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	clear(ps.pausedIdle)
+	for _, pr := range ps.live {
+		pr.run.Resume()
+	}
 }
 
 // partitions lists each partition's snapshot, in declaration order; nil
-// before the partitions are queued.
+// before the partitions are queued. For a few partitions: the console
+// pages through them with partitionsPage instead.
 func (ps *partitionSet) partitions() []PartitionSnapshot {
-	if !ps.isQueued() {
-		return nil
-	}
-	out := make([]PartitionSnapshot, len(ps.all))
-	for i, pr := range ps.all {
-		out[i] = PartitionSnapshot{Partition: pr.p, Snapshot: pr.run.Snapshot()}
-	}
+	out, _ := ps.partitionsPage(nil, 0, -1)
 	return out
+}
+
+// partitionsPage lists, of the partitions keep accepts (nil: all), n from
+// the from-th on (n < 0: all), and counts those keep accepts. Only the
+// page's snapshots are made.
+func (ps *partitionSet) partitionsPage(keep func(key, state string) bool, from, n int) ([]PartitionSnapshot, int) {
+	if !ps.isQueued() {
+		return nil, 0
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	var out []PartitionSnapshot
+	if keep == nil { // every partition: the page is a slice of them
+		end := len(ps.parts)
+		if n >= 0 {
+			end = min(end, from+n)
+		}
+		for i := max(from, 0); i < end; i++ {
+			out = append(out, PartitionSnapshot{Partition: ps.parts[i], Snapshot: ps.snapOf(i)})
+		}
+		return out, len(ps.parts)
+	}
+	matched := 0
+	for i, p := range ps.parts {
+		state := rowStates[ps.rows[i].state]
+		if pr := ps.live[i]; pr != nil {
+			state = pr.run.Snapshot().State
+		}
+		if !keep(p.Key, state) {
+			continue
+		}
+		if matched >= from && (n < 0 || matched < from+n) {
+			out = append(out, PartitionSnapshot{Partition: p, Snapshot: ps.snapOf(i)})
+		}
+		matched++
+	}
+	return out, matched
+}
+
+// partitionSnapshot is one partition's snapshot.
+func (ps *partitionSet) partitionSnapshot(key string) (PartitionSnapshot, bool) {
+	i, err := ps.partition(key)
+	if err != nil {
+		return PartitionSnapshot{}, false
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return PartitionSnapshot{Partition: ps.parts[i], Snapshot: ps.snapOf(i)}, true
 }
 
 func (ps *partitionSet) isQueued() bool {
@@ -626,32 +871,45 @@ func (ps *partitionSet) isQueued() bool {
 }
 
 // partition finds one partition of the set, once the set is queued.
-func (ps *partitionSet) partition(key string) (*partRun, error) {
-	pr := ps.byID[key] // built before Start returned, never changed after
-	if pr == nil || !ps.isQueued() {
-		return nil, fmt.Errorf("no partition %q in this run", key)
+func (ps *partitionSet) partition(key string) (int, error) {
+	i, ok := ps.byKey[key] // built before Start returned, never changed after
+	if !ok || !ps.isQueued() {
+		return 0, fmt.Errorf("no partition %q in this run", key)
 	}
-	return pr, nil
+	return i, nil
 }
 
 func (ps *partitionSet) pausePartition(key string) error {
-	pr, err := ps.partition(key)
-	if err == nil {
-		pr.run.Pause()
+	i, err := ps.partition(key)
+	if err != nil {
+		return err
 	}
-	return err
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if pr := ps.live[i]; pr != nil {
+		pr.run.Pause()
+	} else if ps.rows[i].state != rowDone {
+		ps.pausedIdle[i] = true // it starts paused
+	}
+	return nil
 }
 
 func (ps *partitionSet) resumePartition(key string) error {
-	pr, err := ps.partition(key)
-	if err == nil {
+	i, err := ps.partition(key)
+	if err != nil {
+		return err
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if pr := ps.live[i]; pr != nil {
 		pr.run.Resume()
 	}
-	return err
+	delete(ps.pausedIdle, i)
+	return nil
 }
 
 func (ps *partitionSet) retryPartition(key string) error {
-	pr, err := ps.partition(key)
+	i, err := ps.partition(key)
 	if err != nil {
 		return err
 	}
@@ -660,21 +918,12 @@ func (ps *partitionSet) retryPartition(key string) error {
 	switch {
 	case ps.closed:
 		return errors.New("the run has ended; run it again to retry the failed partitions")
-	case pr.final != StateFailed:
+	case ps.live[i] != nil || ps.rows[i].state != rowFailed:
 		return fmt.Errorf("partition %s has not failed", key)
 	}
-	pr.final = ""
-	pr.run.mu.Lock()
-	pr.run.snap.State = StateStarting
-	pr.run.mu.Unlock()
+	ps.rows[i].state = rowWaiting
+	delete(ps.failed, i)
 	ps.outstanding++
-	ps.queue <- pr // room: the queue holds every partition
+	ps.queue <- i // room: the queue holds every partition
 	return nil
-}
-
-// each applies f to every partition's run (Pause, Resume).
-func (ps *partitionSet) each(f func(*Run)) {
-	for _, pr := range ps.all {
-		f(pr.run)
-	}
 }

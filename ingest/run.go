@@ -100,6 +100,8 @@ type driver interface {
 	pause()
 	resume()
 	partitions() []PartitionSnapshot // nil: none (yet)
+	partitionsPage(keep func(key, state string) bool, from, n int) ([]PartitionSnapshot, int)
+	partitionSnapshot(key string) (PartitionSnapshot, bool)
 	pausePartition(key string) error
 	resumePartition(key string) error
 	retryPartition(key string) error
@@ -118,9 +120,15 @@ func (d walkDriver) snapshot() Snapshot {
 func (d walkDriver) pause()                          { d.r.setPaused(true) }
 func (d walkDriver) resume()                         { d.r.setPaused(false) }
 func (d walkDriver) partitions() []PartitionSnapshot { return nil }
-func (d walkDriver) pausePartition(string) error     { return errNoPartitions }
-func (d walkDriver) resumePartition(string) error    { return errNoPartitions }
-func (d walkDriver) retryPartition(string) error     { return errNoPartitions }
+func (d walkDriver) partitionsPage(func(string, string) bool, int, int) ([]PartitionSnapshot, int) {
+	return nil, 0
+}
+func (d walkDriver) partitionSnapshot(string) (PartitionSnapshot, bool) {
+	return PartitionSnapshot{}, false
+}
+func (d walkDriver) pausePartition(string) error  { return errNoPartitions }
+func (d walkDriver) resumePartition(string) error { return errNoPartitions }
+func (d walkDriver) retryPartition(string) error  { return errNoPartitions }
 
 var errNoPartitions = errors.New("this run has no partitions")
 
@@ -174,7 +182,21 @@ func (r *Run) Resume() { r.drv.resume() }
 
 // Partitions returns each partition's counters, in declaration order; nil
 // for a run without partitions, or before its partitions are queued.
+// It makes a snapshot of every partition: with many, use PartitionsPage.
 func (r *Run) Partitions() []PartitionSnapshot { return r.drv.partitions() }
+
+// PartitionsPage returns, of the partitions keep accepts (nil: all), at
+// most n (n < 0: all) from the from-th on, in declaration order, and how
+// many keep accepts in all. keep sees each partition's key and state
+// (STARTING for one not started); only the page's snapshots are made, so
+// a console can show a window of 50,000 partitions at every tick.
+func (r *Run) PartitionsPage(keep func(key, state string) bool, from, n int) ([]PartitionSnapshot, int) {
+	return r.drv.partitionsPage(keep, from, n)
+}
+
+// Partition returns one partition's snapshot; false when the run has no
+// such partition (or has not queued its partitions yet).
+func (r *Run) Partition(key string) (PartitionSnapshot, bool) { return r.drv.partitionSnapshot(key) }
 
 // PausePartition pauses one partition after its page in flight and its
 // checkpoint. It keeps its worker meanwhile.

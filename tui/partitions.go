@@ -20,7 +20,11 @@ import (
 // of partitions for a Runner that also is one.
 type PartitionRunner interface {
 	Runner
-	Partitions() []ingest.PartitionSnapshot
+	// PartitionsPage is n of the partitions keep accepts (nil: all) from
+	// the from-th on, and how many it accepts: the table asks only for the
+	// rows on screen, however many partitions the run has.
+	PartitionsPage(keep func(key, state string) bool, from, n int) ([]ingest.PartitionSnapshot, int)
+	Partition(key string) (ingest.PartitionSnapshot, bool)
 	PausePartition(key string) error
 	ResumePartition(key string) error
 	RetryPartition(key string) error
@@ -50,12 +54,8 @@ type partRunner struct {
 
 func (p partRunner) Events() <-chan ingest.Event { return nil } // its parent reads them
 func (p partRunner) Snapshot() ingest.Snapshot {
-	for _, ps := range p.run.Partitions() {
-		if ps.Key == p.key {
-			return ps.Snapshot
-		}
-	}
-	return ingest.Snapshot{}
+	ps, _ := p.run.Partition(p.key)
+	return ps.Snapshot
 }
 func (p partRunner) Pause()                { _ = p.run.PausePartition(p.key) }
 func (p partRunner) Resume()               { _ = p.run.ResumePartition(p.key) }
@@ -99,10 +99,8 @@ func (s *runSession) partSession(k string) *runSession {
 	sub.parent, sub.partKey, sub.startedAt = s, k, s.startedAt
 	sub.out = ""
 	sub.show(false)
-	for _, ps := range s.partSnaps {
-		if ps.Key == k {
-			sub.snap = ps.Snapshot
-		}
+	if ps, ok := pr.Partition(k); ok {
+		sub.snap = ps.Snapshot
 	}
 	s.parts[k] = sub
 	return sub
@@ -192,7 +190,9 @@ func partsETA(s *runSession, now time.Time) (time.Duration, bool) {
 }
 
 // partsPane is the table of a partitioned run's partitions: state, pages,
-// records, rate, retries and last error of each, filtered by state.
+// records, rate, retries and last error of each, filtered by state. It
+// holds only the rows on screen (a partPage): a run of 50,000 partitions
+// costs a screenful of rows at each tick, not 50,000.
 type partsPane struct {
 	env    *env
 	sess   *runSession
@@ -202,38 +202,99 @@ type partsPane struct {
 	height int
 }
 
+// partPage is the row source of the table: positions [0, total) of the
+// partitions the filter keeps, of which only [first, first+len(rows)) are
+// held.
+type partPage struct {
+	total, first int
+	rows         []ingest.PartitionSnapshot
+}
+
+func (p partPage) span() (int, int) { return 0, p.total }
+
+func (p partPage) at(pos int) (ingest.PartitionSnapshot, bool) {
+	if pos < p.first || pos >= p.first+len(p.rows) {
+		return ingest.PartitionSnapshot{}, false
+	}
+	return p.rows[pos-p.first], true
+}
+
 func newPartsPane(e *env, s *runSession) partsPane {
 	p := partsPane{env: e, sess: s, filter: newFilterLine(e, "state: ", "running, paused, failed, done, waiting (or a key)")}
-	p.list = newScrollList[ingest.PartitionSnapshot](sliceRows[ingest.PartitionSnapshot](nil), false, false)
+	p.list = newScrollList[ingest.PartitionSnapshot](partPage{}, false, false)
 	return p.refilter()
 }
 
-// shown is the partitions the filter keeps, in declaration order.
-func (p partsPane) shown() sliceRows[ingest.PartitionSnapshot] {
+// keep is the filter as the run applies it: the needle in a partition's
+// state word or key; nil when there is no filter. It allocates nothing for
+// most partitions: it runs over every one of them.
+func (p partsPane) keep() func(key, state string) bool {
 	needle := p.filter.needle()
-	var out sliceRows[ingest.PartitionSnapshot]
-	for _, ps := range p.sess.partSnaps {
-		if needle == "" || strings.Contains(strings.ToLower(partWord(ps.Snapshot)+" "+ps.Key), needle) {
-			out = append(out, ps)
-		}
+	if needle == "" {
+		return nil
 	}
-	return out
+	spaced := strings.Contains(needle, " ")
+	return func(key, state string) bool {
+		word := lowerWord(state)
+		if strings.Contains(word, needle) || strings.Contains(strings.ToLower(key), needle) {
+			return true
+		}
+		return spaced && strings.Contains(word+" "+strings.ToLower(key), needle)
+	}
 }
 
-// refilter takes the partitions' latest counters and keeps the cursor on
-// the same partition while it shows.
+// lowerWord is a state's word as the filter matches it, lower case.
+func lowerWord(state string) string {
+	switch state {
+	case ingest.StateStarting, "":
+		return "waiting"
+	case ingest.StateRunning:
+		return "running"
+	case ingest.StateDone:
+		return "done"
+	case ingest.StateFailed:
+		return "failed"
+	case ingest.StatePaused:
+		return "paused"
+	}
+	return strings.ToLower(state)
+}
+
+// refilter takes the partitions' latest counters for the rows on screen
+// and keeps the cursor on the same partition when it is still among them.
 func (p partsPane) refilter() partsPane {
-	cur, ok := p.list.Selected()
+	cur, had := p.list.Selected()
 	pos := p.list.Current()
-	p.list = p.list.SetRows(p.shown(), false)
-	if ok {
-		for i, ps := range p.list.rows.(sliceRows[ingest.PartitionSnapshot]) {
-			if ps.Key == cur.Key {
-				return p.sized(i)
+	run, ok := p.sess.partitioned()
+	if !ok {
+		p.list = p.list.SetRows(partPage{}, false)
+		return p.sized(0)
+	}
+	keep := p.keep()
+	_, total := run.PartitionsPage(keep, 0, 0)
+	top := p.list.top
+	p.list = p.list.SetRows(partPage{total: total}, false)
+	p.list.top = top // the window stays where it was while the cursor shows
+	p = p.sized(pos).fetch(run, keep)
+	if had {
+		rows := p.list.rows.(partPage)
+		for i, ps := range rows.rows {
+			if ps.Key == cur.Key && rows.first+i != pos {
+				return p.sized(rows.first+i).fetch(run, keep)
 			}
 		}
 	}
-	return p.sized(pos)
+	return p
+}
+
+// fetch reads the rows the list shows now.
+func (p partsPane) fetch(run PartitionRunner, keep func(key, state string) bool) partsPane {
+	top, end := p.list.Window()
+	rows, total := run.PartitionsPage(keep, top, end-top)
+	cursor := p.list.Current()
+	p.list = p.list.SetRows(partPage{total: total, first: top, rows: rows}, false)
+	p.list.top = top
+	return p.sized(cursor)
 }
 
 func (p partsPane) sized(pos int) partsPane {
@@ -336,7 +397,7 @@ func (p partsPane) View() string {
 	lines := []string{budgetLine(p.sess, w), partsProgress(p.sess, now, w)}
 	lines = append(lines, p.filter.lines(w)...)
 	keyW := min(max(w/4, 8), 26)
-	for _, ps := range p.sess.partSnaps {
+	for _, ps := range p.list.rows.(partPage).rows { // the rows on screen
 		keyW = max(keyW, min(ansi.StringWidth(termsafe.Line(ps.Key)), 26))
 	}
 	cols := partColumns(w - 2 - keyW - colState - 1)

@@ -18,13 +18,38 @@ import (
 // fakePartRun is a partitioned run whose partitions the test sets.
 type fakePartRun struct {
 	*fakeRun
-	parts []ingest.PartitionSnapshot
+	parts  []ingest.PartitionSnapshot
+	handed int // snapshots handed to the console, to count its work
 }
 
-func (f *fakePartRun) Partitions() []ingest.PartitionSnapshot {
+func (f *fakePartRun) PartitionsPage(keep func(key, state string) bool, from, n int) ([]ingest.PartitionSnapshot, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.parts)
+	var out []ingest.PartitionSnapshot
+	matched := 0
+	for _, ps := range f.parts {
+		if keep != nil && !keep(ps.Key, ps.State) {
+			continue
+		}
+		if matched >= from && (n < 0 || matched < from+n) {
+			out = append(out, ps)
+		}
+		matched++
+	}
+	f.handed += len(out)
+	return out, matched
+}
+
+func (f *fakePartRun) Partition(key string) (ingest.PartitionSnapshot, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ps := range f.parts {
+		if ps.Key == key {
+			f.handed++
+			return ps, true
+		}
+	}
+	return ingest.PartitionSnapshot{}, false
 }
 
 func (f *fakePartRun) set(key string, change func(*ingest.Snapshot)) error {

@@ -46,9 +46,12 @@ type runSession struct {
 	// only what this run fetched; doneRate is its average once over.
 	before     int64
 	partBefore map[string]int64
-	doneRate   float64
-	partsDone  int  // partitions this run walked to the end, for the ETA
-	onScreen   bool // its buffers are full size
+	// partBeforeSum is partBefore's sum, kept as it changes: fetched
+	// runs at every tick, over runs of 50,000 partitions.
+	partBeforeSum int64
+	doneRate      float64
+	partsDone     int  // partitions this run walked to the end, for the ETA
+	onScreen      bool // its buffers are full size
 	// from is a past run's output folder: the session was read from it
 	// (pastrun.go), has no runner and never goes live.
 	from string
@@ -62,12 +65,11 @@ type runSession struct {
 	// A partitioned run: its partitions' counters, the shared budget's
 	// request rate, and the sessions of the partitions (bounded); a
 	// partition's session has its run as parent.
-	partSnaps []ingest.PartitionSnapshot
-	reqTP     throughput
-	parts     map[string]*runSession
-	parent    *runSession
-	partKey   string
-	seq       int // when it last had an event, among its run's partitions
+	reqTP   throughput
+	parts   map[string]*runSession
+	parent  *runSession
+	partKey string
+	seq     int // when it last had an event, among its run's partitions
 }
 
 func newRunSession(p Profile, r Runner, gen int) *runSession {
@@ -97,8 +99,7 @@ func (s *runSession) refresh(now time.Time) {
 	s.snap = s.runner.Snapshot()
 	s.tp.observe(now, s.fetched())
 	s.pageTP.observe(now, int64(s.snap.Pages))
-	if pr, ok := s.partitioned(); ok {
-		s.partSnaps = pr.Partitions()
+	if _, ok := s.partitioned(); ok {
 		s.refreshParts(now)
 	}
 }
@@ -108,8 +109,9 @@ func (s *runSession) refreshParts(now time.Time) {
 	if s.snap.Partitions != nil {
 		s.reqTP.observe(now, s.snap.Partitions.Requests)
 	}
-	for _, ps := range s.partSnaps {
-		if sub, ok := s.parts[ps.Key]; ok {
+	pr, _ := s.partitioned()
+	for key, sub := range s.parts { // bounded: maxPartSessions
+		if ps, ok := pr.Partition(key); ok {
 			sub.snap = ps.Snapshot
 			sub.tp.observe(now, sub.fetched())
 			sub.pageTP.observe(now, int64(ps.Pages))
@@ -120,11 +122,7 @@ func (s *runSession) refreshParts(now time.Time) {
 // fetched is the records this run fetched, not counting those its
 // checkpoint had when it started.
 func (s *runSession) fetched() int64 {
-	before := s.before
-	for _, n := range s.partBefore {
-		before += n
-	}
-	return max(s.snap.Records-before, 0)
+	return max(s.snap.Records-s.before-s.partBeforeSum, 0)
 }
 
 // word is the run's state word, the same wherever it shows (header, runs
@@ -247,6 +245,7 @@ func (s *runSession) apply(events []ingest.Event) {
 				s.url, s.out = e.URL, e.Out
 				s.started(e.Started)
 			} else if part != "" {
+				s.partBeforeSum += e.Records - s.partBefore[part]
 				s.partBefore[part] = e.Records
 			}
 		case ingest.PartitionFinished:
@@ -286,9 +285,8 @@ func (s *runSession) end() {
 		s.lastErr = causeFirst(s.snap.Err.Error())
 	}
 	if pr, ok := s.partitioned(); ok {
-		s.partSnaps = pr.Partitions()
-		for _, ps := range s.partSnaps {
-			if sub, ok := s.parts[ps.Key]; ok {
+		for key, sub := range s.parts {
+			if ps, ok := pr.Partition(key); ok {
 				sub.snap = ps.Snapshot
 			}
 		}

@@ -10,17 +10,19 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/partition"
+	"siphon/ingest/runstate"
 	"siphon/ingest/store"
 )
 
-// A finished partitioned profile keeps no checkpoint, only run.json: the
-// picker says it is done, and n asks before starting it over, fresh.
+// A finished partitioned profile keeps no checkpoint, only run.json (here
+// of version 1, every partition in it): the picker says it is done, and n
+// asks before starting it over, fresh.
 func TestStartOverAFinishedPartitionedProfile(t *testing.T) {
 	dir := t.TempDir()
 	profiles := testProfiles(dir)
-	st := ingest.RunState{Version: 1, Profile: "demo-cursor", Kind: "ints", UpdatedAt: t0}
+	st := runstate.Header{Version: 1, Profile: "demo-cursor", Kind: "ints", UpdatedAt: t0}
 	for _, k := range []string{"a", "b", "c"} {
-		st.Partitions = append(st.Partitions, ingest.PartitionState{Partition: partition.Partition{Key: k}, State: ingest.StateDone})
+		st.Partitions = append(st.Partitions, runstate.Line{Partition: partition.Partition{Key: k}, State: ingest.StateDone})
 	}
 	b, _ := json.Marshal(st)
 	if err := os.MkdirAll(profiles[0].Out, 0o755); err != nil {

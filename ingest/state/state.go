@@ -19,6 +19,7 @@ import (
 
 	"siphon/ingest/paginate"
 	"siphon/ingest/paginate/styles"
+	"siphon/ingest/runstate"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
@@ -50,15 +51,6 @@ type Partition struct {
 
 // ErrNoState is an output with no checkpoint and no partitions.
 var ErrNoState = errors.New("no state")
-
-// runState is what this package reads of a partitioned run's run.json.
-type runState struct {
-	Profile    string `json:"profile"`
-	Partitions []struct {
-		Key   string `json:"key"`
-		State string `json:"state"`
-	} `json:"partitions"`
-}
 
 // Show reads the state of the output at out.
 func Show(out store.Location) (*View, error) {
@@ -98,17 +90,8 @@ func Show(out store.Location) (*View, error) {
 	return v, nil
 }
 
-func readRunState(out store.Location) (*runState, error) {
-	b, err := out.ReadRunState()
-	if b == nil || err != nil {
-		return nil, err
-	}
-	var rs runState
-	if err := json.Unmarshal(b, &rs); err != nil {
-		return nil, fmt.Errorf("%s is no siphon run state: %v", filepath.Join(out.String(), store.RunStateFile), err)
-	}
-	return &rs, nil
-}
+// readRunState reads a partitioned run's state (either version).
+func readRunState(out store.Location) (*runstate.State, error) { return runstate.Read(out) }
 
 // Change is what a correction did, in words, and where it put what it took.
 type Change struct {

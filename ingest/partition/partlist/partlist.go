@@ -17,6 +17,7 @@ import (
 
 	"siphon/ingest/page"
 	"siphon/ingest/partition"
+	"siphon/ingest/runstate"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
@@ -173,17 +174,9 @@ func cmpOr(s, def string) string {
 // runStateKeys are the partition keys a partitioned run's run state in out
 // lists (the engine writes it); nil when the run was not partitioned.
 func runStateKeys(out store.Location) ([]string, error) {
-	b, err := out.ReadRunState()
-	if b == nil || err != nil {
+	st, err := runstate.Read(out)
+	if st == nil || err != nil {
 		return nil, err
-	}
-	var st struct {
-		Partitions []struct {
-			Key string `json:"key"`
-		} `json:"partitions"`
-	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%w: %s is not a siphon run state (%v); run with --fresh to start over", store.ErrCheckpointDamaged, filepath.Join(out.String(), store.RunStateFile), err)
 	}
 	keys := make([]string, 0, len(st.Partitions))
 	for _, p := range st.Partitions {
