@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	_ "siphon/ingest/store/s3store" // serves --out s3://
 	"siphon/ingest/termsafe"
 )
 

@@ -31,6 +31,10 @@ type Checkpoint struct {
 	// most 64 KiB, and where they start): resume checks it, so a file edited
 	// or replaced under the checkpoint is noticed without reading it all.
 	RecordsTail string `json:"records_tail,omitempty"`
+	// Segments is how many closed segments an object store's output holds
+	// (records-000001.jsonl ... and their pages): the checkpoint vouches
+	// for those and for nothing past them (absent for a local folder).
+	Segments int `json:"segments,omitempty"`
 	// RejectedBytes is rejected.jsonl's vouched length (JSON Schema only).
 	RejectedBytes int64 `json:"rejected_bytes,omitempty"`
 	Rejected      int64 `json:"rejected,omitempty"`

@@ -1,0 +1,174 @@
+// Package s3store is an output store in an S3-compatible bucket:
+// --out s3://BUCKET/PREFIX. It serves the scheme s3:// to store.At
+// (imported for that effect by the command).
+//
+// Objects under PREFIX (see docs/object-storage.md):
+//
+//	.siphon-output              marks the prefix as siphon's (and the shard count)
+//	.lock                       the lease of the one run that owns the prefix
+//	checkpoint.json             vouches for segments 1..Segments
+//	records-NNNNNN.jsonl        closed record segments, one JSON object a line
+//	rejected-NNNNNN.jsonl       records a JSON Schema refused
+//	pages/pages-NNNNNN.bin      page bodies, one after another
+//	pages/index-NNNNNN.jsonl    their index lines (file, offset, length)
+//	history/STAMP-ID.json       one object per run
+//	run.json, runstate/...      a partitioned run's state
+//	partitions/KEY/, shard-K-of-N/, aside/
+//
+// S3 cannot append, so records are kept in the open segment (in memory,
+// bounded by SegmentBytes plus one page) and uploaded whole when it
+// closes, by size or by age, or when the run ends; only then is the
+// checkpoint advanced, so it vouches for closed segments only and a crash
+// loses at most the open segment, which the next run fetches again.
+// Every object siphon creates is written with If-None-Match: * and the
+// checkpoint with If-Match: its last ETag, so that two writers can never
+// both succeed; the lease in .lock keeps one owner per prefix across
+// machines.
+//
+// The client is the AWS SDK for Go v2: it reads the standard AWS settings
+// (environment, shared config and credentials files, SSO, instance and
+// container roles) exactly as the aws CLI does, and its retryer backs off
+// on 5xx, throttling and connection resets.
+package s3store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"siphon/ingest/store"
+	"siphon/ingest/textbound"
+)
+
+func init() { store.RegisterScheme("s3", Parse) }
+
+var (
+	clientMu sync.Mutex
+	client   *s3.Client
+)
+
+// opTimeout bounds one S3 call, its retries included.
+const opTimeout = 5 * time.Minute
+
+// s3Client is the process's client, made on first use from the standard
+// AWS settings. AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3 (a MinIO, Ceph or
+// gateway endpoint) implies path-style addressing.
+func s3Client() (*s3.Client, error) {
+	clientMu.Lock()
+	defer clientMu.Unlock()
+	if client != nil {
+		return client, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 10
+			o.MaxBackoff = 20 * time.Second
+			o.RateLimiter = ratelimit.None // keep retrying a store that fails for a while
+		})
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("s3: reading the AWS settings: %v", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1" // S3-compatible stores accept it; AWS redirects
+	}
+	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+	client = s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if custom {
+			o.UsePathStyle = true
+			// Checksums only where S3 requires them: many compatible
+			// stores refuse the SDK's newer trailing checksums.
+			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		}
+	})
+	return client, nil
+}
+
+// Errors worth telling apart.
+var (
+	// ErrNoConditionalWrites is a bucket whose store ignores If-None-Match:
+	// siphon cannot keep one owner per prefix there, and will not run.
+	ErrNoConditionalWrites = errors.New("the store does not honour conditional writes")
+	// ErrLeaseLost is a run that no longer owns its prefix: its lease
+	// expired (the process stalled) or another run took it over.
+	ErrLeaseLost = errors.New("lease lost")
+)
+
+// apiCode is the S3 error code of err ("" when none) and its HTTP status.
+func apiCode(err error) (string, int) {
+	status := 0
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode(), status
+	}
+	return "", status
+}
+
+func isNotFound(err error) bool {
+	code, status := apiCode(err)
+	return code == "NoSuchKey" || code == "NotFound" || status == http.StatusNotFound && code != "NoSuchBucket"
+}
+
+// isConflict is a conditional write that lost: the object exists
+// (If-None-Match) or changed (If-Match).
+func isConflict(err error) bool {
+	code, status := apiCode(err)
+	return code == "PreconditionFailed" || code == "ConditionalRequestConflict" || status == http.StatusPreconditionFailed || status == http.StatusConflict
+}
+
+// explain turns an S3 error into a message that says what to do. The
+// SDK's own text holds no secret (never the secret key or a signature).
+func explain(what, where string, err error) error {
+	code, status := apiCode(err)
+	var hint string
+	switch {
+	case code == "NoSuchBucket":
+		hint = "the bucket does not exist (create it, or check the name and AWS_REGION / AWS_ENDPOINT_URL)"
+	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" || code == "ExpiredToken":
+		hint = "the credentials were refused (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the session token)"
+	case code == "AccessDenied" || status == http.StatusForbidden:
+		hint = "access denied (the credentials may not read, write or list this bucket and prefix)"
+	case strings.Contains(err.Error(), "failed to retrieve credentials") || strings.Contains(err.Error(), "no EC2 IMDS role"):
+		hint = "no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+	case status >= 500 || code == "":
+		hint = "the store failed or could not be reached, also after retries; resume later, nothing vouched for is lost"
+	}
+	msg := textbound.Keep(err.Error())
+	if hint != "" {
+		return fmt.Errorf("%s %s: %s: %s", what, where, hint, msg)
+	}
+	return fmt.Errorf("%s %s: %s", what, where, msg)
+}
+
+func ctxOp() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
+
+// envDuration reads a duration setting, def when unset or unreadable.
+func envDuration(name string, def time.Duration) time.Duration {
+	if v := os.Getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	return def
+}
