@@ -20,12 +20,12 @@ import (
 )
 
 // s3Env is what a siphon process needs for the test server, with a
-// short lease (a killed owner's successor waits a second) and segments
+// short lease (a killed owner's successor waits two seconds) and segments
 // that close at every commit, so kills land between segments and
 // checkpoints. home is the process's own home (another machine's).
 func s3Env(srv *s3test.Server, home string) []string {
 	return append(srv.Env(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
-		"SIPHON_S3_LEASE=1s", "SIPHON_S3_SEGMENT_AGE=1ms")
+		"SIPHON_S3_LEASE=2s", "SIPHON_S3_SEGMENT_AGE=1ms")
 }
 
 func s3Cmd(t *testing.T, srv *s3test.Server, dir, home string, args ...string) *exec.Cmd {

@@ -26,7 +26,7 @@ type leaseBody struct {
 // of the machines sharing a prefix must agree to well within it).
 func leaseTime() time.Duration { return envDuration("SIPHON_S3_LEASE", 30*time.Second) }
 
-// lease is a held .lock: renewed in the background every third of its
+// lease is a held .lock: renewed in the background every fifth of its
 // time with If-Match, so that a rival's takeover makes the renewal fail.
 // valid says whether writing is still safe: not once the lease was lost,
 // nor when the owner stalled so long that the lease may have expired in
@@ -91,7 +91,7 @@ func takeLease(b bucket, loc Location) (*lease, error) {
 
 func (l *lease) renew() {
 	defer close(l.stopped)
-	t := time.NewTicker(l.d / 3)
+	t := time.NewTicker(l.d / 5)
 	defer t.Stop()
 	for {
 		select {
