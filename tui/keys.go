@@ -29,8 +29,8 @@ type KeyMap struct {
 	Checkpoints key.Binding
 
 	// The selector playground and the new-profile form.
-	Selectors, Add, Save key.Binding
-	NextField, PrevField key.Binding
+	Selectors, Add, Import, Edit, Save key.Binding
+	NextField, PrevField               key.Binding
 }
 
 // DefaultKeyMap is the console's documented keys (docs/console.md).
@@ -66,6 +66,8 @@ func DefaultKeyMap() KeyMap {
 		Checkpoints: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "show/hide checkpoints")),
 		Selectors:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "try selectors")),
 		Add:         key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "new profile")),
+		Import:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "import")),
+		Edit:        key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
 		Save:        key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "save")),
 		NextField:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
 		PrevField:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
@@ -96,7 +98,7 @@ func (k KeyMap) PickerHelp() bindings {
 	return bindings{
 		short: []key.Binding{enter, k.Fresh, k.Add, runs, k.Filter, k.Help, k.Quit},
 		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{enter, k.Fresh, k.Add, k.Filter, k.Back}, {runs, k.History, k.Records, k.Pages, k.Events, k.Pause, k.Stop}, {k.Help, k.Quit, k.ForceQuit}},
+			{enter, k.Fresh, k.Add, k.Import, k.Filter, k.Back}, {runs, k.History, k.Records, k.Pages, k.Events, k.Pause, k.Stop}, {k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 

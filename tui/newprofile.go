@@ -272,17 +272,22 @@ func (f newProfile) save() (newProfile, tea.Cmd) {
 		if err != nil {
 			return profileSavedMsg{err: err}
 		}
-		prof := Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type,
-			Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: filepath.Join("siphon-data", cfg.Name),
-			References: RequestReferences(cfg)}
-		if outDir != nil {
-			prof.Out = outDir(cfg)
-		}
-		if client, err := ingest.New(cfg); err == nil {
-			prof.URL = client.Endpoint()
-		}
-		return profileSavedMsg{profile: prof}
+		return profileSavedMsg{profile: pickerProfile(cfg, path, outDir)}
 	}
+}
+
+// pickerProfile is a profile just saved, as the picker lists it.
+func pickerProfile(cfg spec.Config, path string, outDir func(spec.Config) string) Profile {
+	prof := Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type,
+		Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: filepath.Join("siphon-data", cfg.Name),
+		References: RequestReferences(cfg)}
+	if outDir != nil {
+		prof.Out = outDir(cfg)
+	}
+	if client, err := ingest.New(cfg); err == nil {
+		prof.URL = client.Endpoint()
+	}
+	return prof
 }
 
 func (f newProfile) SetSize(width, height int) newProfile {

@@ -232,6 +232,8 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 		return p, startAsk(it, false)
 	case key.Matches(msg, k.Add):
 		return p, p.openForm(c)
+	case key.Matches(msg, k.Import):
+		return p, p.openImport()
 	case key.Matches(msg, k.Fresh) && ok:
 		if !it.started() {
 			return p, startAsk(it, false) // nothing to start over from
@@ -265,6 +267,21 @@ func (p picker) openForm(c *ctx) tea.Cmd {
 		taken = append(taken, it.profile.Name)
 	}
 	return push(newProfileForm(p.env, taken))
+}
+
+// openImport opens the import screen over the picker.
+func (p picker) openImport() tea.Cmd {
+	switch {
+	case p.env.opts.Import == nil:
+		return say("this console cannot import descriptions", true)
+	case p.env.opts.ProfilesDir == "":
+		return say("no profiles folder to save into: give --profiles DIR or set $SIPHON_PROFILES", true)
+	}
+	var taken []string
+	for _, it := range p.items {
+		taken = append(taken, it.profile.Name)
+	}
+	return push(newImportScreen(p.env, taken))
 }
 
 func (p picker) onLoginDone(msg loginDoneMsg, c *ctx) (picker, tea.Cmd) {

@@ -95,6 +95,10 @@ type Options struct {
 	ProfilesDir string
 	OutDir      func(spec.Config) string
 
+	// Import reads API descriptions for the picker's import screen (o) and
+	// probes the proposal chosen; nil (or no ProfilesDir) turns it off.
+	Import Importer
+
 	// Budgets is the registry of rate budgets the runs share by API
 	// origin; the run view shows how its budget is split. nil: none shown.
 	Budgets *budget.Registry

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 
@@ -133,7 +134,7 @@ func consoleOn(title string, about []string, profs []*profiles.Profile, broken [
 		}
 		return consoleItem(loaded, outDir), nil
 	}
-	return tui.Run(tui.Options{Title: title, About: about, Profiles: items, Start: start, Probe: probeForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell, Budgets: budgets, Approve: approve})
+	return tui.Run(tui.Options{Title: title, About: about, Profiles: items, Start: start, Probe: probeForConsole, Import: importForConsole, ProfilesDir: profilesDir, OutDir: outDir, Login: loginCommand, NoBell: noBell, Budgets: budgets, Approve: approve})
 }
 
 // consoleItem is a loaded profile as the console lists it.
@@ -226,4 +227,60 @@ func probeForConsole(ctx context.Context, req tui.ProbeRequest) (spec.Config, *p
 func isTerminal(w io.Writer) bool {
 	f, ok := termsafe.Underlying(w).(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// importForConsole reads a description for the console's import screen;
+// with Only, it probes that one proposal as `siphon import` does.
+func importForConsole(ctx context.Context, req tui.ImportRequest) (tui.ImportResult, error) {
+	auth, vars, err := authFromFlags(req.BearerEnv, "", "", "", "")
+	if err != nil {
+		return tui.ImportResult{}, err
+	}
+	out, err := proposeFrom(ctx, importInput{kind: describedKind(req.Source), source: req.Source, baseURL: req.BaseURL, set: req.Set, auth: auth, vars: vars})
+	if out == nil {
+		return tui.ImportResult{}, err
+	}
+	res := tui.ImportResult{Title: out.title, Skipped: len(out.skipped)}
+	for i := range out.proposals {
+		p := &out.proposals[i]
+		if req.Only != "" && p.Name != req.Only {
+			continue
+		}
+		verdict := ""
+		if req.Only != "" {
+			verdict = newProposalChecker(ctx, nil).check(p)
+		}
+		res.Proposals = append(res.Proposals, tui.ImportProposal{Name: p.Name, Method: p.Method, Path: p.Path, Summary: p.Summary, Tag: p.Tag,
+			Records: p.Config.Records, Paging: p.Paging(), Needs: p.Needs, Notes: p.Notes, Verdict: verdict, YAML: p.YAML()})
+	}
+	return res, err
+}
+
+// describedKind tells an OpenAPI description from a Postman collection or
+// a HAR file, by its name, else by its first bytes when it is a file.
+func describedKind(source string) string {
+	lower := strings.ToLower(source)
+	switch {
+	case strings.HasSuffix(lower, ".har"):
+		return "har"
+	case strings.Contains(lower, "postman_collection"):
+		return "postman"
+	case strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://"):
+		return "openapi"
+	}
+	f, err := os.Open(source)
+	if err != nil {
+		return "openapi" // the import says what is wrong with it
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	text := string(head[:n])
+	switch {
+	case strings.Contains(text, "getpostman.com/json/collection") || strings.Contains(text, `"_postman_id"`):
+		return "postman"
+	case strings.Contains(text, `"log"`) && strings.Contains(text, `"entries"`):
+		return "har"
+	}
+	return "openapi"
 }

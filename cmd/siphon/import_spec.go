@@ -65,53 +65,23 @@ func importSpec(kind string, args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var proposals []specimport.Proposal
-	switch kind {
-	case "openapi":
-		s, err := openapi.Load(ctx, pos[0])
-		if err != nil {
-			return usagef("import openapi: %v", err)
-		}
-		res, err := openapi.Propose(s, openapi.Options{BaseURL: *baseURL, Set: set, Auth: auth, AuthVars: vars})
-		if err != nil {
-			return usagef("import openapi %s: %v", pos[0], err)
-		}
-		fmt.Fprintf(stdout, "%s (OpenAPI %s): %d operations list records", termsafe.Line(pos[0]), s.Version, len(res.Proposals))
-		if len(res.Skipped) > 0 {
-			fmt.Fprintf(stdout, "; %d others do not", len(res.Skipped))
-		}
-		fmt.Fprintln(stdout)
-		proposals = res.Proposals
-	case "postman", "har":
-		res, err := importRecorded(kind, pos[0], *envFile, *baseURL, set)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s: %d requests list records", termsafe.Line(pos[0]), len(res.Proposals))
-		if len(res.Skipped) > 0 {
-			fmt.Fprintf(stdout, "; %d others do not", len(res.Skipped))
-		}
-		fmt.Fprintln(stdout)
-		if len(res.Proposals) == 0 {
-			for i, sk := range res.Skipped {
+	out, err := proposeFrom(ctx, importInput{kind: kind, source: pos[0], envFile: *envFile, baseURL: *baseURL, set: set, auth: auth, vars: vars})
+	if out != nil {
+		fmt.Fprintln(stdout, out.headline())
+		if len(out.proposals) == 0 {
+			for i, sk := range out.skipped {
 				if i == 5 {
-					fmt.Fprintf(stdout, "  and %d more\n", len(res.Skipped)-i)
+					fmt.Fprintf(stdout, "  and %d more\n", len(out.skipped)-i)
 					break
 				}
-				fmt.Fprintf(stdout, "  %s %s: %s\n", sk.Method, termsafe.Line(sk.URL), termsafe.Line(sk.Why))
-			}
-			return usagef("import %s %s: no request lists records", kind, pos[0])
-		}
-		if auth.Type != "" {
-			for i := range res.Proposals {
-				res.Proposals[i].Config.Auth = auth
-				res.Proposals[i].Vars = append(res.Proposals[i].Vars, vars...)
+				fmt.Fprintf(stdout, "  %s\n", termsafe.Line(sk))
 			}
 		}
-		proposals = res.Proposals
-	default:
-		return usagef("import %s: unknown kind", kind)
 	}
+	if err != nil {
+		return err
+	}
+	proposals := out.proposals
 	if proposals, err = selectProposals(proposals, only); err != nil {
 		return usagef("%v", err)
 	}
@@ -136,6 +106,76 @@ func importSpec(kind string, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return saveProposals(stdout, proposals, *dir)
+}
+
+// importInput is what an import reads: the kind of description, where it
+// is, and what the user gives beside it.
+type importInput struct {
+	kind, source, envFile, baseURL string
+	set                            map[string]string
+	auth                           spec.AuthConfig // replaces the description's when its Type is set
+	vars                           []specimport.Var
+}
+
+// importOutcome is what a description proposes.
+type importOutcome struct {
+	title     string // the source and what it is: "petstore.yaml (OpenAPI 3.0.3)"
+	unit      string // operations or requests
+	proposals []specimport.Proposal
+	skipped   []string // "GET /x: why", one per operation not proposed
+}
+
+func (o *importOutcome) headline() string {
+	h := fmt.Sprintf("%s: %d %s list records", termsafe.Line(o.title), len(o.proposals), o.unit)
+	if len(o.skipped) > 0 {
+		h += fmt.Sprintf("; %d others do not", len(o.skipped))
+	}
+	return h
+}
+
+// proposeFrom reads a description and proposes profiles, unconfirmed.
+// The outcome comes back with the error when there is something to show
+// (what was read, why nothing lists records).
+func proposeFrom(ctx context.Context, in importInput) (*importOutcome, error) {
+	switch in.kind {
+	case "openapi":
+		s, err := openapi.Load(ctx, in.source)
+		if err != nil {
+			return nil, usagef("import openapi: %v", err)
+		}
+		res, err := openapi.Propose(s, openapi.Options{BaseURL: in.baseURL, Set: in.set, Auth: in.auth, AuthVars: in.vars})
+		out := &importOutcome{title: fmt.Sprintf("%s (OpenAPI %s)", in.source, s.Version), unit: "operations"}
+		if res != nil {
+			out.proposals = res.Proposals
+			for _, sk := range res.Skipped {
+				out.skipped = append(out.skipped, sk.Method+" "+sk.Path+": "+sk.Why)
+			}
+		}
+		if err != nil {
+			return out, usagef("import openapi %s: %v", in.source, err)
+		}
+		return out, nil
+	case "postman", "har":
+		res, err := importRecorded(in.kind, in.source, in.envFile, in.baseURL, in.set)
+		if err != nil {
+			return nil, err
+		}
+		out := &importOutcome{title: in.source + " (" + map[string]string{"postman": "Postman collection", "har": "HAR"}[in.kind] + ")", unit: "requests", proposals: res.Proposals}
+		for _, sk := range res.Skipped {
+			out.skipped = append(out.skipped, sk.Method+" "+sk.URL+": "+sk.Why)
+		}
+		if len(res.Proposals) == 0 {
+			return out, usagef("import %s %s: no request lists records", in.kind, in.source)
+		}
+		if in.auth.Type != "" {
+			for i := range out.proposals {
+				out.proposals[i].Config.Auth = in.auth
+				out.proposals[i].Vars = append(out.proposals[i].Vars, in.vars...)
+			}
+		}
+		return out, nil
+	}
+	return nil, usagef("import %s: unknown kind", in.kind)
 }
 
 // importRecorded reads a Postman collection or a HAR file into proposals.
