@@ -31,6 +31,11 @@ type KeyMap struct {
 	// The selector playground and the new-profile form.
 	Selectors, Add, Import, Edit, Save key.Binding
 	NextField, PrevField               key.Binding
+
+	// Replay the walk over the archived pages (the pages view); a run's
+	// state and its corrections: rewind pages, set the high-water mark,
+	// reset a partition (the table of partitions).
+	Replay, State, Rewind, HighWater, ResetPartition key.Binding
 }
 
 // DefaultKeyMap is the console's documented keys (docs/console.md).
@@ -71,7 +76,35 @@ func DefaultKeyMap() KeyMap {
 		Save:        key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "save")),
 		NextField:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
 		PrevField:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
+
+		Replay:         key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "replay walk")),
+		State:          key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "state")),
+		Rewind:         key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "rewind pages")),
+		HighWater:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "set high-water mark")),
+		ResetPartition: key.NewBinding(key.WithKeys("Z"), key.WithHelp("Z", "reset partition")),
 	}
+}
+
+// ReplayHelp is the help of a replay's pane.
+func (k KeyMap) ReplayHelp() bindings {
+	return bindings{
+		short: []key.Binding{k.Up, k.Down, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Back, k.Help, k.Quit, k.ForceQuit}},
+	}
+}
+
+// StateHelp is the help of a run's state.
+func (k KeyMap) StateHelp() bindings {
+	return bindings{
+		short: []key.Binding{k.Rewind, k.HighWater, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Rewind, k.HighWater}, {k.Back, k.Help, k.Quit, k.ForceQuit}},
+	}
+}
+
+// InputHelp is the help while typing an answer.
+func (k KeyMap) InputHelp() bindings {
+	enter, back := relabel(k.Enter, "go on"), relabel(k.Back, "cancel")
+	return bindings{short: []key.Binding{enter, back}, full: [][]key.Binding{{enter, back}}}
 }
 
 // bindings is one view's help: the short line and the full table.
@@ -98,7 +131,7 @@ func (k KeyMap) PickerHelp() bindings {
 	return bindings{
 		short: []key.Binding{enter, k.Fresh, k.Add, runs, k.Filter, k.Help, k.Quit},
 		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{enter, k.Fresh, k.Add, k.Import, k.Filter, k.Back}, {runs, k.History, k.Records, k.Pages, k.Events, k.Pause, k.Stop}, {k.Help, k.Quit, k.ForceQuit}},
+			{enter, k.Fresh, k.Add, k.Import, k.Filter, k.Back}, {runs, k.History, k.State, k.Records, k.Pages, k.Events, k.Pause, k.Stop}, {k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 
@@ -138,7 +171,7 @@ func (k KeyMap) RunHelp(live, resumable bool) bindings {
 	back, runs := relabel(k.Back, "back"), relabel(k.Runs, "runs")
 	return bindings{
 		short: []key.Binding{pause, stop, restart, k.Events, k.Records, k.Pages, back, k.Help, k.Quit},
-		full:  [][]key.Binding{{pause, stop, restart, k.Events, k.Records, k.Pages}, {back, runs, k.History, k.Help, k.Quit, k.ForceQuit}},
+		full:  [][]key.Binding{{pause, stop, restart, k.Events, k.Records, k.Pages}, {back, runs, k.History, k.State, k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 
@@ -159,8 +192,8 @@ func (k KeyMap) PartitionsHelp(live, resumable bool) bindings {
 	return bindings{
 		short: []key.Binding{enter, pause, all, retry, k.Filter, k.Events, back, k.Help},
 		full: [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{enter, pause, all, retry, stop, k.Filter},
-			{k.Events, k.Records, k.Pages, back, runs, k.History}, {k.Help, k.Quit, k.ForceQuit}},
+			{enter, pause, all, retry, stop, k.Filter, k.ResetPartition},
+			{k.Events, k.Records, k.Pages, back, runs, k.History, k.State}, {k.Help, k.Quit, k.ForceQuit}},
 	}
 }
 
@@ -181,6 +214,14 @@ func (k KeyMap) ListHelp(open, filter, sideways, live bool) bindings {
 			{k.Events, k.Records, k.Pages, k.Help, k.Quit},
 		},
 	}
+}
+
+// PagesHelp is the pages view's: a list, and w to replay the walk.
+func (k KeyMap) PagesHelp(live bool) bindings {
+	b := k.ListHelp(true, false, true, live)
+	b.short = append([]key.Binding{k.Replay}, b.short...)
+	b.full[1] = append(b.full[1], k.Replay)
+	return b
 }
 
 // LogHelp is the event log's: a list, and v to show the checkpoints.

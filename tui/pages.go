@@ -45,6 +45,10 @@ func (v pagesPane) Update(msg tea.KeyMsg, c *ctx) (pagesPane, tea.Cmd) {
 		v.shift = n
 		return v, nil
 	}
+	if key.Matches(msg, v.env.keys.Replay) {
+		r, cmd := newReplayPane(v.env, v.sess)
+		return v, then(push(r), cmd)
+	}
 	if key.Matches(msg, v.env.keys.Enter) {
 		if p, ok := v.list.Selected(); ok {
 			d := newPageDetail(v.env, v.sess, p, v.width)
@@ -61,7 +65,7 @@ func (v pagesPane) SetSize(width, height int) pagesPane {
 
 func (v pagesPane) ShortHelp() []key.Binding  { return v.help().ShortHelp() }
 func (v pagesPane) FullHelp() [][]key.Binding { return v.help().FullHelp() }
-func (v pagesPane) help() bindings            { return v.env.keys.ListHelp(true, false, true, v.sess.live()) }
+func (v pagesPane) help() bindings            { return v.env.keys.PagesHelp(v.sess.live()) }
 
 func (v pagesPane) View() string {
 	st, width := v.env.styles, v.width

@@ -343,6 +343,9 @@ func (p partsPane) Update(km tea.KeyMsg, c *ctx) (partsPane, tea.Cmd) {
 		}
 	case key.Matches(km, k.Restart):
 		cmd = retryPartition(c, p.sess, sel)
+	case key.Matches(km, k.ResetPartition):
+		s, read := resetAsk(p.env, p.sess.profile.Name, p.sess.out, sel.Key)
+		cmd = then(push(s), read)
 	default:
 		p.list, _ = p.list.Update(km, k)
 	}

@@ -215,6 +215,9 @@ func (p picker) onKey(msg tea.KeyMsg, c *ctx) (picker, tea.Cmd) {
 			return p, say(it.profile.Name+" is not running", false)
 		}
 		return p, askStop(c, live)
+	case key.Matches(msg, k.State) && ok:
+		s, read := newStateScreen(p.env, it.profile.Name, it.profile.Out)
+		return p, then(push(s), read)
 	case key.Matches(msg, k.History) && ok:
 		h := newHistoryScreen(p.env, it.profile)
 		return p, then(push(h), h.load())

@@ -69,6 +69,7 @@ func (g playground) Update(msg tea.Msg, c *ctx) (playground, tea.Cmd) {
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, k.Back):
+			g.keepTrial()
 			return g, pop()
 		case key.Matches(msg, k.Save):
 			return g, g.save(c)
@@ -143,4 +144,17 @@ func (g playground) View() string {
 		lines = lines[:g.height]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// keepTrial leaves the edited selectors, when they changed and are valid,
+// on the run for a replay from the pages view to walk with.
+func (g playground) keepTrial() {
+	if len(g.editor.changes()) == 0 {
+		return
+	}
+	records, pag, err := g.editor.config()
+	if err != nil {
+		return
+	}
+	g.sess.trial = &trialSelectors{records: records, pagination: pag}
 }

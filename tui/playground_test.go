@@ -27,7 +27,7 @@ func (h *harness) settle(cmd tea.Cmd) {
 		return
 	}
 	switch msg.(type) {
-	case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg, historyMsg, bodyTailMsg, pastRunMsg:
+	case selectorResultMsg, probeResultMsg, bodyReadMsg, selectorsSavedMsg, profileSavedMsg, checkpointsMsg, historyMsg, bodyTailMsg, pastRunMsg, replayDoneMsg, stateMsg:
 		h.settle(h.send(msg))
 	}
 }

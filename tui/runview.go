@@ -86,6 +86,9 @@ func (r runView) Update(msg tea.Msg, c *ctx) (runView, tea.Cmd) {
 	case key.Matches(km, k.History):
 		h := newHistoryScreen(r.env, r.sess.profile)
 		cmd = then(push(h), h.load())
+	case key.Matches(km, k.State):
+		s, read := newStateScreen(r.env, r.sess.profile.Name, r.sess.out)
+		cmd = then(push(s), read)
 	case key.Matches(km, k.Events):
 		r = r.show(paneEvents)
 	case key.Matches(km, k.Records):

@@ -52,6 +52,9 @@ type runSession struct {
 	doneRate      float64
 	partsDone     int  // partitions this run walked to the end, for the ETA
 	onScreen      bool // its buffers are full size
+	// trial is the selectors the playground was left with, unsaved: a
+	// replay walks with them (nil: the profile's).
+	trial *trialSelectors
 	// from is a past run's output folder: the session was read from it
 	// (pastrun.go), has no runner and never goes live.
 	from string

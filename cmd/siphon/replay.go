@@ -3,13 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"text/tabwriter"
 
 	"siphon/ingest/page"
@@ -50,14 +46,14 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			return usagef("siphon replay reads and writes local output folders; %s is not available for %s:// yet (copy the output to a local folder first)", addr, scheme)
 		}
 	}
-	folders, err := replayFolders(root)
+	folders, err := replay.Folders(root)
 	if err != nil {
 		return usagef("%v", err)
 	}
 	fmt.Fprintf(stdout, "siphon replay %s: the pages archived in %s, walked again with the profile as it is now (no request sent)\n", cfg.Name, root)
 	differ := false
 	for _, f := range folders {
-		orig, err := replay.Original(f.dir, cfg.PrimaryKey)
+		orig, err := replay.Original(f.Dir, cfg.PrimaryKey)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -65,19 +61,19 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		if *write != "" {
 			// Written as a run writes an output: through the store (its
 			// own folder rules, lock and checkpoint), never a raw path.
-			if out, err = openReplayOutput(store.At(filepath.Join(*write, f.rel)), cfg.Name); err != nil {
+			if out, err = openReplayOutput(store.At(filepath.Join(*write, f.Rel)), cfg.Name); err != nil {
 				return err
 			}
 		}
-		now, err := replay.Run(context.Background(), cfg, f.dir, replay.Options{Write: out.write()})
+		now, err := replay.Run(context.Background(), cfg, f.Dir, replay.Options{Write: out.write()})
 		if cerr := out.close(now.Stop); err == nil {
 			err = cerr
 		}
 		if err != nil {
 			return usagef("%v", err)
 		}
-		if f.rel != "" {
-			fmt.Fprintf(stdout, "\npartition %s\n", strings.TrimPrefix(f.rel, "partitions"+string(filepath.Separator)))
+		if f.Partition != "" {
+			fmt.Fprintf(stdout, "\npartition %s\n", f.Partition)
 		}
 		writeWalks(stdout, orig, now)
 		if diff := replay.Diff(orig, now); len(diff) > 0 {
@@ -101,33 +97,6 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 
 // errWalksDiffer is replay's exit 1: like diff, not a failure to report.
 var errWalksDiffer = &quietError{code: exitFailed}
-
-// replayFolder is one walk's folder: the run's own, or a partition's.
-type replayFolder struct{ dir, rel string }
-
-// replayFolders lists the walks in an output folder: itself, or each
-// partition of a partitioned run.
-func replayFolders(root string) ([]replayFolder, error) {
-	if _, err := os.Stat(filepath.Join(root, "pages")); err == nil {
-		return []replayFolder{{dir: root}}, nil
-	}
-	parts, _ := filepath.Glob(filepath.Join(root, "partitions", "*"))
-	sort.Strings(parts)
-	var out []replayFolder
-	for _, p := range parts {
-		if _, err := os.Stat(filepath.Join(p, "pages")); err == nil {
-			rel, _ := filepath.Rel(root, p)
-			out = append(out, replayFolder{dir: p, rel: rel})
-		}
-	}
-	if len(out) == 0 {
-		if _, err := os.Stat(root); errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s does not exist: run the profile first (or give --out)", root)
-		}
-		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false)", replay.ErrNoArchive, root)
-	}
-	return out, nil
-}
 
 // writeWalks prints the original walk beside the replay, a page a line.
 func writeWalks(w io.Writer, orig, now replay.Walk) {

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"siphon/ingest/page"
@@ -127,6 +128,34 @@ func Original(dir string, primaryKey []string) (Walk, error) {
 		w.Pages[len(w.Pages)-1].Stop = cp.StopReason
 	}
 	return w, nil
+}
+
+// Folder is one walk's folder in an output: the run's own, or a
+// partition's (Rel is partitions/KEY, Partition the KEY).
+type Folder struct{ Dir, Rel, Partition string }
+
+// Folders lists the walks in an output folder: itself, or each partition
+// of a partitioned run, in the order of their keys.
+func Folders(root string) ([]Folder, error) {
+	if _, err := os.Stat(filepath.Join(root, store.PagesDir)); err == nil {
+		return []Folder{{Dir: root}}, nil
+	}
+	parts, _ := filepath.Glob(filepath.Join(root, store.PartitionsDir, "*"))
+	sort.Strings(parts)
+	var out []Folder
+	for _, p := range parts {
+		if _, err := os.Stat(filepath.Join(p, store.PagesDir)); err == nil {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, Folder{Dir: p, Rel: rel, Partition: filepath.Base(p)})
+		}
+	}
+	if len(out) == 0 {
+		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist: run the profile first (or give --out)", root)
+		}
+		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false)", ErrNoArchive, root)
+	}
+	return out, nil
 }
 
 // Options tune a replay.
