@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"errors"
-	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -42,10 +41,10 @@ func siphonVersion() string {
 	return "dev"
 }
 
-// output is the run's output: --out, or siphon-data/NAME.
+// output is the run's output: the job's, or store.DefaultDir.
 func (rn *runner) output() store.Location {
 	if rn.job.Out != "" {
 		return store.At(rn.job.Out)
 	}
-	return store.At(filepath.Join("siphon-data", rn.c.cfg.Name))
+	return store.At(store.DefaultDir(rn.c.cfg.Name))
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -205,7 +204,7 @@ func (ps *partitionSet) list() error {
 	c := ps.c
 	out := ps.job.Out
 	if out == "" {
-		out = filepath.Join("siphon-data", c.cfg.Name)
+		out = store.DefaultDir(c.cfg.Name)
 	}
 	ps.out = store.At(out).Shard(ps.job.Shard.K, ps.job.Shard.N)
 	parts, err := partlist.Of(c.cfg)
@@ -272,7 +271,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	cfg := &c.cfg
 	out := ps.job.Out
 	if out == "" {
-		out = filepath.Join("siphon-data", cfg.Name)
+		out = store.DefaultDir(cfg.Name)
 	}
 	if n := ps.job.Shard.N; n > 1 && cfg.RateLimit.RequestsPerSecond > 0 {
 		c.budget.SetRate(cfg.RateLimit.RequestsPerSecond / float64(n))

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"siphon/ingest"
 	"siphon/ingest/probe"
 	"siphon/ingest/spec"
+	"siphon/ingest/store"
 	"siphon/ingest/termsafe"
 	"siphon/profiles"
 )
@@ -279,7 +279,7 @@ func (f newProfile) save() (newProfile, tea.Cmd) {
 // pickerProfile is a profile just saved, as the picker lists it.
 func pickerProfile(cfg spec.Config, path string, outDir func(spec.Config) string) Profile {
 	prof := Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type,
-		Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: filepath.Join("siphon-data", cfg.Name),
+		Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: store.DefaultDir(cfg.Name),
 		References: RequestReferences(cfg)}
 	if outDir != nil {
 		prof.Out = outDir(cfg)

@@ -17,6 +17,7 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/probe"
 	"siphon/ingest/spec"
+	"siphon/ingest/store"
 	"siphon/ingest/termsafe"
 	"siphon/ingest/transport"
 	"siphon/profiles"
@@ -79,7 +80,7 @@ func firstDir(dirs []string) string {
 func runConsole(title string, about []string, profs []*profiles.Profile, outRoot string, noBell bool) error {
 	dirOf := func(cfg spec.Config) string {
 		if outRoot == "" {
-			return defaultOutputDir(cfg.Name)
+			return store.DefaultDir(cfg.Name)
 		}
 		return filepath.Join(outRoot, cfg.Name)
 	}

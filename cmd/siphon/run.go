@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -136,7 +135,7 @@ func (f *runFlags) resumeCommand(arg, out, name string) string {
 	if f.dir != "" {
 		cmd += " --profiles " + shellQuote(f.dir)
 	}
-	if out != defaultOutputDir(name) {
+	if out != store.DefaultDir(name) {
 		cmd += " --out " + shellQuote(out)
 	}
 	if f.baseURL != "" {
@@ -179,8 +178,6 @@ func runResult(run *ingest.Run, name, resume string) error {
 	}
 }
 
-func defaultOutputDir(name string) string { return filepath.Join("siphon-data", name) }
-
 func outputDir(flagOut string, cfg spec.Config) string {
 	switch {
 	case flagOut != "":
@@ -188,7 +185,7 @@ func outputDir(flagOut string, cfg spec.Config) string {
 	case cfg.Output.Dir != "":
 		return cfg.Output.Dir
 	default:
-		return defaultOutputDir(cfg.Name)
+		return store.DefaultDir(cfg.Name)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"path/filepath"
 )
 
 // Location is an output store named by its address, not yet held by a run:
@@ -136,6 +137,11 @@ type Writer interface {
 	// is moved aside by the next resume. The store stays held.
 	Close() error
 }
+
+// DefaultDir is a profile's output folder when nothing names one (no
+// output.dir in the profile, none given to the run): ./siphon-data/NAME.
+// Every part of siphon that needs it asks here.
+func DefaultDir(profile string) string { return filepath.Join("siphon-data", profile) }
 
 // Names siphon writes in an output.
 const (
