@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"siphon/ingest/retry"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -261,7 +262,7 @@ func (a *readAhead) fetch(t target) *heldResponse {
 		// The walk fetches and retries this page itself; what the answer
 		// says about the shared budget counts now, as the walk's would.
 		o := pre.statusOutcome(status, header, header.Get("Content-Type"), body)
-		rn.tellBudget(decideRetry(failureOf(o), 1, 0, false, rn.c.cfg.Retry, noJitter), status)
+		rn.tellBudget(retry.Decide(failureOf(o), 1, 0, false, rn.c.cfg.Retry, retry.NoJitter), status)
 		return nil
 	}
 	return &heldResponse{status: status, header: header, body: body, took: time.Since(start)}

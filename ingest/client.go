@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -67,6 +68,12 @@ func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.tra
 // of its base URL's origin in b, shared with every client given b (and,
 // through b's state files, with other processes).
 func WithBudgets(b *budget.Registry) Option { return func(c *Client) { c.budgets = b } }
+
+// WithJQMemoryLimit sets the heap size at which a running jq expression
+// (records, cursor, next URL, total, filters) is stopped (default 512 MiB;
+// 0 or less: no bound). An expression like repeat(.) or def f: [f]; f grows
+// without end; the request timeout alone would let it take gigabytes first.
+func WithJQMemoryLimit(bytes int64) Option { return func(c *Client) { c.jqMemory = bytes } }
 
 // DefaultMaxBodyBytes is the default cap on one response body.
 const DefaultMaxBodyBytes = 64 << 20
@@ -151,6 +158,11 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// guardJQ is jqguard.Guard at the client's bound.
+func (c *Client) guardJQ(parent context.Context, what string) (ctx context.Context, stop func()) {
+	return jqguard.Guard(parent, c.jqMemory, what)
+}
+
 // redact is the redactor now in force.
 func (c *Client) redact() *redact.Redactor { return c.red.Load() }
 
@@ -182,37 +194,3 @@ func (c *Client) Endpoint() string {
 
 // partitionRefEscaped is ${partition.NAME} as a query encodes it.
 var partitionRefEscaped = regexp.MustCompile(`%24%7Bpartition\.([a-z]+)%7D`)
-
-// archivable is a body as the page archive keeps it: as received, except
-// that a secret the API echoes (a next link carrying the access token, as
-// the Facebook Graph API does) is hidden.
-func (c *Client) archivable(body []byte) []byte {
-	if !c.redact().HidesValues() {
-		return body
-	}
-	s := string(body)
-	if hidden := c.redact().Values(s); hidden != s {
-		return []byte(hidden)
-	}
-	return body
-}
-
-// checkpointURL is a next-page URL as the checkpoint keeps it: the query
-// parameter that carries an API key is dropped (authorize adds it again) and
-// any other secret value hidden, while pagination tokens stay usable.
-func (c *Client) checkpointURL(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	if a := c.cfg.Auth; a.Type == spec.AuthAPIKey && a.In == "query" {
-		if u, err := url.Parse(raw); err == nil {
-			q := u.Query()
-			if q.Has(a.Name) {
-				q.Del(a.Name)
-				u.RawQuery = q.Encode()
-				raw = u.String()
-			}
-		}
-	}
-	return c.checkpointText(raw)
-}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"siphon/ingest/redact"
+	"siphon/ingest/retry"
+	"siphon/ingest/transport"
 )
 
 // Event is something a run has to say. The set is closed: every event is one
@@ -84,13 +86,9 @@ const SampleRecords = 200
 // BodyPreviewBytes bounds the body a PageFetched event carries.
 const BodyPreviewBytes = 16 << 10
 
-// PageRequest is a page's request as sent, redacted.
-type PageRequest struct {
-	Method  string
-	URL     string
-	Headers map[string]string
-	Body    string // the JSON body sent with a POST, redacted and cut to BodyPreviewBytes
-}
+// PageRequest is a page's request as sent, as the user is shown it
+// (transport.Guard.ShownRequest says how).
+type PageRequest = transport.ShownRequest
 
 // PageResponse is a page's response, redacted, its body cut to
 // BodyPreviewBytes.
@@ -110,7 +108,7 @@ type RetryScheduled struct {
 	MaxAttempts int           `json:"max_attempts"`
 	Cause       string        `json:"cause"`
 	Wait        time.Duration `json:"wait"`
-	Source      string        `json:"source"` // "backoff" or "retry-after"
+	Source      retry.Source  `json:"source"` // backoff, retry-after or refreshed-token
 }
 
 // Throttled says the run sleeps to respect a rate limit.

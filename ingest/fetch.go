@@ -3,26 +3,21 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
 	"math/rand/v2"
-	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 
+	"siphon/ingest/apierror"
 	"siphon/ingest/bodybound"
 	"siphon/ingest/bodyformat"
 	"siphon/ingest/httphdr"
@@ -30,45 +25,10 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
-	"siphon/ingest/spec"
+	"siphon/ingest/retry"
+	"siphon/ingest/textbound"
 	"siphon/ingest/transport"
 )
-
-// PageError is why a page could not be fetched. Every text in it is redacted.
-type PageError struct {
-	Page        int
-	Method      string
-	URL         string // redacted
-	Status      int    // 0 when no response came
-	ContentType string
-	Attempts    int
-	Cause       string
-	Snippet     string // start of the body, redacted
-	Retryable   bool   // the cause was transient, attempts ran out
-	err         error
-}
-
-func (e *PageError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "page %d: %s %s: ", e.Page, e.Method, e.URL)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, "HTTP %d %s", e.Status, http.StatusText(e.Status))
-		if e.ContentType != "" {
-			fmt.Fprintf(&b, " (%s)", e.ContentType)
-		}
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Cause)
-	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
-	}
-	if e.Snippet != "" {
-		fmt.Fprintf(&b, "; body starts: %s", e.Snippet)
-	}
-	return b.String()
-}
-
-func (e *PageError) Unwrap() error { return e.err }
 
 // fetched is a page that arrived and parsed.
 type fetched struct {
@@ -110,13 +70,13 @@ type outcome struct {
 }
 
 // fetchPage gets one page, waiting for the rate budget and retrying what is
-// worth retrying (decideRetry says what is).
+// worth retrying (package retry says what is).
 func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetched, error) {
 	t, err := rn.target(req)
 	if err != nil {
-		return nil, &PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: keepText(rn.c.redact().URL(req.url)), Cause: keepText(rn.c.redact().String(err.Error())), err: err}
+		return nil, &apierror.PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: textbound.Keep(rn.c.redact().URL(req.url)), Cause: textbound.Keep(rn.c.redact().String(err.Error())), Err: err}
 	}
-	p := &pageFetch{pageNo: pageNo, t: t, redacted: keepText(rn.c.redact().URL(t.u.String())), held: rn.ahead.claim(ctx, t.key())}
+	p := &pageFetch{pageNo: pageNo, t: t, redacted: textbound.Keep(rn.c.redact().URL(t.u.String())), held: rn.ahead.claim(ctx, t.key())}
 	refreshed := false
 	for attempt := 1; ; attempt++ {
 		o, sentAt, err := rn.send(ctx, p, attempt)
@@ -130,20 +90,20 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		d := decideRetry(failureOf(o), attempt, time.Since(p.started), refreshed, rn.c.cfg.Retry, rand.Int64N)
+		d := retry.Decide(failureOf(o), attempt, time.Since(p.started), refreshed, rn.c.cfg.Retry, rand.Int64N)
 		rn.tellBudget(d, o.status)
 		pe := p.pageError(rn.c, o, attempt, d)
 		switch {
-		case d.stop:
+		case d.Stop:
 			return nil, pe
-		case d.refresh:
+		case d.Refresh:
 			refreshed = true
 			if _, err := rn.c.tokens.RefreshSince(ctx, sentAt); err != nil {
-				pe.Cause, pe.err = err.Error(), err
+				pe.Cause, pe.Err = err.Error(), err
 				return nil, pe
 			}
 			rn.noteRetry()
-			rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: rn.c.cfg.Retry.MaxAttempts, Cause: "HTTP 401: " + o.cause, Source: d.source})
+			rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: rn.c.cfg.Retry.MaxAttempts, Cause: "HTTP 401: " + o.cause, Source: d.Source})
 		default:
 			if err := rn.waitRetry(ctx, pageNo, attempt, d, pe); err != nil {
 				return nil, err
@@ -173,7 +133,7 @@ func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome,
 		if ctx.Err() != nil {
 			return outcome{}, time.Time{}, err
 		}
-		return outcome{}, time.Time{}, &PageError{Page: p.pageNo, Method: p.t.method, URL: p.redacted, Attempts: attempt - 1, Cause: err.Error(), err: err}
+		return outcome{}, time.Time{}, &apierror.PageError{Page: p.pageNo, Method: p.t.method, URL: p.redacted, Attempts: attempt - 1, Cause: err.Error(), Err: err}
 	}
 	if attempt == 1 {
 		p.started = time.Now() // a page's duration leaves out the wait for the rate budget
@@ -195,13 +155,13 @@ func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome,
 }
 
 // pageError is the error a failed attempt ends the page with, if it does.
-func (p *pageFetch) pageError(c *Client, o outcome, attempt int, d retryDecision) *PageError {
-	pe := &PageError{Page: p.pageNo, Method: p.t.method, URL: p.redacted, Status: o.status, ContentType: o.ctype,
-		Attempts: attempt, Cause: keepText(c.redact().String(o.cause)), Snippet: c.redact().String(o.snippet), Retryable: o.retry && !d.final, err: o.err}
-	if d.replace {
-		pe.Cause = d.why
+func (p *pageFetch) pageError(c *Client, o outcome, attempt int, d retry.Decision) *apierror.PageError {
+	pe := &apierror.PageError{Page: p.pageNo, Method: p.t.method, URL: p.redacted, Status: o.status, ContentType: o.ctype,
+		Attempts: attempt, Cause: textbound.Keep(c.redact().String(o.cause)), Snippet: c.redact().String(o.snippet), Retryable: o.retry && !d.Final, Err: o.err}
+	if d.Replace {
+		pe.Cause = d.Why
 	} else {
-		pe.Cause += d.why
+		pe.Cause += d.Why
 	}
 	return pe
 }
@@ -209,26 +169,26 @@ func (p *pageFetch) pageError(c *Client, o outcome, attempt int, d retryDecision
 // tellBudget passes on what a failed attempt says about the budget every
 // request shares: a Retry-After holds them all, a 429 without one slows
 // them (and halves the learned rate). Fetching ahead says it too.
-func (rn *runner) tellBudget(d retryDecision, status int) {
+func (rn *runner) tellBudget(d retry.Decision, status int) {
 	switch {
-	case d.hold > 0:
-		rn.c.budget.Hold(time.Now().Add(d.hold), fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", status))
-	case d.throttled:
+	case d.Hold > 0:
+		rn.c.budget.Hold(time.Now().Add(d.Hold), fmt.Sprintf("the server asked every request to wait (HTTP %d, Retry-After)", status))
+	case d.Throttled:
 		rn.noteLearned(rn.c.budget.Throttled(time.Now()))
 	}
 }
 
 // waitRetry says a retry is coming and waits for it.
-func (rn *runner) waitRetry(ctx context.Context, pageNo, attempt int, d retryDecision, pe *PageError) error {
+func (rn *runner) waitRetry(ctx context.Context, pageNo, attempt int, d retry.Decision, pe *apierror.PageError) error {
 	rn.noteRetry()
 	cause := pe.Cause
 	if pe.Status != 0 {
 		cause = fmt.Sprintf("HTTP %d: %s", pe.Status, pe.Cause)
 	}
 	maxAttempts := rn.c.cfg.Retry.MaxAttempts
-	rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: d.wait, Source: d.source})
-	rn.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), time.Now().Add(d.wait))
-	return sleep(ctx, d.wait)
+	rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: d.Wait, Source: d.Source})
+	rn.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), time.Now().Add(d.Wait))
+	return sleep(ctx, d.Wait)
 }
 
 // target is a request made concrete: where it goes and what it sends.
@@ -341,7 +301,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 		return o
 	}
 	if int64(len(body)) > rn.c.maxBody {
-		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("response body larger than the max_body cap (%s); a body is held whole only for a jq expression that is not a plain path (records, pagination paths): raise max_body or use a plain path, which streams", spec.FormatSize(rn.c.maxBody)), snippet: rn.c.snippet(body, 200)}
+		return outcome{fail: true, status: status, ctype: ctype, cause: bodybound.TooLargeToHold(rn.c.maxBody), snippet: rn.c.snippet(body, 200)}
 	}
 	if status < 200 || status > 299 {
 		return rn.statusOutcome(status, header, ctype, body)
@@ -448,17 +408,9 @@ func (rn *runner) usableBody(status int, ctype string, body []byte) ([]byte, out
 	if len(bytes.TrimSpace(body)) == 0 {
 		return []byte("null"), outcome{}
 	}
-	if utf8.Valid(body) {
+	bad := page.FirstInvalidUTF8(body)
+	if bad < 0 {
 		return body, outcome{}
-	}
-	bad := len(body)
-	for i := 0; i < len(body); {
-		c, size := utf8.DecodeRune(body[i:])
-		if c == utf8.RuneError && size <= 1 {
-			bad = i
-			break
-		}
-		i += size
 	}
 	return nil, outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: rn.c.snippet(body[bad:], 100)}
 }
@@ -487,7 +439,7 @@ func (rn *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetche
 		return rn.scanOutcome(ctx, err, sink, status, ctype, body)
 	}
 	if lines {
-		if arr, ok := jsonLines(body, "application/x-ndjson"); ok {
+		if arr, ok := page.JSONLines(body, "application/x-ndjson"); ok {
 			f.page.Keep(arr) // gojq (and the probe) see NDJSON as the array of its lines
 		}
 	}
@@ -509,7 +461,7 @@ func (rn *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetche
 func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) outcome {
 	status, body := f.status, f.jsonBody()
 	f.page = page.Parse(actx, body)
-	if lines, ok := jsonLines(body, f.linesType(ctype)); ok {
+	if lines, ok := page.JSONLines(body, f.linesType(ctype)); ok {
 		// NDJSON / JSON Lines: the records expression sees an array of the lines.
 		f.page = page.Parse(actx, lines)
 	}
@@ -535,11 +487,7 @@ func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) 
 		o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), err: err}
 		switch {
 		case errors.Is(err, page.ErrNotJSON):
-			o.retry = true
-			o.cause = "the body is not valid JSON"
-			if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
-				o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
-			}
+			o.retry, o.cause = true, page.NotJSON(ctype)
 		case errors.Is(err, jqguard.ErrMemory):
 			o.fail = true
 			o.cause = err.Error()
@@ -552,13 +500,31 @@ func (rn *runner) extractWithJQ(actx context.Context, f *fetched, ctype string) 
 	f.found = len(f.records)
 	for i, rec := range f.records {
 		if int64(len(rec)) > rn.c.maxRecord {
-			return outcome{fail: true, bounded: true, status: status, ctype: ctype, cause: rn.c.recordTooLarge(i, -1)}
+			return outcome{fail: true, bounded: true, status: status, ctype: ctype, cause: bodybound.RecordTooLarge(i, -1, rn.c.maxRecord)}
 		}
 	}
 	if msg, retry, err := rn.checkBody(actx, f.page, f.found); err != nil || msg != "" {
 		return rn.bodyErrorOutcome(status, ctype, body, msg, retry, err)
 	}
 	return outcome{f: f}
+}
+
+// checkBody looks for an error the API put in a 2xx body (package
+// apierror), with the jq memory bound.
+func (rn *runner) checkBody(ctx context.Context, pg *page.Page, records int) (string, bool, error) {
+	return rn.c.bodyErrs.CheckGuarded(ctx, pg, records, rn.c.cfg.Retry.OnStatus, rn.c.jqMemory)
+}
+
+// bodyErrorOutcome is an attempt's verdict on an error in a 2xx body.
+func (rn *runner) bodyErrorOutcome(status int, ctype string, body []byte, msg string, retry bool, err error) outcome {
+	o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), retry: retry, fail: !retry, err: err}
+	if err != nil {
+		o.cause, o.fail, o.retry = err.Error(), true, false
+		return o
+	}
+	// Redact, then cut: a secret cut in two would not be recognised.
+	o.cause = "the API reported an error in the body: " + rn.c.redact().Cut(msg, 300)
+	return o
 }
 
 // stream reads a 2xx body in one pass as it arrives, never holding it: the
@@ -651,7 +617,7 @@ func (rn *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, st
 	switch {
 	case errors.As(err, &tooLarge):
 		o.fail, o.bounded, o.snippet = true, true, ""
-		o.cause = rn.c.recordTooLarge(tooLarge.Record, tooLarge.Offset)
+		o.cause = bodybound.RecordTooLarge(tooLarge.Record, tooLarge.Offset, rn.c.maxRecord)
 	case syn != nil && syn.Msg == "invalid UTF-8":
 		o.fail = true
 		o.cause = fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", syn.Offset)
@@ -662,38 +628,12 @@ func (rn *runner) scanOutcome(ctx context.Context, err error, sink *pageSink, st
 		o.fail = true
 		o.cause = syn.Msg
 	case syn != nil:
-		o.retry = true
-		o.cause = "the body is not valid JSON"
-		if mt, _, _ := mime.ParseMediaType(ctype); mt != "" && !strings.Contains(mt, "json") {
-			o.cause = fmt.Sprintf("the body is %s, not JSON", mt)
-		}
+		o.retry, o.cause = true, page.NotJSON(ctype)
 	default:
 		o.fail = true
 		o.cause = fmt.Sprintf("records %s: %v", rn.c.cfg.Records, wrapped)
 	}
 	return o
-}
-
-// recordTooLarge says that record index (0-based; -1: a value the
-// profile reads) of a page is over max_record, and how to raise it.
-func (c *Client) recordTooLarge(index int, offset int64) string {
-	what := fmt.Sprintf("record %d of the page (index %d)", index+1, index)
-	if index < 0 {
-		what = "a value the profile reads (cursor, next URL, total)"
-	}
-	if offset >= 0 {
-		what += fmt.Sprintf(", starting at byte %d of the body,", offset)
-	}
-	return fmt.Sprintf("%s is larger than max_record (%s); raise max_record in the profile (e.g. max_record: %s) if the API's records really are this large", what, spec.FormatSize(c.maxRecord), spec.FormatSize(nextPow2(c.maxRecord)*4))
-}
-
-// nextPow2 is the smallest power of two at least n.
-func nextPow2(n int64) int64 {
-	p := int64(1)
-	for p < n && p < 1<<62 {
-		p <<= 1
-	}
-	return p
 }
 
 // snippet is the start of a body for an error message: redacted, then cut
@@ -702,109 +642,10 @@ func (c *Client) snippet(body []byte, n int) string {
 	return page.Snippet([]byte(c.redact().Cut(string(body), 4*n)), n)
 }
 
-// jsonLines turns a newline-delimited JSON body (NDJSON, JSON Lines: said
-// so by the content type, or two or more lines that are each a JSON value
-// while the whole is not) into one JSON array.
-func jsonLines(body []byte, ctype string) ([]byte, bool) {
-	mt, _, _ := mime.ParseMediaType(ctype)
-	declared := strings.Contains(mt, "ndjson") || strings.Contains(mt, "jsonl") || strings.Contains(mt, "json-seq") || strings.Contains(mt, "jsonlines")
-	if !declared && (bytes.Count(bytes.TrimSpace(body), []byte("\n")) == 0 || json.Valid(body)) {
-		return nil, false
-	}
-	var out bytes.Buffer
-	out.WriteByte('[')
-	n := 0
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\x1e"))) // json-seq record separator
-		if len(line) == 0 {
-			continue
-		}
-		if !json.Valid(line) {
-			return nil, false
-		}
-		if n > 0 {
-			out.WriteByte(',')
-		}
-		out.Write(line)
-		n++
-	}
-	out.WriteByte(']')
-	return out.Bytes(), n > 0 || declared
-}
-
 // transportOutcome classifies an error before or while reading a response.
 func (rn *runner) transportOutcome(ctx context.Context, err error) outcome {
-	o := outcome{err: err, cause: rn.c.redact().String(transport.RootCause(err))}
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var recordErr tls.RecordHeaderError
-	var limit *bodybound.LimitError
-	switch {
-	case errors.As(err, &limit):
-		// Permanent: the same request brings the same body again.
-		o.fail, o.bounded = true, true
-		o.cause = limit.Msg
-	case strings.Contains(err.Error(), "server response headers exceeded"):
-		o.fail, o.bounded = true, true
-		o.cause = fmt.Sprintf("the response headers are larger than %s, the most siphon reads of one response's headers: refused", humanSize(bodybound.MaxResponseHeaderBytes))
-	case ctx.Err() != nil:
-		o.fail = true
-	case strings.Contains(err.Error(), "invalid header field"), strings.Contains(err.Error(), "invalid control character in URL"):
-		// Permanent: a value with CR, LF or another control cannot be sent, however often we try.
-		o.fail = true
-		o.cause = "the request cannot be sent: " + o.cause
-	case strings.Contains(err.Error(), "malformed MIME header"), strings.Contains(err.Error(), "malformed HTTP"):
-		// Permanent: the server answers with a broken response (a header with
-		// control characters), and will again.
-		o.fail = true
-		o.cause = "the server sent a malformed response: " + o.cause
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recordErr),
-		strings.Contains(err.Error(), "tls: "):
-		o.fail = true
-		o.cause = "TLS: " + o.cause + tlsHint(err, rn.c.cfg.TLS)
-	case errors.Is(err, context.DeadlineExceeded):
-		o.retry = true
-		o.cause = fmt.Sprintf("no answer within the %s timeout", rn.c.cfg.Timeout)
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
-		o.retry = true
-	default:
-		var netErr net.Error
-		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			o.fail = true
-		} else if errors.As(err, &netErr) {
-			o.retry = true
-		} else if strings.Contains(err.Error(), "redirect") {
-			o.fail = true
-		} else {
-			o.retry = true
-		}
-	}
-	return o
-}
-
-// tlsHint says what to change for the common TLS failures.
-func tlsHint(err error, cfg spec.TLSConfig) string {
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	msg := err.Error()
-	switch {
-	case errors.As(err, &unknownAuth) || strings.Contains(msg, "unknown authority"):
-		if cfg.CAFile != "" {
-			return fmt.Sprintf(" (the server's certificate is not signed by the CA in tls.ca_file %s)", cfg.CAFile)
-		}
-		return " (the server's certificate is not signed by a CA this machine trusts; name its CA in tls.ca_file)"
-	case errors.As(err, &hostErr):
-		return " (the certificate is for another host name than base_url's)"
-	case strings.Contains(msg, "certificate required") || strings.Contains(msg, "bad certificate") || strings.Contains(msg, "unknown certificate authority"):
-		if cfg.CertFile == "" {
-			return " (the server wants a client certificate: set tls.cert_file and tls.key_file)"
-		}
-		return fmt.Sprintf(" (the server did not accept the client certificate in tls.cert_file %s: it must be signed by a CA the server trusts)", cfg.CertFile)
-	}
-	return ""
+	f := transport.Classify(ctx, err, rn.c.cfg.Timeout, rn.c.cfg.TLS)
+	return outcome{err: err, cause: rn.c.redact().String(f.Cause), retry: f.Retry, fail: f.Fail, bounded: f.Bounded}
 }
 
 // waitBudget waits until the origin's budget lets a request go (see

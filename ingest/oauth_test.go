@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"siphon/ingest"
@@ -22,23 +23,30 @@ func oauthConfig(srv *demoapi.Server, grant string, refresh spec.Secret) spec.Co
 }
 
 // TestOAuthOutlivesTokens: a run several token lifetimes long gets every
-// record once, refreshing as it goes.
+// record once, refreshing as it goes. The demo API runs in a synctest
+// bubble, so the lifetimes are fake-clock seconds, the same on any machine.
 func TestOAuthOutlivesTokens(t *testing.T) {
-	srv := demoapi.NewServer(demoapi.Options{Records: 1000, Latency: 40 * time.Millisecond,
-		OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", TokenTTL: time.Second}})
-	defer srv.Close()
-	dir := t.TempDir()
-	evs, err := run(t, oauthConfig(srv, "client_credentials", spec.Secret{}), ingest.Job{Out: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	exactlyOnce(t, readIDs(t, dir), 1000)
-	fin, _ := lastEvent[ingest.Finished](evs)
-	st := srv.Stats()
-	if lifetimes := fin.Elapsed / time.Second; st.TokenRequests["client_credentials"] < int64(lifetimes) || lifetimes < 1 {
-		t.Errorf("%d token requests over %s", st.TokenRequests["client_credentials"], fin.Elapsed)
-	}
-	assertNoSecretIn(t, dir, "cs-very-secret-77")
+	synctest.Test(t, func(t *testing.T) {
+		api := demoapi.New(demoapi.Options{Records: 1000, Latency: 40 * time.Millisecond,
+			OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77", TokenTTL: time.Second}})
+		cfg := styleConfigs("http://api.test")["cursor"]
+		cfg.Pagination.Limit = 25
+		cfg.Auth = spec.AuthConfig{Type: "oauth2", Grant: "client_credentials", TokenURL: "http://api.test" + demoapi.TokenPath, ClientID: "siphon-test",
+			ClientSecret: spec.NewSecret("${CS}", "cs-very-secret-77")}
+		dir := t.TempDir()
+		evs, err := run(t, cfg, ingest.Job{Out: dir}, ingest.WithTransport(handlerTransport{api}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		exactlyOnce(t, readIDs(t, dir), 1000)
+		fin, _ := lastEvent[ingest.Finished](evs)
+		// 40 pages of 40ms: the run outlives the first token.
+		lifetimes := fin.Elapsed / time.Second
+		if got := api.Stats().TokenRequests["client_credentials"]; lifetimes < 1 || got < int64(lifetimes) {
+			t.Errorf("%d token requests over %s", got, fin.Elapsed)
+		}
+		assertNoSecretIn(t, dir, "cs-very-secret-77")
+	})
 }
 
 // TestOAuthForced401: tokens revoked mid-run; the refused page is retried

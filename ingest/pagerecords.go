@@ -9,6 +9,7 @@ import (
 
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
+	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/schema"
 	"siphon/ingest/store"
@@ -52,9 +53,9 @@ func (rn *runner) pageReader() *page.Reader {
 		// Page 1's declared total, for the check that the walk got it all:
 		// top-level fields of a body that is an object (its records are
 		// under a key), which any object body can answer.
-		values = append(values, declaredTotalTop...)
+		values = append(values, paginate.DeclaredTotalTop...)
 		if fields[0] == "hits" {
-			values = append(values, hitsTotal) // Elasticsearch: .hits is an object
+			values = append(values, paginate.HitsTotal) // Elasticsearch: .hits is an object
 		}
 	}
 	rn.reader = page.NewReader(records, nil, schemaDepth, values...)

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"siphon/ingest"
+	"siphon/ingest/apierror"
 	"siphon/ingest/demoapi"
 	"siphon/ingest/paginate"
 	"siphon/ingest/spec"
@@ -54,6 +55,12 @@ func run(t *testing.T, cfg spec.Config, job ingest.Job, opts ...ingest.Option) (
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	return runClient(c, job)
+}
+
+// runClient runs c to its end, its events in order; it reports nothing
+// itself, so that a goroutine other than the test's may call it.
+func runClient(c *ingest.Client, job ingest.Job) ([]ingest.Event, error) {
 	r := c.Start(context.Background(), job)
 	var evs []ingest.Event
 	for ev := range r.Events() {
@@ -261,9 +268,9 @@ func TestFailuresSayWhatAndWhere(t *testing.T) {
 			if got := hits.Load(); got != tc.attempts {
 				t.Errorf("%d requests, want %d", got, tc.attempts)
 			}
-			var pe *ingest.PageError
+			var pe *apierror.PageError
 			if !errors.As(err, &pe) && tc.name != "records not objects" {
-				t.Errorf("error is %T, want *ingest.PageError", err)
+				t.Errorf("error is %T, want *apierror.PageError", err)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"siphon/ingest/apierror"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
@@ -64,11 +65,11 @@ type Response struct {
 // SendOnce sends t once with the profile's auth, TLS, origin rules and
 // body cap: no retry, no rate budget, no run. The profile's records
 // expression is not applied: the page is the whole body. Anything but a
-// usable 2xx answer is a *PageError for page 1.
+// usable 2xx answer is a *apierror.PageError for page 1.
 func (c *Client) SendOnce(ctx context.Context, t Target) (*Response, error) {
 	o := c.probeRunner().attempt(ctx, t.URL, t.Method, t.Body, nil)
 	if o.f == nil {
-		return nil, &PageError{Page: 1, Method: t.Method, URL: c.redact().URL(t.URL.String()), Status: o.status, ContentType: o.ctype, Attempts: 1, Cause: c.redact().String(o.cause), Snippet: c.redact().String(o.snippet), err: o.err}
+		return nil, &apierror.PageError{Page: 1, Method: t.Method, URL: c.redact().URL(t.URL.String()), Status: o.status, ContentType: o.ctype, Attempts: 1, Cause: c.redact().String(o.cause), Snippet: c.redact().String(o.snippet), Err: o.err}
 	}
 	f := o.f
 	return &Response{Status: f.status, Header: f.header, Sent: f.sent, Body: f.body, Page: f.page}, nil

@@ -59,8 +59,13 @@ func TestSharedBudgetTwoRunsOneOrigin(t *testing.T) {
 				for _, name := range []string{"one", "two"} {
 					cfg := styleConfigs(base)["cursor"]
 					cfg.Name, cfg.Pagination.Limit = name, 20 // 20 pages each
+					c, err := ingest.New(cfg, ingest.WithBudgets(budgets), ingest.WithTransport(handlerTransport{api}))
+					if err != nil {
+						t.Fatal(err)
+					}
+					out := t.TempDir()
 					wg.Go(func() {
-						if _, err := run(t, cfg, ingest.Job{Out: t.TempDir()}, ingest.WithBudgets(budgets), ingest.WithTransport(handlerTransport{api})); err != nil {
+						if _, err := runClient(c, ingest.Job{Out: out}); err != nil {
 							t.Errorf("%s: %v", name, err)
 						}
 					})

@@ -18,6 +18,8 @@ import (
 	"siphon/ingest/schema"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
+	"siphon/ingest/textbound"
+	"siphon/ingest/transport"
 )
 
 // walk is one run's progress through the pages: the output it writes, the
@@ -134,7 +136,7 @@ func (rn *runner) open() (*walk, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, hash := c.identity()
+	id, hash := c.guard.Identity()
 	pag, err := paginate.New(cfg.Pagination, cfg.PrimaryKey)
 	if err != nil {
 		return nil, err
@@ -144,7 +146,7 @@ func (rn *runner) open() (*walk, error) {
 			return nil, fmt.Errorf("%w: %s belongs to profile %q, not %q; use another --out, or --fresh to move it aside", store.ErrCheckpointDamaged, filepath.Join(dir, store.CheckpointFile), cp.Profile, cfg.Name)
 		}
 		if cp.ProfileHash != hash {
-			return nil, &ProfileChangedError{Dir: dir, Changes: identityChanges(cp.Identity, id)}
+			return nil, &ProfileChangedError{Dir: dir, Changes: transport.IdentityChanges(cp.Identity, id)}
 		}
 		if cp.Done && !pag.Incremental() {
 			rn.run.mu.Lock()
@@ -153,7 +155,7 @@ func (rn *runner) open() (*walk, error) {
 			return nil, nil
 		}
 		pos := cp.Position
-		pos.Cursor, pos.NextURL = c.fromRefs(pos.Cursor), c.fromRefs(pos.NextURL) // secrets were kept as references
+		pos.Cursor, pos.NextURL = c.guard.FromRefs(pos.Cursor), c.guard.FromRefs(pos.NextURL) // secrets were kept as references
 		pag.Restore(pos)
 	}
 	out, err := st.Open(cp, store.Options{RawPages: cfg.Output.RawPages, Rejected: c.validator != nil, Recycle: bodyBufs.put})
@@ -192,10 +194,10 @@ func (rn *runner) open() (*walk, error) {
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.State = w.state.Pages, w.state.Records, StateRunning
 	r.snap.Bytes, r.snap.PriorElapsed = w.state.Bytes, w.priorElapsed
-	r.snap.Position = keepText(c.redact().URL(pag.Describe()))
+	r.snap.Position = textbound.Keep(c.redact().URL(pag.Describe()))
 	r.mu.Unlock()
 	rn.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: dir, Resumed: cp != nil, FromPage: w.state.Pages,
-		Records: w.state.Records, Position: keepText(c.redact().URL(pag.Describe()))})
+		Records: w.state.Records, Position: textbound.Keep(c.redact().URL(pag.Describe()))})
 	return w, nil
 }
 
@@ -299,7 +301,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 func (w *walk) advance(ctx context.Context, f *fetched, pageNo int, before paginate.Position) ([]json.RawMessage, string, error) {
 	// The request's timeout has ended: the run's context bounds the
 	// paginator's jq, and the memory guard too.
-	gctx, stop := w.c.guardJQ(ctx, paginationExprs(w.cfg.Pagination))
+	gctx, stop := w.c.guardJQ(ctx, paginate.ExprNames(w.cfg.Pagination))
 	f.page.SetContext(gctx)
 	recs := f.records
 	if !f.direct {
@@ -315,9 +317,9 @@ func (w *walk) advance(ctx context.Context, f *fetched, pageNo int, before pagin
 		return nil, "", fmt.Errorf("page %d: %w (the page was not saved)", pageNo, err)
 	}
 	for _, note := range w.pag.TakeNotes() {
-		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: keepText(w.c.redact().String(note)), Action: "continued"})
+		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: textbound.Keep(w.c.redact().String(note)), Action: "continued"})
 	}
-	if err := checkResumable(w.pag.Position(), pageNo); err != nil {
+	if err := paginate.CheckResumable(w.pag.Position(), pageNo); err != nil {
 		w.pag.Restore(before)
 		return nil, "", err
 	}
@@ -360,11 +362,11 @@ func (w *walk) pageEntry(f *fetched, pageNo, written int, cursorIn, reason strin
 		cursorOut = ""
 	}
 	red := w.c.redact()
-	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: keepText(f.redactedURL), Status: f.status,
+	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: textbound.Keep(f.redactedURL), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
-		CursorIn: keepText(red.URL(cursorIn)), CursorOut: keepText(red.URL(cursorOut)), Headers: keepHeaders(httphdr.Joined(red.Header(f.header)))}
+		CursorIn: textbound.Keep(red.URL(cursorIn)), CursorOut: textbound.Keep(red.URL(cursorOut)), Headers: textbound.Headers(httphdr.Joined(red.Header(f.header)))}
 	posIn := w.posIn // as the checkpoint keeps a position: secrets as their references
-	posIn.NextURL, posIn.Cursor = w.c.checkpointURL(posIn.NextURL), w.c.checkpointText(posIn.Cursor)
+	posIn.NextURL, posIn.Cursor = w.c.guard.CheckpointURL(posIn.NextURL), w.c.guard.CheckpointText(posIn.Cursor)
 	entry.Position = &posIn
 	return entry
 }
@@ -381,7 +383,7 @@ func (w *walk) archive(f *fetched, entry *store.PageEntry) error {
 		body, onDisk, pooled = kept, kept == nil && f.size > 0, kept != nil
 	}
 	if !onDisk {
-		shown := w.c.archivable(body)
+		shown := w.c.guard.Archivable(body)
 		if pooled && (len(shown) == 0 || &shown[0] != &body[0]) {
 			bodyBufs.put(body) // a redacted copy is archived instead
 			pooled = false
@@ -443,7 +445,7 @@ func (w *walk) check(f *fetched, pageNo int) error {
 	}
 	w.prevBody = sum
 	if w.state.Pages == 0 {
-		w.declared, w.declaredAt = declaredTotal(f.page)
+		w.declared, w.declaredAt = paginate.DeclaredTotal(f.page)
 		if f.found == 0 {
 			return w.recordsElsewhere(f.page, f.size, pageNo)
 		}
@@ -504,7 +506,7 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *store.PageEn
 	red := w.c.redact()
 	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request: w.c.shownRequest(f.method, entry.URL, f.sent, f.sentBody),
+		Request: w.c.guard.ShownRequest(f.method, entry.URL, f.sent, f.sentBody, BodyPreviewBytes),
 		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
 		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.head), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: f.size},
 		Sample:   sample})
@@ -568,8 +570,8 @@ func (w *walk) checkpoint(done bool, reason string) *store.Checkpoint {
 	st := w.state
 	st.Position, st.Done, st.StopReason, st.UpdatedAt = w.pag.Position(), done, reason, time.Now().UTC()
 	st.ElapsedMS = (w.priorElapsed + time.Since(w.startedAt)).Milliseconds()
-	st.Position.NextURL = w.c.checkpointURL(st.Position.NextURL)
-	st.Position.Cursor = w.c.checkpointText(st.Position.Cursor)
+	st.Position.NextURL = w.c.guard.CheckpointURL(st.Position.NextURL)
+	st.Position.Cursor = w.c.guard.CheckpointText(st.Position.Cursor)
 	return st
 }
 

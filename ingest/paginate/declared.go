@@ -43,3 +43,42 @@ func ReadCount(v json.RawMessage) (Count, bool) {
 	}
 	return Count{N: n, AtLeast: obj.Relation == "gte"}, true
 }
+
+// DeclaredTotal is the record count page 1 declares, and where: a top-level
+// field (DeclaredTotalFields) or Elasticsearch's hits.total, a
+// number or {value, relation} (a lower bound when relation is gte).
+func DeclaredTotal(pg *page.Page) (Count, string) {
+	for _, e := range declaredTotalExprs {
+		raw, err := pg.Value(e)
+		if err != nil {
+			continue
+		}
+		if c, ok := ReadCount(raw); ok && c.N > 0 {
+			return c, e.String()
+		}
+	}
+	return Count{}, ""
+}
+
+// declaredTotalExprs are the plain paths DeclaredTotal reads. The one pass
+// over a streamed page answers the top-level ones too (a run's page reader
+// asks for DeclaredTotalTop), so a page too large to hold is checked like
+// any other; HitsTotal only where .hits is sure to be an object (records
+// under .hits).
+var declaredTotalExprs, DeclaredTotalTop, HitsTotal = declaredTotalPaths()
+
+func declaredTotalPaths() (all, top []*page.Expr, hits *page.Expr) {
+	for _, k := range DeclaredTotalFields {
+		top = append(top, mustCompile("."+k))
+	}
+	hits = mustCompile(".hits.total")
+	return append(append(all, top...), hits), top, hits
+}
+
+func mustCompile(src string) *page.Expr {
+	e, err := page.Compile(src)
+	if err != nil {
+		panic(err) // a constant path
+	}
+	return e
+}

@@ -99,7 +99,7 @@ func (rep *Report) read(c *ingest.Client, resp *ingest.Response) {
 // refuse is the error for a 2xx page the probe cannot read records from.
 func (rep *Report) refuse(c *ingest.Client, resp *ingest.Response, cause string) error {
 	snippet := page.Snippet([]byte(c.Redactor().Cut(string(resp.Body), 4*200)), 200)
-	return &ingest.PageError{Page: 1, Method: rep.Method, URL: rep.URL, Status: resp.Status, ContentType: rep.ContentType, Cause: cause, Snippet: snippet}
+	return &apierror.PageError{Page: 1, Method: rep.Method, URL: rep.URL, Status: resp.Status, ContentType: rep.ContentType, Cause: cause, Snippet: snippet}
 }
 
 // chooseRecords takes the largest array of objects as the records (the

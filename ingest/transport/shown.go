@@ -1,11 +1,46 @@
 package transport
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 
+	"siphon/ingest/httphdr"
+	"siphon/ingest/redact"
 	"siphon/ingest/spec"
 )
+
+// ShownRequest is a page's request as sent, as the user is shown it (the
+// page inspector, its curl command): redacted, references for values.
+type ShownRequest struct {
+	Method  string
+	URL     string
+	Headers map[string]string
+	Body    string // the JSON body sent with a POST, redacted and cut
+}
+
+// ShownRequest is the request sent as method to redactedURL with the
+// headers sent and body (cut to bodyBytes), every value that came from a
+// reference in the profile shown as that reference ("X-Auth: ${XA}",
+// "Authorization: Bearer ${TOKEN}") rather than REDACTED or its value.
+func (g *Guard) ShownRequest(method, redactedURL string, sent http.Header, body []byte, bodyBytes int) ShownRequest {
+	red := g.red.Load()
+	headers := httphdr.Joined(red.Header(sent))
+	shown := g.ShownHeaders()
+	for name := range headers {
+		if text, ok := shown[strings.ToLower(name)]; ok {
+			headers[name] = text
+		}
+	}
+	req := ShownRequest{Method: method, URL: g.ShownURL(redactedURL), Headers: headers}
+	if req.Method == "" {
+		req.Method = http.MethodGet
+	}
+	if len(body) > 0 {
+		req.Body = strings.TrimSuffix(red.Cut(string(body), bodyBytes), redact.Ellipsis)
+	}
+	return req
+}
 
 // A request is shown (the page inspector, its curl command) with every
 // value that came from a reference in the profile as that reference
