@@ -141,3 +141,39 @@ func runToEnd(t *testing.T, cfg spec.Config) string {
 	}
 	return out
 }
+
+func TestPartitionsReplayEachAndResetOneAfterAsking(t *testing.T) {
+	srv := demoapi.NewServer(demoapi.Options{Records: 30})
+	defer srv.Close()
+	cfg := demoConfig(srv.URL, "parts")
+	cfg.Params = map[string]string{"tag": "${partition.value}"}
+	cfg.Partitions = spec.PartitionsConfig{Values: []string{"north", "south"}}
+	cfg.Concurrency = 2
+	out := runToEnd(t, cfg)
+	prof := doneProfile(cfg, out)
+	h := newHarness(t, []Profile{prof})
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 40})
+
+	r, replayCmd := newReplayPane(h.m.env, &runSession{profile: prof, out: out})
+	h.send(pushMsg{r})
+	h.settle(replayCmd)
+	h.screenHas("partition north", "partition south", "original: 2 pages")
+	if n := strings.Count(h.m.View(), "The walks agree."); n != 2 {
+		t.Errorf("%d partitions agree, want 2:\n%s", n, h.m.View())
+	}
+	h.keys("esc")
+
+	s, readCmd := resetAsk(h.m.env, prof.Name, out, "north")
+	h.send(pushMsg{s})
+	h.settle(readCmd)
+	h.screenHas("Start partition north of parts over?")
+	h.settle(h.send(runes("y")))
+	h.screenHas("partition   north: ", "partition   south: done, 2 pages, 30 records")
+	north, err := store.At(out).Partition("north").ReadCheckpoint()
+	if err != nil || north != nil {
+		t.Errorf("north after its reset: %+v, %v", north, err)
+	}
+	if south, _ := store.At(out).Partition("south").ReadCheckpoint(); south == nil || !south.Done {
+		t.Errorf("south was touched: %+v", south)
+	}
+}
