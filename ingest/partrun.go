@@ -101,7 +101,7 @@ func (e *PartitionsFailedError) Error() string {
 	msg := fmt.Sprintf("%d partition(s) failed: %s", len(e.Failed), strings.Join(keys, ", "))
 	for i, f := range e.Failed {
 		if i == 5 {
-			msg += fmt.Sprintf("\n  … and %d more (see run.json)", len(e.Failed)-5)
+			msg += fmt.Sprintf("\n  … and %d more (partitions.jsonl, or siphon state show, lists them)", len(e.Failed)-5)
 			break
 		}
 		msg += fmt.Sprintf("\n  %s: %v", f.Key, f.Err)
