@@ -94,11 +94,17 @@ type PartitionFailure struct {
 }
 
 func (e *PartitionsFailedError) Error() string {
-	keys := make([]string, len(e.Failed))
-	for i, f := range e.Failed {
-		keys[i] = f.Key
+	// Named up to a bound: a fan-out of 50,000 may fail whole.
+	const named = 20
+	keys := make([]string, 0, min(len(e.Failed), named))
+	for _, f := range e.Failed[:min(len(e.Failed), named)] {
+		keys = append(keys, f.Key)
 	}
-	msg := fmt.Sprintf("%d partition(s) failed: %s", len(e.Failed), strings.Join(keys, ", "))
+	list := strings.Join(keys, ", ")
+	if len(e.Failed) > named {
+		list += fmt.Sprintf(", … (%d in all)", len(e.Failed))
+	}
+	msg := fmt.Sprintf("%d partition(s) failed: %s", len(e.Failed), list)
 	for i, f := range e.Failed {
 		if i == 5 {
 			msg += fmt.Sprintf("\n  … and %d more (partitions.jsonl, or siphon state show, lists them)", len(e.Failed)-5)
@@ -514,25 +520,31 @@ func fromUnixNano(n int64) time.Time {
 // header. Partitions already done are counted as such, so a resumed run's
 // progress starts where it was.
 func (ps *partitionSet) startState(saved *RunState) error {
-	before := map[string]runstate.Line{}
+	var before map[string]runstate.Line
 	if saved != nil {
 		ps.resumed = true
+		before = make(map[string]runstate.Line, len(saved.Partitions))
 		for _, l := range saved.Partitions {
-			before[l.Key] = l
+			if l.State == StateDone || l.State == StateFailed || l.State == StatePaused {
+				before[l.Key] = l
+			}
 		}
+		saved.Partitions = nil // the lines kept are in before
 	}
-	lines := make([]runstate.Line, len(ps.parts))
-	for i, p := range ps.parts {
+	// Line by line into one buffer sized for it: a set of 50,000 holds no
+	// slice of lines besides.
+	b := make([]byte, 0, 96*len(ps.parts))
+	for _, p := range ps.parts {
 		l := runstate.Line{Partition: p, State: StateStarting}
-		if b, ok := before[p.Key]; ok && (b.State == StateDone || b.State == StateFailed || b.State == StatePaused) {
-			l.State, l.Error = b.State, b.Error
+		if was, ok := before[p.Key]; ok {
+			l.State, l.Error = was.State, was.Error
 		}
-		lines[i] = l
+		var err error
+		if b, err = runstate.AppendLine(b, l); err != nil {
+			return err
+		}
 	}
-	b, err := runstate.Compacted(lines)
-	if err != nil {
-		return err
-	}
+	before = nil
 	ps.stateMu.Lock()
 	defer ps.stateMu.Unlock()
 	if err := ps.held.WriteRunStateLog(b); err != nil {

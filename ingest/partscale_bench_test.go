@@ -89,8 +89,9 @@ partitions:
   ints: {start: 1, end: %d, every: 20}
 `, benchRecords+1)
 	var values strings.Builder
-	values.WriteString("path: /v1/offset\nparams: {id_gte: \"${partition.value}\", limit: \"2\"}\npagination: {type: none}\npartitions:\n  values:\n")
-	for id := 1; id < benchRecords; id += 2 {
+	// Records after since_id, two of them: one request a partition.
+	values.WriteString("path: /v1/keyset\nparams: {since_id: \"${partition.value}\", limit: \"2\"}\npagination: {type: none}\npartitions:\n  values:\n")
+	for id := 0; id < benchRecords; id += 2 {
 		fmt.Fprintf(&values, "    - \"%d\"\n", id)
 	}
 	for _, v := range []struct{ name, body string }{{"windows-5000", windows}, {"fanout-50000", values.String()}} {

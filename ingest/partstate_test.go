@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,5 +165,18 @@ func TestRunStateLogDamage(t *testing.T) {
 	_, err = ingest.ReadRunState(dir)
 	if !errors.Is(err, store.ErrCheckpointDamaged) || !strings.Contains(err.Error(), store.RunStateLogFile) || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("bad first line: %v", err)
+	}
+}
+
+// TestManyFailedPartitionsNamedBounded: a fan-out that fails whole does
+// not make a message of every key: twenty are named, and how many in all.
+func TestManyFailedPartitionsNamedBounded(t *testing.T) {
+	e := &ingest.PartitionsFailedError{}
+	for i := range 50_000 {
+		e.Failed = append(e.Failed, ingest.PartitionFailure{Key: fmt.Sprintf("k%05d", i), Err: errors.New("HTTP 404")})
+	}
+	msg := e.Error()
+	if !strings.HasPrefix(msg, "50000 partition(s) failed: k00000, k00001,") || !strings.Contains(msg, "k00019, … (50000 in all)") || strings.Contains(msg, "k00020,") || len(msg) > 2000 {
+		t.Fatalf("%d bytes: %.500s", len(msg), msg)
 	}
 }

@@ -12,7 +12,6 @@ package runstate
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,17 +134,14 @@ func damaged(out store.Location, name string, err error) error {
 	return fmt.Errorf("%w: %s is not a siphon run state (%v); run with --fresh to start over", store.ErrCheckpointDamaged, filepath.Join(out.String(), name), err)
 }
 
-// Compacted is a whole log: one line per partition, with its definition.
-func Compacted(lines []Line) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	for i := range lines {
-		if err := enc.Encode(&lines[i]); err != nil {
-			return nil, err
-		}
+// AppendLine appends one partition's line of a compacted log, with its
+// definition, to buf.
+func AppendLine(buf []byte, l Line) ([]byte, error) {
+	b, err := json.Marshal(&l)
+	if err != nil {
+		return buf, err
 	}
-	return buf.Bytes(), nil
+	return append(append(buf, b...), '\n'), nil
 }
 
 // AppendChange appends one partition's state change, as a line, to buf.
