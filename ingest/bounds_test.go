@@ -221,8 +221,15 @@ func checkPageOneOnly(t *testing.T, dir string) {
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != "000001.body index.jsonl" {
-		t.Errorf("pages/ holds %v, want page 1's body and the index", names)
+	if strings.Join(names, " ") != "index.jsonl pages-000001.bin" {
+		t.Errorf("pages/ holds %v, want the index and one segment", names)
+	}
+	seg, err := os.Stat(filepath.Join(dir, store.PagesDir, "pages-000001.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.PagesFile != "pages-000001.bin" || seg.Size() != cp.PagesBytes {
+		t.Errorf("the segment holds %d bytes, the checkpoint vouches for %d of %s: want page 1's body only", seg.Size(), cp.PagesBytes, cp.PagesFile)
 	}
 }
 

@@ -109,7 +109,11 @@ func TestHugeBodiesStream(t *testing.T) {
 				t.Errorf("finished with %d records, want %d", fin.Records, n)
 			}
 			if archived {
-				a, err := os.ReadFile(filepath.Join(dir, store.PagesDir, "000001.body"))
+				e, err := store.FindPage(filepath.Join(dir, store.PagesDir), 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, err := store.ReadPageBody(filepath.Join(dir, store.PagesDir), e)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -161,7 +161,7 @@ func TestNoLinksFollowedInTheOutput(t *testing.T) {
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Output.RawPages = true
-	for _, name := range []string{store.RecordsFile, filepath.Join(store.PagesDir, store.IndexFile), filepath.Join(store.PagesDir, "000002.body"), store.CheckpointFile} {
+	for _, name := range []string{store.RecordsFile, filepath.Join(store.PagesDir, store.IndexFile), filepath.Join(store.PagesDir, "pages-000001.bin"), store.CheckpointFile} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			if _, err := run(t, cfg, ingest.Job{Out: dir, MaxPages: 1}); err != nil {

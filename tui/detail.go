@@ -76,6 +76,7 @@ func (d detail) readTail() tea.Cmd {
 // bodyReadMsg is a page's archived body, read for the playground.
 type bodyReadMsg struct {
 	page int
+	file string // where the archive keeps it, relative to the output folder
 	body []byte
 	err  error
 }
@@ -95,7 +96,7 @@ func (d detail) Update(msg tea.Msg, c *ctx) (detail, tea.Cmd) {
 		}
 	case bodyReadMsg:
 		if d.page != nil && msg.page == d.page.Page {
-			pg := newPlayground(d.env, d.sess, *d.page, msg.body, msg.err)
+			pg := newPlayground(d.env, d.sess, *d.page, msg.file, msg.body, msg.err)
 			pg, cmd := pg.evaluate()
 			return d, then(push(pg), cmd)
 		}

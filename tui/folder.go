@@ -20,16 +20,39 @@ import (
 	"siphon/ingest/store"
 )
 
-// bodyFile is where a run archives a page's body (output.raw_pages).
+// bodyFile is the file of the archive (output.raw_pages) that keeps a
+// page's body, relative to the output folder: a segment that the page's
+// index line names, or a file of its own in older archives.
 func bodyFile(out string, page int) string {
-	return filepath.Join(out, store.PagesDir, store.PageFileName(page))
+	e, err := store.FindPage(filepath.Join(out, store.PagesDir), page)
+	if err != nil {
+		return filepath.Join(store.PagesDir, store.PageFileName(page))
+	}
+	return filepath.Join(store.PagesDir, e.File)
+}
+
+// openBody opens a page's archived body, wherever the archive keeps it,
+// and says in which file.
+func openBody(out string, page int) (*store.PageBody, string, error) {
+	dir := filepath.Join(out, store.PagesDir)
+	e, err := store.FindPage(dir, page)
+	if err != nil {
+		return nil, filepath.Join(store.PagesDir, store.PageFileName(page)), err
+	}
+	b, err := store.OpenPageBody(dir, e)
+	return b, filepath.Join(store.PagesDir, e.File), err
 }
 
 // readBody reads a page's archived body in a command: it can be big.
 func readBody(out string, page int) tea.Cmd {
 	return func() tea.Msg {
-		body, err := os.ReadFile(bodyFile(out, page))
-		return bodyReadMsg{page: page, body: body, err: err}
+		b, file, err := openBody(out, page)
+		if err != nil {
+			return bodyReadMsg{page: page, file: file, err: err}
+		}
+		defer b.Close()
+		body, err := io.ReadAll(b)
+		return bodyReadMsg{page: page, file: file, body: body, err: err}
 	}
 }
 
@@ -60,27 +83,23 @@ type bodyTailMsg struct {
 func readBodyTail(out string, page int, shown int64) tea.Cmd {
 	return func() tea.Msg {
 		t := bodyTail{read: true}
-		f, err := os.Open(bodyFile(out, page))
+		f, _, err := openBody(out, page)
 		if err != nil {
 			t.err = err
 			return bodyTailMsg{out: out, page: page, tail: t}
 		}
 		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			t.err = err
-			return bodyTailMsg{out: out, page: page, tail: t}
-		}
+		size := f.Size()
 		if shown == 0 {
-			t.head = make([]byte, min(fi.Size(), ingest.BodyPreviewBytes))
+			t.head = make([]byte, min(size, ingest.BodyPreviewBytes))
 			if _, err := io.ReadFull(f, t.head); err != nil {
 				t.err = err
 				return bodyTailMsg{out: out, page: page, tail: t}
 			}
 			shown = int64(len(t.head))
 		}
-		t.from = max(fi.Size()-bodyTailBytes, shown)
-		t.bytes, t.err = io.ReadAll(io.NewSectionReader(f, t.from, fi.Size()-t.from))
+		t.from = max(size-bodyTailBytes, shown)
+		t.bytes, t.err = io.ReadAll(io.NewSectionReader(f, t.from, size-t.from))
 		return bodyTailMsg{out: out, page: page, tail: t}
 	}
 }

@@ -35,7 +35,7 @@ func TestPageDetailReachesTheEndOfABigBody(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(out, store.PagesDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(bodyFile(out, 1), body, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(out, bodyFile(out, 1)), body, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, profiles)

@@ -28,10 +28,9 @@ type playground struct {
 
 // newPlayground opens the editor on a page: its whole body from the archive
 // when it was read, else the preview the inspector holds.
-func newPlayground(e *env, s *runSession, p pageInfo, whole []byte, readErr error) playground {
+func newPlayground(e *env, s *runSession, p pageInfo, name string, whole []byte, readErr error) playground {
 	resp := p.Response
 	body, note := resp.Body, ""
-	name := bodyFile("", p.Page)
 	switch {
 	case readErr == nil:
 		body, note = whole, fmt.Sprintf("page %d's whole body (%s) from the archive's %s", p.Page, formatBytes(int64(len(whole))), name)

@@ -107,7 +107,7 @@ func TestConsoleTriesSelectorsOnARealArchivedPage(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitForText(t, tm, "Request")
 	tm.Type("s")
-	waitForText(t, tm, "from the archive's pages/000003.body")
+	waitForText(t, tm, "page 3's whole body (5.0 KiB) from the archive's pages/pages-000001.bin")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
 	tm.Type(".data[0:5]")
 	waitForText(t, tm, "records: 5 (the first 3)")

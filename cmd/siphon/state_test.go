@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 )
 
 // TestStateRewind: after a finished run, rewinding 3 pages moves their
@@ -56,10 +57,43 @@ func TestStateRewind(t *testing.T) {
 		t.Errorf("the run after rewinding 3 pages sent %d requests", sent)
 	}
 	checkExactlyOnce(t, ids(t, records), n)
+	checkArchiveWhole(t, filepath.Join(dir, "siphon-data", "rw", store.PagesDir), 10)
 
 	h, _ := os.ReadFile(filepath.Join(dir, "siphon-data", "rw", "history.jsonl"))
 	if !strings.Contains(string(h), `"outcome":"state"`) || !strings.Contains(string(h), "before:") {
 		t.Errorf("the history does not keep the rewind and the state before it:\n%s", h)
+	}
+}
+
+// checkArchiveWhole: the archive's index lists pages 1 to n once each, in
+// order, their bodies lie end to end in one segment with nothing between
+// or after them (a rewind moved its pages' bodies aside), and each is a
+// page of records.
+func checkArchiveWhole(t *testing.T, pages string, n int) {
+	t.Helper()
+	idx, err := os.ReadFile(filepath.Join(pages, store.IndexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(idx)), "\n")
+	if len(lines) != n {
+		t.Fatalf("the index has %d lines, want %d", len(lines), n)
+	}
+	var end int64
+	for i, line := range lines {
+		var e store.PageEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Page != i+1 || e.Offset == nil || *e.Offset != end {
+			t.Fatalf("index line %d: %+v, %v (want page %d at %d)", i+1, e, err, i+1, end)
+		}
+		end += e.Length
+		body, err := store.ReadPageBody(pages, &e)
+		var pg struct{ Data []json.RawMessage }
+		if err != nil || json.Unmarshal(body, &pg) != nil || len(pg.Data) == 0 {
+			t.Errorf("page %d's body: %v %.80q", e.Page, err, body)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(pages, "pages-000001.bin")); err != nil || fi.Size() != end {
+		t.Errorf("the segment: %v, %v; want %d bytes", fi, err, end)
 	}
 }
 

@@ -56,6 +56,8 @@ type entry struct {
 	Records   int               `json:"records"`
 	CursorOut string            `json:"cursor_out"`
 	File      string            `json:"file"`
+	Offset    *int64            `json:"offset"` // within File, a segment; nil: File is the body
+	Length    int64             `json:"length"`
 	Headers   map[string]string `json:"headers"`
 }
 
@@ -218,7 +220,7 @@ type replayer struct {
 // there, why.
 func (rp *replayer) page(n int, e entry) (Page, string) {
 	p := Page{Page: n}
-	body, err := os.ReadFile(filepath.Join(rp.dir, store.PagesDir, filepath.Base(e.File)))
+	body, err := store.ReadPageBody(filepath.Join(rp.dir, store.PagesDir), &store.PageEntry{Page: e.Page, File: e.File, Offset: e.Offset, Length: e.Length})
 	if err != nil {
 		p.Err = fmt.Sprintf("page %d's body is missing from the archive: %v", e.Page, err)
 		return p, "archive incomplete"

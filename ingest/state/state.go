@@ -199,6 +199,13 @@ func Rewind(out store.Location, n int) (Change, error) {
 	next := *cp
 	next.Pages, next.Records, next.RecordsBytes, next.IndexBytes = keep, records, recBytes, first.offset
 	next.Position, next.Done, next.StopReason = pos, false, ""
+	// The bodies of the pages taken back go aside too: the segment is cut
+	// where the first one began. An older archive's first page taken back
+	// has a file of its own: every segment, written after it, goes aside.
+	next.PagesFile, next.PagesBytes = "", 0
+	if first.Offset != nil {
+		next.PagesFile, next.PagesBytes = first.File, *first.Offset
+	}
 	if err := commit(s, cp, &next); err != nil {
 		return Change{}, err
 	}
@@ -212,6 +219,8 @@ func Rewind(out store.Location, n int) (Change, error) {
 // indexLine is what a rewind reads of a line of pages/index.jsonl.
 type indexLine struct {
 	Records  int                `json:"records"`
+	File     string             `json:"file"`
+	Offset   *int64             `json:"offset"` // within File, a segment of the archive
 	Position *paginate.Position `json:"position"`
 	offset   int64              // where the line starts
 }

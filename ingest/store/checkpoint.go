@@ -35,6 +35,11 @@ type Checkpoint struct {
 	// (records-000001.jsonl ... and their pages): the checkpoint vouches
 	// for those and for nothing past them (absent for a local folder).
 	Segments int `json:"segments,omitempty"`
+	// PagesFile and PagesBytes are the page archive's segment being
+	// written and its vouched length: later bytes and segments are moved
+	// aside on resume (absent before segments, and without an archive).
+	PagesFile  string `json:"pages_file,omitempty"`
+	PagesBytes int64  `json:"pages_bytes,omitempty"`
 	// RejectedBytes is rejected.jsonl's vouched length (JSON Schema only).
 	RejectedBytes int64 `json:"rejected_bytes,omitempty"`
 	Rejected      int64 `json:"rejected,omitempty"`

@@ -1,9 +1,17 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"siphon/ingest/paginate"
@@ -12,26 +20,142 @@ import (
 
 // PageEntry is one line of pages/index.jsonl.
 type PageEntry struct {
-	Page      int               `json:"page"`
-	Time      time.Time         `json:"time"`
-	Method    string            `json:"method"`
-	URL       string            `json:"url"` // redacted
-	Status    int               `json:"status"`
-	Attempts  int               `json:"attempts"`
-	Duration  string            `json:"duration"`
-	Bytes     int64             `json:"bytes"`
-	Records   int               `json:"records"`
-	CursorIn  string            `json:"cursor_in,omitempty"`
-	CursorOut string            `json:"cursor_out,omitempty"`
-	File      string            `json:"file"`
-	Headers   map[string]string `json:"headers,omitempty"` // response headers, redacted
+	Page      int       `json:"page"`
+	Time      time.Time `json:"time"`
+	Method    string    `json:"method"`
+	URL       string    `json:"url"` // redacted
+	Status    int       `json:"status"`
+	Attempts  int       `json:"attempts"`
+	Duration  string    `json:"duration"`
+	Bytes     int64     `json:"bytes"`
+	Records   int       `json:"records"`
+	CursorIn  string    `json:"cursor_in,omitempty"`
+	CursorOut string    `json:"cursor_out,omitempty"`
+	File      string    `json:"file"`
+	// Offset and Length place the body within File, a segment of the
+	// archive (pages-NNNNNN.bin). Archives written before segments have
+	// no offset: their File holds the one body whole.
+	Offset  *int64            `json:"offset,omitempty"`
+	Length  int64             `json:"length,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"` // response headers, redacted
 	// Position is the paginator's position before this page, so that
 	// `siphon state rewind` can go back to it (absent in older archives).
 	Position *paginate.Position `json:"position,omitempty"`
 }
 
-// PageFileName names page n's body in the archive.
+// PageFileName names page n's body file in archives written before
+// segments, which kept one file a page.
 func PageFileName(n int) string { return fmt.Sprintf("%06d.body", n) }
+
+// SegmentName names segment n of the page archive.
+func SegmentName(n int) string { return fmt.Sprintf("pages-%06d.bin", n) }
+
+// segmentNumber is the number of a segment's name; false for any other name.
+func segmentNumber(name string) (int, bool) {
+	digits, ok := strings.CutPrefix(name, "pages-")
+	if digits, ok = strings.CutSuffix(digits, ".bin"); !ok || len(digits) < 6 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || SegmentName(n) != name {
+		return 0, false
+	}
+	return n, true
+}
+
+// PageBody is a page's archived body, open for reading.
+type PageBody struct {
+	*io.SectionReader
+	f *os.File
+}
+
+// Close closes the file the body lies in.
+func (b *PageBody) Close() error { return b.f.Close() }
+
+// OpenPageBody opens e's body in the archive folder pagesDir, whichever
+// way the archive keeps it: a section of a segment, or a file of its own.
+// The index is read as hostile: only a plain name within pagesDir is
+// opened, and a section past the file's end is refused.
+func OpenPageBody(pagesDir string, e *PageEntry) (*PageBody, error) {
+	name := e.File
+	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+		return nil, fmt.Errorf("page %d: the index names %q as its body's file, which is not a file of %s", e.Page, name, pagesDir)
+	}
+	f, err := os.Open(filepath.Join(pagesDir, name))
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if e.Offset == nil {
+		return &PageBody{io.NewSectionReader(f, 0, st.Size()), f}, nil
+	}
+	off, n := *e.Offset, e.Length
+	if off < 0 || n < 0 || off > st.Size() || n > st.Size()-off {
+		f.Close()
+		return nil, fmt.Errorf("page %d: the index places its body at bytes %d to %d of %s, which holds %d (cut, or written after the last checkpoint?)", e.Page, off, off+n, name, st.Size())
+	}
+	return &PageBody{io.NewSectionReader(f, off, n), f}, nil
+}
+
+// ReadPageBody reads e's body whole from the archive folder pagesDir.
+func ReadPageBody(pagesDir string, e *PageEntry) ([]byte, error) {
+	b, err := OpenPageBody(pagesDir, e)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	out := make([]byte, b.Size())
+	if _, err := io.ReadFull(b, out); err != nil {
+		return nil, fmt.Errorf("reading page %d's body from %s: %w", e.Page, e.File, err)
+	}
+	return out, nil
+}
+
+// FindPage reads the archive folder pagesDir's index for page n's line
+// (the last one naming it). Without an index, or without the page in it
+// (an archive from before the index named every body), it is page n's
+// file of its own, as older archives kept it.
+func FindPage(pagesDir string, n int) (*PageEntry, error) {
+	f, err := os.Open(filepath.Join(pagesDir, IndexFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &PageEntry{Page: n, File: PageFileName(n)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Lines begin with the page number: only the line that matches is decoded.
+	prefix := []byte(`{"page":` + strconv.Itoa(n) + `,`)
+	var found *PageEntry
+	r := bufio.NewReaderSize(f, 64<<10)
+	for {
+		line, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// a line longer than the buffer: not one siphon wrote for this page
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = r.ReadSlice('\n')
+			}
+			continue
+		}
+		if bytes.HasPrefix(line, prefix) {
+			var e PageEntry
+			if json.Unmarshal(line, &e) == nil && e.Page == n {
+				found = &e
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if found == nil {
+		return &PageEntry{Page: n, File: PageFileName(n)}, nil
+	}
+	return found, nil
+}
 
 // MarshalJSON writes an index line with its strings bounded and its
 // control characters escaped (see textbound).

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // folderWriter is a Writer into a held output folder. Records are appended
@@ -28,8 +29,12 @@ type folderWriter struct {
 	index      *os.File
 	idxBuf     *bufio.Writer
 	indexBytes int64
-	pages      *pageWriter // page bodies, written off the fetch path
+	segs       *segments // page bodies, appended to segments
 	pagesDir   *folder
+	// pagesFile and pagesBytes are the segment and length the checkpoint
+	// vouches for, kept as they are when this run archives nothing.
+	pagesFile  string
+	pagesBytes int64
 
 	rejected      *os.File // only with a JSON Schema
 	rejBuf        *bufio.Writer
@@ -57,6 +62,7 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 	var tail string
 	if cp != nil {
 		wantRecords, wantIndex, wantRejected, tail = cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes, cp.RecordsTail
+		o.pagesFile, o.pagesBytes = cp.PagesFile, cp.PagesBytes
 	}
 	var err error
 	if o.records, o.recordsBytes, err = openAppend(root, root, RecordsFile, wantRecords, cp != nil, tail); err != nil {
@@ -82,7 +88,10 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 			return nil, err
 		}
 		o.idxBuf = bufio.NewWriterSize(o.index, 32<<10)
-		o.pages = newPageWriter(o.pagesDir, opt.Recycle)
+		if o.segs, err = openSegments(root, o.pagesDir, cp, opt.Recycle); err != nil {
+			o.Close()
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -250,24 +259,30 @@ func (o *folderWriter) WriteRejected(page int, reason string, rec json.RawMessag
 	return nil
 }
 
-// ArchivePage archives a response body and its index line. The index line is
-// made durable by commit like the records; the body file itself is not
-// fsynced (one fsync per page would cost more than the rest of the run), so
-// after a power cut, unlike after a process crash, the newest archived
-// bodies may be empty. The records never are.
+// ArchivePage archives a response body, appended to the archive's
+// segment, and its index line, which says where the body lies. Both are
+// made durable by a commit like the records.
 //
-// pooled hands body's buffer to the page writer, which gives it to
-// Options.Recycle once written.
+// pooled hands body's buffer over: it goes to Options.Recycle once copied.
 func (o *folderWriter) ArchivePage(e *PageEntry, body []byte, written, pooled bool) error {
 	if !o.rawPages {
 		return nil
 	}
-	e.File = PageFileName(e.Page)
-	if !written { // written: the body streamed to its file already
-		if err := o.pages.write(e.Page, e.File, body, pooled); err != nil {
-			return err
+	var offset, length int64
+	if written { // written: the body streamed into the segment already
+		offset, length = o.segs.streamed()
+	} else {
+		if o.segs.full() {
+			if err := o.rollSegment(); err != nil {
+				return err
+			}
+		}
+		var err error
+		if offset, length, err = o.segs.add(body, pooled); err != nil {
+			return fmt.Errorf("archiving page %d: %w", e.Page, err)
 		}
 	}
+	e.File, e.Offset, e.Length = SegmentName(o.segs.num), &offset, length
 	o.line.Reset()
 	enc := json.NewEncoder(&o.line)
 	enc.SetEscapeHTML(false) // keep & in URLs readable
@@ -279,7 +294,17 @@ func (o *folderWriter) ArchivePage(e *PageEntry, body []byte, written, pooled bo
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", IndexFile, err)
 	}
+	o.segs.indexedTo(offset + length)
 	return nil
+}
+
+// rollSegment begins the archive's next segment, once the commit in
+// flight (which syncs the current one) is done.
+func (o *folderWriter) rollSegment() error {
+	if err := o.WaitCommit(); err != nil {
+		return err
+	}
+	return o.segs.roll()
 }
 
 // Commit makes everything written so far durable, then saves cp, which
@@ -288,11 +313,11 @@ func (o *folderWriter) Commit(cp *Checkpoint) error {
 	if err := o.WaitCommit(); err != nil {
 		return err
 	}
-	b, pagesDone, err := o.prepareCommit(cp)
+	b, seg, err := o.prepareCommit(cp)
 	if err != nil {
 		return err
 	}
-	return o.finishCommit(b, pagesDone)
+	return o.finishCommit(b, seg)
 }
 
 // StartCommit is Commit with the syncs and the checkpoint write on a
@@ -301,7 +326,7 @@ func (o *folderWriter) StartCommit(cp *Checkpoint) error {
 	if err := o.WaitCommit(); err != nil {
 		return err
 	}
-	b, pagesDone, err := o.prepareCommit(cp)
+	b, seg, err := o.prepareCommit(cp)
 	if err != nil {
 		return err
 	}
@@ -309,7 +334,7 @@ func (o *folderWriter) StartCommit(cp *Checkpoint) error {
 	o.inflight = job
 	go func() {
 		defer close(job.done)
-		job.err = o.finishCommit(b, pagesDone)
+		job.err = o.finishCommit(b, seg)
 	}()
 	return nil
 }
@@ -327,13 +352,17 @@ func (o *folderWriter) WaitCommit() error {
 
 // prepareCommit writes out what is buffered and encodes the checkpoint
 // that will vouch for it: the fetch path's part of a commit.
-func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, <-chan struct{}, error) {
+func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, *os.File, error) {
 	if err := o.flushRecords(); err != nil {
 		return nil, nil, err
 	}
-	var pagesDone <-chan struct{}
+	var seg *os.File
 	if o.rawPages {
-		pagesDone = o.pages.barrier()
+		if err := o.segs.flush(); err != nil {
+			return nil, nil, err
+		}
+		seg = o.segs.f
+		o.pagesFile, o.pagesBytes = o.segs.vouched()
 		if err := o.idxBuf.Flush(); err != nil {
 			return nil, nil, fmt.Errorf("writing %s: %w", IndexFile, err)
 		}
@@ -346,26 +375,28 @@ func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, <-chan struct{}, e
 	cp.RecordsBytes = o.pageStart // a page still being written is not vouched for
 	cp.IndexBytes = o.indexBytes
 	cp.RejectedBytes = o.rejectedBytes
+	cp.PagesFile, cp.PagesBytes = o.pagesFile, o.pagesBytes
 	tail, err := tailSum(o.records, o.pageStart)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", RecordsFile, err)
 	}
 	cp.RecordsTail = tail
 	b, err := encodeCheckpoint(cp)
-	return b, pagesDone, err
+	return b, seg, err
 }
 
 // finishCommit makes the written files durable, then writes the
 // checkpoint. It touches no state the fetch path changes.
-func (o *folderWriter) finishCommit(cp []byte, pagesDone <-chan struct{}) error {
+func (o *folderWriter) finishCommit(cp []byte, seg *os.File) error {
 	if err := o.records.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", RecordsFile, err)
 	}
-	if o.rawPages {
-		<-pagesDone
-		if err := o.pages.failed(); err != nil {
-			return err
+	if seg != nil {
+		if err := seg.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", filepath.Join(PagesDir, filepath.Base(seg.Name())), err)
 		}
+	}
+	if o.rawPages {
 		if err := o.index.Sync(); err != nil {
 			return fmt.Errorf("syncing %s: %w", IndexFile, err)
 		}
@@ -382,8 +413,8 @@ func (o *folderWriter) finishCommit(cp []byte, pagesDone <-chan struct{}) error 
 // moved aside by the next resume. The output folder stays held.
 func (o *folderWriter) Close() error {
 	errs := []error{o.WaitCommit()}
-	if o.pages != nil {
-		errs = append(errs, o.pages.close())
+	if o.segs != nil {
+		errs = append(errs, o.segs.close())
 	}
 	for _, f := range []*os.File{o.records, o.index, o.rejected} {
 		if f != nil {
@@ -399,15 +430,21 @@ func (o *folderWriter) Close() error {
 // RawPages reports whether page bodies are archived.
 func (o *folderWriter) RawPages() bool { return o.rawPages }
 
-// PageBody creates page n's body file in pages/, links refused, for a
-// body written while it streams in.
+// PageBody begins page n's body in the archive's segment, for a body
+// written while it streams in; ArchivePage then says where it lies.
 func (o *folderWriter) PageBody(n int) (io.WriteCloser, error) {
-	f, err := o.pagesDir.open(PageFileName(n), os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
-	if err != nil {
-		return nil, err // a nil file, not a nil *os.File in an interface
+	if o.segs.full() {
+		if err := o.rollSegment(); err != nil {
+			return nil, err
+		}
 	}
-	return f, nil
+	w, err := o.segs.stream()
+	if err != nil {
+		return nil, fmt.Errorf("archiving page %d: %w", n, err)
+	}
+	return w, nil
 }
 
-// DropPageBody removes page n's body file, if any.
-func (o *folderWriter) DropPageBody(n int) { removeAt(o.pagesDir.dir, PageFileName(n)) }
+// DropPageBody cuts the body streamed last off the segment: page n's
+// attempt failed.
+func (o *folderWriter) DropPageBody(n int) { o.segs.drop() }
