@@ -52,8 +52,9 @@ func SegmentName(n int) string { return fmt.Sprintf("pages-%06d.bin", n) }
 
 // segmentNumber is the number of a segment's name; false for any other name.
 func segmentNumber(name string) (int, bool) {
-	digits, ok := strings.CutPrefix(name, "pages-")
-	if digits, ok = strings.CutSuffix(digits, ".bin"); !ok || len(digits) < 6 {
+	digits, pre := strings.CutPrefix(name, "pages-")
+	digits, suf := strings.CutSuffix(digits, ".bin")
+	if !pre || !suf || len(digits) < 6 {
 		return 0, false
 	}
 	n, err := strconv.Atoi(digits)
