@@ -161,21 +161,50 @@ func FindPage(pagesDir string, n int) (*PageEntry, error) {
 // MarshalJSON writes an index line with its strings bounded and its
 // control characters escaped (see textbound).
 func (e *PageEntry) MarshalJSON() ([]byte, error) {
-	type plain PageEntry
+	var enc indexEncoder
+	line, err := enc.line(e)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(line, []byte("\n")), nil
+}
+
+// indexEncoder writes index lines; a writer keeps one, so that a page's
+// line costs no buffer or encoder of its own.
+type indexEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// line is e's index line, newline included, valid until the next call.
+func (x *indexEncoder) line(e *PageEntry) ([]byte, error) {
+	type plain PageEntry // without MarshalJSON: encoded field by field
 	c := plain(*e)
 	c.URL, c.CursorIn, c.CursorOut = textbound.Keep(c.URL), textbound.Keep(c.CursorIn), textbound.Keep(c.CursorOut)
-	if c.Headers != nil {
-		h := make(map[string]string, len(c.Headers))
+	if c.Headers != nil && overlong(c.Headers) {
+		h := make(map[string]string, len(c.Headers)) // e's map stays as it is
 		for k, v := range c.Headers {
 			h[k] = v
 		}
 		c.Headers = textbound.Headers(h)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // & in URLs stays readable
-	if err := enc.Encode(&c); err != nil {
+	if x.enc == nil {
+		x.enc = json.NewEncoder(&x.buf)
+		x.enc.SetEscapeHTML(false) // & in URLs stays readable
+	}
+	x.buf.Reset()
+	if err := x.enc.Encode(&c); err != nil {
 		return nil, err
 	}
-	return textbound.EscapeControls(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+	return textbound.EscapeControls(x.buf.Bytes()), nil
+}
+
+// overlong reports a header name or value textbound.Headers would cut.
+func overlong(h map[string]string) bool {
+	for k, v := range h {
+		if len(k) > textbound.MaxKept || len(v) > textbound.MaxKept {
+			return true
+		}
+	}
+	return false
 }

@@ -40,7 +40,8 @@ type folderWriter struct {
 	rejBuf        *bufio.Writer
 	rejectedBytes int64
 
-	line bytes.Buffer // scratch for one compacted record
+	line   bytes.Buffer // scratch for one compacted record
+	idxEnc indexEncoder // encodes index lines
 
 	inflight *commitJob // a commit whose syncs are still running
 }
@@ -283,13 +284,11 @@ func (o *folderWriter) ArchivePage(e *PageEntry, body []byte, written, pooled bo
 		}
 	}
 	e.File, e.Offset, e.Length = SegmentName(o.segs.num), &offset, length
-	o.line.Reset()
-	enc := json.NewEncoder(&o.line)
-	enc.SetEscapeHTML(false) // keep & in URLs readable
-	if err := enc.Encode(e); err != nil {
+	line, err := o.idxEnc.line(e)
+	if err != nil {
 		return err
 	}
-	n, err := o.idxBuf.Write(o.line.Bytes())
+	n, err := o.idxBuf.Write(line)
 	o.indexBytes += int64(n)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", IndexFile, err)
