@@ -35,6 +35,7 @@ type Guard struct {
 	red      *Redactor
 	tokens   *Tokens // oauth2 only
 	secrets  secretSet
+	shown    shownRefs
 }
 
 // NewGuard builds the rules for cfg's requests to endpoint; tokens is nil

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"siphon/ingest/httphdr"
 	"siphon/ingest/redact"
@@ -47,7 +48,26 @@ func (g *Guard) ShownRequest(method, redactedURL string, sent http.Header, body 
 // ("Authorization: Bearer ${TOKEN}"), not as REDACTED or its value.
 
 // ShownHeaders maps lower-case header names to the text shown for them.
+// The map is built once (the profile does not change under a client) and
+// shared: callers only read it.
 func (g *Guard) ShownHeaders() map[string]string {
+	g.buildShown()
+	return g.shown.headers
+}
+
+// shownRefs are the texts a request is shown with instead of its values,
+// built once from the profile rather than for every page.
+type shownRefs struct {
+	once    sync.Once
+	headers map[string]string // lower-case header name → shown text
+	params  map[string]string // query parameter → shown text
+}
+
+func (g *Guard) buildShown() {
+	g.shown.once.Do(func() { g.shown.headers, g.shown.params = g.shownHeaders(), g.shownParams() })
+}
+
+func (g *Guard) shownHeaders() map[string]string {
 	out := map[string]string{}
 	for field, text := range g.cfg.ShownAs {
 		if name, ok := strings.CutPrefix(field, "headers."); ok {
@@ -66,15 +86,8 @@ func (g *Guard) ShownHeaders() map[string]string {
 
 // ShownURL puts references back into the query of a redacted URL.
 func (g *Guard) ShownURL(redactedURL string) string {
-	params := map[string]string{}
-	for field, text := range g.cfg.ShownAs {
-		if name, ok := strings.CutPrefix(field, "params."); ok {
-			params[name] = text
-		}
-	}
-	if a := g.cfg.Auth; a.Type == spec.AuthAPIKey && a.In == "query" && a.Value.Ref() != "" {
-		params[a.Name] = a.Value.Ref()
-	}
+	g.buildShown()
+	params := g.shown.params
 	if len(params) == 0 {
 		return redactedURL
 	}
@@ -96,4 +109,17 @@ func (g *Guard) ShownURL(redactedURL string) string {
 	}
 	u.RawQuery = strings.Join(parts, "&")
 	return u.String()
+}
+
+func (g *Guard) shownParams() map[string]string {
+	params := map[string]string{}
+	for field, text := range g.cfg.ShownAs {
+		if name, ok := strings.CutPrefix(field, "params."); ok {
+			params[name] = text
+		}
+	}
+	if a := g.cfg.Auth; a.Type == spec.AuthAPIKey && a.In == "query" && a.Value.Ref() != "" {
+		params[a.Name] = a.Value.Ref()
+	}
+	return params
 }
