@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,8 +24,11 @@ import (
 // process sees the other share its budget.
 func TestBudgetSharedWithSiphonRun(t *testing.T) {
 	var ok, many atomic.Int64
+	var first sync.Once
+	childSent := make(chan struct{}) // the child's first request came
 	api := demoapi.New(demoapi.Options{Records: 600, Faults: demoapi.Faults{RateLimit: 10, RateLimitHeaders: demoapi.HeadersX}})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first.Do(func() { close(childSent) })
 		rec := &statusWriter{ResponseWriter: w, status: 200}
 		api.ServeHTTP(rec, r)
 		if rec.status == http.StatusTooManyRequests {
@@ -44,6 +48,13 @@ func TestBudgetSharedWithSiphonRun(t *testing.T) {
 	child := siphonCmd(t, dir, "run", "headless")
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
+	}
+	// The runs must overlap for this process to see the other: the
+	// console's starts once siphon run is sending (20 pages at 10/s).
+	select {
+	case <-childSent:
+	case <-time.After(time.Minute):
+		t.Fatal("siphon run sent nothing in a minute")
 	}
 	prof, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(path)
 	if err != nil {
