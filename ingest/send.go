@@ -58,8 +58,9 @@ type Response struct {
 	Status int
 	Header http.Header
 	Sent   http.Header // the request's headers as they went
-	Body   []byte
-	Page   *page.Page // the whole body as one page
+	Body   []byte      // as it came (XML, CSV... as sent)
+	Page   *page.Page  // the whole body as one page, as the JSON a run reads
+	Format string      // what the body was read as: json, ndjson, xml, csv or tsv
 }
 
 // SendOnce sends t once with the profile's auth, TLS, origin rules and
@@ -72,7 +73,7 @@ func (c *Client) SendOnce(ctx context.Context, t Target) (*Response, error) {
 		return nil, &apierror.PageError{Page: 1, Method: t.Method, URL: c.redact().URL(t.URL.String()), Status: o.status, ContentType: o.ctype, Attempts: 1, Cause: c.redact().String(o.cause), Snippet: c.redact().String(o.snippet), Err: o.err}
 	}
 	f := o.f
-	return &Response{Status: f.status, Header: f.header, Sent: f.sent, Body: f.body, Page: f.page}, nil
+	return &Response{Status: f.status, Header: f.header, Sent: f.sent, Body: f.body, Page: f.page, Format: f.format}, nil
 }
 
 // probeRunner sends requests for SendOnce: same client, auth and rate

@@ -230,7 +230,7 @@ func (f newProfile) onProbeResult(msg probeResultMsg) (newProfile, tea.Cmd) {
 	note := fmt.Sprintf("%s %s → HTTP %d in %s · %s", rep.Method, rep.URL, rep.Status, formatDuration(rep.Duration), formatBytes(int64(len(rep.Body))))
 	f.probed = &msg
 	var cmd tea.Cmd
-	f.editor, cmd = newSelectorEditor(f.env, rep.Body, rep.Header, rep.URL, note, msg.cfg.Records, msg.cfg.Pagination, true).setWidth(f.width).evaluate()
+	f.editor, cmd = newSelectorEditor(f.env, rep.Body, rep.Header, rep.URL, note, msg.cfg.Format, msg.cfg.Records, msg.cfg.Pagination, true).setWidth(f.width).evaluate()
 	return f, cmd
 }
 
@@ -279,7 +279,7 @@ func (f newProfile) save() (newProfile, tea.Cmd) {
 // pickerProfile is a profile just saved, as the picker lists it.
 func pickerProfile(cfg spec.Config, path string, outDir func(spec.Config) string) Profile {
 	prof := Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type,
-		Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Out: store.DefaultDir(cfg.Name),
+		Path: path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Format: cfg.Format, Out: store.DefaultDir(cfg.Name),
 		References: RequestReferences(cfg)}
 	if outDir != nil {
 		prof.Out = outDir(cfg)

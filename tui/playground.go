@@ -41,7 +41,7 @@ func newPlayground(e *env, s *runSession, p pageInfo, name string, whole []byte,
 		note = fmt.Sprintf("page %d's body (%s), as received", p.Page, formatBytes(int64(len(body))))
 	}
 	prof := s.profile
-	ed := newSelectorEditor(e, body, headerOf(resp.Headers), p.Request.URL, note, prof.Records, prof.PaginationConfig, false)
+	ed := newSelectorEditor(e, body, headerOf(resp.Headers), p.Request.URL, note, prof.Format, prof.Records, prof.PaginationConfig, false)
 	return playground{env: e, sess: s, page: p.Page, editor: ed}
 }
 

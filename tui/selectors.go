@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"siphon/ingest/bodyformat"
 	"siphon/ingest/page"
 	"siphon/ingest/replay"
 	"siphon/ingest/spec"
@@ -76,9 +77,28 @@ func selectorConfig(records string, pag spec.PaginationConfig) spec.Config {
 	return spec.Config{Records: records, Pagination: pag}
 }
 
+// maxSelectorJSON bounds the JSON an XML or CSV page converts to for the
+// editor.
+const maxSelectorJSON = 64 << 20
+
+// selectorBody is the body the selectors are tried on: an XML, CSV or TSV
+// page (or a packed one) converted to the JSON a run reads, as the profile's
+// format or the page's Content-Type says; the note says so.
+func selectorBody(body []byte, header http.Header, note, format string) ([]byte, string) {
+	json, read, converted, err := bodyformat.Bytes(body, bodyformat.Options{Format: format, ContentType: header.Get("Content-Type")}, maxSelectorJSON)
+	switch {
+	case err != nil:
+		return body, note + " · does not convert: " + oneLine(err.Error())
+	case converted:
+		return json, note + " · read as " + read + ", shown as the JSON a run reads"
+	}
+	return body, note
+}
+
 // newSelectorEditor opens an editor on a body with a profile's records
 // and pagination; withType adds the pagination type as a field.
-func newSelectorEditor(env *env, body []byte, header http.Header, pageURL, note, records string, pag spec.PaginationConfig, withType bool) selectorEditor {
+func newSelectorEditor(env *env, body []byte, header http.Header, pageURL, note, format, records string, pag spec.PaginationConfig, withType bool) selectorEditor {
+	body, note = selectorBody(body, header, note, format)
 	e := selectorEditor{env: env, body: body, header: header, pageURL: pageURL, note: note, base: pag, typeKey: withType}
 	e.fields = append(e.fields, e.newField(keyRecords, records))
 	if withType {

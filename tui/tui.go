@@ -51,6 +51,9 @@ type Profile struct {
 	Path             string
 	Records          string
 	PaginationConfig spec.PaginationConfig
+	// Format is the profile's format key ("": from the Content-Type):
+	// the playground reads a saved XML or CSV page as a run does.
+	Format string
 
 	// PrimaryKey is the record fields that identify a record: the records
 	// table shows them first.

@@ -142,7 +142,7 @@ func consoleOn(title string, about []string, profs []*profiles.Profile, broken [
 func consoleItem(p *profiles.Profile, outDir func(spec.Config) string) tui.Profile {
 	cfg := p.Config
 	item := tui.Profile{Name: cfg.Name, Description: cfg.Description, Pagination: cfg.Pagination.Type, Auth: cfg.Auth.Type, Out: outDir(cfg),
-		Path: p.Path, Records: cfg.Records, PaginationConfig: cfg.Pagination, PrimaryKey: cfg.PrimaryKey, References: tui.RequestReferences(cfg)}
+		Path: p.Path, Records: cfg.Records, PaginationConfig: cfg.Pagination, Format: cfg.Format, PrimaryKey: cfg.PrimaryKey, References: tui.RequestReferences(cfg)}
 	if client, err := ingest.New(cfg); needsLogin(cfg, err) {
 		item.NeedsLogin = p.Path != ""
 		item.Err = err // built-in profiles cannot sign in from here

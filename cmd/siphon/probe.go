@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/atomicfile"
+	"siphon/ingest/bodyformat"
 	"siphon/ingest/probe"
 	"siphon/ingest/redact"
 	"siphon/ingest/spec"
@@ -53,6 +55,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	save := fset.Bool("save", false, "save the profile into the first profiles folder instead of printing it")
 	dir := fset.String("profiles", "", "folder of saved profiles")
 	baseURL := fset.String("base-url", "", "override the profile's base_url")
+	format := fset.String("format", "", "read the body as json, ndjson, xml, csv or tsv (default: the profile's, else from the Content-Type)")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -77,6 +80,12 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	if *baseURL != "" {
 		cfg.BaseURL = *baseURL
+	}
+	if *format != "" {
+		if !slices.Contains(bodyformat.Names(), strings.ToLower(*format)) {
+			return usagef("--format %q: it is one of %s", *format, strings.Join(bodyformat.Names(), ", "))
+		}
+		cfg.Format = strings.ToLower(*format)
 	}
 	if err := applyProbeFlags(&cfg, headers, params, *bearerEnv, *keyEnv, *keyName, *keyIn, *basicUser, *basicEnv); err != nil {
 		return usagef("%v", err)
@@ -281,7 +290,11 @@ func printProbe(w io.Writer, r *probe.Report) {
 	if r.Status == 0 {
 		return
 	}
-	fmt.Fprintf(w, "HTTP %d in %s · %s · %s\n", r.Status, r.Duration.Round(time.Millisecond), orDash(r.ContentType), bytesText(int64(r.Bytes)))
+	fmt.Fprintf(w, "HTTP %d in %s · %s · %s", r.Status, r.Duration.Round(time.Millisecond), orDash(r.ContentType), bytesText(int64(r.Bytes)))
+	if r.Format != "" && r.Format != bodyformat.FormatJSON {
+		fmt.Fprintf(w, " · read as %s", r.Format)
+	}
+	fmt.Fprintln(w)
 	printHeaders(w, "Request headers", r.RequestHeaders)
 	printHeaders(w, "Response headers", r.ResponseHeaders)
 	if rl := r.RateLimit; rl != nil {

@@ -38,6 +38,8 @@ var probeShapes = []struct {
 	{"msgraph", "/v1.0/users", nil},
 	{"graphql", "/graphql", []string{"--method", "POST", "--data-file", "graphql.json"}},
 	{"ndjson", "/export/events.ndjson", nil},
+	{"csv", "/v1/reports/orders.csv", nil},
+	{"s3", "/siphon-exports?list-type=2", nil},
 }
 
 const graphqlProbeBody = `{"query":"query($first:Int!,$after:String){repository(owner:\"o\",name:\"r\"){issues(first:$first,after:$after){totalCount edges{cursor node{id number title createdAt}} pageInfo{hasNextPage endCursor}}}}","variables":{"first":100}}`
@@ -67,6 +69,9 @@ func TestProbeShapes(t *testing.T) {
 			code, stdout, stderr := siphon(t, dir, args...)
 			prof := filepath.Join(dir, "profiles", "s-"+tc.name+".yaml")
 			saved, _ := os.ReadFile(prof)
+			if f, ok := map[string]string{"csv": "csv", "s3": "xml"}[tc.name]; ok && !strings.Contains(string(saved), "\nformat: "+f+"\n") {
+				t.Errorf("the proposal does not say format: %s:\n%s", f, saved)
+			}
 			proposed := summary(string(saved))
 			row := func(ok string) {
 				table = append(table, fmt.Sprintf("| %s | %s | %s |", tc.name, proposed, ok))

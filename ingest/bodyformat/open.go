@@ -309,3 +309,25 @@ func (c closeBoth) Close() error {
 	c.under.Close()
 	return err
 }
+
+// Bytes is Open over a whole body, such as a saved page: the JSON it
+// stands for (the body itself, converted false, when it needs no
+// conversion), at most limit bytes of it, and the format it was read as.
+func Bytes(body []byte, o Options, limit int64) (out []byte, format string, converted bool, err error) {
+	op, err := Open(bytes.NewReader(body), o)
+	if err != nil {
+		return nil, "", false, err
+	}
+	defer op.Close()
+	if !op.Converted {
+		return body, op.Format, false, nil
+	}
+	out, err = io.ReadAll(io.LimitReader(op, limit+1))
+	if err != nil {
+		return nil, "", false, err
+	}
+	if int64(len(out)) > limit {
+		return nil, "", false, &Error{Err: fmt.Errorf("the %s body is larger than %d bytes as JSON", op.Format, limit)}
+	}
+	return out, op.Format, true, nil
+}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strconv"
 
+	"siphon/ingest/bodyformat"
 	"siphon/ingest/paginate"
 	"siphon/ingest/spec"
 )
@@ -14,6 +15,9 @@ import (
 // timestamp filter becomes pagination.start).
 func (r *Report) Apply(cfg spec.Config) spec.Config {
 	cfg.Records, cfg.Pagination = r.Records, r.Pagination
+	if cfg.Format == "" && converted(r.Format) {
+		cfg.Format = r.Format // said in the profile: an API's Content-Type may drift
+	}
 	if cfg.ErrorWhen == "" && r.ErrorWhen != "" {
 		cfg.ErrorWhen, cfg.ErrorMessage = r.ErrorWhen, r.ErrorMessage
 	}
@@ -49,6 +53,11 @@ func (r *Report) Apply(cfg spec.Config) spec.Config {
 		p.Start = ""
 	}
 	return cfg
+}
+
+// converted reports a format read by conversion to JSON.
+func converted(format string) bool {
+	return format == bodyformat.FormatXML || format == bodyformat.FormatCSV || format == bodyformat.FormatTSV
 }
 
 // startMatters reports whether pagination.start moves where a walk begins:

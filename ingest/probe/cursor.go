@@ -14,7 +14,7 @@ import (
 // next page.
 
 var (
-	cursorKey  = regexp.MustCompile(`(?i)^_?(next_?cursor|next_?page_?token|next_?token|cursor|after|after_?cursor|end_?cursor|continuation(_?token)?|next_?key|scroll_?id|starting_?after|next_?marker|marker|offset|next_?offset|next_?page_?info|page_?info)$`)
+	cursorKey  = regexp.MustCompile(`(?i)^_?(next_?cursor|next_?page_?token|next_?token|cursor|after|after_?cursor|end_?cursor|(next_?)?continuation(_?token)?|next_?key|scroll_?id|starting_?after|next_?marker|marker|offset|next_?offset|next_?page_?info|page_?info)$`)
 	hasMoreKey = regexp.MustCompile(`(?i)^(has_?more|has_?next(_?page)?|more)$`)
 )
 
@@ -39,6 +39,9 @@ var cursorFamilies = map[string][]string{
 	"marker":          {"marker"},
 	"next_marker":     {"marker"},
 	"continuation":    {"continuation", "continuation_token"},
+	// S3's ListObjectsV2 and V1 listings (XML).
+	"nextcontinuationtoken": {"continuation-token", "continuationToken", "continuation_token"},
+	"nextmarker":            {"marker"},
 }
 
 var commonCursorParams = []string{"cursor", "next_token", "pagination_token", "page_token", "starting_after", "start_cursor", "after", "page_info", "offset"}

@@ -29,6 +29,7 @@ type Report struct {
 	RequestHeaders  map[string]string // redacted
 	ResponseHeaders map[string]string // redacted
 	ContentType     string
+	Format          string // what the body was read as: json, ndjson, xml, csv or tsv
 	Bytes           int
 	RateLimit       *httphdr.RateLimit
 	Arrays          []ArrayCandidate // largest array of objects first
@@ -72,7 +73,7 @@ func Run(ctx context.Context, c *ingest.Client) (*Report, error) {
 	rep.read(c, resp)
 	doc, err := resp.Page.Decoded()
 	if err != nil {
-		return rep, rep.refuse(c, resp, "the body is not JSON")
+		return rep, rep.refuse(c, resp, "the body is not JSON (for XML, CSV or TSV sent under another Content-Type, say which with --format)")
 	}
 	rep.Arrays = findArrays(doc, ".", 0)
 	if msg, ok := bodyError(resp.Page, rep.Arrays); ok {
@@ -89,6 +90,7 @@ func (rep *Report) read(c *ingest.Client, resp *ingest.Response) {
 	rep.Status, rep.Bytes = resp.Status, len(resp.Body)
 	rep.Body, rep.Header = resp.Body, resp.Header
 	rep.ContentType = resp.Header.Get("Content-Type")
+	rep.Format = resp.Format
 	rep.ResponseHeaders = httphdr.Joined(red.Header(resp.Header))
 	rep.RequestHeaders = httphdr.Joined(red.Header(resp.Sent))
 	if rl, ok := httphdr.ParseRateLimit(resp.Header, time.Now()); ok {

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 
+	"siphon/ingest/bodyformat"
 	"siphon/ingest/page"
 	"siphon/ingest/paginate"
 	"siphon/ingest/spec"
@@ -224,6 +225,13 @@ func (rp *replayer) page(n int, e entry) (Page, string) {
 	if err != nil {
 		p.Err = fmt.Sprintf("page %d's body is missing from the archive: %v", e.Page, err)
 		return p, "archive incomplete"
+	}
+	// The archive keeps bodies as they came: an XML or CSV page is read
+	// as the JSON a run read.
+	body, _, _, err = bodyformat.Bytes(body, bodyformat.Options{Format: rp.cfg.Format, ContentType: e.header().Get("Content-Type")}, max(64<<20, 16*int64(len(body))))
+	if err != nil {
+		p.Err = fmt.Sprintf("page %d: %v", e.Page, err)
+		return p, "error"
 	}
 	pg := page.Parse(rp.ctx, body, rp.expr)
 	recs, err := pg.Records(rp.expr)
