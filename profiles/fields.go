@@ -262,7 +262,7 @@ var fieldTable = []*field{
 		doc: "The largest single record (`64MiB`, `500KB`, bytes): a larger record fails its page, naming it. Default 64MiB.",
 		ptr: func(c *spec.Config) any { return &c.MaxRecord }, decode: decodeSize(func(c *spec.Config) *string { return &c.MaxRecord })},
 	{key: "max_body_unpacked", kind: kText, pattern: spec.SizePattern,
-		doc: "The largest response body as read, after decompression (gzip, deflate): a larger one, or one that unpacks to more than 100 times its compressed size once past 8MiB (a decompression bomb), fails its page. Default 4GiB.",
+		doc: "The largest response body as read, after decompression (Content-Encoding gzip, deflate or br, and a .gz or .zip file the body is): a larger one, or one that unpacks to more than 100 times its compressed size once past 8MiB (a decompression bomb), fails its page. Default 4GiB.",
 		ptr: func(c *spec.Config) any { return &c.MaxBodyUnpacked }, decode: decodeSize(func(c *spec.Config) *string { return &c.MaxBodyUnpacked })},
 	{key: "allowed_hosts", kind: kHosts,
 		doc: "Hosts (host or host:port) a next page may lead to besides base_url's; they get no credentials.",
