@@ -88,7 +88,12 @@ func TestBodyFormats(t *testing.T) {
 			if got := recordLines(t, dir); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
-			archived, err := os.ReadFile(filepath.Join(dir, store.PagesDir, store.PageFileName(1)))
+			pages := filepath.Join(dir, store.PagesDir)
+			e, err := store.FindPage(pages, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			archived, err := store.ReadPageBody(pages, e)
 			if err != nil {
 				t.Fatal(err)
 			}

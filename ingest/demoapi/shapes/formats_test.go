@@ -165,10 +165,7 @@ func TestCSVPagesGzipLinkHeader(t *testing.T) {
 			}
 			want = append(want, rec)
 		}
-		archived, err := os.ReadFile(filepath.Join(out, store.PagesDir, store.PageFileName(i+1)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		archived := archivedPage(t, out, i+1)
 		if !bytes.Equal(archived, plain) {
 			t.Errorf("page %d: the archive holds %d bytes, not the %d CSV bytes sent", i+1, len(archived), len(plain))
 		}
@@ -292,4 +289,19 @@ func idsOf(t *testing.T, recs []json.RawMessage, key string) []string {
 		ids[i] = s
 	}
 	return ids
+}
+
+// archivedPage is page n's body as the page archive keeps it.
+func archivedPage(t *testing.T, out string, n int) []byte {
+	t.Helper()
+	pages := filepath.Join(out, store.PagesDir)
+	e, err := store.FindPage(pages, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := store.ReadPageBody(pages, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
