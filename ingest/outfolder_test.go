@@ -10,6 +10,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/remedy"
 	"siphon/ingest/store"
 )
 
@@ -93,7 +94,7 @@ func TestForeignOutputFolderIsRefused(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "pick an empty or new folder") {
+			if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), dir) || !slices.Contains(remedy.Of(err), remedy.OtherFolder) {
 				t.Fatalf("run: %v", err)
 			}
 			if after := listing(t, dir); !sameListing(before, after) {
@@ -168,7 +169,7 @@ func TestFreshMovesOnlySiphonFiles(t *testing.T) {
 		}
 	}
 	if !said {
-		t.Error("no event says what --fresh moved")
+		t.Error("no event says what starting over moved")
 	}
 }
 
@@ -193,7 +194,7 @@ func TestOutputFolderNotCwdHomeOrRoot(t *testing.T) {
 	for _, tc := range cases {
 		for _, fresh := range []bool{false, true} {
 			_, err := run(t, cfg, ingest.Job{Out: tc.out, Fresh: fresh})
-			if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), tc.what) || !strings.Contains(err.Error(), "--out "+tc.out) {
+			if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), tc.what) || !strings.Contains(err.Error(), "output folder "+tc.out) || !slices.Contains(remedy.Of(err), remedy.OtherFolder) {
 				t.Errorf("--out %s (fresh %v): %v", tc.out, fresh, err)
 			}
 		}
@@ -220,12 +221,12 @@ func TestShardCountsDoNotMix(t *testing.T) {
 		shard ingest.Shard
 		want  string
 	}{
-		{ingest.Shard{K: 1, N: 2}, "--shard K/2 (2 shards)"},
-		{ingest.Shard{}, "no --shard (1 shard)"},
+		{ingest.Shard{K: 1, N: 2}, "this run has 2 shards"},
+		{ingest.Shard{}, "this run has 1 shard (unsharded)"},
 	} {
 		sent := srv.Stats().Requests
 		_, err := run(t, cfg, ingest.Job{Out: out, Shard: tc.shard})
-		if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), "--shard K/3 (3 shards)") || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), out) {
+		if !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), "started with 3 shards") || !slices.Contains(remedy.Of(err), remedy.SameShards) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), out) {
 			t.Errorf("shard %v: %v", tc.shard, err)
 		}
 		if n := srv.Stats().Requests - sent; n != 0 {
@@ -255,7 +256,7 @@ func TestShardCountsDoNotMix(t *testing.T) {
 	if _, err := run(t, cfg, ingest.Job{Out: plain}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run(t, cfg, ingest.Job{Out: plain, Shard: ingest.Shard{K: 1, N: 2}}); !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), "no --shard (1 shard)") {
+	if _, err := run(t, cfg, ingest.Job{Out: plain, Shard: ingest.Shard{K: 1, N: 2}}); !errors.Is(err, store.ErrFolderRefused) || !strings.Contains(err.Error(), "1 shard (unsharded)") {
 		t.Errorf("unsharded folder, shard 1/2: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/remedy"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
 	"siphon/ingest/transport"
@@ -175,7 +176,7 @@ func TestPartitionSetChanges(t *testing.T) {
 	r, evs = startRun(t, cfg, ingest.Job{Out: dir})
 	_, err := drain(r, evs)
 	var changed *ingest.ProfileChangedError
-	if !errors.As(err, &changed) || !strings.Contains(err.Error(), "is gone") || !strings.Contains(err.Error(), "--fresh") {
+	if !errors.As(err, &changed) || !strings.Contains(err.Error(), "is gone") || !slices.Contains(remedy.Of(err), remedy.StartOver) {
 		t.Fatalf("changed windows: %v", err)
 	}
 	r, evs = startRun(t, cfg, ingest.Job{Out: dir, Fresh: true})

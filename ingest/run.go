@@ -11,6 +11,7 @@ import (
 	"siphon/ingest/budget"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
+	"siphon/ingest/remedy"
 	"siphon/ingest/store"
 )
 
@@ -438,5 +439,8 @@ func (e *ProfileChangedError) Error() string {
 	for _, ch := range e.Changes {
 		msg += "\n  - " + ch
 	}
-	return msg + "\nrun with --fresh to start over (the old output is moved aside, not deleted), or restore the old profile to resume"
+	return msg + "\n" + remedy.StartOver.Say() + ", or restore the old profile to resume"
 }
+
+// Remedies: starting over (or restoring the profile, which no front end does).
+func (e *ProfileChangedError) Remedies() []remedy.Remedy { return []remedy.Remedy{remedy.StartOver} }

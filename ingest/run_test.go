@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"siphon/ingest/apierror"
 	"siphon/ingest/demoapi"
 	"siphon/ingest/paginate"
+	"siphon/ingest/remedy"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
@@ -483,7 +485,7 @@ func TestChangedProfileIsRefused(t *testing.T) {
 	changed.Records = ".data[]"
 	_, err := run(t, changed, ingest.Job{Out: dir})
 	var pc *ingest.ProfileChangedError
-	if !errors.As(err, &pc) || !strings.Contains(err.Error(), "records was \".data\", is now \".data[]\"") || !strings.Contains(err.Error(), "--fresh") {
+	if !errors.As(err, &pc) || !strings.Contains(err.Error(), "records was \".data\", is now \".data[]\"") || !slices.Contains(remedy.Of(err), remedy.StartOver) {
 		t.Fatalf("got %v, want a ProfileChangedError naming records", err)
 	}
 }
@@ -515,7 +517,7 @@ func TestDamagedCheckpointIsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := run(t, cfg, ingest.Job{Out: dir})
-			if !errors.Is(err, store.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "--fresh") {
+			if !errors.Is(err, store.ErrCheckpointDamaged) || !slices.Contains(remedy.Of(err), remedy.StartOver) {
 				t.Fatalf("got %v, want ErrCheckpointDamaged with a way out", err)
 			}
 		})

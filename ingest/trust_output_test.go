@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/remedy"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
 )
@@ -106,7 +108,7 @@ func TestNothingDestroyedWithoutAWord(t *testing.T) {
 		before, _ := os.ReadFile(filepath.Join(dir, store.RecordsFile))
 		os.Remove(filepath.Join(dir, store.CheckpointFile))
 		_, err := run(t, cfg, ingest.Job{Out: dir})
-		if !errors.Is(err, store.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "no checkpoint.json") || !strings.Contains(err.Error(), "--fresh") {
+		if !errors.Is(err, store.ErrCheckpointDamaged) || !strings.Contains(err.Error(), "no checkpoint.json") || !slices.Contains(remedy.Of(err), remedy.StartOver) {
 			t.Fatalf("got %v, want a refusal that says why and how on", err)
 		}
 		if after, _ := os.ReadFile(filepath.Join(dir, store.RecordsFile)); string(after) != string(before) {

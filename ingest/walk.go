@@ -15,6 +15,7 @@ import (
 	"siphon/ingest/jqguard"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
+	"siphon/ingest/remedy"
 	"siphon/ingest/schema"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
@@ -143,7 +144,7 @@ func (rn *runner) open() (*walk, error) {
 	}
 	if cp != nil {
 		if cp.Profile != cfg.Name {
-			return nil, fmt.Errorf("%w: %s belongs to profile %q, not %q; use another --out, or --fresh to move it aside", store.ErrCheckpointDamaged, filepath.Join(dir, store.CheckpointFile), cp.Profile, cfg.Name)
+			return nil, remedy.New(fmt.Errorf("%w: %s belongs to profile %q, not %q", store.ErrCheckpointDamaged, filepath.Join(dir, store.CheckpointFile), cp.Profile, cfg.Name), remedy.OtherFolder, remedy.StartOver)
 		}
 		if cp.ProfileHash != hash {
 			return nil, &ProfileChangedError{Dir: dir, Changes: transport.IdentityChanges(cp.Identity, id)}

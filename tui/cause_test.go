@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"siphon/ingest"
+	"siphon/ingest/remedy"
 	"siphon/ingest/store"
 )
 
@@ -24,6 +25,11 @@ func TestCauseFirst(t *testing.T) {
 		{"page 4: schema drift: tier new field (string → –), and schema.on_drift is fail", "page 4: schema drift: tier new field (string → –), and schema.on_drift is fail"},
 		{"HTTP 404 on page 3", "HTTP 404 on page 3"},
 		{"", ""},
+		// Remedies say the console's key, not the command's flag.
+		{(&ingest.ProfileChangedError{Dir: "out", Changes: []string{"records changed"}}).Error(),
+			"the checkpoint in out was made with a different profile, so its position means nothing now:\n  - records changed\npress n on its profile to start over (the old output is moved aside, not deleted), or restore the old profile to resume"},
+		{remedy.New(store.ErrFolderInUse, remedy.WaitForHolder, remedy.OtherFolder).Error(),
+			"output folder in use; wait for it to end (or stop it), or point output.dir in the profile at an empty or new folder"},
 	}
 	for _, tt := range tests {
 		if got := causeFirst(tt.in); got != tt.want {
@@ -31,6 +37,16 @@ func TestCauseFirst(t *testing.T) {
 		}
 		if got := causeFirst(causeFirst(tt.in)); got != tt.want {
 			t.Errorf("causeFirst twice changed %q to %q", tt.want, got)
+		}
+	}
+}
+
+// TestConsoleSaysEveryRemedy: each remedy the engine can offer has the
+// console's words, so none shows in the engine's plain words.
+func TestConsoleSaysEveryRemedy(t *testing.T) {
+	for r := range remedy.Plain {
+		if consoleRemedies[r] == "" {
+			t.Errorf("remedy %d (%q) has no console spelling", r, r.Say())
 		}
 	}
 }

@@ -224,7 +224,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 			return &interruptedError{"demo interrupted"}
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "siphon: %s stopped: %v\n", name, err)
+			fmt.Fprintf(stderr, "siphon: %s stopped: %s\n", name, cliRemedies.Error(err))
 			failures = append(failures, name)
 		}
 		fmt.Fprintln(stderr)

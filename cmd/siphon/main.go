@@ -121,8 +121,8 @@ func isConsoleFlag(arg string) bool {
 	return strings.HasPrefix(arg, "-") && arg != "-" && arg != "--version"
 }
 
-// exitCode prints err (already redacted by whoever made it) and maps it to
-// the documented exit codes.
+// exitCode prints err (already redacted by whoever made it), its remedies
+// as this command's flags, and maps it to the documented exit codes.
 func exitCode(err error, stderr io.Writer) int {
 	var ue *usageError
 	var ie *interruptedError
@@ -135,13 +135,13 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "siphon: %s\n", err)
+		fmt.Fprintf(stderr, "siphon: %s\n", cliRemedies.Error(err))
 		return exitUsage
 	case errors.As(err, &ie):
-		fmt.Fprintf(stderr, "siphon: %s\n", err)
+		fmt.Fprintf(stderr, "siphon: %s\n", cliRemedies.Error(err))
 		return exitInterrupted
 	default:
-		fmt.Fprintf(stderr, "siphon: %s\n", err)
+		fmt.Fprintf(stderr, "siphon: %s\n", cliRemedies.Error(err))
 		return exitFailed
 	}
 }

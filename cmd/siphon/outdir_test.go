@@ -29,8 +29,8 @@ func TestRunRefusesFoldersThatAreNotSiphons(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"cwd", []string{"run", "plain", "--out", "."}, []string{"--out . is the current folder", "pick an empty or new folder"}},
-		{"cwd fresh", []string{"run", "plain", "--out", ".", "--fresh"}, []string{"--out . is the current folder"}},
+		{"cwd", []string{"run", "plain", "--out", "."}, []string{"output folder . is the current folder", "pick an empty or new folder for --out"}},
+		{"cwd fresh", []string{"run", "plain", "--out", ".", "--fresh"}, []string{"output folder . is the current folder"}},
 		{"user folder", []string{"run", "plain", "--out", mine}, []string{mine, "is not a siphon output folder", `"taxes.pdf"`, "pick an empty or new folder"}},
 		{"user folder fresh", []string{"run", "plain", "--out", mine, "--fresh"}, []string{mine, "is not a siphon output folder"}},
 	}

@@ -100,14 +100,14 @@ func (t *textReporter) event(ev ingest.Event) {
 	case ingest.DriftDetected:
 		t.printf("  DRIFT page %d: %s", e.Page, driftText(e))
 	case ingest.Warning:
-		t.printf("  WARNING: %s", e.What)
+		t.printf("  WARNING: %s", cliRemedies.Text(e.What))
 	case ingest.Paused:
 		t.printf("  PAUSED")
 	case ingest.Resumed:
 		t.printf("  RESUMED")
 	case ingest.PartitionFinished:
 		if e.Err != nil && !e.Canceled {
-			t.printf("  FAILED partition %s: %s", e.Partition, e.Error)
+			t.printf("  FAILED partition %s: %s", e.Partition, cliRemedies.Text(e.Error))
 		}
 	case ingest.Finished:
 		rate := float64(e.Records-t.startRecs) / max(e.Elapsed.Seconds(), 1e-3)

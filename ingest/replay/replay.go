@@ -154,7 +154,7 @@ func Folders(root string) ([]Folder, error) {
 	}
 	if len(out) == 0 {
 		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s does not exist: run the profile first (or give --out)", root)
+			return nil, fmt.Errorf("%s does not exist: run the profile first (or name the output folder it wrote)", root)
 		}
 		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false)", ErrNoArchive, root)
 	}

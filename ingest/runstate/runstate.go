@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"siphon/ingest/partition"
+	"siphon/ingest/remedy"
 	"siphon/ingest/store"
 )
 
@@ -82,7 +83,7 @@ func Read(out store.Location) (*State, error) {
 		return st, nil
 	}
 	if h.Version > Version {
-		return nil, fmt.Errorf("%w: %s has version %d, this siphon reads up to %d; run with --fresh to start over", store.ErrCheckpointDamaged, filepath.Join(out.String(), store.RunStateFile), h.Version, Version)
+		return nil, remedy.New(fmt.Errorf("%w: %s has version %d, this siphon reads up to %d", store.ErrCheckpointDamaged, filepath.Join(out.String(), store.RunStateFile), h.Version, Version), remedy.StartOver)
 	}
 	if st.Partitions, err = fold(out); err != nil {
 		return nil, err
@@ -131,7 +132,7 @@ func fold(out store.Location) ([]Line, error) {
 }
 
 func damaged(out store.Location, name string, err error) error {
-	return fmt.Errorf("%w: %s is not a siphon run state (%v); run with --fresh to start over", store.ErrCheckpointDamaged, filepath.Join(out.String(), name), err)
+	return remedy.New(fmt.Errorf("%w: %s is not a siphon run state (%v)", store.ErrCheckpointDamaged, filepath.Join(out.String(), name), err), remedy.StartOver)
 }
 
 // AppendLine appends one partition's line of a compacted log, with its

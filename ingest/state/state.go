@@ -19,6 +19,7 @@ import (
 
 	"siphon/ingest/paginate"
 	"siphon/ingest/paginate/styles"
+	"siphon/ingest/remedy"
 	"siphon/ingest/runstate"
 	"siphon/ingest/spec"
 	"siphon/ingest/store"
@@ -170,7 +171,7 @@ func Rewind(out store.Location, n int) (Change, error) {
 	}
 	defer s.Release()
 	if n > cp.Pages {
-		return Change{}, fmt.Errorf("cannot rewind %d pages: %s holds %d (rewind %d to start from the first page, or run with --fresh)", n, out, cp.Pages, cp.Pages)
+		return Change{}, remedy.New(fmt.Errorf("cannot rewind %d pages: %s holds %d (rewind %d to start from the first page)", n, out, cp.Pages, cp.Pages), remedy.StartOver)
 	}
 	index, err := readIndex(out.String(), cp.IndexBytes)
 	if err != nil {
@@ -186,7 +187,7 @@ func Rewind(out store.Location, n int) (Change, error) {
 	case first.Position != nil:
 		pos = *first.Position
 	case keep > 0:
-		return Change{}, fmt.Errorf("cannot rewind to page %d: this archive predates positions in pages/index.jsonl; rewind all %d pages, or run with --fresh", keep+1, cp.Pages)
+		return Change{}, remedy.New(fmt.Errorf("cannot rewind to page %d: this archive predates positions in pages/index.jsonl; rewind all %d pages", keep+1, cp.Pages), remedy.StartOver)
 	}
 	var records int64
 	for _, e := range index[:keep] {
@@ -230,7 +231,7 @@ func readIndex(dir string, vouched int64) ([]indexLine, error) {
 	path := filepath.Join(dir, store.PagesDir, store.IndexFile)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("cannot rewind: %s has no page archive (output.raw_pages was off), so siphon cannot tell which records each page wrote; run with --fresh", dir)
+		return nil, remedy.New(fmt.Errorf("cannot rewind: %s has no page archive (output.raw_pages was off), so siphon cannot tell which records each page wrote", dir), remedy.StartOver)
 	}
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"siphon/ingest/paginate"
+	"siphon/ingest/remedy"
 	"siphon/ingest/textbound"
 )
 
@@ -73,14 +74,14 @@ func (c *Checkpoint) sum() (string, error) {
 func parseCheckpoint(name string, b []byte) (*Checkpoint, error) {
 	var c Checkpoint
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("%w: %s is not a siphon checkpoint (%v); move it away to start over, or run with --fresh", ErrCheckpointDamaged, name, err)
+		return nil, remedy.New(fmt.Errorf("%w: %s is not a siphon checkpoint (%v)", ErrCheckpointDamaged, name, err), remedy.StartOver)
 	}
 	if c.Version != checkpointVersion {
-		return nil, fmt.Errorf("%w: %s has version %d, this siphon reads version %d; run with --fresh to start over", ErrCheckpointDamaged, name, c.Version, checkpointVersion)
+		return nil, remedy.New(fmt.Errorf("%w: %s has version %d, this siphon reads version %d", ErrCheckpointDamaged, name, c.Version, checkpointVersion), remedy.StartOver)
 	}
 	want, err := c.sum()
 	if err != nil || want != c.Checksum {
-		return nil, fmt.Errorf("%w: %s fails its checksum (edited or torn); run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, name)
+		return nil, remedy.New(fmt.Errorf("%w: %s fails its checksum (edited or torn)", ErrCheckpointDamaged, name), remedy.StartOver)
 	}
 	return &c, nil
 }

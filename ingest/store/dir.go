@@ -42,7 +42,7 @@ func (d Dir) Claim(fresh bool) (Store, error) {
 		return nil, err
 	}
 	if moved != "" {
-		f.note("--fresh: siphon's files of the old output were moved to " + moved + "; other files in " + path + " were left as they are")
+		f.note("starting over: siphon's files of the old output were moved to " + moved + "; other files in " + path + " were left as they are")
 	}
 	return f, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"siphon/ingest/atomicfile"
+	"siphon/ingest/remedy"
 )
 
 // folder is an output folder (or its pages subfolder) as one run holds it:
@@ -57,7 +58,7 @@ func holdFolder(path string) (*folder, error) {
 		if who == "" {
 			who = "another siphon run"
 		}
-		return nil, fmt.Errorf("%w: %s is held by %s; wait for it to end (or stop it), or use another --out", ErrFolderInUse, path, who)
+		return nil, remedy.New(fmt.Errorf("%w: %s is held by %s", ErrFolderInUse, path, who), remedy.WaitForHolder, remedy.OtherFolder)
 	}
 	f.lock = lock
 	if err := lock.Truncate(0); err == nil {

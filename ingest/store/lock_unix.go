@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"siphon/ingest/remedy"
 
 	"golang.org/x/sys/unix"
 )
@@ -59,7 +60,7 @@ func removeAt(dir *os.File, name string) { _ = unix.Unlinkat(int(dir.Fd()), name
 func pathErr(path string, err error) error {
 	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
 		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return fmt.Errorf("%s is a symbolic link: siphon never writes through links in its output folder; remove it (or point --out at the real folder)", path)
+			return remedy.New(fmt.Errorf("%s is a symbolic link: siphon never writes through links in its output folder; remove it", path), remedy.OtherFolder)
 		}
 	}
 	return &os.PathError{Op: "open", Path: path, Err: err}

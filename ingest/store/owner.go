@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"siphon/ingest/atomicfile"
+	"siphon/ingest/remedy"
 )
 
 // Whose folder an output folder is. siphon writes, moves and tightens only
@@ -95,8 +96,8 @@ func checkOutputFolder(path string) error {
 	if isOwnFolder(names) {
 		return nil
 	}
-	return fmt.Errorf("%w: %s already exists and is not a siphon output folder (it holds %s, and no %s or %s); siphon will not write, move or change anything in it: pick an empty or new folder for --out (or output.dir)",
-		ErrFolderRefused, path, someNames(foreign), CheckpointFile, MarkerFile)
+	return remedy.New(fmt.Errorf("%w: %s already exists and is not a siphon output folder (it holds %s, and no %s or %s); siphon will not write, move or change anything in it",
+		ErrFolderRefused, path, someNames(foreign), CheckpointFile, MarkerFile), remedy.OtherFolder)
 }
 
 // someNames lists a few names for a message.
@@ -118,7 +119,7 @@ func someNames(names []string) string {
 
 // checkOutPath refuses the current folder, the home folder and the root
 // folder as an output folder: siphon keeps a run's files in a folder of
-// their own, and --fresh moves them aside.
+// their own, and starting over moves them aside.
 func checkOutPath(path string) error {
 	abs, err := realPath(path)
 	if err != nil {
@@ -135,7 +136,7 @@ func checkOutPath(path string) error {
 	if what == "" {
 		return nil
 	}
-	return fmt.Errorf("%w: --out %s is %s; siphon keeps a run's files in a folder of their own (and --fresh moves them aside): pick an empty or new folder, e.g. ./siphon-data/NAME", ErrFolderRefused, path, what)
+	return remedy.New(fmt.Errorf("%w: the output folder %s is %s; siphon keeps a run's files in a folder of their own (and starting over moves them aside)", ErrFolderRefused, path, what), remedy.OtherFolder)
 }
 
 // realPath is path made absolute, links resolved as far as it exists.
@@ -208,7 +209,7 @@ func (f *folder) freshen() (string, error) {
 	}
 	for _, n := range move {
 		if err := os.Rename(filepath.Join(f.path, n), filepath.Join(dst, n)); err != nil {
-			return dst, fmt.Errorf("--fresh: moving %s to %s: %w", n, dst, err)
+			return dst, fmt.Errorf("starting over: moving %s to %s: %w", n, dst, err)
 		}
 	}
 	if m := readMarker(f.dir); m != nil && m.Shards != 0 {
@@ -216,7 +217,7 @@ func (f *folder) freshen() (string, error) {
 		m.Shards = 0
 		b, _ := json.MarshalIndent(m, "", "  ")
 		if err := f.replace(MarkerFile, append(b, '\n')); err != nil {
-			return dst, fmt.Errorf("--fresh: updating %s: %w", MarkerFile, err)
+			return dst, fmt.Errorf("starting over: updating %s: %w", MarkerFile, err)
 		}
 	}
 	return dst, nil
@@ -235,7 +236,7 @@ func newAsideFolder(dir string) (string, error) {
 			return dst, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("--fresh: making a folder for the old output: %w", err)
+			return "", fmt.Errorf("starting over: making a folder for the old output: %w", err)
 		}
 	}
 }
@@ -280,8 +281,8 @@ func checkShards(out string, n int) error {
 		}
 	}
 	if had != 0 && had != want {
-		return fmt.Errorf("%w: %s was started with %s; this run has %s. Runs of different shard counts split the partitions differently, so records would be fetched and written again: use --shard K/%d here (or no --shard when it was 1), or another --out",
-			ErrFolderRefused, out, shardText(had), shardText(want), had)
+		return remedy.New(fmt.Errorf("%w: %s was started with %s; this run has %s. Runs of different shard counts split the partitions differently, so records would be fetched and written again",
+			ErrFolderRefused, out, shardText(had), shardText(want)), remedy.SameShards, remedy.OtherFolder)
 	}
 	if had == 0 && want > 1 {
 		mk := folderMarker{Siphon: markerWhat, Created: time.Now().UTC(), Shards: want}
@@ -298,9 +299,9 @@ func checkShards(out string, n int) error {
 
 func shardText(n int) string {
 	if n <= 1 {
-		return "no --shard (1 shard)"
+		return "1 shard (unsharded)"
 	}
-	return fmt.Sprintf("--shard K/%d (%d shards)", n, n)
+	return fmt.Sprintf("%d shards", n)
 }
 
 func contains(names []string, n string) bool {

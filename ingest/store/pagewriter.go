@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"siphon/ingest/remedy"
 	"sort"
 )
 
@@ -52,7 +53,7 @@ func openSegments(root, dir *folder, cp *Checkpoint, recycle func([]byte)) (*seg
 	if cp != nil && cp.PagesFile != "" {
 		n, ok := segmentNumber(cp.PagesFile)
 		if !ok {
-			return nil, fmt.Errorf("%w: the checkpoint names %q as the page archive's segment, which is not a segment's name; run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, cp.PagesFile)
+			return nil, remedy.New(fmt.Errorf("%w: the checkpoint names %q as the page archive's segment, which is not a segment's name", ErrCheckpointDamaged, cp.PagesFile), remedy.StartOver)
 		}
 		vouchedNum, want = n, cp.PagesBytes
 	}

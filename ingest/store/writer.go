@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"siphon/ingest/remedy"
 )
 
 // folderWriter is a Writer into a held output folder. Records are appended
@@ -134,9 +135,9 @@ func openAppend(root, dir *folder, name string, want int64, vouched bool, tail s
 	size := st.Size()
 	switch {
 	case !vouched && size > 0:
-		return fail(fmt.Errorf("%w: %s holds %d bytes but there is no checkpoint.json vouching for them (deleted?); siphon will not cut or overwrite them: run with --fresh to move this output aside and start over", ErrCheckpointDamaged, f.Name(), size))
+		return fail(remedy.New(fmt.Errorf("%w: %s holds %d bytes but there is no checkpoint.json vouching for them (deleted?); siphon will not cut or overwrite them", ErrCheckpointDamaged, f.Name(), size), remedy.StartOver))
 	case size < want:
-		return fail(fmt.Errorf("%w: %s has %d bytes but the checkpoint vouches for %d: the file was cut or replaced; run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, f.Name(), size, want))
+		return fail(remedy.New(fmt.Errorf("%w: %s has %d bytes but the checkpoint vouches for %d: the file was cut or replaced", ErrCheckpointDamaged, f.Name(), size, want), remedy.StartOver))
 	}
 	if tail != "" {
 		got, err := tailSum(f, want)
@@ -144,7 +145,7 @@ func openAppend(root, dir *folder, name string, want int64, vouched bool, tail s
 			return fail(fmt.Errorf("reading %s: %w", f.Name(), err))
 		}
 		if got != tail {
-			return fail(fmt.Errorf("%w: the end of %s's first %d bytes is not what the checkpoint saw (the file was edited or replaced); run with --fresh to start over (the old output is kept aside)", ErrCheckpointDamaged, f.Name(), want))
+			return fail(remedy.New(fmt.Errorf("%w: the end of %s's first %d bytes is not what the checkpoint saw (the file was edited or replaced)", ErrCheckpointDamaged, f.Name(), want), remedy.StartOver))
 		}
 	}
 	if size > want {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"siphon/ingest/remedy"
 	"siphon/ingest/store"
 	"siphon/ingest/textbound"
 )
@@ -67,8 +68,8 @@ func takeLease(b bucket, loc Location) (*lease, error) {
 				return nil, fmt.Errorf("%w: %s/%s is not a siphon lease; remove it if no siphon run uses %s", store.ErrFolderInUse, loc, lockKey, loc)
 			}
 			if !cur.Released && time.Now().Before(cur.Expires) {
-				return nil, fmt.Errorf("%w: %s is held by %s (lease until %s, renewed while it runs); wait for it to end (or stop it), or use another --out; a crashed run's lease is taken over once it expires",
-					store.ErrFolderInUse, loc, textbound.Keep(cur.Holder), cur.Expires.UTC().Format(time.RFC3339))
+				return nil, remedy.New(fmt.Errorf("%w: %s is held by %s (lease until %s, renewed while it runs; a crashed run's lease is taken over once it expires)",
+					store.ErrFolderInUse, loc, textbound.Keep(cur.Holder), cur.Expires.UTC().Format(time.RFC3339)), remedy.WaitForHolder, remedy.OtherFolder)
 			}
 			cond = replace
 		}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"siphon/ingest/remedy"
 	"siphon/ingest/store"
 )
 
@@ -218,7 +219,7 @@ func (l Location) Claim(fresh bool) (store.Store, error) {
 			return nil, err
 		}
 		if moved != "" {
-			h.note("--fresh: siphon's objects of the old output were moved to " + moved)
+			h.note("starting over: siphon's objects of the old output were moved to " + moved)
 		}
 	}
 	return h, nil
@@ -256,7 +257,7 @@ func (l Location) CheckShards(n int) error {
 			return nil
 		}
 		if m.Shards != 0 {
-			return fmt.Errorf("%s was started with --shard K/%d; --shard K/%d would split the partitions differently and fetch some twice or never: use /%d, or another --out", l, m.Shards, n, m.Shards)
+			return remedy.New(fmt.Errorf("%s was started with %d shards; %d shards would split the partitions differently and fetch some twice or never", l, m.Shards, n), remedy.SameShards, remedy.OtherFolder)
 		}
 		m.Shards = n
 		enc, _ := json.Marshal(m)

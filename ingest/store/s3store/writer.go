@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"siphon/ingest/remedy"
 	"siphon/ingest/store"
 )
 
@@ -105,7 +106,7 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 		switch {
 		case n == 0:
 		case cp == nil:
-			return nil, fmt.Errorf("%w: %s holds %s but there is no checkpoint.json vouching for it (deleted?); siphon will not overwrite it: run with --fresh to move this output aside and start over", store.ErrCheckpointDamaged, h.loc, name)
+			return nil, remedy.New(fmt.Errorf("%w: %s holds %s but there is no checkpoint.json vouching for it (deleted?); siphon will not overwrite it", store.ErrCheckpointDamaged, h.loc, name), remedy.StartOver)
 		case n > vouched:
 			past = append(past, name)
 		case strings.HasPrefix(name, "records-"):
@@ -113,7 +114,7 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 		}
 	}
 	if cp != nil && have != cp.RecordsBytes {
-		return nil, fmt.Errorf("%w: the record segments of %s hold %d bytes but the checkpoint vouches for %d: a segment was removed or replaced; run with --fresh to start over (the old output is kept aside)", store.ErrCheckpointDamaged, h.loc, have, cp.RecordsBytes)
+		return nil, remedy.New(fmt.Errorf("%w: the record segments of %s hold %d bytes but the checkpoint vouches for %d: a segment was removed or replaced", store.ErrCheckpointDamaged, h.loc, have, cp.RecordsBytes), remedy.StartOver)
 	}
 	if len(past) > 0 {
 		dst := asideDir + "past-checkpoint-" + stamp() + "/"
