@@ -1,7 +1,8 @@
 // Package apierror finds the errors an API puts in a 2xx body (Slack's
 // ok: false, GraphQL's errors), by a profile's error_when and
 // error_message or else by the common shapes, so that such a page does not
-// pass for an empty one.
+// pass for an empty one; and PageError, why a page could not be fetched,
+// whatever the cause.
 package apierror
 
 import (

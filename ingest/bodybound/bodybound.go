@@ -1,7 +1,8 @@
 // Package bodybound reads response bodies streaming and bounded: it asks
 // for gzip, deflate and br, decodes them itself, and refuses a body past
 // max_body_unpacked, a decompression bomb, or an encoding it cannot decode,
-// so that no answer can grow memory without bound.
+// so that no answer can grow memory without bound. It also words the
+// refusals of a body or record over max_body or max_record.
 package bodybound
 
 import (

@@ -3,7 +3,12 @@
 // the profile's public headers, the rules on which destination may see
 // which secret (base_url's origin only; allowed_hosts, plain http and
 // redirects), the OAuth2 token manager, and the redactor that hides every
-// secret, tokens included, in what siphon shows and keeps.
+// secret, tokens included, in what siphon shows and keeps. What siphon
+// keeps or shows of a request holds a secret as its ${VAR} reference
+// (refs.go: the checkpoint's cursor and next URL, the profile identity a
+// checkpoint is bound to; shown.go: the request in the page inspector),
+// and an error before or while reading a response is classified here
+// (failure.go: retried, failed, or refused for its size).
 package transport
 
 import (
