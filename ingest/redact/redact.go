@@ -85,6 +85,9 @@ func (r *Redactor) IsSensitiveName(name string) bool {
 // ignored.
 func IsCredentialName(name string) bool {
 	lower := strings.ToLower(name)
+	if _, ok := dataKeyNames[strings.Join(nameWords(name), "")]; ok {
+		return false
+	}
 	for _, part := range credentialParts {
 		if strings.Contains(lower, part) {
 			return true
@@ -96,6 +99,14 @@ func IsCredentialName(name string) bool {
 		}
 	}
 	return false
+}
+
+// dataKeyNames are whole names that hold "key" but name keys of the data,
+// never a credential: S3's listing parameters, CouchDB's range keys, sort
+// and primary keys. Shown as they are, a listing's URL stays readable.
+var dataKeyNames = map[string]struct{}{
+	"maxkeys": {}, "keymarker": {}, "nextkeymarker": {}, "startkey": {}, "endkey": {}, "startkeydocid": {},
+	"sortkey": {}, "primarykey": {}, "partitionkey": {}, "keyset": {}, "keyword": {}, "keywords": {},
 }
 
 // credentialParts mark a credential wherever they appear in a name.
