@@ -33,6 +33,8 @@ type Client struct {
 	bodyErrs  *apierror.Rules     // error_when, error_message
 	red       *transport.Redactor // grows as tokens arrive; shared with the partitions' clients
 	tokens    *transport.Tokens   // oauth2 only; shared with the partitions' clients
+	session   *transport.Session  // login only; shared with the partitions' clients
+	renew     renewer             // tokens or session: what a 401 renews; nil: none
 	budget    *budget.Member      // when a request may go; shared by every partition
 	validator *schema.Validator   // nil without schema.file
 	budgets   *budget.Registry    // WithBudgets; nil: a registry of the client's own
@@ -127,9 +129,9 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	switch cfg.Auth.Type {
-	case spec.AuthNone, spec.AuthAPIKey, spec.AuthBearer, spec.AuthBasic, spec.AuthOAuth2:
+	case spec.AuthNone, spec.AuthAPIKey, spec.AuthBearer, spec.AuthBasic, spec.AuthOAuth2, spec.AuthSigV4, spec.AuthLogin, spec.AuthHMAC:
 	default:
-		return nil, fmt.Errorf("auth type %q: expected none, api_key, bearer, basic or oauth2", cfg.Auth.Type)
+		return nil, fmt.Errorf("auth type %q: expected none, api_key, bearer, basic, oauth2, aws_sigv4, login or hmac", cfg.Auth.Type)
 	}
 	if cfg.Schema.File != "" {
 		if c.validator, err = schema.LoadValidator(cfg.Schema.File); err != nil {
@@ -148,13 +150,26 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if cfg.Auth.Type == spec.AuthOAuth2 {
+	switch cfg.Auth.Type {
+	case spec.AuthOAuth2:
 		if c.tokens, err = transport.NewTokens(&c.cfg, rt, c.red); err != nil {
 			return nil, err
 		}
+		c.renew = c.tokens
+	case spec.AuthLogin:
+		if c.session, err = transport.NewSession(&c.cfg, rt, c.red); err != nil {
+			return nil, err
+		}
+		c.renew = c.session
 	}
-	c.guard = transport.NewGuard(&c.cfg, c.endpoint, c.red, c.tokens)
-	c.http = c.guard.NewResty(&http.Client{Transport: replayTransport{bodybound.Transport{Next: rt, Unpacked: c.maxUnpacked}}, CheckRedirect: c.guard.CheckRedirect})
+	// Signing (aws_sigv4, hmac) is the last step before the wire, under
+	// everything that sets headers.
+	signed, err := transport.NewSigner(&c.cfg, rt)
+	if err != nil {
+		return nil, err
+	}
+	c.guard = transport.NewGuard(&c.cfg, c.endpoint, c.red, c.tokens, c.session)
+	c.http = c.guard.NewResty(&http.Client{Transport: replayTransport{bodybound.Transport{Next: signed, Unpacked: c.maxUnpacked}}, CheckRedirect: c.guard.CheckRedirect})
 	return c, nil
 }
 
@@ -162,6 +177,15 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 func (c *Client) guardJQ(parent context.Context, what string) (ctx context.Context, stop func()) {
 	return jqguard.Guard(parent, c.jqMemory, what)
 }
+
+// renewer gets a new credential after the API refused the one sent at
+// sent: an OAuth2 access token, or a login's session token.
+type renewer interface {
+	RefreshSince(ctx context.Context, sent time.Time) (string, error)
+}
+
+// Logins is how many times the client logged in (auth type login).
+func (c *Client) Logins() int { return c.session.Logins() }
 
 // redact is the redactor now in force.
 func (c *Client) redact() *redact.Redactor { return c.red.Load() }

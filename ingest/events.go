@@ -111,6 +111,16 @@ type RetryScheduled struct {
 	Source      retry.Source  `json:"source"` // backoff, retry-after or refreshed-token
 }
 
+// LoggedIn says the run logged in (auth type login): the first time, when
+// the session token expired, or after the API refused it (401). Count is
+// the logins so far, this one included.
+type LoggedIn struct {
+	At
+	Page   int    `json:"page"`
+	Count  int    `json:"count"`
+	Reason string `json:"reason"`
+}
+
 // Throttled says the run sleeps to respect a rate limit.
 type Throttled struct {
 	At
@@ -187,6 +197,7 @@ func (RequestSent) Kind() string     { return "request" }
 func (PageFetched) Kind() string     { return "page" }
 func (RetryScheduled) Kind() string  { return "retry" }
 func (Throttled) Kind() string       { return "throttled" }
+func (LoggedIn) Kind() string        { return "login" }
 func (CheckpointSaved) Kind() string { return "checkpoint" }
 func (RateLearned) Kind() string     { return "rate" }
 func (DriftDetected) Kind() string   { return "drift" }
@@ -201,6 +212,7 @@ func (e RequestSent) withPartition(k string) Event     { e.Partition = k; return
 func (e PageFetched) withPartition(k string) Event     { e.Partition = k; return e }
 func (e RetryScheduled) withPartition(k string) Event  { e.Partition = k; return e }
 func (e Throttled) withPartition(k string) Event       { e.Partition = k; return e }
+func (e LoggedIn) withPartition(k string) Event        { e.Partition = k; return e }
 func (e CheckpointSaved) withPartition(k string) Event { e.Partition = k; return e }
 func (e RateLearned) withPartition(k string) Event     { e.Partition = k; return e }
 func (e DriftDetected) withPartition(k string) Event   { e.Partition = k; return e }
@@ -237,6 +249,9 @@ func redacted(red *redact.Redactor, ev Event) Event {
 		e.Cause = red.String(e.Cause)
 		return e
 	case Throttled:
+		e.Reason = red.String(e.Reason)
+		return e
+	case LoggedIn:
 		e.Reason = red.String(e.Reason)
 		return e
 	case DriftDetected:

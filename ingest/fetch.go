@@ -26,6 +26,7 @@ import (
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
 	"siphon/ingest/retry"
+	"siphon/ingest/spec"
 	"siphon/ingest/textbound"
 	"siphon/ingest/transport"
 )
@@ -98,9 +99,13 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 			return nil, pe
 		case d.Refresh:
 			refreshed = true
-			if _, err := rn.c.tokens.RefreshSince(ctx, sentAt); err != nil {
-				pe.Cause, pe.Err = err.Error(), err
+			before := rn.c.Logins()
+			if _, err := rn.c.renew.RefreshSince(ctx, sentAt); err != nil {
+				pe.Cause, pe.Err = rn.c.redact().String(err.Error()), err
 				return nil, pe
+			}
+			if n := rn.c.Logins(); n > before {
+				rn.emit(LoggedIn{At: now(), Page: pageNo, Count: n, Reason: "the API refused the session token (HTTP 401)"})
 			}
 			rn.noteRetry()
 			rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: rn.c.cfg.Retry.MaxAttempts, Cause: "HTTP 401: " + o.cause, Source: d.Source})
@@ -343,7 +348,16 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 	if err != nil {
 		return nil, nil, outcome{fail: true, cause: err.Error(), err: err}
 	}
-	if err := rn.c.guard.Dress(actx, req, u, secrets); err != nil {
+	before := rn.c.Logins()
+	err = rn.c.guard.Dress(actx, req, u, secrets)
+	if n := rn.c.Logins(); n > before {
+		why := "the session token expired (auth.expires_in_path)"
+		if n == 1 {
+			why = "first login"
+		}
+		rn.emit(LoggedIn{At: now(), Count: n, Reason: why})
+	}
+	if err != nil {
 		var ce *transport.CredentialError
 		if errors.As(err, &ce) {
 			return nil, nil, outcome{fail: true, cause: ce.Msg, err: err}
@@ -385,14 +399,25 @@ func (rn *runner) statusOutcome(status int, header http.Header, ctype string, bo
 		return o
 	}
 	o.fail = true
-	if status == http.StatusUnauthorized && rn.c.tokens != nil {
+	if status == http.StatusUnauthorized && rn.c.renew != nil {
 		o.fail, o.refreshAuth = false, true
 		o.cause = "the access token was refused; refreshing it"
+		if rn.c.session != nil {
+			o.cause = "the session token was refused; logging in again"
+		}
+		return o
+	}
+	switch {
+	case (status == http.StatusForbidden || status == http.StatusUnauthorized || status == http.StatusBadRequest) && signs(rn.c.cfg.Auth.Type) && transport.ClockSkewed(string(body)):
+		o.cause = transport.ClockSkewHint
 		return o
 	}
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		o.cause = "the credentials were refused; check the profile's auth"
+		if signs(rn.c.cfg.Auth.Type) {
+			o.cause = "the signature was refused; check the profile's auth (" + rn.c.cfg.Auth.Type + ": keys, region and service, or what is signed)"
+		}
 	case http.StatusNotFound:
 		o.cause = "not found; check base_url and path"
 	}
@@ -673,3 +698,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func now() At { return At{T: time.Now()} }
+
+// signs reports whether the auth type signs each request.
+func signs(authType string) bool { return authType == spec.AuthSigV4 || authType == spec.AuthHMAC }

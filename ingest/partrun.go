@@ -638,7 +638,7 @@ func (c *Client) partitionClient(p partition.Partition, hc *http.Client) (*Clien
 		return nil, err
 	}
 	keepEscapes(pc.endpoint, pc.cfg.BaseURL, pc.cfg.Path)
-	pc.guard = transport.NewGuard(&pc.cfg, pc.endpoint, c.red, c.tokens)
+	pc.guard = transport.NewGuard(&pc.cfg, pc.endpoint, c.red, c.tokens, c.session)
 	pc.http = pc.guard.NewResty(hc)
 	return pc, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
+
+	"siphon/ingest/spec"
 )
 
 // body turns the YAML value of body into JSON. Integers keep every digit
@@ -38,6 +40,9 @@ type jsonWriter struct {
 	buf     *bytes.Buffer
 	root    string // the body's field, for the limit's message
 	aborted bool
+	// secrets, when set, collects the values of references (the login
+	// body, where each is a secret)
+	secrets *[]spec.Secret
 }
 
 // value writes n; false after reporting a problem.
@@ -104,7 +109,12 @@ func (w *jsonWriter) value(n *yaml.Node, field string, depth int) bool {
 		}
 		buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
 	case "!!str", "!!timestamp":
-		s, ok := d.interpolate(n, field, n.Value)
+		s, ok := "", false
+		if w.secrets != nil {
+			s, ok = w.secretText(n, field)
+		} else {
+			s, ok = d.interpolate(n, field, n.Value)
+		}
 		if !ok {
 			return false
 		}

@@ -258,10 +258,13 @@ func (f formatter) unresolve(v string) string {
 }
 
 // body prints a JSON body as YAML, keeping key order and exact numbers.
-func (f formatter) body(raw json.RawMessage) *yaml.Node {
+func (f formatter) body(raw json.RawMessage) *yaml.Node { return f.bodyAt(raw, "body") }
+
+// bodyAt writes a JSON body whose field path is path.
+func (f formatter) bodyAt(raw json.RawMessage, path string) *yaml.Node {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	n, err := f.jsonValue(dec, "body")
+	n, err := f.jsonValue(dec, path)
 	if err != nil { // not JSON: cannot come from the loader
 		return f.str(string(raw))
 	}

@@ -20,13 +20,14 @@ import (
 
 // API is an http.Handler serving the demo dataset. It is safe for concurrent use.
 type API struct {
-	opts    Options
-	data    *dataset
-	limiter *fixedWindow // nil without a rate limit
-	routes  map[string]endpoint
-	now     func() time.Time // Options.Now: token expiry and rate-limit windows; tests pin it
-	oauth   *oauthServer     // nil without OAuth
-	stats   statsCounter
+	opts     Options
+	data     *dataset
+	limiter  *fixedWindow // nil without a rate limit
+	routes   map[string]endpoint
+	now      func() time.Time // Options.Now: token expiry and rate-limit windows; tests pin it
+	oauth    *oauthServer     // nil without OAuth
+	sessions *sessions        // nil without Options.Session
+	stats    statsCounter
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -53,6 +54,9 @@ func New(opts Options) *API {
 	}
 	if opts.OAuth != nil {
 		a.oauth = newOAuthServer(*opts.OAuth)
+	}
+	if opts.Session != nil {
+		a.sessions = &sessions{left: map[string]int{}}
 	}
 	for _, ep := range endpointTable {
 		a.routes[ep.Path] = ep
@@ -100,6 +104,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.serveAuthorize(rec, r)
 			return
 		}
+	}
+	if a.sessions != nil && r.URL.Path == LoginPath {
+		a.serveLogin(rec, r) // never faulted, delayed or rate limited
+		return
 	}
 	ep, ok := a.routes[r.URL.Path]
 	if !ok {

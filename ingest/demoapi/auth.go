@@ -13,7 +13,9 @@ const (
 	authRealm    = "siphon-demo"
 )
 
-func (a *API) authRequired() bool { return a.opts.Auth != (Auth{}) || a.oauth != nil }
+func (a *API) authRequired() bool {
+	return a.opts.Auth != (Auth{}) || a.oauth != nil || a.sessions != nil || a.opts.HMAC != nil
+}
 
 func (a *API) basicConfigured() bool {
 	return a.opts.Auth.BasicUser != "" || a.opts.Auth.BasicPass != ""
@@ -22,6 +24,18 @@ func (a *API) basicConfigured() bool {
 // authorized reports whether r carries any one of the configured credentials.
 func (a *API) authorized(r *http.Request) bool {
 	if !a.authRequired() {
+		return true
+	}
+	if a.opts.HMAC != nil {
+		// A signature is required whatever else is sent.
+		if ok, _ := a.hmacAuthorized(r); !ok {
+			return false
+		}
+		if a.opts.Auth == (Auth{}) && a.oauth == nil && a.sessions == nil {
+			return true
+		}
+	}
+	if a.sessions != nil && a.sessionAuthorized(r) {
 		return true
 	}
 	au := a.opts.Auth
@@ -86,6 +100,12 @@ func (a *API) authHint() string {
 	}
 	if a.oauth != nil {
 		ways = append(ways, "an access token from "+TokenPath+" as Authorization: Bearer")
+	}
+	if a.sessions != nil {
+		ways = append(ways, "a session token from POST "+LoginPath+" (expired after a few requests: log in again)")
+	}
+	if a.opts.HMAC != nil {
+		ways = append(ways, "an HMAC-SHA256 signature in "+a.opts.HMAC.Header+" with "+a.opts.HMAC.TimestampHeader)
 	}
 	return "send " + strings.Join(ways, " or ")
 }

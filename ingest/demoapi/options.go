@@ -15,6 +15,11 @@ type Options struct {
 	Faults  Faults
 	Auth    Auth   // zero: no static credentials required
 	OAuth   *OAuth // nil: no OAuth2; else /oauth/token and /oauth/authorize serve, and data needs an access token
+	// Session: data needs a session token from LoginPath, good for a few
+	// requests (see Session); nil: no login.
+	Session *Session
+	// HMAC: data requests must be signed (see HMAC); nil: no signature.
+	HMAC *HMAC
 
 	// Now is the API's clock for token and code expiry and the rate-limit
 	// windows; nil means time.Now. Tests inject one to expire tokens instantly.
@@ -184,6 +189,26 @@ func (o Options) withDefaults() Options {
 			oa.TokenTTL = DefaultTokenTTL
 		}
 		o.OAuth = &oa
+	}
+	if o.Session != nil {
+		se := *o.Session
+		if se.Uses <= 0 {
+			se.Uses = 3
+		}
+		o.Session = &se
+	}
+	if o.HMAC != nil {
+		h := *o.HMAC
+		if h.Header == "" {
+			h.Header = "X-Signature"
+		}
+		if h.TimestampHeader == "" {
+			h.TimestampHeader = "X-Timestamp"
+		}
+		if h.MaxSkew <= 0 {
+			h.MaxSkew = 5 * time.Minute
+		}
+		o.HMAC = &h
 	}
 	if o.Now == nil {
 		o.Now = time.Now

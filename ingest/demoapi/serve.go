@@ -24,6 +24,12 @@ func (a *API) serveData(w http.ResponseWriter, r *http.Request, ep endpoint) {
 			return
 		}
 	}
+	if a.opts.HMAC != nil {
+		if _, skewed := a.hmacAuthorized(r); skewed {
+			writeError(w, http.StatusForbidden, "RequestTimeTooSkewed: the request's timestamp is too far from the server's clock", "")
+			return
+		}
+	}
 	if !a.authorized(r) {
 		if !a.wait(r.Context(), a.opts.Latency) {
 			abort(w)

@@ -233,6 +233,9 @@ const (
 	AuthBearer = "bearer"
 	AuthBasic  = "basic"
 	AuthOAuth2 = "oauth2"
+	AuthSigV4  = "aws_sigv4"
+	AuthLogin  = "login"
+	AuthHMAC   = "hmac"
 )
 
 // AuthConfig is the profile's credentials. Secret fields hold resolved values
@@ -261,6 +264,43 @@ type AuthConfig struct {
 	Scopes       []string
 	RefreshToken Secret
 	Extra        map[string]string // extra token request parameters
+
+	// aws_sigv4: the AWS SDK's signer. Without AccessKeyID and
+	// SecretAccessKey the standard chain (environment, shared files,
+	// roles) gives the credentials.
+	Service         string // s3, execute-api, ...
+	Region          string
+	AccessKeyID     Secret
+	SecretAccessKey Secret
+	SessionToken    Secret
+
+	// hmac: a signature over a template of the request.
+	Key             Secret
+	Algorithm       string // sha256 (default), sha512, sha1
+	Sign            string // what is signed: {method} {path} {query} {target} {body} {timestamp}
+	Encoding        string // hex (default) or base64
+	TimestampHeader string // the header that carries {timestamp}; "": none
+	TimestampFormat string // unix (default), unix_ms, rfc3339
+
+	// login (and hmac's header): a request whose answer holds a session
+	// token, sent on every request as Header: Prefix + token, or a cookie.
+	Login         LoginRequest
+	TokenPath     string // jq to the token in the login's JSON answer
+	Cookie        string // or the name of the cookie the login sets
+	ExpiresInPath string // jq to the token's lifetime in seconds; "": until a 401
+	Header        string // login: default Authorization; hmac: the signature's header
+	Prefix        string // before the token (login) or the signature (hmac)
+}
+
+// LoginRequest is the request that opens a session. Body is JSON (or a
+// form when Headers say application/x-www-form-urlencoded); its
+// secrets are in Secrets.
+type LoginRequest struct {
+	Method  string // POST (default) or GET
+	Path    string // joined to base_url
+	Headers map[string]string
+	Body    json.RawMessage
+	Secrets []Secret // values in Headers and Body that came from references
 }
 
 // TLSConfig configures the transport's TLS.
@@ -301,6 +341,7 @@ func (c *Config) ApplyDefaults() {
 	if c.Auth.Type == AuthAPIKey && c.Auth.In == "" {
 		c.Auth.In = "header"
 	}
+	c.Auth.applyDefaults()
 	p := &c.Pagination
 	if p.Type == "" {
 		p.Type = PageNone
@@ -364,3 +405,23 @@ func SetDefault(field *string, value string) {
 		*field = value
 	}
 }
+
+// applyDefaults fills the signing and login defaults of the auth type.
+func (a *AuthConfig) applyDefaults() {
+	switch a.Type {
+	case AuthHMAC:
+		SetDefault(&a.Algorithm, "sha256")
+		SetDefault(&a.Encoding, "hex")
+		SetDefault(&a.TimestampFormat, "unix")
+		SetDefault(&a.Sign, DefaultHMACSign)
+	case AuthLogin:
+		SetDefault(&a.Login.Method, "POST")
+		if a.Cookie == "" {
+			SetDefault(&a.Header, "Authorization")
+		}
+	}
+}
+
+// DefaultHMACSign is what an hmac signature covers when the profile does
+// not say: the timestamp, method, path with query, and body, joined.
+const DefaultHMACSign = "{timestamp}{method}{target}{body}"

@@ -38,15 +38,16 @@ type Guard struct {
 	cfg      *spec.Config
 	endpoint *url.URL // base_url joined with path
 	red      *Redactor
-	tokens   *Tokens // oauth2 only
+	tokens   *Tokens  // oauth2 only
+	session  *Session // login only
 	secrets  secretSet
 	shown    shownRefs
 }
 
 // NewGuard builds the rules for cfg's requests to endpoint; tokens is nil
-// unless auth is oauth2.
-func NewGuard(cfg *spec.Config, endpoint *url.URL, red *Redactor, tokens *Tokens) *Guard {
-	return &Guard{cfg: cfg, endpoint: endpoint, red: red, tokens: tokens, secrets: newSecretSet(cfg)}
+// unless auth is oauth2, session nil unless it is login.
+func NewGuard(cfg *spec.Config, endpoint *url.URL, red *Redactor, tokens *Tokens, session *Session) *Guard {
+	return &Guard{cfg: cfg, endpoint: endpoint, red: red, tokens: tokens, session: session, secrets: newSecretSet(cfg)}
 }
 
 // SecretBody reports whether the profile's request body holds a secret
@@ -147,6 +148,9 @@ func newSecretSet(cfg *spec.Config) secretSet {
 	for _, h := range []string{"Authorization", "Proxy-Authorization", "Cookie"} {
 		s.headers[h] = true
 	}
+	for _, h := range authHeaders(cfg.Auth) {
+		s.headers[http.CanonicalHeaderKey(h)] = true
+	}
 	for _, h := range cfg.SecretHeaders {
 		s.headers[http.CanonicalHeaderKey(h)] = true
 	}
@@ -180,10 +184,33 @@ func newSecretSet(cfg *spec.Config) secretSet {
 	return s
 }
 
+// authHeaders are the headers the auth type puts its credential or
+// signature in, besides Authorization.
+func authHeaders(a spec.AuthConfig) []string {
+	switch a.Type {
+	case spec.AuthSigV4:
+		return []string{"X-Amz-Security-Token", "X-Amz-Date", "X-Amz-Content-Sha256"}
+	case spec.AuthHMAC:
+		return []string{a.Header}
+	case spec.AuthLogin:
+		if a.Header != "" {
+			return []string{a.Header}
+		}
+	}
+	return nil
+}
+
+// authSecrets are the auth type's resolved secrets.
+func authSecrets(a spec.AuthConfig) []spec.Secret {
+	out := []spec.Secret{a.Value, a.Token, a.Password, a.ClientSecret, a.RefreshToken,
+		a.AccessKeyID, a.SecretAccessKey, a.SessionToken, a.Key}
+	return append(out, a.Login.Secrets...)
+}
+
 // configSecrets lists every secret value the profile resolved.
 func configSecrets(cfg *spec.Config) []string {
 	var out []string
-	for _, s := range append([]spec.Secret{cfg.Auth.Value, cfg.Auth.Token, cfg.Auth.Password, cfg.Auth.ClientSecret, cfg.Auth.RefreshToken}, cfg.Secrets...) {
+	for _, s := range append(authSecrets(cfg.Auth), cfg.Secrets...) {
 		if v := s.Reveal(); v != "" {
 			out = append(out, v)
 		}
@@ -311,7 +338,14 @@ func (g *Guard) Dress(ctx context.Context, r *resty.Request, u *url.URL, secrets
 			return err
 		}
 		r.SetAuthToken(tok)
+	case spec.AuthLogin:
+		tok, err := g.session.Token(ctx, false)
+		if err != nil {
+			return err
+		}
+		g.session.Apply(r, tok)
 	}
+	// aws_sigv4 and hmac sign in the round tripper (Signer), last.
 	return nil
 }
 
@@ -331,7 +365,10 @@ func (g *Guard) Exposures() []string {
 		out = append(out, fmt.Sprintf("credentials are sent over plain http to %s: anyone on the network path can read them; use https", g.endpoint.Host))
 	}
 	files := map[string]string{} // path → what it holds
-	for _, s := range append([]spec.Secret{g.cfg.Auth.Value, g.cfg.Auth.Token, g.cfg.Auth.Password, g.cfg.Auth.ClientSecret}, g.cfg.Secrets...) {
+	for _, s := range append(authSecrets(g.cfg.Auth), g.cfg.Secrets...) {
+		if s.Ref() == g.cfg.Auth.RefreshToken.Ref() && s.Ref() != "" {
+			continue
+		}
 		if p, ok := strings.CutPrefix(s.Ref(), "file:"); ok {
 			files[p] = "the secret file"
 		}

@@ -45,5 +45,9 @@ func newRedactor(cfg *spec.Config) *redact.Redactor {
 	if cfg.Auth.Type == spec.AuthAPIKey && cfg.Auth.Name != "" {
 		names = append(names, cfg.Auth.Name)
 	}
+	names = append(names, authHeaders(cfg.Auth)...)
+	if cfg.Auth.Type == spec.AuthSigV4 {
+		names = append(names, "X-Amz-Signature", "X-Amz-Credential")
+	}
 	return redact.New(secrets, names)
 }
