@@ -136,7 +136,11 @@ func newSigV4(a spec.AuthConfig) (*sigV4, error) {
 	if a.Service == "" {
 		return nil, errors.New("auth: aws_sigv4 needs service (s3, execute-api, ...)")
 	}
-	sv := &sigV4{service: a.Service, region: a.Region, signer: v4.NewSigner()}
+	sv := &sigV4{service: a.Service, region: a.Region, signer: v4.NewSigner(func(o *v4.SignerOptions) {
+		// S3 signs the path as sent, escaped once; every other service
+		// escapes it again (as the SDK's own clients do).
+		o.DisableURIPathEscaping = a.Service == "s3"
+	})}
 	if a.AccessKeyID.Reveal() != "" || a.SecretAccessKey.Reveal() != "" {
 		if a.AccessKeyID.Reveal() == "" || a.SecretAccessKey.Reveal() == "" {
 			return nil, errors.New("auth: aws_sigv4 needs both access_key_id and secret_access_key, or neither (the standard AWS chain)")
