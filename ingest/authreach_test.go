@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi"
+	"siphon/ingest/probe"
 	"siphon/ingest/spec"
 	"siphon/ingest/transport/sigv4test"
 )
@@ -272,5 +274,43 @@ func TestSigV4ClockSkew(t *testing.T) {
 	_, err := run(t, sigV4Config(srv.URL, creds), ingest.Job{Out: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "clock skew") || !strings.Contains(err.Error(), "RequestTimeTooSkewed") {
 		t.Fatalf("err %v, want clock skew named", err)
+	}
+}
+
+// TestProbeWithNewAuthTypes: the probe logs in (or signs) as a run does,
+// and a refusal of a profile without auth names the types that may help:
+// aws_sigv4 when the answer looks like AWS's.
+func TestProbeWithNewAuthTypes(t *testing.T) {
+	srv := demoapi.NewServer(demoapi.Options{Records: 30, Session: &demoapi.Session{Username: "demo", Password: sessionPassword}})
+	defer srv.Close()
+	c, err := ingest.New(loginConfig(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := probe.Run(context.Background(), c)
+	if err != nil || rep.Status != 200 || rep.RecordCount == 0 {
+		t.Fatalf("probe with login: %v (status %d, %d records)", err, rep.Status, rep.RecordCount)
+	}
+
+	aws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amz-Request-Id", "4442587FB7D0A2F9")
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+	}))
+	defer aws.Close()
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer plain.Close()
+	for _, tc := range []struct{ url, want string }{{aws.URL, "aws_sigv4"}, {plain.URL, "login (a session token"}} {
+		c, err := ingest.New(spec.Config{Name: "p", BaseURL: tc.url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = probe.Run(context.Background(), c)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.url, err, tc.want)
+		}
 	}
 }

@@ -415,6 +415,9 @@ func (rn *runner) statusOutcome(status int, header http.Header, ctype string, bo
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		o.cause = "the credentials were refused; check the profile's auth"
+		if rn.c.cfg.Auth.Type == spec.AuthNone {
+			o.cause = "the credentials were refused: the profile sends none; " + authHint(header, body)
+		}
 		if signs(rn.c.cfg.Auth.Type) {
 			o.cause = "the signature was refused; check the profile's auth (" + rn.c.cfg.Auth.Type + ": keys, region and service, or what is signed)"
 		}
@@ -701,3 +704,15 @@ func now() At { return At{T: time.Now()} }
 
 // signs reports whether the auth type signs each request.
 func signs(authType string) bool { return authType == spec.AuthSigV4 || authType == spec.AuthHMAC }
+
+// authHint says which auth types a refusal may want: AWS's signature when
+// the answer looks like AWS's, else every type there is.
+func authHint(header http.Header, body []byte) string {
+	b := string(body)
+	if header.Get("X-Amz-Request-Id") != "" || header.Get("X-Amzn-Requestid") != "" ||
+		strings.Contains(b, "Missing Authentication Token") || strings.Contains(b, "AWS4-HMAC-SHA256") ||
+		strings.Contains(b, "<Code>AccessDenied</Code>") || strings.Contains(b, "SignatureDoesNotMatch") {
+		return "this looks like an AWS API (or an S3-compatible store): use auth type aws_sigv4 (service, region, and keys or the standard AWS chain)"
+	}
+	return "give it an auth: api_key, bearer, basic, oauth2, aws_sigv4 (AWS and S3-compatible APIs), login (a session token from a login request) or hmac (a signature over each request); see docs/auth.md"
+}

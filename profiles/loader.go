@@ -59,6 +59,10 @@ type Loader struct {
 	// Trusted: the caller vouches for the content (profiles built into the
 	// binary), so it needs no approval.
 	Trusted bool
+	// Env names the environment (--env NAME) whose file,
+	// PROFILE_DIR/env/NAME.env, overrides ${VAR}s; "": none. The
+	// folder's .env fills in what the environment does not set, always.
+	Env string
 	// CheckExpr checks a jq expression (records, cursor_path, stop_when...)
 	// and says what is wrong with it; the loader adds the file position.
 	// It is the engine's (page.Check): this package does not link the jq
@@ -106,6 +110,9 @@ func (l Loader) load(filename string, data []byte) (*Profile, error) {
 	d.dir = dir
 	p := &Profile{sensitive: map[string]string{}, Hash: ContentHash(data)}
 	d.approved = l.Trusted || l.approvals().Approved(p.Hash)
+	if !l.SkipSecrets && !l.Trusted {
+		d.lookupEnv = d.envLookup(d.lookupEnv, l.Env)
+	}
 	if len(data) > MaxProfileSize {
 		d.at(nil, "", "the file is %d KiB; a profile is at most %d KiB", len(data)>>10, MaxProfileSize>>10)
 		return p, d.err()

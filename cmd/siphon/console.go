@@ -30,6 +30,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("", stderr)
 	dir := fset.String("profiles", "", "folder of saved profiles")
 	noBell := fset.Bool("no-bell", false, "no terminal bell when a run in the background ends or fails")
+	env := fset.String("env", "", "named environment: values from PROFILE_DIR/env/NAME.env override ${VAR}s (shown in the header)")
 	if _, err := parseFlags(fset, args); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 			broken = append(broken, tui.Profile{Name: e.Name, Description: e.Description, Pagination: e.Pagination, Auth: e.Auth, Err: e.Err})
 			continue
 		}
-		p, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(e.Path)
+		p, err := profiles.Loader{CheckExpr: page.Check, Env: *env}.LoadFile(e.Path)
 		var approval *profiles.ApprovalError
 		if errors.As(err, &approval) {
 			broken = append(broken, waitingForApproval(e, approval.Profile))
@@ -62,7 +63,11 @@ func cmdConsole(args []string, stdout, stderr io.Writer) error {
 		}
 		profs = append(profs, p)
 	}
-	return consoleOn("siphon", nil, profs, broken, firstDir(dirs), *noBell, func(cfg spec.Config) string { return outputDir("", cfg) })
+	title := "siphon"
+	if *env != "" {
+		title += " · env " + termsafe.Line(*env)
+	}
+	return consoleOn(title, *env, nil, profs, broken, firstDir(dirs), *noBell, func(cfg spec.Config) string { return outputDir("", cfg) })
 }
 
 // firstDir is where the console saves new profiles: the first profiles
@@ -85,10 +90,12 @@ func runConsole(title string, about []string, profs []*profiles.Profile, outRoot
 		return filepath.Join(outRoot, cfg.Name)
 	}
 	linkBuiltinParents(profs, dirOf)
-	return consoleOn(title, about, profs, nil, firstDir(profiles.Dirs("")), noBell, dirOf)
+	return consoleOn(title, "", about, profs, nil, firstDir(profiles.Dirs("")), noBell, dirOf)
 }
 
-func consoleOn(title string, about []string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, noBell bool, outDir func(spec.Config) string) error {
+// consoleOn opens the console; env is the named environment profiles are
+// loaded with ("": none).
+func consoleOn(title, env string, about []string, profs []*profiles.Profile, broken []tui.Profile, profilesDir string, noBell bool, outDir func(spec.Config) string) error {
 	configs := map[string]spec.Config{}
 	var items []tui.Profile
 	for _, p := range profs {
@@ -104,7 +111,7 @@ func consoleOn(title string, about []string, profs []*profiles.Profile, broken [
 		if p.Path != "" {
 			// Read it again: the console may have saved it (selectors, a
 			// new profile) since it opened.
-			loaded, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(p.Path)
+			loaded, err := profiles.Loader{CheckExpr: page.Check, Env: env}.LoadFile(p.Path)
 			if err != nil {
 				return nil, err
 			}
@@ -125,7 +132,7 @@ func consoleOn(title string, about []string, profs []*profiles.Profile, broken [
 		if err := profiles.DefaultApprovals().Approve(p.ApprovalHash, p.Path); err != nil {
 			return p, err
 		}
-		loaded, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(p.Path)
+		loaded, err := profiles.Loader{CheckExpr: page.Check, Env: env}.LoadFile(p.Path)
 		var approval *profiles.ApprovalError
 		if errors.As(err, &approval) { // changed since it was listed
 			return waitingForApproval(profiles.Entry{Name: p.Name, Description: p.Description, Pagination: p.Pagination, Auth: p.Auth, Path: p.Path}, approval.Profile), nil

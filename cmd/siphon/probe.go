@@ -56,6 +56,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	dir := fset.String("profiles", "", "folder of saved profiles")
 	baseURL := fset.String("base-url", "", "override the profile's base_url")
 	format := fset.String("format", "", "read the body as json, ndjson, xml, csv or tsv (default: the profile's, else from the Content-Type)")
+	envName := fset.String("env", "", "named environment: values from PROFILE_DIR/env/NAME.env override ${VAR}s")
 	pos, err := parseFlags(fset, args)
 	if err != nil {
 		return err
@@ -72,7 +73,7 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 			return usagef("%v", err)
 		}
 	} else {
-		p, err := loadProfile(pos[0], *dir)
+		p, err := loadProfile(pos[0], *dir, *envName)
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,8 @@ type runFlags struct {
 	dir         string
 	concurrency int
 	shard       string
-	jqMemory    int // MiB
+	jqMemory    int    // MiB
+	env         string // --env NAME: PROFILE_DIR/env/NAME.env overrides ${VAR}s
 }
 
 func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
@@ -44,6 +45,7 @@ func (f *runFlags) register(fsName string, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.log, "log", "text", "event log format on stderr: text or json")
 	fs.StringVar(&f.dir, "profiles", "", "folder of saved profiles")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "partitions in flight at once (default: the profile's concurrency, else 1)")
+	fs.StringVar(&f.env, "env", "", "named environment: values from PROFILE_DIR/env/NAME.env override ${VAR}s")
 	fs.StringVar(&f.shard, "shard", "", "run only shard K/N of the partitions, into OUT/shard-K-of-N (index/N: K is $JOB_COMPLETION_INDEX+1, as a Kubernetes Indexed Job sets it)")
 	fs.IntVar(&f.jqMemory, "jq-memory", jqguard.DefaultLimit>>20, "stop a jq expression once siphon's heap passes this many MiB (0: no bound)")
 	return fs
@@ -74,7 +76,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	prof, err := loadProfile(pos[0], f.dir)
+	prof, err := loadProfile(pos[0], f.dir, f.env)
 	if err != nil {
 		return err
 	}
@@ -191,12 +193,12 @@ func outputDir(flagOut string, cfg spec.Config) string {
 
 // loadProfile finds and loads a profile by name or path. Problems with it
 // are usage errors (exit 2).
-func loadProfile(arg, dir string) (*profiles.Profile, error) {
+func loadProfile(arg, dir, env string) (*profiles.Profile, error) {
 	path, err := profiles.Resolve(arg, profiles.Dirs(dir))
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	p, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(path)
+	p, err := profiles.Loader{CheckExpr: page.Check, Env: env}.LoadFile(path)
 	var approval *profiles.ApprovalError
 	switch {
 	case errors.As(err, &approval):

@@ -19,6 +19,7 @@ type request struct {
 	insecure   bool       // -k
 	user       *value     // -u
 	bearer     *value     // --oauth2-bearer
+	sigv4      *value     // --aws-sigv4 provider1[:provider2[:region[:service]]]
 	maxTime    *value     // -m
 	quiet      []string   // options that only change what curl prints
 	notes      []string
@@ -228,6 +229,8 @@ func (r *request) apply(long, opt string, v value, at word) {
 		r.user = &v
 	case "oauth2-bearer":
 		r.bearer = &v
+	case "aws-sigv4":
+		r.sigv4 = &v
 	case "max-time":
 		r.maxTime = &v
 	case "output", "output-dir", "write-out", "dump-header", "stderr", "trace", "trace-ascii",
@@ -252,7 +255,6 @@ var droppedWhy = map[string]string{
 	"limit-rate":      ": set rate_limit in the profile",
 	"rate":            ": set rate_limit.requests_per_second in the profile",
 	"config":          ": options in a curl config file are not imported",
-	"aws-sigv4":       ": profiles cannot sign requests",
 	"upload-file":     ": profiles do not upload files",
 	"proxy-user":      ": siphon takes a proxy from HTTPS_PROXY / HTTP_PROXY",
 	"resolve":         ": siphon resolves hosts through the system",

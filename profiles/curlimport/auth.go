@@ -2,6 +2,7 @@ package curlimport
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -19,6 +20,12 @@ func (b *builder) chooseAuth(t target) {
 	}
 	used := ""
 	switch {
+	case r.sigv4 != nil:
+		b.sigv4(t)
+		used = r.sigv4.opt
+		if len(authz) > 0 {
+			b.note("dropped the Authorization header: %s signs the request", used)
+		}
 	case len(authz) > 0:
 		if len(authz) > 1 {
 			b.note("the command has %d Authorization headers: kept the last", len(authz))
@@ -40,7 +47,7 @@ func (b *builder) chooseAuth(t target) {
 		return
 	}
 	for _, other := range []*value{r.bearer, r.user} {
-		if other != nil && other.opt != used {
+		if other != nil && other.opt != used && !(r.sigv4 != nil && other == r.user) {
 			b.note("dropped %s: %s takes precedence, as in curl", other.opt, used)
 		}
 	}
@@ -140,4 +147,85 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// sigv4 reads --aws-sigv4 "aws:amz[:REGION[:SERVICE]]" and the keys of -u
+// KEY:SECRET: auth aws_sigv4 with the keys as references (none: the
+// standard AWS chain), the region and service from the option or else
+// the host (SERVICE.REGION.amazonaws.com), and x-amz-security-token as the
+// session token.
+func (b *builder) sigv4(t target) {
+	r := b.req
+	parts := strings.Split(r.sigv4.text, ":")
+	a := authSpec{typ: "aws_sigv4"}
+	if len(parts) > 2 {
+		a.region = parts[2]
+	}
+	if len(parts) > 3 {
+		a.service = parts[3]
+	}
+	if a.region == "" || a.service == "" {
+		service, region := awsHost(t.host)
+		a.region = cmpOr(a.region, region)
+		a.service = cmpOr(a.service, service)
+	}
+	if a.service == "" {
+		a.service = "execute-api"
+		b.note("%s names no service and the host does not say: set auth.service (now execute-api)", r.sigv4.opt)
+	}
+	if a.region == "" {
+		b.note("%s names no region and the host does not say: set auth.region, or AWS_REGION", r.sigv4.opt)
+	}
+	if r.user != nil {
+		id, secret, _ := strings.Cut(r.user.text, ":")
+		if id != "" {
+			a.keyID = b.reg.secret(r.user.pos, "AWS_ACCESS_KEY_ID", "the AWS access key ID from "+r.user.opt, id)
+		}
+		if secret != "" {
+			a.secret = b.reg.secret(r.user.pos, "AWS_SECRET_ACCESS_KEY", "the AWS secret access key from "+r.user.opt, secret)
+		} else if id != "" {
+			a.secret = b.reg.missing(r.user.pos, "AWS_SECRET_ACCESS_KEY", "the AWS secret access key: "+r.user.opt+" gives only the key ID")
+		}
+	} else {
+		b.note("%s without -u KEY:SECRET: the credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID, shared files, roles)", r.sigv4.opt)
+	}
+	var kept []header
+	for _, h := range r.headers {
+		switch strings.ToLower(h.name) {
+		case "x-amz-security-token":
+			if h.value != "" {
+				a.sessionToken = b.reg.secret(h.pos, "AWS_SESSION_TOKEN", "the AWS session token from the x-amz-security-token header", h.value)
+			}
+		case "x-amz-date", "x-amz-content-sha256":
+			// the signer sets them on every request
+		default:
+			kept = append(kept, h)
+		}
+	}
+	r.headers = kept
+	b.p.auth = a
+}
+
+// awsHost reads SERVICE.REGION.amazonaws.com (BUCKET.s3.REGION... for
+// S3, whose older hosts write s3-REGION).
+func awsHost(host string) (service, region string) {
+	labels := strings.Split(strings.ToLower(host), ".")
+	i := slices.Index(labels, "amazonaws")
+	if i < 1 {
+		return "", ""
+	}
+	if r, ok := strings.CutPrefix(labels[i-1], "s3-"); ok {
+		return "s3", r
+	}
+	if i < 2 {
+		return "", ""
+	}
+	return labels[i-2], labels[i-1]
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -31,6 +31,11 @@ type authSpec struct {
 	name, in string // api_key
 	username text   // basic
 	secret   *secretRef
+
+	// aws_sigv4: secret is the secret access key; without keyID the
+	// standard AWS chain gives the credentials.
+	service, region     string
+	keyID, sessionToken *secretRef
 }
 
 // secretKey is the auth key that holds the secret for the auth type.
@@ -40,6 +45,8 @@ func (a authSpec) secretKey() string {
 		return "token"
 	case "basic":
 		return "password"
+	case "aws_sigv4":
+		return "secret_access_key"
 	}
 	return "value"
 }

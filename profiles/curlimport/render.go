@@ -70,8 +70,21 @@ func authKeys(doc *profiles.Doc, a authSpec) {
 		_ = doc.SetText("auth.in", a.in)
 	case "basic":
 		_ = doc.SetText("auth.username", a.username.render())
+	case "aws_sigv4":
+		_ = doc.SetText("auth.service", a.service)
+		if a.region != "" {
+			_ = doc.SetText("auth.region", a.region)
+		}
+		if a.keyID != nil {
+			_ = doc.SetText("auth.access_key_id", a.keyID.reference())
+		}
+		if a.sessionToken != nil {
+			_ = doc.SetText("auth.session_token", a.sessionToken.reference())
+		}
 	}
-	_ = doc.SetText("auth."+a.secretKey(), a.secret.reference())
+	if a.secret != nil {
+		_ = doc.SetText("auth."+a.secretKey(), a.secret.reference())
+	}
 }
 
 // fields writes params or headers in the command's order.
