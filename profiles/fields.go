@@ -134,7 +134,7 @@ var fieldTable = []*field{
 	{key: "auth.login.headers", kind: kMap, secret: secretByName,
 		doc: "Headers of the login request; credential-named ones only as references.",
 		ptr: func(c *spec.Config) any { return &c.Auth.Login.Headers }, decode: decodeLoginHeaders, write: writeLoginHeaders},
-	{key: "auth.login.body", kind: kJSON, secret: secretFromEnv,
+	{key: "auth.login.body", kind: kJSON,
 		doc: "The login's body, written as YAML: sent as JSON, or as a form when headers give Content-Type: application/x-www-form-urlencoded. The password only as a ${VAR}, file:PATH or cmd:COMMAND reference.",
 		ptr: func(c *spec.Config) any { return &c.Auth.Login.Body }, decode: decodeLoginBody, write: writeLoginBody},
 	{key: "auth.token_path", kind: kJQ, types: is(spec.AuthLogin), requiredFor: is(spec.AuthLogin), or: "cookie",

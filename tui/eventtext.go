@@ -30,6 +30,8 @@ func eventText(ev ingest.Event) (text string, ok bool) {
 			of = "" // retry.max_elapsed bounds the attempts, not a count
 		}
 		return fmt.Sprintf("retry page %d: attempt %d%s in %s (%s) — %s", e.Page, e.Attempt+1, of, formatDuration(e.Wait), e.Source, oneLine(e.Cause)), true
+	case ingest.LoggedIn:
+		return fmt.Sprintf("logged in (login %d): %s", e.Count, oneLine(e.Reason)), true
 	case ingest.Throttled:
 		return fmt.Sprintf("sleep %s — %s", formatDuration(e.Wait), oneLine(e.Reason)), true
 	case ingest.Anomaly:

@@ -89,6 +89,8 @@ func (t *textReporter) event(ev ingest.Event) {
 		t.printf("  GET %s", e.URL)
 	case ingest.RetryScheduled:
 		t.printf("  RETRYING page %d, %s in %s (%s): %s", e.Page, attemptOf(e.Attempt+1, e.MaxAttempts), seconds(e.Wait), e.Source, e.Cause)
+	case ingest.LoggedIn:
+		t.printf("  LOGGED IN (login %d): %s", e.Count, e.Reason)
 	case ingest.RateLearned:
 		t.printf("  RATE learned %s: %s", rateText(e.RequestsPerSecond), e.Reason)
 	case ingest.Throttled:
