@@ -163,6 +163,18 @@ type Anomaly struct {
 	Action string `json:"action"` // "stopped" or "continued"
 }
 
+// Restarted says a walk met the API's deep-paging cap (pagination.restart)
+// and started again from its first page, filtered past the last record
+// written.
+type Restarted struct {
+	At
+	Page    int    `json:"page"`    // the last page before the restart
+	Restart int    `json:"restart"` // 1 for the first
+	From    string `json:"from"`    // where the walk stood: offset=400
+	Params  string `json:"params"`  // what the restarted walk adds: id_gte=401
+	Cause   string `json:"cause"`   // the cap it met
+}
+
 // Warning is something the user must know that does not stop the run: TLS
 // verification switched off, a rotated refresh token that could not be
 // stored.
@@ -203,6 +215,7 @@ func (RateLearned) Kind() string     { return "rate" }
 func (DriftDetected) Kind() string   { return "drift" }
 func (Anomaly) Kind() string         { return "anomaly" }
 func (Warning) Kind() string         { return "warning" }
+func (Restarted) Kind() string       { return "restart" }
 func (Paused) Kind() string          { return "paused" }
 func (Resumed) Kind() string         { return "resumed" }
 func (Finished) Kind() string        { return "finished" }
@@ -218,6 +231,7 @@ func (e RateLearned) withPartition(k string) Event     { e.Partition = k; return
 func (e DriftDetected) withPartition(k string) Event   { e.Partition = k; return e }
 func (e Anomaly) withPartition(k string) Event         { e.Partition = k; return e }
 func (e Warning) withPartition(k string) Event         { e.Partition = k; return e }
+func (e Restarted) withPartition(k string) Event       { e.Partition = k; return e }
 func (e Paused) withPartition(k string) Event          { e.Partition = k; return e }
 func (e Resumed) withPartition(k string) Event         { e.Partition = k; return e }
 func (e Finished) withPartition(k string) Event        { e.Partition = k; return e }
@@ -262,6 +276,9 @@ func redacted(red *redact.Redactor, ev Event) Event {
 		return e
 	case Warning:
 		e.What = red.String(e.What)
+		return e
+	case Restarted:
+		e.From, e.Params, e.Cause = red.URL(e.From), red.String(e.Params), red.String(e.Cause)
 		return e
 	case Finished:
 		e.Error = red.String(e.Error)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"siphon/ingest/apierror"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/jqguard"
 	"siphon/ingest/paginate"
@@ -171,7 +172,7 @@ func (rn *runner) open() (*walk, error) {
 		w.state.Bytes, w.priorElapsed = cp.Bytes, time.Duration(cp.ElapsedMS)*time.Millisecond
 	}
 	w.startedAt = time.Now()
-	if rn.pageReader() != nil && !pag.Incremental() && c.validator == nil {
+	if rn.pageReader() != nil && !pag.Incremental() && !pag.ReadsRecords() && c.validator == nil {
 		// Nothing is decided about a record after the page is read (keyset
 		// and timestamp paging read the records; a JSON Schema sorts them):
 		// records go to the file as they are read, and bodies stream (the
@@ -218,6 +219,9 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	w.planAhead(req)
 	f, err := w.rn.fetchPage(ctx, pageNo, req)
 	if err != nil {
+		if ok, rerr := w.restartOnCap(err, pageNo); ok {
+			return "", rerr
+		}
 		return "", w.stopWith(err) // a failed attempt took back its records
 	}
 	reason, err := w.take(ctx, f, pageNo, cursorIn)
@@ -320,6 +324,7 @@ func (w *walk) advance(ctx context.Context, f *fetched, pageNo int, before pagin
 	for _, note := range w.pag.TakeNotes() {
 		w.rn.noteAnomaly(Anomaly{At: now(), Page: pageNo, What: textbound.Keep(w.c.redact().String(note)), Action: "continued"})
 	}
+	w.restarted(w.pag.TakeRestart())
 	if err := paginate.CheckResumable(w.pag.Position(), pageNo); err != nil {
 		w.pag.Restore(before)
 		return nil, "", err
@@ -596,4 +601,33 @@ func (w *walk) stopWith(err error) error {
 		return errors.Join(err, cerr)
 	}
 	return err
+}
+
+// restartOnCap restarts the walk when a page failed with the API's
+// pagination cap (pagination.restart). ok is false when the error is no
+// cap; otherwise the walk goes on from its restarted first page (nil), or
+// stops because it cannot restart.
+func (w *walk) restartOnCap(err error, pageNo int) (bool, error) {
+	var pe *apierror.PageError
+	if !errors.As(err, &pe) || pe.Status == 0 {
+		return false, nil
+	}
+	rs, rerr := w.pag.RestartOnError(pe.Status, pe.Cause+" "+pe.Snippet)
+	if rerr != nil {
+		return true, w.stopWith(fmt.Errorf("page %d: %w; the API answered: %w", pageNo, rerr, err))
+	}
+	if rs == nil {
+		return false, nil
+	}
+	w.restarted(rs)
+	return true, nil
+}
+
+// restarted reports a restart of the walk.
+func (w *walk) restarted(rs *paginate.Restarted) {
+	if rs == nil {
+		return
+	}
+	red := w.c.redact()
+	w.rn.emit(Restarted{At: now(), Page: rs.Page, Restart: rs.N, From: textbound.Keep(red.URL(rs.From)), Params: textbound.Keep(red.String(rs.Params)), Cause: textbound.Keep(red.String(rs.Cause))})
 }

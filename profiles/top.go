@@ -54,6 +54,7 @@ func checkTop(d *decoder, cfg *spec.Config) {
 		}
 	}
 	checkPartitionRefs(d, cfg)
+	checkRestart(d, cfg)
 }
 
 // shownAs is the text as written of every header, parameter and body

@@ -42,6 +42,8 @@ func eventText(ev ingest.Event) (text string, ok bool) {
 		return fmt.Sprintf("checkpoint: %s, %s", counted(e.Pages, "page", "pages"), counted(e.Records, "record", "records")), true
 	case ingest.Warning:
 		return "WARNING: " + oneLine(e.What), true
+	case ingest.Restarted:
+		return fmt.Sprintf("restart %d after %s: %s (%s)", e.Restart, oneLine(e.From), oneLine(e.Params), oneLine(e.Cause)), true
 	case ingest.Paused:
 		return "paused after the checkpoint", true
 	case ingest.Resumed:
@@ -89,7 +91,7 @@ func finishedText(e ingest.Finished) string {
 // eventSeverity sorts log lines into plain, warning and error, for colour.
 func eventSeverity(ev ingest.Event) int {
 	switch e := ev.(type) {
-	case ingest.RetryScheduled, ingest.Throttled, ingest.Anomaly, ingest.DriftDetected:
+	case ingest.RetryScheduled, ingest.Throttled, ingest.Anomaly, ingest.DriftDetected, ingest.Restarted:
 		return 1
 	case ingest.Warning:
 		return 2

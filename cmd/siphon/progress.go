@@ -103,6 +103,8 @@ func (t *textReporter) event(ev ingest.Event) {
 		t.printf("  DRIFT page %d: %s", e.Page, driftText(e))
 	case ingest.Warning:
 		t.printf("  WARNING: %s", cliRemedies.Text(e.What))
+	case ingest.Restarted:
+		t.printf("  RESTART %d after %s: %s (%s)", e.Restart, e.From, e.Params, e.Cause)
 	case ingest.Paused:
 		t.printf("  PAUSED")
 	case ingest.Resumed:

@@ -45,6 +45,8 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var((*countValue)(&f.DriftAfter), "drift-after", "records with a higher id change shape (0: never)")
 	fs.Var((*countValue)(&f.RepeatCursorAt), "repeat-cursor-at", "cursor endpoint: page whose next cursor leads back (0: never)")
 	fs.Var((*countValue)(&f.EmptyPageAt), "empty-page-at", "cursor endpoint: page with no records but a next cursor (0: never)")
+	fs.Var((*countValue)(&f.HideEvery), "hide-every", "offset and pages endpoints: never serve records whose id is a multiple of N (permission-filtered), so some pages come back short; no totals then (0: none)")
+	fs.Var((*countValue)(&f.OffsetCap), "offset-cap", "offset and pages endpoints: answer a request reaching past N records (offset+limit > N) with 400 \"Pagination limit reached for offset model\"; id_gte gets past it (0: no cap)")
 
 	fs.StringVar(&o.Auth.APIKey, "api-key", o.Auth.APIKey, "require this API key (X-API-Key header or api_key parameter)")
 	fs.StringVar(&o.Auth.BearerToken, "bearer-token", o.Auth.BearerToken, "require this bearer token")

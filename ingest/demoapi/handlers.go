@@ -20,13 +20,19 @@ func (a *API) serveOffset(r *http.Request, _ http.Header) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.checkCap(offset, limit); err != nil {
+		return nil, err
+	}
 	all, err := a.filtered(q)
 	if err != nil {
 		return nil, err
 	}
-	page := newPage(`{"data":[`, window(all, offset, limit), 64)
-	page = append(page, `],"total":`...)
-	page = strconv.AppendInt(page, int64(len(all)), 10)
+	page := newPage(`{"data":[`, a.visible(window(all, offset, limit)), 64)
+	page = append(page, ']')
+	if a.opts.Faults.HideEvery == 0 {
+		page = append(page, `,"total":`...)
+		page = strconv.AppendInt(page, int64(len(all)), 10)
+	}
 	page = append(page, `,"offset":`...)
 	page = strconv.AppendInt(page, int64(offset), 10)
 	page = append(page, `,"limit":`...)
@@ -49,13 +55,22 @@ func (a *API) servePages(r *http.Request, _ http.Header) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := a.data.snapshot()
+	if err := a.checkCap((p-1)*perPage, perPage); err != nil {
+		return nil, err
+	}
+	all, err := a.filtered(q)
+	if err != nil {
+		return nil, err
+	}
 	recs, totalPages := pageWindow(all, p, perPage)
-	page := newPage(`{"items":[`, recs, 96)
+	page := newPage(`{"items":[`, a.visible(recs), 96)
 	page = append(page, `],"page":`...)
 	page = strconv.AppendInt(page, int64(p), 10)
 	page = append(page, `,"per_page":`...)
 	page = strconv.AppendInt(page, int64(perPage), 10)
+	if a.opts.Faults.HideEvery > 0 {
+		return append(page, '}'), nil
+	}
 	page = append(page, `,"total_pages":`...)
 	page = strconv.AppendInt(page, int64(totalPages), 10)
 	page = append(page, `,"total_count":`...)

@@ -60,6 +60,16 @@ type Faults struct {
 	DriftAfter     int // records with id > DriftAfter change shape; 0: never
 	RepeatCursorAt int // cursor endpoint: this page's next cursor leads back to the previous page; 0: never
 	EmptyPageAt    int // cursor endpoint: this page has no records but a next cursor; 0: never
+
+	// HideEvery hides, on the offset and pages endpoints, the records whose
+	// id is a multiple of it (as a permission filter would): the pages they
+	// fall on come back short, and those endpoints declare no totals. 0: none.
+	HideEvery int
+	// OffsetCap answers, on the offset and pages endpoints, a request that
+	// reaches past this many records (offset + limit > cap) with a 400
+	// "Pagination limit reached for offset model", as APIs with a
+	// deep-paging cap do; their id_gte filter gets past it. 0: no cap.
+	OffsetCap int
 }
 
 // Auth lists the credentials the API accepts; any configured one will do.
@@ -123,6 +133,7 @@ func (o Options) Validate() error {
 	}{
 		{"rate-limit", f.RateLimit}, {"drift-after", f.DriftAfter},
 		{"repeat-cursor-at", f.RepeatCursorAt}, {"empty-page-at", f.EmptyPageAt},
+		{"hide-every", f.HideEvery}, {"offset-cap", f.OffsetCap},
 	}
 	for _, c := range counts {
 		if c.v < 0 {
@@ -180,7 +191,7 @@ func (o Options) withDefaults() Options {
 	if !knownDialect(f.RateLimitHeaders) {
 		f.RateLimitHeaders = HeadersX
 	}
-	for _, n := range []*int{&f.RateLimit, &f.DriftAfter, &f.RepeatCursorAt, &f.EmptyPageAt} {
+	for _, n := range []*int{&f.RateLimit, &f.DriftAfter, &f.RepeatCursorAt, &f.EmptyPageAt, &f.HideEvery, &f.OffsetCap} {
 		*n = max(*n, 0)
 	}
 	if o.OAuth != nil {

@@ -58,7 +58,11 @@ func (s *offset) Next(pos *Position, r *Response) (Next, error) {
 	hasTotal = hasTotal && !count.AtLeast
 	total := count.N
 	n := r.Fetched
-	pos.Offset += int64(n)
+	if hasTotal && pos.Offset+int64(n) >= count.N {
+		pos.Offset += int64(n) // the declared end: no records hidden past it
+	} else {
+		pos.Offset += s.step(r)
+	}
 	var shortEnds bool
 	if n > 0 {
 		shortEnds, next.Notes = s.shorts.short(r, s.cfg.Limit)
@@ -81,6 +85,21 @@ func (s *offset) Next(pos *Position, r *Response) (Next, error) {
 		}
 	}
 	return next, nil
+}
+
+// step is how far a page moves the offset: the records it brought, or,
+// for a page short of limit from an API that has served full pages of
+// limit before, limit itself. Such an API counts offsets in whole pages
+// and hid some records of this one (permission filters, deleted rows);
+// stepping by the records seen would ask for the rest of this page again.
+// An API that never fills limit (it caps the page size lower) is stepped
+// by what it serves.
+func (s *offset) step(r *Response) int64 {
+	n, limit := r.Fetched, s.cfg.Limit
+	if n > 0 && limit > 0 && n < limit && r.Largest >= limit {
+		return int64(limit)
+	}
+	return int64(n)
 }
 
 func (s *offset) Describe(pos Position) string {

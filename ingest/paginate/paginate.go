@@ -39,6 +39,8 @@ type Position struct {
 	// Followed is true once a page has led on: the next request is a
 	// follow-up (pagination.next applies).
 	Followed bool `json:"followed,omitempty"`
+	// Restart is pagination.restart's state (restart.go); nil without.
+	Restart *RestartState `json:"restart,omitempty"`
 }
 
 // Stop reasons: why a walk ended.
@@ -160,6 +162,9 @@ type Paginator struct {
 	seen     seenSet
 	emptyRun int      // empty pages in a row that had a next cursor or link
 	notes    []string // anomalies worth reporting that do not stop the walk
+	restart  *restarter
+	// restarted is the restart the last page led to, until taken.
+	restarted *Restarted
 }
 
 // New builds the paginator for a pagination block (defaults applied),
@@ -183,7 +188,11 @@ func New(cfg spec.PaginationConfig, primaryKey []string) (*Paginator, error) {
 			return nil, fmt.Errorf("pagination.next.in %q: expected query, body or header", n.In)
 		}
 	}
-	return &Paginator{cfg: cfg, stopWhen: stopWhen, def: def, style: style, pos: style.Start(), seen: newSeenSet()}, nil
+	restart, err := newRestarter(cfg, primaryKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Paginator{cfg: cfg, stopWhen: stopWhen, def: def, style: style, pos: style.Start(), seen: newSeenSet(), restart: restart}, nil
 }
 
 // Position is where the walk stands.
@@ -210,7 +219,7 @@ func (p *Paginator) Ahead(k int) (Request, bool) {
 		return Request{}, false
 	}
 	pos, ok := pl.Ahead(p.pos, k)
-	if !ok {
+	if !ok || p.restart != nil && p.restart.due(pos) {
 		return Request{}, false
 	}
 	pos.Followed = true // a page ahead of the next is a follow-up
@@ -223,6 +232,7 @@ func (p *Paginator) requestAt(pos Position) Request {
 		q.Set(p.cfg.LimitParam, strconv.Itoa(p.cfg.Limit))
 	}
 	req := p.style.Request(pos, q)
+	addParams(&req, pos)
 	if n := &p.cfg.Next; n.IsSet() && pos.Followed {
 		req.Next = n
 		if from := p.Param(); from != "" && n.CursorParam != "" && from != n.CursorParam && req.Query.Has(from) {
@@ -234,7 +244,13 @@ func (p *Paginator) requestAt(pos Position) Request {
 }
 
 // Describe says where the walk stands, for events.
-func (p *Paginator) Describe() string { return p.style.Describe(p.pos) }
+func (p *Paginator) Describe() string {
+	d := p.style.Describe(p.pos)
+	if st := p.pos.Restart; st != nil && st.N > 0 {
+		d += fmt.Sprintf(" (restart %d: %s)", st.N, showParams(st.Params))
+	}
+	return d
+}
 
 // Param is the request parameter that carries the position, "" when the
 // style follows whole URLs or sends nothing.
@@ -256,9 +272,40 @@ func (p *Paginator) Seek(q url.Values) {
 // Dedup drops records a request fetched again on purpose.
 func (p *Paginator) Dedup(recs []json.RawMessage) []json.RawMessage {
 	if d, ok := p.style.(Deduper); ok {
-		return d.Dedup(p.pos, recs)
+		recs = d.Dedup(p.pos, recs)
+	}
+	if p.restart != nil {
+		recs = p.restart.dedup(p.pos, recs)
 	}
 	return recs
+}
+
+// ReadsRecords reports whether the walk decides on records after they are
+// read (restart's boundary), so they cannot go to the output as read.
+func (p *Paginator) ReadsRecords() bool { return p.restart != nil }
+
+// TakeRestart returns and clears the restart the last page led to.
+func (p *Paginator) TakeRestart() *Restarted {
+	r := p.restarted
+	p.restarted = nil
+	return r
+}
+
+// RestartOnError restarts the walk when a failed request's answer is the
+// API's pagination cap (pagination.restart.on_error, or the common ones).
+// It returns nil, nil when the error is no cap, or the profile has no
+// restart; an error when the walk cannot restart.
+func (p *Paginator) RestartOnError(status int, text string) (*Restarted, error) {
+	if p.restart == nil || !p.restart.capError(status, text) {
+		return nil, nil
+	}
+	pos := p.pos
+	r, err := p.restart.begin(&pos, p.style.Start(), p.style.Describe(p.pos), fmt.Sprintf("the API's pagination cap: HTTP %d", status))
+	if err != nil {
+		return nil, err
+	}
+	p.pos = pos
+	return r, nil
 }
 
 // Totals is what the API says the whole walk holds (0: unknown).
@@ -337,6 +384,18 @@ func (p *Paginator) Advance(r *Response) (string, error) {
 		pos.Followed = true
 	default:
 		pos.Followed = true
+	}
+	if p.restart != nil {
+		if err := p.restart.observe(&pos, r); err != nil {
+			return "", err
+		}
+		if next.Stop == "" && p.restart.due(pos) {
+			rs, err := p.restart.begin(&pos, p.style.Start(), p.style.Describe(pos), p.restart.describeCap())
+			if err != nil {
+				return "", err
+			}
+			p.restarted = rs
+		}
 	}
 	p.pos = pos
 	return next.Stop, nil

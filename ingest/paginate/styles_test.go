@@ -125,14 +125,24 @@ func TestStyles(t *testing.T) {
 				{body: `{"data":[{"id":3}]}`, at: "offset=13", stop: StopShortPage},
 			}},
 		// The default: a short page is no end; once more records follow it
-		// is reported, and only an empty page ends the walk.
+		// is reported, and only an empty page ends the walk. An API that has
+		// filled pages of limit counts offsets in whole pages: a short page
+		// hid records, and the next starts a whole page on.
 		{name: "offset short page goes on to an empty one", cfg: spec.PaginationConfig{Type: "offset", Start: "10", Limit: 2}, first: "limit=2&offset=10",
 			steps: []step{
 				{body: two, at: "offset=12", next: "limit=2&offset=12"},
-				{body: `{"data":[{"id":3}]}`, at: "offset=13", next: "limit=2&offset=13"},
-				{body: two, at: "offset=15", next: "limit=2&offset=15", note: "short page 2: 1 of 2 records, and more followed"},
-				{body: `{"data":[{"id":6}]}`, at: "offset=16", next: "limit=2&offset=16"},
-				{body: `{"data":[]}`, at: "offset=16", stop: StopEmptyPage}, // page 4 was the end: no note
+				{body: `{"data":[{"id":3}]}`, at: "offset=14", next: "limit=2&offset=14"},
+				{body: two, at: "offset=16", next: "limit=2&offset=16", note: "short page 2: 1 of 2 records, and more followed"},
+				{body: `{"data":[{"id":6}]}`, at: "offset=18", next: "limit=2&offset=18"},
+				{body: `{"data":[]}`, at: "offset=18", stop: StopEmptyPage}, // page 4 was the end: no note
+			}},
+		// An API that never fills limit serves less than asked: offsets
+		// count what it serves.
+		{name: "offset under a lower page size counts records", cfg: spec.PaginationConfig{Type: "offset", Limit: 5}, first: "limit=5&offset=0",
+			steps: []step{
+				{body: two, at: "offset=2", next: "limit=5&offset=2"},
+				{body: `{"data":[{"id":3}]}`, at: "offset=3", next: "limit=5&offset=3", note: "short page 1: 2 of 5 records"},
+				{body: `{"data":[]}`, at: "offset=3", stop: StopEmptyPage},
 			}},
 		{name: "offset empty page before the total", cfg: spec.PaginationConfig{Type: "offset", TotalPath: ".total"}, first: "offset=0",
 			steps: []step{{body: `{"data":[],"total":9}`, at: "offset=0", stop: StopEmptyPage, note: "total of 9 but the records ended at offset 0"}}},

@@ -111,6 +111,10 @@ type PaginationConfig struct {
 	// EndOn says how an offset or page walk ends when no declared total
 	// says: EndOnEmptyPage (the default) or EndOnShortPage.
 	EndOn string
+	// Restart gets past an API's deep-paging cap (offset and page): the
+	// walk starts again from the first page, filtered past the last
+	// record written.
+	Restart Restart
 
 	// page
 	PageParam      string // default "page"
@@ -156,6 +160,30 @@ const (
 	EndOnEmptyPage = "empty_page"
 	EndOnShortPage = "short_page"
 )
+
+// Restart is pagination.restart. After counts records: a request whose
+// records would reach past it (offset + limit > after) is not sent; the
+// walk starts again from its first page with Params added, each
+// ${last.FIELD} the field of the last record written. OnError is the cap
+// error that restarts a walk too (zero: the common ones).
+type Restart struct {
+	After   int
+	Params  map[string]string
+	OnError RestartError
+}
+
+// IsSet reports whether the profile asks for restarts.
+func (r Restart) IsSet() bool { return r.After != 0 || len(r.Params) > 0 || r.OnError.IsSet() }
+
+// RestartError names the answer by which an API says its pagination cap is
+// reached: the status, and text the body holds (case-insensitive).
+type RestartError struct {
+	Status  int
+	Message string
+}
+
+// IsSet reports whether the profile names the error.
+func (e RestartError) IsSet() bool { return e.Status != 0 || e.Message != "" }
 
 // NextRequest is what follow-up requests are, when they differ from the
 // first (two-phase pagination: Elasticsearch scroll, export/continue). Empty
