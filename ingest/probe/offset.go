@@ -51,6 +51,9 @@ func offsetPaging(s *session) (f finding) {
 		}
 		f.saw("offset paging by %s (%s)", pair.offset, strings.Join(present(s.top, s.q, pair.offset, pair.limit, p.TotalPath), ", "))
 		f.confirmed = fmt.Sprintf("a second request at %s=%d brought %d different records", pair.offset, at, len(r.records))
+		if p.TotalPath == "" && !s.declaresMore() {
+			p.EndOn = s.endOnEvidence(&f, pair.offset, strconv.FormatInt(at+int64(len(r.records)), 10), p.Limit, len(r.records))
+		}
 		return f.propose(p)
 	}
 	return f

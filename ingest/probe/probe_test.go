@@ -170,3 +170,45 @@ func TestProbeFullPageNoWayOn(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeEndOnEvidence: an offset endpoint without a total is proposed
+// with end_on: short_page only when the probe saw the end come on a short
+// page (the page after it empty); else with the default, saying why.
+func TestProbeEndOnEvidence(t *testing.T) {
+	cases := []struct {
+		name  string
+		total int // records; ids 1..total, 2 a page
+		want  string
+		says  string
+	}{
+		{"the end on a short page", 3, spec.EndOnShortPage, "came back empty, so the end came on a short page"},
+		{"a second full page", 6, "", "the second page was full too"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				off := 0
+				fmt.Sscanf(r.URL.Query().Get("offset"), "%d", &off)
+				var recs []string
+				for id := off + 1; id <= min(off+2, tc.total); id++ {
+					recs = append(recs, fmt.Sprintf(`{"id":"%d"}`, id))
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"items":[%s],"offset":%d}`, strings.Join(recs, ","), off)
+			}))
+			defer srv.Close()
+			c, err := ingest.New(spec.Config{Name: "endon", BaseURL: srv.URL, Path: "/list", Params: map[string]string{"limit": "2"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := probe.Run(context.Background(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evidence := strings.Join(rep.Evidence, " ")
+			if rep.Pagination.Type != spec.PageOffset || rep.Pagination.EndOn != tc.want || !strings.Contains(evidence, tc.says) {
+				t.Errorf("got %s end_on %q with evidence %q; want offset, end_on %q, saying %q", rep.Pagination.Type, rep.Pagination.EndOn, evidence, tc.want, tc.says)
+			}
+		})
+	}
+}

@@ -59,6 +59,11 @@ func counterTrial(s *session) (f finding) {
 		p.LimitParam, p.Limit = limitParam, limit
 		f.saw("the page names no way to the next; tried %s", strings.Join(tried, ", "))
 		f.confirmed = fmt.Sprintf("a second request with %s brought %d different records", s.where(tp.name)+value, len(r.records))
+		third := "3"
+		if tp.offset {
+			third = strconv.Itoa(n + len(r.records))
+		}
+		p.EndOn = s.endOnEvidence(&f, tp.name, third, limit, len(r.records))
 		return f.propose(p)
 	}
 	if len(tried) > 0 {
@@ -104,4 +109,27 @@ func countOf(v any) (paginate.Count, bool) {
 		}
 	}
 	return paginate.Count{}, false
+}
+
+// endOnEvidence is the end_on a counted walk without a total is proposed
+// with, and says why. Only the default, empty_page, is safe without
+// evidence: an API may hide records on some pages. short_page is proposed
+// when the second page came back short of limit and the request after it
+// (param=next) came back empty: the end coincided with the short page.
+func (s *session) endOnEvidence(f *finding, param, next string, limit, second int) string {
+	switch {
+	case limit <= 0:
+		f.saw("end_on: empty_page (the default): no page size was asked for, so a short page cannot be told")
+		return ""
+	case second >= limit:
+		f.saw("end_on: empty_page (the default): the second page was full too, so where the end falls was not seen")
+		return ""
+	}
+	r, err := s.fetch(url.Values{param: {next}})
+	if err != nil || len(r.records) > 0 {
+		f.saw("end_on: empty_page (the default): the second page had %d of %d records, but %s did not come back empty, so a short page is no end", second, limit, s.where(param)+next)
+		return ""
+	}
+	f.saw("end_on: short_page: the second page had %d of %d records and %s came back empty, so the end came on a short page (set empty_page if the API hides records on some pages)", second, limit, s.where(param)+next)
+	return spec.EndOnShortPage
 }
