@@ -52,9 +52,35 @@ func TestReplay(t *testing.T) {
 		t.Fatalf("replay without an archive: exit %d\n%s", code, stderr)
 	}
 
-	// A page missing from the archive is said, not a crash.
+	// A page edited in the archive is a difference on that page.
 	os.WriteFile(path, text, 0o600)
-	os.Truncate(filepath.Join(dir, "siphon-data", "cur", "pages", "pages-000001.bin"), 1) // cut off from page 1 on
+	seg := filepath.Join(dir, "siphon-data", "cur", "pages", "pages-000001.bin")
+	segBytes, _ := os.ReadFile(seg)
+	// Same length, so the index's offsets still hold: page 2's first id,
+	// then page 2's opening, which is then no JSON.
+	edited := bytes.Replace(segBytes, []byte(`{"id":51,`), []byte(`{"id":-1,`), 1)
+	if bytes.Equal(edited, segBytes) {
+		t.Fatalf("no record 51 in the archive")
+	}
+	os.WriteFile(seg, edited, 0o600)
+	code, stdout, _ = siphon(t, dir, "replay", "cur")
+	if code != 1 || !strings.Contains(stdout, "page 2:") || !strings.Contains(stdout, "-1") {
+		t.Fatalf("replay with page 2 edited: exit %d\n%s", code, stdout)
+	}
+	if i := bytes.Index(segBytes[1:], []byte(`{"data":[`)); i >= 0 {
+		notJSON := bytes.Clone(segBytes)
+		copy(notJSON[i+1:], "<!doctype")
+		os.WriteFile(seg, notJSON, 0o600)
+		code, stdout, _ = siphon(t, dir, "replay", "cur")
+		if code != 1 || !strings.Contains(stdout, "page 2") {
+			t.Fatalf("replay with page 2 not JSON: exit %d\n%s", code, stdout)
+		}
+	} else {
+		t.Fatalf("no second page in the archive")
+	}
+
+	// A page missing from the archive is said, not a crash.
+	os.Truncate(seg, 1) // cut off from page 1 on
 	code, stdout, _ = siphon(t, dir, "replay", "cur")
 	if code != 1 || !strings.Contains(stdout, "missing from the archive") {
 		t.Fatalf("replay with a page missing: exit %d\n%s", code, stdout)

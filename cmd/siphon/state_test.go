@@ -193,3 +193,36 @@ func TestStateResetPartition(t *testing.T) {
 	}
 	checkExactlyOnce(t, partitionedIDs(t, filepath.Join(dir, "siphon-data", "wp")), n)
 }
+
+// TestStateSetWrongType: a value of the wrong type for the field is
+// refused, saying what the field takes, and the checkpoint is unchanged.
+func TestStateSetWrongType(t *testing.T) {
+	srv := demoapi.NewServer(demoapi.Options{Records: 120})
+	defer srv.Close()
+	dir := t.TempDir()
+	writeProfile(t, dir, "off", fmt.Sprintf(`name: off
+base_url: %s
+path: /v1/offset
+records: .data
+primary_key: id
+pagination: {type: offset, limit: 50, total_path: .total}
+`, srv.URL))
+	if code, _, stderr := siphon(t, dir, "run", "off"); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	cp := filepath.Join(dir, "siphon-data", "off", "checkpoint.json")
+	before, _ := os.ReadFile(cp)
+	for _, tc := range []struct{ field, value, want string }{
+		{"offset", "abc", `offset is a whole number of 0 or more, not "abc"`},
+		{"offset", "1.5", `offset is a whole number of 0 or more, not "1.5"`},
+		{"page", "3", "page is a field of page pagination; this run pages by offset"},
+	} {
+		code, _, stderr := siphon(t, dir, "state", "set", "off", tc.field, tc.value)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("state set %s %q: exit %d\n%s\nwant %q", tc.field, tc.value, code, stderr, tc.want)
+		}
+	}
+	if after, _ := os.ReadFile(cp); string(after) != string(before) {
+		t.Errorf("a refused state set changed the checkpoint")
+	}
+}
