@@ -59,6 +59,10 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
+	if scheme := store.Scheme(loc.String()); scheme != "" && sub == "rewind" {
+		// Rewinding cuts records back by the local page index.
+		return usagef("siphon state rewind is not available for %s:// yet (%s): copy the output to a local folder, or run with --fresh", scheme, loc)
+	}
 	var change state.Change
 	switch sub {
 	case "show":

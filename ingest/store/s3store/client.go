@@ -56,8 +56,20 @@ func init() { store.RegisterScheme("s3", Parse) }
 
 var (
 	clientMu sync.Mutex
-	client   *s3.Client
+	clients  = map[string]*s3.Client{} // by the settings they were made from
 )
+
+// settingsKey is what the AWS settings in the environment are now: a
+// client made from other settings is not reused (tests start servers on
+// new ports; a process keeps one client).
+func settingsKey() string {
+	var b strings.Builder
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+		b.WriteString(os.Getenv(k))
+		b.WriteByte(0)
+	}
+	return b.String()
+}
 
 // opTimeout bounds one S3 call, its retries included.
 const opTimeout = 5 * time.Minute
@@ -68,8 +80,9 @@ const opTimeout = 5 * time.Minute
 func s3Client() (*s3.Client, error) {
 	clientMu.Lock()
 	defer clientMu.Unlock()
-	if client != nil {
-		return client, nil
+	key := settingsKey()
+	if c := clients[key]; c != nil {
+		return c, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -87,7 +100,7 @@ func s3Client() (*s3.Client, error) {
 		cfg.Region = "us-east-1" // S3-compatible stores accept it; AWS redirects
 	}
 	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
-	client = s3.NewFromConfig(cfg, func(o *s3.Options) {
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if custom {
 			o.UsePathStyle = true
 			// Checksums only where S3 requires them: many compatible
@@ -96,6 +109,7 @@ func s3Client() (*s3.Client, error) {
 			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		}
 	})
+	clients[key] = client
 	return client, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"siphon/ingest/remedy"
@@ -254,6 +255,21 @@ func (w *writer) Commit(cp *store.Checkpoint) error {
 // uploads it, then the checkpoint, off the caller's path; until then the
 // checkpoint stays where it was (it vouches for closed segments only).
 func (w *writer) StartCommit(cp *store.Checkpoint) error {
+	if w.inflight != nil {
+		select {
+		case err := <-w.inflight:
+			w.inflight = nil
+			if err != nil && w.failed == nil {
+				w.failed = err
+			}
+		default:
+			// The last segment is still uploading: fetching goes on
+			// unless the open one has grown past twice the bound.
+			if w.size() < 2*SegmentBytes {
+				return nil
+			}
+		}
+	}
 	if err := w.WaitCommit(); err != nil {
 		return err
 	}
@@ -313,7 +329,8 @@ func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 	}
 	h := w.h
 	return func() error {
-		for _, o := range []struct {
+		// The segment's objects go up at once, the checkpoint after all.
+		objs := []struct {
 			name string
 			data []byte
 		}{
@@ -321,13 +338,18 @@ func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 			{rejectedName(n), rej},
 			{store.PagesDir + "/" + pagesName(n), pages},
 			{store.PagesDir + "/" + indexName(n), idx},
-		} {
+		}
+		errs := make([]error, len(objs))
+		var wg sync.WaitGroup
+		for i, o := range objs {
 			if len(o.data) == 0 {
 				continue
 			}
-			if err := h.putNew(o.name, o.data); err != nil {
-				return err
-			}
+			wg.Go(func() { errs[i] = h.putNew(o.name, o.data) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
 		}
 		return h.writeCheckpoint(enc)
 	}, nil

@@ -1,0 +1,70 @@
+//go:build unix
+
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"siphon/ingest"
+	"siphon/ingest/demoapi/demoproc"
+	"siphon/ingest/spec"
+	_ "siphon/ingest/store/s3store" // serves s3://
+	"siphon/ingest/store/s3store/s3test"
+)
+
+// BenchmarkS3Output compares the same run (cursor pagination, 100 records
+// a page, the page archive on: the defaults) written to a local folder and
+// to s3:// on the Versity gateway on loopback, alternating in one
+// benchmark run. The API and the gateway are processes of their own.
+// s3/local is the throughput ratio (over -count runs, with benchstat).
+//
+//	go test ./ingest -run '^$' -bench BenchmarkS3Output -benchtime 2x -count 5 | tee s3.txt; benchstat s3.txt
+func BenchmarkS3Output(b *testing.B) {
+	if testing.Short() {
+		b.Skip("-short: the S3 benchmark starts a gateway and moves 100,000 records")
+	}
+	base := demoproc.Start(b, benchRecords)
+	srv := s3test.Start(b)
+	srv.Setenv(b)
+	srv.Bucket(b, "bench")
+	cfg := spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
+		Pagination: spec.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}}
+	cfg.Output.RawPages = true
+	client, err := ingest.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(out string) {
+		r := client.Start(context.Background(), ingest.Job{Out: out})
+		for range r.Events() {
+		}
+		if err := r.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		if n := r.Snapshot().Records; n != benchRecords {
+			b.Fatalf("%d records, want %d", n, benchRecords)
+		}
+	}
+	// Alternated within each iteration, so the machine's drift (it is
+	// shared) falls on both alike; the ratio is the figure to read.
+	var local, remote time.Duration
+	for i := range b.N {
+		for j := range 2 {
+			start := time.Now()
+			if (i+j)%2 == 0 {
+				run(benchOut(b))
+				local += time.Since(start)
+			} else {
+				run(fmt.Sprintf("s3://bench/run-%d", i))
+				remote += time.Since(start)
+			}
+		}
+	}
+	n := float64(b.N * benchRecords)
+	b.ReportMetric(n/local.Seconds(), "local-records/s")
+	b.ReportMetric(n/remote.Seconds(), "s3-records/s")
+	b.ReportMetric(local.Seconds()/remote.Seconds(), "s3/local")
+}
