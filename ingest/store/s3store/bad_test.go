@@ -2,7 +2,13 @@ package s3store
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,5 +96,46 @@ func TestStalledOwnerStops(t *testing.T) {
 	cp, err := next.ReadCheckpoint()
 	if err != nil || cp.Segments != 1 {
 		t.Errorf("the successor's checkpoint: %+v, %v", cp, err)
+	}
+}
+
+// TestStoreWithoutConditionalWritesIsRefused: a store that takes a write
+// with If-None-Match: * over an existing object (as older S3-compatible
+// stores do) cannot hold a lease: siphon refuses to run there, saying so.
+// The store here is a loopback HTTP server that stores objects and ignores
+// the conditions, as such a store does.
+func TestStoreWithoutConditionalWritesIsRefused(t *testing.T) {
+	var mu sync.Mutex
+	objects := map[string][]byte{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.Method {
+		case http.MethodPut:
+			b, _ := io.ReadAll(r.Body)
+			objects[r.URL.Path] = b
+			w.Header().Set("ETag", fmt.Sprintf(`"%x"`, len(objects)))
+		case http.MethodDelete:
+			delete(objects, r.URL.Path)
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "k")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	_, err := store.At("s3://plain/x").Claim(false)
+	if !errors.Is(err, ErrNoConditionalWrites) || !strings.Contains(err.Error(), "will not run") {
+		t.Fatalf("Claim on a store without conditional writes: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(objects) != 0 {
+		t.Errorf("left behind: %v", objects)
 	}
 }
