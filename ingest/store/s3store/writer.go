@@ -203,13 +203,12 @@ func (w *writer) ArchivePage(e *store.PageEntry, body []byte, written, pooled bo
 			w.recycle(body)
 		}
 	}
-	e.File = pagesName(w.seg + 1)
+	offset := int64(off)
+	e.File, e.Offset, e.Length = pagesName(w.seg+1), &offset, int64(len(w.pages)-off)
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	// The segment's place of the body, beside the entry's own fields.
-	line = append(line[:len(line)-1], fmt.Sprintf(`,"offset":%d,"length":%d}`, off, len(w.pages)-off)...)
 	w.idx = append(append(w.idx, line...), '\n')
 	return nil
 }
