@@ -73,7 +73,12 @@ func TestReplayWithoutOrWithEditedArchiveSaysWhy(t *testing.T) {
 
 	// Pages missing from the archive: the replay says which, no crash.
 	cfg, out = completedOutput(t, srv)
-	if err := os.Remove(filepath.Join(out, store.PagesDir, store.PageFileName(2))); err != nil {
+	// The archive's segment is cut after page 1: page 2's bytes are gone.
+	first, err := store.FindPage(filepath.Join(out, store.PagesDir), 1)
+	if err != nil || first.Offset == nil {
+		t.Fatalf("page 1 in the archive: %+v %v", first, err)
+	}
+	if err := os.Truncate(filepath.Join(out, store.PagesDir, first.File), *first.Offset+first.Length); err != nil {
 		t.Fatal(err)
 	}
 	h, _ = func() (*harness, string) {
