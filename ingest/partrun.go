@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -19,21 +18,11 @@ import (
 	"siphon/ingest/transport"
 )
 
-// Shard selects a part of a partitioned profile: the partitions whose
-// index modulo N is K-1. The zero Shard is all of them.
-type Shard struct{ K, N int }
-
-// String is "K/N".
-func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.K, s.N) }
+// Shard selects a part of a partitioned profile (see partition.Shard).
+type Shard = partition.Shard
 
 // ParseShard reads "K/N" with 1 ≤ K ≤ N.
-func ParseShard(s string) (Shard, error) {
-	var sh Shard
-	if _, err := fmt.Sscanf(s, "%d/%d", &sh.K, &sh.N); err != nil || fmt.Sprintf("%d/%d", sh.K, sh.N) != s || sh.N < 1 || sh.K < 1 || sh.K > sh.N {
-		return Shard{}, fmt.Errorf("shard %q: expected K/N with 1 ≤ K ≤ N, e.g. 2/4", s)
-	}
-	return sh, nil
-}
+func ParseShard(s string) (Shard, error) { return partition.ParseShard(s) }
 
 // RunState is a partitioned run's own state in its output (run.json and
 // its log, partitions.jsonl): which partitions exist and how each ended.
@@ -81,39 +70,12 @@ func (PartitionFinished) Kind() string { return "partition_finished" }
 func (e PartitionStarted) withPartition(k string) Event  { e.Partition = k; return e }
 func (e PartitionFinished) withPartition(k string) Event { e.Partition = k; return e }
 
-// PartitionsFailedError ends a run in which partitions failed; the others
-// went on and are done.
-type PartitionsFailedError struct {
-	Failed []PartitionFailure
-}
+// PartitionsFailedError ends a run in which partitions failed; the
+// others went on and are done.
+type PartitionsFailedError = partition.FailedError
 
 // PartitionFailure is one failed partition and why.
-type PartitionFailure struct {
-	Key string
-	Err error
-}
-
-func (e *PartitionsFailedError) Error() string {
-	// Named up to a bound: a fan-out of 50,000 may fail whole.
-	const named = 20
-	keys := make([]string, 0, min(len(e.Failed), named))
-	for _, f := range e.Failed[:min(len(e.Failed), named)] {
-		keys = append(keys, f.Key)
-	}
-	list := strings.Join(keys, ", ")
-	if len(e.Failed) > named {
-		list += fmt.Sprintf(", … (%d in all)", len(e.Failed))
-	}
-	msg := fmt.Sprintf("%d partition(s) failed: %s", len(e.Failed), list)
-	for i, f := range e.Failed {
-		if i == 5 {
-			msg += fmt.Sprintf("\n  … and %d more (partitions.jsonl, or siphon state show, lists them)", len(e.Failed)-5)
-			break
-		}
-		msg += fmt.Sprintf("\n  %s: %v", f.Key, f.Err)
-	}
-	return msg
-}
+type PartitionFailure = partition.Failure
 
 // partRun is a partition walking now: its client and its Run exist only
 // while it walks (or waits, paused, in the middle of its walk).
@@ -355,7 +317,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	ps.mu.Lock()
 	for i := range ps.parts {
 		if ps.rows[i].state == rowFailed {
-			failed = append(failed, PartitionFailure{ps.parts[i].Key, ps.failed[i]})
+			failed = append(failed, PartitionFailure{Key: ps.parts[i].Key, Err: ps.failed[i]})
 		}
 	}
 	ps.mu.Unlock()
@@ -637,25 +599,10 @@ func (c *Client) partitionClient(p partition.Partition, hc *http.Client) (*Clien
 	if pc.endpoint, err = transport.JoinURL(pc.cfg.BaseURL, pc.cfg.Path); err != nil {
 		return nil, err
 	}
-	keepEscapes(pc.endpoint, pc.cfg.BaseURL, pc.cfg.Path)
+	transport.KeepEscapes(pc.endpoint, pc.cfg.BaseURL, pc.cfg.Path)
 	pc.guard = transport.NewGuard(&pc.cfg, pc.endpoint, c.red, c.tokens, c.session)
 	pc.http = pc.guard.NewResty(hc)
 	return pc, nil
-}
-
-// keepEscapes gives u, joined from base and path, the path exactly as
-// written, escapes kept: a partition value's %2F must reach the server as
-// %2F, inside its segment, not as a '/' that starts a new one.
-func keepEscapes(u *url.URL, base, path string) {
-	b, err1 := url.Parse(base)
-	p, err2 := url.Parse(path)
-	if err1 != nil || err2 != nil {
-		return
-	}
-	raw := strings.TrimSuffix(b.EscapedPath(), "/") + "/" + strings.TrimPrefix(p.EscapedPath(), "/")
-	if dec, err := url.PathUnescape(raw); err == nil && dec == u.Path {
-		u.RawPath = raw
-	}
 }
 
 // finish ends the partitioned run.
