@@ -11,6 +11,7 @@ import (
 	"siphon/ingest/budget"
 	"siphon/ingest/httphdr"
 	"siphon/ingest/page"
+	"siphon/ingest/redact"
 	"siphon/ingest/remedy"
 	"siphon/ingest/store"
 )
@@ -289,7 +290,11 @@ type runner struct {
 	quiet bool       // a request fetched ahead: its waits are not the run's state
 }
 
-func (rn *runner) emit(ev Event) {
+func (rn *runner) emit(ev Event) { rn.emitAs(ev, nil) }
+
+// emitAs emits ev, whose texts red (non-nil) redacted already: while red
+// is still the redactor in force they are not redacted a second time.
+func (rn *runner) emitAs(ev Event, red *redact.Redactor) {
 	if rn.sink != nil {
 		rn.sink(ev)
 		return
@@ -301,7 +306,10 @@ func (rn *runner) emit(ev Event) {
 		r.mu.Unlock()
 		return
 	}
-	r.events <- rn.redacted(ev)
+	if red == nil || rn.c == nil || rn.c.redact() != red {
+		ev = rn.redacted(ev)
+	}
+	r.events <- ev
 }
 
 func (rn *runner) setState(state, detail string, until time.Time) {

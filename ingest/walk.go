@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unsafe"
 
 	"siphon/ingest/apierror"
 	"siphon/ingest/httphdr"
@@ -53,6 +54,10 @@ type walk struct {
 	// hits.total), at declaredAt; 0: none (complete.go).
 	declared   paginate.Count
 	declaredAt string
+	// The pages' headers as shown, kept while they repeat (headermemo.go).
+	shownResp headerMemo
+	shownSent sentMemo
+	entryRed  *redact.Redactor // the redactor the last index entry was built with
 }
 
 // loop is the run: open the output and the checkpoint, then page after
@@ -368,9 +373,10 @@ func (w *walk) pageEntry(f *fetched, pageNo, written int, cursorIn, reason strin
 		cursorOut = ""
 	}
 	red := w.c.redact()
+	w.entryRed = red
 	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: textbound.Keep(f.redactedURL), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
-		CursorIn: textbound.Keep(red.URL(cursorIn)), CursorOut: textbound.Keep(red.URL(cursorOut)), Headers: textbound.Headers(httphdr.Joined(red.Header(f.header)))}
+		CursorIn: textbound.Keep(red.URL(cursorIn)), CursorOut: textbound.Keep(red.URL(cursorOut)), Headers: w.shownResp.show(red, f.header)}
 	posIn := w.posIn // as the checkpoint keeps a position: secrets as their references
 	posIn.NextURL, posIn.Cursor = w.c.guard.CheckpointURL(posIn.NextURL), w.c.guard.CheckpointText(posIn.Cursor)
 	entry.Position = &posIn
@@ -510,12 +516,24 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *store.PageEn
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
 	red := w.c.redact()
-	w.rn.emit(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
+	// The event's texts are the index entry's, redacted already when the
+	// redactor is still the one the entry was built with.
+	w.rn.emitAs(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request: w.c.guard.ShownRequest(f.method, entry.URL, f.sent, f.sentBody, BodyPreviewBytes),
+		Request: w.c.guard.ShownRequestWith(f.method, entry.URL, w.shownSent.show(w.c.guard, red, f.sent), f.sentBody, BodyPreviewBytes),
 		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
-		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: []byte(strings.TrimSuffix(red.Cut(string(f.head), BodyPreviewBytes), redact.Ellipsis)), BodyBytes: f.size},
-		Sample:   sample})
+		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: bodyPreview(red, f.head), BodyBytes: f.size},
+		Sample:   sample}, w.entryRed)
+}
+
+// bodyPreview is head redacted, then cut to BodyPreviewBytes, in a copy
+// of its own. head is read in place, not copied to a string first: the
+// redactor keeps nothing it is given, and the []byte conversion at the
+// end copies whatever of head the result still points into before head's
+// buffer is used again.
+func bodyPreview(red *redact.Redactor, head []byte) []byte {
+	s := unsafe.String(unsafe.SliceData(head), len(head))
+	return []byte(strings.TrimSuffix(red.Cut(s, BodyPreviewBytes), redact.Ellipsis))
 }
 
 // commit makes the written pages durable and saves the checkpoint that

@@ -88,6 +88,9 @@ func resetAtEpoch(now time.Time, epoch float64) time.Time {
 // or epoch milliseconds, taking the reading closest to now (see
 // ParseRateLimit). An HTTP-date is accepted too.
 func resetFromAmbiguous(value string, now time.Time) time.Time {
+	if value == "" {
+		return time.Time{} // absent: not worth a failed parse per format
+	}
 	v, ok := parseSeconds(value)
 	if !ok {
 		if at, err := http.ParseTime(value); err == nil {

@@ -17,7 +17,7 @@ func (r *Redactor) Header(h http.Header) http.Header {
 	}
 	out := make(http.Header, len(h))
 	for name, values := range h {
-		hide := isCredentialHeader(name) || r.IsSensitiveName(name)
+		hide := r.HidesHeader(name)
 		copied := make([]string, len(values))
 		for i, v := range values {
 			switch {
@@ -31,6 +31,12 @@ func (r *Redactor) Header(h http.Header) http.Header {
 		out[name] = copied
 	}
 	return out
+}
+
+// HidesHeader reports whether Header shows every value of a header of
+// this name as Placeholder.
+func (r *Redactor) HidesHeader(name string) bool {
+	return isCredentialHeader(name) || r.IsSensitiveName(name)
 }
 
 // isCredentialHeader covers Authorization, Proxy-Authorization, Cookie and

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Placeholder is what every hidden value shows as.
@@ -93,12 +94,35 @@ func IsCredentialName(name string) bool {
 			return true
 		}
 	}
-	for _, w := range nameWords(name) {
-		if _, ok := credentialWords[w]; ok {
-			return true
+	return hasCredentialWord(name)
+}
+
+// hasCredentialWord reports whether one of name's words is one of
+// credentialWords. Words are lower case, split at anything but letters and
+// digits and at camelCase humps: "X-Auth-User" and "xAuthUser" give x,
+// auth, user. They are built in a buffer on the stack: this runs for every
+// query parameter of every URL shown.
+func hasCredentialWord(name string) bool {
+	var buf [64]byte
+	word := buf[:0]
+	prevLower := false
+	for _, r := range name {
+		split := !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		if split || (unicode.IsUpper(r) && prevLower) {
+			if _, ok := credentialWords[string(word)]; ok && len(word) > 0 {
+				return true
+			}
+			word = word[:0]
 		}
+		if split {
+			prevLower = false
+			continue
+		}
+		word = utf8.AppendRune(word, unicode.ToLower(r))
+		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
 	}
-	return false
+	_, ok := credentialWords[string(word)]
+	return ok && len(word) > 0
 }
 
 // dataKeyNames are whole names that hold "key" but name keys of the data,
@@ -118,35 +142,6 @@ var credentialParts = []string{"token", "key", "secret", "signature", "password"
 var credentialWords = map[string]struct{}{
 	"auth": {}, "authentication": {}, "bearer": {}, "session": {}, "sessionid": {}, "pwd": {}, "pass": {},
 	"jwt": {}, "appid": {}, "csrf": {}, "xsrf": {}, "sig": {}, "hmac": {}, "otp": {},
-}
-
-// nameWords splits a name into lower-case words at anything but letters and
-// digits, and at camelCase humps: "X-Auth-User" and "xAuthUser" give x,
-// auth, user.
-func nameWords(name string) []string {
-	var words []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	prevLower := false
-	for _, r := range name {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-			prevLower = false
-			continue
-		case unicode.IsUpper(r) && prevLower:
-			flush()
-		}
-		cur = append(cur, r)
-		prevLower = unicode.IsLower(r) || unicode.IsDigit(r)
-	}
-	flush()
-	return words
 }
 
 // jsonForms are s as it appears inside a JSON string: as Go and most

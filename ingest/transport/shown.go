@@ -25,20 +25,30 @@ type ShownRequest struct {
 // reference in the profile shown as that reference ("X-Auth: ${XA}",
 // "Authorization: Bearer ${TOKEN}") rather than REDACTED or its value.
 func (g *Guard) ShownRequest(method, redactedURL string, sent http.Header, body []byte, bodyBytes int) ShownRequest {
-	red := g.red.Load()
-	headers := httphdr.Joined(red.Header(sent))
+	return g.ShownRequestWith(method, redactedURL, g.ShownSentHeaders(sent), body, bodyBytes)
+}
+
+// ShownSentHeaders are the headers sent as ShownRequest shows them, for a
+// caller that keeps them while the same headers are sent again.
+func (g *Guard) ShownSentHeaders(sent http.Header) map[string]string {
+	headers := httphdr.Joined(g.red.Load().Header(sent))
 	shown := g.ShownHeaders()
 	for name := range headers {
 		if text, ok := shown[strings.ToLower(name)]; ok {
 			headers[name] = text
 		}
 	}
+	return headers
+}
+
+// ShownRequestWith is ShownRequest with the headers ShownSentHeaders gave.
+func (g *Guard) ShownRequestWith(method, redactedURL string, headers map[string]string, body []byte, bodyBytes int) ShownRequest {
 	req := ShownRequest{Method: method, URL: g.ShownURL(redactedURL), Headers: headers}
 	if req.Method == "" {
 		req.Method = http.MethodGet
 	}
 	if len(body) > 0 {
-		req.Body = strings.TrimSuffix(red.Cut(string(body), bodyBytes), redact.Ellipsis)
+		req.Body = strings.TrimSuffix(g.red.Load().Cut(string(body), bodyBytes), redact.Ellipsis)
 	}
 	return req
 }
