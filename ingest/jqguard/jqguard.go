@@ -32,30 +32,42 @@ func Guard(parent context.Context, limit int64, what string) (ctx context.Contex
 	ctx, cancel := context.WithCancelCause(parent)
 	done := make(chan struct{})
 	finished := make(chan struct{})
-	go func() {
+	// Most evaluations end before the first sample: the watcher starts
+	// only then, so they cost no goroutine and no switch to it.
+	start := time.AfterFunc(watchEvery, func() {
 		defer close(finished)
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		t := time.NewTicker(watchEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			metrics.Read(sample)
-			if heap := int64(sample[0].Value.Uint64()); heap > limit {
-				cancel(fmt.Errorf("%w: %s reached %d MiB of memory, over the bound of %d MiB (an expression that grows without end, such as repeat or unbounded recursion?)", ErrMemory, what, heap>>20, limit>>20))
-				return
-			}
-		}
-	}()
+		watch(ctx, done, limit, what, cancel)
+	})
 	return ctx, func() {
-		close(done)
-		<-finished // no watcher outlives its evaluation
+		if !start.Stop() {
+			// The watcher started, or is about to: end it and wait, so
+			// no watcher outlives its evaluation.
+			close(done)
+			<-finished
+		}
 		cancel(nil)
+	}
+}
+
+// watch samples the heap every watchEvery, from now, until done or ctx
+// ends, and cancels ctx once the heap passes limit.
+func watch(ctx context.Context, done <-chan struct{}, limit int64, what string, cancel context.CancelCauseFunc) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	t := time.NewTicker(watchEvery)
+	defer t.Stop()
+	for {
+		metrics.Read(sample)
+		if heap := int64(sample[0].Value.Uint64()); heap > limit {
+			cancel(fmt.Errorf("%w: %s reached %d MiB of memory, over the bound of %d MiB (an expression that grows without end, such as repeat or unbounded recursion?)", ErrMemory, what, heap>>20, limit>>20))
+			return
+		}
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 
