@@ -25,6 +25,7 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
+	"siphon/ingest/redact"
 	"siphon/ingest/retry"
 	"siphon/ingest/spec"
 	"siphon/ingest/textbound"
@@ -77,7 +78,8 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 	if err != nil {
 		return nil, &apierror.PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: textbound.Keep(rn.c.redact().URL(req.url)), Cause: textbound.Keep(rn.c.redact().String(err.Error())), Err: err}
 	}
-	p := &pageFetch{pageNo: pageNo, t: t, redacted: textbound.Keep(rn.c.redact().URL(t.u.String())), held: rn.ahead.claim(ctx, t.key())}
+	red := rn.c.redact()
+	p := &pageFetch{pageNo: pageNo, t: t, redacted: textbound.Keep(red.URL(t.u.String())), red: red, held: rn.ahead.claim(ctx, t.key())}
 	refreshed := false
 	for attempt := 1; ; attempt++ {
 		o, sentAt, err := rn.send(ctx, p, attempt)
@@ -121,9 +123,10 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 type pageFetch struct {
 	pageNo   int
 	t        target
-	redacted string        // the URL as events and errors show it
-	held     *heldResponse // the page fetched ahead, taken as the first attempt; nil: none
-	started  time.Time     // when the first attempt went out
+	redacted string           // the URL as events and errors show it
+	red      *redact.Redactor // the redactor redacted was made with
+	held     *heldResponse    // the page fetched ahead, taken as the first attempt; nil: none
+	started  time.Time        // when the first attempt went out
 }
 
 // send makes one attempt: the page fetched ahead on the first, otherwise
@@ -144,7 +147,7 @@ func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome,
 		p.started = time.Now() // a page's duration leaves out the wait for the rate budget
 	}
 	rn.setState(StateRunning, "", time.Time{})
-	rn.emit(RequestSent{At: now(), Page: p.pageNo, Attempt: attempt, Method: p.t.method, URL: p.redacted})
+	rn.emitAs(RequestSent{At: now(), Page: p.pageNo, Attempt: attempt, Method: p.t.method, URL: p.redacted}, p.red)
 	sentAt := time.Now()
 	o := rn.attempt(actx, p.t.u, p.t.method, p.t.body, p.t.headers)
 	if !replay {

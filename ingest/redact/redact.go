@@ -4,6 +4,7 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"sort"
@@ -70,11 +71,32 @@ func (r *Redactor) IsSensitiveName(name string) bool {
 	if IsCredentialName(name) {
 		return true
 	}
-	if r != nil {
+	if r != nil && len(r.names) > 0 {
+		var buf [64]byte
+		if lower, ok := lowerASCII(buf[:0], name); ok {
+			_, ok := r.names[string(lower)] // no copy for a map index
+			return ok
+		}
 		_, ok := r.names[strings.ToLower(name)]
 		return ok
 	}
 	return false
+}
+
+// lowerASCII appends name in lower case to buf, as strings.ToLower would
+// give it, when name is ASCII; false otherwise.
+func lowerASCII(buf []byte, name string) ([]byte, bool) {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= utf8.RuneSelf {
+			return buf, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf, true
 }
 
 // IsCredentialName is siphon's one rule for what a credential's name looks
@@ -85,12 +107,21 @@ func (r *Redactor) IsSensitiveName(name string) bool {
 // humps, so "author" is not "auth") is one of credentialWords. Case is
 // ignored.
 func IsCredentialName(name string) bool {
+	var buf [64]byte
+	if lower, ok := lowerASCII(buf[:0], name); ok {
+		for _, part := range credentialParts {
+			if bytes.Contains(lower, part) {
+				return true
+			}
+		}
+		return hasCredentialWord(name)
+	}
 	lower := strings.ToLower(name)
 	if _, ok := dataKeyNames[strings.Join(nameWords(name), "")]; ok {
 		return false
 	}
 	for _, part := range credentialParts {
-		if strings.Contains(lower, part) {
+		if strings.Contains(lower, string(part)) {
 			return true
 		}
 	}
@@ -134,7 +165,7 @@ var dataKeyNames = map[string]struct{}{
 }
 
 // credentialParts mark a credential wherever they appear in a name.
-var credentialParts = []string{"token", "key", "secret", "signature", "password", "passwd", "passphrase", "credential", "authoriz", "cookie"}
+var credentialParts = [][]byte{[]byte("token"), []byte("key"), []byte("secret"), []byte("signature"), []byte("password"), []byte("passwd"), []byte("passphrase"), []byte("credential"), []byte("authoriz"), []byte("cookie")}
 
 // credentialWords mark a credential as whole words only: they are too short
 // or too common to match inside other words (sig is Azure SAS's signature,

@@ -28,22 +28,32 @@ func (r *Redactor) urlParts(raw string) string {
 	rest, query, hasQuery := strings.Cut(rest, "?")
 	prefix, path := splitAuthority(rest)
 
-	var b strings.Builder
-	b.Grow(len(raw) + 16)
-	b.WriteString(r.authority(prefix))
-	b.WriteString(r.path(path))
+	shownPrefix, shownPath, shownQuery, shownFragment := r.authority(prefix), r.path(path), "", ""
 	if hasQuery {
-		b.WriteByte('?')
-		b.WriteString(r.query(query))
+		shownQuery = r.query(query)
 	}
 	if hasFragment {
 		// OAuth's implicit flow puts access_token=... in the fragment.
-		b.WriteByte('#')
 		if strings.Contains(fragment, "=") {
-			b.WriteString(r.query(fragment))
+			shownFragment = r.query(fragment)
 		} else {
-			b.WriteString(r.path(fragment))
+			shownFragment = r.path(fragment)
 		}
+	}
+	if shownPrefix == prefix && shownPath == path && shownQuery == query && shownFragment == fragment {
+		return raw // nothing hidden: no copy (most URLs, every page)
+	}
+	var b strings.Builder
+	b.Grow(len(raw) + 16)
+	b.WriteString(shownPrefix)
+	b.WriteString(shownPath)
+	if hasQuery {
+		b.WriteByte('?')
+		b.WriteString(shownQuery)
+	}
+	if hasFragment {
+		b.WriteByte('#')
+		b.WriteString(shownFragment)
 	}
 	return b.String()
 }
@@ -79,16 +89,20 @@ func (r *Redactor) authority(prefix string) string {
 	if at := strings.LastIndexByte(host, '@'); at >= 0 {
 		userinfo, host = host[:at+1], host[at+1:]
 	}
+	changed := false
 	if user, _, hasPassword := strings.Cut(userinfo, ":"); hasPassword {
 		if r.hidesEscaped(user, false) {
 			user = Placeholder
 		}
-		userinfo = user + ":" + Placeholder + "@"
+		userinfo, changed = user+":"+Placeholder+"@", true
 	} else if userinfo != "" && r.containsSecret(unescape(userinfo, false)) {
-		userinfo = Placeholder + "@"
+		userinfo, changed = Placeholder+"@", true
 	}
 	if r.hidesEscaped(host, false) {
-		host = Placeholder
+		host, changed = Placeholder, true
+	}
+	if !changed {
+		return prefix // nothing hidden: no copy
 	}
 	return prefix[:begin] + userinfo + host
 }
@@ -100,6 +114,18 @@ func (r *Redactor) authority(prefix string) string {
 func (r *Redactor) path(p string) string {
 	if r == nil || len(r.secrets) == 0 || p == "" {
 		return p
+	}
+	hides := false
+	for rest := p; !hides; {
+		seg, more, found := strings.Cut(rest, "/")
+		hides = r.hidesEscaped(seg, false)
+		if !found {
+			break
+		}
+		rest = more
+	}
+	if !hides {
+		return p // no copy
 	}
 	segments := strings.Split(p, "/")
 	for i, seg := range segments {
@@ -117,23 +143,44 @@ func (r *Redactor) query(q string) string {
 	if q == "" {
 		return q
 	}
+	// Most queries hide nothing: they are returned as they are, uncopied.
+	for rest := q; ; {
+		pair, more, found := strings.Cut(rest, "&")
+		if r.queryPair(pair) != pair {
+			break
+		}
+		if !found {
+			return q
+		}
+		rest = more
+	}
 	pairs := strings.Split(q, "&")
 	for i, pair := range pairs {
-		name, value, hasValue := strings.Cut(pair, "=")
-		sensitive := r.IsSensitiveName(unescape(name, true))
-		if r.hidesEscaped(name, true) || r.hidesEscaped(name, false) {
-			name = Placeholder
-		}
-		if !hasValue {
-			pairs[i] = name
-			continue
-		}
-		if value != "" && !isReference(value) && (sensitive || r.hidesEscaped(value, true) || r.hidesEscaped(value, false)) {
-			value = Placeholder
-		}
-		pairs[i] = name + "=" + value
+		pairs[i] = r.queryPair(pair)
 	}
 	return strings.Join(pairs, "&")
+}
+
+// queryPair is one name=value of a query as query shows it: pair itself
+// when nothing in it is hidden.
+func (r *Redactor) queryPair(pair string) string {
+	name, value, hasValue := strings.Cut(pair, "=")
+	sensitive := r.IsSensitiveName(unescape(name, true))
+	hideName := r.hidesEscaped(name, true) || r.hidesEscaped(name, false)
+	hideValue := hasValue && value != "" && !isReference(value) && (sensitive || r.hidesEscaped(value, true) || r.hidesEscaped(value, false))
+	switch {
+	case !hideName && !hideValue:
+		return pair
+	case hideName:
+		name = Placeholder
+	}
+	if !hasValue {
+		return name
+	}
+	if hideValue {
+		value = Placeholder
+	}
+	return name + "=" + value
 }
 
 // reference is a ${VAR} reference as profiles write them: shown in place
