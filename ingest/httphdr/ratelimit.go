@@ -51,6 +51,10 @@ var dialectParsers = []func(http.Header, time.Time) RateLimit{
 // seconds or epoch milliseconds depending on the API. The reading chosen is
 // the one that lands closest to now: a delta lands within its own value of
 // now, while an epoch reading lands near now only if the server meant it.
+//
+// The parsers name fields in canonical form (X-Ratelimit-Limit), as
+// http.Header keeps them: a lookup then needs no canonical copy of the
+// name, on every page.
 func ParseRateLimit(h http.Header, now time.Time) (RateLimit, bool) {
 	for _, parse := range dialectParsers {
 		if rl := parse(h, now); rl.usable() {

@@ -14,13 +14,13 @@ import (
 // or in RateLimit-Policy.
 func parseIETFDraft(h http.Header, now time.Time) RateLimit {
 	rl := unknownRateLimit(DialectIETF)
-	if !hasAny(h, "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset") {
+	if !hasAny(h, "Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset") {
 		return rl
 	}
-	rl.Limit = countHeader(h, "RateLimit-Limit")
-	rl.Remaining = countHeader(h, "RateLimit-Remaining")
-	rl.Reset = resetFromAmbiguous(h.Get("RateLimit-Reset"), now)
-	for _, field := range []string{"RateLimit-Limit", "RateLimit-Policy"} {
+	rl.Limit = countHeader(h, "Ratelimit-Limit")
+	rl.Remaining = countHeader(h, "Ratelimit-Remaining")
+	rl.Reset = resetFromAmbiguous(h.Get("Ratelimit-Reset"), now)
+	for _, field := range []string{"Ratelimit-Limit", "Ratelimit-Policy"} {
 		if rl.Window > 0 {
 			break
 		}
@@ -42,8 +42,8 @@ func parseIETFDraft(h http.Header, now time.Time) RateLimit {
 //
 // With several policies, the one with the fewest remaining requests binds.
 func parseIETFStructured(h http.Header, now time.Time) RateLimit {
-	members := parseSFMembers(joined(h, "RateLimit"))
-	policies := parseSFMembers(joined(h, "RateLimit-Policy"))
+	members := parseSFMembers(joined(h, "Ratelimit"))
+	policies := parseSFMembers(joined(h, "Ratelimit-Policy"))
 	for _, m := range members {
 		if m.Key != "" {
 			return ietfDictionary(members, policies, now)

@@ -10,7 +10,7 @@ import (
 // X-RateLimit-Reset-After (Discord: delta seconds, may be fractional) is
 // present it wins over X-RateLimit-Reset, being immune to clock skew.
 func parseXRateLimit(h http.Header, now time.Time) RateLimit {
-	return xStyle(h, now, DialectXRateLimit, "X-RateLimit-")
+	return xStyle(h, now, DialectXRateLimit, "X-Ratelimit-")
 }
 
 // parseXRateLimitDash reads the Twitter-style X-Rate-Limit-* fields.
@@ -32,16 +32,16 @@ func xStyle(h http.Header, now time.Time, dialect, prefix string) RateLimit {
 // parseGitHub reads GitHub's x-ratelimit-* fields, recognised by
 // x-ratelimit-used or x-ratelimit-resource. The reset is epoch seconds.
 func parseGitHub(h http.Header, now time.Time) RateLimit {
-	if !hasAny(h, "X-RateLimit-Used", "X-RateLimit-Resource") {
+	if !hasAny(h, "X-Ratelimit-Used", "X-Ratelimit-Resource") {
 		return unknownRateLimit(DialectGitHub)
 	}
 	rl := unknownRateLimit(DialectGitHub)
-	rl.Limit = countHeader(h, "X-RateLimit-Limit")
-	rl.Remaining = countHeader(h, "X-RateLimit-Remaining")
-	if used := countHeader(h, "X-RateLimit-Used"); rl.Remaining < 0 && rl.Limit >= 0 && used >= 0 {
+	rl.Limit = countHeader(h, "X-Ratelimit-Limit")
+	rl.Remaining = countHeader(h, "X-Ratelimit-Remaining")
+	if used := countHeader(h, "X-Ratelimit-Used"); rl.Remaining < 0 && rl.Limit >= 0 && used >= 0 {
 		rl.Remaining = max(rl.Limit-used, 0)
 	}
-	if epoch, ok := parseSeconds(h.Get("X-RateLimit-Reset")); ok {
+	if epoch, ok := parseSeconds(h.Get("X-Ratelimit-Reset")); ok {
 		rl.Reset = resetAtEpoch(now, epoch)
 	}
 	return rl
