@@ -13,7 +13,6 @@ import (
 	"unsafe"
 
 	"siphon/ingest/apierror"
-	"siphon/ingest/httphdr"
 	"siphon/ingest/jqguard"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"

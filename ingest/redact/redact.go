@@ -107,6 +107,10 @@ func lowerASCII(buf []byte, name string) ([]byte, bool) {
 // humps, so "author" is not "auth") is one of credentialWords. Case is
 // ignored.
 func IsCredentialName(name string) bool {
+	var words [64]byte
+	if _, ok := dataKeyNames[string(joinedWords(words[:0], name))]; ok {
+		return false
+	}
 	var buf [64]byte
 	if lower, ok := lowerASCII(buf[:0], name); ok {
 		for _, part := range credentialParts {
@@ -117,15 +121,23 @@ func IsCredentialName(name string) bool {
 		return hasCredentialWord(name)
 	}
 	lower := strings.ToLower(name)
-	if _, ok := dataKeyNames[strings.Join(nameWords(name), "")]; ok {
-		return false
-	}
 	for _, part := range credentialParts {
 		if strings.Contains(lower, string(part)) {
 			return true
 		}
 	}
 	return hasCredentialWord(name)
+}
+
+// joinedWords appends name's words (see hasCredentialWord) to buf as one:
+// its letters and digits in lower case.
+func joinedWords(buf []byte, name string) []byte {
+	for _, r := range name {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		}
+	}
+	return buf
 }
 
 // hasCredentialWord reports whether one of name's words is one of
