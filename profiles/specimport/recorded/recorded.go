@@ -174,24 +174,58 @@ func propose(r *Request, opts Options) (*specimport.Proposal, string) {
 	if method == "" {
 		method = "GET"
 	}
-	if method != "GET" && method != "POST" {
-		return nil, method + " does not list records"
+	list, why := listed(r, method, opts)
+	if why != "" {
+		return nil, why
 	}
-	var list *listing
-	if r.Response != nil {
+	if len(r.Needs) > 0 {
+		// Its URL still holds {{placeholders}}: nothing to parse yet.
+		return &specimport.Proposal{Method: method, Path: pathKey(r.URL), Summary: r.Name, From: r.From, Needs: r.Needs,
+			Notes: r.Notes, Config: spec.Config{Method: method, Records: "."}}, ""
+	}
+	p, why := fromCurl(r, method, opts)
+	if why != "" {
+		return nil, why
+	}
+	if list == nil {
+		p.Config.Records = "."
+		p.Notes = append(p.Notes, "no response was recorded: the records path and the pagination are the probe's to find")
+	} else {
+		p.Config.Records = list.records
+		if list.primaryKey != "" {
+			p.Config.PrimaryKey = []string{list.primaryKey}
+		}
+	}
+	guessPaging(p, list, r.Response)
+	return p, ""
+}
+
+// listed says whether a request lists records: what its recorded response
+// holds, or, with none recorded, whether it may (a GET). why says why not.
+func listed(r *Request, method string, opts Options) (list *listing, why string) {
+	switch {
+	case method != "GET" && method != "POST":
+		return nil, method + " does not list records"
+	case r.Response != nil:
 		if r.Response.Status >= 300 {
 			return nil, fmt.Sprintf("its recorded response is status %d", r.Response.Status)
 		}
-		var why string
 		if list, why = findListing(r.Response.Body); list == nil {
 			return nil, "its recorded response " + why
 		}
-	} else if opts.NeedsResponse {
+		return list, ""
+	case opts.NeedsResponse:
 		return nil, "no response was recorded"
-	} else if method != "GET" {
+	case method != "GET":
 		return nil, "a POST without a recorded response: nothing says it lists records"
 	}
+	return nil, ""
+}
 
+// fromCurl builds the proposal's profile by reading the request as the
+// curl command it amounts to, so its credentials become references by the
+// curl importer's rules.
+func fromCurl(r *Request, method string, opts Options) (*specimport.Proposal, string) {
 	cmd, err := curlCommand(r, opts)
 	if err != nil {
 		return nil, err.Error()
@@ -204,11 +238,6 @@ func propose(r *Request, opts Options) (*specimport.Proposal, string) {
 	if name == "" {
 		name = "imported"
 	}
-	if len(r.Needs) > 0 {
-		// Its URL still holds {{placeholders}}: nothing to parse yet.
-		return &specimport.Proposal{Method: method, Path: pathKey(r.URL), Summary: r.Name, From: r.From, Needs: r.Needs,
-			Notes: r.Notes, Config: spec.Config{Method: method, Records: "."}}, ""
-	}
 	imp, err := curlimport.Parse(cmd, name)
 	if err != nil {
 		return nil, "cannot be read as a request: " + err.Error()
@@ -217,11 +246,10 @@ func propose(r *Request, opts Options) (*specimport.Proposal, string) {
 	if err != nil {
 		return nil, "does not make a valid profile: " + err.Error()
 	}
-	cfg := loaded.Config
-	p := &specimport.Proposal{Method: method, Path: cfg.Path, Summary: r.Name, From: r.From, Notes: append([]string(nil), r.Notes...)}
+	p := &specimport.Proposal{Method: method, Path: loaded.Config.Path, Summary: r.Name, From: r.From, Notes: append([]string(nil), r.Notes...), Config: loaded.Config}
 	for _, n := range imp.Notes {
 		// The curl importer's advice on records and pagination is what
-		// this proposal does below.
+		// this proposal does itself.
 		if !strings.Contains(n, "placeholders") && !strings.Contains(n, "look like pagination") {
 			p.Notes = append(p.Notes, n)
 		}
@@ -229,27 +257,27 @@ func propose(r *Request, opts Options) (*specimport.Proposal, string) {
 	for _, v := range imp.Vars {
 		p.Vars = append(p.Vars, specimport.Var{Name: v.Name, Why: v.Why, Value: v.Value})
 	}
+	return p, ""
+}
 
+// guessPaging sets the proposal's pagination from the request's parameter
+// names and what the recorded response holds, and takes out of its params
+// those the paginator sends and those that say where the recording was.
+func guessPaging(p *specimport.Proposal, list *listing, resp *Response) {
+	cfg := &p.Config
 	in := specimport.PagingInput{}
 	for k := range cfg.Params {
 		in.Params = append(in.Params, specimport.Param{Name: k, In: "query"})
 	}
 	sort.Slice(in.Params, func(i, j int) bool { return in.Params[i].Name < in.Params[j].Name })
 	if list != nil {
-		cfg.Records = list.records
-		if list.primaryKey != "" {
-			cfg.PrimaryKey = []string{list.primaryKey}
-		}
 		in.Records, in.PrimaryKey, in.Fields = list.records, list.primaryKey, list.fields
-		for _, h := range r.Response.Headers {
+		for _, h := range resp.Headers {
 			in.Headers = append(in.Headers, h.Name)
 		}
-	} else {
-		cfg.Records = "."
-		p.Notes = append(p.Notes, "no response was recorded: the records path and the pagination are the probe's to find")
 	}
 	g := specimport.GuessPaging(in)
-	if list != nil && g.Pagination.Type == spec.PageLinkHeader && !hasLinkNext(r.Response.Headers) {
+	if list != nil && g.Pagination.Type == spec.PageLinkHeader && !hasLinkNext(resp.Headers) {
 		g = specimport.GuessPaging(specimport.PagingInput{Params: in.Params, Fields: in.Fields, Records: in.Records, PrimaryKey: in.PrimaryKey})
 	}
 	pg := g.Pagination
@@ -279,8 +307,6 @@ func propose(r *Request, opts Options) (*specimport.Proposal, string) {
 	if g.Evidence != "" {
 		p.Notes = append(p.Notes, "pagination: "+g.Evidence)
 	}
-	p.Config = cfg
-	return p, ""
 }
 
 // urlPath is the path of a request's URL, for a name.
