@@ -555,6 +555,9 @@ func (w *walk) commit(done bool, reason string) error {
 // one before is reported first, at a point that does not depend on how
 // fast the disk is.
 func (w *walk) commitSoon() error {
+	if b, ok := w.out.(store.BusyCommitter); ok && w.pending != nil && b.CommitBusy() {
+		return nil // still uploading: fetch on, ask again after the next page
+	}
 	if err := w.inflight(); err != nil {
 		return err
 	}

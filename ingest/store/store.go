@@ -138,6 +138,15 @@ type Writer interface {
 	Close() error
 }
 
+// BusyCommitter is a Writer whose commit in flight may take longer than
+// fetching the next pages (an upload to object storage): while
+// CommitBusy says so, the walk goes on fetching instead of waiting for
+// it, and asks again at the next page. The writer bounds what it holds
+// meanwhile by answering false once it must not take more.
+type BusyCommitter interface {
+	CommitBusy() bool
+}
+
 // DefaultDir is a profile's output folder when nothing names one (no
 // output.dir in the profile, none given to the run): ./siphon-data/NAME.
 // Every part of siphon that needs it asks here.

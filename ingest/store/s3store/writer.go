@@ -72,7 +72,16 @@ type writer struct {
 
 	inflight chan error
 	failed   error // an upload that failed: nothing after it is vouched
+
+	// spare holds a closed segment's buffers once their upload succeeded:
+	// the next segment fills them again instead of growing new ones from
+	// nothing (growing and faulting in megabytes per segment cost more
+	// CPU than the rest of the writer).
+	spare chan segmentBufs
 }
+
+// segmentBufs are the buffers of one segment.
+type segmentBufs struct{ rec, rej, pages, idx []byte }
 
 var _ store.Writer = (*writer)(nil)
 
@@ -89,7 +98,7 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 			return nil, err
 		}
 	}
-	w := &writer{h: h, rawPages: opt.RawPages, recycle: opt.Recycle, age: segmentAge(), lastCP: time.Now()}
+	w := &writer{h: h, rawPages: opt.RawPages, recycle: opt.Recycle, age: segmentAge(), lastCP: time.Now(), spare: make(chan segmentBufs, 1)}
 	vouched := 0
 	if cp != nil {
 		vouched = cp.Segments
@@ -152,9 +161,23 @@ func (w *writer) touch() {
 	}
 }
 
+// room makes room for n more bytes in b, doubling it when it must grow:
+// append grows big slices by a quarter, which copies (and faults in) a
+// segment several times over while it fills.
+func room(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	c := max(2*cap(b), len(b)+n, 64<<10)
+	nb := make([]byte, len(b), c)
+	copy(nb, b)
+	return nb
+}
+
 // WriteRecord appends one compact record and its newline.
 func (w *writer) WriteRecord(rec []byte) error {
 	w.touch()
+	w.rec = room(w.rec, len(rec)+1)
 	w.rec = append(w.rec, rec...)
 	w.rec = append(w.rec, '\n')
 	return nil
@@ -198,7 +221,7 @@ func (w *writer) ArchivePage(e *store.PageEntry, body []byte, written, pooled bo
 	if written {
 		off = w.bodyMark
 	} else {
-		w.pages = append(w.pages, body...)
+		w.pages = append(room(w.pages, len(body)), body...)
 		if pooled && w.recycle != nil {
 			w.recycle(body)
 		}
@@ -217,7 +240,7 @@ func (w *writer) ArchivePage(e *store.PageEntry, body []byte, written, pooled bo
 type pageBody struct{ w *writer }
 
 func (p pageBody) Write(b []byte) (int, error) {
-	p.w.pages = append(p.w.pages, b...)
+	p.w.pages = append(room(p.w.pages, len(b)), b...)
 	return len(b), nil
 }
 func (p pageBody) Close() error { return nil }
@@ -287,6 +310,14 @@ func (w *writer) StartCommit(cp *store.Checkpoint) error {
 	return nil
 }
 
+// CommitBusy says the upload in flight is still going and the open
+// segment may grow meanwhile (to twice its bound): the walk need not wait.
+func (w *writer) CommitBusy() bool {
+	return w.inflight != nil && len(w.inflight) == 0 && w.size() < 2*SegmentBytes
+}
+
+var _ store.BusyCommitter = (*writer)(nil)
+
 // WaitCommit collects the upload in flight; a failed one fails every
 // commit after it.
 func (w *writer) WaitCommit() error {
@@ -305,8 +336,13 @@ func (w *writer) WaitCommit() error {
 // after).
 func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 	recs := w.rec[:w.pageStart]
-	rest := append([]byte(nil), w.rec[w.pageStart:]...)
 	rej, pages, idx := w.rej, w.pages, w.idx
+	var next segmentBufs
+	select {
+	case next = <-w.spare:
+	default:
+	}
+	rest := append(next.rec[:0], w.rec[w.pageStart:]...)
 	n := w.seg
 	if len(recs)+len(rej)+len(pages)+len(idx) > 0 {
 		n++
@@ -321,12 +357,12 @@ func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 		return nil, err
 	}
 	w.seg, w.recordsBytes, w.indexBytes, w.rejectedBytes = n, cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes
-	w.rec, w.pageStart, w.rej, w.pages, w.idx, w.bodyMark = rest, 0, nil, nil, nil, 0
+	w.rec, w.pageStart, w.rej, w.pages, w.idx, w.bodyMark = rest, 0, next.rej[:0], next.pages[:0], next.idx[:0], 0
 	w.opened, w.lastCP = time.Time{}, time.Now()
 	if len(rest) > 0 {
 		w.opened = time.Now()
 	}
-	h := w.h
+	h, spare := w.h, w.spare
 	return func() error {
 		// The segment's objects go up at once, the checkpoint after all.
 		objs := []struct {
@@ -348,7 +384,13 @@ func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
-			return err
+			return err // buffers dropped: a failed put may still be sending them
+		}
+		// Every put succeeded, so the store has read the bodies whole:
+		// the buffers are free again.
+		select {
+		case spare <- segmentBufs{recs[:0], rej[:0], pages[:0], idx[:0]}:
+		default:
 		}
 		return h.writeCheckpoint(enc)
 	}, nil
@@ -358,6 +400,10 @@ func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 func (w *writer) Close() error {
 	err := w.WaitCommit()
 	w.rec, w.rej, w.pages, w.idx = nil, nil, nil, nil
+	select {
+	case <-w.spare:
+	default:
+	}
 	if errors.Is(err, ErrLeaseLost) {
 		return err
 	}
