@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"siphon/ingest/demoapi"
 	"siphon/ingest/store/s3store/s3test"
@@ -176,7 +180,21 @@ func TestS3SecondOwnerRefused(t *testing.T) {
 	const n = 1500
 	s3srv := s3test.Start(t)
 	s3srv.Bucket(t, "lake")
-	api := demoapi.NewServer(demoapi.Options{Records: n, Latency: 2e6}) // 2 ms a page
+	// The API holds the first run's fourth page until the rival has been
+	// answered, so the first run is live when the rival comes, however
+	// fast either is.
+	rivalDone := make(chan struct{})
+	var served atomic.Int64
+	demo := demoapi.New(demoapi.Options{Records: n})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if served.Add(1) == 4 {
+			select {
+			case <-rivalDone:
+			case <-time.After(2 * time.Minute):
+			}
+		}
+		demo.ServeHTTP(w, r)
+	}))
 	defer api.Close()
 	first, second := t.TempDir(), t.TempDir()
 	for _, d := range []string{first, second} {
@@ -199,6 +217,7 @@ func TestS3SecondOwnerRefused(t *testing.T) {
 	var rivalErr bytes.Buffer
 	rival.Stderr = &rivalErr
 	rerr := rival.Run()
+	close(rivalDone)
 	var rest strings.Builder
 	for sc.Scan() {
 		rest.WriteString(sc.Text() + "\n")
