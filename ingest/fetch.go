@@ -28,6 +28,7 @@ import (
 	"siphon/ingest/redact"
 	"siphon/ingest/retry"
 	"siphon/ingest/spec"
+	"siphon/ingest/store"
 	"siphon/ingest/textbound"
 	"siphon/ingest/transport"
 )
@@ -51,9 +52,9 @@ type fetched struct {
 	direct      bool              // the records went to the page sink as they were read
 	attempts    int
 	duration    time.Duration
-	sent        http.Header  // the request's headers as sent
-	sentBody    []byte       // the request's body as sent, if any
-	arch        *archiveBody // a streamed body for the archive
+	sent        http.Header         // the request's headers as sent
+	sentBody    []byte              // the request's body as sent, if any
+	arch        *store.StreamedBody // a streamed body for the archive
 }
 
 // outcome is one attempt's verdict: done (f set), retry (cause, wait), or fail.
@@ -566,14 +567,14 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 	sink := rn.recs
 	tap := &bodyTap{r: raw, head: sink.head[:0]}
 	if sink.out.RawPages() {
-		tap.arch = &archiveBody{out: sink.out, page: sink.pageNo, red: rn.c.redact()}
+		tap.arch = store.NewStreamedBody(sink.out, sink.pageNo, rn.c.redact())
 	}
 	defer func() { sink.head = tap.head }() // reused: f.head is read before the next page
 	tap.hash.SetSeed(bodySeed)
 	body, err := rn.openBody(tap, ctype) // after the archive's tee: the archive keeps the body as it came
 	if err != nil {
 		if tap.arch != nil {
-			tap.arch.discard()
+			tap.arch.Discard()
 		}
 		return rn.conversionOutcome(err, status, ctype, tap.head)
 	}
@@ -591,7 +592,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 	}
 	if err != nil {
 		if tap.arch != nil {
-			tap.arch.discard()
+			tap.arch.Discard()
 		}
 		return rn.scanOutcome(ctx, err, sink, status, ctype, tap.head)
 	}
@@ -602,7 +603,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 	}
 	if msg, retry, err := rn.checkBody(ctx, pg, sink.found); err != nil || msg != "" {
 		if tap.arch != nil {
-			tap.arch.discard()
+			tap.arch.Discard()
 		}
 		if aerr := sink.abort(); aerr != nil {
 			err = errors.Join(err, aerr)

@@ -3,14 +3,12 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"hash/maphash"
 	"io"
 
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
-	"siphon/ingest/redact"
 	"siphon/ingest/schema"
 	"siphon/ingest/store"
 )
@@ -231,7 +229,7 @@ type bodyTap struct {
 	n    int64
 	head []byte
 	hash maphash.Hash
-	arch *archiveBody // with raw_pages
+	arch *store.StreamedBody // with raw_pages
 }
 
 func (t *bodyTap) Read(p []byte) (int, error) {
@@ -254,107 +252,3 @@ func (t *bodyTap) whole() bool { return t.n == int64(len(t.head)) }
 
 // bodySeed keys page fingerprints; they are only compared within a run.
 var bodySeed = maphash.MakeSeed()
-
-// spillBytes is how much of a streamed body the archive keeps in memory:
-// a larger body goes to its file as it arrives.
-const spillBytes = 1 << 20
-
-// bufList keeps a few buffers of archived bodies for the next pages: a
-// body goes to the page writer, which gives its buffer back once written.
-type bufList struct{ free chan []byte }
-
-// bodyBufs holds at most 16 buffers of up to 256 KiB.
-var bodyBufs = bufList{free: make(chan []byte, 16)}
-
-func (l bufList) get() []byte {
-	select {
-	case b := <-l.free:
-		return b
-	default:
-		return make([]byte, 0, 32<<10)
-	}
-}
-
-func (l bufList) put(b []byte) {
-	if b == nil || cap(b) > 256<<10 {
-		return
-	}
-	select {
-	case l.free <- b[:0]:
-	default:
-	}
-}
-
-// archiveBody is a streamed page's body on its way to the archive. A body
-// up to spillBytes is kept and handed to the page writer, off the fetch
-// path; a larger one is written to its file while it streams, secrets
-// hidden on the way, so no body is held whole.
-type archiveBody struct {
-	out  store.Writer
-	page int
-	red  *redact.Redactor
-	buf  []byte
-	file io.WriteCloser // the body's file in the archive
-	w    io.WriteCloser // red's writer into file
-	err  error
-}
-
-func (a *archiveBody) Write(p []byte) (int, error) {
-	if a.err != nil {
-		return len(p), nil // reported by finish; the scan goes on
-	}
-	if a.file == nil && len(a.buf)+len(p) <= spillBytes {
-		if a.buf == nil {
-			a.buf = bodyBufs.get()
-		}
-		a.buf = append(a.buf, p...)
-		return len(p), nil
-	}
-	if a.file == nil {
-		if a.file, a.err = a.out.PageBody(a.page); a.err != nil {
-			return len(p), nil
-		}
-		a.w = a.red.Writer(a.file)
-		_, a.err = a.w.Write(a.buf)
-		bodyBufs.put(a.buf)
-		a.buf = nil
-	}
-	if a.err == nil {
-		_, a.err = a.w.Write(p)
-	}
-	return len(p), nil
-}
-
-// finish closes a spilled body's file; it returns the kept body of one
-// that was not spilled (nil when it was).
-func (a *archiveBody) finish() ([]byte, error) {
-	if a.file == nil {
-		kept := a.buf
-		a.buf = nil // the caller's now
-		return kept, a.err
-	}
-	err := a.err
-	if err == nil {
-		err = a.w.Close()
-	}
-	if cerr := a.file.Close(); err == nil {
-		err = cerr
-	}
-	a.file = nil
-	if err != nil {
-		return nil, fmt.Errorf("archiving page body %s: %w", store.PageFileName(a.page), err)
-	}
-	return nil, nil
-}
-
-// discard drops an attempt's body: a file it spilled to is removed, so a
-// page that failed leaves nothing in pages/ (a retry writes it anew).
-func (a *archiveBody) discard() {
-	bodyBufs.put(a.buf)
-	a.buf = nil
-	if a.file != nil {
-		a.file.Close()
-		a.file = nil
-		a.out.DropPageBody(a.page)
-	}
-}

@@ -164,7 +164,7 @@ func (rn *runner) open() (*walk, error) {
 		pos.Cursor, pos.NextURL = c.guard.FromRefs(pos.Cursor), c.guard.FromRefs(pos.NextURL) // secrets were kept as references
 		pag.Restore(pos)
 	}
-	out, err := st.Open(cp, store.Options{RawPages: cfg.Output.RawPages, Rejected: c.validator != nil, Recycle: bodyBufs.put})
+	out, err := st.Open(cp, store.Options{RawPages: cfg.Output.RawPages, Rejected: c.validator != nil, Recycle: store.RecycleBody})
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (w *walk) step(ctx context.Context) (string, error) {
 	}
 	reason, err := w.take(ctx, f, pageNo, cursorIn)
 	if f.arch != nil {
-		f.arch.discard() // a body take did not finish
+		f.arch.Discard() // a body take did not finish
 	}
 	if err != nil || reason == paginate.StopRepeatedPage {
 		if f.direct {
@@ -387,7 +387,7 @@ func (w *walk) pageEntry(f *fetched, pageNo, written int, cursorIn, reason strin
 func (w *walk) archive(f *fetched, entry *store.PageEntry) error {
 	body, onDisk, pooled := f.body, false, false
 	if f.arch != nil {
-		kept, err := f.arch.finish()
+		kept, err := f.arch.Finish()
 		if err != nil {
 			return err
 		}
@@ -396,7 +396,7 @@ func (w *walk) archive(f *fetched, entry *store.PageEntry) error {
 	if !onDisk {
 		shown := w.c.guard.Archivable(body)
 		if pooled && (len(shown) == 0 || &shown[0] != &body[0]) {
-			bodyBufs.put(body) // a redacted copy is archived instead
+			store.RecycleBody(body) // a redacted copy is archived instead
 			pooled = false
 		}
 		body = shown
