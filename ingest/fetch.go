@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,14 +19,12 @@ import (
 	"siphon/ingest/apierror"
 	"siphon/ingest/bodybound"
 	"siphon/ingest/bodyformat"
-	"siphon/ingest/httphdr"
 	"siphon/ingest/jqguard"
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
 	"siphon/ingest/redact"
 	"siphon/ingest/retry"
-	"siphon/ingest/spec"
 	"siphon/ingest/store"
 	"siphon/ingest/textbound"
 	"siphon/ingest/transport"
@@ -383,52 +380,13 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 	return req, reqBody, outcome{}
 }
 
-// statusOutcome classifies a response that is not a 2xx: retried (with
-// its Retry-After), a token to refresh, or a failure that says what to
-// check.
+// statusOutcome classifies a response that is not a 2xx (see
+// transport.ClassifyStatus).
 func (rn *runner) statusOutcome(status int, header http.Header, ctype string, body []byte) outcome {
-	o := outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), cause: "unexpected status"}
-	if slices.Contains(rn.c.cfg.Retry.OnStatus, status) {
-		o.retry = true
-		o.cause = strings.ToLower(http.StatusText(status))
-		if o.cause == "" {
-			o.cause = "retryable status"
-		}
-		if ra := header.Get("Retry-After"); ra != "" && !rn.c.cfg.RateLimit.IgnoreHeaders {
-			if wait, ok := httphdr.ParseRetryAfter(ra, time.Now()); ok {
-				o.wait = max(wait, time.Millisecond)
-				o.cause += ", Retry-After " + strings.TrimSpace(ra)
-			}
-		}
-		return o
-	}
-	o.fail = true
-	if status == http.StatusUnauthorized && rn.c.renew != nil {
-		o.fail, o.refreshAuth = false, true
-		o.cause = "the access token was refused; refreshing it"
-		if rn.c.session != nil {
-			o.cause = "the session token was refused; logging in again"
-		}
-		return o
-	}
-	switch {
-	case (status == http.StatusForbidden || status == http.StatusUnauthorized || status == http.StatusBadRequest) && signs(rn.c.cfg.Auth.Type) && transport.ClockSkewed(string(body)):
-		o.cause = transport.ClockSkewHint
-		return o
-	}
-	switch status {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		o.cause = "the credentials were refused; check the profile's auth"
-		if rn.c.cfg.Auth.Type == spec.AuthNone {
-			o.cause = "the credentials were refused: the profile sends none; " + authHint(header, body)
-		}
-		if signs(rn.c.cfg.Auth.Type) {
-			o.cause = "the signature was refused; check the profile's auth (" + rn.c.cfg.Auth.Type + ": keys, region and service, or what is signed)"
-		}
-	case http.StatusNotFound:
-		o.cause = "not found; check base_url and path"
-	}
-	return o
+	cfg := &rn.c.cfg
+	sf := transport.ClassifyStatus(status, header, body, transport.StatusRules{RetryOn: cfg.Retry.OnStatus, IgnoreRetryAfter: cfg.RateLimit.IgnoreHeaders,
+		AuthType: cfg.Auth.Type, Renews: rn.c.renew != nil, Session: rn.c.session != nil}, time.Now())
+	return outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), cause: sf.Cause, retry: sf.Retry, fail: sf.Fail, refreshAuth: sf.Refresh, wait: sf.Wait}
 }
 
 // usableBody readies a held 2xx body for reading: a byte-order mark
@@ -705,18 +663,3 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func now() At { return At{T: time.Now()} }
-
-// signs reports whether the auth type signs each request.
-func signs(authType string) bool { return authType == spec.AuthSigV4 || authType == spec.AuthHMAC }
-
-// authHint says which auth types a refusal may want: AWS's signature when
-// the answer looks like AWS's, else every type there is.
-func authHint(header http.Header, body []byte) string {
-	b := string(body)
-	if header.Get("X-Amz-Request-Id") != "" || header.Get("X-Amzn-Requestid") != "" ||
-		strings.Contains(b, "Missing Authentication Token") || strings.Contains(b, "AWS4-HMAC-SHA256") ||
-		strings.Contains(b, "<Code>AccessDenied</Code>") || strings.Contains(b, "SignatureDoesNotMatch") {
-		return "this looks like an AWS API (or an S3-compatible store): use auth type aws_sigv4 (service, region, and keys or the standard AWS chain)"
-	}
-	return "give it an auth: api_key, bearer, basic, oauth2, aws_sigv4 (AWS and S3-compatible APIs), login (a session token from a login request) or hmac (a signature over each request); see docs/auth.md"
-}
