@@ -537,7 +537,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 		return rn.conversionOutcome(err, status, ctype, tap.head)
 	}
 	defer body.Close()
-	lines := body.lines()
+	lines := body.Lines()
 	sink.begin()
 	pg, err := rd.ScanReader(ctx, body, lines, sink.record)
 	if _, trailing := page.ScanError(err); trailing && !lines && !body.Converted && tap.whole() {
@@ -554,7 +554,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 		}
 		return rn.scanOutcome(ctx, err, sink, status, ctype, tap.head)
 	}
-	if kept, ok := body.kept(); ok {
+	if kept, ok := body.Kept(); ok {
 		pg.Keep(kept) // small enough to have been kept: the checks that read a body whole may
 	} else if tap.whole() && !body.Converted {
 		pg.Keep(tap.head)
