@@ -262,7 +262,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		return err
 	}
 	if saved != nil {
-		if changes := partitionChanges(saved, cfg.Partitions.Kind(), ps.parts); len(changes) > 0 {
+		if changes := saved.Changes(cfg.Partitions.Kind(), ps.parts); len(changes) > 0 {
 			return &ProfileChangedError{Dir: ps.out.String(), Changes: changes}
 		}
 	}
@@ -561,29 +561,6 @@ func (ps *partitionSet) appendPendingLocked() {
 	if err != nil {
 		ps.emit(Warning{At: now(), What: fmt.Sprintf("saving %s: %v", store.RunStateLogFile, err)})
 	}
-}
-
-// partitionChanges says how the partitions now differ from the saved set.
-// New partitions are no change: they are simply run.
-func partitionChanges(saved *RunState, kind string, now []partition.Partition) []string {
-	var out []string
-	if saved.Kind != kind {
-		return []string{fmt.Sprintf("partitions were %s, are now %s", orDash(saved.Kind), orDash(kind))}
-	}
-	byKey := map[string]partition.Partition{}
-	for _, p := range now {
-		byKey[p.Key] = p
-	}
-	for _, sp := range saved.Partitions {
-		p, ok := byKey[sp.Key]
-		switch {
-		case !ok:
-			out = append(out, fmt.Sprintf("partition %s (%s) is gone", sp.Key, sp.Partition.Describe()))
-		case p.Start != sp.Start || p.End != sp.End || p.Value != sp.Value:
-			out = append(out, fmt.Sprintf("partition %s was %s, is now %s", sp.Key, sp.Partition.Describe(), p.Describe()))
-		}
-	}
-	return out
 }
 
 // partitionClient is a client for one partition: the profile with the
