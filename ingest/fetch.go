@@ -194,7 +194,7 @@ func (rn *runner) waitRetry(ctx context.Context, pageNo, attempt int, d retry.De
 	maxAttempts := rn.c.cfg.Retry.MaxAttempts
 	rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: d.Wait, Source: d.Source})
 	rn.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), time.Now().Add(d.Wait))
-	return sleep(ctx, d.Wait)
+	return retry.Sleep(ctx, d.Wait)
 }
 
 // target is a request made concrete: where it goes and what it sends.
@@ -316,9 +316,9 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	if err != nil {
 		return rn.conversionOutcome(err, status, ctype, body)
 	}
-	data, o = rn.usableBody(status, ctype, data)
-	if data == nil {
-		return o
+	data, bad := page.Usable(data)
+	if bad >= 0 {
+		return outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: rn.c.snippet(data[bad:], 100)}
 	}
 	if !converted {
 		body = data
@@ -387,22 +387,6 @@ func (rn *runner) statusOutcome(status int, header http.Header, ctype string, bo
 	sf := transport.ClassifyStatus(status, header, body, transport.StatusRules{RetryOn: cfg.Retry.OnStatus, IgnoreRetryAfter: cfg.RateLimit.IgnoreHeaders,
 		AuthType: cfg.Auth.Type, Renews: rn.c.renew != nil, Session: rn.c.session != nil}, time.Now())
 	return outcome{status: status, ctype: ctype, snippet: rn.c.snippet(body, 200), cause: sf.Cause, retry: sf.Retry, fail: sf.Fail, refreshAuth: sf.Refresh, wait: sf.Wait}
-}
-
-// usableBody readies a held 2xx body for reading: a byte-order mark
-// (.NET) is dropped, an empty body (204 No Content) is a page with nothing
-// on it, and invalid UTF-8 fails the page. A nil body means the attempt
-// ends with the outcome returned.
-func (rn *runner) usableBody(status int, ctype string, body []byte) ([]byte, outcome) {
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	if len(bytes.TrimSpace(body)) == 0 {
-		return []byte("null"), outcome{}
-	}
-	bad := page.FirstInvalidUTF8(body)
-	if bad < 0 {
-		return body, outcome{}
-	}
-	return nil, outcome{fail: true, status: status, ctype: ctype, cause: fmt.Sprintf("the body is not valid UTF-8 (first bad byte at offset %d)", bad), snippet: rn.c.snippet(body[bad:], 100)}
 }
 
 // scanHeld reads a held body in one pass: records to the page sink, the
@@ -645,21 +629,6 @@ func (rn *runner) waitBudget(ctx context.Context) error {
 	t, err := rn.c.budget.Acquire(ctx, rn.listener())
 	rn.ticket = t
 	return err
-}
-
-// sleep waits d or until ctx ends, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func now() At { return At{T: time.Now()} }

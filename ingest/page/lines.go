@@ -67,3 +67,15 @@ func FirstInvalidUTF8(body []byte) int {
 	}
 	return len(body)
 }
+
+// Usable readies a held 2xx body for reading: a byte-order mark (.NET) is
+// dropped and an empty body (204 No Content) is a page with nothing on it
+// (null). bad is the offset of the first byte that is not UTF-8 (-1: none),
+// which fails the page.
+func Usable(body []byte) (out []byte, bad int) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return []byte("null"), -1
+	}
+	return body, FirstInvalidUTF8(body)
+}

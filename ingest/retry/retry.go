@@ -5,6 +5,7 @@
 package retry
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -108,3 +109,18 @@ func backoff(attempt int, cfg spec.RetryConfig, draw func(n int64) int64) time.D
 
 // NoJitter draws no jitter, where only the budget part of a decision is used.
 func NoJitter(int64) int64 { return 0 }
+
+// Sleep waits d or until ctx ends, whichever is first.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
