@@ -83,33 +83,16 @@ const DefaultMaxBodyBytes = 64 << 20
 // New checks cfg and builds its client.
 func New(cfg spec.Config, opts ...Option) (*Client, error) {
 	cfg.ApplyDefaults()
-	c := &Client{cfg: cfg, maxBody: DefaultMaxBodyBytes, commitInterval: 250 * time.Millisecond, jqMemory: jqguard.DefaultLimit}
-	if cfg.MaxBody != "" {
-		n, err := spec.ParseSize(cfg.MaxBody)
-		if err != nil {
-			return nil, fmt.Errorf("max_body: %w", err)
-		}
-		c.maxBody = n
+	c := &Client{cfg: cfg, commitInterval: 250 * time.Millisecond, jqMemory: jqguard.DefaultLimit}
+	lim, err := bodybound.LimitsOf(&cfg, DefaultMaxBodyBytes)
+	if err != nil {
+		return nil, err
 	}
-	c.maxRecord, c.maxUnpacked = bodybound.DefaultMaxRecord, bodybound.DefaultMaxBodyUnpacked
-	for _, sz := range []struct {
-		key, val string
-		to       *int64
-	}{{"max_record", cfg.MaxRecord, &c.maxRecord}, {"max_body_unpacked", cfg.MaxBodyUnpacked, &c.maxUnpacked}} {
-		if sz.val == "" {
-			continue
-		}
-		n, err := spec.ParseSize(sz.val)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sz.key, err)
-		}
-		*sz.to = n
-	}
+	c.maxBody, c.maxRecord, c.maxUnpacked = lim.Body, lim.Record, lim.Unpacked
 	for _, opt := range opts {
 		opt(c)
 	}
 	c.red = transport.NewRedactor(&cfg)
-	var err error
 	if c.endpoint, err = transport.JoinURL(cfg.BaseURL, cfg.Path); err != nil {
 		return nil, err
 	}

@@ -268,3 +268,27 @@ func (u *unpackedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Limits are a profile's bounds on one response: max_body, max_record and
+// max_body_unpacked, in bytes.
+type Limits struct{ Body, Record, Unpacked int64 }
+
+// LimitsOf reads the profile's bounds, each unset one at its default
+// (defaultBody for max_body).
+func LimitsOf(cfg *spec.Config, defaultBody int64) (Limits, error) {
+	l := Limits{Body: defaultBody, Record: DefaultMaxRecord, Unpacked: DefaultMaxBodyUnpacked}
+	for _, sz := range []struct {
+		key, val string
+		to       *int64
+	}{{"max_body", cfg.MaxBody, &l.Body}, {"max_record", cfg.MaxRecord, &l.Record}, {"max_body_unpacked", cfg.MaxBodyUnpacked, &l.Unpacked}} {
+		if sz.val == "" {
+			continue
+		}
+		n, err := spec.ParseSize(sz.val)
+		if err != nil {
+			return Limits{}, fmt.Errorf("%s: %w", sz.key, err)
+		}
+		*sz.to = n
+	}
+	return l, nil
+}
