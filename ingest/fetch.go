@@ -235,26 +235,7 @@ func (rn *runner) target(req request) (target, error) {
 // pageURL is the absolute URL a request goes to.
 func (rn *runner) pageURL(req request) (*url.URL, error) {
 	if req.url != "" {
-		u, err := url.Parse(req.url)
-		if err != nil {
-			return nil, fmt.Errorf("next page URL: %w", err)
-		}
-		if !u.IsAbs() {
-			u = rn.c.endpoint.ResolveReference(u)
-		}
-		secrets, err := rn.c.guard.Destination(u)
-		if err != nil {
-			return nil, fmt.Errorf("next page URL refused: %w", err)
-		}
-		if !secrets {
-			if rn.c.cfg.Method == http.MethodPost && rn.c.guard.SecretBody() {
-				return nil, fmt.Errorf("next page URL %s is on another origin than base_url, and the POST body holds a secret that goes only to base_url's origin: refused", rn.c.redact().URL(u.String()))
-			}
-			if err := rn.c.guard.Strip(http.Header{}, u); err != nil {
-				return nil, fmt.Errorf("next page URL refused: %w", err)
-			}
-		}
-		return u, nil
+		return rn.c.guard.NextURL(req.url)
 	}
 	u := *req.endpoint
 	q := u.Query()

@@ -430,3 +430,29 @@ func JoinURL(base, path string) (*url.URL, error) {
 	}
 	return u, nil
 }
+
+// NextURL resolves a next page's URL the API gave against the endpoint
+// and checks where it may go: a URL to another origin carries none of the
+// profile's secrets, and a POST whose body holds one is refused.
+func (g *Guard) NextURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("next page URL: %w", err)
+	}
+	if !u.IsAbs() {
+		u = g.endpoint.ResolveReference(u)
+	}
+	secrets, err := g.Destination(u)
+	if err != nil {
+		return nil, fmt.Errorf("next page URL refused: %w", err)
+	}
+	if !secrets {
+		if g.cfg.Method == http.MethodPost && g.SecretBody() {
+			return nil, fmt.Errorf("next page URL %s is on another origin than base_url, and the POST body holds a secret that goes only to base_url's origin: refused", g.red.Load().URL(u.String()))
+		}
+		if err := g.Strip(http.Header{}, u); err != nil {
+			return nil, fmt.Errorf("next page URL refused: %w", err)
+		}
+	}
+	return u, nil
+}
