@@ -1,15 +1,14 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"net/http"
-	"siphon/ingest/retry"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"siphon/ingest/retry"
+	"siphon/ingest/transport"
 )
 
 // Fetching ahead. A walk takes its pages one after another, so one walk
@@ -58,45 +57,9 @@ func (p *aheadPool) give() { <-p.slots }
 // concurrency × 4 MiB.
 const aheadMaxBody = 4 << 20
 
-// heldResponse is a page fetched ahead: a 2xx, its body read whole.
-type heldResponse struct {
-	status int
-	header http.Header
-	body   []byte
-	took   time.Duration
-}
-
-type heldKey struct{}
-
-// withHeld makes the request sent with ctx answer with h instead of going
-// out (see replayTransport).
-func withHeld(ctx context.Context, h *heldResponse) context.Context {
-	return context.WithValue(ctx, heldKey{}, h)
-}
-
-func replayed(ctx context.Context) bool { return ctx.Value(heldKey{}) != nil }
-
-// replayTransport answers a request whose context holds a page fetched
-// ahead with that page. It sits under everything else (auth, redirects,
-// resty), so a page taken from the hold goes through what a page from the
-// network does.
-type replayTransport struct{ next http.RoundTripper }
-
-func (t replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	h, ok := req.Context().Value(heldKey{}).(*heldResponse)
-	if !ok {
-		return t.next.RoundTrip(req)
-	}
-	if req.Body != nil {
-		req.Body.Close()
-	}
-	return &http.Response{
-		Status: fmt.Sprintf("%d %s", h.status, http.StatusText(h.status)), StatusCode: h.status,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h.header.Clone(), Body: io.NopCloser(bytes.NewReader(h.body)), ContentLength: int64(len(h.body)),
-		Request: req,
-	}, nil
-}
+// heldResponse is a page fetched ahead: a 2xx, its body read whole,
+// answered again by transport.Replay.
+type heldResponse = transport.Held
 
 // aheadPage is one page being fetched, or fetched, ahead.
 type aheadPage struct {
@@ -265,5 +228,5 @@ func (a *readAhead) fetch(t target) *heldResponse {
 		rn.tellBudget(retry.Decide(failureOf(o), 1, 0, false, rn.c.cfg.Retry, retry.NoJitter), status)
 		return nil
 	}
-	return &heldResponse{status: status, header: header, body: body, took: time.Since(start)}
+	return &heldResponse{Status: status, Header: header, Body: body, Took: time.Since(start)}
 }

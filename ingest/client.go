@@ -152,7 +152,7 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c.guard = transport.NewGuard(&c.cfg, c.endpoint, c.red, c.tokens, c.session)
-	c.http = c.guard.NewResty(&http.Client{Transport: replayTransport{bodybound.Transport{Next: signed, Unpacked: c.maxUnpacked}}, CheckRedirect: c.guard.CheckRedirect})
+	c.http = c.guard.NewResty(&http.Client{Transport: transport.Replay{Next: bodybound.Transport{Next: signed, Unpacked: c.maxUnpacked}}, CheckRedirect: c.guard.CheckRedirect})
 	return c, nil
 }
 

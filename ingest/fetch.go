@@ -134,7 +134,7 @@ func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome,
 	actx, replay := ctx, attempt == 1 && p.held != nil
 	if replay {
 		// Fetched ahead, under the budget then: it is taken as it came.
-		actx = withHeld(ctx, p.held)
+		actx = transport.WithHeld(ctx, p.held)
 	} else if err := rn.waitBudget(ctx); err != nil {
 		if ctx.Err() != nil {
 			return outcome{}, time.Time{}, err
@@ -154,7 +154,7 @@ func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome,
 	if o.f != nil {
 		o.f.redactedURL, o.f.attempts, o.f.duration = p.redacted, attempt, time.Since(p.started)
 		if replay {
-			o.f.duration = p.held.took // the request's, not the wait for it
+			o.f.duration = p.held.Took // the request's, not the wait for it
 		}
 	}
 	return o, sentAt, nil
@@ -266,7 +266,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	status := resp.StatusCode()
 	header := resp.Header()
 	ctype := header.Get("Content-Type")
-	if !replayed(ctx) {
+	if !transport.Replayed(ctx) {
 		rn.noteRateLimit(header) // a page fetched ahead was noted when it came
 	}
 	if status >= 200 && status <= 299 && rn.recs != nil && rn.recs.stream {
