@@ -53,9 +53,9 @@ type walk struct {
 	// hits.total), at declaredAt; 0: none (complete.go).
 	declared   paginate.Count
 	declaredAt string
-	// The pages' headers as shown, kept while they repeat (headermemo.go).
-	shownResp headerMemo
-	shownSent sentMemo
+	// The pages' headers as shown, kept while they repeat (transport.HeaderMemo).
+	shownResp transport.HeaderMemo
+	shownSent transport.SentMemo
 	entryRed  *redact.Redactor // the redactor the last index entry was built with
 }
 
@@ -375,7 +375,7 @@ func (w *walk) pageEntry(f *fetched, pageNo, written int, cursorIn, reason strin
 	w.entryRed = red
 	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: textbound.Keep(f.redactedURL), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
-		CursorIn: textbound.Keep(red.URL(cursorIn)), CursorOut: textbound.Keep(red.URL(cursorOut)), Headers: w.shownResp.show(red, f.header)}
+		CursorIn: textbound.Keep(red.URL(cursorIn)), CursorOut: textbound.Keep(red.URL(cursorOut)), Headers: w.shownResp.Show(red, f.header)}
 	posIn := w.posIn // as the checkpoint keeps a position: secrets as their references
 	posIn.NextURL, posIn.Cursor = w.c.guard.CheckpointURL(posIn.NextURL), w.c.guard.CheckpointText(posIn.Cursor)
 	entry.Position = &posIn
@@ -519,7 +519,7 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *store.PageEn
 	// redactor is still the one the entry was built with.
 	w.rn.emitAs(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request: w.c.guard.ShownRequestWith(f.method, entry.URL, w.shownSent.show(w.c.guard, red, f.sent), f.sentBody, BodyPreviewBytes),
+		Request: w.c.guard.ShownRequestWith(f.method, entry.URL, w.shownSent.Show(w.c.guard, red, f.sent), f.sentBody, BodyPreviewBytes),
 		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
 		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: bodyPreview(red, f.head), BodyBytes: f.size},
 		Sample:   sample}, w.entryRed)

@@ -1,4 +1,4 @@
-package ingest
+package transport
 
 import (
 	"maps"
@@ -35,10 +35,10 @@ func TestHeaderMemoShowsWhatShownHeadersShows(t *testing.T) {
 		{"empty", more, http.Header{}},
 		{"nil", more, nil},
 	}
-	var m headerMemo
+	var m HeaderMemo
 	for _, p := range pages {
-		want := shownHeaders(p.red, p.h)
-		if got := m.show(p.red, p.h); !maps.Equal(got, want) {
+		want := ShownHeaders(p.red, p.h)
+		if got := m.Show(p.red, p.h); !maps.Equal(got, want) {
 			t.Errorf("%s: memo shows %q, want %q", p.name, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package ingest
+package transport
 
 import (
 	"net/http"
@@ -8,29 +8,28 @@ import (
 	"siphon/ingest/httphdr"
 	"siphon/ingest/redact"
 	"siphon/ingest/textbound"
-	"siphon/ingest/transport"
 )
 
-// headerMemo shows a walk's response headers as the page index keeps them
-// (redacted, joined, bounded: shownHeaders) without redoing the work for
+// HeaderMemo shows a walk's response headers as the page index keeps them
+// (redacted, joined, bounded: ShownHeaders) without redoing the work for
 // the headers that repeat from one page to the next, as most do: only a
 // changed value is redacted again. The maps it returns are shared by the
 // index entry and the page event and are never written after.
-type headerMemo struct {
+type HeaderMemo struct {
 	red  *redact.Redactor // the redactor prev was shown with
 	prev http.Header      // the last page's headers
 	out  map[string]string
 }
 
-// shownHeaders is the uncached form: what headerMemo.show returns.
-func shownHeaders(red *redact.Redactor, h http.Header) map[string]string {
+// ShownHeaders is the uncached form: what HeaderMemo.Show returns.
+func ShownHeaders(red *redact.Redactor, h http.Header) map[string]string {
 	return textbound.Headers(httphdr.Joined(red.Header(h)))
 }
 
-// show returns h as shownHeaders(red, h) would.
-func (m *headerMemo) show(red *redact.Redactor, h http.Header) map[string]string {
+// Show returns h as ShownHeaders(red, h) would.
+func (m *HeaderMemo) Show(red *redact.Redactor, h http.Header) map[string]string {
 	if h == nil {
-		return shownHeaders(red, h)
+		return ShownHeaders(red, h)
 	}
 	if red != m.red {
 		m.prev, m.out = nil, nil
@@ -53,7 +52,7 @@ func (m *headerMemo) show(red *redact.Redactor, h http.Header) map[string]string
 		if !ok {
 			// Cut names and values are rare: they take the long way.
 			m.red, m.prev, m.out = nil, nil, nil
-			return shownHeaders(red, h)
+			return ShownHeaders(red, h)
 		}
 		out[name] = v
 	}
@@ -61,7 +60,7 @@ func (m *headerMemo) show(red *redact.Redactor, h http.Header) map[string]string
 	return out
 }
 
-// joinedValue is one header's values redacted and joined as shownHeaders
+// joinedValue is one header's values redacted and joined as ShownHeaders
 // shows them; false when the name or the value is long enough to be cut.
 func joinedValue(red *redact.Redactor, name string, values []string) (string, bool) {
 	if len(name) > textbound.MaxKept {
@@ -103,16 +102,16 @@ func sameHeaders(a, b http.Header) bool {
 	return true
 }
 
-// sentMemo keeps the request headers as a page event shows them while
+// SentMemo keeps the request headers as a page event shows them while
 // every page sends the same ones.
-type sentMemo struct {
+type SentMemo struct {
 	red   *redact.Redactor
 	prev  http.Header
 	shown map[string]string
 }
 
-// show returns g.ShownSentHeaders(sent), red being the redactor in force.
-func (m *sentMemo) show(g *transport.Guard, red *redact.Redactor, sent http.Header) map[string]string {
+// Show returns g.ShownSentHeaders(sent), red being the redactor in force.
+func (m *SentMemo) Show(g *Guard, red *redact.Redactor, sent http.Header) map[string]string {
 	if m.shown != nil && red == m.red && sameHeaders(sent, m.prev) {
 		return m.shown
 	}
