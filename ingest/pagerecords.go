@@ -9,6 +9,7 @@ import (
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
+	"siphon/ingest/recordtail"
 	"siphon/ingest/schema"
 	"siphon/ingest/store"
 )
@@ -79,8 +80,7 @@ type pageSink struct {
 	buf  []byte // collected records, back to back
 	ends []int
 
-	tail     []byte // the last records written, for the event's sample
-	tailEnds []int
+	tail recordtail.Tail // the last records written, for the event's sample
 
 	prev, cur map[[2]uint64]struct{} // hashes of the records of the page before, and of this one
 
@@ -95,10 +95,7 @@ var repeatSeed2 = maphash.MakeSeed()
 func (s *pageSink) begin() {
 	s.found, s.kept, s.repeated = 0, 0, 0
 	s.buf, s.ends = s.buf[:0], s.ends[:0]
-	s.tail, s.tailEnds = s.tail[:0], s.tailEnds[:0]
-	if cap(s.tail) > 2*tailBudget {
-		s.tail = nil // one huge record does not stay pinned
-	}
+	s.tail.Reset()
 	if s.out != nil {
 		s.out.BeginPage()
 		if s.shape != nil {
@@ -155,72 +152,17 @@ func (s *pageSink) record(rec *pagescan.Record) error {
 		return err
 	}
 	s.kept++
-	if len(s.tailEnds) >= 2*SampleRecords {
-		// Keep the last SampleRecords: move them to the front.
-		from := s.tailEnds[len(s.tailEnds)-SampleRecords-1]
-		n := copy(s.tail, s.tail[from:])
-		s.tail = s.tail[:n]
-		k := copy(s.tailEnds, s.tailEnds[len(s.tailEnds)-SampleRecords:])
-		s.tailEnds = s.tailEnds[:k]
-		for i := range s.tailEnds {
-			s.tailEnds[i] -= from
-		}
-	}
-	s.tail = append(s.tail, rec.Raw...)
-	s.tailEnds = append(s.tailEnds, len(s.tail))
-	if len(s.tail) > tailBudget && len(s.tailEnds) > 1 {
-		// Large records: the sample keeps fewer of them, the last always.
-		j := 1
-		for j < len(s.tailEnds)-1 && len(s.tail)-s.tailEnds[j-1] > tailBudget {
-			j++
-		}
-		from := s.tailEnds[j-1]
-		s.tail = s.tail[:copy(s.tail, s.tail[from:])]
-		s.tailEnds = s.tailEnds[:copy(s.tailEnds, s.tailEnds[j:])]
-		for i := range s.tailEnds {
-			s.tailEnds[i] -= from
-		}
-	}
+	s.tail.Add(rec.Raw, SampleRecords)
 	return nil
 }
 
-// tailBudget bounds the bytes of the records kept for a page's sample
-// (but the last record is always kept, up to max_record).
-const tailBudget = 8 << 20
-
 // collected is the records collected, in one new buffer.
 func (s *pageSink) collected() []json.RawMessage {
-	return splitAt(bytes.Clone(s.buf), s.ends, 0)
+	return recordtail.Split(bytes.Clone(s.buf), s.ends, 0)
 }
 
-// sample is the page's last written records, in one new buffer: the event
-// carrying them outlives the page.
-func (s *pageSink) sample() []json.RawMessage {
-	ends := s.tailEnds
-	if len(ends) > SampleRecords {
-		ends = ends[len(ends)-SampleRecords:]
-	}
-	if len(ends) == 0 {
-		return nil
-	}
-	from := 0
-	if len(ends) < len(s.tailEnds) {
-		from = s.tailEnds[len(s.tailEnds)-len(ends)-1]
-	}
-	return splitAt(bytes.Clone(s.tail[from:]), ends, from)
-}
-
-// splitAt cuts buf into records ending at ends (offsets less base).
-func splitAt(buf []byte, ends []int, base int) []json.RawMessage {
-	recs := make([]json.RawMessage, len(ends))
-	start := 0
-	for i, end := range ends {
-		end -= base
-		recs[i] = buf[start:end:end]
-		start = end
-	}
-	return recs
-}
+// sample is the page's last written records, in one new buffer.
+func (s *pageSink) sample() []json.RawMessage { return s.tail.Last(SampleRecords) }
 
 // bodyTap reads a body for a one-pass scan, keeping its first bytes, its
 // length and a fingerprint (the walk stops when a page repeats the last).

@@ -1,0 +1,86 @@
+// Package recordtail keeps the last records a page wrote, back to back in
+// one buffer reused from page to page, for the page event's sample: at
+// most the last n, within Budget bytes (the last record always kept).
+package recordtail
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Budget bounds the bytes of the records kept for a page's sample (but
+// the last record is always kept, up to max_record).
+const Budget = 8 << 20
+
+// Tail is a page's last records.
+type Tail struct {
+	buf  []byte
+	ends []int
+}
+
+// Reset empties the tail for a new attempt at a page.
+func (t *Tail) Reset() {
+	t.buf, t.ends = t.buf[:0], t.ends[:0]
+	if cap(t.buf) > 2*Budget {
+		t.buf = nil // one huge record does not stay pinned
+	}
+}
+
+// Add keeps rec, and at least the n records before it within Budget.
+func (t *Tail) Add(rec []byte, n int) {
+	if len(t.ends) >= 2*n {
+		// Keep the last n: move them to the front.
+		from := t.ends[len(t.ends)-n-1]
+		k := copy(t.buf, t.buf[from:])
+		t.buf = t.buf[:k]
+		k = copy(t.ends, t.ends[len(t.ends)-n:])
+		t.ends = t.ends[:k]
+		for i := range t.ends {
+			t.ends[i] -= from
+		}
+	}
+	t.buf = append(t.buf, rec...)
+	t.ends = append(t.ends, len(t.buf))
+	if len(t.buf) > Budget && len(t.ends) > 1 {
+		// Large records: the sample keeps fewer of them, the last always.
+		j := 1
+		for j < len(t.ends)-1 && len(t.buf)-t.ends[j-1] > Budget {
+			j++
+		}
+		from := t.ends[j-1]
+		t.buf = t.buf[:copy(t.buf, t.buf[from:])]
+		t.ends = t.ends[:copy(t.ends, t.ends[j:])]
+		for i := range t.ends {
+			t.ends[i] -= from
+		}
+	}
+}
+
+// Last is the last n records kept, in one new buffer: the event carrying
+// them outlives the page.
+func (t *Tail) Last(n int) []json.RawMessage {
+	ends := t.ends
+	if len(ends) > n {
+		ends = ends[len(ends)-n:]
+	}
+	if len(ends) == 0 {
+		return nil
+	}
+	from := 0
+	if len(ends) < len(t.ends) {
+		from = t.ends[len(t.ends)-len(ends)-1]
+	}
+	return Split(bytes.Clone(t.buf[from:]), ends, from)
+}
+
+// Split cuts buf into records ending at ends (offsets less base).
+func Split(buf []byte, ends []int, base int) []json.RawMessage {
+	recs := make([]json.RawMessage, len(ends))
+	start := 0
+	for i, end := range ends {
+		end -= base
+		recs[i] = buf[start:end:end]
+		start = end
+	}
+	return recs
+}
