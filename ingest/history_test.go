@@ -83,7 +83,10 @@ func TestHistoryRecordsEveryEnding(t *testing.T) {
 	if err != nil || len(h) != 4 {
 		t.Fatalf("history: %d entries, %v\n%s", len(h), err, raw)
 	}
-	want := []struct{ outcome, reason, err string }{
+	want := []struct {
+		outcome     store.Outcome
+		reason, err string
+	}{
 		{store.OutcomeInterrupted, "interrupted; checkpoint saved", ""},
 		{store.OutcomeFailed, "error", "404"},
 		{store.OutcomeStopped, paginate.StopMaxPages, ""}, // resumable, not done

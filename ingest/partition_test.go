@@ -206,7 +206,7 @@ func TestFailingPartitionFailsAlone(t *testing.T) {
 		t.Errorf("snapshot %s %+v", s.State, s.Partitions)
 	}
 	st, err := ingest.ReadRunState(dir)
-	if err != nil || st == nil || len(st.Partitions) != 3 || st.Partitions[1].Key != "nothing-here" || st.Partitions[1].State != ingest.StateFailed || st.Partitions[1].Error == "" || st.Partitions[0].State != ingest.StateDone {
+	if err != nil || st == nil || len(st.Partitions) != 3 || st.Partitions[1].Key != "nothing-here" || ingest.State(st.Partitions[1].State) != ingest.StateFailed || st.Partitions[1].Error == "" || ingest.State(st.Partitions[0].State) != ingest.StateDone {
 		t.Errorf("run state: %+v, %v", st, err)
 	}
 	// A re-run fetches only the failed partition (it fails again here).

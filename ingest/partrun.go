@@ -59,7 +59,7 @@ type PartitionStarted struct{ Started }
 // PartitionFinished closes a partition's walk; State is DONE, FAILED or PAUSED.
 type PartitionFinished struct {
 	Finished
-	State string `json:"state"`
+	State State `json:"state"`
 }
 
 func (PartitionStarted) Kind() string  { return "partition_started" }
@@ -94,7 +94,7 @@ const (
 	rowPaused
 )
 
-var rowStates = [...]string{rowWaiting: StateStarting, rowRunning: StateRunning, rowDone: StateDone, rowFailed: StateFailed, rowPaused: StatePaused}
+var rowStates = [...]State{rowWaiting: StateStarting, rowRunning: StateRunning, rowDone: StateDone, rowFailed: StateFailed, rowPaused: StatePaused}
 
 // partRow is a partition's last counters, kept small: a set of 50,000
 // partitions holds 50,000 of these and no more than its workers' partRuns.
@@ -487,7 +487,7 @@ func (ps *partitionSet) startState(saved *RunState) error {
 		ps.resumed = true
 		before = make(map[string]runstate.Line, len(saved.Partitions))
 		for _, l := range saved.Partitions {
-			if l.State == StateDone || l.State == StateFailed || l.State == StatePaused {
+			if st := State(l.State); st == StateDone || st == StateFailed || st == StatePaused {
 				before[l.Key] = l
 			}
 		}
@@ -497,7 +497,7 @@ func (ps *partitionSet) startState(saved *RunState) error {
 	// slice of lines besides.
 	b := make([]byte, 0, 96*len(ps.parts))
 	for _, p := range ps.parts {
-		l := runstate.Line{Partition: p, State: StateStarting}
+		l := runstate.Line{Partition: p, State: string(StateStarting)}
 		if was, ok := before[p.Key]; ok {
 			l.State, l.Error = was.State, was.Error
 		}
@@ -537,10 +537,10 @@ func (ps *partitionSet) writeHeaderLocked() error {
 // logState appends a partition's state change to the run state's log:
 // one line, whatever the number of partitions. Without now, it waits in
 // a buffer for the next change that goes now (or flushState).
-func (ps *partitionSet) logState(key, state, errText string, now bool) {
+func (ps *partitionSet) logState(key string, state State, errText string, now bool) {
 	ps.stateMu.Lock()
 	defer ps.stateMu.Unlock()
-	ps.pending = runstate.AppendChange(ps.pending, key, state, errText)
+	ps.pending = runstate.AppendChange(ps.pending, key, string(state), errText)
 	if now || len(ps.pending) >= 64<<10 {
 		ps.appendPendingLocked()
 	}
@@ -754,7 +754,7 @@ func (ps *partitionSet) partitions() []PartitionSnapshot {
 // partitionsPage lists, of the partitions keep accepts (nil: all), n from
 // the from-th on (n < 0: all), and counts those keep accepts. Only the
 // page's snapshots are made.
-func (ps *partitionSet) partitionsPage(keep func(key, state string) bool, from, n int) ([]PartitionSnapshot, int) {
+func (ps *partitionSet) partitionsPage(keep func(key string, state State) bool, from, n int) ([]PartitionSnapshot, int) {
 	if !ps.isQueued() {
 		return nil, 0
 	}

@@ -60,7 +60,7 @@ func TestPartitionStateGrowsByAppending(t *testing.T) {
 		t.Fatalf("%+v, %v", st, err)
 	}
 	for i, p := range st.Partitions {
-		if p.Index != i || p.State != ingest.StateDone || p.Start == "" {
+		if p.Index != i || ingest.State(p.State) != ingest.StateDone || p.Start == "" {
 			t.Fatalf("partition %d: %+v", i, p)
 		}
 	}
@@ -113,7 +113,7 @@ func TestOldRunStateStillReads(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, store.RunStateFile), v1(tc.saved, ingest.StateStarting), 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, store.RunStateFile), v1(tc.saved, string(ingest.StateStarting)), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			st, err := ingest.ReadRunState(dir)
@@ -130,7 +130,7 @@ func TestOldRunStateStillReads(t *testing.T) {
 				return
 			}
 			st, err = ingest.ReadRunState(dir)
-			if err != nil || st.Version != runstate.Version || len(st.Partitions) != 3 || st.Partitions[2].State != ingest.StateDone {
+			if err != nil || st.Version != runstate.Version || len(st.Partitions) != 3 || ingest.State(st.Partitions[2].State) != ingest.StateDone {
 				t.Fatalf("after the run: %+v, %v", st, err)
 			}
 		})

@@ -16,15 +16,18 @@ import (
 	"siphon/ingest/store"
 )
 
-// Run states, as the console and the progress lines show them.
+// State is where a run is, as the console and the progress lines show it.
+type State string
+
+// Run states.
 const (
-	StateStarting = "STARTING"
-	StateRunning  = "RUNNING"
-	StateSleeping = "SLEEPING"
-	StateRetrying = "RETRYING"
-	StatePaused   = "PAUSED"
-	StateDone     = "DONE"
-	StateFailed   = "FAILED"
+	StateStarting State = "STARTING"
+	StateRunning  State = "RUNNING"
+	StateSleeping State = "SLEEPING"
+	StateRetrying State = "RETRYING"
+	StatePaused   State = "PAUSED"
+	StateDone     State = "DONE"
+	StateFailed   State = "FAILED"
 )
 
 // StopAlreadyDone is the stop reason of a run whose checkpoint says the
@@ -50,7 +53,7 @@ type Job struct {
 // it never slows the run.
 type Snapshot struct {
 	Profile        string
-	State          string
+	State          State
 	Detail         string    // e.g. "2/6 — HTTP 503: retryable status"
 	Until          time.Time // end of the current sleep or retry wait
 	Pages          int
@@ -102,7 +105,7 @@ type driver interface {
 	pause()
 	resume()
 	partitions() []PartitionSnapshot // nil: none (yet)
-	partitionsPage(keep func(key, state string) bool, from, n int) ([]PartitionSnapshot, int)
+	partitionsPage(keep func(key string, state State) bool, from, n int) ([]PartitionSnapshot, int)
 	partitionSnapshot(key string) (PartitionSnapshot, bool)
 	pausePartition(key string) error
 	resumePartition(key string) error
@@ -122,7 +125,7 @@ func (d walkDriver) snapshot() Snapshot {
 func (d walkDriver) pause()                          { d.r.setPaused(true) }
 func (d walkDriver) resume()                         { d.r.setPaused(false) }
 func (d walkDriver) partitions() []PartitionSnapshot { return nil }
-func (d walkDriver) partitionsPage(func(string, string) bool, int, int) ([]PartitionSnapshot, int) {
+func (d walkDriver) partitionsPage(func(string, State) bool, int, int) ([]PartitionSnapshot, int) {
 	return nil, 0
 }
 func (d walkDriver) partitionSnapshot(string) (PartitionSnapshot, bool) {
@@ -192,7 +195,7 @@ func (r *Run) Partitions() []PartitionSnapshot { return r.drv.partitions() }
 // many keep accepts in all. keep sees each partition's key and state
 // (STARTING for one not started); only the page's snapshots are made, so
 // a console can show a window of 50,000 partitions at every tick.
-func (r *Run) PartitionsPage(keep func(key, state string) bool, from, n int) ([]PartitionSnapshot, int) {
+func (r *Run) PartitionsPage(keep func(key string, state State) bool, from, n int) ([]PartitionSnapshot, int) {
 	return r.drv.partitionsPage(keep, from, n)
 }
 
@@ -312,7 +315,7 @@ func (rn *runner) emitAs(ev Event, red *redact.Redactor) {
 	r.events <- ev
 }
 
-func (rn *runner) setState(state, detail string, until time.Time) {
+func (rn *runner) setState(state State, detail string, until time.Time) {
 	r := rn.run
 	r.mu.Lock()
 	r.snap.State, r.snap.Detail, r.snap.Until = state, detail, until

@@ -113,9 +113,9 @@ const stateStopped = "STOPPED"
 // RUNNING, since the run is already under way.
 func stateWord(s ingest.Snapshot) string {
 	if s.State == ingest.StateStarting || s.State == "" {
-		return ingest.StateRunning
+		return string(ingest.StateRunning)
 	}
-	return s.State
+	return string(s.State)
 }
 
 // stateDetail explains the state: "12s — 429 Retry-After" while sleeping,

@@ -94,7 +94,7 @@ func sized(t *testing.T, width, height int) *harness {
 
 // manyParts is n partitions in every state, keyed by day.
 func manyParts(now time.Time, n int) []ingest.PartitionSnapshot {
-	states := []string{ingest.StateDone, ingest.StateRunning, ingest.StateRetrying, ingest.StateFailed, ingest.StateStarting, ingest.StatePaused}
+	states := []ingest.State{ingest.StateDone, ingest.StateRunning, ingest.StateRetrying, ingest.StateFailed, ingest.StateStarting, ingest.StatePaused}
 	var out []ingest.PartitionSnapshot
 	for i := range n {
 		day := time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC)

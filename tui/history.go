@@ -156,21 +156,21 @@ func liveEntry(s *runSession, now time.Time) store.HistoryEntry {
 	if s.ended {
 		reason = "this run, ended in this console"
 	}
-	return store.HistoryEntry{Start: s.snap.Started, End: end, Profile: s.profile.Name, Outcome: s.word(), StopReason: reason,
+	return store.HistoryEntry{Start: s.snap.Started, End: end, Profile: s.profile.Name, Outcome: store.Outcome(s.word()), StopReason: reason,
 		Pages: s.snap.Pages, Records: s.snap.Records, Retries: s.snap.Retries, Error: s.lastErr}
 }
 
 // outcomeWord is a history outcome as a state word.
-func outcomeWord(outcome string) string {
+func outcomeWord(outcome store.Outcome) string {
 	switch outcome {
 	case store.OutcomeDone:
-		return ingest.StateDone
+		return string(ingest.StateDone)
 	case store.OutcomeFailed:
-		return ingest.StateFailed
+		return string(ingest.StateFailed)
 	case store.OutcomeInterrupted, store.OutcomeStopped:
 		return stateStopped // the console's word for it, everywhere
 	}
-	return strings.ToUpper(outcome)
+	return strings.ToUpper(string(outcome))
 }
 
 // historyText is a past run in full, for its detail: the line cuts the

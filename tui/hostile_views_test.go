@@ -136,7 +136,7 @@ func TestViewsCleanWhatTheyShow(t *testing.T) {
 			check(h, "runs list")
 			h.keys("H")
 			h.send(historyMsg{out: profiles[0].Out, entries: []store.HistoryEntry{
-				{Start: t0, End: t0.Add(time.Minute), Profile: "p" + a, Outcome: "failed" + a, Error: "HTTP 500: " + a},
+				{Start: t0, End: t0.Add(time.Minute), Profile: "p" + a, Outcome: store.Outcome("failed" + a), Error: "HTTP 500: " + a},
 				{Start: t0, End: t0.Add(time.Minute), Profile: "p" + a, Outcome: "done", StopReason: "stop " + a},
 			}})
 			check(h, "history")

@@ -15,7 +15,7 @@ import (
 )
 
 // endRun closes a fake run's events as the run does when it ends in state.
-func (h *harness) endRun(i int, state string, err error) {
+func (h *harness) endRun(i int, state ingest.State, err error) {
 	h.t.Helper()
 	r := h.runs[i]
 	r.mu.Lock()

@@ -23,7 +23,7 @@ type PartitionRunner interface {
 	// PartitionsPage is n of the partitions keep accepts (nil: all) from
 	// the from-th on, and how many it accepts: the table asks only for the
 	// rows on screen, however many partitions the run has.
-	PartitionsPage(keep func(key, state string) bool, from, n int) ([]ingest.PartitionSnapshot, int)
+	PartitionsPage(keep func(key string, state ingest.State) bool, from, n int) ([]ingest.PartitionSnapshot, int)
 	Partition(key string) (ingest.PartitionSnapshot, bool)
 	PausePartition(key string) error
 	ResumePartition(key string) error
@@ -42,7 +42,7 @@ func partWord(s ingest.Snapshot) string {
 	if s.State == ingest.StateStarting || s.State == "" {
 		return stateWaiting
 	}
-	return s.State
+	return string(s.State)
 }
 
 // partRunner is one partition of a run as a Runner, so that a partition
@@ -228,13 +228,13 @@ func newPartsPane(e *env, s *runSession) partsPane {
 // keep is the filter as the run applies it: the needle in a partition's
 // state word or key; nil when there is no filter. It allocates nothing for
 // most partitions: it runs over every one of them.
-func (p partsPane) keep() func(key, state string) bool {
+func (p partsPane) keep() func(key string, state ingest.State) bool {
 	needle := p.filter.needle()
 	if needle == "" {
 		return nil
 	}
 	spaced := strings.Contains(needle, " ")
-	return func(key, state string) bool {
+	return func(key string, state ingest.State) bool {
 		word := lowerWord(state)
 		if strings.Contains(word, needle) || strings.Contains(strings.ToLower(key), needle) {
 			return true
@@ -244,7 +244,7 @@ func (p partsPane) keep() func(key, state string) bool {
 }
 
 // lowerWord is a state's word as the filter matches it, lower case.
-func lowerWord(state string) string {
+func lowerWord(state ingest.State) string {
 	switch state {
 	case ingest.StateStarting, "":
 		return "waiting"
@@ -257,7 +257,7 @@ func lowerWord(state string) string {
 	case ingest.StatePaused:
 		return "paused"
 	}
-	return strings.ToLower(state)
+	return strings.ToLower(string(state))
 }
 
 // refilter takes the partitions' latest counters for the rows on screen
@@ -288,7 +288,7 @@ func (p partsPane) refilter() partsPane {
 }
 
 // fetch reads the rows the list shows now.
-func (p partsPane) fetch(run PartitionRunner, keep func(key, state string) bool) partsPane {
+func (p partsPane) fetch(run PartitionRunner, keep func(key string, state ingest.State) bool) partsPane {
 	top, end := p.list.Window()
 	rows, total := run.PartitionsPage(keep, top, end-top)
 	cursor := p.list.Current()

@@ -22,7 +22,7 @@ type fakePartRun struct {
 	handed int // snapshots handed to the console, to count its work
 }
 
-func (f *fakePartRun) PartitionsPage(keep func(key, state string) bool, from, n int) ([]ingest.PartitionSnapshot, int) {
+func (f *fakePartRun) PartitionsPage(keep func(key string, state ingest.State) bool, from, n int) ([]ingest.PartitionSnapshot, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []ingest.PartitionSnapshot

@@ -65,7 +65,7 @@ func pastSession(p Profile, run pastRun) *runSession {
 }
 
 // outcomeState is a history outcome as a run's state.
-func outcomeState(outcome string) string {
+func outcomeState(outcome store.Outcome) ingest.State {
 	switch outcome {
 	case store.OutcomeDone:
 		return ingest.StateDone

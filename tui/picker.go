@@ -45,7 +45,7 @@ func (it pickerItem) partsDone() (done, total int) {
 		return 0, 0
 	}
 	for _, ps := range it.runState.Partitions {
-		if ps.State == ingest.StateDone {
+		if ingest.State(ps.State) == ingest.StateDone {
 			done++
 		}
 	}
@@ -413,7 +413,7 @@ func (p picker) itemLines(it pickerItem, selected bool, now time.Time) []string 
 	prof := it.profile
 	state := it.stateText(now)
 	if it.last != nil {
-		state += " · last run " + termsafe.Line(it.last.Outcome) // a line of history.jsonl
+		state += " · last run " + termsafe.Line(string(it.last.Outcome)) // a line of history.jsonl
 	}
 	stateStyle := st.Subtle
 	live := p.env.runs.liveFor(prof.Name)

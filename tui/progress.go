@@ -66,7 +66,7 @@ func progressBar(fraction float64, width int) string {
 // progressText is the header's progress line: the bar, then the share,
 // the counts and the time left. ended says the run is over (no ETA then).
 // The bar is "" when the width leaves it no room.
-func progressText(p progress, state string, ended bool, width int) (bar, text string) {
+func progressText(p progress, state ingest.State, ended bool, width int) (bar, text string) {
 	pct := int(math.Floor(p.fraction() * 100))
 	counts := fmt.Sprintf("%3d%% · %s of %s %s", pct, formatCount(p.done), formatCount(p.total), p.unit)
 	var eta string

@@ -229,7 +229,7 @@ func pauseRun(c *ctx, s *runSession) tea.Cmd {
 	}
 	name, word := termsafe.Line(s.profile.Name), s.word()
 	switch word {
-	case stateStopped, ingest.StateFailed:
+	case stateStopped, string(ingest.StateFailed):
 		return say(name+" is "+word+", not paused: R resumes it from its checkpoint", false)
 	default:
 		return say(name+" is "+word+": there is nothing to pause", false)

@@ -139,7 +139,7 @@ func (s *runSession) word() string {
 	case s.parent != nil:
 		return partWord(s.snap)
 	case s.live() && s.pauseWanted && s.snap.Partitions != nil && s.snap.Partitions.Running == 0:
-		return ingest.StatePaused
+		return string(ingest.StatePaused)
 	}
 	return stateWord(s.snap)
 }

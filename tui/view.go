@@ -143,9 +143,9 @@ func (m Model) runHeader(r *runSession) []string {
 		detail = "checkpoint saved · R resumes"
 	case word == stateWaiting:
 		detail = "waits for a free slot"
-	case word == ingest.StatePaused && s.Partitions != nil:
+	case word == string(ingest.StatePaused) && s.Partitions != nil:
 		detail = "every partition paused · P resumes"
-	case r.live() && r.pauseWanted && word != ingest.StatePaused:
+	case r.live() && r.pauseWanted && word != string(ingest.StatePaused):
 		detail = dashJoin(detail, "pausing after this page")
 	}
 	elapsed := now.Sub(s.Started)

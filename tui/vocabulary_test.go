@@ -22,7 +22,7 @@ func TestStartOverAFinishedPartitionedProfile(t *testing.T) {
 	profiles := testProfiles(dir)
 	st := runstate.Header{Version: 1, Profile: "demo-cursor", Kind: "ints", UpdatedAt: t0}
 	for _, k := range []string{"a", "b", "c"} {
-		st.Partitions = append(st.Partitions, runstate.Line{Partition: partition.Partition{Key: k}, State: ingest.StateDone})
+		st.Partitions = append(st.Partitions, runstate.Line{Partition: partition.Partition{Key: k}, State: string(ingest.StateDone)})
 	}
 	b, _ := json.Marshal(st)
 	if err := os.MkdirAll(profiles[0].Out, 0o755); err != nil {

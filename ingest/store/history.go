@@ -14,13 +14,16 @@ import (
 	"siphon/ingest/textbound"
 )
 
+// Outcome is how a run ended, as the history keeps it.
+type Outcome string
+
 // Run outcomes in the history.
 const (
-	OutcomeDone        = "done"
-	OutcomeFailed      = "failed"
-	OutcomeInterrupted = "interrupted"
-	OutcomeStopped     = "stopped" // at --max-pages: resumable, not done
-	OutcomeState       = "state"   // no run: siphon state corrected the position (rewind, set, reset)
+	OutcomeDone        Outcome = "done"
+	OutcomeFailed      Outcome = "failed"
+	OutcomeInterrupted Outcome = "interrupted"
+	OutcomeStopped     Outcome = "stopped" // at --max-pages: resumable, not done
+	OutcomeState       Outcome = "state"   // no run: siphon state corrected the position (rewind, set, reset)
 )
 
 // HistoryEntry is one run in history.jsonl: one JSON line per run,
@@ -30,7 +33,7 @@ type HistoryEntry struct {
 	Start      time.Time `json:"start"`
 	End        time.Time `json:"end"`
 	Profile    string    `json:"profile"`
-	Outcome    string    `json:"outcome"`     // done, failed, interrupted, stopped
+	Outcome    Outcome   `json:"outcome"`     // done, failed, interrupted, stopped
 	StopReason string    `json:"stop_reason"` // why it stopped, in words
 	Pages      int       `json:"pages"`       // pages in the folder at the end (earlier runs' included)
 	Records    int64     `json:"records"`

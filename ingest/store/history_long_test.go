@@ -17,7 +17,7 @@ import (
 // scanner bound) is read, a 5 MiB one is skipped, a torn one too, and every
 // run after them is still there.
 func TestHistoryReadsPastLongLines(t *testing.T) {
-	entry := func(outcome, errText string) []byte {
+	entry := func(outcome store.Outcome, errText string) []byte {
 		b, err := json.Marshal(store.HistoryEntry{Start: time.Unix(0, 0).UTC(), Profile: "p", Outcome: outcome, Error: errText})
 		if err != nil {
 			t.Fatal(err)
@@ -29,7 +29,7 @@ func TestHistoryReadsPastLongLines(t *testing.T) {
 	file.Write(entry("failed", strings.Repeat("x", 5<<20)))
 	file.WriteString(`{"profile":"p","outc` + "\n")
 	for i := range 3 {
-		file.Write(entry(fmt.Sprintf("done-%d", i), ""))
+		file.Write(entry(store.Outcome(fmt.Sprintf("done-%d", i)), ""))
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, store.HistoryFile), file.Bytes(), 0o600); err != nil {
