@@ -175,18 +175,7 @@ func walkLines(orig, now replay.Walk, width int) []string {
 	keysW := max((half-7)/2, 4)
 	nextW := max(half-7-keysW-2, 4)
 	cell := func(p replay.Page) string {
-		keys := ""
-		if p.FirstKey != "" || p.LastKey != "" {
-			keys = p.FirstKey + "…" + p.LastKey
-		}
-		next := p.CursorOut
-		switch {
-		case p.Err != "":
-			next = "error: " + p.Err
-		case p.Stop != "":
-			next = "stop: " + p.Stop
-		}
-		return fmt.Sprintf("%5d %s %s", p.Records, fit(termsafe.Line(keys), keysW), fit(termsafe.Line(next), nextW))
+		return fmt.Sprintf("%5d %s %s", p.Records, fit(termsafe.Line(p.Keys()), keysW), fit(termsafe.Line(p.Next()), nextW))
 	}
 	blank := strings.Repeat(" ", 6+keysW+1+nextW)
 	lines := []string{cut(fmt.Sprintf("%4s %s │ %s", "page", fit("  rec keys", 6+keysW)+" "+fit("next or stop", nextW), "replay"), width)}

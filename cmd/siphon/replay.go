@@ -118,19 +118,8 @@ func writeWalks(w io.Writer, orig, now replay.Walk) {
 }
 
 func pageCells(p replay.Page) string {
-	keys := ""
-	if p.FirstKey != "" || p.LastKey != "" {
-		keys = p.FirstKey + "…" + p.LastKey
-	}
-	next := p.CursorOut
-	switch {
-	case p.Err != "":
-		next = "error: " + p.Err
-	case p.Stop != "":
-		next = "stop: " + p.Stop
-	}
 	// The API's words: cleaned before tabwriter measures the columns.
-	keys, next = termsafe.Line(keys), cutRunes(termsafe.Line(next), 60)
+	keys, next := termsafe.Line(p.Keys()), cutRunes(termsafe.Line(p.Next()), 60)
 	return fmt.Sprintf("%d\t%s\t%s", p.Records, keys, next)
 }
 

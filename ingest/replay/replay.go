@@ -43,6 +43,27 @@ type Page struct {
 	Err       string `json:"error,omitempty"`
 }
 
+// Keys is the page's first and last primary key as "first…last"; "" when
+// the page had none. The API's words: clean them before showing.
+func (p Page) Keys() string {
+	if p.FirstKey == "" && p.LastKey == "" {
+		return ""
+	}
+	return p.FirstKey + "…" + p.LastKey
+}
+
+// Next is where the walk went after the page: its cursor or next URL out,
+// else why it stopped or failed there.
+func (p Page) Next() string {
+	switch {
+	case p.Err != "":
+		return "error: " + p.Err
+	case p.Stop != "":
+		return "stop: " + p.Stop
+	}
+	return p.CursorOut
+}
+
 // Walk is a run's pages in order and why it stopped.
 type Walk struct {
 	Pages []Page `json:"pages"`
