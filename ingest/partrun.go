@@ -814,51 +814,50 @@ func (ps *partitionSet) partition(key string) (int, error) {
 	return i, nil
 }
 
-func (ps *partitionSet) pausePartition(key string) error {
+// withPartition runs f on partition key's index, under the set's lock.
+func (ps *partitionSet) withPartition(key string, f func(i int) error) error {
 	i, err := ps.partition(key)
 	if err != nil {
 		return err
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if pr := ps.live[i]; pr != nil {
-		pr.run.Pause()
-	} else if ps.rows[i].state != rowDone {
-		ps.pausedIdle[i] = true // it starts paused
-	}
-	return nil
+	return f(i)
+}
+
+func (ps *partitionSet) pausePartition(key string) error {
+	return ps.withPartition(key, func(i int) error {
+		if pr := ps.live[i]; pr != nil {
+			pr.run.Pause()
+		} else if ps.rows[i].state != rowDone {
+			ps.pausedIdle[i] = true // it starts paused
+		}
+		return nil
+	})
 }
 
 func (ps *partitionSet) resumePartition(key string) error {
-	i, err := ps.partition(key)
-	if err != nil {
-		return err
-	}
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	if pr := ps.live[i]; pr != nil {
-		pr.run.Resume()
-	}
-	delete(ps.pausedIdle, i)
-	return nil
+	return ps.withPartition(key, func(i int) error {
+		if pr := ps.live[i]; pr != nil {
+			pr.run.Resume()
+		}
+		delete(ps.pausedIdle, i)
+		return nil
+	})
 }
 
 func (ps *partitionSet) retryPartition(key string) error {
-	i, err := ps.partition(key)
-	if err != nil {
-		return err
-	}
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	switch {
-	case ps.closed:
-		return errors.New("the run has ended; run it again to retry the failed partitions")
-	case ps.live[i] != nil || ps.rows[i].state != rowFailed:
-		return fmt.Errorf("partition %s has not failed", key)
-	}
-	ps.rows[i].state = rowWaiting
-	delete(ps.failed, i)
-	ps.outstanding++
-	ps.queue <- i // room: the queue holds every partition
-	return nil
+	return ps.withPartition(key, func(i int) error {
+		switch {
+		case ps.closed:
+			return errors.New("the run has ended; run it again to retry the failed partitions")
+		case ps.live[i] != nil || ps.rows[i].state != rowFailed:
+			return fmt.Errorf("partition %s has not failed", key)
+		}
+		ps.rows[i].state = rowWaiting
+		delete(ps.failed, i)
+		ps.outstanding++
+		ps.queue <- i // room: the queue holds every partition
+		return nil
+	})
 }
