@@ -104,30 +104,12 @@ func recordsIn(s *openapi3.Schema) (paths []string, items map[string]*openapi3.S
 		items["."] = v.items
 		return []string{"."}, items
 	}
-	onPath := map[*openapi3.Schema]bool{s: true} // a schema within itself is a cycle, not more records
-	var walk func(v *view, path string, depth int)
-	walk = func(v *view, path string, depth int) {
-		if depth > maxDepth {
-			return
+	walkEnvelope(s, func(name, path string, pv *view) {
+		if pv.isArrayOfObjects() {
+			paths = append(paths, path)
+			items[path] = pv.items
 		}
-		for _, name := range v.order {
-			ps := v.props[name]
-			pv := viewOf(ps)
-			p := specimport.JQKey(path, name)
-			switch {
-			case pv.isArrayOfObjects():
-				paths = append(paths, p)
-				items[p] = pv.items
-			case pv.isObject() && !onPath[ps]:
-				onPath[ps] = true
-				walk(pv, p, depth+1)
-				delete(onPath, ps)
-			}
-		}
-	}
-	if v.isObject() {
-		walk(v, ".", 0)
-	}
+	})
 	return paths, items
 }
 
@@ -159,6 +141,19 @@ func chooseRecords(paths []string, resource string) (string, bool) {
 // for guessing pagination.
 func fieldsOf(s *openapi3.Schema, records string) []specimport.Field {
 	var out []specimport.Field
+	walkEnvelope(s, func(name, path string, pv *view) {
+		if path != records && !pv.isArray() {
+			out = append(out, specimport.Field{Path: path, Key: name, Type: pv.scalarType(), Format: pv.format, Description: pv.desc})
+		}
+	})
+	return out
+}
+
+// walkEnvelope calls visit for each property of an object schema that is
+// not itself an object, and goes into the objects, up to maxDepth levels
+// (not into arrays). A schema within itself is a cycle: it is not entered
+// again.
+func walkEnvelope(s *openapi3.Schema, visit func(name, path string, pv *view)) {
 	onPath := map[*openapi3.Schema]bool{s: true}
 	var walk func(v *view, path string, depth int)
 	walk = func(v *view, path string, depth int) {
@@ -169,23 +164,20 @@ func fieldsOf(s *openapi3.Schema, records string) []specimport.Field {
 			ps := v.props[name]
 			pv := viewOf(ps)
 			p := specimport.JQKey(path, name)
-			switch {
-			case p == records || pv.isArray():
-			case pv.isObject():
-				if !onPath[ps] {
-					onPath[ps] = true
-					walk(pv, p, depth+1)
-					delete(onPath, ps)
-				}
-			default:
-				out = append(out, specimport.Field{Path: p, Key: name, Type: pv.scalarType(), Format: pv.format, Description: pv.desc})
+			if !pv.isObject() {
+				visit(name, p, pv)
+				continue
+			}
+			if !onPath[ps] {
+				onPath[ps] = true
+				walk(pv, p, depth+1)
+				delete(onPath, ps)
 			}
 		}
 	}
 	if v := viewOf(s); v.isObject() {
 		walk(v, ".", 0)
 	}
-	return out
 }
 
 // primaryKey is the field that identifies a record: a required id-like
