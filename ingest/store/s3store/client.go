@@ -15,11 +15,12 @@
 //	run.json, runstate/...      a partitioned run's state
 //	partitions/KEY/, shard-K-of-N/, aside/
 //
-// S3 cannot append, so records are kept in the open segment (in memory,
-// bounded by SegmentBytes plus one page) and uploaded whole when it
-// closes, by size or by age, or when the run ends; only then is the
-// checkpoint advanced, so it vouches for closed segments only and a crash
-// loses at most the open segment, which the next run fetches again.
+// S3 cannot append, so each object of the open segment is built up as
+// it fills: in memory while small, then as a multipart upload a part at a
+// time (writer.go). The segment closes by size or by age, or when the run
+// ends; only when its objects are complete is the checkpoint advanced, so
+// it vouches for closed segments only and a crash loses at most the open
+// segment, which the next run fetches again (aborting its uploads).
 // Every object siphon creates is written with If-None-Match: * and the
 // checkpoint with If-Match: its last ETag, so that two writers can never
 // both succeed; the lease in .lock keeps one owner per prefix across
@@ -32,10 +33,13 @@
 package s3store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -44,6 +48,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -99,7 +104,8 @@ func s3Client() (*s3.Client, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1" // S3-compatible stores accept it; AWS redirects
 	}
-	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+	endpoint := cmp.Or(os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL"))
+	custom := endpoint != ""
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if custom {
 			o.UsePathStyle = true
@@ -107,10 +113,35 @@ func s3Client() (*s3.Client, error) {
 			// stores refuse the SDK's newer trailing checksums.
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+			if bodyNeedsNoSignature(endpoint) {
+				o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+			}
 		}
 	})
 	clients[key] = client
 	return client, nil
+}
+
+// bodyNeedsNoSignature reports whether bodies sent to a custom endpoint
+// may go without their SHA-256 in the signature: the hash guards a body
+// in transit, which TLS guards already and a loopback connection never
+// leaves the machine for. Hashing every byte twice (here and in the
+// store) is most of what an upload costs in CPU. Plain HTTP across a
+// network keeps it. (AWS itself gets the SDK's defaults: checksums.)
+func bodyNeedsNoSignature(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "https" {
+		return true
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return u.Scheme == "http" && ip != nil && ip.IsLoopback()
 }
 
 // Errors worth telling apart.

@@ -49,13 +49,19 @@ const (
 	replace        // If-Match: etag
 )
 
-// put writes an object under a condition and returns its ETag. A put
-// whose reply was lost is retried by the SDK and then finds its own
-// object: that is recognised by its content, not taken for a rival's.
+// put writes an object under a condition and returns its ETag.
 func (b bucket) put(key string, data []byte, cond int, etag string) (string, error) {
+	return b.putBody(key, bytes.NewReader(data), int64(len(data)), cond, etag)
+}
+
+// putBody writes size bytes from body (read again on a retry) under a
+// condition and returns the ETag. A put whose reply was lost is retried
+// by the SDK and then finds its own object: that is recognised by its
+// content, not taken for a rival's.
+func (b bucket) putBody(key string, body io.ReadSeeker, size int64, cond int, etag string) (string, error) {
 	ctx, cancel := ctxOp()
 	defer cancel()
-	in := &s3.PutObjectInput{Bucket: &b.name, Key: &key, Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data)))}
+	in := &s3.PutObjectInput{Bucket: &b.name, Key: &key, Body: body, ContentLength: aws.Int64(size)}
 	switch cond {
 	case create:
 		in.IfNoneMatch = aws.String("*")
@@ -67,12 +73,49 @@ func (b bucket) put(key string, data []byte, cond int, etag string) (string, err
 		return aws.ToString(out.ETag), nil
 	}
 	if isConflict(err) {
-		if got, tag, gerr := b.get(key); gerr == nil && got != nil && bytes.Equal(got, data) {
+		if tag, same := b.holds(key, body, size); same {
 			return tag, nil // our own put, retried after its reply was lost
 		}
 		return "", errConflict{key: b.url(key), err: err}
 	}
 	return "", explain("writing", b.url(key), err)
+}
+
+// holds reports whether the object at key is exactly size bytes of want
+// (read from its start), and its ETag.
+func (b bucket) holds(key string, want io.ReadSeeker, size int64) (string, bool) {
+	ctx, cancel := ctxOp()
+	defer cancel()
+	out, err := b.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: &key})
+	if err != nil {
+		return "", false
+	}
+	defer out.Body.Close()
+	if out.ContentLength != nil && *out.ContentLength != size {
+		return "", false
+	}
+	if _, err := want.Seek(0, io.SeekStart); err != nil {
+		return "", false
+	}
+	return aws.ToString(out.ETag), sameBytes(out.Body, want)
+}
+
+// sameBytes reports whether a and b read the same bytes to their ends.
+func sameBytes(a, b io.Reader) bool {
+	x, y := make([]byte, 32<<10), make([]byte, 32<<10)
+	for {
+		n, errA := io.ReadFull(a, x)
+		if m, _ := io.ReadFull(b, y[:n]); m != n || !bytes.Equal(x[:n], y[:n]) {
+			return false
+		}
+		if errA != nil { // a ended (or failed): b must end there too
+			if errA != io.EOF && errA != io.ErrUnexpectedEOF {
+				return false
+			}
+			k, _ := io.ReadFull(b, y[:1])
+			return k == 0
+		}
+	}
 }
 
 // errConflict is a conditional put that lost to another writer.

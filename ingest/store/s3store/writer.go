@@ -18,9 +18,10 @@ import (
 // Segment bounds: a segment closes at a commit once it holds SegmentBytes
 // or has been open SegmentAge (SIPHON_S3_SEGMENT_AGE), and always at the
 // run's end. Larger segments mean fewer objects; a younger one less to
-// fetch again after a crash.
+// fetch again after a crash. Memory does not grow with SegmentBytes: an
+// object past one part goes up in parts as it fills.
 var (
-	SegmentBytes = 8 << 20
+	SegmentBytes = 64 << 20
 	segmentAge   = func() time.Duration { return envDuration("SIPHON_S3_SEGMENT_AGE", 10*time.Second) }
 )
 
@@ -47,8 +48,10 @@ func segmentOf(name string) int {
 	return 0
 }
 
-// writer is a Writer into a held prefix: the open segment in memory,
-// uploaded whole when it closes.
+// writer is a Writer into a held prefix. The open segment's four objects
+// (records, rejected, pages and their index) are streams kept in memory;
+// one that outgrows a part goes up in parts while the segment is open,
+// so that closing it sends only what is left.
 type writer struct {
 	h        *held
 	rawPages bool
@@ -57,14 +60,10 @@ type writer struct {
 
 	seg int // segments closed (vouched or being uploaded)
 
-	rec       []byte // the open segment's records
-	pageStart int    // where the page being written began in rec
-	rej       []byte
-	pages     []byte // page bodies, one after another
-	idx       []byte // their index lines
-	bodyMark  int    // where a streamed body began in pages
-	opened    time.Time
-	lastCP    time.Time
+	open     segment
+	bodyMark int64 // where a streamed body began in the open pages
+	opened   time.Time
+	lastCP   time.Time
 
 	recordsBytes, indexBytes, rejectedBytes int64 // in closed segments
 
@@ -72,16 +71,155 @@ type writer struct {
 
 	inflight chan error
 	failed   error // an upload that failed: nothing after it is vouched
-
-	// spare holds a closed segment's buffers once their upload succeeded:
-	// the next segment fills them again instead of growing new ones from
-	// nothing (growing and faulting in megabytes per segment cost more
-	// CPU than the rest of the writer).
-	spare chan segmentBufs
 }
 
-// segmentBufs are the buffers of one segment.
-type segmentBufs struct{ rec, rej, pages, idx []byte }
+// The streams of a segment.
+const (
+	recordsStream = iota
+	rejectedStream
+	pagesStream
+	indexStream
+	streams
+)
+
+// segment is the open segment's streams.
+type segment [streams]*stream
+
+func newSegment(n int) segment {
+	return segment{
+		{name: recordsName(n)}, {name: rejectedName(n)},
+		{name: store.PagesDir + "/" + pagesName(n)}, {name: store.PagesDir + "/" + indexName(n)},
+	}
+}
+
+// stream is one object of the open segment. Positions are offsets in the
+// object: sent bytes went up as parts, the rest is in buf.
+type stream struct {
+	name string
+	buf  segbuf
+	sent int64
+	acc  int64 // accepted up to here: parts are cut from these only
+
+	up   *multipart // once the stream outgrew one part
+	part chan error // the part in flight
+}
+
+func (s *stream) size() int64 { return s.sent + int64(s.buf.len()) }
+
+// accept makes everything written so far eligible for a part.
+func (s *stream) accept() { s.acc = s.size() }
+
+// truncate drops what was written past pos (not yet sent).
+func (s *stream) truncate(pos int64) { s.buf.truncate(int(pos - s.sent)) }
+
+// sendParts starts uploading a part of the accepted bytes once there is
+// a whole one, one part in flight at a time; with two waiting, it waits
+// for the one in flight, which bounds what a stream keeps.
+func (s *stream) sendParts(h *held) error {
+	for s.acc-s.sent >= int64(partSize) {
+		if s.part != nil {
+			if s.acc-s.sent < 2*int64(partSize) {
+				select {
+				case err := <-s.part:
+					s.part = nil
+					if err != nil {
+						return err
+					}
+				default:
+					return nil
+				}
+			} else if err := s.wait(); err != nil {
+				return err
+			}
+		}
+		if err := h.lease.valid(); err != nil {
+			return err
+		}
+		body := s.buf.cutFront(partSize)
+		s.sent += int64(partSize)
+		done := make(chan error, 1)
+		s.part = done
+		go func() {
+			if s.up == nil {
+				up, err := h.b.startMultipart(h.loc.key(s.name))
+				if err != nil {
+					done <- err
+					return
+				}
+				s.up = up
+			}
+			err := s.up.send(body.reader())
+			if err == nil {
+				body.release() // read whole: the chunks are free (not after a failure: the send may still hold them)
+			}
+			done <- err
+		}()
+	}
+	return nil
+}
+
+// putNewBody creates an object under the lease from a segment's bytes;
+// an object of that name already there is another writer's, and stops
+// the run.
+func (h *held) putNewBody(name string, body *segReader, size int64) error {
+	_, err := h.b.putBody(h.loc.key(name), body, size, create, "")
+	if isConflictErr(err) {
+		return fmt.Errorf("%w: %v", ErrLeaseLost, err)
+	}
+	return err
+}
+
+// wait collects the part in flight.
+func (s *stream) wait() error {
+	if s.part == nil {
+		return nil
+	}
+	err := <-s.part
+	s.part = nil
+	return err
+}
+
+// finish uploads what is left: one object when the stream never outgrew
+// a part, else the last part and the completion. Either is created only
+// if no object of its name exists.
+func (s *stream) finish(h *held) error {
+	if err := s.wait(); err != nil {
+		return err
+	}
+	if err := h.lease.valid(); err != nil {
+		return err
+	}
+	if s.up == nil {
+		if s.buf.len() == 0 {
+			return nil
+		}
+		return h.putNewBody(s.name, s.buf.reader(), int64(s.buf.len()))
+	}
+	if s.buf.len() > 0 {
+		if err := s.up.send(s.buf.reader()); err != nil {
+			return err
+		}
+		if err := h.lease.valid(); err != nil {
+			return err
+		}
+	}
+	if err := s.up.complete(); err != nil {
+		if isConflictErr(err) {
+			return fmt.Errorf("%w: %v", ErrLeaseLost, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// drop gives up the stream: its upload aborted, its chunks freed.
+func (s *stream) drop() {
+	_ = s.wait()
+	if s.up != nil {
+		s.up.abort()
+	}
+	s.buf.release() // never handed to a send: parts are cut out first
+}
 
 var _ store.Writer = (*writer)(nil)
 
@@ -98,11 +236,21 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 			return nil, err
 		}
 	}
-	w := &writer{h: h, rawPages: opt.RawPages, recycle: opt.Recycle, age: segmentAge(), lastCP: time.Now(), spare: make(chan segmentBufs, 1)}
+	w := &writer{h: h, rawPages: opt.RawPages, recycle: opt.Recycle, age: segmentAge(), lastCP: time.Now()}
 	vouched := 0
 	if cp != nil {
 		vouched = cp.Segments
 		w.seg, w.recordsBytes, w.indexBytes, w.rejectedBytes = cp.Segments, cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes
+	}
+	w.open = newSegment(w.seg + 1)
+	// A killed run's open segment may have parts up: invisible to
+	// readers, but kept (and billed) until aborted.
+	aborted, err := h.b.abortUploads(h.loc.dir(), func(key string) bool { return segmentOf(strings.TrimPrefix(key, h.loc.dir())) > 0 })
+	if err != nil {
+		return nil, err
+	}
+	if aborted > 0 {
+		h.note(fmt.Sprintf("%d incomplete uploads of a segment that was open when a run stopped were aborted; their pages are fetched again", aborted))
 	}
 	objs, err := h.b.list(h.loc.dir())
 	if err != nil {
@@ -161,35 +309,46 @@ func (w *writer) touch() {
 	}
 }
 
-// room makes room for n more bytes in b, doubling it when it must grow:
-// append grows big slices by a quarter, which copies (and faults in) a
-// segment several times over while it fills.
-func room(b []byte, n int) []byte {
-	if cap(b)-len(b) >= n {
-		return b
-	}
-	c := max(2*cap(b), len(b)+n, 64<<10)
-	nb := make([]byte, len(b), c)
-	copy(nb, b)
-	return nb
-}
-
 // WriteRecord appends one compact record and its newline.
 func (w *writer) WriteRecord(rec []byte) error {
+	if w.failed != nil {
+		return w.failed
+	}
 	w.touch()
-	w.rec = room(w.rec, len(rec)+1)
-	w.rec = append(w.rec, rec...)
-	w.rec = append(w.rec, '\n')
+	r := w.open[recordsStream]
+	r.buf.Write(rec)
+	r.buf.writeByte('\n')
 	return nil
 }
 
-func (w *writer) BeginPage() { w.pageStart = len(w.rec) }
-func (w *writer) EndPage()   { w.pageStart = len(w.rec) }
+// BeginPage needs no mark: the records stream accepts at EndPage only.
+func (w *writer) BeginPage() {}
+
+// EndPage accepts the page's records, and sends a part once there is one.
+func (w *writer) EndPage() {
+	w.open[recordsStream].accept()
+	w.sendParts()
+}
 
 // AbortPage takes back the page's records: they are still in memory.
 func (w *writer) AbortPage() error {
-	w.rec = w.rec[:w.pageStart]
+	r := w.open[recordsStream]
+	r.truncate(r.acc)
 	return nil
+}
+
+// sendParts sends the parts the open streams have ready; a failure fails
+// every commit after it.
+func (w *writer) sendParts() {
+	if w.failed != nil {
+		return
+	}
+	for _, s := range w.open {
+		if err := s.sendParts(w.h); err != nil {
+			w.failed = err
+			return
+		}
+	}
 }
 
 type rejectedLine struct {
@@ -204,7 +363,10 @@ func (w *writer) WriteRejected(page int, reason string, rec json.RawMessage) err
 		return err
 	}
 	w.touch()
-	w.rej = append(append(w.rej, line...), '\n')
+	r := w.open[rejectedStream]
+	r.buf.Write(line)
+	r.buf.writeByte('\n')
+	r.accept()
 	return nil
 }
 
@@ -217,44 +379,53 @@ func (w *writer) ArchivePage(e *store.PageEntry, body []byte, written, pooled bo
 		return nil
 	}
 	w.touch()
-	off := len(w.pages)
+	pages, idx := w.open[pagesStream], w.open[indexStream]
+	off := pages.size()
 	if written {
 		off = w.bodyMark
 	} else {
-		w.pages = append(room(w.pages, len(body)), body...)
+		pages.buf.Write(body)
 		if pooled && w.recycle != nil {
 			w.recycle(body)
 		}
 	}
-	offset := int64(off)
-	e.File, e.Offset, e.Length = pagesName(w.seg+1), &offset, int64(len(w.pages)-off)
+	offset := off
+	e.File, e.Offset, e.Length = pagesName(w.seg+1), &offset, pages.size()-off
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	w.idx = append(append(w.idx, line...), '\n')
-	return nil
+	idx.buf.Write(line)
+	idx.buf.writeByte('\n')
+	pages.accept()
+	idx.accept()
+	w.sendParts()
+	return w.failed
 }
 
 // pageBody appends a streamed body to the open segment's pages.
-type pageBody struct{ w *writer }
+type pageBody struct{ s *stream }
 
-func (p pageBody) Write(b []byte) (int, error) {
-	p.w.pages = append(room(p.w.pages, len(b)), b...)
-	return len(b), nil
-}
-func (p pageBody) Close() error { return nil }
+func (p pageBody) Write(b []byte) (int, error) { return p.s.buf.Write(b) }
+func (p pageBody) Close() error                { return nil }
 
 func (w *writer) PageBody(int) (io.WriteCloser, error) {
 	w.touch()
-	w.bodyMark = len(w.pages)
-	return pageBody{w}, nil
+	pages := w.open[pagesStream]
+	w.bodyMark = pages.size()
+	return pageBody{pages}, nil
 }
 
-func (w *writer) DropPageBody(int) { w.pages = w.pages[:w.bodyMark] }
+func (w *writer) DropPageBody(int) { w.open[pagesStream].truncate(w.bodyMark) }
 
-// held is how much the open segment holds that a commit would close.
-func (w *writer) size() int { return w.pageStart + len(w.rej) + len(w.pages) + len(w.idx) }
+// size is how much the open segment holds that a commit would close.
+func (w *writer) size() int64 {
+	n := w.open[recordsStream].acc
+	for _, s := range w.open[rejectedStream:] {
+		n += s.size()
+	}
+	return n
+}
 
 // Commit closes the open segment (if it holds anything) and advances the
 // checkpoint, before it returns.
@@ -274,8 +445,9 @@ func (w *writer) Commit(cp *store.Checkpoint) error {
 }
 
 // StartCommit closes the open segment once it is big or old enough and
-// uploads it, then the checkpoint, off the caller's path; until then the
-// checkpoint stays where it was (it vouches for closed segments only).
+// uploads what is left of it, then the checkpoint, off the caller's path;
+// until then the checkpoint stays where it was (it vouches for closed
+// segments only).
 func (w *writer) StartCommit(cp *store.Checkpoint) error {
 	if w.inflight != nil {
 		select {
@@ -287,8 +459,8 @@ func (w *writer) StartCommit(cp *store.Checkpoint) error {
 		default:
 			// The last segment is still uploading: fetching goes on
 			// unless the open one has grown past twice the bound.
-			if w.size() < 2*SegmentBytes {
-				return nil
+			if w.size() < 2*int64(SegmentBytes) {
+				return w.failed
 			}
 		}
 	}
@@ -296,7 +468,7 @@ func (w *writer) StartCommit(cp *store.Checkpoint) error {
 		return err
 	}
 	n := w.size()
-	due := n >= SegmentBytes || !w.opened.IsZero() && time.Since(w.opened) >= w.age || n == 0 && time.Since(w.lastCP) >= w.age
+	due := n >= int64(SegmentBytes) || !w.opened.IsZero() && time.Since(w.opened) >= w.age || n == 0 && time.Since(w.lastCP) >= w.age
 	if !due {
 		return nil
 	}
@@ -313,7 +485,7 @@ func (w *writer) StartCommit(cp *store.Checkpoint) error {
 // CommitBusy says the upload in flight is still going and the open
 // segment may grow meanwhile (to twice its bound): the walk need not wait.
 func (w *writer) CommitBusy() bool {
-	return w.inflight != nil && len(w.inflight) == 0 && w.size() < 2*SegmentBytes
+	return w.inflight != nil && len(w.inflight) == 0 && w.size() < 2*int64(SegmentBytes)
 }
 
 var _ store.BusyCommitter = (*writer)(nil)
@@ -335,62 +507,55 @@ func (w *writer) WaitCommit() error {
 // (filled with what it vouches for, encoded now: the walk changes cp
 // after).
 func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
-	recs := w.rec[:w.pageStart]
-	rej, pages, idx := w.rej, w.pages, w.idx
-	var next segmentBufs
-	select {
-	case next = <-w.spare:
-	default:
+	if w.failed != nil {
+		return nil, w.failed
 	}
-	rest := append(next.rec[:0], w.rec[w.pageStart:]...)
+	seg := w.open
+	recs := seg[recordsStream]
 	n := w.seg
-	if len(recs)+len(rej)+len(pages)+len(idx) > 0 {
+	if w.size() > 0 {
 		n++
 	}
 	cp.Segments = n
-	cp.RecordsBytes = w.recordsBytes + int64(len(recs))
-	cp.IndexBytes = w.indexBytes + int64(len(idx))
-	cp.RejectedBytes = w.rejectedBytes + int64(len(rej))
+	cp.RecordsBytes = w.recordsBytes + recs.acc
+	cp.IndexBytes = w.indexBytes + seg[indexStream].size()
+	cp.RejectedBytes = w.rejectedBytes + seg[rejectedStream].size()
 	cp.RecordsTail = ""
 	enc, err := store.EncodeCheckpoint(cp)
 	if err != nil {
 		return nil, err
 	}
 	w.seg, w.recordsBytes, w.indexBytes, w.rejectedBytes = n, cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes
-	w.rec, w.pageStart, w.rej, w.pages, w.idx, w.bodyMark = rest, 0, next.rej[:0], next.pages[:0], next.idx[:0], 0
+	// The records of a page not ended yet start the next segment.
+	next := newSegment(n + 1)
+	next[recordsStream].buf = recs.buf.tail(int(recs.acc - recs.sent))
+	recs.truncate(recs.acc)
+	w.open, w.bodyMark = next, 0
 	w.opened, w.lastCP = time.Time{}, time.Now()
-	if len(rest) > 0 {
+	if next[recordsStream].buf.len() > 0 {
 		w.opened = time.Now()
 	}
-	h, spare := w.h, w.spare
+	h := w.h
 	return func() error {
 		// The segment's objects go up at once, the checkpoint after all.
-		objs := []struct {
-			name string
-			data []byte
-		}{
-			{recordsName(n), recs},
-			{rejectedName(n), rej},
-			{store.PagesDir + "/" + pagesName(n), pages},
-			{store.PagesDir + "/" + indexName(n), idx},
-		}
-		errs := make([]error, len(objs))
+		errs := make([]error, streams)
 		var wg sync.WaitGroup
-		for i, o := range objs {
-			if len(o.data) == 0 {
-				continue
-			}
-			wg.Go(func() { errs[i] = h.putNew(o.name, o.data) })
+		for i, s := range seg {
+			wg.Go(func() { errs[i] = s.finish(h) })
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
+			for _, s := range seg {
+				if s.up != nil {
+					s.up.abort()
+				}
+			}
 			return err // buffers dropped: a failed put may still be sending them
 		}
 		// Every put succeeded, so the store has read the bodies whole:
-		// the buffers are free again.
-		select {
-		case spare <- segmentBufs{recs[:0], rej[:0], pages[:0], idx[:0]}:
-		default:
+		// the chunks are free again.
+		for _, s := range seg {
+			s.buf.release()
 		}
 		return h.writeCheckpoint(enc)
 	}, nil
@@ -399,10 +564,8 @@ func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 // Close drops what was not committed: the next run fetches it again.
 func (w *writer) Close() error {
 	err := w.WaitCommit()
-	w.rec, w.rej, w.pages, w.idx = nil, nil, nil, nil
-	select {
-	case <-w.spare:
-	default:
+	for _, s := range w.open {
+		s.drop()
 	}
 	if errors.Is(err, ErrLeaseLost) {
 		return err
