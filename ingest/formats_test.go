@@ -88,7 +88,7 @@ func TestBodyFormats(t *testing.T) {
 			if got := recordLines(t, dir); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
-			pages := filepath.Join(dir, store.PagesDir)
+			pages := os.DirFS(dir)
 			e, err := store.FindPage(pages, 1)
 			if err != nil {
 				t.Fatal(err)

@@ -109,11 +109,11 @@ func TestHugeBodiesStream(t *testing.T) {
 				t.Errorf("finished with %d records, want %d", fin.Records, n)
 			}
 			if archived {
-				e, err := store.FindPage(filepath.Join(dir, store.PagesDir), 1)
+				e, err := store.FindPage(os.DirFS(dir), 1)
 				if err != nil {
 					t.Fatal(err)
 				}
-				a, err := store.ReadPageBody(filepath.Join(dir, store.PagesDir), e)
+				a, err := store.ReadPageBody(os.DirFS(dir), e)
 				if err != nil {
 					t.Fatal(err)
 				}

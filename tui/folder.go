@@ -6,13 +6,11 @@ package tui
 // side, and this file is the one place that knows it.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -20,39 +18,54 @@ import (
 	"siphon/ingest/store"
 )
 
+// readView is the output at out as its readers see it (a local folder or
+// s3://BUCKET/PREFIX: store.Location.ReadFS), never by an OS path.
+func readView(out string) (fs.FS, error) { return store.At(out).ReadFS() }
+
 // bodyFile is the file of the archive (output.raw_pages) that keeps a
-// page's body, relative to the output folder: a segment that the page's
-// index line names, or a file of its own in older archives.
+// page's body, relative to the output: a segment that the page's index
+// line names, or a file of its own in older archives.
 func bodyFile(out string, page int) string {
-	e, err := store.FindPage(filepath.Join(out, store.PagesDir), page)
-	if err != nil {
-		return filepath.Join(store.PagesDir, store.PageFileName(page))
+	e := &store.PageEntry{File: store.PageFileName(page)}
+	if fsys, err := readView(out); err == nil {
+		if found, err := store.FindPage(fsys, page); err == nil {
+			e = found
+		}
 	}
-	return filepath.Join(store.PagesDir, e.File)
+	return path.Join(store.PagesDir, e.File)
 }
 
 // openBody opens a page's archived body, wherever the archive keeps it,
 // and says in which file.
 func openBody(out string, page int) (*store.PageBody, string, error) {
-	dir := filepath.Join(out, store.PagesDir)
-	e, err := store.FindPage(dir, page)
+	file := path.Join(store.PagesDir, store.PageFileName(page))
+	fsys, err := readView(out)
 	if err != nil {
-		return nil, filepath.Join(store.PagesDir, store.PageFileName(page)), err
+		return nil, file, err
 	}
-	b, err := store.OpenPageBody(dir, e)
-	return b, filepath.Join(store.PagesDir, e.File), err
+	e, err := store.FindPage(fsys, page)
+	if err != nil {
+		return nil, file, err
+	}
+	b, err := store.OpenPageBody(fsys, e)
+	return b, path.Join(store.PagesDir, e.File), err
 }
 
-// readBody reads a page's archived body in a command: it can be big.
+// readBody reads a page's archived body in a command: it can be big
+// (store.ReadPageBody bounds it).
 func readBody(out string, page int) tea.Cmd {
 	return func() tea.Msg {
-		b, file, err := openBody(out, page)
+		file := path.Join(store.PagesDir, store.PageFileName(page))
+		fsys, err := readView(out)
 		if err != nil {
 			return bodyReadMsg{page: page, file: file, err: err}
 		}
-		defer b.Close()
-		body, err := io.ReadAll(b)
-		return bodyReadMsg{page: page, file: file, body: body, err: err}
+		e, err := store.FindPage(fsys, page)
+		if err != nil {
+			return bodyReadMsg{page: page, file: file, err: err}
+		}
+		body, err := store.ReadPageBody(fsys, e)
+		return bodyReadMsg{page: page, file: path.Join(store.PagesDir, e.File), body: body, err: err}
 	}
 }
 
@@ -104,49 +117,18 @@ func readBodyTail(out string, page int, shown int64) tea.Cmd {
 	}
 }
 
-// lastLines reads the last keep lines of a JSON-lines file, reading back
-// from its end: memory is what those lines take, capped at maxBytes (fewer
-// lines then), however big the file. A missing file has no lines.
-func lastLines(path string, keep int, maxBytes int64) ([][]byte, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+// lastLines reads the last keep lines of one of an output's JSON-lines
+// files (store.OpenJoined: the file, or its segments), reading back from
+// its end: memory is what those lines take, capped at maxBytes (fewer
+// lines then), however big the file. A missing file is fs.ErrNotExist.
+func lastLines(fsys fs.FS, name string, keep int, maxBytes int64) ([][]byte, error) {
+	j, err := store.OpenJoined(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	const chunk = 64 << 10
-	end := fi.Size()
-	start := end
-	var buf []byte
-	for start > 0 && int64(len(buf)) < maxBytes && bytes.Count(buf, []byte{'\n'}) <= keep {
-		n := min(chunk, start)
-		start -= n
-		b := make([]byte, n, int64(len(buf))+n)
-		if _, err := f.ReadAt(b, start); err != nil && err != io.EOF {
-			return nil, err
-		}
-		buf = append(b, buf...)
-	}
-	lines := bytes.Split(bytes.TrimRight(buf, "\n"), []byte{'\n'})
-	if start > 0 && len(lines) > 0 {
-		lines = lines[1:] // the first is cut: it began before what was read
-	}
-	var out [][]byte
-	for _, l := range lines {
-		if l = bytes.TrimSpace(l); len(l) > 0 {
-			out = append(out, l)
-		}
-	}
-	if len(out) > keep {
-		out = out[len(out)-keep:]
-	}
-	return out, nil
+	defer j.Close()
+	lines, _, err := j.Tail(j.Size(), keep, maxBytes)
+	return lines, err
 }
 
 // pastRunMsg is a finished or stopped run as its output folder keeps it.
@@ -177,31 +159,34 @@ func readPastRun(p Profile, pn pane) tea.Cmd {
 	out := p.Out
 	return func() tea.Msg {
 		var run pastRun
-		recPath := filepath.Join(out, store.RecordsFile)
-		if _, err := os.Stat(recPath); errors.Is(err, fs.ErrNotExist) {
-			run.noRecords = true
-		}
-		lines, err := lastLines(recPath, recordCapacity, pastRecordBytes)
-		if err != nil {
+		loc := store.At(out)
+		if fsys, err := loc.ReadFS(); err != nil {
 			run.errs = append(run.errs, err)
-		}
-		for _, l := range lines {
-			run.records = append(run.records, json.RawMessage(l))
-		}
-		idx, err := lastLines(filepath.Join(out, store.PagesDir, store.IndexFile), pageCapacity, pastRecordBytes)
-		if err != nil {
-			run.errs = append(run.errs, err)
-		}
-		for _, l := range idx {
-			var e store.PageEntry
-			if json.Unmarshal(l, &e) == nil {
-				run.pages = append(run.pages, e)
+		} else {
+			lines, err := lastLines(fsys, store.RecordsFile, recordCapacity, pastRecordBytes)
+			run.noRecords = errors.Is(err, fs.ErrNotExist)
+			if err != nil && !run.noRecords {
+				run.errs = append(run.errs, err)
+			}
+			for _, l := range lines {
+				run.records = append(run.records, json.RawMessage(l))
+			}
+			idx, err := lastLines(fsys, path.Join(store.PagesDir, store.IndexFile), pageCapacity, pastRecordBytes)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				run.errs = append(run.errs, err)
+			}
+			for _, l := range idx {
+				var e store.PageEntry
+				if json.Unmarshal(l, &e) == nil {
+					run.pages = append(run.pages, e)
+				}
 			}
 		}
-		if run.history, err = store.At(out).ReadHistory(historyKeep); err != nil {
+		var err error
+		if run.history, err = loc.ReadHistory(historyKeep); err != nil {
 			run.errs = append(run.errs, err)
 		}
-		run.cp, _ = store.At(out).ReadCheckpoint()
+		run.cp, _ = loc.ReadCheckpoint()
 		return pastRunMsg{profile: p, pane: pn, run: run}
 	}
 }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,7 +74,8 @@ func TestPastRunReadsABoundedTail(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, store.RecordsFile), []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	lines, err := lastLines(filepath.Join(out, store.RecordsFile), recordCapacity, pastRecordBytes)
+	view := os.DirFS(out)
+	lines, err := lastLines(view, store.RecordsFile, recordCapacity, pastRecordBytes)
 	if err != nil || len(lines) != recordCapacity {
 		t.Fatalf("%d lines, %v", len(lines), err)
 	}
@@ -80,12 +83,12 @@ func TestPastRunReadsABoundedTail(t *testing.T) {
 	if string(lines[0]) != all[len(all)-recordCapacity] || string(lines[len(lines)-1]) != all[len(all)-1] {
 		t.Errorf("not the last %d lines: %s … %s", recordCapacity, lines[0], lines[len(lines)-1])
 	}
-	short, err := lastLines(filepath.Join(out, store.RecordsFile), 3, 10)
+	short, err := lastLines(view, store.RecordsFile, 3, 10)
 	if err != nil || len(short) > 3 {
 		t.Fatalf("a 10-byte cap read %d lines, %v", len(short), err)
 	}
-	none, err := lastLines(filepath.Join(out, "missing.jsonl"), 3, 1<<20)
-	if err != nil || none != nil {
+	none, err := lastLines(view, "missing.jsonl", 3, 1<<20)
+	if !errors.Is(err, fs.ErrNotExist) || none != nil {
 		t.Fatalf("missing file: %v %v", none, err)
 	}
 

@@ -13,6 +13,7 @@ import (
 
 	"siphon/ingest/replay"
 	"siphon/ingest/spec"
+	"siphon/ingest/store"
 	"siphon/ingest/termsafe"
 )
 
@@ -54,16 +55,16 @@ func replayConfig(s *runSession) (spec.Config, bool) {
 // partition for a partitioned run. It reads files only: no request.
 func replayRun(out string, cfg spec.Config) tea.Cmd {
 	return func() tea.Msg {
-		folders, err := replay.Folders(out)
+		folders, err := replay.Folders(store.At(out))
 		if err != nil {
 			return replayDoneMsg{out: out, err: err}
 		}
 		msg := replayDoneMsg{out: out}
 		for _, f := range folders {
 			w := replayWalk{partition: f.Partition}
-			w.orig, w.err = replay.Original(f.Dir, cfg.PrimaryKey)
+			w.orig, w.err = replay.Original(f.Out, cfg.PrimaryKey)
 			if w.err == nil {
-				w.now, w.err = replay.Run(context.Background(), cfg, f.Dir, replay.Options{})
+				w.now, w.err = replay.Run(context.Background(), cfg, f.Out, replay.Options{})
 			}
 			if w.err == nil {
 				w.diff = replay.Diff(w.orig, w.now)

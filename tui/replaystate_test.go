@@ -74,7 +74,7 @@ func TestReplayWithoutOrWithEditedArchiveSaysWhy(t *testing.T) {
 	// Pages missing from the archive: the replay says which, no crash.
 	cfg, out = completedOutput(t, srv)
 	// The archive's segment is cut after page 1: page 2's bytes are gone.
-	first, err := store.FindPage(filepath.Join(out, store.PagesDir), 1)
+	first, err := store.FindPage(os.DirFS(out), 1)
 	if err != nil || first.Offset == nil {
 		t.Fatalf("page 1 in the archive: %+v %v", first, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"text/tabwriter"
 
 	"siphon/ingest/page"
@@ -20,8 +19,8 @@ import (
 // agree, 1 when they differ, 2 on trouble.
 func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("replay", stderr)
-	out := fs.String("out", "", "the run's output folder (default: the profile's output.dir, else ./siphon-data/NAME)")
-	write := fs.String("write", "", "also write the replayed records into this folder (records.jsonl)")
+	out := fs.String("out", "", "the run's output folder or s3://BUCKET/PREFIX (default: the profile's output.dir, else ./siphon-data/NAME)")
+	write := fs.String("write", "", "also write the replayed records into this folder or s3://BUCKET/PREFIX, as a run writes them")
 	dir := fs.String("profiles", "", "folder of saved profiles")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -40,10 +39,14 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		return usagef("invalid profile:\n%v", err)
 	}
 	cfg := p.Config
-	root := outputDir(*out, cfg)
-	for _, addr := range []string{root, *write} {
-		if scheme := store.Scheme(addr); scheme != "" {
-			return usagef("siphon replay reads and writes local output folders; %s is not available for %s:// yet (copy the output to a local folder first)", addr, scheme)
+	root, err := store.Resolve(outputDir(*out, cfg))
+	if err != nil {
+		return usagef("%v", err)
+	}
+	var dest store.Location
+	if *write != "" {
+		if dest, err = store.Resolve(*write); err != nil {
+			return usagef("%v", err)
 		}
 	}
 	folders, err := replay.Folders(root)
@@ -53,19 +56,23 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "siphon replay %s: the pages archived in %s, walked again with the profile as it is now (no request sent)\n", cfg.Name, root)
 	differ := false
 	for _, f := range folders {
-		orig, err := replay.Original(f.Dir, cfg.PrimaryKey)
+		orig, err := replay.Original(f.Out, cfg.PrimaryKey)
 		if err != nil {
 			return usagef("%v", err)
 		}
 		var out *replayOutput
-		if *write != "" {
+		if dest != nil {
 			// Written as a run writes an output: through the store (its
 			// own folder rules, lock and checkpoint), never a raw path.
-			if out, err = openReplayOutput(store.At(filepath.Join(*write, f.Rel)), cfg.Name); err != nil {
+			to := dest
+			if f.Partition != "" {
+				to = dest.Partition(f.Partition)
+			}
+			if out, err = openReplayOutput(to, cfg.Name); err != nil {
 				return err
 			}
 		}
-		now, err := replay.Run(context.Background(), cfg, f.Dir, replay.Options{Write: out.write()})
+		now, err := replay.Run(context.Background(), cfg, f.Out, replay.Options{Write: out.write()})
 		if cerr := out.close(now.Stop); err == nil {
 			err = cerr
 		}
@@ -73,7 +80,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			return usagef("%v", err)
 		}
 		if f.Partition != "" {
-			fmt.Fprintf(stdout, "\npartition %s\n", f.Partition)
+			fmt.Fprintf(stdout, "\npartition %s\n", termsafe.Line(f.Partition))
 		}
 		writeWalks(stdout, orig, now)
 		if diff := replay.Diff(orig, now); len(diff) > 0 {

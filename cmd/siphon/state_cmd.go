@@ -17,8 +17,9 @@ const stateUsage = `Usage:
   siphon state rewind PROFILE N             go back N pages: the next run fetches them again; their records move to aside/
   siphon state set PROFILE KEY VALUE        set a resumable field (high_water, cursor, offset, page, next_url), checked
   siphon state reset PROFILE --partition KEY   start one partition over, leaving the others
-Each takes --out DIR (the run's folder; default: the profile's output.dir, else ./siphon-data/NAME)
-and --profiles DIR. A change is refused while a run holds the folder, and is written to its history.
+Each takes --out DIR (the run's folder, or s3://BUCKET/PREFIX; default: the profile's output.dir,
+else ./siphon-data/NAME) and --profiles DIR. A change is refused while a run holds the folder (or the
+prefix's lease), and is written to its history.
 `
 
 // cmdState shows and corrects a run's resumable state.
@@ -32,7 +33,7 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 	}
 	sub := args[0]
 	fs := newFlags("state "+sub, stderr)
-	out := fs.String("out", "", "the run's output folder (default: the profile's output.dir, else ./siphon-data/NAME)")
+	out := fs.String("out", "", "the run's output folder or s3://BUCKET/PREFIX (default: the profile's output.dir, else ./siphon-data/NAME)")
 	dir := fs.String("profiles", "", "folder of saved profiles")
 	part := fs.String("partition", "", "reset: the partition's KEY (its folder under partitions/)")
 	pos, err := parseFlags(fs, args[1:])
@@ -58,10 +59,6 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 	loc, err := store.Resolve(outputDir(*out, p.Config))
 	if err != nil {
 		return usagef("%v", err)
-	}
-	if scheme := store.Scheme(loc.String()); scheme != "" && sub == "rewind" {
-		// Rewinding cuts records back by the local page index.
-		return usagef("siphon state rewind is not available for %s:// yet (%s): copy the output to a local folder, or run with --fresh", scheme, loc)
 	}
 	var change state.Change
 	switch sub {

@@ -86,7 +86,7 @@ func checkArchiveWhole(t *testing.T, pages string, n int) {
 			t.Fatalf("index line %d: %+v, %v (want page %d at %d)", i+1, e, err, i+1, end)
 		}
 		end += e.Length
-		body, err := store.ReadPageBody(pages, &e)
+		body, err := store.ReadPageBody(os.DirFS(filepath.Dir(pages)), &e)
 		var pg struct{ Data []json.RawMessage }
 		if err != nil || json.Unmarshal(body, &pg) != nil || len(pg.Data) == 0 {
 			t.Errorf("page %d's body: %v %.80q", e.Page, err, body)

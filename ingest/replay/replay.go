@@ -7,19 +7,15 @@
 package replay
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"sort"
+	"path"
 	"strings"
 
 	"siphon/ingest/bodyformat"
@@ -83,63 +79,77 @@ type entry struct {
 	Headers   map[string]string `json:"headers"`
 }
 
-// readIndex reads the page archive's index of dir.
-func readIndex(dir string) ([]entry, error) {
-	f, err := os.Open(filepath.Join(dir, store.PagesDir, store.IndexFile))
+// maxRecordLine bounds a record line read back for its key: a longer one
+// (not a record siphon wrote: a body held whole is at most 64 MiB) has none.
+const maxRecordLine = 64 << 20
+
+// readIndex reads the page archive's index of out.
+func readIndex(fsys fs.FS, out store.Location) ([]entry, error) {
+	idx, err := store.OpenJoined(fsys, path.Join(store.PagesDir, store.IndexFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false), or has not run", ErrNoArchive, dir)
+		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false), or has not run", ErrNoArchive, out)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var out []entry
-	r := bufio.NewReader(f)
-	for n := 1; ; n++ {
-		line, err := r.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			var e entry
-			if jerr := json.Unmarshal(line, &e); jerr != nil {
-				return nil, fmt.Errorf("%s line %d: %v", filepath.Join(store.PagesDir, store.IndexFile), n, jerr)
-			}
-			out = append(out, e)
+	defer idx.Close()
+	var list []entry
+	lines := idx.Lines(idx.Size(), store.MaxIndexLine)
+	for lines.Next() {
+		line := lines.Line()
+		if lines.Long() {
+			return nil, fmt.Errorf("%s: longer than %d MiB, not an index line siphon wrote", lines.Where(), store.MaxIndexLine>>20)
 		}
-		if errors.Is(err, io.EOF) {
-			break
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
 		}
-		if err != nil {
-			return nil, err
+		var e entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			return nil, fmt.Errorf("%s: %v", lines.Where(), err)
 		}
+		list = append(list, e)
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w in %s: the index lists no pages", ErrNoArchive, dir)
+	if err := lines.Err(); err != nil {
+		return nil, err
 	}
-	return out, nil
+	if len(list) == 0 {
+		return nil, fmt.Errorf("%w in %s: the index lists no pages", ErrNoArchive, out)
+	}
+	return list, nil
 }
 
-// Original is the walk a run made, from its folder: the index's pages, the
-// keys of the records each wrote (records.jsonl, read page by page), and the
+// Original is the walk a run made, from its output: the index's pages, the
+// keys of the records each wrote (the records, read page by page), and the
 // checkpoint's stop reason.
-func Original(dir string, primaryKey []string) (Walk, error) {
-	idx, err := readIndex(dir)
+func Original(out store.Location, primaryKey []string) (Walk, error) {
+	fsys, err := out.ReadFS()
 	if err != nil {
 		return Walk{}, err
 	}
-	f, err := os.Open(filepath.Join(dir, store.RecordsFile))
+	idx, err := readIndex(fsys, out)
 	if err != nil {
 		return Walk{}, err
 	}
-	defer f.Close()
-	lines := bufio.NewReader(f)
+	recs, err := store.OpenJoined(fsys, store.RecordsFile)
+	if err != nil {
+		return Walk{}, err
+	}
+	defer recs.Close()
+	lines := recs.Lines(recs.Size(), maxRecordLine)
 	w := Walk{}
 	for _, e := range idx {
 		p := Page{Page: e.Page, Records: e.Records, CursorOut: e.CursorOut}
 		for i := 0; i < e.Records; i++ {
-			line, err := lines.ReadBytes('\n')
-			if err != nil && len(line) == 0 {
-				return w, fmt.Errorf("%s ends before page %d's records", store.RecordsFile, e.Page)
+			if !lines.Next() {
+				if err := lines.Err(); err != nil {
+					return w, err
+				}
+				return w, fmt.Errorf("the records of %s end before page %d's", out, e.Page)
 			}
-			key := keyOf(line, primaryKey)
+			key := ""
+			if !lines.Long() {
+				key = keyOf(lines.Line(), primaryKey)
+			}
 			if i == 0 {
 				p.FirstKey = key
 			}
@@ -147,39 +157,52 @@ func Original(dir string, primaryKey []string) (Walk, error) {
 		}
 		w.Pages = append(w.Pages, p)
 	}
-	if cp, err := store.Dir(dir).ReadCheckpoint(); err == nil && cp != nil && cp.Done {
+	if cp, err := out.ReadCheckpoint(); err == nil && cp != nil && cp.Done {
 		w.Stop = cp.StopReason
 		w.Pages[len(w.Pages)-1].Stop = cp.StopReason
 	}
 	return w, nil
 }
 
-// Folder is one walk's folder in an output: the run's own, or a
-// partition's (Rel is partitions/KEY, Partition the KEY).
-type Folder struct{ Dir, Rel, Partition string }
+// Folder is one walk's output: the run's own, or a partition's (its KEY).
+type Folder struct {
+	Out       store.Location
+	Partition string
+}
 
-// Folders lists the walks in an output folder: itself, or each partition
-// of a partitioned run, in the order of their keys.
-func Folders(root string) ([]Folder, error) {
-	if _, err := os.Stat(filepath.Join(root, store.PagesDir)); err == nil {
-		return []Folder{{Dir: root}}, nil
+// Folders lists the walks in an output: itself, or each partition of a
+// partitioned run, in the order of their keys.
+func Folders(out store.Location) ([]Folder, error) {
+	fsys, err := out.ReadFS()
+	if err != nil {
+		return nil, err
 	}
-	parts, _ := filepath.Glob(filepath.Join(root, store.PartitionsDir, "*"))
-	sort.Strings(parts)
-	var out []Folder
-	for _, p := range parts {
-		if _, err := os.Stat(filepath.Join(p, store.PagesDir)); err == nil {
-			rel, _ := filepath.Rel(root, p)
-			out = append(out, Folder{Dir: p, Rel: rel, Partition: filepath.Base(p)})
+	if isDir(fsys, store.PagesDir) {
+		return []Folder{{Out: out}}, nil
+	}
+	parts, err := fs.ReadDir(fsys, store.PartitionsDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var list []Folder
+	for _, p := range parts { // sorted by key
+		if p.IsDir() && isDir(fsys, path.Join(store.PartitionsDir, p.Name(), store.PagesDir)) {
+			list = append(list, Folder{Out: out.Partition(p.Name()), Partition: p.Name()})
 		}
 	}
-	if len(out) == 0 {
-		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s does not exist: run the profile first (or name the output folder it wrote)", root)
+	if len(list) == 0 {
+		if top, err := fs.ReadDir(fsys, "."); errors.Is(err, fs.ErrNotExist) || err == nil && len(top) == 0 {
+			return nil, fmt.Errorf("%s does not exist: run the profile first (or name the output it wrote)", out)
 		}
-		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false)", ErrNoArchive, root)
+		return nil, fmt.Errorf("%w in %s: the run kept no pages (output.raw_pages: false)", ErrNoArchive, out)
 	}
-	return out, nil
+	return list, nil
+}
+
+// isDir says name is a folder of fsys.
+func isDir(fsys fs.FS, name string) bool {
+	fi, err := fs.Stat(fsys, name)
+	return err == nil && fi.IsDir()
 }
 
 // Options tune a replay.
@@ -189,11 +212,15 @@ type Options struct {
 	Write func(rec []byte) error
 }
 
-// Run walks dir's archived pages in order with cfg (records, pagination,
+// Run walks out's archived pages in order with cfg (records, pagination,
 // primary key as the profile says now). It stops where cfg's walk would,
 // or at the archive's end.
-func Run(ctx context.Context, cfg spec.Config, dir string, opt Options) (Walk, error) {
-	idx, err := readIndex(dir)
+func Run(ctx context.Context, cfg spec.Config, out store.Location, opt Options) (Walk, error) {
+	fsys, err := out.ReadFS()
+	if err != nil {
+		return Walk{}, err
+	}
+	idx, err := readIndex(fsys, out)
 	if err != nil {
 		return Walk{}, err
 	}
@@ -208,7 +235,7 @@ func Run(ctx context.Context, cfg spec.Config, dir string, opt Options) (Walk, e
 		return Walk{}, err
 	}
 	w := Walk{}
-	rp := &replayer{ctx: ctx, dir: dir, cfg: cfg, expr: expr, pag: pag, out: opt.Write}
+	rp := &replayer{ctx: ctx, fsys: fsys, cfg: cfg, expr: expr, pag: pag, out: opt.Write}
 	for i, e := range idx {
 		if err := ctx.Err(); err != nil {
 			return w, err
@@ -230,7 +257,7 @@ func Run(ctx context.Context, cfg spec.Config, dir string, opt Options) (Walk, e
 // replayer walks archived pages one at a time with one paginator.
 type replayer struct {
 	ctx  context.Context
-	dir  string
+	fsys fs.FS // the output's read view
 	cfg  spec.Config
 	expr *page.Expr
 	pag  *paginate.Paginator
@@ -242,7 +269,7 @@ type replayer struct {
 // there, why.
 func (rp *replayer) page(n int, e entry) (Page, string) {
 	p := Page{Page: n}
-	body, err := store.ReadPageBody(filepath.Join(rp.dir, store.PagesDir), &store.PageEntry{Page: e.Page, File: e.File, Offset: e.Offset, Length: e.Length})
+	body, err := store.ReadPageBody(rp.fsys, &store.PageEntry{Page: e.Page, File: e.File, Offset: e.Offset, Length: e.Length})
 	if err != nil {
 		p.Err = fmt.Sprintf("page %d's body is missing from the archive: %v", e.Page, err)
 		return p, "archive incomplete"

@@ -7,13 +7,12 @@
 package state
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
+	"path"
 	"strconv"
 	"time"
 
@@ -120,20 +119,45 @@ func held(out store.Location) (store.Store, *store.Checkpoint, error) {
 
 // commit writes next as the held store's checkpoint, after checking that the
 // output still matches cur (what lies past cur is moved aside, as a resume
-// does). With cut, the records and index past next's lengths are moved
-// aside too.
+// does).
 func commit(s store.Store, cur, next *store.Checkpoint) error {
-	w, err := s.Open(cur, store.Options{RawPages: true})
+	if err := settle(s, cur); err != nil {
+		return err
+	}
+	return advance(s, cur, next)
+}
+
+// options are what a correction opens the output with: its archive, and
+// its rejected records when it has some (so that a cut reaches them).
+func options(cp *store.Checkpoint) store.Options {
+	return store.Options{RawPages: true, Rejected: cp.RejectedBytes > 0}
+}
+
+// settle checks the held output against cur, and moves what lies past
+// it aside, as a resume does: what is read after it is what cur vouches
+// for.
+func settle(s store.Store, cur *store.Checkpoint) error {
+	w, err := s.Open(cur, options(cur))
 	if err != nil {
 		return err
 	}
-	if err := w.Close(); err != nil {
-		return err
-	}
+	return w.Close()
+}
+
+// advance writes next as the checkpoint of a settled output. A next that
+// vouches for less than cur has the output cut back to it: a local
+// folder's Open cuts its files (moving the rest aside), an object store
+// cuts its segments first (store.Cutter).
+func advance(s store.Store, cur, next *store.Checkpoint) error {
 	if next.RecordsBytes != cur.RecordsBytes {
-		next.RecordsTail = "" // checked above against cur; the new tail is computed on commit
+		next.RecordsTail = "" // checked against cur; the new tail is computed on commit
 	}
-	w, err = s.Open(next, store.Options{RawPages: true})
+	if c, ok := s.(store.Cutter); ok && next.Pages < cur.Pages {
+		if err := c.CutBack(cur, next); err != nil {
+			return err
+		}
+	}
+	w, err := s.Open(next, options(cur))
 	if err != nil {
 		return err
 	}
@@ -158,9 +182,11 @@ func remember(out store.Location, cp *store.Checkpoint, did string) error {
 		StopReason: did + "; before: " + string(before), Pages: cp.Pages, Records: cp.Records})
 }
 
-// Rewind goes back n pages: the records those pages wrote move to aside/,
-// and the next run fetches them again from the position before them, so
-// every record still appears once.
+// Rewind goes back n pages: the records those pages wrote (and those the
+// JSON Schema rejected) move to aside/, and the next run fetches them again
+// from the position before them, so every record still appears once. It
+// reads only what it takes back, from the end of what the checkpoint
+// vouches for: the pages' last n index lines, then the records they wrote.
 func Rewind(out store.Location, n int) (Change, error) {
 	if n < 1 {
 		return Change{}, fmt.Errorf("rewind takes a number of pages of 1 or more, not %d", n)
@@ -173,32 +199,44 @@ func Rewind(out store.Location, n int) (Change, error) {
 	if n > cp.Pages {
 		return Change{}, remedy.New(fmt.Errorf("cannot rewind %d pages: %s holds %d (rewind %d to start from the first page)", n, out, cp.Pages, cp.Pages), remedy.StartOver)
 	}
-	index, err := readIndex(out.String(), cp.IndexBytes)
+	if err := settle(s, cp); err != nil {
+		return Change{}, err
+	}
+	fsys, err := out.ReadFS()
 	if err != nil {
 		return Change{}, err
 	}
-	if len(index) < cp.Pages {
-		return Change{}, fmt.Errorf("cannot rewind: %s lists %d pages, the checkpoint %d (pages of an earlier run kept no archive?)", filepath.Join(out.String(), store.PagesDir, store.IndexFile), len(index), cp.Pages)
-	}
 	keep := cp.Pages - n
-	first := index[keep] // the first page taken back
+	taken, err := readTaken(fsys, out, cp, keep)
+	if err != nil {
+		return Change{}, err
+	}
+	first := taken[0] // the first page taken back
 	var pos paginate.Position
 	switch {
 	case first.Position != nil:
 		pos = *first.Position
 	case keep > 0:
-		return Change{}, remedy.New(fmt.Errorf("cannot rewind to page %d: this archive predates positions in pages/index.jsonl; rewind all %d pages", keep+1, cp.Pages), remedy.StartOver)
+		return Change{}, remedy.New(fmt.Errorf("cannot rewind to page %d: this archive predates positions in the page index; rewind all %d pages", keep+1, cp.Pages), remedy.StartOver)
 	}
-	var records int64
-	for _, e := range index[:keep] {
-		records += int64(e.Records)
+	var dropped int64
+	for _, e := range taken {
+		dropped += int64(e.Records)
 	}
-	recBytes, err := lineOffset(filepath.Join(out.String(), store.RecordsFile), records, cp.RecordsBytes)
+	if dropped > cp.Records {
+		return Change{}, fmt.Errorf("cannot rewind: the last %d pages of %s's index wrote %d records, more than the checkpoint's %d", n, out, dropped, cp.Records)
+	}
+	recBytes, err := cutBefore(fsys, store.RecordsFile, cp.RecordsBytes, dropped)
+	if err != nil {
+		return Change{}, err
+	}
+	rejBytes, rejDropped, err := rejectedFrom(fsys, cp.RejectedBytes, first.Page)
 	if err != nil {
 		return Change{}, err
 	}
 	next := *cp
-	next.Pages, next.Records, next.RecordsBytes, next.IndexBytes = keep, records, recBytes, first.offset
+	next.Pages, next.Records, next.RecordsBytes, next.IndexBytes = keep, cp.Records-dropped, recBytes, first.offset
+	next.RejectedBytes, next.Rejected = rejBytes, max(cp.Rejected-rejDropped, 0)
 	next.Position, next.Done, next.StopReason = pos, false, ""
 	// The bodies of the pages taken back go aside too: the segment is cut
 	// where the first one began. An older archive's first page taken back
@@ -207,82 +245,113 @@ func Rewind(out store.Location, n int) (Change, error) {
 	if first.Offset != nil {
 		next.PagesFile, next.PagesBytes = first.File, *first.Offset
 	}
-	if err := commit(s, cp, &next); err != nil {
+	if err := advance(s, cp, &next); err != nil {
 		return Change{}, err
 	}
-	did := fmt.Sprintf("state rewind %d pages: the next run starts at page %d (%d records kept, %d moved aside)", n, keep+1, records, cp.Records-records)
+	did := fmt.Sprintf("state rewind %d pages: the next run starts at page %d (%d records kept, %d moved aside)", n, keep+1, next.Records, dropped)
 	if err := remember(out, cp, did); err != nil {
 		return Change{}, err
 	}
 	return Change{Did: did, Notes: s.Notes()}, nil
 }
 
-// indexLine is what a rewind reads of a line of pages/index.jsonl.
+// indexLine is what a rewind reads of a line of the page index.
 type indexLine struct {
+	Page     int                `json:"page"`
 	Records  int                `json:"records"`
 	File     string             `json:"file"`
 	Offset   *int64             `json:"offset"` // within File, a segment of the archive
 	Position *paginate.Position `json:"position"`
-	offset   int64              // where the line starts
+	offset   int64              // where the line starts in the index
 }
 
-// readIndex reads the index's lines within the first vouched bytes.
-func readIndex(dir string, vouched int64) ([]indexLine, error) {
-	path := filepath.Join(dir, store.PagesDir, store.IndexFile)
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, remedy.New(fmt.Errorf("cannot rewind: %s has no page archive (output.raw_pages was off), so siphon cannot tell which records each page wrote", dir), remedy.StartOver)
+// readTaken reads the index lines of the pages a rewind takes back, pages
+// keep+1 to cp.Pages: the last lines of what cp vouches for.
+func readTaken(fsys fs.FS, out store.Location, cp *store.Checkpoint, keep int) ([]indexLine, error) {
+	idx, err := store.OpenJoined(fsys, path.Join(store.PagesDir, store.IndexFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, remedy.New(fmt.Errorf("cannot rewind: %s has no page archive (output.raw_pages was off), so siphon cannot tell which records each page wrote", out), remedy.StartOver)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	r := bufio.NewReader(io.LimitReader(f, vouched))
-	var out []indexLine
-	var at int64
-	for {
-		line, err := r.ReadBytes('\n')
-		if len(line) > 0 && line[len(line)-1] == '\n' {
-			var l indexLine
-			if jerr := json.Unmarshal(line, &l); jerr != nil {
-				return nil, fmt.Errorf("%s, line %d: %v", path, len(out)+1, jerr)
-			}
-			l.offset = at
-			out = append(out, l)
+	defer idx.Close()
+	n := cp.Pages - keep
+	lines, at, err := idx.Tail(cp.IndexBytes, n, int64(n)*store.MaxIndexLine)
+	if err != nil {
+		return nil, err
+	}
+	taken := make([]indexLine, 0, n)
+	for i, line := range lines {
+		var l indexLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			return nil, fmt.Errorf("cannot rewind: %s, the line at byte %d: %v", idx.Where(at[i]), at[i], err)
 		}
-		at += int64(len(line))
-		if err != nil {
-			break
+		l.offset = at[i]
+		taken = append(taken, l)
+	}
+	if len(taken) < n {
+		return nil, fmt.Errorf("cannot rewind: the page index of %s lists %d of the last %d pages the checkpoint vouches for (pages of an earlier run kept no archive?)", out, len(taken), n)
+	}
+	for i, l := range taken {
+		if l.Page != keep+1+i {
+			return nil, fmt.Errorf("cannot rewind: the page index of %s does not end with pages %d to %d, as the checkpoint says it should (pages of an earlier run kept no archive?)", out, keep+1, cp.Pages)
 		}
 	}
-	return out, nil
+	return taken, nil
 }
 
-// lineOffset is the byte offset just past the first n lines of the file at
-// path, within its first limit bytes.
-func lineOffset(path string, n, limit int64) (int64, error) {
+// cutBefore is where the last n lines of the output's file name begin,
+// within its first limit bytes (which end with a whole line).
+func cutBefore(fsys fs.FS, name string, limit, n int64) (int64, error) {
 	if n == 0 {
-		return 0, nil
+		return limit, nil
 	}
-	f, err := os.Open(path)
+	j, err := store.OpenJoined(fsys, name)
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	r := bufio.NewReaderSize(io.LimitReader(f, limit), 64<<10)
-	var at, lines int64
-	for {
-		chunk, err := r.ReadSlice('\n')
-		at += int64(len(chunk))
-		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
-			if lines++; lines == n {
-				return at, nil
-			}
+	defer j.Close()
+	return j.LineStartFromEnd(limit, n)
+}
+
+// rejectedFrom is where the rejected records of page first and after
+// begin (rejected lines are in page order), within the first limit bytes,
+// and how many lines there are from there.
+func rejectedFrom(fsys fs.FS, limit int64, first int) (int64, int64, error) {
+	if limit == 0 {
+		return 0, 0, nil
+	}
+	j, err := store.OpenJoined(fsys, store.RejectedFile)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer j.Close()
+	cut, after := limit, int64(0)
+	// Only each line's start is read: {"page":N,... comes first.
+	lines := j.Lines(limit, 4<<10)
+	for lines.Next() {
+		if !lines.Whole() {
+			break // the last line, torn: not vouched
 		}
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-			return 0, fmt.Errorf("%s holds %d records within what the checkpoint vouches for, fewer than the index's %d", path, lines, n)
+		var l struct {
+			Page int `json:"page"`
+		}
+		line := lines.Line()
+		if i := bytes.IndexByte(line, ','); i > 0 {
+			line = append(line[:i:i], '}')
+		}
+		if err := json.Unmarshal(line, &l); err != nil {
+			return 0, 0, fmt.Errorf("cannot rewind: %s: %v", lines.Where(), err)
+		}
+		if l.Page >= first && cut == limit {
+			cut = lines.At()
+		}
+		if cut < limit {
+			after++
 		}
 	}
+	return cut, after, lines.Err()
 }
 
 // Set sets a resumable field of the position: high_water (keyset,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
 	"sort"
 	"strings"
@@ -96,3 +97,4 @@ func (r refused) AppendHistory(HistoryEntry) error        { return r.err }
 func (r refused) ReadHistory(int) ([]HistoryEntry, error) { return nil, r.err }
 func (r refused) MoveAside() (string, error)              { return "", r.err }
 func (r refused) ResetPartition(string) (string, error)   { return "", r.err }
+func (r refused) ReadFS() (fs.FS, error)                  { return nil, r.err }

@@ -13,10 +13,13 @@ import (
 
 func refuseLink(path string) error {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%s is a symbolic link: siphon never writes through links in its output folder; remove it", path)
+		return fmt.Errorf("%s is a symbolic link: siphon never follows links in its output folder; remove it", path)
 	}
 	return nil
 }
+
+// readFlags open a file for reading only.
+const readFlags = os.O_RDONLY
 
 func openDirNoFollow(path string) (*os.File, error) {
 	if err := refuseLink(path); err != nil {

@@ -18,6 +18,10 @@ import (
 // renamed under a live run keeps receiving that run's writes (never a new
 // folder that took its name).
 
+// readFlags open a file for reading only, without waiting on a FIFO that
+// someone planted under a file's name.
+const readFlags = unix.O_RDONLY | unix.O_NONBLOCK
+
 // openDirNoFollow opens a folder that must not be a symbolic link.
 func openDirNoFollow(path string) (*os.File, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -60,7 +64,7 @@ func removeAt(dir *os.File, name string) { _ = unix.Unlinkat(int(dir.Fd()), name
 func pathErr(path string, err error) error {
 	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
 		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return remedy.New(fmt.Errorf("%s is a symbolic link: siphon never writes through links in its output folder; remove it", path), remedy.OtherFolder)
+			return remedy.New(fmt.Errorf("%s is a symbolic link: siphon never follows links in its output folder; remove it", path), remedy.OtherFolder)
 		}
 	}
 	return &os.PathError{Op: "open", Path: path, Err: err}

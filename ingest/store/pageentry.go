@@ -1,18 +1,16 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"siphon/ingest/paginate"
 	"siphon/ingest/textbound"
@@ -51,38 +49,37 @@ func PageFileName(n int) string { return fmt.Sprintf("%06d.body", n) }
 func SegmentName(n int) string { return fmt.Sprintf("pages-%06d.bin", n) }
 
 // segmentNumber is the number of a segment's name; false for any other name.
-func segmentNumber(name string) (int, bool) {
-	digits, pre := strings.CutPrefix(name, "pages-")
-	digits, suf := strings.CutSuffix(digits, ".bin")
-	if !pre || !suf || len(digits) < 6 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(digits)
-	if err != nil || n < 1 || SegmentName(n) != name {
-		return 0, false
-	}
-	return n, true
-}
+func segmentNumber(name string) (int, bool) { return SegmentNumber(name, "pages", ".bin") }
+
+// MaxBodyRead bounds a page body read whole from an archive (a replay, the
+// console's selector playground): an archive is hostile input, and a body
+// larger than this was streamed, never held whole, by its run.
+const MaxBodyRead = 512 << 20
+
+// MaxIndexLine bounds one line of the page index as read back: siphon's
+// lines are far shorter (every string in them is bounded).
+const MaxIndexLine = 8 << 20
 
 // PageBody is a page's archived body, open for reading.
 type PageBody struct {
 	*io.SectionReader
-	f *os.File
+	f io.Closer
 }
 
 // Close closes the file the body lies in.
 func (b *PageBody) Close() error { return b.f.Close() }
 
-// OpenPageBody opens e's body in the archive folder pagesDir, whichever
-// way the archive keeps it: a section of a segment, or a file of its own.
-// The index is read as hostile: only a plain name within pagesDir is
-// opened, and a section past the file's end is refused.
-func OpenPageBody(pagesDir string, e *PageEntry) (*PageBody, error) {
+// OpenPageBody opens e's body in the archive (PagesDir) of the output out
+// (its Location.ReadFS), whichever way the archive keeps it: a section of
+// a segment, or a file of its own. The index is read as hostile: only a
+// plain name within the archive is opened, and a section past the file's
+// end is refused.
+func OpenPageBody(out fs.FS, e *PageEntry) (*PageBody, error) {
 	name := e.File
-	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
-		return nil, fmt.Errorf("page %d: the index names %q as its body's file, which is not a file of %s", e.Page, name, pagesDir)
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || strings.ContainsFunc(name, unicode.IsControl) {
+		return nil, fmt.Errorf("page %d: the index names %q as its body's file, which is not a file of %s/", e.Page, name, PagesDir)
 	}
-	f, err := os.Open(filepath.Join(pagesDir, name))
+	f, err := out.Open(PagesDir + "/" + name)
 	if err != nil {
 		return nil, err
 	}
@@ -91,66 +88,67 @@ func OpenPageBody(pagesDir string, e *PageEntry) (*PageBody, error) {
 		f.Close()
 		return nil, err
 	}
+	r, ok := f.(io.ReaderAt)
+	if !ok || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("page %d: %s/%s is not a file that can be read at an offset", e.Page, PagesDir, name)
+	}
 	if e.Offset == nil {
-		return &PageBody{io.NewSectionReader(f, 0, st.Size()), f}, nil
+		return &PageBody{io.NewSectionReader(r, 0, st.Size()), f}, nil
 	}
 	off, n := *e.Offset, e.Length
 	if off < 0 || n < 0 || off > st.Size() || n > st.Size()-off {
 		f.Close()
 		return nil, fmt.Errorf("page %d: the index places its body at bytes %d to %d of %s, which holds %d (cut, or written after the last checkpoint?)", e.Page, off, off+n, name, st.Size())
 	}
-	return &PageBody{io.NewSectionReader(f, off, n), f}, nil
+	return &PageBody{io.NewSectionReader(r, off, n), f}, nil
 }
 
-// ReadPageBody reads e's body whole from the archive folder pagesDir.
-func ReadPageBody(pagesDir string, e *PageEntry) ([]byte, error) {
-	b, err := OpenPageBody(pagesDir, e)
+// ReadPageBody reads e's body whole from the archive of the output out,
+// at most MaxBodyRead bytes.
+func ReadPageBody(out fs.FS, e *PageEntry) ([]byte, error) {
+	b, err := OpenPageBody(out, e)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Close()
-	out := make([]byte, b.Size())
-	if _, err := io.ReadFull(b, out); err != nil {
+	if b.Size() > MaxBodyRead {
+		return nil, fmt.Errorf("page %d: its body in %s is %d MiB, more than the %d MiB siphon reads whole from an archive", e.Page, e.File, b.Size()>>20, MaxBodyRead>>20)
+	}
+	body := make([]byte, b.Size())
+	if _, err := io.ReadFull(b, body); err != nil {
 		return nil, fmt.Errorf("reading page %d's body from %s: %w", e.Page, e.File, err)
 	}
-	return out, nil
+	return body, nil
 }
 
-// FindPage reads the archive folder pagesDir's index for page n's line
+// FindPage reads the index of the output out's archive for page n's line
 // (the last one naming it). Without an index, or without the page in it
 // (an archive from before the index named every body), it is page n's
 // file of its own, as older archives kept it.
-func FindPage(pagesDir string, n int) (*PageEntry, error) {
-	f, err := os.Open(filepath.Join(pagesDir, IndexFile))
+func FindPage(out fs.FS, n int) (*PageEntry, error) {
+	idx, err := OpenJoined(out, PagesDir+"/"+IndexFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &PageEntry{Page: n, File: PageFileName(n)}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer idx.Close()
 	// Lines begin with the page number: only the line that matches is decoded.
 	prefix := []byte(`{"page":` + strconv.Itoa(n) + `,`)
 	var found *PageEntry
-	r := bufio.NewReaderSize(f, 64<<10)
-	for {
-		line, err := r.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// a line longer than the buffer: not one siphon wrote for this page
-			for errors.Is(err, bufio.ErrBufferFull) {
-				_, err = r.ReadSlice('\n')
-			}
-			continue
-		}
-		if bytes.HasPrefix(line, prefix) {
+	lines := idx.Lines(idx.Size(), MaxIndexLine)
+	for lines.Next() {
+		if line := lines.Line(); !lines.Long() && bytes.HasPrefix(line, prefix) {
 			var e PageEntry
 			if json.Unmarshal(line, &e) == nil && e.Page == n {
 				found = &e
 			}
 		}
-		if err != nil {
-			break
-		}
+	}
+	if err := lines.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", idx.Name(), err)
 	}
 	if found == nil {
 		return &PageEntry{Page: n, File: PageFileName(n)}, nil

@@ -45,13 +45,13 @@ func commitAs(t *testing.T, w Writer, pages int) *Checkpoint {
 // (index line, then its body) and compares them with want, page 1 first.
 func checkBodies(t *testing.T, dir string, want ...string) {
 	t.Helper()
-	pages := filepath.Join(dir, PagesDir)
+	out, _ := Dir(dir).ReadFS()
 	for i, w := range want {
-		e, err := FindPage(pages, i+1)
+		e, err := FindPage(out, i+1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := ReadPageBody(pages, e)
+		got, err := ReadPageBody(out, e)
 		if err != nil {
 			t.Fatalf("page %d: %v", i+1, err)
 		}
@@ -212,21 +212,27 @@ func TestOldArchiveStillReads(t *testing.T) {
 	checkBodies(t, dir, "old one", "new two")
 }
 
-// TestHostileIndexLines: an index line naming a file outside pages/, or
-// a section past the segment's end, is refused with what and where.
+// TestHostileIndexLines: an index line naming a file outside pages/ or
+// with a terminal escape in its name, or a section past the segment's end
+// (a gigabyte declared over three bytes), is refused with what and where,
+// the name quoted.
 func TestHostileIndexLines(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "secret"), []byte("s"), 0o600)
-	os.WriteFile(filepath.Join(dir, SegmentName(1)), []byte("abc"), 0o600)
-	off, big := int64(1), int64(-5)
+	os.MkdirAll(filepath.Join(dir, PagesDir), 0o700)
+	os.WriteFile(filepath.Join(dir, PagesDir, SegmentName(1)), []byte("abc"), 0o600)
+	out, _ := Dir(dir).ReadFS()
+	off, big, zero := int64(1), int64(-5), int64(0)
 	for _, e := range []PageEntry{
 		{Page: 1, File: "../secret"},
 		{Page: 2, File: ".."},
 		{Page: 3, File: SegmentName(1), Offset: &off, Length: 3},
 		{Page: 4, File: SegmentName(1), Offset: &big, Length: 1},
+		{Page: 5, File: "\x1b]0;owned\x07.bin"},
+		{Page: 6, File: SegmentName(1), Offset: &zero, Length: 1 << 30},
 	} {
-		if b, err := ReadPageBody(dir, &e); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("page %d", e.Page)) {
-			t.Errorf("page %d (%s): %q, %v", e.Page, e.File, b, err)
+		if b, err := ReadPageBody(out, &e); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("page %d", e.Page)) || strings.ContainsRune(err.Error(), 0x1b) {
+			t.Errorf("page %d (%q): %q, %v", e.Page, e.File, b, err)
 		}
 	}
 }

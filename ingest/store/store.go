@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"path/filepath"
 )
 
@@ -56,6 +57,22 @@ type Location interface {
 	// aside/ (under its lock), so the next run walks it from the start and
 	// readers of partitions/*/records.jsonl see it no more; it says where.
 	ResetPartition(key string) (string, error)
+	// ReadFS is a read-only view of the output, not holding it: what its
+	// readers (replay, state rewind, the console) read it through, with
+	// OpenJoined, FindPage and OpenPageBody, never by an OS path. Its
+	// files are io.ReaderAt and io.Seeker, so that a page's body is read
+	// at its offset without reading the segment it lies in.
+	ReadFS() (fs.FS, error)
+}
+
+// Cutter is a Store kept in segments that cannot be cut in place (an
+// object store): before a checkpoint that vouches for less than the one
+// before it is committed (state rewind), CutBack makes the output end
+// where next says. next.PagesFile names the page segment the cut falls
+// in, and CutBack fills in next.Segments. A local folder needs none:
+// its Open cuts files back to the checkpoint it is given.
+type Cutter interface {
+	CutBack(cur, next *Checkpoint) error
 }
 
 // Store is a location one run holds. Release gives it up; a Writer opened

@@ -294,7 +294,7 @@ func idsOf(t *testing.T, recs []json.RawMessage, key string) []string {
 // archivedPage is page n's body as the page archive keeps it.
 func archivedPage(t *testing.T, out string, n int) []byte {
 	t.Helper()
-	pages := filepath.Join(out, store.PagesDir)
+	pages := os.DirFS(out)
 	e, err := store.FindPage(pages, n)
 	if err != nil {
 		t.Fatal(err)

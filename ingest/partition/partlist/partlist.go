@@ -5,14 +5,10 @@
 package partlist
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"siphon/ingest/page"
@@ -54,10 +50,10 @@ func fromValues(f spec.FromPartitions) ([]string, error) {
 	var vals []string
 	seen := map[string]bool{}
 	for _, vf := range files {
-		if err := eachLine(vf.path, vf.size, func(line []byte) error {
+		if err := eachLine(vf, func(line []byte) error {
 			out, err := page.Parse(context.Background(), line).Values(expr)
 			if err != nil {
-				return fmt.Errorf("partitions.from.records %s on %s: %w", records, vf.path, err)
+				return fmt.Errorf("partitions.from.records %s on %s: %w", records, vf.loc, err)
 			}
 			for _, v := range out {
 				s := partitionValueText(v)
@@ -77,13 +73,15 @@ func fromValues(f spec.FromPartitions) ([]string, error) {
 	return vals, nil
 }
 
+// vouchedFile is a run's records (one partition's) and the length its
+// checkpoint vouches for.
 type vouchedFile struct {
-	path string
+	loc  store.Location
 	size int64
 }
 
-// vouchedRecordFiles lists a run's records files (one, or one per
-// partition) with the length its checkpoint vouches for.
+// vouchedRecordFiles lists a run's records (one, or one per partition)
+// with the length its checkpoint vouches for.
 func vouchedRecordFiles(dir string) ([]vouchedFile, error) {
 	out := store.At(dir)
 	locs := []store.Location{out}
@@ -102,30 +100,40 @@ func vouchedRecordFiles(dir string) ([]vouchedFile, error) {
 			return nil, err
 		}
 		if cp != nil && cp.RecordsBytes > 0 {
-			// Read as a local file: records are read back from folders only.
-			files = append(files, vouchedFile{filepath.Join(loc.String(), store.RecordsFile), cp.RecordsBytes})
+			files = append(files, vouchedFile{loc, cp.RecordsBytes})
 		}
 	}
 	return files, nil
 }
 
-// eachLine calls fn with each line of the first size bytes of path.
-func eachLine(path string, size int64, fn func([]byte) error) error {
-	f, err := os.Open(path)
+// maxLine bounds a record line read back.
+const maxLine = 64 << 20
+
+// eachLine calls fn with each line of the first vouched bytes of the
+// output's records (a local folder's file, or an object store's
+// segments, through its read view).
+func eachLine(vf vouchedFile, fn func([]byte) error) error {
+	fsys, err := vf.loc.ReadFS()
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(io.LimitReader(f, size))
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
-	for sc.Scan() {
-		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+	j, err := store.OpenJoined(fsys, store.RecordsFile)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	lines := j.Lines(vf.size, maxLine)
+	for lines.Next() {
+		if lines.Long() {
+			return fmt.Errorf("%s in %s: a record longer than %d MiB", lines.Where(), vf.loc, maxLine>>20)
+		}
+		if line := bytes.TrimSpace(lines.Line()); len(line) > 0 {
 			if err := fn(line); err != nil {
 				return err
 			}
 		}
 	}
-	return sc.Err()
+	return lines.Err()
 }
 
 // partitionValueText is a JSON value as a partition value: a string as itself,
