@@ -155,7 +155,16 @@ func (o *replayOutput) write() func([]byte) error {
 	if o == nil {
 		return nil
 	}
-	return func(rec []byte) error { return o.w.WriteRecords([]json.RawMessage{rec}) }
+	return func(rec []byte) error {
+		// Accepted as a page's are: a writer into segments uploads only
+		// the records of ended pages.
+		o.w.BeginPage()
+		if err := o.w.WriteRecords([]json.RawMessage{rec}); err != nil {
+			return err
+		}
+		o.w.EndPage()
+		return nil
+	}
 }
 
 // close commits the records with a checkpoint that says a replay wrote them.

@@ -112,7 +112,7 @@ func (h *held) CutBack(cur, next *store.Checkpoint) error {
 			return err
 		}
 	}
-	cut := 0
+	whole, cut := 0, 0
 	for i, o := range at {
 		if o == nil || want[i] == o.size {
 			continue
@@ -120,12 +120,26 @@ func (h *held) CutBack(cur, next *store.Checkpoint) error {
 		if err := h.cutObject(o.name, o.size, want[i], dst); err != nil {
 			return err
 		}
-		cut++
+		if want[i] == 0 {
+			whole++
+		} else {
+			cut++
+		}
 	}
 	next.Segments = k
 	next.PagesFile, next.PagesBytes = "", 0 // a local folder's; segments say it by themselves
-	if len(past)+cut > 0 {
-		h.note(fmt.Sprintf("rewound: %d objects past segment %d, and the ends of %d of its objects, were moved to %s", len(past), k, cut, h.b.url(h.loc.key(dst))))
+	var moved []string
+	if len(past) > 0 {
+		moved = append(moved, fmt.Sprintf("%d objects of the segments after segment %d", len(past), k))
+	}
+	if whole > 0 {
+		moved = append(moved, fmt.Sprintf("%d objects of segment %d", whole, k))
+	}
+	if cut > 0 {
+		moved = append(moved, fmt.Sprintf("%d objects of segment %d as they were (their first bytes stay, cut back)", cut, k))
+	}
+	if len(moved) > 0 {
+		h.note(fmt.Sprintf("rewound: %s were moved to %s", strings.Join(moved, ", "), h.b.url(h.loc.key(dst))))
 	}
 	return nil
 }
