@@ -1,14 +1,10 @@
 package s3store
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"siphon/ingest/store"
 )
@@ -187,55 +183,12 @@ func (h *held) cutObject(name string, size, keep int64, dst string) error {
 	if tmp == nil {
 		return nil
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
 	if err := h.lease.valid(); err != nil {
 		return err
 	}
-	return h.b.putNewFrom(key, tmp, keep)
-}
-
-// putNewFrom creates an object from a file's first n bytes, with
-// If-None-Match: * (an object there already is another writer's).
-func (b bucket) putNewFrom(key string, f *os.File, n int64) error {
-	ctx, cancel := ctxOp()
-	defer cancel()
-	_, err := b.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &b.name, Key: &key, Body: io.NewSectionReader(f, 0, n), ContentLength: aws.Int64(n), IfNoneMatch: aws.String("*")})
-	if isConflict(err) {
-		if b.holds(key, f, n) {
-			return nil // our own put, retried after its reply was lost
-		}
-		return fmt.Errorf("%w: %s was written by another run meanwhile", ErrLeaseLost, b.url(key))
+	_, err := h.b.putBody(key, io.NewSectionReader(tmp, 0, keep), keep, create, "")
+	if isConflictErr(err) {
+		return fmt.Errorf("%w: %v", ErrLeaseLost, err)
 	}
-	if err != nil {
-		return explain("writing", b.url(key), err)
-	}
-	return nil
-}
-
-// holds says the object key is the first n bytes of f, compared a chunk at
-// a time.
-func (b bucket) holds(key string, f *os.File, n int64) bool {
-	info, err := b.head(key)
-	if err != nil || info.size != n {
-		return false
-	}
-	body, err := b.getRange(key, info.etag, 0, n-1)
-	if err != nil {
-		return false
-	}
-	defer body.Close()
-	mine, theirs := make([]byte, 64<<10), make([]byte, 64<<10)
-	for off := int64(0); off < n; {
-		m := int(min(int64(len(mine)), n-off))
-		if _, err := f.ReadAt(mine[:m], off); err != nil {
-			return false
-		}
-		if _, err := io.ReadFull(body, theirs[:m]); err != nil || !bytes.Equal(mine[:m], theirs[:m]) {
-			return false
-		}
-		off += int64(m)
-	}
-	return true
+	return err
 }
