@@ -284,7 +284,8 @@ const backChunk = 64 << 10
 // from there (so a long file costs what its end holds), with where each
 // begins. It reads at most maxBytes: fewer lines then. Blank lines are
 // left out; the first line read is left out when it may be cut (it began
-// before what was read).
+// before what was read). Parts are read back as one: siphon ends every
+// segment with a whole line.
 func (j *Joined) Tail(limit int64, keep int, maxBytes int64) ([][]byte, []int64, error) {
 	limit = min(limit, j.size)
 	start := limit
