@@ -158,7 +158,11 @@ func (v recordsPane) View() string {
 		case v.filter != "":
 			msg = "The filter matched nothing."
 		case v.sess.from != "":
-			msg = "No records in " + v.sess.from + "/" + store.RecordsFile + "."
+			name := store.RecordsFile
+			if store.Scheme(v.sess.from) != "" {
+				name = "records-*.jsonl" // object stores write segments
+			}
+			msg = "No records in " + v.sess.from + "/" + name + "."
 		}
 		return strings.Join(append(head, st.Subtle.Render(msg)), "\n")
 	}
