@@ -57,6 +57,9 @@ type walk struct {
 	shownResp transport.HeaderMemo
 	shownSent transport.SentMemo
 	entryRed  *redact.Redactor // the redactor the last index entry was built with
+	// pagJQ names the paginator's expressions for the jq guard; "": they
+	// are plain paths, which run no jq and need no guard.
+	pagJQ string
 }
 
 // loop is the run: open the output and the checkpoint, then page after
@@ -176,6 +179,9 @@ func (rn *runner) open() (*walk, error) {
 		w.state.Bytes, w.priorElapsed = cp.Bytes, time.Duration(cp.ElapsedMS)*time.Millisecond
 	}
 	w.startedAt = time.Now()
+	if paginate.RunsJQ(cfg.Pagination) {
+		w.pagJQ = paginate.ExprNames(cfg.Pagination)
+	}
 	if rn.pageReader() != nil && !pag.Incremental() && !pag.ReadsRecords() && c.validator == nil {
 		// Nothing is decided about a record after the page is read (keyset
 		// and timestamp paging read the records; a JSON Schema sorts them):
@@ -310,7 +316,10 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 func (w *walk) advance(ctx context.Context, f *fetched, pageNo int, before paginate.Position) ([]json.RawMessage, string, error) {
 	// The request's timeout has ended: the run's context bounds the
 	// paginator's jq, and the memory guard too.
-	gctx, stop := w.c.guardJQ(ctx, paginate.ExprNames(w.cfg.Pagination))
+	gctx, stop := ctx, func() {}
+	if w.pagJQ != "" {
+		gctx, stop = w.c.guardJQ(ctx, w.pagJQ)
+	}
 	f.page.SetContext(gctx)
 	recs := f.records
 	if !f.direct {

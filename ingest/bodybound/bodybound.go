@@ -63,9 +63,15 @@ type Transport struct {
 
 func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" {
-		// Said here, Go's transport leaves the decoding to us.
-		r := req.Clone(req.Context())
-		r.Header.Set("Accept-Encoding", acceptEncoding)
+		// Said here, Go's transport leaves the decoding to us. The
+		// caller's request stays as it was: a shallow copy with a header
+		// map of its own (nothing below changes the rest in place).
+		r := req.WithContext(req.Context())
+		r.Header = make(http.Header, len(req.Header)+1)
+		for k, v := range req.Header {
+			r.Header[k] = v
+		}
+		r.Header["Accept-Encoding"] = []string{acceptEncoding}
 		req = r
 	}
 	resp, err := t.Next.RoundTrip(req)

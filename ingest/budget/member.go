@@ -21,15 +21,22 @@ type Config struct {
 	MaxWait           time.Duration // a longer wait is an error (retry.max_retry_after)
 }
 
-// Listener hears what a member's requests wait for. Either func may be nil.
+// Listener hears what a member's requests wait for. Any func may be nil.
 type Listener struct {
-	Wait func(until time.Time, wait time.Duration, why string) // told before a wait starts
-	Warn func(what string)                                     // a state file needed attention
+	Wait  func(until time.Time, wait time.Duration, why string) // told before a wait starts
+	Warn  func(what string)                                     // a state file needed attention
+	Sleep func()                                                // before every sleep, told by Wait or too short to tell
 }
 
 func (l Listener) wait(until time.Time, d time.Duration, why string) {
 	if l.Wait != nil {
 		l.Wait(until, d, why)
+	}
+}
+
+func (l Listener) sleep() {
+	if l.Sleep != nil {
+		l.Sleep()
 	}
 }
 
@@ -97,16 +104,9 @@ func (s *Shared) take(ctx context.Context, m *Member, l Listener) (*Ticket, erro
 	for {
 		s.mu.Lock()
 		s.join(m.cfg)
-		var v verdict
-		var h hold
-		var st state
-		notes, err := s.store.update(func(cur *state, now time.Time) {
-			v = take(cur, now, s.inflight, s.pace)
-			if v.reason == heldBack {
-				h = *cur.Hold
-			}
-			st = *cur
-		})
+		s.taking = takeState{}
+		notes, err := s.store.update(s.takeOp)
+		v, h, st := s.taking.v, s.taking.h, s.taking.st
 		notes, s.pending = append(s.pending, notes...), nil
 		var t *Ticket
 		if err == nil && v.reason == goNow {
@@ -118,7 +118,10 @@ func (s *Shared) take(ctx context.Context, m *Member, l Listener) (*Ticket, erro
 			m.inflight++
 			m.mu.Unlock()
 		}
-		changed := s.changed
+		var changed <-chan struct{}
+		if err == nil && v.reason != goNow {
+			changed = s.watch() // it sleeps below
+		}
 		now := time.Now()
 		why := s.why(v.reason, &st, &h, now)
 		s.mu.Unlock()
@@ -158,10 +161,31 @@ func (s *Shared) take(ctx context.Context, m *Member, l Listener) (*Ticket, erro
 				told = v.until
 			}
 		}
+		if wait > 0 {
+			l.sleep()
+		}
 		if err := sleepOrWake(ctx, wait, changed); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// takeState is what take's update of the state decided, and saw.
+type takeState struct {
+	v  verdict
+	h  hold
+	st state
+}
+
+// takeUpdate is take's change to the state, made once per Shared (as
+// takeOp) so that a request's update allocates no closure. Call with mu
+// held.
+func (s *Shared) takeUpdate(cur *state, now time.Time) {
+	s.taking.v = take(cur, now, s.inflight, s.pace)
+	if s.taking.v.reason == heldBack {
+		s.taking.h = *cur.Hold
+	}
+	s.taking.st = *cur
 }
 
 const (
@@ -211,7 +235,9 @@ func sleepOrWake(ctx context.Context, d time.Duration, changed <-chan struct{}) 
 // waitLearned waits for the learned rate, if there is one.
 func (m *Member) waitLearned(ctx context.Context, l Listener) error {
 	lim, rps := m.learned.limiter()
-	return waitLimiter(ctx, lim, l, "learned budget of "+formatRate(rps)+" (after a 429 without Retry-After)")
+	return waitLimiter(ctx, lim, l, func() string {
+		return "learned budget of " + formatRate(rps) + " (after a 429 without Retry-After)"
+	})
 }
 
 // waitOwnRate waits for the member's own client-side rate.
@@ -219,10 +245,11 @@ func (m *Member) waitOwnRate(ctx context.Context, l Listener) error {
 	m.mu.Lock()
 	lim, rps := m.limiter, m.rps
 	m.mu.Unlock()
-	return waitLimiter(ctx, lim, l, fmt.Sprintf("client budget of %g requests/s", rps))
+	return waitLimiter(ctx, lim, l, func() string { return fmt.Sprintf("client budget of %g requests/s", rps) })
 }
 
-func waitLimiter(ctx context.Context, lim *rate.Limiter, l Listener, why string) error {
+// waitLimiter waits for lim (nil: none); why words a wait worth telling.
+func waitLimiter(ctx context.Context, lim *rate.Limiter, l Listener, why func() string) error {
 	if lim == nil {
 		return nil
 	}
@@ -232,8 +259,9 @@ func waitLimiter(ctx context.Context, lim *rate.Limiter, l Listener, why string)
 		return nil
 	}
 	if wait >= tellAfter {
-		l.wait(time.Now().Add(wait), wait, why)
+		l.wait(time.Now().Add(wait), wait, why())
 	}
+	l.sleep()
 	if err := sleepOrWake(ctx, wait, nil); err != nil {
 		res.Cancel()
 		return err
@@ -315,8 +343,11 @@ func (m *Member) Throttled(now time.Time) (rps float64, why string) {
 // Succeeded is told about a page that came: the learned rate grows back.
 // It returns the new rate and why, or 0.
 func (m *Member) Succeeded() (rps float64, why string) {
-	return m.learned.succeeded(), fmt.Sprintf("%d pages without a 429", growEvery)
+	return m.learned.succeeded(), grownWhy
 }
+
+// grownWhy says why the learned rate grew back.
+var grownWhy = fmt.Sprintf("%d pages without a 429", growEvery)
 
 // SetRate changes the member's own client-side rate and what its learned
 // rate may grow to (a shard takes its share of rate_limit); 0 removes it.

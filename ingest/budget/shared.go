@@ -54,6 +54,7 @@ func (r *Registry) For(origin string) *Shared {
 		return s
 	}
 	s = &Shared{origin: origin, id: r.id, changed: make(chan struct{}), sent: map[string]int64{}, live: map[string]int{}}
+	s.takeOp = s.takeUpdate
 	if r.dir == "" {
 		s.store = &memStore{st: emptyState(origin)}
 	} else {
@@ -92,8 +93,11 @@ type Shared struct {
 	mu       sync.Mutex
 	store    store
 	changed  chan struct{} // closed and replaced when a waiter may go on
-	pace     pace          // the strictest rate_limit of the members so far
-	inflight int64         // this process's requests sent and not yet answered
+	watched  bool          // changed was handed to a waiter since it was made
+	taking   takeState     // take's verdict, made by takeOp under mu
+	takeOp   func(*state, time.Time)
+	pace     pace  // the strictest rate_limit of the members so far
+	inflight int64 // this process's requests sent and not yet answered
 	sent     map[string]int64
 	live     map[string]int // runs going on, by profile
 	pending  []string       // notes about the store, for the next Acquire to tell
@@ -140,10 +144,20 @@ func (s *Shared) Share() Share {
 	return out
 }
 
-// wake lets every waiter look again. Call with mu held.
+// wake lets every waiter look again. Call with mu held. Without a
+// waiter (a run that never waits, after every request) it costs nothing.
 func (s *Shared) wake() {
+	if !s.watched {
+		return
+	}
 	close(s.changed)
-	s.changed = make(chan struct{})
+	s.changed, s.watched = make(chan struct{}), false
+}
+
+// watch is the channel wake closes, for a waiter. Call with mu held.
+func (s *Shared) watch() <-chan struct{} {
+	s.watched = true
+	return s.changed
 }
 
 // join tightens the shared pace to a member's rate when that is stricter.

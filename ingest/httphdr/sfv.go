@@ -16,6 +16,9 @@ type sfMember struct {
 // on top-level commas, parameters on top-level semicolons, and a member that
 // makes no sense comes back with empty parts rather than an error.
 func parseSFMembers(field string) []sfMember {
+	if field == "" {
+		return nil // absent, as on most responses: nothing to split
+	}
 	var members []sfMember
 	for _, raw := range splitOutsideQuotes(field, ',') {
 		parts := splitOutsideQuotes(raw, ';')

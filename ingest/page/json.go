@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // IsNull reports whether raw JSON is null or nothing.
@@ -52,6 +53,9 @@ func ScalarText(v json.RawMessage) (string, error) {
 	}
 	switch v[0] {
 	case '"':
+		if s, ok := plainString(v); ok {
+			return s, nil
+		}
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
 			return "", err
@@ -64,6 +68,22 @@ func ScalarText(v json.RawMessage) (string, error) {
 	default:
 		return string(v), nil
 	}
+}
+
+// plainString is a JSON string with nothing to unescape (a cursor, as a
+// rule) as its text: what json.Unmarshal would make of it, without a
+// decoder.
+func plainString(v []byte) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	in := v[1 : len(v)-1]
+	for _, c := range in {
+		if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	return string(in), true
 }
 
 // Int reads a JSON number or numeric string as an integer.

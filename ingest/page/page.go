@@ -169,13 +169,8 @@ var ErrNotJSON = errors.New("not valid JSON")
 // Values runs the expression on the page and returns each result as raw
 // JSON: the bytes the API sent where the result is a part of the body.
 func (p *Page) Values(e *Expr) ([]json.RawMessage, error) {
-	for _, k := range p.known {
-		if k.src == e.src {
-			if k.raw == nil {
-				return []json.RawMessage{json.RawMessage("null")}, nil
-			}
-			return []json.RawMessage{k.raw}, nil
-		}
+	if k, ok := p.knownValue(e); ok {
+		return []json.RawMessage{k}, nil
 	}
 	if p.streamed {
 		return nil, fmt.Errorf("jq expression %s: %w", e.src, errStreamed)
@@ -265,8 +260,25 @@ func evalValues(ctx context.Context, e *Expr, doc any) ([]json.RawMessage, error
 	}
 }
 
+// knownValue is e's value as the one pass found it (null when the path
+// was absent); false when the pass did not look for e.
+func (p *Page) knownValue(e *Expr) (json.RawMessage, bool) {
+	for _, k := range p.known {
+		if k.src == e.src {
+			if k.raw == nil {
+				return json.RawMessage("null"), true
+			}
+			return k.raw, true
+		}
+	}
+	return nil, false
+}
+
 // Value is the expression's first result as raw JSON (nil when none).
 func (p *Page) Value(e *Expr) (json.RawMessage, error) {
+	if k, ok := p.knownValue(e); ok {
+		return k, nil // what Values would give first, without its slice
+	}
 	vals, err := p.Values(e)
 	if err != nil || len(vals) == 0 {
 		return nil, err

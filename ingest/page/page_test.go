@@ -94,3 +94,16 @@ func compact(t *testing.T, raw []byte) string {
 	}
 	return buf.String()
 }
+
+// TestScalarTextPlainStrings: the fast path for strings with nothing to
+// unescape gives what json.Unmarshal gives, and leaves the rest to it.
+func TestScalarTextPlainStrings(t *testing.T) {
+	for _, raw := range []string{`"abc"`, `""`, `"a b/c=d+e"`, `"tab\there"`, `"quote\"d"`, `"é"`, `"\u00e9"`, "\"\xff\"", `"a"x"`, ` "padded" `} {
+		got, err := ScalarText(json.RawMessage(raw))
+		var want string
+		wantErr := json.Unmarshal([]byte(strings.TrimSpace(raw)), &want)
+		if (err != nil) != (wantErr != nil) || (err == nil && got != want) {
+			t.Errorf("ScalarText(%s) = %q, %v; json says %q, %v", raw, got, err, want, wantErr)
+		}
+	}
+}

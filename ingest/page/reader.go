@@ -121,6 +121,9 @@ func (r *Reader) page(ctx context.Context, body []byte, res pagescan.Result) *Pa
 // JSON that does not fit the expressions (not worth one). trailing reports
 // one JSON value followed by more: an NDJSON body read as JSON.
 func ScanError(err error) (wrapped error, trailing bool) {
+	if err == nil {
+		return nil, false // read after every scan: costs nothing then
+	}
 	var syn *pagescan.SyntaxError
 	if errors.As(err, &syn) {
 		return fmt.Errorf("%w: %v", ErrNotJSON, err), syn.Trailing

@@ -3,6 +3,8 @@ package paginate
 import (
 	"fmt"
 	"testing"
+
+	"siphon/ingest/spec"
 )
 
 func TestCompareMarks(t *testing.T) {
@@ -39,5 +41,25 @@ func TestLoopMemoryIsBounded(t *testing.T) {
 	}
 	if err := s.remember("cursor", "0", 0); err != nil {
 		t.Error("the oldest cursor was still remembered")
+	}
+}
+
+// TestRunsJQ: only an expression that is not a plain path runs jq.
+func TestRunsJQ(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  spec.PaginationConfig
+		want bool
+	}{
+		{spec.PaginationConfig{Type: "cursor", CursorPath: ".meta.next"}, false},
+		{spec.PaginationConfig{Type: "offset", TotalPath: ".total", TotalPagesPath: ".pages"}, false},
+		{spec.PaginationConfig{Type: "next_url", NextURLPath: ".links.next"}, false},
+		{spec.PaginationConfig{Type: "next_url", NextURLPath: ".links[0].href"}, true},
+		{spec.PaginationConfig{Type: "cursor", CursorPath: ".meta.next", StopWhen: ".has_more == false"}, true},
+		{spec.PaginationConfig{Type: "cursor", CursorPath: ".meta.next // .next"}, true},
+		{spec.PaginationConfig{Type: "none"}, false},
+	} {
+		if got := RunsJQ(tc.cfg); got != tc.want {
+			t.Errorf("RunsJQ(%+v) = %v, want %v", tc.cfg, got, tc.want)
+		}
 	}
 }

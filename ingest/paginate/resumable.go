@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"siphon/ingest/page"
 	"siphon/ingest/spec"
 	"siphon/ingest/textbound"
 )
@@ -23,6 +24,21 @@ func CheckResumable(pos Position, pageNo int) error {
 		}
 	}
 	return nil
+}
+
+// RunsJQ reports whether one of the expressions ExprNames names goes
+// through gojq: plain paths are read from the body's bytes, so a walk
+// whose expressions are all plain has no jq to watch (see jqguard).
+func RunsJQ(p spec.PaginationConfig) bool {
+	for _, src := range []string{p.CursorPath, p.NextURLPath, p.TotalPath, p.TotalPagesPath, p.StopWhen} {
+		if src == "" {
+			continue
+		}
+		if e, err := page.Compile(src); err != nil || !e.Plain() {
+			return true
+		}
+	}
+	return false
 }
 
 // ExprNames names the jq expressions a paginator runs, for messages.
