@@ -200,16 +200,16 @@ func (a *readAhead) fetch(t target) *heldResponse {
 	if req == nil {
 		return nil
 	}
-	resp, err := req.Execute(t.method, t.u.String())
+	resp, err := rn.c.hc.Do(req)
 	if err != nil {
 		return nil
 	}
-	raw := resp.RawBody()
+	raw := resp.Body
 	defer raw.Close()
-	status, header := resp.StatusCode(), resp.Header()
+	status, header := resp.StatusCode, resp.Header
 	pre.noteRateLimit(header)
 	limit := min(rn.c.maxBody, aheadMaxBody)
-	if resp.RawResponse != nil && resp.RawResponse.ContentLength > limit {
+	if resp.ContentLength > limit {
 		a.tooBig.Store(true) // the walk streams it in its turn
 		return nil
 	}

@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
 	"siphon/ingest/apierror"
 	"siphon/ingest/bodybound"
 	"siphon/ingest/budget"
@@ -23,11 +21,11 @@ import (
 	"siphon/ingest/transport"
 )
 
-// Client pulls one profile's data. It holds one resty client, reused by
-// every run of the profile.
+// Client pulls one profile's data. It holds one HTTP client (one
+// connection pool), reused by every run of the profile.
 type Client struct {
 	cfg       spec.Config
-	http      *resty.Client
+	hc        *http.Client
 	endpoint  *url.URL // base_url joined with path
 	records   *page.Expr
 	bodyErrs  *apierror.Rules     // error_when, error_message
@@ -152,7 +150,7 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c.guard = transport.NewGuard(&c.cfg, c.endpoint, c.red, c.tokens, c.session)
-	c.http = c.guard.NewResty(&http.Client{Transport: transport.Replay{Next: bodybound.Transport{Next: signed, Unpacked: c.maxUnpacked}}, CheckRedirect: c.guard.CheckRedirect})
+	c.hc = &http.Client{Transport: transport.Replay{Next: bodybound.Transport{Next: signed, Unpacked: c.maxUnpacked}}, CheckRedirect: c.guard.CheckRedirect}
 	return c, nil
 }
 

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,8 +12,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/go-resty/resty/v2"
 
 	"siphon/ingest/apierror"
 	"siphon/ingest/bodybound"
@@ -77,7 +74,10 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 		return nil, &apierror.PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: textbound.Keep(rn.c.redact().URL(req.url)), Cause: textbound.Keep(rn.c.redact().String(err.Error())), Err: err}
 	}
 	red := rn.c.redact()
-	p := &pageFetch{pageNo: pageNo, t: t, redacted: textbound.Keep(red.URL(t.u.String())), red: red, held: rn.ahead.claim(ctx, t.key())}
+	p := &pageFetch{pageNo: pageNo, t: t, redacted: textbound.Keep(red.URL(t.u.String())), red: red}
+	if rn.ahead != nil {
+		p.held = rn.ahead.claim(ctx, t.key())
+	}
 	refreshed := false
 	for attempt := 1; ; attempt++ {
 		o, sentAt, err := rn.send(ctx, p, attempt)
@@ -257,21 +257,21 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	if req == nil {
 		return o
 	}
-	resp, err := req.Execute(method, u.String())
+	resp, err := rn.c.hc.Do(req)
 	if err != nil {
 		return rn.transportOutcome(ctx, err)
 	}
-	raw := resp.RawBody()
+	raw := resp.Body
 	defer raw.Close()
-	status := resp.StatusCode()
-	header := resp.Header()
+	status := resp.StatusCode
+	header := resp.Header
 	ctype := header.Get("Content-Type")
 	if !transport.Replayed(ctx) {
 		rn.noteRateLimit(header) // a page fetched ahead was noted when it came
 	}
 	if status >= 200 && status <= 299 && rn.recs != nil && rn.recs.stream {
 		if rd := rn.pageReader(); rd != nil && !rd.NeedsBody() {
-			return rn.stream(actx, u, method, resp, raw, rd, reqBody)
+			return rn.stream(actx, u, method, req, resp, rd, reqBody)
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(raw, rn.c.maxBody+1))
@@ -309,9 +309,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	if converted {
 		f.json = data
 	}
-	if resp.Request != nil && resp.Request.RawRequest != nil {
-		f.sent = resp.Request.RawRequest.Header
-	}
+	f.sent = req.Header
 	if rd := rn.pageReader(); rd != nil {
 		return rn.scanHeld(ctx, actx, rd, f, ctype)
 	}
@@ -321,8 +319,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 // prepare builds an attempt's request: the origin rule decides what it may
 // carry, then credentials, follow-up headers and the body go on. A nil
 // request means the attempt ends with the outcome returned.
-func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*resty.Request, []byte, outcome) {
-	req := rn.c.http.R().SetContext(actx)
+func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*http.Request, []byte, outcome) {
 	secrets, err := rn.c.guard.Destination(u)
 	if err == nil && !secrets && method == http.MethodPost && (rn.c.guard.SecretBody() || rn.c.guard.HoldsSecret(string(reqBody))) {
 		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", rn.c.redact().URL(u.String()))
@@ -330,8 +327,14 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 	if err != nil {
 		return nil, nil, outcome{fail: true, cause: err.Error(), err: err}
 	}
+	if method != http.MethodPost {
+		reqBody = nil
+	}
+	if !secrets {
+		headers = nil // pagination.next.headers may hold ${VAR}s: base_url's origin only
+	}
 	before := rn.c.Logins()
-	err = rn.c.guard.Dress(actx, req, u, secrets)
+	req, err := rn.c.guard.Request(actx, method, u, reqBody, headers, secrets)
 	if n := rn.c.Logins(); n > before {
 		why := "the session token expired (auth.expires_in_path)"
 		if n == 1 {
@@ -348,15 +351,6 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 			return nil, nil, outcome{fail: true, cause: "canceled", err: err}
 		}
 		return nil, nil, outcome{retry: true, cause: err.Error(), err: err}
-	}
-	if len(headers) > 0 && secrets {
-		req.SetHeaders(headers) // pagination.next.headers may hold ${VAR}s: base_url's origin only
-	}
-	if method != http.MethodPost {
-		reqBody = nil
-	}
-	if len(reqBody) > 0 {
-		req.SetHeader("Content-Type", "application/json").SetBody(reqBody)
 	}
 	return req, reqBody, outcome{}
 }
@@ -484,8 +478,8 @@ func (rn *runner) bodyErrorOutcome(status int, ctype string, body []byte, msg st
 
 // stream reads a 2xx body in one pass as it arrives, never holding it: the
 // records go to the walk's page sink, which writes them provisionally.
-func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *resty.Response, raw io.Reader, rd *page.Reader, reqBody []byte) outcome {
-	status, header := resp.StatusCode(), resp.Header()
+func (rn *runner) stream(ctx context.Context, u *url.URL, method string, req *http.Request, resp *http.Response, rd *page.Reader, reqBody []byte) outcome {
+	status, header, raw := resp.StatusCode, resp.Header, resp.Body
 	ctype := header.Get("Content-Type")
 	sink := rn.recs
 	tap := &bodyTap{r: raw, head: sink.head[:0]}
@@ -510,7 +504,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 		// start kept so far and the rest still to come.
 		if err = sink.abort(); err == nil {
 			sink.begin()
-			pg, err = rd.ScanReader(ctx, io.MultiReader(bytes.NewReader(bytes.Clone(tap.head)), tap), true, sink.record)
+			pg, err = rd.ScanReader(ctx, tap.again(), true, sink.record)
 		}
 	}
 	if err != nil {
@@ -533,10 +527,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, resp *r
 		}
 		return rn.bodyErrorOutcome(status, ctype, tap.head, msg, retry, err)
 	}
-	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch, format: body.Format}
-	if resp.Request != nil && resp.Request.RawRequest != nil {
-		f.sent = resp.Request.RawRequest.Header
-	}
+	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch, format: body.Format, sent: req.Header}
 	return outcome{f: f}
 }
 

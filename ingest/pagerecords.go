@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"hash/maphash"
 	"io"
+	"slices"
 
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
@@ -172,21 +174,85 @@ type bodyTap struct {
 	head []byte
 	hash maphash.Hash
 	arch *store.StreamedBody // with raw_pages
+	// ahead is how many bytes at the end of head Peek read that Read has
+	// not handed out yet, and err what the reading ended with.
+	ahead int
+	err   error
 }
 
+// peekChunk is what Peek asks the body for at a time.
+const peekChunk = 4 << 10
+
 func (t *bodyTap) Read(p []byte) (int, error) {
+	if t.ahead > 0 {
+		n := copy(p, t.head[len(t.head)-t.ahead:])
+		t.ahead -= n
+		return n, nil
+	}
+	if t.err != nil {
+		err := t.err
+		t.err = nil
+		return 0, err
+	}
 	n, err := t.r.Read(p)
 	if n > 0 {
-		t.n += int64(n)
-		t.hash.Write(p[:n])
 		if room := headBytes - len(t.head); room > 0 {
 			t.head = append(t.head, p[:min(n, room)]...)
 		}
-		if t.arch != nil {
-			t.arch.Write(p[:n])
-		}
+		t.took(p[:n])
 	}
 	return n, err
+}
+
+// Peek reads at least n bytes ahead into head, as bufio.Reader.Peek does
+// (fewer at the body's end or an error, which it returns): bodyformat
+// looks at a body's first bytes through it, with no buffer of its own.
+// What lies past head's bound cannot be peeked.
+func (t *bodyTap) Peek(n int) ([]byte, error) {
+	for empty := 0; t.ahead < n && t.err == nil; {
+		room := min(peekChunk, headBytes-len(t.head))
+		if room <= 0 {
+			break
+		}
+		t.head = slices.Grow(t.head, room)
+		k, err := t.r.Read(t.head[len(t.head) : len(t.head)+room])
+		t.head = t.head[:len(t.head)+k]
+		t.took(t.head[len(t.head)-k:])
+		t.ahead += k
+		t.err = err
+		if k > 0 {
+			empty = 0
+		} else if empty++; empty == 100 && err == nil {
+			t.err = io.ErrNoProgress // as bufio gives up on a reader that sends nothing
+		}
+	}
+	got := t.head[len(t.head)-t.ahead:]
+	if len(got) >= n {
+		return got[:n], nil
+	}
+	err := t.err
+	t.err = nil // handed out, as bufio does
+	if err == nil {
+		err = bufio.ErrBufferFull
+	}
+	return got, err
+}
+
+// took counts, fingerprints and archives bytes read from the body.
+func (t *bodyTap) took(p []byte) {
+	t.n += int64(len(p))
+	t.hash.Write(p)
+	if t.arch != nil {
+		t.arch.Write(p)
+	}
+}
+
+// again is the body read again from its start, for a second pass: what
+// head holds (a copy), then the rest still to come. Call it only while
+// head holds all that was read (whole).
+func (t *bodyTap) again() io.Reader {
+	t.ahead = 0 // in the copy already
+	return io.MultiReader(bytes.NewReader(bytes.Clone(t.head)), t)
 }
 
 // whole reports whether head holds everything read so far.

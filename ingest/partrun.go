@@ -184,7 +184,7 @@ func (ps *partitionSet) list() error {
 	for i, p := range ps.parts {
 		ps.byKey[p.Key] = i
 	}
-	ps.hc = c.http.GetClient()
+	ps.hc = c.hc
 	return nil
 }
 
@@ -578,7 +578,7 @@ func (c *Client) partitionClient(p partition.Partition, hc *http.Client) (*Clien
 	}
 	transport.KeepEscapes(pc.endpoint, pc.cfg.BaseURL, pc.cfg.Path)
 	pc.guard = transport.NewGuard(&pc.cfg, pc.endpoint, c.red, c.tokens, c.session)
-	pc.http = pc.guard.NewResty(hc)
+	pc.hc = hc
 	return pc, nil
 }
 

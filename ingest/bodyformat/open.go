@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync/atomic"
 
 	"siphon/ingest/bodybound"
 )
@@ -33,7 +34,7 @@ func Names() []string { return []string{FormatJSON, FormatNDJSON, FormatXML, For
 // ndjson for NDJSON and JSON Lines types, and "" for JSON or anything else
 // (read as JSON).
 func Of(ctype string) string {
-	mt, _, _ := mime.ParseMediaType(ctype)
+	mt := mediaType(ctype)
 	switch {
 	case mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml"):
 		return FormatXML
@@ -71,22 +72,32 @@ type Options struct {
 // is no record of the one before). The format of a packed file's content
 // is the profile's, else its file name's extension, else what its first
 // byte says ('<' XML, else JSON).
+//
+// A Peeker is read as it is; any other reader through a small peek of its
+// own. Neither takes a buffer: every page of a run is opened here.
 func Open(r io.Reader, o Options) (*Opened, error) {
-	br := bufio.NewReaderSize(r, 4096)
-	head, _ := br.Peek(4)
+	var body io.ReadCloser
+	var head []byte
+	if p, ok := r.(Peeker); ok {
+		head, _ = p.Peek(4) // an error comes again from the reads
+		body = io.NopCloser(r)
+	} else {
+		pk := &peeked{r: r}
+		head, body = pk.peek(), pk
+	}
 	packed := packing(o.ContentType, head)
 	if packed == "" {
 		format := o.Format
 		if format == "" {
 			format = Of(o.ContentType)
 		}
-		return wrap(io.NopCloser(br), format), nil
+		return wrap(body, format), nil
 	}
+	br := bufio.NewReaderSize(body, 4096)
 	if o.MaxUnpacked <= 0 {
 		o.MaxUnpacked = bodybound.DefaultMaxBodyUnpacked
 	}
 	var (
-		body io.ReadCloser
 		name string
 		err  error
 	)
@@ -132,7 +143,7 @@ func wrap(rc io.ReadCloser, format string) *Opened {
 // packing says whether a body is a packed file: by its type, or by the
 // gzip or zip magic bytes it starts with.
 func packing(ctype string, head []byte) string {
-	mt, _, _ := mime.ParseMediaType(ctype)
+	mt := mediaType(ctype)
 	switch {
 	case mt == "application/zip" || mt == "application/x-zip-compressed" || bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return "zip"
@@ -141,6 +152,69 @@ func packing(ctype string, head []byte) string {
 	}
 	return ""
 }
+
+// Peeker is a reader that can show what its next reads will give, as
+// bufio.Reader does.
+type Peeker interface {
+	io.Reader
+	Peek(n int) ([]byte, error)
+}
+
+// peeked is a body whose first bytes were read to see whether it is a
+// packed file: they come first, then the rest of it.
+type peeked struct {
+	r    io.Reader
+	head [4]byte
+	n    int   // bytes of head read
+	off  int   // bytes of head handed out
+	err  error // what reading head ended with, handed out after it
+}
+
+// peek reads the first bytes (fewer when the body is shorter).
+func (p *peeked) peek() []byte {
+	empty := 0
+	for p.n < len(p.head) && p.err == nil {
+		var k int
+		k, p.err = p.r.Read(p.head[p.n:])
+		p.n += k
+		if k > 0 {
+			empty = 0
+		} else if empty++; empty == 100 {
+			p.err = io.ErrNoProgress // as bufio gives up on a reader that sends nothing
+		}
+	}
+	return p.head[:p.n]
+}
+
+func (p *peeked) Read(b []byte) (int, error) {
+	if p.off < p.n {
+		k := copy(b, p.head[p.off:p.n])
+		p.off += k
+		return k, nil
+	}
+	if p.err != nil {
+		return 0, p.err
+	}
+	return p.r.Read(b)
+}
+
+func (p *peeked) Close() error { return nil }
+
+// mediaType is the type and subtype of a Content-Type, lower case, as
+// mime.ParseMediaType gives it ("" when it does not parse). The last one
+// asked is remembered: a run asks for its API's one on every page.
+func mediaType(ctype string) string {
+	if m := lastMediaType.Load(); m != nil && m.ctype == ctype {
+		return m.mt
+	}
+	mt, _, _ := mime.ParseMediaType(ctype)
+	lastMediaType.Store(&mediaTypeMemo{ctype: ctype, mt: mt})
+	return mt
+}
+
+type mediaTypeMemo struct{ ctype, mt string }
+
+var lastMediaType atomic.Pointer[mediaTypeMemo]
 
 // byName is the format a file name's extension says, or "".
 func byName(name string) string {

@@ -2,6 +2,7 @@ package bodyformat
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"mime"
 	"strings"
 	"testing"
 
@@ -180,5 +182,95 @@ func TestBytes(t *testing.T) {
 	}
 	if _, _, _, err := Bytes([]byte("a\n1\n2\n3\n"), Options{ContentType: "text/csv"}, 10); err == nil {
 		t.Fatal("no error past the limit")
+	}
+}
+
+// trickle hands out its bytes a few at a time, with an empty read between,
+// and ends with err (EOF when nil): as a slow network body does.
+type trickle struct {
+	data  []byte
+	err   error
+	empty bool
+}
+
+func (r *trickle) Read(p []byte) (int, error) {
+	if r.empty = !r.empty; r.empty {
+		return 0, nil
+	}
+	if len(r.data) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 3)], r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// peekable is a trickle read through a bufio.Reader-like Peek.
+type peekable struct {
+	*bufio.Reader
+}
+
+// TestOpenReadsWhatItPeeked: a body opens to the same bytes and format
+// whether it is a Peeker or not, however it trickles in, including bodies
+// shorter than the peek, packed ones, and one that breaks.
+func TestOpenReadsWhatItPeeked(t *testing.T) {
+	broken := errors.New("connection reset")
+	bodies := []struct {
+		name  string
+		body  []byte
+		ctype string
+		err   error
+	}{
+		{"json", []byte(`{"data":[{"id":1},{"id":2}]}`), "application/json", nil},
+		{"empty", nil, "application/json", nil},
+		{"two bytes", []byte("[]"), "", nil},
+		{"ndjson", []byte("{\"id\":1}\n{\"id\":2}\n"), "application/x-ndjson", nil},
+		{"csv", []byte("id,name\n1,a\n"), "text/csv", nil},
+		{"gzip by its bytes", gzipped(t, "rows.json", []byte(`[{"id":1}]`)), "application/octet-stream", nil},
+		{"broken", []byte(`{"data":[{"id"`), "application/json", broken},
+		{"broken at once", nil, "application/json", broken},
+	}
+	for _, b := range bodies {
+		t.Run(b.name, func(t *testing.T) {
+			var outs []string
+			for _, peeker := range []bool{false, true} {
+				var r io.Reader = &trickle{data: b.body, err: b.err}
+				if peeker {
+					r = peekable{bufio.NewReaderSize(r, 16)}
+				}
+				op, err := Open(r, Options{ContentType: b.ctype})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := io.ReadAll(op)
+				op.Close()
+				if !errors.Is(err, b.err) {
+					t.Errorf("peeker %v: error %v, want %v", peeker, err, b.err)
+				}
+				outs = append(outs, fmt.Sprintf("%s %s %v %q", op.Format, op.Packed, op.Converted, got))
+			}
+			if outs[0] != outs[1] {
+				t.Errorf("read through its own peek: %s\nread as a Peeker:      %s", outs[0], outs[1])
+			}
+			if b.err == nil && b.ctype != "text/csv" && !strings.Contains(b.name, "gzip") && !strings.Contains(outs[0], fmt.Sprintf("%q", b.body)) {
+				t.Errorf("read %s, want the body as it came", outs[0])
+			}
+		})
+	}
+}
+
+// TestMediaTypeIsParseMediaType: the remembered media type is what mime
+// says, whichever Content-Type was asked before.
+func TestMediaTypeIsParseMediaType(t *testing.T) {
+	ctypes := []string{"application/json", "Application/JSON; charset=utf-8", "text/csv; a=1; a=2", "text/xml;", "",
+		"not a type", "application/json", "text/csv; header=present", "application/json"}
+	for _, c := range ctypes {
+		want, _, _ := mime.ParseMediaType(c)
+		if got := mediaType(c); got != want {
+			t.Errorf("mediaType(%q) = %q, want %q", c, got, want)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package transport is how a profile's requests reach its API and what
-// they may carry: the TLS-configured HTTP transport, the resty client with
-// the profile's public headers, the rules on which destination may see
+// they may carry: the TLS-configured HTTP transport, each request built
+// with the profile's headers and credentials (request.go), the rules on which destination may see
 // which secret (base_url's origin only; allowed_hosts, plain http and
 // redirects), the OAuth2 token manager, and the redactor that hides every
 // secret, tokens included, in what siphon shows and keeps. What siphon
@@ -12,7 +12,6 @@
 package transport
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,8 +22,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-
-	"github.com/go-resty/resty/v2"
 
 	"siphon/ingest/redact"
 	"siphon/ingest/spec"
@@ -42,49 +39,49 @@ type Guard struct {
 	session  *Session // login only
 	secrets  secretSet
 	shown    shownRefs
+	home     string      // hostPort(endpoint), asked of every request
+	public   http.Header // publicHeaders: every request's to begin with
 }
 
 // NewGuard builds the rules for cfg's requests to endpoint; tokens is nil
 // unless auth is oauth2, session nil unless it is login.
 func NewGuard(cfg *spec.Config, endpoint *url.URL, red *Redactor, tokens *Tokens, session *Session) *Guard {
-	return &Guard{cfg: cfg, endpoint: endpoint, red: red, tokens: tokens, session: session, secrets: newSecretSet(cfg)}
+	g := &Guard{cfg: cfg, endpoint: endpoint, red: red, tokens: tokens, session: session, secrets: newSecretSet(cfg), home: hostPort(endpoint)}
+	g.public = g.publicHeaders()
+	return g
 }
 
 // SecretBody reports whether the profile's request body holds a secret
 // (it goes only to base_url's origin).
 func (g *Guard) SecretBody() bool { return g.secrets.body }
 
-// NewResty is the resty client over hc that sends c's requests: the public
-// headers set once (a partition's client makes its own over the same hc).
-func (g *Guard) NewResty(hc *http.Client) *resty.Client {
-	public := map[string]string{}
-	for k, v := range g.cfg.Headers {
-		if !g.secrets.headers[http.CanonicalHeaderKey(k)] {
-			public[k] = v
-		}
-	}
-	r := resty.NewWithClient(hc).
-		SetLogger(quietLogger{}).
-		SetRetryCount(0).
-		SetDoNotParseResponse(true).
-		SetHeaders(public) // secret ones are added per request by dress
-	if _, ok := g.cfg.Headers["User-Agent"]; !ok {
-		r.SetHeader("User-Agent", "siphon")
-	}
-	return r
-}
-
 // sameOrigin reports whether u is base_url's scheme, host and port: the only
 // place credentials are sent.
 func (g *Guard) sameOrigin(u *url.URL) bool {
-	return strings.EqualFold(u.Scheme, g.endpoint.Scheme) && hostPort(u) == hostPort(g.endpoint)
+	return strings.EqualFold(u.Scheme, g.endpoint.Scheme) && g.atHome(u)
+}
+
+// atHome reports whether u's host and port are base_url's: hostPort(u) ==
+// g.home, without building hostPort(u) for an ASCII host (every page asks).
+func (g *Guard) atHome(u *url.URL) bool {
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = defaultPort(u.Scheme)
+	}
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			return hostPort(u) == g.home
+		}
+	}
+	h := g.home
+	return len(h) == len(host)+1+len(port) && strings.EqualFold(h[:len(host)], host) && h[len(host)] == ':' && h[len(host)+1:] == port
 }
 
 // hostAllowed reports whether a next page or redirect may go to u: base_url's
 // host and port, or an allowed_hosts entry ("host" for any port, "host:port",
 // or an origin "scheme://host:port").
 func (g *Guard) hostAllowed(u *url.URL) bool {
-	if hostPort(u) == hostPort(g.endpoint) {
+	if g.atHome(u) {
 		return true
 	}
 	for _, h := range g.cfg.AllowedHosts {
@@ -120,9 +117,20 @@ func origin(u *url.URL) string { return strings.ToLower(u.Scheme) + "://" + host
 func hostPort(u *url.URL) string {
 	port := u.Port()
 	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+		port = defaultPort(u.Scheme)
 	}
 	return strings.ToLower(u.Hostname()) + ":" + port
+}
+
+// defaultPort is the port a URL of scheme goes to when it names none.
+func defaultPort(scheme string) string {
+	switch {
+	case strings.EqualFold(scheme, "http"):
+		return "80"
+	case strings.EqualFold(scheme, "https"):
+		return "443"
+	}
+	return ""
 }
 
 // secretSet is everything a request may carry only to base_url's origin:
@@ -309,46 +317,6 @@ func (g *Guard) CheckRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// Dress adds the profile's credentials and secret headers to a request
-// bound for base_url's origin; requests elsewhere go without.
-func (g *Guard) Dress(ctx context.Context, r *resty.Request, u *url.URL, secrets bool) error {
-	if !secrets {
-		return nil
-	}
-	for k, v := range g.cfg.Headers {
-		if g.secrets.headers[http.CanonicalHeaderKey(k)] {
-			r.SetHeader(k, v)
-		}
-	}
-	a := g.cfg.Auth
-	switch a.Type {
-	case spec.AuthAPIKey:
-		if a.In == "query" {
-			r.SetQueryParam(a.Name, a.Value.Reveal())
-		} else {
-			r.SetHeader(a.Name, a.Value.Reveal())
-		}
-	case spec.AuthBearer:
-		r.SetAuthToken(a.Token.Reveal())
-	case spec.AuthBasic:
-		r.SetBasicAuth(a.Username, a.Password.Reveal())
-	case spec.AuthOAuth2:
-		tok, err := g.tokens.Token(ctx, false)
-		if err != nil {
-			return err
-		}
-		r.SetAuthToken(tok)
-	case spec.AuthLogin:
-		tok, err := g.session.Token(ctx, false)
-		if err != nil {
-			return err
-		}
-		g.session.Apply(r, tok)
-	}
-	// aws_sigv4 and hmac sign in the round tripper (Signer), last.
-	return nil
-}
-
 // Exposures lists the ways the profile exposes its credentials, for the
 // warnings a run starts with: TLS verification off, credentials over plain
 // http beyond this machine, key and token files others can read.
@@ -400,13 +368,6 @@ func loopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
-
-// quietLogger keeps resty from writing to stderr behind the console's back.
-type quietLogger struct{}
-
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Warnf(string, ...any)  {}
-func (quietLogger) Debugf(string, ...any) {}
 
 // JoinURL is base_url joined with a profile's path (its query kept).
 func JoinURL(base, path string) (*url.URL, error) {

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-resty/resty/v2"
 	"github.com/itchyny/gojq"
 
 	"siphon/ingest/spec"
@@ -115,15 +114,6 @@ func (s *Session) RefreshSince(ctx context.Context, sent time.Time) (string, err
 		return s.token, nil
 	}
 	return s.login(ctx)
-}
-
-// Apply puts tok on r: the cookie, or header with prefix.
-func (s *Session) Apply(r *resty.Request, tok string) {
-	if a := s.cfg.Auth; a.Cookie != "" {
-		r.SetCookie(&http.Cookie{Name: a.Cookie, Value: tok})
-		return
-	}
-	r.SetHeader(s.cfg.Auth.Header, s.cfg.Auth.Prefix+tok)
 }
 
 // login sends the login request and keeps its token; s.mu is held.

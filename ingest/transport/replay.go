@@ -30,7 +30,7 @@ func WithHeld(ctx context.Context, h *Held) context.Context {
 func Replayed(ctx context.Context) bool { return ctx.Value(heldKey{}) != nil }
 
 // Replay answers a request whose context holds a held response with that
-// response. It sits under everything else (auth, redirects, resty), so a
+// response. It sits under everything else (auth, redirects), so a
 // response taken from the hold goes through what one from the network
 // does.
 type Replay struct{ Next http.RoundTripper }
