@@ -76,6 +76,7 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 	red := rn.c.redact()
 	p := &pageFetch{pageNo: pageNo, t: t, redacted: textbound.Keep(red.URL(t.u.String())), red: red}
 	if rn.ahead != nil {
+		rn.flush() // claim may wait for the page in flight
 		p.held = rn.ahead.claim(ctx, t.key())
 	}
 	refreshed := false
@@ -146,6 +147,7 @@ func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome,
 	}
 	rn.setState(StateRunning, "", time.Time{})
 	rn.emitAs(RequestSent{At: now(), Page: p.pageNo, Attempt: attempt, Method: p.t.method, URL: p.redacted}, p.red)
+	rn.flush() // the page's events, and this one, before waiting for the answer
 	sentAt := time.Now()
 	o := rn.attempt(actx, p.t.u, p.t.method, p.t.body, p.t.headers)
 	if !replay {
@@ -194,6 +196,7 @@ func (rn *runner) waitRetry(ctx context.Context, pageNo, attempt int, d retry.De
 	maxAttempts := rn.c.cfg.Retry.MaxAttempts
 	rn.emit(RetryScheduled{At: now(), Page: pageNo, Attempt: attempt, MaxAttempts: maxAttempts, Cause: cause, Wait: d.Wait, Source: d.Source})
 	rn.setState(StateRetrying, fmt.Sprintf("%s — %s", attemptText(attempt+1, maxAttempts), cause), time.Now().Add(d.Wait))
+	rn.flush()
 	return retry.Sleep(ctx, d.Wait)
 }
 

@@ -89,6 +89,12 @@ type Run struct {
 	done   chan struct{}
 	cancel context.CancelFunc
 
+	// held are a walk's events not yet on events: they go together
+	// when the walk next waits (runner.flush), so that a fast run wakes
+	// its reader about once a page, not once an event.
+	evMu sync.Mutex
+	held []Event
+
 	mu      sync.Mutex
 	snap    Snapshot
 	paused  bool
@@ -270,9 +276,38 @@ func (r *Run) finish(err error, rn *runner) {
 	} else if herr := rn.output().AppendHistory(entry); herr != nil {
 		rn.emit(Warning{At: now(), What: herr.Error()})
 	}
+	r.flush()
 	r.events <- fin // a slot is always kept free for this one
 	close(r.events)
 	close(r.done)
+}
+
+// hold keeps ev for the next flush, or drops it (counted) when the reader
+// has fallen so far behind that it would not fit: the events waiting,
+// held or on the channel, stay within eventBuffer.
+func (r *Run) hold(ev Event) {
+	r.evMu.Lock()
+	if len(r.events)+len(r.held) >= cap(r.events)-1 {
+		r.evMu.Unlock()
+		r.mu.Lock()
+		r.snap.DroppedEvents++
+		r.mu.Unlock()
+		return
+	}
+	r.held = append(r.held, ev)
+	r.evMu.Unlock()
+}
+
+// flush puts the held events on the channel. hold left room for them, and
+// only a reader takes from the channel meanwhile: no send blocks.
+func (r *Run) flush() {
+	r.evMu.Lock()
+	defer r.evMu.Unlock()
+	for i, ev := range r.held {
+		r.events <- ev
+		r.held[i] = nil // the reader's now, not this buffer's
+	}
+	r.held = r.held[:0]
 }
 
 // runner is the state of one run's loop; only the run's goroutine touches it.
@@ -302,17 +337,20 @@ func (rn *runner) emitAs(ev Event, red *redact.Redactor) {
 		rn.sink(ev)
 		return
 	}
-	r := rn.run
-	if len(r.events) >= cap(r.events)-1 {
-		r.mu.Lock()
-		r.snap.DroppedEvents++
-		r.mu.Unlock()
-		return
-	}
 	if red == nil || rn.c == nil || rn.c.redact() != red {
 		ev = rn.redacted(ev)
 	}
-	r.events <- ev
+	rn.run.hold(ev)
+}
+
+// flush hands the events held so far to the reader. The walk calls it
+// wherever it is about to wait (a request, the rate budget, a retry, a
+// pause), so no event waits on the network or a timer. A partition's
+// events go to its sink as they come.
+func (rn *runner) flush() {
+	if rn.sink == nil {
+		rn.run.flush()
+	}
 }
 
 func (rn *runner) setState(state State, detail string, until time.Time) {
@@ -342,7 +380,7 @@ func (rn *runner) noteThrottle(until time.Time, wait time.Duration, why string) 
 
 // listener is how the budget tells the run what its requests wait for.
 func (rn *runner) listener() budget.Listener {
-	return budget.Listener{Wait: rn.noteThrottle, Warn: rn.warn}
+	return budget.Listener{Wait: rn.noteThrottle, Warn: rn.warn, Sleep: rn.flush}
 }
 
 func (rn *runner) warn(what string) { rn.emit(Warning{At: now(), What: what}) }
@@ -395,6 +433,7 @@ func (rn *runner) checkPause(ctx context.Context) (bool, error) {
 	}
 	rn.setState(StatePaused, "", time.Time{})
 	rn.emit(Paused{At: now()})
+	rn.flush()
 	select {
 	case <-wake:
 	case <-ctx.Done():
