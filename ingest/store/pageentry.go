@@ -170,8 +170,9 @@ func (e *PageEntry) MarshalJSON() ([]byte, error) {
 // indexEncoder writes index lines; a writer keeps one, so that a page's
 // line costs no buffer or encoder of its own.
 type indexEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf  bytes.Buffer
+	enc  *json.Encoder
+	keys []string // the headers' names, sorted for a line
 }
 
 // line is e's index line, newline included, valid until the next call.
@@ -186,11 +187,17 @@ func (x *indexEncoder) line(e *PageEntry) ([]byte, error) {
 		}
 		c.Headers = textbound.Headers(h)
 	}
+	x.buf.Reset()
+	line, keys, ok := appendIndexLine(x.buf.AvailableBuffer(), (*PageEntry)(&c), x.keys)
+	x.keys = keys
+	if ok {
+		x.buf.Write(line) // in place: the buffer keeps its growth
+		return textbound.EscapeControls(x.buf.Bytes()), nil
+	}
 	if x.enc == nil {
 		x.enc = json.NewEncoder(&x.buf)
 		x.enc.SetEscapeHTML(false) // & in URLs stays readable
 	}
-	x.buf.Reset()
 	if err := x.enc.Encode(&c); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,17 @@ type segments struct {
 	streamAt int64 // where the body streaming in (or last streamed) began; -1: none
 	last     struct{ offset, length int64 }
 	err      error // the first write that failed: later ones are refused
+
+	named     int    // the segment fileName names
+	namedFile string // SegmentName(named), kept: every index line names it
+}
+
+// fileName is the file name of the segment being written.
+func (s *segments) fileName() string {
+	if s.named != s.num || s.namedFile == "" {
+		s.named, s.namedFile = s.num, SegmentName(s.num)
+	}
+	return s.namedFile
 }
 
 // openSegments opens the segment the checkpoint names at the length it
@@ -265,7 +276,7 @@ func (s *segments) indexedTo(end int64) {
 
 // vouched is what a checkpoint may vouch for once the buffered bytes are
 // written: the segment and the end of the last body an index line names.
-func (s *segments) vouched() (string, int64) { return SegmentName(s.num), s.indexed }
+func (s *segments) vouched() (string, int64) { return s.fileName(), s.indexed }
 
 // close closes the file without writing what is buffered: what was not
 // committed is moved aside by the next resume anyway.

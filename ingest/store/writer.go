@@ -284,7 +284,7 @@ func (o *folderWriter) ArchivePage(e *PageEntry, body []byte, written, pooled bo
 			return fmt.Errorf("archiving page %d: %w", e.Page, err)
 		}
 	}
-	e.File, e.Offset, e.Length = SegmentName(o.segs.num), &offset, length
+	e.File, e.Offset, e.Length = o.segs.fileName(), &offset, length
 	line, err := o.idxEnc.line(e)
 	if err != nil {
 		return err
