@@ -3,6 +3,7 @@ package httphdr
 import (
 	"math"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -56,12 +57,28 @@ var dialectParsers = []func(http.Header, time.Time) RateLimit{
 // http.Header keeps them: a lookup then needs no canonical copy of the
 // name, on every page.
 func ParseRateLimit(h http.Header, now time.Time) (RateLimit, bool) {
+	if !namesALimit(h) {
+		return unknownRateLimit(""), false // most responses: one look at the names
+	}
 	for _, parse := range dialectParsers {
 		if rl := parse(h, now); rl.usable() {
 			return rl, true
 		}
 	}
 	return unknownRateLimit(""), false
+}
+
+// namesALimit reports whether a field name holds "limit" in any case, as
+// every dialect's fields do (RateLimit, X-Rate-Limit-*, ...-Call-Limit).
+func namesALimit(h http.Header) bool {
+	for name := range h {
+		for i := 0; i+len("limit") <= len(name); i++ {
+			if name[i]|0x20 == 'l' && strings.EqualFold(name[i:i+len("limit")], "limit") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func unknownRateLimit(dialect string) RateLimit {

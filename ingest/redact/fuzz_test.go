@@ -31,3 +31,23 @@ func FuzzNoLeak(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIndexURL holds indexURL, which looks for "://" first, to the plain
+// scan for the first "http://" or "https://" in any case.
+func FuzzIndexURL(f *testing.F) {
+	for _, s := range []string{"", "http://x", "see HTTPS://a.test and http://b", "ftp://x https://y", "xhttps://", "https:/", "://http://", "hTtP://", "httphttps://"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := -1
+		for i := 0; i+7 <= len(s); i++ {
+			if hasPrefixFold(s[i:], "http://") || hasPrefixFold(s[i:], "https://") {
+				want = i
+				break
+			}
+		}
+		if got := indexURL(s); got != want {
+			t.Fatalf("indexURL(%q) = %d, want %d", s, got, want)
+		}
+	})
+}

@@ -31,15 +31,25 @@ func (r *Redactor) embeddedURLs(s string) string {
 // indexURL is the index of the first "http://" or "https://" in s, in any
 // case, or -1.
 func indexURL(s string) int {
-	for i := 0; i+7 <= len(s); i++ {
-		if s[i] != 'h' && s[i] != 'H' {
-			continue
+	// Found from its "//", which JSON, unlike ':', seldom holds
+	// elsewhere (strings.Index is fast then; a page's body preview is
+	// redacted whole): the first "://" that follows http or https.
+	for from := 0; ; {
+		j := strings.Index(s[from:], "//")
+		if j < 0 {
+			return -1
 		}
-		if hasPrefixFold(s[i:], "http://") || hasPrefixFold(s[i:], "https://") {
-			return i
+		j += from
+		if j >= 1 && s[j-1] == ':' {
+			switch {
+			case j >= 6 && hasPrefixFold(s[j-6:], "https"):
+				return j - 6
+			case j >= 5 && hasPrefixFold(s[j-5:], "http"):
+				return j - 5
+			}
 		}
+		from = j + 1
 	}
-	return -1
 }
 
 // urlLength is how much of s, which starts with a URL, belongs to the URL:
