@@ -241,14 +241,7 @@ func (rn *runner) pageURL(req request) (*url.URL, error) {
 		return rn.c.guard.NextURL(req.url)
 	}
 	u := *req.endpoint
-	q := u.Query()
-	for k, v := range req.params {
-		q.Set(k, v)
-	}
-	for k, vs := range req.query {
-		q[k] = vs
-	}
-	u.RawQuery = q.Encode()
+	u.RawQuery = rn.query.encode(req.endpoint, req.params, req.query)
 	return &u, nil
 }
 
@@ -378,13 +371,13 @@ func (rn *runner) scanHeld(ctx, actx context.Context, rd *page.Reader, f *fetche
 	lines := f.format == bodyformat.FormatNDJSON
 	sink.begin()
 	var err error
-	f.page, err = rd.Scan(actx, body, lines, sink.record)
+	f.page, err = rd.Scan(actx, body, lines, sink.recorder())
 	if _, trailing := page.ScanError(err); trailing && !lines && f.json == nil {
 		// NDJSON that did not say so: read it again as lines.
 		if err = sink.abort(); err == nil {
 			sink.begin()
 			lines = true
-			f.page, err = rd.Scan(actx, body, true, sink.record)
+			f.page, err = rd.Scan(actx, body, true, sink.recorder())
 		}
 	}
 	if err != nil {
@@ -485,12 +478,10 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, req *ht
 	status, header, raw := resp.StatusCode, resp.Header, resp.Body
 	ctype := header.Get("Content-Type")
 	sink := rn.recs
-	tap := &bodyTap{r: raw, head: sink.head[:0]}
+	tap := sink.newTap(raw) // its head is f.head, read before the next page
 	if sink.out.RawPages() {
 		tap.arch = store.NewStreamedBody(sink.out, sink.pageNo, rn.c.redact())
 	}
-	defer func() { sink.head = tap.head }() // reused: f.head is read before the next page
-	tap.hash.SetSeed(bodySeed)
 	body, err := rn.openBody(tap, ctype) // after the archive's tee: the archive keeps the body as it came
 	if err != nil {
 		if tap.arch != nil {
@@ -501,13 +492,13 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, req *ht
 	defer body.Close()
 	lines := body.Lines()
 	sink.begin()
-	pg, err := rd.ScanReader(ctx, body, lines, sink.record)
+	pg, err := rd.ScanReader(ctx, body, lines, sink.recorder())
 	if _, trailing := page.ScanError(err); trailing && !lines && !body.Converted && tap.whole() {
 		// NDJSON that did not say so: read it again as lines, from the
 		// start kept so far and the rest still to come.
 		if err = sink.abort(); err == nil {
 			sink.begin()
-			pg, err = rd.ScanReader(ctx, tap.again(), true, sink.record)
+			pg, err = rd.ScanReader(ctx, tap.again(), true, sink.recorder())
 		}
 	}
 	if err != nil {

@@ -86,9 +86,30 @@ type pageSink struct {
 
 	prev, cur map[[2]uint64]struct{} // hashes of the records of the page before, and of this one
 
-	head []byte // a streamed body's start, kept from page to page
+	tap bodyTap // a streamed body's, reused from page to page (its head too)
 
 	pageNo int // the page being fetched, for the archive's file name
+
+	recordFn func(*pagescan.Record) error // record, made once
+}
+
+// recorder is record as the func a scan takes, made once per sink.
+func (s *pageSink) recorder() func(*pagescan.Record) error {
+	if s.recordFn == nil {
+		s.recordFn = s.record
+	}
+	return s.recordFn
+}
+
+// newTap readies the sink's body tap for a body read from r. What the
+// last one kept (its head) is read no more: a page's head is read before
+// the next page is fetched.
+func (s *pageSink) newTap(r io.Reader) *bodyTap {
+	t := &s.tap
+	head := t.head[:0]
+	*t = bodyTap{r: r, head: head}
+	t.hash.SetSeed(bodySeed)
+	return t
 }
 
 var repeatSeed2 = maphash.MakeSeed()

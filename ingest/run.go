@@ -326,6 +326,8 @@ type runner struct {
 	pool  *aheadPool // request slots to fetch ahead with; nil: one request at a time
 	ahead *readAhead // the walk's pages fetched ahead (ahead.go)
 	quiet bool       // a request fetched ahead: its waits are not the run's state
+
+	query pageQuery // builds the requests' queries
 }
 
 func (rn *runner) emit(ev Event) { rn.emitAs(ev, nil) }

@@ -13,7 +13,7 @@ import (
 // yields, up to its keep bytes: for the checks that read a small page
 // whole. A body read as it is keeps nothing here (its reader's tee does).
 type Headed struct {
-	*Opened
+	Opened
 	keep int
 	head []byte
 	n    int64
@@ -22,7 +22,7 @@ type Headed struct {
 // OpenHeaded opens r as Open does, keeping up to keep bytes of the
 // converted JSON.
 func OpenHeaded(r io.Reader, o Options, keep int) (*Headed, error) {
-	op, err := Open(r, o)
+	op, err := open(r, o)
 	if err != nil {
 		return nil, err
 	}

@@ -76,6 +76,15 @@ type Options struct {
 // A Peeker is read as it is; any other reader through a small peek of its
 // own. Neither takes a buffer: every page of a run is opened here.
 func Open(r io.Reader, o Options) (*Opened, error) {
+	op, err := open(r, o)
+	if err != nil {
+		return nil, err
+	}
+	return &op, nil
+}
+
+// open is Open, the result by value: OpenHeaded keeps it in its own.
+func open(r io.Reader, o Options) (Opened, error) {
 	var body io.ReadCloser
 	var head []byte
 	if p, ok := r.(Peeker); ok {
@@ -108,7 +117,7 @@ func Open(r io.Reader, o Options) (*Opened, error) {
 		body, name, err = openZip(br, o.MaxUnpacked)
 	}
 	if err != nil {
-		return nil, err
+		return Opened{}, err
 	}
 	inner := bufio.NewReaderSize(body, 4096)
 	format := o.Format
@@ -126,18 +135,18 @@ func Open(r io.Reader, o Options) (*Opened, error) {
 }
 
 // wrap puts a body in its format's converter.
-func wrap(rc io.ReadCloser, format string) *Opened {
+func wrap(rc io.ReadCloser, format string) Opened {
 	switch format {
 	case FormatXML:
-		return &Opened{ReadCloser: closeBoth{XML(rc), rc}, Format: FormatXML, Converted: true}
+		return Opened{ReadCloser: closeBoth{XML(rc), rc}, Format: FormatXML, Converted: true}
 	case FormatCSV:
-		return &Opened{ReadCloser: closeBoth{CSV(rc, ','), rc}, Format: FormatCSV, Converted: true}
+		return Opened{ReadCloser: closeBoth{CSV(rc, ','), rc}, Format: FormatCSV, Converted: true}
 	case FormatTSV:
-		return &Opened{ReadCloser: closeBoth{CSV(rc, '\t'), rc}, Format: FormatTSV, Converted: true}
+		return Opened{ReadCloser: closeBoth{CSV(rc, '\t'), rc}, Format: FormatTSV, Converted: true}
 	case FormatNDJSON:
-		return &Opened{ReadCloser: rc, Format: FormatNDJSON}
+		return Opened{ReadCloser: rc, Format: FormatNDJSON}
 	}
-	return &Opened{ReadCloser: rc, Format: FormatJSON}
+	return Opened{ReadCloser: rc, Format: FormatJSON}
 }
 
 // packing says whether a body is a packed file: by its type, or by the

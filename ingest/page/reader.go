@@ -102,8 +102,15 @@ func (r *Reader) page(ctx context.Context, body []byte, res pagescan.Result) *Pa
 	for _, v := range res.Values {
 		size += len(v)
 	}
-	buf := make([]byte, 0, size) // Result.Values lives only until the next scan
-	p.known = make([]knownValue, len(r.values))
+	var buf []byte // Result.Values lives only until the next scan
+	if size > 0 {
+		buf = make([]byte, 0, size)
+	}
+	if len(r.values) <= len(p.knownArr) {
+		p.known = p.knownArr[:len(r.values)]
+	} else {
+		p.known = make([]knownValue, len(r.values))
+	}
 	for i, v := range res.Values {
 		var raw json.RawMessage
 		if v != nil {

@@ -22,11 +22,12 @@ type seenSet struct {
 
 func newSeenSet() seenSet { return seenSet{pages: map[[32]byte]int{}} }
 
-// remember catches a cursor or URL seen before: a loop (A→B→A as well as A→A).
-func (s *seenSet) remember(what, value string, pageNo int) error {
+// remember catches a cursor or URL seen before, a loop (A→B→A as well as
+// A→A): seen, and the page that gave it first.
+func (s *seenSet) remember(value string, pageNo int) (first int, seen bool) {
 	key := sha256.Sum256([]byte(value))
 	if first, ok := s.pages[key]; ok {
-		return &AnomalyError{fmt.Sprintf("pagination loop: page %d gave the same next %s as page %d", pageNo, what, first)}
+		return first, true
 	}
 	s.pages[key] = pageNo
 	s.order = append(s.order, key)
@@ -34,7 +35,7 @@ func (s *seenSet) remember(what, value string, pageNo int) error {
 		delete(s.pages, s.order[0])
 		s.order = s.order[1:]
 	}
-	return nil
+	return 0, false
 }
 
 // maxEmptyWithNext is how many empty pages in a row that still point to a

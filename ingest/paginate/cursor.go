@@ -3,7 +3,6 @@ package paginate
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 
 	"siphon/ingest/page"
 	"siphon/ingest/spec"
@@ -37,15 +36,15 @@ func (s *cursor) Request(pos Position, q url.Values) Request {
 }
 
 func (s *cursor) Next(pos *Position, r *Response) (Next, error) {
-	next, where, err := s.next(r)
+	next, err := s.next(r)
 	if err != nil {
 		return Next{}, err
 	}
 	if next == "" {
-		return Next{Stop: StopNoCursor, Missing: "cursor at " + where}, nil
+		return Next{Stop: StopNoCursor, Missing: "cursor at " + s.where()}, nil
 	}
 	pos.Cursor = next
-	return Next{Follow: next, Noun: "cursor", Loop: "cursor " + strconv.Quote(next)}, nil
+	return Next{Follow: next, Noun: "cursor", Loop: "cursor", QuoteFollow: true}, nil
 }
 
 func (s *cursor) Describe(pos Position) string { return pos.Cursor }
@@ -54,12 +53,18 @@ func (s *cursor) Param() string { return s.cfg.CursorParam }
 
 func (s *cursor) Seek(pos *Position, value string) { pos.Cursor = value }
 
-// next reads the next cursor: from cursor_path, else cursor_header. where
-// names the place, for messages.
-func (s *cursor) next(r *Response) (next, where string, err error) {
+// next reads the next cursor: from cursor_path, else cursor_header.
+func (s *cursor) next(r *Response) (string, error) {
 	if s.path != nil {
-		next, err = text(s.path, "cursor_path", r.Page)
-		return next, "cursor_path " + s.cfg.CursorPath, err
+		return text(s.path, "cursor_path", r.Page)
 	}
-	return headerValue(r, s.cfg.CursorHeader), "cursor_header " + s.cfg.CursorHeader, nil
+	return headerValue(r, s.cfg.CursorHeader), nil
+}
+
+// where names the place next reads, for messages.
+func (s *cursor) where() string {
+	if s.path != nil {
+		return "cursor_path " + s.cfg.CursorPath
+	}
+	return "cursor_header " + s.cfg.CursorHeader
 }

@@ -29,17 +29,17 @@ func TestCompareMarks(t *testing.T) {
 func TestLoopMemoryIsBounded(t *testing.T) {
 	s := newSeenSet()
 	for i := 0; i <= maxRemembered; i++ {
-		if err := s.remember("cursor", fmt.Sprint(i), i+1); err != nil {
-			t.Fatal(err)
+		if first, seen := s.remember(fmt.Sprint(i), i+1); seen {
+			t.Fatalf("cursor %d seen before, on page %d", i, first)
 		}
 	}
 	if len(s.pages) != maxRemembered {
 		t.Fatalf("%d cursors kept, want %d", len(s.pages), maxRemembered)
 	}
-	if err := s.remember("cursor", fmt.Sprint(maxRemembered), 0); err == nil {
-		t.Error("a recent repeat went unnoticed")
+	if first, seen := s.remember(fmt.Sprint(maxRemembered), 0); !seen || first != maxRemembered+1 {
+		t.Errorf("a recent repeat went unnoticed (seen %v, first %d)", seen, first)
 	}
-	if err := s.remember("cursor", "0", 0); err != nil {
+	if _, seen := s.remember("0", 0); seen {
 		t.Error("the oldest cursor was still remembered")
 	}
 }

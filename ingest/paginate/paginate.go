@@ -91,8 +91,10 @@ type Next struct {
 
 	// Follow is the cursor or URL the next request follows, for the loop
 	// check; empty for styles that count. Noun names it for the empty-page
-	// check ("cursor", "link"), Loop for the loop check (`cursor "abc"`).
+	// check ("cursor", "link"), Loop for the loop check ("URL"; with
+	// QuoteFollow, Follow quoted goes after it: `cursor "abc"`).
 	Follow, Noun, Loop string
+	QuoteFollow        bool
 
 	// Missing names, when a walk stops, what the page lacked ("cursor at
 	// cursor_path .next"), for the full-first-page check.
@@ -165,6 +167,7 @@ type Paginator struct {
 	restart  *restarter
 	// restarted is the restart the last page led to, until taken.
 	restarted *Restarted
+	limit     string // cfg.Limit as sent, written once
 }
 
 // New builds the paginator for a pagination block (defaults applied),
@@ -192,7 +195,7 @@ func New(cfg spec.PaginationConfig, primaryKey []string) (*Paginator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Paginator{cfg: cfg, stopWhen: stopWhen, def: def, style: style, pos: style.Start(), seen: newSeenSet(), restart: restart}, nil
+	return &Paginator{cfg: cfg, stopWhen: stopWhen, def: def, style: style, pos: style.Start(), seen: newSeenSet(), restart: restart, limit: strconv.Itoa(cfg.Limit)}, nil
 }
 
 // Position is where the walk stands.
@@ -229,7 +232,7 @@ func (p *Paginator) Ahead(k int) (Request, bool) {
 func (p *Paginator) requestAt(pos Position) Request {
 	q := url.Values{}
 	if p.cfg.Limit > 0 {
-		q.Set(p.cfg.LimitParam, strconv.Itoa(p.cfg.Limit))
+		q.Set(p.cfg.LimitParam, p.limit)
 	}
 	req := p.style.Request(pos, q)
 	addParams(&req, pos)
@@ -372,14 +375,18 @@ func (p *Paginator) Advance(r *Response) (string, error) {
 		if err := p.emptyWithNext(r, next.Noun); err != nil {
 			return "", err
 		}
-		if err := p.seen.remember(next.Loop, next.Follow, r.PageNo); err != nil {
+		if first, seen := p.seen.remember(next.Follow, r.PageNo); seen {
 			if declaredEnd(r.Page) {
 				// Zendesk's last page carries its own cursor again and
 				// end_of_stream: true. That is the end, not a loop.
 				p.pos = pos
 				return StopDeclaredEnd, nil
 			}
-			return "", err
+			what := next.Loop
+			if next.QuoteFollow {
+				what += " " + strconv.Quote(next.Follow)
+			}
+			return "", &AnomalyError{fmt.Sprintf("pagination loop: page %d gave the same next %s as page %d", r.PageNo, what, first)}
 		}
 		pos.Followed = true
 	default:
