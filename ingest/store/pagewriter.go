@@ -79,7 +79,7 @@ func openSegments(root, dir *folder, cp *Checkpoint, recycle func([]byte)) (*seg
 			}
 		}
 	}
-	s := &segments{dir: dir, recycle: recycle, buf: make([]byte, 0, segBufSize), streamAt: -1}
+	s := &segments{dir: dir, recycle: recycle, streamAt: -1} // buf grows as bodies come (growBuf)
 	if vouchedNum == 0 {
 		s.num = 1
 		s.f, err = dir.open(SegmentName(1), os.O_RDWR|os.O_CREATE|os.O_EXCL)
@@ -178,12 +178,12 @@ func (s *segments) add(body []byte, pooled bool) (offset, length int64, err erro
 		return 0, 0, s.err
 	}
 	offset = s.size
-	if len(s.buf)+len(body) > cap(s.buf) {
+	if len(s.buf)+len(body) > segBufSize {
 		if err := s.flush(); err != nil {
 			return 0, 0, err
 		}
 	}
-	if len(body) >= cap(s.buf) {
+	if len(body) >= segBufSize {
 		n, err := s.f.Write(body)
 		s.flushed += int64(n)
 		s.size += int64(n)
@@ -191,7 +191,7 @@ func (s *segments) add(body []byte, pooled bool) (offset, length int64, err erro
 			return 0, 0, s.fail(fmt.Errorf("writing %s: %w", s.dir.rel(SegmentName(s.num)), err))
 		}
 	} else {
-		s.buf = append(s.buf, body...)
+		s.buf = append(growBuf(s.buf, len(body), segBufSize), body...)
 		s.size += int64(len(body))
 	}
 	return offset, int64(len(body)), nil

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
@@ -10,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+
 	"siphon/ingest/remedy"
 )
 
@@ -28,7 +29,7 @@ type folderWriter struct {
 	pageStart    int64  // recordsBytes when the page being written began
 
 	index      *os.File
-	idxBuf     *bufio.Writer
+	idxBuf     *fileBuf
 	indexBytes int64
 	segs       *segments // page bodies, appended to segments
 	pagesDir   *folder
@@ -38,7 +39,7 @@ type folderWriter struct {
 	pagesBytes int64
 
 	rejected      *os.File // only with a JSON Schema
-	rejBuf        *bufio.Writer
+	rejBuf        *fileBuf
 	rejectedBytes int64
 
 	line   bytes.Buffer // scratch for one compacted record
@@ -71,13 +72,13 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 		o.Close()
 		return nil, err
 	}
-	o.recBuf, o.recFlushed, o.pageStart = make([]byte, 0, recBufSize), o.recordsBytes, o.recordsBytes
+	o.recFlushed, o.pageStart = o.recordsBytes, o.recordsBytes // recBuf grows as records come (growBuf)
 	if validating || wantRejected > 0 {
 		if o.rejected, o.rejectedBytes, err = openAppend(root, root, RejectedFile, wantRejected, cp != nil, ""); err != nil {
 			o.Close()
 			return nil, err
 		}
-		o.rejBuf = bufio.NewWriterSize(o.rejected, 32<<10)
+		o.rejBuf = &fileBuf{f: o.rejected, limit: 32 << 10}
 	}
 	o.indexBytes = wantIndex // kept as it is when this run archives nothing
 	if rawPages {
@@ -89,7 +90,7 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 			o.Close()
 			return nil, err
 		}
-		o.idxBuf = bufio.NewWriterSize(o.index, 32<<10)
+		o.idxBuf = &fileBuf{f: o.index, limit: 32 << 10}
 		if o.segs, err = openSegments(root, o.pagesDir, cp, opt.Recycle); err != nil {
 			o.Close()
 			return nil, err
@@ -103,11 +104,18 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 // resume reads it in no time whatever the file's length.
 const tailWindow = 64 << 10
 
+// tailBufs lends tailSum its read buffer: a commit reads the window, and
+// a run of many partitions commits often (one buffer a commit would be
+// most of what it allocates).
+var tailBufs = sync.Pool{New: func() any { return new([8 << 10]byte) }}
+
 // tailSum is the checksum of the window of f that ends at end.
 func tailSum(f *os.File, end int64) (string, error) {
 	start := max(0, end-tailWindow)
 	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, start, end-start)); err != nil {
+	buf := tailBufs.Get().(*[8 << 10]byte)
+	defer tailBufs.Put(buf)
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(f, start, end-start), buf[:]); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("sha256:%x@%d", h.Sum(nil), start), nil
@@ -185,11 +193,12 @@ func (o *folderWriter) WriteRecords(recs []json.RawMessage) error {
 
 // writeRecord appends one record that is compact JSON, and its newline.
 func (o *folderWriter) WriteRecord(rec []byte) error {
-	if len(o.recBuf)+len(rec)+1 > cap(o.recBuf) && len(o.recBuf) > 0 {
+	if len(o.recBuf)+len(rec)+1 > recBufSize && len(o.recBuf) > 0 {
 		if err := o.flushRecords(); err != nil {
 			return err
 		}
 	}
+	o.recBuf = growBuf(o.recBuf, len(rec)+1, recBufSize)
 	o.recBuf = append(o.recBuf, rec...)
 	o.recBuf = append(o.recBuf, '\n')
 	o.recordsBytes += int64(len(rec)) + 1
@@ -206,7 +215,7 @@ func (o *folderWriter) flushRecords() error {
 	}
 	o.recBuf = o.recBuf[:0]
 	if cap(o.recBuf) > recBufSize {
-		o.recBuf = make([]byte, 0, recBufSize) // one huge record does not stay pinned
+		o.recBuf = nil // one huge record does not stay pinned
 	}
 	return nil
 }
