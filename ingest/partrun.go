@@ -118,9 +118,8 @@ type partitionSet struct {
 	run   *Run
 	job   Job
 	out   store.Location // the run's output (its shard's, when sharded)
-	parts []partition.Partition
-	byKey map[string]int
-	queue chan int // positions; holds every partition: enqueuing never blocks
+	set   *partition.Set // this shard's partitions, made as they are asked for
+	queue chan int       // positions; holds every partition: enqueuing never blocks
 	hc    *http.Client
 
 	held store.Store // out, held by loop while the partitions run
@@ -149,9 +148,9 @@ func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
 	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
-	ps := &partitionSet{c: c, run: r, job: job, byKey: map[string]int{}, live: map[int]*partRun{}, failed: map[int]error{}, pausedIdle: map[int]bool{}}
+	ps := &partitionSet{c: c, run: r, job: job, set: new(partition.Set), live: map[int]*partRun{}, failed: map[int]error{}, pausedIdle: map[int]bool{}}
 	listErr := ps.list()
-	ps.queue = make(chan int, len(ps.parts))
+	ps.queue = make(chan int, ps.set.Len())
 	r.drv = ps
 	c.budget.Begin()
 	go func() {
@@ -175,15 +174,12 @@ func (ps *partitionSet) list() error {
 		out = store.DefaultDir(c.cfg.Name)
 	}
 	ps.out = store.At(out).Shard(ps.job.Shard.K, ps.job.Shard.N)
-	parts, err := partlist.Of(c.cfg)
+	set, err := partlist.SetOf(c.cfg)
 	if err != nil {
 		return err
 	}
-	ps.parts = partition.ForShard(parts, ps.job.Shard.K, ps.job.Shard.N)
-	ps.rows = make([]partRow, len(ps.parts))
-	for i, p := range ps.parts {
-		ps.byKey[p.Key] = i
-	}
+	ps.set = set.Shard(ps.job.Shard.K, ps.job.Shard.N)
+	ps.rows = make([]partRow, ps.set.Len())
 	ps.hc = c.hc
 	return nil
 }
@@ -192,7 +188,7 @@ func (ps *partitionSet) list() error {
 // a partition that cannot be sent (a value refused) gets its reason
 // instead of a client, and fails without a request.
 func (ps *partitionSet) newPartRun(i int) (*partRun, error) {
-	p := ps.parts[i]
+	p := ps.set.At(i)
 	pr := &partRun{at: i, run: &Run{done: make(chan struct{})}}
 	pr.run.drv = walkDriver{pr.run}
 	pr.run.snap = Snapshot{Profile: ps.c.cfg.Name, State: StateStarting}
@@ -262,7 +258,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		return err
 	}
 	if saved != nil {
-		if changes := saved.Changes(cfg.Partitions.Kind(), ps.parts); len(changes) > 0 {
+		if changes := saved.Changes(cfg.Partitions.Kind(), ps.set); len(changes) > 0 {
 			return &ProfileChangedError{Dir: ps.out.String(), Changes: changes}
 		}
 	}
@@ -283,19 +279,20 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 		workers = max(cfg.Concurrency, 1)
 	}
 	ps.pool = newAheadPool(workers)
+	n := ps.set.Len()
 	ps.mu.Lock()
-	ps.outstanding = len(ps.parts)
-	for i := range ps.parts {
+	ps.outstanding = n
+	for i := range n {
 		ps.queue <- i // room: the queue holds every partition
 	}
-	if len(ps.parts) == 0 {
+	if n == 0 {
 		ps.closed = true
 		close(ps.queue)
 	}
 	ps.queued = true
 	ps.mu.Unlock()
 	var wg sync.WaitGroup
-	for range min(workers, max(len(ps.parts), 1)) {
+	for range min(workers, max(n, 1)) {
 		wg.Go(func() {
 			for i := range ps.queue {
 				ps.walk(ctx, i)
@@ -315,9 +312,9 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	}
 	var failed []PartitionFailure
 	ps.mu.Lock()
-	for i := range ps.parts {
+	for i := range n {
 		if ps.rows[i].state == rowFailed {
-			failed = append(failed, PartitionFailure{Key: ps.parts[i].Key, Err: ps.failed[i]})
+			failed = append(failed, PartitionFailure{Key: ps.set.Key(i), Err: ps.failed[i]})
 		}
 	}
 	ps.mu.Unlock()
@@ -329,7 +326,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 
 // walk runs the partition at i to its end, on a worker.
 func (ps *partitionSet) walk(ctx context.Context, i int) {
-	key := ps.parts[i].Key
+	key := ps.set.Key(i)
 	if ctx.Err() != nil {
 		// Never started: it stays as it was in the log, paused here.
 		ps.mu.Lock()
@@ -495,10 +492,10 @@ func (ps *partitionSet) startState(saved *RunState) error {
 	}
 	// Line by line into one buffer sized for it: a set of 50,000 holds no
 	// slice of lines besides.
-	b := make([]byte, 0, 96*len(ps.parts))
-	for _, p := range ps.parts {
-		l := runstate.Line{Partition: p, State: string(StateStarting)}
-		if was, ok := before[p.Key]; ok {
+	b := make([]byte, 0, 96*ps.set.Len())
+	for i := range ps.set.Len() {
+		l := runstate.Line{Partition: ps.set.At(i), State: string(StateStarting)}
+		if was, ok := before[l.Key]; ok {
 			l.State, l.Error = was.State, was.Error
 		}
 		var err error
@@ -523,7 +520,7 @@ func (ps *partitionSet) writeHeader() error {
 }
 
 func (ps *partitionSet) writeHeaderLocked() error {
-	h := runstate.Header{Profile: ps.c.cfg.Name, Kind: ps.c.cfg.Partitions.Kind(), Total: len(ps.parts), UpdatedAt: time.Now().UTC()}
+	h := runstate.Header{Profile: ps.c.cfg.Name, Kind: ps.c.cfg.Partitions.Kind(), Total: ps.set.Len(), UpdatedAt: time.Now().UTC()}
 	if ps.job.Shard.N > 1 {
 		h.Shard = ps.job.Shard.String()
 	}
@@ -627,12 +624,13 @@ func (ps *partitionSet) snapshot() Snapshot {
 	r.mu.Lock()
 	s := r.snap
 	r.mu.Unlock()
-	sum := PartitionSummary{Total: len(ps.parts), ServerLimit: -1}
-	allDone := len(ps.parts) > 0
+	n := ps.set.Len()
+	sum := PartitionSummary{Total: n, ServerLimit: -1}
+	allDone := n > 0
 	totalKnown := true // a run's total is the sum only once every partition's is known
 	stops := map[string]int{}
 	ps.mu.Lock()
-	for i := range ps.parts {
+	for i := range n {
 		var p Snapshot
 		if ps.live[i] != nil {
 			p = ps.live[i].run.Snapshot()
@@ -670,7 +668,7 @@ func (ps *partitionSet) snapshot() Snapshot {
 			stops[p.StopReason]++
 		case StateFailed:
 			sum.Failed++
-			sum.FailedKeys = append(sum.FailedKeys, ps.parts[i].Key)
+			sum.FailedKeys = append(sum.FailedKeys, ps.set.Key(i))
 		case StatePaused:
 			sum.Paused++
 		case StateStarting:
@@ -761,27 +759,28 @@ func (ps *partitionSet) partitionsPage(keep func(key string, state State) bool, 
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	var out []PartitionSnapshot
+	total := ps.set.Len()
 	if keep == nil { // every partition: the page is a slice of them
-		end := len(ps.parts)
+		end := total
 		if n >= 0 {
 			end = min(end, from+n)
 		}
 		for i := max(from, 0); i < end; i++ {
-			out = append(out, PartitionSnapshot{Partition: ps.parts[i], Snapshot: ps.snapOf(i)})
+			out = append(out, PartitionSnapshot{Partition: ps.set.At(i), Snapshot: ps.snapOf(i)})
 		}
-		return out, len(ps.parts)
+		return out, total
 	}
 	matched := 0
-	for i, p := range ps.parts {
+	for i := range total {
 		state := rowStates[ps.rows[i].state]
 		if pr := ps.live[i]; pr != nil {
 			state = pr.run.Snapshot().State
 		}
-		if !keep(p.Key, state) {
+		if !keep(ps.set.Key(i), state) {
 			continue
 		}
 		if matched >= from && (n < 0 || matched < from+n) {
-			out = append(out, PartitionSnapshot{Partition: p, Snapshot: ps.snapOf(i)})
+			out = append(out, PartitionSnapshot{Partition: ps.set.At(i), Snapshot: ps.snapOf(i)})
 		}
 		matched++
 	}
@@ -796,7 +795,7 @@ func (ps *partitionSet) partitionSnapshot(key string) (PartitionSnapshot, bool) 
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return PartitionSnapshot{Partition: ps.parts[i], Snapshot: ps.snapOf(i)}, true
+	return PartitionSnapshot{Partition: ps.set.At(i), Snapshot: ps.snapOf(i)}, true
 }
 
 func (ps *partitionSet) isQueued() bool {
@@ -807,7 +806,7 @@ func (ps *partitionSet) isQueued() bool {
 
 // partition finds one partition of the set, once the set is queued.
 func (ps *partitionSet) partition(key string) (int, error) {
-	i, ok := ps.byKey[key] // built before Start returned, never changed after
+	i, ok := ps.set.Find(key) // built before Start returned, never changed after
 	if !ok || !ps.isQueued() {
 		return 0, fmt.Errorf("no partition %q in this run", key)
 	}

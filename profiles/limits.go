@@ -88,7 +88,7 @@ func checkPartitions(d *decoder, c *spec.Config) {
 	if len(kinds) == 0 {
 		return
 	}
-	if _, err := partition.List(spec.PartitionsConfig{Ints: c.Partitions.Ints, Dates: c.Partitions.Dates, Values: c.Partitions.Values}, nil); err != nil && kinds[0] != "from" {
+	if _, err := partition.NewSet(spec.PartitionsConfig{Ints: c.Partitions.Ints, Dates: c.Partitions.Dates, Values: c.Partitions.Values}, nil); err != nil && kinds[0] != "from" {
 		e := d.entries["partitions."+kinds[0]]
 		d.at(e.keyNode, e.field, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "partitions."+kinds[0]+": "), "partitions: "))
 	}

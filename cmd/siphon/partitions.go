@@ -66,7 +66,7 @@ func resolveFrom(cfg *spec.Config, path, dir string) error {
 		return usagef("partitions.from.profile %s: %v", from.Profile, err)
 	}
 	from.Dir = outputDir("", parent.Config)
-	if _, err := partlist.Of(*cfg); err != nil {
+	if _, err := partlist.SetOf(*cfg); err != nil {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}
 	return nil

@@ -166,21 +166,18 @@ func EncodeHeader(h Header) ([]byte, error) {
 
 // Changes says how the partitions now, of the given kind, differ from the
 // saved set. New partitions are no change: they are simply run.
-func (s *State) Changes(kind string, now []partition.Partition) []string {
+func (s *State) Changes(kind string, now *partition.Set) []string {
 	var out []string
 	if s.Kind != kind {
 		return []string{fmt.Sprintf("partitions were %s, are now %s", orDash(s.Kind), orDash(kind))}
 	}
-	byKey := map[string]partition.Partition{}
-	for _, p := range now {
-		byKey[p.Key] = p
-	}
 	for _, sp := range s.Partitions {
-		p, ok := byKey[sp.Key]
-		switch {
-		case !ok:
+		i, ok := now.Find(sp.Key)
+		if !ok {
 			out = append(out, fmt.Sprintf("partition %s (%s) is gone", sp.Key, sp.Partition.Describe()))
-		case p.Start != sp.Start || p.End != sp.End || p.Value != sp.Value:
+			continue
+		}
+		if p := now.At(i); p.Start != sp.Start || p.End != sp.End || p.Value != sp.Value {
 			out = append(out, fmt.Sprintf("partition %s was %s, is now %s", sp.Key, sp.Partition.Describe(), p.Describe()))
 		}
 	}

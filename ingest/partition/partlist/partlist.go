@@ -25,6 +25,12 @@ func Of(cfg spec.Config) ([]partition.Partition, error) {
 	return partition.List(cfg.Partitions, fromValues)
 }
 
+// SetOf is Of as a partition.Set, which makes each partition when it is
+// asked for: what a run keeps.
+func SetOf(cfg spec.Config) (*partition.Set, error) {
+	return partition.NewSet(cfg.Partitions, fromValues)
+}
+
 // fromValues reads the values of a from: partitioning: the expression
 // applied to each record of the other profile's output, distinct, in
 // order. Only what that run's checkpoints vouch for is read.
