@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -166,10 +167,11 @@ func readProfileFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxProfileSize+1))
-	if err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, info.Size()+bytes.MinRead)) // read once into its size, not grown
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxProfileSize+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if len(data) > MaxProfileSize {
 		return nil, fmt.Errorf("%s: the file is larger than %d KiB; a profile is at most that", path, MaxProfileSize>>10)
 	}

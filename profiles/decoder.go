@@ -309,7 +309,7 @@ func (d *decoder) list(n *yaml.Node, field string) ([]*yaml.Node, bool) {
 }
 
 // itemField names the i-th item of a list field.
-func itemField(field string, i int) string { return fmt.Sprintf("%s[%d]", field, i) }
+func itemField(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
 
 // textList returns a list of non-empty strings; an empty list is nil.
 func (d *decoder) textList(n *yaml.Node, field string) ([]string, bool) {
@@ -317,8 +317,15 @@ func (d *decoder) textList(n *yaml.Node, field string) ([]string, bool) {
 	if !ok {
 		return nil, false
 	}
-	var out []string
+	var out []string // an empty list is nil
+	if len(items) > 0 {
+		out = make([]string, 0, len(items))
+	}
 	for i, item := range items {
+		if n := deref(item); !isNull(n) && isText(n) && n.Value != "" && strings.IndexByte(n.Value, '$') < 0 {
+			out = append(out, n.Value) // plain text, as text would give it, without naming the item
+			continue
+		}
 		f := itemField(field, i)
 		if isNull(item) {
 			d.at(item, f, "expected a string, got null")

@@ -84,6 +84,9 @@ type resolvedRef struct {
 // expand replaces every reference in s by its value from lookup, or its
 // default; a missing variable without a default is an error naming it.
 func expand(s string, lookup func(string) (string, bool)) (string, []resolvedRef, error) {
+	if strings.IndexByte(s, '$') < 0 {
+		return s, nil, nil // no reference: s itself, not a copy (a list of 50,000 values is kept once)
+	}
 	segs, err := parseTemplate(s)
 	if err != nil {
 		return "", nil, err
