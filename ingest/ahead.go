@@ -200,7 +200,7 @@ func (a *readAhead) fetch(t target) *heldResponse {
 	if req == nil {
 		return nil
 	}
-	resp, err := rn.c.hc.Do(req)
+	resp, _, err := rn.c.do(actx, *req)
 	if err != nil {
 		return nil
 	}

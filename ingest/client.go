@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/go-resty/resty/v2"
+
 	"siphon/ingest/apierror"
 	"siphon/ingest/bodybound"
 	"siphon/ingest/budget"
@@ -21,11 +23,11 @@ import (
 	"siphon/ingest/transport"
 )
 
-// Client pulls one profile's data. It holds one HTTP client (one
+// Client pulls one profile's data. It holds one resty client (one
 // connection pool), reused by every run of the profile.
 type Client struct {
 	cfg       spec.Config
-	hc        *http.Client
+	http      *resty.Client
 	endpoint  *url.URL // base_url joined with path
 	records   *page.Expr
 	bodyErrs  *apierror.Rules     // error_when, error_message
@@ -150,7 +152,7 @@ func New(cfg spec.Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c.guard = transport.NewGuard(&c.cfg, c.endpoint, c.red, c.tokens, c.session)
-	c.hc = &http.Client{Transport: transport.Replay{Next: bodybound.Transport{Next: signed, Unpacked: c.maxUnpacked}}, CheckRedirect: c.guard.CheckRedirect}
+	c.http = newResty(&http.Client{Transport: transport.Replay{Next: bodybound.Transport{Next: signed, Unpacked: c.maxUnpacked}}, CheckRedirect: c.guard.CheckRedirect})
 	return c, nil
 }
 

@@ -253,7 +253,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	if req == nil {
 		return o
 	}
-	resp, err := rn.c.hc.Do(req)
+	resp, sent, err := rn.c.do(actx, *req)
 	if err != nil {
 		return rn.transportOutcome(ctx, err)
 	}
@@ -267,7 +267,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	}
 	if status >= 200 && status <= 299 && rn.recs != nil && rn.recs.stream {
 		if rd := rn.pageReader(); rd != nil && !rd.NeedsBody() {
-			return rn.stream(actx, u, method, req, resp, rd, reqBody)
+			return rn.stream(actx, u, method, sent, resp, rd, reqBody)
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(raw, rn.c.maxBody+1))
@@ -305,7 +305,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 	if converted {
 		f.json = data
 	}
-	f.sent = req.Header
+	f.sent = sent
 	if rd := rn.pageReader(); rd != nil {
 		return rn.scanHeld(ctx, actx, rd, f, ctype)
 	}
@@ -315,7 +315,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 // prepare builds an attempt's request: the origin rule decides what it may
 // carry, then credentials, follow-up headers and the body go on. A nil
 // request means the attempt ends with the outcome returned.
-func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*http.Request, []byte, outcome) {
+func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*transport.Outgoing, []byte, outcome) {
 	secrets, err := rn.c.guard.Destination(u)
 	if err == nil && !secrets && method == http.MethodPost && (rn.c.guard.SecretBody() || rn.c.guard.HoldsSecret(string(reqBody))) {
 		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", rn.c.redact().URL(u.String()))
@@ -330,7 +330,7 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 		headers = nil // pagination.next.headers may hold ${VAR}s: base_url's origin only
 	}
 	before := rn.c.Logins()
-	req, err := rn.c.guard.Request(actx, method, u, reqBody, headers, secrets)
+	req, err := rn.c.guard.Dress(actx, method, u, reqBody, headers, secrets)
 	if n := rn.c.Logins(); n > before {
 		why := "the session token expired (auth.expires_in_path)"
 		if n == 1 {
@@ -348,7 +348,7 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 		}
 		return nil, nil, outcome{retry: true, cause: err.Error(), err: err}
 	}
-	return req, reqBody, outcome{}
+	return &req, reqBody, outcome{}
 }
 
 // statusOutcome classifies a response that is not a 2xx (see
@@ -474,7 +474,7 @@ func (rn *runner) bodyErrorOutcome(status int, ctype string, body []byte, msg st
 
 // stream reads a 2xx body in one pass as it arrives, never holding it: the
 // records go to the walk's page sink, which writes them provisionally.
-func (rn *runner) stream(ctx context.Context, u *url.URL, method string, req *http.Request, resp *http.Response, rd *page.Reader, reqBody []byte) outcome {
+func (rn *runner) stream(ctx context.Context, u *url.URL, method string, sent http.Header, resp *http.Response, rd *page.Reader, reqBody []byte) outcome {
 	status, header, raw := resp.StatusCode, resp.Header, resp.Body
 	ctype := header.Get("Content-Type")
 	sink := rn.recs
@@ -521,7 +521,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, req *ht
 		}
 		return rn.bodyErrorOutcome(status, ctype, tap.head, msg, retry, err)
 	}
-	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch, format: body.Format, sent: req.Header}
+	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch, format: body.Format, sent: sent}
 	return outcome{f: f}
 }
 

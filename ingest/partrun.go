@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-resty/resty/v2"
 
 	"siphon/ingest/partition"
 	"siphon/ingest/partition/partlist"
@@ -120,7 +121,7 @@ type partitionSet struct {
 	out   store.Location // the run's output (its shard's, when sharded)
 	set   *partition.Set // this shard's partitions, made as they are asked for
 	queue chan int       // positions; holds every partition: enqueuing never blocks
-	hc    *http.Client
+	http  *resty.Client
 
 	held store.Store // out, held by loop while the partitions run
 
@@ -180,7 +181,7 @@ func (ps *partitionSet) list() error {
 	}
 	ps.set = set.Shard(ps.job.Shard.K, ps.job.Shard.N)
 	ps.rows = make([]partRow, ps.set.Len())
-	ps.hc = c.hc
+	ps.http = c.http
 	return nil
 }
 
@@ -192,7 +193,7 @@ func (ps *partitionSet) newPartRun(i int) (*partRun, error) {
 	pr := &partRun{at: i, run: &Run{done: make(chan struct{})}}
 	pr.run.drv = walkDriver{pr.run}
 	pr.run.snap = Snapshot{Profile: ps.c.cfg.Name, State: StateStarting}
-	pc, err := ps.c.partitionClient(p, ps.hc)
+	pc, err := ps.c.partitionClient(p, ps.http)
 	if err != nil {
 		var pve *partition.ValueError
 		if !errors.As(err, &pve) {
@@ -563,7 +564,7 @@ func (ps *partitionSet) appendPendingLocked() {
 // partitionClient is a client for one partition: the profile with the
 // partition's references filled in, sharing the connection pool, tokens,
 // redactor and budget with c.
-func (c *Client) partitionClient(p partition.Partition, hc *http.Client) (*Client, error) {
+func (c *Client) partitionClient(p partition.Partition, rc *resty.Client) (*Client, error) {
 	pc := new(Client)
 	*pc = *c
 	var err error
@@ -575,7 +576,7 @@ func (c *Client) partitionClient(p partition.Partition, hc *http.Client) (*Clien
 	}
 	transport.KeepEscapes(pc.endpoint, pc.cfg.BaseURL, pc.cfg.Path)
 	pc.guard = transport.NewGuard(&pc.cfg, pc.endpoint, c.red, c.tokens, c.session)
-	pc.hc = hc
+	pc.http = rc
 	return pc, nil
 }
 

@@ -26,7 +26,7 @@ func cmdVersion(stdout io.Writer) error {
 		}
 		for _, d := range info.Deps {
 			switch d.Path {
-			case "github.com/itchyny/gojq", "github.com/charmbracelet/bubbletea":
+			case "github.com/go-resty/resty/v2", "github.com/itchyny/gojq", "github.com/charmbracelet/bubbletea":
 				fmt.Fprintf(stdout, "%s %s\n", d.Path, d.Version)
 			}
 		}

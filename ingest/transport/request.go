@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,13 +35,46 @@ func (g *Guard) publicHeaders() http.Header {
 	return h
 }
 
-// Request builds a request for u: the profile's public headers; when u is
-// base_url's origin (secrets, from Destination), its secret headers and
-// credentials, and extra (pagination.next.headers, which may hold
-// ${VAR}s); body, a POST's JSON, with its Content-Type. The profile's own
-// headers give way to the request's; Authorization from the auth type wins
-// over both. An error is the credential's (see Token).
+// Outgoing is a request as the profile's rules dress it, for the HTTP
+// client to send (resty, in the run).
+type Outgoing struct {
+	Method string
+	URL    string
+	Header http.Header // Host, when set, names the virtual host
+	Body   []byte      // a POST's JSON; nil: none
+}
+
+// Request builds u's request as an *http.Request (see Dress).
 func (g *Guard) Request(ctx context.Context, method string, u *url.URL, body []byte, extra map[string]string, secrets bool) (*http.Request, error) {
+	o, err := g.Dress(ctx, method, u, body, extra, secrets)
+	if err != nil {
+		return nil, err
+	}
+	var rd io.Reader
+	switch {
+	case len(o.Body) > 0:
+		rd = bytes.NewReader(o.Body)
+	case method == http.MethodPost:
+		rd = http.NoBody // Content-Length: 0, as servers expect of a POST
+	}
+	req, err := http.NewRequestWithContext(ctx, method, o.URL, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = o.Header
+	if host := o.Header.Get("Host"); host != "" {
+		req.Host = host // a Host header names the virtual host: Go sends req.Host
+	}
+	return req, nil
+}
+
+// Dress builds what a request for u carries: the profile's public
+// headers; when u is base_url's origin (secrets, from Destination), its
+// secret headers and credentials, and extra (pagination.next.headers,
+// which may hold ${VAR}s); body, a POST's JSON, with its Content-Type.
+// The profile's own headers give way to the request's; Authorization from
+// the auth type wins over both. An error is the credential's (see Token).
+func (g *Guard) Dress(ctx context.Context, method string, u *url.URL, body []byte, extra map[string]string, secrets bool) (Outgoing, error) {
 	a := g.cfg.Auth
 	target := *u
 	if secrets && a.Type == spec.AuthAPIKey && a.In == "query" {
@@ -51,22 +85,12 @@ func (g *Guard) Request(ctx context.Context, method string, u *url.URL, body []b
 			target.RawQuery += "&" + q
 		}
 	}
-	var rd io.Reader
-	switch {
-	case len(body) > 0:
-		rd = bytes.NewReader(body)
-	case method == http.MethodPost:
-		rd = http.NoBody // Content-Length: 0, as servers expect of a POST
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target.String(), rd)
-	if err != nil {
-		return nil, err
-	}
-	h := req.Header
+	h := make(http.Header, len(g.public)+4)
 	for k, v := range g.public {
 		h[k] = v // shared, never changed in place: a change sets a new slice
 	}
 	var token, cookie string
+	var err error
 	if secrets {
 		for k, v := range g.cfg.Headers {
 			if g.secrets.headers[http.CanonicalHeaderKey(k)] {
@@ -82,12 +106,12 @@ func (g *Guard) Request(ctx context.Context, method string, u *url.URL, body []b
 			token = a.Token.Reveal()
 		case spec.AuthOAuth2:
 			if token, err = g.tokens.Token(ctx, false); err != nil {
-				return nil, err
+				return Outgoing{}, err
 			}
 		case spec.AuthLogin:
 			tok, err := g.session.Token(ctx, false)
 			if err != nil {
-				return nil, err
+				return Outgoing{}, err
 			}
 			if a.Cookie != "" {
 				cookie = tok
@@ -111,17 +135,21 @@ func (g *Guard) Request(ctx context.Context, method string, u *url.URL, body []b
 	}
 	switch {
 	case secrets && a.Type == spec.AuthBasic:
-		req.SetBasicAuth(a.Username, a.Password.Reveal())
+		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(a.Username+":"+a.Password.Reveal())))
 	case token != "":
 		h.Set("Authorization", strings.TrimSpace("Bearer "+token))
 	}
 	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: a.Cookie, Value: cookie})
+		c := (&http.Cookie{Name: a.Cookie, Value: cookie}).String()
+		if prev := h.Get("Cookie"); prev != "" {
+			c = prev + "; " + c // beside the profile's, as http.Request.AddCookie does
+		}
+		h.Set("Cookie", c)
 	}
-	if host := h.Get("Host"); host != "" {
-		req.Host = host // a Host header names the virtual host: Go sends req.Host
+	if len(body) == 0 {
+		body = nil
 	}
-	return req, nil
+	return Outgoing{Method: method, URL: target.String(), Header: h, Body: body}, nil
 }
 
 // jsonType and xmlType are the Content-Types a request asks back for.
