@@ -179,7 +179,12 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 	return r
 }
 
-// Events delivers the run's events; it is closed after Finished.
+// Events delivers the run's events, in order; it is closed after
+// Finished. A run hands them over in groups when it is about to wait (for
+// an answer, the rate budget, a retry, a pause), so a reader hears of a
+// page before the next one is asked for, and wakes about once a page.
+// Events a reader has fallen too far behind for are dropped and counted
+// (Snapshot.DroppedEvents), never the run slowed.
 func (r *Run) Events() <-chan Event { return r.events }
 
 // Snapshot returns the run's counters now.
