@@ -154,12 +154,25 @@ func (f *folder) readFile(name string) ([]byte, error) {
 // replace writes a file of the folder atomically: temp file, fsync,
 // rename, fsync of the folder.
 func (f *folder) replace(name string, data []byte) error {
+	return f.replaceFrom(name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// replaceFrom is replace with what write writes, streamed into the
+// temporary file through a small buffer.
+func (f *folder) replaceFrom(name string, write func(io.Writer) error) error {
 	tmp := fmt.Sprintf(".%s.%d.%d.tmp", name, os.Getpid(), time.Now().UnixNano())
 	file, err := openAt(f.dir, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = file.Write(data)
+	bw := &fileBuf{f: file, limit: 32 << 10}
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
 	if err == nil {
 		err = file.Sync()
 	}
@@ -265,13 +278,23 @@ func (f *folder) AppendRunStateLog(lines []byte) error {
 // WriteRunStateLog replaces partitions.jsonl atomically; the next append
 // opens the new file.
 func (f *folder) WriteRunStateLog(lines []byte) error {
+	return f.WriteRunStateLogFrom(func(w io.Writer) error {
+		_, err := w.Write(lines)
+		return err
+	})
+}
+
+// WriteRunStateLogFrom is WriteRunStateLog with the lines write writes,
+// streamed into the file: a log of 50,000 partitions is never whole in
+// memory (see store.WriteRunStateLogFrom).
+func (f *folder) WriteRunStateLogFrom(write func(io.Writer) error) error {
 	f.logMu.Lock()
 	defer f.logMu.Unlock()
 	if f.stateLog != nil {
 		f.stateLog.Close()
 		f.stateLog = nil
 	}
-	if err := f.replace(RunStateLogFile, lines); err != nil {
+	if err := f.replaceFrom(RunStateLogFile, write); err != nil {
 		return fmt.Errorf("writing %s: %w", f.rel(RunStateLogFile), err)
 	}
 	return nil

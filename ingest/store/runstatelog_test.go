@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"siphon/ingest/store"
@@ -71,5 +74,57 @@ func TestRunStateLog(t *testing.T) {
 	defer s.Release()
 	if got := readLog(t, dir); got != "" {
 		t.Fatalf("--fresh left the log: %q", got)
+	}
+}
+
+// TestRunStateLogStreamed: a log written a line at a time (a compaction
+// of many partitions) replaces the old one whole, larger than any buffer
+// on the way; one whose writing fails leaves the old log as it was and no
+// temporary file behind.
+func TestRunStateLogStreamed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	s, err := store.At(dir).Claim(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release()
+	var want strings.Builder
+	if err := store.WriteRunStateLogFrom(s, func(w io.Writer) error {
+		for i := range 20_000 {
+			line := fmt.Sprintf("{\"key\":\"%06d\",\"state\":\"STARTING\"}\n", i)
+			want.WriteString(line)
+			if _, err := io.WriteString(w, line); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendRunStateLog([]byte("after\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readLog(t, dir); got != want.String()+"after\n" {
+		t.Fatalf("streamed log: %d bytes, want %d", len(got), want.Len()+6)
+	}
+	boom := errors.New("boom")
+	err = store.WriteRunStateLogFrom(s, func(w io.Writer) error {
+		io.WriteString(w, strings.Repeat("half a log\n", 10_000))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("failed write: %v", err)
+	}
+	if got := readLog(t, dir); got != want.String()+"after\n" {
+		t.Fatal("a failed compaction changed the log")
+	}
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n.Name(), ".tmp") {
+			t.Errorf("left behind: %s", n.Name())
+		}
 	}
 }

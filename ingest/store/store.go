@@ -10,6 +10,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -102,6 +103,22 @@ type Store interface {
 	Notes() []string
 	// Release unlocks the store.
 	Release()
+}
+
+// WriteRunStateLogFrom replaces s's run state log with the lines write
+// writes. A store that can streams them to its file as they are written
+// (a folder does); another gets them gathered, with WriteRunStateLog.
+func WriteRunStateLogFrom(s Store, write func(io.Writer) error) error {
+	if st, ok := s.(interface {
+		WriteRunStateLogFrom(func(io.Writer) error) error
+	}); ok {
+		return st.WriteRunStateLogFrom(write)
+	}
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	return s.WriteRunStateLog(b.Bytes())
 }
 
 // Options says what a run writes besides its records.
