@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -217,6 +218,12 @@ func TestFailingPartitionFailsAlone(t *testing.T) {
 	}
 	if n := srv.Stats().Requests - before; n != 1 {
 		t.Errorf("the re-run sent %d requests, want 1 (the failed partition's first page)", n)
+	}
+	// The re-run began its log with how each partition had ended, the
+	// failure's error kept.
+	lines := logLines(t, dir)
+	if len(lines) < 3 || !bytes.Contains(lines[0], []byte(`"state":"DONE"`)) || !bytes.Contains(lines[1], []byte(`"state":"FAILED","error":"`)) || !bytes.Contains(lines[2], []byte(`"state":"DONE"`)) {
+		t.Errorf("the re-run's compacted log:\n%s", bytes.Join(lines, []byte("\n")))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -99,6 +100,7 @@ var rowStates = [...]State{rowWaiting: StateStarting, rowRunning: StateRunning, 
 
 // partRow is a partition's last counters, kept small: a set of 50,000
 // partitions holds 50,000 of these and no more than its workers' partRuns.
+// A partition not yet started has none (see rowChunk).
 type partRow struct {
 	state                                uint8
 	stop                                 uint16 // 1+index in partitionSet.stops; 0: none
@@ -108,6 +110,11 @@ type partRow struct {
 	started, lastPage, lastCheckpoint    int64 // UnixNano; 0: never
 }
 
+// rowChunk is how many partRows are allocated together, when the first of
+// them starts: a run holds its rows in pieces of some 40 KiB (no block of
+// megabytes to find room for), none for partitions that have not started.
+const rowChunk = 512
+
 // partitionSet runs a partitioned profile: a queue of partitions, a few
 // workers, one budget (the client's). It holds every partition's
 // definition and a small row of counters; only the partitions walking
@@ -115,13 +122,12 @@ type partRow struct {
 type partitionSet struct {
 	// Set by startPartitioned before Start returns, never changed after:
 	// read without a lock from any goroutine.
-	c     *Client
-	run   *Run
-	job   Job
-	out   store.Location // the run's output (its shard's, when sharded)
-	set   *partition.Set // this shard's partitions, made as they are asked for
-	queue chan int       // positions; holds every partition: enqueuing never blocks
-	http  *resty.Client
+	c    *Client
+	run  *Run
+	job  Job
+	out  store.Location // the run's output (its shard's, when sharded)
+	set  *partition.Set // this shard's partitions, made as they are asked for
+	http *resty.Client
 
 	held store.Store // out, held by loop while the partitions run
 
@@ -130,11 +136,16 @@ type partitionSet struct {
 	pool        *aheadPool // request slots: one a worker, lent at the tail (ahead.go)
 	outstanding int        // partitions queued or running
 	closed      bool       // the queue is closed: retries come too late
-	rows        []partRow
-	live        map[int]*partRun
-	failed      map[int]error // failed partitions' errors
-	pausedIdle  map[int]bool  // partitions paused while not walking: they start paused
-	stops       []string      // distinct stop reasons, for partRow.stop
+	// The queue: positions next to the set's end, then those retried, in
+	// the order they were; a counter, not a slot a partition.
+	next       int
+	retries    []int
+	wake       *sync.Cond  // on mu: a retry came, or the queue closed
+	rows       [][]partRow // in chunks of rowChunk, nil until one of the chunk's starts
+	live       map[int]*partRun
+	failed     map[int]error // failed partitions' errors
+	pausedIdle map[int]bool  // partitions paused while not walking: they start paused
+	stops      []string      // distinct stop reasons, for partRow.stop
 
 	emitMu  sync.Mutex
 	stateMu sync.Mutex // serialises the run state's writes
@@ -150,8 +161,8 @@ func (c *Client) startPartitioned(ctx context.Context, job Job) *Run {
 	r := &Run{events: make(chan Event, eventBuffer), done: make(chan struct{}), cancel: cancel}
 	r.snap = Snapshot{Profile: c.cfg.Name, State: StateStarting, Started: time.Now()}
 	ps := &partitionSet{c: c, run: r, job: job, set: new(partition.Set), live: map[int]*partRun{}, failed: map[int]error{}, pausedIdle: map[int]bool{}}
+	ps.wake = sync.NewCond(&ps.mu)
 	listErr := ps.list()
-	ps.queue = make(chan int, ps.set.Len())
 	r.drv = ps
 	c.budget.Begin()
 	go func() {
@@ -180,7 +191,7 @@ func (ps *partitionSet) list() error {
 		return err
 	}
 	ps.set = set.Shard(ps.job.Shard.K, ps.job.Shard.N)
-	ps.rows = make([]partRow, ps.set.Len())
+	ps.rows = make([][]partRow, (ps.set.Len()+rowChunk-1)/rowChunk)
 	ps.http = c.http
 	return nil
 }
@@ -254,22 +265,16 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	}
 	ps.held = held
 	defer held.Release()
-	saved, err := runstate.Read(ps.out)
+	before, err := ps.readBefore()
 	if err != nil {
 		return err
-	}
-	if saved != nil {
-		if changes := saved.Changes(cfg.Partitions.Kind(), ps.set); len(changes) > 0 {
-			return &ProfileChangedError{Dir: ps.out.String(), Changes: changes}
-		}
 	}
 	ps.run.mu.Lock()
 	ps.run.snap.State = StateRunning
 	ps.run.mu.Unlock()
-	if err := ps.startState(saved); err != nil {
+	if err := ps.startState(before); err != nil {
 		return err
 	}
-	saved = nil // the set keeps what it needs; 50,000 lines need not stay
 	ps.emit(Started{At: now(), Profile: cfg.Name, URL: c.Endpoint(), Out: ps.out.String(), Resumed: ps.resumed})
 	for _, w := range c.Exposures() {
 		ps.emit(Warning{At: now(), What: w})
@@ -282,20 +287,16 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	ps.pool = newAheadPool(workers)
 	n := ps.set.Len()
 	ps.mu.Lock()
-	ps.outstanding = n
-	for i := range n {
-		ps.queue <- i // room: the queue holds every partition
-	}
+	ps.outstanding = n // every partition is queued: the queue hands out 0 to n-1
 	if n == 0 {
 		ps.closed = true
-		close(ps.queue)
 	}
 	ps.queued = true
 	ps.mu.Unlock()
 	var wg sync.WaitGroup
 	for range min(workers, max(n, 1)) {
 		wg.Go(func() {
-			for i := range ps.queue {
+			for i, ok := ps.take(); ok; i, ok = ps.take() {
 				ps.walk(ctx, i)
 			}
 		})
@@ -314,7 +315,7 @@ func (ps *partitionSet) loop(ctx context.Context) error {
 	var failed []PartitionFailure
 	ps.mu.Lock()
 	for i := range n {
-		if ps.rows[i].state == rowFailed {
+		if ps.rowAt(i).state == rowFailed {
 			failed = append(failed, PartitionFailure{Key: ps.set.Key(i), Err: ps.failed[i]})
 		}
 	}
@@ -331,7 +332,7 @@ func (ps *partitionSet) walk(ctx context.Context, i int) {
 	if ctx.Err() != nil {
 		// Never started: it stays as it was in the log, paused here.
 		ps.mu.Lock()
-		ps.rows[i].state = rowPaused
+		ps.row(i).state = rowPaused
 		ps.endOne()
 		ps.mu.Unlock()
 		return
@@ -340,7 +341,7 @@ func (ps *partitionSet) walk(ctx context.Context, i int) {
 	r := pr.run
 	ps.mu.Lock()
 	ps.live[i] = pr
-	ps.rows[i].state = rowRunning
+	ps.row(i).state = rowRunning
 	delete(ps.failed, i)
 	if ps.pausedIdle[i] || ps.run.isPaused() {
 		delete(ps.pausedIdle, i)
@@ -381,7 +382,7 @@ func (ps *partitionSet) walk(ctx context.Context, i int) {
 	r.mu.Unlock()
 
 	ps.mu.Lock()
-	ps.rows[i] = ps.rowOf(snap)
+	*ps.row(i) = ps.rowOf(snap)
 	delete(ps.live, i)
 	if state == StateFailed {
 		ps.failed[i] = err
@@ -405,8 +406,48 @@ func (ps *partitionSet) endOne() {
 	ps.outstanding--
 	if ps.outstanding == 0 {
 		ps.closed = true
-		close(ps.queue)
+		ps.wake.Broadcast()
 	}
+}
+
+// take is the next position to walk, waiting for a retry while others
+// still walk; false once the queue is closed.
+func (ps *partitionSet) take() (int, bool) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for {
+		switch {
+		case ps.next < ps.set.Len():
+			ps.next++
+			return ps.next - 1, true
+		case len(ps.retries) > 0:
+			i := ps.retries[0]
+			ps.retries = ps.retries[1:]
+			return i, true
+		case ps.closed:
+			return 0, false
+		}
+		ps.wake.Wait()
+	}
+}
+
+// row is the partition at i's row, its chunk made when the first of it
+// starts; ps.mu is held.
+func (ps *partitionSet) row(i int) *partRow {
+	c := &ps.rows[i/rowChunk]
+	if *c == nil {
+		*c = make([]partRow, rowChunk)
+	}
+	return &(*c)[i%rowChunk]
+}
+
+// rowAt is the partition at i's row, the zero row (waiting, no counters)
+// when its chunk has none yet; ps.mu is held.
+func (ps *partitionSet) rowAt(i int) partRow {
+	if c := ps.rows[i/rowChunk]; c != nil {
+		return c[i%rowChunk]
+	}
+	return partRow{}
 }
 
 // rowOf is a finished partition's row; ps.mu is held.
@@ -441,7 +482,7 @@ func (ps *partitionSet) snapOf(i int) Snapshot {
 	if pr := ps.live[i]; pr != nil {
 		return pr.run.Snapshot()
 	}
-	row := &ps.rows[i]
+	row := ps.rowAt(i)
 	s := Snapshot{Profile: ps.c.cfg.Name, State: rowStates[row.state], Pages: int(row.pages), Retries: int(row.retries), Throttles: int(row.throttles),
 		Anomalies: int(row.anomalies), Drifts: int(row.drifts), Records: row.records, Rejected: row.rejected, Bytes: row.bytes, TotalRecords: row.total,
 		Started: fromUnixNano(row.started), LastPage: fromUnixNano(row.lastPage), LastCheckpoint: fromUnixNano(row.lastCheckpoint)}
@@ -475,39 +516,83 @@ func fromUnixNano(n int64) time.Time {
 	return time.Unix(0, n)
 }
 
+// before is how the partitions ended in the run state a run found: a
+// byte a partition, and the errors of those that failed.
+type before struct {
+	state []uint8 // by position: rowDone, rowFailed, rowPaused; rowWaiting when not ended
+	errs  map[int]string
+}
+
+var endedStates = map[string]uint8{string(StateDone): rowDone, string(StateFailed): rowFailed, string(StatePaused): rowPaused}
+
+// readBefore reads the run state in the output, a line at a time: nil when
+// there is none. A set that changed since (a partition gone, or its window
+// or value moved) is refused with the list of changes.
+func (ps *partitionSet) readBefore() (*before, error) {
+	kind := ps.c.cfg.Partitions.Kind()
+	var cmp *runstate.Comparer
+	b := &before{state: make([]uint8, ps.set.Len()), errs: map[int]string{}}
+	h, err := runstate.Scan(ps.out, func(l runstate.Line) error {
+		if cmp == nil {
+			cmp = runstate.NewComparer("", "", ps.set) // the header's kind is known once read: compared below
+		}
+		i, ok := cmp.Line(l)
+		if !ok {
+			return nil
+		}
+		// The latest line says how a partition ended; one that did not end
+		// (STARTING, RUNNING) starts over as new.
+		b.state[i] = endedStates[l.State]
+		if b.state[i] != rowWaiting && l.Error != "" {
+			b.errs[i] = l.Error
+		} else {
+			delete(b.errs, i)
+		}
+		return nil
+	})
+	if h == nil || err != nil {
+		return nil, err
+	}
+	var changes []string
+	if h.Kind != kind {
+		changes = runstate.NewComparer(h.Kind, kind, ps.set).Changes()
+	} else if cmp != nil {
+		changes = cmp.Changes()
+	}
+	if len(changes) > 0 {
+		return nil, &ProfileChangedError{Dir: ps.out.String(), Changes: changes}
+	}
+	return b, nil
+}
+
 // startState compacts the run state as the run starts: every partition
 // once, with the state it ended in before (STARTING when new), then the
 // header. Partitions already done are counted as such, so a resumed run's
 // progress starts where it was.
-func (ps *partitionSet) startState(saved *RunState) error {
-	var before map[string]runstate.Line
-	if saved != nil {
-		ps.resumed = true
-		before = make(map[string]runstate.Line, len(saved.Partitions))
-		for _, l := range saved.Partitions {
-			if st := State(l.State); st == StateDone || st == StateFailed || st == StatePaused {
-				before[l.Key] = l
-			}
-		}
-		saved.Partitions = nil // the lines kept are in before
-	}
-	// Line by line into one buffer sized for it: a set of 50,000 holds no
-	// slice of lines besides.
-	b := make([]byte, 0, 96*ps.set.Len())
-	for i := range ps.set.Len() {
-		l := runstate.Line{Partition: ps.set.At(i), State: string(StateStarting)}
-		if was, ok := before[l.Key]; ok {
-			l.State, l.Error = was.State, was.Error
-		}
-		var err error
-		if b, err = runstate.AppendLine(b, l); err != nil {
-			return err
-		}
-	}
-	before = nil
+func (ps *partitionSet) startState(was *before) error {
+	ps.resumed = was != nil
 	ps.stateMu.Lock()
 	defer ps.stateMu.Unlock()
-	if err := ps.held.WriteRunStateLog(b); err != nil {
+	// Line by line into the log as it is written: a set of 50,000 holds
+	// neither a slice of lines nor the log's bytes.
+	err := store.WriteRunStateLogFrom(ps.held, func(w io.Writer) error {
+		var line []byte
+		for i := range ps.set.Len() {
+			l := runstate.Line{Partition: ps.set.At(i), State: string(StateStarting)}
+			if was != nil && was.state[i] != rowWaiting {
+				l.State, l.Error = string(rowStates[was.state[i]]), was.errs[i]
+			}
+			var err error
+			if line, err = runstate.AppendLine(line[:0], l); err != nil {
+				return err
+			}
+			if _, err := w.Write(line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return ps.writeHeaderLocked()
@@ -706,7 +791,7 @@ func (ps *partitionSet) snapshot() Snapshot {
 // rowSums is what snapshot sums of a partition not walking: its row's
 // counters, without the texts snapOf makes; ps.mu is held.
 func (ps *partitionSet) rowSums(i int) Snapshot {
-	row := &ps.rows[i]
+	row := ps.rowAt(i)
 	s := Snapshot{State: rowStates[row.state], Pages: int(row.pages), Retries: int(row.retries), Throttles: int(row.throttles),
 		Anomalies: int(row.anomalies), Drifts: int(row.drifts), Records: row.records, Rejected: row.rejected, Bytes: row.bytes, TotalRecords: row.total}
 	if row.lastPage != 0 {
@@ -773,7 +858,7 @@ func (ps *partitionSet) partitionsPage(keep func(key string, state State) bool, 
 	}
 	matched := 0
 	for i := range total {
-		state := rowStates[ps.rows[i].state]
+		state := rowStates[ps.rowAt(i).state]
 		if pr := ps.live[i]; pr != nil {
 			state = pr.run.Snapshot().State
 		}
@@ -829,7 +914,7 @@ func (ps *partitionSet) pausePartition(key string) error {
 	return ps.withPartition(key, func(i int) error {
 		if pr := ps.live[i]; pr != nil {
 			pr.run.Pause()
-		} else if ps.rows[i].state != rowDone {
+		} else if ps.rowAt(i).state != rowDone {
 			ps.pausedIdle[i] = true // it starts paused
 		}
 		return nil
@@ -851,13 +936,14 @@ func (ps *partitionSet) retryPartition(key string) error {
 		switch {
 		case ps.closed:
 			return errors.New("the run has ended; run it again to retry the failed partitions")
-		case ps.live[i] != nil || ps.rows[i].state != rowFailed:
+		case ps.live[i] != nil || ps.rowAt(i).state != rowFailed:
 			return fmt.Errorf("partition %s has not failed", key)
 		}
-		ps.rows[i].state = rowWaiting
+		ps.row(i).state = rowWaiting
 		delete(ps.failed, i)
 		ps.outstanding++
-		ps.queue <- i // room: the queue holds every partition
+		ps.retries = append(ps.retries, i)
+		ps.wake.Signal()
 		return nil
 	})
 }

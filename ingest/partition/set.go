@@ -37,7 +37,7 @@ type Set struct {
 	keys   []string // each value's key, only when some key is not its value
 
 	// sorted lists the whole list's indexes in key order, to find a key;
-	// nil when keys ascend with the index (windows from 0 up, dates).
+	// nil when a key says its index (windows from 0 up, dates).
 	sorted []int32
 }
 
@@ -195,19 +195,57 @@ func (s *Set) Key(i int) string { return s.key(s.first + i*s.step) }
 // Find is the place in the set of the partition with key.
 func (s *Set) Find(key string) (int, bool) {
 	var idx int
-	if s.sorted != nil {
+	switch {
+	case s.sorted != nil:
 		j := sort.Search(len(s.sorted), func(j int) bool { return s.key(int(s.sorted[j])) >= key })
 		if j == len(s.sorted) {
 			return 0, false
 		}
 		idx = int(s.sorted[j])
-	} else {
+	case s.kind == spec.PartitionInts || s.kind == spec.PartitionDates:
+		i, ok := s.window(key)
+		if !ok {
+			return 0, false
+		}
+		idx = i
+	default:
 		idx = sort.Search(s.total, func(i int) bool { return s.key(i) >= key })
 	}
 	if idx >= s.total || s.key(idx) != key || idx < s.first || (idx-s.first)%s.step != 0 {
 		return 0, false
 	}
 	return (idx - s.first) / s.step, true
+}
+
+// window is the index of the window whose key key would be, read off the
+// key (its start); the caller checks that it is. Ints from 0 up and dates
+// only: their keys begin with their start, as the window does.
+func (s *Set) window(key string) (int, bool) {
+	switch s.kind {
+	case spec.PartitionInts:
+		if len(key) < s.width {
+			return 0, false
+		}
+		start, err := strconv.Atoi(key[:s.width])
+		if err != nil || start < s.ints.Start || (start-s.ints.Start)%s.ints.Every != 0 {
+			return 0, false
+		}
+		return (start - s.ints.Start) / s.ints.Every, true
+	case spec.PartitionDates:
+		layout := "2006-01-02T150405Z"
+		if s.days {
+			layout = "2006-01-02"
+		}
+		t, err := time.Parse(layout, key)
+		secs := int64(s.every / time.Second)
+		if err != nil || t.Unix() < s.start.Unix() || (t.Unix()-s.start.Unix())%secs != 0 {
+			return 0, false
+		}
+		if i := (t.Unix() - s.start.Unix()) / secs; i < int64(s.total) {
+			return int(i), true
+		}
+	}
+	return 0, false
 }
 
 // Shard is the partitions shard k of n runs (--shard K/N): those whose

@@ -68,6 +68,38 @@ const maxLine = 1 << 20
 
 // Read reads the run state at out; (nil, nil) when there is none.
 func Read(out store.Location) (*State, error) {
+	var lines []Line
+	at := map[string]int{}
+	h, err := Scan(out, func(l Line) error {
+		if i, ok := at[l.Key]; ok {
+			lines[i].State, lines[i].Error = l.State, l.Error
+			return nil
+		}
+		at[l.Key] = len(lines)
+		lines = append(lines, l)
+		return nil
+	})
+	if h == nil || err != nil {
+		return nil, err
+	}
+	if h.Version >= Version {
+		slices.SortStableFunc(lines, func(a, b Line) int { return a.Index - b.Index })
+	}
+	st := &State{Header: *h, Partitions: lines}
+	st.Total = len(lines)
+	if h.Version >= Version {
+		st.Total = h.Total
+	}
+	return st, nil
+}
+
+// Scan reads the run state at out a line at a time: fn gets each line of
+// the log in order (a partition's first line defines it, later ones
+// change its state), or each of a version 1 run.json's lines. It returns
+// the header, without version 1's lines; (nil, nil) when there is none.
+// A run of 50,000 partitions reads its state this way, holding none of
+// the lines.
+func Scan(out store.Location, fn func(Line) error) (*Header, error) {
 	b, err := out.ReadRunState()
 	if b == nil || err != nil {
 		return nil, err
@@ -76,38 +108,40 @@ func Read(out store.Location) (*State, error) {
 	if err := json.Unmarshal(b, &h); err != nil {
 		return nil, damaged(out, store.RunStateFile, err)
 	}
-	st := &State{Header: h}
 	if h.Version < Version {
-		st.Partitions, st.Header.Partitions = h.Partitions, nil
-		st.Total = len(st.Partitions)
-		return st, nil
+		lines := h.Partitions
+		h.Partitions = nil
+		for _, l := range lines {
+			if err := fn(l); err != nil {
+				return nil, err
+			}
+		}
+		return &h, nil
 	}
 	if h.Version > Version {
 		return nil, remedy.New(fmt.Errorf("%w: %s has version %d, this siphon reads up to %d", store.ErrCheckpointDamaged, filepath.Join(out.String(), store.RunStateFile), h.Version, Version), remedy.StartOver)
 	}
-	if st.Partitions, err = fold(out); err != nil {
+	if err := scanLog(out, fn); err != nil {
 		return nil, err
 	}
-	return st, nil
+	return &h, nil
 }
 
-// fold reads the log and keeps each partition's latest state. A line that
-// does not parse is skipped when it is the last (torn by a crash), and
-// refused anywhere else.
-func fold(out store.Location) ([]Line, error) {
+// scanLog reads the log's lines to fn. A line that does not parse is
+// skipped when it is the last (torn by a crash), and refused anywhere
+// else.
+func scanLog(out store.Location, fn func(Line) error) error {
 	rc, err := out.ReadRunStateLog()
 	if rc == nil || err != nil {
-		return nil, err
+		return err
 	}
 	defer rc.Close()
-	var lines []Line
-	at := map[string]int{}
 	sc := bufio.NewScanner(rc)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	var bad error
 	for n := 1; sc.Scan(); n++ {
 		if bad != nil {
-			return nil, bad // a bad line that was not the last
+			return bad // a bad line that was not the last
 		}
 		var l Line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Key == "" {
@@ -117,18 +151,14 @@ func fold(out store.Location) ([]Line, error) {
 			bad = damaged(out, store.RunStateLogFile, fmt.Errorf("line %d: %v", n, err))
 			continue
 		}
-		if i, ok := at[l.Key]; ok {
-			lines[i].State, lines[i].Error = l.State, l.Error
-			continue
+		if err := fn(l); err != nil {
+			return err
 		}
-		at[l.Key] = len(lines)
-		lines = append(lines, l)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, damaged(out, store.RunStateLogFile, err)
+		return damaged(out, store.RunStateLogFile, err)
 	}
-	slices.SortStableFunc(lines, func(a, b Line) int { return a.Index - b.Index })
-	return lines, nil
+	return nil
 }
 
 func damaged(out store.Location, name string, err error) error {
@@ -167,19 +197,66 @@ func EncodeHeader(h Header) ([]byte, error) {
 // Changes says how the partitions now, of the given kind, differ from the
 // saved set. New partitions are no change: they are simply run.
 func (s *State) Changes(kind string, now *partition.Set) []string {
-	var out []string
-	if s.Kind != kind {
-		return []string{fmt.Sprintf("partitions were %s, are now %s", orDash(s.Kind), orDash(kind))}
+	c := NewComparer(s.Kind, kind, now)
+	for _, l := range s.Partitions {
+		c.Line(l)
 	}
-	for _, sp := range s.Partitions {
-		i, ok := now.Find(sp.Key)
-		if !ok {
-			out = append(out, fmt.Sprintf("partition %s (%s) is gone", sp.Key, sp.Partition.Describe()))
-			continue
+	return c.Changes()
+}
+
+// A Comparer says, a saved line at a time, how the partitions now differ
+// from a saved set, and where each saved partition is among them. It
+// holds a bit a partition now, and the lines of partitions gone.
+type Comparer struct {
+	now     *partition.Set
+	kindWas string
+	kind    string
+	seen    []uint64        // partitions now whose first saved line was compared
+	gone    map[string]bool // keys saved that are not among now
+	changes []indexedChange // in the saved lines' order
+}
+
+type indexedChange struct {
+	index int // the saved partition's
+	what  string
+}
+
+// NewComparer compares a saved set of partitions of kind kindWas with
+// now, of kind.
+func NewComparer(kindWas, kind string, now *partition.Set) *Comparer {
+	return &Comparer{now: now, kindWas: kindWas, kind: kind, seen: make([]uint64, (now.Len()+63)/64), gone: map[string]bool{}}
+}
+
+// Line takes the next saved line (a partition's first line is its
+// definition) and returns its partition's place among now; false when it
+// is not among them.
+func (c *Comparer) Line(l Line) (int, bool) {
+	i, ok := c.now.Find(l.Key)
+	if !ok {
+		if c.kindWas == c.kind && !c.gone[l.Key] {
+			c.gone[l.Key] = true
+			c.changes = append(c.changes, indexedChange{l.Index, fmt.Sprintf("partition %s (%s) is gone", l.Key, l.Partition.Describe())})
 		}
-		if p := now.At(i); p.Start != sp.Start || p.End != sp.End || p.Value != sp.Value {
-			out = append(out, fmt.Sprintf("partition %s was %s, is now %s", sp.Key, sp.Partition.Describe(), p.Describe()))
+		return 0, false
+	}
+	if w, bit := i/64, uint64(1)<<(i%64); c.seen[w]&bit == 0 {
+		c.seen[w] |= bit
+		if p := c.now.At(i); c.kindWas == c.kind && (p.Start != l.Start || p.End != l.End || p.Value != l.Value) {
+			c.changes = append(c.changes, indexedChange{l.Index, fmt.Sprintf("partition %s was %s, is now %s", l.Key, l.Partition.Describe(), p.Describe())})
 		}
+	}
+	return i, true
+}
+
+// Changes lists the differences, in the saved partitions' order.
+func (c *Comparer) Changes() []string {
+	if c.kindWas != c.kind {
+		return []string{fmt.Sprintf("partitions were %s, are now %s", orDash(c.kindWas), orDash(c.kind))}
+	}
+	slices.SortStableFunc(c.changes, func(a, b indexedChange) int { return a.index - b.index })
+	var out []string
+	for _, ch := range c.changes {
+		out = append(out, ch.what)
 	}
 	return out
 }
