@@ -249,7 +249,11 @@ func (s *runSession) apply(events []ingest.Event) {
 				s.started(e.Started)
 			} else if part != "" {
 				s.partBeforeSum += e.Records - s.partBefore[part]
-				s.partBefore[part] = e.Records
+				if e.Records != 0 {
+					s.partBefore[part] = e.Records
+				} else {
+					delete(s.partBefore, part) // a new partition's 0 is no entry: a fan-out of 50,000 keeps none
+				}
 			}
 		case ingest.PartitionFinished:
 			if s.parent != nil {
