@@ -76,6 +76,11 @@ func scaleWindows(base string, n int) spec.Config {
 // records each, one request each), 8 partitions in flight.
 //
 //	go test ./ingest -run '^$' -bench BenchmarkPartitionsPeakRSS -benchtime 1x
+//
+// What is live at the peak: a siphon built with -tags memprof and run with
+// SIPHON_MEMPROF=DIR writes a heap profile into DIR at each new high of its
+// resident set (cmd/siphon/memprof.go); GODEBUG=gctrace=1 shows the heap
+// at each collection.
 func BenchmarkPartitionsPeakRSS(b *testing.B) {
 	if testing.Short() {
 		b.Skip("-short: builds siphon and runs 55,000 partitions")
