@@ -41,10 +41,13 @@ func siphonVersion() string {
 	return "dev"
 }
 
-// output is the run's output: the job's, or store.DefaultDir.
+// output is the run's output: the job's, or store.DefaultDir. While a
+// call to its store waits (an object store being retried), the run
+// says why with a Warning, or it would look hung.
 func (rn *runner) output() store.Location {
-	if rn.job.Out != "" {
-		return store.At(rn.job.Out)
+	out := rn.job.Out
+	if out == "" {
+		out = store.DefaultDir(rn.c.cfg.Name)
 	}
-	return store.At(store.DefaultDir(rn.c.cfg.Name))
+	return store.WithWarnings(store.At(out), func(what string) { rn.emit(Warning{At: now(), What: what}) })
 }

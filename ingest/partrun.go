@@ -185,7 +185,8 @@ func (ps *partitionSet) list() error {
 	if out == "" {
 		out = store.DefaultDir(c.cfg.Name)
 	}
-	ps.out = store.At(out).Shard(ps.job.Shard.K, ps.job.Shard.N)
+	warn := func(what string) { ps.emit(Warning{At: now(), What: what}) } // see runner.output
+	ps.out = store.WithWarnings(store.At(out), warn).Shard(ps.job.Shard.K, ps.job.Shard.N)
 	set, err := partlist.SetOf(c.cfg)
 	if err != nil {
 		return err

@@ -70,9 +70,13 @@ type Snapshot struct {
 	PriorElapsed   time.Duration // time earlier runs of this output spent fetching (from its checkpoint)
 	LastPage       time.Time
 	LastCheckpoint time.Time
-	Position       string
-	RateLimit      httphdr.RateLimit // last announced by the server
-	HasRateLimit   bool
+	// SavedPages and SavedRecords are what the last checkpoint saved
+	// vouches for: behind Pages and Records when saving it failed.
+	SavedPages   int
+	SavedRecords int64
+	Position     string
+	RateLimit    httphdr.RateLimit // last announced by the server
+	HasRateLimit bool
 	// LearnedRate is the requests per second the run learned to stay under
 	// after 429s without Retry-After; 0: none learned.
 	LearnedRate   float64

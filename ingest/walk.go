@@ -205,6 +205,7 @@ func (rn *runner) open() (*walk, error) {
 	r := rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.State = w.state.Pages, w.state.Records, StateRunning
+	r.snap.SavedPages, r.snap.SavedRecords = w.state.Pages, w.state.Records
 	r.snap.Bytes, r.snap.PriorElapsed = w.state.Bytes, w.priorElapsed
 	r.snap.Position = textbound.Keep(c.redact().URL(pag.Describe()))
 	r.mu.Unlock()
@@ -613,7 +614,7 @@ func (w *walk) checkpoint(done bool, reason string) *store.Checkpoint {
 func (w *walk) saved(at time.Time, pages int, records int64) {
 	r := w.rn.run
 	r.mu.Lock()
-	r.snap.LastCheckpoint = at
+	r.snap.LastCheckpoint, r.snap.SavedPages, r.snap.SavedRecords = at, pages, records
 	r.mu.Unlock()
 	w.rn.emit(CheckpointSaved{At: now(), Pages: pages, Records: records})
 }

@@ -176,7 +176,7 @@ func runResult(run *ingest.Run, name, resume string) error {
 		if errors.Is(err, store.ErrCheckpointDamaged) || errors.Is(err, store.ErrFolderInUse) {
 			return fmt.Errorf("%s: %v", name, err)
 		}
-		return fmt.Errorf("run %s failed: %v\nThe checkpoint holds %d pages (%d records). Resume with: %s", name, err, snap.Pages, snap.Records, resume)
+		return fmt.Errorf("run %s failed: %v\nThe checkpoint holds %d pages (%d records). Resume with: %s", name, err, snap.SavedPages, snap.SavedRecords, resume)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"siphon/ingest/demoapi"
+	"siphon/ingest/store"
 	"siphon/ingest/store/s3store/s3test"
 )
 
@@ -45,20 +47,22 @@ func gatedAPI(t *testing.T, opt demoapi.Options, at int64, gate <-chan struct{})
 // record exactly once in the bucket; the proxy's log shows faults on
 // segment puts, checkpoint puts and lease renewals.
 func TestS3FlakyStore(t *testing.T) {
-	const n = 4000
+	const n = 5000
 	srv := s3test.Start(t)
 	srv.Bucket(t, "lake")
+	var pass s3test.Fault
 	px := srv.Proxy(t, s3test.First(
 		// Certainly a fault of each kind where it matters most...
-		s3test.When(s3test.Puts("records-"), s3test.Schedule(s3test.Fault{}, s3test.ReplyLost, s3test.ResetNow, s3test.CutShort, s3test.Unavailable)),
-		s3test.When(s3test.Puts("checkpoint.json"), s3test.Schedule(s3test.Fault{}, s3test.ReplyLost, s3test.Unavailable, s3test.ResetLate)),
+		s3test.When(s3test.Puts("records-"), s3test.Schedule(pass, s3test.ReplyLost, pass, s3test.ResetNow, pass, s3test.CutShort, pass, s3test.Unavailable)),
+		s3test.When(s3test.Puts("checkpoint.json"), s3test.Schedule(pass, s3test.ReplyLost, pass, s3test.Unavailable, pass, s3test.ResetLate)),
 		s3test.When(renewal, s3test.Schedule(s3test.Unavailable, s3test.ReplyLost)),
 		// ... and a fifth of everything at random.
 		s3test.Random(11, 0.2, s3test.Unavailable, s3test.Internal, s3test.ResetNow, s3test.ResetLate, s3test.ReplyLost, s3test.CutShort),
 	))
-	// The API waits at page 150 for a renewal to have met its fault.
+	// The API waits at page 150 for a renewal to have met its fault; its
+	// latency spreads the run over a dozen segments.
 	renewFaulted := px.Seen(func(e s3test.Entry) bool { return renewal(e.Request) && e.Fault.Kind != s3test.Pass })
-	api := gatedAPI(t, demoapi.Options{Records: n, Latency: 2 * time.Millisecond}, 150, renewFaulted)
+	api := gatedAPI(t, demoapi.Options{Records: n, Latency: 15 * time.Millisecond}, 150, renewFaulted)
 	dir, home := t.TempDir(), t.TempDir()
 	writeProfile(t, dir, "flaky", cursorProfile("flaky", api.URL, 20))
 	cmd := s3Cmd(t, px.Server(), dir, home, "run", "flaky", "--out", "s3://lake/flaky")
@@ -66,6 +70,11 @@ func TestS3FlakyStore(t *testing.T) {
 	cmd.Stderr = &stderr
 	err := cmd.Run()
 	t.Logf("proxy:\n%s", px.Summary())
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "WARNING") {
+			t.Log(line)
+		}
+	}
 	if err != nil || !strings.Contains(stderr.String(), "DONE") {
 		t.Fatalf("run: %v\n%s", err, lastLines(stderr.String(), 20))
 	}
@@ -121,11 +130,11 @@ func TestS3StoreGoesDown(t *testing.T) {
 	dir, home := t.TempDir(), t.TempDir()
 	writeProfile(t, dir, "down", cursorProfile("down", api.URL, 20))
 	cmd := s3Cmd(t, px.Server(), dir, home, "run", "down", "--out", "s3://lake/down")
+	cmd.Env = append(cmd.Env, "SIPHON_S3_MAX_ELAPSED=3s") // how long a request is retried (5 minutes by default)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	start := time.Now()
 	err := cmd.Run()
-	t.Logf("the run took %s; stderr:\n%s", time.Since(start), lastLines(stderr.String(), 30))
+	out := stderr.String()
 	t.Logf("proxy:\n%s", px.Summary())
 	select {
 	case <-down:
@@ -134,6 +143,88 @@ func TestS3StoreGoesDown(t *testing.T) {
 	}
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-		t.Fatalf("exit: %v", err)
+		t.Fatalf("exit: %v\n%s", err, lastLines(out, 20))
+	}
+	// Told while it waited, then why it stopped and what to do.
+	warned := strings.Index(out, "WARNING: the store is failing: writing s3://lake/down/")
+	failed := strings.Index(out, "siphon: run down failed: ")
+	if warned < 0 || failed < warned {
+		t.Errorf("no warning that the store is failing before the failure:\n%s", lastLines(out, 20))
+	}
+	for _, want := range []string{"the store failed or could not be reached for 3", "run again once it answers", "Resume with: siphon run down --out s3://lake/down"} {
+		if !strings.Contains(out[max(failed, 0):], want) {
+			t.Errorf("the failure does not say %q:\n%s", want, out[max(failed, 0):])
+		}
+	}
+	if strings.Contains(out, "goroutine ") || strings.Contains(out, "panic") {
+		t.Errorf("a stack trace:\n%s", out)
+	}
+	// The checkpoint in the bucket vouches for whole segments only, and
+	// the message says what it holds.
+	cp, err := store.ParseCheckpoint("checkpoint.json", srv.Get(t, "lake", "down/checkpoint.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := srv.Objects(t, "lake", "down/")
+	var vouched int64
+	for k := 1; k <= cp.Segments; k++ {
+		size, ok := objs[fmt.Sprintf("down/records-%06d.jsonl", k)]
+		if !ok {
+			t.Errorf("segment %d of %d is missing", k, cp.Segments)
+		}
+		vouched += size
+	}
+	if vouched != cp.RecordsBytes || cp.Segments < 1 || cp.Pages >= n/20 {
+		t.Errorf("the checkpoint vouches for %d segments, %d pages, %d bytes; the segments hold %d", cp.Segments, cp.Pages, cp.RecordsBytes, vouched)
+	}
+	if want := fmt.Sprintf("The checkpoint holds %d pages (%d records)", cp.Pages, cp.Records); !strings.Contains(out, want) {
+		t.Errorf("the message does not say %q:\n%s", want, lastLines(out, 5))
+	}
+	t.Logf("stderr:\n%s", out)
+
+	// The store is back: the resume ends with every record once.
+	isDown.Store(false)
+	s3RunToEnd(t, px.Server(), dir, home, "run", "down", "--out", "s3://lake/down")
+	checkExactlyOnce(t, s3IDs(t, srv, "lake", "down"), n)
+}
+
+// TestS3SlowStore: every write to the store takes 300 ms more: the run
+// still ends with every record exactly once, and fetching goes on while
+// segments upload (most pages are fetched while a write is in flight),
+// rather than waiting for each.
+func TestS3SlowStore(t *testing.T) {
+	const n, perPage = 3000, 20
+	srv := s3test.Start(t)
+	srv.Bucket(t, "lake")
+	writes := func(r s3test.Request) bool { return r.Method == http.MethodPut || r.Method == http.MethodPost }
+	px := srv.Proxy(t, s3test.When(writes, s3test.Always(s3test.Fault{Kind: s3test.Delay, Delay: 300 * time.Millisecond})))
+	demo := demoapi.New(demoapi.Options{Records: n, Latency: 2 * time.Millisecond})
+	var pages, overlapped atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pages.Add(1)
+		if px.InFlight(func(r s3test.Request) bool { return r.Op == "put" && !strings.HasSuffix(r.Key, "/.lock") }) > 0 {
+			overlapped.Add(1)
+		}
+		demo.ServeHTTP(w, r)
+	}))
+	defer api.Close()
+	dir, home := t.TempDir(), t.TempDir()
+	writeProfile(t, dir, "slow", cursorProfile("slow", api.URL, perPage))
+	cmd := s3Cmd(t, px.Server(), dir, home, "run", "slow", "--out", "s3://lake/slow")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil || !strings.Contains(stderr.String(), "DONE") {
+		t.Fatalf("run: %v\n%s", err, lastLines(stderr.String(), 20))
+	}
+	checkExactlyOnce(t, s3IDs(t, srv, "lake", "slow"), n)
+	segments := 0
+	for key := range srv.Objects(t, "lake", "slow/") {
+		if segmentKey.MatchString(strings.TrimPrefix(key, "slow/")) {
+			segments++
+		}
+	}
+	t.Logf("%d pages, %d of them fetched while a segment or checkpoint was being written; %d segments", pages.Load(), overlapped.Load(), segments)
+	if overlapped.Load() < pages.Load()/2 || segments < 2 {
+		t.Errorf("%d of %d pages were fetched while a write was in flight (%d segments): the walk waited for the store", overlapped.Load(), pages.Load(), segments)
 	}
 }

@@ -76,6 +76,26 @@ type Cutter interface {
 	CutBack(cur, next *Checkpoint) error
 }
 
+// Warner is a Location whose store can keep a call waiting for long (an
+// object store failing, its requests retried for minutes): WarnTo
+// returns the location telling warn, while such a call waits, what the
+// user should know meanwhile, so that a run waiting for its output does
+// not look hung. warn is called on the goroutine of a call on the
+// location or on the Store it claims (a background one included), before
+// that call returns.
+type Warner interface {
+	WarnTo(warn func(string)) Location
+}
+
+// WithWarnings is loc telling warn what its store says while a call
+// waits (Warner); loc itself when its store has nothing to say.
+func WithWarnings(loc Location, warn func(string)) Location {
+	if w, ok := loc.(Warner); ok {
+		return w.WarnTo(warn)
+	}
+	return loc
+}
+
 // Store is a location one run holds. Release gives it up; a Writer opened
 // on it must be closed first.
 type Store interface {

@@ -46,12 +46,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"siphon/ingest/store"
 	"siphon/ingest/textbound"
@@ -61,8 +60,16 @@ func init() { store.RegisterScheme("s3", Parse) }
 
 var (
 	clientMu sync.Mutex
-	clients  = map[string]*s3.Client{} // by the settings they were made from
+	clients  = map[string]*conn{} // by the settings they were made from
 )
+
+// conn is the process's client for one set of AWS settings. Every call
+// goes through a client made from it with rules (retrying.go): how it is
+// retried, who is told, which lease holds its writes back.
+type conn struct {
+	base *s3.Client
+	key  string // the settings it was made from
+}
 
 // settingsKey is what the AWS settings in the environment are now: a
 // client made from other settings is not reused (tests start servers on
@@ -76,13 +83,30 @@ func settingsKey() string {
 	return b.String()
 }
 
-// opTimeout bounds one S3 call, its retries included.
+// opTimeout bounds one S3 call beyond its retrying (SIPHON_S3_MAX_ELAPSED):
+// the attempt after the last wait still gets its time.
 const opTimeout = 5 * time.Minute
+
+// bucket is name through c with the rules that location's calls follow:
+// retried by the store's policy, telling w. A write under a lease gets
+// the lease's own rules (see Location.hold).
+func (c *conn) bucket(name string, w *warner, ls *lease) bucket {
+	r := &rules{policy: storePolicy, warn: w, lease: ls, health: healthOf(c.key, name), givesUpForAll: true}
+	return bucket{c: r.client(c.base), name: name}
+}
+
+// leaseBucket is name through c with the rules of a lease's renewals:
+// quick retries (its ticker tries again soon), and a renewal that gives
+// up leaves the other calls their own time.
+func (c *conn) leaseBucket(name string, d time.Duration) bucket {
+	r := &rules{policy: leasePolicy(d), health: healthOf(c.key, name)} // the writes waiting for it tell the run
+	return bucket{c: r.client(c.base), name: name}
+}
 
 // s3Client is the process's client, made on first use from the standard
 // AWS settings. AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_S3 (a MinIO, Ceph or
 // gateway endpoint) implies path-style addressing.
-func s3Client() (*s3.Client, error) {
+func s3Client() (*conn, error) {
 	clientMu.Lock()
 	defer clientMu.Unlock()
 	key := settingsKey()
@@ -91,13 +115,9 @@ func s3Client() (*s3.Client, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 10
-			o.MaxBackoff = 20 * time.Second
-			o.RateLimiter = ratelimit.None // keep retrying a store that fails for a while
-		})
-	}))
+	// The SDK's own log (a body it could not drain...) would land on the
+	// terminal, under the console: what matters is in the errors.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(newRetryer), config.WithLogger(logging.Nop{}))
 	if err != nil {
 		return nil, fmt.Errorf("s3: reading the AWS settings: %v", err)
 	}
@@ -118,8 +138,9 @@ func s3Client() (*s3.Client, error) {
 			}
 		}
 	})
-	clients[key] = client
-	return client, nil
+	c := &conn{base: client, key: key}
+	clients[key] = c
+	return c, nil
 }
 
 // bodyNeedsNoSignature reports whether bodies sent to a custom endpoint
@@ -183,6 +204,18 @@ func isConflict(err error) bool {
 // explain turns an S3 error into a message that says what to do. The
 // SDK's own text holds no secret (never the secret key or a signature).
 func explain(what, where string, err error) error {
+	var stop *leaseStop
+	if errors.As(err, &stop) {
+		return stop.err // the lease's own words (ErrLeaseLost)
+	}
+	var gave *gaveUp
+	if errors.As(err, &gave) && gave.again {
+		return &storeError{fmt.Sprintf("%s %s: the store still fails (%s); run again once it answers, nothing the checkpoint vouches for is lost", what, where, shortCause(gave.err)), err}
+	}
+	if errors.As(err, &gave) {
+		return &storeError{fmt.Sprintf("%s %s: the store failed or could not be reached for %s, %s (the last: %s); run again once it answers, nothing the checkpoint vouches for is lost",
+			what, where, roundDur(gave.elapsed), plural(gave.attempts, "attempt"), shortCause(gave.err)), err}
+	}
 	code, status := apiCode(err)
 	var hint string
 	switch {
@@ -199,13 +232,30 @@ func explain(what, where string, err error) error {
 	}
 	msg := textbound.Keep(err.Error())
 	if hint != "" {
-		return fmt.Errorf("%s %s: %s: %s", what, where, hint, msg)
+		return &storeError{fmt.Sprintf("%s %s: %s: %s", what, where, hint, msg), err}
 	}
-	return fmt.Errorf("%s %s: %s", what, where, msg)
+	return &storeError{fmt.Sprintf("%s %s: %s", what, where, msg), err}
+}
+
+// storeError is an S3 error explained: its text says what to do; it
+// wraps the SDK's error, for what reads the cause (shortCause).
+type storeError struct {
+	msg string
+	err error
+}
+
+func (e *storeError) Error() string { return e.msg }
+func (e *storeError) Unwrap() error { return e.err }
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func ctxOp() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), opTimeout)
+	return context.WithTimeout(context.Background(), maxElapsed()+opTimeout)
 }
 
 // envDuration reads a duration setting, def when unset or unreadable.

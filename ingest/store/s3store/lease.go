@@ -1,7 +1,9 @@
 package s3store
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -27,24 +29,39 @@ type leaseBody struct {
 // of the machines sharing a prefix must agree to well within it).
 func leaseTime() time.Duration { return envDuration("SIPHON_S3_LEASE", 30*time.Second) }
 
-// lease is a held .lock: renewed in the background every fifth of its
+// lease is a held .lock, renewed in the background every fifth of its
 // time with If-Match, so that a rival's takeover makes the renewal fail.
-// valid says whether writing is still safe: not once the lease was lost,
-// nor when the owner stalled so long that the lease may have expired in
-// the eyes of others.
+//
+// Writes under it (rules.lease) go only while it is fresh: until safe, a
+// quarter of its time before it expires in the eyes of others. A write
+// that would go later first renews the lease itself, and waits (retried
+// as any failed request) while the store will not renew it: a stalled
+// owner, or one cut off from the store, pauses rather than fails, and
+// goes on where it was once the renewal succeeds, or stops for good when
+// the renewal finds that another run took the prefix over meanwhile. An
+// attempt in flight when safe passes is cut (lease.hold), so that no
+// write of this run reaches the store after another may own it.
 type lease struct {
-	b     bucket
+	b     bucket // the lease's own client: quick retries, not held back
 	key   string
 	where string
 	d     time.Duration
 
+	renewMu sync.Mutex // one renewal at a time
+
 	mu      sync.Mutex
 	etag    string
 	body    leaseBody
-	safe    time.Time // writes stop here: before Expires, by a margin
+	safe    time.Time // writes stop here unless renewed: before Expires, by a margin
 	lost    error
 	stop    chan struct{}
 	stopped chan struct{}
+}
+
+// leasePolicy retries a renewal briefly (its ticker tries again soon):
+// waits up to a tenth of the lease, for a fifth of it at most.
+func leasePolicy(d time.Duration) func() retryPolicy {
+	return func() retryPolicy { return retryPolicy{initial: min(time.Second, d/20), max: d / 10, elapsed: d / 5} }
 }
 
 func holderName() string {
@@ -52,10 +69,11 @@ func holderName() string {
 	return fmt.Sprintf("siphon run, pid %d on %s", os.Getpid(), host)
 }
 
-// takeLease takes loc's lease: creating .lock, or replacing one that was
-// released or expired. A live lease is refused, naming its holder.
-func takeLease(b bucket, loc Location) (*lease, error) {
-	l := &lease{b: b, key: loc.key(lockKey), where: loc.String(), d: leaseTime(), stop: make(chan struct{}), stopped: make(chan struct{})}
+// takeLease takes loc's lease through b: creating .lock, or replacing one
+// that was released or expired. A live lease is refused, naming its
+// holder. renew is the client that renews it, in the background from now.
+func takeLease(b bucket, loc Location, renew bucket) (*lease, error) {
+	l := &lease{b: renew, key: loc.key(lockKey), where: loc.String(), d: leaseTime(), stop: make(chan struct{}), stopped: make(chan struct{})}
 	for range 5 {
 		data, etag, err := b.get(l.key)
 		if err != nil {
@@ -100,43 +118,121 @@ func (l *lease) renew() {
 			return
 		case <-t.C:
 		}
-		l.mu.Lock()
-		if l.lost != nil {
-			l.mu.Unlock()
+		if err := l.renewNow(false); errors.Is(err, ErrLeaseLost) {
 			return
 		}
-		now := time.Now()
-		next := l.body
-		next.Expires = now.Add(l.d).UTC()
-		etag := l.etag
-		l.mu.Unlock()
-		enc, _ := json.Marshal(next)
-		tag, err := l.b.put(l.key, append(enc, '\n'), replace, etag)
-		l.mu.Lock()
-		switch {
-		case err == nil:
-			l.etag, l.body, l.safe = tag, next, now.Add(l.d-l.d/4)
-		case isConflictErr(err):
-			l.lost = fmt.Errorf("%w: another run took over %s (this run's lease had expired: was it stalled?); this run stops without writing more", ErrLeaseLost, l.where)
-		}
-		// other errors: tried again next tick; valid() stops writes when
-		// the lease may have run out meanwhile
-		l.mu.Unlock()
+		// other errors: tried again at the next tick; writes wait
+		// meanwhile once the lease is no longer fresh
 	}
 }
 
-// valid is nil while this run may write under the lease.
-func (l *lease) valid() error {
+// renewNow renews the lease with If-Match its ETag; with ifStale, only
+// when it is no longer fresh (another caller may have renewed it while
+// this one waited its turn). A conflict means another run took it over.
+func (l *lease) renewNow(ifStale bool) error {
+	l.renewMu.Lock()
+	defer l.renewMu.Unlock()
+	l.mu.Lock()
+	if l.lost != nil || ifStale && time.Now().Before(l.safe) {
+		defer l.mu.Unlock()
+		return l.lost
+	}
+	now := time.Now()
+	next := l.body
+	next.Expires = now.Add(l.d).UTC()
+	etag := l.etag
+	l.mu.Unlock()
+	enc, _ := json.Marshal(next)
+	tag, err := l.b.put(l.key, append(enc, '\n'), replace, etag)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.lost != nil {
+	switch {
+	case err == nil:
+		l.etag, l.body, l.safe = tag, next, now.Add(l.d-l.d/4)
+	case isConflictErr(err):
+		l.lost = fmt.Errorf("%w: another run took over %s (this run's lease had expired: was it stalled, or cut off from the store?); this run stops without writing more", ErrLeaseLost, l.where)
 		return l.lost
 	}
-	if time.Now().After(l.safe) {
-		l.lost = fmt.Errorf("%w: the lease on %s ran out before it could be renewed (the run stalled, or the store was unreachable for %s); another run may own it now, so this run stops without writing more", ErrLeaseLost, l.where, l.d)
-		return l.lost
+	return err
+}
+
+// fresh is until when writes may go without a renewal, or why never again.
+func (l *lease) fresh() (time.Time, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.safe, l.lost
+}
+
+// valid is nil unless this run lost its lease: another run took the
+// prefix over. (Whether it is fresh enough to write is up to hold.)
+func (l *lease) valid() error {
+	_, err := l.fresh()
+	return err
+}
+
+// leaseStop is a write refused because the lease is lost: not retried.
+type leaseStop struct{ err error }
+
+func (e *leaseStop) Error() string        { return e.err.Error() }
+func (e *leaseStop) Unwrap() error        { return e.err }
+func (e *leaseStop) RetryableError() bool { return false }
+
+// leasePause is a write held back because the lease could not be renewed
+// in time: retried, by the policy of the write.
+type leasePause struct{ err error }
+
+func (e *leasePause) Error() string {
+	return "the lease could not be renewed (" + e.err.Error() + "), so this run may not write for now"
+}
+func (e *leasePause) Unwrap() error        { return e.err }
+func (e *leasePause) RetryableError() bool { return true }
+
+// errRanOut is an attempt cut because the lease stopped being fresh
+// while it was in flight, not renewed meanwhile.
+var errRanOut = errors.New("the lease was not renewed in time")
+
+// hold lets one attempt of a write go: at once while the lease is
+// fresh, else once it is renewed. The attempt's context is cut where
+// the lease stops being fresh, unless it is renewed before; done ends
+// the watch. A lost lease stops the write (leaseStop); one the store
+// would not renew holds it back (leasePause).
+func (l *lease) hold(ctx context.Context) (context.Context, func(), error) {
+	safe, err := l.fresh()
+	if err == nil && !time.Now().Before(safe) {
+		err = l.renewNow(true)
+		safe, _ = l.fresh()
 	}
-	return nil
+	switch {
+	case errors.Is(err, ErrLeaseLost):
+		return nil, nil, &leaseStop{err}
+	case err != nil:
+		return nil, nil, &leasePause{err}
+	}
+	held, cut := context.WithCancelCause(ctx)
+	end := make(chan struct{})
+	go func() {
+		for {
+			t := time.NewTimer(time.Until(safe))
+			select {
+			case <-end:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			next, err := l.fresh()
+			switch {
+			case err != nil:
+				cut(&leaseStop{err})
+				return
+			case next.After(safe) && time.Now().Before(next):
+				safe = next // renewed meanwhile
+			default:
+				cut(&leasePause{errRanOut})
+				return
+			}
+		}
+	}()
+	return held, func() { close(end); cut(nil) }, nil
 }
 
 // release stops renewing and marks the lease released (If-Match: a lease
@@ -149,13 +245,15 @@ func (l *lease) release() {
 	}
 	close(l.stop)
 	<-l.stopped
+	l.renewMu.Lock()
+	defer l.renewMu.Unlock()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.lost != nil {
+	next, etag, lost := l.body, l.etag, l.lost
+	l.mu.Unlock()
+	if lost != nil {
 		return
 	}
-	next := l.body
 	next.Released, next.Expires = true, time.Now().UTC()
 	enc, _ := json.Marshal(next)
-	_, _ = l.b.put(l.key, append(enc, '\n'), replace, l.etag)
+	_, _ = l.b.put(l.key, append(enc, '\n'), replace, etag)
 }

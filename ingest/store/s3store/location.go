@@ -22,9 +22,14 @@ import (
 type Location struct {
 	Bucket string
 	Prefix string // "" (the bucket's root) or a/b, no slash at either end
+
+	warn *warner // told while a call is retried (WarnTo); nil: nobody
 }
 
-var _ store.Location = Location{}
+var (
+	_ store.Location = Location{}
+	_ store.Warner   = Location{}
+)
 
 // bucketName is what S3 allows as a bucket's name (and a little more, for
 // compatible stores): checked before anything is sent.
@@ -78,7 +83,26 @@ func (l Location) bucket() (bucket, error) {
 	if err != nil {
 		return bucket{}, err
 	}
-	return bucket{c: c, name: l.Bucket}, nil
+	return c.bucket(l.Bucket, l.warn, nil), nil
+}
+
+// WarnTo is l telling warn, while a call on it or on the prefix it
+// claims is retried, that the store is failing (and when it answers
+// again): a run waiting for the store then does not look hung. warn is
+// called on the goroutine of that call, before it returns.
+func (l Location) WarnTo(warn func(string)) store.Location {
+	l.warn = &warner{fn: warn}
+	return l
+}
+
+// hold takes l's lease (reading and writing it through b) and returns
+// the prefix held: its writes go only while the lease holds.
+func (l Location) hold(c *conn, b bucket) (*held, error) {
+	ls, err := takeLease(b, l, c.leaseBucket(l.Bucket, leaseTime()))
+	if err != nil {
+		return nil, err
+	}
+	return &held{loc: l, b: c.bucket(l.Bucket, l.warn, ls), lease: ls}, nil
 }
 
 // Shard is shard-K-of-N under the prefix.
@@ -86,12 +110,12 @@ func (l Location) Shard(k, n int) store.Location {
 	if n <= 1 {
 		return l
 	}
-	return Location{Bucket: l.Bucket, Prefix: strings.TrimPrefix(l.key(fmt.Sprintf("shard-%d-of-%d", k, n)), "/")}
+	return Location{Bucket: l.Bucket, Prefix: strings.TrimPrefix(l.key(fmt.Sprintf("shard-%d-of-%d", k, n)), "/"), warn: l.warn}
 }
 
 // Partition is partitions/KEY under the prefix; key is a checked path segment.
 func (l Location) Partition(key string) store.Location {
-	return Location{Bucket: l.Bucket, Prefix: l.key(store.PartitionsDir + "/" + key)}
+	return Location{Bucket: l.Bucket, Prefix: l.key(store.PartitionsDir + "/" + key), warn: l.warn}
 }
 
 // Names under a prefix.
@@ -192,23 +216,23 @@ func randomID() string {
 // writes, the prefix must be siphon's (or empty), and its lease free (or
 // expired). With fresh, siphon's objects are then moved aside.
 func (l Location) Claim(fresh bool) (store.Store, error) {
-	b, err := l.bucket()
+	c, err := s3Client()
 	if err != nil {
 		return nil, err
 	}
+	b := c.bucket(l.Bucket, l.warn, nil)
 	if err := l.checkConditional(b); err != nil {
 		return nil, err
 	}
 	if err := l.checkOwn(b); err != nil {
 		return nil, err
 	}
-	ls, err := takeLease(b, l)
+	h, err := l.hold(c, b)
 	if err != nil {
 		return nil, err
 	}
-	h := &held{loc: l, b: b, lease: ls}
 	m, _ := json.Marshal(marker{Siphon: "output folder", Created: time.Now().UTC()})
-	if _, err := b.put(l.key(markerKey), append(m, '\n'), create, ""); err != nil && !isConflictErr(err) {
+	if _, err := h.b.put(l.key(markerKey), append(m, '\n'), create, ""); err != nil && !isConflictErr(err) {
 		h.Release()
 		return nil, err
 	}
@@ -399,21 +423,21 @@ func (l Location) ReadHistory(keep int) ([]store.HistoryEntry, error) {
 // MoveAside moves siphon's objects under the prefix to a sibling prefix
 // PREFIX.old-STAMP, holding the lease while it does.
 func (l Location) MoveAside() (string, error) {
-	b, err := l.bucket()
+	c, err := s3Client()
 	if err != nil {
 		return "", err
 	}
+	b := c.bucket(l.Bucket, l.warn, nil)
 	if err := l.checkConditional(b); err != nil {
 		return "", err
 	}
 	if err := l.checkOwn(b); err != nil {
 		return "", err
 	}
-	ls, err := takeLease(b, l)
+	h, err := l.hold(c, b)
 	if err != nil {
 		return "", err
 	}
-	h := &held{loc: l, b: b, lease: ls}
 	defer h.Release()
 	return h.moveAside()
 }
@@ -421,19 +445,19 @@ func (l Location) MoveAside() (string, error) {
 // ResetPartition moves partitions/KEY/ to aside/partitions/KEY.STAMP/.
 func (l Location) ResetPartition(key string) (string, error) {
 	part := l.Partition(key).(Location)
-	b, err := l.bucket()
+	c, err := s3Client()
 	if err != nil {
 		return "", err
 	}
+	b := c.bucket(l.Bucket, l.warn, nil)
 	objs, err := b.list(part.dir())
 	if err != nil || len(objs) == 0 {
 		return "", err
 	}
-	ls, err := takeLease(b, part)
+	h, err := part.hold(c, b)
 	if err != nil {
 		return "", err
 	}
-	h := &held{loc: part, b: b, lease: ls}
 	defer h.Release()
 	dst := l.key(asideDir + store.PartitionsDir + "/" + key + "." + stamp() + "/")
 	if err := h.moveAll(part.dir(), dst); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -164,6 +165,9 @@ func Puts(name string) func(Request) bool {
 	return func(r Request) bool { return r.Op == "put" && strings.HasPrefix(base(r.Key), name) }
 }
 
+// numbered is what varies in a name: segment numbers, stamps, ids.
+var numbered = regexp.MustCompile(`[0-9][0-9a-zA-Z.]{5,}`)
+
 func base(key string) string { return key[strings.LastIndexByte(key, '/')+1:] }
 
 // Entry is one request the proxy handled, as it ends.
@@ -189,11 +193,12 @@ type Proxy struct {
 	hs     *httptest.Server
 	client *http.Client
 
-	mu      sync.Mutex
-	policy  Policy
-	n       int
-	log     []Entry
-	waiters []waiter
+	mu       sync.Mutex
+	policy   Policy
+	n        int
+	log      []Entry
+	waiters  []waiter
+	inFlight map[int]Request
 }
 
 type waiter struct {
@@ -212,7 +217,7 @@ func (s *Server) Proxy(t testing.TB, p Policy) *Proxy {
 	if p == nil {
 		p = Never
 	}
-	px := &Proxy{srv: s, target: target, policy: p, client: &http.Client{
+	px := &Proxy{srv: s, target: target, policy: p, inFlight: map[int]Request{}, client: &http.Client{
 		Transport:     &http.Transport{MaxIdleConnsPerHost: 16},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -244,6 +249,27 @@ func (p *Proxy) SetPolicy(pol Policy) {
 	p.policy = pol
 }
 
+// Requests is how many requests have arrived so far: the N of the last.
+func (p *Proxy) Requests() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
+}
+
+// InFlight counts the requests match picks that arrived and are not
+// answered yet.
+func (p *Proxy) InFlight(match func(Request) bool) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, r := range p.inFlight {
+		if match(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // Log is every request handled so far, in the order they ended.
 func (p *Proxy) Log() []Entry {
 	p.mu.Lock()
@@ -267,10 +293,7 @@ func (p *Proxy) Faulted() []Entry {
 func (p *Proxy) Summary() string {
 	counts := map[string]int{}
 	for _, e := range p.Log() {
-		name := base(e.Key)
-		if i := strings.IndexAny(name, "0123456789"); i > 0 && strings.HasSuffix(name[:i], "-") {
-			name = name[:i] + "N"
-		}
+		name := numbered.ReplaceAllString(base(e.Key), "N")
 		counts[fmt.Sprintf("%-6s %-22s %s", e.Op, name, e.Fault)]++
 	}
 	lines := make([]string, 0, len(counts))
@@ -301,6 +324,7 @@ func (p *Proxy) Seen(match func(Entry) bool) <-chan struct{} {
 func (p *Proxy) record(e Entry) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	delete(p.inFlight, e.N)
 	p.log = append(p.log, e)
 	kept := p.waiters[:0]
 	for _, w := range p.waiters {
@@ -343,6 +367,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.n++
 	req.N = p.n
 	f := p.policy(req)
+	p.inFlight[req.N] = req
 	p.mu.Unlock()
 	e := Entry{Request: req, Fault: f}
 	defer func() { p.record(e) }()
