@@ -28,8 +28,11 @@
 //
 // The client is the AWS SDK for Go v2: it reads the standard AWS settings
 // (environment, shared config and credentials files, SSO, instance and
-// container roles) exactly as the aws CLI does, and its retryer backs off
-// on 5xx, throttling and connection resets.
+// container roles) exactly as the aws CLI does. A request the store fails
+// (5xx, throttling, resets, answers cut short) is retried by the API's
+// retry policy, and the run is told while it waits (retrying.go); writes
+// go only while the lease is fresh, and wait for its renewal when it is
+// not (lease.go).
 package s3store
 
 import (

@@ -146,8 +146,8 @@ func TestRetriesAreTold(t *testing.T) {
 }
 
 // TestLeaseOutlastedByFailures: the owner's lease renewals fail with 503
-// for longer than the lease (alone, or with every other request of the
-// owner): the owner writes nothing once the lease may have run out, a
+// or hang for longer than the lease (alone, or with every other request
+// of the owner): the owner writes nothing once the lease may have run out, a
 // successor on another machine takes the prefix over and writes, and
 // once the store answers the owner again it finds the takeover and stops
 // with ErrLeaseLost, without a write after the successor's first.
@@ -162,6 +162,7 @@ func TestLeaseOutlastedByFailures(t *testing.T) {
 		early bool
 	}{
 		{"renewals fail", s3test.When(renewals, s3test.Always(s3test.Unavailable)), false},
+		{"renewals hang", s3test.When(renewals, s3test.Always(s3test.Fault{Kind: s3test.Delay, Delay: 10 * time.Minute})), false},
 		{"the store is unreachable", s3test.Always(s3test.Unavailable), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -216,14 +217,13 @@ func TestLeaseOutlastedByFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer nw.Close()
-			if err := commitRecords(nw, ncp, `{"id":"successor-2"}`); err != nil {
-				t.Fatalf("the successor's first commit: %v", err)
-			}
 			if !tc.early {
 				commit()
 			}
 			// The owner meets the failing store once more (its write
-			// waits for the lease); then the store answers it again.
+			// waits for the lease); then the store answers it again,
+			// before the successor wrote its first segment: a write of
+			// the owner's would get there first.
 			within(t, time.Minute, "a fault after the takeover", px.Seen(func(e s3test.Entry) bool { return e.N > takenN && e.Fault.Kind != s3test.Pass }))
 			px.SetPolicy(nil)
 			err = within(t, time.Minute, "the owner's commit", done)
@@ -235,8 +235,10 @@ func TestLeaseOutlastedByFailures(t *testing.T) {
 					t.Errorf("the owner wrote after the takeover: %v", e)
 				}
 			}
-			if err := commitRecords(nw, ncp, `{"id":"successor-3"}`); err != nil {
-				t.Fatalf("the successor's commit after the owner stopped: %v", err)
+			for _, id := range []string{"successor-2", "successor-3"} {
+				if err := commitRecords(nw, ncp, `{"id":"`+id+`"}`); err != nil {
+					t.Fatalf("the successor's commit of %s: %v", id, err)
+				}
 			}
 			if got := string(srv.Get(t, "lake", "stall/records-000002.jsonl")); got != `{"id":"successor-2"}`+"\n" {
 				t.Errorf("segment 2: %q", got)

@@ -59,9 +59,13 @@ type lease struct {
 }
 
 // leasePolicy retries a renewal briefly (its ticker tries again soon):
-// waits up to a tenth of the lease, for a fifth of it at most.
+// waits up to a tenth of the lease, for a fifth of it at most, each
+// attempt cut after a fifth of it (a store that hangs would otherwise
+// keep a renewal, and the writes waiting for it, for minutes).
 func leasePolicy(d time.Duration) func() retryPolicy {
-	return func() retryPolicy { return retryPolicy{initial: min(time.Second, d/20), max: d / 10, elapsed: d / 5} }
+	return func() retryPolicy {
+		return retryPolicy{initial: min(time.Second, d/20), max: d / 10, elapsed: d / 5, attempt: d / 5}
+	}
 }
 
 func holderName() string {

@@ -38,6 +38,7 @@ import (
 type retryPolicy struct {
 	initial, max time.Duration // backoff: the first wait's ceiling, doubled up to max
 	elapsed      time.Duration // how long one request may spend retrying
+	attempt      time.Duration // how long one attempt may take; 0: the default
 }
 
 // storePolicy is the policy of a request to the store.
@@ -157,8 +158,18 @@ func readWhole(ctx context.Context, in middleware.DeserializeInput, next middlew
 	if err != nil {
 		return out, md, fmt.Errorf("reading the answer: %w", io.ErrUnexpectedEOF)
 	}
-	got.Body = io.NopCloser(bytes.NewReader(body))
+	got.Body = wholeBody{bytes.NewReader(body)}
 	return out, md, nil
+}
+
+// wholeBody is a body readWhole read within the attempt.
+type wholeBody struct{ *bytes.Reader }
+
+func (wholeBody) Close() error { return nil }
+
+func isWhole(b io.ReadCloser) bool {
+	_, ok := b.(wholeBody)
+	return ok
 }
 
 // request is one call, across its attempts (they run one after another).
@@ -215,13 +226,40 @@ func (r *rules) attempt(ctx context.Context, in middleware.FinalizeInput, next m
 		req = &request{start: time.Now(), what: awsmiddleware.GetOperationName(ctx)}
 	}
 	req.attempts++
+	// A store that takes a request and never answers fails the attempt
+	// after a while, as one that answers 503 does.
+	timed, cancel := context.WithTimeoutCause(ctx, r.attemptTimeout(), errHung)
+	out, md, err := r.send(timed, in, next)
+	if err != nil && errors.Is(context.Cause(timed), errHung) && ctx.Err() == nil {
+		err = &hung{after: r.attemptTimeout()}
+	}
+	if got, ok := out.Result.(*s3.GetObjectOutput); ok && got.Body != nil && !isWhole(got.Body) {
+		got.Body = closeCancels{got.Body, cancel} // it streams on, read within the same bound
+	} else {
+		cancel()
+	}
+	return out, md, r.decide(req, err)
+}
+
+// closeCancels is a body that ends its attempt's context when closed.
+type closeCancels struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c closeCancels) Close() error {
+	defer c.cancel()
+	return c.ReadCloser.Close()
+}
+
+// send sends the attempt; a write under a lease only while it holds.
+func (r *rules) send(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 	if r.lease == nil || !writes[awsmiddleware.GetOperationName(ctx)] {
-		out, md, err := next.HandleFinalize(ctx, in)
-		return out, md, r.decide(req, err)
+		return next.HandleFinalize(ctx, in)
 	}
 	held, done, err := r.lease.hold(ctx)
 	if err != nil {
-		return middleware.FinalizeOutput{}, middleware.Metadata{}, r.decide(req, err)
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 	}
 	out, md, err := next.HandleFinalize(held, in)
 	cause := context.Cause(held)
@@ -229,8 +267,25 @@ func (r *rules) attempt(ctx context.Context, in middleware.FinalizeInput, next m
 	if err != nil && cause != nil && ctx.Err() == nil {
 		err = cause // cut where the lease stopped being fresh: the lease says why
 	}
-	return out, md, r.decide(req, err)
+	return out, md, err
 }
+
+// attemptTimeout bounds one attempt: the policy's, else two minutes (an
+// upload of a 5 MiB part at 40 KB/s).
+func (r *rules) attemptTimeout() time.Duration {
+	if d := r.policy().attempt; d > 0 {
+		return d
+	}
+	return 2 * time.Minute
+}
+
+var errHung = errors.New("no answer in time")
+
+// hung is an attempt the store did not answer in time: retried.
+type hung struct{ after time.Duration }
+
+func (e *hung) Error() string        { return fmt.Sprintf("the store did not answer within %s", e.after) }
+func (e *hung) RetryableError() bool { return true }
 
 // decide turns an attempt's error into what the retryer does with it.
 func (r *rules) decide(req *request, err error) error {

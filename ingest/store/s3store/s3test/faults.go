@@ -199,6 +199,7 @@ type Proxy struct {
 	log      []Entry
 	waiters  []waiter
 	inFlight map[int]Request
+	closed   chan struct{} // the test ended: delays end
 }
 
 type waiter struct {
@@ -217,13 +218,14 @@ func (s *Server) Proxy(t testing.TB, p Policy) *Proxy {
 	if p == nil {
 		p = Never
 	}
-	px := &Proxy{srv: s, target: target, policy: p, inFlight: map[int]Request{}, client: &http.Client{
+	px := &Proxy{srv: s, target: target, policy: p, inFlight: map[int]Request{}, closed: make(chan struct{}), client: &http.Client{
 		Transport:     &http.Transport{MaxIdleConnsPerHost: 16},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 	px.hs = httptest.NewServer(http.HandlerFunc(px.serve))
 	px.URL = px.hs.URL
 	t.Cleanup(func() {
+		close(px.closed)
 		px.hs.CloseClientConnections()
 		px.hs.Close()
 		px.client.CloseIdleConnections()
@@ -392,11 +394,22 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		drop(w, true)
 		return
 	case Delay:
+		// The body is read first: only then does the server notice a
+		// client that gave up waiting (its context ends).
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		t := time.NewTimer(f.Delay)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
+			return
+		case <-p.closed:
+			t.Stop()
+			drop(w, false)
 			return
 		}
 	}
