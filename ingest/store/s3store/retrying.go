@@ -19,6 +19,7 @@ import (
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"siphon/ingest/retry"
 	"siphon/ingest/spec"
@@ -152,6 +153,9 @@ func readWhole(ctx context.Context, in middleware.DeserializeInput, next middlew
 	if err != nil || !ok || got.Body == nil || got.ContentLength == nil || *got.ContentLength > readWholeMax || *got.ContentLength < 0 {
 		return out, md, err
 	}
+	if req, ok := in.Request.(*smithyhttp.Request); ok && req.Header.Get("Range") != "" {
+		return out, md, nil // a ranged read streams: its reader takes a broken one up again
+	}
 	body := make([]byte, *got.ContentLength)
 	_, err = io.ReadFull(got.Body, body)
 	got.Body.Close()
@@ -227,16 +231,20 @@ func (r *rules) attempt(ctx context.Context, in middleware.FinalizeInput, next m
 	}
 	req.attempts++
 	// A store that takes a request and never answers fails the attempt
-	// after a while, as one that answers 503 does.
-	timed, cancel := context.WithTimeoutCause(ctx, r.attemptTimeout(), errHung)
+	// after a while, as one that answers 503 does. The bound ends with
+	// the call: a body that streams on after it is its reader's.
+	timed, cancel := context.WithCancelCause(ctx)
+	limit := r.attemptTimeout()
+	timer := time.AfterFunc(limit, func() { cancel(errHung) })
 	out, md, err := r.send(timed, in, next)
+	timer.Stop()
 	if err != nil && errors.Is(context.Cause(timed), errHung) && ctx.Err() == nil {
-		err = &hung{after: r.attemptTimeout()}
+		err = &hung{after: limit}
 	}
 	if got, ok := out.Result.(*s3.GetObjectOutput); ok && got.Body != nil && !isWhole(got.Body) {
-		got.Body = closeCancels{got.Body, cancel} // it streams on, read within the same bound
+		got.Body = closeCancels{got.Body, func() { cancel(nil) }}
 	} else {
-		cancel()
+		cancel(nil)
 	}
 	return out, md, r.decide(req, err)
 }
@@ -244,7 +252,7 @@ func (r *rules) attempt(ctx context.Context, in middleware.FinalizeInput, next m
 // closeCancels is a body that ends its attempt's context when closed.
 type closeCancels struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	cancel func()
 }
 
 func (c closeCancels) Close() error {
