@@ -259,3 +259,45 @@ func summary(es []s3test.Entry) string {
 	}
 	return b.String()
 }
+
+// TestOwnRenewalIsNoTakeover: a renewal the store took although its
+// answer was lost, then retried until it gave up, leaves the lease's
+// ETag moved on without the owner knowing: the next renewal meets a
+// failed condition, finds its own token in .lock, and goes on, rather
+// than taking it for another run's takeover.
+func TestOwnRenewalIsNoTakeover(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Bucket(t, "lake")
+	t.Setenv("SIPHON_S3_LEASE", "2s")
+	px := srv.Proxy(t, nil)
+	px.Server().Setenv(t)
+	st, err := store.At("s3://lake/own").Claim(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Release()
+	w, err := st.Open(nil, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	renewals := func(r s3test.Request) bool { return s3test.Puts(".lock")(r) && r.Cond == "if-match" }
+	// The first renewal goes through but its answer is lost; its retries
+	// fail until it gives up (a fifth of the lease), and so does the
+	// next renewal's first attempt.
+	var faults []s3test.Fault
+	faults = append(faults, s3test.ReplyLost)
+	for range 40 {
+		faults = append(faults, s3test.Unavailable)
+	}
+	px.SetPolicy(s3test.When(renewals, s3test.Schedule(faults...)))
+	conflicted := px.Seen(func(e s3test.Entry) bool { return renewals(e.Request) && e.Status == 412 })
+	within(t, time.Minute, "a renewal's failed condition", conflicted)
+	renewedAfter := px.Requests()
+	within(t, time.Minute, "a renewal after it", px.Seen(func(e s3test.Entry) bool {
+		return renewals(e.Request) && e.N > renewedAfter && e.Status == 200
+	}))
+	if err := commitRecords(w, &store.Checkpoint{Profile: "p"}, `{"id":1}`); err != nil {
+		t.Fatalf("commit after the owner's own renewal conflicted: %v", err)
+	}
+}

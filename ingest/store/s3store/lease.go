@@ -46,6 +46,7 @@ type lease struct {
 	key   string
 	where string
 	d     time.Duration
+	token string // this run's, in every body it writes
 
 	renewMu sync.Mutex // one renewal at a time
 
@@ -96,7 +97,8 @@ func takeLease(b bucket, loc Location, renew bucket) (*lease, error) {
 			cond = replace
 		}
 		now := time.Now()
-		l.body = leaseBody{Siphon: "lease", Holder: holderName(), Token: randomID(), Since: now.UTC(), Expires: now.Add(l.d).UTC()}
+		l.token = randomID()
+		l.body = leaseBody{Siphon: "lease", Holder: holderName(), Token: l.token, Since: now.UTC(), Expires: now.Add(l.d).UTC()}
 		enc, _ := json.Marshal(l.body)
 		tag, err := b.put(l.key, append(enc, '\n'), cond, etag)
 		if isConflictErr(err) {
@@ -148,6 +150,15 @@ func (l *lease) renewNow(ifStale bool) error {
 	l.mu.Unlock()
 	enc, _ := json.Marshal(next)
 	tag, err := l.b.put(l.key, append(enc, '\n'), replace, etag)
+	if isConflictErr(err) {
+		// Another run's lease, or this run's own renewal that the store
+		// took although its answer never came (the ETag moved on): the
+		// token tells them apart.
+		var ours bool
+		if ours, etag, err = l.stillOurs(); ours {
+			tag, err = l.b.put(l.key, append(enc, '\n'), replace, etag)
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
@@ -158,6 +169,20 @@ func (l *lease) renewNow(ifStale bool) error {
 		return l.lost
 	}
 	return err
+}
+
+// stillOurs reads .lock: whether it still holds this run's token (not
+// released), and its ETag. Another run's is a conflict.
+func (l *lease) stillOurs() (bool, string, error) {
+	data, etag, err := l.b.get(l.key)
+	if err != nil {
+		return false, "", err
+	}
+	var cur leaseBody
+	if data != nil && json.Unmarshal(data, &cur) == nil && cur.Siphon == "lease" && cur.Token == l.token && !cur.Released {
+		return true, etag, nil
+	}
+	return false, "", errConflict{key: l.b.url(l.key), err: errors.New("it holds another run's lease")}
 }
 
 // fresh is until when writes may go without a renewal, or why never again.
