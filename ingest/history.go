@@ -49,5 +49,8 @@ func (rn *runner) output() store.Location {
 	if out == "" {
 		out = store.DefaultDir(rn.c.cfg.Name)
 	}
-	return store.WithWarnings(store.At(out), func(what string) { rn.emit(Warning{At: now(), What: what}) })
+	return store.WithWarnings(store.At(out), func(what string) {
+		rn.emit(Warning{At: now(), What: what})
+		rn.flush() // now: the walk may be waiting for that very store
+	})
 }
