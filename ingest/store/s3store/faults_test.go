@@ -169,8 +169,16 @@ func TestLeaseOutlastedByFailures(t *testing.T) {
 			srv := s3test.Start(t)
 			srv.Bucket(t, "lake")
 			t.Setenv("SIPHON_S3_LEASE", "2s")
+			// A failed test waits for the owner's commit as it closes:
+			// not for the default five minutes.
+			t.Setenv("SIPHON_S3_MAX_ELAPSED", "90s")
 			px := srv.Proxy(t, nil)
 			px.Server().Setenv(t) // the owner reaches the store through the proxy
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("proxy:\n%s", summary(px.Log()))
+				}
+			})
 			loc := store.At("s3://lake/stall")
 			owner, err := loc.Claim(false)
 			if err != nil {
