@@ -73,7 +73,11 @@ func (b bucket) putBody(key string, body io.ReadSeeker, size int64, cond int, et
 		return aws.ToString(out.ETag), nil
 	}
 	if isConflict(err) {
-		if tag, same := b.holds(key, body, size); same {
+		tag, same, err := b.holds(key, body, size)
+		if err != nil {
+			return "", err
+		}
+		if same {
 			return tag, nil // our own put, retried after its reply was lost
 		}
 		return "", errConflict{key: b.url(key), err: err}
@@ -82,38 +86,47 @@ func (b bucket) putBody(key string, body io.ReadSeeker, size int64, cond int, et
 }
 
 // holds reports whether the object at key is exactly size bytes of want
-// (read from its start), and its ETag.
-func (b bucket) holds(key string, want io.ReadSeeker, size int64) (string, bool) {
+// (read from its start), and its ETag. An object that cannot be read back
+// is an error, not taken for another writer's.
+func (b bucket) holds(key string, want io.ReadSeeker, size int64) (string, bool, error) {
 	ctx, cancel := ctxOp()
 	defer cancel()
 	out, err := b.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: &key})
+	if isNotFound(err) {
+		return "", false, nil
+	}
 	if err != nil {
-		return "", false
+		return "", false, explain("reading back", b.url(key), err)
 	}
 	defer out.Body.Close()
 	if out.ContentLength != nil && *out.ContentLength != size {
-		return "", false
+		return "", false, nil
 	}
 	if _, err := want.Seek(0, io.SeekStart); err != nil {
-		return "", false
+		return "", false, err
 	}
-	return aws.ToString(out.ETag), sameBytes(out.Body, want)
+	same, err := sameBytes(out.Body, want)
+	if err != nil {
+		return "", false, explain("reading back", b.url(key), err)
+	}
+	return aws.ToString(out.ETag), same, nil
 }
 
-// sameBytes reports whether a and b read the same bytes to their ends.
-func sameBytes(a, b io.Reader) bool {
+// sameBytes reports whether got (read from the store: its errors are
+// returned) and want (in memory) hold the same bytes to their ends.
+func sameBytes(got, want io.Reader) (bool, error) {
 	x, y := make([]byte, 32<<10), make([]byte, 32<<10)
 	for {
-		n, errA := io.ReadFull(a, x)
-		if m, _ := io.ReadFull(b, y[:n]); m != n || !bytes.Equal(x[:n], y[:n]) {
-			return false
+		n, err := io.ReadFull(got, x)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return false, err
 		}
-		if errA != nil { // a ended (or failed): b must end there too
-			if errA != io.EOF && errA != io.ErrUnexpectedEOF {
-				return false
-			}
-			k, _ := io.ReadFull(b, y[:1])
-			return k == 0
+		if m, _ := io.ReadFull(want, y[:n]); m != n || !bytes.Equal(x[:n], y[:n]) {
+			return false, nil
+		}
+		if err != nil { // got ended: want must end there too
+			k, _ := io.ReadFull(want, y[:1])
+			return k == 0, nil
 		}
 	}
 }

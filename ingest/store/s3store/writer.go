@@ -544,7 +544,7 @@ func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 			wg.Go(func() { errs[i] = s.finish(h) })
 		}
 		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		if err := firstOf(errs); err != nil {
 			for _, s := range seg {
 				if s.up != nil {
 					s.up.abort()
@@ -571,4 +571,24 @@ func (w *writer) Close() error {
 		return err
 	}
 	return nil
+}
+
+// firstOf is the first error of a segment's objects, with how many more
+// failed: they fail together when the store does, alike.
+func firstOf(errs []error) error {
+	var first error
+	more := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case first == nil:
+			first = err
+		default:
+			more++
+		}
+	}
+	if more > 0 {
+		return fmt.Errorf("%w (and %d more of the segment's objects)", first, more)
+	}
+	return first
 }
