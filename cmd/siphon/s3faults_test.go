@@ -151,7 +151,13 @@ func TestS3StoreGoesDown(t *testing.T) {
 	if warned < 0 || failed < warned {
 		t.Errorf("no warning that the store is failing before the failure:\n%s", lastLines(out, 20))
 	}
-	for _, want := range []string{"the store failed or could not be reached for 3", "run again once it answers", "Resume with: siphon run down --out s3://lake/down"} {
+	// Which request gives up first (a segment's object, or the lease's
+	// renewal that the others then follow) depends on timing: either
+	// says the store is failing.
+	if tail := out[max(failed, 0):]; !strings.Contains(tail, "the store failed or could not be reached for 3") && !strings.Contains(tail, "the store still fails") {
+		t.Errorf("the failure does not say the store fails:\n%s", tail)
+	}
+	for _, want := range []string{"run again once it answers", "Resume with: siphon run down --out s3://lake/down"} {
 		if !strings.Contains(out[max(failed, 0):], want) {
 			t.Errorf("the failure does not say %q:\n%s", want, out[max(failed, 0):])
 		}

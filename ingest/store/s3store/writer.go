@@ -573,22 +573,29 @@ func (w *writer) Close() error {
 	return nil
 }
 
-// firstOf is the first error of a segment's objects, with how many more
-// failed: they fail together when the store does, alike.
+// firstOf is the error of a segment's objects that says the most, with
+// how many more failed (they fail together when the store does): the
+// one that gave up after retrying, rather than one that tried once more
+// after it and says only that the store still fails.
 func firstOf(errs []error) error {
 	var first error
-	more := 0
+	n := 0
 	for _, err := range errs {
-		switch {
-		case err == nil:
-		case first == nil:
+		if err == nil {
+			continue
+		}
+		n++
+		if first == nil || triedOnceMore(first) && !triedOnceMore(err) {
 			first = err
-		default:
-			more++
 		}
 	}
-	if more > 0 {
-		return fmt.Errorf("%w (and %d more of the segment's objects)", first, more)
+	if n > 1 {
+		return fmt.Errorf("%w (and %d more of the segment's objects)", first, n-1)
 	}
 	return first
+}
+
+func triedOnceMore(err error) bool {
+	var gave *gaveUp
+	return errors.As(err, &gave) && gave.again
 }
