@@ -20,9 +20,30 @@ type pickerItem struct {
 	cp      *store.Checkpoint
 	cpErr   error
 	last    *store.HistoryEntry // the last run's line in history.jsonl
-	// runState is a partitioned profile's: its partitions and how far each
-	// got (a partitioned run keeps no checkpoint of its own).
-	runState *ingest.RunState
+	// runState is a partitioned profile's: how many of its partitions are
+	// done (a partitioned run keeps no checkpoint of its own).
+	runState *partsDone
+}
+
+// partsDone is what the picker shows of a partitioned run's state: counts,
+// not its 50,000 lines.
+type partsDone struct {
+	done, total int
+	updatedAt   time.Time
+}
+
+// summarize counts st's partitions done; nil for no state.
+func summarize(st *ingest.RunState) *partsDone {
+	if st == nil {
+		return nil
+	}
+	s := &partsDone{total: len(st.Partitions), updatedAt: st.UpdatedAt}
+	for _, ps := range st.Partitions {
+		if ingest.State(ps.State) == ingest.StateDone {
+			s.done++
+		}
+	}
+	return s
 }
 
 // started says the profile has something to start over from: a
@@ -44,12 +65,7 @@ func (it pickerItem) partsDone() (done, total int) {
 	if it.runState == nil {
 		return 0, 0
 	}
-	for _, ps := range it.runState.Partitions {
-		if ingest.State(ps.State) == ingest.StateDone {
-			done++
-		}
-	}
-	return done, len(it.runState.Partitions)
+	return it.runState.done, it.runState.total
 }
 
 // stateText is the profile's checkpoint in the picker; a partitioned
@@ -60,9 +76,9 @@ func (it pickerItem) stateText(now time.Time) string {
 	}
 	done, total := it.partsDone()
 	if done == total {
-		return fmt.Sprintf("done · %d %s · %s", total, plural(total, "partition", "partitions"), ago(it.runState.UpdatedAt, now))
+		return fmt.Sprintf("done · %d %s · %s", total, plural(total, "partition", "partitions"), ago(it.runState.updatedAt, now))
 	}
-	return fmt.Sprintf("resumable · %d/%d partitions done · %s", done, total, ago(it.runState.UpdatedAt, now))
+	return fmt.Sprintf("resumable · %d/%d partitions done · %s", done, total, ago(it.runState.updatedAt, now))
 }
 
 // picker is the filterable list of profiles: the bottom of the stack.
@@ -98,7 +114,7 @@ type checkpointRead struct {
 	cp       *store.Checkpoint
 	err      error
 	last     *store.HistoryEntry
-	runState *ingest.RunState
+	runState *partsDone
 }
 
 // readCheckpoints reads every profile's checkpoint and last run, in a
@@ -116,7 +132,9 @@ func (p picker) readCheckpoints() tea.Cmd {
 			cp, err := store.At(out).ReadCheckpoint()
 			read := checkpointRead{cp: cp, err: err}
 			if cp == nil && err == nil {
-				read.runState, read.err = ingest.ReadRunState(out)
+				var st *ingest.RunState
+				st, read.err = ingest.ReadRunState(out)
+				read.runState = summarize(st)
 			}
 			if h, _ := store.At(out).ReadHistory(1); len(h) == 1 {
 				read.last = &h[0]

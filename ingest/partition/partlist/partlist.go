@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"siphon/ingest/page"
@@ -46,17 +47,12 @@ func fromValues(f spec.FromPartitions) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("partitions.from.records: %w", err)
 	}
-	files, err := vouchedRecordFiles(f.Dir)
-	if err != nil {
-		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("partitions.from: profile %q has not run yet (no records in %s); run it first: siphon run %s", f.Profile, f.Dir, f.Profile)
-	}
 	var vals []string
 	seen := map[string]bool{}
-	for _, vf := range files {
-		if err := eachLine(vf, func(line []byte) error {
+	files := 0
+	err = eachVouchedFile(f.Dir, func(vf vouchedFile) error {
+		files++
+		return eachLine(vf, func(line []byte) error {
 			out, err := page.Parse(context.Background(), line).Values(expr)
 			if err != nil {
 				return fmt.Errorf("partitions.from.records %s on %s: %w", records, vf.loc, err)
@@ -69,9 +65,13 @@ func fromValues(f spec.FromPartitions) ([]string, error) {
 				}
 			}
 			return nil
-		}); err != nil {
-			return nil, err
-		}
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if files == 0 {
+		return nil, fmt.Errorf("partitions.from: profile %q has not run yet (no records in %s); run it first: siphon run %s", f.Profile, f.Dir, f.Profile)
 	}
 	if len(vals) == 0 {
 		return nil, fmt.Errorf("partitions.from: %s finds no values in profile %q's records", records, f.Profile)
@@ -86,30 +86,35 @@ type vouchedFile struct {
 	size int64
 }
 
-// vouchedRecordFiles lists a run's records (one, or one per partition)
-// with the length its checkpoint vouches for.
-func vouchedRecordFiles(dir string) ([]vouchedFile, error) {
+// eachVouchedFile calls fn with a run's records (one, or one per
+// partition, in the partitions' order) and the length its checkpoint
+// vouches for, a file at a time: a parent of 50,000 partitions is read
+// without a list of them.
+func eachVouchedFile(dir string, fn func(vouchedFile) error) error {
 	out := store.At(dir)
-	locs := []store.Location{out}
-	if keys, err := runStateKeys(out); err != nil {
-		return nil, err
-	} else if keys != nil {
-		locs = locs[:0]
-		for _, k := range keys {
-			locs = append(locs, out.Partition(k))
-		}
+	keys, err := runStateKeys(out)
+	if err != nil {
+		return err
 	}
-	var files []vouchedFile
-	for _, loc := range locs {
+	visit := func(loc store.Location) error {
 		cp, err := loc.ReadCheckpoint()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if cp != nil && cp.RecordsBytes > 0 {
-			files = append(files, vouchedFile{loc, cp.RecordsBytes})
+			return fn(vouchedFile{loc, cp.RecordsBytes})
+		}
+		return nil
+	}
+	if keys == nil {
+		return visit(out)
+	}
+	for _, k := range keys {
+		if err := visit(out.Partition(k)); err != nil {
+			return err
 		}
 	}
-	return files, nil
+	return nil
 }
 
 // maxLine bounds a record line read back.
@@ -186,15 +191,31 @@ func cmpOr(s, def string) string {
 }
 
 // runStateKeys are the partition keys a partitioned run's run state in out
-// lists (the engine writes it); nil when the run was not partitioned.
+// lists (the engine writes it), in the partitions' order; nil when the run
+// was not partitioned. Read a line at a time: only the keys are kept.
 func runStateKeys(out store.Location) ([]string, error) {
-	st, err := runstate.Read(out)
-	if st == nil || err != nil {
+	type keyAt struct {
+		index int
+		key   string
+	}
+	var keys []keyAt
+	seen := map[string]bool{}
+	h, err := runstate.Scan(out, func(l runstate.Line) error {
+		if !seen[l.Key] { // a partition's first line defines it
+			seen[l.Key] = true
+			keys = append(keys, keyAt{l.Index, l.Key})
+		}
+		return nil
+	})
+	if h == nil || err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(st.Partitions))
-	for _, p := range st.Partitions {
-		keys = append(keys, p.Key)
+	if h.Version >= runstate.Version { // a log lists them as they came: in order of index, as runstate.Read has them
+		slices.SortStableFunc(keys, func(a, b keyAt) int { return a.index - b.index })
 	}
-	return keys, nil
+	list := make([]string, len(keys))
+	for i, k := range keys {
+		list[i] = k.key
+	}
+	return list, nil
 }
