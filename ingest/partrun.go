@@ -136,8 +136,8 @@ type partitionSet struct {
 	pool        *aheadPool // request slots: one a worker, lent at the tail (ahead.go)
 	outstanding int        // partitions queued or running
 	closed      bool       // the queue is closed: retries come too late
-	// The queue: positions next to the set's end, then those retried, in
-	// the order they were; a counter, not a slot a partition.
+	// The queue: the positions from next to the set's end, then those
+	// retried, in the order they came: a counter, not a slot a partition.
 	next       int
 	retries    []int
 	wake       *sync.Cond  // on mu: a retry came, or the queue closed
