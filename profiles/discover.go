@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"siphon/ingest/spec"
 )
 
 // Dirs returns the folders that hold saved profiles, in discovery order:
@@ -53,6 +55,12 @@ type Entry struct {
 // shadowed. Secrets are not resolved, so no environment is needed; l
 // checks the rest.
 func (l Loader) Discover(dirs []string) []Entry {
+	return discover(dirs, func(path string) (Entry, bool) { return l.describeFile(path), false })
+}
+
+// discover is Discover with each file's entry made by describe, which may
+// end the listing early (true) with the entry it made.
+func discover(dirs []string, describe func(path string) (Entry, bool)) []Entry {
 	var entries []Entry
 	winner := map[string]string{} // name → path of the profile that has it
 	for _, dir := range dirs {
@@ -68,13 +76,16 @@ func (l Loader) Discover(dirs []string) []Entry {
 			if f.IsDir() || !isProfileFile(f.Name()) {
 				continue
 			}
-			e := l.describeFile(filepath.Join(dir, f.Name()))
+			e, stop := describe(filepath.Join(dir, f.Name()))
 			if first, dup := winner[e.Name]; dup && e.Name != "" {
 				e.Err = &ShadowedError{Name: e.Name, By: first}
 			} else if e.Name != "" {
 				winner[e.Name] = e.Path
 			}
 			entries = append(entries, e)
+			if stop {
+				return entries
+			}
 		}
 	}
 	// Stable: the winner of a name stays before what it shadows.
@@ -109,6 +120,38 @@ func (l Loader) describeFile(path string) Entry {
 	return e
 }
 
+// nameFile is describeFile's entry with its name alone, which is what a
+// load decodes first, and the file's content and tree as read to find it
+// (no tree when the file could not be read or parsed).
+func nameFile(path string) (Entry, []byte, *tree) {
+	e := Entry{Path: path}
+	data, err := readProfileFile(path)
+	if err != nil {
+		e.Name, e.Err = fileBaseName(path), err
+		return e, nil, nil
+	}
+	e.Name = fileBaseName(path)
+	if _, err := filepath.Abs(filepath.Dir(path)); err != nil || len(data) > MaxProfileSize {
+		return e, data, nil // as describeFile: load gives no name
+	}
+	t := parseTree(path, data)
+	if t.root != nil {
+		d := newDecoder(path, os.LookupEnv, true) // as describeFile's load decodes it
+		var name entry
+		for _, kv := range d.mapping(t.root, "") {
+			if kv.key == "name" {
+				name = kv
+			}
+		}
+		var cfg spec.Config
+		d.name(t.root, name, &cfg)
+		if cfg.Name != "" {
+			e.Name = cfg.Name
+		}
+	}
+	return e, data, t
+}
+
 // fileBaseName is a file's name without its .yaml or .yml extension.
 func fileBaseName(path string) string {
 	base := filepath.Base(path)
@@ -119,38 +162,69 @@ func fileBaseName(path string) string {
 // has a separator or ends in .yaml or .yml), or the name of a saved profile
 // in dirs. An unknown name's error lists the saved profiles.
 func Resolve(nameOrPath string, dirs []string) (string, error) {
+	f, err := ResolveFile(nameOrPath, dirs)
+	if err != nil {
+		return "", err
+	}
+	return f.Path, nil
+}
+
+// Found is the profile file ResolveFile found: its path and, when it was
+// found by its name, its content as read and parsed to find it.
+type Found struct {
+	Path string
+	data []byte
+	tree *tree
+}
+
+// ResolveFile is Resolve keeping what finding the profile read: the files
+// are parsed, in the order they are listed, until the first with the name,
+// and LoadFound loads that one from its tree. A profile is parsed once, and
+// files after it not at all.
+func ResolveFile(nameOrPath string, dirs []string) (*Found, error) {
 	if nameOrPath == "" {
-		return "", errors.New("no profile given: expected a saved profile's name or a path to a .yaml file")
+		return nil, errors.New("no profile given: expected a saved profile's name or a path to a .yaml file")
 	}
 	looksLikePath := strings.ContainsRune(nameOrPath, filepath.Separator) || strings.ContainsRune(nameOrPath, '/') || isProfileFile(nameOrPath)
 	if looksLikePath {
 		info, err := os.Stat(nameOrPath)
 		if err == nil && !info.IsDir() {
-			return nameOrPath, nil
+			return &Found{Path: nameOrPath}, nil
 		}
 		if err == nil {
-			return "", fmt.Errorf("profile %s is a folder, not a file", nameOrPath)
+			return nil, fmt.Errorf("profile %s is a folder, not a file", nameOrPath)
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("profile %s: %w", nameOrPath, unwrapPathErr(err))
+			return nil, fmt.Errorf("profile %s: %w", nameOrPath, unwrapPathErr(err))
 		}
 		if strings.ContainsRune(nameOrPath, filepath.Separator) || strings.ContainsRune(nameOrPath, '/') {
-			return "", fmt.Errorf("profile file %s does not exist", nameOrPath)
+			return nil, fmt.Errorf("profile file %s does not exist", nameOrPath)
 		}
 		// orders.yaml not here: perhaps the saved profile of that file name.
 		for _, dir := range dirs {
 			p := filepath.Join(dir, nameOrPath)
 			if info, err := os.Stat(p); err == nil && !info.IsDir() {
-				return p, nil
+				return &Found{Path: p}, nil
 			}
 		}
-		return "", fmt.Errorf("profile file %s does not exist here nor in %s", nameOrPath, strings.Join(dirs, ", "))
+		return nil, fmt.Errorf("profile file %s does not exist here nor in %s", nameOrPath, strings.Join(dirs, ", "))
+	}
+	// The first file listed with the name is the one (later ones are
+	// shadowed by it): a broken profile too, loading it shows why.
+	var found *Found
+	entries := discover(dirs, func(path string) (Entry, bool) {
+		e, data, t := nameFile(path)
+		if e.Name != nameOrPath {
+			return e, false
+		}
+		found = &Found{Path: path, data: data, tree: t}
+		return e, true
+	})
+	if found != nil {
+		return found, nil
 	}
 	var names []string
-	for _, e := range (Loader{}).Discover(dirs) { // names only: loading it checks the rest
-		if e.Name == nameOrPath && !isShadowed(e) {
-			return e.Path, nil // a broken profile too: loading it shows why
-		}
+	for _, e := range entries {
 		if !isShadowed(e) && e.Name != "" {
 			names = append(names, e.Name)
 		}
@@ -160,13 +234,29 @@ func Resolve(nameOrPath string, dirs []string) (string, error) {
 		where = strings.Join(dirs, ", ")
 	}
 	if len(names) == 0 {
-		return "", fmt.Errorf("no saved profile named %q: there are no profiles in %s (give a path to a .yaml file, or use --profiles DIR)", nameOrPath, where)
+		return nil, fmt.Errorf("no saved profile named %q: there are no profiles in %s (give a path to a .yaml file, or use --profiles DIR)", nameOrPath, where)
 	}
 	hint := ""
 	if s := nearest(nameOrPath, names); s != "" {
 		hint = " (did you mean " + s + "?)"
 	}
-	return "", fmt.Errorf("no saved profile named %q%s; saved profiles in %s: %s", nameOrPath, hint, where, strings.Join(names, ", "))
+	return nil, fmt.Errorf("no saved profile named %q%s; saved profiles in %s: %s", nameOrPath, hint, where, strings.Join(names, ", "))
+}
+
+// LoadFound loads the profile ResolveFile found, as LoadFile would: from
+// what finding it read and parsed, when it was found by its name.
+func (l Loader) LoadFound(f *Found) (*Profile, error) {
+	data, t := f.data, f.tree
+	f.data, f.tree = nil, nil // loaded once: the tree goes with this load
+	if data == nil {
+		return l.LoadFile(f.Path)
+	}
+	p, err := l.loadTree(f.Path, data, t)
+	if err != nil {
+		return nil, err
+	}
+	p.Path = f.Path
+	return p, nil
 }
 
 // ShadowedError is the Err of a listing entry whose name an earlier

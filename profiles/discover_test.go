@@ -2,9 +2,11 @@ package profiles
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -127,5 +129,86 @@ func TestDirs(t *testing.T) {
 				t.Errorf("Dirs(%q) = %q, want %q", tt.flag, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestLoadFoundIsLoadFile: a profile found by name and loaded from what
+// finding it parsed is the profile LoadFile gives, problems and all, for
+// a good file, a broken one and one that does not parse; the first listed
+// with the name is the one, as Resolve says.
+func TestLoadFoundIsLoadFile(t *testing.T) {
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	writeFile(t, dir1, "a-first.yaml", "name: shop\nbase_url: https://api.example.com\npath: /orders/${partition.value}\nrecords: .data\npartitions:\n  values: [a, b, \"c d\"]\n")
+	writeFile(t, dir2, "shop.yaml", "name: shop\nbase_url: https://other.example.com\n")
+	writeFile(t, dir1, "broken.yaml", "base_url: https://api.example.com\nrecrods: .data\n")
+	writeFile(t, dir1, "garbled.yaml", "name: [unclosed\n")
+	writeFile(t, dir2, "plain.yml", "description: named after its file\nbase_url: https://api.example.com\n")
+	dirs := []string{dir1, dir2}
+	l := Loader{CheckExpr: page.Check, SkipSecrets: true}
+	for _, name := range []string{"shop", "broken", "garbled", "plain"} {
+		t.Run(name, func(t *testing.T) {
+			path, err := Resolve(name, dirs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, err := ResolveFile(name, dirs)
+			if err != nil || found.Path != path {
+				t.Fatalf("ResolveFile: %+v, %v; Resolve says %s", found, err, path)
+			}
+			want, wantErr := l.LoadFile(path)
+			got, gotErr := l.LoadFound(found)
+			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Fatalf("LoadFound error %v, LoadFile's %v", gotErr, wantErr)
+			}
+			if (got == nil) != (want == nil) || got != nil && (!reflect.DeepEqual(got.Config, want.Config) || got.Hash != want.Hash || got.Path != want.Path) {
+				t.Errorf("LoadFound %+v\nLoadFile  %+v", got, want)
+			}
+		})
+	}
+	if found, _ := ResolveFile("shop", dirs); found.Path != filepath.Join(dir1, "a-first.yaml") {
+		t.Errorf("shop is %s, want the first folder's", found.Path)
+	}
+	_, err := ResolveFile("shp", dirs)
+	_, want := Resolve("shp", dirs)
+	if err == nil || err.Error() != want.Error() || !strings.Contains(err.Error(), "broken, garbled, plain, shop") {
+		t.Errorf("unknown name: %v", err)
+	}
+}
+
+// TestLoadFoundParsesOnce: finding a profile of 50,000 values by name and
+// loading it costs one parse, not two.
+func TestLoadFoundParsesOnce(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("name: fan\nbase_url: https://api.example.com\npath: /items/${partition.value}\npartitions:\n  values:\n")
+	for i := range 50_000 {
+		fmt.Fprintf(&b, "    - \"%d\"\n", i)
+	}
+	writeFile(t, dir, "fan.yaml", b.String())
+	alloc := func(f func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		f()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	l := Loader{SkipSecrets: true}
+	once := alloc(func() {
+		if _, err := l.LoadFile(filepath.Join(dir, "fan.yaml")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	byName := alloc(func() {
+		found, err := ResolveFile("fan", []string{dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := l.LoadFound(found); err != nil || len(p.Config.Partitions.Values) != 50_000 {
+			t.Fatalf("%v", err)
+		}
+	})
+	if byName > once*5/4 {
+		t.Errorf("found by name and loaded: %d KiB allocated, loading the file alone %d KiB", byName>>10, once>>10)
 	}
 }

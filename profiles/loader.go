@@ -98,6 +98,27 @@ func (l Loader) LoadBytes(filename string, data []byte) (*Profile, error) {
 // load returns whatever it could read even when there are errors, so that
 // Discover can still name a broken profile.
 func (l Loader) load(filename string, data []byte) (*Profile, error) {
+	return l.loadTree(filename, data, nil)
+}
+
+// tree is a profile file's YAML as parsed, with the problems parsing
+// found: finding a profile by name parses each file, and hands the one it
+// finds on to be loaded, so that no file is parsed twice (a list of 50,000
+// values is a YAML tree of some 8 MB).
+type tree struct {
+	root     *yaml.Node // nil when there is no usable document
+	problems []*Error
+}
+
+// parseTree parses data as load does.
+func parseTree(filename string, data []byte) *tree {
+	d := newDecoder(filename, nil, true)
+	root := d.parse(data)
+	return &tree{root: root, problems: d.errs}
+}
+
+// loadTree is load of data, parsed already when t is not nil.
+func (l Loader) loadTree(filename string, data []byte, t *tree) (*Profile, error) {
 	d := newDecoder(filename, l.LookupEnv, l.SkipSecrets)
 	d.checkExpr = l.CheckExpr
 	if d.lookupEnv == nil {
@@ -117,8 +138,12 @@ func (l Loader) load(filename string, data []byte) (*Profile, error) {
 		d.at(nil, "", "the file is %d KiB; a profile is at most %d KiB", len(data)>>10, MaxProfileSize>>10)
 		return p, d.err()
 	}
-	if root := d.parse(data); root != nil {
-		d.profile(root, p)
+	if t == nil {
+		t = parseTree(filename, data)
+	}
+	d.errs = append(d.errs, t.problems...)
+	if t.root != nil {
+		d.profile(t.root, p)
 	}
 	if out := p.Config.Output.Dir; out != "" {
 		d.mayTouch(Access{Kind: Writes, Field: "output.dir", What: out, Contained: outputContained(out, d.dir)})

@@ -194,11 +194,11 @@ func outputDir(flagOut string, cfg spec.Config) string {
 // loadProfile finds and loads a profile by name or path. Problems with it
 // are usage errors (exit 2).
 func loadProfile(arg, dir, env string) (*profiles.Profile, error) {
-	path, err := profiles.Resolve(arg, profiles.Dirs(dir))
+	found, err := profiles.ResolveFile(arg, profiles.Dirs(dir)) // parsed once: found by name, loaded from that
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	p, err := profiles.Loader{CheckExpr: page.Check, Env: env}.LoadFile(path)
+	p, err := profiles.Loader{CheckExpr: page.Check, Env: env}.LoadFound(found)
 	var approval *profiles.ApprovalError
 	switch {
 	case errors.As(err, &approval):
