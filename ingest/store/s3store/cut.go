@@ -186,9 +186,5 @@ func (h *held) cutObject(name string, size, keep int64, dst string) error {
 	if err := h.lease.valid(); err != nil {
 		return err
 	}
-	_, err := h.b.putBody(key, io.NewSectionReader(tmp, 0, keep), keep, create, "")
-	if isConflictErr(err) {
-		return fmt.Errorf("%w: %v", ErrLeaseLost, err)
-	}
-	return err
+	return h.putNewBody(name, io.NewSectionReader(tmp, 0, keep), keep)
 }

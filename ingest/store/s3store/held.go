@@ -1,7 +1,9 @@
 package s3store
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -94,7 +96,14 @@ func (h *held) putNew(name string, data []byte) error {
 	if err := h.lease.valid(); err != nil {
 		return err
 	}
-	_, err := h.b.put(h.loc.key(name), data, create, "")
+	return h.putNewBody(name, bytes.NewReader(data), int64(len(data)))
+}
+
+// putNewBody creates an object under the lease from a segment's bytes;
+// an object of that name already there is another writer's, and stops
+// the run.
+func (h *held) putNewBody(name string, body io.ReadSeeker, size int64) error {
+	_, err := h.b.putBody(h.loc.key(name), body, size, create, "")
 	if isConflictErr(err) {
 		return fmt.Errorf("%w: %v", ErrLeaseLost, err)
 	}

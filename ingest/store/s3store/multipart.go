@@ -81,10 +81,8 @@ func (m *multipart) complete() error {
 
 // isOurs reports whether the object at the key is this upload, completed.
 func (m *multipart) isOurs() bool {
-	ctx, cancel := ctxOp()
-	defer cancel()
-	out, err := m.b.c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &m.b.name, Key: &m.key})
-	return err == nil && strings.Trim(aws.ToString(out.ETag), `"`) == m.wholeETag()
+	info, err := m.b.head(m.key)
+	return err == nil && strings.Trim(info.etag, `"`) == m.wholeETag()
 }
 
 // wholeETag is the ETag S3 gives the completed object: the hex MD5 of

@@ -158,17 +158,6 @@ func (s *stream) sendParts(h *held) error {
 	return nil
 }
 
-// putNewBody creates an object under the lease from a segment's bytes;
-// an object of that name already there is another writer's, and stops
-// the run.
-func (h *held) putNewBody(name string, body *segReader, size int64) error {
-	_, err := h.b.putBody(h.loc.key(name), body, size, create, "")
-	if isConflictErr(err) {
-		return fmt.Errorf("%w: %v", ErrLeaseLost, err)
-	}
-	return err
-}
-
 // wait collects the part in flight.
 func (s *stream) wait() error {
 	if s.part == nil {
