@@ -48,10 +48,7 @@ func (s *segbuf) Write(p []byte) (int, error) {
 	s.n += len(p)
 	written := len(p)
 	for len(p) > 0 {
-		if len(s.chunks) == 0 || len(s.chunks[len(s.chunks)-1]) == chunkSize {
-			s.chunks = append(s.chunks, getChunk())
-		}
-		last := &s.chunks[len(s.chunks)-1]
+		last := s.room()
 		k := min(len(p), chunkSize-len(*last))
 		*last = append(*last, p[:k]...)
 		p = p[k:]
@@ -60,12 +57,17 @@ func (s *segbuf) Write(p []byte) (int, error) {
 }
 
 func (s *segbuf) writeByte(c byte) {
+	last := s.room()
+	*last = append(*last, c)
+	s.n++
+}
+
+// room is the last chunk, a new one when it is full.
+func (s *segbuf) room() *[]byte {
 	if len(s.chunks) == 0 || len(s.chunks[len(s.chunks)-1]) == chunkSize {
 		s.chunks = append(s.chunks, getChunk())
 	}
-	last := &s.chunks[len(s.chunks)-1]
-	*last = append(*last, c)
-	s.n++
+	return &s.chunks[len(s.chunks)-1]
 }
 
 // truncate keeps the first n bytes and gives the chunks past them back.
