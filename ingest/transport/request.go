@@ -1,10 +1,8 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -42,30 +40,6 @@ type Outgoing struct {
 	URL    string
 	Header http.Header // Host, when set, names the virtual host
 	Body   []byte      // a POST's JSON; nil: none
-}
-
-// Request builds u's request as an *http.Request (see Dress).
-func (g *Guard) Request(ctx context.Context, method string, u *url.URL, body []byte, extra map[string]string, secrets bool) (*http.Request, error) {
-	o, err := g.Dress(ctx, method, u, body, extra, secrets)
-	if err != nil {
-		return nil, err
-	}
-	var rd io.Reader
-	switch {
-	case len(o.Body) > 0:
-		rd = bytes.NewReader(o.Body)
-	case method == http.MethodPost:
-		rd = http.NoBody // Content-Length: 0, as servers expect of a POST
-	}
-	req, err := http.NewRequestWithContext(ctx, method, o.URL, rd)
-	if err != nil {
-		return nil, err
-	}
-	req.Header = o.Header
-	if host := o.Header.Get("Host"); host != "" {
-		req.Host = host // a Host header names the virtual host: Go sends req.Host
-	}
-	return req, nil
 }
 
 // Dress builds what a request for u carries: the profile's public

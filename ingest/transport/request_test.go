@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
@@ -93,7 +94,7 @@ func TestRequestCarriesWhatTheOriginMaySee(t *testing.T) {
 			if tc.body != "" {
 				body = []byte(tc.body)
 			}
-			req, err := g.Request(context.Background(), tc.method, tc.u, body, tc.extra, secrets)
+			req, err := g.request(context.Background(), tc.method, tc.u, body, tc.extra, secrets)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +150,7 @@ func TestRequestSessionCookie(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := NewGuard(&cfg, endpoint, red, nil, sess)
-	req, err := g.Request(context.Background(), "GET", endpoint, nil, nil, true)
+	req, err := g.request(context.Background(), "GET", endpoint, nil, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,4 +180,30 @@ func TestAtHomeIsHostPort(t *testing.T) {
 			}
 		}
 	}
+}
+
+// request builds u's request as an *http.Request from what Dress says,
+// as the run's resty client does (Host header as the virtual host), so the
+// tests can put it on the wire.
+func (g *Guard) request(ctx context.Context, method string, u *url.URL, body []byte, extra map[string]string, secrets bool) (*http.Request, error) {
+	o, err := g.Dress(ctx, method, u, body, extra, secrets)
+	if err != nil {
+		return nil, err
+	}
+	var rd io.Reader
+	switch {
+	case len(o.Body) > 0:
+		rd = bytes.NewReader(o.Body)
+	case method == http.MethodPost:
+		rd = http.NoBody // Content-Length: 0, as servers expect of a POST
+	}
+	req, err := http.NewRequestWithContext(ctx, method, o.URL, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = o.Header
+	if host := o.Header.Get("Host"); host != "" {
+		req.Host = host // a Host header names the virtual host: Go sends req.Host
+	}
+	return req, nil
 }
