@@ -111,16 +111,7 @@ func TestRetriesAreTold(t *testing.T) {
 		defer mu.Unlock()
 		said = append(said, s)
 	})
-	st, err := loc.Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Release()
-	w, err := st.Open(nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	_, w := claimWriter(t, loc, store.Options{})
 	cp := &store.Checkpoint{Profile: "p"}
 	px.SetPolicy(s3test.When(s3test.Puts("records-"), s3test.Schedule(s3test.Unavailable)))
 	if err := commitRecords(w, cp, `{"id":1}`); err != nil {
@@ -279,16 +270,7 @@ func TestOwnRenewalIsNoTakeover(t *testing.T) {
 	t.Setenv("SIPHON_S3_LEASE", "2s")
 	px := srv.Proxy(t, nil)
 	px.Server().Setenv(t)
-	st, err := store.At("s3://lake/own").Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Release()
-	w, err := st.Open(nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	_, w := claimWriter(t, store.At("s3://lake/own"), store.Options{})
 	renewals := func(r s3test.Request) bool { return s3test.Puts(".lock")(r) && r.Cond == "if-match" }
 	// The first renewal goes through but its answer is lost; its retries
 	// fail until it gives up (a fifth of the lease), and so does the

@@ -1,6 +1,9 @@
 package s3store
 
 import (
+	"testing"
+
+	"siphon/ingest/store"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -9,4 +12,21 @@ import (
 
 func putInput(bucket, key, body string) *s3.PutObjectInput {
 	return &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}
+}
+
+// claimWriter claims loc and opens a writer on it for a fresh run; the
+// writer is closed and the prefix released when the test ends.
+func claimWriter(t *testing.T, loc store.Location, opt store.Options) (store.Store, store.Writer) {
+	t.Helper()
+	st, err := loc.Claim(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Release)
+	w, err := st.Open(nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return st, w
 }

@@ -147,16 +147,7 @@ func TestLargeSegmentsGoUpInParts(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.Setenv(t)
 	b := srv.Bucket(t, "parts")
-	st, err := store.At("s3://parts/run").Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Release()
-	w, err := st.Open(nil, store.Options{RawPages: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	_, w := claimWriter(t, store.At("s3://parts/run"), store.Options{RawPages: true})
 	var recs, pages bytes.Buffer
 	var entries []store.PageEntry
 	for p := range 130 { // about 13 MiB of records, as much of pages
@@ -251,16 +242,7 @@ func TestKilledUploadsAreAborted(t *testing.T) {
 	if got := srv.Objects(t, b, "run/records-"); len(got) != 0 {
 		t.Fatalf("a killed run's open segment is visible: %v", got)
 	}
-	st, err = loc.Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Release()
-	w2, err := st.Open(nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w2.Close()
+	st, _ = claimWriter(t, loc, store.Options{})
 	if n := list(); n != 0 {
 		t.Errorf("%d uploads left after the next run opened the prefix", n)
 	}
