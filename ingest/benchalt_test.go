@@ -1,0 +1,78 @@
+//go:build unix
+
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"siphon/ingest"
+	"siphon/ingest/demoapi/demoproc"
+	"siphon/ingest/spec"
+)
+
+// BenchmarkRunAlternating puts siphon's default run (archive on) and the
+// plain loop side by side within each iteration, taking turns on who goes
+// first, at 100 and at 10 records a page. BenchmarkRun's -count repeats
+// each implementation several times in a row, so a shared machine's load
+// drifting between them falls on one side only; here it falls on both
+// alike, and the ratios are the figures to read:
+//
+//	go test ./ingest -run '^$' -bench BenchmarkRunAlternating -benchtime 4x -count 6 | tee alt.txt
+//	benchstat alt.txt
+//
+// siphon/loop is siphon's throughput over the loop's (above 1: faster);
+// cpu-siphon/loop is its CPU per record over the loop's (this process's
+// user+system time; the API is a process of its own).
+func BenchmarkRunAlternating(b *testing.B) {
+	if testing.Short() {
+		b.Skip("-short: the run benchmarks build siphon and move 100,000 records")
+	}
+	base := demoproc.Start(b, benchRecords)
+	plainLoop(b, base, b.TempDir(), 100, false) // warm both ends first, untimed
+	for _, perPage := range []int{100, 10} {
+		b.Run(fmt.Sprintf("page=%d", perPage), func(b *testing.B) {
+			cfg := spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
+				Pagination: spec.PaginationConfig{Type: "cursor", Limit: perPage, CursorPath: ".pagination.next_cursor"}}
+			cfg.Output.RawPages = true // the default
+			client, err := ingest.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			passes := [2]func(out string) int{
+				func(out string) int { return plainLoop(b, base, out, perPage, false) },
+				func(out string) int {
+					r := client.Start(context.Background(), ingest.Job{Out: out})
+					for range r.Events() {
+					}
+					if err := r.Wait(); err != nil {
+						b.Fatal(err)
+					}
+					return int(r.Snapshot().Records)
+				},
+			}
+			var wall, cpu [2]time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				for j := range 2 {
+					k := (i + j) % 2
+					out := benchOut(b)
+					cpu0, start := processCPU(b), time.Now()
+					if n := passes[k](out); n != benchRecords {
+						b.Fatalf("%d records, want %d", n, benchRecords)
+					}
+					wall[k] += time.Since(start)
+					cpu[k] += processCPU(b) - cpu0
+				}
+			}
+			b.StopTimer()
+			recs := float64(b.N * benchRecords)
+			b.ReportMetric(recs/wall[0].Seconds(), "loop-records/s")
+			b.ReportMetric(recs/wall[1].Seconds(), "siphon-records/s")
+			b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "siphon/loop")
+			b.ReportMetric(cpu[1].Seconds()/cpu[0].Seconds(), "cpu-siphon/loop")
+		})
+	}
+}
