@@ -45,11 +45,15 @@ func siphonVersion() string {
 // call to its store waits (an object store being retried), the run
 // says why with a Warning, or it would look hung.
 func (rn *runner) output() store.Location {
-	out := rn.job.Out
-	if out == "" {
-		out = store.DefaultDir(rn.c.cfg.Name)
+	loc := rn.out
+	if loc == nil {
+		out := rn.job.Out
+		if out == "" {
+			out = store.DefaultDir(rn.c.cfg.Name)
+		}
+		loc = store.At(out)
 	}
-	return store.WithWarnings(store.At(out), func(what string) {
+	return store.WithWarnings(loc, func(what string) {
 		rn.emit(Warning{At: now(), What: what})
 		rn.flush() // now: the walk may be waiting for that very store
 	})

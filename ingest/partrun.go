@@ -355,7 +355,8 @@ func (ps *partitionSet) walk(ctx context.Context, i int) {
 		r.snap.Err, r.snap.Detail, r.snap.StopReason = nil, "", ""
 		r.mu.Unlock()
 		ps.logState(key, StateRunning, "", true)
-		rn := &runner{c: pr.client, run: r, job: Job{Out: ps.out.Partition(key).String(), MaxPages: ps.job.MaxPages}, sink: ps.sink(key), pool: ps.pool}
+		part := ps.out.Partition(key)
+		rn := &runner{c: pr.client, run: r, job: Job{Out: part.String(), MaxPages: ps.job.MaxPages}, out: part, sink: ps.sink(key), pool: ps.pool}
 		if err = ps.pool.take(ctx); err == nil { // the walk's own slot; the others lend theirs (ahead.go)
 			err = pr.client.redact().Error(rn.loop(ctx))
 			ps.pool.give()

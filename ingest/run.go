@@ -324,6 +324,7 @@ type runner struct {
 	c       *Client
 	run     *Run
 	job     Job
+	out     store.Location // a partition's output; nil: job.Out's
 	records *page.Expr     // nil: the profile's records expression
 	ticket  *budget.Ticket // the request in flight's place in the budget
 	sink    func(Event)    // a partition's: where its events go instead

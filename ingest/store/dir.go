@@ -20,7 +20,10 @@ func (d Dir) String() string { return string(d) }
 // the folder are then moved aside, still under the lock; anything else in
 // it stays. A folder held by a live run is refused, fresh or not, naming
 // the holder.
-func (d Dir) Claim(fresh bool) (Store, error) {
+func (d Dir) Claim(fresh bool) (Store, error) { return d.claim(fresh, true) }
+
+// claim is Claim; mark writes the folder's marker when it has none.
+func (d Dir) claim(fresh, mark bool) (Store, error) {
 	path := string(d)
 	if err := checkOutputFolder(path); err != nil {
 		return nil, err
@@ -29,9 +32,11 @@ func (d Dir) Claim(fresh bool) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := f.markFolder(); err != nil {
-		f.Release()
-		return nil, err
+	if mark {
+		if err := f.markFolder(); err != nil {
+			f.Release()
+			return nil, err
+		}
 	}
 	if !fresh {
 		return f, nil
@@ -60,8 +65,17 @@ func (d Dir) Shard(k, n int) Location {
 
 // Partition is partitions/KEY; key is a checked path segment.
 func (d Dir) Partition(key string) Location {
-	return Dir(filepath.Join(string(d), PartitionsDir, key))
+	return partitionDir{Dir(filepath.Join(string(d), PartitionsDir, key))}
 }
+
+// partitionDir is a partition's folder, which its run claims without a
+// marker of its own: the run's folder has one, and a folder holding only
+// names siphon writes is siphon's (isOwnFolder). A run of thousands of
+// partitions creates one file fewer for each. Its address, handed to At
+// again, is a plain Dir, which reads the same folder.
+type partitionDir struct{ Dir }
+
+func (d partitionDir) Claim(fresh bool) (Store, error) { return d.claim(fresh, false) }
 
 // ReadCheckpoint reads the folder's checkpoint, not holding the folder
 // (the console shows past runs with it).

@@ -163,6 +163,22 @@ func (f *folder) replace(name string, data []byte) error {
 // replaceFrom is replace with what write writes, streamed into the
 // temporary file through a small buffer.
 func (f *folder) replaceFrom(name string, write func(io.Writer) error) error {
+	return f.swapIn(name, write, true)
+}
+
+// replaceUnsynced is replace without the syncs: for a file whose loss in
+// a power cut loses no data (the folder's marker, a new run's empty
+// checkpoint). A reader never sees it half written.
+func (f *folder) replaceUnsynced(name string, data []byte) error {
+	return f.swapIn(name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}, false)
+}
+
+// swapIn writes a temporary file and renames it over name; durable makes
+// the file, then the rename, durable before it returns.
+func (f *folder) swapIn(name string, write func(io.Writer) error, durable bool) error {
 	tmp := fmt.Sprintf(".%s.%d.%d.tmp", name, os.Getpid(), time.Now().UnixNano())
 	file, err := openAt(f.dir, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -173,7 +189,7 @@ func (f *folder) replaceFrom(name string, write func(io.Writer) error) error {
 	if err == nil {
 		err = bw.Flush()
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = file.Sync()
 	}
 	if cerr := file.Close(); err == nil {
@@ -185,6 +201,9 @@ func (f *folder) replaceFrom(name string, write func(io.Writer) error) error {
 	if err != nil {
 		removeAt(f.dir, tmp)
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return f.dir.Sync()
 }

@@ -171,13 +171,17 @@ func readMarker(dir *os.File) *folderMarker {
 	return &m
 }
 
-// markFolder writes the held folder's marker when it has none.
+// markFolder writes the held folder's marker when it has none. It is not
+// synced: a marker a power cut takes (or leaves empty, which reads as
+// none) is written again by the next run, and until then the folder
+// holds only names siphon writes, which makes it siphon's all the same
+// (see isOwnFolder). A run of many partitions marks a folder for each.
 func (f *folder) markFolder() error {
 	if readMarker(f.dir) != nil {
 		return nil
 	}
 	b, _ := json.MarshalIndent(folderMarker{Siphon: markerWhat, Created: time.Now().UTC()}, "", "  ")
-	if err := f.replace(MarkerFile, append(b, '\n')); err != nil {
+	if err := f.replaceUnsynced(MarkerFile, append(b, '\n')); err != nil {
 		return fmt.Errorf("marking %s as siphon's output folder: %w", f.path, err)
 	}
 	return nil

@@ -46,6 +46,42 @@ type folderWriter struct {
 	idxEnc indexEncoder // encodes index lines
 
 	inflight *commitJob // a commit whose syncs are still running
+
+	// What each file's last sync covered: a commit syncs only the files
+	// that grew since (a run of many one-page partitions commits an empty
+	// start and one page each, and most of a commit's cost is its syncs).
+	recordsSynced, indexSynced, rejectedSynced, pagesSynced synced
+	// newStart: opened without a checkpoint and not committed since.
+	newStart bool
+}
+
+// synced is how far a file was made durable: the file and its length then.
+// The zero value never matches, so a file is synced once at least.
+type synced struct {
+	f   *os.File
+	len int64
+}
+
+// grew reports whether f at length n holds bytes its last sync did not
+// cover, and counts them as covered: the commit that asked syncs them.
+func (s *synced) grew(f *os.File, n int64) bool {
+	if f == nil || (s.f == f && s.len == n) {
+		return false
+	}
+	*s = synced{f, n}
+	return true
+}
+
+// commitSyncs are the files a commit makes durable before its checkpoint.
+type commitSyncs struct {
+	files [4]*os.File
+	names [4]string
+	n     int
+}
+
+func (c *commitSyncs) add(f *os.File, name string) {
+	c.files[c.n], c.names[c.n] = f, name
+	c.n++
 }
 
 // commitJob is a commit whose fsyncs and checkpoint write run off the fetch
@@ -94,6 +130,17 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 		if o.segs, err = openSegments(root, o.pagesDir, cp, opt.Recycle); err != nil {
 			o.Close()
 			return nil, err
+		}
+	}
+	if cp == nil {
+		o.newStart = true
+		// A new run's files are empty (bytes nobody vouches for were
+		// refused above): nothing in them needs a sync yet. A resumed
+		// run's may have been cut back to the checkpoint, and are synced
+		// at its first commit.
+		o.recordsSynced, o.rejectedSynced = synced{o.records, 0}, synced{o.rejected, 0}
+		if rawPages {
+			o.indexSynced, o.pagesSynced = synced{o.index, 0}, synced{o.segs.f, 0}
 		}
 	}
 	return o, nil
@@ -322,11 +369,26 @@ func (o *folderWriter) Commit(cp *Checkpoint) error {
 	if err := o.WaitCommit(); err != nil {
 		return err
 	}
-	b, seg, err := o.prepareCommit(cp)
+	b, syncs, err := o.prepareCommit(cp)
 	if err != nil {
 		return err
 	}
-	return o.finishCommit(b, seg)
+	if o.newStart {
+		o.newStart = false
+		if syncs.n == 0 && cp.RecordsBytes == 0 && cp.IndexBytes == 0 && cp.RejectedBytes == 0 && cp.PagesBytes == 0 {
+			// A new run's empty start vouches for no data: it is there so
+			// that bytes a killed run leaves before its first commit are
+			// moved aside, not refused. A process killed keeps it without
+			// a sync; a power cut may take it, and then those bytes are
+			// refused with a way on, not lost. (A run of many partitions
+			// starts each: two syncs fewer a partition.)
+			if err := o.root.replaceUnsynced(CheckpointFile, b); err != nil {
+				return fmt.Errorf("writing checkpoint: %w", err)
+			}
+			return nil
+		}
+	}
+	return o.finishCommit(b, syncs)
 }
 
 // StartCommit is Commit with the syncs and the checkpoint write on a
@@ -335,15 +397,16 @@ func (o *folderWriter) StartCommit(cp *Checkpoint) error {
 	if err := o.WaitCommit(); err != nil {
 		return err
 	}
-	b, seg, err := o.prepareCommit(cp)
+	b, syncs, err := o.prepareCommit(cp)
 	if err != nil {
 		return err
 	}
+	o.newStart = false
 	job := &commitJob{done: make(chan struct{})}
 	o.inflight = job
 	go func() {
 		defer close(job.done)
-		job.err = o.finishCommit(b, seg)
+		job.err = o.finishCommit(b, syncs)
 	}()
 	return nil
 }
@@ -359,26 +422,38 @@ func (o *folderWriter) WaitCommit() error {
 	return job.err
 }
 
-// prepareCommit writes out what is buffered and encodes the checkpoint
-// that will vouch for it: the fetch path's part of a commit.
-func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, *os.File, error) {
+// prepareCommit writes out what is buffered, encodes the checkpoint that
+// will vouch for it, and lists the files that grew since their last sync:
+// the fetch path's part of a commit.
+func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, commitSyncs, error) {
+	var syncs commitSyncs
 	if err := o.flushRecords(); err != nil {
-		return nil, nil, err
+		return nil, syncs, err
 	}
-	var seg *os.File
+	if o.recordsSynced.grew(o.records, o.recFlushed) {
+		syncs.add(o.records, RecordsFile)
+	}
 	if o.rawPages {
 		if err := o.segs.flush(); err != nil {
-			return nil, nil, err
+			return nil, syncs, err
 		}
-		seg = o.segs.f
 		o.pagesFile, o.pagesBytes = o.segs.vouched()
+		if o.pagesSynced.grew(o.segs.f, o.segs.flushed) {
+			syncs.add(o.segs.f, filepath.Join(PagesDir, o.pagesFile))
+		}
 		if err := o.idxBuf.Flush(); err != nil {
-			return nil, nil, fmt.Errorf("writing %s: %w", IndexFile, err)
+			return nil, syncs, fmt.Errorf("writing %s: %w", IndexFile, err)
+		}
+		if o.indexSynced.grew(o.index, o.indexBytes) {
+			syncs.add(o.index, IndexFile)
 		}
 	}
 	if o.rejected != nil {
 		if err := o.rejBuf.Flush(); err != nil {
-			return nil, nil, fmt.Errorf("writing %s: %w", RejectedFile, err)
+			return nil, syncs, fmt.Errorf("writing %s: %w", RejectedFile, err)
+		}
+		if o.rejectedSynced.grew(o.rejected, o.rejectedBytes) {
+			syncs.add(o.rejected, RejectedFile)
 		}
 	}
 	cp.RecordsBytes = o.pageStart // a page still being written is not vouched for
@@ -387,32 +462,19 @@ func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, *os.File, error) {
 	cp.PagesFile, cp.PagesBytes = o.pagesFile, o.pagesBytes
 	tail, err := tailSum(o.records, o.pageStart)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s: %w", RecordsFile, err)
+		return nil, syncs, fmt.Errorf("reading %s: %w", RecordsFile, err)
 	}
 	cp.RecordsTail = tail
 	b, err := encodeCheckpoint(cp)
-	return b, seg, err
+	return b, syncs, err
 }
 
-// finishCommit makes the written files durable, then writes the
+// finishCommit makes the files that grew durable, then writes the
 // checkpoint. It touches no state the fetch path changes.
-func (o *folderWriter) finishCommit(cp []byte, seg *os.File) error {
-	if err := o.records.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", RecordsFile, err)
-	}
-	if seg != nil {
-		if err := seg.Sync(); err != nil {
-			return fmt.Errorf("syncing %s: %w", filepath.Join(PagesDir, filepath.Base(seg.Name())), err)
-		}
-	}
-	if o.rawPages {
-		if err := o.index.Sync(); err != nil {
-			return fmt.Errorf("syncing %s: %w", IndexFile, err)
-		}
-	}
-	if o.rejected != nil {
-		if err := o.rejected.Sync(); err != nil {
-			return fmt.Errorf("syncing %s: %w", RejectedFile, err)
+func (o *folderWriter) finishCommit(cp []byte, syncs commitSyncs) error {
+	for i := range syncs.n {
+		if err := syncs.files[i].Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", syncs.names[i], err)
 		}
 	}
 	return o.root.writeCheckpoint(cp)

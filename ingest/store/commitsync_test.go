@@ -1,0 +1,127 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// syncedNames lists what a commit of w now would sync, committing it.
+func syncedNames(t *testing.T, w Writer, pages int) []string {
+	t.Helper()
+	fw := w.(*folderWriter)
+	b, syncs, err := fw.prepareCommit(&Checkpoint{Profile: "p", Pages: pages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.finishCommit(b, syncs); err != nil {
+		t.Fatal(err)
+	}
+	return syncs.names[:syncs.n]
+}
+
+// TestCommitsSyncWhatGrew: a commit syncs the files that grew since their
+// last sync and no others; a new run's empty files need none, and a
+// resumed run's are synced once (they may have been cut back).
+func TestCommitsSyncWhatGrew(t *testing.T) {
+	dir := t.TempDir()
+	s := claim(t, dir)
+	w, err := s.Open(nil, Options{RawPages: true, Rejected: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	segment := filepath.Join(PagesDir, SegmentName(1))
+	if got := syncedNames(t, w, 0); len(got) != 0 {
+		t.Errorf("a new run's empty start syncs %v, want nothing", got)
+	}
+	w.BeginPage()
+	if err := w.WriteRecord([]byte(`{"id":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	w.EndPage()
+	if err := w.ArchivePage(&PageEntry{Page: 1, Status: 200}, []byte(`{"data":[{"id":1}]}`), false, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := syncedNames(t, w, 1), []string{RecordsFile, segment, IndexFile}; !slices.Equal(got, want) {
+		t.Errorf("after a page, a commit syncs %v, want %v", got, want)
+	}
+	if got := syncedNames(t, w, 1); len(got) != 0 {
+		t.Errorf("with nothing written since, a commit syncs %v, want nothing", got)
+	}
+	if err := w.WriteRejected(2, "too odd", []byte(`{"id":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := syncedNames(t, w, 2), []string{RejectedFile}; !slices.Equal(got, want) {
+		t.Errorf("after a rejected record alone, a commit syncs %v, want %v", got, want)
+	}
+	cp, err := s.ReadCheckpoint()
+	if err != nil || cp == nil {
+		t.Fatalf("checkpoint: %v, %v", cp, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w, err = s.Open(cp, Options{RawPages: true, Rejected: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if got, want := syncedNames(t, w, 2), []string{RecordsFile, segment, IndexFile, RejectedFile}; !slices.Equal(got, want) {
+		t.Errorf("a resumed run's first commit syncs %v, want %v", got, want)
+	}
+}
+
+// TestNewRunsEmptyStartIsACheckpoint: the first commit of a new run, which
+// vouches for nothing, still leaves a checkpoint (bytes a killed run
+// leaves after it are moved aside on resume, not refused), and the next
+// commit replaces it.
+func TestNewRunsEmptyStartIsACheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	s := claim(t, dir)
+	w := archiveRun(t, s, nil, 1)
+	commitAs(t, w, 0)
+	if cp, err := s.ReadCheckpoint(); err != nil || cp == nil || cp.Pages != 0 || cp.RecordsBytes != 0 {
+		t.Fatalf("after the empty start: checkpoint %+v, %v", cp, err)
+	}
+	w.BeginPage()
+	if err := w.WriteRecord([]byte(`{"id":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	w.EndPage()
+	commitAs(t, w, 1)
+	w.Close()
+	if cp, err := s.ReadCheckpoint(); err != nil || cp == nil || cp.Pages != 1 || cp.RecordsBytes != int64(len(`{"id":1}`)+1) {
+		t.Fatalf("after the first page: checkpoint %+v, %v", cp, err)
+	}
+}
+
+// TestPartitionFoldersNeedNoMarker: a partition's folder is claimed without
+// a marker of its own (its run's folder has one), and is claimed again as
+// siphon's, through its run or by its address alone.
+func TestPartitionFoldersNeedNoMarker(t *testing.T) {
+	run := Dir(t.TempDir())
+	part := run.Partition("p1")
+	s, err := part.Claim(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := archiveRun(t, s, nil, 1, `{"data":[1]}`)
+	commitAs(t, w, 1)
+	w.Close()
+	s.Release()
+	if _, err := os.Stat(filepath.Join(part.String(), MarkerFile)); !os.IsNotExist(err) {
+		t.Errorf("a partition's folder has a marker (%v)", err)
+	}
+	for _, loc := range []Location{part, At(part.String())} {
+		s, err := loc.Claim(false)
+		if err != nil {
+			t.Fatalf("claiming %s again: %v", loc, err)
+		}
+		cp, err := s.ReadCheckpoint()
+		if err != nil || cp == nil || cp.Pages != 1 {
+			t.Errorf("%s: checkpoint %+v, %v", loc, cp, err)
+		}
+		s.Release()
+	}
+}
