@@ -42,7 +42,10 @@ func BenchmarkPartitionsScale(b *testing.B) {
 				b.Fatal(err)
 			}
 			start := time.Now()
-			r := client.Start(context.Background(), ingest.Job{Out: filepath.Join(b.TempDir(), "out")})
+			// benchOut: outputs stay until the benchmarks are over, or
+			// deleting one count's tens of thousands of files would be
+			// charged to the next count's file creation (see benchRoot).
+			r := client.Start(context.Background(), ingest.Job{Out: filepath.Join(benchOut(b), "out")})
 			for range r.Events() {
 			}
 			if err := r.Wait(); err != nil {
