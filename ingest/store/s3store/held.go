@@ -17,10 +17,19 @@ type held struct {
 	b     bucket
 	lease *lease
 
+	// empty: the prefix held nothing before this run created its lease,
+	// so neither a checkpoint nor a segment (see Location.hold).
+	empty bool
+
 	mu     sync.Mutex
 	notes  []string
 	cpTag  string // the checkpoint's ETag as last read or written
 	cpRead bool
+	// What Claim found on the way in, for the first ReadCheckpoint and
+	// the first Open.
+	cpPre      *cpFetched // the checkpoint as read; nil once taken
+	abortedPre bool       // killed runs' uploads were aborted
+	opened     bool       // Open was called
 
 	logMu      sync.Mutex
 	logGen     string // the state log's generation being appended to
@@ -47,12 +56,29 @@ func (h *held) Notes() []string {
 	return n
 }
 
+// cpFetched is the checkpoint as Claim read it: its bytes (nil: none)
+// and ETag.
+type cpFetched struct {
+	data []byte
+	tag  string
+}
+
 // ReadCheckpoint reads the checkpoint and remembers its ETag, which the
-// next checkpoint write must match.
+// next checkpoint write must match. The first takes what Claim read.
 func (h *held) ReadCheckpoint() (*store.Checkpoint, error) {
-	data, tag, err := h.b.get(h.loc.key(store.CheckpointFile))
-	if err != nil {
-		return nil, err
+	h.mu.Lock()
+	pre := h.cpPre
+	h.cpPre = nil
+	h.mu.Unlock()
+	var data []byte
+	var tag string
+	if pre != nil {
+		data, tag = pre.data, pre.tag
+	} else {
+		var err error
+		if data, tag, err = h.b.get(h.loc.key(store.CheckpointFile)); err != nil {
+			return nil, err
+		}
 	}
 	h.mu.Lock()
 	h.cpTag, h.cpRead = tag, true

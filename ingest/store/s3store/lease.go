@@ -47,6 +47,9 @@ type lease struct {
 	where string
 	d     time.Duration
 	token string // this run's, in every body it writes
+	// created: taken where there was no .lock (not over a released or
+	// expired lease).
+	created bool
 
 	renewMu sync.Mutex // one renewal at a time
 
@@ -77,13 +80,22 @@ func holderName() string {
 // takeLease takes loc's lease through b: creating .lock, or replacing one
 // that was released or expired. A live lease is refused, naming its
 // holder. renew is the client that renews it, in the background from now.
-func takeLease(b bucket, loc Location, renew bucket) (*lease, error) {
+//
+// absent says a listing just now saw no .lock: it is created at once,
+// without reading it first (if another run created it meanwhile, the
+// create fails its condition, and .lock is read as it is then).
+func takeLease(b bucket, loc Location, renew bucket, absent bool) (*lease, error) {
 	l := &lease{b: renew, key: loc.key(lockKey), where: loc.String(), d: leaseTime(), stop: make(chan struct{}), stopped: make(chan struct{})}
 	for range 5 {
-		data, etag, err := b.get(l.key)
-		if err != nil {
-			return nil, err
+		var data []byte
+		var etag string
+		if !absent {
+			var err error
+			if data, etag, err = b.get(l.key); err != nil {
+				return nil, err
+			}
 		}
+		absent = false
 		cond := create
 		if data != nil {
 			var cur leaseBody
@@ -107,7 +119,7 @@ func takeLease(b bucket, loc Location, renew bucket) (*lease, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.etag, l.safe = tag, now.Add(l.d-l.d/4)
+		l.etag, l.safe, l.created = tag, now.Add(l.d-l.d/4), cond == create
 		go l.renew()
 		return l, nil
 	}

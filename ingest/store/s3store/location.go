@@ -2,6 +2,7 @@ package s3store
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -96,13 +97,18 @@ func (l Location) WarnTo(warn func(string)) store.Location {
 }
 
 // hold takes l's lease (reading and writing it through b) and returns
-// the prefix held: its writes go only while the lease holds.
-func (l Location) hold(c *conn, b bucket) (*held, error) {
-	ls, err := takeLease(b, l, c.leaseBucket(l.Bucket, leaseTime()))
+// the prefix held: its writes go only while the lease holds. v is what
+// a listing of the prefix saw before, if any.
+func (l Location) hold(c *conn, b bucket, v prefixView) (*held, error) {
+	ls, err := takeLease(b, l, c.leaseBucket(l.Bucket, leaseTime()), v.absent(lockKey))
 	if err != nil {
 		return nil, err
 	}
-	return &held{loc: l, b: c.bucket(l.Bucket, l.warn, ls), lease: ls}, nil
+	// Every object siphon writes under the prefix is written under its
+	// lease, and .lock, once there, stays. So a prefix that held nothing
+	// before the lease was created (not taken over) holds nothing but
+	// .lock still: no checkpoint, no segment.
+	return &held{loc: l, b: c.bucket(l.Bucket, l.warn, ls), lease: ls, empty: v.empty() && ls.created}, nil
 }
 
 // Shard is shard-K-of-N under the prefix.
@@ -151,24 +157,38 @@ func ownName(name string) bool {
 
 var shardName = regexp.MustCompile(`^shard-[0-9]+-of-[0-9]+$`)
 
+// prefixView is what a listing of the names directly under a prefix saw.
+type prefixView struct {
+	names map[string]bool
+	whole bool // every name is there: the listing was not cut short
+}
+
+// absent reports whether the listing shows that name was not there.
+func (v prefixView) absent(name string) bool { return v.whole && !v.names[name] }
+
+// empty reports whether the prefix held nothing at all.
+func (v prefixView) empty() bool { return v.whole && len(v.names) == 0 }
+
 // checkOwn refuses a prefix that holds objects siphon did not write and
-// no marker, before anything in it is touched.
-func (l Location) checkOwn(b bucket) error {
-	names, err := b.children(l.dir(), 1000)
+// no marker, before anything in it is touched. It returns what it saw.
+func (l Location) checkOwn(b bucket) (prefixView, error) {
+	names, whole, err := b.childrenWhole(l.dir(), 1000)
 	if err != nil {
-		return err
+		return prefixView{}, err
 	}
+	v := prefixView{names: make(map[string]bool, len(names)), whole: whole}
 	for _, n := range names {
-		if n == markerKey || n == store.CheckpointFile || n == store.RunStateFile {
-			return nil
-		}
+		v.names[n] = true
+	}
+	if v.names[markerKey] || v.names[store.CheckpointFile] || v.names[store.RunStateFile] {
+		return v, nil
 	}
 	for _, n := range names {
 		if !ownName(n) {
-			return fmt.Errorf("%w: %s holds objects siphon did not write (%q); pick an empty or new prefix", store.ErrFolderRefused, l, n)
+			return v, fmt.Errorf("%w: %s holds objects siphon did not write (%q); pick an empty or new prefix", store.ErrFolderRefused, l, n)
 		}
 	}
-	return nil
+	return v, nil
 }
 
 var (
@@ -224,29 +244,122 @@ func (l Location) Claim(fresh bool) (store.Store, error) {
 	if err := l.checkConditional(b); err != nil {
 		return nil, err
 	}
-	if err := l.checkOwn(b); err != nil {
-		return nil, err
-	}
-	h, err := l.hold(c, b)
+	v, err := l.checkOwn(b)
 	if err != nil {
 		return nil, err
 	}
-	m, _ := json.Marshal(marker{Siphon: "output folder", Created: time.Now().UTC()})
-	if _, err := h.b.put(l.key(markerKey), append(m, '\n'), create, ""); err != nil && !isConflictErr(err) {
-		h.Release()
+	h, err := l.hold(c, b, v)
+	if err != nil {
 		return nil, err
 	}
 	if fresh {
-		moved, err := h.moveAside()
-		if err != nil {
-			h.Release()
-			return nil, err
+		err = h.startOver(!v.names[markerKey])
+	} else {
+		err = h.settleIn(!v.names[markerKey])
+	}
+	if err != nil {
+		h.Release()
+		return nil, err
+	}
+	rememberMarked(c, l)
+	return h, nil
+}
+
+// markedLately remembers the prefixes this process claimed in the last
+// lease's time, marked: the history a run appends as it ends, once it
+// gave the prefix up, need not read the marker again. Bounded: a
+// partitioned run claims many prefixes, but appends history to one.
+var markedLately struct {
+	sync.Mutex
+	at map[string]time.Time
+}
+
+const markedKept = 64
+
+func markedKey(c *conn, l Location) string { return c.key + "\x00" + l.Bucket + "\x00" + l.Prefix }
+
+func rememberMarked(c *conn, l Location) {
+	markedLately.Lock()
+	defer markedLately.Unlock()
+	if markedLately.at == nil {
+		markedLately.at = map[string]time.Time{}
+	}
+	if len(markedLately.at) >= markedKept {
+		oldest := ""
+		for k, t := range markedLately.at {
+			if oldest == "" || t.Before(markedLately.at[oldest]) {
+				oldest = k
+			}
 		}
-		if moved != "" {
-			h.note("starting over: siphon's objects of the old output were moved to " + moved)
+		delete(markedLately.at, oldest)
+	}
+	markedLately.at[markedKey(c, l)] = time.Now()
+}
+
+// wasMarked reports (once) whether this process claimed l lately.
+func wasMarked(c *conn, l Location) bool {
+	markedLately.Lock()
+	defer markedLately.Unlock()
+	k := markedKey(c, l)
+	at, ok := markedLately.at[k]
+	delete(markedLately.at, k)
+	return ok && time.Since(at) < leaseTime()
+}
+
+// mark writes the marker that says the prefix is siphon's, unless one is
+// there already.
+func (h *held) mark() error {
+	m, _ := json.Marshal(marker{Siphon: "output folder", Created: time.Now().UTC()})
+	if _, err := h.b.put(h.loc.key(markerKey), append(m, '\n'), create, ""); err != nil && !isConflictErr(err) {
+		return err
+	}
+	return nil
+}
+
+// startOver marks the prefix (unless its marker was seen) and moves
+// siphon's objects aside.
+func (h *held) startOver(mark bool) error {
+	if mark {
+		if err := h.mark(); err != nil {
+			return err
 		}
 	}
-	return h, nil
+	moved, err := h.moveAside()
+	if err != nil {
+		return err
+	}
+	if moved != "" {
+		h.note("starting over: siphon's objects of the old output were moved to " + moved)
+	}
+	return nil
+}
+
+// settleIn does at once what a run needs before it reads or writes the
+// prefix it now holds, each a request of its own: mark the prefix
+// (unless its marker was seen), read the checkpoint (kept for
+// ReadCheckpoint; none on a prefix that was empty), and abort the
+// uploads a killed run left (Open need not).
+func (h *held) settleIn(mark bool) error {
+	var wg sync.WaitGroup
+	var markErr, cpErr, abortErr error
+	if mark {
+		wg.Go(func() { markErr = h.mark() })
+	}
+	pre := &cpFetched{}
+	if !h.empty {
+		wg.Go(func() { pre.data, pre.tag, cpErr = h.b.get(h.loc.key(store.CheckpointFile)) })
+	}
+	var aborted int
+	wg.Go(func() { aborted, abortErr = h.abortKilledUploads() })
+	wg.Wait()
+	if err := cmp.Or(markErr, cpErr, abortErr); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.cpPre, h.abortedPre = pre, true
+	h.mu.Unlock()
+	h.noteAborted(aborted)
+	return nil
 }
 
 func isConflictErr(err error) bool {
@@ -378,12 +491,15 @@ func (l Location) stateLog(b bucket) ([]string, error) {
 // AppendHistory writes one run as an object of its own (S3 cannot
 // append): history/STAMP-ID.json. A prefix siphon never made gets none.
 func (l Location) AppendHistory(e store.HistoryEntry) error {
-	b, err := l.bucket()
+	c, err := s3Client()
 	if err != nil {
 		return err
 	}
-	if m, _, err := b.get(l.key(markerKey)); err != nil || m == nil {
-		return err
+	b := c.bucket(l.Bucket, l.warn, nil)
+	if !wasMarked(c, l) {
+		if m, _, err := b.get(l.key(markerKey)); err != nil || m == nil {
+			return err
+		}
 	}
 	line, err := store.HistoryLine(e)
 	if err != nil {
@@ -431,10 +547,11 @@ func (l Location) MoveAside() (string, error) {
 	if err := l.checkConditional(b); err != nil {
 		return "", err
 	}
-	if err := l.checkOwn(b); err != nil {
+	v, err := l.checkOwn(b)
+	if err != nil {
 		return "", err
 	}
-	h, err := l.hold(c, b)
+	h, err := l.hold(c, b, v)
 	if err != nil {
 		return "", err
 	}
@@ -454,7 +571,7 @@ func (l Location) ResetPartition(key string) (string, error) {
 	if err != nil || len(objs) == 0 {
 		return "", err
 	}
-	h, err := part.hold(c, b)
+	h, err := part.hold(c, b, prefixView{})
 	if err != nil {
 		return "", err
 	}

@@ -169,11 +169,18 @@ func (b bucket) list(prefix string) ([]object, error) {
 // children lists the names directly under dir (keys and "sub/" prefixes),
 // at most limit.
 func (b bucket) children(dir string, limit int32) ([]string, error) {
+	names, _, err := b.childrenWhole(dir, limit)
+	return names, err
+}
+
+// childrenWhole is children, and whether they are all there are (the
+// store did not cut the listing at limit).
+func (b bucket) childrenWhole(dir string, limit int32) ([]string, bool, error) {
 	ctx, cancel := ctxOp()
 	defer cancel()
 	out, err := b.c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &b.name, Prefix: &dir, Delimiter: aws.String("/"), MaxKeys: aws.Int32(limit)})
 	if err != nil {
-		return nil, explain("listing", b.url(dir), err)
+		return nil, false, explain("listing", b.url(dir), err)
 	}
 	var names []string
 	for _, o := range out.Contents {
@@ -182,7 +189,7 @@ func (b bucket) children(dir string, limit int32) ([]string, error) {
 	for _, p := range out.CommonPrefixes {
 		names = append(names, strings.TrimPrefix(aws.ToString(p.Prefix), dir))
 	}
-	return names, nil
+	return names, !aws.ToBool(out.IsTruncated), nil
 }
 
 // move copies an object to dst, then deletes it: S3 has no rename.

@@ -232,18 +232,31 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 		w.seg, w.recordsBytes, w.indexBytes, w.rejectedBytes = cp.Segments, cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes
 	}
 	w.open = newSegment(w.seg + 1)
-	// A killed run's open segment may have parts up: invisible to
-	// readers, but kept (and billed) until aborted.
-	aborted, err := h.b.abortUploads(h.loc.dir(), func(key string) bool { return segmentOf(strings.TrimPrefix(key, h.loc.dir())) > 0 })
-	if err != nil {
-		return nil, err
+	h.mu.Lock()
+	first := !h.opened
+	h.opened = true
+	aborted := first && h.abortedPre
+	h.mu.Unlock()
+	// The segments under the prefix, and the uploads a killed run left,
+	// are listed at once, unless Claim saw to them: it aborted the
+	// uploads, and a prefix that held nothing holds no segment.
+	var objs []object
+	var listErr error
+	var wg sync.WaitGroup
+	if !first || !h.empty || cp != nil {
+		wg.Go(func() { objs, listErr = h.b.list(h.loc.dir()) })
 	}
-	if aborted > 0 {
-		h.note(fmt.Sprintf("%d incomplete uploads of a segment that was open when a run stopped were aborted; their pages are fetched again", aborted))
+	if !aborted {
+		n, err := h.abortKilledUploads()
+		if err != nil {
+			wg.Wait()
+			return nil, err
+		}
+		h.noteAborted(n)
 	}
-	objs, err := h.b.list(h.loc.dir())
-	if err != nil {
-		return nil, err
+	wg.Wait()
+	if listErr != nil {
+		return nil, listErr
 	}
 	var have int64
 	var past []string
@@ -276,6 +289,20 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 		h.note(fmt.Sprintf("%d objects past what the checkpoint vouches for (uploaded after the last checkpoint, e.g. by a run that was killed) were moved to %s; their pages are fetched again", len(past), h.b.url(h.loc.key(dst))))
 	}
 	return w, nil
+}
+
+// abortKilledUploads aborts the incomplete uploads of segment objects
+// under the prefix, and says how many: a killed run's open segment may
+// have parts up, invisible to readers but kept (and billed) until
+// aborted. Only before this run's own writer uploads anything.
+func (h *held) abortKilledUploads() (int, error) {
+	return h.b.abortUploads(h.loc.dir(), func(key string) bool { return segmentOf(strings.TrimPrefix(key, h.loc.dir())) > 0 })
+}
+
+func (h *held) noteAborted(n int) {
+	if n > 0 {
+		h.note(fmt.Sprintf("%d incomplete uploads of a segment that was open when a run stopped were aborted; their pages are fetched again", n))
+	}
 }
 
 // WriteRecords appends records, compacting each.
