@@ -196,11 +196,11 @@ func (a *readAhead) fetch(t target) *heldResponse {
 	start := time.Now()
 	actx, cancel := context.WithTimeout(a.ctx, rn.c.cfg.Timeout)
 	defer cancel()
-	req, _, _ := pre.prepare(a.ctx, actx, t.u, t.method, t.body, t.headers)
-	if req == nil {
+	req, ok, _, _ := pre.prepare(a.ctx, actx, t.u, t.method, t.body, t.headers)
+	if !ok {
 		return nil
 	}
-	resp, _, err := rn.c.do(actx, *req)
+	resp, _, err := rn.c.do(actx, req)
 	if err != nil {
 		return nil
 	}

@@ -249,11 +249,11 @@ func (rn *runner) pageURL(req request) (*url.URL, error) {
 func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) outcome {
 	actx, cancel := context.WithTimeout(ctx, rn.c.cfg.Timeout)
 	defer cancel()
-	req, reqBody, o := rn.prepare(ctx, actx, u, method, reqBody, headers)
-	if req == nil {
+	req, ok, reqBody, o := rn.prepare(ctx, actx, u, method, reqBody, headers)
+	if !ok {
 		return o
 	}
-	resp, sent, err := rn.c.do(actx, *req)
+	resp, sent, err := rn.c.do(actx, req)
 	if err != nil {
 		return rn.transportOutcome(ctx, err)
 	}
@@ -313,15 +313,15 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 }
 
 // prepare builds an attempt's request: the origin rule decides what it may
-// carry, then credentials, follow-up headers and the body go on. A nil
-// request means the attempt ends with the outcome returned.
-func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (*transport.Outgoing, []byte, outcome) {
+// carry, then credentials, follow-up headers and the body go on. Without
+// ok the attempt ends with the outcome returned.
+func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (req transport.Outgoing, ok bool, _ []byte, _ outcome) {
 	secrets, err := rn.c.guard.Destination(u)
 	if err == nil && !secrets && method == http.MethodPost && (rn.c.guard.SecretBody() || rn.c.guard.HoldsSecret(string(reqBody))) {
 		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", rn.c.redact().URL(u.String()))
 	}
 	if err != nil {
-		return nil, nil, outcome{fail: true, cause: err.Error(), err: err}
+		return req, false, nil, outcome{fail: true, cause: err.Error(), err: err}
 	}
 	if method != http.MethodPost {
 		reqBody = nil
@@ -330,7 +330,7 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 		headers = nil // pagination.next.headers may hold ${VAR}s: base_url's origin only
 	}
 	before := rn.c.Logins()
-	req, err := rn.c.guard.Dress(actx, method, u, reqBody, headers, secrets)
+	req, err = rn.c.guard.Dress(actx, method, u, reqBody, headers, secrets)
 	if n := rn.c.Logins(); n > before {
 		why := "the session token expired (auth.expires_in_path)"
 		if n == 1 {
@@ -341,14 +341,14 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 	if err != nil {
 		var ce *transport.CredentialError
 		if errors.As(err, &ce) {
-			return nil, nil, outcome{fail: true, cause: ce.Msg, err: err}
+			return req, false, nil, outcome{fail: true, cause: ce.Msg, err: err}
 		}
 		if ctx.Err() != nil {
-			return nil, nil, outcome{fail: true, cause: "canceled", err: err}
+			return req, false, nil, outcome{fail: true, cause: "canceled", err: err}
 		}
-		return nil, nil, outcome{retry: true, cause: err.Error(), err: err}
+		return req, false, nil, outcome{retry: true, cause: err.Error(), err: err}
 	}
-	return &req, reqBody, outcome{}
+	return req, true, reqBody, outcome{}
 }
 
 // statusOutcome classifies a response that is not a 2xx (see
@@ -480,7 +480,8 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, sent ht
 	sink := rn.recs
 	tap := sink.newTap(raw) // its head is f.head, read before the next page
 	if sink.out.RawPages() {
-		tap.arch = store.NewStreamedBody(sink.out, sink.pageNo, rn.c.redact())
+		sink.arch = *store.NewStreamedBody(sink.out, sink.pageNo, rn.c.redact())
+		tap.arch = &sink.arch
 	}
 	body, err := rn.openBody(tap, ctype) // after the archive's tee: the archive keeps the body as it came
 	if err != nil {

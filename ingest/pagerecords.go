@@ -87,6 +87,10 @@ type pageSink struct {
 	prev, cur map[[2]uint64]struct{} // hashes of the records of the page before, and of this one
 
 	tap bodyTap // a streamed body's, reused from page to page (its head too)
+	// arch is the tap's body on its way to the archive, reused from
+	// attempt to attempt: an attempt's is finished or discarded before
+	// the next one starts.
+	arch store.StreamedBody
 
 	pageNo int // the page being fetched, for the archive's file name
 

@@ -57,6 +57,14 @@ type walk struct {
 	shownResp transport.HeaderMemo
 	shownSent transport.SentMemo
 	entryRed  *redact.Redactor // the redactor the last index entry was built with
+	// entry and entryPos are the page's index entry, reused from page to
+	// page: the store encodes it at once and the page event copies it.
+	entry    store.PageEntry
+	entryPos paginate.Position
+	// shownOut is the last page's cursor out as shown: the next page's
+	// cursor in is most often the same text, shown alike.
+	shownOut shownText
+	resp     paginate.Response // the page as the paginator reads it, reused
 	// pagJQ names the paginator's expressions for the jq guard; "": they
 	// are plain paths, which run no jq and need no guard.
 	pagJQ string
@@ -326,7 +334,9 @@ func (w *walk) advance(ctx context.Context, f *fetched, pageNo int, before pagin
 	if !f.direct {
 		recs = w.pag.Dedup(f.records)
 	}
-	reason, err := w.pag.Advance(&paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: f.found, PageNo: pageNo})
+	w.resp = paginate.Response{Status: f.status, Header: f.header, URL: f.url, Page: f.page, Records: recs, Fetched: f.found, PageNo: pageNo}
+	reason, err := w.pag.Advance(&w.resp)
+	w.resp = paginate.Response{} // the page is let go
 	stop()
 	if err = jqguard.Stopped(gctx, err); err != nil {
 		var an *paginate.AnomalyError
@@ -383,13 +393,31 @@ func (w *walk) pageEntry(f *fetched, pageNo, written int, cursorIn, reason strin
 	}
 	red := w.c.redact()
 	w.entryRed = red
-	entry := &store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: textbound.Keep(f.redactedURL), Status: f.status,
+	entry := &w.entry
+	*entry = store.PageEntry{Page: pageNo, Time: time.Now().UTC(), Method: f.method, URL: textbound.Keep(f.redactedURL), Status: f.status,
 		Attempts: f.attempts, Duration: f.duration.Round(time.Microsecond).String(), Bytes: f.size, Records: written,
-		CursorIn: textbound.Keep(red.URL(cursorIn)), CursorOut: textbound.Keep(red.URL(cursorOut)), Headers: w.shownResp.Show(red, f.header)}
-	posIn := w.posIn // as the checkpoint keeps a position: secrets as their references
-	posIn.NextURL, posIn.Cursor = w.c.guard.CheckpointURL(posIn.NextURL), w.c.guard.CheckpointText(posIn.Cursor)
-	entry.Position = &posIn
+		CursorIn: w.shownOut.url(red, cursorIn), Headers: w.shownResp.Show(red, f.header)}
+	entry.CursorOut = w.shownOut.url(red, cursorOut)
+	w.entryPos = w.posIn // as the checkpoint keeps a position: secrets as their references
+	w.entryPos.NextURL, w.entryPos.Cursor = w.c.guard.CheckpointURL(w.posIn.NextURL), w.c.guard.CheckpointText(w.posIn.Cursor)
+	entry.Position = &w.entryPos
 	return entry
+}
+
+// shownText remembers a text as shown (redacted, then bounded) by one
+// redactor.
+type shownText struct {
+	red         *redact.Redactor
+	text, shown string
+}
+
+// url is textbound.Keep(red.URL(text)), from the memo when it is the text
+// shown last.
+func (m *shownText) url(red *redact.Redactor, text string) string {
+	if red != m.red || text != m.text {
+		m.red, m.text, m.shown = red, text, textbound.Keep(red.URL(text))
+	}
+	return m.shown
 }
 
 // archive writes the page's index line and, with raw_pages, its body: a

@@ -80,7 +80,8 @@ func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
 	b := &boundedBody{raw: resp.Body, limit: t.Unpacked, encoding: enc}
-	b.wire = &countingReader{r: resp.Body}
+	b.wire = &b.counted
+	b.counted.r = resp.Body
 	switch enc {
 	case "", "identity":
 		b.encoding = ""
@@ -125,7 +126,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // boundedBody is a response body read through its decoder and its bounds.
 type boundedBody struct {
 	raw      io.ReadCloser
-	wire     *countingReader
+	wire     *countingReader // counted: in the same allocation
+	counted  countingReader
 	r        io.Reader // the decoded body; nil until the first read of an encoded one
 	decode   bool
 	encoding string

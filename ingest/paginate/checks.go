@@ -1,8 +1,8 @@
 package paginate
 
 import (
-	"crypto/sha256"
 	"fmt"
+	"hash/maphash"
 )
 
 // The checks below wrap every style that follows cursors or URLs: the
@@ -11,30 +11,40 @@ import (
 
 // maxRemembered bounds the cursors and URLs kept for loop detection, so
 // memory stays flat on endless backfills: a loop longer than this many pages
-// goes unnoticed (about 5 MB at the bound).
+// goes unnoticed (about 3 MB at the bound).
 const maxRemembered = 50_000
 
 // seenSet is the cursors or URLs a walk followed, by hash, oldest first.
+// A key is two 64-bit hashes under seeds of their own: a walk of 50,000
+// pages mistakes a new cursor for one it followed with odds of about
+// 2^-97, and hashing costs a small page a fraction of a cryptographic sum.
 type seenSet struct {
-	pages map[[32]byte]int // cursor or URL → the page that produced it
-	order [][32]byte
+	pages map[seenKey]int // cursor or URL → the page that produced it
+	order []seenKey       // a ring: next is the oldest once it is full
+	next  int
 }
 
-func newSeenSet() seenSet { return seenSet{pages: map[[32]byte]int{}} }
+type seenKey [2]uint64
+
+var seenSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func newSeenSet() seenSet { return seenSet{pages: map[seenKey]int{}} }
 
 // remember catches a cursor or URL seen before, a loop (A→B→A as well as
 // A→A): seen, and the page that gave it first.
 func (s *seenSet) remember(value string, pageNo int) (first int, seen bool) {
-	key := sha256.Sum256([]byte(value))
+	key := seenKey{maphash.String(seenSeeds[0], value), maphash.String(seenSeeds[1], value)}
 	if first, ok := s.pages[key]; ok {
 		return first, true
 	}
 	s.pages[key] = pageNo
-	s.order = append(s.order, key)
-	if len(s.order) > maxRemembered {
-		delete(s.pages, s.order[0])
-		s.order = s.order[1:]
+	if len(s.order) < maxRemembered {
+		s.order = append(s.order, key)
+		return 0, false
 	}
+	delete(s.pages, s.order[s.next]) // the oldest makes room
+	s.order[s.next] = key
+	s.next = (s.next + 1) % maxRemembered
 	return 0, false
 }
 
