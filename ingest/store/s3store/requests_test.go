@@ -1,6 +1,7 @@
 package s3store
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -72,6 +73,9 @@ func TestRunSendsNoNeedlessRequest(t *testing.T) {
 	}
 	cp := &store.Checkpoint{Profile: "p"}
 	if err := w.Commit(cp); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WaitCommit(); err != nil { // the empty start goes up beside the run
 		t.Fatal(err)
 	}
 	check("a fresh prefix's claim, open and first checkpoint", map[string]int{
@@ -158,5 +162,40 @@ func TestUploadsUnderAnEmptiedPrefixAreAborted(t *testing.T) {
 	}
 	if notes := st.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "1 incomplete uploads") {
 		t.Errorf("notes: %v", notes)
+	}
+}
+
+// TestEmptyStartGoesUpBeside: a new run's first checkpoint, which vouches
+// for no segment, goes up while the run goes on; the commit of the first
+// segment waits for it, and one that failed stops the run before any
+// segment is completed.
+func TestEmptyStartGoesUpBeside(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Setenv(t)
+	b := srv.Bucket(t, "start")
+	st, err := store.At("s3://start/run").Claim(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Release()
+	// Another writer's checkpoint, there before the new run's: its
+	// create fails its condition.
+	if _, err := srv.Client().PutObject(t.Context(), putInput(b, "run/checkpoint.json", `{"profile":"other"}`)); err != nil {
+		t.Fatal(err)
+	}
+	w, err := st.Open(nil, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	cp := &store.Checkpoint{Profile: "p"}
+	if err := w.Commit(cp); err != nil {
+		t.Fatalf("the empty start: %v (it goes up beside the run)", err)
+	}
+	if err := commitRecords(w, cp, `{"id":1}`); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("the first segment's commit after the empty start failed: %v", err)
+	}
+	if objs := srv.Objects(t, b, "run/records-"); len(objs) != 0 {
+		t.Errorf("a segment completed without the empty start in place: %v", objs)
 	}
 }

@@ -58,7 +58,8 @@ type writer struct {
 	recycle  func([]byte)
 	age      time.Duration
 
-	seg int // segments closed (vouched or being uploaded)
+	seg int  // segments closed (vouched or being uploaded)
+	new bool // opened without a checkpoint, and not committed yet
 
 	open     segment
 	bodyMark int64 // where a streamed body began in the open pages
@@ -227,6 +228,7 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 	}
 	w := &writer{h: h, rawPages: opt.RawPages, recycle: opt.Recycle, age: segmentAge(), lastCP: time.Now()}
 	vouched := 0
+	w.new = cp == nil
 	if cp != nil {
 		vouched = cp.Segments
 		w.seg, w.recordsBytes, w.indexBytes, w.rejectedBytes = cp.Segments, cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes
@@ -449,9 +451,19 @@ func (w *writer) Commit(cp *store.Checkpoint) error {
 	if err := w.WaitCommit(); err != nil {
 		return err
 	}
+	start := w.new && w.size() == 0
 	up, err := w.close(cp)
 	if err != nil {
 		return err
+	}
+	if start {
+		// A new run's empty start vouches for no segment: it need only be
+		// in place before the first segment is completed, whose commit
+		// waits for it (and fails with it). It goes up beside the run.
+		done := make(chan error, 1)
+		w.inflight = done
+		go func() { done <- up() }()
+		return nil
 	}
 	if err := up(); err != nil {
 		w.failed = err
@@ -526,6 +538,7 @@ func (w *writer) close(cp *store.Checkpoint) (func() error, error) {
 	if w.failed != nil {
 		return nil, w.failed
 	}
+	w.new = false
 	seg := w.open
 	recs := seg[recordsStream]
 	n := w.seg
