@@ -20,19 +20,25 @@ func (d Dir) String() string { return string(d) }
 // the folder are then moved aside, still under the lock; anything else in
 // it stays. A folder held by a live run is refused, fresh or not, naming
 // the holder.
-func (d Dir) Claim(fresh bool) (Store, error) { return d.claim(fresh, true) }
+func (d Dir) Claim(fresh bool) (Store, error) { return d.claim(fresh, false) }
 
-// claim is Claim; mark writes the folder's marker when it has none.
-func (d Dir) claim(fresh, mark bool) (Store, error) {
+// claim is Claim; a partition's folder (see partitionDir) gets no marker,
+// and its path, below its run's, needs no check that it is not the
+// current, home or root folder.
+func (d Dir) claim(fresh, partition bool) (Store, error) {
 	path := string(d)
-	if err := checkOutputFolder(path); err != nil {
+	check := checkOutputFolder
+	if partition {
+		check = checkOwnFolder
+	}
+	if err := check(path); err != nil {
 		return nil, err
 	}
 	f, err := holdFolder(path)
 	if err != nil {
 		return nil, err
 	}
-	if mark {
+	if !partition {
 		if err := f.markFolder(); err != nil {
 			f.Release()
 			return nil, err
@@ -75,7 +81,7 @@ func (d Dir) Partition(key string) Location {
 // again, is a plain Dir, which reads the same folder.
 type partitionDir struct{ Dir }
 
-func (d partitionDir) Claim(fresh bool) (Store, error) { return d.claim(fresh, false) }
+func (d partitionDir) Claim(fresh bool) (Store, error) { return d.claim(fresh, true) }
 
 // ReadCheckpoint reads the folder's checkpoint, not holding the folder
 // (the console shows past runs with it).

@@ -74,6 +74,12 @@ func checkOutputFolder(path string) error {
 	if err := checkOutPath(path); err != nil {
 		return err
 	}
+	return checkOwnFolder(path)
+}
+
+// checkOwnFolder refuses, without changing anything, an existing folder
+// that is not siphon's. A folder that does not exist yet is fine.
+func checkOwnFolder(path string) error {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
