@@ -11,9 +11,13 @@ import (
 // openBody opens r by the profile's format, else by its Content-Type
 // (package bodyformat): after the archive's tee, so the archive keeps the
 // body as it came; the result keeps the start of the JSON a conversion
-// yields, for the checks that read a small page whole.
-func (rn *runner) openBody(r io.Reader, ctype string) (*bodyformat.Headed, error) {
-	return bodyformat.OpenHeaded(r, rn.bodyOptions(ctype), headBytes)
+// yields, for the checks that read a small page whole. It is the sink's
+// Headed, reused from page to page.
+func (rn *runner) openBody(s *pageSink, r io.Reader, ctype string) (*bodyformat.Headed, error) {
+	if err := s.body.Open(r, rn.bodyOptions(ctype), headBytes); err != nil {
+		return nil, err
+	}
+	return &s.body, nil
 }
 
 func (rn *runner) bodyOptions(ctype string) bodyformat.Options {

@@ -483,7 +483,7 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, sent ht
 		sink.arch = *store.NewStreamedBody(sink.out, sink.pageNo, rn.c.redact())
 		tap.arch = &sink.arch
 	}
-	body, err := rn.openBody(tap, ctype) // after the archive's tee: the archive keeps the body as it came
+	body, err := rn.openBody(sink, tap, ctype) // after the archive's tee: the archive keeps the body as it came
 	if err != nil {
 		if tap.arch != nil {
 			tap.arch.Discard()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 
+	"siphon/ingest/bodyformat"
 	"siphon/ingest/page"
 	"siphon/ingest/pagescan"
 	"siphon/ingest/paginate"
@@ -91,6 +92,7 @@ type pageSink struct {
 	// attempt to attempt: an attempt's is finished or discarded before
 	// the next one starts.
 	arch store.StreamedBody
+	body bodyformat.Headed // the tap's body opened by its format, reused likewise
 
 	pageNo int // the page being fetched, for the archive's file name
 
@@ -262,6 +264,10 @@ func (t *bodyTap) Peek(n int) ([]byte, error) {
 	}
 	return got, err
 }
+
+// Close does nothing: the body under the tap is its caller's to close.
+// (bodyformat then takes the tap as the opened body as it is.)
+func (t *bodyTap) Close() error { return nil }
 
 // took counts, fingerprints and archives bytes read from the body.
 func (t *bodyTap) took(p []byte) {

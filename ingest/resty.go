@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"siphon/ingest/bodybound"
 	"siphon/ingest/transport"
 )
 
@@ -14,7 +15,15 @@ import (
 // run's own (they pause, count and report), and bodies are streamed, so
 // resty neither retries nor reads them.
 func newResty(hc *http.Client) *resty.Client {
-	return resty.NewWithClient(hc).SetLogger(quietLogger{}).SetRetryCount(0).SetDoNotParseResponse(true)
+	return resty.NewWithClient(hc).SetLogger(quietLogger{}).SetRetryCount(0).SetDoNotParseResponse(true).SetPreRequestHook(askEncodings)
+}
+
+// askEncodings asks for the encodings the bounded transport decodes in
+// the request resty made, which is the run's own: the transport then
+// sends it as it is instead of a copy with the header added.
+func askEncodings(_ *resty.Client, r *http.Request) error {
+	bodybound.AskEncodings(r.Header)
+	return nil
 }
 
 // quietLogger keeps resty's own log lines (warnings about a request) off
@@ -26,7 +35,10 @@ func (quietLogger) Warnf(string, ...any)  {}
 func (quietLogger) Debugf(string, ...any) {}
 
 // do sends a request the guard dressed, through resty. The response's
-// body is the caller's to close; sent is the header that went out.
+// body is the caller's to close; sent is the header that went out as the
+// request is shown: o's, which resty filled in (User-Agent, Accept) before
+// it copied it into the request; the encodings asked for below resty are
+// not shown.
 func (c *Client) do(ctx context.Context, o transport.Outgoing) (resp *http.Response, sent http.Header, err error) {
 	r := c.http.R().SetContext(ctx)
 	r.Header = o.Header
@@ -37,5 +49,5 @@ func (c *Client) do(ctx context.Context, o transport.Outgoing) (resp *http.Respo
 	if err != nil {
 		return nil, nil, err
 	}
-	return res.RawResponse, res.Request.RawRequest.Header, nil
+	return res.RawResponse, r.Header, nil
 }

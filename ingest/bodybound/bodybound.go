@@ -62,7 +62,7 @@ type Transport struct {
 }
 
 func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" {
+	if asksEncodings(req.Header) {
 		// Said here, Go's transport leaves the decoding to us. The
 		// caller's request stays as it was: a shallow copy with a header
 		// map of its own (nothing below changes the rest in place).
@@ -110,6 +110,26 @@ func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // acceptEncoding is what siphon asks for: what it decodes.
 const acceptEncoding = "gzip, deflate, br"
+
+// asksEncodings reports whether Transport asks for the encodings it
+// decodes in a request with header h: unless it asks for an encoding or
+// a range itself.
+func asksEncodings(h http.Header) bool {
+	return h.Get("Accept-Encoding") == "" && h.Get("Range") == ""
+}
+
+// AskEncodings asks in h itself for what Transport would ask for: a
+// caller that owns its request's header spares Transport a copy of the
+// request for every page.
+func AskEncodings(h http.Header) {
+	if asksEncodings(h) {
+		h["Accept-Encoding"] = acceptEncodings
+	}
+}
+
+// acceptEncodings is the header's value, shared by every request that
+// asks: a header's values are replaced, never changed in place.
+var acceptEncodings = []string{acceptEncoding}
 
 // countingReader counts the bytes read through it.
 type countingReader struct {

@@ -19,14 +19,17 @@ type Headed struct {
 	n    int64
 }
 
-// OpenHeaded opens r as Open does, keeping up to keep bytes of the
-// converted JSON.
-func OpenHeaded(r io.Reader, o Options, keep int) (*Headed, error) {
+// Open opens r into b as Open does, keeping up to keep bytes of the
+// converted JSON. A caller that opens body after body reuses one Headed,
+// once it is done with the one before (what Kept returned stays the
+// caller's).
+func (b *Headed) Open(r io.Reader, o Options, keep int) error {
 	op, err := open(r, o)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Headed{Opened: op, keep: keep}, nil
+	*b = Headed{Opened: op, keep: keep}
+	return nil
 }
 
 func (b *Headed) Read(p []byte) (int, error) {

@@ -73,8 +73,9 @@ type Options struct {
 // is the profile's, else its file name's extension, else what its first
 // byte says ('<' XML, else JSON).
 //
-// A Peeker is read as it is; any other reader through a small peek of its
-// own. Neither takes a buffer: every page of a run is opened here.
+// A Peeker is read as it is (and closed with the body when it is an
+// io.Closer too); any other reader through a small peek of its own.
+// Neither takes a buffer: every page of a run is opened here.
 func Open(r io.Reader, o Options) (*Opened, error) {
 	op, err := open(r, o)
 	if err != nil {
@@ -83,13 +84,17 @@ func Open(r io.Reader, o Options) (*Opened, error) {
 	return &op, nil
 }
 
-// open is Open, the result by value: OpenHeaded keeps it in its own.
+// open is Open, the result by value: Headed.Open keeps it in its own.
 func open(r io.Reader, o Options) (Opened, error) {
 	var body io.ReadCloser
 	var head []byte
 	if p, ok := r.(Peeker); ok {
 		head, _ = p.Peek(4) // an error comes again from the reads
-		body = io.NopCloser(r)
+		if rc, ok := r.(io.ReadCloser); ok {
+			body = rc // no wrapper to allocate for every page
+		} else {
+			body = io.NopCloser(r)
+		}
 	} else {
 		pk := &peeked{r: r}
 		head, body = pk.peek(), pk

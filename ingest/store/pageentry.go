@@ -170,15 +170,17 @@ func (e *PageEntry) MarshalJSON() ([]byte, error) {
 // indexEncoder writes index lines; a writer keeps one, so that a page's
 // line costs no buffer or encoder of its own.
 type indexEncoder struct {
-	buf  bytes.Buffer
-	enc  *json.Encoder
-	keys []string // the headers' names, sorted for a line
+	buf   bytes.Buffer
+	enc   *json.Encoder
+	keys  []string  // the headers' names, sorted for a line
+	entry PageEntry // the entry as a line shows it: scratch, not a copy on the heap per line
 }
 
 // line is e's index line, newline included, valid until the next call.
 func (x *indexEncoder) line(e *PageEntry) ([]byte, error) {
 	type plain PageEntry // without MarshalJSON: encoded field by field
-	c := plain(*e)
+	x.entry = *e
+	c := (*plain)(&x.entry)
 	c.URL, c.CursorIn, c.CursorOut = textbound.Keep(c.URL), textbound.Keep(c.CursorIn), textbound.Keep(c.CursorOut)
 	if c.Headers != nil && overlong(c.Headers) {
 		h := make(map[string]string, len(c.Headers)) // e's map stays as it is
@@ -188,7 +190,7 @@ func (x *indexEncoder) line(e *PageEntry) ([]byte, error) {
 		c.Headers = textbound.Headers(h)
 	}
 	x.buf.Reset()
-	line, keys, ok := appendIndexLine(x.buf.AvailableBuffer(), (*PageEntry)(&c), x.keys)
+	line, keys, ok := appendIndexLine(x.buf.AvailableBuffer(), &x.entry, x.keys)
 	x.keys = keys
 	if ok {
 		x.buf.Write(line) // in place: the buffer keeps its growth
@@ -198,7 +200,7 @@ func (x *indexEncoder) line(e *PageEntry) ([]byte, error) {
 		x.enc = json.NewEncoder(&x.buf)
 		x.enc.SetEscapeHTML(false) // & in URLs stays readable
 	}
-	if err := x.enc.Encode(&c); err != nil {
+	if err := x.enc.Encode(c); err != nil {
 		return nil, err
 	}
 	return textbound.EscapeControls(x.buf.Bytes()), nil
