@@ -522,7 +522,8 @@ func (rn *runner) stream(ctx context.Context, u *url.URL, method string, sent ht
 		}
 		return rn.bodyErrorOutcome(status, ctype, tap.head, msg, retry, err)
 	}
-	f := &fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch, format: body.Format, sent: sent}
+	f := &sink.page // the walk is done with the page before
+	*f = fetched{url: u, method: method, status: status, header: header, head: tap.head, size: tap.n, sum: tap.hash.Sum64(), page: pg, found: sink.found, direct: true, sentBody: reqBody, arch: tap.arch, format: body.Format, sent: sent}
 	return outcome{f: f}
 }
 

@@ -93,6 +93,7 @@ type pageSink struct {
 	// the next one starts.
 	arch store.StreamedBody
 	body bodyformat.Headed // the tap's body opened by its format, reused likewise
+	page fetched           // a streamed page as the walk takes it: taken before the next is fetched
 
 	pageNo int // the page being fetched, for the archive's file name
 

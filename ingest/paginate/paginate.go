@@ -156,15 +156,16 @@ func (e *AnomalyError) Error() string { return e.What }
 // Paginator walks one profile's pages: its style, wrapped in the checks
 // that apply to every style.
 type Paginator struct {
-	cfg      spec.PaginationConfig
-	stopWhen *page.Expr
-	def      Def
-	style    Style
-	pos      Position
-	seen     seenSet
-	emptyRun int      // empty pages in a row that had a next cursor or link
-	notes    []string // anomalies worth reporting that do not stop the walk
-	restart  *restarter
+	cfg       spec.PaginationConfig
+	stopWhen  *page.Expr
+	def       Def
+	style     Style
+	pos       Position
+	seen      seenSet
+	advancing Position // Advance's scratch: the position being moved on
+	emptyRun  int      // empty pages in a row that had a next cursor or link
+	notes     []string // anomalies worth reporting that do not stop the walk
+	restart   *restarter
 	// restarted is the restart the last page led to, until taken.
 	restarted *Restarted
 	limit     string // cfg.Limit as sent, written once
@@ -341,7 +342,8 @@ func (p *Paginator) TakeNotes() []string {
 // ends: it returns the stop reason ("" to go on). On an error the position
 // stays where it was.
 func (p *Paginator) Advance(r *Response) (string, error) {
-	pos := p.pos
+	pos := &p.advancing // a copy of the position, kept in the Paginator: not one on the heap a page
+	*pos = p.pos
 	r.Largest = pos.MaxPageSize
 	r.Short = r.Fetched < r.Largest
 	pos.MaxPageSize = max(pos.MaxPageSize, r.Fetched)
@@ -349,11 +351,11 @@ func (p *Paginator) Advance(r *Response) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	next, err := p.style.Next(&pos, r)
+	next, err := p.style.Next(pos, r)
 	if last {
 		// The page says it is the last: what the style makes of it (a
 		// cursor that repeats, a bad next link) no longer matters.
-		p.pos = pos
+		p.pos = *pos
 		return StopWhen, nil
 	}
 	if err != nil {
@@ -367,7 +369,7 @@ func (p *Paginator) Advance(r *Response) (string, error) {
 		// A scroll id: the same on every page, so progress is judged by
 		// records. A page without any is the end.
 		if r.Fetched == 0 {
-			p.pos = pos
+			p.pos = *pos
 			return StopEmptyPage, nil
 		}
 		pos.Followed = true
@@ -379,7 +381,7 @@ func (p *Paginator) Advance(r *Response) (string, error) {
 			if declaredEnd(r.Page) {
 				// Zendesk's last page carries its own cursor again and
 				// end_of_stream: true. That is the end, not a loop.
-				p.pos = pos
+				p.pos = *pos
 				return StopDeclaredEnd, nil
 			}
 			what := next.Loop
@@ -393,18 +395,18 @@ func (p *Paginator) Advance(r *Response) (string, error) {
 		pos.Followed = true
 	}
 	if p.restart != nil {
-		if err := p.restart.observe(&pos, r); err != nil {
+		if err := p.restart.observe(pos, r); err != nil {
 			return "", err
 		}
-		if next.Stop == "" && p.restart.due(pos) {
-			rs, err := p.restart.begin(&pos, p.style.Start(), p.style.Describe(pos), p.restart.describeCap())
+		if next.Stop == "" && p.restart.due(*pos) {
+			rs, err := p.restart.begin(pos, p.style.Start(), p.style.Describe(*pos), p.restart.describeCap())
 			if err != nil {
 				return "", err
 			}
 			p.restarted = rs
 		}
 	}
-	p.pos = pos
+	p.pos = *pos
 	return next.Stop, nil
 }
 
