@@ -66,6 +66,11 @@ type Tracker struct {
 	// the page being fed record by record
 	pageRecords int
 	drifts      []Drift
+
+	// prev is the last compared record's fields' stats, in its order:
+	// an API's records mostly list the same fields in the same order, and
+	// a field found at its place there needs no map lookup.
+	prev []*fieldStat
 }
 
 // NewTracker returns a Tracker that has seen nothing yet.
@@ -157,14 +162,23 @@ func (t *Tracker) finishBaseline() {
 
 // compare checks the scanned record against the baseline.
 func (t *Tracker) compare(drifts []Drift, fields []pagescan.Field) []Drift {
-	for _, f := range fields {
-		st := t.fields[string(f.Path)]
+	if cap(t.prev) < len(fields) {
+		t.prev = append(t.prev[:cap(t.prev)], make([]*fieldStat, len(fields)-cap(t.prev))...)
+	}
+	t.prev = t.prev[:len(fields)]
+	for i, f := range fields {
+		st := t.prev[i]
+		if st == nil || st.name != string(f.Path) {
+			st = t.fields[string(f.Path)]
+			t.prev[i] = st
+		}
 		if st == nil {
 			if len(t.fields) >= maxFields {
 				continue
 			}
 			st = &fieldStat{name: string(f.Path), reported: reportedNew}
 			t.fields[st.name] = st
+			t.prev[i] = st
 			drifts = append(drifts, Drift{
 				Field: st.name, Change: ChangeNew,
 				Now: f.Kind.String(), Example: shortExample(f.Value),
