@@ -179,26 +179,43 @@ func (f *folder) replaceUnsynced(name string, data []byte) error {
 // swapIn writes a temporary file and renames it over name; durable makes
 // the file, then the rename, durable before it returns.
 func (f *folder) swapIn(name string, write func(io.Writer) error, durable bool) error {
+	tmp, err := f.stage(name, write, durable)
+	if err != nil {
+		return err
+	}
+	return f.swap(tmp, name, durable)
+}
+
+// stage writes what write writes into a new temporary file for name (made
+// durable with sync), and returns its name: nothing is replaced yet.
+func (f *folder) stage(name string, write func(io.Writer) error, sync bool) (string, error) {
 	tmp := fmt.Sprintf(".%s.%d.%d.tmp", name, os.Getpid(), time.Now().UnixNano())
 	file, err := openAt(f.dir, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return err
+		return "", err
 	}
 	bw := &fileBuf{f: file, limit: 32 << 10}
 	err = write(bw)
 	if err == nil {
 		err = bw.Flush()
 	}
-	if err == nil && durable {
+	if err == nil && sync {
 		err = file.Sync()
 	}
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = renameAt(f.dir, tmp, name)
-	}
 	if err != nil {
+		removeAt(f.dir, tmp)
+		return "", err
+	}
+	return tmp, nil
+}
+
+// swap renames the staged file tmp over name, and with durable makes the
+// rename durable (a sync of the folder).
+func (f *folder) swap(tmp, name string, durable bool) error {
+	if err := renameAt(f.dir, tmp, name); err != nil {
 		removeAt(f.dir, tmp)
 		return err
 	}
@@ -315,15 +332,6 @@ func (f *folder) WriteRunStateLogFrom(write func(io.Writer) error) error {
 	}
 	if err := f.replaceFrom(RunStateLogFile, write); err != nil {
 		return fmt.Errorf("writing %s: %w", f.rel(RunStateLogFile), err)
-	}
-	return nil
-}
-
-// writeCheckpoint replaces the checkpoint atomically (temp file, fsync,
-// rename, fsync of the folder) with one encodeCheckpoint made.
-func (f *folder) writeCheckpoint(b []byte) error {
-	if err := f.replace(CheckpointFile, b); err != nil {
-		return fmt.Errorf("writing checkpoint: %w", err)
 	}
 	return nil
 }
