@@ -196,7 +196,7 @@ func (a *readAhead) fetch(t target) *heldResponse {
 	start := time.Now()
 	actx, cancel := context.WithTimeout(a.ctx, rn.c.cfg.Timeout)
 	defer cancel()
-	req, ok, _, _ := pre.prepare(a.ctx, actx, t.u, t.method, t.body, t.headers)
+	req, ok, _, _ := pre.prepare(a.ctx, actx, t.u, "", t.method, t.body, t.headers)
 	if !ok {
 		return nil
 	}

@@ -74,7 +74,8 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 		return nil, &apierror.PageError{Page: pageNo, Method: rn.c.cfg.Method, URL: textbound.Keep(rn.c.redact().URL(req.url)), Cause: textbound.Keep(rn.c.redact().String(err.Error())), Err: err}
 	}
 	red := rn.c.redact()
-	p := &pageFetch{pageNo: pageNo, t: t, redacted: textbound.Keep(red.URL(t.u.String())), red: red}
+	text := t.u.String()
+	p := &pageFetch{pageNo: pageNo, t: t, text: text, redacted: textbound.Keep(red.URL(text)), red: red}
 	if rn.ahead != nil {
 		rn.flush() // claim may wait for the page in flight
 		p.held = rn.ahead.claim(ctx, t.key())
@@ -122,6 +123,7 @@ func (rn *runner) fetchPage(ctx context.Context, pageNo int, req request) (*fetc
 type pageFetch struct {
 	pageNo   int
 	t        target
+	text     string           // t.u as a string
 	redacted string           // the URL as events and errors show it
 	red      *redact.Redactor // the redactor redacted was made with
 	held     *heldResponse    // the page fetched ahead, taken as the first attempt; nil: none
@@ -149,7 +151,7 @@ func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome,
 	rn.emitAs(RequestSent{At: now(), Page: p.pageNo, Attempt: attempt, Method: p.t.method, URL: p.redacted}, p.red)
 	rn.flush() // the page's events, and this one, before waiting for the answer
 	sentAt := time.Now()
-	o := rn.attempt(actx, p.t.u, p.t.method, p.t.body, p.t.headers)
+	o := rn.attempt(actx, p.t.u, p.text, p.t.method, p.t.body, p.t.headers)
 	if !replay {
 		rn.c.budget.Release(rn.ticket)
 	}
@@ -245,11 +247,12 @@ func (rn *runner) pageURL(req request) (*url.URL, error) {
 	return &u, nil
 }
 
-// attempt sends one request and classifies what came back, once.
-func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) outcome {
+// attempt sends one request and classifies what came back, once. text is
+// u as a string, when the caller has it ("": none).
+func (rn *runner) attempt(ctx context.Context, u *url.URL, text, method string, reqBody []byte, headers map[string]string) outcome {
 	actx, cancel := context.WithTimeout(ctx, rn.c.cfg.Timeout)
 	defer cancel()
-	req, ok, reqBody, o := rn.prepare(ctx, actx, u, method, reqBody, headers)
+	req, ok, reqBody, o := rn.prepare(ctx, actx, u, text, method, reqBody, headers)
 	if !ok {
 		return o
 	}
@@ -315,7 +318,7 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, method string, reqBod
 // prepare builds an attempt's request: the origin rule decides what it may
 // carry, then credentials, follow-up headers and the body go on. Without
 // ok the attempt ends with the outcome returned.
-func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, reqBody []byte, headers map[string]string) (req transport.Outgoing, ok bool, _ []byte, _ outcome) {
+func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, text, method string, reqBody []byte, headers map[string]string) (req transport.Outgoing, ok bool, _ []byte, _ outcome) {
 	secrets, err := rn.c.guard.Destination(u)
 	if err == nil && !secrets && method == http.MethodPost && (rn.c.guard.SecretBody() || rn.c.guard.HoldsSecret(string(reqBody))) {
 		err = fmt.Errorf("%s is on another origin than base_url, and the POST body holds a secret: refused", rn.c.redact().URL(u.String()))
@@ -330,7 +333,7 @@ func (rn *runner) prepare(ctx, actx context.Context, u *url.URL, method string, 
 		headers = nil // pagination.next.headers may hold ${VAR}s: base_url's origin only
 	}
 	before := rn.c.Logins()
-	req, err = rn.c.guard.Dress(actx, method, u, reqBody, headers, secrets)
+	req, err = rn.c.guard.Dress(actx, method, u, text, reqBody, headers, secrets)
 	if n := rn.c.Logins(); n > before {
 		why := "the session token expired (auth.expires_in_path)"
 		if n == 1 {

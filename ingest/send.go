@@ -68,7 +68,7 @@ type Response struct {
 // expression is not applied: the page is the whole body. Anything but a
 // usable 2xx answer is a *apierror.PageError for page 1.
 func (c *Client) SendOnce(ctx context.Context, t Target) (*Response, error) {
-	o := c.probeRunner().attempt(ctx, t.URL, t.Method, t.Body, nil)
+	o := c.probeRunner().attempt(ctx, t.URL, "", t.Method, t.Body, nil)
 	if o.f == nil {
 		return nil, &apierror.PageError{Page: 1, Method: t.Method, URL: c.redact().URL(t.URL.String()), Status: o.status, ContentType: o.ctype, Attempts: 1, Cause: c.redact().String(o.cause), Snippet: c.redact().String(o.snippet), Err: o.err}
 	}

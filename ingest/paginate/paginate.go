@@ -168,7 +168,7 @@ type Paginator struct {
 	restart   *restarter
 	// restarted is the restart the last page led to, until taken.
 	restarted *Restarted
-	limit     string // cfg.Limit as sent, written once
+	limit     []string // cfg.Limit as sent, made once
 }
 
 // New builds the paginator for a pagination block (defaults applied),
@@ -196,7 +196,7 @@ func New(cfg spec.PaginationConfig, primaryKey []string) (*Paginator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Paginator{cfg: cfg, stopWhen: stopWhen, def: def, style: style, pos: style.Start(), seen: newSeenSet(), restart: restart, limit: strconv.Itoa(cfg.Limit)}, nil
+	return &Paginator{cfg: cfg, stopWhen: stopWhen, def: def, style: style, pos: style.Start(), seen: newSeenSet(), restart: restart, limit: []string{strconv.Itoa(cfg.Limit)}}, nil
 }
 
 // Position is where the walk stands.
@@ -233,7 +233,7 @@ func (p *Paginator) Ahead(k int) (Request, bool) {
 func (p *Paginator) requestAt(pos Position) Request {
 	q := url.Values{}
 	if p.cfg.Limit > 0 {
-		q.Set(p.cfg.LimitParam, p.limit)
+		q[p.cfg.LimitParam] = p.limit // shared: a request's values are set, never changed in place
 	}
 	req := p.style.Request(pos, q)
 	addParams(&req, pos)

@@ -5,6 +5,7 @@
 package textbound
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 )
@@ -59,6 +60,9 @@ func Size(n int64) string {
 // structure is ASCII), where an escape means the same character.
 func EscapeControls(b []byte) []byte {
 	i := 0
+	for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
+		i += 8 // eight ASCII bytes at a time: every index line is read here
+	}
 	for i < len(b) && b[i] < utf8.RuneSelf {
 		i++
 	}

@@ -48,10 +48,12 @@ type Outgoing struct {
 // which may hold ${VAR}s); body, a POST's JSON, with its Content-Type.
 // The profile's own headers give way to the request's; Authorization from
 // the auth type wins over both. An error is the credential's (see Token).
-func (g *Guard) Dress(ctx context.Context, method string, u *url.URL, body []byte, extra map[string]string, secrets bool) (Outgoing, error) {
+// text is u as a string when the caller has it ("": Dress makes it).
+func (g *Guard) Dress(ctx context.Context, method string, u *url.URL, text string, body []byte, extra map[string]string, secrets bool) (Outgoing, error) {
 	a := g.cfg.Auth
 	target := *u
 	if secrets && a.Type == spec.AuthAPIKey && a.In == "query" {
+		text = "" // the key goes into the query: made anew below
 		q := url.Values{a.Name: {a.Value.Reveal()}}.Encode()
 		if target.RawQuery == "" {
 			target.RawQuery = q
@@ -123,7 +125,10 @@ func (g *Guard) Dress(ctx context.Context, method string, u *url.URL, body []byt
 	if len(body) == 0 {
 		body = nil
 	}
-	return Outgoing{Method: method, URL: target.String(), Header: h, Body: body}, nil
+	if text == "" {
+		text = target.String()
+	}
+	return Outgoing{Method: method, URL: text, Header: h, Body: body}, nil
 }
 
 // jsonType and xmlType are the Content-Types a request asks back for.

@@ -186,7 +186,7 @@ func TestAtHomeIsHostPort(t *testing.T) {
 // as the run's resty client does (Host header as the virtual host), so the
 // tests can put it on the wire.
 func (g *Guard) request(ctx context.Context, method string, u *url.URL, body []byte, extra map[string]string, secrets bool) (*http.Request, error) {
-	o, err := g.Dress(ctx, method, u, body, extra, secrets)
+	o, err := g.Dress(ctx, method, u, "", body, extra, secrets)
 	if err != nil {
 		return nil, err
 	}
