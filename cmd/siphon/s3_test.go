@@ -68,11 +68,9 @@ func s3RunToEnd(t *testing.T, srv *s3test.Server, dir, home string, args ...stri
 // finish. It returns how many runs it killed.
 func s3KillAndResume(t *testing.T, srv *s3test.Server, dir, home string, rng *rand.Rand, kills, maxPages int, args ...string) int {
 	t.Helper()
-	killed := 0
-	for attempt := 0; killed < kills; attempt++ {
-		if attempt > 40*kills {
-			t.Fatalf("only %d kills", killed)
-		}
+	killed, tries := 0, killTries{}
+	for killed < kills {
+		tries.check(t, killed)
 		cmd := s3Cmd(t, srv, dir, home, append(args, "--log", "json")...)
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
@@ -81,7 +79,8 @@ func s3KillAndResume(t *testing.T, srv *s3test.Server, dir, home string, rng *ra
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		sc := bufio.NewScanner(stderr)
+		var seen strings.Builder
+		sc := bufio.NewScanner(io.TeeReader(stderr, &seen))
 		if waitForPages(sc, 1+rng.IntN(maxPages)) {
 			cmd.Process.Kill()
 			io.Copy(io.Discard, stderr)
@@ -90,9 +89,32 @@ func s3KillAndResume(t *testing.T, srv *s3test.Server, dir, home string, rng *ra
 			continue
 		}
 		cmd.Wait() // refused while the lease is held, or done already
+		tries.count(held(seen.String()))
 	}
 	s3RunToEnd(t, srv, dir, home, args...)
 	return killed
+}
+
+// killTries bounds a kill loop's runs that were not killed: those refused
+// while a killed run's lease is still held (each a process started and
+// refused, in tens of milliseconds, for up to the lease's 2 s: how many
+// depends on the machine's speed, not on siphon) and the others (a run
+// that ended before its pages came, which must stay rare).
+type killTries struct{ held, other int }
+
+func (k *killTries) count(held bool) {
+	if held {
+		k.held++
+	} else {
+		k.other++
+	}
+}
+
+func (k *killTries) check(t *testing.T, killed int) {
+	t.Helper()
+	if k.other > 40 || k.held > 500*(killed+1) {
+		t.Fatalf("only %d kills (%d runs refused while a lease was held, %d ended first)", killed, k.held, k.other)
+	}
 }
 
 // waitForLines reads until n lines hold s.

@@ -60,11 +60,9 @@ func TestS3KilledWhilePartsAreUp(t *testing.T) {
 	writeProfile(t, dir, "fat", fmt.Sprintf("name: fat\nbase_url: %s\npath: /items\nrecords: .data\nprimary_key: id\npagination:\n  type: cursor\n  cursor_param: cursor\n  cursor_path: .next\n", api.URL))
 	rng := rand.New(rand.NewPCG(7, 8))
 	var aborted bool
-	killed := 0
-	for attempt := 0; killed < 4; attempt++ {
-		if attempt > 40 {
-			t.Fatalf("only %d kills", killed)
-		}
+	killed, tries := 0, killTries{}
+	for killed < 4 {
+		tries.check(t, killed)
 		// No segment closes by age: every run dies with its open segment's
 		// parts up (from page 11 on) and nothing vouched for, so the data
 		// never runs out before the kills do.
@@ -87,6 +85,7 @@ func TestS3KilledWhilePartsAreUp(t *testing.T) {
 			killed++
 		} else {
 			cmd.Wait()
+			tries.count(held(seen.String()))
 		}
 		aborted = aborted || strings.Contains(seen.String(), "incomplete uploads")
 	}
