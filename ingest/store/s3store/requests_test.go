@@ -39,6 +39,7 @@ func TestRunSendsNoNeedlessRequest(t *testing.T) {
 	from := px.Requests()
 	sent := func() map[string]int {
 		t.Helper()
+		px.Settle()
 		got := map[string]int{}
 		for _, e := range px.Log() {
 			if e.N <= from {

@@ -199,6 +199,7 @@ type Proxy struct {
 	log      []Entry
 	waiters  []waiter
 	inFlight map[int]Request
+	settled  *sync.Cond    // on mu: a request in flight was logged
 	closed   chan struct{} // the test ended: delays end
 }
 
@@ -272,6 +273,20 @@ func (p *Proxy) InFlight(match func(Request) bool) int {
 	return n
 }
 
+// Settle waits until every request that arrived is logged: a client has
+// its answer a moment before the proxy logs the request, so a test that
+// counts what a call sent settles first.
+func (p *Proxy) Settle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.settled == nil {
+		p.settled = sync.NewCond(&p.mu)
+	}
+	for len(p.inFlight) > 0 {
+		p.settled.Wait()
+	}
+}
+
 // Log is every request handled so far, in the order they ended.
 func (p *Proxy) Log() []Entry {
 	p.mu.Lock()
@@ -328,6 +343,9 @@ func (p *Proxy) record(e Entry) {
 	defer p.mu.Unlock()
 	delete(p.inFlight, e.N)
 	p.log = append(p.log, e)
+	if p.settled != nil {
+		p.settled.Broadcast()
+	}
 	kept := p.waiters[:0]
 	for _, w := range p.waiters {
 		if w.match(e) {
