@@ -111,6 +111,10 @@ func (s *Shared) take(ctx context.Context, m *Member, l Listener) (*Ticket, erro
 		var t *Ticket
 		if err == nil && v.reason == goNow {
 			t = &Ticket{seq: v.seq}
+			if s.awaiting == nil {
+				s.awaiting = map[uint64]struct{}{}
+			}
+			s.awaiting[v.seq] = struct{}{}
 			s.inflight++
 			s.sent[m.cfg.Profile]++
 			m.mu.Lock()
@@ -288,12 +292,23 @@ func (m *Member) Observe(t *Ticket, rl httphdr.RateLimit) (warning string) {
 	s := m.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// This process's requests that took their place before t's and have no
+	// answer yet may reach the server after it: its Remaining misses them.
+	var earlier int64
+	if t != nil {
+		delete(s.awaiting, seq)
+		for q := range s.awaiting {
+			if q < seq {
+				earlier++
+			}
+		}
+	}
 	defer s.wake()
 	s.store.share()
 	var set *hold
 	var at time.Time
 	notes, _ := s.store.update(func(st *state, now time.Time) { // a refused file is the next Acquire's error
-		set, at = observe(st, now, seq, rl), now
+		set, at = observe(st, now, seq, earlier, rl), now
 	})
 	s.pending = append(s.pending, notes...)
 	if set == nil {
@@ -327,6 +342,7 @@ func (m *Member) Release(t *Ticket) {
 		return
 	}
 	t.released = true
+	delete(s.awaiting, t.seq)
 	s.inflight--
 	s.wake()
 	m.mu.Lock()

@@ -130,8 +130,11 @@ func take(st *state, now time.Time, inflight int64, p pace) verdict {
 // observe reconciles the state with a response's rate-limit headers. The
 // server counted the request of place seq (0: unknown) when it came, so
 // the requests sent after it by any sharer are not in its Remaining yet:
-// they are subtracted. It returns the long hold it set, if it set one.
-func observe(st *state, now time.Time, seq uint64, rl httphdr.RateLimit) *hold {
+// they are subtracted. So are earlier (this process's requests with a
+// smaller place, still unanswered): taking a place is not arriving, and
+// one of them may reach the server after it. It returns the long hold it
+// set, if it set one.
+func observe(st *state, now time.Time, seq uint64, earlier int64, rl httphdr.RateLimit) *hold {
 	if rl.Limit >= 0 {
 		st.Limit = rl.Limit
 	}
@@ -147,7 +150,7 @@ func observe(st *state, now time.Time, seq uint64, rl httphdr.RateLimit) *hold {
 	if seq > 0 && st.Seq >= seq {
 		after = int64(st.Seq - seq)
 	}
-	left := rl.Remaining - after
+	left := rl.Remaining - after - max(earlier, 0)
 	if rl.Reset.Sub(now) > holdBound {
 		// Not a window to pace by: a spent one is a hold, shown and
 		// clearable, not a silent wait of hours.

@@ -96,8 +96,9 @@ type Shared struct {
 	watched  bool          // changed was handed to a waiter since it was made
 	taking   takeState     // take's verdict, made by takeOp under mu
 	takeOp   func(*state, time.Time)
-	pace     pace  // the strictest rate_limit of the members so far
-	inflight int64 // this process's requests sent and not yet answered
+	pace     pace                // the strictest rate_limit of the members so far
+	inflight int64               // this process's requests sent and not yet answered
+	awaiting map[uint64]struct{} // their places (seq) until answered or released
 	sent     map[string]int64
 	live     map[string]int // runs going on, by profile
 	pending  []string       // notes about the store, for the next Acquire to tell
