@@ -154,10 +154,15 @@ func (f *folder) readFile(name string) ([]byte, error) {
 // replace writes a file of the folder atomically: temp file, fsync,
 // rename, fsync of the folder.
 func (f *folder) replace(name string, data []byte) error {
-	return f.replaceFrom(name, func(w io.Writer) error {
+	return f.replaceFrom(name, bytesOf(data))
+}
+
+// bytesOf writes data: what replaceFrom and stage take, for bytes at hand.
+func bytesOf(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
-	})
+	}
 }
 
 // replaceFrom is replace with what write writes, streamed into the
@@ -170,10 +175,7 @@ func (f *folder) replaceFrom(name string, write func(io.Writer) error) error {
 // a power cut loses no data (the folder's marker, a new run's empty
 // checkpoint). A reader never sees it half written.
 func (f *folder) replaceUnsynced(name string, data []byte) error {
-	return f.swapIn(name, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	}, false)
+	return f.swapIn(name, bytesOf(data), false)
 }
 
 // swapIn writes a temporary file and renames it over name; durable makes
@@ -314,10 +316,7 @@ func (f *folder) AppendRunStateLog(lines []byte) error {
 // WriteRunStateLog replaces partitions.jsonl atomically; the next append
 // opens the new file.
 func (f *folder) WriteRunStateLog(lines []byte) error {
-	return f.WriteRunStateLogFrom(func(w io.Writer) error {
-		_, err := w.Write(lines)
-		return err
-	})
+	return f.WriteRunStateLogFrom(bytesOf(lines))
 }
 
 // WriteRunStateLogFrom is WriteRunStateLog with the lines write writes,

@@ -482,10 +482,7 @@ func (o *folderWriter) finishCommit(cp []byte, syncs commitSyncs) error {
 	for i := range syncs.n {
 		wg.Go(func() { errs[i] = syncs.files[i].Sync() })
 	}
-	tmp, err := o.root.stage(CheckpointFile, func(w io.Writer) error {
-		_, err := w.Write(cp)
-		return err
-	}, true)
+	tmp, err := o.root.stage(CheckpointFile, bytesOf(cp), true)
 	wg.Wait()
 	for i := range syncs.n {
 		if errs[i] != nil {
