@@ -375,13 +375,14 @@ func (o *folderWriter) Commit(cp *Checkpoint) error {
 	}
 	if o.newStart {
 		o.newStart = false
-		if syncs.n == 0 && cp.RecordsBytes == 0 && cp.IndexBytes == 0 && cp.RejectedBytes == 0 && cp.PagesBytes == 0 {
-			// A new run's empty start vouches for no data: it is there so
-			// that bytes a killed run leaves before its first commit are
-			// moved aside, not refused. A process killed keeps it without
-			// a sync; a power cut may take it, and then those bytes are
-			// refused with a way on, not lost. (A run of many partitions
-			// starts each: two syncs fewer a partition.)
+		if syncs.n == 0 {
+			// A new run's first commit with none of its files grown
+			// vouches for no data: it is there so that bytes a killed run
+			// leaves before its next commit are moved aside, not refused.
+			// A process killed keeps it without a sync; a power cut may
+			// take it, and then those bytes are refused with a way on,
+			// not lost. (A run of many partitions starts each: two syncs
+			// fewer a partition.)
 			if err := o.root.replaceUnsynced(CheckpointFile, b); err != nil {
 				return fmt.Errorf("writing checkpoint: %w", err)
 			}
