@@ -136,15 +136,8 @@ func nameFile(path string) (Entry, []byte, *tree) {
 	}
 	t := parseTree(path, data)
 	if t.root != nil {
-		d := newDecoder(path, os.LookupEnv, true) // as describeFile's load decodes it
-		var name entry
-		for _, kv := range d.mapping(t.root, "") {
-			if kv.key == "name" {
-				name = kv
-			}
-		}
 		var cfg spec.Config
-		d.name(t.root, name, &cfg)
+		newDecoder(path, os.LookupEnv, true).topName(t.root, &cfg) // as describeFile's load decodes it
 		if cfg.Name != "" {
 			e.Name = cfg.Name
 		}

@@ -22,14 +22,7 @@ func (d *decoder) profile(root *yaml.Node, p *Profile) {
 			_ = setField(cfg, f, f.def, nil) // the table's own defaults are valid
 		}
 	}
-	entries := d.mapping(root, "")
-	var name entry
-	for _, e := range entries {
-		if e.key == "name" {
-			name = e
-		}
-	}
-	d.name(root, name, cfg) // first: secret errors suggest variables named after it
+	entries := d.topName(root, cfg) // first: secret errors suggest variables named after it
 	d.section("", root, entries, p)
 	checkTop(d, cfg)
 	cfg.Secrets = sortSecrets(append(cfg.Secrets, d.interpolated...))
@@ -138,6 +131,21 @@ func (d *decoder) name(root *yaml.Node, e entry, cfg *spec.Config) {
 	if d.profileName == "" {
 		d.profileName = "siphon"
 	}
+}
+
+// topName decodes the profile's name from root's top-level keys, which it
+// returns: a load does this first, and finding a profile by name does
+// only this.
+func (d *decoder) topName(root *yaml.Node, cfg *spec.Config) []entry {
+	entries := d.mapping(root, "")
+	var name entry
+	for _, e := range entries {
+		if e.key == "name" {
+			name = e
+		}
+	}
+	d.name(root, name, cfg)
+	return entries
 }
 
 // params reads the query parameters: any scalar becomes its text.
