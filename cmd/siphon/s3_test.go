@@ -7,17 +7,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"siphon/ingest/demoapi"
 	"siphon/ingest/store/s3store/s3test"
@@ -206,18 +202,7 @@ func TestS3SecondOwnerRefused(t *testing.T) {
 	// answered, so the first run is live when the rival comes, however
 	// fast either is.
 	rivalDone := make(chan struct{})
-	var served atomic.Int64
-	demo := demoapi.New(demoapi.Options{Records: n})
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if served.Add(1) == 4 {
-			select {
-			case <-rivalDone:
-			case <-time.After(2 * time.Minute):
-			}
-		}
-		demo.ServeHTTP(w, r)
-	}))
-	defer api.Close()
+	api := gatedAPI(t, demoapi.Options{Records: n}, 4, rivalDone)
 	first, second := t.TempDir(), t.TempDir()
 	for _, d := range []string{first, second} {
 		writeProfile(t, d, "owned", cursorProfile("owned", api.URL, 10))
