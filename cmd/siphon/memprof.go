@@ -8,6 +8,10 @@ package main
 // resident set reaches a new high (by 512 KiB or more), and a line of
 // heap figures to stderr. SIPHON_MEMPROF_RATE sets runtime.MemProfileRate
 // (4096 sees small objects; the default samples every 512 KiB).
+//
+// A developer's tool, not a feature: the profiles go straight into the
+// named folder, not through the output store, which is why no release
+// build carries this file (README, Benchmarks).
 
 import (
 	"bytes"
