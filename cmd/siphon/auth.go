@@ -71,11 +71,11 @@ func cmdAuth(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("auth login takes one PROFILE")
 	}
-	path, err := profiles.Resolve(pos[0], profiles.Dirs(*dir))
+	found, err := profiles.ResolveFile(pos[0], profiles.Dirs(*dir))
 	if err != nil {
 		return usagef("%v", err)
 	}
-	p, err := profiles.Loader{CheckExpr: page.Check}.LoadFile(path)
+	p, err := profiles.Loader{CheckExpr: page.Check}.LoadFound(found)
 	var approval *profiles.ApprovalError
 	switch {
 	case errors.As(err, &approval):

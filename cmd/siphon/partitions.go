@@ -45,27 +45,27 @@ func resolveFrom(cfg *spec.Config, path, dir string) error {
 	if from.Profile == "" || from.Dir != "" {
 		return nil
 	}
-	var parentPath string
+	parent := &profiles.Found{}
 	if path != "" {
 		for _, ext := range []string{".yaml", ".yml"} {
 			if p := filepath.Join(filepath.Dir(path), from.Profile+ext); fileExists(p) {
-				parentPath = p
+				parent.Path = p
 				break
 			}
 		}
 	}
-	if parentPath == "" {
-		p, err := profiles.Resolve(from.Profile, profiles.Dirs(dir))
+	if parent.Path == "" {
+		found, err := profiles.ResolveFile(from.Profile, profiles.Dirs(dir))
 		if err != nil {
 			return usagef("partitions.from.profile: %v", err)
 		}
-		parentPath = p
+		parent = found
 	}
-	parent, err := profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}.LoadFile(parentPath)
+	p, err := profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}.LoadFound(parent)
 	if err != nil {
 		return usagef("partitions.from.profile %s: %v", from.Profile, err)
 	}
-	from.Dir = outputDir("", parent.Config)
+	from.Dir = outputDir("", p.Config)
 	if _, err := partlist.SetOf(*cfg); err != nil {
 		return usagef("profile %s: %v", cfg.Name, err)
 	}

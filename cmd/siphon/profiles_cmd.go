@@ -45,15 +45,15 @@ func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 		if len(pos) != 1 {
 			return usagef("profiles show takes one NAME")
 		}
-		path, err := profiles.Resolve(pos[0], profiles.Dirs(*dir))
+		found, err := profiles.ResolveFile(pos[0], profiles.Dirs(*dir))
 		if err != nil {
 			return usagef("%v", err)
 		}
-		p, err := profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}.LoadFile(path)
+		p, err := profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}.LoadFound(found)
 		if err != nil {
 			return usagef("invalid profile:\n%v", err)
 		}
-		fmt.Fprintf(stdout, "# %s\n", path)
+		fmt.Fprintf(stdout, "# %s\n", found.Path)
 		stdout.Write(profiles.Format(p))
 		return nil
 	case "check":
@@ -149,11 +149,12 @@ func writeAccesses(w io.Writer, p *profiles.Profile) {
 func profilesTrust(stdout io.Writer, args []string, dirs []string) error {
 	store := profiles.DefaultApprovals()
 	for _, arg := range args {
-		path, err := profiles.Resolve(arg, dirs)
+		found, err := profiles.ResolveFile(arg, dirs)
 		if err != nil {
 			return usagef("%v", err)
 		}
-		p, err := (profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}).LoadFile(path)
+		path := found.Path
+		p, err := (profiles.Loader{CheckExpr: page.Check, SkipSecrets: true}).LoadFound(found)
 		if err != nil {
 			return usagef("invalid profile, not approved:\n%v", err)
 		}

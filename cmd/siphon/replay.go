@@ -29,12 +29,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("replay takes one PROFILE")
 	}
-	path, err := profiles.Resolve(pos[0], profiles.Dirs(*dir))
+	found, err := profiles.ResolveFile(pos[0], profiles.Dirs(*dir))
 	if err != nil {
 		return usagef("%v", err)
 	}
 	// Offline: no secret is needed, none is read.
-	p, err := profiles.Loader{SkipSecrets: true, CheckExpr: page.Check}.LoadFile(path)
+	p, err := profiles.Loader{SkipSecrets: true, CheckExpr: page.Check}.LoadFound(found)
 	if err != nil {
 		return usagef("invalid profile:\n%v", err)
 	}

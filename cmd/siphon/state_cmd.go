@@ -48,11 +48,11 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != n {
 		return usagef("state %s takes %d argument(s)\n\n%s", sub, n, stateUsage)
 	}
-	path, err := profiles.Resolve(pos[0], profiles.Dirs(*dir))
+	found, err := profiles.ResolveFile(pos[0], profiles.Dirs(*dir))
 	if err != nil {
 		return usagef("%v", err)
 	}
-	p, err := profiles.Loader{SkipSecrets: true}.LoadFile(path)
+	p, err := profiles.Loader{SkipSecrets: true}.LoadFound(found)
 	if err != nil {
 		return usagef("invalid profile:\n%v", err)
 	}
