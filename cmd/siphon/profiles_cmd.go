@@ -53,7 +53,7 @@ func cmdProfiles(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usagef("invalid profile:\n%v", err)
 		}
-		fmt.Fprintf(stdout, "# %s\n", found.Path)
+		fmt.Fprintf(stdout, "# %s\n", termsafe.Line(found.Path))
 		stdout.Write(profiles.Format(p))
 		return nil
 	case "check":
