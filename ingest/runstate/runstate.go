@@ -194,19 +194,10 @@ func EncodeHeader(h Header) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// Changes says how the partitions now, of the given kind, differ from the
-// saved set. New partitions are no change: they are simply run.
-func (s *State) Changes(kind string, now *partition.Set) []string {
-	c := NewComparer(s.Kind, kind, now)
-	for _, l := range s.Partitions {
-		c.Line(l)
-	}
-	return c.Changes()
-}
-
 // A Comparer says, a saved line at a time, how the partitions now differ
-// from a saved set, and where each saved partition is among them. It
-// holds a bit a partition now, and the lines of partitions gone.
+// from a saved set (new partitions are no change: they are simply run),
+// and where each saved partition is among them. It holds a bit a
+// partition now, and the lines of partitions gone.
 type Comparer struct {
 	now     *partition.Set
 	kindWas string
