@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -109,18 +108,18 @@ func (g *Guard) Dress(ctx context.Context, method string, u *url.URL, text strin
 	if ct := h.Get("Content-Type"); strings.TrimSpace(h.Get("Accept")) == "" && ct != "" && (jsonType.MatchString(ct) || xmlType.MatchString(ct)) {
 		h.Set("Accept", ct) // ask for what the body is
 	}
+	// net/http's own helpers write into h through a request that only
+	// lends them the header: the encoding and the cookie's sanitising
+	// stay Go's.
+	hr := http.Request{Header: h}
 	switch {
 	case secrets && a.Type == spec.AuthBasic:
-		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(a.Username+":"+a.Password.Reveal())))
+		hr.SetBasicAuth(a.Username, a.Password.Reveal())
 	case token != "":
 		h.Set("Authorization", strings.TrimSpace("Bearer "+token))
 	}
 	if cookie != "" {
-		c := (&http.Cookie{Name: a.Cookie, Value: cookie}).String()
-		if prev := h.Get("Cookie"); prev != "" {
-			c = prev + "; " + c // beside the profile's, as http.Request.AddCookie does
-		}
-		h.Set("Cookie", c)
+		hr.AddCookie(&http.Cookie{Name: a.Cookie, Value: cookie}) // beside the profile's
 	}
 	if len(body) == 0 {
 		body = nil
