@@ -54,14 +54,7 @@ func TestStalledOwnerStops(t *testing.T) {
 	srv.Bucket(t, "lake")
 	t.Setenv("SIPHON_S3_LEASE", "1s")
 	loc := store.At("s3://lake/stall")
-	st, err := loc.Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := st.Open(nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := claimOpen(t, loc, store.Options{})
 	w.BeginPage()
 	w.WriteRecord([]byte(`{"id":1}`))
 	w.EndPage()
@@ -72,7 +65,10 @@ func TestStalledOwnerStops(t *testing.T) {
 	ls := st.(*held).lease
 	close(ls.stop)
 	<-ls.stopped
-	var next store.Store
+	var (
+		next store.Store
+		err  error
+	)
 	deadline := time.Now().Add(30 * time.Second)
 	for next == nil {
 		next, err = loc.Claim(false)

@@ -47,14 +47,7 @@ func TestAnswersCutShortAreRetried(t *testing.T) {
 	px := srv.Proxy(t, nil)
 	px.Server().Setenv(t)
 	loc := store.At("s3://lake/cut")
-	st, err := loc.Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := st.Open(nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := claimOpen(t, loc, store.Options{})
 	cp := &store.Checkpoint{Profile: "p"}
 	if err := commitRecords(w, cp, `{"id":1}`); err != nil {
 		t.Fatal(err)
@@ -70,7 +63,8 @@ func TestAnswersCutShortAreRetried(t *testing.T) {
 		s3test.When(reads("get", "/checkpoint.json"), s3test.Schedule(s3test.CutShort, s3test.Fault{}, s3test.CutShort)),
 		s3test.When(reads("list", ""), s3test.Schedule(s3test.CutShort, s3test.Fault{}, s3test.Fault{}, s3test.CutShort)),
 	))
-	if st, err = loc.Claim(false); err != nil {
+	st, err := loc.Claim(false)
+	if err != nil {
 		t.Fatalf("claim with answers cut short: %v", err)
 	}
 	defer st.Release()

@@ -18,15 +18,25 @@ func putInput(bucket, key, body string) *s3.PutObjectInput {
 // writer is closed and the prefix released when the test ends.
 func claimWriter(t *testing.T, loc store.Location, opt store.Options) (store.Store, store.Writer) {
 	t.Helper()
+	st, w := claimOpen(t, loc, opt)
+	t.Cleanup(st.Release)
+	t.Cleanup(func() { w.Close() })
+	return st, w
+}
+
+// claimOpen claims loc and opens a writer on it for a fresh run, for a
+// test that closes the writer and releases the prefix itself (or, as a
+// killed run, never does).
+func claimOpen(t *testing.T, loc store.Location, opt store.Options) (store.Store, store.Writer) {
+	t.Helper()
 	st, err := loc.Claim(false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(st.Release)
 	w, err := st.Open(nil, opt)
 	if err != nil {
+		st.Release()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { w.Close() })
 	return st, w
 }

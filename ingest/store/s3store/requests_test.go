@@ -64,14 +64,7 @@ func TestRunSendsNoNeedlessRequest(t *testing.T) {
 		}
 	}
 
-	st, err := loc.Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := st.Open(nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := claimOpen(t, loc, store.Options{})
 	cp := &store.Checkpoint{Profile: "p"}
 	if err := w.Commit(cp); err != nil {
 		t.Fatal(err)

@@ -78,17 +78,8 @@ func TestCommitBusy(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.Setenv(t)
 	b := srv.Bucket(t, "busy")
-	st, err := store.At("s3://busy/run").Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Release()
-	sw, err := st.Open(nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sw := claimWriter(t, store.At("s3://busy/run"), store.Options{})
 	w := sw.(*writer)
-	defer w.Close()
 	if w.CommitBusy() {
 		t.Fatal("busy with nothing in flight")
 	}
@@ -210,14 +201,7 @@ func TestKilledUploadsAreAborted(t *testing.T) {
 	srv.Setenv(t)
 	b := srv.Bucket(t, "killed")
 	loc := store.At("s3://killed/run")
-	st, err := loc.Claim(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := st.Open(nil, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, w := claimOpen(t, loc, store.Options{})
 	for p := range 60 { // past one part
 		w.BeginPage()
 		for _, r := range bigPage(p) {
