@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestProxyFaults(t *testing.T) {
 	for _, k := range []string{"sched-1", "sched-2", "sched-3", "sched-4"} {
 		errs = append(errs, put("b/"+k, "x") != nil)
 	}
-	if want := []bool{true, false, true, false}; !equal(errs, want) {
+	if want := []bool{true, false, true, false}; !slices.Equal(errs, want) {
 		t.Errorf("schedule: failed %v, want %v", errs, want)
 	}
 	select {
@@ -90,18 +91,6 @@ func TestProxyFaults(t *testing.T) {
 		t.Errorf("%d faulted entries:\n%s", n, px.Summary())
 	}
 	t.Logf("\n%s", px.Summary())
-}
-
-func equal(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestRandomIsSeeded: one seed, one sequence of decisions.
