@@ -17,19 +17,17 @@ type held struct {
 	b     bucket
 	lease *lease
 
-	// empty: the prefix held nothing before this run created its lease,
-	// so neither a checkpoint nor a segment (see Location.hold).
-	empty bool
-
 	mu     sync.Mutex
 	notes  []string
 	cpTag  string // the checkpoint's ETag as last read or written
 	cpRead bool
-	// What Claim found on the way in, for the first ReadCheckpoint and
-	// the first Open.
+	// What Claim found on the way in: cpPre for the first ReadCheckpoint,
+	// the rest for the first Open; each clears what it takes.
 	cpPre      *cpFetched // the checkpoint as read; nil once taken
 	abortedPre bool       // killed runs' uploads were aborted
-	opened     bool       // Open was called
+	// empty: the prefix held nothing before this run created its lease,
+	// so neither a checkpoint nor a segment (see Location.hold).
+	empty bool
 
 	logMu      sync.Mutex
 	logGen     string // the state log's generation being appended to

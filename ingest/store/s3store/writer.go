@@ -234,10 +234,11 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 		w.seg, w.recordsBytes, w.indexBytes, w.rejectedBytes = cp.Segments, cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes
 	}
 	w.open = newSegment(w.seg + 1)
+	// What Claim saw of the prefix holds for the first Open alone: after
+	// it, the prefix may hold this run's segments and uploads.
 	h.mu.Lock()
-	first := !h.opened
-	h.opened = true
-	aborted := first && h.abortedPre
+	aborted, empty := h.abortedPre, h.empty
+	h.abortedPre, h.empty = false, false
 	h.mu.Unlock()
 	// The segments under the prefix, and the uploads a killed run left,
 	// are listed at once, unless Claim saw to them: it aborted the
@@ -245,7 +246,7 @@ func (h *held) Open(cp *store.Checkpoint, opt store.Options) (store.Writer, erro
 	var objs []object
 	var listErr error
 	var wg sync.WaitGroup
-	if !first || !h.empty || cp != nil {
+	if !empty || cp != nil {
 		wg.Go(func() { objs, listErr = h.b.list(h.loc.dir()) })
 	}
 	if !aborted {
