@@ -80,11 +80,18 @@ func (l Location) key(name string) string {
 func (l Location) dir() string { return l.key("") }
 
 func (l Location) bucket() (bucket, error) {
+	_, b, err := l.connBucket()
+	return b, err
+}
+
+// connBucket is the process's client and l's bucket through it, for a
+// call that also needs the client (a claim's lease, what it claimed).
+func (l Location) connBucket() (*conn, bucket, error) {
 	c, err := s3Client()
 	if err != nil {
-		return bucket{}, err
+		return nil, bucket{}, err
 	}
-	return c.bucket(l.Bucket, l.warn, nil), nil
+	return c, c.bucket(l.Bucket, l.warn, nil), nil
 }
 
 // WarnTo is l telling warn, while a call on it or on the prefix it
@@ -236,11 +243,10 @@ func randomID() string {
 // writes, the prefix must be siphon's (or empty), and its lease free (or
 // expired). With fresh, siphon's objects are then moved aside.
 func (l Location) Claim(fresh bool) (store.Store, error) {
-	c, err := s3Client()
+	c, b, err := l.connBucket()
 	if err != nil {
 		return nil, err
 	}
-	b := c.bucket(l.Bucket, l.warn, nil)
 	if err := l.checkConditional(b); err != nil {
 		return nil, err
 	}
@@ -491,11 +497,10 @@ func (l Location) stateLog(b bucket) ([]string, error) {
 // AppendHistory writes one run as an object of its own (S3 cannot
 // append): history/STAMP-ID.json. A prefix siphon never made gets none.
 func (l Location) AppendHistory(e store.HistoryEntry) error {
-	c, err := s3Client()
+	c, b, err := l.connBucket()
 	if err != nil {
 		return err
 	}
-	b := c.bucket(l.Bucket, l.warn, nil)
 	if !wasMarked(c, l) {
 		if m, _, err := b.get(l.key(markerKey)); err != nil || m == nil {
 			return err
@@ -539,11 +544,10 @@ func (l Location) ReadHistory(keep int) ([]store.HistoryEntry, error) {
 // MoveAside moves siphon's objects under the prefix to a sibling prefix
 // PREFIX.old-STAMP, holding the lease while it does.
 func (l Location) MoveAside() (string, error) {
-	c, err := s3Client()
+	c, b, err := l.connBucket()
 	if err != nil {
 		return "", err
 	}
-	b := c.bucket(l.Bucket, l.warn, nil)
 	if err := l.checkConditional(b); err != nil {
 		return "", err
 	}
@@ -562,11 +566,10 @@ func (l Location) MoveAside() (string, error) {
 // ResetPartition moves partitions/KEY/ to aside/partitions/KEY.STAMP/.
 func (l Location) ResetPartition(key string) (string, error) {
 	part := l.Partition(key).(Location)
-	c, err := s3Client()
+	c, b, err := l.connBucket()
 	if err != nil {
 		return "", err
 	}
-	b := c.bucket(l.Bucket, l.warn, nil)
 	objs, err := b.list(part.dir())
 	if err != nil || len(objs) == 0 {
 		return "", err
