@@ -1,7 +1,6 @@
 package s3test
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -514,13 +513,11 @@ func cutReply(w http.ResponseWriter, resp *http.Response, body []byte) {
 	h.Set("Content-Length", fmt.Sprint(len(body)))
 	_ = h.Write(&head)
 	head.WriteString("\r\n")
-	out := bufio.NewWriter(conn)
-	_ = buf // the request was read whole by the forward
 	if len(body) == 0 {
-		_, _ = out.Write(head.Bytes()[:head.Len()/2])
+		_, _ = buf.Write(head.Bytes()[:head.Len()/2])
 	} else {
-		_, _ = out.Write(head.Bytes())
-		_, _ = out.Write(body[:len(body)/2])
+		_, _ = buf.Write(head.Bytes())
+		_, _ = buf.Write(body[:len(body)/2])
 	}
-	_ = out.Flush()
+	_ = buf.Flush()
 }
