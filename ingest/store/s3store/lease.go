@@ -86,16 +86,15 @@ func holderName() string {
 // create fails its condition, and .lock is read as it is then).
 func takeLease(b bucket, loc Location, renew bucket, absent bool) (*lease, error) {
 	l := &lease{b: renew, key: loc.key(lockKey), where: loc.String(), d: leaseTime(), stop: make(chan struct{}), stopped: make(chan struct{})}
-	for range 5 {
+	for try := range 5 {
 		var data []byte
 		var etag string
-		if !absent {
+		if try > 0 || !absent { // after a race, .lock is there
 			var err error
 			if data, etag, err = b.get(l.key); err != nil {
 				return nil, err
 			}
 		}
-		absent = false
 		cond := create
 		if data != nil {
 			var cur leaseBody
