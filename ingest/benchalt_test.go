@@ -32,11 +32,15 @@ func BenchmarkRunAlternating(b *testing.B) {
 	}
 	base := demoproc.Start(b, benchRecords)
 	plainLoop(b, base, b.TempDir(), 100, false) // warm both ends first, untimed
-	for _, perPage := range []int{100, 10} {
-		b.Run(fmt.Sprintf("page=%d", perPage), func(b *testing.B) {
+	for _, c := range []struct {
+		perPage int
+		archive bool
+	}{{100, true}, {10, true}, {10, false}} {
+		perPage := c.perPage
+		b.Run(fmt.Sprintf("page=%d/archive=%v", perPage, c.archive), func(b *testing.B) {
 			cfg := spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
 				Pagination: spec.PaginationConfig{Type: "cursor", Limit: perPage, CursorPath: ".pagination.next_cursor"}}
-			cfg.Output.RawPages = true // the default
+			cfg.Output.RawPages = c.archive // on is the default
 			client, err := ingest.New(cfg)
 			if err != nil {
 				b.Fatal(err)
