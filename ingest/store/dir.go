@@ -27,14 +27,13 @@ func (d Dir) Claim(fresh bool) (Store, error) { return d.claim(fresh, false) }
 // current, home or root folder.
 func (d Dir) claim(fresh, partition bool) (Store, error) {
 	path := string(d)
-	check := checkOutputFolder
+	var f *folder
+	var err error
 	if partition {
-		check = checkOwnFolder
+		f, err = holdPartitionFolder(path)
+	} else if err = checkOutputFolder(path); err == nil {
+		f, err = holdFolder(path, withLockFile, false)
 	}
-	if err := check(path); err != nil {
-		return nil, err
-	}
-	f, err := holdFolder(path)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +55,19 @@ func (d Dir) claim(fresh, partition bool) (Store, error) {
 		f.note("starting over: siphon's files of the old output were moved to " + moved + "; other files in " + path + " were left as they are")
 	}
 	return f, nil
+}
+
+// holdPartitionFolder holds a partition's folder for its run: made and
+// locked at once when new (most are, in a run of many), checked to be
+// siphon's when it exists already.
+func holdPartitionFolder(path string) (*folder, error) {
+	if err := os.Mkdir(path, 0o700); err == nil {
+		return holdFolder(path, dirLockOnly, true)
+	}
+	if err := checkOwnFolder(path); err != nil {
+		return nil, err
+	}
+	return holdFolder(path, dirLockOnly, false)
 }
 
 // CheckShards: see checkShards.
@@ -131,7 +143,7 @@ func (d Dir) MoveAside() (string, error) {
 	if err := checkOutputFolder(dir); err != nil {
 		return "", err
 	}
-	f, err := holdFolder(dir)
+	f, err := holdFolder(dir, withLockFile, false)
 	if err != nil {
 		return "", err
 	}
@@ -148,7 +160,7 @@ func (d Dir) ResetPartition(key string) (string, error) {
 	if err := checkOutputFolder(string(part)); err != nil {
 		return "", err
 	}
-	f, err := holdFolder(string(part))
+	f, err := holdFolder(string(part), dirLockOnly, false)
 	if err != nil {
 		return "", err
 	}

@@ -22,7 +22,8 @@ import (
 type folder struct {
 	path string
 	dir  *os.File
-	lock *os.File // nil for a subfolder
+	root bool     // the output folder, not a subfolder: it is held (locked)
+	lock *os.File // the lock file, when the folder has one (see holdFolder)
 
 	mu    sync.Mutex
 	notes *[]string // what was changed on the way in, shared with subfolders
@@ -31,41 +32,110 @@ type folder struct {
 	stateLog *os.File // the run state log, open for appending once appended to
 }
 
-// holdFolder opens and locks one folder.
-func holdFolder(path string) (*folder, error) {
-	if err := os.MkdirAll(path, 0o700); err != nil {
-		return nil, fmt.Errorf("creating output folder: %w", err)
+// How a folder is held. Every holder locks the folder's own handle
+// (flock on the folder): that lock is what keeps two holders out of one
+// folder. A run's folder also has a lock file, which names the holder
+// for the message of one refused, and which older versions of siphon
+// lock; a partition's folder has none (one file fewer for each of a
+// run's thousands), and a holder refused there is named from its run's
+// folder's lock file. Older versions left a lock file in partition
+// folders: it is one of siphon's names (ownName) and nothing trusts it
+// unless it is locked.
+const (
+	withLockFile = true  // a run's folder, or any folder given by its path
+	dirLockOnly  = false // a partition's folder, claimed by its run
+)
+
+// holdFolder opens and locks one folder; created says it was made just
+// now (empty, 0700), and needs no making or tightening.
+func holdFolder(path string, lockFile, created bool) (*folder, error) {
+	if !created {
+		if err := os.MkdirAll(path, 0o700); err != nil {
+			return nil, fmt.Errorf("creating output folder: %w", err)
+		}
 	}
 	dir, err := openDirNoFollow(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening output folder: %w", err)
 	}
-	f := &folder{path: path, dir: dir, notes: new([]string)}
-	lock, err := openAt(dir, LockFile, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		dir.Close()
-		return nil, fmt.Errorf("locking output folder: %w", err)
-	}
-	ok, err := tryLock(lock)
+	f := &folder{path: path, dir: dir, root: true, notes: new([]string)}
+	ok, err := tryLock(dir)
 	if !ok {
-		holder, _ := io.ReadAll(io.LimitReader(lock, 200))
-		lock.Close()
+		who := holderOf(dir, path)
 		dir.Close()
 		if err != nil {
 			return nil, fmt.Errorf("locking output folder %s: %w", path, err)
 		}
-		who := strings.TrimSpace(string(holder))
-		if who == "" {
-			who = "another siphon run"
-		}
 		return nil, remedy.New(fmt.Errorf("%w: %s is held by %s", ErrFolderInUse, path, who), remedy.WaitForHolder, remedy.OtherFolder)
 	}
-	f.lock = lock
-	if err := lock.Truncate(0); err == nil {
-		_, _ = lock.WriteAt([]byte(fmt.Sprintf("siphon run, pid %d, since %s\n", os.Getpid(), time.Now().Format(time.RFC3339))), 0)
+	if lockFile {
+		lock, err := openAt(dir, LockFile, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			unlock(dir)
+			dir.Close()
+			return nil, fmt.Errorf("locking output folder: %w", err)
+		}
+		if ok, _ := tryLock(lock); !ok {
+			// An older siphon holds it by the file alone.
+			who := cmpOr(holderIn(lock), "another siphon run")
+			lock.Close()
+			unlock(dir)
+			dir.Close()
+			return nil, remedy.New(fmt.Errorf("%w: %s is held by %s", ErrFolderInUse, path, who), remedy.WaitForHolder, remedy.OtherFolder)
+		}
+		f.lock = lock
+		if err := lock.Truncate(0); err == nil {
+			_, _ = lock.WriteAt([]byte(fmt.Sprintf("siphon run, pid %d, since %s\n", os.Getpid(), time.Now().Format(time.RFC3339))), 0)
+		}
 	}
-	f.tighten(dir, 0o700)
+	if !created {
+		f.tighten(dir, 0o700)
+	}
 	return f, nil
+}
+
+// holderOf names whoever holds the folder dir at path: the lock file's
+// holder when it is held too, else (a partition's folder) its run
+// folder's, which holds it or holds the run that does.
+func holderOf(dir *os.File, path string) string {
+	if lock, err := openAt(dir, LockFile, readFlags, 0); err == nil {
+		ok, _ := tryLock(lock)
+		who := ""
+		if !ok {
+			who = holderIn(lock)
+		}
+		lock.Close() // and the lock taken to test it with it
+		if who != "" {
+			return who
+		}
+	}
+	parts := filepath.Dir(path)
+	if filepath.Base(parts) == PartitionsDir {
+		if run, err := openDirNoFollow(filepath.Dir(parts)); err == nil {
+			defer run.Close()
+			if lock, err := openAt(run, LockFile, readFlags, 0); err == nil {
+				defer lock.Close()
+				if who := holderIn(lock); who != "" {
+					return who
+				}
+			}
+		}
+	}
+	return "another siphon run"
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// holderIn is what a lock file says of its holder ("" when nothing).
+func holderIn(lock *os.File) string {
+	b := make([]byte, 200)
+	n, _ := lock.ReadAt(b, 0)
+	return strings.TrimSpace(string(b[:n]))
 }
 
 // sub opens (creating it) a subfolder, links refused.
@@ -81,7 +151,7 @@ func (f *folder) sub(name string) (*folder, error) {
 
 // rel is a file's name relative to the output folder, for messages.
 func (f *folder) rel(name string) string {
-	if f.lock != nil {
+	if f.root {
 		return name
 	}
 	return filepath.Join(filepath.Base(f.path), name)
@@ -270,6 +340,9 @@ func (f *folder) Release() {
 		f.lock = nil
 	}
 	if f.dir != nil {
+		if f.root {
+			unlock(f.dir)
+		}
 		f.dir.Close()
 		f.dir = nil
 	}
