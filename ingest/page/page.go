@@ -203,7 +203,7 @@ func (p *Page) Values(e *Expr) ([]json.RawMessage, error) {
 	if err != nil {
 		return nil, bodyError(err)
 	}
-	if e.paths != nil && !e.noPath {
+	if e.paths != nil && !e.noPath.Load() {
 		out, err := p.evalPaths(e, doc)
 		if err == nil {
 			return out, nil
@@ -211,7 +211,7 @@ func (p *Page) Values(e *Expr) ([]json.RawMessage, error) {
 		if p.ctx.Err() != nil {
 			return nil, fmt.Errorf("jq expression %s did not finish: %w", e.src, p.ctx.Err())
 		}
-		e.noPath = true // the expression computes values: fall back for good
+		e.noPath.Store(true) // the expression computes values: fall back for good
 	}
 	return evalValues(p.ctx, e, doc)
 }
