@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"io"
 	"slices"
+	"sync"
 
 	"siphon/ingest/bodyformat"
 	"siphon/ingest/page"
@@ -98,6 +99,43 @@ type pageSink struct {
 	pageNo int // the page being fetched, for the archive's file name
 
 	recordFn func(*pagescan.Record) error // record, made once
+}
+
+// sinkPool keeps sinks from one walk to the next with their buffers: a
+// run of many one-page partitions would otherwise grow each sink's record
+// tail, body head and repeat sets anew for every partition (most of what
+// one allocated, and its GC and page faults).
+var sinkPool sync.Pool
+
+// sinkKeepMost bounds what a pooled sink keeps: a huge page's buffers go.
+const sinkKeepMost = 1 << 20
+
+// newPageSink is a sink for one walk, its buffers from the pool.
+func newPageSink(out store.Writer, shape *schema.Tracker, repeat, stream bool) *pageSink {
+	s, _ := sinkPool.Get().(*pageSink)
+	if s == nil {
+		s = new(pageSink)
+	}
+	s.out, s.shape, s.repeat, s.stream = out, shape, repeat, stream
+	return s
+}
+
+// release gives the sink back to the pool once its walk is over; it is
+// used no more.
+func (s *pageSink) release() {
+	kept := pageSink{buf: s.buf[:0], ends: s.ends[:0], tail: s.tail, prev: s.prev, cur: s.cur}
+	kept.tap.head = s.tap.head[:0]
+	kept.tail.Reset()
+	if cap(kept.buf) > sinkKeepMost || kept.tail.Size() > sinkKeepMost {
+		kept.buf, kept.ends, kept.tail = nil, nil, recordtail.Tail{}
+	}
+	if len(kept.prev) > 4096 || len(kept.cur) > 4096 {
+		kept.prev, kept.cur = nil, nil
+	}
+	clear(kept.prev)
+	clear(kept.cur)
+	*s = kept
+	sinkPool.Put(s)
 }
 
 // recorder is record as the func a scan takes, made once per sink.

@@ -195,7 +195,7 @@ func (rn *runner) open() (*walk, error) {
 		// and timestamp paging read the records; a JSON Schema sorts them):
 		// records go to the file as they are read, and bodies stream (the
 		// archive, too, gets them as they arrive).
-		w.sink = &pageSink{out: out, shape: w.shape, repeat: len(cfg.PrimaryKey) > 0, stream: true}
+		w.sink = newPageSink(out, w.shape, len(cfg.PrimaryKey) > 0, true)
 		rn.recs = w.sink
 	}
 	for _, note := range st.Notes() {
@@ -651,6 +651,11 @@ func (w *walk) saved(at time.Time, pages int, records int64) {
 func (w *walk) close() {
 	w.out.Close()
 	w.st.Release()
+	if w.sink != nil {
+		w.rn.recs = nil
+		w.sink.release()
+		w.sink = nil
+	}
 }
 
 // stopWith saves what is durable and ends the run with err.

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/bits"
 	"strings"
+	"sync"
 )
 
 // MaxNesting bounds the nesting of arrays and objects, as encoding/json does,
@@ -257,10 +258,30 @@ func (s *Scanner) Scan(body []byte, fn func(*Record) error) (Result, error) {
 // whole. Read errors end the scan as a SyntaxError that wraps them.
 func (s *Scanner) ScanReader(r io.Reader, fn func(*Record) error) (Result, error) {
 	if s.rbuf == nil {
-		s.rbuf = make([]byte, 0, windowSize)
+		if p, _ := readWindows.Get().(*[]byte); p != nil {
+			s.rbuf = (*p)[:0]
+		} else {
+			s.rbuf = make([]byte, 0, windowSize)
+		}
 	}
 	s.buf, s.r = s.rbuf[:0], r
+	defer s.giveWindow()
 	return s.scan(fn)
+}
+
+// readWindows lends scanners their read windows between scans: a run of
+// thousands of one-page partitions makes a scanner for each, and would
+// otherwise allocate a window for each.
+var readWindows sync.Pool // of *[]byte
+
+// giveWindow gives the window back once a scan is over; the next scan
+// takes one again.
+func (s *Scanner) giveWindow() {
+	if s.rbuf != nil && cap(s.rbuf) <= shrinkAbove {
+		b := s.rbuf[:0]
+		readWindows.Put(&b)
+	}
+	s.rbuf = nil
 }
 
 func (s *Scanner) scan(fn func(*Record) error) (Result, error) {

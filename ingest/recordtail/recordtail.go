@@ -26,6 +26,9 @@ func (t *Tail) Reset() {
 	}
 }
 
+// Size is the bytes the tail holds room for.
+func (t *Tail) Size() int { return cap(t.buf) }
+
 // Add keeps rec, and at least the n records before it within Budget.
 func (t *Tail) Add(rec []byte, n int) {
 	if len(t.ends) >= 2*n {

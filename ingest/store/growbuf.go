@@ -1,6 +1,9 @@
 package store
 
-import "os"
+import (
+	"os"
+	"sync"
+)
 
 // growBuf is buf with room for n more bytes. A writer's buffers start
 // empty and double as bytes come, up to limit: a run of thousands of
@@ -20,6 +23,31 @@ func growBuf(buf []byte, n, limit int) []byte {
 	grown := make([]byte, len(buf), c)
 	copy(grown, buf)
 	return grown
+}
+
+// spareBufs keeps the buffers of closed writers for the next ones: a run
+// of thousands of one-page partitions would otherwise grow a records
+// buffer and a segment buffer anew for each (most of what a partition
+// allocated). At most a few are kept (as many as writers were open at
+// once, until the garbage collector takes them).
+var spareBufs sync.Pool // of *[]byte
+
+// spareBuf is an empty buffer with room, when one was given back.
+func spareBuf() []byte {
+	if p, _ := spareBufs.Get().(*[]byte); p != nil {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+// giveBuf gives b back for another writer; its holder uses it no more.
+// One larger than limit (a huge write) is let go.
+func giveBuf(b []byte, limit int) {
+	if cap(b) == 0 || cap(b) > limit {
+		return
+	}
+	b = b[:0]
+	spareBufs.Put(&b)
 }
 
 // fileBuf buffers writes to f up to limit bytes, like a bufio.Writer that

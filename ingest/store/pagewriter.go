@@ -79,7 +79,7 @@ func openSegments(root, dir *folder, cp *Checkpoint, recycle func([]byte)) (*seg
 			}
 		}
 	}
-	s := &segments{dir: dir, recycle: recycle, streamAt: -1} // buf grows as bodies come (growBuf)
+	s := &segments{dir: dir, recycle: recycle, streamAt: -1, buf: spareBuf()} // buf grows as bodies come (growBuf)
 	if vouchedNum == 0 {
 		s.num = 1
 		s.f, err = dir.open(SegmentName(1), os.O_RDWR|os.O_CREATE|os.O_EXCL)
@@ -281,6 +281,8 @@ func (s *segments) vouched() (string, int64) { return s.fileName(), s.indexed }
 // close closes the file without writing what is buffered: what was not
 // committed is moved aside by the next resume anyway.
 func (s *segments) close() error {
+	giveBuf(s.buf, segBufSize)
+	s.buf = nil
 	if s.f == nil {
 		return nil
 	}

@@ -108,7 +108,8 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 		o.Close()
 		return nil, err
 	}
-	o.recFlushed, o.pageStart = o.recordsBytes, o.recordsBytes // recBuf grows as records come (growBuf)
+	o.recFlushed, o.pageStart = o.recordsBytes, o.recordsBytes
+	o.recBuf = spareBuf() // it grows as records come (growBuf)
 	if validating || wantRejected > 0 {
 		if o.rejected, o.rejectedBytes, err = openAppend(root, root, RejectedFile, wantRejected, cp != nil, ""); err != nil {
 			o.Close()
@@ -517,6 +518,8 @@ func (o *folderWriter) Close() error {
 	if o.pagesDir != nil {
 		o.pagesDir.Release()
 	}
+	giveBuf(o.recBuf, recBufSize)
+	o.recBuf = nil
 	return errors.Join(errs...)
 }
 
