@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -87,16 +88,28 @@ func parseCheckpoint(name string, b []byte) (*Checkpoint, error) {
 }
 
 // encodeCheckpoint stamps c with its version and checksum and encodes it.
+// It marshals once: the checksum is of the compact encoding with an empty
+// checksum field, the last one, which is then filled in and indented (as
+// MarshalIndent would: a run of many partitions encodes two a partition).
 func encodeCheckpoint(c *Checkpoint) ([]byte, error) {
 	c.Version = checkpointVersion
-	sum, err := c.sum()
+	c.Checksum = ""
+	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, err
 	}
-	c.Checksum = sum
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
+	const empty = `"checksum":""}`
+	if !bytes.HasSuffix(b, []byte(empty)) {
+		return nil, fmt.Errorf("encoding checkpoint: checksum is not its last field")
+	}
+	h := sha256.Sum256(b)
+	c.Checksum = "sha256:" + hex.EncodeToString(h[:])
+	filled := append(b[:len(b)-len(empty)+len(`"checksum":"`)], c.Checksum...)
+	filled = append(filled, `"}`...)
+	var out bytes.Buffer
+	out.Grow(len(filled) + len(filled)/4)
+	if err := json.Indent(&out, filled, "", "  "); err != nil {
 		return nil, err
 	}
-	return append(textbound.EscapeControls(b), '\n'), nil
+	return append(textbound.EscapeControls(out.Bytes()), '\n'), nil
 }
