@@ -1,6 +1,8 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +17,7 @@ func syncedNames(t *testing.T, w Writer, pages int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fw.finishCommit(b, syncs); err != nil {
+	if err := fw.finishCommit(b, syncs, fw.takeStart()); err != nil {
 		t.Fatal(err)
 	}
 	return syncs.names[:syncs.n]
@@ -93,6 +95,103 @@ func TestNewRunsEmptyStartIsACheckpoint(t *testing.T) {
 	w.Close()
 	if cp, err := s.ReadCheckpoint(); err != nil || cp == nil || cp.Pages != 1 || cp.RecordsBytes != int64(len(`{"id":1}`)+1) {
 		t.Fatalf("after the first page: checkpoint %+v, %v", cp, err)
+	}
+}
+
+// TestPartitionsEmptyStartIsStaged: a partition's first commit, which
+// vouches for nothing, stages the checkpoint's temporary file and renames
+// nothing; the first commit that vouches for data fills that file and
+// renames it into place, leaving no other. Bytes a walk killed in between
+// leaves are moved aside by the next (it finds the staged start, and no
+// checkpoint), not refused; without the staged start they are refused.
+func TestPartitionsEmptyStartIsStaged(t *testing.T) {
+	claimPart := func(t *testing.T, run string) (Store, string) {
+		t.Helper()
+		loc := Dir(run).Partition("p1")
+		s, err := loc.Claim(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Release)
+		return s, loc.String()
+	}
+	staged := func(t *testing.T, dir string) []string {
+		t.Helper()
+		m, err := filepath.Glob(filepath.Join(dir, "."+CheckpointFile+".*.tmp"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	t.Run("committed", func(t *testing.T) {
+		s, dir := claimPart(t, t.TempDir())
+		w := archiveRun(t, s, nil, 1)
+		commitAs(t, w, 0)
+		if cp, err := s.ReadCheckpoint(); err != nil || cp != nil {
+			t.Fatalf("after the empty start: checkpoint %+v, %v; want none yet", cp, err)
+		}
+		if got := staged(t, dir); len(got) != 1 {
+			t.Fatalf("after the empty start: staged %v, want one", got)
+		}
+		w.BeginPage()
+		if err := w.WriteRecord([]byte(`{"id":1}`)); err != nil {
+			t.Fatal(err)
+		}
+		w.EndPage()
+		commitAs(t, w, 1)
+		w.Close()
+		if cp, err := s.ReadCheckpoint(); err != nil || cp == nil || cp.Pages != 1 || cp.RecordsBytes != int64(len(`{"id":1}`)+1) {
+			t.Fatalf("after the first page: checkpoint %+v, %v", cp, err)
+		}
+		if got := staged(t, dir); len(got) != 0 {
+			t.Errorf("after the first page: %v left", got)
+		}
+	})
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprintf("killed/staged-start-kept=%v", keep), func(t *testing.T) {
+			run := t.TempDir()
+			s, dir := claimPart(t, run)
+			w := archiveRun(t, s, nil, 1)
+			commitAs(t, w, 0)
+			w.BeginPage()
+			if err := w.WriteRecord([]byte(`{"id":1}`)); err != nil {
+				t.Fatal(err)
+			}
+			w.EndPage()
+			if err := w.(*folderWriter).flushRecords(); err != nil { // on disk, never committed
+				t.Fatal(err)
+			}
+			w.Close()
+			s.Release()
+			if !keep {
+				for _, f := range staged(t, dir) {
+					if err := os.Remove(f); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			s, _ = claimPart(t, run)
+			w, err := s.Open(nil, Options{RawPages: true})
+			if !keep {
+				if !errors.Is(err, ErrCheckpointDamaged) {
+					t.Fatalf("unvouched bytes with no staged start: %v, want them refused", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unvouched bytes beside a staged start: %v, want them moved aside", err)
+			}
+			defer w.Close()
+			if fi, err := os.Stat(filepath.Join(dir, RecordsFile)); err != nil || fi.Size() != 0 {
+				t.Errorf("records.jsonl after the resume: %v, %v; want it empty", fi, err)
+			}
+			if aside, _ := filepath.Glob(filepath.Join(dir, asideDir, RecordsFile+"*")); len(aside) != 1 {
+				t.Errorf("moved aside: %v, want records.jsonl's bytes", aside)
+			}
+			if got := staged(t, dir); len(got) != 0 {
+				t.Errorf("the killed run's staged start is still there: %v", got)
+			}
+		})
 	}
 }
 

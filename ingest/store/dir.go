@@ -61,13 +61,18 @@ func (d Dir) claim(fresh, partition bool) (Store, error) {
 // locked at once when new (most are, in a run of many), checked to be
 // siphon's when it exists already.
 func holdPartitionFolder(path string) (*folder, error) {
-	if err := os.Mkdir(path, 0o700); err == nil {
-		return holdFolder(path, dirLockOnly, true)
+	created := os.Mkdir(path, 0o700) == nil
+	if !created {
+		if err := checkOwnFolder(path); err != nil {
+			return nil, err
+		}
 	}
-	if err := checkOwnFolder(path); err != nil {
+	f, err := holdFolder(path, dirLockOnly, created)
+	if err != nil {
 		return nil, err
 	}
-	return holdFolder(path, dirLockOnly, false)
+	f.partition = true
+	return f, nil
 }
 
 // CheckShards: see checkShards.

@@ -20,10 +20,14 @@ import (
 // openAt), and for the output folder its lock. The output folder is a
 // Dir's Store.
 type folder struct {
-	path string
-	dir  *os.File
-	root bool     // the output folder, not a subfolder: it is held (locked)
-	lock *os.File // the lock file, when the folder has one (see holdFolder)
+	path    string
+	dir     *os.File
+	root    bool // the output folder, not a subfolder: it is held (locked)
+	created bool // made by this holder, empty
+	// partition: a partition's folder, whose walk's empty start is staged
+	// (see folderWriter.Commit)
+	partition bool
+	lock      *os.File // the lock file, when the folder has one (see holdFolder)
 
 	mu    sync.Mutex
 	notes *[]string // what was changed on the way in, shared with subfolders
@@ -58,7 +62,7 @@ func holdFolder(path string, lockFile, created bool) (*folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening output folder: %w", err)
 	}
-	f := &folder{path: path, dir: dir, root: true, notes: new([]string)}
+	f := &folder{path: path, dir: dir, root: true, created: created, notes: new([]string)}
 	ok, err := tryLock(dir)
 	if !ok {
 		who := holderOf(dir, path)
@@ -261,7 +265,7 @@ func (f *folder) swapIn(name string, write func(io.Writer) error, durable bool) 
 // stage writes what write writes into a new temporary file for name (made
 // durable with sync), and returns its name: nothing is replaced yet.
 func (f *folder) stage(name string, write func(io.Writer) error, sync bool) (string, error) {
-	tmp := fmt.Sprintf(".%s.%d.%d.tmp", name, os.Getpid(), time.Now().UnixNano())
+	tmp := stagedName(name)
 	file, err := openAt(f.dir, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
@@ -282,6 +286,50 @@ func (f *folder) stage(name string, write func(io.Writer) error, sync bool) (str
 		return "", err
 	}
 	return tmp, nil
+}
+
+// stageOpen is stage without the sync, the file left open: the caller
+// fills it again before it is swapped in (see folderWriter.Commit).
+func (f *folder) stageOpen(name string, data []byte) (string, *os.File, error) {
+	tmp := stagedName(name)
+	file, err := openAt(f.dir, tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := file.Write(data); err != nil {
+		file.Close()
+		removeAt(f.dir, tmp)
+		return "", nil, err
+	}
+	return tmp, file, nil
+}
+
+// stagedName is a new temporary file's name for name.
+func stagedName(name string) string {
+	return fmt.Sprintf(".%s.%d.%d.tmp", name, os.Getpid(), time.Now().UnixNano())
+}
+
+// stagedStarts lists the checkpoint's temporary files in the folder: with
+// no checkpoint beside them, a new run's empty start (or its first
+// commit) that a killed run left.
+func (f *folder) stagedStarts() ([]string, error) {
+	if f.created {
+		return nil, nil // made by this run: empty
+	}
+	if _, err := f.dir.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", f.path, err)
+	}
+	names, err := f.dir.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", f.path, err)
+	}
+	var starts []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "."+CheckpointFile+".") && strings.HasSuffix(n, ".tmp") {
+			starts = append(starts, n)
+		}
+	}
+	return starts, nil
 }
 
 // swap renames the staged file tmp over name, and with durable makes the

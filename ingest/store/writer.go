@@ -53,6 +53,11 @@ type folderWriter struct {
 	recordsSynced, indexSynced, rejectedSynced, pagesSynced synced
 	// newStart: opened without a checkpoint and not committed since.
 	newStart bool
+	// start is a new run's empty start (see Commit): the checkpoint's
+	// temporary file, staged and kept open until the first commit that
+	// vouches for data fills it and renames it into place.
+	start     *os.File
+	startName string
 }
 
 // synced is how far a file was made durable: the file and its length then.
@@ -103,15 +108,26 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 		wantRecords, wantIndex, wantRejected, tail = cp.RecordsBytes, cp.IndexBytes, cp.RejectedBytes, cp.RecordsTail
 		o.pagesFile, o.pagesBytes = cp.PagesFile, cp.PagesBytes
 	}
+	// A new run's empty start left by a run killed before its first
+	// commit vouches for nothing: the bytes it left are moved aside.
+	vouched := cp != nil
+	var starts []string
+	if cp == nil {
+		var err error
+		if starts, err = root.stagedStarts(); err != nil {
+			return nil, err
+		}
+		vouched = len(starts) > 0
+	}
 	var err error
-	if o.records, o.recordsBytes, err = openAppend(root, root, RecordsFile, wantRecords, cp != nil, tail); err != nil {
+	if o.records, o.recordsBytes, err = openAppend(root, root, RecordsFile, wantRecords, vouched, tail); err != nil {
 		o.Close()
 		return nil, err
 	}
 	o.recFlushed, o.pageStart = o.recordsBytes, o.recordsBytes
 	o.recBuf = spareBuf() // it grows as records come (growBuf)
 	if validating || wantRejected > 0 {
-		if o.rejected, o.rejectedBytes, err = openAppend(root, root, RejectedFile, wantRejected, cp != nil, ""); err != nil {
+		if o.rejected, o.rejectedBytes, err = openAppend(root, root, RejectedFile, wantRejected, vouched, ""); err != nil {
 			o.Close()
 			return nil, err
 		}
@@ -123,7 +139,7 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 			o.Close()
 			return nil, fmt.Errorf("opening the pages folder: %w", err)
 		}
-		if o.index, o.indexBytes, err = openAppend(root, o.pagesDir, IndexFile, wantIndex, cp != nil, ""); err != nil {
+		if o.index, o.indexBytes, err = openAppend(root, o.pagesDir, IndexFile, wantIndex, vouched, ""); err != nil {
 			o.Close()
 			return nil, err
 		}
@@ -132,6 +148,9 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 			o.Close()
 			return nil, err
 		}
+	}
+	for _, name := range starts {
+		removeAt(root.dir, name) // its bytes are aside: this run stages its own
 	}
 	if cp == nil {
 		o.newStart = true
@@ -376,21 +395,50 @@ func (o *folderWriter) Commit(cp *Checkpoint) error {
 	}
 	if o.newStart {
 		o.newStart = false
-		if syncs.n == 0 {
+		if syncs.n == 0 && !o.root.partition {
 			// A new run's first commit with none of its files grown
 			// vouches for no data: it is there so that bytes a killed run
 			// leaves before its next commit are moved aside, not refused.
 			// A process killed keeps it without a sync; a power cut may
-			// take it, and then those bytes are refused with a way on,
-			// not lost. (A run of many partitions starts each: two syncs
-			// fewer a partition.)
+			// take it, and then those bytes are refused with a way on, not
+			// lost.
 			if err := o.root.replaceUnsynced(CheckpointFile, b); err != nil {
 				return fmt.Errorf("writing checkpoint: %w", err)
 			}
 			return nil
 		}
+		if syncs.n == 0 {
+			// A partition's is staged instead, not renamed into place:
+			// the checkpoint's temporary file, kept open for the first
+			// commit that vouches for data to fill and rename (one file
+			// made a partition, none replaced: a run of many one-page
+			// partitions makes one of each). Open takes one it finds, with
+			// no checkpoint beside it, for a walk killed before its first
+			// commit, as it takes an empty start's checkpoint. Unsynced
+			// likewise.
+			tmp, f, err := o.root.stageOpen(CheckpointFile, b)
+			if err != nil {
+				return fmt.Errorf("writing checkpoint: %w", err)
+			}
+			o.start, o.startName = f, tmp
+			return nil
+		}
 	}
-	return o.finishCommit(b, syncs)
+	return o.finishCommit(b, syncs, o.takeStart())
+}
+
+// staged is a checkpoint's temporary file staged already (a new run's
+// empty start), open, for finishCommit to fill.
+type staged struct {
+	f    *os.File
+	name string
+}
+
+// takeStart hands the empty start over to the commit being made.
+func (o *folderWriter) takeStart() staged {
+	st := staged{o.start, o.startName}
+	o.start, o.startName = nil, ""
+	return st
 }
 
 // StartCommit is Commit with the syncs and the checkpoint write on a
@@ -404,11 +452,12 @@ func (o *folderWriter) StartCommit(cp *Checkpoint) error {
 		return err
 	}
 	o.newStart = false
+	start := o.takeStart()
 	job := &commitJob{done: make(chan struct{})}
 	o.inflight = job
 	go func() {
 		defer close(job.done)
-		job.err = o.finishCommit(b, syncs)
+		job.err = o.finishCommit(b, syncs, start)
 	}()
 	return nil
 }
@@ -478,17 +527,25 @@ func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, commitSyncs, error
 // file system commits concurrent syncs in one go (three syncs took
 // 0.46–0.55 ms together against 0.61–0.63 ms one after the other on
 // ext4), and a run of many partitions commits a page each.
-func (o *folderWriter) finishCommit(cp []byte, syncs commitSyncs) error {
+func (o *folderWriter) finishCommit(cp []byte, syncs commitSyncs, start staged) error {
 	var errs [len(syncs.files)]error
 	var wg sync.WaitGroup
 	for i := range syncs.n {
 		wg.Go(func() { errs[i] = syncs.files[i].Sync() })
 	}
-	tmp, err := o.root.stage(CheckpointFile, bytesOf(cp), true)
+	var tmp string
+	var err error
+	if start.f != nil {
+		// The empty start's file: filled, not made. Should this commit
+		// fail, it stays, and still says the run never committed.
+		tmp, err = start.name, refill(start.f, cp)
+	} else {
+		tmp, err = o.root.stage(CheckpointFile, bytesOf(cp), true)
+	}
 	wg.Wait()
 	for i := range syncs.n {
 		if errs[i] != nil {
-			if err == nil {
+			if err == nil && start.f == nil {
 				removeAt(o.root.dir, tmp)
 			}
 			return fmt.Errorf("syncing %s: %w", syncs.names[i], errs[i])
@@ -503,10 +560,29 @@ func (o *folderWriter) finishCommit(cp []byte, syncs commitSyncs) error {
 	return nil
 }
 
+// refill replaces f's bytes with b, made durable, and closes f.
+func refill(f *os.File, b []byte) error {
+	_, err := f.WriteAt(b, 0)
+	if err == nil {
+		err = f.Truncate(int64(len(b)))
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // Close closes the files without committing: what was not committed is
 // moved aside by the next resume. The output folder stays held.
 func (o *folderWriter) Close() error {
 	errs := []error{o.WaitCommit()}
+	if o.start != nil {
+		o.start.Close() // staged, it says the run never committed
+		o.start = nil
+	}
 	if o.segs != nil {
 		errs = append(errs, o.segs.close())
 	}
