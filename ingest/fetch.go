@@ -250,7 +250,7 @@ func (rn *runner) pageURL(req request) (*url.URL, error) {
 // attempt sends one request and classifies what came back, once. text is
 // u as a string, when the caller has it ("": none).
 func (rn *runner) attempt(ctx context.Context, u *url.URL, text, method string, reqBody []byte, headers map[string]string) outcome {
-	actx, cancel := context.WithTimeout(ctx, rn.c.cfg.Timeout)
+	actx, cancel := rn.attemptContext(ctx)
 	defer cancel()
 	req, ok, reqBody, o := rn.prepare(ctx, actx, u, text, method, reqBody, headers)
 	if !ok {
@@ -313,6 +313,16 @@ func (rn *runner) attempt(ctx context.Context, u *url.URL, text, method string, 
 		return rn.scanHeld(ctx, actx, rd, f, ctype)
 	}
 	return rn.extractWithJQ(actx, f, ctype)
+}
+
+// attemptContext bounds one attempt by the profile's timeout: through the
+// walk's clock (attemptclock.go), or, outside a walk (the probe's single
+// requests), a timer of its own.
+func (rn *runner) attemptContext(ctx context.Context) (context.Context, func()) {
+	if rn.clock == nil {
+		return context.WithTimeout(ctx, rn.c.cfg.Timeout)
+	}
+	return rn.clock.begin(ctx, rn.c.cfg.Timeout)
 }
 
 // prepare builds an attempt's request: the origin rule decides what it may

@@ -338,6 +338,8 @@ type runner struct {
 	quiet bool       // a request fetched ahead: its waits are not the run's state
 
 	query pageQuery // builds the requests' queries
+
+	clock *attemptClock // bounds the walk's attempts; nil: each has a timer of its own
 }
 
 func (rn *runner) emit(ev Event) { rn.emitAs(ev, nil) }

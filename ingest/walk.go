@@ -78,6 +78,8 @@ func (rn *runner) loop(ctx context.Context) error {
 		return err
 	}
 	defer w.close()
+	rn.clock = &attemptClock{}
+	defer rn.clock.stop()
 	if rn.pool != nil {
 		rn.ahead = newReadAhead(ctx, rn, rn.pool)
 		defer rn.ahead.close()

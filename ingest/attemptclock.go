@@ -1,0 +1,98 @@
+package ingest
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// attemptClock bounds a walk's requests by the profile's timeout with one
+// timer for the whole walk, where context.WithTimeout would start and stop
+// one for every request. A timer started when none is waiting wakes the
+// runtime's network poller (another thread) to take it into account: at
+// ten records a page that was a wake-up and a few microseconds of CPU a
+// page. The walk's timer is armed at most once per timeout: when it fires
+// before the request in flight is due, it is armed again for the rest.
+//
+// Only the walk's goroutine begins attempts; the timer's function runs on
+// its own goroutine.
+type attemptClock struct {
+	mu      sync.Mutex
+	timer   *time.Timer // nil until the first attempt
+	armed   bool        // the timer will fire, at or before due
+	due     time.Time   // the attempt in flight's deadline
+	cancel  context.CancelCauseFunc
+	stopped bool
+}
+
+// attemptCtx is an attempt's context: cancelled by the clock at its
+// deadline, when it reads as context.WithTimeout's does (Err is
+// context.DeadlineExceeded, and so is its cause).
+type attemptCtx struct {
+	context.Context // a context.WithCancelCause of the walk's
+	due             time.Time
+}
+
+func (a *attemptCtx) Deadline() (time.Time, bool) { return a.due, true }
+
+func (a *attemptCtx) Err() error {
+	err := a.Context.Err()
+	if err != nil && context.Cause(a.Context) == context.DeadlineExceeded {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// begin starts an attempt bounded by timeout; end (the func returned)
+// ends it.
+func (c *attemptClock) begin(parent context.Context, timeout time.Duration) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	due := time.Now().Add(timeout)
+	c.mu.Lock()
+	c.due, c.cancel = due, cancel
+	switch {
+	case c.timer == nil:
+		c.timer = time.AfterFunc(timeout, c.fire)
+		c.armed = true
+	case !c.armed:
+		c.timer.Reset(timeout)
+		c.armed = true
+	}
+	c.mu.Unlock()
+	return &attemptCtx{Context: ctx, due: due}, func() { c.end(cancel) }
+}
+
+// end ends the attempt that cancel belongs to.
+func (c *attemptClock) end(cancel context.CancelCauseFunc) {
+	cancel(context.Canceled)
+	c.mu.Lock()
+	c.cancel = nil
+	c.mu.Unlock()
+}
+
+// fire cancels the attempt in flight if it is due, or arms the timer
+// again for when it will be.
+func (c *attemptClock) fire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed = false
+	if c.cancel == nil || c.stopped {
+		return // no attempt in flight: the next arms the timer
+	}
+	if left := time.Until(c.due); left > 0 {
+		c.timer.Reset(left)
+		c.armed = true
+		return
+	}
+	c.cancel(context.DeadlineExceeded)
+}
+
+// stop stops the timer: the walk is over.
+func (c *attemptClock) stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+}
