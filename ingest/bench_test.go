@@ -135,6 +135,11 @@ func processCPU(b *testing.B) time.Duration {
 // into a struct that keeps each record's raw bytes, write those bytes as a
 // line into a buffered file, follow the cursor.
 func plainLoop(b *testing.B, base, dir string, perPage int, archive bool) int {
+	return plainLoopWith(b, http.DefaultClient, base, dir, perPage, archive)
+}
+
+// plainLoopWith is plainLoop sending through hc.
+func plainLoopWith(b *testing.B, hc *http.Client, base, dir string, perPage int, archive bool) int {
 	f, err := os.Create(filepath.Join(dir, "records.jsonl"))
 	if err != nil {
 		b.Fatal(err)
@@ -152,7 +157,7 @@ func plainLoop(b *testing.B, base, dir string, perPage int, archive bool) int {
 	}
 	n, cursor := 0, ""
 	for {
-		resp, err := http.Get(fmt.Sprintf("%s/v1/cursor?limit=%d&cursor=%s", base, perPage, url.QueryEscape(cursor)))
+		resp, err := hc.Get(fmt.Sprintf("%s/v1/cursor?limit=%d&cursor=%s", base, perPage, url.QueryEscape(cursor)))
 		if err != nil {
 			b.Fatal(err)
 		}
