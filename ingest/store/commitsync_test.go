@@ -25,7 +25,9 @@ func syncedNames(t *testing.T, w Writer, pages int) []string {
 
 // TestCommitsSyncWhatGrew: a commit syncs the files that grew since their
 // last sync and no others; a new run's empty files need none, and a
-// resumed run's are synced once (they may have been cut back).
+// resumed run's are synced once (they may have been cut back). The
+// folders holding names the run made are synced with its first commit
+// that vouches for data, and pages/ again after a new segment.
 func TestCommitsSyncWhatGrew(t *testing.T) {
 	dir := t.TempDir()
 	s := claim(t, dir)
@@ -45,7 +47,9 @@ func TestCommitsSyncWhatGrew(t *testing.T) {
 	if err := w.ArchivePage(&PageEntry{Page: 1, Status: 200}, []byte(`{"data":[{"id":1}]}`), false, false); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := syncedNames(t, w, 1), []string{RecordsFile, segment, IndexFile}; !slices.Equal(got, want) {
+	// The run's first commit with data also makes the names it made
+	// durable: pages/'s entries, and the folder's own in its parent.
+	if got, want := syncedNames(t, w, 1), []string{RecordsFile, segment, IndexFile, PagesDir, filepath.Dir(dir)}; !slices.Equal(got, want) {
 		t.Errorf("after a page, a commit syncs %v, want %v", got, want)
 	}
 	if got := syncedNames(t, w, 1); len(got) != 0 {
@@ -56,6 +60,15 @@ func TestCommitsSyncWhatGrew(t *testing.T) {
 	}
 	if got, want := syncedNames(t, w, 2), []string{RejectedFile}; !slices.Equal(got, want) {
 		t.Errorf("after a rejected record alone, a commit syncs %v, want %v", got, want)
+	}
+	if err := w.(*folderWriter).rollSegment(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.ArchivePage(&PageEntry{Page: 3, Status: 200}, []byte(`{"data":[]}`), false, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := syncedNames(t, w, 3), []string{filepath.Join(PagesDir, SegmentName(2)), IndexFile, PagesDir}; !slices.Equal(got, want) {
+		t.Errorf("after a new segment, a commit syncs %v, want %v", got, want)
 	}
 	cp, err := s.ReadCheckpoint()
 	if err != nil || cp == nil {
@@ -69,7 +82,7 @@ func TestCommitsSyncWhatGrew(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if got, want := syncedNames(t, w, 2), []string{RecordsFile, segment, IndexFile, RejectedFile}; !slices.Equal(got, want) {
+	if got, want := syncedNames(t, w, 3), []string{RecordsFile, filepath.Join(PagesDir, SegmentName(2)), IndexFile, RejectedFile}; !slices.Equal(got, want) {
 		t.Errorf("a resumed run's first commit syncs %v, want %v", got, want)
 	}
 }

@@ -53,6 +53,14 @@ type folderWriter struct {
 	recordsSynced, indexSynced, rejectedSynced, pagesSynced synced
 	// newStart: opened without a checkpoint and not committed since.
 	newStart bool
+	// Folders whose entries this run made and no sync made durable yet:
+	// the one holding the output folder (a new run's folder, or a new
+	// partition's in partitions/), and pages/ (its index and segments).
+	// A file's sync does not make its name durable, nor a folder's its
+	// own name: a power cut could otherwise take files a checkpoint
+	// vouches for. Synced with the first commit that vouches for data
+	// after they were made.
+	parentUnsynced, pagesUnsynced bool
 	// start is a new run's empty start (see Commit): the checkpoint's
 	// temporary file, staged and kept open until the first commit that
 	// vouches for data fills it and renames it into place.
@@ -79,9 +87,12 @@ func (s *synced) grew(f *os.File, n int64) bool {
 
 // commitSyncs are the files a commit makes durable before its checkpoint.
 type commitSyncs struct {
-	files [4]*os.File
-	names [4]string
+	files [6]*os.File // up to 4 files and 2 folders
+	names [6]string
 	n     int
+	// parent is the folder holding the output folder, opened for its
+	// sync and closed after it.
+	parent *os.File
 }
 
 func (c *commitSyncs) add(f *os.File, name string) {
@@ -154,6 +165,7 @@ func (root *folder) Open(cp *Checkpoint, opt Options) (Writer, error) {
 	}
 	if cp == nil {
 		o.newStart = true
+		o.parentUnsynced, o.pagesUnsynced = true, rawPages
 		// A new run's files are empty (bytes nobody vouches for were
 		// refused above): nothing in them needs a sync yet. A resumed
 		// run's may have been cut back to the checkpoint, and are synced
@@ -380,6 +392,7 @@ func (o *folderWriter) rollSegment() error {
 	if err := o.WaitCommit(); err != nil {
 		return err
 	}
+	o.pagesUnsynced = true // the new segment's name
 	return o.segs.roll()
 }
 
@@ -517,7 +530,23 @@ func (o *folderWriter) prepareCommit(cp *Checkpoint) ([]byte, commitSyncs, error
 	}
 	cp.RecordsTail = tail
 	b, err := encodeCheckpoint(cp)
-	return b, syncs, err
+	if err != nil || syncs.n == 0 {
+		return b, syncs, err // vouches for no new data: the names can wait
+	}
+	if o.pagesUnsynced {
+		syncs.add(o.pagesDir.dir, PagesDir)
+		o.pagesUnsynced = false
+	}
+	if o.parentUnsynced {
+		parent, err := openDirNoFollow(filepath.Dir(o.root.path))
+		if err != nil {
+			return nil, syncs, fmt.Errorf("opening the folder holding %s: %w", o.root.path, err)
+		}
+		syncs.add(parent, filepath.Dir(o.root.path))
+		syncs.parent = parent
+		o.parentUnsynced = false
+	}
+	return b, syncs, nil
 }
 
 // finishCommit makes the files that grew durable, then writes the
@@ -543,6 +572,9 @@ func (o *folderWriter) finishCommit(cp []byte, syncs commitSyncs, start staged) 
 		tmp, err = o.root.stage(CheckpointFile, bytesOf(cp), true)
 	}
 	wg.Wait()
+	if syncs.parent != nil {
+		syncs.parent.Close()
+	}
 	for i := range syncs.n {
 		if errs[i] != nil {
 			if err == nil && start.f == nil {
