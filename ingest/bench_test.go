@@ -57,9 +57,15 @@ func BenchmarkRun(b *testing.B) {
 	}
 }
 
-func benchPageSize(b *testing.B, base string, perPage int) {
-	cfg := spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
+// cursorProfile is the run benchmarks' profile: the demo API's cursor
+// pages of perPage records, the archive off.
+func cursorProfile(base string, perPage int) spec.Config {
+	return spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
 		Pagination: spec.PaginationConfig{Type: "cursor", Limit: perPage, CursorPath: ".pagination.next_cursor"}}
+}
+
+func benchPageSize(b *testing.B, base string, perPage int) {
+	cfg := cursorProfile(base, perPage)
 	b.Run("impl=plain-loop", func(b *testing.B) {
 		measure(b, func(out string) int { return plainLoop(b, base, out, perPage, false) })
 	})

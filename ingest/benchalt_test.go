@@ -10,7 +10,6 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi/demoproc"
-	"siphon/ingest/spec"
 )
 
 // BenchmarkRunAlternating puts siphon and the plain loop side by side
@@ -46,8 +45,7 @@ func BenchmarkRunAlternating(b *testing.B) {
 	} {
 		perPage := c.perPage
 		b.Run(fmt.Sprintf("page=%d/archive=%v", perPage, c.archive), func(b *testing.B) {
-			cfg := spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
-				Pagination: spec.PaginationConfig{Type: "cursor", Limit: perPage, CursorPath: ".pagination.next_cursor"}}
+			cfg := cursorProfile(base, perPage)
 			cfg.Output.RawPages = c.archive // on is the default
 			client, err := ingest.New(cfg)
 			if err != nil {

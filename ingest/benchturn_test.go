@@ -13,7 +13,6 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi/demoproc"
-	"siphon/ingest/spec"
 )
 
 // BenchmarkRunTurnaround splits a page's time at 10 records a page, for
@@ -43,8 +42,7 @@ func BenchmarkRunTurnaround(b *testing.B) {
 	for _, archive := range []bool{true, false} {
 		b.Run(fmt.Sprintf("page=%d/archive=%v", perPage, archive), func(b *testing.B) {
 			siphonTaps, loopTaps := &turnTap{next: newBenchTransport()}, &turnTap{next: newBenchTransport()}
-			cfg := spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
-				Pagination: spec.PaginationConfig{Type: "cursor", Limit: perPage, CursorPath: ".pagination.next_cursor"}}
+			cfg := cursorProfile(base, perPage)
 			cfg.Output.RawPages = archive
 			client, err := ingest.New(cfg, ingest.WithTransport(siphonTaps))
 			if err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"siphon/ingest"
 	"siphon/ingest/demoapi/demoproc"
-	"siphon/ingest/spec"
 	_ "siphon/ingest/store/s3store" // serves s3://
 	"siphon/ingest/store/s3store/s3test"
 )
@@ -30,8 +29,7 @@ func BenchmarkS3Output(b *testing.B) {
 	srv := s3test.Start(b)
 	srv.Setenv(b)
 	srv.Bucket(b, "bench")
-	cfg := spec.Config{Name: "bench", BaseURL: base, Path: "/v1/cursor", Records: ".data", PrimaryKey: []string{"id"},
-		Pagination: spec.PaginationConfig{Type: "cursor", Limit: 100, CursorPath: ".pagination.next_cursor"}}
+	cfg := cursorProfile(base, 100)
 	cfg.Output.RawPages = true
 	client, err := ingest.New(cfg)
 	if err != nil {

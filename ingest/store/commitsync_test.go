@@ -23,6 +23,16 @@ func syncedNames(t *testing.T, w Writer, pages int) []string {
 	return syncs.names[:syncs.n]
 }
 
+// writePage writes a page of one record.
+func writePage(t *testing.T, w Writer, rec string) {
+	t.Helper()
+	w.BeginPage()
+	if err := w.WriteRecord([]byte(rec)); err != nil {
+		t.Fatal(err)
+	}
+	w.EndPage()
+}
+
 // TestCommitsSyncWhatGrew: a commit syncs the files that grew since their
 // last sync and no others; a new run's empty files need none, and a
 // resumed run's are synced once (they may have been cut back). The
@@ -39,11 +49,7 @@ func TestCommitsSyncWhatGrew(t *testing.T) {
 	if got := syncedNames(t, w, 0); len(got) != 0 {
 		t.Errorf("a new run's empty start syncs %v, want nothing", got)
 	}
-	w.BeginPage()
-	if err := w.WriteRecord([]byte(`{"id":1}`)); err != nil {
-		t.Fatal(err)
-	}
-	w.EndPage()
+	writePage(t, w, `{"id":1}`)
 	if err := w.ArchivePage(&PageEntry{Page: 1, Status: 200}, []byte(`{"data":[{"id":1}]}`), false, false); err != nil {
 		t.Fatal(err)
 	}
@@ -99,11 +105,7 @@ func TestNewRunsEmptyStartIsACheckpoint(t *testing.T) {
 	if cp, err := s.ReadCheckpoint(); err != nil || cp == nil || cp.Pages != 0 || cp.RecordsBytes != 0 {
 		t.Fatalf("after the empty start: checkpoint %+v, %v", cp, err)
 	}
-	w.BeginPage()
-	if err := w.WriteRecord([]byte(`{"id":1}`)); err != nil {
-		t.Fatal(err)
-	}
-	w.EndPage()
+	writePage(t, w, `{"id":1}`)
 	commitAs(t, w, 1)
 	w.Close()
 	if cp, err := s.ReadCheckpoint(); err != nil || cp == nil || cp.Pages != 1 || cp.RecordsBytes != int64(len(`{"id":1}`)+1) {
@@ -146,11 +148,7 @@ func TestPartitionsEmptyStartIsStaged(t *testing.T) {
 		if got := staged(t, dir); len(got) != 1 {
 			t.Fatalf("after the empty start: staged %v, want one", got)
 		}
-		w.BeginPage()
-		if err := w.WriteRecord([]byte(`{"id":1}`)); err != nil {
-			t.Fatal(err)
-		}
-		w.EndPage()
+		writePage(t, w, `{"id":1}`)
 		commitAs(t, w, 1)
 		w.Close()
 		if cp, err := s.ReadCheckpoint(); err != nil || cp == nil || cp.Pages != 1 || cp.RecordsBytes != int64(len(`{"id":1}`)+1) {
@@ -166,11 +164,7 @@ func TestPartitionsEmptyStartIsStaged(t *testing.T) {
 			s, dir := claimPart(t, run)
 			w := archiveRun(t, s, nil, 1)
 			commitAs(t, w, 0)
-			w.BeginPage()
-			if err := w.WriteRecord([]byte(`{"id":1}`)); err != nil {
-				t.Fatal(err)
-			}
-			w.EndPage()
+			writePage(t, w, `{"id":1}`)
 			if err := w.(*folderWriter).flushRecords(); err != nil { // on disk, never committed
 				t.Fatal(err)
 			}
