@@ -3,7 +3,6 @@
 package ingest_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -53,15 +52,7 @@ func BenchmarkRunAlternating(b *testing.B) {
 			}
 			passes := [2]func(out string) int{
 				func(out string) int { return plainLoop(b, base, out, perPage, c.loopArchive) },
-				func(out string) int {
-					r := client.Start(context.Background(), ingest.Job{Out: out})
-					for range r.Events() {
-					}
-					if err := r.Wait(); err != nil {
-						b.Fatal(err)
-					}
-					return int(r.Snapshot().Records)
-				},
+				siphonPass(b, client),
 			}
 			var wall, cpu [2]time.Duration
 			b.ResetTimer()

@@ -3,7 +3,6 @@
 package ingest_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,15 +50,7 @@ func BenchmarkRunTurnaround(b *testing.B) {
 			loopClient := &http.Client{Transport: loopTaps}
 			passes := [2]func(out string) int{
 				func(out string) int { return plainLoopWith(b, loopClient, base, out, perPage, archive) },
-				func(out string) int {
-					r := client.Start(context.Background(), ingest.Job{Out: out})
-					for range r.Events() {
-					}
-					if err := r.Wait(); err != nil {
-						b.Fatal(err)
-					}
-					return int(r.Snapshot().Records)
-				},
+				siphonPass(b, client),
 			}
 			b.ResetTimer()
 			for i := range b.N {
