@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -81,7 +82,7 @@ func holdFolder(path string, lockFile, created bool) (*folder, error) {
 		}
 		if ok, _ := tryLock(lock); !ok {
 			// An older siphon holds it by the file alone.
-			who := cmpOr(holderIn(lock), "another siphon run")
+			who := cmp.Or(holderIn(lock), "another siphon run")
 			lock.Close()
 			unlock(dir)
 			dir.Close()
@@ -126,13 +127,6 @@ func holderOf(dir *os.File, path string) string {
 		}
 	}
 	return "another siphon run"
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // holderIn is what a lock file says of its holder ("" when nothing).

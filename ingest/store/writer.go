@@ -61,11 +61,10 @@ type folderWriter struct {
 	// vouches for. Synced with the first commit that vouches for data
 	// after they were made.
 	parentUnsynced, pagesUnsynced bool
-	// start is a new run's empty start (see Commit): the checkpoint's
-	// temporary file, staged and kept open until the first commit that
-	// vouches for data fills it and renames it into place.
-	start     *os.File
-	startName string
+	// start is a new partition's empty start (see Commit): the
+	// checkpoint's temporary file, staged and kept open until the first
+	// commit that vouches for data fills it and renames it into place.
+	start staged
 }
 
 // synced is how far a file was made durable: the file and its length then.
@@ -433,7 +432,7 @@ func (o *folderWriter) Commit(cp *Checkpoint) error {
 			if err != nil {
 				return fmt.Errorf("writing checkpoint: %w", err)
 			}
-			o.start, o.startName = f, tmp
+			o.start = staged{f, tmp}
 			return nil
 		}
 	}
@@ -449,8 +448,8 @@ type staged struct {
 
 // takeStart hands the empty start over to the commit being made.
 func (o *folderWriter) takeStart() staged {
-	st := staged{o.start, o.startName}
-	o.start, o.startName = nil, ""
+	st := o.start
+	o.start = staged{}
 	return st
 }
 
@@ -611,10 +610,10 @@ func refill(f *os.File, b []byte) error {
 // moved aside by the next resume. The output folder stays held.
 func (o *folderWriter) Close() error {
 	errs := []error{o.WaitCommit()}
-	if o.start != nil {
-		o.start.Close() // staged, it says the run never committed
-		o.start = nil
+	if o.start.f != nil {
+		o.start.f.Close() // staged, it says the run never committed
 	}
+	o.start = staged{}
 	if o.segs != nil {
 		errs = append(errs, o.segs.close())
 	}
