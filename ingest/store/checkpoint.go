@@ -66,8 +66,14 @@ func (c *Checkpoint) sum() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(h[:]), nil
+	return checksumOf(b), nil
+}
+
+// checksumOf is the checksum of a checkpoint's compact encoding with an
+// empty checksum field.
+func checksumOf(compact []byte) string {
+	h := sha256.Sum256(compact)
+	return "sha256:" + hex.EncodeToString(h[:])
 }
 
 // parseCheckpoint reads a checkpoint's bytes and checks its version and
@@ -102,8 +108,7 @@ func encodeCheckpoint(c *Checkpoint) ([]byte, error) {
 	if !bytes.HasSuffix(b, []byte(empty)) {
 		return nil, fmt.Errorf("encoding checkpoint: checksum is not its last field")
 	}
-	h := sha256.Sum256(b)
-	c.Checksum = "sha256:" + hex.EncodeToString(h[:])
+	c.Checksum = checksumOf(b)
 	filled := append(b[:len(b)-len(empty)+len(`"checksum":"`)], c.Checksum...)
 	filled = append(filled, `"}`...)
 	var out bytes.Buffer

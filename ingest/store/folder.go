@@ -284,18 +284,18 @@ func (f *folder) stage(name string, write func(io.Writer) error, sync bool) (str
 
 // stageOpen is stage without the sync, the file left open: the caller
 // fills it again before it is swapped in (see folderWriter.Commit).
-func (f *folder) stageOpen(name string, data []byte) (string, *os.File, error) {
+func (f *folder) stageOpen(name string, data []byte) (staged, error) {
 	tmp := stagedName(name)
 	file, err := openAt(f.dir, tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", nil, err
+		return staged{}, err
 	}
 	if _, err := file.Write(data); err != nil {
 		file.Close()
 		removeAt(f.dir, tmp)
-		return "", nil, err
+		return staged{}, err
 	}
-	return tmp, file, nil
+	return staged{file, tmp}, nil
 }
 
 // stagedName is a new temporary file's name for name.

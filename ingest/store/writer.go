@@ -428,11 +428,11 @@ func (o *folderWriter) Commit(cp *Checkpoint) error {
 			// no checkpoint beside it, for a walk killed before its first
 			// commit, as it takes an empty start's checkpoint. Unsynced
 			// likewise.
-			tmp, f, err := o.root.stageOpen(CheckpointFile, b)
+			start, err := o.root.stageOpen(CheckpointFile, b)
 			if err != nil {
 				return fmt.Errorf("writing checkpoint: %w", err)
 			}
-			o.start = staged{f, tmp}
+			o.start = start
 			return nil
 		}
 	}
