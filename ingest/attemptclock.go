@@ -33,7 +33,14 @@ type attemptCtx struct {
 	due             time.Time
 }
 
-func (a *attemptCtx) Deadline() (time.Time, bool) { return a.due, true }
+// Deadline is the attempt's, or the walk's when that comes first, as
+// context.WithTimeout's would be.
+func (a *attemptCtx) Deadline() (time.Time, bool) {
+	if d, ok := a.Context.Deadline(); ok && d.Before(a.due) {
+		return d, true
+	}
+	return a.due, true
+}
 
 func (a *attemptCtx) Err() error {
 	err := a.Context.Err()

@@ -77,3 +77,28 @@ func TestAttemptClockFollowsItsParent(t *testing.T) {
 		}
 	})
 }
+
+// TestAttemptDeadlineIsTheEarlier: an attempt's Deadline is the walk's
+// when that comes first, as context.WithTimeout's is.
+func TestAttemptDeadlineIsTheEarlier(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := &attemptClock{}
+		defer c.stop()
+		walkDue := time.Now().Add(time.Second)
+		parent, cancel := context.WithDeadline(context.Background(), walkDue)
+		defer cancel()
+		for _, tc := range []struct {
+			timeout time.Duration
+			want    time.Time
+		}{
+			{time.Minute, walkDue},
+			{100 * time.Millisecond, time.Now().Add(100 * time.Millisecond)},
+		} {
+			ctx, end := c.begin(parent, tc.timeout)
+			if due, ok := ctx.Deadline(); !ok || !due.Equal(tc.want) {
+				t.Errorf("timeout %v under a walk due in 1s: Deadline() = %v, %v; want %v", tc.timeout, due, ok, tc.want)
+			}
+			end()
+		}
+	})
+}
