@@ -7,22 +7,33 @@ import (
 )
 
 // attemptClock bounds a walk's requests by the profile's timeout with one
-// timer for the whole walk, where context.WithTimeout would start and stop
-// one for every request. A timer started when none is waiting wakes the
-// runtime's network poller (another thread) to take it into account: at
-// ten records a page that was a wake-up and a few microseconds of CPU a
-// page. The walk's timer is armed at most once per timeout: when it fires
-// before the request in flight is due, it is armed again for the rest.
+// timer and one cancellable context for the whole walk, where
+// context.WithTimeout would start and stop a timer, and register and
+// remove a context, for every request. A timer started when none is
+// waiting wakes the runtime's network poller (another thread) to take it
+// into account: at ten records a page that was a wake-up and a few
+// microseconds of CPU a page. The walk's timer is armed at most once per
+// timeout: when it fires before the request in flight is due, it is armed
+// again for the rest. The attempts share a context until one of them runs
+// out of time: that one is cancelled, and the next attempt gets a new one.
+// An attempt that ended is done with its context: nothing it started
+// outlives it (the body is closed before it returns).
 //
 // Only the walk's goroutine begins attempts; the timer's function runs on
 // its own goroutine.
 type attemptClock struct {
-	mu      sync.Mutex
-	timer   *time.Timer // nil until the first attempt
-	armed   bool        // the timer will fire, at or before due
-	due     time.Time   // the attempt in flight's deadline
-	cancel  context.CancelCauseFunc
-	stopped bool
+	mu       sync.Mutex
+	timer    *time.Timer // nil until the first attempt
+	armed    bool        // the timer will fire, at or before due
+	due      time.Time   // the attempt in flight's deadline
+	inFlight bool
+	stopped  bool
+	// shared is the attempts' context while none timed out, made from
+	// parent; cancel cancels it.
+	shared context.Context
+	parent context.Context
+	cancel context.CancelCauseFunc
+	endFn  func() // end, made once
 }
 
 // attemptCtx is an attempt's context: cancelled by the clock at its
@@ -53,10 +64,17 @@ func (a *attemptCtx) Err() error {
 // begin starts an attempt bounded by timeout; end (the func returned)
 // ends it.
 func (c *attemptClock) begin(parent context.Context, timeout time.Duration) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(parent)
 	due := time.Now().Add(timeout)
 	c.mu.Lock()
-	c.due, c.cancel = due, cancel
+	defer c.mu.Unlock()
+	if c.shared == nil || c.parent != parent {
+		if c.cancel != nil {
+			c.cancel(context.Canceled) // let go of the last parent
+		}
+		c.shared, c.cancel = context.WithCancelCause(parent)
+		c.parent = parent
+	}
+	c.due, c.inFlight = due, true
 	switch {
 	case c.timer == nil:
 		c.timer = time.AfterFunc(timeout, c.fire)
@@ -65,15 +83,16 @@ func (c *attemptClock) begin(parent context.Context, timeout time.Duration) (con
 		c.timer.Reset(timeout)
 		c.armed = true
 	}
-	c.mu.Unlock()
-	return &attemptCtx{Context: ctx, due: due}, func() { c.end(cancel) }
+	if c.endFn == nil {
+		c.endFn = c.end
+	}
+	return &attemptCtx{Context: c.shared, due: due}, c.endFn
 }
 
-// end ends the attempt that cancel belongs to.
-func (c *attemptClock) end(cancel context.CancelCauseFunc) {
-	cancel(context.Canceled)
+// end ends the attempt in flight.
+func (c *attemptClock) end() {
 	c.mu.Lock()
-	c.cancel = nil
+	c.inFlight = false
 	c.mu.Unlock()
 }
 
@@ -83,7 +102,7 @@ func (c *attemptClock) fire() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.armed = false
-	if c.cancel == nil || c.stopped {
+	if !c.inFlight || c.stopped {
 		return // no attempt in flight: the next arms the timer
 	}
 	if left := time.Until(c.due); left > 0 {
@@ -92,6 +111,7 @@ func (c *attemptClock) fire() {
 		return
 	}
 	c.cancel(context.DeadlineExceeded)
+	c.shared = nil // the next attempt gets a context of its own
 }
 
 // stop stops the timer: the walk is over.
@@ -101,5 +121,8 @@ func (c *attemptClock) stop() {
 	c.stopped = true
 	if c.timer != nil {
 		c.timer.Stop()
+	}
+	if c.cancel != nil {
+		c.cancel(context.Canceled)
 	}
 }

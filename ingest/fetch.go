@@ -149,7 +149,7 @@ func (rn *runner) send(ctx context.Context, p *pageFetch, attempt int) (outcome,
 	}
 	rn.setState(StateRunning, "", time.Time{})
 	rn.emitAs(RequestSent{At: now(), Page: p.pageNo, Attempt: attempt, Method: p.t.method, URL: p.redacted}, p.red)
-	rn.flush() // the page's events, and this one, before waiting for the answer
+	rn.flushSoon() // the page's events, and this one, while waiting for the answer
 	sentAt := time.Now()
 	o := rn.attempt(actx, p.t.u, p.text, p.t.method, p.t.body, p.t.headers)
 	if !replay {

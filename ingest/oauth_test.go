@@ -52,7 +52,9 @@ func TestOAuthOutlivesTokens(t *testing.T) {
 // TestOAuthForced401: tokens revoked mid-run; the refused page is retried
 // with a fresh token and nothing is lost or doubled.
 func TestOAuthForced401(t *testing.T) {
-	srv := demoapi.NewServer(demoapi.Options{Records: 500, OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77"}})
+	// Pages of 20 ms: page events reach the reader within 5 ms (they are
+	// handed over in batches), so it revokes while the run goes on.
+	srv := demoapi.NewServer(demoapi.Options{Records: 500, Latency: 20 * time.Millisecond, OAuth: &demoapi.OAuth{ClientID: "siphon-test", ClientSecret: "cs-very-secret-77"}})
 	defer srv.Close()
 	c, err := ingest.New(oauthConfig(srv, "client_credentials", spec.Secret{}))
 	if err != nil {

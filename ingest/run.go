@@ -94,10 +94,15 @@ type Run struct {
 	cancel context.CancelFunc
 
 	// held are a walk's events not yet on events: they go together
-	// when the walk next waits (runner.flush), so that a fast run wakes
-	// its reader about once a page, not once an event.
-	evMu sync.Mutex
-	held []Event
+	// when the walk next waits (runner.flush), at most every handOverEvery,
+	// so that a fast run wakes its reader a few dozen times a second, not
+	// once an event or a page.
+	evMu        sync.Mutex
+	held        []Event
+	handedAt    time.Time   // the last hand-over
+	handOverDue *time.Timer // hands the held events over when the walk waited too soon after the last
+	timerArmed  bool
+	closed      bool // events is closed: nothing more is handed over
 
 	mu      sync.Mutex
 	snap    Snapshot
@@ -184,9 +189,11 @@ func (c *Client) Start(ctx context.Context, job Job) *Run {
 }
 
 // Events delivers the run's events, in order; it is closed after
-// Finished. A run hands them over in groups when it is about to wait (for
-// an answer, the rate budget, a retry, a pause), so a reader hears of a
-// page before the next one is asked for, and wakes about once a page.
+// Finished. A run hands them over in groups when it is about to wait: at
+// once before a wait for the rate budget, a retry or a pause; before a
+// request, at most every handOverEvery (5 ms), so a reader of a run of
+// thousands of small pages a second wakes a few hundred times a second,
+// not once a page, and hears of a page within 5 ms.
 // Events a reader has fallen too far behind for are dropped and counted
 // (Snapshot.DroppedEvents), never the run slowed.
 func (r *Run) Events() <-chan Event { return r.events }
@@ -285,10 +292,22 @@ func (r *Run) finish(err error, rn *runner) {
 	} else if herr := rn.output().AppendHistory(entry); herr != nil {
 		rn.emit(Warning{At: now(), What: herr.Error()})
 	}
-	r.flush()
+	r.closeEvents(fin)
+	close(r.done)
+}
+
+// closeEvents hands over the events held, then fin, and closes the
+// channel; a hand-over timer still armed then finds nothing to do.
+func (r *Run) closeEvents(fin Finished) {
+	r.evMu.Lock()
+	defer r.evMu.Unlock()
+	r.handOver()
+	r.closed = true
+	if r.handOverDue != nil {
+		r.handOverDue.Stop()
+	}
 	r.events <- fin // a slot is always kept free for this one
 	close(r.events)
-	close(r.done)
 }
 
 // hold keeps ev for the next flush, or drops it (counted) when the reader
@@ -307,16 +326,67 @@ func (r *Run) hold(ev Event) {
 	r.evMu.Unlock()
 }
 
-// flush puts the held events on the channel. hold left room for them, and
-// only a reader takes from the channel meanwhile: no send blocks.
+// handOverEvery is how often, at most, held events go to the reader. A
+// hand-over wakes the reader, which costs the walk several microseconds:
+// at thousands of small pages a second that was a few percent of its CPU.
+// An event waits 5 ms at most, well within a console's frame.
+const handOverEvery = 5 * time.Millisecond
+
+// flush hands the held events to the reader now.
 func (r *Run) flush() {
 	r.evMu.Lock()
 	defer r.evMu.Unlock()
+	if !r.closed {
+		r.handOver()
+	}
+}
+
+// flushSoon hands the held events to the reader now, or, when the last
+// hand-over was less than handOverEvery ago, once that much has passed
+// (a timer does it while the walk waits). A quarter of the buffer held
+// goes at once.
+func (r *Run) flushSoon() {
+	r.evMu.Lock()
+	defer r.evMu.Unlock()
+	if len(r.held) == 0 || r.closed {
+		return
+	}
+	wait := handOverEvery - time.Since(r.handedAt)
+	if wait <= 0 || len(r.held) >= cap(r.events)/4 {
+		r.handOver()
+		return
+	}
+	if r.timerArmed {
+		return
+	}
+	r.timerArmed = true
+	if r.handOverDue == nil {
+		r.handOverDue = time.AfterFunc(wait, r.handOverLate)
+	} else {
+		r.handOverDue.Reset(wait)
+	}
+}
+
+// handOverLate is the timer's hand-over.
+func (r *Run) handOverLate() {
+	r.evMu.Lock()
+	defer r.evMu.Unlock()
+	r.timerArmed = false
+	if !r.closed {
+		r.handOver()
+	}
+}
+
+// handOver puts the held events on the channel. hold left room for them,
+// and only a reader takes from the channel meanwhile: no send blocks.
+// The caller holds evMu.
+func (r *Run) handOver() {
 	for i, ev := range r.held {
 		r.events <- ev
 		r.held[i] = nil // the reader's now, not this buffer's
 	}
 	r.held = r.held[:0]
+	r.handedAt = time.Now()
 }
 
 // runner is the state of one run's loop; only the run's goroutine touches it.
@@ -364,6 +434,14 @@ func (rn *runner) emitAs(ev Event, red *redact.Redactor) {
 func (rn *runner) flush() {
 	if rn.sink == nil {
 		rn.run.flush()
+	}
+}
+
+// flushSoon is flush before a request: the events go within
+// handOverEvery, not at once (Run.flushSoon).
+func (rn *runner) flushSoon() {
+	if rn.sink == nil {
+		rn.run.flushSoon()
 	}
 }
 

@@ -332,7 +332,9 @@ func TestMaxPagesThenResume(t *testing.T) {
 
 func TestCancelSavesCheckpointAndResumes(t *testing.T) {
 	const n = 2000
-	srv := demoapi.NewServer(demoapi.Options{Records: n})
+	// Pages of 10 ms: the fifth page's event reaches the reader (within
+	// 5 ms, events go in batches) while the run goes on.
+	srv := demoapi.NewServer(demoapi.Options{Records: n, Latency: 10 * time.Millisecond})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	cfg.Pagination.Limit = 50
@@ -365,7 +367,9 @@ func TestCancelSavesCheckpointAndResumes(t *testing.T) {
 
 func TestPauseAndResume(t *testing.T) {
 	const n = 1000
-	srv := demoapi.NewServer(demoapi.Options{Records: n})
+	// Pages of 20 ms: the first page's event reaches the reader (within
+	// 5 ms, events go in batches) while the run goes on.
+	srv := demoapi.NewServer(demoapi.Options{Records: n, Latency: 20 * time.Millisecond})
 	defer srv.Close()
 	cfg := styleConfigs(srv.URL)["cursor"]
 	c, err := ingest.New(cfg)

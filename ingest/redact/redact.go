@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -107,6 +108,30 @@ func lowerASCII(buf []byte, name string) ([]byte, bool) {
 // humps, so "author" is not "auth") is one of credentialWords. Case is
 // ignored.
 func IsCredentialName(name string) bool {
+	credentialNames.RLock()
+	is, ok := credentialNames.m[name]
+	credentialNames.RUnlock()
+	if ok {
+		return is
+	}
+	is = isCredentialName(name)
+	credentialNames.Lock()
+	if len(credentialNames.m) < 1024 && len(name) <= 64 {
+		// A walk asks about the same few names page after page; what an
+		// API sends could hold any, so only the first thousand are kept.
+		credentialNames.m[strings.Clone(name)] = is
+	}
+	credentialNames.Unlock()
+	return is
+}
+
+// credentialNames remembers IsCredentialName's answers.
+var credentialNames = struct {
+	sync.RWMutex
+	m map[string]bool
+}{m: map[string]bool{}}
+
+func isCredentialName(name string) bool {
 	var words [64]byte
 	if _, ok := dataKeyNames[string(joinedWords(words[:0], name))]; ok {
 		return false

@@ -167,7 +167,7 @@ func (r *Redactor) queryPair(pair string) string {
 	name, value, hasValue := strings.Cut(pair, "=")
 	sensitive := r.IsSensitiveName(unescape(name, true))
 	hideName := r.hidesEscaped(name, true) || r.hidesEscaped(name, false)
-	hideValue := hasValue && value != "" && !isReference(value) && (sensitive || r.hidesEscaped(value, true) || r.hidesEscaped(value, false))
+	hideValue := hasValue && value != "" && (sensitive || r.hidesEscaped(value, true) || r.hidesEscaped(value, false)) && !isReference(value)
 	switch {
 	case !hideName && !hideValue:
 		return pair

@@ -9,8 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // Start builds siphon and starts `siphon demo-server` with n records, and
@@ -47,6 +50,7 @@ func StartWith(tb testing.TB, bin string, n int, flags ...string) string {
 		stdout.Close()
 		tb.Fatal(err)
 	}
+	pid := cmd.Process.Pid
 	tb.Cleanup(func() {
 		if cmd.Process.Signal(os.Interrupt) != nil {
 			cmd.Process.Kill() // no interrupt to send on this system
@@ -70,5 +74,44 @@ func StartWith(tb testing.TB, bin string, n int, flags ...string) string {
 		for sc.Scan() { // drain the endpoint list so the server never blocks on its stdout
 		}
 	}()
+	servers.Store(base, pid)
+	tb.Cleanup(func() { servers.Delete(base) })
 	return base
+}
+
+// servers are the running servers' process ids, by base URL.
+var servers sync.Map
+
+// CPU is the user and system time the server at base has used so far;
+// false where the system does not say (only Linux's /proc is read). A
+// benchmark reads it around a pass to see whether the server worked harder
+// for one client than for another.
+func CPU(base string) (time.Duration, bool) {
+	pid, ok := servers.Load(base)
+	if !ok {
+		return 0, false
+	}
+	return processCPU(pid.(int))
+}
+
+// processCPU reads utime and stime from /proc/PID/stat, in clock ticks
+// of 10 ms (USER_HZ is 100 wherever /proc is).
+func processCPU(pid int) (time.Duration, bool) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name, in parentheses, may hold spaces: fields are
+	// counted from after its closing one (state is field 3, utime 14).
+	end := strings.LastIndexByte(string(stat), ')')
+	fields := strings.Fields(string(stat[end+1:]))
+	if end < 0 || len(fields) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }
