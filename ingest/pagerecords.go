@@ -229,9 +229,6 @@ func (s *pageSink) collected() []json.RawMessage {
 	return recordtail.Split(bytes.Clone(s.buf), s.ends, 0)
 }
 
-// sample is the page's last written records, in one new buffer.
-func (s *pageSink) sample() []json.RawMessage { return s.tail.Last(SampleRecords) }
-
 // bodyTap reads a body for a one-pass scan, keeping its first bytes, its
 // length and a fingerprint (the walk stops when a page repeats the last).
 type bodyTap struct {

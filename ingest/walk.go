@@ -370,10 +370,11 @@ func (w *walk) vet(f *fetched, recs []json.RawMessage, pageNo int) ([]json.RawMe
 }
 
 // writeRecords writes held records (direct ones are written already) and
-// returns how many the page wrote and its last few, for the page event.
+// returns how many the page wrote and, when held, its last few, for the
+// page event (shown takes a direct page's from the sink).
 func (w *walk) writeRecords(f *fetched, recs []json.RawMessage) (int, []json.RawMessage, error) {
 	if f.direct {
-		return w.sink.kept, w.sink.sample(), nil
+		return w.sink.kept, nil, nil
 	}
 	if err := w.out.WriteRecords(recs); err != nil {
 		return 0, nil, err
@@ -555,24 +556,34 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *store.PageEn
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
 	red := w.c.redact()
+	preview, sample := w.shown(red, f, sample)
 	// The event's texts are the index entry's, redacted already when the
 	// redactor is still the one the entry was built with.
 	w.rn.emitAs(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
 		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
 		Request: w.c.guard.ShownRequestWith(f.method, entry.URL, w.shownSent.Show(w.c.guard, red, f.sent), f.sentBody, BodyPreviewBytes),
 		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
-		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: bodyPreview(red, f.head), BodyBytes: f.size},
+		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: preview, BodyBytes: f.size},
 		Sample:   sample}, w.entryRed)
 }
 
-// bodyPreview is head redacted, then cut to BodyPreviewBytes, in a copy
-// of its own. head is read in place, not copied to a string first: the
-// redactor keeps nothing it is given, and the []byte conversion at the
-// end copies whatever of head the result still points into before head's
-// buffer is used again.
-func bodyPreview(red *redact.Redactor, head []byte) []byte {
-	s := unsafe.String(unsafe.SliceData(head), len(head))
-	return []byte(strings.TrimSuffix(red.Cut(s, BodyPreviewBytes), redact.Ellipsis))
+// shown is the page event's body preview and, for a page whose records
+// went to the sink as read, its sample (the last SampleRecords records),
+// both copied into one new buffer: the event outlives the page's buffers.
+// The preview is the body's start (f.head) redacted, then cut to
+// BodyPreviewBytes; head is read in place, not copied to a string first:
+// the redactor keeps nothing it is given, and the copy below is made
+// before head's buffer is used again. A held page's sample is its own.
+func (w *walk) shown(red *redact.Redactor, f *fetched, sample []json.RawMessage) ([]byte, []json.RawMessage) {
+	head := unsafe.String(unsafe.SliceData(f.head), len(f.head))
+	preview := strings.TrimSuffix(red.Cut(head, BodyPreviewBytes), redact.Ellipsis)
+	if !f.direct {
+		return []byte(preview), sample
+	}
+	tail := &w.sink.tail
+	buf := make([]byte, len(preview)+tail.LastSize(SampleRecords))
+	n := copy(buf, preview)
+	return buf[:n:n], tail.LastIn(buf[n:], SampleRecords)
 }
 
 // commit makes the written pages durable and saves the checkpoint that

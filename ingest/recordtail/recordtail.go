@@ -4,7 +4,6 @@
 package recordtail
 
 import (
-	"bytes"
 	"encoding/json"
 )
 
@@ -59,9 +58,15 @@ func (t *Tail) Add(rec []byte, n int) {
 	}
 }
 
-// Last is the last n records kept, in one new buffer: the event carrying
-// them outlives the page.
-func (t *Tail) Last(n int) []json.RawMessage {
+// LastSize is the bytes of the last n records kept.
+func (t *Tail) LastSize(n int) int {
+	return len(t.buf) - t.from(n)
+}
+
+// LastIn is the last n records kept, copied into dst, which holds
+// LastSize(n) bytes: the event carrying them outlives the page, and its
+// caller puts them in one buffer with the event's other texts.
+func (t *Tail) LastIn(dst []byte, n int) []json.RawMessage {
 	ends := t.ends
 	if len(ends) > n {
 		ends = ends[len(ends)-n:]
@@ -69,11 +74,16 @@ func (t *Tail) Last(n int) []json.RawMessage {
 	if len(ends) == 0 {
 		return nil
 	}
-	from := 0
-	if len(ends) < len(t.ends) {
-		from = t.ends[len(t.ends)-len(ends)-1]
+	from := t.from(n)
+	return Split(dst[:copy(dst, t.buf[from:])], ends, from)
+}
+
+// from is where the last n records kept begin in buf.
+func (t *Tail) from(n int) int {
+	if len(t.ends) <= n {
+		return 0
 	}
-	return Split(bytes.Clone(t.buf[from:]), ends, from)
+	return t.ends[len(t.ends)-n-1]
 }
 
 // Split cuts buf into records ending at ends (offsets less base).
