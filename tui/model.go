@@ -37,6 +37,7 @@ type Model struct {
 	holding bool
 	holdSeq int
 	held    []tea.KeyMsg
+	heldAt  time.Time // when holding began
 }
 
 // New builds the console's root model.
@@ -204,7 +205,7 @@ func (m Model) onKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	}
 	// Keys typed after this one wait until its command has run: what it
 	// asked (a screen opened or closed) decides where they go.
-	m.holding, m.holdSeq = true, m.holdSeq+1
+	m.holding, m.holdSeq, m.heldAt = true, m.holdSeq+1, m.env.now()
 	return m, then(cmd, ask(keysGoMsg{m.holdSeq}))
 }
 
@@ -215,11 +216,17 @@ type keysGoMsg struct{ seq int }
 // maxHeld bounds the keys kept while a key's asks are on their way.
 const maxHeld = 64
 
+// slowCommand is how long held keys wait for their key's command before a
+// tick lets them go.
+const slowCommand = 500 * time.Millisecond
+
 // hold keeps a key that came while the last key's command is out: what it
 // asked (a screen to open or close) comes as messages, and the keys typed
 // after it are for the screen it leaves on top. They go on, in order, when
-// the command is done (keysGoMsg), or at the next tick when it is slow
-// (a probe): a slow command delays a key by a tick at most.
+// the command is done (keysGoMsg), or at the first tick once it has taken
+// slowCommand (a probe): a slow command delays a key by about that much at
+// most, and a command that is merely slowed (a busy machine) still has
+// the keys typed after it wait for it.
 func (m Model) hold(msg tea.KeyMsg) Model {
 	if len(m.held) < maxHeld {
 		m.held = append(m.held, msg)
@@ -228,13 +235,13 @@ func (m Model) hold(msg tea.KeyMsg) Model {
 }
 
 // lets says the message lets held keys go: the go of the latest key that
-// held them, or a tick.
+// held them, or a tick once the command has been slow.
 func (m Model) lets(msg tea.Msg) bool {
 	switch msg := msg.(type) {
 	case keysGoMsg:
 		return msg.seq == m.holdSeq
 	case tickMsg:
-		return true
+		return m.env.now().Sub(m.heldAt) >= slowCommand
 	}
 	return false
 }
