@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/itchyny/gojq"
+
+	"siphon/ingest/memo"
 )
 
 // A jq expression that is only a chain of field names (".data", ".a.b[]",
@@ -32,41 +33,13 @@ type Expr struct {
 
 // compiled keeps the expressions compiled so far, by source: a run of
 // thousands of partitions compiles the same few for each (gojq's parse
-// and compile were some 3% of such a run). Bounded: past compiledMost
-// sources (a profile generating expressions), each is compiled anew.
-var compiled struct {
-	sync.Mutex
-	m map[string]*Expr
-}
-
-const compiledMost = 256
+// and compile were some 3% of such a run). Past 256 sources (a profile
+// generating expressions), each is compiled anew.
+var compiled = memo.Bounded[*Expr]{Most: 256}
 
 // Compile compiles a jq expression, or returns the one compiled before
 // from the same source.
-func Compile(src string) (*Expr, error) {
-	compiled.Lock()
-	e := compiled.m[src]
-	compiled.Unlock()
-	if e != nil {
-		return e, nil
-	}
-	e, err := compile(src)
-	if err != nil {
-		return nil, err
-	}
-	compiled.Lock()
-	defer compiled.Unlock()
-	if was := compiled.m[src]; was != nil {
-		return was, nil
-	}
-	if len(compiled.m) < compiledMost {
-		if compiled.m == nil {
-			compiled.m = map[string]*Expr{}
-		}
-		compiled.m[src] = e
-	}
-	return e, nil
-}
+func Compile(src string) (*Expr, error) { return compiled.Get(src, compile) }
 
 func compile(src string) (*Expr, error) {
 	e := &Expr{src: src}

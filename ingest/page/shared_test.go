@@ -45,18 +45,15 @@ func TestCompileShared(t *testing.T) {
 	}
 }
 
-// TestCompileBounded: past compiledMost sources, each is compiled anew
+// TestCompileBounded: past compiled.Most sources, each is compiled anew
 // and none kept.
 func TestCompileBounded(t *testing.T) {
-	for i := range compiledMost + 10 {
+	for i := range compiled.Most + 10 {
 		if _, err := Compile(fmt.Sprintf(".f%d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	compiled.Lock()
-	n := len(compiled.m)
-	compiled.Unlock()
-	if n > compiledMost {
-		t.Errorf("%d expressions kept, want at most %d", n, compiledMost)
+	if n := compiled.Len(); n > compiled.Most {
+		t.Errorf("%d expressions kept, want at most %d", n, compiled.Most)
 	}
 }

@@ -26,10 +26,7 @@ func TestCredentialNamesRemembered(t *testing.T) {
 			t.Fatalf("IsCredentialName(%q) = %v, want %v", name, got, want)
 		}
 	}
-	credentialNames.RLock()
-	kept := len(credentialNames.m)
-	credentialNames.RUnlock()
-	if kept > 1024 {
+	if kept := credentialNames.Len(); kept > 1024 {
 		t.Fatalf("the memo holds %d names, want at most 1024", kept)
 	}
 }

@@ -9,9 +9,10 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"siphon/ingest/memo"
 )
 
 // Placeholder is what every hidden value shows as.
@@ -108,28 +109,13 @@ func lowerASCII(buf []byte, name string) ([]byte, bool) {
 // humps, so "author" is not "auth") is one of credentialWords. Case is
 // ignored.
 func IsCredentialName(name string) bool {
-	credentialNames.RLock()
-	is, ok := credentialNames.m[name]
-	credentialNames.RUnlock()
-	if ok {
-		return is
-	}
-	is = isCredentialName(name)
-	credentialNames.Lock()
-	if len(credentialNames.m) < 1024 && len(name) <= 64 {
-		// A walk asks about the same few names page after page; what an
-		// API sends could hold any, so only the first thousand are kept.
-		credentialNames.m[strings.Clone(name)] = is
-	}
-	credentialNames.Unlock()
+	is, _ := credentialNames.Get(name, func(name string) (bool, error) { return isCredentialName(name), nil })
 	return is
 }
 
-// credentialNames remembers IsCredentialName's answers.
-var credentialNames = struct {
-	sync.RWMutex
-	m map[string]bool
-}{m: map[string]bool{}}
+// credentialNames remembers IsCredentialName's answers: a walk asks about
+// the same few names page after page; what an API sends could hold any.
+var credentialNames = memo.Bounded[bool]{Most: 1024, MaxKey: 64}
 
 func isCredentialName(name string) bool {
 	var words [64]byte
