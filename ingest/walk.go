@@ -302,7 +302,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 		w.pag.Restore(before)
 		return "", err
 	}
-	written, sample, err := w.writeRecords(f, recs)
+	written, err := w.writeRecords(f, recs)
 	if err != nil {
 		return "", err // the last checkpoint stays as it was; resume cuts the partial write
 	}
@@ -317,7 +317,7 @@ func (w *walk) take(ctx context.Context, f *fetched, pageNo int, cursorIn string
 	w.state.Pages = pageNo
 	w.state.Records += int64(written)
 	w.state.Bytes += f.size
-	w.publish(f, sample, entry, reason)
+	w.publish(f, recs, entry, reason)
 	return reason, nil
 }
 
@@ -370,20 +370,15 @@ func (w *walk) vet(f *fetched, recs []json.RawMessage, pageNo int) ([]json.RawMe
 }
 
 // writeRecords writes held records (direct ones are written already) and
-// returns how many the page wrote and, when held, its last few, for the
-// page event (shown takes a direct page's from the sink).
-func (w *walk) writeRecords(f *fetched, recs []json.RawMessage) (int, []json.RawMessage, error) {
+// returns how many the page wrote.
+func (w *walk) writeRecords(f *fetched, recs []json.RawMessage) (int, error) {
 	if f.direct {
-		return w.sink.kept, nil, nil
+		return w.sink.kept, nil
 	}
 	if err := w.out.WriteRecords(recs); err != nil {
-		return 0, nil, err
+		return 0, err
 	}
-	sample := recs
-	if len(sample) > SampleRecords {
-		sample = sample[len(sample)-SampleRecords:]
-	}
-	return len(recs), sample, nil
+	return len(recs), nil
 }
 
 // pageEntry is the page's line in the page index, redacted, then bounded:
@@ -546,7 +541,7 @@ func (w *walk) drift(drifts []schema.Drift, pageNo int) error {
 }
 
 // publish updates the snapshot and emits the page event.
-func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *store.PageEntry, reason string) {
+func (w *walk) publish(f *fetched, held []json.RawMessage, entry *store.PageEntry, reason string) {
 	r := w.rn.run
 	r.mu.Lock()
 	r.snap.Pages, r.snap.Records, r.snap.LastPage = w.state.Pages, w.state.Records, time.Now()
@@ -556,7 +551,7 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *store.PageEn
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
 	red := w.c.redact()
-	preview, sample := w.shown(red, f, sample)
+	preview, sample := w.shown(red, f, held)
 	// The event's texts are the index entry's, redacted already when the
 	// redactor is still the one the entry was built with.
 	w.rn.emitAs(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
@@ -567,18 +562,19 @@ func (w *walk) publish(f *fetched, sample []json.RawMessage, entry *store.PageEn
 		Sample:   sample}, w.entryRed)
 }
 
-// shown is the page event's body preview and, for a page whose records
-// went to the sink as read, its sample (the last SampleRecords records),
-// both copied into one new buffer: the event outlives the page's buffers.
-// The preview is the body's start (f.head) redacted, then cut to
-// BodyPreviewBytes; head is read in place, not copied to a string first:
-// the redactor keeps nothing it is given, and the copy below is made
-// before head's buffer is used again. A held page's sample is its own.
-func (w *walk) shown(red *redact.Redactor, f *fetched, sample []json.RawMessage) ([]byte, []json.RawMessage) {
+// shown is the page event's body preview and sample (its last
+// SampleRecords records). The preview is the body's start (f.head)
+// redacted, then cut to BodyPreviewBytes; head is read in place, not
+// copied to a string first: the redactor keeps nothing it is given, and
+// the copy below is made before head's buffer is used again. For a page
+// whose records went to the sink as read, the sample is copied from the
+// sink's tail into the preview's buffer: the event outlives the page's
+// buffers. A held page's records (held) are its own already.
+func (w *walk) shown(red *redact.Redactor, f *fetched, held []json.RawMessage) ([]byte, []json.RawMessage) {
 	head := unsafe.String(unsafe.SliceData(f.head), len(f.head))
 	preview := strings.TrimSuffix(red.Cut(head, BodyPreviewBytes), redact.Ellipsis)
 	if !f.direct {
-		return []byte(preview), sample
+		return []byte(preview), held[max(len(held)-SampleRecords, 0):]
 	}
 	tail := &w.sink.tail
 	buf := make([]byte, len(preview)+tail.LastSize(SampleRecords))
