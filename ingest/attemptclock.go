@@ -33,7 +33,7 @@ type attemptClock struct {
 	shared context.Context
 	parent context.Context
 	cancel context.CancelCauseFunc
-	endFn  func() // end, made once
+	endFn  func() // c.end as a func value, made once: making it allocates
 }
 
 // attemptCtx is an attempt's context: cancelled by the clock at its

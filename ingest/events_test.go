@@ -13,9 +13,10 @@ import (
 )
 
 // TestEventsComeBeforeTheRunWaits: a walk hands its events over in groups,
-// but never keeps one while it waits for an answer. The API here answers
-// page n only once the reader has seen page n's request go out, after page
-// n-1 and its checkpoint: held any longer, the run would stall.
+// and keeps none past handOverEvery while it waits for an answer. The API
+// here answers page n only once the reader has seen page n's request go
+// out, after page n-1 and its checkpoint: held for the whole wait, the run
+// would stall.
 func TestEventsComeBeforeTheRunWaits(t *testing.T) {
 	const pages = 5
 	asked := make(chan int, 1) // the page the reader saw requested

@@ -94,9 +94,9 @@ type Run struct {
 	cancel context.CancelFunc
 
 	// held are a walk's events not yet on events: they go together
-	// when the walk next waits (runner.flush), at most every handOverEvery,
-	// so that a fast run wakes its reader a few dozen times a second, not
-	// once an event or a page.
+	// when the walk next waits (runner.flush), before a request at most
+	// every handOverEvery, so that a fast run wakes its reader at most a
+	// few hundred times a second, not once an event or a page.
 	evMu        sync.Mutex
 	held        []Event
 	handedAt    time.Time   // the last hand-over

@@ -104,8 +104,11 @@ func processCPU(pid int) (time.Duration, bool) {
 	// The command name, in parentheses, may hold spaces: fields are
 	// counted from after its closing one (state is field 3, utime 14).
 	end := strings.LastIndexByte(string(stat), ')')
+	if end < 0 {
+		return 0, false
+	}
 	fields := strings.Fields(string(stat[end+1:]))
-	if end < 0 || len(fields) < 13 {
+	if len(fields) < 13 {
 		return 0, false
 	}
 	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
