@@ -32,12 +32,7 @@ func TestEventsComeBeforeTheRunWaits(t *testing.T) {
 		case <-r.Context().Done():
 			return
 		}
-		next := "null"
-		if n < pages {
-			next = fmt.Sprint(n + 1)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"data":[{"id":%d}],"next":%s}`, n, next)
+		writeNumberedPage(w, n, pages)
 	}))
 	defer srv.Close()
 	cfg := spec.Config{Name: "held-events", BaseURL: srv.URL, Path: "/items", Records: ".data",
@@ -74,4 +69,16 @@ func TestEventsComeBeforeTheRunWaits(t *testing.T) {
 	if err := r.Wait(); err != nil || fetched != pages {
 		t.Fatalf("%d pages, %v; want %d pages", fetched, err, pages)
 	}
+}
+
+// writeNumberedPage answers page n of pages: one record, id n, and the
+// next page's number as its cursor (null on the last), for a profile of
+// cursor paging with cursor_path .next.
+func writeNumberedPage(w http.ResponseWriter, n, pages int) {
+	next := "null"
+	if n < pages {
+		next = fmt.Sprint(n + 1)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"data":[{"id":%d}],"next":%s}`, n, next)
 }

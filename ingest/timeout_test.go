@@ -29,12 +29,7 @@ func TestEveryAttemptHasItsTimeout(t *testing.T) {
 			<-r.Context().Done() // the client's timeout ends it
 			return
 		}
-		next := "null"
-		if n < pages {
-			next = fmt.Sprint(n + 1)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"data":[{"id":%d}],"next":%s}`, n, next)
+		writeNumberedPage(w, n, pages)
 	}))
 	defer srv.Close()
 	cfg := spec.Config{Name: "timeouts", BaseURL: srv.URL, Path: "/items", Records: ".data", Timeout: 200 * time.Millisecond,
