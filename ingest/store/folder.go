@@ -71,7 +71,7 @@ func holdFolder(path string, lockFile, created bool) (*folder, error) {
 		if err != nil {
 			return nil, fmt.Errorf("locking output folder %s: %w", path, err)
 		}
-		return nil, remedy.New(fmt.Errorf("%w: %s is held by %s", ErrFolderInUse, path, who), remedy.WaitForHolder, remedy.OtherFolder)
+		return nil, folderInUse(path, who)
 	}
 	if lockFile {
 		lock, err := openAt(dir, LockFile, os.O_RDWR|os.O_CREATE, 0o600)
@@ -86,7 +86,7 @@ func holdFolder(path string, lockFile, created bool) (*folder, error) {
 			lock.Close()
 			unlock(dir)
 			dir.Close()
-			return nil, remedy.New(fmt.Errorf("%w: %s is held by %s", ErrFolderInUse, path, who), remedy.WaitForHolder, remedy.OtherFolder)
+			return nil, folderInUse(path, who)
 		}
 		f.lock = lock
 		if err := lock.Truncate(0); err == nil {
@@ -97,6 +97,11 @@ func holdFolder(path string, lockFile, created bool) (*folder, error) {
 		f.tighten(dir, 0o700)
 	}
 	return f, nil
+}
+
+// folderInUse refuses a folder another run holds, naming it.
+func folderInUse(path, who string) error {
+	return remedy.New(fmt.Errorf("%w: %s is held by %s", ErrFolderInUse, path, who), remedy.WaitForHolder, remedy.OtherFolder)
 }
 
 // holderOf names whoever holds the folder dir at path: the lock file's
