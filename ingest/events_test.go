@@ -3,8 +3,12 @@ package ingest_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,4 +85,84 @@ func writeNumberedPage(w http.ResponseWriter, n, pages int) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"data":[{"id":%d}],"next":%s}`, n, next)
+}
+
+// TestPageEventSample: a page event's sample is the page's last
+// SampleRecords records, each exactly as written to records.jsonl, however
+// the body was sent: compact (the sample shares the preview's buffer),
+// with white space the records lose, or longer than the preview.
+func TestPageEventSample(t *testing.T) {
+	compact := func(n int) (string, []string) {
+		var recs []string
+		for i := range n {
+			recs = append(recs, fmt.Sprintf(`{"id":%d,"name":"r%d"}`, i, i))
+		}
+		return `{"data":[` + strings.Join(recs, ",") + `],"next":null}`, recs
+	}
+	spaced := func(n int) (string, []string) {
+		var sent, recs []string
+		for i := range n {
+			sent = append(sent, fmt.Sprintf("{ \"id\": %d,\n \"name\": \"r%d\" }", i, i))
+			recs = append(recs, fmt.Sprintf(`{"id":%d,"name":"r%d"}`, i, i))
+		}
+		return "{\"data\": [\n" + strings.Join(sent, ",\n") + "\n], \"next\": null}", recs
+	}
+	for _, tc := range []struct {
+		name string
+		page func(int) (string, []string)
+		n    int
+	}{
+		{"compact", compact, 3},
+		{"white space", spaced, 3},
+		{"longer than the preview", compact, 1000}, // about 27 KB
+		{"empty", compact, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, recs := tc.page(tc.n)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, body)
+			}))
+			defer srv.Close()
+			cfg := spec.Config{Name: "sample", BaseURL: srv.URL, Path: "/items", Records: ".data",
+				Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"}}
+			out := t.TempDir()
+			_, col := startRun(t, cfg, ingest.Job{Out: out})
+			evs, err := drain(nil, col)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var page *ingest.PageFetched
+			for _, ev := range evs {
+				if p, ok := ev.(ingest.PageFetched); ok {
+					page = &p
+				}
+			}
+			if page == nil {
+				t.Fatal("no page event")
+			}
+			want := recs[max(len(recs)-ingest.SampleRecords, 0):]
+			if len(page.Sample) != len(want) {
+				t.Fatalf("a sample of %d records, want %d", len(page.Sample), len(want))
+			}
+			for i, rec := range page.Sample {
+				if string(rec) != want[i] {
+					t.Errorf("sample record %d = %s, want %s", i, rec, want[i])
+				}
+				if cap(rec) != len(rec) {
+					t.Errorf("sample record %d can grow into what follows it (cap %d, len %d)", i, cap(rec), len(rec))
+				}
+			}
+			if wantPreview := body[:min(len(body), ingest.BodyPreviewBytes)]; !strings.HasPrefix(string(page.Response.Body), wantPreview[:len(wantPreview)-8]) {
+				t.Errorf("preview %.40q..., want the body's start %.40q...", page.Response.Body, wantPreview)
+			}
+			written, err := os.ReadFile(filepath.Join(out, "records.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSuffix(string(written), "\n"); got != strings.Join(recs, "\n") {
+				t.Errorf("records.jsonl holds %.80q..., want the records compact, one a line", got)
+			}
+		})
+	}
 }

@@ -220,7 +220,7 @@ func (s *pageSink) record(rec *pagescan.Record) error {
 		return err
 	}
 	s.kept++
-	s.tail.Add(rec.Raw, SampleRecords)
+	s.tail.Add(rec.Raw, rec.Offset, SampleRecords)
 	return nil
 }
 

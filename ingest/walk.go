@@ -577,6 +577,14 @@ func (w *walk) shown(red *redact.Redactor, f *fetched, held []json.RawMessage) (
 		return []byte(preview), held[max(len(held)-SampleRecords, 0):]
 	}
 	tail := &w.sink.tail
+	if int64(len(head)) == f.size && preview == head {
+		// The preview is the whole body, untouched: the sample's records
+		// are parts of it, unless they were not sent compact.
+		buf := []byte(preview)
+		if sample, ok := tail.Within(buf, SampleRecords); ok {
+			return buf[:len(buf):len(buf)], sample
+		}
+	}
 	buf := make([]byte, len(preview)+tail.LastSize(SampleRecords))
 	n := copy(buf, preview)
 	return buf[:n:n], tail.LastIn(buf[n:], SampleRecords)

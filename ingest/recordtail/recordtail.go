@@ -4,6 +4,7 @@
 package recordtail
 
 import (
+	"bytes"
 	"encoding/json"
 )
 
@@ -13,13 +14,14 @@ const Budget = 8 << 20
 
 // Tail is a page's last records.
 type Tail struct {
-	buf  []byte
-	ends []int
+	buf    []byte
+	ends   []int
+	starts []int64 // where each record kept starts in the page's body
 }
 
 // Reset empties the tail for a new attempt at a page.
 func (t *Tail) Reset() {
-	t.buf, t.ends = t.buf[:0], t.ends[:0]
+	t.buf, t.ends, t.starts = t.buf[:0], t.ends[:0], t.starts[:0]
 	if cap(t.buf) > 2*Budget {
 		t.buf = nil // one huge record does not stay pinned
 	}
@@ -28,34 +30,56 @@ func (t *Tail) Reset() {
 // Size is the bytes the tail holds room for.
 func (t *Tail) Size() int { return cap(t.buf) }
 
-// Add keeps rec, and at least the n records before it within Budget.
-func (t *Tail) Add(rec []byte, n int) {
+// Add keeps rec, which starts at byte at of the page's body, and at least
+// the n records before it within Budget.
+func (t *Tail) Add(rec []byte, at int64, n int) {
 	if len(t.ends) >= 2*n {
-		// Keep the last n: move them to the front.
-		from := t.ends[len(t.ends)-n-1]
-		k := copy(t.buf, t.buf[from:])
-		t.buf = t.buf[:k]
-		k = copy(t.ends, t.ends[len(t.ends)-n:])
-		t.ends = t.ends[:k]
-		for i := range t.ends {
-			t.ends[i] -= from
-		}
+		t.dropFirst(len(t.ends) - n) // keep the last n
 	}
 	t.buf = append(t.buf, rec...)
 	t.ends = append(t.ends, len(t.buf))
+	t.starts = append(t.starts, at)
 	if len(t.buf) > Budget && len(t.ends) > 1 {
 		// Large records: the sample keeps fewer of them, the last always.
 		j := 1
 		for j < len(t.ends)-1 && len(t.buf)-t.ends[j-1] > Budget {
 			j++
 		}
-		from := t.ends[j-1]
-		t.buf = t.buf[:copy(t.buf, t.buf[from:])]
-		t.ends = t.ends[:copy(t.ends, t.ends[j:])]
-		for i := range t.ends {
-			t.ends[i] -= from
-		}
+		t.dropFirst(j)
 	}
+}
+
+// dropFirst forgets the first j records kept, moving the rest to the front.
+func (t *Tail) dropFirst(j int) {
+	from := t.ends[j-1]
+	t.buf = t.buf[:copy(t.buf, t.buf[from:])]
+	t.ends = t.ends[:copy(t.ends, t.ends[j:])]
+	t.starts = t.starts[:copy(t.starts, t.starts[j:])]
+	for i := range t.ends {
+		t.ends[i] -= from
+	}
+}
+
+// Within is the last n records kept as parts of body, the page's whole
+// body, when each is there verbatim where it started (a compact body, as
+// most APIs send): the event's sample then shares the preview's buffer
+// instead of a copy of its own. Otherwise (white space the record lost,
+// a body converted from another format) it is false.
+func (t *Tail) Within(body []byte, n int) ([]json.RawMessage, bool) {
+	k := max(len(t.ends)-n, 0)
+	recs := make([]json.RawMessage, len(t.ends)-k)
+	for i := range recs {
+		start, end := 0, t.ends[k+i]
+		if k+i > 0 {
+			start = t.ends[k+i-1]
+		}
+		rec, at := t.buf[start:end], t.starts[k+i]
+		if at < 0 || at > int64(len(body)-len(rec)) || !bytes.Equal(body[at:at+int64(len(rec))], rec) {
+			return nil, false
+		}
+		recs[i] = body[at : at+int64(len(rec)) : at+int64(len(rec))]
+	}
+	return recs, true
 }
 
 // LastSize is the bytes of the last n records kept.
