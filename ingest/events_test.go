@@ -107,6 +107,18 @@ func TestPageEventSample(t *testing.T) {
 		}
 		return "{\"data\": [\n" + strings.Join(sent, ",\n") + "\n], \"next\": null}", recs
 	}
+	padded := func(n int) (string, []string) {
+		var recs []string
+		for i := range n {
+			recs = append(recs, fmt.Sprintf(`{"id":%d,"name":"%s"}`, i, strings.Repeat("x", 100)))
+		}
+		return `{"data":[` + strings.Join(recs, ",") + `],"next":null}`, recs
+	}
+	const token = "tok-3f9a7c1e5b"
+	secret := func(n int) (string, []string) {
+		body, recs := compact(n)
+		return strings.Replace(body, `"data"`, `"echo":"`+token+`","data"`, 1), recs
+	}
 	for _, tc := range []struct {
 		name string
 		page func(int) (string, []string)
@@ -114,8 +126,10 @@ func TestPageEventSample(t *testing.T) {
 	}{
 		{"compact", compact, 3},
 		{"white space", spaced, 3},
-		{"longer than the preview", compact, 1000}, // about 27 KB
+		{"longer than the preview, the sample all of it", padded, ingest.SampleRecords}, // about 23 KB
+		{"longer than the preview, the sample its end", compact, 1000},                  // about 27 KB
 		{"empty", compact, 0},
+		{"a secret in the preview", secret, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body, recs := tc.page(tc.n)
@@ -125,7 +139,8 @@ func TestPageEventSample(t *testing.T) {
 			}))
 			defer srv.Close()
 			cfg := spec.Config{Name: "sample", BaseURL: srv.URL, Path: "/items", Records: ".data",
-				Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"}}
+				Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"},
+				Auth:       spec.AuthConfig{Type: "bearer", Token: spec.NewSecret("${SAMPLE_TOKEN}", token)}}
 			out := t.TempDir()
 			_, col := startRun(t, cfg, ingest.Job{Out: out})
 			evs, err := drain(nil, col)
@@ -153,8 +168,15 @@ func TestPageEventSample(t *testing.T) {
 					t.Errorf("sample record %d can grow into what follows it (cap %d, len %d)", i, cap(rec), len(rec))
 				}
 			}
-			if wantPreview := body[:min(len(body), ingest.BodyPreviewBytes)]; !strings.HasPrefix(string(page.Response.Body), wantPreview[:len(wantPreview)-8]) {
-				t.Errorf("preview %.40q..., want the body's start %.40q...", page.Response.Body, wantPreview)
+			preview := string(page.Response.Body)
+			if strings.Contains(preview, token) {
+				t.Errorf("the preview shows the token: %.80q", preview)
+			}
+			if want := body[:min(len(body), ingest.BodyPreviewBytes)]; !strings.Contains(body, token) && preview != want {
+				t.Errorf("preview %.40q... (%d bytes), want the body's first %d bytes %.40q...", preview, len(preview), len(want), want)
+			}
+			if cap(page.Response.Body) != len(page.Response.Body) {
+				t.Errorf("the preview can grow into what follows it (cap %d, len %d)", cap(page.Response.Body), len(page.Response.Body))
 			}
 			written, err := os.ReadFile(filepath.Join(out, "records.jsonl"))
 			if err != nil {

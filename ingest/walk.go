@@ -569,7 +569,9 @@ func (w *walk) publish(f *fetched, held []json.RawMessage, entry *store.PageEntr
 // the copy below is made before head's buffer is used again. For a page
 // whose records went to the sink as read, the sample is copied from the
 // sink's tail into the preview's buffer: the event outlives the page's
-// buffers. A held page's records (held) are its own already.
+// buffers; when the body is whole in head and the preview its untouched
+// start, the buffer is a copy of the body instead, and the sample's
+// records parts of it. A held page's records (held) are its own already.
 func (w *walk) shown(red *redact.Redactor, f *fetched, held []json.RawMessage) ([]byte, []json.RawMessage) {
 	head := unsafe.String(unsafe.SliceData(f.head), len(f.head))
 	preview := strings.TrimSuffix(red.Cut(head, BodyPreviewBytes), redact.Ellipsis)
@@ -577,15 +579,18 @@ func (w *walk) shown(red *redact.Redactor, f *fetched, held []json.RawMessage) (
 		return []byte(preview), held[max(len(held)-SampleRecords, 0):]
 	}
 	tail := &w.sink.tail
-	if int64(len(head)) == f.size && preview == head {
-		// The preview is the whole body, untouched: the sample's records
-		// are parts of it, unless they were not sent compact.
-		buf := []byte(preview)
+	size := tail.LastSize(SampleRecords)
+	if int64(len(head)) == f.size && len(preview) <= len(head) && len(head) <= len(preview)+size && preview == head[:len(preview)] {
+		// head is the whole body and the preview its start, untouched: one
+		// copy of the body holds both, no bigger than the two apart, the
+		// sample's records being parts of it (unless they were not sent
+		// compact).
+		buf := []byte(head)
 		if sample, ok := tail.Within(buf, SampleRecords); ok {
-			return buf[:len(buf):len(buf)], sample
+			return buf[:len(preview):len(preview)], sample
 		}
 	}
-	buf := make([]byte, len(preview)+tail.LastSize(SampleRecords))
+	buf := make([]byte, len(preview)+size)
 	n := copy(buf, preview)
 	return buf[:n:n], tail.LastIn(buf[n:], SampleRecords)
 }

@@ -34,7 +34,7 @@ type Page struct {
 	// when it streamed.
 	known    []knownValue
 	streamed bool
-	knownArr [8]knownValue // known's room for a run's usual values, in the Page itself
+	knownArr [8]knownValue // known's room for a run's usual values (a cursor and the 7 names of a declared total), in the Page itself
 }
 
 // errStreamed is asking a streamed page for what its one pass did not read.
