@@ -92,11 +92,12 @@ func benchPageSize(b *testing.B, base string, perPage int) {
 	}
 }
 
-// siphonPass is one full siphon run into out, as a pass: it says how many
+// siphonPass is one full siphon run into out, as a pass, started as siphon
+// run starts it (headless: no console inspects its pages): it says how many
 // records the run wrote.
 func siphonPass(b *testing.B, client *ingest.Client) func(out string) int {
 	return func(out string) int {
-		r := client.Start(context.Background(), ingest.Job{Out: out})
+		r := client.Start(context.Background(), ingest.Job{Out: out, Headless: true})
 		for range r.Events() {
 		}
 		if err := r.Wait(); err != nil {

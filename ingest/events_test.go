@@ -188,3 +188,49 @@ func TestPageEventSample(t *testing.T) {
 		})
 	}
 }
+
+// TestHeadlessPageEvents: a headless run's page events (siphon run's) carry
+// the page's figures but no request, response or sample, which only a
+// console's inspector shows; its records are written all the same.
+func TestHeadlessPageEvents(t *testing.T) {
+	const pages = 3
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := 1
+		fmt.Sscan(r.URL.Query().Get("cursor"), &n)
+		writeNumberedPage(w, n, pages)
+	}))
+	defer srv.Close()
+	cfg := spec.Config{Name: "headless", BaseURL: srv.URL, Path: "/items", Records: ".data",
+		Pagination: spec.PaginationConfig{Type: "cursor", CursorPath: ".next"}}
+	for _, headless := range []bool{false, true} {
+		t.Run(fmt.Sprintf("headless=%v", headless), func(t *testing.T) {
+			out := t.TempDir()
+			_, col := startRun(t, cfg, ingest.Job{Out: out, Headless: headless})
+			evs, err := drain(nil, col)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			for _, ev := range evs {
+				p, ok := ev.(ingest.PageFetched)
+				if !ok {
+					continue
+				}
+				seen++
+				if p.Records != 1 || p.Status != http.StatusOK || p.URL == "" || p.Bytes == 0 {
+					t.Errorf("page %d: %d records, status %d, url %q, %d bytes", p.Page, p.Records, p.Status, p.URL, p.Bytes)
+				}
+				inspected := p.Request.URL != "" || p.Response.Body != nil || p.Sample != nil
+				if inspected == headless {
+					t.Errorf("page %d: request %q, a %d-byte preview, %d records sampled (headless %v)", p.Page, p.Request.URL, len(p.Response.Body), len(p.Sample), headless)
+				}
+			}
+			if seen != pages {
+				t.Errorf("%d page events, want %d", seen, pages)
+			}
+			if ids := readIDs(t, out); len(ids) != pages {
+				t.Errorf("%d records written, want %d", len(ids), pages)
+			}
+		})
+	}
+}

@@ -84,7 +84,8 @@ type pageSink struct {
 	buf  []byte // collected records, back to back
 	ends []int
 
-	tail recordtail.Tail // the last records written, for the event's sample
+	tail   recordtail.Tail // the last records written, for the event's sample
+	sample bool            // keep tail (a headless run's events have no sample)
 
 	prev, cur map[[2]uint64]struct{} // hashes of the records of the page before, and of this one
 
@@ -220,7 +221,9 @@ func (s *pageSink) record(rec *pagescan.Record) error {
 		return err
 	}
 	s.kept++
-	s.tail.Add(rec.Raw, rec.Offset, SampleRecords)
+	if s.sample {
+		s.tail.Add(rec.Raw, rec.Offset, SampleRecords)
+	}
 	return nil
 }
 

@@ -356,7 +356,7 @@ func (ps *partitionSet) walk(ctx context.Context, i int) {
 		r.mu.Unlock()
 		ps.logState(key, StateRunning, "", true)
 		part := ps.out.Partition(key)
-		rn := &runner{c: pr.client, run: r, job: Job{Out: part.String(), MaxPages: ps.job.MaxPages}, out: part, sink: ps.sink(key), pool: ps.pool}
+		rn := &runner{c: pr.client, run: r, job: Job{Out: part.String(), MaxPages: ps.job.MaxPages, Headless: ps.job.Headless}, out: part, sink: ps.sink(key), pool: ps.pool}
 		if err = ps.pool.take(ctx); err == nil { // the walk's own slot; the others lend theirs (ahead.go)
 			err = pr.client.redact().Error(rn.loop(ctx))
 			ps.pool.give()

@@ -43,6 +43,11 @@ type Job struct {
 	Out      string // output folder
 	Fresh    bool   // move the old output aside and start over
 	MaxPages int    // stop after this many pages in this run (0: the profile's max_pages)
+	// Headless is a run nobody inspects page by page (siphon run): its
+	// PageFetched events carry no Request, Response or Sample, which are
+	// for a console's page inspector and records preview, and the walk
+	// spares their copies of every page.
+	Headless bool
 
 	// Partitioned profiles only.
 	Concurrency int   // partitions in flight at once (0: the profile's concurrency)

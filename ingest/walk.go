@@ -198,6 +198,7 @@ func (rn *runner) open() (*walk, error) {
 		// records go to the file as they are read, and bodies stream (the
 		// archive, too, gets them as they arrive).
 		w.sink = newPageSink(out, w.shape, len(cfg.PrimaryKey) > 0, true)
+		w.sink.sample = !rn.job.Headless
 		rn.recs = w.sink
 	}
 	for _, note := range st.Notes() {
@@ -550,16 +551,19 @@ func (w *walk) publish(f *fetched, held []json.RawMessage, entry *store.PageEntr
 	r.snap.Bytes += f.size
 	r.snap.Position = entry.CursorOut
 	r.mu.Unlock()
-	red := w.c.redact()
-	preview, sample := w.shown(red, f, held)
 	// The event's texts are the index entry's, redacted already when the
 	// redactor is still the one the entry was built with.
-	w.rn.emitAs(PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
-		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL,
-		Request: w.c.guard.ShownRequestWith(f.method, entry.URL, w.shownSent.Show(w.c.guard, red, f.sent), f.sentBody, BodyPreviewBytes),
+	ev := PageFetched{At: now(), Page: entry.Page, Status: f.status, Attempts: f.attempts, Records: entry.Records, Bytes: f.size,
+		Duration: f.duration, CursorIn: entry.CursorIn, CursorOut: entry.CursorOut, StopReason: reason, URL: entry.URL}
+	if !w.rn.job.Headless {
+		red := w.c.redact()
+		preview, sample := w.shown(red, f, held)
+		ev.Request = w.c.guard.ShownRequestWith(f.method, entry.URL, w.shownSent.Show(w.c.guard, red, f.sent), f.sentBody, BodyPreviewBytes)
 		// f.head is the body's first 64 KiB (or all of it): redacted, then cut.
-		Response: PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: preview, BodyBytes: f.size},
-		Sample:   sample}, w.entryRed)
+		ev.Response = PageResponse{Status: f.status, Headers: entry.Headers, ContentType: f.header.Get("Content-Type"), Body: preview, BodyBytes: f.size}
+		ev.Sample = sample
+	}
+	w.rn.emitAs(ev, w.entryRed)
 }
 
 // shown is the page event's body preview and sample (its last

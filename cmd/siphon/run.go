@@ -108,6 +108,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		stop() // a second Ctrl-C kills at once
 	}()
 	job.Out, job.Fresh, job.MaxPages = out, f.fresh, f.maxPages
+	job.Headless = true // nobody inspects its pages: no previews or samples to copy
 	if line := sendsLine(prof, cfg); line != "" {
 		if f.log == "json" {
 			// The same first line, as the log's first JSON object.
