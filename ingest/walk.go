@@ -584,15 +584,12 @@ func (w *walk) shown(red *redact.Redactor, f *fetched, held []json.RawMessage) (
 	}
 	tail := &w.sink.tail
 	size := tail.LastSize(SampleRecords)
-	if int64(len(head)) == f.size && len(preview) <= len(head) && len(head) <= len(preview)+size && preview == head[:len(preview)] {
-		// head is the whole body and the preview its start, untouched: one
-		// copy of the body holds both, no bigger than the two apart, the
-		// sample's records being parts of it (unless they were not sent
-		// compact).
+	if int64(len(head)) == f.size && len(head) <= len(preview)+size && strings.HasPrefix(head, preview) && tail.Verbatim(f.head, SampleRecords) {
+		// head is the whole body, the preview its untouched start and the
+		// sample's records parts of it: one copy of the body holds both,
+		// no bigger than the two apart.
 		buf := []byte(head)
-		if sample, ok := tail.Within(buf, SampleRecords); ok {
-			return buf[:len(preview):len(preview)], sample
-		}
+		return buf[:len(preview):len(preview)], tail.PartsOf(buf, SampleRecords)
 	}
 	buf := make([]byte, len(preview)+size)
 	n := copy(buf, preview)

@@ -60,26 +60,41 @@ func (t *Tail) dropFirst(j int) {
 	}
 }
 
-// Within is the last n records kept as parts of body, the page's whole
-// body, when each is there verbatim where it started (a compact body, as
-// most APIs send): the event's sample then shares the preview's buffer
-// instead of a copy of its own. Otherwise (white space the record lost,
-// a body converted from another format) it is false.
-func (t *Tail) Within(body []byte, n int) ([]json.RawMessage, bool) {
+// Verbatim says whether each of the last n records kept is in body, the
+// page's whole body, byte for byte where it started (a compact body, as
+// most APIs send): then PartsOf gives them as parts of a copy of body,
+// which the event's sample and preview share. It is false for a record
+// that lost white space, or a body converted from another format.
+func (t *Tail) Verbatim(body []byte, n int) bool {
+	for i := max(len(t.ends)-n, 0); i < len(t.ends); i++ {
+		rec, at := t.record(i)
+		if at < 0 || at > int64(len(body)-len(rec)) || !bytes.Equal(body[at:at+int64(len(rec))], rec) {
+			return false
+		}
+	}
+	return true
+}
+
+// PartsOf is the last n records kept as parts of body, where Verbatim
+// found them in the body body copies.
+func (t *Tail) PartsOf(body []byte, n int) []json.RawMessage {
 	k := max(len(t.ends)-n, 0)
 	recs := make([]json.RawMessage, len(t.ends)-k)
 	for i := range recs {
-		start, end := 0, t.ends[k+i]
-		if k+i > 0 {
-			start = t.ends[k+i-1]
-		}
-		rec, at := t.buf[start:end], t.starts[k+i]
-		if at < 0 || at > int64(len(body)-len(rec)) || !bytes.Equal(body[at:at+int64(len(rec))], rec) {
-			return nil, false
-		}
-		recs[i] = body[at : at+int64(len(rec)) : at+int64(len(rec))]
+		rec, at := t.record(k + i)
+		end := at + int64(len(rec))
+		recs[i] = body[at:end:end]
 	}
-	return recs, true
+	return recs
+}
+
+// record is the i-th record kept and where it started in the body.
+func (t *Tail) record(i int) ([]byte, int64) {
+	start := 0
+	if i > 0 {
+		start = t.ends[i-1]
+	}
+	return t.buf[start:t.ends[i]], t.starts[i]
 }
 
 // LastSize is the bytes of the last n records kept.

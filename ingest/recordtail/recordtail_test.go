@@ -1,6 +1,7 @@
 package recordtail
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -49,7 +50,10 @@ func TestLastIn(t *testing.T) {
 	}
 }
 
-func TestWithin(t *testing.T) {
+// TestVerbatimParts: the last n records kept are found in a body where
+// they started, byte for byte, and handed out as parts of it; a record not
+// there as kept (white space, another record, past the end) finds none.
+func TestVerbatimParts(t *testing.T) {
 	type rec struct {
 		raw string
 		at  int64
@@ -78,7 +82,11 @@ func TestWithin(t *testing.T) {
 				tail.Add([]byte(r.raw), r.at, tc.keep)
 			}
 			buf := []byte(tc.body)
-			got, ok := tail.Within(buf, tc.n)
+			ok := tail.Verbatim(buf, tc.n)
+			var got []json.RawMessage
+			if ok {
+				got = tail.PartsOf(buf, tc.n)
+			}
 			if ok != (tc.want != nil) {
 				t.Fatalf("within = %v, want %v", ok, tc.want != nil)
 			}
