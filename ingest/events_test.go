@@ -92,27 +92,22 @@ func writeNumberedPage(w http.ResponseWriter, n, pages int) {
 // the body was sent: compact (the sample shares the preview's buffer),
 // with white space the records lose, or longer than the preview.
 func TestPageEventSample(t *testing.T) {
-	compact := func(n int) (string, []string) {
-		var recs []string
-		for i := range n {
-			recs = append(recs, fmt.Sprintf(`{"id":%d,"name":"r%d"}`, i, i))
+	// named sends n records with the names given, compact.
+	named := func(name func(int) string) func(int) (string, []string) {
+		return func(n int) (string, []string) {
+			var recs []string
+			for i := range n {
+				recs = append(recs, fmt.Sprintf(`{"id":%d,"name":"%s"}`, i, name(i)))
+			}
+			return `{"data":[` + strings.Join(recs, ",") + `],"next":null}`, recs
 		}
-		return `{"data":[` + strings.Join(recs, ",") + `],"next":null}`, recs
 	}
+	compact := named(func(i int) string { return fmt.Sprintf("r%d", i) })
+	padded := named(func(int) string { return strings.Repeat("x", 100) })
 	spaced := func(n int) (string, []string) {
-		var sent, recs []string
-		for i := range n {
-			sent = append(sent, fmt.Sprintf("{ \"id\": %d,\n \"name\": \"r%d\" }", i, i))
-			recs = append(recs, fmt.Sprintf(`{"id":%d,"name":"r%d"}`, i, i))
-		}
-		return "{\"data\": [\n" + strings.Join(sent, ",\n") + "\n], \"next\": null}", recs
-	}
-	padded := func(n int) (string, []string) {
-		var recs []string
-		for i := range n {
-			recs = append(recs, fmt.Sprintf(`{"id":%d,"name":"%s"}`, i, strings.Repeat("x", 100)))
-		}
-		return `{"data":[` + strings.Join(recs, ",") + `],"next":null}`, recs
+		body, recs := compact(n)
+		body = strings.NewReplacer(`{"id":`, "{ \"id\": ", `,"name":`, ",\n \"name\": ", `"}`, `" }`).Replace(body)
+		return body, recs
 	}
 	const token = "tok-3f9a7c1e5b"
 	secret := func(n int) (string, []string) {
