@@ -81,8 +81,8 @@ func TestIndexLineLeavesTheRestToEncodingJSON(t *testing.T) {
 		if _, _, ok := appendIndexLine(nil, &e, nil); ok {
 			t.Errorf("page %d written by hand", e.Page)
 		}
-		var x indexEncoder
-		line, err := x.line(&e)
+		var x IndexEncoder
+		line, err := x.Line(&e)
 		type plain PageEntry
 		want, werr := json.Marshal((*plain)(&e))
 		if (err != nil) != (werr != nil) || (err == nil && !bytes.Equal(line, append(want, '\n'))) {

@@ -159,25 +159,25 @@ func FindPage(out fs.FS, n int) (*PageEntry, error) {
 // MarshalJSON writes an index line with its strings bounded and its
 // control characters escaped (see textbound).
 func (e *PageEntry) MarshalJSON() ([]byte, error) {
-	var enc indexEncoder
-	line, err := enc.line(e)
+	var enc IndexEncoder
+	line, err := enc.Line(e)
 	if err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(line, []byte("\n")), nil
 }
 
-// indexEncoder writes index lines; a writer keeps one, so that a page's
+// IndexEncoder writes index lines; a writer keeps one, so that a page's
 // line costs no buffer or encoder of its own.
-type indexEncoder struct {
+type IndexEncoder struct {
 	buf   bytes.Buffer
 	enc   *json.Encoder
 	keys  []string  // the headers' names, sorted for a line
 	entry PageEntry // the entry as a line shows it: scratch, not a copy on the heap per line
 }
 
-// line is e's index line, newline included, valid until the next call.
-func (x *indexEncoder) line(e *PageEntry) ([]byte, error) {
+// Line is e's index line, newline included, valid until the next call.
+func (x *IndexEncoder) Line(e *PageEntry) ([]byte, error) {
 	type plain PageEntry // without MarshalJSON: encoded field by field
 	x.entry = *e
 	c := (*plain)(&x.entry)

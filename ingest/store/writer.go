@@ -43,7 +43,7 @@ type folderWriter struct {
 	rejectedBytes int64
 
 	line   bytes.Buffer // scratch for one compacted record
-	idxEnc indexEncoder // encodes index lines
+	idxEnc IndexEncoder // encodes index lines
 
 	inflight *commitJob // a commit whose syncs are still running
 
@@ -372,7 +372,7 @@ func (o *folderWriter) ArchivePage(e *PageEntry, body []byte, written, pooled bo
 		}
 	}
 	e.File, e.Offset, e.Length = o.segs.fileName(), &offset, length
-	line, err := o.idxEnc.line(e)
+	line, err := o.idxEnc.Line(e)
 	if err != nil {
 		return err
 	}

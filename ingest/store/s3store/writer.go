@@ -69,6 +69,7 @@ type writer struct {
 	recordsBytes, indexBytes, rejectedBytes int64 // in closed segments
 
 	line bytes.Buffer
+	idx  store.IndexEncoder // the pages' index lines, as the local store writes them
 
 	inflight chan error
 	failed   error // an upload that failed: nothing after it is vouched
@@ -410,12 +411,11 @@ func (w *writer) ArchivePage(e *store.PageEntry, body []byte, written, pooled bo
 	}
 	offset := off
 	e.File, e.Offset, e.Length = pagesName(w.seg+1), &offset, pages.size()-off
-	line, err := json.Marshal(e)
+	line, err := w.idx.Line(e)
 	if err != nil {
 		return err
 	}
 	idx.buf.Write(line)
-	idx.buf.writeByte('\n')
 	pages.accept()
 	idx.accept()
 	w.sendParts()
