@@ -12,20 +12,37 @@ const chunkSize = 256 << 10
 // chunkPool keeps chunks that an upload finished with for the next
 // segment: growing fresh megabytes (and faulting them in) for every
 // segment cost more CPU than the rest of the writer. Bounded, so the
-// memory a long run keeps stays flat: 32 MiB at most.
-var chunkPool = make(chan []byte, 128)
+// memory a long run keeps stays flat: 32 MiB at most. Chunks of the
+// mapped arena (arena_linux.go) have a free list of their own, which is
+// never full: one is never dropped, and is taken before any other.
+var (
+	chunkPool = make(chan []byte, 128)
+	arenaFree = make(chan []byte, arenaChunks)
+)
 
 func getChunk() []byte {
+	select {
+	case c := <-arenaFree:
+		return c[:0]
+	default:
+	}
 	select {
 	case c := <-chunkPool:
 		return c[:0]
 	default:
-		return make([]byte, 0, chunkSize)
 	}
+	if c := arenaChunk(); c != nil {
+		return c
+	}
+	return make([]byte, 0, chunkSize)
 }
 
 func putChunk(c []byte) {
 	if cap(c) != chunkSize {
+		return
+	}
+	if inArena(c) {
+		arenaFree <- c[:0]
 		return
 	}
 	select {
