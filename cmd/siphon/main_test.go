@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"siphon/ingest/demoapi"
+	"siphon/profiles/configtest"
 )
 
 // The test binary doubles as siphon: run with SIPHON_TEST_AS_MAIN=1 it is
@@ -24,7 +25,14 @@ func TestMain(m *testing.M) {
 	if os.Getenv("SIPHON_TEST_AS_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	restore, err := configtest.Isolate()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	restore()
+	os.Exit(code)
 }
 
 // siphonCmd prepares `siphon args...` as a subprocess.
