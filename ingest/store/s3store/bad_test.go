@@ -135,3 +135,30 @@ func TestStoreWithoutConditionalWritesIsRefused(t *testing.T) {
 		t.Errorf("left behind: %v", objects)
 	}
 }
+
+// TestBucketNames: what Parse takes as a bucket name, its length bounds
+// included (2 to 255 characters, lower case, starting with a letter or digit).
+func TestBucketNames(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"lake", true},
+		{"my-lake.2026_raw", true},
+		{"ab", true},
+		{"a", false},
+		{strings.Repeat("a", 255), true},
+		{strings.Repeat("a", 256), false},
+		{"Lake", false},
+		{"-lake", false},
+		{".lake", false},
+		{"la ke", false},
+		{"lake\n", false},
+		{"", false},
+	} {
+		_, err := Parse("s3://" + tc.name + "/x")
+		if (err == nil) != tc.ok {
+			t.Errorf("%.20q (%d characters): taken %v, want %v (%v)", tc.name, len(tc.name), err == nil, tc.ok, err)
+		}
+	}
+}
