@@ -63,6 +63,7 @@ Run 'siphon COMMAND -h' for a command's flags.
 `
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
