@@ -3,6 +3,7 @@ package s3store
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // TestChunksFromArena: the arena's chunks are whole, apart, bounded (an
@@ -57,6 +58,28 @@ func TestChunksFromArena(t *testing.T) {
 	}
 	for _, c := range got {
 		putChunk(c)
+	}
+	// A chunk given back twice, with the free list full, is dropped, not
+	// waited on. The list is emptied after and each chunk put back once.
+	twice := make(chan struct{})
+	go func() {
+		defer close(twice)
+		for range arenaChunks + 1 {
+			putChunk(got[first])
+		}
+	}()
+	select {
+	case <-twice:
+	case <-time.After(10 * time.Second):
+		t.Fatal("giving a chunk back to a full free list blocked")
+	}
+	for len(arenaFree) > 0 {
+		<-arenaFree
+	}
+	for _, c := range got {
+		if inArena(c) {
+			putChunk(c)
+		}
 	}
 	again := getChunk()
 	defer putChunk(again)

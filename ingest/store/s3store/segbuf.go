@@ -13,8 +13,8 @@ const chunkSize = 256 << 10
 // segment: growing fresh megabytes (and faulting them in) for every
 // segment cost more CPU than the rest of the writer. Bounded, so the
 // memory a long run keeps stays flat: 32 MiB at most. Chunks of the
-// mapped arena (arena_linux.go) have a free list of their own, which is
-// never full: one is never dropped, and is taken before any other.
+// mapped arena (arena_linux.go) have a free list of their own, with room
+// for all of them (so none is dropped), and are taken before any other.
 var (
 	chunkPool = make(chan []byte, 128)
 	arenaFree = make(chan []byte, arenaChunks)
@@ -42,7 +42,10 @@ func putChunk(c []byte) {
 		return
 	}
 	if inArena(c) {
-		arenaFree <- c[:0]
+		select {
+		case arenaFree <- c[:0]:
+		default: // only a chunk given back twice finds it full: never block on it
+		}
 		return
 	}
 	select {
