@@ -18,8 +18,10 @@ import (
 // archive on: the defaults) written to a local folder and to s3:// on the
 // Versity gateway on loopback, alternating in one benchmark run. The API
 // and the gateway are processes of their own. s3/local is the throughput
-// ratio (over -count runs, with benchstat). The collector runs at the
-// siphon binary's pace (cmd/siphon/gc.go) on both sides.
+// ratio (over -count runs, with benchstat); cpu-s3/local compares
+// siphon's own CPU, and gateway-cpu-ms is what the gateway spent a run, on
+// the same cores. The collector runs at the siphon binary's pace
+// (cmd/siphon/gc.go) on both sides.
 //
 // Two lengths: 100,000 records (a run of about half a second, where the
 // store's fixed costs weigh: taking the lease, listing the prefix, and at
@@ -68,17 +70,25 @@ func BenchmarkS3Output(b *testing.B) {
 					// Alternated within each iteration, so the machine's
 					// drift (it is shared) falls on both alike; the ratio is
 					// the figure to read.
-					var local, remote time.Duration
+					var local, remote, cpuLocal, cpuRemote, gateway time.Duration
+					gatewayCPU := func() time.Duration {
+						d, _ := demoproc.ProcessCPU(srv.Pid())
+						return d
+					}
 					for i := range b.N {
 						for j := range 2 {
-							start := time.Now()
+							start, cpu := time.Now(), processCPU(b)
 							if (i+j)%2 == 0 {
 								run(benchOut(b))
 								local += time.Since(start)
+								cpuLocal += processCPU(b) - cpu
 							} else {
 								seq++
+								gw := gatewayCPU()
 								run(fmt.Sprintf("s3://bench/run-%d", seq))
 								remote += time.Since(start)
+								cpuRemote += processCPU(b) - cpu
+								gateway += gatewayCPU() - gw
 							}
 						}
 					}
@@ -86,6 +96,10 @@ func BenchmarkS3Output(b *testing.B) {
 					b.ReportMetric(n/local.Seconds(), "local-records/s")
 					b.ReportMetric(n/remote.Seconds(), "s3-records/s")
 					b.ReportMetric(local.Seconds()/remote.Seconds(), "s3/local")
+					// siphon's own CPU on S3 against local, and the gateway's
+					// a run (Linux; it shares the machine's cores).
+					b.ReportMetric(cpuRemote.Seconds()/cpuLocal.Seconds(), "cpu-s3/local")
+					b.ReportMetric(gateway.Seconds()*1000/float64(b.N), "gateway-cpu-ms")
 				})
 			}
 		})

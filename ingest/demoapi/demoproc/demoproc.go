@@ -91,12 +91,13 @@ func CPU(base string) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	return processCPU(pid.(int))
+	return ProcessCPU(pid.(int))
 }
 
-// processCPU reads utime and stime from /proc/PID/stat, in clock ticks
-// of 10 ms (USER_HZ is 100 wherever /proc is).
-func processCPU(pid int) (time.Duration, bool) {
+// ProcessCPU is the user and system time process pid has used so far,
+// read from /proc/PID/stat in clock ticks of 10 ms (USER_HZ is 100
+// wherever /proc is); false where there is no /proc.
+func ProcessCPU(pid int) (time.Duration, bool) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, false

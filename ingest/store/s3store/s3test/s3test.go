@@ -117,6 +117,9 @@ type Server struct {
 	done chan struct{}
 }
 
+// Pid is the gateway's process id (a benchmark reads its CPU time).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Start starts a gateway on a free loopback port over a temporary folder,
 // stopped when the test ends. A build or start that fails fails the test.
 func Start(t testing.TB) *Server {
