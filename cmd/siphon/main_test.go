@@ -25,14 +25,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("SIPHON_TEST_AS_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	restore, err := configtest.Isolate()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	restore()
-	os.Exit(code)
+	os.Exit(configtest.Run(m))
 }
 
 // siphonCmd prepares `siphon args...` as a subprocess.

@@ -6,15 +6,28 @@
 package configtest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 )
+
+// Run runs a package's tests with a config folder of their own and
+// returns their exit code: a TestMain's os.Exit(configtest.Run(m)).
+func Run(m *testing.M) int {
+	restore, err := Isolate()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer restore()
+	return m.Run()
+}
 
 // Isolate points XDG_CONFIG_HOME (and so os.UserConfigDir, in this process
 // and the subprocesses it starts) at a new empty folder, and returns what
 // removes it. Go's own settings file stays the user's (GOENV), so that a
-// test that builds with the go command builds as the user would. Call it
-// from TestMain, before m.Run.
+// test that builds with the go command builds as the user would.
 func Isolate() (restore func(), err error) {
 	if os.Getenv("GOENV") == "" {
 		if d, err := os.UserConfigDir(); err == nil {
