@@ -257,12 +257,18 @@ const recBufSize = 256 << 10
 // Records read in one pass come compact already and are written as they
 // are; others (from gojq, or a record held as sent) are compacted here.
 func (o *folderWriter) WriteRecords(recs []json.RawMessage) error {
+	return WriteCompact(&o.line, recs, o.WriteRecord)
+}
+
+// WriteCompact compacts each record into scratch and hands it to write (a
+// store's WriteRecord): what every store's WriteRecords does.
+func WriteCompact(scratch *bytes.Buffer, recs []json.RawMessage, write func([]byte) error) error {
 	for _, rec := range recs {
-		o.line.Reset()
-		if err := json.Compact(&o.line, rec); err != nil {
+		scratch.Reset()
+		if err := json.Compact(scratch, rec); err != nil {
 			return fmt.Errorf("record is not valid JSON: %w", err)
 		}
-		if err := o.WriteRecord(o.line.Bytes()); err != nil {
+		if err := write(scratch.Bytes()); err != nil {
 			return err
 		}
 	}
@@ -333,14 +339,24 @@ type rejectedLine struct {
 	Record json.RawMessage `json:"record"`
 }
 
+// RejectedLine is the line of rejected.jsonl (newline included) that
+// keeps rec aside, with its page and the reason; every store writes these.
+func RejectedLine(page int, reason string, rec json.RawMessage) ([]byte, error) {
+	line, err := json.Marshal(rejectedLine{Page: page, Reason: reason, Record: rec})
+	if err != nil {
+		return nil, err
+	}
+	return append(line, '\n'), nil
+}
+
 // WriteRejected keeps a record that failed the profile's JSON Schema aside,
 // with the reason.
 func (o *folderWriter) WriteRejected(page int, reason string, rec json.RawMessage) error {
-	line, err := json.Marshal(rejectedLine{Page: page, Reason: reason, Record: rec})
+	line, err := RejectedLine(page, reason, rec)
 	if err != nil {
 		return err
 	}
-	n, err := o.rejBuf.Write(append(line, '\n'))
+	n, err := o.rejBuf.Write(line)
 	o.rejectedBytes += int64(n)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", RejectedFile, err)

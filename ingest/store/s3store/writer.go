@@ -311,16 +311,7 @@ func (h *held) noteAborted(n int) {
 
 // WriteRecords appends records, compacting each.
 func (w *writer) WriteRecords(recs []json.RawMessage) error {
-	for _, rec := range recs {
-		w.line.Reset()
-		if err := json.Compact(&w.line, rec); err != nil {
-			return fmt.Errorf("record is not valid JSON: %w", err)
-		}
-		if err := w.WriteRecord(w.line.Bytes()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return store.WriteCompact(&w.line, recs, w.WriteRecord)
 }
 
 func (w *writer) touch() {
@@ -371,21 +362,14 @@ func (w *writer) sendParts() {
 	}
 }
 
-type rejectedLine struct {
-	Page   int             `json:"page"`
-	Reason string          `json:"reason"`
-	Record json.RawMessage `json:"record"`
-}
-
 func (w *writer) WriteRejected(page int, reason string, rec json.RawMessage) error {
-	line, err := json.Marshal(rejectedLine{Page: page, Reason: reason, Record: rec})
+	line, err := store.RejectedLine(page, reason, rec)
 	if err != nil {
 		return err
 	}
 	w.touch()
 	r := w.open[rejectedStream]
 	r.buf.Write(line)
-	r.buf.writeByte('\n')
 	r.accept()
 	return nil
 }
