@@ -15,7 +15,7 @@ import (
 // kernel says no, the mapping is plain memory, as before.
 // The mapping lives as long as the process; its chunks are reused
 // (arenaFree), never unmapped.
-const arenaChunks = 128 // 32 MiB: the chunk pool's bound
+const arenaChunks = keptChunks // 32 MiB: all the chunks kept between segments
 
 var arena struct {
 	once   sync.Once

@@ -8,7 +8,8 @@ import (
 
 // TestChunksFromArena: the arena's chunks are whole, apart, bounded (an
 // append past one never runs into the next), given back to their own
-// free list and taken again before any other chunk.
+// free list and taken again before any other chunk; with the heap chunks
+// given back too, no more than keptChunks are kept.
 func TestChunksFromArena(t *testing.T) {
 	var got [][]byte
 	arenaCount := 0
@@ -58,6 +59,9 @@ func TestChunksFromArena(t *testing.T) {
 	}
 	for _, c := range got {
 		putChunk(c)
+	}
+	if kept := len(arenaFree) + len(chunkPool); kept > keptChunks {
+		t.Fatalf("%d chunks kept, more than the bound of %d", kept, keptChunks)
 	}
 	// A chunk given back twice, with the free list full, is dropped, not
 	// waited on. The list is emptied after and each chunk put back once.

@@ -9,15 +9,19 @@ import (
 // number of chunks, so cutting one off the front moves slices, not bytes.
 const chunkSize = 256 << 10
 
-// chunkPool keeps chunks that an upload finished with for the next
-// segment: growing fresh megabytes (and faulting them in) for every
-// segment cost more CPU than the rest of the writer. Bounded, so the
-// memory a long run keeps stays flat: 32 MiB at most. Chunks of the
-// mapped arena (arena_linux.go) have a free list of their own, with room
-// for all of them (so none is dropped), and are taken before any other.
+// Chunks that an upload finished with are kept for the next segment:
+// growing fresh megabytes (and faulting them in) for every segment cost
+// more CPU than the rest of the writer. Bounded, so the memory a long run
+// keeps stays flat: keptChunks (32 MiB) at most. The mapped arena's
+// chunks (arena_linux.go) count first and have a free list with room for
+// all of them (so none is dropped), taken before any other; chunkPool
+// keeps heap chunks up to the rest of the bound (none where the arena
+// holds all of it).
+const keptChunks = 128
+
 var (
-	chunkPool = make(chan []byte, 128)
 	arenaFree = make(chan []byte, arenaChunks)
+	chunkPool = make(chan []byte, keptChunks-arenaChunks)
 )
 
 func getChunk() []byte {
